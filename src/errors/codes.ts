@@ -1,0 +1,35 @@
+/**
+ * Stable error codes. A code never changes meaning once released; callers branch on `code`,
+ * never on message text. `retriable` says whether the same call may succeed later unchanged.
+ */
+export const ErrorCodes = {
+  // Options and usage
+  INVALID_OPTION: { code: 'FRESHET_INVALID_OPTION', retriable: false },
+  INVALID_STATE: { code: 'FRESHET_INVALID_STATE', retriable: false },
+  // Local stack
+  STACK_START_FAILED: { code: 'FRESHET_STACK_START_FAILED', retriable: false },
+  STACK_TIMEOUT: { code: 'FRESHET_STACK_TIMEOUT', retriable: true },
+  KAFKA_JARS_MISSING: { code: 'FRESHET_KAFKA_JARS_MISSING', retriable: false },
+  // Kafka
+  KAFKA_UNREACHABLE: { code: 'FRESHET_KAFKA_UNREACHABLE', retriable: true },
+  KAFKA_ERROR: { code: 'FRESHET_KAFKA_ERROR', retriable: false },
+  TOPIC_NOT_FOUND: { code: 'FRESHET_TOPIC_NOT_FOUND', retriable: false },
+  // Schemas and the registry
+  SCHEMA_INVALID: { code: 'FRESHET_SCHEMA_INVALID', retriable: false },
+  SCHEMA_NOT_FOUND: { code: 'FRESHET_SCHEMA_NOT_FOUND', retriable: false },
+  SCHEMA_INCOMPATIBLE: { code: 'FRESHET_SCHEMA_INCOMPATIBLE', retriable: false },
+  REGISTRY_UNREACHABLE: { code: 'FRESHET_REGISTRY_UNREACHABLE', retriable: true },
+  REGISTRY_ERROR: { code: 'FRESHET_REGISTRY_ERROR', retriable: false },
+  // Serialization
+  SERDE_BAD_MAGIC_BYTE: { code: 'FRESHET_SERDE_BAD_MAGIC_BYTE', retriable: false },
+  SERDE_TRUNCATED: { code: 'FRESHET_SERDE_TRUNCATED', retriable: false },
+  SERDE_SCHEMA_MISMATCH: { code: 'FRESHET_SERDE_SCHEMA_MISMATCH', retriable: false },
+  SERDE_ENCODE_FAILED: { code: 'FRESHET_SERDE_ENCODE_FAILED', retriable: false },
+  SERDE_NULL_VALUE: { code: 'FRESHET_SERDE_NULL_VALUE', retriable: false },
+  // Producing and consuming
+  PRODUCE_FAILED: { code: 'FRESHET_PRODUCE_FAILED', retriable: true },
+  DLQ_WRITE_FAILED: { code: 'FRESHET_DLQ_WRITE_FAILED', retriable: true },
+} as const
+
+export type ErrorName = keyof typeof ErrorCodes
+export type ErrorCode = (typeof ErrorCodes)[ErrorName]['code']

@@ -1,0 +1,61 @@
+import { ErrorCodes, type ErrorCode, type ErrorName } from './codes.ts'
+
+/** Where in Kafka an error happened, when known. */
+export interface ErrorLocation {
+  topic?: string
+  partition?: number
+  offset?: bigint | string
+}
+
+export interface FreshetErrorFields extends ErrorLocation {
+  cause?: unknown
+  /** Overrides the code's default retriability (e.g. a produce error the client marked fatal). */
+  retriable?: boolean
+  /** Anything else worth keeping for the reader of a log line. */
+  details?: Record<string, unknown>
+}
+
+/** The one error base of freshet. Every error carries a stable `code`. */
+export class FreshetError extends Error {
+  readonly code: ErrorCode
+  readonly retriable: boolean
+  readonly topic: string | undefined
+  readonly partition: number | undefined
+  readonly offset: string | undefined
+  readonly details: Record<string, unknown> | undefined
+
+  constructor(name: ErrorName, message: string, fields: FreshetErrorFields = {}) {
+    super(message, fields.cause === undefined ? undefined : { cause: fields.cause })
+    this.name = 'FreshetError'
+    const spec = ErrorCodes[name]
+    this.code = spec.code
+    this.retriable = fields.retriable ?? spec.retriable
+    this.topic = fields.topic
+    this.partition = fields.partition
+    this.offset = fields.offset === undefined ? undefined : String(fields.offset)
+    this.details = fields.details
+  }
+
+  toJSON(): Record<string, unknown> {
+    return {
+      code: this.code,
+      message: this.message,
+      retriable: this.retriable,
+      ...(this.topic === undefined ? {} : { topic: this.topic }),
+      ...(this.partition === undefined ? {} : { partition: this.partition }),
+      ...(this.offset === undefined ? {} : { offset: this.offset }),
+      ...(this.details === undefined ? {} : { details: this.details }),
+    }
+  }
+}
+
+export function isFreshetError(error: unknown, code?: ErrorCode): error is FreshetError {
+  return error instanceof FreshetError && (code === undefined || error.code === code)
+}
+
+/** Wraps anything thrown into a FreshetError, keeping an existing one as it is. */
+export function toFreshetError(error: unknown, name: ErrorName, message: string, fields: FreshetErrorFields = {}): FreshetError {
+  if (error instanceof FreshetError) return error
+  const reason = error instanceof Error ? error.message : String(error)
+  return new FreshetError(name, `${message}: ${reason}`, { ...fields, cause: error })
+}

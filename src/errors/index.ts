@@ -1,0 +1,2 @@
+export { ErrorCodes, type ErrorCode, type ErrorName } from './codes.ts'
+export { FreshetError, isFreshetError, toFreshetError, type ErrorLocation, type FreshetErrorFields } from './freshet-error.ts'
