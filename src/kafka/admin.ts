@@ -1,0 +1,188 @@
+import { Admin, FetchIsolationLevels } from '@platformatic/kafka'
+import { FreshetError } from '../errors/index.ts'
+import { validateOptions } from '../options/index.ts'
+import { baseClientOptions, connectionSpec, type ConnectionOptions } from './connection.ts'
+import { kafkaError } from './errors.ts'
+import type { IsolationLevel, TopicDescription, TopicSpec } from './types.ts'
+
+export interface PartitionLag {
+  topic: string
+  partition: number
+  /** Committed offset of the group, or null when it has committed nothing for the partition. */
+  committedOffset: bigint | null
+  endOffset: bigint
+  lag: bigint
+}
+
+const TOPIC_ALREADY_EXISTS = 36
+const UNKNOWN_TOPIC = 3
+
+function hasKafkaErrorCode(error: unknown, code: number): boolean {
+  if (!(error instanceof Error)) return false
+  const e = error as { apiCode?: unknown; errors?: unknown[]; response?: unknown }
+  if (e.apiCode === code) return true
+  if (Array.isArray(e.errors) && e.errors.some((inner) => hasKafkaErrorCode(inner, code))) return true
+  return JSON.stringify(e.response ?? null, (_k, v) => (typeof v === 'bigint' ? String(v) : v)).includes(
+    `"errorCode":${code}`,
+  )
+}
+
+/** Topic and group administration: the few calls freshet needs, with freshet's errors. */
+export class KafkaAdmin {
+  readonly #admin: Admin
+
+  constructor(options: ConnectionOptions) {
+    const resolved = validateOptions('KafkaAdmin', options, connectionSpec)
+    this.#admin = new Admin(baseClientOptions(resolved))
+  }
+
+  /** Resolves when the cluster answers a metadata request; the broker id list. */
+  async clusterInfo(): Promise<{
+    clusterId: string
+    brokers: Array<{ id: number; host: string; port: number }>
+  }> {
+    try {
+      const metadata = await this.#admin.metadata({ topics: [], forceUpdate: true })
+      return {
+        clusterId: metadata.id,
+        brokers: [...metadata.brokers.entries()].map(([id, b]) => ({ id, host: b.host, port: b.port })),
+      }
+    } catch (error) {
+      throw kafkaError(error, 'metadata request')
+    }
+  }
+
+  /** Creates the topics that do not exist yet; returns the names it created. */
+  async createTopics(specs: TopicSpec[]): Promise<string[]> {
+    const created: string[] = []
+    for (const spec of specs) {
+      try {
+        await this.#admin.createTopics({
+          topics: [spec.topic],
+          partitions: spec.partitions ?? 1,
+          replicas: spec.replicas ?? 1,
+          configs: Object.entries(spec.configs ?? {}).map(([name, value]) => ({ name, value })),
+        })
+        created.push(spec.topic)
+      } catch (error) {
+        if (hasKafkaErrorCode(error, TOPIC_ALREADY_EXISTS)) continue
+        throw kafkaError(error, `create topic ${spec.topic}`, { topic: spec.topic })
+      }
+    }
+    return created
+  }
+
+  async listTopics(options: { includeInternal?: boolean } = {}): Promise<string[]> {
+    try {
+      const topics = await this.#admin.listTopics({ includeInternals: options.includeInternal ?? false })
+      return topics.sort()
+    } catch (error) {
+      throw kafkaError(error, 'list topics')
+    }
+  }
+
+  async describeTopic(topic: string): Promise<TopicDescription & { configs: Record<string, string> }> {
+    // The client reports an unknown topic only in its message text; asking the topic list first
+    // keeps the check on data.
+    if (!(await this.listTopics({ includeInternal: true })).includes(topic)) {
+      throw new FreshetError('TOPIC_NOT_FOUND', `topic ${topic} does not exist`, { topic })
+    }
+    let metadata
+    try {
+      metadata = await this.#admin.metadata({ topics: [topic], forceUpdate: true })
+    } catch (error) {
+      throw kafkaError(error, `describe topic ${topic}`, { topic })
+    }
+    const t = metadata.topics.get(topic)
+    if (!t) throw new FreshetError('TOPIC_NOT_FOUND', `topic ${topic} does not exist`, { topic })
+    const configs: Record<string, string> = {}
+    try {
+      const described = await this.#admin.describeConfigs({
+        resources: [{ resourceType: 2, resourceName: topic }],
+      })
+      for (const c of described[0]?.configs ?? []) {
+        // configSource 1 = DYNAMIC_TOPIC_CONFIG: what was set on this topic, not broker defaults.
+        if (c.value != null && c.configSource === 1) configs[c.name] = c.value
+      }
+    } catch (error) {
+      throw kafkaError(error, `describe configs of ${topic}`, { topic })
+    }
+    return {
+      topic,
+      id: t.id,
+      partitions: t.partitions.map((p, partition) => ({
+        partition,
+        leader: p.leader,
+        replicas: p.replicas,
+        isr: p.isr,
+      })),
+      configs,
+    }
+  }
+
+  async deleteTopics(topics: string[]): Promise<void> {
+    if (topics.length === 0) return
+    try {
+      await this.#admin.deleteTopics({ topics })
+    } catch (error) {
+      if (hasKafkaErrorCode(error, UNKNOWN_TOPIC)) {
+        throw new FreshetError('TOPIC_NOT_FOUND', `topic ${topics.join(', ')} does not exist`)
+      }
+      throw kafkaError(error, `delete topics ${topics.join(', ')}`)
+    }
+  }
+
+  /** End offsets (the high watermark, or the last stable offset under read_committed) per partition. */
+  async endOffsets(
+    topic: string,
+    isolation: IsolationLevel = 'read_uncommitted',
+  ): Promise<Map<number, bigint>> {
+    const description = await this.describeTopic(topic)
+    try {
+      const listed = await this.#admin.listOffsets({
+        topics: [
+          {
+            name: topic,
+            partitions: description.partitions.map((p) => ({ partitionIndex: p.partition, timestamp: -1n })),
+          },
+        ],
+        isolationLevel:
+          isolation === 'read_committed'
+            ? FetchIsolationLevels.READ_COMMITTED
+            : FetchIsolationLevels.READ_UNCOMMITTED,
+      })
+      const out = new Map<number, bigint>()
+      for (const p of listed[0]?.partitions ?? []) out.set(p.partitionIndex, p.offset)
+      return out
+    } catch (error) {
+      throw kafkaError(error, `list offsets of ${topic}`, { topic })
+    }
+  }
+
+  /** Lag of a consumer group on a topic, per partition. */
+  async groupLag(groupId: string, topic: string): Promise<PartitionLag[]> {
+    const ends = await this.endOffsets(topic)
+    let committed
+    try {
+      committed = await this.#admin.listConsumerGroupOffsets({ groups: [groupId] })
+    } catch (error) {
+      throw kafkaError(error, `list offsets of group ${groupId}`)
+    }
+    const byPartition = new Map<number, bigint>()
+    for (const t of committed[0]?.topics ?? []) {
+      if (t.name !== topic) continue
+      for (const p of t.partitions)
+        if (p.committedOffset >= 0n) byPartition.set(p.partitionIndex, p.committedOffset)
+    }
+    return [...ends.entries()]
+      .sort(([a], [b]) => a - b)
+      .map(([partition, endOffset]) => {
+        const committedOffset = byPartition.get(partition) ?? null
+        return { topic, partition, committedOffset, endOffset, lag: endOffset - (committedOffset ?? 0n) }
+      })
+  }
+
+  async close(): Promise<void> {
+    await this.#admin.close()
+  }
+}

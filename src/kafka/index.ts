@@ -1,0 +1,18 @@
+/**
+ * freshet's narrow door to Kafka. Everything else in freshet talks to the cluster through these
+ * classes, so the client library behind them can change in one place (docs/decisions/0001).
+ */
+export { KafkaAdmin, type PartitionLag } from './admin.ts'
+export { parseBrokers, type ConnectionOptions } from './connection.ts'
+export { GroupConsumer, nextOffsets, type ConsumerOptions } from './consumer.ts'
+export { kafkaError } from './errors.ts'
+export { KafkaProducer, type ProducerOptions } from './producer.ts'
+export type {
+  Compression,
+  InRecord,
+  IsolationLevel,
+  OutRecord,
+  TopicDescription,
+  TopicPartitionOffset,
+  TopicSpec,
+} from './types.ts'

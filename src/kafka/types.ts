@@ -1,0 +1,44 @@
+/** A record to produce. `headers` values are bytes or UTF-8 strings. */
+export interface OutRecord {
+  topic: string
+  key?: Buffer | null
+  value: Buffer | null
+  headers?: Record<string, Buffer | string>
+  partition?: number
+  timestampMs?: number
+}
+
+/** A consumed record, as freshet sees it: raw bytes, provenance, headers. */
+export interface InRecord {
+  topic: string
+  partition: number
+  offset: bigint
+  timestampMs: number
+  key: Buffer | null
+  value: Buffer | null
+  headers: Map<string, Buffer>
+  leaderEpoch: number
+}
+
+export interface TopicPartitionOffset {
+  topic: string
+  partition: number
+  /** The next offset to read (Kafka's committed-offset convention). */
+  offset: bigint
+}
+
+export interface TopicSpec {
+  topic: string
+  partitions?: number
+  replicas?: number
+  configs?: Record<string, string>
+}
+
+export interface TopicDescription {
+  topic: string
+  id: string
+  partitions: Array<{ partition: number; leader: number; replicas: number[]; isr: number[] }>
+}
+
+export type Compression = 'none' | 'gzip' | 'snappy' | 'lz4' | 'zstd'
+export type IsolationLevel = 'read_committed' | 'read_uncommitted'

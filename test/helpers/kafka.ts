@@ -1,0 +1,45 @@
+/** What integration tests share: the run's broker, random names, topics cleaned up after the test. */
+import { randomBytes } from 'node:crypto'
+import type { TestContext } from 'node:test'
+import { KafkaAdmin, type TopicSpec } from '../../src/kafka/index.ts'
+
+export function bootstrap(): string {
+  const value = process.env.FRESHET_TEST_BOOTSTRAP
+  if (!value) throw new Error('FRESHET_TEST_BOOTSTRAP is not set: run the suite with `npm test`')
+  return value
+}
+
+export function brokers(): string[] {
+  return [bootstrap()]
+}
+
+export function randomName(prefix: string): string {
+  return `${prefix}-${randomBytes(5).toString('hex')}`
+}
+
+/** Creates topics that are deleted when the test ends (after its own cleanup). */
+export async function createTopics(t: TestContext, specs: TopicSpec[]): Promise<void> {
+  const admin = new KafkaAdmin({ bootstrapBrokers: brokers() })
+  try {
+    await admin.createTopics(specs)
+  } finally {
+    await admin.close()
+  }
+  t.after(async () => {
+    const cleanup = new KafkaAdmin({ bootstrapBrokers: brokers() })
+    try {
+      await cleanup.deleteTopics(specs.map((s) => s.topic))
+    } catch {
+      // already gone
+    } finally {
+      await cleanup.close()
+    }
+  })
+}
+
+/** A random topic with `partitions` partitions, deleted after the test. */
+export async function randomTopic(t: TestContext, prefix = 'topic', partitions = 1): Promise<string> {
+  const topic = randomName(prefix)
+  await createTopics(t, [{ topic, partitions }])
+  return topic
+}
