@@ -1,0 +1,57 @@
+#!/usr/bin/env node
+/** The `freshet` command line: one subcommand per concept, each in commands/. */
+import { FreshetError } from '../errors/index.ts'
+import { downCommand, statusCommand, upCommand } from './commands/stack.ts'
+import { topicsCommand } from './commands/topics.ts'
+
+type Command = { run: (argv: string[]) => Promise<number>; summary: string }
+
+const COMMANDS: Record<string, Command> = {
+  up: { run: upCommand, summary: 'start the local stack (Kafka KRaft + schema registry) and create the default topics' },
+  down: { run: downCommand, summary: 'stop what `up` started' },
+  status: { run: statusCommand, summary: 'show each service: up/down, address, pid, version' },
+  topics: { run: topicsCommand, summary: 'create | list | describe | delete topics' },
+}
+
+function usage(): string {
+  const width = Math.max(...Object.keys(COMMANDS).map((k) => k.length))
+  return [
+    'usage: freshet <command> [options]   (freshet <command> --help for its options)',
+    '',
+    ...Object.entries(COMMANDS).map(([name, c]) => `  ${name.padEnd(width)}  ${c.summary}`),
+  ].join('\n')
+}
+
+export async function main(argv: string[]): Promise<number> {
+  const [name, ...rest] = argv
+  if (name === undefined || name === '--help' || name === '-h' || name === 'help') {
+    console.log(usage())
+    return name === undefined ? 2 : 0
+  }
+  const command = COMMANDS[name]
+  if (!command) {
+    console.error(`freshet: unknown command "${name}"\n\n${usage()}`)
+    return 2
+  }
+  try {
+    return await command.run(rest)
+  } catch (error) {
+    if (error instanceof FreshetError) {
+      console.error(`freshet ${name}: error ${error.code}: ${error.message}`)
+      return error.code === 'FRESHET_INVALID_OPTION' ? 2 : 1
+    }
+    throw error
+  }
+}
+
+if (import.meta.main) {
+  main(process.argv.slice(2)).then(
+    (code) => {
+      process.exitCode = code
+    },
+    (error: unknown) => {
+      console.error(error)
+      process.exitCode = 1
+    },
+  )
+}
