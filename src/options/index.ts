@@ -8,14 +8,19 @@ import { FreshetError } from '../errors/index.ts'
 export type Check<T> = (where: string, key: string, value: unknown) => T
 
 function invalid(where: string, key: string, expected: string, value: unknown): FreshetError {
-  return new FreshetError('INVALID_OPTION', `${where}: option "${key}" must be ${expected}, got ${JSON.stringify(value)}`, {
-    details: { option: key, expected },
-  })
+  return new FreshetError(
+    'INVALID_OPTION',
+    `${where}: option "${key}" must be ${expected}, got ${JSON.stringify(value)}`,
+    {
+      details: { option: key, expected },
+    },
+  )
 }
 
 export const checks = {
   string: (): Check<string> => (where, key, value) => {
-    if (typeof value !== 'string' || value.length === 0) throw invalid(where, key, 'a non-empty string', value)
+    if (typeof value !== 'string' || value.length === 0)
+      throw invalid(where, key, 'a non-empty string', value)
     return value
   },
   boolean: (): Check<boolean> => (where, key, value) => {
@@ -58,7 +63,9 @@ export const checks = {
       value as T,
 } as const
 
-export type Spec<T> = { [K in keyof T]-?: { check: Check<Exclude<T[K], undefined>>; default?: Exclude<T[K], undefined> } }
+export type Spec<T> = {
+  [K in keyof T]-?: { check: Check<Exclude<T[K], undefined>>; default?: Exclude<T[K], undefined> }
+}
 
 /** Options after validation: every key with a default is present. */
 export type Resolved<T, D extends keyof T> = Omit<T, D> & Required<Pick<T, D>>
@@ -75,9 +82,13 @@ export function validateOptions<T extends object>(where: string, input: unknown,
   const out: Record<string, unknown> = {}
   for (const [key, value] of Object.entries(input)) {
     if (!allowed.includes(key)) {
-      throw new FreshetError('INVALID_OPTION', `${where}: unknown option "${key}"; allowed: ${allowed.join(', ')}`, {
-        details: { option: key, allowed },
-      })
+      throw new FreshetError(
+        'INVALID_OPTION',
+        `${where}: unknown option "${key}"; allowed: ${allowed.join(', ')}`,
+        {
+          details: { option: key, allowed },
+        },
+      )
     }
     if (value === undefined) continue
     const entry = spec[key as keyof T]
@@ -88,4 +99,19 @@ export function validateOptions<T extends object>(where: string, input: unknown,
     if (out[key] === undefined && entry.default !== undefined) out[key] = entry.default
   }
   return out as T
+}
+
+/** Throws when any of `keys` is missing from already-validated options, naming the first one. */
+export function requireOptions<T extends object>(
+  where: string,
+  options: T,
+  keys: readonly (keyof T & string)[],
+): void {
+  for (const key of keys) {
+    if (options[key] === undefined) {
+      throw new FreshetError('INVALID_OPTION', `${where}: option "${key}" is required`, {
+        details: { option: key },
+      })
+    }
+  }
 }

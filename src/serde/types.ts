@@ -1,0 +1,39 @@
+import type { ErrorLocation } from '../errors/index.ts'
+import type { AvroSchemaJson, TypedSchema } from '../schemas/types.ts'
+
+/**
+ * What the serializers need from a Schema Registry. Errors are FreshetErrors:
+ * FRESHET_SCHEMA_NOT_FOUND (permanent) when an id is unknown, FRESHET_REGISTRY_UNREACHABLE
+ * (retriable) when the registry cannot be reached. The serde passes them on unchanged.
+ */
+export interface SchemaRegistryClient {
+  /** The schema text registered under `id`. */
+  getSchemaById(id: number): Promise<string>
+  /** Registers `schema` under `subject` (or finds it registered already) and returns its id. */
+  register(subject: string, schema: string): Promise<number>
+}
+
+/**
+ * A schema as the serde takes it: a generated `TypedSchema` (which also gives `T`), the parsed JSON
+ * of an .avsc, or its text.
+ */
+export type SchemaInput<T> = TypedSchema<T> | AvroSchemaJson
+
+/** Turns values into Kafka record bytes. `serialize` is synchronous once `init` has resolved. */
+export interface Serializer<T> {
+  /** Everything asynchronous (e.g. registering the schema); call once before `serialize`. */
+  init(): Promise<void>
+  serialize(value: T): Buffer
+}
+
+/** Turns Kafka record bytes back into values. */
+export interface Deserializer<T> {
+  deserialize(buf: Buffer | null | undefined, location?: ErrorLocation): Promise<T>
+  /** Decodes without waiting; works once whatever `buf` needs is loaded (see `prepare`). */
+  deserializeSync(buf: Buffer | null | undefined, location?: ErrorLocation): T
+  /** Loads what a batch needs so that `deserializeSync` works for each of its values. */
+  prepare(buffers: Iterable<Buffer | null | undefined>): Promise<void>
+}
+
+export type SerdeFormat = 'avro' | 'json'
+export const SERDE_FORMATS: readonly SerdeFormat[] = ['avro', 'json']
