@@ -49,7 +49,10 @@ export function intFlag(command: string, name: string, value: unknown, min = 0):
   if (value === undefined) return undefined
   const n = Number(value)
   if (!Number.isInteger(n) || n < min) {
-    throw new FreshetError('INVALID_OPTION', `freshet ${command}: --${name} must be an integer >= ${min}, got ${JSON.stringify(value)}`)
+    throw new FreshetError(
+      'INVALID_OPTION',
+      `freshet ${command}: --${name} must be an integer >= ${min}, got ${JSON.stringify(value)}`,
+    )
   }
   return n
 }
@@ -59,7 +62,10 @@ export function durationFlag(command: string, name: string, value: unknown): num
   if (value === undefined) return undefined
   const match = /^(\d+(?:\.\d+)?)(ms|s|m|h)?$/.exec(String(value))
   if (!match) {
-    throw new FreshetError('INVALID_OPTION', `freshet ${command}: --${name} must be a duration like 30s, 5m or 500ms, got ${JSON.stringify(value)}`)
+    throw new FreshetError(
+      'INVALID_OPTION',
+      `freshet ${command}: --${name} must be a duration like 30s, 5m or 500ms, got ${JSON.stringify(value)}`,
+    )
   }
   const unitMs = { ms: 1, s: 1_000, m: 60_000, h: 3_600_000 }[(match[2] ?? 's') as 'ms' | 's' | 'm' | 'h']
   return Math.round(Number(match[1]) * unitMs)
@@ -78,10 +84,20 @@ export function common(command: string, values: Record<string, string | boolean 
     if (n !== undefined) flags[key] = n
   }
   const stack = resolveStackOptions(flags)
-  const bootstrap = (values.bootstrap as string | undefined) ?? process.env.FRESHET_BOOTSTRAP ?? `${stack.host}:${stack.kafkaPort}`
+  const bootstrap =
+    (values.bootstrap as string | undefined) ??
+    process.env.FRESHET_BOOTSTRAP ??
+    `${stack.host}:${stack.kafkaPort}`
   const registryUrl =
-    (values['registry-url'] as string | undefined) ?? process.env.FRESHET_REGISTRY_URL ?? `http://${stack.host}:${stack.registryPort}`
-  return { stack, brokers: parseBrokers(bootstrap), registryUrl: registryUrl.replace(/\/$/, ''), json: values.json === true }
+    (values['registry-url'] as string | undefined) ??
+    process.env.FRESHET_REGISTRY_URL ??
+    `http://${stack.host}:${stack.registryPort}`
+  return {
+    stack,
+    brokers: parseBrokers(bootstrap),
+    registryUrl: registryUrl.replace(/\/$/, ''),
+    json: values.json === true,
+  }
 }
 
 export const COMMON_HELP = `Common options:

@@ -1,16 +1,33 @@
 #!/usr/bin/env node
 /** The `freshet` command line: one subcommand per concept, each in commands/. */
 import { FreshetError } from '../errors/index.ts'
+import { consumeCommand } from './commands/consume.ts'
+import { produceCommand } from './commands/produce.ts'
+import { registryCommand } from './commands/registry.ts'
+import { schemaCommand } from './commands/schema.ts'
 import { downCommand, statusCommand, upCommand } from './commands/stack.ts'
 import { topicsCommand } from './commands/topics.ts'
 
 type Command = { run: (argv: string[]) => Promise<number>; summary: string }
 
 const COMMANDS: Record<string, Command> = {
-  up: { run: upCommand, summary: 'start the local stack (Kafka KRaft + schema registry) and create the default topics' },
+  up: {
+    run: upCommand,
+    summary: 'start the local stack (Kafka KRaft + schema registry) and create the default topics',
+  },
   down: { run: downCommand, summary: 'stop what `up` started' },
   status: { run: statusCommand, summary: 'show each service: up/down, address, pid, version' },
   topics: { run: topicsCommand, summary: 'create | list | describe | delete topics' },
+  produce: {
+    run: produceCommand,
+    summary: 'send realistic user events (Avro through the registry by default)',
+  },
+  consume: {
+    run: consumeCommand,
+    summary: 'read events with live statistics; undecodable records go to the DLQ',
+  },
+  registry: { run: registryCommand, summary: 'run the schema registry in the foreground' },
+  schema: { run: schemaCommand, summary: 'codegen: TypeScript types from the Avro schemas' },
 }
 
 function usage(): string {

@@ -23,7 +23,7 @@ ${COMMON_HELP}`
 
 export async function upCommand(argv: string[]): Promise<number> {
   const { values } = parse('up', argv, {})
-  if (values.help) return console.log(upHelp), 0
+  if (values.help) return (console.log(upHelp), 0)
   const c = common('up', values)
   const services = await up(c.stack, (line) => console.error(line))
   printStatus(services, c.json)
@@ -36,7 +36,7 @@ ${COMMON_HELP}`
 
 export async function downCommand(argv: string[]): Promise<number> {
   const { values } = parse('down', argv, {})
-  if (values.help) return console.log(downHelp), 0
+  if (values.help) return (console.log(downHelp), 0)
   const c = common('down', values)
   await down(c.stack, (line) => console.error(line))
   return 0
@@ -49,7 +49,7 @@ ${COMMON_HELP}`
 
 export async function statusCommand(argv: string[]): Promise<number> {
   const { values } = parse('status', argv, {})
-  if (values.help) return console.log(statusHelp), 0
+  if (values.help) return (console.log(statusHelp), 0)
   const c = common('status', values)
   const services = await status(c.stack)
   printStatus(services, c.json)

@@ -25,22 +25,29 @@ export async function topicsCommand(argv: string[]): Promise<number> {
     true,
   )
   const [action, ...names] = positionals
-  if (values.help || action === undefined) return console.log(topicsHelp), values.help ? 0 : 2
+  if (values.help || action === undefined) return (console.log(topicsHelp), values.help ? 0 : 2)
   const c = common('topics', values)
   const admin = new KafkaAdmin({ bootstrapBrokers: c.brokers })
   try {
     switch (action) {
       case 'create': {
-        if (names.length === 0) throw new FreshetError('INVALID_OPTION', 'freshet topics create: name at least one topic')
+        if (names.length === 0)
+          throw new FreshetError('INVALID_OPTION', 'freshet topics create: name at least one topic')
         const configs: Record<string, string> = {}
         for (const entry of (values.config as unknown as string[] | undefined) ?? []) {
           const eq = entry.indexOf('=')
-          if (eq <= 0) throw new FreshetError('INVALID_OPTION', `freshet topics create: --config must be key=value, got ${entry}`)
+          if (eq <= 0)
+            throw new FreshetError(
+              'INVALID_OPTION',
+              `freshet topics create: --config must be key=value, got ${entry}`,
+            )
           configs[entry.slice(0, eq)] = entry.slice(eq + 1)
         }
         const partitions = intFlag('topics', 'partitions', values.partitions, 1) ?? 1
         const replicas = intFlag('topics', 'replicas', values.replicas, 1) ?? 1
-        const created = await admin.createTopics(names.map((topic) => ({ topic, partitions, replicas, configs })))
+        const created = await admin.createTopics(
+          names.map((topic) => ({ topic, partitions, replicas, configs })),
+        )
         for (const name of names) console.log(created.includes(name) ? `created ${name}` : `exists ${name}`)
         return 0
       }
@@ -50,7 +57,8 @@ export async function topicsCommand(argv: string[]): Promise<number> {
         return 0
       }
       case 'describe': {
-        if (names.length !== 1) throw new FreshetError('INVALID_OPTION', 'freshet topics describe: name one topic')
+        if (names.length !== 1)
+          throw new FreshetError('INVALID_OPTION', 'freshet topics describe: name one topic')
         const d = await admin.describeTopic(names[0]!)
         if (c.json) {
           console.log(JSON.stringify(d))
@@ -62,19 +70,29 @@ export async function topicsCommand(argv: string[]): Promise<number> {
         console.log(
           table(
             ['PARTITION', 'LEADER', 'REPLICAS', 'ISR', 'END OFFSET'],
-            d.partitions.map((p) => [p.partition, p.leader, p.replicas.join(','), p.isr.join(','), ends.get(p.partition) ?? null]),
+            d.partitions.map((p) => [
+              p.partition,
+              p.leader,
+              p.replicas.join(','),
+              p.isr.join(','),
+              ends.get(p.partition) ?? null,
+            ]),
           ),
         )
         return 0
       }
       case 'delete': {
-        if (names.length === 0) throw new FreshetError('INVALID_OPTION', 'freshet topics delete: name at least one topic')
+        if (names.length === 0)
+          throw new FreshetError('INVALID_OPTION', 'freshet topics delete: name at least one topic')
         await admin.deleteTopics(names)
         for (const name of names) console.log(`deleted ${name}`)
         return 0
       }
       default:
-        throw new FreshetError('INVALID_OPTION', `freshet topics: unknown action "${action}"; allowed: create, list, describe, delete`)
+        throw new FreshetError(
+          'INVALID_OPTION',
+          `freshet topics: unknown action "${action}"; allowed: create, list, describe, delete`,
+        )
     }
   } finally {
     await admin.close()

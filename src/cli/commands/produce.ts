@@ -1,0 +1,99 @@
+import { FreshetError } from '../../errors/index.ts'
+import { EventProducer } from '../../producer/index.ts'
+import { RegistryClient } from '../../registry/index.ts'
+import { COMMON_HELP, common, durationFlag, intFlag, parse } from '../args.ts'
+import { ProgressLine } from '../progress.ts'
+import { shutdownSignal } from '../signals.ts'
+
+export const produceHelp = `freshet produce: send realistic user events (sessions, funnels page_view -> add_to_cart ->
+purchase, searches, logins), keyed by user_id, idempotent (acks=all).
+
+  --topic NAME           default user-events
+  --count N              stop after N events
+  --duration D           stop after D (e.g. 30s, 5m); one of --count and --duration is required
+  --rate R               events per second (default: as fast as possible)
+  --format avro|json     default avro (Confluent wire format through the registry)
+  --batch-size N         records per produce request (default 5000)
+  --max-in-flight N      unacknowledged requests at once, 1-5 (default 5)
+  --compression C        none|gzip|snappy|lz4|zstd (default none)
+  --users N              simulated users (default 10000)
+  --seed N               seed of the generator (same seed, same events)
+
+${COMMON_HELP}`
+
+export async function produceCommand(argv: string[]): Promise<number> {
+  const { values } = parse('produce', argv, {
+    topic: { type: 'string' },
+    count: { type: 'string' },
+    duration: { type: 'string' },
+    rate: { type: 'string' },
+    format: { type: 'string' },
+    'batch-size': { type: 'string' },
+    'max-in-flight': { type: 'string' },
+    compression: { type: 'string' },
+    users: { type: 'string' },
+    seed: { type: 'string' },
+  })
+  if (values.help) return (console.log(produceHelp), 0)
+  const c = common('produce', values)
+  const count = intFlag('produce', 'count', values.count, 0)
+  const durationMs = durationFlag('produce', 'duration', values.duration)
+  if (count === undefined && durationMs === undefined) {
+    throw new FreshetError('INVALID_OPTION', 'freshet produce: give --count N or --duration D')
+  }
+  const rate = values.rate === undefined ? undefined : Number(values.rate)
+  if (rate !== undefined && !(rate > 0))
+    throw new FreshetError('INVALID_OPTION', `freshet produce: --rate must be > 0, got ${values.rate}`)
+  const format = (values.format as string | undefined) ?? 'avro'
+  const optional = <K extends string, V>(key: K, value: V | undefined): Partial<Record<K, V>> =>
+    value === undefined ? {} : ({ [key]: value } as Record<K, V>)
+  const producer = new EventProducer({
+    bootstrapBrokers: c.brokers,
+    topic: (values.topic as string | undefined) ?? 'user-events',
+    format: format as 'avro' | 'json',
+    ...(format === 'avro' ? { registry: new RegistryClient({ url: c.registryUrl }) } : {}),
+    ...optional('count', count),
+    ...optional('durationMs', durationMs),
+    ...optional('ratePerSec', rate),
+    ...optional('batchSize', intFlag('produce', 'batch-size', values['batch-size'], 1)),
+    ...optional('maxInFlight', intFlag('produce', 'max-in-flight', values['max-in-flight'], 1)),
+    ...optional('compression', values.compression as 'none' | undefined),
+    ...optional('users', intFlag('produce', 'users', values.users, 1)),
+    ...optional('seed', intFlag('produce', 'seed', values.seed, 0)),
+  })
+  const progress = new ProgressLine()
+  const signal = shutdownSignal((name) => console.error(`\n${name}: finishing the requests in flight`))
+  try {
+    const summary = await producer.run({
+      signal,
+      onProgress: (p) =>
+        progress.update({
+          done: p.sent,
+          total: p.target,
+          ratePerSec: p.ratePerSec,
+          ...(p.failed ? { extra: `failed ${p.failed}` } : {}),
+        }),
+    })
+    progress.end()
+    const line = {
+      sent: summary.sent,
+      failed: summary.failed,
+      elapsedMs: Math.round(summary.elapsedMs),
+      ratePerSec: Math.round(summary.ratePerSec),
+      bytes: summary.bytes,
+    }
+    if (c.json) console.log(JSON.stringify(line))
+    else
+      console.log(
+        `sent ${line.sent}  failed ${line.failed}  in ${(line.elapsedMs / 1000).toFixed(2)}s  ` +
+          `${line.ratePerSec.toLocaleString('en-US')} events/s  ${(line.bytes / 1e6).toFixed(1)} MB`,
+      )
+    if (summary.error) {
+      console.error(`freshet produce: error ${summary.error.code}: ${summary.error.message}`)
+      return 1
+    }
+    return 0
+  } finally {
+    await producer.close()
+  }
+}

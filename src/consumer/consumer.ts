@@ -1,0 +1,158 @@
+/**
+ * Consumes user events as a member of a consumer group, read_committed. A record that cannot be
+ * decoded goes to the dead-letter topic with its original bytes and provenance, and is counted;
+ * nothing is dropped silently. An unreachable registry is waited out (with backoff), never
+ * dead-lettered.
+ *
+ * Each batch, as numbered steps:
+ *   1. Fetch the next batch (everything already fetched, up to the message limit).
+ *   2. Load the writer schemas the batch needs; while the registry is unreachable, wait and retry.
+ *   3. Decode each record; a record that fails permanently becomes a dead letter.
+ *   4. Produce the dead letters and wait for their acknowledgement.
+ *   5. Hand the events to the caller, update the statistics.
+ *   6. Commit the batch's offsets: only after its dead letters are safely written, so a crash
+ *      between 4 and 6 re-delivers rather than loses.
+ */
+import { setTimeout as sleep } from 'node:timers/promises'
+import { dlqTopicFor, toDeadLetter } from '../dlq/index.ts'
+import { FreshetError, isFreshetError, toFreshetError } from '../errors/index.ts'
+import { GroupConsumer, KafkaProducer, nextOffsets, type InRecord, type OutRecord } from '../kafka/index.ts'
+import { validateOptions } from '../options/index.ts'
+import { UserEventSchema, type UserEvent } from '../schemas/index.ts'
+import { createDeserializer, type Deserializer } from '../serde/index.ts'
+import { eventConsumerSpec, type EventConsumerOptions } from './options.ts'
+import { ConsumerStats, type StatsSnapshot } from './stats.ts'
+
+export interface ConsumeRunOptions {
+  /** Called with each batch of decoded events, before its offsets are committed. */
+  onEvents?: (events: UserEvent[], records: InRecord[]) => void | Promise<void>
+  /** Called after a record went to the dead-letter topic. */
+  onDeadLetter?: (record: InRecord, error: FreshetError) => void
+  /** Called when the registry cannot be reached and the consumer waits. */
+  onRetry?: (error: FreshetError, backoffMs: number) => void
+  /** Aborting ends the run after the current batch is committed. */
+  signal?: AbortSignal
+}
+
+export class EventConsumer {
+  readonly #options: EventConsumerOptions
+  readonly #consumer: GroupConsumer
+  readonly #deserializer: Deserializer<UserEvent>
+  readonly #dlqTopic: string
+  #dlqProducer: KafkaProducer | undefined
+  readonly stats = new ConsumerStats()
+
+  constructor(options: EventConsumerOptions) {
+    const o = validateOptions('EventConsumer', options, eventConsumerSpec)
+    this.#options = o
+    this.#dlqTopic = o.dlqTopic ?? dlqTopicFor(o.topic!)
+    this.#consumer = new GroupConsumer({
+      bootstrapBrokers: o.bootstrapBrokers,
+      clientId: o.clientId!,
+      groupId: o.groupId!,
+      topics: [o.topic!],
+      fromBeginning: o.fromBeginning!,
+      isolationLevel: 'read_committed',
+    })
+    this.#deserializer = createDeserializer<UserEvent>({
+      format: o.format!,
+      schema: UserEventSchema,
+      ...(o.registry ? { registry: o.registry } : {}),
+    })
+  }
+
+  get dlqTopic(): string {
+    return this.#dlqTopic
+  }
+
+  async run(run: ConsumeRunOptions = {}): Promise<StatsSnapshot> {
+    const max = this.#options.maxMessages ?? Infinity
+    let consumed = 0
+    await this.#consumer.start()
+    const aborted = new Promise<void>((resolve) =>
+      run.signal?.addEventListener('abort', () => resolve(), { once: true }),
+    )
+    while (consumed < max && !run.signal?.aborted) {
+      // Step 1
+      const next = this.#consumer.nextBatch(Math.min(10_000, max - consumed))
+      const batch = await Promise.race([next, aborted.then(() => null)])
+      if (batch === null) {
+        void next.catch(() => {})
+        break
+      }
+      if (batch.length === 0) break
+
+      // Step 2
+      await this.#prepare(batch, run)
+
+      // Step 3
+      const events: UserEvent[] = []
+      const good: InRecord[] = []
+      const dead: OutRecord[] = []
+      for (const record of batch) {
+        try {
+          events.push(
+            this.#deserializer.deserializeSync(record.value, {
+              topic: record.topic,
+              partition: record.partition,
+              offset: record.offset,
+            }),
+          )
+          good.push(record)
+        } catch (error) {
+          const e = toFreshetError(error, 'SERDE_SCHEMA_MISMATCH', 'decoding failed', {
+            topic: record.topic,
+            partition: record.partition,
+            offset: record.offset,
+          })
+          dead.push(toDeadLetter(record, e, this.#dlqTopic, 'decode'))
+          this.stats.errors++
+          run.onDeadLetter?.(record, e)
+        }
+      }
+
+      // Step 4
+      if (dead.length > 0) {
+        this.#dlqProducer ??= new KafkaProducer({
+          bootstrapBrokers: this.#options.bootstrapBrokers,
+          clientId: `${this.#options.clientId}-dlq`,
+        })
+        await this.#dlqProducer.send(dead)
+        this.stats.deadLettered += dead.length
+      }
+
+      // Step 5
+      if (run.onEvents && events.length > 0) await run.onEvents(events, good)
+      this.stats.addEvents(events)
+
+      // Step 6
+      await this.#consumer.commit(nextOffsets(batch))
+      consumed += batch.length
+    }
+    return this.stats.snapshot()
+  }
+
+  async #prepare(batch: InRecord[], run: ConsumeRunOptions): Promise<void> {
+    let backoffMs = this.#options.retryBackoffMs!
+    for (;;) {
+      try {
+        await this.#deserializer.prepare(batch.map((r) => r.value))
+        return
+      } catch (error) {
+        if (!(isFreshetError(error) && error.retriable)) throw error
+        run.onRetry?.(error, backoffMs)
+        await sleep(backoffMs)
+        backoffMs = Math.min(backoffMs * 2, this.#options.maxRetryBackoffMs!)
+      }
+    }
+  }
+
+  /** Commits nothing more; leaves the group. */
+  async close(): Promise<void> {
+    try {
+      await this.#consumer.close()
+    } finally {
+      await this.#dlqProducer?.close()
+    }
+  }
+}

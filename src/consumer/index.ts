@@ -1,0 +1,3 @@
+export { EventConsumer, type ConsumeRunOptions } from './consumer.ts'
+export type { EventConsumerOptions } from './options.ts'
+export { ConsumerStats, formatStats, type StatsSnapshot } from './stats.ts'

@@ -1,0 +1,66 @@
+import { FreshetError } from '../errors/index.ts'
+import type { Compression } from '../kafka/index.ts'
+import { checks, type Check, type Spec } from '../options/index.ts'
+import type { SchemaRegistryClient, SerdeFormat } from '../serde/index.ts'
+
+export interface EventProducerOptions {
+  bootstrapBrokers: string[]
+  topic: string
+  /** Stop after this many events. One of `count` and `durationMs` is required. */
+  count?: number
+  /** Stop after this long. */
+  durationMs?: number
+  /** Events per second; unlimited when absent. */
+  ratePerSec?: number
+  format?: SerdeFormat
+  /** Needed for avro. */
+  registry?: SchemaRegistryClient
+  /** Records per produce request. */
+  batchSize?: number
+  /** Produce requests awaiting acknowledgement at once. */
+  maxInFlight?: number
+  compression?: Compression
+  /** Size of the simulated user population. */
+  users?: number
+  /** Seed of the event generator: the same seed gives the same events. */
+  seed?: number
+  /** Source of event timestamps in milliseconds (default Date.now); with `seed`, makes a run repeatable. */
+  clock?: () => number
+  clientId?: string
+}
+
+const registryCheck: Check<SchemaRegistryClient> = (where, key, value) => {
+  const v = value as Partial<SchemaRegistryClient> | null
+  if (
+    v === null ||
+    typeof v !== 'object' ||
+    typeof v.register !== 'function' ||
+    typeof v.getSchemaById !== 'function'
+  ) {
+    throw new FreshetError('INVALID_OPTION', `${where}: option "${key}" must be a schema registry client`)
+  }
+  return v as SchemaRegistryClient
+}
+
+export const eventProducerSpec: Spec<EventProducerOptions> = {
+  bootstrapBrokers: { check: checks.stringList() },
+  topic: { check: checks.string(), default: 'user-events' },
+  count: { check: checks.int(0) },
+  durationMs: { check: checks.int(1) },
+  ratePerSec: { check: checks.number(0.001) },
+  format: { check: checks.oneOf(['avro', 'json'] as const), default: 'avro' },
+  registry: { check: registryCheck },
+  batchSize: { check: checks.int(1, 1_000_000), default: 5_000 },
+  maxInFlight: { check: checks.int(1, 5), default: 5 },
+  compression: { check: checks.oneOf(['none', 'gzip', 'snappy', 'lz4', 'zstd'] as const), default: 'none' },
+  users: { check: checks.int(1, 10_000_000), default: 10_000 },
+  seed: { check: checks.int(0, 0xffffffff) },
+  clock: {
+    check: (where, key, value) => {
+      if (typeof value !== 'function')
+        throw new FreshetError('INVALID_OPTION', `${where}: option "${key}" must be a function`)
+      return value as () => number
+    },
+  },
+  clientId: { check: checks.string(), default: 'freshet-producer' },
+}

@@ -1,0 +1,147 @@
+/**
+ * Produces generated user events: idempotent (acks=all), keyed by user_id, Avro through the
+ * registry by default, in batches with a bounded number of requests in flight.
+ */
+import { setTimeout as sleep } from 'node:timers/promises'
+import { FreshetError, toFreshetError } from '../errors/index.ts'
+import { KafkaProducer, type OutRecord } from '../kafka/index.ts'
+import { validateOptions } from '../options/index.ts'
+import { UserEventSchema, type UserEvent } from '../schemas/index.ts'
+import { createSerializer, type Serializer } from '../serde/index.ts'
+import { EventGenerator } from './generator.ts'
+import { eventProducerSpec, type EventProducerOptions } from './options.ts'
+
+export interface ProduceProgress {
+  sent: number
+  failed: number
+  bytes: number
+  elapsedMs: number
+  ratePerSec: number
+  target: number | null
+}
+
+export interface ProduceSummary extends ProduceProgress {
+  /** The first error that stopped the run, if any. */
+  error?: FreshetError
+}
+
+export interface RunOptions {
+  onProgress?: (progress: ProduceProgress) => void
+  /** Aborting stops after the requests in flight are acknowledged. */
+  signal?: AbortSignal
+}
+
+export class EventProducer {
+  readonly #options: EventProducerOptions
+  readonly #generator: EventGenerator
+  readonly #serializer: Serializer<UserEvent>
+  readonly #producer: KafkaProducer
+
+  constructor(options: EventProducerOptions) {
+    const o = validateOptions('EventProducer', options, eventProducerSpec)
+    if (o.count === undefined && o.durationMs === undefined) {
+      throw new FreshetError('INVALID_OPTION', 'EventProducer: give "count" or "durationMs"')
+    }
+    this.#options = o
+    this.#generator = new EventGenerator({
+      users: o.users!,
+      ...(o.seed === undefined ? {} : { seed: o.seed }),
+    })
+    this.#serializer = createSerializer<UserEvent>({
+      format: o.format!,
+      topic: o.topic!,
+      schema: UserEventSchema,
+      ...(o.registry ? { registry: o.registry } : {}),
+    })
+    this.#producer = new KafkaProducer({
+      bootstrapBrokers: o.bootstrapBrokers,
+      clientId: o.clientId!,
+      idempotent: true,
+      acks: 'all',
+      compression: o.compression!,
+    })
+  }
+
+  async run(run: RunOptions = {}): Promise<ProduceSummary> {
+    const o = this.#options
+    await this.#serializer.init()
+    const startMs = performance.now()
+    const target = o.count ?? null
+    const deadlineMs = o.durationMs === undefined ? Infinity : startMs + o.durationMs
+    // With a rate limit, small batches spaced in time keep the rate smooth (about 20 sends/s).
+    const batchSize =
+      o.ratePerSec === undefined
+        ? o.batchSize!
+        : Math.max(1, Math.min(o.batchSize!, Math.ceil(o.ratePerSec / 20)))
+    const inFlight = new Set<Promise<void>>()
+    let queued = 0
+    let sent = 0
+    let failed = 0
+    let bytes = 0
+    let error: FreshetError | undefined
+
+    const progress = (): ProduceProgress => {
+      const elapsedMs = performance.now() - startMs
+      return {
+        sent,
+        failed,
+        bytes,
+        elapsedMs,
+        ratePerSec: elapsedMs > 0 ? (sent * 1000) / elapsedMs : 0,
+        target,
+      }
+    }
+    const timer = run.onProgress ? setInterval(() => run.onProgress!(progress()), 250) : undefined
+
+    try {
+      while (!error && !run.signal?.aborted) {
+        const remaining = target === null ? batchSize : Math.min(batchSize, target - queued)
+        if (remaining <= 0 || performance.now() >= deadlineMs) break
+        if (o.ratePerSec !== undefined) {
+          const dueMs = startMs + (queued / o.ratePerSec) * 1000
+          const waitMs = dueMs - performance.now()
+          if (waitMs > 1) await sleep(waitMs)
+          if (performance.now() >= deadlineMs || run.signal?.aborted) break
+        }
+        const records: OutRecord[] = new Array(remaining)
+        let batchBytes = 0
+        for (let i = 0; i < remaining; i++) {
+          const event = this.#generator.next()
+          const value = this.#serializer.serialize(event)
+          batchBytes += value.length
+          records[i] = {
+            topic: o.topic!,
+            key: Buffer.from(event.user_id),
+            value,
+            timestampMs: event.timestamp,
+          }
+        }
+        queued += remaining
+        const request: Promise<void> = this.#producer.send(records).then(
+          () => {
+            sent += records.length
+            bytes += batchBytes
+          },
+          (cause: unknown) => {
+            failed += records.length
+            error ??= toFreshetError(cause, 'PRODUCE_FAILED', `producing to ${o.topic}`, { topic: o.topic! })
+          },
+        )
+        inFlight.add(request)
+        void request.finally(() => inFlight.delete(request))
+        if (inFlight.size >= o.maxInFlight!) await Promise.race(inFlight)
+      }
+      await Promise.all(inFlight)
+    } finally {
+      if (timer) clearInterval(timer)
+    }
+    const summary: ProduceSummary = progress()
+    if (error) summary.error = error
+    run.onProgress?.(summary)
+    return summary
+  }
+
+  async close(): Promise<void> {
+    await this.#producer.close()
+  }
+}
