@@ -1,0 +1,196 @@
+import assert from 'node:assert/strict'
+import { test } from 'node:test'
+import { EventConsumer } from '../../src/consumer/index.ts'
+import { DLQ_HEADERS, readDeadLetter, type DeadLetter } from '../../src/dlq/index.ts'
+import { FreshetError } from '../../src/errors/index.ts'
+import {
+  GroupConsumer,
+  KafkaAdmin,
+  KafkaProducer,
+  type InRecord,
+  type OutRecord,
+} from '../../src/kafka/index.ts'
+import { EventGenerator } from '../../src/producer/index.ts'
+import { UserEventSchema, type UserEvent } from '../../src/schemas/index.ts'
+import { AvroSerializer, type SchemaRegistryClient } from '../../src/serde/index.ts'
+import { brokers, createTopics, randomName } from '../helpers/kafka.ts'
+import { testRegistry } from '../helpers/registry.ts'
+
+async function readAll(topic: string, count: number): Promise<InRecord[]> {
+  const consumer = new GroupConsumer({
+    bootstrapBrokers: brokers(),
+    groupId: randomName('reader'),
+    topics: [topic],
+    fromBeginning: true,
+  })
+  await consumer.start()
+  try {
+    const out: InRecord[] = []
+    while (out.length < count) out.push(...(await consumer.nextBatch()))
+    return out
+  } finally {
+    await consumer.close()
+  }
+}
+
+test('malformed records land in the DLQ with their original bytes and provenance; good ones flow; nothing is lost', async (t) => {
+  const { client } = await testRegistry(t)
+  const topic = randomName('dlq-source')
+  const dlqTopic = `${topic}.dlq`
+  await createTopics(t, [
+    { topic, partitions: 1 },
+    { topic: dlqTopic, partitions: 1 },
+  ])
+  const serializer = new AvroSerializer<UserEvent>({ registry: client, topic, schema: UserEventSchema })
+  await serializer.init()
+  const good = new EventGenerator({ seed: 7 }).batch(50).map((e) => Buffer.from(serializer.serialize(e)))
+  const valid = good[0]!
+  // One of each failure the consumer must survive, with the code each must carry.
+  const bad: Array<{ value: Buffer; code: string }> = [
+    { value: Buffer.from('{"not":"avro"}'), code: 'FRESHET_SERDE_BAD_MAGIC_BYTE' },
+    { value: Buffer.from([0, 0, 0]), code: 'FRESHET_SERDE_TRUNCATED' },
+    {
+      value: Buffer.concat([Buffer.from([0, 0x7f, 0xff, 0xff, 0xf0]), valid.subarray(5)]),
+      code: 'FRESHET_SCHEMA_NOT_FOUND',
+    },
+    { value: valid.subarray(0, valid.length - 4), code: 'FRESHET_SERDE_TRUNCATED' },
+    { value: Buffer.concat([valid, Buffer.from([1, 2, 3])]), code: 'FRESHET_SERDE_SCHEMA_MISMATCH' },
+  ]
+  const records: OutRecord[] = []
+  const badAt = new Map<number, { value: Buffer; code: string }>()
+  for (let i = 0; i < good.length; i++) {
+    records.push({ topic, key: Buffer.from(`k${i}`), value: good[i]!, headers: { origin: `good-${i}` } })
+    const b = bad[i % 10 === 3 ? (i / 10) | 0 : -1]
+    if (b) {
+      badAt.set(records.length, b)
+      records.push({ topic, key: Buffer.from(`bad${i}`), value: b.value, headers: { origin: `bad-${i}` } })
+    }
+  }
+  assert.equal(badAt.size, bad.length)
+  const producer = new KafkaProducer({ bootstrapBrokers: brokers() })
+  t.after(() => producer.close())
+  await producer.send(records)
+
+  const seen: UserEvent[] = []
+  const consumer = new EventConsumer({
+    bootstrapBrokers: brokers(),
+    topic,
+    groupId: randomName('g'),
+    fromBeginning: true,
+    maxMessages: records.length,
+    registry: client,
+  })
+  t.after(() => consumer.close())
+  const stats = await consumer.run({ onEvents: (events) => void seen.push(...events) })
+  assert.equal(seen.length, good.length)
+  assert.equal(stats.total, good.length)
+  assert.equal(stats.errors, bad.length)
+  assert.equal(stats.deadLettered, bad.length)
+
+  const letters = (await readAll(dlqTopic, bad.length))
+    .map(readDeadLetter)
+    .filter((d): d is DeadLetter => d !== null)
+  assert.equal(letters.length, bad.length)
+  for (const letter of letters) {
+    const offset = Number(letter.sourceOffset)
+    const expected = badAt.get(offset)
+    assert.ok(expected, `dead letter for offset ${offset} which was not a bad record`)
+    assert.equal(letter.sourceTopic, topic)
+    assert.equal(letter.sourcePartition, 0)
+    assert.equal(letter.errorCode, expected.code, `offset ${offset}`)
+    assert.ok(letter.errorMessage.length > 0)
+    assert.equal(letter.stage, 'decode')
+    assert.ok(Math.abs(letter.deadLetteredAtMs - Date.now()) < 600_000)
+    assert.deepEqual(letter.value, expected.value, 'original bytes kept')
+    assert.equal(letter.key?.toString(), records[offset]!.key!.toString())
+    assert.equal(
+      letter.headers.get('origin')?.toString(),
+      (records[offset]!.headers as Record<string, string>).origin,
+    )
+    assert.ok(
+      !letter.headers.has(DLQ_HEADERS.errorCode),
+      'provenance headers are not mixed into the original ones',
+    )
+  }
+})
+
+test('an unreachable registry is waited out with backoff, never dead-lettered, and the batch is then delivered', async (t) => {
+  const { client } = await testRegistry(t)
+  const topic = randomName('registry-outage')
+  await createTopics(t, [
+    { topic, partitions: 1 },
+    { topic: `${topic}.dlq`, partitions: 1 },
+  ])
+  const serializer = new AvroSerializer<UserEvent>({ registry: client, topic, schema: UserEventSchema })
+  await serializer.init()
+  const producer = new KafkaProducer({ bootstrapBrokers: brokers() })
+  t.after(() => producer.close())
+  await producer.send(
+    new EventGenerator({ seed: 3 }).batch(20).map((e) => ({ topic, value: serializer.serialize(e) })),
+  )
+
+  // The real client, behind a switch that makes it fail as an unreachable registry does.
+  let outageCalls = 3
+  const flaky: SchemaRegistryClient = {
+    getSchemaById: async (id) => {
+      if (outageCalls-- > 0)
+        throw new FreshetError('REGISTRY_UNREACHABLE', 'connect ECONNREFUSED (simulated outage)')
+      return client.getSchemaById(id)
+    },
+    register: (subject, schema) => client.register(subject, schema),
+  }
+  const retries: number[] = []
+  const consumer = new EventConsumer({
+    bootstrapBrokers: brokers(),
+    topic,
+    groupId: randomName('g'),
+    fromBeginning: true,
+    maxMessages: 20,
+    registry: flaky,
+    retryBackoffMs: 10,
+  })
+  t.after(() => consumer.close())
+  const stats = await consumer.run({
+    onRetry: (error, backoffMs) =>
+      void (assert.equal(error.code, 'FRESHET_REGISTRY_UNREACHABLE'), retries.push(backoffMs)),
+  })
+  assert.deepEqual(retries, [10, 20, 40])
+  assert.equal(stats.total, 20)
+  assert.equal(stats.deadLettered, 0)
+  const admin = new KafkaAdmin({ bootstrapBrokers: brokers() })
+  t.after(() => admin.close())
+  assert.equal((await admin.endOffsets(`${topic}.dlq`)).get(0), 0n)
+})
+
+test('--max-messages commits exactly what was handled: the next run of the group starts after it', async (t) => {
+  const { client } = await testRegistry(t)
+  const topic = randomName('max-messages')
+  await createTopics(t, [{ topic, partitions: 3 }])
+  const serializer = new AvroSerializer<UserEvent>({ registry: client, topic, schema: UserEventSchema })
+  await serializer.init()
+  const events = new EventGenerator({ seed: 9 }).batch(3_000)
+  const producer = new KafkaProducer({ bootstrapBrokers: brokers() })
+  t.after(() => producer.close())
+  await producer.send(
+    events.map((e) => ({ topic, key: Buffer.from(e.user_id), value: serializer.serialize(e) })),
+  )
+
+  const groupId = randomName('g')
+  const ids: string[] = []
+  for (const maxMessages of [1_000, 2_000]) {
+    const consumer = new EventConsumer({
+      bootstrapBrokers: brokers(),
+      topic,
+      groupId,
+      fromBeginning: true,
+      maxMessages,
+      registry: client,
+    })
+    const stats = await consumer.run({
+      onEvents: (_events, records) => void ids.push(...records.map((r) => `${r.partition}@${r.offset}`)),
+    })
+    await consumer.close()
+    assert.equal(stats.total, maxMessages)
+  }
+  assert.equal(new Set(ids).size, 3_000, 'no record read twice, none skipped')
+})
