@@ -85,12 +85,12 @@ export function common(command: string, values: Record<string, string | boolean 
   }
   const stack = resolveStackOptions(flags)
   const bootstrap =
-    (values.bootstrap as string | undefined) ??
-    process.env.FRESHET_BOOTSTRAP ??
+    (values.bootstrap as string | undefined) ||
+    process.env.FRESHET_BOOTSTRAP ||
     `${stack.host}:${stack.kafkaPort}`
   const registryUrl =
-    (values['registry-url'] as string | undefined) ??
-    process.env.FRESHET_REGISTRY_URL ??
+    (values['registry-url'] as string | undefined) ||
+    process.env.FRESHET_REGISTRY_URL ||
     `http://${stack.host}:${stack.registryPort}`
   return {
     stack,

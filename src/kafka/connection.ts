@@ -1,3 +1,4 @@
+import { FreshetError } from '../errors/index.ts'
 import { checks, type Spec } from '../options/index.ts'
 
 /** How to reach the cluster; shared by the producer, consumer and admin. */
@@ -12,7 +13,18 @@ export interface ConnectionOptions {
 }
 
 export const connectionSpec: Spec<ConnectionOptions> = {
-  bootstrapBrokers: { check: checks.stringList() },
+  bootstrapBrokers: {
+    check: (where, key, value) => {
+      const list = checks.stringList()(where, key, value)
+      if (list.length === 0 || list.some((b) => !/^[^:\s]+:\d+$/.test(b))) {
+        throw new FreshetError(
+          'INVALID_OPTION',
+          `${where}: option "${key}" must list host:port brokers, got ${JSON.stringify(value)}`,
+        )
+      }
+      return list
+    },
+  },
   clientId: { check: checks.string(), default: 'freshet' },
   requestTimeoutMs: { check: checks.int(100, 600_000), default: 30_000 },
   retries: { check: checks.int(0, 100), default: 5 },

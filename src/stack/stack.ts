@@ -47,7 +47,10 @@ function cliEntry(): string {
 }
 
 async function kafkaAnswers(bootstrap: string): Promise<boolean> {
-  const [host, port] = [bootstrap.slice(0, bootstrap.lastIndexOf(':')), Number(bootstrap.slice(bootstrap.lastIndexOf(':') + 1))]
+  const [host, port] = [
+    bootstrap.slice(0, bootstrap.lastIndexOf(':')),
+    Number(bootstrap.slice(bootstrap.lastIndexOf(':') + 1)),
+  ]
   if (!(await portAnswers(host, port))) return false
   const admin = new KafkaAdmin({ bootstrapBrokers: [bootstrap], requestTimeoutMs: 3_000, retries: 0 })
   try {
@@ -69,28 +72,47 @@ async function registryAnswers(url: string): Promise<boolean> {
   }
 }
 
-async function startRegistryProcess(options: ResolvedStackOptions, bootstrap: string): Promise<ServiceRecord> {
+async function startRegistryProcess(
+  options: ResolvedStackOptions,
+  bootstrap: string,
+): Promise<ServiceRecord> {
   const dir = join(options.stateDir, 'registry')
   mkdirSync(dir, { recursive: true })
   const logFile = join(dir, 'registry.log')
   const out = openSync(logFile, 'a')
   const child = spawn(
     process.execPath,
-    [cliEntry(), 'registry', '--host', options.host, '--port', String(options.registryPort), '--bootstrap', bootstrap],
+    [
+      cliEntry(),
+      'registry',
+      '--host',
+      options.host,
+      '--port',
+      String(options.registryPort),
+      '--bootstrap',
+      bootstrap,
+    ],
     { detached: true, stdio: ['ignore', out, out] },
   )
   closeSync(out)
   child.unref()
-  if (child.pid === undefined) throw new FreshetError('STACK_START_FAILED', 'could not spawn the schema registry')
+  if (child.pid === undefined)
+    throw new FreshetError('STACK_START_FAILED', 'could not spawn the schema registry')
   const url = `http://${options.host}:${options.registryPort}`
   const deadline = Date.now() + 60_000
   while (!(await registryAnswers(url))) {
     if (!isAlive(child.pid)) {
-      throw new FreshetError('STACK_START_FAILED', `the schema registry exited during start-up; see ${logFile}`)
+      throw new FreshetError(
+        'STACK_START_FAILED',
+        `the schema registry exited during start-up; see ${logFile}`,
+      )
     }
     if (Date.now() > deadline) {
       await stopProcess(child.pid)
-      throw new FreshetError('STACK_TIMEOUT', `the schema registry did not answer on ${url} in time; see ${logFile}`)
+      throw new FreshetError(
+        'STACK_TIMEOUT',
+        `the schema registry did not answer on ${url} in time; see ${logFile}`,
+      )
     }
     await sleep(200)
   }

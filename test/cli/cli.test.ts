@@ -1,0 +1,158 @@
+/**
+ * The README's flow through the installed entry point (bin/freshet.js over dist/), on a stack of
+ * its own: up, a second up that finds it, produce, consume, an independent client (Debian's kcat)
+ * reading Confluent-framed Avro whose schema id resolves at the registry, down, nothing left.
+ */
+import assert from 'node:assert/strict'
+import { execFile, spawnSync } from 'node:child_process'
+import { mkdtempSync, rmSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { test } from 'node:test'
+import { promisify } from 'node:util'
+import avro from 'avsc'
+import { isAlive } from '../../src/stack/processes.ts'
+import { freePort } from '../../src/stack/index.ts'
+
+const run = promisify(execFile)
+const BIN = join(import.meta.dirname, '../../bin/freshet.js')
+
+test('up, up again, produce, consume, kcat, status, down: events flow and no process is left', async (t) => {
+  const stateDir = mkdtempSync(join(tmpdir(), 'freshet-cli-'))
+  const env = {
+    ...process.env,
+    FRESHET_STATE_DIR: stateDir,
+    FRESHET_KAFKA_PORT: String(await freePort()),
+    FRESHET_CONTROLLER_PORT: String(await freePort()),
+    FRESHET_REGISTRY_PORT: String(await freePort()),
+    FRESHET_BOOTSTRAP: '',
+    FRESHET_REGISTRY_URL: '',
+  }
+  const bootstrap = `127.0.0.1:${env.FRESHET_KAFKA_PORT}`
+  const freshet = (...args: string[]) =>
+    run(process.execPath, [BIN, ...args], { env, maxBuffer: 64 * 1024 * 1024 })
+  t.after(async () => {
+    await freshet('down').catch(() => {})
+    rmSync(stateDir, { recursive: true, force: true })
+  })
+
+  const first = JSON.parse((await freshet('up', '--json')).stdout) as Array<{
+    name: string
+    up: boolean
+    pid: number
+  }>
+  assert.deepEqual(
+    first.map((s) => [s.name, s.up]),
+    [
+      ['kafka', true],
+      ['registry', true],
+    ],
+  )
+  const pids = first.map((s) => s.pid)
+  assert.ok(pids.every((pid) => Number.isInteger(pid) && isAlive(pid)))
+
+  const second = await freshet('up', '--json')
+  assert.deepEqual(
+    (JSON.parse(second.stdout) as Array<{ pid: number }>).map((s) => s.pid),
+    pids,
+    'the second up reuses the running services',
+  )
+  assert.match(second.stderr, /already running/)
+
+  const topics = (await freshet('topics', 'list')).stdout.trim().split('\n')
+  for (const topic of ['user-events', 'event-analytics', 'user-events.dlq'])
+    assert.ok(topics.includes(topic), topic)
+  assert.match((await freshet('topics', 'describe', 'user-events')).stdout, /partitions 6/)
+
+  const produced = JSON.parse((await freshet('produce', '--count', '10000', '--json')).stdout) as {
+    sent: number
+    failed: number
+  }
+  assert.equal(produced.sent, 10_000)
+  assert.equal(produced.failed, 0)
+
+  const consumed = JSON.parse(
+    (await freshet('consume', '--from-beginning', '--max-messages', '10000', '--group', 'cli-test', '--json'))
+      .stdout,
+  ) as { total: number; errors: number; topEventTypes: Array<[string, number]> }
+  assert.equal(consumed.total, 10_000)
+  assert.equal(consumed.errors, 0)
+  assert.ok(consumed.topEventTypes.length > 0)
+
+  // An independent client: kcat reads raw values; the bytes are Confluent-framed Avro.
+  const kcat = spawnSync(
+    'kcat',
+    [
+      '-b',
+      bootstrap,
+      '-t',
+      'user-events',
+      '-C',
+      '-o',
+      'beginning',
+      '-c',
+      '20',
+      '-e',
+      '-q',
+      '-D',
+      '',
+      '-f',
+      '%k\t%s',
+    ],
+    {
+      encoding: 'buffer',
+      maxBuffer: 16 * 1024 * 1024,
+    },
+  )
+  assert.equal(kcat.status, 0, `kcat failed: ${kcat.stderr?.toString()}`)
+  const out = kcat.stdout
+  const records: Array<{ key: string; value: Buffer }> = []
+  // Each record is "<key>\t<value>" with no delimiter between records (-D ''); keys are user ids.
+  let i = 0
+  while (i < out.length) {
+    const tab = out.indexOf(0x09, i)
+    const key = out.subarray(i, tab).toString()
+    const start = tab + 1
+    // Find the value's end by decoding it: header (5 bytes) + one Avro datum.
+    const id = out.readUInt32BE(start + 1)
+    records.push({ key, value: out.subarray(start, start + 5) })
+    const schema = await schemaFor(env.FRESHET_REGISTRY_PORT, id)
+    const decoded = schema.decode(out, start + 5)
+    assert.ok(decoded.offset > 0, 'value decodes with the schema its id names')
+    const event = decoded.value as { user_id: string; event_type: string; timestamp: number }
+    assert.equal(out[start], 0, 'magic byte 0')
+    assert.equal(event.user_id, key, 'keyed by user_id')
+    assert.ok(event.timestamp > 1_600_000_000_000)
+    i = decoded.offset
+  }
+  assert.equal(records.length, 20)
+
+  const status = JSON.parse((await freshet('status', '--json')).stdout) as Array<{ up: boolean }>
+  assert.ok(status.every((s) => s.up))
+
+  await freshet('down')
+  for (const pid of pids) assert.equal(isAlive(pid), false, `pid ${pid} is gone after down`)
+  const after = await freshet('status', '--json').catch((e: { stdout: string }) => e)
+  assert.ok((JSON.parse(after.stdout) as Array<{ up: boolean }>).every((s) => !s.up))
+})
+
+const schemas = new Map<number, avro.Type>()
+async function schemaFor(port: string, id: number): Promise<avro.Type> {
+  let type = schemas.get(id)
+  if (!type) {
+    const response = await fetch(`http://127.0.0.1:${port}/schemas/ids/${id}`)
+    assert.equal(response.status, 200, `schema id ${id} resolves at the registry`)
+    const body = (await response.json()) as { schema: string }
+    type = avro.Type.forSchema(JSON.parse(body.schema) as avro.Schema)
+    schemas.set(id, type)
+  }
+  return type
+}
+
+test('an unknown flag is refused with a message that names it, exit code 2', async () => {
+  const result = await run(process.execPath, [BIN, 'produce', '--count', '1', '--colour', 'red']).catch(
+    (e: { code: number; stderr: string }) => e,
+  )
+  assert.equal((result as { code: number }).code, 2)
+  assert.match((result as { stderr: string }).stderr, /FRESHET_INVALID_OPTION.*colour/)
+})
