@@ -2,6 +2,7 @@
 /** The `freshet` command line: one subcommand per concept, each in commands/. */
 import { FreshetError } from '../errors/index.ts'
 import { consumeCommand } from './commands/consume.ts'
+import { demoCommand } from './commands/demo.ts'
 import { produceCommand } from './commands/produce.ts'
 import { registryCommand } from './commands/registry.ts'
 import { schemaCommand } from './commands/schema.ts'
@@ -18,6 +19,10 @@ const COMMANDS: Record<string, Command> = {
   down: { run: downCommand, summary: 'stop what `up` started' },
   status: { run: statusCommand, summary: 'show each service: up/down, address, pid, version' },
   topics: { run: topicsCommand, summary: 'create | list | describe | delete topics' },
+  demo: {
+    run: demoCommand,
+    summary: 'the stack end to end: events produced and consumed live (Ctrl-C stops)',
+  },
   produce: {
     run: produceCommand,
     summary: 'send realistic user events (Avro through the registry by default)',

@@ -6,7 +6,7 @@ import type { SchemaRegistryClient, SerdeFormat } from '../serde/index.ts'
 export interface EventProducerOptions {
   bootstrapBrokers: string[]
   topic: string
-  /** Stop after this many events. One of `count` and `durationMs` is required. */
+  /** Stop after this many events. Without `count` or `durationMs`, `run` needs an abort signal. */
   count?: number
   /** Stop after this long. */
   durationMs?: number

@@ -31,21 +31,24 @@ export interface RunOptions {
   signal?: AbortSignal
 }
 
+/** Keys kept encoded; beyond this many distinct users, keys are encoded per event. */
+const KEY_CACHE_LIMIT = 100_000
+
 export class EventProducer {
   readonly #options: EventProducerOptions
   readonly #generator: EventGenerator
   readonly #serializer: Serializer<UserEvent>
   readonly #producer: KafkaProducer
+  /** Each user's key bytes, encoded once: keys repeat for as long as the user population lives. */
+  readonly #keys = new Map<string, Buffer>()
 
   constructor(options: EventProducerOptions) {
     const o = validateOptions('EventProducer', options, eventProducerSpec)
-    if (o.count === undefined && o.durationMs === undefined) {
-      throw new FreshetError('INVALID_OPTION', 'EventProducer: give "count" or "durationMs"')
-    }
     this.#options = o
     this.#generator = new EventGenerator({
       users: o.users!,
       ...(o.seed === undefined ? {} : { seed: o.seed }),
+      ...(o.clock === undefined ? {} : { clock: o.clock }),
     })
     this.#serializer = createSerializer<UserEvent>({
       format: o.format!,
@@ -62,8 +65,15 @@ export class EventProducer {
     })
   }
 
+  /** Produces until `count` events, `durationMs`, or the signal aborts, whichever comes first. */
   async run(run: RunOptions = {}): Promise<ProduceSummary> {
     const o = this.#options
+    if (o.count === undefined && o.durationMs === undefined && run.signal === undefined) {
+      throw new FreshetError(
+        'INVALID_OPTION',
+        'EventProducer.run: give "count", "durationMs" or a signal to stop it',
+      )
+    }
     await this.#serializer.init()
     const startMs = performance.now()
     const target = o.count ?? null
@@ -111,7 +121,7 @@ export class EventProducer {
           batchBytes += value.length
           records[i] = {
             topic: o.topic!,
-            key: Buffer.from(event.user_id),
+            key: this.#key(event.user_id),
             value,
             timestampMs: event.timestamp,
           }
@@ -139,6 +149,15 @@ export class EventProducer {
     if (error) summary.error = error
     run.onProgress?.(summary)
     return summary
+  }
+
+  #key(userId: string): Buffer {
+    let key = this.#keys.get(userId)
+    if (key === undefined) {
+      key = Buffer.from(userId)
+      if (this.#keys.size < KEY_CACHE_LIMIT) this.#keys.set(userId, key)
+    }
+    return key
   }
 
   async close(): Promise<void> {

@@ -4,11 +4,12 @@
  * reading Confluent-framed Avro whose schema id resolves at the registry, down, nothing left.
  */
 import assert from 'node:assert/strict'
-import { execFile, spawnSync } from 'node:child_process'
-import { mkdtempSync, rmSync } from 'node:fs'
+import { execFile, spawn, spawnSync } from 'node:child_process'
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { test } from 'node:test'
+import { setTimeout as sleep } from 'node:timers/promises'
 import { promisify } from 'node:util'
 import avro from 'avsc'
 import { isAlive } from '../../src/stack/processes.ts'
@@ -155,4 +156,51 @@ test('an unknown flag is refused with a message that names it, exit code 2', asy
   )
   assert.equal((result as { code: number }).code, 2)
   assert.match((result as { stderr: string }).stderr, /FRESHET_INVALID_OPTION.*colour/)
+})
+
+test('demo: brings the stack up, events flow, SIGINT stops everything it started', async (t) => {
+  const stateDir = mkdtempSync(join(tmpdir(), 'freshet-demo-'))
+  t.after(() => rmSync(stateDir, { recursive: true, force: true }))
+  const env = {
+    ...process.env,
+    FRESHET_STATE_DIR: stateDir,
+    FRESHET_KAFKA_PORT: String(await freePort()),
+    FRESHET_CONTROLLER_PORT: String(await freePort()),
+    FRESHET_REGISTRY_PORT: String(await freePort()),
+    FRESHET_BOOTSTRAP: '',
+    FRESHET_REGISTRY_URL: '',
+  }
+  const demo = spawn(process.execPath, [BIN, 'demo', '--rate', '500'], {
+    env,
+    stdio: ['ignore', 'pipe', 'pipe'],
+  })
+  let output = ''
+  demo.stdout.on('data', (chunk: Buffer) => (output += chunk.toString()))
+  demo.stderr.on('data', (chunk: Buffer) => (output += chunk.toString()))
+  const exited = new Promise<number | null>((resolve) => demo.once('exit', resolve))
+  t.after(() => {
+    if (demo.exitCode === null) demo.kill('SIGKILL')
+  })
+
+  // Wait for two statistics lines showing consumed events.
+  const deadline = Date.now() + 120_000
+  let consumed = 0
+  while (Date.now() < deadline) {
+    const counts = [...output.matchAll(/consumed (\d+) /g)].map((m) => Number(m[1]))
+    consumed = counts.at(-1) ?? 0
+    if (counts.length >= 2 && consumed > 0) break
+    await sleep(500)
+  }
+  assert.ok(consumed > 0, `no events consumed:\n${output}`)
+  const state = JSON.parse(readFileSync(join(stateDir, 'stack.json'), 'utf8')) as Record<
+    string,
+    { pid: number }
+  >
+  const pids = Object.values(state).map((s) => s.pid)
+  assert.equal(pids.length, 2)
+
+  demo.kill('SIGINT')
+  assert.equal(await exited, 0, output)
+  assert.match(output, /freshet demo: stopped/)
+  for (const pid of pids) assert.equal(isAlive(pid), false, `pid ${pid} left behind by the demo`)
 })
