@@ -15,7 +15,8 @@
  */
 import { setTimeout as sleep } from 'node:timers/promises'
 import { dlqTopicFor, toDeadLetter } from '../dlq/index.ts'
-import { FreshetError, isFreshetError, toFreshetError } from '../errors/index.ts'
+import type { FreshetError } from '../errors/index.ts'
+import { isFreshetError, toFreshetError } from '../errors/index.ts'
 import { GroupConsumer, KafkaProducer, nextOffsets, type InRecord, type OutRecord } from '../kafka/index.ts'
 import { validateOptions } from '../options/index.ts'
 import { UserEventSchema, type UserEvent } from '../schemas/index.ts'

@@ -1,0 +1,27 @@
+/**
+ * freshet's library API. The folders read as the data flow: schemas -> serde -> producer ->
+ * kafka -> consumer -> dlq, with the registry and the local stack beside them.
+ */
+export * from './errors/index.ts'
+export * from './schemas/index.ts'
+export * from './serde/index.ts'
+export * from './registry/index.ts'
+export * from './kafka/index.ts'
+export * from './producer/index.ts'
+export * from './consumer/index.ts'
+export * from './dlq/index.ts'
+export {
+  DEFAULT_TOPICS,
+  KAFKA_VERSION,
+  down,
+  fetchKafkaJars,
+  resolveStackOptions,
+  startBroker,
+  status,
+  up,
+  type BrokerOptions,
+  type ResolvedStackOptions,
+  type RunningBroker,
+  type ServiceStatus,
+  type StackOptions,
+} from './stack/index.ts'
