@@ -54,7 +54,12 @@ export function isFreshetError(error: unknown, code?: ErrorCode): error is Fresh
 }
 
 /** Wraps anything thrown into a FreshetError, keeping an existing one as it is. */
-export function toFreshetError(error: unknown, name: ErrorName, message: string, fields: FreshetErrorFields = {}): FreshetError {
+export function toFreshetError(
+  error: unknown,
+  name: ErrorName,
+  message: string,
+  fields: FreshetErrorFields = {},
+): FreshetError {
   if (error instanceof FreshetError) return error
   const reason = error instanceof Error ? error.message : String(error)
   return new FreshetError(name, `${message}: ${reason}`, { ...fields, cause: error })

@@ -1,2 +1,8 @@
 export { ErrorCodes, type ErrorCode, type ErrorName } from './codes.ts'
-export { FreshetError, isFreshetError, toFreshetError, type ErrorLocation, type FreshetErrorFields } from './freshet-error.ts'
+export {
+  FreshetError,
+  isFreshetError,
+  toFreshetError,
+  type ErrorLocation,
+  type FreshetErrorFields,
+} from './freshet-error.ts'
