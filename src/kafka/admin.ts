@@ -1,3 +1,4 @@
+import { setTimeout as sleep } from 'node:timers/promises'
 import { Admin, FetchIsolationLevels } from '@platformatic/kafka'
 import { FreshetError } from '../errors/index.ts'
 import { validateOptions } from '../options/index.ts'
@@ -69,7 +70,29 @@ export class KafkaAdmin {
         throw kafkaError(error, `create topic ${spec.topic}`, { topic: spec.topic })
       }
     }
+    await this.#waitVisible(created)
     return created
+  }
+
+  /**
+   * The controller accepts a topic before every broker's metadata lists it; waiting here means a
+   * describe, produce or consume right after creation finds the topic.
+   */
+  async #waitVisible(topics: string[], timeoutMs = 15_000): Promise<void> {
+    const deadline = Date.now() + timeoutMs
+    let missing = topics
+    while (missing.length > 0) {
+      const known = new Set(await this.listTopics({ includeInternal: true }))
+      missing = missing.filter((t) => !known.has(t))
+      if (missing.length === 0) return
+      if (Date.now() > deadline) {
+        throw new FreshetError(
+          'KAFKA_ERROR',
+          `topics ${missing.join(', ')} were created but are not visible after ${timeoutMs} ms`,
+        )
+      }
+      await sleep(50)
+    }
   }
 
   async listTopics(options: { includeInternal?: boolean } = {}): Promise<string[]> {

@@ -1,0 +1,73 @@
+import assert from 'node:assert/strict'
+import { spawn } from 'node:child_process'
+import { join } from 'node:path'
+import { test } from 'node:test'
+import { setTimeout as sleep } from 'node:timers/promises'
+import { KafkaAdmin } from '../../src/kafka/index.ts'
+import { EventProducer } from '../../src/producer/index.ts'
+import { bootstrap, brokers, randomName, randomTopic } from '../helpers/kafka.ts'
+import { testRegistry } from '../helpers/registry.ts'
+
+const BIN = join(import.meta.dirname, '../../bin/freshet.js')
+
+test('freshet consume on SIGTERM commits what it consumed, leaves the group and exits 0', async (t) => {
+  const { client, url } = await testRegistry(t)
+  const topic = await randomTopic(t, 'consume-sigterm', 3)
+  const groupId = randomName('g')
+  const producer = new EventProducer({
+    bootstrapBrokers: brokers(),
+    topic,
+    count: 5_000,
+    registry: client,
+    seed: 1,
+  })
+  t.after(() => producer.close())
+  assert.equal((await producer.run()).sent, 5_000)
+
+  const child = spawn(
+    process.execPath,
+    [
+      BIN,
+      'consume',
+      '--topic',
+      topic,
+      '--group',
+      groupId,
+      '--from-beginning',
+      '--bootstrap',
+      bootstrap(),
+      '--registry-url',
+      url,
+      '--stats-interval',
+      '300ms',
+    ],
+    { stdio: ['ignore', 'pipe', 'pipe'] },
+  )
+  let output = ''
+  child.stdout.on('data', (chunk: Buffer) => (output += chunk.toString()))
+  child.stderr.on('data', (chunk: Buffer) => (output += chunk.toString()))
+  const exited = new Promise<number | null>((resolve) => child.once('exit', resolve))
+  t.after(() => {
+    if (child.exitCode === null) child.kill('SIGKILL')
+  })
+  const deadline = Date.now() + 60_000
+  while (!/Total Events: 5000\b/.test(output) && Date.now() < deadline) await sleep(200)
+  assert.match(output, /Total Events: 5000\b/)
+
+  child.kill('SIGTERM')
+  assert.equal(await exited, 0, output)
+  assert.match(output, /SIGTERM: committing and leaving the group/)
+
+  const admin = new KafkaAdmin({ bootstrapBrokers: brokers() })
+  t.after(() => admin.close())
+  const lag = await admin.groupLag(groupId, topic)
+  assert.equal(
+    lag.reduce((sum, p) => sum + p.lag, 0n),
+    0n,
+    'everything consumed was committed',
+  )
+  assert.equal(
+    lag.reduce((sum, p) => sum + (p.committedOffset ?? 0n), 0n),
+    5_000n,
+  )
+})
