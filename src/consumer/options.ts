@@ -1,6 +1,5 @@
-import { FreshetError } from '../errors/index.ts'
-import { checks, type Check, type Spec } from '../options/index.ts'
-import type { SchemaRegistryClient, SerdeFormat } from '../serde/index.ts'
+import { checks, type Spec } from '../options/index.ts'
+import { registryClientCheck, type SchemaRegistryClient, type SerdeFormat } from '../serde/index.ts'
 
 export interface EventConsumerOptions {
   bootstrapBrokers: string[]
@@ -21,18 +20,6 @@ export interface EventConsumerOptions {
   clientId?: string
 }
 
-const registryCheck: Check<SchemaRegistryClient> = (where, key, value) => {
-  const v = value as Partial<SchemaRegistryClient> | null
-  if (
-    v === null ||
-    typeof v !== 'object' ||
-    typeof v.register !== 'function' ||
-    typeof v.getSchemaById !== 'function'
-  ) {
-    throw new FreshetError('INVALID_OPTION', `${where}: option "${key}" must be a schema registry client`)
-  }
-  return v as SchemaRegistryClient
-}
 
 export const eventConsumerSpec: Spec<EventConsumerOptions> = {
   bootstrapBrokers: { check: checks.stringList() },
@@ -41,7 +28,7 @@ export const eventConsumerSpec: Spec<EventConsumerOptions> = {
   fromBeginning: { check: checks.boolean(), default: false },
   maxMessages: { check: checks.int(1) },
   format: { check: checks.oneOf(['avro', 'json'] as const), default: 'avro' },
-  registry: { check: registryCheck },
+  registry: { check: registryClientCheck },
   dlqTopic: { check: checks.string() },
   retryBackoffMs: { check: checks.int(1, 60_000), default: 200 },
   maxRetryBackoffMs: { check: checks.int(1, 600_000), default: 10_000 },

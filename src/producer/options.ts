@@ -1,7 +1,7 @@
 import { FreshetError } from '../errors/index.ts'
 import type { Compression } from '../kafka/index.ts'
-import { checks, type Check, type Spec } from '../options/index.ts'
-import type { SchemaRegistryClient, SerdeFormat } from '../serde/index.ts'
+import { checks, type Spec } from '../options/index.ts'
+import { registryClientCheck, type SchemaRegistryClient, type SerdeFormat } from '../serde/index.ts'
 
 export interface EventProducerOptions {
   bootstrapBrokers: string[]
@@ -29,18 +29,6 @@ export interface EventProducerOptions {
   clientId?: string
 }
 
-const registryCheck: Check<SchemaRegistryClient> = (where, key, value) => {
-  const v = value as Partial<SchemaRegistryClient> | null
-  if (
-    v === null ||
-    typeof v !== 'object' ||
-    typeof v.register !== 'function' ||
-    typeof v.getSchemaById !== 'function'
-  ) {
-    throw new FreshetError('INVALID_OPTION', `${where}: option "${key}" must be a schema registry client`)
-  }
-  return v as SchemaRegistryClient
-}
 
 export const eventProducerSpec: Spec<EventProducerOptions> = {
   bootstrapBrokers: { check: checks.stringList() },
@@ -49,7 +37,7 @@ export const eventProducerSpec: Spec<EventProducerOptions> = {
   durationMs: { check: checks.int(1) },
   ratePerSec: { check: checks.number(0.001) },
   format: { check: checks.oneOf(['avro', 'json'] as const), default: 'avro' },
-  registry: { check: registryCheck },
+  registry: { check: registryClientCheck },
   batchSize: { check: checks.int(1, 1_000_000), default: 5_000 },
   maxInFlight: { check: checks.int(1, 5), default: 5 },
   compression: { check: checks.oneOf(['none', 'gzip', 'snappy', 'lz4', 'zstd'] as const), default: 'none' },

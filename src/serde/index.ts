@@ -9,6 +9,7 @@ export {
 export { JsonDeserializer, JsonSerializer } from './json.ts'
 export {
   DEFAULT_SLAB_BYTES,
+  registryClient as registryClientCheck,
   type AvroDeserializerOptions,
   type AvroSerializerOptions,
   type JsonSerdeOptions,

@@ -5,7 +5,8 @@ import type { SchemaInput, SchemaRegistryClient } from './types.ts'
 /** Default size of the buffers serialized values are carved from. */
 export const DEFAULT_SLAB_BYTES = 1024 * 1024
 
-const registryClient: Check<SchemaRegistryClient> = (where, key, value) => {
+/** Option check for a schema registry client: anything with `getSchemaById` and `register`. */
+export const registryClient: Check<SchemaRegistryClient> = (where, key, value) => {
   const candidate = value as Partial<SchemaRegistryClient> | null
   if (
     candidate === null ||

@@ -16,11 +16,10 @@ import { isAlive } from '../../src/stack/processes.ts'
 import { freePort } from '../../src/stack/index.ts'
 
 const run = promisify(execFile)
-const BIN = join(import.meta.dirname, '../../bin/freshet.js')
 
-test('up, up again, produce, consume, kcat, status, down: events flow and no process is left', async (t) => {
-  const stateDir = mkdtempSync(join(tmpdir(), 'freshet-cli-'))
-  const env = {
+/** The environment of a stack of the test's own: its state directory and free ports. */
+async function stackEnv(stateDir: string): Promise<NodeJS.ProcessEnv & Record<string, string>> {
+  return {
     ...process.env,
     FRESHET_STATE_DIR: stateDir,
     FRESHET_KAFKA_PORT: String(await freePort()),
@@ -29,6 +28,12 @@ test('up, up again, produce, consume, kcat, status, down: events flow and no pro
     FRESHET_BOOTSTRAP: '',
     FRESHET_REGISTRY_URL: '',
   }
+}
+const BIN = join(import.meta.dirname, '../../bin/freshet.js')
+
+test('up, up again, produce, consume, kcat, status, down: events flow and no process is left', async (t) => {
+  const stateDir = mkdtempSync(join(tmpdir(), 'freshet-cli-'))
+  const env = await stackEnv(stateDir)
   const bootstrap = `127.0.0.1:${env.FRESHET_KAFKA_PORT}`
   const freshet = (...args: string[]) =>
     run(process.execPath, [BIN, ...args], { env, maxBuffer: 64 * 1024 * 1024 })
@@ -161,15 +166,7 @@ test('an unknown flag is refused with a message that names it, exit code 2', asy
 test('demo: brings the stack up, events flow, SIGINT stops everything it started', async (t) => {
   const stateDir = mkdtempSync(join(tmpdir(), 'freshet-demo-'))
   t.after(() => rmSync(stateDir, { recursive: true, force: true }))
-  const env = {
-    ...process.env,
-    FRESHET_STATE_DIR: stateDir,
-    FRESHET_KAFKA_PORT: String(await freePort()),
-    FRESHET_CONTROLLER_PORT: String(await freePort()),
-    FRESHET_REGISTRY_PORT: String(await freePort()),
-    FRESHET_BOOTSTRAP: '',
-    FRESHET_REGISTRY_URL: '',
-  }
+  const env = await stackEnv(stateDir)
   const demo = spawn(process.execPath, [BIN, 'demo', '--rate', '500'], {
     env,
     stdio: ['ignore', 'pipe', 'pipe'],

@@ -3,35 +3,12 @@ import { test } from 'node:test'
 import { EventConsumer } from '../../src/consumer/index.ts'
 import { DLQ_HEADERS, readDeadLetter, type DeadLetter } from '../../src/dlq/index.ts'
 import { FreshetError } from '../../src/errors/index.ts'
-import {
-  GroupConsumer,
-  KafkaAdmin,
-  KafkaProducer,
-  type InRecord,
-  type OutRecord,
-} from '../../src/kafka/index.ts'
+import { KafkaAdmin, KafkaProducer, type OutRecord } from '../../src/kafka/index.ts'
 import { EventGenerator } from '../../src/producer/index.ts'
 import { UserEventSchema, type UserEvent } from '../../src/schemas/index.ts'
 import { AvroSerializer, type SchemaRegistryClient } from '../../src/serde/index.ts'
-import { brokers, createTopics, randomName } from '../helpers/kafka.ts'
+import { brokers, createTopics, randomName, readRecords } from '../helpers/kafka.ts'
 import { testRegistry } from '../helpers/registry.ts'
-
-async function readAll(topic: string, count: number): Promise<InRecord[]> {
-  const consumer = new GroupConsumer({
-    bootstrapBrokers: brokers(),
-    groupId: randomName('reader'),
-    topics: [topic],
-    fromBeginning: true,
-  })
-  await consumer.start()
-  try {
-    const out: InRecord[] = []
-    while (out.length < count) out.push(...(await consumer.nextBatch()))
-    return out
-  } finally {
-    await consumer.close()
-  }
-}
 
 test('malformed records land in the DLQ with their original bytes and provenance; good ones flow; nothing is lost', async (t) => {
   const { client } = await testRegistry(t)
@@ -87,7 +64,7 @@ test('malformed records land in the DLQ with their original bytes and provenance
   assert.equal(stats.errors, bad.length)
   assert.equal(stats.deadLettered, bad.length)
 
-  const letters = (await readAll(dlqTopic, bad.length))
+  const letters = (await readRecords(dlqTopic, bad.length))
     .map(readDeadLetter)
     .filter((d): d is DeadLetter => d !== null)
   assert.equal(letters.length, bad.length)

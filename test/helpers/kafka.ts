@@ -1,7 +1,13 @@
 /** What integration tests share: the run's broker, random names, topics cleaned up after the test. */
 import { randomBytes } from 'node:crypto'
 import type { TestContext } from 'node:test'
-import { KafkaAdmin, type TopicSpec } from '../../src/kafka/index.ts'
+import {
+  GroupConsumer,
+  KafkaAdmin,
+  type InRecord,
+  type IsolationLevel,
+  type TopicSpec,
+} from '../../src/kafka/index.ts'
 
 export function bootstrap(): string {
   const value = process.env.FRESHET_TEST_BOOTSTRAP
@@ -42,4 +48,27 @@ export async function randomTopic(t: TestContext, prefix = 'topic', partitions =
   const topic = randomName(prefix)
   await createTopics(t, [{ topic, partitions }])
   return topic
+}
+
+/** Reads `count` records of `topic` from the beginning, as a fresh group; read_committed by default. */
+export async function readRecords(
+  topic: string,
+  count: number,
+  options: { isolationLevel?: IsolationLevel } = {},
+): Promise<InRecord[]> {
+  const consumer = new GroupConsumer({
+    bootstrapBrokers: brokers(),
+    groupId: randomName('reader'),
+    topics: [topic],
+    fromBeginning: true,
+    ...options,
+  })
+  await consumer.start()
+  try {
+    const out: InRecord[] = []
+    while (out.length < count) out.push(...(await consumer.nextBatch(count - out.length)))
+    return out
+  } finally {
+    await consumer.close()
+  }
 }

@@ -1,8 +1,8 @@
 import assert from 'node:assert/strict'
 import { spawnSync } from 'node:child_process'
 import { test } from 'node:test'
-import { GroupConsumer, KafkaProducer, type Compression, type InRecord } from '../../src/kafka/index.ts'
-import { bootstrap, brokers, randomName, randomTopic } from '../helpers/kafka.ts'
+import { KafkaProducer, type Compression } from '../../src/kafka/index.ts'
+import { bootstrap, brokers, randomTopic, readRecords } from '../helpers/kafka.ts'
 
 for (const compression of ['gzip', 'snappy', 'lz4', 'zstd'] as Compression[]) {
   test(`${compression}: batches are readable by freshet and by kcat (librdkafka)`, async (t) => {
@@ -15,16 +15,7 @@ for (const compression of ['gzip', 'snappy', 'lz4', 'zstd'] as Compression[]) {
       values.map((v, i) => ({ topic, key: Buffer.from(`k${i % 7}`), value: Buffer.from(v) })),
     )
 
-    const consumer = new GroupConsumer({
-      bootstrapBrokers: brokers(),
-      groupId: randomName('g'),
-      topics: [topic],
-      fromBeginning: true,
-    })
-    t.after(() => consumer.close())
-    await consumer.start()
-    const got: InRecord[] = []
-    while (got.length < values.length) got.push(...(await consumer.nextBatch()))
+    const got = await readRecords(topic, values.length)
     assert.deepEqual(
       got.map((r) => r.value!.toString()),
       values,

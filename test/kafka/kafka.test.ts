@@ -7,7 +7,7 @@ import {
   nextOffsets,
   type InRecord,
 } from '../../src/kafka/index.ts'
-import { brokers, randomName, randomTopic } from '../helpers/kafka.ts'
+import { brokers, randomName, randomTopic, readRecords } from '../helpers/kafka.ts'
 
 test('records produced with keys and headers come back with the same bytes, per-partition order and offsets', async (t) => {
   const topic = await randomTopic(t, 'kafka-roundtrip', 3)
@@ -21,16 +21,7 @@ test('records produced with keys and headers come back with the same bytes, per-
   }))
   for (let i = 0; i < sent.length; i += 500) await producer.send(sent.slice(i, i + 500))
 
-  const consumer = new GroupConsumer({
-    bootstrapBrokers: brokers(),
-    groupId: randomName('g'),
-    topics: [topic],
-    fromBeginning: true,
-  })
-  t.after(() => consumer.close())
-  await consumer.start()
-  const received: InRecord[] = []
-  while (received.length < sent.length) received.push(...(await consumer.nextBatch()))
+  const received = await readRecords(topic, sent.length)
   assert.equal(received.length, sent.length)
 
   // Same records: every value once, with its key and header.
@@ -71,16 +62,7 @@ test('keys land on the partition the Java client would choose (murmur2)', async 
     Object.keys(expected).map((k) => ({ topic, key: Buffer.from(k), value: Buffer.from(k) })),
   )
   assert.ok(offsets.length > 0)
-  const consumer = new GroupConsumer({
-    bootstrapBrokers: brokers(),
-    groupId: randomName('g'),
-    topics: [topic],
-    fromBeginning: true,
-  })
-  t.after(() => consumer.close())
-  await consumer.start()
-  const got: InRecord[] = []
-  while (got.length < 5) got.push(...(await consumer.nextBatch()))
+  const got = await readRecords(topic, 5)
   for (const r of got) assert.equal(r.partition, expected[r.key!.toString()], r.key!.toString())
 })
 
