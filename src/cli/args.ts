@@ -27,7 +27,6 @@ export interface Common {
 
 /** Parses argv strictly: an unknown flag is an error that names it. */
 export function parse<T extends Options>(
-  command: string,
   argv: string[],
   options: T,
   allowPositionals = false,
@@ -41,37 +40,37 @@ export function parse<T extends Options>(
     })
     return { values: values as Record<string, string | boolean | undefined>, positionals }
   } catch (error) {
-    throw new FreshetError('INVALID_OPTION', `freshet ${command}: ${(error as Error).message}`)
+    throw new FreshetError('INVALID_OPTION', (error as Error).message)
   }
 }
 
-export function intFlag(command: string, name: string, value: unknown, min = 0): number | undefined {
+export function intFlag(name: string, value: unknown, min = 0): number | undefined {
   if (value === undefined) return undefined
   const n = Number(value)
   if (!Number.isInteger(n) || n < min) {
     throw new FreshetError(
       'INVALID_OPTION',
-      `freshet ${command}: --${name} must be an integer >= ${min}, got ${JSON.stringify(value)}`,
+      `--${name} must be an integer >= ${min}, got ${JSON.stringify(value)}`,
     )
   }
   return n
 }
 
 /** A duration such as 500ms, 30s, 5m, 1h (a bare number is seconds); in milliseconds. */
-export function durationFlag(command: string, name: string, value: unknown): number | undefined {
+export function durationFlag(name: string, value: unknown): number | undefined {
   if (value === undefined) return undefined
   const match = /^(\d+(?:\.\d+)?)(ms|s|m|h)?$/.exec(String(value))
   if (!match) {
     throw new FreshetError(
       'INVALID_OPTION',
-      `freshet ${command}: --${name} must be a duration like 30s, 5m or 500ms, got ${JSON.stringify(value)}`,
+      `--${name} must be a duration like 30s, 5m or 500ms, got ${JSON.stringify(value)}`,
     )
   }
   const unitMs = { ms: 1, s: 1_000, m: 60_000, h: 3_600_000 }[(match[2] ?? 's') as 'ms' | 's' | 'm' | 'h']
   return Math.round(Number(match[1]) * unitMs)
 }
 
-export function common(command: string, values: Record<string, string | boolean | undefined>): Common {
+export function common(values: Record<string, string | boolean | undefined>): Common {
   const flags: Record<string, unknown> = {}
   if (values['state-dir'] !== undefined) flags.stateDir = values['state-dir']
   if (values.host !== undefined) flags.host = values.host
@@ -80,7 +79,7 @@ export function common(command: string, values: Record<string, string | boolean 
     ['controller-port', 'controllerPort'],
     ['registry-port', 'registryPort'],
   ] as const) {
-    const n = intFlag(command, flag, values[flag], 1)
+    const n = intFlag(flag, values[flag], 1)
     if (n !== undefined) flags[key] = n
   }
   const stack = resolveStackOptions(flags)

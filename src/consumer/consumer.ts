@@ -8,7 +8,8 @@
  *   1. Fetch the next batch (everything already fetched, up to the message limit).
  *   2. Load the writer schemas the batch needs; while the registry is unreachable, wait and retry.
  *   3. Decode each record; a record that fails permanently becomes a dead letter.
- *   4. Produce the dead letters and wait for their acknowledgement.
+ *   4. Produce the dead letters (creating the dead-letter topic on first use) and wait for their
+ *      acknowledgement; only then report them.
  *   5. Hand the events to the caller, update the statistics.
  *   6. Commit the batch's offsets: only after its dead letters are safely written, so a crash
  *      between 4 and 6 re-delivers rather than loses.
@@ -17,7 +18,14 @@ import { setTimeout as sleep } from 'node:timers/promises'
 import { dlqTopicFor, toDeadLetter } from '../dlq/index.ts'
 import type { FreshetError } from '../errors/index.ts'
 import { isFreshetError, toFreshetError } from '../errors/index.ts'
-import { GroupConsumer, KafkaProducer, nextOffsets, type InRecord, type OutRecord } from '../kafka/index.ts'
+import {
+  GroupConsumer,
+  KafkaAdmin,
+  KafkaProducer,
+  nextOffsets,
+  type InRecord,
+  type OutRecord,
+} from '../kafka/index.ts'
 import { validateOptions } from '../options/index.ts'
 import { UserEventSchema, type UserEvent } from '../schemas/index.ts'
 import { createDeserializer, type Deserializer } from '../serde/index.ts'
@@ -89,7 +97,7 @@ export class EventConsumer {
       // Step 3
       const events: UserEvent[] = []
       const good: InRecord[] = []
-      const dead: OutRecord[] = []
+      const dead: Array<{ record: InRecord; error: FreshetError; letter: OutRecord }> = []
       for (const record of batch) {
         try {
           events.push(
@@ -106,20 +114,21 @@ export class EventConsumer {
             partition: record.partition,
             offset: record.offset,
           })
-          dead.push(toDeadLetter(record, e, this.#dlqTopic, 'decode'))
+          dead.push({ record, error: e, letter: toDeadLetter(record, e, this.#dlqTopic, 'decode') })
           this.stats.errors++
-          run.onDeadLetter?.(record, e)
         }
       }
 
       // Step 4
       if (dead.length > 0) {
+        await this.#ensureDlqTopic()
         this.#dlqProducer ??= new KafkaProducer({
           bootstrapBrokers: this.#options.bootstrapBrokers,
           clientId: `${this.#options.clientId}-dlq`,
         })
-        await this.#dlqProducer.send(dead)
+        await this.#dlqProducer.send(dead.map((d) => d.letter))
         this.stats.deadLettered += dead.length
+        for (const d of dead) run.onDeadLetter?.(d.record, d.error)
       }
 
       // Step 5
@@ -131,6 +140,23 @@ export class EventConsumer {
       consumed += batch.length
     }
     return this.stats.snapshot()
+  }
+
+  #dlqTopicReady = false
+
+  /** Kafka does not create topics on produce here (auto-creation is off), so the DLQ is made on first use. */
+  async #ensureDlqTopic(): Promise<void> {
+    if (this.#dlqTopicReady) return
+    const admin = new KafkaAdmin({
+      bootstrapBrokers: this.#options.bootstrapBrokers,
+      clientId: `${this.#options.clientId}-admin`,
+    })
+    try {
+      await admin.createTopics([{ topic: this.#dlqTopic, partitions: 1 }])
+      this.#dlqTopicReady = true
+    } finally {
+      await admin.close()
+    }
   }
 
   async #prepare(batch: InRecord[], run: ConsumeRunOptions): Promise<void> {

@@ -20,7 +20,6 @@ export interface EventConsumerOptions {
   clientId?: string
 }
 
-
 export const eventConsumerSpec: Spec<EventConsumerOptions> = {
   bootstrapBrokers: { check: checks.stringList() },
   topic: { check: checks.string(), default: 'user-events' },

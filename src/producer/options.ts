@@ -29,7 +29,6 @@ export interface EventProducerOptions {
   clientId?: string
 }
 
-
 export const eventProducerSpec: Spec<EventProducerOptions> = {
   bootstrapBrokers: { check: checks.stringList() },
   topic: { check: checks.string(), default: 'user-events' },

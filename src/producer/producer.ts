@@ -109,6 +109,8 @@ export class EventProducer {
         if (remaining <= 0 || performance.now() >= deadlineMs) break
         if (o.ratePerSec !== undefined) {
           const dueMs = startMs + (queued / o.ratePerSec) * 1000
+          // A batch due at or after the deadline belongs to a run that has ended.
+          if (dueMs >= deadlineMs) break
           const waitMs = dueMs - performance.now()
           if (waitMs > 1) await sleep(waitMs)
           if (performance.now() >= deadlineMs || run.signal?.aborted) break

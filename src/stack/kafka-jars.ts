@@ -38,7 +38,7 @@ export function kafkaClasspath(): string {
   if (!kafkaJarsPresent()) {
     throw new FreshetError(
       'KAFKA_JARS_MISSING',
-      `Kafka ${KAFKA_VERSION} jars are not in ${kafkaLibsDir()}; run \`make install\` or \`freshet install\``,
+      `Kafka ${KAFKA_VERSION} jars are not in ${kafkaLibsDir()}; run \`make install\``,
     )
   }
   return join(kafkaLibsDir(), '*')

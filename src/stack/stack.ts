@@ -180,10 +180,18 @@ export async function up(options: ResolvedStackOptions, log: Log = () => {}): Pr
   return status(options)
 }
 
-/** Stops what this state directory started: the registry first, then the broker. */
-export async function down(options: ResolvedStackOptions, log: Log = () => {}): Promise<void> {
+/**
+ * Stops what this state directory started: the registry first, then the broker. `only` limits it
+ * to some of them (the demo stops just what it started itself).
+ */
+export async function down(
+  options: ResolvedStackOptions,
+  log: Log = () => {},
+  only: ReadonlyArray<'kafka' | 'registry'> = ['registry', 'kafka'],
+): Promise<void> {
   const state = readState(options.stateDir)
   for (const name of ['registry', 'kafka'] as const) {
+    if (!only.includes(name)) continue
     const service = state[name]
     if (!service) continue
     if (isAlive(service.pid)) {

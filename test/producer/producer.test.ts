@@ -80,3 +80,18 @@ for (const format of ['avro', 'json'] as const) {
     )
   })
 }
+
+test('with --rate and --duration, no more than rate x duration events are sent', async (t) => {
+  const topic = await randomTopic(t, 'produce-rate', 1)
+  const producer = new EventProducer({
+    bootstrapBrokers: brokers(),
+    topic,
+    format: 'json',
+    durationMs: 1_000,
+    ratePerSec: 200,
+  })
+  t.after(() => producer.close())
+  const summary = await producer.run()
+  assert.ok(summary.sent > 0)
+  assert.ok(summary.sent <= 200, `sent ${summary.sent} in a 1 s run at 200/s`)
+})

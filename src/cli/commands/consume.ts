@@ -18,7 +18,7 @@ and are counted; nothing is dropped silently. SIGINT/SIGTERM: commit, leave the 
 ${COMMON_HELP}`
 
 export async function consumeCommand(argv: string[]): Promise<number> {
-  const { values } = parse('consume', argv, {
+  const { values } = parse(argv, {
     topic: { type: 'string' },
     group: { type: 'string' },
     'from-beginning': { type: 'boolean' },
@@ -28,10 +28,10 @@ export async function consumeCommand(argv: string[]): Promise<number> {
     print: { type: 'boolean' },
   })
   if (values.help) return (console.log(consumeHelp), 0)
-  const c = common('consume', values)
+  const c = common(values)
   const format = ((values.format as string | undefined) ?? 'avro') as 'avro' | 'json'
-  const maxMessages = intFlag('consume', 'max-messages', values['max-messages'], 1)
-  const statsIntervalMs = durationFlag('consume', 'stats-interval', values['stats-interval']) ?? 5_000
+  const maxMessages = intFlag('max-messages', values['max-messages'], 1)
+  const statsIntervalMs = durationFlag('stats-interval', values['stats-interval']) ?? 5_000
   const consumer = new EventConsumer({
     bootstrapBrokers: c.brokers,
     topic: (values.topic as string | undefined) ?? 'user-events',
@@ -43,7 +43,10 @@ export async function consumeCommand(argv: string[]): Promise<number> {
   })
   const out = values.print ? console.error : console.log
   const signal = shutdownSignal((name) => console.error(`${name}: committing and leaving the group`))
-  const timer = setInterval(() => out(`\n${formatStats(consumer.stats.snapshot())}`), statsIntervalMs)
+  const timer = setInterval(() => {
+    const snapshot = consumer.stats.snapshot()
+    out(c.json ? JSON.stringify(snapshot) : `\n${formatStats(snapshot)}`)
+  }, statsIntervalMs)
   let dlqWarnedMs = 0
   try {
     const final = await consumer.run({

@@ -1,4 +1,5 @@
 import { EventConsumer } from '../../consumer/index.ts'
+import { FreshetError } from '../../errors/index.ts'
 import { EventProducer, type ProduceProgress } from '../../producer/index.ts'
 import { RegistryClient } from '../../registry/index.ts'
 import { down, status, up } from '../../stack/index.ts'
@@ -14,56 +15,64 @@ Ctrl-C stops the producer and the consumer, then the services the demo itself st
 ${COMMON_HELP}`
 
 export async function demoCommand(argv: string[]): Promise<number> {
-  const { values } = parse('demo', argv, { rate: { type: 'string' } })
+  const { values } = parse(argv, { rate: { type: 'string' } })
   if (values.help) return (console.log(demoHelp), 0)
-  const c = common('demo', values)
+  const c = common(values)
   const ratePerSec = values.rate === undefined ? 1_000 : Number(values.rate)
+  if (!(ratePerSec > 0))
+    throw new FreshetError('INVALID_OPTION', `--rate must be > 0, got ${JSON.stringify(values.rate)}`)
   const before = await status(c.stack)
   const signal = shutdownSignal((name) => console.log(`\n${name}: stopping the demo`))
 
   console.log('freshet demo: starting the local stack')
-  const services = await up(c.stack, (line) => console.log(`  ${line}`))
-  const startedHere = services.filter((s) => s.managed && !before.find((b) => b.name === s.name)?.up)
-  const kafka = services.find((s) => s.name === 'kafka')!
-  const registry = services.find((s) => s.name === 'registry')!
-  const brokers = [kafka.address]
-  const client = new RegistryClient({ url: registry.address })
-
-  const producer = new EventProducer({
-    bootstrapBrokers: brokers,
-    topic: 'user-events',
-    ratePerSec,
-    registry: client,
-  })
-  const consumer = new EventConsumer({
-    bootstrapBrokers: brokers,
-    topic: 'user-events',
-    groupId: 'freshet-demo',
-    registry: client,
-  })
-  let produced: ProduceProgress | undefined
-  console.log(
-    `freshet demo: producing ${ratePerSec} events/s to user-events and consuming them (Ctrl-C to stop)\n`,
-  )
-  const timer = setInterval(() => {
-    const s = consumer.stats.snapshot(3)
-    const types = s.topEventTypes.map(([t, n]) => `${t} ${n}`).join(', ')
-    const users = s.topUsers.map(([u, n]) => `${u} ${n}`).join(', ')
-    console.log(
-      `produced ${produced?.sent ?? 0} (${Math.round(produced?.ratePerSec ?? 0)}/s)  ` +
-        `consumed ${s.total} (${Math.round(s.ratePerSec)}/s)  dead-lettered ${s.deadLettered}\n` +
-        `  top types: ${types}\n  top users: ${users}`,
-    )
-  }, 2_000)
+  let startedHere: Array<'kafka' | 'registry'> = []
+  let producer: EventProducer | undefined
+  let consumer: EventConsumer | undefined
+  let timer: NodeJS.Timeout | undefined
   try {
+    const services = await up(c.stack, (line) => console.log(`  ${line}`))
+    startedHere = services
+      .filter((s) => s.managed && !before.find((b) => b.name === s.name)?.up)
+      .map((s) => s.name)
+    const kafka = services.find((s) => s.name === 'kafka')!
+    const registry = services.find((s) => s.name === 'registry')!
+    const client = new RegistryClient({ url: registry.address })
+    producer = new EventProducer({
+      bootstrapBrokers: [kafka.address],
+      topic: 'user-events',
+      ratePerSec,
+      registry: client,
+    })
+    consumer = new EventConsumer({
+      bootstrapBrokers: [kafka.address],
+      topic: 'user-events',
+      groupId: 'freshet-demo',
+      registry: client,
+    })
+    const live = consumer
+    let produced: ProduceProgress | undefined
+    console.log(
+      `freshet demo: producing ${ratePerSec} events/s to user-events and consuming them (Ctrl-C to stop)\n`,
+    )
+    timer = setInterval(() => {
+      const s = live.stats.snapshot(3)
+      const types = s.topEventTypes.map(([t, n]) => `${t} ${n}`).join(', ')
+      const users = s.topUsers.map(([u, n]) => `${u} ${n}`).join(', ')
+      console.log(
+        `produced ${produced?.sent ?? 0} (${Math.round(produced?.ratePerSec ?? 0)}/s)  ` +
+          `consumed ${s.total} (${Math.round(s.ratePerSec)}/s)  dead-lettered ${s.deadLettered}\n` +
+          `  top types: ${types}\n  top users: ${users}`,
+      )
+    }, 2_000)
     await Promise.all([producer.run({ signal, onProgress: (p) => (produced = p) }), consumer.run({ signal })])
   } finally {
     clearInterval(timer)
-    await producer.close()
-    await consumer.close()
-    for (const service of startedHere)
-      console.log(`freshet demo: stopping ${service.name} (started by this demo)`)
-    if (startedHere.length > 0) await down(c.stack)
+    await producer?.close()
+    await consumer?.close()
+    if (startedHere.length > 0) {
+      console.log(`freshet demo: stopping what it started: ${startedHere.join(', ')}`)
+      await down(c.stack, () => {}, startedHere)
+    }
     console.log('freshet demo: stopped')
   }
   return 0

@@ -22,7 +22,7 @@ purchase, searches, logins), keyed by user_id, idempotent (acks=all).
 ${COMMON_HELP}`
 
 export async function produceCommand(argv: string[]): Promise<number> {
-  const { values } = parse('produce', argv, {
+  const { values } = parse(argv, {
     topic: { type: 'string' },
     count: { type: 'string' },
     duration: { type: 'string' },
@@ -35,15 +35,15 @@ export async function produceCommand(argv: string[]): Promise<number> {
     seed: { type: 'string' },
   })
   if (values.help) return (console.log(produceHelp), 0)
-  const c = common('produce', values)
-  const count = intFlag('produce', 'count', values.count, 0)
-  const durationMs = durationFlag('produce', 'duration', values.duration)
+  const c = common(values)
+  const count = intFlag('count', values.count, 0)
+  const durationMs = durationFlag('duration', values.duration)
   if (count === undefined && durationMs === undefined) {
-    throw new FreshetError('INVALID_OPTION', 'freshet produce: give --count N or --duration D')
+    throw new FreshetError('INVALID_OPTION', 'give --count N or --duration D')
   }
   const rate = values.rate === undefined ? undefined : Number(values.rate)
   if (rate !== undefined && !(rate > 0))
-    throw new FreshetError('INVALID_OPTION', `freshet produce: --rate must be > 0, got ${values.rate}`)
+    throw new FreshetError('INVALID_OPTION', `--rate must be > 0, got ${JSON.stringify(values.rate)}`)
   const format = (values.format as string | undefined) ?? 'avro'
   const optional = <K extends string, V>(key: K, value: V | undefined): Partial<Record<K, V>> =>
     value === undefined ? {} : ({ [key]: value } as Record<K, V>)
@@ -55,11 +55,11 @@ export async function produceCommand(argv: string[]): Promise<number> {
     ...optional('count', count),
     ...optional('durationMs', durationMs),
     ...optional('ratePerSec', rate),
-    ...optional('batchSize', intFlag('produce', 'batch-size', values['batch-size'], 1)),
-    ...optional('maxInFlight', intFlag('produce', 'max-in-flight', values['max-in-flight'], 1)),
+    ...optional('batchSize', intFlag('batch-size', values['batch-size'], 1)),
+    ...optional('maxInFlight', intFlag('max-in-flight', values['max-in-flight'], 1)),
     ...optional('compression', values.compression as 'none' | undefined),
-    ...optional('users', intFlag('produce', 'users', values.users, 1)),
-    ...optional('seed', intFlag('produce', 'seed', values.seed, 0)),
+    ...optional('users', intFlag('users', values.users, 1)),
+    ...optional('seed', intFlag('seed', values.seed, 0)),
   })
   const progress = new ProgressLine()
   const signal = shutdownSignal((name) => console.error(`\n${name}: finishing the requests in flight`))

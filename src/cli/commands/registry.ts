@@ -11,10 +11,10 @@ Its state lives in the compacted Kafka topic _schemas; any number of instances m
 ${COMMON_HELP}`
 
 export async function registryCommand(argv: string[]): Promise<number> {
-  const { values } = parse('registry', argv, { port: { type: 'string' }, topic: { type: 'string' } })
+  const { values } = parse(argv, { port: { type: 'string' }, topic: { type: 'string' } })
   if (values.help) return (console.log(registryHelp), 0)
-  const c = common('registry', values)
-  const port = intFlag('registry', 'port', values.port, 0) ?? c.stack.registryPort
+  const c = common(values)
+  const port = intFlag('port', values.port, 0) ?? c.stack.registryPort
   const registry = await startRegistry({
     bootstrapBrokers: c.brokers,
     host: c.stack.host,

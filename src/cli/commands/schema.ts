@@ -14,17 +14,13 @@ ${COMMON_HELP}`
 
 export async function schemaCommand(argv: string[]): Promise<number> {
   const { values, positionals } = parse(
-    'schema',
     argv,
     { schemas: { type: 'string' }, out: { type: 'string' }, check: { type: 'boolean' } },
     true,
   )
   if (values.help || positionals[0] === undefined) return (console.log(schemaHelp), values.help ? 0 : 2)
   if (positionals[0] !== 'codegen') {
-    throw new FreshetError(
-      'INVALID_OPTION',
-      `freshet schema: unknown action "${positionals[0]}"; allowed: codegen`,
-    )
+    throw new FreshetError('INVALID_OPTION', `unknown action "${positionals[0]}"; allowed: codegen`)
   }
   const result = await runCodegen({
     schemasDir: resolve((values.schemas as string | undefined) ?? 'schemas'),

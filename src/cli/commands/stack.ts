@@ -22,9 +22,9 @@ finds the running stack instead of starting another.
 ${COMMON_HELP}`
 
 export async function upCommand(argv: string[]): Promise<number> {
-  const { values } = parse('up', argv, {})
+  const { values } = parse(argv, {})
   if (values.help) return (console.log(upHelp), 0)
-  const c = common('up', values)
+  const c = common(values)
   const services = await up(c.stack, (line) => console.error(line))
   printStatus(services, c.json)
   return services.every((s) => s.up) ? 0 : 1
@@ -35,9 +35,9 @@ export const downHelp = `freshet down: stop the services \`freshet up\` started 
 ${COMMON_HELP}`
 
 export async function downCommand(argv: string[]): Promise<number> {
-  const { values } = parse('down', argv, {})
+  const { values } = parse(argv, {})
   if (values.help) return (console.log(downHelp), 0)
-  const c = common('down', values)
+  const c = common(values)
   await down(c.stack, (line) => console.error(line))
   return 0
 }
@@ -48,9 +48,9 @@ Exits 0 when all are up, 3 otherwise.
 ${COMMON_HELP}`
 
 export async function statusCommand(argv: string[]): Promise<number> {
-  const { values } = parse('status', argv, {})
+  const { values } = parse(argv, {})
   if (values.help) return (console.log(statusHelp), 0)
-  const c = common('status', values)
+  const c = common(values)
   const services = await status(c.stack)
   printStatus(services, c.json)
   return services.every((s) => s.up) ? 0 : 3

@@ -14,7 +14,6 @@ ${COMMON_HELP}`
 
 export async function topicsCommand(argv: string[]): Promise<number> {
   const { values, positionals } = parse(
-    'topics',
     argv,
     {
       partitions: { type: 'string' },
@@ -26,25 +25,21 @@ export async function topicsCommand(argv: string[]): Promise<number> {
   )
   const [action, ...names] = positionals
   if (values.help || action === undefined) return (console.log(topicsHelp), values.help ? 0 : 2)
-  const c = common('topics', values)
+  const c = common(values)
   const admin = new KafkaAdmin({ bootstrapBrokers: c.brokers })
   try {
     switch (action) {
       case 'create': {
-        if (names.length === 0)
-          throw new FreshetError('INVALID_OPTION', 'freshet topics create: name at least one topic')
+        if (names.length === 0) throw new FreshetError('INVALID_OPTION', 'create: name at least one topic')
         const configs: Record<string, string> = {}
         for (const entry of (values.config as unknown as string[] | undefined) ?? []) {
           const eq = entry.indexOf('=')
           if (eq <= 0)
-            throw new FreshetError(
-              'INVALID_OPTION',
-              `freshet topics create: --config must be key=value, got ${entry}`,
-            )
+            throw new FreshetError('INVALID_OPTION', `create: --config must be key=value, got ${entry}`)
           configs[entry.slice(0, eq)] = entry.slice(eq + 1)
         }
-        const partitions = intFlag('topics', 'partitions', values.partitions, 1) ?? 1
-        const replicas = intFlag('topics', 'replicas', values.replicas, 1) ?? 1
+        const partitions = intFlag('partitions', values.partitions, 1) ?? 1
+        const replicas = intFlag('replicas', values.replicas, 1) ?? 1
         const created = await admin.createTopics(
           names.map((topic) => ({ topic, partitions, replicas, configs })),
         )
@@ -57,14 +52,17 @@ export async function topicsCommand(argv: string[]): Promise<number> {
         return 0
       }
       case 'describe': {
-        if (names.length !== 1)
-          throw new FreshetError('INVALID_OPTION', 'freshet topics describe: name one topic')
+        if (names.length !== 1) throw new FreshetError('INVALID_OPTION', 'describe: name one topic')
         const d = await admin.describeTopic(names[0]!)
+        const ends = await admin.endOffsets(d.topic)
         if (c.json) {
-          console.log(JSON.stringify(d))
+          const partitions = d.partitions.map((p) => ({
+            ...p,
+            endOffset: String(ends.get(p.partition) ?? ''),
+          }))
+          console.log(JSON.stringify({ ...d, partitions }))
           return 0
         }
-        const ends = await admin.endOffsets(d.topic)
         console.log(`topic ${d.topic}  id ${d.id}  partitions ${d.partitions.length}`)
         for (const [k, v] of Object.entries(d.configs)) console.log(`  ${k}=${v}`)
         console.log(
@@ -82,8 +80,7 @@ export async function topicsCommand(argv: string[]): Promise<number> {
         return 0
       }
       case 'delete': {
-        if (names.length === 0)
-          throw new FreshetError('INVALID_OPTION', 'freshet topics delete: name at least one topic')
+        if (names.length === 0) throw new FreshetError('INVALID_OPTION', 'delete: name at least one topic')
         await admin.deleteTopics(names)
         for (const name of names) console.log(`deleted ${name}`)
         return 0
@@ -91,7 +88,7 @@ export async function topicsCommand(argv: string[]): Promise<number> {
       default:
         throw new FreshetError(
           'INVALID_OPTION',
-          `freshet topics: unknown action "${action}"; allowed: create, list, describe, delete`,
+          `unknown action "${action}"; allowed: create, list, describe, delete`,
         )
     }
   } finally {
