@@ -1,4 +1,5 @@
 import {
+  Admin,
   Consumer,
   FetchIsolationLevels,
   MessagesStreamFallbackModes,
@@ -11,6 +12,7 @@ import { FreshetError } from '../errors/index.ts'
 import { checks, validateOptions, type Spec } from '../options/index.ts'
 import { baseClientOptions, connectionSpec, type ConnectionOptions } from './connection.ts'
 import { kafkaError } from './errors.ts'
+import { ReadCommittedConsumer } from './read-committed.ts'
 import type { InRecord, IsolationLevel, TopicPartitionOffset } from './types.ts'
 
 export interface ConsumerOptions extends ConnectionOptions {
@@ -71,11 +73,14 @@ export class GroupConsumer {
   #error: Error | undefined
   #waiter: (() => void) | undefined
   readonly #leaderEpochs = new Map<string, number>()
+  /** Only for rewindToCommitted(): the consumer itself cannot ask for stable offsets. */
+  #admin: Admin | undefined
 
   constructor(options: ConsumerOptions) {
     const resolved = validateOptions('GroupConsumer', options, consumerSpec)
     this.#options = resolved
-    this.#consumer = new Consumer({
+    const readCommitted = resolved.isolationLevel !== 'read_uncommitted'
+    const clientOptions = {
       ...baseClientOptions(resolved),
       groupId: resolved.groupId,
       autocommit: false,
@@ -84,16 +89,32 @@ export class GroupConsumer {
       rebalanceTimeout: resolved.rebalanceTimeoutMs ?? 60_000,
       maxWaitTime: resolved.maxWaitMs ?? 500,
       maxBytesPerPartition: resolved.maxBytesPerPartition ?? 4 * 1024 * 1024,
-      isolationLevel:
-        resolved.isolationLevel === 'read_uncommitted'
-          ? FetchIsolationLevels.READ_UNCOMMITTED
-          : FetchIsolationLevels.READ_COMMITTED,
+      isolationLevel: readCommitted
+        ? FetchIsolationLevels.READ_COMMITTED
+        : FetchIsolationLevels.READ_UNCOMMITTED,
       deserializers: { headerKey: stringDeserializer as (data?: Buffer) => string },
-    })
+    }
+    // The client's own read_committed filtering lets some aborted records through (decision 0001).
+    this.#consumer = readCommitted ? new ReadCommittedConsumer(clientOptions) : new Consumer(clientOptions)
   }
 
   get groupId(): string {
     return this.#options.groupId
+  }
+
+  /** Generation of the group this member last joined; 0 before it joined. */
+  get generationId(): number {
+    return this.#consumer.generationId
+  }
+
+  /** Member id the group coordinator gave this member; null before it joined. */
+  get memberId(): string | null {
+    return this.#consumer.memberId
+  }
+
+  /** Broker id of the group coordinator; null before it is known. */
+  get coordinatorId(): number | null {
+    return this.#consumer.coordinatorId
   }
 
   /** Partitions currently assigned to this member. */
@@ -104,8 +125,13 @@ export class GroupConsumer {
   /** Joins the group and starts fetching. */
   async start(): Promise<void> {
     if (this.#stream) throw new FreshetError('INVALID_STATE', 'GroupConsumer.start: already started')
+    this.#attach(await this.#openStream(`join group ${this.#options.groupId}`))
+  }
+
+  /** A messages stream over the subscription that starts at the group's committed offsets. */
+  async #openStream(what: string): Promise<MessagesStream<Buffer, Buffer, string, Buffer>> {
     try {
-      this.#stream = await this.#consumer.consume({
+      return await this.#consumer.consume({
         topics: this.#options.topics,
         mode: MessagesStreamModes.COMMITTED,
         fallbackMode: this.#options.fromBeginning
@@ -113,21 +139,28 @@ export class GroupConsumer {
           : MessagesStreamFallbackModes.LATEST,
       })
     } catch (error) {
-      throw kafkaError(error, `join group ${this.#options.groupId}`)
+      throw kafkaError(error, what)
     }
+  }
+
+  /** Makes `stream` the one batches are read from; events of a replaced stream are ignored. */
+  #attach(stream: MessagesStream<Buffer, Buffer, string, Buffer>): void {
+    this.#stream = stream
+    const current = (): boolean => this.#stream === stream
     // A 'readable' listener stays attached for the stream's life: removing the last one would put
     // the stream back in neither-paused-nor-flowing mode, where the client stops fetching.
-    const stream = this.#stream
-    stream.on('readable', () => this.#wake())
-    stream.once('end', () => {
+    stream.on('readable', () => {
+      if (current()) this.#wake()
+    })
+    const ended = (): void => {
+      if (!current()) return
       this.#ended = true
       this.#wake()
-    })
-    stream.once('close', () => {
-      this.#ended = true
-      this.#wake()
-    })
+    }
+    stream.once('end', ended)
+    stream.once('close', ended)
     stream.on('error', (error: Error) => {
+      if (!current()) return
       this.#error = kafkaError(error, `consume from ${this.#options.topics.join(',')}`)
       this.#wake()
     })
@@ -141,9 +174,10 @@ export class GroupConsumer {
 
   /** Resolves with the next batch: every record already fetched, at most `maxRecords`. Empty at end. */
   async nextBatch(maxRecords = 10_000): Promise<InRecord[]> {
-    const stream = this.#stream
-    if (!stream) throw new FreshetError('INVALID_STATE', 'GroupConsumer.nextBatch: call start() first')
+    if (!this.#stream) throw new FreshetError('INVALID_STATE', 'GroupConsumer.nextBatch: call start() first')
     for (;;) {
+      // Read anew each time: rewindToCommitted() may have replaced the stream meanwhile.
+      const stream = this.#stream
       const batch: InRecord[] = []
       let m: RawMessage | null
       while (batch.length < maxRecords && (m = stream.read() as RawMessage | null) !== null) {
@@ -156,6 +190,62 @@ export class GroupConsumer {
       await new Promise<void>((resolve) => {
         this.#waiter = resolve
       })
+    }
+  }
+
+  /**
+   * Forgets every record read or fetched since the group's last committed offsets and reads them
+   * again: what a transactional consume-process-produce loop does after an abort, whose offsets
+   * the group never committed.
+   *
+   *   1. Wait until the group's offsets are stable: a transaction that committed offsets for the
+   *      group may not have written them yet (its commit returns before its markers are written),
+   *      and the consumer's own offset fetch would then answer with the older offsets.
+   *   2. Open a second stream on the same subscription. The member keeps its assignment (no
+   *      rejoin), and the stream starts each assigned partition at its committed offset.
+   *   3. Read from the new stream and close the old one: the records it buffered and whatever
+   *      its fetches in flight bring are dropped with it.
+   *
+   * Records handed out before the call stay handed out; the caller discards its own copies.
+   */
+  async rewindToCommitted(): Promise<void> {
+    const previous = this.#stream
+    if (!previous || this.#ended) {
+      throw new FreshetError('INVALID_STATE', 'GroupConsumer.rewindToCommitted: not consuming')
+    }
+    // Step 1
+    await this.#awaitStableOffsets()
+    // Step 2
+    const stream = await this.#openStream(`rewind group ${this.#options.groupId} to its committed offsets`)
+    // Step 3
+    this.#attach(stream)
+    this.#error = undefined
+    this.#wake()
+    try {
+      await previous.close()
+    } catch {
+      // Nothing more is read from it; its failure does not concern the new stream.
+    }
+  }
+
+  async #awaitStableOffsets(): Promise<void> {
+    this.#admin ??= new Admin(baseClientOptions(this.#options))
+    const topics = this.assignments.filter((a) => a.partitions.length > 0)
+    if (topics.length === 0) return
+    try {
+      // The broker answers UNSTABLE_OFFSET_COMMIT while a transaction's offsets are pending; the
+      // client retries that error.
+      await this.#admin.listConsumerGroupOffsets({
+        groups: [
+          {
+            groupId: this.#options.groupId,
+            topics: topics.map((a) => ({ name: a.topic, partitionIndexes: a.partitions })),
+          },
+        ],
+        requireStable: true,
+      })
+    } catch (error) {
+      throw kafkaError(error, `wait for stable offsets of group ${this.#options.groupId}`)
     }
   }
 
@@ -192,7 +282,11 @@ export class GroupConsumer {
     try {
       if (this.#stream) await this.#stream.close()
     } finally {
-      await this.#consumer.close()
+      try {
+        await this.#consumer.close()
+      } finally {
+        await this.#admin?.close()
+      }
     }
   }
 }

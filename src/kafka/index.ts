@@ -16,3 +16,10 @@ export type {
   TopicPartitionOffset,
   TopicSpec,
 } from './types.ts'
+export {
+  TRANSACTION_TRANSITIONS,
+  TransactionalProducer,
+  type GroupMember,
+  type TransactionalProducerOptions,
+  type TransactionState,
+} from './transactional-producer.ts'
