@@ -25,3 +25,5 @@ export {
   type ServiceStatus,
   type StackOptions,
 } from './stack/index.ts'
+export * from './time/index.ts'
+export * from './windows/index.ts'

@@ -29,6 +29,10 @@ export const ErrorCodes = {
   // Producing and consuming
   PRODUCE_FAILED: { code: 'FRESHET_PRODUCE_FAILED', retriable: true },
   DLQ_WRITE_FAILED: { code: 'FRESHET_DLQ_WRITE_FAILED', retriable: true },
+  // Windows and time
+  TIMESTAMP_INVALID: { code: 'FRESHET_TIMESTAMP_INVALID', retriable: false },
+  TIMESTAMP_FUTURE: { code: 'FRESHET_TIMESTAMP_FUTURE', retriable: false },
+  WATERMARK_SNAPSHOT_INVALID: { code: 'FRESHET_WATERMARK_SNAPSHOT_INVALID', retriable: false },
 } as const
 
 export type ErrorName = keyof typeof ErrorCodes

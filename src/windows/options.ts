@@ -1,0 +1,157 @@
+import { FreshetError } from '../errors/index.ts'
+import { checks, requireOptions, validateOptions, type Check, type Spec } from '../options/index.ts'
+import { EMIT_MODES, type EmitMode } from './types.ts'
+
+/**
+ * No grace by default: the watermark's out-of-orderness bound (`maxOutOfOrdernessMs`, src/time) already
+ * delays closing for every window; grace is extra tolerance a job asks for explicitly, so that
+ * results are not held back twice without anyone choosing it.
+ */
+export const DEFAULT_GRACE_MS = 0
+export const DEFAULT_EMIT_MODE: EmitMode = 'final'
+/**
+ * Upper bound on `ceil(sizeMs / advanceMs)`, the number of hopping windows one record updates. Beyond
+ * it every record fans out into so many windows (and so much state) that the definition is almost
+ * certainly a unit mistake, e.g. an advance given in seconds.
+ */
+export const MAX_WINDOWS_PER_RECORD = 10_000
+
+export interface TumblingOptions {
+  /** Length of each window; windows are `[k * sizeMs, (k + 1) * sizeMs)`. */
+  sizeMs: number
+  /** How long after its end (in watermark time) a window still accepts records. */
+  graceMs?: number
+  emit?: EmitMode
+}
+
+export interface HoppingOptions {
+  sizeMs: number
+  /** Distance between the starts of consecutive windows; at most `sizeMs`. */
+  advanceMs: number
+  graceMs?: number
+  emit?: EmitMode
+}
+
+export interface SessionOptions {
+  /** Inactivity gap: events less than `gapMs` apart belong to the same session. */
+  gapMs: number
+  graceMs?: number
+  emit?: EmitMode
+}
+
+export interface WindowCloseQueueOptions<K> {
+  /**
+   * Identity of a key, for deduplication and to order windows that close at the same time. Defaults
+   * to `String(key)`, right for string and number keys; give one for keys that are objects or bytes.
+   */
+  keyId?: (key: K) => string
+}
+
+const duration = checks.int(0)
+const positiveDuration = checks.int(1)
+const emitMode = checks.oneOf(EMIT_MODES)
+
+const tumblingSpec: Spec<TumblingOptions> = {
+  sizeMs: { check: positiveDuration },
+  graceMs: { check: duration, default: DEFAULT_GRACE_MS },
+  emit: { check: emitMode, default: DEFAULT_EMIT_MODE },
+}
+
+const hoppingSpec: Spec<HoppingOptions> = {
+  sizeMs: { check: positiveDuration },
+  advanceMs: { check: positiveDuration },
+  graceMs: { check: duration, default: DEFAULT_GRACE_MS },
+  emit: { check: emitMode, default: DEFAULT_EMIT_MODE },
+}
+
+const sessionSpec: Spec<SessionOptions> = {
+  gapMs: { check: positiveDuration },
+  graceMs: { check: duration, default: DEFAULT_GRACE_MS },
+  emit: { check: emitMode, default: DEFAULT_EMIT_MODE },
+}
+
+const keyIdCheck = <K>(): Check<(key: K) => string> => {
+  return (where, key, value) => {
+    if (typeof value !== 'function') {
+      throw new FreshetError('INVALID_OPTION', `${where}: option "${key}" must be a function`, {
+        details: { option: key, expected: 'a function (key) => string' },
+      })
+    }
+    return value as (key: K) => string
+  }
+}
+
+export interface ResolvedTimeWindowOptions {
+  sizeMs: number
+  advanceMs: number
+  graceMs: number
+  emit: EmitMode
+}
+
+export interface ResolvedSessionOptions {
+  gapMs: number
+  graceMs: number
+  emit: EmitMode
+}
+
+export function resolveTumblingOptions(input: unknown): ResolvedTimeWindowOptions {
+  const options = validateOptions('tumbling', input, tumblingSpec)
+  requireOptions('tumbling', options, ['sizeMs'])
+  return {
+    sizeMs: options.sizeMs,
+    advanceMs: options.sizeMs,
+    graceMs: options.graceMs ?? DEFAULT_GRACE_MS,
+    emit: options.emit ?? DEFAULT_EMIT_MODE,
+  }
+}
+
+export function resolveHoppingOptions(input: unknown): ResolvedTimeWindowOptions {
+  const options = validateOptions('hopping', input, hoppingSpec)
+  requireOptions('hopping', options, ['sizeMs', 'advanceMs'])
+  const { sizeMs, advanceMs } = options
+  if (advanceMs > sizeMs) {
+    throw new FreshetError(
+      'INVALID_OPTION',
+      `hopping: option "advanceMs" (${advanceMs}) must be at most sizeMs (${sizeMs}); ` +
+        'an advance larger than the size leaves gaps that no window covers',
+      { details: { option: 'advanceMs', expected: `an integer in [1, ${sizeMs}]` } },
+    )
+  }
+  const perRecord = Math.ceil(sizeMs / advanceMs)
+  if (perRecord > MAX_WINDOWS_PER_RECORD) {
+    throw new FreshetError(
+      'INVALID_OPTION',
+      `hopping: sizeMs / advanceMs = ${perRecord} windows per record; at most ${MAX_WINDOWS_PER_RECORD} ` +
+        'are allowed (check the units of "advanceMs")',
+      {
+        details: {
+          option: 'advanceMs',
+          expected: `an integer in [${Math.ceil(sizeMs / MAX_WINDOWS_PER_RECORD)}, ${sizeMs}]`,
+        },
+      },
+    )
+  }
+  return {
+    sizeMs,
+    advanceMs,
+    graceMs: options.graceMs ?? DEFAULT_GRACE_MS,
+    emit: options.emit ?? DEFAULT_EMIT_MODE,
+  }
+}
+
+export function resolveSessionOptions(input: unknown): ResolvedSessionOptions {
+  const options = validateOptions('session', input, sessionSpec)
+  requireOptions('session', options, ['gapMs'])
+  return {
+    gapMs: options.gapMs,
+    graceMs: options.graceMs ?? DEFAULT_GRACE_MS,
+    emit: options.emit ?? DEFAULT_EMIT_MODE,
+  }
+}
+
+export function resolveWindowCloseQueueOptions<K>(input: unknown): { keyId: (key: K) => string } {
+  const options = validateOptions<WindowCloseQueueOptions<K>>('WindowCloseQueue', input, {
+    keyId: { check: keyIdCheck<K>() },
+  })
+  return { keyId: options.keyId ?? String }
+}

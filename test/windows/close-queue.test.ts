@@ -1,0 +1,116 @@
+import assert from 'node:assert/strict'
+import { test } from 'node:test'
+import { FreshetError } from '../../src/errors/index.ts'
+import { session, tumbling, WindowCloseQueue, type Window } from '../../src/windows/index.ts'
+
+const w = (startMs: number, endMs: number): Window => ({ startMs, endMs })
+const summary = (closed: ReadonlyArray<{ key: unknown; window: Window; closeAtMs: number }>): string[] =>
+  closed.map((c) => `${String(c.key)}@${c.window.startMs}-${c.window.endMs}:${c.closeAtMs}`)
+
+test('popClosed returns the windows whose close time the watermark reached, in close-time order', () => {
+  const windows = tumbling({ sizeMs: 10, graceMs: 2 })
+  const queue = new WindowCloseQueue<string>(windows)
+  queue.add('b', windows.window(20))
+  queue.add('a', windows.window(0))
+  queue.add('c', windows.window(10))
+  queue.add('a', windows.window(30))
+  assert.equal(queue.size, 4)
+  assert.equal(queue.nextCloseAtMs, 12)
+  assert.deepEqual(queue.popClosed(11), [], 'nothing closes before end + grace')
+  assert.deepEqual(summary(queue.popClosed(32)), ['a@0-10:12', 'c@10-20:22', 'b@20-30:32'])
+  assert.equal(queue.size, 1)
+  assert.deepEqual(summary(queue.popClosed(Infinity)), ['a@30-40:42'])
+  assert.equal(queue.nextCloseAtMs, Infinity)
+})
+
+test('a window added many times is held and emitted once', () => {
+  const windows = tumbling({ sizeMs: 10 })
+  const queue = new WindowCloseQueue<string>(windows)
+  assert.equal(queue.add('k', windows.window(0)), true)
+  assert.equal(queue.add('k', windows.window(0)), false)
+  assert.equal(queue.add('k', { startMs: 0, endMs: 10 }), false, 'equal by value, not identity')
+  assert.equal(queue.size, 1)
+  assert.equal(queue.popClosed(10).length, 1)
+  assert.equal(queue.popClosed(Infinity).length, 0)
+  assert.equal(queue.add('k', windows.window(0)), true, 'once emitted it can be added again')
+})
+
+test('windows closing together come out by start, then key, whatever the insertion order', () => {
+  const windows = session({ gapMs: 10 })
+  const orders = [
+    ['y', 'x', 'z'],
+    ['z', 'y', 'x'],
+  ]
+  const results = orders.map((keys) => {
+    const queue = new WindowCloseQueue<string>(windows)
+    for (const key of keys) queue.add(key, w(50, 90))
+    queue.add('a', w(80, 90))
+    queue.add('b', w(10, 90))
+    return summary(queue.popClosed(100))
+  })
+  assert.deepEqual(results[0], ['b@10-90:100', 'x@50-90:100', 'y@50-90:100', 'z@50-90:100', 'a@80-90:100'])
+  assert.deepEqual(results[1], results[0])
+})
+
+test('remove forgets a session absorbed by a merge; the merged one closes later', () => {
+  const sessions = session({ gapMs: 10 })
+  const queue = new WindowCloseQueue<string>(sessions)
+  queue.add('k', w(0, 5))
+  const merged = sessions.merge([w(0, 5)], 12)
+  for (const absorbed of merged.absorbed) assert.equal(queue.remove('k', absorbed), true)
+  queue.add('k', merged.session)
+  assert.equal(queue.remove('k', w(0, 5)), false)
+  assert.equal(queue.has('k', w(0, 5)), false)
+  assert.equal(queue.nextCloseAtMs, 22, 'the removed entry no longer counts')
+  assert.deepEqual(queue.popClosed(21), [])
+  assert.deepEqual(summary(queue.popClosed(22)), ['k@0-12:22'])
+})
+
+test('removing and adding the same window back keeps it once', () => {
+  const sessions = session({ gapMs: 10 })
+  const queue = new WindowCloseQueue<string>(sessions)
+  const s = w(0, 5)
+  queue.add('k', s)
+  queue.remove('k', s)
+  queue.add('k', s)
+  assert.equal(queue.size, 1)
+  assert.equal(queue.popClosed(Infinity).length, 1)
+})
+
+test('many removals compact the heap without losing or reordering live windows', () => {
+  const windows = tumbling({ sizeMs: 10 })
+  const queue = new WindowCloseQueue<number>(windows)
+  for (let key = 0; key < 500; key++) queue.add(key, windows.window((key % 50) * 10))
+  for (let key = 0; key < 500; key++) if (key % 5 !== 0) queue.remove(key, windows.window((key % 50) * 10))
+  assert.equal(queue.size, 100)
+  const closed = queue.popClosed(Infinity)
+  assert.equal(closed.length, 100)
+  assert.ok(closed.every((c) => c.key % 5 === 0))
+  for (let i = 1; i < closed.length; i++) {
+    const [a, b] = [closed[i - 1], closed[i]] as [(typeof closed)[0], (typeof closed)[0]]
+    assert.ok(a.closeAtMs < b.closeAtMs || (a.closeAtMs === b.closeAtMs && String(a.key) < String(b.key)))
+  }
+})
+
+test('keyId tells apart keys that String() would confuse', () => {
+  const windows = tumbling({ sizeMs: 10 })
+  const plain = new WindowCloseQueue<{ id: number }>(windows)
+  plain.add({ id: 1 }, windows.window(0))
+  assert.equal(plain.add({ id: 2 }, windows.window(0)), false, 'both are "[object Object]"')
+  const keyed = new WindowCloseQueue<{ id: number }>(windows, { keyId: (key) => String(key.id) })
+  keyed.add({ id: 1 }, windows.window(0))
+  assert.equal(keyed.add({ id: 2 }, windows.window(0)), true)
+  assert.throws(
+    () => new WindowCloseQueue(windows, { keyId: 'id' } as never),
+    (error) => error instanceof FreshetError && /"keyId"/.test(error.message),
+  )
+})
+
+test('clear empties the queue', () => {
+  const windows = tumbling({ sizeMs: 10 })
+  const queue = new WindowCloseQueue<string>(windows)
+  queue.add('a', windows.window(0))
+  queue.clear()
+  assert.equal(queue.size, 0)
+  assert.deepEqual(queue.popClosed(Infinity), [])
+})
