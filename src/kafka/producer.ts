@@ -1,12 +1,8 @@
-import {
-  compatibilityPartitioner,
-  Producer,
-  stringSerializer,
-  type MessageToProduce,
-} from '@platformatic/kafka'
+import { Producer, stringSerializer, type MessageToProduce } from '@platformatic/kafka'
 import { checks, validateOptions, type Spec } from '../options/index.ts'
 import { baseClientOptions, connectionSpec, type ConnectionOptions } from './connection.ts'
 import { kafkaError } from './errors.ts'
+import { javaCompatiblePartitioner } from './murmur2.ts'
 import type { Compression, OutRecord, TopicPartitionOffset } from './types.ts'
 
 export interface ProducerOptions extends ConnectionOptions {
@@ -62,7 +58,7 @@ export class KafkaProducer {
       idempotent: resolved.idempotent ?? true,
       acks: ACKS[resolved.acks ?? 'all'],
       compression: resolved.compression ?? 'none',
-      partitioner: compatibilityPartitioner,
+      partitioner: javaCompatiblePartitioner,
       autocreateTopics: false,
       serializers: { headerKey: stringSerializer },
     })

@@ -1,5 +1,4 @@
 import {
-  compatibilityPartitioner,
   Producer,
   stringSerializer,
   type Message as ClientMessage,
@@ -9,6 +8,7 @@ import { FreshetError, type ErrorName } from '../errors/index.ts'
 import { checks, validateOptions, type Spec } from '../options/index.ts'
 import { baseClientOptions, connectionSpec, type ConnectionOptions } from './connection.ts'
 import { kafkaError } from './errors.ts'
+import { javaCompatiblePartitioner } from './murmur2.ts'
 import type { Compression, OutRecord, TopicPartitionOffset } from './types.ts'
 
 export interface TransactionalProducerOptions extends ConnectionOptions {
@@ -165,7 +165,7 @@ export class TransactionalProducer {
       producerId: -1n,
       producerEpoch: -1,
       compression: resolved.compression ?? 'none',
-      partitioner: compatibilityPartitioner,
+      partitioner: javaCompatiblePartitioner,
       autocreateTopics: false,
       serializers: { headerKey: stringSerializer },
     })

@@ -1,0 +1,79 @@
+import { parseArgs } from 'node:util'
+import { FreshetError } from '../../src/errors/index.ts'
+
+export interface IntFlag {
+  kind: 'int'
+  default?: number
+  min: number
+  max?: number
+  help: string
+}
+
+export interface BoolFlag {
+  kind: 'boolean'
+  help: string
+}
+
+export type FlagSpec = Record<string, IntFlag | BoolFlag>
+
+export type Flags<S extends FlagSpec> = {
+  [K in keyof S]: S[K] extends BoolFlag
+    ? boolean
+    : S[K] extends { default: number }
+      ? number
+      : number | undefined
+}
+
+export function usage(bench: string, spec: FlagSpec): string {
+  const lines = Object.entries(spec).map(([name, flag]) => {
+    const fallback = flag.kind === 'int' && flag.default !== undefined ? ` (default ${flag.default})` : ''
+    return `  --${name}${flag.kind === 'int' ? ' N' : ''}  ${flag.help}${fallback}`
+  })
+  return [`usage: node ${bench} [flags]`, ...lines].join('\n')
+}
+
+/**
+ * Parses benchmark flags strictly: an unknown flag, a missing value or a number out of range is an
+ * error naming the flag and what is allowed. Integers accept `_` separators (1_000_000).
+ */
+export function parseFlags<S extends FlagSpec>(bench: string, argv: string[], spec: S): Flags<S> {
+  const options = Object.fromEntries(
+    Object.entries(spec).map(([name, flag]) => [name, { type: flag.kind === 'int' ? 'string' : 'boolean' }]),
+  ) as Record<string, { type: 'string' | 'boolean' }>
+  let values: Record<string, string | boolean | undefined>
+  try {
+    values = parseArgs({ args: argv, options, strict: true, allowPositionals: false }).values as Record<
+      string,
+      string | boolean | undefined
+    >
+  } catch (error) {
+    throw new FreshetError(
+      'INVALID_OPTION',
+      `${bench}: ${(error as Error).message}; allowed flags: ${Object.keys(spec)
+        .map((k) => `--${k}`)
+        .join(', ')}`,
+    )
+  }
+  const out: Record<string, number | boolean | undefined> = {}
+  for (const [name, flag] of Object.entries(spec)) {
+    const raw = values[name]
+    if (flag.kind === 'boolean') {
+      out[name] = raw === true
+      continue
+    }
+    if (raw === undefined) {
+      out[name] = flag.default
+      continue
+    }
+    const n = Number(String(raw).replaceAll('_', ''))
+    const max = flag.max ?? Number.MAX_SAFE_INTEGER
+    if (!Number.isInteger(n) || n < flag.min || n > max) {
+      throw new FreshetError(
+        'INVALID_OPTION',
+        `${bench}: --${name} must be an integer in [${flag.min}, ${max}], got ${JSON.stringify(raw)}`,
+      )
+    }
+    out[name] = n
+  }
+  return out as Flags<S>
+}
