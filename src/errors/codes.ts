@@ -33,6 +33,20 @@ export const ErrorCodes = {
   TIMESTAMP_INVALID: { code: 'FRESHET_TIMESTAMP_INVALID', retriable: false },
   TIMESTAMP_FUTURE: { code: 'FRESHET_TIMESTAMP_FUTURE', retriable: false },
   WATERMARK_SNAPSHOT_INVALID: { code: 'FRESHET_WATERMARK_SNAPSHOT_INVALID', retriable: false },
+  // Pipelines
+  TOPOLOGY_INVALID: { code: 'FRESHET_TOPOLOGY_INVALID', retriable: false },
+  OPERATOR_FAILED: { code: 'FRESHET_OPERATOR_FAILED', retriable: false },
+  STATE_DECODE_FAILED: { code: 'FRESHET_STATE_DECODE_FAILED', retriable: false },
+  STATE_ENCODE_FAILED: { code: 'FRESHET_STATE_ENCODE_FAILED', retriable: false },
+  // State
+  STATE_BACKEND_UNAVAILABLE: { code: 'FRESHET_STATE_BACKEND_UNAVAILABLE', retriable: false },
+  STATE_IO_FAILED: { code: 'FRESHET_STATE_IO_FAILED', retriable: false },
+  STATE_LOCKED: { code: 'FRESHET_STATE_LOCKED', retriable: true },
+  STATE_FORMAT_UNSUPPORTED: { code: 'FRESHET_STATE_FORMAT_UNSUPPORTED', retriable: false },
+  STATE_CHANGELOG_NOT_DRAINED: { code: 'FRESHET_STATE_CHANGELOG_NOT_DRAINED', retriable: false },
+  STATE_UNFLUSHED_CHANGES: { code: 'FRESHET_STATE_UNFLUSHED_CHANGES', retriable: false },
+  STATE_CHECKPOINT_INVALID: { code: 'FRESHET_STATE_CHECKPOINT_INVALID', retriable: false },
+  STATE_KEY_INVALID: { code: 'FRESHET_STATE_KEY_INVALID', retriable: false },
 } as const
 
 export type ErrorName = keyof typeof ErrorCodes

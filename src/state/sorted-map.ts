@@ -1,0 +1,239 @@
+/**
+ * An ordered map from strings to values, the sorted structure behind the memory store and the write
+ * cache. Keys are Latin-1 strings made from key bytes (see `bytes.ts`), so the string order `<` is
+ * the byte order RocksDB uses.
+ *
+ * Layout: a list of sorted chunks of at most `2 * CHUNK_LOAD` keys, plus the largest key of each
+ * chunk. A lookup is two binary searches; an insert or delete splices one small array. Compared with
+ * one sorted array this keeps inserts cheap for large maps; compared with a balanced tree it keeps
+ * keys in a few dense arrays, which costs less memory per entry and iterates faster.
+ */
+
+/** Half the largest chunk size: chunks split in two when they grow past `2 * CHUNK_LOAD` keys. */
+const CHUNK_LOAD = 256
+
+function lowerBound(keys: readonly string[], key: string): number {
+  let lo = 0
+  let hi = keys.length
+  while (lo < hi) {
+    const mid = (lo + hi) >>> 1
+    if ((keys[mid] as string) < key) lo = mid + 1
+    else hi = mid
+  }
+  return lo
+}
+
+export class SortedStringMap<V> {
+  #keys: string[][] = []
+  #values: V[][] = []
+  /** `#maxes[i]` is the last (largest) key of chunk `i`. */
+  #maxes: string[] = []
+  #size = 0
+  /** Bumped whenever keys move (insert, delete, clear), so that cursors know to find their place again. */
+  #version = 0
+
+  get size(): number {
+    return this.#size
+  }
+
+  get version(): number {
+    return this.#version
+  }
+
+  get(key: string): V | undefined {
+    const chunk = lowerBound(this.#maxes, key)
+    if (chunk === this.#maxes.length) return undefined
+    const keys = this.#keys[chunk] as string[]
+    const at = lowerBound(keys, key)
+    return keys[at] === key ? (this.#values[chunk] as V[])[at] : undefined
+  }
+
+  has(key: string): boolean {
+    const chunk = lowerBound(this.#maxes, key)
+    if (chunk === this.#maxes.length) return false
+    const keys = this.#keys[chunk] as string[]
+    return keys[lowerBound(keys, key)] === key
+  }
+
+  set(key: string, value: V): void {
+    if (this.#size === 0) {
+      this.#keys.push([key])
+      this.#values.push([value])
+      this.#maxes.push(key)
+      this.#size = 1
+      this.#version++
+      return
+    }
+    let chunk = lowerBound(this.#maxes, key)
+    if (chunk === this.#maxes.length) {
+      // Larger than every key: append to the last chunk.
+      chunk--
+      ;(this.#keys[chunk] as string[]).push(key)
+      ;(this.#values[chunk] as V[]).push(value)
+      this.#maxes[chunk] = key
+    } else {
+      const keys = this.#keys[chunk] as string[]
+      const at = lowerBound(keys, key)
+      if (keys[at] === key) {
+        ;(this.#values[chunk] as V[])[at] = value
+        return
+      }
+      keys.splice(at, 0, key)
+      ;(this.#values[chunk] as V[]).splice(at, 0, value)
+    }
+    this.#size++
+    this.#version++
+    if ((this.#keys[chunk] as string[]).length > 2 * CHUNK_LOAD) this.#split(chunk)
+  }
+
+  delete(key: string): boolean {
+    const chunk = lowerBound(this.#maxes, key)
+    if (chunk === this.#maxes.length) return false
+    const keys = this.#keys[chunk] as string[]
+    const at = lowerBound(keys, key)
+    if (keys[at] !== key) return false
+    keys.splice(at, 1)
+    ;(this.#values[chunk] as V[]).splice(at, 1)
+    if (keys.length === 0) {
+      this.#keys.splice(chunk, 1)
+      this.#values.splice(chunk, 1)
+      this.#maxes.splice(chunk, 1)
+    } else if (at === keys.length) {
+      this.#maxes[chunk] = keys[at - 1] as string
+    }
+    this.#size--
+    this.#version++
+    return true
+  }
+
+  clear(): void {
+    this.#keys = []
+    this.#values = []
+    this.#maxes = []
+    this.#size = 0
+    this.#version++
+  }
+
+  /** A cursor at the first key `>= gte` (or the first key), stopping before `lt` (or at the end). */
+  cursor(gte?: string, lt?: string): SortedCursor<V> {
+    return new SortedCursor(this, gte, lt)
+  }
+
+  /** Entries with `gte <= key < lt` in key order. Safe against changes made while iterating. */
+  *entries(gte?: string, lt?: string): Generator<[string, V]> {
+    const cursor = this.cursor(gte, lt)
+    for (let key = cursor.key(); key !== undefined; key = cursor.key()) {
+      const value = cursor.value() as V
+      // Move past the key before handing it out: the caller may delete it.
+      cursor.advance()
+      yield [key, value]
+    }
+  }
+
+  /** Where `key` would be: chunk and index, for `SortedCursor`. */
+  locate(key: string | undefined, inclusive: boolean): [number, number] {
+    if (key === undefined) return [0, 0]
+    const chunk = lowerBound(this.#maxes, key)
+    if (chunk === this.#maxes.length) return [chunk, 0]
+    const keys = this.#keys[chunk] as string[]
+    let at = lowerBound(keys, key)
+    if (!inclusive && keys[at] === key) at++
+    if (at === keys.length) return [chunk + 1, 0]
+    return [chunk, at]
+  }
+
+  /** The key and value at a position from `locate`, or undefined past the end. */
+  keyAt(chunk: number, at: number): string | undefined {
+    return this.#keys[chunk]?.[at]
+  }
+
+  valueAt(chunk: number, at: number): V | undefined {
+    return this.#values[chunk]?.[at]
+  }
+
+  chunkLength(chunk: number): number {
+    return this.#keys[chunk]?.length ?? 0
+  }
+
+  #split(chunk: number): void {
+    const keys = this.#keys[chunk] as string[]
+    const values = this.#values[chunk] as V[]
+    const upperKeys = keys.splice(CHUNK_LOAD)
+    const upperValues = values.splice(CHUNK_LOAD)
+    this.#keys.splice(chunk + 1, 0, upperKeys)
+    this.#values.splice(chunk + 1, 0, upperValues)
+    this.#maxes.splice(chunk, 0, keys[keys.length - 1] as string)
+  }
+}
+
+/**
+ * A position in a `SortedStringMap` that survives changes to the map. It remembers what is left to
+ * visit as a bound (the keys after the last one it moved past) and, when the map's keys have moved
+ * since it last looked, finds its place again by that bound. So a caller may put and delete while it
+ * iterates: keys deleted ahead are not visited, keys inserted ahead are, and values are read fresh.
+ */
+export class SortedCursor<V> {
+  readonly #map: SortedStringMap<V>
+  readonly #lt: string | undefined
+  /** What is left to visit: the keys `>= #from` (`> #from` unless `#inclusive`). */
+  #from: string | undefined
+  #inclusive = true
+  #chunk = 0
+  #at = 0
+  /** The map version that `#chunk` and `#at` were computed at. */
+  #version = -1
+
+  constructor(map: SortedStringMap<V>, gte: string | undefined, lt: string | undefined) {
+    this.#map = map
+    this.#from = gte
+    this.#lt = lt
+  }
+
+  /** The next key to visit, or undefined at the end of the range. Does not move the cursor. */
+  key(): string | undefined {
+    this.#locate()
+    const key = this.#map.keyAt(this.#chunk, this.#at)
+    if (key === undefined || (this.#lt !== undefined && key >= this.#lt)) return undefined
+    return key
+  }
+
+  /** The value of `key()`. */
+  value(): V | undefined {
+    return this.key() === undefined ? undefined : this.#map.valueAt(this.#chunk, this.#at)
+  }
+
+  /** Moves past `key()`. */
+  advance(): void {
+    const key = this.key()
+    if (key === undefined) return
+    this.#from = key
+    this.#inclusive = false
+    this.#step()
+  }
+
+  /** Moves past `key` and everything before it, unless the cursor is already there. */
+  seekPast(key: string): void {
+    if (this.#from !== undefined && (key < this.#from || (key === this.#from && !this.#inclusive))) return
+    this.#from = key
+    this.#inclusive = false
+    if (this.#version !== this.#map.version) return // found again from the bound on the next read
+    for (let at = this.#map.keyAt(this.#chunk, this.#at); at !== undefined && at <= key;) {
+      this.#step()
+      at = this.#map.keyAt(this.#chunk, this.#at)
+    }
+  }
+
+  #step(): void {
+    this.#at++
+    if (this.#at >= this.#map.chunkLength(this.#chunk)) {
+      this.#chunk++
+      this.#at = 0
+    }
+  }
+
+  #locate(): void {
+    if (this.#version === this.#map.version) return
+    ;[this.#chunk, this.#at] = this.#map.locate(this.#from, this.#inclusive)
+    this.#version = this.#map.version
+  }
+}
