@@ -27,3 +27,17 @@ export {
 } from './stack/index.ts'
 export * from './time/index.ts'
 export * from './windows/index.ts'
+export * from './state/index.ts'
+export * from './stream/index.ts'
+export {
+  TestDriver,
+  TestInput,
+  TestOutput,
+  StoreView,
+  BAD_RECORD_POLICIES,
+  type BadRecordPolicy,
+  type DeadLetter as TestDeadLetter,
+  type PipeOptions,
+  type TestDriverOptions,
+  type TestRecord,
+} from './testing/index.ts'

@@ -1,0 +1,210 @@
+/**
+ * Windowed aggregation over tumbling, hopping and session windows.
+ *
+ * Per record (the task has already observed its timestamp and called `onWatermark`, which emitted
+ * what the watermark closed; see docs/windows-and-time.md, "The operator protocol"):
+ *
+ * 1. Assign: time windows with `assign`, sessions with `merge` over the key's open sessions.
+ * 2. For each window, `lateByMs > 0` sends the record to the `late` output with that window;
+ *    otherwise the window's accumulator is read, the record added and the accumulator written back.
+ *    A session merge folds the absorbed sessions' accumulators into one and deletes their state.
+ * 3. With `emit: 'updates'` the new result is forwarded at once (`final: false`).
+ *
+ * On a watermark, every window the close queue gives up is read, forwarded with `final: true` and
+ * deleted. Emitted windows leave no state behind, so `open` rebuilds the close queue from the store
+ * alone: a task restored from its changelog emits exactly the windows that were still open.
+ *
+ * State per key and window: `windowKey(keyJson, start)` (sessions: `windowKey(keyJson, start, end)`,
+ * src/state's layout) -> accumulator.
+ */
+import { FreshetError } from '../errors/index.ts'
+import type { SessionWindows, TimeWindows, Window } from '../windows/index.ts'
+import { WindowCloseQueue } from '../windows/index.ts'
+import type { Aggregator } from './aggregators.ts'
+import { decodeWindowKey, windowKey, windowKeyPrefix } from '../state/index.ts'
+import type { ValueSerde } from './serde.ts'
+import type { OperatorStore } from './store.ts'
+import type { Keyed, Operator, OperatorContext, WindowResult } from './types.ts'
+
+export interface WindowAggregateConfig<T, K, A, R> {
+  readonly windows: TimeWindows | SessionWindows
+  readonly aggregator: Aggregator<T, A, R, K>
+  /** Name of the store holding one accumulator per key and open window. */
+  readonly store: string
+  readonly serde: ValueSerde<A>
+}
+
+interface OpenSession {
+  readonly window: Window
+  readonly stateKey: Uint8Array
+  readonly bytes: Uint8Array
+}
+
+export class WindowAggregateOperator<T, K, A, R> implements Operator<T, WindowResult<K, R>> {
+  readonly #windows: TimeWindows | SessionWindows
+  readonly #aggregator: Aggregator<T, A, R, K>
+  readonly #result: (accumulator: A) => R
+  readonly #storeName: string
+  readonly #serde: ValueSerde<A>
+  readonly #updates: boolean
+  /** Open windows by close time; keys are the keys' JSON text (their state encoding). */
+  readonly #queue: WindowCloseQueue<string>
+  readonly #starts: number[] = []
+  #context!: OperatorContext<WindowResult<K, R>>
+  #store!: OperatorStore
+  #watermarkMs = -Infinity
+
+  constructor(config: WindowAggregateConfig<T, K, A, R>) {
+    this.#windows = config.windows
+    this.#aggregator = config.aggregator
+    this.#result = config.aggregator.result ?? ((accumulator: A) => accumulator as unknown as R)
+    this.#storeName = config.store
+    this.#serde = config.serde
+    this.#updates = config.windows.emit === 'updates'
+    this.#queue = new WindowCloseQueue<string>(config.windows, { keyId: (key) => key })
+    if (config.windows.kind === 'session' && config.aggregator.merge === undefined) {
+      throw new FreshetError(
+        'TOPOLOGY_INVALID',
+        `window aggregate "${config.store}": session windows need an aggregator with merge, ` +
+          'to combine the sessions that a record bridges',
+      )
+    }
+  }
+
+  open(context: OperatorContext<WindowResult<K, R>>): void {
+    this.#context = context
+    this.#store = context.store(this.#storeName)
+    this.#queue.clear()
+    for (const [stateKey] of this.#store.range()) {
+      const { key, startMs, endMs } = decodeWindowKey(stateKey)
+      const window =
+        this.#windows.kind === 'session'
+          ? { startMs, endMs: endMs ?? startMs }
+          : this.#windows.window(startMs)
+      this.#queue.add(key.toString('utf8'), window)
+    }
+  }
+
+  process(record: Keyed<T>, timestampMs: number): void {
+    const keyJson = JSON.stringify(record.key) ?? 'null'
+    const keyBytes = Buffer.from(keyJson)
+    if (this.#windows.kind === 'session')
+      this.#processSession(this.#windows, record, timestampMs, keyJson, keyBytes)
+    else this.#processTime(this.#windows, record, timestampMs, keyJson, keyBytes)
+  }
+
+  #processTime(
+    windows: TimeWindows,
+    record: Keyed<T>,
+    timestampMs: number,
+    keyJson: string,
+    keyBytes: Buffer,
+  ): void {
+    for (const startMs of windows.assign(timestampMs, this.#starts)) {
+      const window = windows.window(startMs)
+      const lateByMs = windows.lateByMs(timestampMs, window, this.#watermarkMs)
+      if (lateByMs > 0) {
+        this.#late(record, timestampMs, lateByMs, window)
+        continue
+      }
+      const stateKey = windowKey(keyBytes, startMs)
+      const previous = this.#store.get(stateKey)
+      const accumulator = this.#aggregator.add(
+        previous === undefined ? this.#aggregator.init() : this.#serde.decode(previous),
+        record.value,
+        record.key as K,
+      )
+      this.#store.put(stateKey, this.#serde.encode(accumulator))
+      if (previous === undefined) this.#queue.add(keyJson, window)
+      if (this.#updates) this.#emit(record.key as K, window, accumulator, false)
+    }
+  }
+
+  #processSession(
+    windows: SessionWindows,
+    record: Keyed<T>,
+    timestampMs: number,
+    keyJson: string,
+    keyBytes: Buffer,
+  ): void {
+    const open: OpenSession[] = []
+    for (const [stateKey, bytes] of this.#store.prefix(windowKeyPrefix(keyBytes))) {
+      const { startMs, endMs } = decodeWindowKey(stateKey)
+      open.push({ window: { startMs, endMs: endMs ?? startMs }, stateKey, bytes })
+    }
+    const merged = windows.merge(
+      open.map((s) => s.window),
+      timestampMs,
+    )
+    // A session that absorbed an open one is open itself (its close time is not earlier), so only a
+    // new session of one event can be late.
+    const lateByMs = windows.lateByMs(timestampMs, merged.session, this.#watermarkMs)
+    if (lateByMs > 0) {
+      this.#late(record, timestampMs, lateByMs, merged.session)
+      return
+    }
+    const merge = this.#aggregator.merge as (a: A, b: A) => A
+    let accumulator: A | undefined
+    for (const window of merged.absorbed) {
+      const session = open.find((s) => s.window.startMs === window.startMs && s.window.endMs === window.endMs)
+      if (session === undefined) continue
+      const value = this.#serde.decode(session.bytes)
+      accumulator = accumulator === undefined ? value : merge(accumulator, value)
+      if (merged.changed) {
+        this.#store.delete(session.stateKey)
+        this.#queue.remove(keyJson, window)
+        this.#context.metrics.increment('sessionsMerged')
+      }
+    }
+    accumulator = this.#aggregator.add(accumulator ?? this.#aggregator.init(), record.value, record.key as K)
+    const window = merged.session
+    this.#store.put(windowKey(keyBytes, window.startMs, window.endMs), this.#serde.encode(accumulator))
+    this.#queue.add(keyJson, window)
+    if (this.#updates) this.#emit(record.key as K, window, accumulator, false)
+  }
+
+  onWatermark(watermarkMs: number): void {
+    if (watermarkMs <= this.#watermarkMs) return
+    this.#watermarkMs = watermarkMs
+    if (this.#queue.nextCloseAtMs > watermarkMs) return
+    const sessions = this.#windows.kind === 'session'
+    for (const { key: keyJson, window } of this.#queue.popClosed(watermarkMs)) {
+      const keyBytes = Buffer.from(keyJson)
+      const stateKey = sessions
+        ? windowKey(keyBytes, window.startMs, window.endMs)
+        : windowKey(keyBytes, window.startMs)
+      const bytes = this.#store.get(stateKey)
+      if (bytes === undefined) continue
+      this.#store.delete(stateKey)
+      this.#emit(JSON.parse(keyJson) as K, window, this.#serde.decode(bytes), true)
+    }
+  }
+
+  onCommit(): void {}
+
+  close(): void {
+    this.#queue.clear()
+  }
+
+  #emit(key: K, window: Window, accumulator: A, final: boolean): void {
+    const result: WindowResult<K, R> = { key, window, value: this.#result(accumulator), final }
+    // Results carry the last instant of their window as event time (Flink's maxTimestamp), so a
+    // window downstream of this one puts them into the window they summarise.
+    const timestampMs = this.#windows.kind === 'session' ? window.endMs : window.endMs - 1
+    this.#context.forward({ key, value: result }, timestampMs)
+    if (final) this.#context.metrics.increment('windowsEmitted')
+  }
+
+  #late(record: Keyed<T>, timestampMs: number, lateByMs: number, window: Window): void {
+    this.#context.late({
+      key: record.key,
+      value: record.value,
+      timestampMs,
+      lateByMs,
+      watermarkMs: this.#watermarkMs,
+      window,
+      operator: this.#context.operator,
+      source: record.source,
+    })
+  }
+}

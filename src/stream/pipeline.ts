@@ -1,0 +1,95 @@
+/**
+ * The entry point of the DSL: `pipeline({ applicationId })` gives a builder whose `stream` and
+ * `table` methods read topics; the streams' operators append to it, and `build()` freezes the result
+ * into a `Topology`.
+ */
+import { MAIN_OUTPUT, PassThroughOperator, TableSourceOperator, type Operator } from '../operators/index.ts'
+import { fromRecordTimestamp, resolveTimestampExtractor, type TimestampExtractor } from '../time/index.ts'
+import { PipelineBuilder } from './builder.ts'
+import {
+  checkTopic,
+  resolvePipelineOptions,
+  resolveStreamOptions,
+  resolveTableOptions,
+  type PipelineOptions,
+  type StreamOptions,
+  type TableOptions,
+} from './options.ts'
+import { Stream, Table } from './stream.ts'
+import type { Topology } from './topology.ts'
+
+export class Pipeline {
+  readonly applicationId: string
+  readonly #builder: PipelineBuilder
+
+  constructor(options: PipelineOptions) {
+    const { applicationId } = resolvePipelineOptions(options)
+    this.applicationId = applicationId
+    this.#builder = new PipelineBuilder(applicationId)
+  }
+
+  /**
+   * Reads `topic` as a stream of values of type T (from `schema`, or given explicitly). Event time
+   * comes from `timestamp`: a field path, an extractor, or by default the `timestamp` field.
+   */
+  stream<T = unknown>(topic: string, options: StreamOptions<T> = {}): Stream<T> {
+    checkTopic('stream', topic)
+    const { name, schema, timestamp } = resolveStreamOptions<T>(options)
+    const builder = this.#builder
+    const extractor = resolveTimestampExtractor<T>(timestamp) as TimestampExtractor<unknown>
+    const draft = builder.add({
+      name: name ?? builder.freeName(`source-${topic}`),
+      kind: 'source',
+      role: 'source',
+      inputs: [],
+      outputs: [MAIN_OUTPUT],
+      ownedStores: [],
+      usedStores: [],
+      topic,
+      details: schema === undefined ? '' : `schema: ${schema.name}`,
+      create: () => new PassThroughOperator() as Operator<unknown, unknown>,
+      source: { kind: 'stream', timestamp: extractor, schema },
+    })
+    return new Stream<T>({ builder, node: draft.name, output: MAIN_OUTPUT })
+  }
+
+  /**
+   * Reads `topic` as a table: the latest value per Kafka key, a null value deleting the key. Tables
+   * are looked up by stream-table joins; their updates do not move the watermark.
+   */
+  table<V, K = string>(topic: string, options: TableOptions<V> = {}): Table<K, V> {
+    checkTopic('table', topic)
+    const { name, schema, serde } = resolveTableOptions<V>(options)
+    const builder = this.#builder
+    const nodeName = name ?? builder.freeName(`table-${topic}`)
+    const store = `${nodeName}-store`
+    builder.add({
+      name: nodeName,
+      kind: 'table',
+      role: 'source',
+      inputs: [],
+      outputs: [MAIN_OUTPUT],
+      ownedStores: [{ name: store, kind: 'table', format: serde?.format ?? 'json' }],
+      usedStores: [],
+      topic,
+      details: schema === undefined ? '' : `schema: ${schema.name}`,
+      create: () => new TableSourceOperator<V>(store, serde) as Operator<unknown, unknown>,
+      source: { kind: 'table', timestamp: fromRecordTimestamp(), schema },
+    })
+    return new Table<K, V>({ builder, node: nodeName, output: MAIN_OUTPUT }, { name: store, serde })
+  }
+
+  /** The topology built so far, frozen; the pipeline can be extended and built again. */
+  build(): Topology {
+    return this.#builder.build()
+  }
+
+  /** `build().describe()`. */
+  describe(): string {
+    return this.build().describe()
+  }
+}
+
+export function pipeline(options: PipelineOptions): Pipeline {
+  return new Pipeline(options)
+}

@@ -1,0 +1,136 @@
+import type { OperatorFactory } from '../operators/index.ts'
+import type { TypedSchema } from '../schemas/index.ts'
+import type { Serializer } from '../serde/index.ts'
+import type { TimestampExtractor } from '../time/index.ts'
+
+export type NodeKind =
+  | 'source'
+  | 'table'
+  | 'repartition-source'
+  | 'filter'
+  | 'map'
+  | 'flat-map'
+  | 'peek'
+  | 'branch'
+  | 'merge'
+  | 'key-by'
+  | 'process'
+  | 'window-aggregate'
+  | 'deduplicate'
+  | 'stream-table-join'
+  | 'interval-join-side'
+  | 'sink'
+  | 'repartition-sink'
+
+export type NodeRole = 'source' | 'processor' | 'sink'
+
+export type StoreKind = 'window' | 'session' | 'key-value' | 'table' | 'deduplicate' | 'join-buffer'
+
+/** One edge into a node: the parent and which of its outputs (`main`, a branch, `late`). */
+export interface NodeInput {
+  readonly node: string
+  readonly output: string
+}
+
+export interface NodeDescription {
+  readonly name: string
+  readonly kind: NodeKind
+  readonly role: NodeRole
+  readonly subtopology: number
+  readonly inputs: readonly NodeInput[]
+  /** Children, with the output of this node that feeds each. */
+  readonly successors: ReadonlyArray<{ readonly node: string; readonly output: string }>
+  readonly outputs: readonly string[]
+  /** Stores the node owns, then the ones it reads (a join reading a table's store). */
+  readonly stores: readonly string[]
+  /** The topic a source reads or a sink writes. */
+  readonly topic?: string
+  /** Options worth showing: window sizes, join bounds, and so on. */
+  readonly details: string
+}
+
+export interface StoreDescription {
+  readonly name: string
+  readonly kind: StoreKind
+  /** `<applicationId>-<store>-changelog`, compacted. */
+  readonly changelogTopic: string
+  readonly owner: string
+  /** Every node that opens the store, the owner first. */
+  readonly nodes: readonly string[]
+  /** Encoding of the values. */
+  readonly format: string
+  readonly subtopology: number
+}
+
+/** The operators between two topic boundaries; one task per partition of its input topics. */
+export interface SubtopologyDescription {
+  readonly id: number
+  readonly nodes: readonly string[]
+  readonly sourceTopics: readonly string[]
+  readonly sinkTopics: readonly string[]
+  readonly stores: readonly string[]
+}
+
+/** Everything a runtime needs to know about a pipeline, as plain data. */
+export interface TopologyDescription {
+  readonly applicationId: string
+  readonly subtopologies: readonly SubtopologyDescription[]
+  /** In topological order: parents before children. */
+  readonly nodes: readonly NodeDescription[]
+  readonly stores: readonly StoreDescription[]
+  readonly topics: {
+    /** Input topics read as streams. */
+    readonly sources: readonly string[]
+    /** Input topics read as tables. */
+    readonly tables: readonly string[]
+    readonly sinks: readonly string[]
+    /** `<applicationId>-<name>-repartition`, written and read by the pipeline itself. */
+    readonly repartition: readonly string[]
+    readonly changelog: readonly string[]
+  }
+}
+
+export type SourceKind = 'stream' | 'table' | 'repartition'
+
+/** How a source node reads its topic. */
+export interface SourceSpec {
+  readonly node: string
+  readonly topic: string
+  readonly kind: SourceKind
+  readonly subtopology: number
+  /** Event time of a record. Repartition sources use the record timestamp the sink wrote. */
+  readonly timestamp: TimestampExtractor<unknown>
+  readonly schema?: TypedSchema<unknown> | undefined
+}
+
+/** How a sink node writes its topic. */
+export interface SinkSpec {
+  readonly node: string
+  readonly topic: string
+  readonly kind: 'sink' | 'repartition'
+  readonly subtopology: number
+  readonly serde?: Serializer<unknown> | undefined
+  /** Partition count asked for a repartition topic; by default that of the writing sub-topology. */
+  readonly partitions?: number | undefined
+}
+
+/** A node while the pipeline is being built. */
+export interface NodeDraft {
+  readonly name: string
+  readonly kind: NodeKind
+  readonly role: NodeRole
+  readonly inputs: readonly NodeInput[]
+  readonly outputs: readonly string[]
+  readonly ownedStores: ReadonlyArray<{
+    readonly name: string
+    readonly kind: StoreKind
+    readonly format: string
+  }>
+  /** Stores owned by other nodes that this one opens. */
+  readonly usedStores: readonly string[]
+  readonly topic?: string
+  readonly details: string
+  readonly create: OperatorFactory
+  readonly source?: Omit<SourceSpec, 'node' | 'topic' | 'subtopology'>
+  readonly sink?: Omit<SinkSpec, 'node' | 'topic' | 'subtopology'>
+}

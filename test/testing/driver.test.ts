@@ -1,0 +1,333 @@
+import assert from 'node:assert/strict'
+import { test } from 'node:test'
+import { pipeline, type WindowResult } from '../../src/stream/index.ts'
+import { partitionFor, TestDriver } from '../../src/testing/index.ts'
+import { fromRecordTimestamp } from '../../src/time/index.ts'
+import { hopping, session, tumbling } from '../../src/windows/index.ts'
+import { random } from '../operators/harness.ts'
+
+interface Reading {
+  sensor: string
+  value: number
+  timestamp: number
+}
+
+const reading = (sensor: string, value: number, timestamp: number): Reading => ({ sensor, value, timestamp })
+
+function perSensorCounts(options: { sizeMs?: number } = {}) {
+  const app = pipeline({ applicationId: 'sensors' })
+  app
+    .stream<Reading>('readings')
+    .byRecordKey()
+    .window(tumbling({ sizeMs: options.sizeMs ?? 100 }))
+    .count({ name: 'counts' })
+    .map((r) => `${String(r.key)}@${r.window.startMs}=${r.value}`)
+    .to('counts')
+  return app.build()
+}
+
+test('a keyed record goes to the partition murmur2 gives its key; explicit and keyless partitions too', () => {
+  const driver = new TestDriver(perSensorCounts(), { partitions: 3 })
+  const input = driver.input<Reading, string>('readings')
+  for (const sensor of ['a', 'b', 'c', 'd', 'e']) {
+    const record = input.pipe(reading(sensor, 1, 10), { key: sensor })
+    assert.equal(record.partition, partitionFor(sensor, 3))
+  }
+  assert.equal(input.pipe(reading('x', 1, 10), { partition: 2 }).partition, 2)
+  assert.equal(input.pipe(reading('x', 1, 10)).partition, 0)
+  assert.throws(() => input.pipe(reading('x', 1, 10), { partition: 3 }), { code: 'FRESHET_INVALID_OPTION' })
+})
+
+test('each task has its own watermark: the minimum over its partitions; a quiet partition holds it back until idle', () => {
+  const driver = new TestDriver(perSensorCounts(), {
+    topics: { readings: { partitions: 2 } },
+    maxOutOfOrdernessMs: 0,
+    idleTimeoutMs: 1_000,
+  })
+  const input = driver.input<Reading, string>('readings')
+  // Both partitions of `readings` are read by one sub-topology: two tasks, one partition each.
+  assert.deepEqual(Object.keys(driver.watermarks()), ['0_0', '0_1'])
+  for (let t = 0; t < 300; t += 10) input.pipe(reading('a', 1, t), { key: 'a', partition: 0 })
+  assert.equal(driver.watermarks()['0_0'], 290)
+  assert.equal(driver.watermarks()['0_1'], -Infinity, 'partition 1 has seen nothing')
+  assert.deepEqual(
+    driver.output('counts').readValues(),
+    ['"a"@0=10', '"a"@100=10'].map((s) => s.replaceAll('"', '')),
+  )
+})
+
+test('with one task over two partitions, the quiet one holds the watermark until the wall clock makes it idle', () => {
+  const app = pipeline({ applicationId: 'merge' })
+  app
+    .stream<Reading>('left')
+    .merge(app.stream<Reading>('right'))
+    .byRecordKey()
+    .window(tumbling({ sizeMs: 100 }))
+    .count()
+    .map((r) => r.value)
+    .to('counts')
+  const driver = new TestDriver(app.build(), { maxOutOfOrdernessMs: 0, idleTimeoutMs: 5_000 })
+  const left = driver.input<Reading, string>('left')
+  for (let t = 0; t < 300; t += 10) left.pipe(reading('a', 1, t), { key: 'a' })
+  assert.equal(driver.watermarks()['0_0'], -Infinity, "'right' has delivered nothing")
+  assert.deepEqual(driver.output('counts').readValues(), [])
+  driver.advanceWallClock(4_999)
+  assert.deepEqual(driver.output('counts').readValues(), [], 'not idle yet')
+  driver.advanceWallClock(1)
+  assert.equal(driver.watermarks()['0_0'], 290)
+  assert.deepEqual(driver.output('counts').readValues(), [10, 10])
+})
+
+test('advanceWatermark closes windows upstream first: results cross a repartition topic before the watermark', () => {
+  // Two windowed stages: per-sensor counts, then the top sensor per window over a global key.
+  const app = pipeline({ applicationId: 'two-stage' })
+  app
+    .stream<Reading>('readings')
+    .keyBy((r) => r.sensor, { name: 'by-sensor' })
+    .window(tumbling({ sizeMs: 100 }))
+    .count()
+    .keyBy(() => 'all', { name: 'global' })
+    .window(tumbling({ sizeMs: 100 }))
+    .topN(1, { by: (r) => r.value })
+    .map((r) => r.value.map((c) => `${r.window.startMs}:${String(c.key)}=${c.value}`))
+    .to('top')
+  const driver = new TestDriver(app.build(), { partitions: 3, maxOutOfOrdernessMs: 0 })
+  const input = driver.input<Reading>('readings')
+  for (let t = 0; t < 100; t++) input.pipe(reading(t % 3 === 0 ? 'hot' : `s${t}`, 1, t), { partition: t % 3 })
+  for (let t = 100; t < 200; t++)
+    input.pipe(reading(t % 2 === 0 ? 'warm' : `s${t}`, 1, t), { partition: t % 3 })
+  driver.advanceWatermark(Infinity)
+  assert.deepEqual(driver.output('top').readValues(), [['0:hot=34'], ['100:warm=50']])
+  assert.deepEqual(driver.late(), [])
+})
+
+test('bad records: fail throws with provenance, skip counts, dlq sets aside; all leave state untouched', () => {
+  const build = () => {
+    const app = pipeline({ applicationId: 'bad' })
+    app
+      .stream<Reading>('readings')
+      .byRecordKey()
+      .window(tumbling({ sizeMs: 100 }))
+      .count({ name: 'c' })
+      .to('out')
+    return app.build()
+  }
+  const broken = { sensor: 'a', value: 1 } as unknown as Reading
+  const failing = new TestDriver(build())
+  failing.input<Reading>('readings').pipe(reading('a', 1, 5))
+  assert.throws(
+    () => failing.input<Reading>('readings').pipe(broken),
+    (error: unknown) => {
+      const e = error as { code: string; topic: string; partition: number; offset: string }
+      assert.deepEqual(
+        [e.code, e.topic, e.partition, e.offset],
+        ['FRESHET_TIMESTAMP_INVALID', 'readings', 0, '1'],
+      )
+      return true
+    },
+  )
+
+  const skipping = new TestDriver(build(), { onBadRecord: 'skip' })
+  skipping.input<Reading>('readings').pipe(broken)
+  assert.equal(skipping.metrics()['source-readings']?.recordsSkipped, 1)
+  assert.equal(skipping.store('c-store').size, 0)
+
+  const dlq = new TestDriver(build(), { onBadRecord: 'dlq', maxFutureSkewMs: 1_000, startMs: 10_000 })
+  dlq.input<Reading>('readings').pipe(broken)
+  dlq.input<Reading>('readings').pipe(reading('a', 1, 20_000)) // 10 s ahead of the wall clock
+  assert.deepEqual(
+    dlq.deadLetters().map((d) => [d.error.code, d.record.offset]),
+    [
+      ['FRESHET_TIMESTAMP_INVALID', 0n],
+      ['FRESHET_TIMESTAMP_FUTURE', 1n],
+    ],
+  )
+  assert.equal(dlq.metrics()['source-readings']?.recordsDeadLettered, 2)
+})
+
+/** A pipeline with every kind of state, run straight through or with restarts in between. */
+async function statefulRun(restartEvery: number | undefined): Promise<unknown[]> {
+  const app = pipeline({ applicationId: 'restore' })
+  const readings = app.stream<Reading>('readings').keyBy((r) => r.sensor)
+  readings
+    .window(hopping({ sizeMs: 50, advanceMs: 20 }))
+    .avg((r) => r.value)
+    .to('avg')
+  readings
+    .window(session({ gapMs: 15 }))
+    .count()
+    .to('sessions')
+  readings
+    .deduplicate({ withinMs: 30, id: (r) => r.value })
+    .map((r) => r.value)
+    .to('unique')
+  readings
+    .intervalJoin(
+      readings.filter((r) => r.value % 2 === 0),
+      { beforeMs: 5, afterMs: 5 },
+      (a, b) => a.value * 1000 + b.value,
+    )
+    .to('pairs')
+  const driver = new TestDriver(app.build(), { partitions: 2, maxOutOfOrdernessMs: 10 })
+  const input = driver.input<Reading>('readings')
+  const next = random(17)
+  for (let i = 0; i < 400; i++) {
+    const t = i * 3 - Math.floor(next() * 9)
+    input.pipe(reading(`s${Math.floor(next() * 4)}`, Math.floor(next() * 7), Math.max(0, t)), {
+      partition: i % 2,
+    })
+    if (restartEvery !== undefined && i % restartEvery === restartEvery - 1) await driver.restart()
+  }
+  driver.advanceWatermark(Infinity)
+  return ['avg', 'sessions', 'unique', 'pairs'].map((topic) =>
+    driver
+      .output(topic)
+      .records()
+      .map((r) => JSON.stringify([r.key, r.value, r.timestampMs, r.partition]))
+      .sort(),
+  )
+}
+
+test('restart (crash and restore of every store from its changelog) changes nothing in the output', async () => {
+  const straight = await statefulRun(undefined)
+  assert.ok((straight as string[][]).every((records) => records.length > 10))
+  assert.deepEqual(await statefulRun(37), straight)
+  assert.deepEqual(await statefulRun(1), straight)
+})
+
+test('commits append every store change to the changelog topic of the store and partition', async () => {
+  const driver = new TestDriver(perSensorCounts({ sizeMs: 10 }), { maxOutOfOrdernessMs: 0, partitions: 2 })
+  const input = driver.input<Reading, string>('readings')
+  input.pipe(reading('a', 1, 1), { key: 'a' })
+  input.pipe(reading('a', 1, 2), { key: 'a' })
+  const changelog = driver.output<Buffer | null, Buffer>('sensors-counts-store-changelog')
+  assert.equal(changelog.size, 0, 'nothing before the commit')
+  driver.commit()
+  const [put] = changelog.readAll()
+  assert.equal(changelog.size, 0)
+  assert.ok(put !== undefined)
+  assert.equal(put.partition, partitionFor('a', 2))
+  assert.equal(put.value?.toString(), '2', 'one entry per key: the latest value')
+  input.pipe(reading('a', 1, 15), { key: 'a' }) // closes [0, 10): its state is deleted
+  driver.advanceWallClock(100) // the commit interval passed
+  assert.deepEqual(
+    changelog.readAll().map((r) => r.value?.toString() ?? null),
+    [null, '1'],
+    'a tombstone for the emitted window, the new window',
+  )
+  await driver.close()
+})
+
+test('outputs: readAll consumes, records keeps everything; timestamps are event times of the results', () => {
+  const driver = new TestDriver(perSensorCounts({ sizeMs: 10 }), { maxOutOfOrdernessMs: 0 })
+  const input = driver.input<Reading, string>('readings')
+  input.pipe(reading('a', 1, 1), { key: 'a' })
+  input.pipe(reading('a', 1, 12), { key: 'a' })
+  const out = driver.output<string, string>('counts')
+  assert.equal(out.size, 1)
+  assert.deepEqual(
+    out.readAll().map((r) => [r.key, r.value, r.timestampMs]),
+    [['a', 'a@0=1', 9]],
+  )
+  assert.ok(out.isEmpty)
+  driver.advanceWatermark(Infinity)
+  assert.deepEqual(out.readValues(), ['a@10=1'])
+  assert.equal(out.records().length, 2)
+})
+
+test('the driver checks its inputs: unknown topics, options, closed state, co-partitioning', async () => {
+  const topology = perSensorCounts()
+  assert.throws(() => new TestDriver(topology, { partitons: 2 } as never), /unknown option "partitons"/)
+  const driver = new TestDriver(topology)
+  assert.throws(() => driver.input('nope'), { code: 'FRESHET_TOPIC_NOT_FOUND' })
+  assert.throws(() => driver.output('readings'), { code: 'FRESHET_TOPIC_NOT_FOUND' })
+  assert.throws(() => driver.store('nope'), { code: 'FRESHET_INVALID_OPTION' })
+  await driver.close()
+  assert.throws(() => driver.input('readings'), { code: 'FRESHET_INVALID_STATE' })
+
+  const app = pipeline({ applicationId: 'copart' })
+  app
+    .stream<Reading>('readings')
+    .byRecordKey()
+    .join(app.table<number>('calibration'), (r, c) => r.value * c)
+    .to('calibrated')
+  assert.throws(() => new TestDriver(app.build(), { topics: { readings: { partitions: 2 } } }), {
+    code: 'FRESHET_TOPOLOGY_INVALID',
+  })
+  assert.doesNotThrow(() => new TestDriver(app.build(), { partitions: 2 }))
+})
+
+test('store views decode window and session stores, with their size in bytes', () => {
+  const app = pipeline({ applicationId: 'views' })
+  const keyed = app.stream<number>('n', { timestamp: fromRecordTimestamp() }).byRecordKey<string>()
+  keyed.window(tumbling({ sizeMs: 10 })).sum((v) => v, { name: 'sums' })
+  keyed.window(session({ gapMs: 5 })).count({ name: 'sessions' })
+  const driver = new TestDriver(app.build(), { maxOutOfOrdernessMs: 100 })
+  const input = driver.input<number, string>('n')
+  for (const t of [1, 2, 13]) input.pipe(t, { key: 'k', timestampMs: t })
+  assert.deepEqual(
+    driver
+      .store('sums-store')
+      .entries()
+      .map((e) => [e.key, e.startMs, e.value]),
+    [
+      ['k', 0, 3],
+      ['k', 10, 13],
+    ],
+  )
+  assert.deepEqual(
+    driver
+      .store('sessions-store')
+      .entries()
+      .map((e) => [e.key, e.startMs, e.endMs, e.value]),
+    [
+      ['k', 1, 2, 2],
+      ['k', 13, 13, 1],
+    ],
+  )
+  const view = driver.store('sums-store')
+  assert.equal(view.changelogTopic, 'views-sums-store-changelog')
+  assert.equal(
+    view.sizeBytes,
+    view.entries().reduce((sum, e) => sum + e.bytes, 0),
+  )
+})
+
+test('advanceWallClock commits on the commit interval and rejects negative time', () => {
+  const driver = new TestDriver(perSensorCounts(), { startMs: 1_000 })
+  driver.advanceWallClock(250)
+  assert.equal(driver.nowMs, 1_250)
+  assert.throws(() => driver.advanceWallClock(-1), { code: 'FRESHET_INVALID_OPTION' })
+  const record = driver.input<Reading>('readings').pipe(reading('a', 1, 5))
+  assert.equal(record.timestampMs, 1_250, 'the record timestamp defaults to the wall clock')
+})
+
+test('window results satisfy the closed form through the driver over several partitions', () => {
+  const app = pipeline({ applicationId: 'closed-form' })
+  app
+    .stream<number>('seq', { timestamp: (v) => v })
+    .keyBy((v) => v % 5)
+    .window(tumbling({ sizeMs: 50 }))
+    .aggregate({
+      init: () => [0, 0],
+      add: (acc: number[], v) => [(acc[0] as number) + 1, (acc[1] as number) + v],
+    })
+    .to('windows')
+  const driver = new TestDriver(app.build(), { partitions: 4, maxOutOfOrdernessMs: 0 })
+  const n = 1_000
+  // One input partition: the repartitioned records reach each task in order, so nothing is late.
+  for (let i = 0; i < n; i++) driver.input<number>('seq').pipe(i)
+  driver.advanceWatermark(Infinity)
+  const results = driver.output<WindowResult<number, number[]>, number>('windows').readValues()
+  assert.equal(results.length, (n / 50) * 5)
+  for (const r of results) {
+    // Values v in [start, start + 50) with v % 5 === key: 10 of them, an arithmetic series.
+    const first = r.window.startMs + r.key
+    assert.deepEqual(
+      r.value,
+      [10, 10 * first + (5 * (9 * 10)) / 2],
+      `key ${r.key} window ${r.window.startMs}`,
+    )
+  }
+  assert.deepEqual(driver.late(), [])
+})
