@@ -22,9 +22,10 @@ const producerSpec: Spec<ProducerOptions> = {
 
 const ACKS = { all: -1, leader: 1, none: 0 } as const
 
-type Message = MessageToProduce<Buffer, Buffer, string, Buffer>
+/** A record as the client library takes it; header keys are strings, values bytes. */
+export type Message = MessageToProduce<Buffer, Buffer, string, Buffer>
 
-function toMessage(record: OutRecord): Message {
+export function toMessage(record: OutRecord): Message {
   const message: Message = { topic: record.topic }
   if (record.key != null) message.key = record.key
   if (record.value != null) message.value = record.value

@@ -1,14 +1,10 @@
-import {
-  Producer,
-  stringSerializer,
-  type Message as ClientMessage,
-  type MessageToProduce,
-} from '@platformatic/kafka'
+import { Producer, stringSerializer, type Message as ClientMessage } from '@platformatic/kafka'
 import { FreshetError, type ErrorName } from '../errors/index.ts'
 import { checks, validateOptions, type Spec } from '../options/index.ts'
 import { baseClientOptions, connectionSpec, type ConnectionOptions } from './connection.ts'
 import { kafkaError } from './errors.ts'
 import { javaCompatiblePartitioner } from './murmur2.ts'
+import { toMessage } from './producer.ts'
 import type { Compression, OutRecord, TopicPartitionOffset } from './types.ts'
 
 export interface TransactionalProducerOptions extends ConnectionOptions {
@@ -71,23 +67,6 @@ export const TRANSACTION_TRANSITIONS: Readonly<Record<TransactionState, readonly
 type ClientProducer = Producer<Buffer, Buffer, string, Buffer>
 // The client does not export its Transaction class; its producer's getter names the type.
 type ClientTransaction = NonNullable<ClientProducer['transaction']>
-type Message = MessageToProduce<Buffer, Buffer, string, Buffer>
-
-function toMessage(record: OutRecord): Message {
-  const message: Message = { topic: record.topic }
-  if (record.key != null) message.key = record.key
-  if (record.value != null) message.value = record.value
-  if (record.partition !== undefined) message.partition = record.partition
-  if (record.timestampMs !== undefined) message.timestamp = BigInt(record.timestampMs)
-  if (record.headers) {
-    const headers = new Map<string, Buffer>()
-    for (const [k, v] of Object.entries(record.headers))
-      headers.set(k, typeof v === 'string' ? Buffer.from(v) : v)
-    message.headers = headers
-  }
-  return message
-}
-
 /** Broker error names found anywhere in a client error (it nests them in aggregate errors). */
 function brokerErrors(error: unknown, found = new Set<string>(), depth = 0): Set<string> {
   if (depth > 8 || !(error instanceof Error)) return found
