@@ -4,7 +4,15 @@
  */
 export { KafkaAdmin, type PartitionLag } from './admin.ts'
 export { parseBrokers, type ConnectionOptions } from './connection.ts'
-export { GroupConsumer, nextOffsets, type ConsumerOptions } from './consumer.ts'
+export {
+  GroupConsumer,
+  MEMBERSHIP_TRANSITIONS,
+  nextOffsets,
+  type ConsumerOptions,
+  type MembershipState,
+  type RebalanceCallback,
+  type TopicPartitions,
+} from './consumer.ts'
 export { kafkaError } from './errors.ts'
 export { KafkaProducer, type ProducerOptions } from './producer.ts'
 export type {
