@@ -14,7 +14,7 @@ import {
 } from '../../src/schemas/index.ts'
 
 test('known schemas are found by file, type and full name', () => {
-  assert.deepEqual(knownSchemaNames(), ['transaction_event', 'user_event'])
+  assert.deepEqual(knownSchemaNames(), ['analytics_result', 'transaction_event', 'user_event'])
   assert.equal(knownSchemas.user_event, UserEventSchema)
   for (const name of ['user_event', 'UserEvent', 'dev.freshet.events.UserEvent'])
     assert.equal(loadSchema(name), UserEventSchema)
