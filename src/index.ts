@@ -1,6 +1,7 @@
 /**
  * freshet's library API. The folders read as the data flow: schemas -> serde -> producer ->
- * kafka -> consumer -> dlq, with the registry and the local stack beside them.
+ * kafka -> consumer -> dlq, with the registry and the local stack beside them; then the stream
+ * processing layers (time, windows, state, stream, testing) and the seed jobs built on them.
  */
 export * from './errors/index.ts'
 export * from './schemas/index.ts'
@@ -41,3 +42,4 @@ export {
   type TestDriverOptions,
   type TestRecord,
 } from './testing/index.ts'
+export * from './jobs/index.ts'

@@ -32,6 +32,8 @@ export const ErrorCodes = {
   // Windows and time
   TIMESTAMP_INVALID: { code: 'FRESHET_TIMESTAMP_INVALID', retriable: false },
   TIMESTAMP_FUTURE: { code: 'FRESHET_TIMESTAMP_FUTURE', retriable: false },
+  /** A record arrived after every window it belongs to had closed (watermark plus grace). */
+  RECORD_LATE: { code: 'FRESHET_RECORD_LATE', retriable: false },
   WATERMARK_SNAPSHOT_INVALID: { code: 'FRESHET_WATERMARK_SNAPSHOT_INVALID', retriable: false },
   // Pipelines
   TOPOLOGY_INVALID: { code: 'FRESHET_TOPOLOGY_INVALID', retriable: false },
@@ -47,6 +49,12 @@ export const ErrorCodes = {
   STATE_UNFLUSHED_CHANGES: { code: 'FRESHET_STATE_UNFLUSHED_CHANGES', retriable: false },
   STATE_CHECKPOINT_INVALID: { code: 'FRESHET_STATE_CHECKPOINT_INVALID', retriable: false },
   STATE_KEY_INVALID: { code: 'FRESHET_STATE_KEY_INVALID', retriable: false },
+  // Runtime
+  /** The group moved a task's partitions away (or removed the worker) before its commit landed. */
+  TASK_MIGRATED: { code: 'FRESHET_TASK_MIGRATED', retriable: true },
+  /** Another worker took over this worker's transactional id (same application and worker id). */
+  WORKER_FENCED: { code: 'FRESHET_WORKER_FENCED', retriable: false },
+  RESTORE_FAILED: { code: 'FRESHET_RESTORE_FAILED', retriable: true },
 } as const
 
 export type ErrorName = keyof typeof ErrorCodes

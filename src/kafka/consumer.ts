@@ -11,6 +11,7 @@ import {
   type CallbackWithPromise,
   type ConsumerGroupJoinPayload,
   type GroupOptions,
+  type GroupPartitionsAssigner,
   type Message,
   type MessagesStream,
 } from '@platformatic/kafka'
@@ -61,6 +62,12 @@ export interface ConsumerOptions extends ConnectionOptions {
    * `onPartitionsRevoked`.
    */
   onPartitionsLost?: RebalanceCallback
+  /**
+   * Computes the assignment when this member leads the group (Kafka's client-side assignor).
+   * Defaults to round robin over every subscribed partition. It must give every member only what
+   * the members subscribed to; see src/runtime/assignor.ts for the one that keeps tasks together.
+   */
+  partitionAssigner?: GroupPartitionsAssigner
 }
 
 function callback(): Check<RebalanceCallback> {
@@ -91,6 +98,7 @@ const consumerSpec: Spec<ConsumerOptions> = {
   onPartitionsRevoked: { check: callback() },
   onPartitionsAssigned: { check: callback() },
   onPartitionsLost: { check: callback() },
+  partitionAssigner: { check: callback() as unknown as Check<GroupPartitionsAssigner> },
 }
 
 /**
@@ -218,6 +226,7 @@ export class GroupConsumer {
       // it revokes after SyncGroup without waiting, under KIP-848 on a heartbeat answer.
       groupProtocol: 'classic' as const,
       protocols: [{ name: 'roundrobin', version: 1 }],
+      ...(resolved.partitionAssigner === undefined ? {} : { partitionAssigner: resolved.partitionAssigner }),
       // Called, and awaited, before every JoinGroup the client sends.
       protocolsMetadata: (): Promise<Buffer> => this.#beforeJoin(),
     }
@@ -502,17 +511,7 @@ export class GroupConsumer {
       this.#keepCallbackError(error, 'onPartitionsAssigned')
     }
     // Step 3
-    for (;;) {
-      if (!current()) return
-      try {
-        await this.#awaitStableOffsets()
-        break
-      } catch (error) {
-        // The client gave up retrying while a transaction is still open (its producer may have
-        // crashed; the coordinator aborts it at its timeout): keep waiting.
-        if (!brokerErrors(error).has(UNSTABLE_OFFSETS)) throw error
-      }
-    }
+    if (!(await this.awaitStableOffsets(current))) return
     // Step 4. Without a member id the client is rejoining: a new assignment follows.
     if (!current() || this.#consumer.memberId === null) return
     const stream = await this.#openStream(`consume as a member of group ${this.#options.groupId}`)
@@ -658,6 +657,26 @@ export class GroupConsumer {
       await previous?.close()
     } catch {
       // Nothing more is read from it; its failure does not concern the new stream.
+    }
+  }
+
+  /**
+   * Waits until no transaction holds offsets of the group for the partitions this member owns
+   * pending, so that the committed offsets (and whatever that transaction wrote besides) are
+   * final: what a task must wait for before it restores state a zombie's transaction may still
+   * add to. Returns false if `keepWaiting` said to stop first.
+   */
+  async awaitStableOffsets(keepWaiting: () => boolean = () => true): Promise<boolean> {
+    for (;;) {
+      if (!keepWaiting()) return false
+      try {
+        await this.#awaitStableOffsets()
+        return true
+      } catch (error) {
+        // The client gave up retrying while a transaction is still open (its producer may have
+        // crashed; the coordinator aborts it at its timeout): keep waiting.
+        if (!brokerErrors(error).has(UNSTABLE_OFFSETS)) throw error
+      }
     }
   }
 

@@ -3,7 +3,7 @@
  * classes, so the client library behind them can change in one place (docs/decisions/0001).
  */
 export { KafkaAdmin, type PartitionLag } from './admin.ts'
-export { parseBrokers, type ConnectionOptions } from './connection.ts'
+export { connectionSpec, parseBrokers, type ConnectionOptions } from './connection.ts'
 export {
   GroupConsumer,
   MEMBERSHIP_TRANSITIONS,
@@ -14,6 +14,7 @@ export {
   type TopicPartitions,
 } from './consumer.ts'
 export { kafkaError } from './errors.ts'
+export { PartitionReader, type PartitionReaderOptions } from './partition-reader.ts'
 export { KafkaProducer, type ProducerOptions } from './producer.ts'
 export type {
   Compression,

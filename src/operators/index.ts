@@ -39,6 +39,7 @@ export {
   encodeKey,
   isValueSerde,
   jsonSerde,
+  partitionFor,
   partitionKeyBytes,
   structuredSerde,
   type ValueSerde,

@@ -14,6 +14,7 @@
  */
 import { deserialize, serialize } from 'node:v8'
 import { FreshetError } from '../errors/index.ts'
+import { murmur2 } from '../kafka/murmur2.ts'
 
 export interface ValueSerde<T> {
   /** Shown by `describe()`. */
@@ -123,6 +124,17 @@ export function partitionKeyBytes(key: unknown): Uint8Array | null {
   if (typeof key === 'string') return Buffer.from(key)
   if (key instanceof Uint8Array) return key
   return encodeKey(key)
+}
+
+/**
+ * Kafka's default partitioner for keyed records, `toPositive(murmur2(keyBytes)) % partitions` over
+ * `partitionKeyBytes(key)`: the partition a Java or freshet producer puts the key on. Records
+ * without a key go to partition 0.
+ */
+export function partitionFor(key: unknown, partitions: number): number {
+  const bytes = partitionKeyBytes(key)
+  if (bytes === null) return 0
+  return (murmur2(bytes) & 0x7fffffff) % partitions
 }
 
 export const TIME_BYTES = 8

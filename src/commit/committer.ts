@@ -1,0 +1,182 @@
+/**
+ * The commit protocol: how a worker makes what its tasks did since the last commit durable, and
+ * under exactly-once atomic, together with the input offsets it consumed.
+ *
+ * Exactly-once (Kafka Streams' EOS v2; docs/decisions/0003-engine-architecture.md), with a
+ * transaction open from the previous commit, in which every batch's outputs were already sent:
+ *
+ *   1. The worker stops handing records to its tasks (it holds its lock while committing).
+ *   2. Every task flushes its operators (`onCommit`), and the records that produces, every store's
+ *      changelog entries and the watermark markers are sent in the transaction.
+ *   3. The consumed offsets (next offset per partition) are sent with the group metadata of the
+ *      consumer, so a worker the group no longer counts is refused (KIP-447).
+ *   4. The transaction commits: outputs, changelogs and offsets become visible together.
+ *   5. Each store written to persists its write cache with the changelog offset as its checkpoint
+ *      (the base offset of this commit's changelog records: a lower bound, so a restore may replay
+ *      a few records again but never misses one).
+ *   6. The next transaction begins.
+ *
+ * A failure at steps 2-4 leaves the transaction to abort; the worker then discards what its tasks
+ * hold in memory and resumes from the committed offsets (src/runtime/worker.ts).
+ *
+ * At-least-once, with an idempotent producer:
+ *
+ *   1. As above.
+ *   2. As above, every send acknowledged by all in-sync replicas.
+ *   3. Each store written to persists its write cache and checkpoint.
+ *   4. The offsets are committed to the group. A crash before this step replays the input since
+ *      the previous commit: outputs may repeat, nothing is lost.
+ */
+import type {
+  GroupConsumer,
+  KafkaProducer,
+  OutRecord,
+  TopicPartitionOffset,
+  TransactionalProducer,
+} from '../kafka/index.ts'
+import type { StreamTask } from '../task/index.ts'
+
+export interface CommitResult {
+  /** Records sent at the commit itself (operator flushes, changelogs, markers). */
+  readonly records: number
+  readonly offsets: number
+}
+
+/** The write side of a worker under one processing guarantee. */
+export interface Committer {
+  readonly guarantee: 'exactly-once' | 'at-least-once'
+  /** Opens the first transaction (exactly-once); nothing under at-least-once. */
+  start(): Promise<void>
+  /** Sends records produced while processing (in the open transaction, under exactly-once). */
+  send(records: OutRecord[]): Promise<void>
+  commit(tasks: readonly StreamTask[], offsets: TopicPartitionOffset[]): Promise<CommitResult>
+  /**
+   * Drops what was sent since the last commit, as far as the guarantee allows (exactly-once aborts
+   * the transaction and begins the next one), after a failure or when partitions are lost.
+   */
+  abort(): Promise<void>
+  close(): Promise<void>
+}
+
+/** Step 2 of both protocols: everything the tasks must add to the commit. */
+function collect(tasks: readonly StreamTask[]): {
+  records: OutRecord[]
+  changelogs: Array<{ task: StreamTask; store: string; topic: string; partition: number }>
+} {
+  const records: OutRecord[] = []
+  const changelogs: Array<{ task: StreamTask; store: string; topic: string; partition: number }> = []
+  for (const task of tasks) {
+    const prepared = task.prepareCommit()
+    records.push(...prepared.records)
+    for (const [store, entries] of prepared.changelogs) {
+      records.push(...entries)
+      const first = entries[0] as OutRecord
+      changelogs.push({ task, store, topic: first.topic, partition: first.partition as number })
+    }
+  }
+  return { records, changelogs }
+}
+
+/** Step 5 (exactly-once) / step 3 (at-least-once). */
+async function checkpoint(
+  changelogs: ReturnType<typeof collect>['changelogs'],
+  written: readonly TopicPartitionOffset[],
+): Promise<void> {
+  const base = new Map(written.map((o) => [`${o.topic}\u0000${o.partition}`, o.offset]))
+  await Promise.all(
+    changelogs.map(async ({ task, store, topic, partition }) => {
+      const stateStore = task.stores.get(store)
+      if (stateStore === undefined) return
+      const offset = base.get(`${topic}\u0000${partition}`)
+      if (offset !== undefined) stateStore.writeCheckpoint(offset)
+      await stateStore.flush()
+    }),
+  )
+}
+
+export class ExactlyOnceCommitter implements Committer {
+  readonly guarantee = 'exactly-once' as const
+  readonly #producer: TransactionalProducer
+  readonly #consumer: GroupConsumer
+
+  constructor(producer: TransactionalProducer, consumer: GroupConsumer) {
+    this.#producer = producer
+    this.#consumer = consumer
+  }
+
+  get producer(): TransactionalProducer {
+    return this.#producer
+  }
+
+  async start(): Promise<void> {
+    if (this.#producer.state === 'READY') await this.#producer.begin()
+  }
+
+  async send(records: OutRecord[]): Promise<void> {
+    if (records.length > 0) await this.#producer.send(records)
+  }
+
+  async commit(tasks: readonly StreamTask[], offsets: TopicPartitionOffset[]): Promise<CommitResult> {
+    // Step 1 is the caller's.
+    // Step 2
+    const { records, changelogs } = collect(tasks)
+    const written = records.length > 0 ? await this.#producer.send(records) : []
+    // Step 3
+    await this.#producer.sendOffsets(this.#consumer, offsets)
+    // Step 4
+    await this.#producer.commit()
+    // Step 5
+    await checkpoint(changelogs, written)
+    // Step 6
+    await this.#producer.begin()
+    return { records: records.length, offsets: offsets.length }
+  }
+
+  async abort(): Promise<void> {
+    const state = this.#producer.state
+    if (state === 'IN_TRANSACTION' || state === 'ABORTABLE') await this.#producer.abort()
+    if (this.#producer.state === 'READY') await this.#producer.begin()
+  }
+
+  async close(): Promise<void> {
+    // An open transaction holds nothing that was committed; aborting it spares readers the wait
+    // for the transaction timeout.
+    const state = this.#producer.state
+    if (state === 'IN_TRANSACTION' || state === 'ABORTABLE') await this.#producer.abort().catch(() => {})
+    await this.#producer.close()
+  }
+}
+
+export class AtLeastOnceCommitter implements Committer {
+  readonly guarantee = 'at-least-once' as const
+  readonly #producer: KafkaProducer
+  readonly #consumer: GroupConsumer
+
+  constructor(producer: KafkaProducer, consumer: GroupConsumer) {
+    this.#producer = producer
+    this.#consumer = consumer
+  }
+
+  async start(): Promise<void> {}
+
+  async send(records: OutRecord[]): Promise<void> {
+    if (records.length > 0) await this.#producer.send(records)
+  }
+
+  async commit(tasks: readonly StreamTask[], offsets: TopicPartitionOffset[]): Promise<CommitResult> {
+    // Step 2
+    const { records, changelogs } = collect(tasks)
+    const written = records.length > 0 ? await this.#producer.send(records) : []
+    // Step 3
+    await checkpoint(changelogs, written)
+    // Step 4
+    await this.#consumer.commit(offsets)
+    return { records: records.length, offsets: offsets.length }
+  }
+
+  async abort(): Promise<void> {}
+
+  async close(): Promise<void> {
+    await this.#producer.close()
+  }
+}

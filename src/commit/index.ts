@@ -1,0 +1,1 @@
+export { AtLeastOnceCommitter, ExactlyOnceCommitter, type CommitResult, type Committer } from './committer.ts'

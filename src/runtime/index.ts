@@ -1,0 +1,10 @@
+export { assignTasks, listTasks, taskAssigner, taskName, type TaskId, type TaskInputs } from './assignor.ts'
+export {
+  resolveWorkerOptions,
+  type ProcessingGuarantee,
+  type WorkerEvent,
+  type WorkerOptions,
+} from './options.ts'
+export { planTopics, type RuntimePlan } from './plan.ts'
+export { restoreStore, type RestoreProgress } from './restore.ts'
+export { randomWorkerId, Worker, type TaskStatus, type WorkerState, type WorkerStatus } from './worker.ts'

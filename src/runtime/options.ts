@@ -1,0 +1,177 @@
+import { hostname } from 'node:os'
+import { FreshetError } from '../errors/index.ts'
+import { connectionSpec, type ConnectionOptions } from '../kafka/index.ts'
+import { checks, validateOptions, type Check, type Spec } from '../options/index.ts'
+import type { Deserializer, SchemaRegistryClient, SerdeFormat } from '../serde/index.ts'
+import { Topology } from '../stream/index.ts'
+import type { BadRecordPolicy } from '../task/index.ts'
+
+export type ProcessingGuarantee = 'exactly-once' | 'at-least-once'
+
+/** What a worker reports as it goes; see `WorkerOptions.onEvent`. */
+export type WorkerEvent =
+  | { type: 'started'; workerId: string; transactionalId: string | null }
+  | { type: 'assigned'; tasks: string[]; generationId: number }
+  | { type: 'revoked'; tasks: string[] }
+  | {
+      type: 'restore'
+      task: string
+      store: string
+      restoredRecords: number
+      totalRecords: number
+      done: boolean
+    }
+  | { type: 'committed'; records: number; offsets: number; durationMs: number }
+  | { type: 'aborted'; reason: string }
+  | { type: 'stopped' }
+
+export interface WorkerOptions extends ConnectionOptions {
+  topology: Topology
+  /**
+   * Stable across restarts of the same worker: with exactly-once the transactional id is
+   * `<applicationId>-<workerId>`, so a restarted worker fences its predecessor and aborts what it
+   * left open at once. Defaults to `<hostname>-<pid>`, which is unique but not stable.
+   */
+  workerId?: string
+  processingGuarantee?: ProcessingGuarantee
+  /** How often offsets, outputs and state are committed together. */
+  commitIntervalMs?: number
+  /** Root of local state (RocksDB); without it stores live in memory and restore replays everything. */
+  stateDir?: string
+  /** What happens to a record that cannot be decoded, has a bad timestamp, or makes user code throw. */
+  onBadRecord?: BadRecordPolicy
+  /** Dead letters (bad input under `dlq`, and late records) go here; default `<applicationId>.dlq`. */
+  dlqTopic?: string
+  /** Format of source values without a deserializer of their own, and of sinks without a serde. */
+  format?: SerdeFormat
+  /** Needed for `format: 'avro'`. */
+  registry?: SchemaRegistryClient
+  /** A deserializer per source topic, instead of the one `format` implies. */
+  deserializers?: Record<string, Deserializer<unknown>>
+  maxOutOfOrdernessMs?: number
+  idleTimeoutMs?: number
+  maxFutureSkewMs?: number
+  /** Replication factor of the repartition, changelog and dead-letter topics the worker creates. */
+  replicas?: number
+  /** Most records handed to the tasks at once. */
+  maxBatchRecords?: number
+  sessionTimeoutMs?: number
+  heartbeatIntervalMs?: number
+  rebalanceTimeoutMs?: number
+  onEvent?: (event: WorkerEvent) => void
+}
+
+const topologyCheck: Check<Topology> = (where, key, value) => {
+  if (!(value instanceof Topology)) {
+    throw new FreshetError(
+      'INVALID_OPTION',
+      `${where}: option "${key}" must be a Topology (pipeline().build())`,
+      {
+        details: { option: key },
+      },
+    )
+  }
+  return value
+}
+
+const functionCheck =
+  <T>(): Check<T> =>
+  (where, key, value) => {
+    if (typeof value !== 'function') {
+      throw new FreshetError('INVALID_OPTION', `${where}: option "${key}" must be a function`, {
+        details: { option: key },
+      })
+    }
+    return value as T
+  }
+
+const objectCheck =
+  <T>(): Check<T> =>
+  (where, key, value) => {
+    if (value === null || typeof value !== 'object') {
+      throw new FreshetError('INVALID_OPTION', `${where}: option "${key}" must be an object`, {
+        details: { option: key },
+      })
+    }
+    return value as T
+  }
+
+const durationOrInfinity =
+  (min: number): Check<number> =>
+  (where, key, value) =>
+    value === Infinity ? Infinity : checks.int(min)(where, key, value)
+
+const workerSpec: Spec<WorkerOptions> = {
+  ...connectionSpec,
+  topology: { check: topologyCheck },
+  workerId: {
+    check: (where, key, value) => {
+      const id = checks.string()(where, key, value)
+      if (!/^[A-Za-z0-9._-]+$/.test(id)) {
+        throw new FreshetError(
+          'INVALID_OPTION',
+          `${where}: option "${key}" must be letters, digits, ".", "_" or "-", got ${JSON.stringify(id)}`,
+          { details: { option: key } },
+        )
+      }
+      return id
+    },
+  },
+  processingGuarantee: {
+    check: checks.oneOf(['exactly-once', 'at-least-once'] as const),
+    default: 'exactly-once',
+  },
+  commitIntervalMs: { check: checks.int(1, 600_000), default: 100 },
+  stateDir: { check: checks.string() },
+  onBadRecord: { check: checks.oneOf(['fail', 'skip', 'dlq'] as const), default: 'fail' },
+  dlqTopic: { check: checks.string() },
+  format: { check: checks.oneOf(['avro', 'json'] as const), default: 'json' },
+  registry: { check: objectCheck<SchemaRegistryClient>() },
+  deserializers: { check: objectCheck<Record<string, Deserializer<unknown>>>() },
+  maxOutOfOrdernessMs: { check: checks.int(0) },
+  idleTimeoutMs: { check: durationOrInfinity(1) },
+  maxFutureSkewMs: { check: durationOrInfinity(0) },
+  replicas: { check: checks.int(1, 32), default: 1 },
+  maxBatchRecords: { check: checks.int(1, 1_000_000), default: 10_000 },
+  sessionTimeoutMs: { check: checks.int(1_000, 600_000), default: 10_000 },
+  heartbeatIntervalMs: { check: checks.int(100, 60_000), default: 1_000 },
+  rebalanceTimeoutMs: { check: checks.int(1_000, 600_000), default: 30_000 },
+  onEvent: { check: functionCheck<(event: WorkerEvent) => void>() },
+}
+
+export type ResolvedWorkerOptions = WorkerOptions &
+  Required<
+    Pick<
+      WorkerOptions,
+      | 'workerId'
+      | 'processingGuarantee'
+      | 'commitIntervalMs'
+      | 'onBadRecord'
+      | 'dlqTopic'
+      | 'format'
+      | 'replicas'
+      | 'maxBatchRecords'
+      | 'sessionTimeoutMs'
+      | 'heartbeatIntervalMs'
+      | 'rebalanceTimeoutMs'
+    >
+  >
+
+export function resolveWorkerOptions(options: WorkerOptions): ResolvedWorkerOptions {
+  const resolved = validateOptions('Worker', options, workerSpec)
+  if (resolved.format === 'avro' && resolved.registry === undefined) {
+    throw new FreshetError(
+      'INVALID_OPTION',
+      'Worker: format avro needs a registry client (option "registry")',
+      {
+        details: { option: 'registry' },
+      },
+    )
+  }
+  const applicationId = resolved.topology.applicationId
+  return {
+    ...resolved,
+    workerId: resolved.workerId ?? `${hostname().replace(/[^A-Za-z0-9._-]/g, '-')}-${process.pid}`,
+    dlqTopic: resolved.dlqTopic ?? `${applicationId}.dlq`,
+  } as ResolvedWorkerOptions
+}

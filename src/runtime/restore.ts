@@ -1,0 +1,60 @@
+/**
+ * Restores a store from its changelog partition before its task processes anything.
+ *
+ *   1. Start at the store's checkpoint (the changelog offset its local files are complete up to),
+ *      or at the beginning for a store without one (in memory, or new on this machine).
+ *   2. Read the end: the last stable offset of the partition, so nothing of an open transaction
+ *      is restored. The group's offsets are stable by then (the worker waits for that first), so
+ *      no transaction that could still commit state for these partitions is open.
+ *   3. A checkpoint beyond the end means the local files belong to another incarnation of the
+ *      changelog (the topic was deleted and created again): they are wiped and step 1 restarts
+ *      from the beginning.
+ *   4. Replay the records in order, each batch applied with the offset after it as the new
+ *      checkpoint, reporting progress. Local files are a cache: losing them costs a longer replay,
+ *      never correctness.
+ */
+import type { PartitionReader } from '../kafka/index.ts'
+import type { ChangelogEntry, StateStore } from '../state/index.ts'
+
+export interface RestoreProgress {
+  readonly restoredRecords: number
+  readonly totalRecords: number
+  readonly done: boolean
+}
+
+export async function restoreStore(
+  reader: PartitionReader,
+  open: (wipe: boolean) => Promise<StateStore>,
+  topic: string,
+  partition: number,
+  onProgress: (progress: RestoreProgress) => void,
+): Promise<StateStore> {
+  let store = await open(false)
+  // Step 1
+  let fromOffset = store.readCheckpoint() ?? 0n
+  // Step 2
+  const endOffset = (await reader.endOffsets(topic, [partition])).get(partition) ?? 0n
+  // Step 3
+  if (fromOffset > endOffset) {
+    await store.close()
+    store = await open(true)
+    fromOffset = 0n
+  }
+  const totalRecords = Number(endOffset - fromOffset)
+  let restoredRecords = 0
+  onProgress({ restoredRecords, totalRecords, done: fromOffset >= endOffset })
+  if (fromOffset >= endOffset) return store
+  // Step 4
+  for await (const batch of reader.read(topic, partition, fromOffset, endOffset)) {
+    if (batch.length === 0) continue
+    const entries: ChangelogEntry[] = []
+    for (const record of batch)
+      if (record.key !== null) entries.push({ key: record.key, value: record.value })
+    const last = batch[batch.length - 1] as (typeof batch)[number]
+    await store.restore(entries, last.offset + 1n)
+    restoredRecords = Math.min(totalRecords, Number(last.offset + 1n - fromOffset))
+    onProgress({ restoredRecords, totalRecords, done: false })
+  }
+  onProgress({ restoredRecords: totalRecords, totalRecords, done: true })
+  return store
+}

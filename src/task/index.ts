@@ -1,0 +1,18 @@
+export {
+  isWatermarkMarker,
+  readRepartitionRecord,
+  readWatermarkMarker,
+  repartitionRecord,
+  WATERMARK_HEADER,
+  watermarkMarker,
+  type WatermarkMarker,
+} from './records.ts'
+export {
+  LATE_HEADERS,
+  StreamTask,
+  type BadRecordPolicy,
+  type TaskCounters,
+  type TaskOptions,
+  type TaskSink,
+  type TaskSource,
+} from './task.ts'

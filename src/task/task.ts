@@ -1,0 +1,431 @@
+/**
+ * A task: one partition number of one sub-topology, run by a worker against Kafka. It hosts the
+ * same `TaskGraph` as the test driver, with real stores and a watermark tracker over its input
+ * partitions, and turns what the operators emit into records for the worker to produce: sink
+ * records, repartition records, changelog records, watermark markers and dead letters.
+ *
+ * Per input record (synchronous, no await):
+ *
+ * 1. A watermark marker of a repartition topic updates that upstream task's watermark; the
+ *    partition's watermark is the minimum over the upstream tasks (src/task/records.ts).
+ * 2. A data record is decoded: the source's deserializer, or JSON for repartition topics. A
+ *    record that does not decode goes to the bad-record policy.
+ * 3. A stream record's event time is extracted and observed by the tracker; a record rejected
+ *    there (invalid, or too far in the future) goes to the bad-record policy.
+ * 4. If the task watermark moved, every operator gets `onWatermark`, upstream first.
+ * 5. The record runs through the operators. What they send is encoded at once (sink serde, or
+ *    JSON for repartition topics) into the task's output buffer; an exception (the user's code, an
+ *    encoding failure) goes to the bad-record policy. Late records become dead letters.
+ *
+ * At a commit (`prepareCommit`): every operator's `onCommit`, then every store's changelog entries
+ * and the watermark markers for the repartition topics this task writes.
+ */
+import { FreshetError, toFreshetError } from '../errors/index.ts'
+import { toDeadLetter, type DeadLetterStage } from '../dlq/index.ts'
+import type { InRecord, OutRecord } from '../kafka/index.ts'
+import {
+  partitionFor,
+  partitionKeyBytes,
+  TaskGraph,
+  type Keyed,
+  type LateRecord,
+} from '../operators/index.ts'
+import type { StateStore } from '../state/index.ts'
+import type { SinkSpec, SourceSpec, Topology } from '../stream/index.ts'
+import {
+  timestampRejectionError,
+  topicPartition,
+  WatermarkTracker,
+  type WatermarkOptions,
+} from '../time/index.ts'
+import {
+  isWatermarkMarker,
+  readRepartitionRecord,
+  readWatermarkMarker,
+  repartitionRecord,
+  watermarkMarker,
+} from './records.ts'
+
+export type BadRecordPolicy = 'fail' | 'skip' | 'dlq'
+
+/** Headers a late record's dead letter carries besides the provenance of src/dlq. */
+export const LATE_HEADERS = {
+  lateByMs: 'freshet.late.by.ms',
+  watermarkMs: 'freshet.late.watermark.ms',
+  windowStartMs: 'freshet.late.window.start.ms',
+  windowEndMs: 'freshet.late.window.end.ms',
+  operator: 'freshet.late.operator',
+} as const
+
+/** How a task reads one of its input topics. */
+export interface TaskSource {
+  readonly spec: SourceSpec
+  /** Decodes a record value; throws a FreshetError for bad input. Unused for repartition topics. */
+  readonly decode: (record: InRecord) => unknown
+  /** Decodes a record key (stream and table sources). */
+  readonly decodeKey: (record: InRecord) => unknown
+}
+
+/** How a task writes one of its output topics. */
+export interface TaskSink {
+  readonly spec: SinkSpec
+  readonly partitions: number
+  /** Encodes a sink value; unused for repartition topics. */
+  readonly encode: (value: unknown) => Buffer | null
+}
+
+export interface TaskOptions {
+  readonly topology: Topology
+  readonly subtopology: number
+  readonly partition: number
+  /** Open stores by name, already restored. */
+  readonly stores: ReadonlyMap<string, StateStore>
+  /** The task's input topics (those with this partition number). */
+  readonly sources: ReadonlyMap<string, TaskSource>
+  /** Output topics by sink node name. */
+  readonly sinks: ReadonlyMap<string, TaskSink>
+  readonly watermarks: WatermarkOptions
+  readonly onBadRecord: BadRecordPolicy
+  readonly dlqTopic: string
+  /** Processing time. */
+  readonly clock: () => number
+  /** Markers are written when the watermark moved, and at least this often while it does not. */
+  readonly markerIntervalMs: number
+  /** Tasks of this sub-topology: how many writers each partition of its repartition outputs has. */
+  readonly taskCount: number
+}
+
+/** Counters of a task since it was created. */
+export interface TaskCounters {
+  recordsIn: number
+  recordsOut: number
+  recordsSkipped: number
+  recordsDeadLettered: number
+  recordsLate: number
+}
+
+interface RepartitionInput {
+  /** Latest marker per upstream task. */
+  readonly upstream: Map<string, { watermarkMs: number | null; idle: boolean }>
+  tasks: number
+  /** The watermark last fed to the tracker for this partition. */
+  fedMs: number
+}
+
+export class StreamTask {
+  readonly id: string
+  readonly subtopology: number
+  readonly partition: number
+  readonly stores: ReadonlyMap<string, StateStore>
+  readonly counters: TaskCounters = {
+    recordsIn: 0,
+    recordsOut: 0,
+    recordsSkipped: 0,
+    recordsDeadLettered: 0,
+    recordsLate: 0,
+  }
+  /** Counters the operators keep, per node. */
+  readonly operatorMetrics = new Map<string, Map<string, number>>()
+  readonly #options: TaskOptions
+  readonly #tracker: WatermarkTracker
+  readonly #graph: TaskGraph
+  readonly #repartitionInputs = new Map<string, RepartitionInput>()
+  /** Sinks writing repartition topics: markers go to every partition of these. */
+  readonly #repartitionSinks: TaskSink[]
+  #out: OutRecord[] = []
+  #current: InRecord | undefined
+  #deliveredMs = -Infinity
+  #markedMs = -Infinity
+  #markedAtMs = -Infinity
+  #markedIdle = false
+  #closed = false
+
+  constructor(options: TaskOptions) {
+    this.#options = options
+    this.subtopology = options.subtopology
+    this.partition = options.partition
+    this.id = `${options.subtopology}_${options.partition}`
+    this.stores = options.stores
+    this.#tracker = new WatermarkTracker({ ...options.watermarks, clock: options.clock })
+    const tracked: string[] = []
+    for (const [topic, source] of options.sources) {
+      if (source.spec.kind === 'table') continue
+      tracked.push(topicPartition(topic, options.partition))
+      if (source.spec.kind === 'repartition') {
+        this.#repartitionInputs.set(topic, { upstream: new Map(), tasks: Infinity, fedMs: -Infinity })
+      }
+    }
+    this.#tracker.assign(tracked)
+    this.#repartitionSinks = [...options.sinks.values()].filter((s) => s.spec.kind === 'repartition')
+    this.#graph = new TaskGraph(
+      options.topology.graphNodes(options.subtopology),
+      options.subtopology,
+      options.partition,
+      {
+        store: (name) => {
+          const store = options.stores.get(name)
+          if (store === undefined) {
+            throw new FreshetError('TOPOLOGY_INVALID', `store "${name}" is not in task ${this.id}`)
+          }
+          return store
+        },
+        send: (_topic, record, timestampMs, node) => this.#send(node, record, timestampMs),
+        late: (record) => this.#late(record),
+        metric: (node, name, by) => this.#metric(node, name, by),
+      },
+    )
+    this.#graph.open()
+  }
+
+  get watermarkMs(): number {
+    return this.#tracker.watermarkMs
+  }
+
+  /** Steps 1-5 for one input record. Throws only under the `fail` policy (or for a defect). */
+  process(record: InRecord): void {
+    const source = this.#options.sources.get(record.topic)
+    if (source === undefined) {
+      throw new FreshetError('INVALID_STATE', `task ${this.id} does not read topic ${record.topic}`)
+    }
+    const { spec } = source
+    // Step 1
+    if (spec.kind === 'repartition' && isWatermarkMarker(record)) {
+      this.#onMarker(record)
+      return
+    }
+    this.counters.recordsIn++
+    this.#current = record
+    try {
+      // Step 2
+      let keyed: Keyed<unknown>
+      try {
+        const location = { topic: record.topic, partition: record.partition, offset: record.offset }
+        if (spec.kind === 'repartition') keyed = { ...readRepartitionRecord(record), source: location }
+        else keyed = { key: source.decodeKey(record), value: source.decode(record), source: location }
+      } catch (error) {
+        this.#badRecord(record, error, 'decode')
+        return
+      }
+      if (spec.kind === 'table') {
+        this.#run(spec.node, keyed, record.timestampMs, record)
+        return
+      }
+      // Step 3
+      let timestampMs = record.timestampMs
+      if (spec.kind === 'stream') {
+        try {
+          timestampMs = spec.timestamp(keyed.value, {
+            timestampMs: record.timestampMs,
+            topic: record.topic,
+            partition: record.partition,
+            offset: record.offset,
+          })
+        } catch (error) {
+          this.#badRecord(record, error, 'decode')
+          return
+        }
+        const verdict = this.#tracker.observe(topicPartition(record.topic, record.partition), timestampMs)
+        if (!verdict.ok) {
+          this.#badRecord(
+            record,
+            timestampRejectionError(verdict, {
+              topic: record.topic,
+              partition: record.partition,
+              offset: record.offset,
+            }),
+            'decode',
+          )
+          return
+        }
+        // Step 4
+        this.#deliverWatermark()
+      }
+      // Step 5
+      this.#run(spec.node, keyed, timestampMs, record)
+    } finally {
+      this.#current = undefined
+    }
+  }
+
+  /** Lets idle partitions stop holding the watermark back; call it on a timer. */
+  advanceIdle(): void {
+    this.#tracker.advanceIdle()
+    this.#deliverWatermark()
+  }
+
+  /** Records produced since the last call: outputs, repartition records and dead letters. */
+  takeOutput(): OutRecord[] {
+    const out = this.#out
+    this.#out = []
+    return out
+  }
+
+  /**
+   * What must go into the commit's transaction besides `takeOutput()`: what the operators flush on
+   * commit, every store's changelog entries (to partition `partition` of its changelog topic) and
+   * the watermark markers. Returns the changelog records apart, by store, for the checkpoints.
+   */
+  prepareCommit(): { records: OutRecord[]; changelogs: Map<string, OutRecord[]> } {
+    this.#graph.onCommit()
+    const records = this.takeOutput()
+    const changelogs = new Map<string, OutRecord[]>()
+    const descriptions = this.#options.topology.description.stores
+    for (const [name, store] of this.stores) {
+      const topic = descriptions.find((d) => d.name === name)?.changelogTopic as string
+      const entries = store.drainChangelog()
+      if (entries.length === 0) continue
+      changelogs.set(
+        name,
+        entries.map((entry) => ({ topic, partition: this.partition, key: entry.key, value: entry.value })),
+      )
+    }
+    records.push(...this.#markers())
+    return { records, changelogs }
+  }
+
+  close(): void {
+    if (this.#closed) return
+    this.#closed = true
+    this.#graph.close()
+  }
+
+  #run(node: string, keyed: Keyed<unknown>, timestampMs: number, record: InRecord): void {
+    const mark = this.#out.length
+    try {
+      this.#graph.process(node, keyed, timestampMs)
+    } catch (error) {
+      // What the failed record had already sent is dropped with it.
+      this.#out.length = mark
+      this.#badRecord(record, error, 'process')
+    }
+  }
+
+  #deliverWatermark(): void {
+    const watermarkMs = this.#tracker.watermarkMs
+    if (watermarkMs > this.#deliveredMs) {
+      this.#deliveredMs = watermarkMs
+      this.#graph.onWatermark(watermarkMs)
+    }
+  }
+
+  /** Step 1 */
+  #onMarker(record: InRecord): void {
+    const input = this.#repartitionInputs.get(record.topic) as RepartitionInput
+    const marker = readWatermarkMarker(record)
+    input.tasks = marker.tasks
+    input.upstream.set(marker.task, { watermarkMs: marker.watermarkMs, idle: marker.idle })
+    if (input.upstream.size < input.tasks) return
+    let activeMs = Infinity
+    let idleMs = -Infinity
+    for (const upstream of input.upstream.values()) {
+      const upstreamMs = upstream.watermarkMs ?? -Infinity
+      if (upstream.idle) idleMs = Math.max(idleMs, upstreamMs)
+      else activeMs = Math.min(activeMs, upstreamMs)
+    }
+    const watermarkMs = activeMs === Infinity ? idleMs : activeMs
+    if (!Number.isFinite(watermarkMs) || watermarkMs <= input.fedMs) return
+    input.fedMs = watermarkMs
+    // The tracker's partition watermark is its largest timestamp minus the bound.
+    this.#tracker.observe(
+      topicPartition(record.topic, record.partition),
+      watermarkMs + this.#tracker.maxOutOfOrdernessMs,
+    )
+    this.#deliverWatermark()
+  }
+
+  #markers(): OutRecord[] {
+    if (this.#repartitionSinks.length === 0) return []
+    const watermarkMs = this.#tracker.watermarkMs
+    const idle = this.#tracker.partitionWatermarks().every((p) => p.idle)
+    // Before its first record a task has nothing to say, unless it is idle: then it must say so,
+    // or the tasks downstream would wait for it forever.
+    if (!Number.isFinite(watermarkMs) && !idle) return []
+    const nowMs = this.#options.clock()
+    const moved = watermarkMs > this.#markedMs || idle !== this.#markedIdle
+    if (!moved && nowMs - this.#markedAtMs < this.#options.markerIntervalMs) return []
+    this.#markedMs = watermarkMs
+    this.#markedAtMs = nowMs
+    this.#markedIdle = idle
+    const markers: OutRecord[] = []
+    for (const sink of this.#repartitionSinks) {
+      for (let partition = 0; partition < sink.partitions; partition++) {
+        markers.push(
+          watermarkMarker(sink.spec.topic, partition, {
+            task: this.id,
+            tasks: this.#options.taskCount,
+            watermarkMs: Number.isFinite(watermarkMs) ? watermarkMs : null,
+            idle,
+          }),
+        )
+      }
+    }
+    return markers
+  }
+
+  #send(node: string, record: Keyed<unknown>, timestampMs: number): void {
+    const sink = this.#options.sinks.get(node)
+    if (sink === undefined) throw new FreshetError('INVALID_STATE', `task ${this.id} has no sink "${node}"`)
+    const partition = partitionFor(record.key, sink.partitions)
+    if (sink.spec.kind === 'repartition') {
+      this.#out.push(repartitionRecord(sink.spec.topic, partition, record.key, record.value, timestampMs))
+    } else {
+      const key = partitionKeyBytes(record.key)
+      this.#out.push({
+        topic: sink.spec.topic,
+        partition,
+        key: key === null ? null : Buffer.from(key),
+        value: sink.encode(record.value),
+        timestampMs: Math.max(0, Math.floor(timestampMs)),
+      })
+    }
+    this.counters.recordsOut++
+  }
+
+  #late(late: LateRecord<unknown>): void {
+    this.counters.recordsLate++
+    const record = this.#current
+    if (record === undefined) return
+    const error = new FreshetError(
+      'RECORD_LATE',
+      `late record: ${late.lateByMs} ms behind the watermark plus grace at operator "${late.operator}"`,
+      { topic: record.topic, partition: record.partition, offset: record.offset },
+    )
+    const letter = toDeadLetter(record, error, this.#options.dlqTopic, 'late', this.#options.clock())
+    letter.headers = {
+      ...letter.headers,
+      [LATE_HEADERS.lateByMs]: String(late.lateByMs),
+      [LATE_HEADERS.watermarkMs]: String(late.watermarkMs),
+      [LATE_HEADERS.windowStartMs]: String(late.window.startMs),
+      [LATE_HEADERS.windowEndMs]: String(late.window.endMs),
+      [LATE_HEADERS.operator]: late.operator,
+    }
+    this.#out.push(letter)
+  }
+
+  #badRecord(record: InRecord, error: unknown, stage: DeadLetterStage): void {
+    const freshetError =
+      error instanceof FreshetError
+        ? error
+        : toFreshetError(error, 'OPERATOR_FAILED', `task ${this.id} failed on a record`, {
+            topic: record.topic,
+            partition: record.partition,
+            offset: record.offset,
+          })
+    if (this.#options.onBadRecord === 'fail') throw freshetError
+    if (this.#options.onBadRecord === 'skip') {
+      this.counters.recordsSkipped++
+      return
+    }
+    this.counters.recordsDeadLettered++
+    this.#out.push(toDeadLetter(record, freshetError, this.#options.dlqTopic, stage, this.#options.clock()))
+  }
+
+  #metric(node: string, name: string, by: number): void {
+    let counters = this.operatorMetrics.get(node)
+    if (counters === undefined) {
+      counters = new Map()
+      this.operatorMetrics.set(node, counters)
+    }
+    counters.set(name, (counters.get(name) ?? 0) + by)
+  }
+}

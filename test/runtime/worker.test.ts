@@ -1,0 +1,291 @@
+// The worker against the real broker: a keyed, windowed count through a repartition topic, checked
+// against a closed-form oracle, with exactly-once and at-least-once, a restart from changelogs,
+// and the bad-record policy.
+import assert from 'node:assert/strict'
+import { mkdtemp, rm } from 'node:fs/promises'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { test, type TestContext } from 'node:test'
+import { KafkaProducer, type OutRecord } from '../../src/kafka/index.ts'
+import { Worker, type WorkerOptions } from '../../src/runtime/index.ts'
+import { pipeline, type Topology } from '../../src/stream/index.ts'
+import { tumbling } from '../../src/windows/index.ts'
+import { brokers, randomName, randomTopic, readRecords } from '../helpers/kafka.ts'
+
+const PARTITIONS = 3
+const WINDOW_MS = 1_000
+const TYPES = ['view', 'click', 'buy']
+
+interface Input {
+  seq: number
+  type: string
+  timestamp: number
+}
+
+interface Count {
+  type: string
+  start: number
+  count: number
+}
+
+function countTopology(applicationId: string, input: string, output: string): Topology {
+  const app = pipeline({ applicationId })
+  app
+    .stream<Input>(input)
+    .keyBy((e) => e.type, { name: 'by-type' })
+    .window(tumbling({ sizeMs: WINDOW_MS }))
+    .count({ name: 'counts' })
+    .map((r): Count => ({ type: r.key, start: r.window.startMs, count: r.value }))
+    .to(output)
+  return app.build()
+}
+
+/** Event time = sequence number (ms), so window counts are closed-form. */
+function inputs(count: number): Input[] {
+  return Array.from({ length: count }, (_, seq) => ({
+    seq,
+    type: TYPES[seq % TYPES.length] as string,
+    timestamp: seq,
+  }))
+}
+
+function oracle(events: Input[], closedBeforeMs: number): Count[] {
+  const counts = new Map<string, Count>()
+  for (const e of events) {
+    const start = e.timestamp - (e.timestamp % WINDOW_MS)
+    if (start + WINDOW_MS > closedBeforeMs) continue
+    const id = `${e.type}/${start}`
+    const row = counts.get(id) ?? { type: e.type, start, count: 0 }
+    row.count++
+    counts.set(id, row)
+  }
+  return sortCounts([...counts.values()])
+}
+
+function sortCounts(rows: Count[]): Count[] {
+  return [...rows].sort((a, b) => a.start - b.start || (a.type < b.type ? -1 : a.type > b.type ? 1 : 0))
+}
+
+async function produce(topic: string, events: Input[], extra: OutRecord[] = []): Promise<void> {
+  const producer = new KafkaProducer({ bootstrapBrokers: brokers() })
+  try {
+    const records: OutRecord[] = events.map((e) => ({
+      topic,
+      key: Buffer.from(`user-${e.seq % 17}`),
+      value: Buffer.from(JSON.stringify(e)),
+    }))
+    for (let i = 0; i < records.length; i += 2_000) await producer.send(records.slice(i, i + 2_000))
+    if (extra.length > 0) await producer.send(extra)
+  } finally {
+    await producer.close()
+  }
+}
+
+/** One record per partition far ahead in event time: closes every window before it. */
+async function closeWindows(topic: string, atMs: number): Promise<void> {
+  const producer = new KafkaProducer({ bootstrapBrokers: brokers() })
+  try {
+    await producer.send(
+      Array.from({ length: PARTITIONS }, (_, partition) => ({
+        topic,
+        partition,
+        key: null,
+        value: Buffer.from(JSON.stringify({ seq: -1, type: 'end', timestamp: atMs })),
+      })),
+    )
+  } finally {
+    await producer.close()
+  }
+}
+
+async function setup(t: TestContext): Promise<{ input: string; output: string; applicationId: string }> {
+  const input = await randomTopic(t, 'in', PARTITIONS)
+  const output = await randomTopic(t, 'out', PARTITIONS)
+  return { input, output, applicationId: randomName('app') }
+}
+
+function startWorker(t: TestContext, options: Omit<WorkerOptions, 'bootstrapBrokers'>): Worker {
+  const worker = new Worker({
+    bootstrapBrokers: brokers(),
+    maxOutOfOrdernessMs: 0,
+    idleTimeoutMs: 60_000,
+    ...options,
+  })
+  t.after(() => worker.stop().catch(() => {}))
+  return worker
+}
+
+function valuesOf<T>(records: Array<{ value: Buffer | null }>): T[] {
+  return records.map((r) => JSON.parse((r.value as Buffer).toString('utf8')) as T)
+}
+
+test('exactly-once: windowed counts through a repartition topic equal the oracle', async (t) => {
+  const { input, output, applicationId } = await setup(t)
+  const events = inputs(6_000)
+  await produce(input, events)
+  const endMs = 10_000
+  await closeWindows(input, endMs)
+  const expected = oracle(events, endMs)
+  const worker = startWorker(t, { topology: countTopology(applicationId, input, output), workerId: 'w1' })
+  await worker.start()
+  const got = valuesOf<Count>(await readRecords(output, expected.length))
+  assert.deepEqual(sortCounts(got), expected)
+  await worker.stop()
+  const status = worker.status()
+  assert.equal(status.state, 'STOPPED')
+})
+
+test('at-least-once: the same oracle, offsets committed after the outputs', async (t) => {
+  const { input, output, applicationId } = await setup(t)
+  const events = inputs(3_000)
+  await produce(input, events)
+  await closeWindows(input, 5_000)
+  const expected = oracle(events, 5_000)
+  const worker = startWorker(t, {
+    topology: countTopology(applicationId, input, output),
+    processingGuarantee: 'at-least-once',
+  })
+  await worker.start()
+  const got = valuesOf<Count>(await readRecords(output, expected.length))
+  assert.deepEqual(sortCounts(got), expected)
+  await worker.stop()
+})
+
+test('a stopped worker hands its windows to the next one through the changelog (memory and RocksDB)', async (t) => {
+  const replayed: number[] = []
+  for (const stateDir of [undefined, await mkdtemp(join(tmpdir(), 'freshet-worker-'))]) {
+    if (stateDir !== undefined) t.after(() => rm(stateDir, { recursive: true, force: true }))
+    const { input, output, applicationId } = await setup(t)
+    const topology = countTopology(applicationId, input, output)
+    const events = inputs(4_000)
+    const first = events.slice(0, 2_500)
+    await produce(input, first)
+    const options = { topology, workerId: 'w1', ...(stateDir === undefined ? {} : { stateDir }) }
+    // Windows up to 2_000 close during the first run: 2_499 is in every partition's stream.
+    const w1 = startWorker(t, options)
+    await w1.start()
+    const early = oracle(first, 2_000)
+    const got = valuesOf<Count>(await readRecords(output, early.length))
+    assert.deepEqual(sortCounts(got), early)
+    await w1.stop()
+    const stored = w1.status()
+    assert.equal(stored.state, 'STOPPED')
+
+    await produce(input, events.slice(2_500))
+    await closeWindows(input, 10_000)
+    const restored: Array<{ store: string; totalRecords: number }> = []
+    const w2 = startWorker(t, {
+      ...options,
+      onEvent: (event) => {
+        if (event.type === 'restore' && event.done) restored.push(event)
+      },
+    })
+    await w2.start()
+    const expected = oracle(events, 10_000)
+    const all = valuesOf<Count>(await readRecords(output, expected.length))
+    assert.deepEqual(sortCounts(all), expected, `state dir: ${stateDir ?? 'memory'}`)
+    // Memory restores the whole changelog; RocksDB only from its checkpoint, which is at most the
+    // last commit's changelog records behind.
+    replayed.push(restored.reduce((sum, r) => sum + r.totalRecords, 0))
+    await w2.stop()
+  }
+  const [memory, rocksdb] = replayed as [number, number]
+  assert.ok(memory > 0, `memory stores replay the whole changelog (${memory} records)`)
+  assert.ok(rocksdb <= memory, `RocksDB resumes from its checkpoint (${rocksdb} of ${memory} records)`)
+})
+
+test('bad input under dlq: undecodable and far-future records become dead letters with provenance', async (t) => {
+  const { input, output, applicationId } = await setup(t)
+  const dlqTopic = `${applicationId}.dlq`
+  const events = inputs(300)
+  const nowMs = Date.now()
+  await produce(input, events, [
+    { topic: input, partition: 0, key: Buffer.from('bad'), value: Buffer.from('{not json') },
+    {
+      topic: input,
+      partition: 1,
+      key: Buffer.from('future'),
+      value: Buffer.from(JSON.stringify({ seq: 0, type: 'view', timestamp: nowMs + 3_600_000 })),
+    },
+  ])
+  await closeWindows(input, 5_000)
+  const worker = startWorker(t, { topology: countTopology(applicationId, input, output), onBadRecord: 'dlq' })
+  await worker.start()
+  const expected = oracle(events, 5_000)
+  assert.deepEqual(sortCounts(valuesOf<Count>(await readRecords(output, expected.length))), expected)
+  const letters = await readRecords(dlqTopic, 2)
+  const byKey = new Map(letters.map((r) => [r.key?.toString(), r]))
+  const bad = byKey.get('bad')
+  assert.equal(bad?.value?.toString(), '{not json')
+  assert.equal(bad?.headers.get('freshet.dlq.source.topic')?.toString(), input)
+  assert.equal(bad?.headers.get('freshet.dlq.source.partition')?.toString(), '0')
+  assert.equal(bad?.headers.get('freshet.dlq.error.code')?.toString(), 'FRESHET_SERDE_SCHEMA_MISMATCH')
+  assert.equal(bad?.headers.get('freshet.dlq.stage')?.toString(), 'decode')
+  const future = byKey.get('future')
+  assert.equal(future?.headers.get('freshet.dlq.error.code')?.toString(), 'FRESHET_TIMESTAMP_FUTURE')
+  assert.equal(future?.headers.get('freshet.dlq.source.partition')?.toString(), '1')
+  const dead = worker.status().tasks.reduce((sum, task) => sum + task.recordsDeadLettered, 0)
+  assert.equal(dead, 2)
+  await worker.stop()
+})
+
+test('late records become dead letters with how late they were and their window', async (t) => {
+  const { input, output, applicationId } = await setup(t)
+  const dlqTopic = `${applicationId}.dlq`
+  // One partition's stream moves the watermark to 5_000; a record at 100 then is late.
+  const producer = new KafkaProducer({ bootstrapBrokers: brokers() })
+  const record = (timestamp: number, key: string): OutRecord => ({
+    topic: input,
+    partition: 0,
+    key: Buffer.from(key),
+    value: Buffer.from(JSON.stringify({ seq: timestamp, type: 'view', timestamp })),
+  })
+  try {
+    await producer.send([record(5_000, 'a')])
+  } finally {
+    await producer.close()
+  }
+  const worker = startWorker(t, {
+    topology: countTopology(applicationId, input, output),
+    idleTimeoutMs: 500,
+    onBadRecord: 'fail',
+  })
+  await worker.start()
+  // The two other partitions go idle; the repartition watermark reaches 5_000.
+  await waitFor(() =>
+    worker.status().tasks.some((task) => task.id.startsWith('1_') && task.watermarkMs >= 5_000),
+  )
+  const late = new KafkaProducer({ bootstrapBrokers: brokers() })
+  try {
+    await late.send([record(100, 'late')])
+  } finally {
+    await late.close()
+  }
+  const [letter] = await readRecords(dlqTopic, 1)
+  assert.equal(letter?.headers.get('freshet.dlq.stage')?.toString(), 'late')
+  assert.equal(letter?.headers.get('freshet.dlq.error.code')?.toString(), 'FRESHET_RECORD_LATE')
+  assert.equal(letter?.headers.get('freshet.late.window.start.ms')?.toString(), '0')
+  assert.equal(letter?.headers.get('freshet.late.window.end.ms')?.toString(), '1000')
+  assert.equal(letter?.headers.get('freshet.late.by.ms')?.toString(), '4900')
+  assert.equal(JSON.parse(letter?.value?.toString() ?? '{}').timestamp, 100)
+  await worker.stop()
+})
+
+test('bad input under fail: the worker stops with the error and commits nothing of the batch', async (t) => {
+  const { input, output, applicationId } = await setup(t)
+  await produce(input, inputs(10), [
+    { topic: input, partition: 0, key: Buffer.from('bad'), value: Buffer.from('{not json') },
+  ])
+  const worker = startWorker(t, { topology: countTopology(applicationId, input, output) })
+  await worker.start()
+  await assert.rejects(worker.done, { code: 'FRESHET_SERDE_SCHEMA_MISMATCH' })
+  assert.equal(worker.state, 'FAILED')
+})
+
+async function waitFor(condition: () => boolean, timeoutMs = 20_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs
+  while (!condition()) {
+    if (Date.now() > deadline) throw new Error('condition not met in time')
+    await new Promise((resolve) => setTimeout(resolve, 50))
+  }
+}
