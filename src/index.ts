@@ -35,11 +35,12 @@ export {
   TestInput,
   TestOutput,
   StoreView,
-  BAD_RECORD_POLICIES,
-  type BadRecordPolicy,
   type DeadLetter as TestDeadLetter,
   type PipeOptions,
   type TestDriverOptions,
   type TestRecord,
 } from './testing/index.ts'
 export * from './jobs/index.ts'
+export * from './task/index.ts'
+export * from './commit/index.ts'
+export * from './runtime/index.ts'

@@ -8,6 +8,7 @@ export {
   type WatermarkMarker,
 } from './records.ts'
 export {
+  BAD_RECORD_POLICIES,
   LATE_HEADERS,
   StreamTask,
   type BadRecordPolicy,

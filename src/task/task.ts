@@ -46,7 +46,9 @@ import {
   watermarkMarker,
 } from './records.ts'
 
+/** What happens to a record that cannot be decoded, has a bad timestamp, or makes user code throw. */
 export type BadRecordPolicy = 'fail' | 'skip' | 'dlq'
+export const BAD_RECORD_POLICIES: readonly BadRecordPolicy[] = ['fail', 'skip', 'dlq']
 
 /** Headers a late record's dead letter carries besides the provenance of src/dlq. */
 export const LATE_HEADERS = {

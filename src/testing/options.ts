@@ -1,9 +1,9 @@
 import { FreshetError } from '../errors/index.ts'
 import { checks, validateOptions, type Check } from '../options/index.ts'
+import { BAD_RECORD_POLICIES, type BadRecordPolicy } from '../task/index.ts'
 import { DEFAULT_IDLE_TIMEOUT_MS, DEFAULT_MAX_OUT_OF_ORDERNESS_MS } from '../time/index.ts'
 
-export type BadRecordPolicy = 'fail' | 'skip' | 'dlq'
-export const BAD_RECORD_POLICIES: readonly BadRecordPolicy[] = ['fail', 'skip', 'dlq']
+export { BAD_RECORD_POLICIES, type BadRecordPolicy }
 
 export interface TestDriverOptions {
   /** Wall-clock (processing) time at the start, in ms; also the default record timestamp. */
