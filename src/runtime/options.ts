@@ -58,6 +58,8 @@ export interface WorkerOptions extends ConnectionOptions {
   sessionTimeoutMs?: number
   heartbeatIntervalMs?: number
   rebalanceTimeoutMs?: number
+  /** How long `start()` waits for an unreachable cluster before it gives up. */
+  startTimeoutMs?: number
   onEvent?: (event: WorkerEvent) => void
 }
 
@@ -136,6 +138,7 @@ const workerSpec: Spec<WorkerOptions> = {
   sessionTimeoutMs: { check: checks.int(1_000, 600_000), default: 10_000 },
   heartbeatIntervalMs: { check: checks.int(100, 60_000), default: 1_000 },
   rebalanceTimeoutMs: { check: checks.int(1_000, 600_000), default: 30_000 },
+  startTimeoutMs: { check: checks.int(0, 3_600_000), default: 60_000 },
   onEvent: { check: functionCheck<(event: WorkerEvent) => void>() },
 }
 
@@ -154,6 +157,7 @@ export type ResolvedWorkerOptions = WorkerOptions &
       | 'sessionTimeoutMs'
       | 'heartbeatIntervalMs'
       | 'rebalanceTimeoutMs'
+      | 'startTimeoutMs'
     >
   >
 

@@ -30,6 +30,25 @@ export async function restoreStore(
   onProgress: (progress: RestoreProgress) => void,
 ): Promise<StateStore> {
   let store = await open(false)
+  try {
+    return await replay(reader, store, open, topic, partition, onProgress, (next) => (store = next))
+  } catch (error) {
+    // A retry opens the store again: release it (and its lock on the files) first.
+    await store.close().catch(() => {})
+    throw error
+  }
+}
+
+async function replay(
+  reader: PartitionReader,
+  opened: StateStore,
+  open: (wipe: boolean) => Promise<StateStore>,
+  topic: string,
+  partition: number,
+  onProgress: (progress: RestoreProgress) => void,
+  replaced: (store: StateStore) => void,
+): Promise<StateStore> {
+  let store = opened
   // Step 1
   let fromOffset = store.readCheckpoint() ?? 0n
   // Step 2
@@ -38,6 +57,7 @@ export async function restoreStore(
   if (fromOffset > endOffset) {
     await store.close()
     store = await open(true)
+    replaced(store)
     fromOffset = 0n
   }
   const totalRecords = Number(endOffset - fromOffset)

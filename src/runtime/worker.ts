@@ -168,15 +168,7 @@ export class Worker {
     }
     const clientId = `${this.#applicationId}-${options.workerId}`
     try {
-      const admin = new KafkaAdmin({ ...connection, clientId })
-      try {
-        this.#plan = await planTopics(options.topology, admin, {
-          replicas: options.replicas,
-          dlqTopic: options.dlqTopic,
-        })
-      } finally {
-        await admin.close()
-      }
+      this.#plan = await this.#planWhenReachable(connection, clientId)
       await this.#prepareSerdes()
       this.#reader = new PartitionReader({ ...connection, clientId: `${clientId}-restore` })
       const consumer = new GroupConsumer({
@@ -248,6 +240,34 @@ export class Worker {
       }
     }
     if (this.#failure !== undefined) throw this.#failure
+  }
+
+  /**
+   * Plans the topics, waiting for the cluster while it is unreachable (a worker started while a
+   * broker restarts), as Kafka Streams does, for up to `startTimeoutMs`.
+   */
+  async #planWhenReachable(
+    connection: { bootstrapBrokers: string[]; requestTimeoutMs?: number; retries?: number },
+    clientId: string,
+  ): Promise<RuntimePlan> {
+    const deadline = Date.now() + this.#options.startTimeoutMs
+    let backoffMs = 250
+    for (;;) {
+      const admin = new KafkaAdmin({ ...connection, clientId })
+      try {
+        return await planTopics(this.#options.topology, admin, {
+          replicas: this.#options.replicas,
+          dlqTopic: this.#options.dlqTopic,
+        })
+      } catch (error) {
+        const retriable = error instanceof FreshetError && error.retriable
+        if (!retriable || Date.now() + backoffMs > deadline) throw error
+      } finally {
+        await admin.close().catch(() => {})
+      }
+      await new Promise((resolve) => setTimeout(resolve, backoffMs))
+      backoffMs = Math.min(backoffMs * 2, 5_000)
+    }
   }
 
   async #run(): Promise<void> {
@@ -329,7 +349,29 @@ export class Worker {
     // Step 4
     const out = []
     for (const task of this.#tasks.values()) out.push(...task.takeOutput())
-    await (this.#committer as Committer).send(out)
+    try {
+      await (this.#committer as Committer).send(out)
+    } catch (error) {
+      await this.#recover(error)
+    }
+  }
+
+  /**
+   * Runs `work` again after a retriable failure (the cluster unreachable while a broker restarts),
+   * with backoff, until it succeeds or the worker stops; other failures are thrown.
+   */
+  async #retrying<T>(work: () => Promise<T>): Promise<T> {
+    let backoffMs = 250
+    for (;;) {
+      try {
+        return await work()
+      } catch (error) {
+        const retriable = error instanceof FreshetError && error.retriable
+        if (!retriable || this.#stopping) throw error
+      }
+      await new Promise((resolve) => setTimeout(resolve, backoffMs))
+      backoffMs = Math.min(backoffMs * 2, 5_000)
+    }
   }
 
   async #prepareDecoding(records: InRecord[]): Promise<void> {
@@ -405,7 +447,7 @@ export class Worker {
     const consumer = this.#consumer as GroupConsumer
     if (consumer.state !== 'CONSUMING') return
     for (const task of assigned) await this.#openTask(task.subtopology, task.partition)
-    await consumer.rewindToCommitted()
+    await this.#retrying(() => consumer.rewindToCommitted())
   }
 
   async #onAssigned(partitions: TopicPartitions[]): Promise<void> {
@@ -413,7 +455,7 @@ export class Worker {
     this.#rebalances++
     const consumer = this.#consumer as GroupConsumer
     // A zombie's transaction may still add state for these partitions until it ends.
-    await consumer.awaitStableOffsets()
+    await this.#retrying(() => consumer.awaitStableOffsets())
     const wanted = new Map<string, { subtopology: number; partition: number }>()
     for (const { topic, partitions: numbers } of partitions) {
       const reader = this.#readers.get(topic)
@@ -459,12 +501,14 @@ export class Worker {
       for (const name of sub.stores) {
         const description = topology.description.stores.find((s) => s.name === name)
         const changelog = description?.changelogTopic as string
-        const store = await restoreStore(
-          this.#reader as PartitionReader,
-          (wipe) => this.#openStore(id, name, wipe),
-          changelog,
-          partition,
-          (progress) => this.#emit({ type: 'restore', task: id, store: name, ...progress }),
+        const store = await this.#retrying(() =>
+          restoreStore(
+            this.#reader as PartitionReader,
+            (wipe) => this.#openStore(id, name, wipe),
+            changelog,
+            partition,
+            (progress) => this.#emit({ type: 'restore', task: id, store: name, ...progress }),
+          ),
         )
         stores.set(name, store)
       }

@@ -1,0 +1,253 @@
+/**
+ * What the integrity suite shares: a broker of its own (the suite restarts it), worker processes
+ * it can kill -9, a producer of sequence numbers it can pause, and a read_committed reader that
+ * collects the output while the run goes on.
+ */
+import { spawn, type ChildProcess } from 'node:child_process'
+import { appendFileSync } from 'node:fs'
+import { mkdtemp, rm } from 'node:fs/promises'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { createInterface } from 'node:readline'
+import { fileURLToPath } from 'node:url'
+import {
+  GroupConsumer,
+  KafkaAdmin,
+  KafkaProducer,
+  type InRecord,
+  type OutRecord,
+} from '../../src/kafka/index.ts'
+import { startBroker, type RunningBroker } from '../../src/stack/broker.ts'
+import { freePort, watchOwner } from '../../src/stack/processes.ts'
+import { inputKey } from './topology.ts'
+
+const WORKER_SCRIPT = fileURLToPath(new URL('./worker-process.ts', import.meta.url))
+
+/** A line in the FRESHET_INTEGRITY_LOG file, when set. */
+export function note(line: string): void {
+  const log = process.env.FRESHET_INTEGRITY_LOG
+  if (log !== undefined) appendFileSync(log, `${Date.now()} suite ${line}\n`)
+}
+
+/** A broker on fixed ports in a directory of its own, so that it can be restarted in place. */
+export class RestartableBroker {
+  #broker: RunningBroker | undefined
+  readonly #dir: string
+  readonly #port: number
+  readonly #controllerPort: number
+
+  private constructor(dir: string, port: number, controllerPort: number) {
+    this.#dir = dir
+    this.#port = port
+    this.#controllerPort = controllerPort
+  }
+
+  static async start(): Promise<RestartableBroker> {
+    const broker = new RestartableBroker(
+      await mkdtemp(join(tmpdir(), 'freshet-integrity-')),
+      await freePort(),
+      await freePort(),
+    )
+    await broker.#start()
+    return broker
+  }
+
+  get bootstrap(): string {
+    return `127.0.0.1:${this.#port}`
+  }
+
+  async #start(): Promise<void> {
+    this.#broker = await startBroker({
+      dir: this.#dir,
+      port: this.#port,
+      controllerPort: this.#controllerPort,
+      heapMb: 512,
+    })
+    await watchOwner(process.pid, [this.#broker.pid])
+  }
+
+  /** Stops the broker (SIGTERM, a controlled shutdown) and starts it again on the same data. */
+  async restart(): Promise<void> {
+    await this.#broker?.stop()
+    await this.#start()
+  }
+
+  async stop(): Promise<void> {
+    try {
+      await this.#broker?.stop()
+    } finally {
+      await rm(this.#dir, { recursive: true, force: true })
+    }
+  }
+}
+
+export interface WorkerConfig {
+  bootstrap: string
+  applicationId: string
+  input: string
+  output: string
+  workerId: string
+  stateDir?: string
+  guarantee: 'exactly-once' | 'at-least-once'
+  maxBatchRecords?: number
+}
+
+/** A worker in a child process; its events (JSON lines) are kept in `events`. */
+export class WorkerProcess {
+  readonly config: WorkerConfig
+  readonly events: Array<Record<string, unknown>> = []
+  readonly #child: ChildProcess
+  readonly exited: Promise<number | null>
+
+  constructor(config: WorkerConfig) {
+    this.config = config
+    this.#child = spawn(process.execPath, [WORKER_SCRIPT, JSON.stringify(config)], {
+      stdio: ['ignore', 'pipe', 'inherit'],
+    })
+    // FRESHET_INTEGRITY_LOG=<file>: every worker's events, for looking into a failed run.
+    const log = process.env.FRESHET_INTEGRITY_LOG
+    createInterface({ input: this.#child.stdout as NodeJS.ReadableStream }).on('line', (line) => {
+      if (log !== undefined) appendFileSync(log, `${Date.now()} ${config.workerId} ${line}\n`)
+      try {
+        this.events.push(JSON.parse(line) as Record<string, unknown>)
+      } catch {
+        this.events.push({ type: 'output', line })
+      }
+    })
+    this.exited = new Promise((resolve) => this.#child.on('exit', (code) => resolve(code)))
+  }
+
+  get failed(): Record<string, unknown> | undefined {
+    return this.events.find((e) => e.type === 'failed')
+  }
+
+  killHard(): Promise<number | null> {
+    this.#child.kill('SIGKILL')
+    return this.exited
+  }
+
+  async stop(): Promise<number | null> {
+    if (this.#child.exitCode !== null || this.#child.signalCode !== null) return this.exited
+    this.#child.kill('SIGTERM')
+    return this.exited
+  }
+}
+
+/** Produces sequence numbers in chunks; `pause()` waits for the chunk in flight. */
+export class SequenceProducer {
+  readonly #producer: KafkaProducer
+  readonly #topic: string
+  produced = 0
+  #paused: Promise<void> | undefined
+  #resume: (() => void) | undefined
+  #inFlight: Promise<void> = Promise.resolve()
+
+  constructor(bootstrap: string, topic: string) {
+    this.#topic = topic
+    this.#producer = new KafkaProducer({ bootstrapBrokers: [bootstrap], retries: 20 })
+  }
+
+  /** Writes `0 .. count - 1` in chunks, calling `onProgress` after each. */
+  async run(count: number, chunk: number, delayMs: number, onProgress: (produced: number) => Promise<void>) {
+    while (this.produced < count) {
+      await this.#paused
+      const end = Math.min(count, this.produced + chunk)
+      const records: OutRecord[] = []
+      for (let seq = this.produced; seq < end; seq++) {
+        records.push({ topic: this.#topic, key: Buffer.from(inputKey(seq)), value: seqValue(seq, seq) })
+      }
+      this.#inFlight = this.#producer.send(records).then(() => {})
+      await this.#inFlight
+      this.produced = end
+      await onProgress(this.produced)
+      await new Promise((resolve) => setTimeout(resolve, delayMs))
+    }
+  }
+
+  async pause(): Promise<void> {
+    this.#paused = new Promise((resolve) => (this.#resume = resolve))
+    await this.#inFlight
+  }
+
+  resume(): void {
+    this.#paused = undefined
+    this.#resume?.()
+  }
+
+  /** One record far ahead in event time per partition: closes every window before it. */
+  async closeWindows(partitions: number, atMs: number): Promise<void> {
+    await this.#producer.send(
+      Array.from({ length: partitions }, (_, partition) => ({
+        topic: this.#topic,
+        partition,
+        key: null,
+        value: seqValue(-1, atMs),
+      })),
+    )
+  }
+
+  close(): Promise<void> {
+    return this.#producer.close()
+  }
+}
+
+function seqValue(seq: number, timestamp: number): Buffer {
+  return Buffer.from(JSON.stringify({ seq, timestamp }))
+}
+
+/** A read_committed reader of a topic from its beginning, collecting in the background. */
+export class CommittedReader {
+  readonly records: InRecord[] = []
+  readonly #consumer: GroupConsumer
+  #loop: Promise<void> | undefined
+
+  constructor(bootstrap: string, topic: string, groupId: string) {
+    this.#consumer = new GroupConsumer({
+      bootstrapBrokers: [bootstrap],
+      groupId,
+      topics: [topic],
+      fromBeginning: true,
+      isolationLevel: 'read_committed',
+      maxWaitMs: 100,
+      sessionTimeoutMs: 30_000,
+      requestTimeoutMs: 10_000,
+      retries: 20,
+    })
+  }
+
+  async start(): Promise<void> {
+    await this.#consumer.start()
+    this.#loop = (async () => {
+      for (;;) {
+        const batch = await this.#consumer.nextBatch()
+        if (batch.length === 0) return
+        this.records.push(...batch)
+      }
+    })()
+    // The reader rides out broker restarts: a failed fetch loop is reported by waitFor.
+    this.#loop.catch(() => {})
+  }
+
+  async waitFor(predicate: () => boolean, timeoutMs: number, what: string): Promise<void> {
+    const deadline = Date.now() + timeoutMs
+    while (!predicate()) {
+      if (Date.now() > deadline)
+        throw new Error(`timed out waiting for ${what} (${this.records.length} records read)`)
+      await new Promise((resolve) => setTimeout(resolve, 100))
+    }
+  }
+
+  async close(): Promise<void> {
+    await this.#consumer.close()
+    await this.#loop?.catch(() => {})
+  }
+}
+
+export async function createTopics(bootstrap: string, specs: Array<{ topic: string; partitions: number }>) {
+  const admin = new KafkaAdmin({ bootstrapBrokers: [bootstrap] })
+  try {
+    await admin.createTopics(specs)
+  } finally {
+    await admin.close()
+  }
+}

@@ -1,0 +1,76 @@
+/**
+ * One worker of the integrity suite in a process of its own, so that the suite can kill it with
+ * SIGKILL. Configuration comes as JSON in argv[2]; every worker event is printed as a JSON line.
+ * SIGTERM stops it cleanly. It exits by itself when its parent is gone, so no worker outlives
+ * the suite.
+ */
+import { Worker, type WorkerOptions } from '../../src/runtime/index.ts'
+import { integrityTopology } from './topology.ts'
+
+interface Config {
+  bootstrap: string
+  applicationId: string
+  input: string
+  output: string
+  workerId: string
+  stateDir?: string
+  guarantee: 'exactly-once' | 'at-least-once'
+  commitIntervalMs?: number
+  maxBatchRecords?: number
+}
+
+const config = JSON.parse(process.argv[2] as string) as Config
+const print = (line: object): void => void process.stdout.write(`${JSON.stringify(line)}\n`)
+
+const options: WorkerOptions = {
+  bootstrapBrokers: [config.bootstrap],
+  topology: integrityTopology(config.applicationId, config.input, config.output),
+  workerId: config.workerId,
+  processingGuarantee: config.guarantee,
+  maxOutOfOrdernessMs: 0,
+  idleTimeoutMs: 600_000,
+  sessionTimeoutMs: 6_000,
+  heartbeatIntervalMs: 500,
+  rebalanceTimeoutMs: 20_000,
+  requestTimeoutMs: 10_000,
+  retries: 20,
+  onEvent: (event) => {
+    if (event.type !== 'committed') print(event)
+  },
+  ...(config.stateDir === undefined ? {} : { stateDir: config.stateDir }),
+  ...(config.commitIntervalMs === undefined ? {} : { commitIntervalMs: config.commitIntervalMs }),
+  ...(config.maxBatchRecords === undefined ? {} : { maxBatchRecords: config.maxBatchRecords }),
+}
+
+const worker = new Worker(options)
+const parent = process.ppid
+const orphanCheck = setInterval(() => {
+  try {
+    process.kill(parent, 0)
+  } catch {
+    process.exit(3)
+  }
+}, 500)
+
+process.on('SIGTERM', () => {
+  worker
+    .stop()
+    .then(() => {
+      clearInterval(orphanCheck)
+      print({ type: 'exit', code: 0 })
+      process.exit(0)
+    })
+    .catch((error: unknown) => {
+      print({ type: 'failed', error: String(error) })
+      process.exit(1)
+    })
+})
+
+try {
+  await worker.start()
+  await worker.done
+} catch (error) {
+  const e = error as { code?: string; message?: string }
+  print({ type: 'failed', code: e.code, error: e.message ?? String(error) })
+  process.exit(1)
+}
