@@ -1,17 +1,23 @@
 /**
  * top-users: the topN users with the most events in each tumbling window, one row per place.
  *
- * user-events -> key by user id into ONE partition (repartition) -> tumbling(windowMs) -> count per
- * user -> key every count by RANKING_KEY (repartition, one partition) -> tumbling(windowMs) -> topN
- * -> one row per place, rank 1 first.
+ * user-events -> key by user id (repartition, one partition per input partition) -> tumbling(windowMs)
+ * -> count per user -> key every count by RANKING_KEY (repartition, one partition) -> tumbling(windowMs)
+ * -> topN -> one row per place, rank 1 first.
  *
- * Why the counting runs in one task: the ranking of a window must see every user's count before it
- * closes. Counted in parallel, one task per input partition, a task whose partition goes quiet emits
- * its counts of a window only when its next event arrives, while the other tasks' counts of later
- * windows have already moved the ranking's watermark past it: its users would miss the ranking (by
- * a whole window or more, so no grace fixes it). In one task all counts of a window are emitted
- * together, before any count of the next window, so the ranking never sees a late one. Counting in
- * parallel needs the runtime to carry watermarks through repartition topics.
+ * The ranking of a window must see every user's count before it closes. The counting tasks read a
+ * repartition topic, so their watermark is the minimum over the input tasks that are not idle
+ * (src/task/records.ts), and the ranking's the minimum over the counting tasks: a window closes in
+ * the ranking only after every counting task has closed it and sent its counts, however unevenly
+ * the input partitions progress.
+ *
+ * Why `keyBy(user_id)` although the input is keyed by user id already: counted straight in the
+ * tasks of the input partitions (`byRecordKey`), a task whose partition goes quiet for
+ * `idleTimeoutMs` would be idle, and no longer hold the ranking back, while still holding its
+ * users' counts of an open window, which it emits only when its next event moves its watermark:
+ * too late for the ranking, by a whole window or more. Behind the repartition topic every counting
+ * task follows the same watermark, and a quiet input task holds nothing: its events have already
+ * crossed. `test/jobs/top-users.test.ts` has both cases.
  */
 import { UserEventSchema } from '../schemas/index.ts'
 import { pipeline, type Topology } from '../stream/index.ts'
@@ -37,7 +43,7 @@ export function topUsersJob(options: ResolvedJobOptions<'top-users'>): Topology 
   const app = pipeline({ applicationId: options.applicationId })
   const rows = app
     .stream(options.inputTopic, { schema: UserEventSchema })
-    .keyBy((event) => event.user_id, { name: 'by-user', partitions: 1 })
+    .keyBy((event) => event.user_id, { name: 'by-user' })
     .window(windows)
     .count({ name: 'counts' })
     // A count's event time is its window's last instant, so it falls into the same window below.

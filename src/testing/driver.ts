@@ -2,20 +2,34 @@
  * Runs a topology in-process, deterministically, without Kafka: the TopologyTestDriver idea.
  *
  * The driver keeps every topic as in-memory partitions, runs one task per partition of each
- * sub-topology with its own `WatermarkTracker` over its input partitions (as the runtime will), and
+ * sub-topology with its own `WatermarkTracker` over its input partitions (as the runtime does), and
  * moves records across repartition topics by hashing the new key with Kafka's murmur2. Processing
  * time is a driven clock: nothing depends on the real time, so a test gives the same result on
  * every run.
  *
+ * Event time crosses a repartition topic as it does on the runtime (src/task/records.ts): every
+ * task writing the topic sends a watermark marker (its watermark, and whether all its input
+ * partitions are idle) into every partition of the topic, behind the records it wrote, and the
+ * watermark of a repartition partition is the minimum over the latest markers of the upstream tasks
+ * that are not idle (the largest, when all are). The records of a repartition topic do not move it.
+ *
  * Per input record:
  *
  * 1. The record is appended to its topic partition (the key's partition unless one is given).
- * 2. The task of that partition extracts the event time and has the tracker observe it; a record
- *    the extractor or the tracker rejects goes to the bad-record policy.
+ * 2. The task of that partition extracts the event time of a stream record and has the tracker
+ *    observe it; a record the extractor or the tracker rejects goes to the bad-record policy. A
+ *    repartition record keeps the event time it was written with and moves nothing.
  * 3. If the task watermark moved, every operator of the task gets `onWatermark`, upstream first.
  * 4. The record runs through the task's operators, depth first.
- * 5. Records written to repartition topics are delivered to their tasks after that, in the order
- *    written, each going through steps 2-5 in turn, until nothing is pending.
+ * 5. If the task's watermark or idleness changed since its last marker, it sends a marker to every
+ *    partition of every repartition topic it writes, after the records steps 3 and 4 wrote.
+ * 6. Records and markers sent to repartition topics are delivered after that, in the order sent,
+ *    until nothing is pending. A record goes through steps 2-6. A marker replaces its upstream
+ *    task's latest marker at that partition; if the partition's watermark rose, the tracker
+ *    observes it (as a record at the watermark plus `maxOutOfOrdernessMs`), then steps 3, 5 and 6.
+ *
+ * `advanceWallClock`, `advanceWatermark` and `restart` go through steps 3, 5 and 6 for every task,
+ * sub-topology by sub-topology, upstream first.
  *
  * Stores are src/state's `MemoryStateStore`s, one per store and task. At every commit their
  * changelog entries are appended to the changelog topics (`<applicationId>-<store>-changelog`), and
@@ -86,33 +100,91 @@ class TopicLog {
   }
 }
 
+/** What an upstream task's latest marker said. */
+interface UpstreamMark {
+  readonly watermarkMs: number
+  readonly idle: boolean
+}
+
+/** A watermark marker on its way to every partition of a repartition topic. */
+interface PendingMarker {
+  readonly topic: string
+  /** The upstream task, `<subtopology>_<partition>`. */
+  readonly task: string
+  readonly mark: UpstreamMark
+}
+
+/** What step 6 delivers: a record written to a repartition topic, or a marker. */
+type Pending = { readonly record: StoredRecord } | { readonly marker: PendingMarker }
+
+/**
+ * The markers a repartition topic has carried. The runtime keeps them per partition; the driver
+ * keeps one copy for all, which is the same: a marker reaches every partition of the topic at the
+ * same place in the one order of delivery.
+ */
+interface RepartitionInput {
+  /** The latest marker of every task writing the topic. */
+  readonly upstream: Map<string, UpstreamMark>
+  /** The tasks reading the topic, by partition. */
+  readonly readers: DriverTask[]
+}
+
+/**
+ * The watermark of a repartition partition, as on the runtime (`StreamTask#onMarker`): the minimum
+ * over the upstream tasks that are not idle, or the largest when all are.
+ */
+function repartitionWatermarkMs(upstream: ReadonlyMap<string, UpstreamMark>): number {
+  let activeMs = Infinity
+  let idleMs = -Infinity
+  let active = 0
+  for (const mark of upstream.values()) {
+    if (mark.idle) idleMs = Math.max(idleMs, mark.watermarkMs)
+    else {
+      active++
+      activeMs = Math.min(activeMs, mark.watermarkMs)
+    }
+  }
+  return active > 0 ? activeMs : idleMs
+}
+
 class DriverTask {
+  readonly id: string
   readonly subtopology: number
   readonly partition: number
   stores = new Map<string, MemoryStateStore>()
-  /** The input partitions whose records move the watermark (tables do not). */
-  readonly trackedPartitions: string[]
   tracker: WatermarkTracker
   graph!: TaskGraph
+  /** The repartition topics this task writes: step 5 sends markers to each of their partitions. */
+  readonly repartitionOutputs: string[]
+  /** By repartition topic read: the partition watermark last fed to the tracker. */
+  readonly fedMs = new Map<string, number>()
   /** Set by `advanceWatermark`: the task watermark is at least this. */
   floorMs = -Infinity
   /** The last watermark the operators were given. */
   deliveredMs = -Infinity
+  /** What the last marker said; before the first one, what a task that has seen nothing would. */
+  marked: UpstreamMark = { watermarkMs: -Infinity, idle: false }
 
   constructor(
     subtopology: number,
     partition: number,
     tracker: WatermarkTracker,
-    trackedPartitions: string[],
+    repartitionOutputs: string[],
   ) {
+    this.id = `${subtopology}_${partition}`
     this.subtopology = subtopology
     this.partition = partition
     this.tracker = tracker
-    this.trackedPartitions = trackedPartitions
+    this.repartitionOutputs = repartitionOutputs
   }
 
   get watermarkMs(): number {
     return Math.max(this.tracker.watermarkMs, this.floorMs)
+  }
+
+  /** Every input partition is idle: the task does not hold back the watermark of those it writes. */
+  get idle(): boolean {
+    return this.tracker.partitionWatermarks().every((p) => p.idle)
   }
 
   /** Step 3: operators learn of a watermark that moved. */
@@ -122,6 +194,34 @@ class DriverTask {
       this.deliveredMs = watermarkMs
       this.graph.onWatermark(watermarkMs)
     }
+  }
+
+  /** Step 5: the marker to send, when the watermark or the idleness changed since the last one. */
+  nextMark(): UpstreamMark | undefined {
+    if (this.repartitionOutputs.length === 0) return undefined
+    const mark = { watermarkMs: this.watermarkMs, idle: this.idle }
+    if (mark.watermarkMs === this.marked.watermarkMs && mark.idle === this.marked.idle) return undefined
+    this.marked = mark
+    return mark
+  }
+
+  /**
+   * Step 6: the watermark of this task's partition of repartition topic `topic` is `watermarkMs`.
+   * Returns whether the tracker took it (it has risen).
+   */
+  feed(topic: string, watermarkMs: number, nowMs: number): boolean {
+    // An infinite watermark only comes from `advanceWatermark(Infinity)`, whose floor covers it.
+    if (!Number.isFinite(watermarkMs) || watermarkMs <= (this.fedMs.get(topic) ?? -Infinity)) return false
+    // The tracker's partition watermark is its largest timestamp minus the bound. A rejection (a
+    // floor beyond `maxFutureSkewMs`) leaves the partition where it was: the floor covers it too.
+    const verdict = this.tracker.observe(
+      topicPartition(topic, this.partition),
+      watermarkMs + this.tracker.maxOutOfOrdernessMs,
+      nowMs,
+    )
+    if (!verdict.ok) return false
+    this.fedMs.set(topic, watermarkMs)
+    return true
   }
 }
 
@@ -133,7 +233,11 @@ export class TestDriver {
   readonly #sinks = new Map<string, SinkSpec>()
   readonly #taskCounts = new Map<number, number>()
   readonly #tasks: DriverTask[] = []
-  readonly #pending: StoredRecord[] = []
+  /** Tasks by sub-topology, by partition. */
+  readonly #tasksBySubtopology = new Map<number, DriverTask[]>()
+  /** By topic: the markers each repartition topic has carried. */
+  readonly #repartitionInputs = new Map<string, RepartitionInput>()
+  readonly #pending: Pending[] = []
   readonly #late: LateRecord<unknown>[] = []
   readonly #deadLetters: DeadLetter[] = []
   readonly #metrics = new Map<string, Map<string, number>>()
@@ -151,10 +255,17 @@ export class TestDriver {
     this.#planPartitions()
     for (const sub of topology.description.subtopologies) {
       const count = this.#taskCounts.get(sub.id) as number
-      for (let partition = 0; partition < count; partition++)
-        this.#tasks.push(this.#createTask(sub.id, partition))
+      const tasks: DriverTask[] = []
+      for (let partition = 0; partition < count; partition++) tasks.push(this.#createTask(sub.id, partition))
+      this.#tasks.push(...tasks)
+      this.#tasksBySubtopology.set(sub.id, tasks)
     }
+    this.#planMarkers()
     for (const task of this.#tasks) task.graph.open()
+    // A task without input partitions is idle from the start: it must say so, or the tasks it
+    // writes to would wait for its marker forever.
+    for (const task of this.#tasks) this.#mark(task)
+    this.#drain()
   }
 
   /** The wall clock (processing time) of the driver. */
@@ -253,6 +364,7 @@ export class TestDriver {
       for (const task of this.#tasksOf(sub)) {
         task.tracker.advanceIdle(this.#nowMs)
         task.deliverWatermark()
+        this.#mark(task)
       }
       this.#drain()
     }
@@ -278,6 +390,7 @@ export class TestDriver {
       for (const task of this.#tasksOf(sub)) {
         if (watermarkMs > task.floorMs) task.floorMs = watermarkMs
         task.deliverWatermark()
+        this.#mark(task)
       }
       this.#drain()
     }
@@ -336,15 +449,23 @@ export class TestDriver {
       }
       await Promise.all([...task.stores.values()].map((store) => store.close()))
       task.stores = restored
+      // A repartition partition is in the snapshot like any other (its largest timestamp is the
+      // watermark fed plus the bound). The latest markers, and what each task was fed, are kept:
+      // the upstream tasks would send the same again, with their watermarks restored too.
       const snapshot = task.tracker.snapshot()
       task.tracker = this.#newTracker()
       task.tracker.restore(snapshot, this.#nowMs)
       task.graph = this.#newGraph(task)
       task.graph.open()
       task.deliveredMs = -Infinity
-      task.deliverWatermark()
     }
-    this.#drain()
+    for (const sub of this.#subtopologyIds()) {
+      for (const task of this.#tasksOf(sub)) {
+        task.deliverWatermark()
+        this.#mark(task)
+      }
+      this.#drain()
+    }
   }
 
   /** Closes every operator and store; the driver cannot be used afterwards. */
@@ -378,12 +499,18 @@ export class TestDriver {
       timestampMs: timestampMs ?? this.#nowMs,
       origin: undefined,
     })
-    this.#deliver(stored)
+    this.#deliver({ record: stored })
     this.#drain()
     return stored
   }
 
-  #deliver(record: StoredRecord): void {
+  /** Steps 2-5 for a record, or step 6 for a marker. */
+  #deliver(pending: Pending): void {
+    if ('marker' in pending) {
+      this.#deliverMarker(pending.marker)
+      return
+    }
+    const { record } = pending
     const reader = this.#readers.get(record.topic)
     if (reader === undefined) return
     const task = this.#tasksOf(reader.subtopology)[record.partition]
@@ -393,6 +520,24 @@ export class TestDriver {
         `TestDriver: no task for partition ${record.partition} of "${record.topic}"`,
       )
     }
+    // Step 5
+    if (this.#process(task, reader, record)) this.#mark(task)
+  }
+
+  /** Step 6 for a marker, at every partition of its topic in turn. */
+  #deliverMarker(marker: PendingMarker): void {
+    const input = this.#repartitionInputs.get(marker.topic) as RepartitionInput
+    input.upstream.set(marker.task, marker.mark)
+    const watermarkMs = repartitionWatermarkMs(input.upstream)
+    for (const task of input.readers) {
+      if (!task.feed(marker.topic, watermarkMs, this.#nowMs)) continue
+      task.deliverWatermark()
+      this.#mark(task)
+    }
+  }
+
+  /** Steps 2-4; false when the bad-record policy took the record. */
+  #process(task: DriverTask, reader: SourceSpec, record: StoredRecord): boolean {
     const source: Provenance = record.origin ?? {
       topic: record.topic,
       partition: record.partition,
@@ -401,33 +546,44 @@ export class TestDriver {
     const keyed: Keyed<unknown> = { key: record.key, value: record.value, source }
     if (reader.kind === 'table') {
       task.graph.process(reader.node, keyed, record.timestampMs)
-      return
+      return true
     }
     // Step 2
-    const location = { topic: record.topic, partition: record.partition, offset: record.offset }
-    let timestampMs: number
-    try {
-      timestampMs = reader.timestamp(record.value, { ...location, timestampMs: record.timestampMs })
-    } catch (error) {
-      this.#badRecord(reader.node, record, error)
-      return
+    let timestampMs = record.timestampMs
+    if (reader.kind === 'stream') {
+      const location = { topic: record.topic, partition: record.partition, offset: record.offset }
+      try {
+        timestampMs = reader.timestamp(record.value, { ...location, timestampMs: record.timestampMs })
+      } catch (error) {
+        this.#badRecord(reader.node, record, error)
+        return false
+      }
+      const verdict = task.tracker.observe(
+        topicPartition(record.topic, record.partition),
+        timestampMs,
+        this.#nowMs,
+      )
+      if (!verdict.ok) {
+        this.#badRecord(reader.node, record, timestampRejectionError(verdict, location))
+        return false
+      }
+      // Step 3
+      task.deliverWatermark()
     }
-    const verdict = task.tracker.observe(
-      topicPartition(record.topic, record.partition),
-      timestampMs,
-      this.#nowMs,
-    )
-    if (!verdict.ok) {
-      this.#badRecord(reader.node, record, timestampRejectionError(verdict, location))
-      return
-    }
-    // Step 3
-    task.deliverWatermark()
     // Step 4
     task.graph.process(reader.node, keyed, timestampMs)
+    return true
   }
 
-  /** Step 5: records written to repartition topics, in the order written. */
+  /** Step 5: a marker behind what the task has written, when its watermark or idleness changed. */
+  #mark(task: DriverTask): void {
+    const mark = task.nextMark()
+    if (mark === undefined) return
+    for (const topic of task.repartitionOutputs)
+      this.#pending.push({ marker: { topic, task: task.id, mark } })
+  }
+
+  /** Step 6: records and markers sent to repartition topics, in the order sent. */
   #drain(): void {
     for (let next = this.#pending.shift(); next !== undefined; next = this.#pending.shift())
       this.#deliver(next)
@@ -458,7 +614,7 @@ export class TestDriver {
       bytes,
       origin: record.source,
     })
-    if (this.#readers.has(topic)) this.#pending.push(stored)
+    if (this.#readers.has(topic)) this.#pending.push({ record: stored })
   }
 
   #count(node: string, name: string, by: number): void {
@@ -480,13 +636,17 @@ export class TestDriver {
   }
 
   #createTask(subtopology: number, partition: number): DriverTask {
-    const tracked = this.topology
+    const read = this.topology
       .sources()
       .filter((s) => s.subtopology === subtopology && s.kind !== 'table')
       .filter((s) => partition < (this.#logs.get(s.topic) as TopicLog).partitions)
-      .map((s) => topicPartition(s.topic, partition))
-    const task = new DriverTask(subtopology, partition, this.#newTracker(), tracked)
-    task.tracker.assign(tracked, this.#nowMs)
+    const repartitionSinks = [...this.#sinks.values()].filter((s) => s.kind === 'repartition')
+    const written = repartitionSinks.filter((s) => s.subtopology === subtopology).map((s) => s.topic)
+    const task = new DriverTask(subtopology, partition, this.#newTracker(), [...new Set(written)])
+    task.tracker.assign(
+      read.map((s) => topicPartition(s.topic, partition)),
+      this.#nowMs,
+    )
     const sub = this.topology.description.subtopologies.find((s) => s.id === subtopology)
     for (const store of sub?.stores ?? []) task.stores.set(store, new MemoryStateStore({ name: store }))
     task.graph = this.#newGraph(task)
@@ -509,6 +669,27 @@ export class TestDriver {
       late: (record) => this.#late.push(record),
       metric: (node, name, by) => this.#count(node, name, by),
     })
+  }
+
+  /**
+   * Who writes and who reads each repartition topic. Every writing task has a say, and has said
+   * nothing yet: until each has sent a marker the topic's watermark stays at -Infinity, as on the
+   * runtime.
+   */
+  #planMarkers(): void {
+    for (const sink of this.#sinks.values()) {
+      if (sink.kind !== 'repartition') continue
+      const reader = this.#readers.get(sink.topic) as SourceSpec
+      let input = this.#repartitionInputs.get(sink.topic)
+      if (input === undefined) {
+        const partitions = (this.#logs.get(sink.topic) as TopicLog).partitions
+        input = { upstream: new Map(), readers: this.#tasksOf(reader.subtopology).slice(0, partitions) }
+        this.#repartitionInputs.set(sink.topic, input)
+      }
+      for (const task of this.#tasksOf(sink.subtopology)) {
+        input.upstream.set(task.id, { watermarkMs: -Infinity, idle: false })
+      }
+    }
   }
 
   /**
@@ -572,7 +753,7 @@ export class TestDriver {
   }
 
   #tasksOf(subtopology: number): DriverTask[] {
-    return this.#tasks.filter((t) => t.subtopology === subtopology)
+    return this.#tasksBySubtopology.get(subtopology) ?? []
   }
 
   #open(): void {

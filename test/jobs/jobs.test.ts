@@ -4,6 +4,7 @@ import assert from 'node:assert/strict'
 import { test } from 'node:test'
 import { buildJob, isJobName, JOB_NAMES, JOBS, type JobName } from '../../src/jobs/index.ts'
 import { JsonSerializer } from '../../src/serde/index.ts'
+import { TestDriver } from '../../src/testing/index.ts'
 
 test('JOB_NAMES lists the four jobs; isJobName tells them apart from anything else', () => {
   assert.deepEqual(JOB_NAMES, ['event-counts', 'revenue', 'sessions', 'top-users'])
@@ -42,10 +43,24 @@ test('each job reads user-events, writes event-analytics, and repartitions where
   }
 })
 
-test('top-users counts and ranks in one task each: its repartition topics have one partition', () => {
-  const text = buildJob('top-users').describe()
-  assert.match(text, /topic: freshet-top-users-by-user-repartition; partitions: 1\)/)
+test('top-users counts in one task per input partition and ranks in one task', () => {
+  const topology = buildJob('top-users')
+  const text = topology.describe()
+  assert.match(text, /topic: freshet-top-users-by-user-repartition\)/, 'as many partitions as the input')
   assert.match(text, /topic: freshet-top-users-ranking-repartition; partitions: 1\)/)
+  const driver = new TestDriver(topology, { partitions: 4 })
+  assert.equal(driver.partitionsOf('freshet-top-users-by-user-repartition'), 4)
+  assert.deepEqual(Object.keys(driver.watermarks()), [
+    '0_0',
+    '0_1',
+    '0_2',
+    '0_3',
+    '1_0',
+    '1_1',
+    '1_2',
+    '1_3',
+    '2_0',
+  ])
 })
 
 test('the topics, the application id, the windows, the grace and the serializer are the options', () => {

@@ -53,11 +53,15 @@ test('top-users: windowMs and topN set the windows and the length of the ranking
   }
 })
 
-// Root cause: with the counts per user made in parallel (one task per input partition), a task
-// whose partition went quiet emitted its counts of a window only at its next event, after the other
-// tasks' counts of later windows had moved the ranking's watermark past that window, so its users
-// were dropped from the ranking as late. The counting now runs in one task.
-test('top-users: the users of a partition that goes quiet are still ranked in their window', async () => {
+// Root cause, first: the counts per user were made in parallel while the watermark of a repartition
+// topic followed its record timestamps. A counting task whose partition went quiet emitted its
+// counts of a window only at its next event, after the other tasks' counts of later windows had
+// moved the ranking's watermark past that window, so its users were dropped as late. The watermark
+// of a repartition topic is now the minimum over the tasks writing it, which waits for the quiet one.
+// Second: counted straight in the tasks of the input partitions, the quiet task would go idle after
+// idleTimeoutMs, stop holding the ranking back and still hold its counts; behind the by-user
+// repartition topic it holds nothing, as its events have crossed already.
+test('top-users: the users of a partition that goes quiet, or idle, are still ranked in their window', async () => {
   const [quiet, busy] = ['user_000001', 'user_000002', 'user_000003', 'user_000004'].reduce<string[]>(
     (found, user) =>
       found.some((other) => partitionFor(other, 2) === partitionFor(user, 2)) ? found : [...found, user],
@@ -69,26 +73,31 @@ test('top-users: the users of a partition that goes quiet are still ranked in th
     user_id: user,
     timestamp: START_MS + seconds * 1_000,
   })
-  const events = [
-    ...[10, 11, 12, 13, 14].map((s) => at(quiet, s)),
-    at(busy, 20),
-    // Only the busy user's partition moves on, by several windows; then the quiet one wakes up.
-    ...[70, 130, 190].map((s) => at(busy, s)),
-    at(quiet, 200),
-  ]
-  const driver = new TestDriver(buildJob('top-users'), { partitions: 2 })
-  for (const e of events) driver.input<UserEvent, string>('user-events').pipe(e, { key: e.user_id })
-  driver.advanceWatermark(Infinity)
-  assert.deepEqual(driver.late(), [])
-  const firstWindow = driver
-    .output<AnalyticsResult>('event-analytics')
-    .readValues()
-    .filter((r) => r.window_start === START_MS)
-  assert.deepEqual(
-    firstWindow.map((r) => [r.rank, r.key, r.events]),
-    [
-      [1, quiet, 5],
-      [2, busy, 1],
-    ],
-  )
+  for (const idle of [false, true]) {
+    const driver = new TestDriver(buildJob('top-users'), { partitions: 2, idleTimeoutMs: 30_000 })
+    const input = driver.input<UserEvent, string>('user-events')
+    for (const e of [...[10, 11, 12, 13, 14].map((s) => at(quiet, s)), at(busy, 20)]) {
+      input.pipe(e, { key: e.user_id })
+    }
+    // Both partitions go idle; the busy one wakes up and moves on, by several windows, alone.
+    if (idle) driver.advanceWallClock(30_000)
+    for (const e of [...[70, 130, 190].map((s) => at(busy, s)), at(quiet, 200)]) {
+      input.pipe(e, { key: e.user_id })
+    }
+    driver.advanceWatermark(Infinity)
+    assert.deepEqual(driver.late(), [], `idle: ${idle}`)
+    const firstWindow = driver
+      .output<AnalyticsResult>('event-analytics')
+      .readValues()
+      .filter((r) => r.window_start === START_MS)
+    assert.deepEqual(
+      firstWindow.map((r) => [r.rank, r.key, r.events]),
+      [
+        [1, quiet, 5],
+        [2, busy, 1],
+      ],
+      `idle: ${idle}`,
+    )
+    await driver.close()
+  }
 })

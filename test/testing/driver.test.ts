@@ -331,3 +331,121 @@ test('window results satisfy the closed form through the driver over several par
   }
   assert.deepEqual(driver.late(), [])
 })
+
+/** Counts per sensor behind a keyBy: the counting tasks read a repartition topic. */
+function keyedCounts() {
+  const app = pipeline({ applicationId: 'rekeyed' })
+  app
+    .stream<Reading>('readings')
+    .keyBy((r) => r.sensor, { name: 'by-sensor' })
+    .window(tumbling({ sizeMs: 100 }))
+    .count()
+    .map((r) => `${String(r.key)}@${r.window.startMs}=${r.value}`)
+    .to('counts')
+  return app.build()
+}
+
+// Root cause of the old behaviour: the driver moved the watermark of a repartition partition with
+// the timestamps of its records, which interleave the progress of every upstream task, so a task
+// running ahead made the records of a slower one late downstream. The runtime carries the upstream
+// tasks' watermarks instead (src/task/records.ts), and so does the driver now.
+test('behind a keyBy the watermark is the slowest upstream task’s: a task running ahead makes nothing late', () => {
+  const driver = new TestDriver(keyedCounts(), { partitions: 2, maxOutOfOrdernessMs: 0 })
+  const input = driver.input<Reading>('readings')
+  // Both partitions count the same sensor, so its records meet in one repartition partition.
+  for (let t = 0; t < 300; t += 10) input.pipe(reading('a', 1, t), { partition: 0 })
+  for (let t = 0; t < 100; t += 10) input.pipe(reading('a', 1, t), { partition: 1 })
+  assert.deepEqual(driver.watermarks(), { '0_0': 290, '0_1': 90, '1_0': 90, '1_1': 90 })
+  assert.deepEqual(driver.output('counts').readValues(), [], '[0, 100) waits for partition 1')
+  assert.deepEqual(driver.late(), [], 'under record timestamps partition 1 would have been late')
+
+  input.pipe(reading('a', 1, 100), { partition: 1 })
+  assert.deepEqual(driver.output('counts').readValues(), ['a@0=20'], 'every upstream task passed 100')
+  input.pipe(reading('a', 1, 199), { partition: 1 })
+  assert.deepEqual(driver.output('counts').readValues(), [], '[100, 200) closes at 200, not before')
+  input.pipe(reading('a', 1, 200), { partition: 1 })
+  assert.deepEqual(driver.output('counts').readValues(), ['a@100=12'])
+  assert.deepEqual(driver.late(), [])
+})
+
+test('an upstream task whose partitions are all idle stops holding the repartition topic back', () => {
+  const driver = new TestDriver(keyedCounts(), {
+    partitions: 2,
+    maxOutOfOrdernessMs: 0,
+    idleTimeoutMs: 1_000,
+  })
+  const input = driver.input<Reading>('readings')
+  for (let t = 0; t < 300; t += 10) input.pipe(reading('a', 1, t), { partition: 0 })
+  assert.equal(driver.watermarks()['1_0'], -Infinity, 'partition 1 has said nothing yet')
+  driver.advanceWallClock(999)
+  assert.deepEqual(driver.output('counts').readValues(), [], 'not idle yet')
+  driver.advanceWallClock(1)
+  // Both upstream tasks are idle now (neither partition had a record for a second): the largest
+  // watermark, as every upstream task has delivered all it had.
+  assert.equal(driver.watermarks()['1_0'], 290)
+  assert.deepEqual(driver.output('counts').readValues(), ['a@0=10', 'a@100=10'])
+
+  // Partition 0 is active again and runs ahead alone; partition 1, still idle, does not hold it.
+  for (let t = 300; t < 500; t += 10) input.pipe(reading('a', 1, t), { partition: 0 })
+  assert.equal(driver.watermarks()['1_0'], 490)
+  assert.deepEqual(driver.output('counts').readValues(), ['a@200=10', 'a@300=10'])
+
+  // Partition 1 comes back: its task holds the topic back again from where it is, but the
+  // watermark never goes back: its record at 450 is on time, and one at 50 late.
+  input.pipe(reading('a', 1, 450), { partition: 1 })
+  input.pipe(reading('a', 1, 510), { partition: 0 })
+  assert.equal(driver.watermarks()['1_0'], 490, 'held at 450 by partition 1, and never back')
+  input.pipe(reading('a', 1, 500), { partition: 1 })
+  assert.equal(driver.watermarks()['1_0'], 500)
+  assert.deepEqual(driver.output('counts').readValues(), ['a@400=11'])
+  assert.deepEqual(driver.late(), [])
+  input.pipe(reading('a', 1, 50), { partition: 1 })
+  assert.deepEqual(
+    driver.late().map((l) => [l.timestampMs, l.lateByMs]),
+    [[50, 450]],
+  )
+})
+
+test('records piped into a repartition topic do not move its watermark; only the upstream tasks do', () => {
+  const driver = new TestDriver(keyedCounts(), { maxOutOfOrdernessMs: 0 })
+  driver.input<Reading>('readings').pipe(reading('a', 1, 50))
+  driver
+    .input<Reading>('rekeyed-by-sensor-repartition')
+    .pipe(reading('b', 1, 5_000), { key: 'b', timestampMs: 5_000 })
+  assert.deepEqual(driver.watermarks(), { '0_0': 50, '1_0': 50 })
+  assert.deepEqual(driver.output('counts').readValues(), [])
+  driver.input<Reading>('readings').pipe(reading('a', 1, 150))
+  assert.deepEqual(driver.output('counts').readValues(), ['a@0=1'])
+})
+
+test('restart keeps the repartition watermark: the latest marker of every upstream task, idle ones too', async () => {
+  const run = async (restart: boolean) => {
+    const driver = new TestDriver(keyedCounts(), {
+      partitions: 2,
+      maxOutOfOrdernessMs: 0,
+      idleTimeoutMs: 1_000,
+    })
+    const input = driver.input<Reading>('readings')
+    const seen: unknown[] = []
+    const step = async (pipe: () => void) => {
+      pipe()
+      const before = driver.watermarks()
+      if (restart) await driver.restart()
+      assert.deepEqual(driver.watermarks(), before, 'a restart moves no watermark')
+      seen.push(driver.watermarks(), driver.output('counts').readValues())
+    }
+    await step(() => {
+      for (let t = 0; t < 300; t += 10) input.pipe(reading('a', 1, t), { partition: 0 })
+      input.pipe(reading('a', 1, 120), { partition: 1 })
+    })
+    await step(() => driver.advanceWallClock(1_000)) // both idle: the larger watermark, 290
+    await step(() => input.pipe(reading('a', 1, 390), { partition: 0 })) // partition 1 stays idle
+    await step(() => input.pipe(reading('a', 1, 395), { partition: 1 }))
+    await step(() => driver.advanceWatermark(Infinity))
+    seen.push(driver.late())
+    return seen
+  }
+  const straight = await run(false)
+  assert.deepEqual(straight[4], { '0_0': 390, '0_1': 120, '1_0': 390, '1_1': 390 })
+  assert.deepEqual(await run(true), straight)
+})
