@@ -14,6 +14,8 @@ export const ErrorCodes = {
   KAFKA_UNREACHABLE: { code: 'FRESHET_KAFKA_UNREACHABLE', retriable: true },
   KAFKA_ERROR: { code: 'FRESHET_KAFKA_ERROR', retriable: false },
   TOPIC_NOT_FOUND: { code: 'FRESHET_TOPIC_NOT_FOUND', retriable: false },
+  /** The broker refused a record or batch over its size limit (message.max.bytes). */
+  RECORD_TOO_LARGE: { code: 'FRESHET_RECORD_TOO_LARGE', retriable: false },
   // Schemas and the registry
   SCHEMA_INVALID: { code: 'FRESHET_SCHEMA_INVALID', retriable: false },
   SCHEMA_NOT_FOUND: { code: 'FRESHET_SCHEMA_NOT_FOUND', retriable: false },

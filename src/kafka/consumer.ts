@@ -18,7 +18,7 @@ import {
 import { FreshetError } from '../errors/index.ts'
 import { checks, validateOptions, type Check, type Spec } from '../options/index.ts'
 import { baseClientOptions, connectionSpec, type ConnectionOptions } from './connection.ts'
-import { kafkaError } from './errors.ts'
+import { brokerErrors, kafkaError } from './errors.ts'
 import { ReadCommittedConsumer } from './read-committed.ts'
 import type { InRecord, IsolationLevel, TopicPartitionOffset } from './types.ts'
 
@@ -124,17 +124,6 @@ export const MEMBERSHIP_TRANSITIONS: Readonly<Record<MembershipState, readonly M
 /** Broker errors meaning the coordinator no longer counts this member in its generation. */
 const MEMBERSHIP_LOST = ['UNKNOWN_MEMBER_ID', 'ILLEGAL_GENERATION', 'FENCED_INSTANCE_ID']
 const UNSTABLE_OFFSETS = 'UNSTABLE_OFFSET_COMMIT'
-
-/** The names of the broker errors in a client error, however deeply it nests them. */
-function brokerErrors(error: unknown, found = new Set<string>(), depth = 0): Set<string> {
-  if (depth > 8 || !(error instanceof Error)) return found
-  const apiId = (error as { apiId?: unknown }).apiId
-  if (typeof apiId === 'string') found.add(apiId)
-  if (error instanceof AggregateError) for (const inner of error.errors) brokerErrors(inner, found, depth + 1)
-  const cause = (error as { cause?: unknown }).cause
-  if (cause !== error) brokerErrors(cause, found, depth + 1)
-  return found
-}
 
 /** Refusal of a rejoin the client attempts on its own (see the constructor). */
 class RejoinRefused extends Error {}

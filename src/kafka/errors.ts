@@ -10,6 +10,21 @@ function isNetworkError(error: unknown): boolean {
   return cause !== undefined && cause !== error && isNetworkError(cause)
 }
 
+/** Broker error names found anywhere in a client error (the client nests them in aggregate errors). */
+export function brokerErrors(error: unknown, found = new Set<string>(), depth = 0): Set<string> {
+  if (depth > 8 || !(error instanceof Error)) return found
+  const apiId = (error as { apiId?: unknown }).apiId
+  if (typeof apiId === 'string') found.add(apiId)
+  if (error instanceof AggregateError) for (const inner of error.errors) brokerErrors(inner, found, depth + 1)
+  const cause = (error as { cause?: unknown }).cause
+  if (cause !== error) brokerErrors(cause, found, depth + 1)
+  return found
+}
+
+// The broker refuses a batch over message.max.bytes (or the topic's max.message.bytes) whole;
+// sending it again can only fail again.
+const TOO_LARGE_ERRORS = ['MESSAGE_TOO_LARGE', 'RECORD_LIST_TOO_LARGE']
+
 /** Maps a Kafka client error to freshet's error base, keeping the original as `cause`. */
 export function kafkaError(error: unknown, what: string, location: ErrorLocation = {}): FreshetError {
   if (error instanceof FreshetError) return error
@@ -19,6 +34,15 @@ export function kafkaError(error: unknown, what: string, location: ErrorLocation
       ...location,
       cause: error,
     })
+  }
+  const names = brokerErrors(error)
+  if (TOO_LARGE_ERRORS.some((n) => names.has(n))) {
+    return new FreshetError(
+      'RECORD_TOO_LARGE',
+      `${what}: the broker refused a record batch over its size limit (${[...names].join(', ')}); ` +
+        "lower maxRequestBytes or raise the topic's max.message.bytes",
+      { ...location, cause: error, details: { brokerErrors: [...names] } },
+    )
   }
   return new FreshetError('KAFKA_ERROR', `${what}: ${reason}`, { ...location, cause: error })
 }

@@ -11,13 +11,23 @@ export interface ProducerOptions extends ConnectionOptions {
   /** 'all' waits for the in-sync replicas; required when idempotent. */
   acks?: 'all' | 'leader' | 'none'
   compression?: Compression
+  /**
+   * Upper bound of one produce request's record bytes (Kafka's max.request.size); a larger send is
+   * split into requests sent one after another, in order. Keep it under the broker's
+   * message.max.bytes (1 MiB by default): one partition's records of a request form one batch.
+   */
+  maxRequestBytes?: number
 }
+
+/** Default and bounds of `maxRequestBytes`, shared with the transactional producer. */
+export const maxRequestBytesOption = { check: checks.int(1_024, 100 * 1024 * 1024), default: 1_000_000 }
 
 const producerSpec: Spec<ProducerOptions> = {
   ...connectionSpec,
   idempotent: { check: checks.boolean(), default: true },
   acks: { check: checks.oneOf(['all', 'leader', 'none'] as const), default: 'all' },
   compression: { check: checks.oneOf(['none', 'gzip', 'snappy', 'lz4', 'zstd'] as const), default: 'none' },
+  maxRequestBytes: maxRequestBytesOption,
 }
 
 const ACKS = { all: -1, leader: 1, none: 0 } as const
@@ -38,6 +48,57 @@ export function toMessage(record: OutRecord): Message {
     message.headers = headers
   }
   return message
+}
+
+// Per record in a v2 record batch: length, attributes, timestamp and offset deltas, key and value
+// lengths, header count (varints, at most 36 bytes); per header: two lengths (at most 10 bytes).
+const RECORD_OVERHEAD_BYTES = 40
+const HEADER_OVERHEAD_BYTES = 10
+
+/** The bytes a record takes in a record batch, never less than it really takes. */
+export function recordBytes(record: OutRecord): number {
+  let bytes = RECORD_OVERHEAD_BYTES + (record.key?.length ?? 0) + (record.value?.length ?? 0)
+  if (record.headers) {
+    for (const [k, v] of Object.entries(record.headers)) {
+      bytes +=
+        HEADER_OVERHEAD_BYTES +
+        Buffer.byteLength(k) +
+        (typeof v === 'string' ? Buffer.byteLength(v) : v.length)
+    }
+  }
+  return bytes
+}
+
+/**
+ * Splits records, in order, into runs of at most `maxBytes` record bytes (a record larger than
+ * that alone forms a run, for the broker to refuse with a clear error). The client packs each
+ * partition's records of one send into a single batch, which the broker refuses whole when it is
+ * over message.max.bytes: a worker sending thousands of records to a one-partition topic in one
+ * send would never get through.
+ */
+export function splitBySize(records: OutRecord[], maxBytes: number): OutRecord[][] {
+  const runs: OutRecord[][] = []
+  let run: OutRecord[] = []
+  let runBytes = 0
+  for (const record of records) {
+    const bytes = recordBytes(record)
+    if (run.length > 0 && runBytes + bytes > maxBytes) {
+      runs.push(run)
+      run = []
+      runBytes = 0
+    }
+    run.push(record)
+    runBytes += bytes
+  }
+  if (run.length > 0) runs.push(run)
+  return runs
+}
+
+/** The offsets the client reports for a send, in freshet's shape. */
+export function sentOffsets(result: {
+  offsets?: Array<{ topic: string; partition: number; offset: bigint }>
+}): TopicPartitionOffset[] {
+  return (result.offsets ?? []).map((o) => ({ topic: o.topic, partition: o.partition, offset: o.offset }))
 }
 
 /**
@@ -69,12 +130,22 @@ export class KafkaProducer {
     return this.#options
   }
 
-  /** Sends the records as one request per broker; resolves when all are acknowledged. */
+  /**
+   * Sends the records as requests of at most `maxRequestBytes`, one after another so that each
+   * partition keeps their order; resolves when all are acknowledged, with the base offset of each
+   * partition's batch per request.
+   */
   async send(records: OutRecord[]): Promise<TopicPartitionOffset[]> {
     if (records.length === 0) return []
     try {
-      const result = await this.#producer.send({ messages: records.map(toMessage) })
-      return (result.offsets ?? []).map((o) => ({ topic: o.topic, partition: o.partition, offset: o.offset }))
+      const written: TopicPartitionOffset[] = []
+      for (const run of splitBySize(
+        records,
+        this.#options.maxRequestBytes ?? maxRequestBytesOption.default,
+      )) {
+        written.push(...sentOffsets(await this.#producer.send({ messages: run.map(toMessage) })))
+      }
+      return written
     } catch (error) {
       throw kafkaError(error, `produce ${records.length} records to ${records[0]?.topic}`, {
         ...(records[0] ? { topic: records[0].topic } : {}),

@@ -2,9 +2,9 @@ import { Producer, stringSerializer, type Message as ClientMessage } from '@plat
 import { FreshetError, type ErrorName } from '../errors/index.ts'
 import { checks, validateOptions, type Spec } from '../options/index.ts'
 import { baseClientOptions, connectionSpec, type ConnectionOptions } from './connection.ts'
-import { kafkaError } from './errors.ts'
+import { brokerErrors, kafkaError } from './errors.ts'
 import { javaCompatiblePartitioner } from './murmur2.ts'
-import { toMessage } from './producer.ts'
+import { maxRequestBytesOption, sentOffsets, splitBySize, toMessage } from './producer.ts'
 import type { Compression, OutRecord, TopicPartitionOffset } from './types.ts'
 
 export interface TransactionalProducerOptions extends ConnectionOptions {
@@ -14,12 +14,15 @@ export interface TransactionalProducerOptions extends ConnectionOptions {
    */
   transactionalId: string
   compression?: Compression
+  /** As for `KafkaProducer`: a larger send is split into requests sent one after another. */
+  maxRequestBytes?: number
 }
 
 const transactionalProducerSpec: Spec<TransactionalProducerOptions> = {
   ...connectionSpec,
   transactionalId: { check: checks.string() },
   compression: { check: checks.oneOf(['none', 'gzip', 'snappy', 'lz4', 'zstd'] as const), default: 'none' },
+  maxRequestBytes: maxRequestBytesOption,
 }
 
 /**
@@ -67,17 +70,6 @@ export const TRANSACTION_TRANSITIONS: Readonly<Record<TransactionState, readonly
 type ClientProducer = Producer<Buffer, Buffer, string, Buffer>
 // The client does not export its Transaction class; its producer's getter names the type.
 type ClientTransaction = NonNullable<ClientProducer['transaction']>
-/** Broker error names found anywhere in a client error (it nests them in aggregate errors). */
-function brokerErrors(error: unknown, found = new Set<string>(), depth = 0): Set<string> {
-  if (depth > 8 || !(error instanceof Error)) return found
-  const apiId = (error as { apiId?: unknown }).apiId
-  if (typeof apiId === 'string') found.add(apiId)
-  if (error instanceof AggregateError) for (const inner of error.errors) brokerErrors(inner, found, depth + 1)
-  const cause = (error as { cause?: unknown }).cause
-  if (cause !== error) brokerErrors(cause, found, depth + 1)
-  return found
-}
-
 // PRODUCER_FENCED comes from the coordinator, INVALID_PRODUCER_EPOCH from partition leaders that
 // already saw the newer epoch; both mean another instance now owns the transactional id.
 const FENCING_ERRORS = ['PRODUCER_FENCED', 'INVALID_PRODUCER_EPOCH', 'TRANSACTION_COORDINATOR_FENCED']
@@ -192,13 +184,16 @@ export class TransactionalProducer {
       if (records.length === 0) return []
       this.#touched = true
       try {
-        // Step 3
-        const result = await this.#open().send({ messages: records.map(toMessage) })
-        return (result.offsets ?? []).map((o) => ({
-          topic: o.topic,
-          partition: o.partition,
-          offset: o.offset,
-        }))
+        // Step 3, in requests of at most maxRequestBytes, one after another.
+        const transaction = this.#open()
+        const written: TopicPartitionOffset[] = []
+        for (const run of splitBySize(
+          records,
+          this.#options.maxRequestBytes ?? maxRequestBytesOption.default,
+        )) {
+          written.push(...sentOffsets(await transaction.send({ messages: run.map(toMessage) })))
+        }
+        return written
       } catch (error) {
         throw this.#fail(
           error,
@@ -375,7 +370,12 @@ export class TransactionalProducer {
     if (next !== this.#state) this.#moveTo(next)
     if (next === 'FENCED' || next === 'FATAL') this.#transaction = undefined
     const mapped = kafkaError(error, `TransactionalProducer ${this.transactionalId}: ${what}`, location)
-    const name: ErrorName = mapped.code === 'FRESHET_KAFKA_UNREACHABLE' ? 'KAFKA_UNREACHABLE' : 'KAFKA_ERROR'
+    const name: ErrorName =
+      mapped.code === 'FRESHET_KAFKA_UNREACHABLE'
+        ? 'KAFKA_UNREACHABLE'
+        : mapped.code === 'FRESHET_RECORD_TOO_LARGE'
+          ? 'RECORD_TOO_LARGE'
+          : 'KAFKA_ERROR'
     const reason = fenced ? 'fenced by a newer producer with the same transactional id; ' : ''
     return new FreshetError(name, `${mapped.message} (${reason}now ${next})`, {
       ...location,

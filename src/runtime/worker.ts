@@ -26,7 +26,7 @@
  */
 import { randomUUID } from 'node:crypto'
 import { rm } from 'node:fs/promises'
-import { FreshetError, toFreshetError } from '../errors/index.ts'
+import { ErrorCodes, FreshetError, toFreshetError } from '../errors/index.ts'
 import { AtLeastOnceCommitter, ExactlyOnceCommitter, type Committer } from '../commit/index.ts'
 import {
   GroupConsumer,
@@ -77,6 +77,8 @@ export interface WorkerStatus {
 
 const MARKER_INTERVAL_MS = 1_000
 const REGISTRY_BACKOFF_MS = { first: 100, max: 5_000 }
+/** Failures that replaying the same records would meet again; they stop the worker. */
+const PERMANENT_FAILURES: readonly string[] = [ErrorCodes.RECORD_TOO_LARGE.code]
 
 interface Batch {
   readonly records: InRecord[]
@@ -423,7 +425,11 @@ export class Worker {
     }
   }
 
-  /** After a failed commit: abort, discard the tasks, restore them, rewind. */
+  /**
+   * After a failed send or commit: abort, discard the tasks, restore them, rewind. A failure that
+   * the same records would meet again (a batch over the broker's size limit) stops the worker
+   * instead: replaying it would fail forever.
+   */
   async #recover(error: unknown): Promise<void> {
     const committer = this.#committer as Committer
     if (committer instanceof ExactlyOnceCommitter && committer.producer.state === 'FENCED') {
@@ -432,6 +438,10 @@ export class Worker {
         `worker ${this.#options.workerId}: another worker took over transactional id ${committer.producer.transactionalId}`,
         { cause: error },
       )
+    }
+    if (error instanceof FreshetError && PERMANENT_FAILURES.includes(error.code)) {
+      await committer.abort().catch(() => undefined)
+      throw error
     }
     this.#aborts++
     this.#emit({ type: 'aborted', reason: error instanceof Error ? error.message : String(error) })

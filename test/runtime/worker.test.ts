@@ -20,6 +20,7 @@ interface Input {
   seq: number
   type: string
   timestamp: number
+  pad?: string
 }
 
 interface Count {
@@ -28,11 +29,16 @@ interface Count {
   count: number
 }
 
-function countTopology(applicationId: string, input: string, output: string): Topology {
+function countTopology(
+  applicationId: string,
+  input: string,
+  output: string,
+  repartition: { partitions?: number } = {},
+): Topology {
   const app = pipeline({ applicationId })
   app
     .stream<Input>(input)
-    .keyBy((e) => e.type, { name: 'by-type' })
+    .keyBy((e) => e.type, { name: 'by-type', ...repartition })
     .window(tumbling({ sizeMs: WINDOW_MS }))
     .count({ name: 'counts' })
     .map((r): Count => ({ type: r.key, start: r.window.startMs, count: r.value }))
@@ -192,6 +198,28 @@ test('a stopped worker hands its windows to the next one through the changelog (
   const [memory, rocksdb] = replayed as [number, number]
   assert.ok(memory > 0, `memory stores replay the whole changelog (${memory} records)`)
   assert.ok(rocksdb <= memory, `RocksDB resumes from its checkpoint (${rocksdb} of ${memory} records)`)
+})
+
+test('a backlog through a one-partition repartition topic gets through without an abort (sends split by size)', async (t) => {
+  const { input, output, applicationId } = await setup(t)
+  // 30,000 records of ~300 bytes: a full batch of 10,000 is ~3 MB for one partition, three times
+  // the broker's batch limit.
+  const events = inputs(30_000).map((e) => ({ ...e, pad: 'x'.repeat(250) }))
+  await produce(input, events)
+  const endMs = 40_000
+  await closeWindows(input, endMs)
+  const expected = oracle(events, endMs)
+  const aborts: string[] = []
+  const worker = startWorker(t, {
+    topology: countTopology(applicationId, input, output, { partitions: 1 }),
+    onEvent: (event) => {
+      if (event.type === 'aborted') aborts.push(event.reason)
+    },
+  })
+  await worker.start()
+  const got = valuesOf<Count>(await readRecords(output, expected.length))
+  assert.deepEqual(sortCounts(got), expected)
+  assert.deepEqual(aborts, [])
 })
 
 test('bad input under dlq: undecodable and far-future records become dead letters with provenance', async (t) => {
