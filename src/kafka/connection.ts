@@ -1,5 +1,6 @@
 import { FreshetError } from '../errors/index.ts'
 import { checks, type Spec } from '../options/index.ts'
+import { brokerErrors } from './errors.ts'
 
 /** How to reach the cluster; shared by the producer, consumer and admin. */
 export interface ConnectionOptions {
@@ -38,18 +39,37 @@ export function parseBrokers(value: string): string[] {
     .filter((s) => s.length > 0)
 }
 
+/** The wait before retrying a retriable request error. */
+export const RETRY_DELAY_MS = 250
+// The coordinator answers CONCURRENT_TRANSACTIONS while it still writes the markers of the previous
+// transaction, which takes milliseconds: the Java client retries it after 20 ms, not its usual
+// backoff. Doubling from there keeps the retries' total wait near the usual one.
+const CONCURRENT_TRANSACTIONS_FIRST_DELAY_MS = 20
+
+/** The wait before a retry of a failed request, by the error (the client's `retryDelay` hook). */
+export function retryDelayMs(
+  _client: unknown,
+  _operation: string,
+  attempt: number,
+  _retries: number,
+  error: unknown,
+): number {
+  if (!brokerErrors(error).has('CONCURRENT_TRANSACTIONS')) return RETRY_DELAY_MS
+  return Math.min(CONCURRENT_TRANSACTIONS_FIRST_DELAY_MS * 2 ** (attempt - 1), RETRY_DELAY_MS)
+}
+
 export function baseClientOptions(options: ConnectionOptions): {
   clientId: string
   bootstrapBrokers: string[]
   timeout: number
   retries: number
-  retryDelay: number
+  retryDelay: typeof retryDelayMs
 } {
   return {
     clientId: options.clientId ?? 'freshet',
     bootstrapBrokers: options.bootstrapBrokers,
     timeout: options.requestTimeoutMs ?? 30_000,
     retries: options.retries ?? 5,
-    retryDelay: 250,
+    retryDelay: retryDelayMs,
   }
 }

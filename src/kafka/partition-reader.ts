@@ -11,7 +11,7 @@ import {
 } from '@platformatic/kafka'
 import { FreshetError } from '../errors/index.ts'
 import { checks, validateOptions, type Spec } from '../options/index.ts'
-import { baseClientOptions, connectionSpec, type ConnectionOptions } from './connection.ts'
+import { baseClientOptions, connectionSpec, RETRY_DELAY_MS, type ConnectionOptions } from './connection.ts'
 import { kafkaError } from './errors.ts'
 import { ReadCommittedConsumer } from './read-committed.ts'
 import type { InRecord, IsolationLevel } from './types.ts'
@@ -366,7 +366,7 @@ export class PartitionReader {
             )
           }
           refresh = true
-          await sleep(baseClientOptions(this.#options).retryDelay)
+          await sleep(RETRY_DELAY_MS)
           continue
         }
         refresh = false

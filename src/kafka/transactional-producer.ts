@@ -1,7 +1,9 @@
-import { Producer, stringSerializer, type Message as ClientMessage } from '@platformatic/kafka'
+import { findErrorBy, Producer, stringSerializer, txnOffsetCommitV4 } from '@platformatic/kafka'
+
+type TxnOffsetCommitRequestTopic = Parameters<typeof txnOffsetCommitV4.createRequest>[7][number]
 import { FreshetError, type ErrorName } from '../errors/index.ts'
 import { checks, validateOptions, type Spec } from '../options/index.ts'
-import { baseClientOptions, connectionSpec, type ConnectionOptions } from './connection.ts'
+import { baseClientOptions, connectionSpec, retryDelayMs, type ConnectionOptions } from './connection.ts'
 import { brokerErrors, kafkaError } from './errors.ts'
 import { javaCompatiblePartitioner } from './murmur2.ts'
 import { maxRequestBytesOption, sentOffsets, splitBySize, toMessage } from './producer.ts'
@@ -215,7 +217,7 @@ export class TransactionalProducer {
   async sendOffsets(member: GroupMember, offsets: TopicPartitionOffset[]): Promise<void> {
     await this.#run('sendOffsets', ['IN_TRANSACTION'], async () => {
       if (offsets.length === 0) return
-      const { groupId, generationId, memberId, coordinatorId } = member
+      const { groupId, memberId, coordinatorId } = member
       if (memberId === null || coordinatorId === null) {
         throw new FreshetError(
           'INVALID_STATE',
@@ -228,18 +230,9 @@ export class TransactionalProducer {
         // Step 4. The client sends AddOffsetsToTxn once per group and transaction; of the
         // consumer it only reads groupId.
         await transaction.addConsumer({ groupId } as Parameters<ClientTransaction['addConsumer']>[0])
-        // One partition per request, one request at a time: the client merges concurrent offset
-        // commits of a producer into the first one, which would drop the other partitions.
-        for (const o of offsets) {
-          // The client commits `offset + 1` of the message it is given: hand it the last one read.
-          const lastRead = {
-            topic: o.topic,
-            partition: o.partition,
-            offset: o.offset - 1n,
-            metadata: { consumer: { groupId, generationId, memberId, coordinatorId } },
-          } as unknown as ClientMessage
-          await transaction.addOffset(lastRead)
-        }
+        // Then one TxnOffsetCommit for all partitions (the client's own sends one request per
+        // partition, one after another).
+        await this.#commitOffsets(member, memberId, offsets)
       } catch (error) {
         throw this.#fail(error, `send offsets of group ${groupId}`, 'ABORTABLE', false)
       }
@@ -301,6 +294,71 @@ export class TransactionalProducer {
       this.#transaction = undefined
       await this.#producer.close()
     })
+  }
+
+  /**
+   * Step 4's TxnOffsetCommit: the offsets of every partition in one request to the group
+   * coordinator, retried after retriable errors (a coordinator moving or loading) with the
+   * member's current coordinator, always for the generation the offsets were read in.
+   */
+  async #commitOffsets(
+    member: GroupMember,
+    memberId: string,
+    offsets: TopicPartitionOffset[],
+  ): Promise<void> {
+    const { groupId, generationId } = member
+    const byTopic = new Map<string, TxnOffsetCommitRequestTopic>()
+    for (const o of offsets) {
+      let topic = byTopic.get(o.topic)
+      if (topic === undefined) byTopic.set(o.topic, (topic = { name: o.topic, partitions: [] }))
+      // Leader epoch -1: the broker skips the fencing check it would use it for.
+      topic.partitions.push({
+        partitionIndex: o.partition,
+        committedOffset: o.offset,
+        committedLeaderEpoch: -1,
+      })
+    }
+    const { producerId, producerEpoch } = this.#producer
+    if (producerId === undefined || producerEpoch === undefined) {
+      throw new FreshetError('INVALID_STATE', `TransactionalProducer ${this.transactionalId}: no producer id`)
+    }
+    const retries = this.#options.retries ?? 5
+    for (let attempt = 0; ; attempt++) {
+      try {
+        const coordinatorId = member.coordinatorId
+        const broker =
+          coordinatorId === null ? undefined : this.#producer.currentMetadata?.brokers.get(coordinatorId)
+        if (broker === undefined) {
+          throw new FreshetError(
+            'KAFKA_ERROR',
+            `TransactionalProducer ${this.transactionalId}: the coordinator of group ${groupId} is unknown`,
+          )
+        }
+        const connection = await this.#producer.connections.get(broker)
+        await txnOffsetCommitV4.api.async(
+          connection,
+          this.transactionalId,
+          groupId,
+          producerId,
+          producerEpoch,
+          generationId,
+          memberId,
+          null,
+          [...byTopic.values()],
+        )
+        return
+      } catch (error) {
+        // As the client decides: retriable when no error in the chain says otherwise.
+        const retriable =
+          error instanceof Error &&
+          !(error instanceof FreshetError) &&
+          findErrorBy(error, 'canRetry', false) === null
+        if (!retriable || attempt >= retries) throw error
+        await new Promise((resolve) =>
+          setTimeout(resolve, retryDelayMs(undefined, 'TxnOffsetCommit', attempt + 1, retries, error)),
+        )
+      }
+    }
   }
 
   /** Step 1, also after an abortable failure: a new epoch for the transactional id. */
