@@ -94,7 +94,7 @@ const consumerSpec: Spec<ConsumerOptions> = {
   heartbeatIntervalMs: { check: checks.int(100, 60_000), default: 3_000 },
   rebalanceTimeoutMs: { check: checks.int(1_000, 600_000), default: 60_000 },
   maxWaitMs: { check: checks.int(0, 60_000), default: 500 },
-  maxBytesPerPartition: { check: checks.int(1024, 1 << 30), default: 4 * 1024 * 1024 },
+  maxBytesPerPartition: { check: checks.int(1024, 1 << 30), default: 1024 * 1024 },
   onPartitionsRevoked: { check: callback() },
   onPartitionsAssigned: { check: callback() },
   onPartitionsLost: { check: callback() },
@@ -205,7 +205,7 @@ export class GroupConsumer {
       heartbeatInterval: resolved.heartbeatIntervalMs ?? 3_000,
       rebalanceTimeout: rebalanceTimeoutMs,
       maxWaitTime: resolved.maxWaitMs ?? 500,
-      maxBytesPerPartition: resolved.maxBytesPerPartition ?? 4 * 1024 * 1024,
+      maxBytesPerPartition: resolved.maxBytesPerPartition ?? 1024 * 1024,
       isolationLevel: readCommitted
         ? FetchIsolationLevels.READ_COMMITTED
         : FetchIsolationLevels.READ_UNCOMMITTED,
