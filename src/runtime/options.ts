@@ -51,6 +51,11 @@ export interface WorkerOptions extends ConnectionOptions {
   maxOutOfOrdernessMs?: number
   idleTimeoutMs?: number
   maxFutureSkewMs?: number
+  /**
+   * When all of a task's input partitions are idle, its watermark follows the clock, so the last
+   * windows of a stream that went quiet close (see `WatermarkOptions`). For live data only.
+   */
+  followClockWhenIdle?: boolean
   /** Replication factor of the repartition, changelog and dead-letter topics the worker creates. */
   replicas?: number
   /** Most records handed to the tasks at once. */
@@ -133,6 +138,7 @@ const workerSpec: Spec<WorkerOptions> = {
   maxOutOfOrdernessMs: { check: checks.int(0) },
   idleTimeoutMs: { check: durationOrInfinity(1) },
   maxFutureSkewMs: { check: durationOrInfinity(0) },
+  followClockWhenIdle: { check: checks.boolean() },
   replicas: { check: checks.int(1, 32), default: 1 },
   maxBatchRecords: { check: checks.int(1, 1_000_000), default: 10_000 },
   sessionTimeoutMs: { check: checks.int(1_000, 600_000), default: 10_000 },

@@ -41,7 +41,7 @@ import {
 import { createDeserializer, type Deserializer } from '../serde/index.ts'
 import { MemoryStateStore, RocksDbStateStore, storeDirectory, type StateStore } from '../state/index.ts'
 import type { SourceSpec } from '../stream/index.ts'
-import { StreamTask, type TaskSink, type TaskSource } from '../task/index.ts'
+import { StreamTask, type TaskCounters, type TaskSink, type TaskSource } from '../task/index.ts'
 import { taskAssigner, taskName } from './assignor.ts'
 import {
   resolveWorkerOptions,
@@ -73,6 +73,20 @@ export interface WorkerStatus {
   readonly commits: number
   readonly aborts: number
   readonly rebalances: number
+  /**
+   * Records counted by every task this worker has run, closed ones included: processing counts, so
+   * records replayed after an abort or a rebalance count again (as in Kafka Streams' metrics).
+   */
+  readonly totals: TaskCounters
+}
+
+function emptyCounters(): TaskCounters {
+  return { recordsIn: 0, recordsOut: 0, recordsSkipped: 0, recordsDeadLettered: 0, recordsLate: 0 }
+}
+
+function addCounters(into: TaskCounters, from: Readonly<TaskCounters>): TaskCounters {
+  for (const key of Object.keys(into) as Array<keyof TaskCounters>) into[key] += from[key]
+  return into
 }
 
 const MARKER_INTERVAL_MS = 1_000
@@ -114,6 +128,8 @@ export class Worker {
   #commits = 0
   #aborts = 0
   #rebalances = 0
+  /** Counts of the tasks already closed. */
+  readonly #retiredCounters = emptyCounters()
 
   constructor(options: WorkerOptions) {
     this.#options = resolveWorkerOptions(options)
@@ -141,6 +157,10 @@ export class Worker {
       commits: this.#commits,
       aborts: this.#aborts,
       rebalances: this.#rebalances,
+      totals: [...this.#tasks.values()].reduce(
+        (sum, task) => addCounters(sum, task.counters),
+        addCounters(emptyCounters(), this.#retiredCounters),
+      ),
       tasks: [...this.#tasks.values()]
         .sort((a, b) => a.subtopology - b.subtopology || a.partition - b.partition)
         .map((task) => ({
@@ -335,17 +355,24 @@ export class Worker {
     if (batch.epoch !== this.#epoch) return
     // Step 3
     const offsets = this.#offsets
+    // A fetch hands records over in runs per partition: look the task and the offset entry up
+    // once per run, not per record.
+    let task: StreamTask | undefined
+    let entry: TopicPartitionOffset | undefined
     for (const record of batch.records) {
-      const reader = this.#readers.get(record.topic)
-      if (reader === undefined) continue
-      const task = this.#tasks.get(`${reader.subtopology}_${record.partition}`)
+      if (entry === undefined || record.partition !== entry.partition || record.topic !== entry.topic) {
+        const reader = this.#readers.get(record.topic)
+        task = reader === undefined ? undefined : this.#tasks.get(`${reader.subtopology}_${record.partition}`)
+        const key = `${record.topic}\u0000${record.partition}`
+        entry = offsets.get(key)
+        if (entry === undefined) {
+          entry = { topic: record.topic, partition: record.partition, offset: -1n }
+          if (task !== undefined) offsets.set(key, entry)
+        }
+      }
       if (task === undefined) continue
       task.process(record)
-      const key = `${record.topic}\u0000${record.partition}`
-      const entry = offsets.get(key)
-      if (entry === undefined) {
-        offsets.set(key, { topic: record.topic, partition: record.partition, offset: record.offset + 1n })
-      } else if (record.offset + 1n > entry.offset) entry.offset = record.offset + 1n
+      if (record.offset + 1n > entry.offset) entry.offset = record.offset + 1n
     }
     for (const task of this.#tasks.values()) task.advanceIdle()
     // Step 4
@@ -576,6 +603,9 @@ export class Worker {
           : { maxOutOfOrdernessMs: options.maxOutOfOrdernessMs }),
         ...(options.idleTimeoutMs === undefined ? {} : { idleTimeoutMs: options.idleTimeoutMs }),
         ...(options.maxFutureSkewMs === undefined ? {} : { maxFutureSkewMs: options.maxFutureSkewMs }),
+        ...(options.followClockWhenIdle === undefined
+          ? {}
+          : { followClockWhenIdle: options.followClockWhenIdle }),
       },
       onBadRecord: options.onBadRecord,
       dlqTopic: options.dlqTopic,
@@ -600,8 +630,14 @@ export class Worker {
   }
 
   /** Closes a task whose state was committed: its stores were flushed at the commit. */
-  async #closeTask(task: StreamTask): Promise<void> {
+  /** Takes a task out of the worker, keeping its counts in the worker's totals. */
+  #retire(task: StreamTask): void {
     this.#tasks.delete(task.id)
+    addCounters(this.#retiredCounters, task.counters)
+  }
+
+  async #closeTask(task: StreamTask): Promise<void> {
+    this.#retire(task)
     task.close()
     await Promise.all([...task.stores.values()].map((store) => store.close()))
   }
@@ -612,7 +648,7 @@ export class Worker {
    */
   async #discardTasks(): Promise<void> {
     for (const task of [...this.#tasks.values()]) {
-      this.#tasks.delete(task.id)
+      this.#retire(task)
       try {
         task.close()
       } catch {

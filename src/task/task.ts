@@ -132,6 +132,8 @@ export class StreamTask {
   readonly #tracker: WatermarkTracker
   readonly #graph: TaskGraph
   readonly #repartitionInputs = new Map<string, RepartitionInput>()
+  /** Changelog topic per store name. */
+  readonly #changelogTopics = new Map<string, string>()
   /** Sinks writing repartition topics: markers go to every partition of these. */
   readonly #repartitionSinks: TaskSink[]
   #out: OutRecord[] = []
@@ -148,6 +150,9 @@ export class StreamTask {
     this.partition = options.partition
     this.id = `${options.subtopology}_${options.partition}`
     this.stores = options.stores
+    for (const store of options.topology.description.stores) {
+      if (options.stores.has(store.name)) this.#changelogTopics.set(store.name, store.changelogTopic)
+    }
     this.#tracker = new WatermarkTracker({ ...options.watermarks, clock: options.clock })
     const tracked: string[] = []
     for (const [topic, source] of options.sources) {
@@ -271,9 +276,8 @@ export class StreamTask {
     this.#graph.onCommit()
     const records = this.takeOutput()
     const changelogs = new Map<string, OutRecord[]>()
-    const descriptions = this.#options.topology.description.stores
     for (const [name, store] of this.stores) {
-      const topic = descriptions.find((d) => d.name === name)?.changelogTopic as string
+      const topic = this.#changelogTopics.get(name) as string
       const entries = store.drainChangelog()
       if (entries.length === 0) continue
       changelogs.set(

@@ -139,6 +139,13 @@ test('exactly-once: windowed counts through a repartition topic equal the oracle
   await worker.stop()
   const status = worker.status()
   assert.equal(status.state, 'STOPPED')
+  // The tasks are closed; their counts stay in the totals: every input record once in each
+  // sub-topology (source, then repartition), unless an abort replayed some.
+  assert.equal(status.tasks.length, 0)
+  const inputRecords = events.length + PARTITIONS
+  if (status.aborts === 0) assert.equal(status.totals.recordsIn, 2 * inputRecords)
+  else assert.ok(status.totals.recordsIn >= 2 * inputRecords)
+  assert.ok(status.totals.recordsOut >= inputRecords + expected.length)
 })
 
 test('at-least-once: the same oracle, offsets committed after the outputs', async (t) => {
@@ -221,6 +228,27 @@ test('a backlog through a one-partition repartition topic gets through without a
   assert.deepEqual(sortCounts(got), expected)
   assert.deepEqual(aborts, [])
 })
+
+test(
+  'followClockWhenIdle: the last windows of input that stopped close without a later record',
+  { timeout: 60_000 },
+  async (t) => {
+    const { input, output, applicationId } = await setup(t)
+    // Live-looking input: event times in the last few seconds, then nothing more.
+    const startMs = Date.now() - 3_000
+    const events = inputs(900).map((e) => ({ ...e, timestamp: startMs + e.seq * 3 }))
+    await produce(input, events)
+    const expected = oracle(events, Infinity)
+    const worker = startWorker(t, {
+      topology: countTopology(applicationId, input, output),
+      idleTimeoutMs: 500,
+      followClockWhenIdle: true,
+    })
+    await worker.start()
+    const got = valuesOf<Count>(await readRecords(output, expected.length))
+    assert.deepEqual(sortCounts(got), expected)
+  },
+)
 
 test('bad input under dlq: undecodable and far-future records become dead letters with provenance', async (t) => {
   const { input, output, applicationId } = await setup(t)
