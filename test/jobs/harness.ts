@@ -6,6 +6,7 @@ import { readFileSync } from 'node:fs'
 import { join } from 'node:path'
 import avro from 'avsc'
 import { buildJob, RANKING_KEY, type JobName, type JobOptions } from '../../src/jobs/index.ts'
+import { analyticsResult, type Figures } from '../../src/jobs/result.ts'
 import { EventGenerator } from '../../src/producer/index.ts'
 import { AnalyticsResultSchema, type AnalyticsResult, type UserEvent } from '../../src/schemas/index.ts'
 import { AvroSerializer, HEADER_BYTES } from '../../src/serde/index.ts'
@@ -114,21 +115,7 @@ export function row(
   key: string,
   windowStart: number,
   windowEnd: number,
-  figures: Partial<AnalyticsResult>,
+  figures: Partial<Figures>,
 ): AnalyticsResult {
-  return {
-    job,
-    window_start: windowStart,
-    window_end: windowEnd,
-    key,
-    events: null,
-    page_views: null,
-    purchases: null,
-    revenue: null,
-    average_amount: null,
-    currency: null,
-    duration_ms: null,
-    rank: null,
-    ...figures,
-  }
+  return analyticsResult(job, key, { startMs: windowStart, endMs: windowEnd }, figures)
 }
