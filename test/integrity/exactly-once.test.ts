@@ -201,7 +201,8 @@ async function faultedRun(
     const expected = oracle(COUNT, END_MS)
     await reader.waitFor(
       () => {
-        const failed = [...live.values()].find((w) => w.failed !== undefined)
+        // Any worker failing on its own fails the run, a replaced one too: only kill -9 may stop one.
+        const failed = all.find((w) => w.failed !== undefined)
         if (failed !== undefined)
           throw new Error(`worker ${failed.config.workerId} failed: ${JSON.stringify(failed.failed)}`)
         const windows = new Set(

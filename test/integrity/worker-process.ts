@@ -66,11 +66,24 @@ process.on('SIGTERM', () => {
     })
 })
 
+/** The messages of an error's causes and aggregated errors, depth first, for the log. */
+function causes(error: unknown, depth = 0): string[] {
+  if (depth > 6 || !(error instanceof Error)) return []
+  const inner = [
+    ...(error instanceof AggregateError ? error.errors : []),
+    ...(error.cause === undefined ? [] : [error.cause]),
+  ]
+  return inner.flatMap((e: unknown) => [
+    e instanceof Error ? `${(e as { apiId?: string }).apiId ?? e.name}: ${e.message}` : String(e),
+    ...causes(e, depth + 1),
+  ])
+}
+
 try {
   await worker.start()
   await worker.done
 } catch (error) {
   const e = error as { code?: string; message?: string }
-  print({ type: 'failed', code: e.code, error: e.message ?? String(error) })
+  print({ type: 'failed', code: e.code, error: e.message ?? String(error), causes: causes(error) })
   process.exit(1)
 }
