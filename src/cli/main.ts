@@ -5,6 +5,7 @@ import { consumeCommand } from './commands/consume.ts'
 import { demoCommand } from './commands/demo.ts'
 import { produceCommand } from './commands/produce.ts'
 import { registryCommand } from './commands/registry.ts'
+import { runCommand } from './commands/run.ts'
 import { schemaCommand } from './commands/schema.ts'
 import { downCommand, statusCommand, upCommand } from './commands/stack.ts'
 import { topicsCommand } from './commands/topics.ts'
@@ -30,6 +31,10 @@ const COMMANDS: Record<string, Command> = {
   consume: {
     run: consumeCommand,
     summary: 'read events with live statistics; undecodable records go to the DLQ',
+  },
+  run: {
+    run: runCommand,
+    summary: 'run a seed job (event-counts, revenue, sessions, top-users) as a worker of its group',
   },
   registry: { run: registryCommand, summary: 'run the schema registry in the foreground' },
   schema: { run: schemaCommand, summary: 'codegen: TypeScript types from the Avro schemas' },

@@ -1,0 +1,485 @@
+// `freshet run <job>` as a process against the test broker: event-counts over a small fixed set of
+// user events, its rows read back with read_committed and compared with an oracle that counts the
+// events straight; two workers sharing the partitions; Avro through a registry; SIGTERM; usage
+// errors and worker failures. The CLI is spawned from src/ (not the built dist/ that bin/ runs), so
+// the test runs the code under review.
+import assert from 'node:assert/strict'
+import { spawn, type ChildProcessByStdio } from 'node:child_process'
+import { mkdtemp, rm } from 'node:fs/promises'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import type { Readable } from 'node:stream'
+import { test, type TestContext } from 'node:test'
+import { setTimeout as sleep } from 'node:timers/promises'
+import { main } from '../../src/cli/main.ts'
+import { readDeadLetter } from '../../src/dlq/index.ts'
+import { analyticsResult } from '../../src/jobs/result.ts'
+import {
+  KafkaAdmin,
+  KafkaProducer,
+  PartitionReader,
+  type InRecord,
+  type OutRecord,
+} from '../../src/kafka/index.ts'
+import { RegistryClient } from '../../src/registry/index.ts'
+import {
+  AnalyticsResultSchema,
+  UserEventSchema,
+  type AnalyticsResult,
+  type EventType,
+  type UserEvent,
+} from '../../src/schemas/index.ts'
+import { AvroDeserializer, createSerializer, readSchemaId } from '../../src/serde/index.ts'
+import { bootstrap, brokers, randomName, randomTopic } from '../helpers/kafka.ts'
+import { testRegistry } from '../helpers/registry.ts'
+
+const MAIN = join(import.meta.dirname, '../../src/cli/main.ts')
+const PARTITIONS = 3
+const WINDOW_MS = 1_000
+/** A whole second, so that the one-second windows start on it. */
+const BASE_MS = 1_700_000_000_000
+/** Far enough past the last event that every window of the events closes (default bound 5 s). */
+const END_MS = BASE_MS + 60_000
+const TYPES: readonly EventType[] = ['page_view', 'add_to_cart', 'purchase', 'search']
+const DEADLINE_MS = 25_000
+
+/** 90 events 53 ms apart (five windows), types in an uneven but fixed pattern, five users. */
+function userEvents(count = 90): UserEvent[] {
+  return Array.from({ length: count }, (_, i) => {
+    const type = TYPES[(i * 5 + Math.floor(i / 7)) % TYPES.length] as EventType
+    const user = `user_00000${i % 5}`
+    return {
+      timestamp: BASE_MS + i * 53,
+      event_type: type,
+      user_id: user,
+      version: '1.0',
+      data: {
+        product_id: type === 'page_view' ? null : `prod_0000${i % 3}`,
+        amount: type === 'purchase' ? 10 + (i % 4) : null,
+        currency: type === 'purchase' ? 'EUR' : null,
+        session_id: `sess_${user}`,
+        device: 'mobile',
+        browser: 'firefox',
+        search_query: type === 'search' ? 'boots' : null,
+        transaction_id: type === 'purchase' ? `txn_${i}` : null,
+      },
+    }
+  })
+}
+
+/** One event per partition at END_MS: every partition's watermark passes the events' windows. */
+function closingEvents(): Array<{ partition: number; event: UserEvent }> {
+  return Array.from({ length: PARTITIONS }, (_, partition) => ({
+    partition,
+    event: {
+      ...(userEvents(1)[0] as UserEvent),
+      timestamp: END_MS,
+      event_type: 'logout',
+      user_id: 'user_end',
+    },
+  }))
+}
+
+function row(key: string, startMs: number, events: number): AnalyticsResult {
+  return analyticsResult('event-counts', key, { startMs, endMs: startMs + WINDOW_MS }, { events })
+}
+
+/** event-counts computed straight from the events: one row per type and window that has events. */
+function oracle(events: readonly UserEvent[]): AnalyticsResult[] {
+  const rows = new Map<string, AnalyticsResult>()
+  for (const e of events) {
+    const startMs = e.timestamp - (e.timestamp % WINDOW_MS)
+    const id = `${e.event_type}/${startMs}`
+    const r = rows.get(id) ?? row(e.event_type, startMs, 0)
+    r.events = (r.events as number) + 1
+    rows.set(id, r)
+  }
+  return sortRows([...rows.values()])
+}
+
+function sortRows(rows: readonly AnalyticsResult[]): AnalyticsResult[] {
+  return [...rows].sort((a, b) => a.window_start - b.window_start || a.key.localeCompare(b.key))
+}
+
+async function produce(records: OutRecord[]): Promise<void> {
+  const producer = new KafkaProducer({ bootstrapBrokers: brokers() })
+  try {
+    await producer.send(records)
+  } finally {
+    await producer.close()
+  }
+}
+
+/** The events keyed by user id, as JSON or through `encode`, then the closing events. */
+async function produceEvents(
+  topic: string,
+  events: readonly UserEvent[],
+  encode: (event: UserEvent) => Buffer = (event) => Buffer.from(JSON.stringify(event)),
+): Promise<void> {
+  await produce([
+    ...events.map((event) => ({ topic, key: Buffer.from(event.user_id), value: encode(event) })),
+    ...closingEvents().map(({ partition, event }) => ({
+      topic,
+      partition,
+      key: Buffer.from(event.user_id),
+      value: encode(event),
+    })),
+  ])
+}
+
+/** Every committed record of `topic`, read up to the last stable offset of each partition. */
+async function readCommitted(topic: string, partitions: number): Promise<InRecord[]> {
+  const reader = new PartitionReader({ bootstrapBrokers: brokers(), isolationLevel: 'read_committed' })
+  try {
+    const ends = await reader.endOffsets(
+      topic,
+      Array.from({ length: partitions }, (_, p) => p),
+    )
+    const records: InRecord[] = []
+    for (const [partition, end] of ends) {
+      for await (const batch of reader.read(topic, partition, 0n, end)) records.push(...batch)
+    }
+    return records
+  } finally {
+    await reader.close()
+  }
+}
+
+/** Reads `topic` until it holds at least `count` committed records. */
+async function awaitRecords(topic: string, partitions: number, count: number): Promise<InRecord[]> {
+  const deadline = Date.now() + DEADLINE_MS
+  for (;;) {
+    const records = await readCommitted(topic, partitions)
+    if (records.length >= count || Date.now() > deadline) return records
+    await sleep(250)
+  }
+}
+
+function jsonRows(records: readonly InRecord[]): AnalyticsResult[] {
+  return records.map((r) => JSON.parse((r.value as Buffer).toString('utf8')) as AnalyticsResult)
+}
+
+/** An input and an output topic, an application id whose internal topics go after the test, a state dir. */
+async function setup(t: TestContext): Promise<{
+  input: string
+  output: string
+  applicationId: string
+  stateDir: string
+}> {
+  const input = await randomTopic(t, 'run-in', PARTITIONS)
+  const output = await randomTopic(t, 'run-out', PARTITIONS)
+  const applicationId = randomName('run-app')
+  const stateDir = await mkdtemp(join(tmpdir(), 'freshet-run-'))
+  t.after(async () => {
+    await rm(stateDir, { recursive: true, force: true })
+    const admin = new KafkaAdmin({ bootstrapBrokers: brokers() })
+    try {
+      const internal = (await admin.listTopics()).filter((topic) => topic.startsWith(applicationId))
+      if (internal.length > 0) await admin.deleteTopics(internal)
+    } finally {
+      await admin.close()
+    }
+  })
+  return { input, output, applicationId, stateDir }
+}
+
+interface Cli {
+  readonly child: ChildProcessByStdio<null, Readable, Readable>
+  readonly exited: Promise<number | null>
+  stdout(): string
+  stderr(): string
+  /** The JSON lines of stdout (with --json). */
+  lines(): Array<Record<string, unknown>>
+}
+
+/** `freshet <args>` as a child process, killed after the test if it still runs. */
+function cli(t: TestContext, args: string[]): Cli {
+  const child = spawn(process.execPath, [MAIN, ...args], { stdio: ['ignore', 'pipe', 'pipe'] })
+  let stdout = ''
+  let stderr = ''
+  child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()))
+  child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()))
+  const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)))
+  t.after(async () => {
+    if (child.exitCode === null && child.signalCode === null) {
+      child.kill('SIGKILL')
+      await exited
+    }
+  })
+  return {
+    child,
+    exited,
+    stdout: () => stdout,
+    stderr: () => stderr,
+    lines: () =>
+      stdout
+        .split('\n')
+        .filter((line) => line.startsWith('{'))
+        .map((line) => JSON.parse(line) as Record<string, unknown>),
+  }
+}
+
+function runArgs(
+  s: { input: string; output: string; applicationId: string; stateDir: string },
+  ...extra: string[]
+): string[] {
+  return [
+    'run',
+    'event-counts',
+    '--window',
+    '1s',
+    '--input',
+    s.input,
+    '--output',
+    s.output,
+    '--application-id',
+    s.applicationId,
+    '--bootstrap',
+    bootstrap(),
+    '--state-dir',
+    s.stateDir,
+    ...extra,
+  ]
+}
+
+async function waitFor(what: string, ready: () => boolean, output: () => string): Promise<void> {
+  const deadline = Date.now() + DEADLINE_MS
+  while (!ready()) {
+    if (Date.now() > deadline) assert.fail(`timed out waiting for ${what}; output:\n${output()}`)
+    await sleep(100)
+  }
+}
+
+/** What `freshet run` reports when it exits. */
+async function exitCode(run: Cli): Promise<number | null> {
+  const timeout = sleep(DEADLINE_MS).then(() => 'timeout' as const)
+  const code = await Promise.race([run.exited, timeout])
+  if (code === 'timeout') assert.fail(`freshet run did not exit; output:\n${run.stdout()}\n${run.stderr()}`)
+  return code
+}
+
+test('event-counts --format json: the committed rows equal the oracle, bad input is dead-lettered, SIGTERM exits 0 with a summary', async (t) => {
+  const s = await setup(t)
+  const events = userEvents()
+  const expected = oracle(events)
+  assert.ok(expected.length >= 15, `enough rows to be a test (${expected.length})`)
+  await produce([
+    { topic: s.input, partition: 0, key: Buffer.from('user_bad'), value: Buffer.from('{not json') },
+  ])
+  await produceEvents(s.input, events)
+
+  const run = cli(t, runArgs(s, '--format', 'json', '--json', '--stats-interval', '500ms'))
+  const records = await awaitRecords(s.output, PARTITIONS, expected.length)
+  assert.deepEqual(sortRows(jsonRows(records)), expected)
+  for (const record of records) {
+    const value = JSON.parse((record.value as Buffer).toString('utf8')) as AnalyticsResult
+    assert.equal(record.key?.toString(), value.key, 'a row is keyed by its event type')
+  }
+  await waitFor('a stats line', () => run.lines().some((l) => l.type === 'stats'), run.stdout)
+
+  run.child.kill('SIGTERM')
+  assert.equal(await exitCode(run), 0, run.stderr())
+  assert.match(run.stderr(), /SIGTERM: stopping the worker/)
+  const lines = run.lines()
+  const starting = lines.find((l) => l.type === 'starting')
+  assert.equal(starting?.dlqTopic, `${s.applicationId}.dlq`)
+  assert.equal(starting?.stateDir, join(s.stateDir, 'state'))
+  const assigned = lines.find((l) => l.type === 'assigned') as { tasks: string[] } | undefined
+  assert.deepEqual(assigned?.tasks, ['0_0', '0_1', '0_2', '1_0', '1_1', '1_2'])
+  const summary = lines.at(-1) as Record<string, unknown>
+  assert.equal(summary.type, 'summary')
+  assert.equal(summary.state, 'STOPPED')
+  assert.equal(summary.recordsIn, events.length + PARTITIONS + 1, 'every input record, the bad one too')
+  assert.equal(summary.recordsOut, expected.length)
+  assert.equal(summary.deadLettered, 1)
+  assert.equal(summary.late, 0)
+  assert.ok((summary.commits as number) > 0)
+
+  // After the final commit: still exactly the oracle, nothing duplicated.
+  assert.deepEqual(sortRows(jsonRows(await readCommitted(s.output, PARTITIONS))), expected)
+  const letters = await readCommitted(`${s.applicationId}.dlq`, 1)
+  assert.equal(letters.length, 1)
+  const letter = readDeadLetter(letters[0] as InRecord)
+  assert.equal(letter?.sourceTopic, s.input)
+  assert.equal(letter?.sourcePartition, 0)
+  assert.equal(letter?.errorCode, 'FRESHET_SERDE_SCHEMA_MISMATCH')
+  assert.equal((letters[0] as InRecord).value?.toString(), '{not json')
+})
+
+test('a restart on a fresh state dir restores the stores from their changelogs, prints it, and writes no row twice', async (t) => {
+  const s = await setup(t)
+  const events = userEvents()
+  const expected = oracle(events)
+  await produceEvents(s.input, events)
+  const first = cli(t, runArgs(s, '--format', 'json', '--worker-id', 'w1'))
+  assert.equal((await awaitRecords(s.output, PARTITIONS, expected.length)).length, expected.length)
+  first.child.kill('SIGTERM')
+  assert.equal(await exitCode(first), 0, first.stderr())
+
+  // Another machine, as far as local state goes: everything comes from the changelogs.
+  const elsewhere = await mkdtemp(join(tmpdir(), 'freshet-run-'))
+  t.after(() => rm(elsewhere, { recursive: true, force: true }))
+  const second = cli(
+    t,
+    runArgs(
+      { ...s, stateDir: elsewhere },
+      '--format',
+      'json',
+      '--worker-id',
+      'w1',
+      '--stats-interval',
+      '300ms',
+    ),
+  )
+  await waitFor('a stats line', () => /^stats: /m.test(second.stderr()), second.stderr)
+  const stderr = second.stderr()
+  const restored = [
+    ...stderr.matchAll(/^restored task (1_\d) store counts-store: (\d+)\/(\d+) changelog records$/gm),
+  ]
+  assert.ok(restored.length > 0, `no restore printed:\n${stderr}`)
+  for (const [, , done, total] of restored) assert.equal(done, total)
+  assert.match(stderr, /^assigned 6 tasks \(generation \d+\): 0_0 0_1 0_2 1_0 1_1 1_2$/m)
+  assert.match(stderr, /^worker w1 running \(transactional id .*-w1\)$/m)
+  assert.match(
+    stderr,
+    /^stats: in 0 {2}out 0 {2}dead-lettered 0 {2}late 0 .*\n {2}watermarks( \(UTC [\d-]+\))?: 0_0 -, /m,
+  )
+  second.child.kill('SIGTERM')
+  assert.equal(await exitCode(second), 0, second.stderr())
+  assert.match(second.stdout(), /worker w1 stopped after [\d.]+s: in 0 {2}out 0 /)
+  assert.deepEqual(sortRows(jsonRows(await readCommitted(s.output, PARTITIONS))), expected)
+})
+
+test('two workers with the same job share the partitions, and their rows together equal the oracle', async (t) => {
+  const s = await setup(t)
+  const w1 = cli(t, runArgs(s, '--format', 'json', '--worker-id', 'w1'))
+  await waitFor('w1 assigned', () => /assigned 6 tasks/.test(w1.stderr()), w1.stderr)
+  const w2 = cli(t, runArgs(s, '--format', 'json', '--worker-id', 'w2'))
+  // Both in the same generation, with three tasks each.
+  const lastAssigned = (run: Cli): { count: number; generation: number; tasks: string[] } | undefined => {
+    const matches = [...run.stderr().matchAll(/assigned (\d+) tasks? \(generation (\d+)\): (.*)/g)]
+    const last = matches.at(-1)
+    return last === undefined
+      ? undefined
+      : { count: Number(last[1]), generation: Number(last[2]), tasks: (last[3] as string).split(' ') }
+  }
+  await waitFor(
+    'both workers assigned in one generation',
+    () => {
+      const [a, b] = [lastAssigned(w1), lastAssigned(w2)]
+      return a !== undefined && b !== undefined && a.generation === b.generation && a.count + b.count === 6
+    },
+    () => `w1:\n${w1.stderr()}\nw2:\n${w2.stderr()}`,
+  )
+  const [a, b] = [lastAssigned(w1), lastAssigned(w2)] as [{ tasks: string[] }, { tasks: string[] }]
+  assert.ok(a.tasks.length > 0 && b.tasks.length > 0, 'each worker has tasks')
+  assert.deepEqual([...a.tasks, ...b.tasks].sort(), ['0_0', '0_1', '0_2', '1_0', '1_1', '1_2'])
+  assert.match(w1.stderr(), /revoked 6 tasks/)
+
+  const events = userEvents()
+  const expected = oracle(events)
+  await produceEvents(s.input, events)
+  assert.deepEqual(sortRows(jsonRows(await awaitRecords(s.output, PARTITIONS, expected.length))), expected)
+
+  w1.child.kill('SIGTERM')
+  w2.child.kill('SIGTERM')
+  assert.equal(await exitCode(w1), 0, w1.stderr())
+  assert.equal(await exitCode(w2), 0, w2.stderr())
+  const outs = [w1, w2].map((w) => Number(/ out (\d+) /.exec(w.stdout())?.[1]))
+  assert.equal(
+    outs.reduce((sum, n) => sum + n, 0),
+    expected.length,
+    `rows per worker: ${outs.join(', ')}`,
+  )
+  assert.match(w1.stdout(), /freshet run event-counts: worker w1 stopped after/)
+  assert.deepEqual(sortRows(jsonRows(await readCommitted(s.output, PARTITIONS))), expected)
+})
+
+test('--format avro (the default): Avro in through the registry, Confluent-framed AnalyticsResult out', async (t) => {
+  const { url } = await testRegistry(t)
+  const client = new RegistryClient({ url })
+  const s = await setup(t)
+  const serializer = createSerializer<UserEvent>({
+    format: 'avro',
+    topic: s.input,
+    schema: UserEventSchema,
+    registry: client,
+  })
+  await serializer.init()
+  const events = userEvents()
+  const expected = oracle(events)
+  await produceEvents(s.input, events, (event) => Buffer.from(serializer.serialize(event)))
+
+  const run = cli(t, runArgs(s, '--registry-url', url))
+  const records = await awaitRecords(s.output, PARTITIONS, expected.length)
+  const subject = (await (await fetch(`${url}/subjects/${s.output}-value/versions/latest`)).json()) as {
+    id: number
+  }
+  const deserializer = new AvroDeserializer<AnalyticsResult>({
+    registry: client,
+    readerSchema: AnalyticsResultSchema,
+  })
+  const rows: AnalyticsResult[] = []
+  for (const record of records) {
+    assert.equal(readSchemaId(record.value as Buffer), subject.id, `the schema id of ${s.output}-value`)
+    rows.push({ ...(await deserializer.deserialize(record.value)) })
+  }
+  assert.deepEqual(sortRows(rows), expected)
+
+  run.child.kill('SIGTERM')
+  assert.equal(await exitCode(run), 0, run.stderr())
+  assert.match(run.stdout(), new RegExp(`out ${expected.length} `))
+})
+
+test('usage errors exit 2 before connecting: an unknown job lists the jobs, a bad value names its flag', async (t) => {
+  // One through a real process, for the exit code; the rest through main() in this process, which
+  // returns the exit code the process would have (a spawn costs a second of CPU per case).
+  const unknown = cli(t, ['run', 'event-count', '--bootstrap', '127.0.0.1:1'])
+  assert.equal(await exitCode(unknown), 2)
+  assert.match(
+    unknown.stderr(),
+    /^freshet run: error FRESHET_INVALID_OPTION: unknown job "event-count"; known: event-counts, revenue, sessions, top-users\n$/,
+  )
+
+  const cases: Array<[string[], RegExp]> = [
+    [['run'], /give a job: freshet run <job>, one of event-counts, revenue, sessions, top-users/],
+    [['run', 'event-counts', '--window', '5parsecs'], /--window must be a duration like 30s.*"5parsecs"/],
+    [['run', 'event-counts', '--gap', '1m'], /--gap does not apply to event-counts; its own flags: --window/],
+    [['run', 'top-users', '--top', '0'], /--top must be an integer >= 1, got "0"/],
+    [['run', 'sessions', '--guarantee', 'twice'], /--guarantee must be one of exactly-once, at-least-once/],
+    [['run', 'revenue', '--on-bad-record', 'ignore'], /--on-bad-record must be one of fail, skip, dlq/],
+    [['run', 'revenue', '--commit-interval', '0ms'], /--commit-interval must be longer than 0/],
+    [['run', 'revenue', '--window', '30s'], /"advanceMs" \(60000\) must be at most windowMs \(30000\)/],
+  ]
+  const errors = t.mock.method(console, 'error', () => {})
+  for (const [args, message] of cases) {
+    errors.mock.resetCalls()
+    // A broker that is not there: a usage error must not need one.
+    const code = await main([...args, '--bootstrap', '127.0.0.1:1'])
+    const printed = errors.mock.calls.map((call) => String(call.arguments[0])).join('\n')
+    assert.equal(code, 2, `${args.join(' ')}: ${printed}`)
+    assert.match(printed, /^freshet run: error FRESHET_INVALID_OPTION: /)
+    assert.match(printed, message)
+  }
+})
+
+test('a worker failure prints its code and message and exits 1: a missing output topic, a bad record under fail', async (t) => {
+  const s = await setup(t)
+  const missing = cli(t, runArgs({ ...s, output: randomName('nosuch') }, '--format', 'json'))
+  assert.equal(await exitCode(missing), 1, missing.stderr())
+  assert.match(
+    missing.stderr(),
+    /freshet run: error FRESHET_TOPIC_NOT_FOUND: topic nosuch-\w+ does not exist/,
+  )
+
+  await produce([{ topic: s.input, partition: 1, key: Buffer.from('user_bad'), value: Buffer.from('oops') }])
+  const strict = cli(t, runArgs(s, '--format', 'json', '--on-bad-record', 'fail'))
+  assert.equal(await exitCode(strict), 1, strict.stderr())
+  assert.match(
+    strict.stderr(),
+    new RegExp(
+      `freshet run: error FRESHET_SERDE_SCHEMA_MISMATCH: value is not JSON.* \\(at ${s.input}/1@0\\)`,
+    ),
+  )
+  assert.match(strict.stdout(), /worker \S+ failed after .*: in 0 /)
+})
