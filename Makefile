@@ -49,6 +49,7 @@ test: install system-deps
 
 bench: install
 	npm run bench:producer
+	npm run bench:pipeline
 
 clean:
 	rm -rf dist node_modules .tools

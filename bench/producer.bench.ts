@@ -14,7 +14,7 @@
  */
 import { cpus, loadavg, totalmem } from 'node:os'
 import { EventProducer } from '../src/producer/index.ts'
-import { parseFlags, usage, type Flags } from './lib/args.ts'
+import { flagsOrExit } from './lib/args.ts'
 import { startCluster, type BenchCluster } from './lib/cluster.ts'
 import { runProducerPerformance, type PeerResult } from './lib/java-peer.ts'
 import { benchLine, formatRate, median, medianFigure, table, type Figure } from './lib/report.ts'
@@ -59,18 +59,7 @@ interface FreshetResult {
   mibPerSec: number
 }
 
-const flags = ((): Flags<typeof spec> => {
-  try {
-    return parseFlags(BENCH, process.argv.slice(2), spec)
-  } catch (error) {
-    console.error(`${(error as Error).message}\n\n${usage(BENCH, spec)}`)
-    process.exit(2)
-  }
-})()
-if (flags.help) {
-  console.log(usage(BENCH, spec))
-  process.exit(0)
-}
+const flags = flagsOrExit(BENCH, spec)
 
 const log = (line: string): void => console.error(`# ${line}`)
 

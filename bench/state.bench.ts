@@ -23,7 +23,7 @@ import { setFlagsFromString } from 'node:v8'
 import { runInNewContext } from 'node:vm'
 import { MemoryStateStore, RocksDbStateStore, windowKey } from '../src/state/index.ts'
 import { RocksDb } from '../src/state/rocksdb-binding.ts'
-import { parseFlags, usage } from './lib/args.ts'
+import { flagsOrExit } from './lib/args.ts'
 import { benchLine, formatRate, medianFigure, table, type Figure } from './lib/report.ts'
 
 const BENCH = 'bench/state.bench.ts'
@@ -35,11 +35,7 @@ const spec = {
   help: { kind: 'boolean', help: 'print this help' },
 } as const
 
-const flags = parseFlags(BENCH, process.argv.slice(2), spec)
-if (flags.help) {
-  console.log(usage(BENCH, spec))
-  process.exit(0)
-}
+const flags = flagsOrExit(BENCH, spec)
 
 setFlagsFromString('--expose-gc')
 const gc = runInNewContext('gc') as () => void

@@ -77,3 +77,22 @@ export function parseFlags<S extends FlagSpec>(bench: string, argv: string[], sp
   }
   return out as Flags<S>
 }
+
+/**
+ * The flags of this process for a benchmark's `main`: a usage error prints the message and the
+ * usage and exits 2; `--help` (every benchmark has it) prints the usage and exits 0.
+ */
+export function flagsOrExit<S extends FlagSpec>(bench: string, spec: S): Flags<S> {
+  let flags: Flags<S>
+  try {
+    flags = parseFlags(bench, process.argv.slice(2), spec)
+  } catch (error) {
+    console.error(`${(error as Error).message}\n\n${usage(bench, spec)}`)
+    process.exit(2)
+  }
+  if ((flags as Record<string, unknown>).help === true) {
+    console.log(usage(bench, spec))
+    process.exit(0)
+  }
+  return flags
+}

@@ -18,6 +18,16 @@ export function median(values: number[]): number {
   return sorted.length % 2 === 1 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2
 }
 
+/**
+ * The q-quantile (0 <= q <= 1) of values sorted ascending, by the nearest-rank method: the smallest
+ * value with at least q of all values at or below it, so p99 of 100 samples is the 99th smallest.
+ */
+export function quantile(sorted: ArrayLike<number>, q: number): number {
+  if (sorted.length === 0) return NaN
+  const rank = Math.max(1, Math.ceil(q * sorted.length))
+  return sorted[Math.min(rank, sorted.length) - 1]!
+}
+
 /** Rounds to a precision that suits the magnitude: integers from 1000 up, 3 significant digits below. */
 export function round(value: number): number {
   if (!Number.isFinite(value)) return value

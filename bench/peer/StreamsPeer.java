@@ -1,0 +1,280 @@
+package dev.freshet.bench;
+
+import java.io.ByteArrayOutputStream;
+import java.io.File;
+import java.io.IOException;
+import java.time.Duration;
+import java.util.HashMap;
+import java.util.Map;
+import java.util.Properties;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicLong;
+import org.apache.avro.Schema;
+import org.apache.avro.generic.GenericDatumReader;
+import org.apache.avro.generic.GenericDatumWriter;
+import org.apache.avro.generic.GenericRecord;
+import org.apache.avro.io.BinaryDecoder;
+import org.apache.avro.io.BinaryEncoder;
+import org.apache.avro.io.DecoderFactory;
+import org.apache.avro.io.EncoderFactory;
+import org.apache.kafka.common.Metric;
+import org.apache.kafka.common.MetricName;
+import org.apache.kafka.common.errors.SerializationException;
+import org.apache.kafka.common.serialization.Deserializer;
+import org.apache.kafka.common.serialization.Serde;
+import org.apache.kafka.common.serialization.Serdes;
+import org.apache.kafka.common.serialization.Serializer;
+import org.apache.kafka.common.utils.Bytes;
+import org.apache.kafka.streams.KafkaStreams;
+import org.apache.kafka.streams.KeyValue;
+import org.apache.kafka.streams.StreamsBuilder;
+import org.apache.kafka.streams.StreamsConfig;
+import org.apache.kafka.streams.errors.StreamsUncaughtExceptionHandler;
+import org.apache.kafka.streams.kstream.Consumed;
+import org.apache.kafka.streams.kstream.Grouped;
+import org.apache.kafka.streams.kstream.Materialized;
+import org.apache.kafka.streams.kstream.Produced;
+import org.apache.kafka.streams.kstream.Repartitioned;
+import org.apache.kafka.streams.kstream.Suppressed;
+import org.apache.kafka.streams.kstream.TimeWindows;
+import org.apache.kafka.streams.state.WindowStore;
+
+/**
+ * The peer of bench/pipeline.bench.ts: freshet's two measured topologies written with Kafka
+ * Streams, exactly-once (v2), one stream thread.
+ *
+ * <ul>
+ *   <li>{@code event-counts}: user events (Confluent-framed Avro) -> key by event_type ->
+ *       repartition -> tumbling window -> count -> final results only (suppress until the window
+ *       closes) -> one JSON row per type and window. The grace period is freshet's
+ *       out-of-orderness bound plus its grace, so windows close at the same event time on both
+ *       sides.
+ *   <li>{@code passthrough}: user events -> mapValues(identity) -> the same Avro to the output,
+ *       with the input record's timestamp.
+ * </ul>
+ *
+ * <p>It prints, one per line: {@code STARTED <epoch ms>} just before {@code KafkaStreams.start()}
+ * and {@code RUNNING <epoch ms>} when the first rebalance completes. With {@code --records N}
+ * (event-counts only) it then prints {@code DRAINED <epoch ms> <records> <dropped>} when the
+ * first commit after the second sub-topology took in the N-th record has completed, and exits;
+ * without, it runs until its standard input closes.
+ */
+public final class StreamsPeer {
+  private StreamsPeer() {}
+
+  /** Avro values in the Confluent wire format (magic byte, 4-byte schema id), without a registry. */
+  static final class ConfluentAvroSerde
+      implements Serde<GenericRecord>, Serializer<GenericRecord>, Deserializer<GenericRecord> {
+    private final int schemaId;
+    private final GenericDatumReader<GenericRecord> reader;
+    private final GenericDatumWriter<GenericRecord> writer;
+    private final ByteArrayOutputStream out = new ByteArrayOutputStream(256);
+    private BinaryDecoder decoder;
+    private BinaryEncoder encoder;
+
+    ConfluentAvroSerde(Schema schema, int schemaId) {
+      this.schemaId = schemaId;
+      this.reader = new GenericDatumReader<>(schema);
+      this.writer = new GenericDatumWriter<>(schema);
+    }
+
+    @Override
+    public byte[] serialize(String topic, GenericRecord value) {
+      if (value == null) return null;
+      try {
+        out.reset();
+        out.write(0);
+        out.write(schemaId >>> 24);
+        out.write(schemaId >>> 16);
+        out.write(schemaId >>> 8);
+        out.write(schemaId);
+        encoder = EncoderFactory.get().directBinaryEncoder(out, encoder);
+        writer.write(value, encoder);
+        encoder.flush();
+        return out.toByteArray();
+      } catch (IOException e) {
+        throw new SerializationException(e);
+      }
+    }
+
+    @Override
+    public GenericRecord deserialize(String topic, byte[] data) {
+      if (data == null) return null;
+      if (data.length < 5 || data[0] != 0) throw new SerializationException("not Confluent-framed Avro");
+      try {
+        decoder = DecoderFactory.get().binaryDecoder(data, 5, data.length - 5, decoder);
+        return reader.read(null, decoder);
+      } catch (IOException e) {
+        throw new SerializationException(e);
+      }
+    }
+
+    @Override
+    public Serializer<GenericRecord> serializer() {
+      return this;
+    }
+
+    @Override
+    public Deserializer<GenericRecord> deserializer() {
+      return this;
+    }
+
+    @Override
+    public void configure(Map<String, ?> configs, boolean isKey) {}
+
+    @Override
+    public void close() {}
+  }
+
+  /** The sum of every metric of that group and name (one per thread or task). */
+  static double metricSum(KafkaStreams streams, String group, String name) {
+    double sum = 0;
+    for (Map.Entry<MetricName, ? extends Metric> e : streams.metrics().entrySet()) {
+      if (e.getKey().group().equals(group) && e.getKey().name().equals(name)) {
+        Object v = e.getValue().metricValue();
+        if (v instanceof Number n && !Double.isNaN(n.doubleValue())) sum += n.doubleValue();
+      }
+    }
+    return sum;
+  }
+
+  static double commits(KafkaStreams streams) {
+    return metricSum(streams, "stream-thread-metrics", "commit-total");
+  }
+
+  static Map<String, String> parse(String[] args) {
+    Map<String, String> out = new HashMap<>();
+    for (int i = 0; i + 1 < args.length; i += 2) {
+      if (!args[i].startsWith("--")) throw new IllegalArgumentException("expected --name value, got " + args[i]);
+      out.put(args[i].substring(2), args[i + 1]);
+    }
+    return out;
+  }
+
+  static String need(Map<String, String> a, String name) {
+    String v = a.get(name);
+    if (v == null) throw new IllegalArgumentException("missing --" + name);
+    return v;
+  }
+
+  public static void main(String[] args) throws Exception {
+    Map<String, String> a = parse(args);
+    String input = need(a, "input");
+    String output = need(a, "output");
+    Schema schema = new Schema.Parser().parse(new File(need(a, "schema-file")));
+    int schemaId = Integer.parseInt(need(a, "schema-id"));
+
+    Properties props = new Properties();
+    props.put(StreamsConfig.APPLICATION_ID_CONFIG, need(a, "application-id"));
+    props.put(StreamsConfig.BOOTSTRAP_SERVERS_CONFIG, need(a, "bootstrap"));
+    props.put(StreamsConfig.PROCESSING_GUARANTEE_CONFIG, StreamsConfig.EXACTLY_ONCE_V2);
+    props.put(StreamsConfig.NUM_STREAM_THREADS_CONFIG, 1);
+    props.put(StreamsConfig.REPLICATION_FACTOR_CONFIG, 1);
+    props.put(StreamsConfig.STATE_DIR_CONFIG, need(a, "state-dir"));
+    if (a.containsKey("commit-interval-ms")) {
+      props.put(StreamsConfig.COMMIT_INTERVAL_MS_CONFIG, Long.parseLong(a.get("commit-interval-ms")));
+    }
+
+    AtomicLong processed = new AtomicLong();
+    // Commits completed when the second sub-topology took in the last record; -1 until then.
+    AtomicLong commitsAtLast = new AtomicLong(-1);
+    KafkaStreams[] holder = new KafkaStreams[1];
+    long records = a.containsKey("records") ? Long.parseLong(a.get("records")) : -1;
+
+    StreamsBuilder builder = new StreamsBuilder();
+    String topology = need(a, "topology");
+    if (topology.equals("passthrough")) {
+      builder.stream(input, Consumed.with(Serdes.String(), new ConfluentAvroSerde(schema, schemaId)))
+          .mapValues(event -> event)
+          .to(output, Produced.with(Serdes.String(), new ConfluentAvroSerde(schema, schemaId)));
+    } else if (topology.equals("event-counts")) {
+      long windowMs = Long.parseLong(need(a, "window-ms"));
+      long graceMs = Long.parseLong(need(a, "grace-ms"));
+      builder.stream(input, Consumed.with(Serdes.String(), new ConfluentAvroSerde(schema, schemaId)))
+          .selectKey((key, event) -> event.get("event_type").toString())
+          .repartition(
+              Repartitioned.with(Serdes.String(), new ConfluentAvroSerde(schema, schemaId))
+                  .withName("by-event-type"))
+          .peek(
+              (key, event) -> {
+                // The stream thread commits between records, never during one: the next commit
+                // that completes holds this record.
+                if (processed.incrementAndGet() == records) commitsAtLast.set((long) commits(holder[0]));
+              })
+          .groupByKey(Grouped.with(Serdes.String(), new ConfluentAvroSerde(schema, schemaId)))
+          .windowedBy(TimeWindows.ofSizeAndGrace(Duration.ofMillis(windowMs), Duration.ofMillis(graceMs)))
+          .count(
+              Materialized.<String, Long, WindowStore<Bytes, byte[]>>as("counts")
+                  .withKeySerde(Serdes.String())
+                  .withValueSerde(Serdes.Long()))
+          .suppress(Suppressed.untilWindowCloses(Suppressed.BufferConfig.unbounded()))
+          .toStream()
+          .map(
+              (window, count) ->
+                  KeyValue.pair(
+                      window.key(),
+                      "{\"job\":\"event-counts\",\"window_start\":"
+                          + window.window().start()
+                          + ",\"window_end\":"
+                          + window.window().end()
+                          + ",\"key\":\""
+                          + window.key()
+                          + "\",\"events\":"
+                          + count
+                          + "}"))
+          .to(output, Produced.with(Serdes.String(), Serdes.String()));
+    } else {
+      throw new IllegalArgumentException("unknown --topology " + topology);
+    }
+
+    KafkaStreams streams = new KafkaStreams(builder.build(), props);
+    holder[0] = streams;
+    AtomicBoolean running = new AtomicBoolean();
+    AtomicBoolean failed = new AtomicBoolean();
+    streams.setStateListener(
+        (next, previous) -> {
+          if (next == KafkaStreams.State.RUNNING && running.compareAndSet(false, true)) {
+            System.out.println("RUNNING " + System.currentTimeMillis());
+          }
+        });
+    streams.setUncaughtExceptionHandler(
+        error -> {
+          failed.set(true);
+          System.out.println("FAILED " + error);
+          error.printStackTrace();
+          return StreamsUncaughtExceptionHandler.StreamThreadExceptionResponse.SHUTDOWN_CLIENT;
+        });
+
+    // Without --records, the benchmark stops the peer by closing its standard input.
+    AtomicBoolean inputClosed = new AtomicBoolean();
+    if (records < 0) {
+      Thread stdin =
+          new Thread(
+              () -> {
+                try {
+                  while (System.in.read() >= 0) {}
+                } catch (IOException e) {
+                  // Closed either way.
+                }
+                inputClosed.set(true);
+              });
+      stdin.setDaemon(true);
+      stdin.start();
+    }
+
+    System.out.println("STARTED " + System.currentTimeMillis());
+    streams.start();
+    while (!failed.get() && !inputClosed.get()) {
+      long at = commitsAtLast.get();
+      if (at >= 0 && commits(streams) > at) {
+        long drainedAt = System.currentTimeMillis();
+        double dropped = metricSum(streams, "stream-task-metrics", "dropped-records-total");
+        System.out.println("DRAINED " + drainedAt + " " + processed.get() + " " + (long) dropped);
+        break;
+      }
+      Thread.sleep(5);
+    }
+    streams.close(Duration.ofSeconds(60));
+    System.exit(failed.get() ? 1 : 0);
+  }
+}

@@ -1,0 +1,729 @@
+/**
+ * Pipeline throughput, latency and state size: one freshet Worker running `event-counts` with
+ * exactly-once, on Avro user events through the registry, beside Kafka Streams running the same
+ * on the same broker (docs/benchmarks.md, "Pipeline").
+ *
+ * The run, as numbered steps:
+ *   1. Start a broker on free ports in a temporary directory and an in-process registry.
+ *   2. Drain: fill a fresh input topic with N Avro user events (EventProducer), then start one
+ *      worker in a process of its own (bench/lib/pipeline-worker.ts) running event-counts, and
+ *      time it from `Worker.start()` to the first commit after which both sub-topologies have
+ *      taken in all N records. Cross-check the group's lag on the input topic (must be 0).
+ *   3. State: the window store's keys and bytes as the worker reports them, then, after the worker
+ *      stopped, the changelog topic: its records and its size on the broker's disk.
+ *   4. The peer's drain: Kafka Streams (bench/lib/streams-peer.ts) on the same input topic, timed
+ *      the same way, and the ratio of the two.
+ *   5. Latency, baseline: a producer at a steady rate with wall-clock timestamps and a
+ *      read_committed reader on the producer's own topic: what every latency figure holds
+ *      besides the pipeline.
+ *   6. Latency, pass-through, per side: stream -> map -> to (exactly-once, default commit
+ *      interval) between the same producer and reader; per output record, the time the reader
+ *      received it minus its timestamp (the input event's, set just before it was sent).
+ *   7. Latency, window results, per side: event-counts with short windows; per result row, the
+ *      time it was received minus the earliest time its window could close (window end + the
+ *      watermark's out-of-orderness bound + grace, in wall-clock time as the events are).
+ *   8. Print a BENCH line per figure and a summary with the targets; stop everything.
+ */
+import { readdirSync, statSync } from 'node:fs'
+import { cpus, loadavg, totalmem } from 'node:os'
+import { join } from 'node:path'
+import { GroupConsumer, KafkaAdmin, PartitionReader, type InRecord } from '../src/kafka/index.ts'
+import { EventProducer } from '../src/producer/index.ts'
+import { AnalyticsResultSchema, UserEventSchema, type AnalyticsResult } from '../src/schemas/index.ts'
+import { AvroSerializer, createDeserializer } from '../src/serde/index.ts'
+import { DEFAULT_MAX_OUT_OF_ORDERNESS_MS } from '../src/time/index.ts'
+import { DEFAULT_GRACE_MS } from '../src/windows/index.ts'
+import { flagsOrExit } from './lib/args.ts'
+import { startCluster, type BenchCluster } from './lib/cluster.ts'
+import type { FromWorker, StoreFigures, WorkerConfig } from './lib/pipeline-worker.ts'
+import { cpuTimeMs } from './lib/proc.ts'
+import { benchLine, formatRate, quantile, table, type Figure } from './lib/report.ts'
+import { runStreamsPeerDrain, startStreamsPeer, type StreamsPeerResult } from './lib/streams-peer.ts'
+import { startWorkerProcess } from './lib/worker-process.ts'
+
+const BENCH = 'bench/pipeline.bench.ts'
+const MIB = 1024 * 1024
+
+const TARGETS = {
+  drainEventsPerSec: 100_000,
+  passthroughP99Ms: 100,
+  bytesPerKey: 150,
+} as const
+
+const spec = {
+  count: { kind: 'int', default: 1_000_000, min: 1, help: 'events of the drain backlog' },
+  partitions: {
+    kind: 'int',
+    default: 6,
+    min: 1,
+    max: 1000,
+    help: 'partitions of the input and output topics',
+  },
+  rate: { kind: 'int', default: 10_000, min: 1, max: 1_000_000, help: 'events/s of the latency runs' },
+  duration: { kind: 'int', default: 30, min: 1, max: 3600, help: 'seconds each latency run produces' },
+  warmup: {
+    kind: 'int',
+    default: 5,
+    min: 0,
+    max: 3600,
+    help: 'seconds at the start of a latency run left out of its figures',
+  },
+  'window-ms': {
+    kind: 'int',
+    default: 1_000,
+    min: 1,
+    help: 'window size of event-counts in the window-result latency runs',
+  },
+  'commit-interval-ms': {
+    kind: 'int',
+    min: 1,
+    max: 600_000,
+    help: "the worker's (and the peer's) commit interval (their default, 100, if absent)",
+  },
+  'max-batch-records': {
+    kind: 'int',
+    min: 1,
+    max: 1_000_000,
+    help: "the worker's maxBatchRecords (its default, 10,000, if absent)",
+  },
+  rocksdb: { kind: 'boolean', help: 'keep the drain worker state in RocksDB (stateDir) instead of memory' },
+  'skip-drain': { kind: 'boolean', help: 'skip the drain (and state) figures' },
+  'skip-latency': { kind: 'boolean', help: 'skip the latency runs' },
+  'skip-peer': { kind: 'boolean', help: 'skip the Kafka Streams peer' },
+  'worker-cpu-prof': {
+    kind: 'boolean',
+    help: "write a CPU profile (node --cpu-prof) of each worker process into the run's directory",
+  },
+  keep: { kind: 'boolean', help: 'keep the broker directory (logs, profiles) after the run' },
+  help: { kind: 'boolean', help: 'print this help' },
+} as const
+
+const flags = flagsOrExit(BENCH, spec)
+
+const log = (line: string): void => console.error(`# ${line}`)
+const figures: Figure[] = []
+const report = (name: string, value: number, unit: string): void => {
+  const figure = { name, value, unit }
+  figures.push(figure)
+  console.log(benchLine(figure))
+}
+const runId = Date.now().toString(36)
+const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms))
+
+function describeMachine(): string {
+  const load = loadavg()
+    .map((l) => l.toFixed(2))
+    .join(' ')
+  return `${cpus().length} x ${cpus()[0]?.model ?? 'cpu'}, ${Math.round(totalmem() / 2 ** 30)} GiB, Node ${process.version}, load average ${load}`
+}
+
+function workerFlags(cluster: BenchCluster): string[] {
+  return flags['worker-cpu-prof'] ? ['--cpu-prof', `--cpu-prof-dir=${join(cluster.dir, 'profiles')}`] : []
+}
+
+/** The worker options the flags set, common to every worker of the run. */
+function workerTuning(): Pick<WorkerConfig, 'commitIntervalMs' | 'maxBatchRecords'> {
+  return {
+    ...(flags['max-batch-records'] === undefined ? {} : { maxBatchRecords: flags['max-batch-records'] }),
+    ...(flags['commit-interval-ms'] === undefined ? {} : { commitIntervalMs: flags['commit-interval-ms'] }),
+  }
+}
+
+async function fill(cluster: BenchCluster, topic: string, count: number): Promise<void> {
+  const producer = new EventProducer({
+    bootstrapBrokers: [cluster.bootstrap],
+    topic,
+    count,
+    format: 'avro',
+    registry: cluster.registry,
+    seed: 7,
+    clientId: 'freshet-bench-fill',
+  })
+  try {
+    const summary = await producer.run()
+    if (summary.error) throw summary.error
+    log(
+      `filled ${topic}: ${summary.sent} events, ${(summary.bytes / summary.sent).toFixed(1)} bytes each, ${formatRate(summary.ratePerSec)} events/s`,
+    )
+  } finally {
+    await producer.close()
+  }
+}
+
+/** Sum of the `.log` segment files of every partition directory of `topic` on the broker's disk. */
+function topicDiskBytes(cluster: BenchCluster, topic: string): number {
+  const data = join(cluster.dir, 'data')
+  let bytes = 0
+  for (const dir of readdirSync(data)) {
+    if (!dir.startsWith(`${topic}-`) || !/^\d+$/.test(dir.slice(topic.length + 1))) continue
+    for (const file of readdirSync(join(data, dir))) {
+      if (file.endsWith('.log')) bytes += statSync(join(data, dir, file)).size
+    }
+  }
+  return bytes
+}
+
+interface ChangelogFigures {
+  topic: string
+  records: number
+  keys: number
+  keyValueBytes: number
+  diskBytes: number
+}
+
+/** Step 3: every committed record of the changelog topics of `applicationId`. */
+async function readChangelogs(cluster: BenchCluster, applicationId: string): Promise<ChangelogFigures[]> {
+  const admin = new KafkaAdmin({ bootstrapBrokers: [cluster.bootstrap] })
+  const reader = new PartitionReader({
+    bootstrapBrokers: [cluster.bootstrap],
+    isolationLevel: 'read_committed',
+  })
+  try {
+    const topics = (await admin.listTopics()).filter(
+      (t) => t.startsWith(`${applicationId}-`) && t.endsWith('-changelog'),
+    )
+    const out: ChangelogFigures[] = []
+    for (const topic of topics) {
+      const partitions = (await admin.describeTopic(topic)).partitions.map((p) => p.partition)
+      const ends = await reader.endOffsets(topic, partitions)
+      const keys = new Set<string>()
+      let records = 0
+      let keyValueBytes = 0
+      for (const partition of partitions) {
+        for await (const batch of reader.read(topic, partition, 0n, ends.get(partition) ?? 0n)) {
+          for (const record of batch) {
+            records++
+            keyValueBytes += (record.key?.length ?? 0) + (record.value?.length ?? 0)
+            keys.add(`${partition}:${record.key?.toString('latin1') ?? ''}`)
+          }
+        }
+      }
+      out.push({ topic, records, keys: keys.size, keyValueBytes, diskBytes: topicDiskBytes(cluster, topic) })
+    }
+    return out
+  } finally {
+    await reader.close()
+    await admin.close()
+  }
+}
+
+/** Steps 2 and 3. */
+async function drain(cluster: BenchCluster): Promise<void> {
+  const input = `bench-drain-${runId}-in`
+  const output = `bench-drain-${runId}-out`
+  await cluster.createTopic(input, flags.partitions)
+  await cluster.createTopic(output, flags.partitions)
+  await fill(cluster, input, flags.count)
+
+  const applicationId = `bench-drain-${runId}`
+  const config: WorkerConfig = {
+    topology: 'event-counts',
+    bootstrap: cluster.bootstrap,
+    registryUrl: cluster.registryUrl,
+    applicationId,
+    inputTopic: input,
+    outputTopic: output,
+    ...(flags.rocksdb ? { stateDir: join(cluster.dir, 'state') } : {}),
+    ...workerTuning(),
+  }
+  const worker = await startWorkerProcess(cluster, { execArgv: workerFlags(cluster) })
+  const n = flags.count
+  let progressAt = 0
+  const commitMs: number[] = []
+  worker.onMessage((m) => {
+    if (m.type === 'committed') commitMs.push(m.durationMs)
+    if (m.type === 'aborted') log(`drain: a commit failed and was aborted: ${m.reason}`)
+    if (m.type === 'committed' && m.atMs - progressAt >= 2_000) {
+      progressAt = m.atMs
+      log(`drain: committed ${m.recordsIn.join(' / ')} records in (per sub-topology) of ${n}`)
+    }
+  })
+  const brokerCpuAtStartMs = cpuTimeMs(cluster.brokerPid)
+  const assigned = worker.next('assigned')
+  const started = await worker.start(config)
+  const firstAssignment = await assigned
+  const drained = await worker.next(
+    'committed',
+    (m) => m.recordsIn.length > 0 && m.recordsIn.every((count) => count >= n),
+  )
+  const brokerCpuAtEndMs = cpuTimeMs(cluster.brokerPid)
+  const seconds = (drained.atMs - started.calledAtMs) / 1000
+  const processingSeconds = (drained.atMs - firstAssignment.atMs) / 1000
+  log(
+    `drain: ${n} events in ${seconds.toFixed(2)} s from Worker.start() (${processingSeconds.toFixed(2)} s after the assignment); late records: ${drained.late}`,
+  )
+  if (drained.recordsIn.some((count) => count !== n)) {
+    log(`drain: WARNING: records in per sub-topology ${drained.recordsIn.join(' / ')}, expected ${n} each`)
+  }
+
+  const admin = new KafkaAdmin({ bootstrapBrokers: [cluster.bootstrap] })
+  try {
+    const lag = await admin.groupLag(applicationId, input)
+    const total = lag.reduce((sum, p) => sum + p.lag, 0n)
+    log(`drain: group lag on ${input} after the drain: ${total} (must be 0)`)
+  } finally {
+    await admin.close()
+  }
+  const stopped = await worker.stop()
+
+  report('pipeline.drain.events_per_sec', n / seconds, 'events/s')
+  report('pipeline.drain.seconds', seconds, 's')
+  report('pipeline.drain.startup_ms', firstAssignment.atMs - started.calledAtMs, 'ms')
+  report('pipeline.drain.processing_events_per_sec', n / processingSeconds, 'events/s')
+  const cpuUs = drained.usage.cpuUs - started.usageAtCall.cpuUs
+  report('pipeline.drain.worker_cpu_us_per_event', cpuUs / n, 'us/event')
+  report('pipeline.drain.worker_cpu_share', cpuUs / 1000 / (drained.atMs - started.calledAtMs), 'cores')
+  if (brokerCpuAtStartMs !== undefined && brokerCpuAtEndMs !== undefined) {
+    report(
+      'pipeline.drain.broker_cpu_us_per_event',
+      ((brokerCpuAtEndMs - brokerCpuAtStartMs) * 1000) / n,
+      'us/event',
+    )
+  }
+  report('pipeline.drain.worker_peak_rss_mib', drained.usage.maxRssBytes / MIB, 'MiB')
+  report('pipeline.drain.commits', stopped.commits, 'commits')
+  const sortedCommitMs = Float64Array.from(commitMs).sort()
+  report('pipeline.drain.commit_ms_p50', quantile(sortedCommitMs, 0.5), 'ms')
+  report('pipeline.drain.commit_ms_p99', quantile(sortedCommitMs, 0.99), 'ms')
+
+  // Step 3
+  const windowStore = pickWindowStore(stopped.stores)
+  if (windowStore === undefined || windowStore.keys === 0) {
+    log('state: the window store holds no key (every window closed?)')
+  } else if (flags.rocksdb) {
+    // RocksDB's figures are estimates (estimate-num-keys counts overwrites still in the memtable)
+    // and its bytes are files plus memtables: with few keys, overhead rather than a size per key.
+    log(
+      `state: store ${windowStore.name} (RocksDB): about ${windowStore.keys} keys, ${windowStore.bytes} bytes`,
+    )
+    report('pipeline.state.rocksdb_estimated_keys', windowStore.keys, 'keys')
+    report('pipeline.state.rocksdb_bytes', windowStore.bytes, 'bytes')
+  } else {
+    log(`state: store ${windowStore.name}: ${windowStore.keys} keys, ${windowStore.bytes} bytes`)
+    report('pipeline.state.window_keys', windowStore.keys, 'keys')
+    report('pipeline.state.bytes_per_key', windowStore.bytes / windowStore.keys, 'bytes')
+  }
+  for (const changelog of await readChangelogs(cluster, applicationId)) {
+    log(
+      `state: ${changelog.topic}: ${changelog.records} records of ${changelog.keys} keys, ${changelog.keyValueBytes} bytes of keys and values, ${changelog.diskBytes} bytes on disk`,
+    )
+    if (changelog.records === 0) continue
+    report('pipeline.state.changelog_records', changelog.records, 'records')
+    report('pipeline.state.changelog_disk_bytes_per_record', changelog.diskBytes / changelog.records, 'bytes')
+    report('pipeline.state.changelog_disk_bytes_per_key', changelog.diskBytes / changelog.keys, 'bytes')
+  }
+  await cluster.deleteTopic(output).catch(() => undefined)
+  if (flags['skip-peer']) await cluster.deleteTopic(input).catch(() => undefined)
+}
+
+function pickWindowStore(stores: StoreFigures[]): StoreFigures | undefined {
+  return stores.find((s) => s.name.includes('counts')) ?? stores[0]
+}
+
+/**
+ * Who runs a latency run's topology: a freshet worker process, or the Kafka Streams peer. The
+ * baseline runs none: the reader reads the producer's topic itself, which measures what the
+ * producer, the broker and the reader add to every latency figure.
+ */
+type Side = 'freshet' | 'kafka-streams' | 'baseline'
+
+interface RunningPipeline {
+  /** The process whose CPU time is the pipeline's. */
+  readonly pid: number
+  /** Stops it; returns a line for the log. */
+  stop(): Promise<string>
+}
+
+/** Starts `topology` on `side` and resolves once it is processing (assigned, or RUNNING). */
+async function startPipeline(
+  cluster: BenchCluster,
+  side: Side,
+  topology: WorkerConfig['topology'],
+  names: { applicationId: string; input: string; output: string },
+): Promise<RunningPipeline> {
+  if (side === 'kafka-streams') {
+    const peer = await startStreamsPeer(cluster, {
+      topology,
+      applicationId: names.applicationId,
+      inputTopic: names.input,
+      outputTopic: names.output,
+      windowMs: flags['window-ms'],
+      ...(flags['commit-interval-ms'] === undefined ? {} : { commitIntervalMs: flags['commit-interval-ms'] }),
+      log,
+    })
+    await peer.running
+    return {
+      pid: peer.pid,
+      async stop() {
+        const usage = await peer.stop()
+        return `Kafka Streams stopped, peak RSS ${((usage.peakRssBytes ?? NaN) / MIB).toFixed(0)} MiB`
+      },
+    }
+  }
+  const worker = await startWorkerProcess(cluster, { execArgv: workerFlags(cluster) })
+  worker.onMessage((m: FromWorker) => {
+    if (m.type === 'aborted') log(`${topology}: a commit failed and was aborted: ${m.reason}`)
+  })
+  const commitMs: number[] = []
+  worker.onMessage((m) => {
+    if (m.type === 'committed') commitMs.push(m.durationMs)
+  })
+  const assigned = worker.next('assigned')
+  await worker.start({
+    topology,
+    bootstrap: cluster.bootstrap,
+    registryUrl: cluster.registryUrl,
+    applicationId: names.applicationId,
+    inputTopic: names.input,
+    outputTopic: names.output,
+    ...(topology === 'event-counts' ? { windowMs: flags['window-ms'] } : {}),
+    ...workerTuning(),
+  })
+  await assigned
+  return {
+    pid: worker.pid,
+    async stop() {
+      const stopped = await worker.stop()
+      const sorted = Float64Array.from(commitMs).sort()
+      return `worker stopped: ${stopped.commits} commits (p50 ${quantile(sorted, 0.5)} ms, p99 ${quantile(sorted, 0.99)} ms), ${stopped.aborts} aborts`
+    },
+  }
+}
+
+interface LatencyRun {
+  sent: number
+  producedPerSec: number
+  /** Wall-clock time the producer started. */
+  startMs: number
+  /** CPU time of the pipeline's process while the producer ran, as a share of one core. */
+  cpuShare: number
+}
+
+/**
+ * Steps 5 to 7: `topology` on `side` on fresh topics, a read_committed reader on its output and a
+ * producer at `--rate` for `--duration` seconds; `onBatch` gets every batch the reader receives with
+ * the time it received it. The reader stops once `enough` holds, or 15 s after the producer.
+ */
+async function latencyRun(
+  cluster: BenchCluster,
+  side: Side,
+  topology: WorkerConfig['topology'],
+  onBatch: (records: InRecord[], receivedMs: number) => Promise<void> | void,
+  enough: (sent: number) => boolean,
+): Promise<LatencyRun> {
+  const name = `bench-latency-${side}-${topology}-${runId}`
+  const names = { applicationId: name, input: `${name}-in`, output: `${name}-out` }
+  await cluster.createTopic(names.input, flags.partitions)
+  await cluster.createTopic(names.output, flags.partitions)
+  // The peer reads the input's schema from the registry as it starts: register it the way the
+  // producer will (the same serializer, so the same text and id).
+  await new AvroSerializer({ registry: cluster.registry, topic: names.input, schema: UserEventSchema }).init()
+  const running: RunningPipeline =
+    side === 'baseline'
+      ? { pid: process.pid, stop: () => Promise.resolve('nothing to stop') }
+      : await startPipeline(cluster, side, topology, names)
+  const reader = new GroupConsumer({
+    bootstrapBrokers: [cluster.bootstrap],
+    groupId: `${name}-reader`,
+    topics: [side === 'baseline' ? names.input : names.output],
+    fromBeginning: true,
+    isolationLevel: 'read_committed',
+    maxWaitMs: 100,
+  })
+  await reader.start()
+  let reading = true
+  const readLoop = (async () => {
+    while (reading) {
+      const batch = await reader.nextBatch()
+      const receivedMs = Date.now()
+      if (batch.length === 0) break
+      await onBatch(batch, receivedMs)
+    }
+  })()
+
+  const producer = new EventProducer({
+    bootstrapBrokers: [cluster.bootstrap],
+    topic: names.input,
+    ratePerSec: flags.rate,
+    durationMs: flags.duration * 1000,
+    format: 'avro',
+    registry: cluster.registry,
+    seed: 11,
+    clientId: 'freshet-bench-latency',
+  })
+  const cpuAtStartMs = cpuTimeMs(running.pid)
+  const startMs = Date.now()
+  let summary
+  try {
+    summary = await producer.run()
+    if (summary.error) throw summary.error
+  } finally {
+    await producer.close()
+  }
+  const cpuShare =
+    side === 'baseline'
+      ? NaN
+      : ((cpuTimeMs(running.pid) ?? NaN) - (cpuAtStartMs ?? NaN)) / (Date.now() - startMs)
+  log(`${side} ${topology}: produced ${summary.sent} events at ${formatRate(summary.ratePerSec)} events/s`)
+  // Whatever is still in the pipeline comes out within a few commit intervals.
+  const deadline = Date.now() + 15_000
+  while (!enough(summary.sent) && Date.now() < deadline) await sleep(100)
+  reading = false
+  await reader.close()
+  await readLoop
+  log(`${side} ${topology}: ${await running.stop()}`)
+  await cluster.deleteTopic(names.input).catch(() => undefined)
+  await cluster.deleteTopic(names.output).catch(() => undefined)
+  return { sent: summary.sent, producedPerSec: summary.ratePerSec, startMs, cpuShare }
+}
+
+function latencyPrefix(side: Side, what: string): string {
+  if (side === 'baseline') return 'pipeline.latency.baseline'
+  return side === 'freshet' ? `pipeline.latency.${what}` : `pipeline.peer.kafka_streams.latency.${what}`
+}
+
+function latencyFigures(prefix: string, sortedMs: Float64Array, run: LatencyRun): void {
+  report(`${prefix}.events_per_sec`, run.producedPerSec, 'events/s')
+  report(`${prefix}.samples`, sortedMs.length, 'samples')
+  if (sortedMs.length === 0) {
+    // E.g. window results of a run shorter than warm-up + the watermark's bound + a window.
+    log(`${prefix}: no samples after the warm-up; make --duration longer`)
+    return
+  }
+  report(`${prefix}.p50_ms`, quantile(sortedMs, 0.5), 'ms')
+  report(`${prefix}.p99_ms`, quantile(sortedMs, 0.99), 'ms')
+  report(`${prefix}.max_ms`, quantile(sortedMs, 1), 'ms')
+  if (!Number.isNaN(run.cpuShare)) report(`${prefix}.cpu_share`, run.cpuShare, 'cores')
+}
+
+/** Steps 5 and 6 */
+async function passthroughLatency(cluster: BenchCluster, side: Side): Promise<void> {
+  // Per received record: its timestamp (the event's, set as it was produced) and its latency.
+  const stamps: number[] = []
+  const latencies: number[] = []
+  const run = await latencyRun(
+    cluster,
+    side,
+    'passthrough',
+    (batch, receivedMs) => {
+      for (const record of batch) {
+        stamps.push(record.timestampMs)
+        latencies.push(receivedMs - record.timestampMs)
+      }
+    },
+    (sent) => stamps.length >= sent,
+  )
+  if (stamps.length !== run.sent)
+    log(`${side} passthrough: WARNING: received ${stamps.length} of ${run.sent}`)
+  const warmupEndMs = run.startMs + flags.warmup * 1000
+  const sorted = Float64Array.from(latencies.filter((_, i) => stamps[i]! >= warmupEndMs)).sort()
+  latencyFigures(latencyPrefix(side, 'passthrough'), sorted, run)
+}
+
+/** Step 7 */
+async function windowLatency(cluster: BenchCluster, side: Side): Promise<void> {
+  const avro = createDeserializer<AnalyticsResult>({
+    format: 'avro',
+    registry: cluster.registry,
+    schema: AnalyticsResultSchema,
+  })
+  // The peer writes its rows as JSON (see bench/peer/StreamsPeer.java).
+  const decode = async (records: InRecord[]): Promise<Array<{ window_end: number }>> => {
+    if (side === 'kafka-streams') {
+      return records.map((r) => JSON.parse((r.value as Buffer).toString('utf8')) as { window_end: number })
+    }
+    await avro.prepare(records.map((r) => r.value))
+    return records.map((r) => avro.deserializeSync(r.value))
+  }
+  const boundMs = DEFAULT_MAX_OUT_OF_ORDERNESS_MS + DEFAULT_GRACE_MS
+  const rows: Array<{ windowEndMs: number; delayMs: number }> = []
+  let lastSeenMs = 0
+  const run = await latencyRun(
+    cluster,
+    side,
+    'event-counts',
+    async (batch, receivedMs) => {
+      for (const row of await decode(batch)) {
+        rows.push({ windowEndMs: row.window_end, delayMs: receivedMs - (row.window_end + boundMs) })
+      }
+      lastSeenMs = receivedMs
+    },
+    // After the producer stops, the windows it closed come out within a few commit intervals.
+    () => lastSeenMs > 0 && Date.now() - lastSeenMs > 3_000,
+  )
+  const warmupEndMs = run.startMs + flags.warmup * 1000
+  const measured = rows.filter((r) => r.windowEndMs - flags['window-ms'] >= warmupEndMs)
+  const windows = new Set(measured.map((r) => r.windowEndMs)).size
+  log(
+    `${side} event-counts: ${rows.length} rows; measured ${measured.length} of ${windows} windows after the warm-up`,
+  )
+  const sorted = Float64Array.from(measured.map((r) => r.delayMs)).sort()
+  latencyFigures(latencyPrefix(side, 'window_close'), sorted, run)
+}
+
+/** Step 4 */
+async function peerDrain(cluster: BenchCluster): Promise<StreamsPeerResult> {
+  const input = `bench-drain-${runId}-in`
+  const output = `bench-peer-${runId}-out`
+  await cluster.createTopic(output, flags.partitions)
+  try {
+    const result = await runStreamsPeerDrain(cluster, {
+      applicationId: `bench-peer-${runId}`,
+      inputTopic: input,
+      outputTopic: output,
+      records: flags.count,
+      ...(flags['commit-interval-ms'] === undefined ? {} : { commitIntervalMs: flags['commit-interval-ms'] }),
+      log,
+    })
+    log(
+      `peer: ${flags.count} events in ${(result.drainMs / 1000).toFixed(2)} s from KafkaStreams.start(), ${result.lateOrDropped} dropped`,
+    )
+    report(
+      'pipeline.peer.kafka_streams.drain.events_per_sec',
+      flags.count / (result.drainMs / 1000),
+      'events/s',
+    )
+    report('pipeline.peer.kafka_streams.drain.seconds', result.drainMs / 1000, 's')
+    report('pipeline.peer.kafka_streams.drain.startup_ms', result.startupMs, 'ms')
+    if (result.cpuMs !== undefined) {
+      report(
+        'pipeline.peer.kafka_streams.drain.cpu_us_per_event',
+        (result.cpuMs * 1000) / flags.count,
+        'us/event',
+      )
+    }
+    if (result.brokerCpuMs !== undefined) {
+      report(
+        'pipeline.peer.kafka_streams.drain.broker_cpu_us_per_event',
+        (result.brokerCpuMs * 1000) / flags.count,
+        'us/event',
+      )
+    }
+    if (result.peakRssBytes !== undefined) {
+      report('pipeline.peer.kafka_streams.peak_rss_mib', result.peakRssBytes / MIB, 'MiB')
+    }
+    return result
+  } finally {
+    await cluster.deleteTopic(output).catch(() => undefined)
+    await cluster.deleteTopic(input).catch(() => undefined)
+  }
+}
+
+function summary(): string {
+  const value = (name: string): number | undefined => figures.find((f) => f.name === name)?.value
+  const fmt = (v: number | undefined): string =>
+    v === undefined || Number.isNaN(v) ? '-' : Math.abs(v) >= 1000 ? formatRate(v) : v.toFixed(1)
+  const peer = 'pipeline.peer.kafka_streams'
+  const at = `at ${formatRate(flags.rate)}/s`
+  // [label, freshet figure, peer figure, target, test]
+  const rows: Array<[string, string, string | undefined, string, ((v: number) => boolean)?]> = [
+    [
+      `drain of ${formatRate(flags.count)} events, events/s`,
+      'pipeline.drain.events_per_sec',
+      `${peer}.drain.events_per_sec`,
+      `>= ${formatRate(TARGETS.drainEventsPerSec)}`,
+      (v) => v >= TARGETS.drainEventsPerSec,
+    ],
+    [
+      'drain, CPU us per event',
+      'pipeline.drain.worker_cpu_us_per_event',
+      `${peer}.drain.cpu_us_per_event`,
+      '',
+    ],
+    ['drain, peak RSS MiB', 'pipeline.drain.worker_peak_rss_mib', `${peer}.peak_rss_mib`, ''],
+    [`baseline, producer -> reader ${at}, p50 ms`, 'pipeline.latency.baseline.p50_ms', undefined, ''],
+    [`baseline, producer -> reader ${at}, p99 ms`, 'pipeline.latency.baseline.p99_ms', undefined, ''],
+    [
+      `pass-through latency ${at}, p50 ms`,
+      'pipeline.latency.passthrough.p50_ms',
+      `${peer}.latency.passthrough.p50_ms`,
+      '',
+    ],
+    [
+      `pass-through latency ${at}, p99 ms`,
+      'pipeline.latency.passthrough.p99_ms',
+      `${peer}.latency.passthrough.p99_ms`,
+      `<= ${TARGETS.passthroughP99Ms}`,
+      (v) => v <= TARGETS.passthroughP99Ms,
+    ],
+    [
+      `window result delay ${at}, p50 ms`,
+      'pipeline.latency.window_close.p50_ms',
+      `${peer}.latency.window_close.p50_ms`,
+      '',
+    ],
+    [
+      `window result delay ${at}, p99 ms`,
+      'pipeline.latency.window_close.p99_ms',
+      `${peer}.latency.window_close.p99_ms`,
+      '',
+    ],
+    [
+      'window state, bytes per key',
+      'pipeline.state.bytes_per_key',
+      undefined,
+      `<= ${TARGETS.bytesPerKey}`,
+      (v) => v <= TARGETS.bytesPerKey,
+    ],
+  ]
+  const lines = [
+    ['Figure', 'freshet', 'Kafka Streams', 'Target', 'freshet'],
+    ...rows.map(([label, mine, theirs, target, test]) => {
+      const v = value(mine)
+      const verdict =
+        test === undefined
+          ? ''
+          : v === undefined || Number.isNaN(v)
+            ? 'not measured'
+            : test(v)
+              ? 'met'
+              : 'MISSED'
+      return [label, fmt(v), theirs === undefined ? '' : fmt(value(theirs)), target, verdict]
+    }),
+  ]
+  const ratio = value('pipeline.drain.ratio_vs_kafka_streams')
+  const out = ['', table(lines)]
+  if (ratio !== undefined) out.push(`drain, freshet / Kafka Streams: ${ratio.toFixed(2)}x`)
+  return out.join('\n')
+}
+
+async function main(): Promise<void> {
+  log(`machine: ${describeMachine()}`)
+  // Step 1
+  const cluster = await startCluster({ log, keepDir: flags.keep || flags['worker-cpu-prof'] })
+  const sides: Side[] = flags['skip-peer'] ? ['freshet'] : ['freshet', 'kafka-streams']
+  try {
+    // Steps 2-3
+    if (!flags['skip-drain']) {
+      await drain(cluster)
+      // Step 4
+      if (!flags['skip-peer']) {
+        const peer = await peerDrain(cluster)
+        const freshet = figures.find((f) => f.name === 'pipeline.drain.events_per_sec')?.value
+        if (freshet !== undefined) {
+          report(
+            'pipeline.drain.ratio_vs_kafka_streams',
+            freshet / (flags.count / (peer.drainMs / 1000)),
+            'ratio',
+          )
+        }
+      }
+    }
+    if (!flags['skip-latency']) {
+      // Step 5
+      await passthroughLatency(cluster, 'baseline')
+      // Step 6
+      for (const side of sides) await passthroughLatency(cluster, side)
+      // Step 7
+      for (const side of sides) await windowLatency(cluster, side)
+    }
+    // Step 8
+    console.log(summary())
+    if (flags['worker-cpu-prof']) log(`worker CPU profiles: ${join(cluster.dir, 'profiles')}`)
+    log(`machine after the runs: ${describeMachine()}`)
+  } finally {
+    await cluster.stop()
+  }
+}
+
+await main()
