@@ -130,6 +130,7 @@ class RejoinRefused extends Error {}
 
 type RawMessage = Message<Buffer, Buffer, string, Buffer>
 type RawStream = MessagesStream<Buffer, Buffer, string, Buffer>
+type ListedGroupOffsets = Awaited<ReturnType<Admin['listConsumerGroupOffsets']>>
 
 function toInRecord(m: RawMessage): InRecord {
   return {
@@ -669,14 +670,38 @@ export class GroupConsumer {
     }
   }
 
-  async #awaitStableOffsets(): Promise<void> {
+  /**
+   * The group's committed offsets of this member's partitions, with their metadata; a partition
+   * without a committed offset is left out. Waits, as `awaitStableOffsets`, for pending
+   * transactional offsets to settle, and fails with the broker's error if they do not in time.
+   */
+  async committedOffsets(): Promise<TopicPartitionOffset[]> {
+    const committed: TopicPartitionOffset[] = []
+    for (const group of await this.#awaitStableOffsets()) {
+      for (const topic of group.topics) {
+        for (const p of topic.partitions) {
+          if (p.committedOffset < 0n) continue
+          const metadata = p.metadata
+          committed.push({
+            topic: topic.name,
+            partition: p.partitionIndex,
+            offset: p.committedOffset,
+            ...(typeof metadata === 'string' && metadata !== '' ? { metadata } : {}),
+          })
+        }
+      }
+    }
+    return committed
+  }
+
+  async #awaitStableOffsets(): Promise<ListedGroupOffsets> {
     const topics = this.#assigned.filter((a) => a.partitions.length > 0)
-    if (topics.length === 0) return
+    if (topics.length === 0) return []
     this.#admin ??= new Admin(baseClientOptions(this.#options))
     try {
       // The broker answers UNSTABLE_OFFSET_COMMIT while a transaction's offsets are pending; the
       // client retries that error.
-      await this.#admin.listConsumerGroupOffsets({
+      return await this.#admin.listConsumerGroupOffsets({
         groups: [
           {
             groupId: this.#options.groupId,

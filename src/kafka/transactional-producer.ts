@@ -211,8 +211,8 @@ export class TransactionalProducer {
   }
 
   /**
-   * Step 4: commits `offsets` (the next offsets to read, per partition) for the member's group
-   * when the transaction commits, and only then.
+   * Step 4: commits `offsets` (the next offsets to read, per partition, with their metadata) for
+   * the member's group when the transaction commits, and only then.
    */
   async sendOffsets(member: GroupMember, offsets: TopicPartitionOffset[]): Promise<void> {
     await this.#run('sendOffsets', ['IN_TRANSACTION'], async () => {
@@ -316,6 +316,7 @@ export class TransactionalProducer {
         partitionIndex: o.partition,
         committedOffset: o.offset,
         committedLeaderEpoch: -1,
+        committedMetadata: o.metadata ?? null,
       })
     }
     const { producerId, producerEpoch } = this.#producer

@@ -25,6 +25,11 @@ export interface TopicPartitionOffset {
   partition: number
   /** The next offset to read (Kafka's committed-offset convention). */
   offset: bigint
+  /**
+   * A string committed with the offset (the group's offset metadata, at most 4 KiB by default):
+   * what the reader needs besides the offset to resume where it left off.
+   */
+  metadata?: string
 }
 
 export interface TopicSpec {

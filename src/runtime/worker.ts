@@ -361,8 +361,7 @@ export class Worker {
     let entry: TopicPartitionOffset | undefined
     for (const record of batch.records) {
       if (entry === undefined || record.partition !== entry.partition || record.topic !== entry.topic) {
-        const reader = this.#readers.get(record.topic)
-        task = reader === undefined ? undefined : this.#tasks.get(`${reader.subtopology}_${record.partition}`)
+        task = this.#taskOf(record.topic, record.partition)
         const key = `${record.topic}\u0000${record.partition}`
         entry = offsets.get(key)
         if (entry === undefined) {
@@ -433,7 +432,11 @@ export class Worker {
   async #commit(): Promise<void> {
     const committer = this.#committer as Committer
     const startedMs = Date.now()
-    const offsets = [...this.#offsets.values()]
+    // Each offset carries its task's watermark state, for the task that resumes from it.
+    const offsets = [...this.#offsets.values()].map((o) => {
+      const task = this.#taskOf(o.topic, o.partition)
+      return task === undefined ? o : { ...o, metadata: task.watermarkCheckpoint(o.topic, o.partition) }
+    })
     try {
       const result = await committer.commit([...this.#tasks.values()], offsets)
       this.#offsets = new Map()
@@ -484,6 +487,7 @@ export class Worker {
     const consumer = this.#consumer as GroupConsumer
     if (consumer.state !== 'CONSUMING') return
     for (const task of assigned) await this.#openTask(task.subtopology, task.partition)
+    await this.#restoreWatermarks([...this.#tasks.values()])
     await this.#retrying(() => consumer.rewindToCommitted())
   }
 
@@ -504,9 +508,13 @@ export class Worker {
     for (const [id, task] of this.#tasks) {
       if (!wanted.has(id)) await this.#closeTask(task)
     }
+    const opened: StreamTask[] = []
     for (const [id, task] of wanted) {
-      if (!this.#tasks.has(id)) await this.#openTask(task.subtopology, task.partition)
+      if (this.#tasks.has(id)) continue
+      await this.#openTask(task.subtopology, task.partition)
+      opened.push(this.#tasks.get(id) as StreamTask)
     }
+    await this.#restoreWatermarks(opened)
     this.#lastCommitMs = Date.now()
     this.#emit({ type: 'assigned', tasks: [...wanted.keys()].sort(), generationId: consumer.generationId })
   }
@@ -630,6 +638,21 @@ export class Worker {
   }
 
   /** Closes a task whose state was committed: its stores were flushed at the commit. */
+  #taskOf(topic: string, partition: number): StreamTask | undefined {
+    const reader = this.#readers.get(topic)
+    return reader === undefined ? undefined : this.#tasks.get(`${reader.subtopology}_${partition}`)
+  }
+
+  /** New tasks start from the watermarks committed with their input offsets. */
+  async #restoreWatermarks(tasks: readonly StreamTask[]): Promise<void> {
+    if (tasks.length === 0) return
+    const consumer = this.#consumer as GroupConsumer
+    const committed = await this.#retrying(() => consumer.committedOffsets())
+    for (const task of tasks) {
+      task.restoreWatermarks(committed.filter((o) => this.#taskOf(o.topic, o.partition) === task))
+    }
+  }
+
   /** Takes a task out of the worker, keeping its counts in the worker's totals. */
   #retire(task: StreamTask): void {
     this.#tasks.delete(task.id)

@@ -22,7 +22,7 @@
  */
 import { FreshetError, toFreshetError } from '../errors/index.ts'
 import { toDeadLetter, type DeadLetterStage } from '../dlq/index.ts'
-import type { InRecord, OutRecord } from '../kafka/index.ts'
+import type { InRecord, OutRecord, TopicPartitionOffset } from '../kafka/index.ts'
 import {
   partitionFor,
   partitionKeyBytes,
@@ -114,6 +114,36 @@ interface RepartitionInput {
   fedMs: number
 }
 
+/** A task's watermark state for one input partition, committed as the offset's metadata. */
+interface WatermarkCheckpoint {
+  /** Format version; its presence also tells a checkpoint from other metadata. */
+  freshet: 1
+  watermarkMs: number | null
+  maxTimestampMs: number | null
+  idle: boolean
+}
+
+function finiteOrNull(ms: number): number | null {
+  return Number.isFinite(ms) ? ms : null
+}
+
+function parseWatermarkCheckpoint(metadata: string | undefined): WatermarkCheckpoint | undefined {
+  if (metadata === undefined || !metadata.startsWith('{')) return undefined
+  let value: unknown
+  try {
+    value = JSON.parse(metadata)
+  } catch {
+    return undefined
+  }
+  const msOrNull = (v: unknown): boolean => v === null || (typeof v === 'number' && Number.isFinite(v))
+  if (value === null || typeof value !== 'object') return undefined
+  const { freshet, watermarkMs, maxTimestampMs, idle } = value as Record<string, unknown>
+  if (freshet !== 1 || !msOrNull(watermarkMs) || !msOrNull(maxTimestampMs) || typeof idle !== 'boolean') {
+    return undefined
+  }
+  return value as WatermarkCheckpoint
+}
+
 export class StreamTask {
   readonly id: string
   readonly subtopology: number
@@ -186,6 +216,51 @@ export class StreamTask {
 
   get watermarkMs(): number {
     return this.#tracker.watermarkMs
+  }
+
+  /**
+   * What to commit with the offset of an input partition (the group's offset metadata): the task's
+   * watermark and this partition's part in it. The task that resumes from that offset, after a
+   * restart, a recovery or a move to another worker, starts from the same watermark, so a record
+   * that was late before stays late (Kafka Streams keeps its stream time the same way).
+   */
+  watermarkCheckpoint(topic: string, partition: number): string {
+    const id = topicPartition(topic, partition)
+    const state = this.#tracker.partitionWatermarks().find((p) => p.partition === id)
+    const checkpoint: WatermarkCheckpoint = {
+      freshet: 1,
+      watermarkMs: finiteOrNull(this.#tracker.watermarkMs),
+      maxTimestampMs: finiteOrNull(state?.maxTimestampMs ?? -Infinity),
+      idle: state?.idle ?? false,
+    }
+    return JSON.stringify(checkpoint)
+  }
+
+  /**
+   * Takes the watermark back from the checkpoints committed with the input offsets; metadata that
+   * is not a checkpoint (another writer's, or none) is ignored. Call before the first record.
+   */
+  restoreWatermarks(committed: readonly TopicPartitionOffset[]): void {
+    const snapshot = this.#tracker.snapshot()
+    let watermarkMs = snapshot.watermarkMs ?? -Infinity
+    const partitions = new Map(snapshot.partitions.map((p) => [p.partition, p]))
+    for (const offset of committed) {
+      const checkpoint = parseWatermarkCheckpoint(offset.metadata)
+      const id = topicPartition(offset.topic, offset.partition)
+      if (checkpoint === undefined || !partitions.has(id)) continue
+      partitions.set(id, { partition: id, maxTimestampMs: checkpoint.maxTimestampMs, idle: checkpoint.idle })
+      if (checkpoint.watermarkMs !== null) watermarkMs = Math.max(watermarkMs, checkpoint.watermarkMs)
+      const input = this.#repartitionInputs.get(offset.topic)
+      if (input !== undefined && checkpoint.maxTimestampMs !== null) {
+        input.fedMs = Math.max(input.fedMs, checkpoint.maxTimestampMs - this.#tracker.maxOutOfOrdernessMs)
+      }
+    }
+    this.#tracker.restore({
+      version: 1,
+      watermarkMs: finiteOrNull(watermarkMs),
+      partitions: [...partitions.values()],
+    })
+    this.#deliverWatermark()
   }
 
   /** Steps 1-5 for one input record. Throws only under the `fail` policy (or for a defect). */

@@ -6,7 +6,7 @@ import { mkdtemp, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { test, type TestContext } from 'node:test'
-import { KafkaProducer, type OutRecord } from '../../src/kafka/index.ts'
+import { KafkaProducer, PartitionReader, type InRecord, type OutRecord } from '../../src/kafka/index.ts'
 import { Worker, type WorkerOptions } from '../../src/runtime/index.ts'
 import { pipeline, type Topology } from '../../src/stream/index.ts'
 import { tumbling } from '../../src/windows/index.ts'
@@ -327,6 +327,48 @@ test('late records become dead letters with how late they were and their window'
   await worker.stop()
 })
 
+test(
+  'a record late before a restart stays late after it: the watermark is committed with the offsets',
+  { timeout: 60_000 },
+  async (t) => {
+    const { input, output, applicationId } = await setup(t)
+    const dlqTopic = `${applicationId}.dlq`
+    const topology = countTopology(applicationId, input, output)
+    const first = inputs(3_000)
+    await produce(input, first)
+    // Every partition's stream reaches 2_997-2_999: windows before 2_000 close in the first run.
+    const w1 = startWorker(t, { topology, workerId: 'w1' })
+    await w1.start()
+    const early = oracle(first, 2_000)
+    assert.deepEqual(sortCounts(valuesOf<Count>(await readRecords(output, early.length))), early)
+    await waitFor(() =>
+      w1.status().tasks.some((task) => task.id.startsWith('1_') && task.watermarkMs >= 2_000),
+    )
+    await w1.stop()
+
+    // At 500, the record belongs to a window that closed and was written in the first run.
+    const late: OutRecord = {
+      topic: input,
+      partition: 0,
+      key: Buffer.from('late'),
+      value: Buffer.from(JSON.stringify({ seq: -2, type: 'view', timestamp: 500 })),
+    }
+    await produce(input, [], [late])
+    await closeWindows(input, 10_000)
+    const w2 = startWorker(t, { topology, workerId: 'w2', onBadRecord: 'fail' })
+    await w2.start()
+    const [letter] = await readRecords(dlqTopic, 1)
+    assert.equal(letter?.headers.get('freshet.dlq.error.code')?.toString(), 'FRESHET_RECORD_LATE')
+    assert.equal(letter?.headers.get('freshet.late.window.start.ms')?.toString(), '0')
+    const expected = oracle(first, 10_000)
+    await readRecords(output, expected.length)
+    // Then nothing more: no second row for the window the late record belongs to.
+    await new Promise((resolve) => setTimeout(resolve, 1_000))
+    assert.deepEqual(sortCounts(valuesOf<Count>(await readAll(output))), expected)
+    await w2.stop()
+  },
+)
+
 test('bad input under fail: the worker stops with the error and commits nothing of the batch', async (t) => {
   const { input, output, applicationId } = await setup(t)
   await produce(input, inputs(10), [
@@ -337,6 +379,21 @@ test('bad input under fail: the worker stops with the error and commits nothing 
   await assert.rejects(worker.done, { code: 'FRESHET_SERDE_SCHEMA_MISMATCH' })
   assert.equal(worker.state, 'FAILED')
 })
+
+/** Every committed record of `topic`, up to each partition's last stable offset. */
+async function readAll(topic: string): Promise<InRecord[]> {
+  const reader = new PartitionReader({ bootstrapBrokers: brokers(), isolationLevel: 'read_committed' })
+  try {
+    const records: InRecord[] = []
+    const partitions = Array.from({ length: PARTITIONS }, (_, p) => p)
+    for (const [partition, end] of await reader.endOffsets(topic, partitions)) {
+      for await (const batch of reader.read(topic, partition, 0n, end)) records.push(...batch)
+    }
+    return records
+  } finally {
+    await reader.close()
+  }
+}
 
 async function waitFor(condition: () => boolean, timeoutMs = 20_000): Promise<void> {
   const deadline = Date.now() + timeoutMs
