@@ -36,6 +36,8 @@ export const ErrorCodes = {
   TIMESTAMP_FUTURE: { code: 'FRESHET_TIMESTAMP_FUTURE', retriable: false },
   /** A record arrived after every window it belongs to had closed (watermark plus grace). */
   RECORD_LATE: { code: 'FRESHET_RECORD_LATE', retriable: false },
+  /** A record without a key reached an operator that keeps state per key. */
+  RECORD_KEY_NULL: { code: 'FRESHET_RECORD_KEY_NULL', retriable: false },
   WATERMARK_SNAPSHOT_INVALID: { code: 'FRESHET_WATERMARK_SNAPSHOT_INVALID', retriable: false },
   // Pipelines
   TOPOLOGY_INVALID: { code: 'FRESHET_TOPOLOGY_INVALID', retriable: false },

@@ -12,7 +12,7 @@
  * State: the JSON of `[key, id]` (or `[key]`) -> time of the first occurrence (8 bytes).
  */
 import { ExpiryQueue } from './expiry-queue.ts'
-import { encodeKey, readTime, TIME_BYTES, writeTime } from './serde.ts'
+import { encodeKey, readTime, requireKey, TIME_BYTES, writeTime } from './serde.ts'
 import type { OperatorStore } from './store.ts'
 import type { Keyed, Operator, OperatorContext } from './types.ts'
 
@@ -48,6 +48,7 @@ export class DeduplicateOperator<T, K> implements Operator<T, T> {
   }
 
   process(record: Keyed<T>, timestampMs: number): void {
+    requireKey(record, this.#context.operator)
     if (timestampMs < this.#watermarkMs) {
       this.#context.late({
         key: record.key,

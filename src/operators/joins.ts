@@ -17,7 +17,7 @@
  */
 import { ExpiryQueue } from './expiry-queue.ts'
 import { decodeWindowKey, windowKey } from '../state/index.ts'
-import { jsonSerde, type ValueSerde } from './serde.ts'
+import { jsonSerde, requireKey, type ValueSerde } from './serde.ts'
 import type { OperatorStore } from './store.ts'
 import type { Keyed, Operator, OperatorContext } from './types.ts'
 
@@ -39,6 +39,7 @@ export class TableSourceOperator<V> implements Operator<V | null, V | null> {
   }
 
   process(record: Keyed<V | null>, timestampMs: number): void {
+    requireKey(record, this.#context.operator)
     const keyBytes = Buffer.from(JSON.stringify(record.key) ?? 'null')
     if (record.value === null || record.value === undefined) this.#store.delete(keyBytes)
     else this.#store.put(keyBytes, this.#serde.encode(record.value))
@@ -75,6 +76,7 @@ export class StreamTableJoinOperator<T, V, R, K> implements Operator<T, R> {
   }
 
   process(record: Keyed<T>, timestampMs: number): void {
+    requireKey(record, this.#context.operator)
     const bytes = this.#table.get(Buffer.from(JSON.stringify(record.key) ?? 'null'))
     if (bytes === undefined && !this.#config.left) {
       this.#context.metrics.increment('joinMisses')
@@ -128,6 +130,7 @@ export class IntervalJoinSideOperator<L, R, O, K> implements Operator<L | R, O> 
   }
 
   process(record: Keyed<L | R>, timestampMs: number): void {
+    requireKey(record, this.#context.operator)
     const { side, beforeMs, afterMs } = this.#config
     // Partners of a left record at t are right records in [t - beforeMs, t + afterMs]; partners of a
     // right record at t are left records in [t - afterMs, t + beforeMs].

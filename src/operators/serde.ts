@@ -15,6 +15,7 @@
 import { deserialize, serialize } from 'node:v8'
 import { FreshetError } from '../errors/index.ts'
 import { murmur2 } from '../kafka/murmur2.ts'
+import type { Keyed } from './types.ts'
 
 export interface ValueSerde<T> {
   /** Shown by `describe()`. */
@@ -149,4 +150,25 @@ export function writeTime(target: Buffer, offset: number, timeMs: number): void 
 export function readTime(source: Uint8Array, offset: number): number {
   const view = Buffer.from(source.buffer, source.byteOffset, source.byteLength)
   return view.readUInt32BE(offset) * 0x1_0000_0000 + view.readUInt32BE(offset + 4)
+}
+
+/**
+ * Refuses a record without a key (null or undefined) at an operator that keeps state per key: a
+ * window aggregate, a deduplication, a join, a table. Taken in under one "null" key, such records
+ * would silently mix; refused, they meet the bad-record policy (fail, skip or dead letter), as
+ * Kafka Streams skips them with a metric.
+ */
+export function requireKey(record: Keyed<unknown>, operator: string): void {
+  if (record.key !== null && record.key !== undefined) return
+  const source = record.source
+  throw new FreshetError(
+    'RECORD_KEY_NULL',
+    `operator "${operator}" keeps state per key and the record has no key: key the stream first (keyBy) or produce keyed records`,
+    {
+      ...(source === undefined
+        ? {}
+        : { topic: source.topic, partition: source.partition, offset: source.offset }),
+      details: { operator },
+    },
+  )
 }

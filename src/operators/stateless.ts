@@ -2,6 +2,7 @@
  * Operators without state: they look at one record at a time and forward zero or more records.
  * User functions receive the value and the key; the event time and provenance pass through.
  */
+import { requireKey } from './serde.ts'
 import type { Keyed, Operator, OperatorContext } from './types.ts'
 
 /** The shared lifecycle of operators that keep nothing: no state, nothing to do on watermarks. */
@@ -116,8 +117,15 @@ export class KeyByOperator<T, K, K2> extends Stateless<T, T> {
   }
 
   process(record: Keyed<T>, timestampMs: number): void {
-    const key = this.#selectKey(record.value, record.key as K)
-    this.context.forward({ key, value: record.value, source: record.source }, timestampMs)
+    const keyed = {
+      key: this.#selectKey(record.value, record.key as K),
+      value: record.value,
+      source: record.source,
+    }
+    // Everything after a keyBy keeps state per key: a record the key function gives no key is bad
+    // input here, where the function that failed to give one is named.
+    requireKey(keyed, this.context.operator)
+    this.context.forward(keyed, timestampMs)
   }
 }
 

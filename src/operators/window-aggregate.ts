@@ -22,7 +22,7 @@ import type { SessionWindows, TimeWindows, Window } from '../windows/index.ts'
 import { WindowCloseQueue } from '../windows/index.ts'
 import type { Aggregator } from './aggregators.ts'
 import { decodeWindowKey, windowKey, windowKeyPrefix } from '../state/index.ts'
-import type { ValueSerde } from './serde.ts'
+import { requireKey, type ValueSerde } from './serde.ts'
 import type { OperatorStore } from './store.ts'
 import type { Keyed, Operator, OperatorContext, WindowResult } from './types.ts'
 
@@ -86,6 +86,7 @@ export class WindowAggregateOperator<T, K, A, R> implements Operator<T, WindowRe
   }
 
   process(record: Keyed<T>, timestampMs: number): void {
+    requireKey(record, this.#context.operator)
     const keyJson = JSON.stringify(record.key) ?? 'null'
     const keyBytes = Buffer.from(keyJson)
     if (this.#windows.kind === 'session')

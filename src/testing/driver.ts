@@ -570,8 +570,15 @@ export class TestDriver {
       // Step 3
       task.deliverWatermark()
     }
-    // Step 4
-    task.graph.process(reader.node, keyed, timestampMs)
+    // Step 4. What user code throws, and a record a keyed operator refuses, meet the bad-record
+    // policy as in the runtime, counted at the operator that failed.
+    try {
+      task.graph.process(reader.node, keyed, timestampMs)
+    } catch (error) {
+      const operator = error instanceof FreshetError ? error.details?.operator : undefined
+      this.#badRecord(typeof operator === 'string' ? operator : reader.node, record, error)
+      return false
+    }
     return true
   }
 

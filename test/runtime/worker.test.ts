@@ -250,7 +250,7 @@ test(
   },
 )
 
-test('bad input under dlq: undecodable and far-future records become dead letters with provenance', async (t) => {
+test('bad input under dlq: undecodable, far-future and keyless records become dead letters with provenance', async (t) => {
   const { input, output, applicationId } = await setup(t)
   const dlqTopic = `${applicationId}.dlq`
   const events = inputs(300)
@@ -263,14 +263,26 @@ test('bad input under dlq: undecodable and far-future records become dead letter
       key: Buffer.from('future'),
       value: Buffer.from(JSON.stringify({ seq: 0, type: 'view', timestamp: nowMs + 3_600_000 })),
     },
+    // No type: keyBy gives no key.
+    {
+      topic: input,
+      partition: 2,
+      key: Buffer.from('keyless'),
+      value: Buffer.from('{"seq":1,"timestamp":7}'),
+    },
   ])
   await closeWindows(input, 5_000)
   const worker = startWorker(t, { topology: countTopology(applicationId, input, output), onBadRecord: 'dlq' })
   await worker.start()
   const expected = oracle(events, 5_000)
   assert.deepEqual(sortCounts(valuesOf<Count>(await readRecords(output, expected.length))), expected)
-  const letters = await readRecords(dlqTopic, 2)
+  const letters = await readRecords(dlqTopic, 3)
   const byKey = new Map(letters.map((r) => [r.key?.toString(), r]))
+  const keyless = letters.find(
+    (r) => r.headers.get('freshet.dlq.error.code')?.toString() === 'FRESHET_RECORD_KEY_NULL',
+  )
+  assert.equal(keyless?.headers.get('freshet.dlq.stage')?.toString(), 'process')
+  assert.equal(keyless?.value?.toString(), '{"seq":1,"timestamp":7}')
   const bad = byKey.get('bad')
   assert.equal(bad?.value?.toString(), '{not json')
   assert.equal(bad?.headers.get('freshet.dlq.source.topic')?.toString(), input)
@@ -280,8 +292,7 @@ test('bad input under dlq: undecodable and far-future records become dead letter
   const future = byKey.get('future')
   assert.equal(future?.headers.get('freshet.dlq.error.code')?.toString(), 'FRESHET_TIMESTAMP_FUTURE')
   assert.equal(future?.headers.get('freshet.dlq.source.partition')?.toString(), '1')
-  const dead = worker.status().tasks.reduce((sum, task) => sum + task.recordsDeadLettered, 0)
-  assert.equal(dead, 2)
+  assert.equal(worker.status().totals.recordsDeadLettered, 3)
   await worker.stop()
 })
 

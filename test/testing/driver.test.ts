@@ -33,8 +33,14 @@ test('a keyed record goes to the partition murmur2 gives its key; explicit and k
     const record = input.pipe(reading(sensor, 1, 10), { key: sensor })
     assert.equal(record.partition, partitionFor(sensor, 3))
   }
-  assert.equal(input.pipe(reading('x', 1, 10), { partition: 2 }).partition, 2)
-  assert.equal(input.pipe(reading('x', 1, 10)).partition, 0)
+  assert.equal(input.pipe(reading('x', 1, 10), { key: 'x', partition: 2 }).partition, 2)
+  // Without a key: partition 0, and the keyed count refuses the record (bad input, here dead-lettered).
+  const keyless = new TestDriver(perSensorCounts(), { partitions: 3, onBadRecord: 'dlq' })
+  assert.equal(keyless.input<Reading, string>('readings').pipe(reading('x', 1, 10)).partition, 0)
+  assert.deepEqual(
+    keyless.deadLetters().map((d) => d.error.code),
+    ['FRESHET_RECORD_KEY_NULL'],
+  )
   assert.throws(() => input.pipe(reading('x', 1, 10), { partition: 3 }), { code: 'FRESHET_INVALID_OPTION' })
 })
 
@@ -114,14 +120,19 @@ test('bad records: fail throws with provenance, skip counts, dlq sets aside; all
   }
   const broken = { sensor: 'a', value: 1 } as unknown as Reading
   const failing = new TestDriver(build())
-  failing.input<Reading>('readings').pipe(reading('a', 1, 5))
+  failing.input<Reading>('readings').pipe(reading('a', 1, 5), { key: 'a' })
+  assert.throws(() => failing.input<Reading>('readings').pipe(reading('a', 1, 6)), {
+    code: 'FRESHET_RECORD_KEY_NULL',
+    topic: 'readings',
+    partition: 0,
+  })
   assert.throws(
     () => failing.input<Reading>('readings').pipe(broken),
     (error: unknown) => {
       const e = error as { code: string; topic: string; partition: number; offset: string }
       assert.deepEqual(
         [e.code, e.topic, e.partition, e.offset],
-        ['FRESHET_TIMESTAMP_INVALID', 'readings', 0, '1'],
+        ['FRESHET_TIMESTAMP_INVALID', 'readings', 0, '2'],
       )
       return true
     },
@@ -130,19 +141,24 @@ test('bad records: fail throws with provenance, skip counts, dlq sets aside; all
   const skipping = new TestDriver(build(), { onBadRecord: 'skip' })
   skipping.input<Reading>('readings').pipe(broken)
   assert.equal(skipping.metrics()['source-readings']?.recordsSkipped, 1)
+  skipping.input<Reading>('readings').pipe(reading('a', 1, 6))
+  assert.equal(skipping.metrics()['c']?.recordsSkipped, 1, 'the keyless record, at the count')
   assert.equal(skipping.store('c-store').size, 0)
 
   const dlq = new TestDriver(build(), { onBadRecord: 'dlq', maxFutureSkewMs: 1_000, startMs: 10_000 })
   dlq.input<Reading>('readings').pipe(broken)
   dlq.input<Reading>('readings').pipe(reading('a', 1, 20_000)) // 10 s ahead of the wall clock
+  dlq.input<Reading>('readings').pipe(reading('a', 1, 9_000)) // no key
   assert.deepEqual(
     dlq.deadLetters().map((d) => [d.error.code, d.record.offset]),
     [
       ['FRESHET_TIMESTAMP_INVALID', 0n],
       ['FRESHET_TIMESTAMP_FUTURE', 1n],
+      ['FRESHET_RECORD_KEY_NULL', 2n],
     ],
   )
   assert.equal(dlq.metrics()['source-readings']?.recordsDeadLettered, 2)
+  assert.equal(dlq.metrics()['c']?.recordsDeadLettered, 1)
 })
 
 /** A pipeline with every kind of state, run straight through or with restarts in between. */
@@ -298,7 +314,7 @@ test('advanceWallClock commits on the commit interval and rejects negative time'
   driver.advanceWallClock(250)
   assert.equal(driver.nowMs, 1_250)
   assert.throws(() => driver.advanceWallClock(-1), { code: 'FRESHET_INVALID_OPTION' })
-  const record = driver.input<Reading>('readings').pipe(reading('a', 1, 5))
+  const record = driver.input<Reading>('readings').pipe(reading('a', 1, 5), { key: 'a' })
   assert.equal(record.timestampMs, 1_250, 'the record timestamp defaults to the wall clock')
 })
 
