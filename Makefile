@@ -1,7 +1,7 @@
 # freshet: the two commands of the README are `make demo` and `make test`.
 # Everything either needs is installed here: a Node >= 22.22 (a project-local Node 24 when the
 # system's is older), the npm dependencies, the Apache Kafka jars (through Maven, into a cache outside
-# git) and Debian's kcat for the interoperability test.
+# git), and Debian's kcat and promtool for the tests.
 
 SHELL := /bin/bash
 NODE_LOCAL_VERSION := 24.21.0
@@ -35,10 +35,15 @@ dist/.built: node_modules/.installed $(shell find src schemas -type f 2>/dev/nul
 kafka-jars: node_modules/.installed
 	node scripts/fetch-kafka.ts
 
+# Debian packages the tests use, as command:package: kcat (interoperability), promtool from
+# prometheus (the metrics exposition format).
+SYSTEM_TOOLS := kcat:kcat promtool:prometheus
+
 system-deps:
-	@command -v kcat >/dev/null 2>&1 || { echo "freshet: installing Debian's kcat"; \
-	  (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq kcat) >/dev/null || \
-	  { echo "freshet: could not install kcat (needs root and Debian's packages)"; exit 1; }; }
+	@missing=""; for pair in $(SYSTEM_TOOLS); do command -v $${pair%%:*} >/dev/null 2>&1 || missing="$$missing $${pair##*:}"; done; \
+	if [ -n "$$missing" ]; then echo "freshet: installing Debian's$$missing"; \
+	  (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends $$missing) >/dev/null || \
+	  { echo "freshet: could not install$$missing (needs root and Debian's packages)"; exit 1; }; fi
 
 demo: install
 	node bin/freshet.js demo

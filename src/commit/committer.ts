@@ -40,6 +40,8 @@ export interface CommitResult {
   /** Records sent at the commit itself (operator flushes, changelogs, markers). */
   readonly records: number
   readonly offsets: number
+  /** Those records. */
+  readonly sent: readonly OutRecord[]
 }
 
 /** The write side of a worker under one processing guarantee. */
@@ -129,7 +131,7 @@ export class ExactlyOnceCommitter implements Committer {
     await checkpoint(changelogs, written)
     // Step 6
     await this.#producer.begin()
-    return { records: records.length, offsets: offsets.length }
+    return { records: records.length, offsets: offsets.length, sent: records }
   }
 
   async abort(): Promise<void> {
@@ -171,7 +173,7 @@ export class AtLeastOnceCommitter implements Committer {
     await checkpoint(changelogs, written)
     // Step 4
     await this.#consumer.commit(offsets)
-    return { records: records.length, offsets: offsets.length }
+    return { records: records.length, offsets: offsets.length, sent: records }
   }
 
   async abort(): Promise<void> {}

@@ -7,4 +7,11 @@ export {
 } from './options.ts'
 export { planTopics, type RuntimePlan } from './plan.ts'
 export { restoreStore, type RestoreProgress } from './restore.ts'
-export { randomWorkerId, Worker, type TaskStatus, type WorkerState, type WorkerStatus } from './worker.ts'
+export {
+  randomWorkerId,
+  Worker,
+  type TaskStatus,
+  type TopicStatus,
+  type WorkerState,
+  type WorkerStatus,
+} from './worker.ts'

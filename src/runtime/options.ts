@@ -21,8 +21,20 @@ export type WorkerEvent =
       totalRecords: number
       done: boolean
     }
-  | { type: 'committed'; records: number; offsets: number; durationMs: number }
-  | { type: 'aborted'; reason: string }
+  | {
+      type: 'committed'
+      records: number
+      offsets: number
+      durationMs: number
+      /** How long each batch since the previous commit took to process, up to its outputs sent. */
+      batchMs: readonly number[]
+      /**
+       * For each record this commit made visible on an output topic (not repartition, changelog or
+       * dead-letter topics): the commit's end less the record's event time.
+       */
+      endToEndMs: readonly number[]
+    }
+  | { type: 'aborted'; reason: string; code: string | undefined }
   | { type: 'stopped' }
 
 export interface WorkerOptions extends ConnectionOptions {

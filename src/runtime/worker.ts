@@ -35,6 +35,7 @@ import {
   PartitionReader,
   TransactionalProducer,
   type InRecord,
+  type OutRecord,
   type TopicPartitionOffset,
   type TopicPartitions,
 } from '../kafka/index.ts'
@@ -78,10 +79,38 @@ export interface WorkerStatus {
    * records replayed after an abort or a rebalance count again (as in Kafka Streams' metrics).
    */
   readonly totals: TaskCounters
+  /** Bad input records skipped or dead-lettered, by error code, over every task the worker ran. */
+  readonly badRecords: Readonly<Record<string, number>>
+  /** Records and bytes (key and value) taken in and sent, per topic, since the worker started. */
+  readonly topics: readonly TopicStatus[]
+}
+
+export interface TopicStatus {
+  readonly topic: string
+  readonly recordsIn: number
+  readonly bytesIn: number
+  readonly recordsOut: number
+  readonly bytesOut: number
+}
+
+interface TopicCounts {
+  recordsIn: number
+  bytesIn: number
+  recordsOut: number
+  bytesOut: number
 }
 
 function emptyCounters(): TaskCounters {
   return { recordsIn: 0, recordsOut: 0, recordsSkipped: 0, recordsDeadLettered: 0, recordsLate: 0 }
+}
+
+function addCodes(into: Map<string, number>, from: ReadonlyMap<string, number>): Map<string, number> {
+  for (const [code, n] of from) into.set(code, (into.get(code) ?? 0) + n)
+  return into
+}
+
+function recordBytes(record: { key?: Buffer | null | undefined; value: Buffer | null }): number {
+  return (record.key?.length ?? 0) + (record.value?.length ?? 0)
 }
 
 function addCounters(into: TaskCounters, from: Readonly<TaskCounters>): TaskCounters {
@@ -130,10 +159,24 @@ export class Worker {
   #rebalances = 0
   /** Counts of the tasks already closed. */
   readonly #retiredCounters = emptyCounters()
+  readonly #retiredBadRecords = new Map<string, number>()
+  readonly #topics = new Map<string, TopicCounts>()
+  /** Output topics: the records sent to them are results, for the end-to-end latency. */
+  readonly #outputTopics: ReadonlySet<string>
+  /** Event times of the results sent since the last commit. */
+  #resultTimesMs: number[] = []
+  /** Durations of the batches processed since the last commit. */
+  #batchMs: number[] = []
 
   constructor(options: WorkerOptions) {
     this.#options = resolveWorkerOptions(options)
     this.#applicationId = this.#options.topology.applicationId
+    this.#outputTopics = new Set(
+      this.#options.topology
+        .sinks()
+        .filter((sink) => sink.kind === 'sink')
+        .map((sink) => sink.topic),
+    )
   }
 
   get workerId(): string {
@@ -161,6 +204,15 @@ export class Worker {
         (sum, task) => addCounters(sum, task.counters),
         addCounters(emptyCounters(), this.#retiredCounters),
       ),
+      badRecords: Object.fromEntries(
+        [...this.#tasks.values()].reduce(
+          (sum, task) => addCodes(sum, task.badRecordCodes),
+          addCodes(new Map(), this.#retiredBadRecords),
+        ),
+      ),
+      topics: [...this.#topics]
+        .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
+        .map(([topic, counts]) => ({ topic, ...counts })),
       tasks: [...this.#tasks.values()]
         .sort((a, b) => a.subtopology - b.subtopology || a.partition - b.partition)
         .map((task) => ({
@@ -353,14 +405,17 @@ export class Worker {
     if (batch.epoch !== this.#epoch) return
     await this.#prepareDecoding(batch.records)
     if (batch.epoch !== this.#epoch) return
+    const startedMs = performance.now()
     // Step 3
     const offsets = this.#offsets
-    // A fetch hands records over in runs per partition: look the task and the offset entry up
-    // once per run, not per record.
+    // A fetch hands records over in runs per partition: look the task, the offset entry and the
+    // topic's counts up once per run, not per record.
     let task: StreamTask | undefined
     let entry: TopicPartitionOffset | undefined
+    let counts: TopicCounts | undefined
     for (const record of batch.records) {
       if (entry === undefined || record.partition !== entry.partition || record.topic !== entry.topic) {
+        counts = this.#topicCounts(record.topic)
         task = this.#taskOf(record.topic, record.partition)
         const key = `${record.topic}\u0000${record.partition}`
         entry = offsets.get(key)
@@ -370,6 +425,8 @@ export class Worker {
         }
       }
       if (task === undefined) continue
+      ;(counts as TopicCounts).recordsIn++
+      ;(counts as TopicCounts).bytesIn += recordBytes(record)
       task.process(record)
       if (record.offset + 1n > entry.offset) entry.offset = record.offset + 1n
     }
@@ -377,10 +434,38 @@ export class Worker {
     // Step 4
     const out = []
     for (const task of this.#tasks.values()) out.push(...task.takeOutput())
+    this.#countOut(out)
     try {
       await (this.#committer as Committer).send(out)
+      this.#batchMs.push(performance.now() - startedMs)
     } catch (error) {
       await this.#recover(error)
+    }
+  }
+
+  #topicCounts(topic: string): TopicCounts {
+    let counts = this.#topics.get(topic)
+    if (counts === undefined) {
+      counts = { recordsIn: 0, bytesIn: 0, recordsOut: 0, bytesOut: 0 }
+      this.#topics.set(topic, counts)
+    }
+    return counts
+  }
+
+  /** Counts records about to be sent, per topic, and keeps the event times of the results. */
+  #countOut(records: readonly OutRecord[]): void {
+    let topic: string | undefined
+    let counts: TopicCounts | undefined
+    let output = false
+    for (const record of records) {
+      if (record.topic !== topic) {
+        topic = record.topic
+        counts = this.#topicCounts(topic)
+        output = this.#outputTopics.has(topic)
+      }
+      ;(counts as TopicCounts).recordsOut++
+      ;(counts as TopicCounts).bytesOut += recordBytes(record)
+      if (output && record.timestampMs !== undefined) this.#resultTimesMs.push(record.timestampMs)
     }
   }
 
@@ -439,15 +524,23 @@ export class Worker {
     })
     try {
       const result = await committer.commit([...this.#tasks.values()], offsets)
+      this.#countOut(result.sent)
       this.#offsets = new Map()
       this.#lastCommitMs = Date.now()
       this.#commits++
+      const committedMs = this.#lastCommitMs
+      const endToEndMs = this.#resultTimesMs.map((eventMs) => committedMs - eventMs)
+      const batchMs = this.#batchMs
+      this.#resultTimesMs = []
+      this.#batchMs = []
       if (result.records > 0 || result.offsets > 0) {
         this.#emit({
           type: 'committed',
           records: result.records,
           offsets: result.offsets,
-          durationMs: this.#lastCommitMs - startedMs,
+          durationMs: committedMs - startedMs,
+          batchMs,
+          endToEndMs,
         })
       }
     } catch (error) {
@@ -474,7 +567,13 @@ export class Worker {
       throw error
     }
     this.#aborts++
-    this.#emit({ type: 'aborted', reason: error instanceof Error ? error.message : String(error) })
+    this.#emit({
+      type: 'aborted',
+      reason: error instanceof Error ? error.message : String(error),
+      code: error instanceof FreshetError ? error.code : undefined,
+    })
+    this.#resultTimesMs = []
+    this.#batchMs = []
     await committer.abort()
     const assigned = [...this.#tasks.values()].map((t) => ({
       subtopology: t.subtopology,
@@ -657,6 +756,7 @@ export class Worker {
   #retire(task: StreamTask): void {
     this.#tasks.delete(task.id)
     addCounters(this.#retiredCounters, task.counters)
+    addCodes(this.#retiredBadRecords, task.badRecordCodes)
   }
 
   async #closeTask(task: StreamTask): Promise<void> {

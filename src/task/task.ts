@@ -156,6 +156,8 @@ export class StreamTask {
     recordsDeadLettered: 0,
     recordsLate: 0,
   }
+  /** Bad input records skipped or dead-lettered, by error code. */
+  readonly badRecordCodes = new Map<string, number>()
   /** Counters the operators keep, per node. */
   readonly operatorMetrics = new Map<string, Map<string, number>>()
   readonly #options: TaskOptions
@@ -493,6 +495,7 @@ export class StreamTask {
             offset: record.offset,
           })
     if (this.#options.onBadRecord === 'fail') throw freshetError
+    this.badRecordCodes.set(freshetError.code, (this.badRecordCodes.get(freshetError.code) ?? 0) + 1)
     if (this.#options.onBadRecord === 'skip') {
       this.counters.recordsSkipped++
       return

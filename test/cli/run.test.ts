@@ -276,6 +276,17 @@ test('event-counts --format json: the committed rows equal the oracle, bad input
     assert.equal(record.key?.toString(), value.key, 'a row is keyed by its event type')
   }
   await waitFor('a stats line', () => run.lines().some((l) => l.type === 'stats'), run.stdout)
+  // Its metrics, at the address it printed: the bad record counted by its code.
+  const metricsUrl = run.lines().find((l) => l.type === 'metrics')?.url as string
+  const exposition = await (await fetch(metricsUrl)).text()
+  assert.match(
+    exposition,
+    new RegExp(
+      `^freshet_worker_bad_records_total\\{application="${s.applicationId}",code="FRESHET_SERDE_SCHEMA_MISMATCH",command="run"\\} 1$`,
+      'm',
+    ),
+  )
+  assert.equal((await fetch(new URL('/ready', metricsUrl))).status, 200)
 
   run.child.kill('SIGTERM')
   assert.equal(await exitCode(run), 0, run.stderr())

@@ -26,6 +26,8 @@ import {
   type JobName,
   type JobOptions,
 } from '../../jobs/index.ts'
+import { KafkaAdmin } from '../../kafka/index.ts'
+import { MetricsServer, processRegistry, WorkerMetrics } from '../../metrics/index.ts'
 import { RegistryClient } from '../../registry/index.ts'
 import {
   Worker,
@@ -70,6 +72,8 @@ const RUN_OPTIONS = {
   'max-out-of-orderness': { type: 'string' },
   'idle-timeout': { type: 'string' },
   'stats-interval': { type: 'string' },
+  'metrics-port': { type: 'string' },
+  'metrics-host': { type: 'string' },
 } as const
 
 /** 60000 -> "1m", 1500 -> "1500ms": the shortest exact form durationFlag reads back. */
@@ -125,6 +129,9 @@ ${jobLines()}
   --max-out-of-orderness D   how far the watermark trails the largest timestamp (default ${formatDuration(DEFAULT_MAX_OUT_OF_ORDERNESS_MS)})
   --idle-timeout D|never     a partition this quiet stops holding the watermark back (default ${formatDuration(DEFAULT_IDLE_TIMEOUT_MS)})
   --stats-interval D         how often to print statistics (default ${formatDuration(DEFAULT_STATS_INTERVAL_MS)})
+  --metrics-port P           serve /metrics, /health and /ready on this port (default: a free port,
+                             printed at start)
+  --metrics-host H           address to serve them on (default 127.0.0.1; 0.0.0.0 for every interface)
 
 Durations: 500ms, 30s, 5m, 1h (a bare number is seconds). The state stores (RocksDB) live in
 <state-dir>/state, under the stack's state directory (--state-dir, default .freshet).
@@ -353,6 +360,8 @@ export async function runCommand(argv: string[]): Promise<number> {
     values['idle-timeout'] === 'never'
       ? Infinity
       : positiveDurationFlag('idle-timeout', values['idle-timeout'])
+  const metricsPort = intFlag('metrics-port', values['metrics-port'], 0) ?? 0
+  const metricsHost = stringFlag(values, 'metrics-host') ?? '127.0.0.1'
   const stateDir = join(c.stack.stateDir, 'state')
   const dlqTopic = `${applicationId}.dlq`
 
@@ -519,10 +528,42 @@ export async function runCommand(argv: string[]): Promise<number> {
     ...(workerId === undefined ? {} : { workerId }),
     ...(maxOutOfOrdernessMs === undefined ? {} : { maxOutOfOrdernessMs }),
     ...(idleTimeoutMs === undefined ? {} : { idleTimeoutMs }),
-    onEvent,
+    onEvent: (event) => {
+      metrics.observe(event)
+      onEvent(event)
+    },
   }
   // The callbacks above use it only once it runs: the constructor reports nothing.
   const worker = new Worker(options)
+  const admin = new KafkaAdmin({ bootstrapBrokers: c.brokers })
+  const registryOfMetrics = processRegistry('run')
+  const metrics = new WorkerMetrics({
+    registry: registryOfMetrics,
+    application: applicationId,
+    status: () => worker.status(),
+    lag: () => admin.groupLag(applicationId, inputTopic),
+  })
+  const metricsServer = new MetricsServer({
+    registry: registryOfMetrics,
+    port: metricsPort,
+    host: metricsHost,
+    readiness: () =>
+      worker.state === 'RUNNING' ? { ready: true } : { ready: false, reason: `worker ${worker.state}` },
+  })
+  try {
+    const url = await metricsServer.start()
+    report(
+      { type: 'metrics', url: `${url}/metrics` },
+      () => `metrics at ${url}/metrics (health: /health, /ready)`,
+    )
+  } catch (error) {
+    await admin.close()
+    return fail(error, 'serve metrics')
+  }
+  const closeMetrics = async (): Promise<void> => {
+    await metricsServer.close()
+    await admin.close().catch(() => {})
+  }
   const signal = shutdownSignal((name) =>
     console.error(`${name}: stopping the worker (final commit, leaving the group)`),
   )
@@ -546,6 +587,7 @@ export async function runCommand(argv: string[]): Promise<number> {
   try {
     await worker.start()
   } catch (error) {
+    await closeMetrics()
     return fail(error, `worker ${worker.workerId} failed to start`)
   }
 
@@ -572,5 +614,6 @@ export async function runCommand(argv: string[]): Promise<number> {
     return fail(error, `worker ${worker.workerId} failed`)
   } finally {
     clearInterval(timer)
+    await closeMetrics()
   }
 }
