@@ -182,27 +182,45 @@ export class KafkaAdmin {
     }
   }
 
-  /** Lag of a consumer group on a topic, per partition. */
-  async groupLag(groupId: string, topic: string): Promise<PartitionLag[]> {
-    const ends = await this.endOffsets(topic)
+  /**
+   * Lag of a consumer group per partition: of `topic`, or of every topic the group has committed
+   * offsets for. The end is the high watermark; a transactional topic's end includes the commit
+   * marker after the last record, so a group that read all of it shows a lag of 1 per partition
+   * written in transactions (as Kafka's own kafka-consumer-groups does).
+   */
+  async groupLag(groupId: string, topic?: string): Promise<PartitionLag[]> {
     let committed
     try {
       committed = await this.#admin.listConsumerGroupOffsets({ groups: [groupId] })
     } catch (error) {
       throw kafkaError(error, `list offsets of group ${groupId}`)
     }
-    const byPartition = new Map<number, bigint>()
+    const byTopic = new Map<string, Map<number, bigint>>()
+    if (topic !== undefined) byTopic.set(topic, new Map())
     for (const t of committed[0]?.topics ?? []) {
-      if (t.name !== topic) continue
+      if (topic !== undefined && t.name !== topic) continue
+      const partitions = byTopic.get(t.name) ?? new Map<number, bigint>()
+      byTopic.set(t.name, partitions)
       for (const p of t.partitions)
-        if (p.committedOffset >= 0n) byPartition.set(p.partitionIndex, p.committedOffset)
+        if (p.committedOffset >= 0n) partitions.set(p.partitionIndex, p.committedOffset)
     }
-    return [...ends.entries()]
-      .sort(([a], [b]) => a - b)
-      .map(([partition, endOffset]) => {
-        const committedOffset = byPartition.get(partition) ?? null
-        return { topic, partition, committedOffset, endOffset, lag: endOffset - (committedOffset ?? 0n) }
-      })
+    const lags: PartitionLag[] = []
+    for (const name of [...byTopic.keys()].sort()) {
+      const partitions = byTopic.get(name) as Map<number, bigint>
+      for (const [partition, endOffset] of [...(await this.endOffsets(name)).entries()].sort(
+        ([a], [b]) => a - b,
+      )) {
+        const committedOffset = partitions.get(partition) ?? null
+        lags.push({
+          topic: name,
+          partition,
+          committedOffset,
+          endOffset,
+          lag: endOffset - (committedOffset ?? 0n),
+        })
+      }
+    }
+    return lags
   }
 
   async close(): Promise<void> {

@@ -1,0 +1,68 @@
+/**
+ * `freshet lag --group G`: how far a consumer group is behind, per partition and in total. The
+ * committed offsets come from the group coordinator, the ends from the partition leaders (high
+ * watermarks); a partition the group has committed nothing for counts from offset 0.
+ */
+import { FreshetError } from '../../errors/index.ts'
+import { KafkaAdmin } from '../../kafka/index.ts'
+import { COMMON_HELP, common, parse } from '../args.ts'
+import { table } from '../table.ts'
+
+export const lagHelp = `freshet lag --group G [--topic T]: lag of a consumer group per partition, and in total.
+
+  --group G    the consumer group (a job's group is its application id, e.g. freshet-event-counts)
+  --topic T    only this topic (default: every topic the group has committed offsets for)
+  --json       one JSON object: the partitions and the total
+
+A transactional topic's end includes the commit marker after its last record: a group that read
+all of it shows a lag of 1 on each partition written in transactions, as kafka-consumer-groups does.
+
+${COMMON_HELP}`
+
+export async function lagCommand(argv: string[]): Promise<number> {
+  const { values } = parse(argv, { group: { type: 'string' }, topic: { type: 'string' } })
+  if (values.help) return (console.log(lagHelp), 0)
+  const c = common(values)
+  const group = values.group
+  if (typeof group !== 'string' || group === '') {
+    throw new FreshetError('INVALID_OPTION', 'give the consumer group: freshet lag --group G', {
+      details: { option: 'group' },
+    })
+  }
+  const topic = typeof values.topic === 'string' && values.topic !== '' ? values.topic : undefined
+  const admin = new KafkaAdmin({ bootstrapBrokers: c.brokers })
+  try {
+    const lags = await admin.groupLag(group, topic)
+    const total = lags.reduce((sum, p) => sum + p.lag, 0n)
+    if (c.json) {
+      console.log(
+        JSON.stringify({
+          group,
+          partitions: lags.map((p) => ({
+            topic: p.topic,
+            partition: p.partition,
+            committedOffset: p.committedOffset === null ? null : Number(p.committedOffset),
+            endOffset: Number(p.endOffset),
+            lag: Number(p.lag),
+          })),
+          total: Number(total),
+        }),
+      )
+      return 0
+    }
+    if (lags.length === 0) {
+      console.log(`group ${group} has committed no offsets${topic === undefined ? '' : ` for ${topic}`}`)
+      return 0
+    }
+    console.log(
+      table(
+        ['TOPIC', 'PARTITION', 'COMMITTED', 'END', 'LAG'],
+        lags.map((p) => [p.topic, p.partition, p.committedOffset, p.endOffset, p.lag]),
+      ),
+    )
+    console.log(`total lag of group ${group}: ${total}`)
+    return 0
+  } finally {
+    await admin.close()
+  }
+}

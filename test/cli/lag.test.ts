@@ -1,0 +1,80 @@
+// `freshet lag` against the test broker: a group that committed part of a topic, as a table and as
+// JSON; one topic or all of the group's; usage errors.
+import assert from 'node:assert/strict'
+import { test, type TestContext } from 'node:test'
+import { main } from '../../src/cli/main.ts'
+import { GroupConsumer, KafkaProducer } from '../../src/kafka/index.ts'
+import { bootstrap, brokers, randomName, randomTopic } from '../helpers/kafka.ts'
+
+/** Runs `freshet <args>` in this process; what it printed on stdout. */
+async function freshet(t: TestContext, args: string[]): Promise<{ code: number; stdout: string }> {
+  const log = t.mock.method(console, 'log', () => {})
+  try {
+    const code = await main([...args, '--bootstrap', bootstrap()])
+    return { code, stdout: log.mock.calls.map((call) => call.arguments.join(' ')).join('\n') }
+  } finally {
+    log.mock.restore()
+  }
+}
+
+test('freshet lag: committed, end and lag per partition and the total, as a table and as JSON', async (t) => {
+  const topic = await randomTopic(t, 'lag', 3)
+  const other = await randomTopic(t, 'lag-other', 1)
+  const groupId = randomName('lag-group')
+  const producer = new KafkaProducer({ bootstrapBrokers: brokers() })
+  // 10 records in each partition of `topic`, 4 in `other`.
+  await producer.send([
+    ...Array.from({ length: 30 }, (_, i) => ({ topic, partition: i % 3, value: Buffer.from(`${i}`) })),
+    ...Array.from({ length: 4 }, (_, i) => ({ topic: other, partition: 0, value: Buffer.from(`${i}`) })),
+  ])
+  await producer.close()
+  const consumer = new GroupConsumer({ bootstrapBrokers: brokers(), groupId, topics: [topic, other] })
+  t.after(() => consumer.close())
+  await consumer.start()
+  // The group has read 7, 3 and 0 records of the three partitions and all of `other`.
+  await consumer.commit([
+    { topic, partition: 0, offset: 7n },
+    { topic, partition: 1, offset: 3n },
+    { topic: other, partition: 0, offset: 4n },
+  ])
+  await consumer.close()
+
+  const text = await freshet(t, ['lag', '--group', groupId])
+  assert.equal(text.code, 0)
+  const lines = text.stdout.split('\n')
+  assert.match(lines[0] ?? '', /^TOPIC +PARTITION +COMMITTED +END +LAG$/)
+  const rows = lines.slice(1, -1).map((line) => line.split(/ +/))
+  assert.deepEqual(
+    rows,
+    [
+      [topic, '0', '7', '10', '3'],
+      [topic, '1', '3', '10', '7'],
+      [topic, '2', '-', '10', '10'],
+      [other, '0', '4', '4', '0'],
+    ].sort((a, b) =>
+      (a[0] as string) < (b[0] as string) ? -1 : (a[0] as string) > (b[0] as string) ? 1 : 0,
+    ),
+  )
+  assert.equal(lines.at(-1), `total lag of group ${groupId}: 20`)
+
+  const json = await freshet(t, ['lag', '--group', groupId, '--topic', topic, '--json'])
+  const parsed = JSON.parse(json.stdout) as {
+    total: number
+    partitions: Array<{ lag: number; committedOffset: number | null }>
+  }
+  assert.equal(parsed.total, 20)
+  assert.deepEqual(
+    parsed.partitions.map((p) => [p.committedOffset, p.lag]),
+    [
+      [7, 3],
+      [3, 7],
+      [null, 10],
+    ],
+  )
+})
+
+test('freshet lag without --group is a usage error (exit 2)', async (t) => {
+  const error = t.mock.method(console, 'error', () => {})
+  assert.equal(await main(['lag', '--bootstrap', bootstrap()]), 2)
+  assert.match(String(error.mock.calls[0]?.arguments[0]), /--group/)
+})
