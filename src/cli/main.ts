@@ -3,6 +3,7 @@
 import { FreshetError } from '../errors/index.ts'
 import { consumeCommand } from './commands/consume.ts'
 import { demoCommand } from './commands/demo.ts'
+import { dlqCommand } from './commands/dlq.ts'
 import { lagCommand } from './commands/lag.ts'
 import { produceCommand } from './commands/produce.ts'
 import { registryCommand } from './commands/registry.ts'
@@ -37,6 +38,7 @@ const COMMANDS: Record<string, Command> = {
     run: runCommand,
     summary: 'run a seed job (event-counts, revenue, sessions, top-users) as a worker of its group',
   },
+  dlq: { run: dlqCommand, summary: 'inspect: dead letters with their provenance and decoded values' },
   lag: { run: lagCommand, summary: 'lag of a consumer group per partition and in total' },
   registry: { run: registryCommand, summary: 'run the schema registry in the foreground' },
   schema: { run: schemaCommand, summary: 'codegen: TypeScript types from the Avro schemas' },

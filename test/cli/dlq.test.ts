@@ -1,0 +1,181 @@
+// `freshet dlq inspect` against the test broker and an in-process registry: dead letters with
+// Avro, JSON, text and binary values, one of an aborted transaction (not shown), as text and JSON.
+import assert from 'node:assert/strict'
+import { test, type TestContext } from 'node:test'
+import { main } from '../../src/cli/main.ts'
+import { toDeadLetter } from '../../src/dlq/index.ts'
+import { FreshetError } from '../../src/errors/index.ts'
+import { KafkaProducer, TransactionalProducer, type InRecord } from '../../src/kafka/index.ts'
+import { UserEventSchema, type UserEvent } from '../../src/schemas/index.ts'
+import { createSerializer } from '../../src/serde/index.ts'
+import { bootstrap, brokers, randomName, randomTopic } from '../helpers/kafka.ts'
+import { testRegistry } from '../helpers/registry.ts'
+
+/** A line of `dlq inspect --json`, as far as the test reads it. */
+interface ShownLetter {
+  value: unknown
+  valueFormat: string
+  headers: Record<string, string>
+  provenance: {
+    sourceTopic: string
+    sourcePartition: number
+    sourceOffset: number
+    stage: string
+    errorCode: string
+    deadLetteredAtMs: number
+  }
+}
+
+async function freshet(t: TestContext, args: string[]): Promise<{ code: number; stdout: string }> {
+  const log = t.mock.method(console, 'log', () => {})
+  try {
+    const code = await main([...args, '--bootstrap', bootstrap()])
+    return { code, stdout: log.mock.calls.map((call) => call.arguments.join(' ')).join('\n') }
+  } finally {
+    log.mock.restore()
+  }
+}
+
+const EVENT: UserEvent = {
+  timestamp: 1_767_225_600_000,
+  event_type: 'purchase',
+  user_id: 'user_000042',
+  version: '1.0',
+  data: {
+    product_id: 'prod_00007',
+    amount: 12.5,
+    currency: 'EUR',
+    session_id: 'sess_1',
+    device: 'mobile',
+    browser: 'firefox',
+    search_query: null,
+    transaction_id: 'txn_9',
+  },
+}
+
+/** A record of `source` as a worker read it, to dead-letter. */
+function sourceRecord(source: string, offset: bigint, value: Buffer, key = 'k'): InRecord {
+  return {
+    topic: source,
+    partition: 1,
+    offset,
+    timestampMs: 1_767_225_600_000,
+    key: Buffer.from(key),
+    value,
+    headers: new Map([['trace', Buffer.from('abc')]]),
+    leaderEpoch: 0,
+  }
+}
+
+test('freshet dlq inspect: provenance and decoded values; aborted letters are not shown', async (t) => {
+  const registry = await testRegistry(t)
+  const topic = await randomTopic(t, 'inspect-dlq', 1)
+  const source = randomName('user-events')
+  const avro = createSerializer<UserEvent>({
+    format: 'avro',
+    topic: source,
+    schema: UserEventSchema,
+    registry: registry.client,
+  })
+  await avro.init()
+  const failure = (code: 'SERDE_SCHEMA_MISMATCH' | 'RECORD_KEY_NULL'): FreshetError =>
+    new FreshetError(code, `broken ${code}`)
+  const letters = [
+    toDeadLetter(
+      sourceRecord(source, 10n, await avro.serialize(EVENT), 'user_000042'),
+      failure('RECORD_KEY_NULL'),
+      topic,
+      'process',
+      1_767_225_700_000,
+    ),
+    toDeadLetter(
+      sourceRecord(source, 11n, Buffer.from('{not json')),
+      failure('SERDE_SCHEMA_MISMATCH'),
+      topic,
+      'decode',
+    ),
+    toDeadLetter(
+      sourceRecord(source, 12n, Buffer.from([0xff, 0x00, 0x9c, 0x01])),
+      failure('SERDE_SCHEMA_MISMATCH'),
+      topic,
+      'decode',
+    ),
+  ]
+  // An aborted transaction's letter sits between them: read_committed hides it.
+  const txn = new TransactionalProducer({ bootstrapBrokers: brokers(), transactionalId: randomName('tid') })
+  t.after(() => txn.close())
+  await txn.init()
+  await txn.begin()
+  await txn.send([
+    toDeadLetter(
+      sourceRecord(source, 99n, Buffer.from('aborted')),
+      failure('RECORD_KEY_NULL'),
+      topic,
+      'process',
+    ),
+  ])
+  await txn.abort()
+  const producer = new KafkaProducer({ bootstrapBrokers: brokers() })
+  await producer.send(letters)
+  await producer.close()
+
+  const json = await freshet(t, [
+    'dlq',
+    'inspect',
+    '--topic',
+    topic,
+    '--json',
+    '--registry-url',
+    registry.url,
+  ])
+  assert.equal(json.code, 0)
+  const shown = json.stdout.split('\n').map((line) => JSON.parse(line) as ShownLetter)
+  assert.deepEqual(
+    shown.map((l) => [l.provenance.sourceOffset, l.provenance.stage, l.provenance.errorCode, l.valueFormat]),
+    [
+      [10, 'process', 'FRESHET_RECORD_KEY_NULL', 'avro'],
+      [11, 'decode', 'FRESHET_SERDE_SCHEMA_MISMATCH', 'text'],
+      [12, 'decode', 'FRESHET_SERDE_SCHEMA_MISMATCH', 'bytes'],
+    ],
+  )
+  assert.deepEqual(shown[0]?.value, EVENT)
+  assert.equal(shown[0]?.provenance.sourceTopic, source)
+  assert.equal(shown[0]?.provenance.sourcePartition, 1)
+  assert.equal(shown[0]?.provenance.deadLetteredAtMs, 1_767_225_700_000)
+  assert.deepEqual(shown[0]?.headers, { trace: 'abc' }, 'the original headers, provenance apart')
+  assert.equal(shown[1]?.value, '{not json')
+  assert.equal(shown[2]?.value, Buffer.from([0xff, 0x00, 0x9c, 0x01]).toString('base64'))
+
+  const text = await freshet(t, ['dlq', 'inspect', '--topic', topic, '--registry-url', registry.url])
+  assert.match(text.stdout, new RegExp(`^  source   ${source}/1@10 \\(2026-01-01T00:00:00\\.000Z\\)$`, 'm'))
+  assert.match(
+    text.stdout,
+    /^ {2}value {4}\{"timestamp":1767225600000,"event_type":"purchase",.*\(avro, schema \d+\)$/m,
+  )
+  assert.match(text.stdout, /^3 of 3 dead letters in inspect-dlq-\w+ shown$/m)
+
+  const limited = await freshet(t, [
+    'dlq',
+    'inspect',
+    '--topic',
+    topic,
+    '--limit',
+    '1',
+    '--json',
+    '--registry-url',
+    registry.url,
+  ])
+  assert.equal(
+    (JSON.parse(limited.stdout) as ShownLetter).provenance.sourceOffset,
+    12,
+    'the last letter of the partition',
+  )
+})
+
+test('freshet dlq: a missing action or topic is a usage error; an unknown topic is FRESHET_TOPIC_NOT_FOUND', async (t) => {
+  const error = t.mock.method(console, 'error', () => {})
+  assert.equal(await main(['dlq', '--bootstrap', bootstrap()]), 2)
+  assert.equal(await main(['dlq', 'inspect', '--bootstrap', bootstrap()]), 2)
+  assert.equal(await main(['dlq', 'inspect', '--topic', randomName('nosuch'), '--bootstrap', bootstrap()]), 1)
+  assert.match(String(error.mock.calls.at(-1)?.arguments[0]), /FRESHET_TOPIC_NOT_FOUND/)
+})
