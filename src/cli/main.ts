@@ -38,7 +38,7 @@ const COMMANDS: Record<string, Command> = {
     run: runCommand,
     summary: 'run a seed job (event-counts, revenue, sessions, top-users) as a worker of its group',
   },
-  dlq: { run: dlqCommand, summary: 'inspect: dead letters with their provenance and decoded values' },
+  dlq: { run: dlqCommand, summary: 'inspect dead letters with their provenance; replay them exactly once' },
   lag: { run: lagCommand, summary: 'lag of a consumer group per partition and in total' },
   registry: { run: registryCommand, summary: 'run the schema registry in the foreground' },
   schema: { run: schemaCommand, summary: 'codegen: TypeScript types from the Avro schemas' },

@@ -5,7 +5,12 @@ import { test, type TestContext } from 'node:test'
 import { main } from '../../src/cli/main.ts'
 import { toDeadLetter } from '../../src/dlq/index.ts'
 import { FreshetError } from '../../src/errors/index.ts'
-import { KafkaProducer, TransactionalProducer, type InRecord } from '../../src/kafka/index.ts'
+import {
+  KafkaProducer,
+  PartitionReader,
+  TransactionalProducer,
+  type InRecord,
+} from '../../src/kafka/index.ts'
 import { UserEventSchema, type UserEvent } from '../../src/schemas/index.ts'
 import { createSerializer } from '../../src/serde/index.ts'
 import { bootstrap, brokers, randomName, randomTopic } from '../helpers/kafka.ts'
@@ -171,6 +176,68 @@ test('freshet dlq inspect: provenance and decoded values; aborted letters are no
     'the last letter of the partition',
   )
 })
+
+test('freshet dlq replay: letters back to their source partition exactly once; late ones left; a second run sends nothing', async (t) => {
+  const topic = await randomTopic(t, 'replay-dlq', 2)
+  const source = await randomTopic(t, 'replay-source', 3)
+  const failure = new FreshetError('SERDE_SCHEMA_MISMATCH', 'broken')
+  const letter = (offset: bigint, value: string, stage: 'decode' | 'late' = 'decode') =>
+    toDeadLetter({ ...sourceRecord(source, offset, Buffer.from(value)), partition: 2 }, failure, topic, stage)
+  const producer = new KafkaProducer({ bootstrapBrokers: brokers() })
+  await producer.send([
+    { ...letter(1n, 'one'), partition: 0 },
+    { ...letter(2n, 'two'), partition: 1 },
+    { ...letter(3n, 'late', 'late'), partition: 1 },
+    { topic, partition: 0, key: null, value: Buffer.from('not a dead letter') },
+  ])
+  const groupId = randomName('replay-group')
+  const first = await freshet(t, ['dlq', 'replay', '--topic', topic, '--group', groupId, '--json'])
+  assert.equal(first.code, 0)
+  assert.deepEqual(JSON.parse(first.stdout), {
+    topic,
+    replayed: { [source]: 2 },
+    skippedLate: 1,
+    skippedWithoutProvenance: 1,
+    total: 2,
+  })
+  const back = await readAll(source, 2)
+  assert.deepEqual(back.map((r) => [r.partition, r.value?.toString(), r.key?.toString()]).sort(), [
+    [2, 'one', 'k'],
+    [2, 'two', 'k'],
+  ])
+  const one = back.find((r) => r.value?.toString() === 'one') as InRecord
+  assert.equal(one.headers.get('trace')?.toString(), 'abc', 'its own headers')
+  assert.equal(one.headers.get('freshet.dlq.replayed.from')?.toString(), `${topic}/0@0`)
+  assert.equal(one.headers.get('freshet.dlq.source.topic'), undefined, 'no provenance headers')
+  assert.equal(one.timestampMs, 1_767_225_600_000, 'the original timestamp')
+
+  // Again with the same group: nothing new; one more letter later: only that one.
+  const second = await freshet(t, ['dlq', 'replay', '--topic', topic, '--group', groupId])
+  assert.match(second.stdout, /^replayed 0 dead letters of /)
+  await producer.send([{ ...letter(4n, 'four'), partition: 1 }])
+  await producer.close()
+  const third = await freshet(t, ['dlq', 'replay', '--topic', topic, '--group', groupId])
+  assert.match(
+    third.stdout,
+    new RegExp(`^replayed 1 dead letter of ${topic} \\(${source} 1\\); left: 0 late`),
+  )
+  assert.equal((await readAll(source, 3)).length, 3)
+})
+
+/** Every committed record of a topic whose partitions hold `count` records in all. */
+async function readAll(topic: string, count: number): Promise<InRecord[]> {
+  const reader = new PartitionReader({ bootstrapBrokers: brokers(), isolationLevel: 'read_committed' })
+  try {
+    const records: InRecord[] = []
+    for (const [partition, end] of await reader.endOffsets(topic, [0, 1, 2])) {
+      for await (const batch of reader.read(topic, partition, 0n, end)) records.push(...batch)
+    }
+    assert.equal(records.length, count)
+    return records
+  } finally {
+    await reader.close()
+  }
+}
 
 test('freshet dlq: a missing action or topic is a usage error; an unknown topic is FRESHET_TOPIC_NOT_FOUND', async (t) => {
   const error = t.mock.method(console, 'error', () => {})

@@ -9,19 +9,29 @@
  *      else base64. A value that does not decode is shown as what it is, with why not.
  */
 import { FreshetError } from '../../errors/index.ts'
-import { readDeadLetter, type DeadLetter } from '../../dlq/index.ts'
+import { readDeadLetter, replayDeadLetters, type DeadLetter } from '../../dlq/index.ts'
 import { KafkaAdmin, PartitionReader, type InRecord } from '../../kafka/index.ts'
 import { RegistryClient } from '../../registry/index.ts'
 import { AvroDeserializer, HEADER_BYTES } from '../../serde/index.ts'
 import { COMMON_HELP, common, intFlag, parse } from '../args.ts'
 
-export const dlqHelp = `freshet dlq inspect --topic T: the dead letters of T with their provenance (source topic,
-partition and offset, error code and message, stage), and the value decoded: Avro through the
-registry, JSON, text, or base64 bytes.
+export const dlqHelp = `freshet dlq <inspect|replay> --topic T
 
-  --topic T     the dead-letter topic (a job's is <application-id>.dlq)
-  --limit N     at most the last N letters of each partition (default 100)
-  --json        one JSON object per letter
+inspect: the dead letters of T with their provenance (source topic, partition and offset, error
+code and message, stage), and the value decoded: Avro through the registry, JSON, text, or base64.
+
+  --topic T       the dead-letter topic (a job's is <application-id>.dlq)
+  --limit N       at most the last N letters of each partition (default 100)
+  --json          one JSON object per letter
+
+replay: sends the letters of T back to their source topic and partition, after a fix, exactly once
+(letters and the replay group's offsets in one transaction): a second run sends nothing again.
+
+  --topic T       the dead-letter topic
+  --to TOPIC      send them all here instead (partitioned by key)
+  --group G       the group that remembers what was replayed (default <T>.replay)
+  --include-late  replay late letters too (by default they are counted and left: late again)
+  --json          the result as one JSON object
 
 ${COMMON_HELP}`
 
@@ -91,15 +101,25 @@ function describeValue(decoded: DecodedValue): string {
 }
 
 export async function dlqCommand(argv: string[]): Promise<number> {
-  const { values, positionals } = parse(argv, { topic: { type: 'string' }, limit: { type: 'string' } }, true)
+  const { values, positionals } = parse(
+    argv,
+    {
+      topic: { type: 'string' },
+      limit: { type: 'string' },
+      to: { type: 'string' },
+      group: { type: 'string' },
+      'include-late': { type: 'boolean' },
+    },
+    true,
+  )
   if (values.help) return (console.log(dlqHelp), 0)
   const c = common(values)
   const [action] = positionals
-  if (action !== 'inspect' || positionals.length !== 1) {
+  if ((action !== 'inspect' && action !== 'replay') || positionals.length !== 1) {
     throw new FreshetError(
       'INVALID_OPTION',
-      `give an action: freshet dlq inspect --topic T${action === undefined ? '' : ` (got ${positionals.join(' ')})`}`,
-      { details: { option: 'action', allowed: ['inspect'] } },
+      `give an action: freshet dlq inspect|replay --topic T${action === undefined ? '' : ` (got ${positionals.join(' ')})`}`,
+      { details: { option: 'action', allowed: ['inspect', 'replay'] } },
     )
   }
   const topic = values.topic
@@ -108,6 +128,7 @@ export async function dlqCommand(argv: string[]): Promise<number> {
       details: { option: 'topic' },
     })
   }
+  if (action === 'replay') return replay(c, topic, values)
   const limit = intFlag('limit', values.limit, 1) ?? 100
 
   // Step 1
@@ -211,4 +232,38 @@ function printLetter(
     lines.push(`  headers  ${headers.map(([name, v]) => `${name}=${v.toString('utf8')}`).join(', ')}`)
   }
   console.log(lines.join('\n'))
+}
+
+async function replay(
+  c: ReturnType<typeof common>,
+  topic: string,
+  values: { to?: unknown; group?: unknown; 'include-late'?: unknown },
+): Promise<number> {
+  const admin = new KafkaAdmin({ bootstrapBrokers: c.brokers })
+  try {
+    // A missing topic is FRESHET_TOPIC_NOT_FOUND, before anything joins a group.
+    await admin.describeTopic(topic)
+  } finally {
+    await admin.close()
+  }
+  const result = await replayDeadLetters({
+    bootstrapBrokers: c.brokers,
+    topic,
+    ...(typeof values.to === 'string' && values.to !== '' ? { to: values.to } : {}),
+    ...(typeof values.group === 'string' && values.group !== '' ? { groupId: values.group } : {}),
+    includeLate: values['include-late'] === true,
+  })
+  const sent = Object.values(result.replayed).reduce((sum, n) => sum + n, 0)
+  if (c.json) {
+    console.log(JSON.stringify({ topic, ...result, total: sent }))
+    return 0
+  }
+  const targets = Object.entries(result.replayed)
+    .map(([target, n]) => `${target} ${n}`)
+    .join(', ')
+  console.log(
+    `replayed ${sent} dead letter${sent === 1 ? '' : 's'} of ${topic}${sent === 0 ? '' : ` (${targets})`}; ` +
+      `left: ${result.skippedLate} late, ${result.skippedWithoutProvenance} without provenance`,
+  )
+  return 0
 }
