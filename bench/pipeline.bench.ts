@@ -34,7 +34,7 @@ import { AvroSerializer, createDeserializer } from '../src/serde/index.ts'
 import { DEFAULT_MAX_OUT_OF_ORDERNESS_MS } from '../src/time/index.ts'
 import { DEFAULT_GRACE_MS } from '../src/windows/index.ts'
 import { flagsOrExit } from './lib/args.ts'
-import { startCluster, type BenchCluster } from './lib/cluster.ts'
+import { produceEvents, startCluster, type BenchCluster } from './lib/cluster.ts'
 import type { FromWorker, StoreFigures, WorkerConfig } from './lib/pipeline-worker.ts'
 import { cpuTimeMs } from './lib/proc.ts'
 import { benchLine, formatRate, quantile, table, type Figure } from './lib/report.ts'
@@ -130,24 +130,10 @@ function workerTuning(): Pick<WorkerConfig, 'commitIntervalMs' | 'maxBatchRecord
 }
 
 async function fill(cluster: BenchCluster, topic: string, count: number): Promise<void> {
-  const producer = new EventProducer({
-    bootstrapBrokers: [cluster.bootstrap],
-    topic,
-    count,
-    format: 'avro',
-    registry: cluster.registry,
-    seed: 7,
-    clientId: 'freshet-bench-fill',
-  })
-  try {
-    const summary = await producer.run()
-    if (summary.error) throw summary.error
-    log(
-      `filled ${topic}: ${summary.sent} events, ${(summary.bytes / summary.sent).toFixed(1)} bytes each, ${formatRate(summary.ratePerSec)} events/s`,
-    )
-  } finally {
-    await producer.close()
-  }
+  const summary = await produceEvents(cluster, topic, count, { clientId: 'freshet-bench-fill' })
+  log(
+    `filled ${topic}: ${summary.sent} events, ${(summary.bytes / summary.sent).toFixed(1)} bytes each, ${formatRate(summary.ratePerSec)} events/s`,
+  )
 }
 
 /** Sum of the `.log` segment files of every partition directory of `topic` on the broker's disk. */

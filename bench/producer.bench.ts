@@ -13,9 +13,8 @@
  *   5. Stop everything and delete the directory.
  */
 import { cpus, loadavg, totalmem } from 'node:os'
-import { EventProducer } from '../src/producer/index.ts'
 import { flagsOrExit } from './lib/args.ts'
-import { startCluster, type BenchCluster } from './lib/cluster.ts'
+import { produceEvents, startCluster, type BenchCluster } from './lib/cluster.ts'
 import { runProducerPerformance, type PeerResult } from './lib/java-peer.ts'
 import { benchLine, formatRate, median, medianFigure, table, type Figure } from './lib/report.ts'
 
@@ -69,20 +68,12 @@ async function produceWithFreshet(
   count: number,
 ): Promise<FreshetResult> {
   await cluster.createTopic(topic, flags.partitions)
-  const producer = new EventProducer({
-    bootstrapBrokers: [cluster.bootstrap],
-    topic,
-    count,
-    format: 'avro',
-    registry: cluster.registry,
-    seed: 7,
-    clientId: 'freshet-bench',
-    ...(flags['batch-size'] === undefined ? {} : { batchSize: flags['batch-size'] }),
-    ...(flags['max-in-flight'] === undefined ? {} : { maxInFlight: flags['max-in-flight'] }),
-  })
   try {
-    const summary = await producer.run()
-    if (summary.error) throw summary.error
+    const summary = await produceEvents(cluster, topic, count, {
+      clientId: 'freshet-bench',
+      ...(flags['batch-size'] === undefined ? {} : { batchSize: flags['batch-size'] }),
+      ...(flags['max-in-flight'] === undefined ? {} : { maxInFlight: flags['max-in-flight'] }),
+    })
     const seconds = summary.elapsedMs / 1000
     return {
       events: summary.sent,
@@ -92,7 +83,6 @@ async function produceWithFreshet(
       mibPerSec: summary.bytes / MIB / seconds,
     }
   } finally {
-    await producer.close()
     await cluster.deleteTopic(topic).catch(() => undefined)
   }
 }

@@ -15,6 +15,7 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { KafkaAdmin } from '../../src/kafka/index.ts'
 import { RegistryClient, startRegistry, type RunningRegistry } from '../../src/registry/index.ts'
+import { EventProducer, type EventProducerOptions, type ProduceSummary } from '../../src/producer/index.ts'
 import { startBroker, type RunningBroker } from '../../src/stack/broker.ts'
 import { freePort, isAlive, stopProcess, watchOwner } from '../../src/stack/processes.ts'
 
@@ -162,5 +163,33 @@ export async function startCluster(options: ClusterOptions = {}): Promise<BenchC
       return () => adopted.delete(pid)
     },
     stop,
+  }
+}
+
+/**
+ * Produces `count` Avro user events into `topic` the way every benchmark does (seed 7, the
+ * cluster's registry) and resolves with the producer's summary; a failed send rejects.
+ */
+export async function produceEvents(
+  cluster: BenchCluster,
+  topic: string,
+  count: number,
+  options: Partial<EventProducerOptions> = {},
+): Promise<ProduceSummary> {
+  const producer = new EventProducer({
+    bootstrapBrokers: [cluster.bootstrap],
+    topic,
+    count,
+    format: 'avro',
+    registry: cluster.registry,
+    seed: 7,
+    ...options,
+  })
+  try {
+    const summary = await producer.run()
+    if (summary.error) throw summary.error
+    return summary
+  } finally {
+    await producer.close()
   }
 }

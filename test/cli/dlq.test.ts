@@ -1,7 +1,7 @@
 // `freshet dlq inspect` against the test broker and an in-process registry: dead letters with
 // Avro, JSON, text and binary values, one of an aborted transaction (not shown), as text and JSON.
 import assert from 'node:assert/strict'
-import { test, type TestContext } from 'node:test'
+import { test } from 'node:test'
 import { main } from '../../src/cli/main.ts'
 import { toDeadLetter } from '../../src/dlq/index.ts'
 import { FreshetError } from '../../src/errors/index.ts'
@@ -13,6 +13,7 @@ import {
 } from '../../src/kafka/index.ts'
 import { UserEventSchema, type UserEvent } from '../../src/schemas/index.ts'
 import { createSerializer } from '../../src/serde/index.ts'
+import { freshet } from '../helpers/cli.ts'
 import { bootstrap, brokers, randomName, randomTopic } from '../helpers/kafka.ts'
 import { testRegistry } from '../helpers/registry.ts'
 
@@ -28,16 +29,6 @@ interface ShownLetter {
     stage: string
     errorCode: string
     deadLetteredAtMs: number
-  }
-}
-
-async function freshet(t: TestContext, args: string[]): Promise<{ code: number; stdout: string }> {
-  const log = t.mock.method(console, 'log', () => {})
-  try {
-    const code = await main([...args, '--bootstrap', bootstrap()])
-    return { code, stdout: log.mock.calls.map((call) => call.arguments.join(' ')).join('\n') }
-  } finally {
-    log.mock.restore()
   }
 }
 

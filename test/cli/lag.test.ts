@@ -1,21 +1,11 @@
 // `freshet lag` against the test broker: a group that committed part of a topic, as a table and as
 // JSON; one topic or all of the group's; usage errors.
 import assert from 'node:assert/strict'
-import { test, type TestContext } from 'node:test'
+import { test } from 'node:test'
 import { main } from '../../src/cli/main.ts'
 import { GroupConsumer, KafkaProducer } from '../../src/kafka/index.ts'
+import { freshet } from '../helpers/cli.ts'
 import { bootstrap, brokers, randomName, randomTopic } from '../helpers/kafka.ts'
-
-/** Runs `freshet <args>` in this process; what it printed on stdout. */
-async function freshet(t: TestContext, args: string[]): Promise<{ code: number; stdout: string }> {
-  const log = t.mock.method(console, 'log', () => {})
-  try {
-    const code = await main([...args, '--bootstrap', bootstrap()])
-    return { code, stdout: log.mock.calls.map((call) => call.arguments.join(' ')).join('\n') }
-  } finally {
-    log.mock.restore()
-  }
-}
 
 test('freshet lag: committed, end and lag per partition and the total, as a table and as JSON', async (t) => {
   const topic = await randomTopic(t, 'lag', 3)
