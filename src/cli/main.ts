@@ -20,7 +20,10 @@ const COMMANDS: Record<string, Command> = {
     summary: 'start the local stack (Kafka KRaft + schema registry) and create the default topics',
   },
   down: { run: downCommand, summary: 'stop what `up` started' },
-  status: { run: statusCommand, summary: 'show each service: up/down, address, pid, version' },
+  status: {
+    run: statusCommand,
+    summary: 'show each service: up/down, address, pid, version; and the jobs with their workers',
+  },
   topics: { run: topicsCommand, summary: 'create | list | describe | delete topics' },
   demo: {
     run: demoCommand,

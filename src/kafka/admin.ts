@@ -15,6 +15,18 @@ export interface PartitionLag {
   lag: bigint
 }
 
+export interface ConsumerGroupDescription {
+  groupId: string
+  /** Stable, PreparingRebalance, CompletingRebalance, Empty, Dead. */
+  state: string
+  members: Array<{
+    memberId: string
+    clientId: string
+    host: string
+    assignments: Array<{ topic: string; partitions: number[] }>
+  }>
+}
+
 const TOPIC_ALREADY_EXISTS = 36
 const UNKNOWN_TOPIC = 3
 
@@ -221,6 +233,37 @@ export class KafkaAdmin {
       }
     }
     return lags
+  }
+
+  /**
+   * Every consumer group of the cluster with its state and members: each member's client id,
+   * host and assigned partitions.
+   */
+  async consumerGroups(): Promise<ConsumerGroupDescription[]> {
+    try {
+      const ids = [...(await this.#admin.listGroups()).keys()].sort()
+      if (ids.length === 0) return []
+      const groups = await this.#admin.describeGroups({ groups: ids })
+      return [...groups.values()]
+        .map((group) => ({
+          groupId: group.id,
+          state: String(group.state),
+          members: [...group.members.values()]
+            .map((member) => ({
+              memberId: member.id,
+              clientId: member.clientId,
+              host: member.clientHost,
+              assignments: [...(member.assignments?.values() ?? [])].map((a) => ({
+                topic: a.topic,
+                partitions: [...a.partitions].sort((x, y) => x - y),
+              })),
+            }))
+            .sort((a, b) => (a.clientId < b.clientId ? -1 : a.clientId > b.clientId ? 1 : 0)),
+        }))
+        .sort((a, b) => (a.groupId < b.groupId ? -1 : 1))
+    } catch (error) {
+      throw kafkaError(error, 'describe consumer groups')
+    }
   }
 
   async close(): Promise<void> {

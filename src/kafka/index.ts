@@ -2,7 +2,7 @@
  * freshet's narrow door to Kafka. Everything else in freshet talks to the cluster through these
  * classes, so the client library behind them can change in one place (docs/decisions/0001).
  */
-export { KafkaAdmin, type PartitionLag } from './admin.ts'
+export { KafkaAdmin, type ConsumerGroupDescription, type PartitionLag } from './admin.ts'
 export { connectionSpec, parseBrokers, type ConnectionOptions } from './connection.ts'
 export {
   GroupConsumer,

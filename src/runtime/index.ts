@@ -15,3 +15,4 @@ export {
   type WorkerState,
   type WorkerStatus,
 } from './worker.ts'
+export { jobsStatus, type JobStatus } from './jobs-status.ts'

@@ -133,13 +133,17 @@ test('up, up again, produce, consume, kcat, status, down: events flow and no pro
   }
   assert.equal(records.length, 20)
 
-  const status = JSON.parse((await freshet('status', '--json')).stdout) as Array<{ up: boolean }>
-  assert.ok(status.every((s) => s.up))
+  const status = JSON.parse((await freshet('status', '--json')).stdout) as {
+    services: Array<{ up: boolean }>
+    jobs: unknown[]
+  }
+  assert.ok(status.services.every((s) => s.up))
+  assert.deepEqual(status.jobs, [], 'no job runs on this stack')
 
   await freshet('down')
   for (const pid of pids) assert.equal(isAlive(pid), false, `pid ${pid} is gone after down`)
   const after = await freshet('status', '--json').catch((e: { stdout: string }) => e)
-  assert.ok((JSON.parse(after.stdout) as Array<{ up: boolean }>).every((s) => !s.up))
+  assert.ok((JSON.parse(after.stdout) as { services: Array<{ up: boolean }> }).services.every((s) => !s.up))
 })
 
 const schemas = new Map<number, avro.Type>()

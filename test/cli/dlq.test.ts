@@ -114,6 +114,9 @@ test('freshet dlq inspect: provenance and decoded values; aborted letters are no
   const producer = new KafkaProducer({ bootstrapBrokers: brokers() })
   await producer.send(letters)
   await producer.close()
+  // The coordinator writes the abort marker after it answers: until then read_committed readers
+  // stop at the aborted transaction (its last stable offset), as they would at an open one.
+  await untilStable(topic)
 
   const json = await freshet(t, [
     'dlq',
@@ -215,8 +218,27 @@ test('freshet dlq replay: letters back to their source partition exactly once; l
   assert.equal((await readAll(source, 3)).length, 3)
 })
 
+/** Waits until no partition of `topic` has a transaction in doubt: each last stable offset is its end. */
+async function untilStable(topic: string, partitions = [0]): Promise<void> {
+  const committed = new PartitionReader({ bootstrapBrokers: brokers(), isolationLevel: 'read_committed' })
+  const uncommitted = new PartitionReader({ bootstrapBrokers: brokers(), isolationLevel: 'read_uncommitted' })
+  try {
+    const deadline = Date.now() + 20_000
+    const ends = async (reader: PartitionReader): Promise<string> =>
+      JSON.stringify([...(await reader.endOffsets(topic, partitions))].map(([p, end]) => [p, String(end)]))
+    while ((await ends(committed)) !== (await ends(uncommitted))) {
+      if (Date.now() > deadline) assert.fail(`${topic}: a transaction stays in doubt`)
+      await new Promise((resolve) => setTimeout(resolve, 50))
+    }
+  } finally {
+    await committed.close()
+    await uncommitted.close()
+  }
+}
+
 /** Every committed record of a topic whose partitions hold `count` records in all. */
 async function readAll(topic: string, count: number): Promise<InRecord[]> {
+  await untilStable(topic, [0, 1, 2])
   const reader = new PartitionReader({ bootstrapBrokers: brokers(), isolationLevel: 'read_committed' })
   try {
     const records: InRecord[] = []

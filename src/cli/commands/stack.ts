@@ -1,3 +1,4 @@
+import { jobsStatus, type JobStatus } from '../../runtime/index.ts'
 import { down, status, up, type ServiceStatus } from '../../stack/index.ts'
 import { COMMON_HELP, common, parse } from '../args.ts'
 import { table } from '../table.ts'
@@ -7,12 +8,33 @@ function printStatus(services: ServiceStatus[], json: boolean): void {
     console.log(JSON.stringify(services))
     return
   }
-  console.log(
-    table(
-      ['SERVICE', 'STATE', 'ADDRESS', 'PID', 'VERSION'],
-      services.map((s) => [s.name, s.up ? 'up' : 'down', s.address, s.pid, s.version]),
-    ),
+  console.log(servicesTable(services))
+}
+
+function servicesTable(services: ServiceStatus[]): string {
+  return table(
+    ['SERVICE', 'STATE', 'ADDRESS', 'PID', 'VERSION'],
+    services.map((s) => [s.name, s.up ? 'up' : 'down', s.address, s.pid, s.version]),
   )
+}
+
+function jobsTable(jobs: JobStatus[]): string {
+  if (jobs.length === 0) return 'no jobs (no consumer group with a <group>.dlq topic)'
+  const lines = [
+    table(
+      ['JOB', 'STATE', 'WORKERS', 'LAG'],
+      jobs.map((j) => [j.applicationId, j.state, j.workers.length, j.lag]),
+    ),
+  ]
+  for (const job of jobs) {
+    for (const worker of job.workers) {
+      const partitions = worker.partitions.map((p) => `${p.topic} ${p.partitions.join(',')}`).join('; ')
+      lines.push(
+        `  ${job.applicationId} worker ${worker.workerId} (${worker.host}): ${partitions || 'no partitions'}`,
+      )
+    }
+  }
+  return lines.join('\n')
 }
 
 export const upHelp = `freshet up: start the local stack (Kafka in KRaft mode, the schema registry) in the background
@@ -42,8 +64,10 @@ export async function downCommand(argv: string[]): Promise<number> {
   return 0
 }
 
-export const statusHelp = `freshet status: each service of the local stack: up/down, address, pid, version.
-Exits 0 when all are up, 3 otherwise.
+export const statusHelp = `freshet status: each service of the local stack (up/down, address, pid, version) and, with
+Kafka up, the jobs: each application's consumer group, its state, its workers with the partitions
+they hold, and its total lag. Exits 0 when all services are up, 3 otherwise.
+With --json: {"services": [...], "jobs": [...]}.
 
 ${COMMON_HELP}`
 
@@ -52,6 +76,12 @@ export async function statusCommand(argv: string[]): Promise<number> {
   if (values.help) return (console.log(statusHelp), 0)
   const c = common(values)
   const services = await status(c.stack)
-  printStatus(services, c.json)
+  const kafka = services.find((s) => s.name === 'kafka')
+  const jobs = kafka?.up === true ? await jobsStatus([kafka.address]) : []
+  if (c.json) console.log(JSON.stringify({ services, jobs }))
+  else
+    console.log(
+      `${servicesTable(services)}\n\n${kafka?.up === true ? jobsTable(jobs) : 'jobs: Kafka is down'}`,
+    )
   return services.every((s) => s.up) ? 0 : 3
 }
