@@ -15,7 +15,7 @@
  */
 import { FreshetError } from '../errors/index.ts'
 import type { KafkaAdmin, TopicSpec } from '../kafka/index.ts'
-import type { SinkSpec, Topology } from '../stream/index.ts'
+import { requireCoPartitioned, type SinkSpec, type Topology } from '../stream/index.ts'
 import type { TaskInputs } from './assignor.ts'
 
 export interface RuntimePlan {
@@ -77,15 +77,12 @@ export async function planTopics(
     }
     const counts = sources.map((s) => partitions.get(s.topic) as number)
     // Step 3
-    if (joined && new Set(counts).size > 1) {
-      throw new FreshetError(
-        'TOPOLOGY_INVALID',
-        `sub-topology ${sub.id} joins topics with different partition counts (` +
-          sources.map((s, i) => `${s.topic}: ${counts[i]}`).join(', ') +
-          '); joined inputs must be co-partitioned',
-        { details: { subtopology: sub.id } },
+    if (joined)
+      requireCoPartitioned(
+        sub.id,
+        sources.map((s) => s.topic),
+        counts,
       )
-    }
     taskCounts.set(sub.id, Math.max(1, ...counts))
     inputs.push({ subtopology: sub.id, topics: [...new Set(sources.map((s) => s.topic))] })
   }

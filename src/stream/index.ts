@@ -38,7 +38,7 @@ export {
   type KeyedBranches,
   type ProcessOptions,
 } from './stream.ts'
-export { changelogTopic, repartitionTopic, Topology } from './topology.ts'
+export { changelogTopic, repartitionTopic, requireCoPartitioned, Topology } from './topology.ts'
 export type {
   NodeDescription,
   NodeInput,

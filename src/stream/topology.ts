@@ -306,3 +306,23 @@ function deepFreeze<T>(value: T): T {
   }
   return value
 }
+
+/**
+ * A sub-topology that joins several topics reads partition `p` of each in one task, so they must
+ * have as many partitions each (be co-partitioned); FRESHET_TOPOLOGY_INVALID names them otherwise.
+ * Checked where the partition counts are known: by the runtime's planner and by the test driver.
+ */
+export function requireCoPartitioned(
+  subtopology: number,
+  topics: readonly string[],
+  counts: readonly number[],
+): void {
+  if (new Set(counts).size <= 1) return
+  throw new FreshetError(
+    'TOPOLOGY_INVALID',
+    `sub-topology ${subtopology} joins topics with different partition counts (` +
+      topics.map((topic, i) => `${topic}: ${counts[i]}`).join(', ') +
+      '); joined inputs must be co-partitioned',
+    { details: { subtopology } },
+  )
+}

@@ -38,7 +38,13 @@
 import { FreshetError } from '../errors/index.ts'
 import { TaskGraph, type Keyed, type LateRecord, type Provenance } from '../operators/index.ts'
 import { MemoryStateStore, type ChangelogEntry } from '../state/index.ts'
-import type { SinkSpec, SourceSpec, StoreDescription, Topology } from '../stream/index.ts'
+import {
+  requireCoPartitioned,
+  type SinkSpec,
+  type SourceSpec,
+  type StoreDescription,
+  type Topology,
+} from '../stream/index.ts'
 import { timestampRejectionError, topicPartition, WatermarkTracker } from '../time/index.ts'
 import {
   resolvePipeOptions,
@@ -732,15 +738,12 @@ export class TestDriver {
         this.#logs.set(source.topic, new TopicLog(source.topic, partitions))
       }
       const counts = sources.map((s) => (this.#logs.get(s.topic) as TopicLog).partitions)
-      if (joined && new Set(counts).size > 1) {
-        throw new FreshetError(
-          'TOPOLOGY_INVALID',
-          `sub-topology ${sub.id} joins topics with different partition counts (` +
-            sources.map((s, i) => `${s.topic}: ${counts[i]}`).join(', ') +
-            '); joined inputs must be co-partitioned',
-          { details: { subtopology: sub.id } },
+      if (joined)
+        requireCoPartitioned(
+          sub.id,
+          sources.map((s) => s.topic),
+          counts,
         )
-      }
       const tasks = Math.max(1, ...counts)
       this.#taskCounts.set(sub.id, tasks)
       for (const store of sub.stores) {
