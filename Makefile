@@ -1,7 +1,7 @@
 # freshet: the two commands of the README are `make demo` and `make test`.
 # Everything either needs is installed here: a Node >= 22.22 (a project-local Node 24 when the
 # system's is older), the npm dependencies, the Apache Kafka jars (through Maven, into a cache outside
-# git), and Debian's kcat and promtool for the tests.
+# git), and Debian's kcat, promtool and docker-compose for the tests.
 
 SHELL := /bin/bash
 NODE_LOCAL_VERSION := 24.21.0
@@ -36,8 +36,8 @@ kafka-jars: node_modules/.installed
 	node scripts/fetch-kafka.ts
 
 # Debian packages the tests use, as command:package: kcat (interoperability), promtool from
-# prometheus (the metrics exposition format).
-SYSTEM_TOOLS := kcat:kcat promtool:prometheus
+# prometheus (the metrics format, the scrape config) and docker-compose (validating deploy/).
+SYSTEM_TOOLS := kcat:kcat promtool:prometheus docker-compose:docker-compose
 
 system-deps:
 	@missing=""; for pair in $(SYSTEM_TOOLS); do command -v $${pair%%:*} >/dev/null 2>&1 || missing="$$missing $${pair##*:}"; done; \
