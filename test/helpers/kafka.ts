@@ -4,6 +4,8 @@ import type { TestContext } from 'node:test'
 import {
   GroupConsumer,
   KafkaAdmin,
+  KafkaProducer,
+  TransactionalProducer,
   type InRecord,
   type IsolationLevel,
   type TopicSpec,
@@ -71,4 +73,21 @@ export async function readRecords(
   } finally {
     await consumer.close()
   }
+}
+
+/** A producer on the test broker, closed after the test. */
+export function testProducer(t: TestContext): KafkaProducer {
+  const producer = new KafkaProducer({ bootstrapBrokers: brokers() })
+  t.after(() => producer.close())
+  return producer
+}
+
+/** A transactional producer with a fresh transactional id, closed after the test. */
+export function testTransactional(
+  t: TestContext,
+  transactionalId = randomName('tid'),
+): TransactionalProducer {
+  const producer = new TransactionalProducer({ bootstrapBrokers: brokers(), transactionalId })
+  t.after(() => producer.close())
+  return producer
 }

@@ -89,6 +89,7 @@ export interface WorkerConfig {
   workerId: string
   stateDir?: string
   guarantee: 'exactly-once' | 'at-least-once'
+  commitIntervalMs?: number
   maxBatchRecords?: number
 }
 

@@ -5,21 +5,10 @@
  * the suite.
  */
 import { Worker, type WorkerOptions } from '../../src/runtime/index.ts'
+import type { WorkerConfig } from './harness.ts'
 import { integrityTopology } from './topology.ts'
 
-interface Config {
-  bootstrap: string
-  applicationId: string
-  input: string
-  output: string
-  workerId: string
-  stateDir?: string
-  guarantee: 'exactly-once' | 'at-least-once'
-  commitIntervalMs?: number
-  maxBatchRecords?: number
-}
-
-const config = JSON.parse(process.argv[2] as string) as Config
+const config = JSON.parse(process.argv[2] as string) as WorkerConfig
 const print = (line: object): void => void process.stdout.write(`${JSON.stringify(line)}\n`)
 
 const options: WorkerOptions = {

@@ -6,13 +6,19 @@ import { FreshetError } from '../../src/errors/index.ts'
 import {
   KafkaProducer,
   PartitionReader,
-  TransactionalProducer,
   type InRecord,
   type IsolationLevel,
   type OutRecord,
   type PartitionReaderOptions,
 } from '../../src/kafka/index.ts'
-import { brokers, createTopics, randomName, randomTopic } from '../helpers/kafka.ts'
+import {
+  brokers,
+  createTopics,
+  randomName,
+  randomTopic,
+  testProducer,
+  testTransactional,
+} from '../helpers/kafka.ts'
 
 function reader(
   t: TestContext,
@@ -21,21 +27,6 @@ function reader(
   const r = new PartitionReader({ bootstrapBrokers: brokers(), ...options })
   t.after(() => r.close())
   return r
-}
-
-function plainProducer(t: TestContext): KafkaProducer {
-  const producer = new KafkaProducer({ bootstrapBrokers: brokers() })
-  t.after(() => producer.close())
-  return producer
-}
-
-function transactional(t: TestContext): TransactionalProducer {
-  const producer = new TransactionalProducer({
-    bootstrapBrokers: brokers(),
-    transactionalId: randomName('tid'),
-  })
-  t.after(() => producer.close())
-  return producer
 }
 
 /** Every batch a read yields, each checked to be non-empty. */
@@ -135,7 +126,7 @@ test('options are validated: an unknown key or a bad isolation level is refused'
 
 test('reads exactly the records of one partition of a multi-partition topic, in order, with their contents', async (t) => {
   const topic = await randomTopic(t, 'pr-range', 3)
-  const producer = plainProducer(t)
+  const producer = testProducer(t)
   // Four sends per partition, so the log holds several record batches.
   for (let round = 0; round < 4; round++) {
     await producer.send(
@@ -166,7 +157,7 @@ test('reads exactly the records of one partition of a multi-partition topic, in 
 
 test('a read from the middle of a record batch to the middle of another returns just that range', async (t) => {
   const topic = await randomTopic(t, 'pr-middle', 2)
-  const producer = plainProducer(t)
+  const producer = testProducer(t)
   // One send of ten per partition and then another: offsets 0-9 and 10-19 are one batch each.
   for (let round = 0; round < 2; round++) {
     await producer.send(
@@ -181,9 +172,9 @@ test('a read from the middle of a record batch to the middle of another returns 
 
 test('read_committed: committed records up to the last stable offset; aborted and open transactions and markers are not yielded', async (t) => {
   const topic = await randomTopic(t, 'pr-txn', 1)
-  const plain = plainProducer(t)
-  const producer = transactional(t)
-  const other = transactional(t)
+  const plain = testProducer(t)
+  const producer = testTransactional(t)
+  const other = testTransactional(t)
   await Promise.all([producer.init(), other.init()])
   const values = (tag: string, count: number): OutRecord[] =>
     Array.from({ length: count }, (_, i) => ({ topic, partition: 0, value: Buffer.from(`${tag}${i}`) }))
@@ -263,7 +254,7 @@ test('read_committed: committed records up to the last stable offset; aborted an
 
 test('read_committed hides several aborted transactions spread over many fetches', async (t) => {
   const topic = await randomTopic(t, 'pr-aborts', 1)
-  const producer = transactional(t)
+  const producer = testTransactional(t)
   await producer.init()
   const padding = 'x'.repeat(400)
   const kept: string[] = []
@@ -292,7 +283,7 @@ test('read_committed hides several aborted transactions spread over many fetches
 
 test('tombstones come through with a null value', async (t) => {
   const topic = await randomTopic(t, 'pr-tombstone', 1)
-  await plainProducer(t).send([
+  await testProducer(t).send([
     { topic, partition: 0, key: Buffer.from('a'), value: Buffer.from('1') },
     { topic, partition: 0, key: Buffer.from('a'), value: null },
     { topic, partition: 0, key: Buffer.from('b'), value: Buffer.alloc(0) },
@@ -316,7 +307,7 @@ test('under LogAppendTime a record carries the time the broker appended it, not 
   const topic = randomName('pr-append-time')
   await createTopics(t, [{ topic, configs: { 'message.timestamp.type': 'LogAppendTime' } }])
   const sentAtMs = Date.now()
-  await plainProducer(t).send([0, 1, 2].map((i) => numbered(topic, 0, i)))
+  await testProducer(t).send([0, 1, 2].map((i) => numbered(topic, 0, i)))
   const records = await readAll(reader(t), topic, 0, 0n, 3n)
   assert.deepEqual(offsets(records), [0n, 1n, 2n])
   for (const r of records) {
@@ -329,7 +320,7 @@ test('under LogAppendTime a record carries the time the broker appended it, not 
 
 test('a read from below the log start begins at the log start', async (t) => {
   const topic = await randomTopic(t, 'pr-logstart', 1)
-  await plainProducer(t).send(Array.from({ length: 10 }, (_, i) => numbered(topic, 0, i)))
+  await testProducer(t).send(Array.from({ length: 10 }, (_, i) => numbered(topic, 0, i)))
   const admin = new Admin({ clientId: 'freshet-test', bootstrapBrokers: brokers() })
   t.after(() => admin.close())
   // The log start moves into the middle of the one batch holding offsets 0-9.
@@ -346,7 +337,7 @@ test('a read from below the log start begins at the log start', async (t) => {
 
 test('an empty range yields nothing', async (t) => {
   const topic = await randomTopic(t, 'pr-empty', 2)
-  await plainProducer(t).send(Array.from({ length: 5 }, (_, i) => numbered(topic, 0, i)))
+  await testProducer(t).send(Array.from({ length: 5 }, (_, i) => numbered(topic, 0, i)))
   const r = reader(t)
   assert.deepEqual(
     await r.endOffsets(topic, [0, 1]),
@@ -372,7 +363,7 @@ test('an empty range yields nothing', async (t) => {
 
 test('a read past the end of the log fails with OFFSET_OUT_OF_RANGE', async (t) => {
   const topic = await randomTopic(t, 'pr-past-end', 1)
-  await plainProducer(t).send(Array.from({ length: 3 }, (_, i) => numbered(topic, 0, i)))
+  await testProducer(t).send(Array.from({ length: 3 }, (_, i) => numbered(topic, 0, i)))
   const r = reader(t)
   await assert.rejects(readAll(r, topic, 0, 10n, 20n), (e: unknown) => {
     assert.ok(e instanceof FreshetError)
@@ -391,7 +382,7 @@ test('a read past the end of the log fails with OFFSET_OUT_OF_RANGE', async (t) 
 
 test('concurrent reads of several partitions through one reader each get their own records', async (t) => {
   const topic = await randomTopic(t, 'pr-concurrent', 3)
-  const producer = plainProducer(t)
+  const producer = testProducer(t)
   for (let round = 0; round < 5; round++) {
     await producer.send(
       [0, 1, 2].flatMap((p) => Array.from({ length: 6 }, (_, j) => numbered(topic, p, round * 6 + j))),

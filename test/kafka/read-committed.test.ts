@@ -6,16 +6,15 @@
 import assert from 'node:assert/strict'
 import { test, type TestContext } from 'node:test'
 import { IS_CONTROL, IS_TRANSACTIONAL, type fetchV17, type RecordsBatch } from '@platformatic/kafka'
+import type { TransactionalProducer } from '../../src/kafka/index.ts'
 import {
   GroupConsumer,
-  KafkaProducer,
-  TransactionalProducer,
   type ConsumerOptions,
   type IsolationLevel,
   type OutRecord,
 } from '../../src/kafka/index.ts'
 import { hideAbortedTransactions } from '../../src/kafka/read-committed.ts'
-import { brokers, randomName, randomTopic } from '../helpers/kafka.ts'
+import { brokers, randomName, randomTopic, testProducer, testTransactional } from '../helpers/kafka.ts'
 
 const SENTINEL = 'sentinel'
 
@@ -154,21 +153,6 @@ test('an aborted transaction starts where the broker says, not before', () => {
 
 // --- Against the broker -------------------------------------------------------------------------
 
-function transactional(t: TestContext): TransactionalProducer {
-  const producer = new TransactionalProducer({
-    bootstrapBrokers: brokers(),
-    transactionalId: randomName('tid'),
-  })
-  t.after(() => producer.close())
-  return producer
-}
-
-function plainProducer(t: TestContext): KafkaProducer {
-  const producer = new KafkaProducer({ bootstrapBrokers: brokers() })
-  t.after(() => producer.close())
-  return producer
-}
-
 /** `count` records for partition 0 tagged `tag-i`, padded to about `bytes` bytes each. */
 function records(topic: string, tag: string, count: number, bytes = 0): OutRecord[] {
   return Array.from({ length: count }, (_, i) => ({
@@ -190,7 +174,7 @@ async function readUntilSentinel(
   isolationLevel: IsolationLevel,
   extra: Partial<ConsumerOptions> = {},
 ): Promise<string[]> {
-  await plainProducer(t).send([{ topic, partition: 0, value: Buffer.from(SENTINEL) }])
+  await testProducer(t).send([{ topic, partition: 0, value: Buffer.from(SENTINEL) }])
   const consumer = new GroupConsumer({
     bootstrapBrokers: brokers(),
     groupId: randomName('reader'),
@@ -219,7 +203,7 @@ async function readUntilSentinel(
 
 test('several aborted transactions of one producer in one fetch response are all hidden', async (t) => {
   const topic = await randomTopic(t, 'rc-many-aborts', 1)
-  const producer = transactional(t)
+  const producer = testTransactional(t)
   await producer.init()
   const all: OutRecord[] = []
   const committed: OutRecord[] = []
@@ -240,7 +224,7 @@ test('several aborted transactions of one producer in one fetch response are all
 
 test('an aborted transaction larger than one fetch response is hidden', async (t) => {
   const topic = await randomTopic(t, 'rc-large-abort', 1)
-  const producer = transactional(t)
+  const producer = testTransactional(t)
   await producer.init()
   const committed: OutRecord[] = []
   // Each send is one batch of about 1.2 kB, more than a fetch of 1024 bytes per partition holds,
@@ -271,9 +255,9 @@ test('an aborted transaction larger than one fetch response is hidden', async (t
 
 test('interleaved committed and aborted transactions of two producers on one partition', async (t) => {
   const topic = await randomTopic(t, 'rc-interleaved', 1)
-  const a = transactional(t)
-  const b = transactional(t)
-  const plain = plainProducer(t)
+  const a = testTransactional(t)
+  const b = testTransactional(t)
+  const plain = testProducer(t)
   await Promise.all([a.init(), b.init()])
   const expected: OutRecord[] = []
   for (let round = 0; round < 4; round++) {
@@ -322,8 +306,8 @@ test('a read_committed reader sees exactly the committed records, in log order, 
   const seed = Number(process.env.FRESHET_TEST_SEED ?? Date.now() % 1_000_000)
   const next = random(seed)
   const topic = await randomTopic(t, 'rc-mix', 1)
-  const producers = [transactional(t), transactional(t), transactional(t)]
-  const plain = plainProducer(t)
+  const producers = [testTransactional(t), testTransactional(t), testTransactional(t)]
+  const plain = testProducer(t)
   await Promise.all(producers.map((p) => p.init()))
 
   // Every send in log order (sends are awaited one at a time), with the fate of its transaction.

@@ -11,15 +11,9 @@ import {
   type IsolationLevel,
   type OutRecord,
 } from '../../src/kafka/index.ts'
-import { brokers, randomName, randomTopic } from '../helpers/kafka.ts'
+import { brokers, randomName, randomTopic, testTransactional } from '../helpers/kafka.ts'
 
 const SENTINEL = 'sentinel'
-
-function transactional(t: TestContext, transactionalId = randomName('tid')): TransactionalProducer {
-  const producer = new TransactionalProducer({ bootstrapBrokers: brokers(), transactionalId })
-  t.after(() => producer.close())
-  return producer
-}
 
 function admin(t: TestContext): KafkaAdmin {
   const a = new KafkaAdmin({ bootstrapBrokers: brokers() })
@@ -90,7 +84,7 @@ function valueList(records: InRecord[]): string[] {
 
 test('a committed transaction is visible to read_committed readers', async (t) => {
   const topic = await randomTopic(t, 'txn-commit', 3)
-  const producer = transactional(t)
+  const producer = testTransactional(t)
   await producer.init()
   await producer.begin()
   const sent = [0, 1, 2].flatMap((p) => values(topic, `c${p}`, 40, p))
@@ -106,7 +100,7 @@ test('a committed transaction is visible to read_committed readers', async (t) =
 
 test('an aborted transaction is hidden from read_committed readers and visible to read_uncommitted ones', async (t) => {
   const topic = await randomTopic(t, 'txn-abort', 3)
-  const producer = transactional(t)
+  const producer = testTransactional(t)
   await producer.init()
   await producer.begin()
   const aborted = [0, 1, 2].flatMap((p) => values(topic, `a${p}`, 30, p))
@@ -134,7 +128,7 @@ test('read_committed hides every aborted transaction of a producer in a fetch re
   // two aborted transactions in the response, the second overwrites the first and the records of
   // the first are delivered to a read_committed consumer.
   const topic = await randomTopic(t, 'txn-abort-twice', 1)
-  const producer = transactional(t)
+  const producer = testTransactional(t)
   await producer.init()
   const committed: OutRecord[] = []
   for (const [tag, commit] of [
@@ -165,7 +159,7 @@ test('read_committed hides an aborted transaction whose abort marker is not in t
   // treated as "open" and not filtered, so its records are delivered. The broker lists only
   // transactions that are aborted, so no such range is ever open.
   const topic = await randomTopic(t, 'txn-abort-large', 1)
-  const producer = transactional(t)
+  const producer = testTransactional(t)
   await producer.init()
   await producer.begin()
   // One batch far larger than one fetch may return per partition, so the marker comes later.
@@ -204,7 +198,7 @@ test("offsets sent in a transaction become the group's committed offsets when it
   const kafka = admin(t)
   const committedOffsets = async (): Promise<Array<bigint | null>> =>
     (await kafka.groupLag(groupId, topic)).map((p) => p.committedOffset)
-  const producer = transactional(t)
+  const producer = testTransactional(t)
   await producer.init()
 
   await producer.begin()
@@ -249,7 +243,7 @@ test('after an abort, rewindToCommitted reads again from the offsets the last co
     while (got.length < count) got.push(...(await consumer.nextBatch(count - got.length)))
     return got
   }
-  const producer = transactional(t)
+  const producer = testTransactional(t)
   await producer.init()
   const transaction = async (records: InRecord[], end: 'commit' | 'abort'): Promise<void> => {
     await producer.begin()
@@ -295,7 +289,7 @@ test('after an abort, rewindToCommitted reads again from the offsets the last co
 test('a new instance with the same transactional id fences the old one', async (t) => {
   // The client's own InitProducerId asks to bump the epoch of producer id 0, which only a fresh
   // broker's very first producer holds; a throwaway producer makes sure the ids under test are not 0.
-  const warmup = transactional(t)
+  const warmup = testTransactional(t)
   await warmup.init()
 
   for (const firstCall of ['send', 'commit'] as const) {
@@ -304,12 +298,12 @@ test('a new instance with the same transactional id fences the old one', async (
       async (t) => {
         const topic = await randomTopic(t, 'txn-fence', 1)
         const transactionalId = randomName('tid')
-        const zombie = transactional(t, transactionalId)
+        const zombie = testTransactional(t, transactionalId)
         await zombie.init()
         await zombie.begin()
         await zombie.send(values(topic, 'zombie', 5))
 
-        const successor = transactional(t, transactionalId)
+        const successor = testTransactional(t, transactionalId)
         await successor.init()
         assert.equal(successor.state, 'READY')
 
@@ -506,7 +500,7 @@ test(`consume-transform-produce survives a crash mid-transaction: ${N} records, 
 test('a read_committed reader held back by an open transaction moves on once it is aborted', async (t) => {
   const topic = await randomTopic(t, 'txn-lso', 1)
   const kafka = admin(t)
-  const producer = transactional(t)
+  const producer = testTransactional(t)
   await producer.init()
   await producer.begin()
   await producer.send(values(topic, 'open', 5))
@@ -543,7 +537,7 @@ test('a read_committed reader held back by an open transaction moves on once it 
 
 test('illegal calls name the state; a failed send leaves a transaction only abort() ends', async (t) => {
   const topic = await randomTopic(t, 'txn-states', 1)
-  const producer = transactional(t)
+  const producer = testTransactional(t)
   const refusedIn = (state: string) => (error: Error & { code?: string }) =>
     error.code === 'FRESHET_INVALID_STATE' && error.message.includes(`state ${state}`)
 
