@@ -4,4 +4,4 @@
  */
 export { processRegistry } from './registry.ts'
 export { MetricsServer, type MetricsServerOptions, type Readiness } from './server.ts'
-export { WorkerMetrics, type WorkerMetricsOptions } from './worker-metrics.ts'
+export { WorkerMetrics, type MeasuredWorker, type WorkerMetricsOptions } from './worker-metrics.ts'

@@ -1,16 +1,22 @@
 /**
- * A worker's metrics. Nothing here runs per record: the cumulative figures are read from
+ * Workers' metrics, labelled by application: one worker per registry in `freshet run`, the four seed
+ * jobs in one registry in `freshet demo`. Nothing here runs per record: the cumulative figures are read from
  * `Worker.status()` when Prometheus scrapes, the durations come from the worker's events (one per
  * commit, carrying that commit's batch durations and end-to-end latencies), and consumer lag is
  * asked of the cluster at scrape time, as Kafka's own lag exporters do.
  */
 import { Counter, Gauge, Histogram, type Registry } from 'prom-client'
+import { FreshetError } from '../errors/index.ts'
 import type { PartitionLag } from '../kafka/index.ts'
 import type { WorkerEvent, WorkerStatus } from '../runtime/index.ts'
 
 export interface WorkerMetricsOptions {
   registry: Registry
-  /** The application id: the consumer group, a label of every metric. */
+}
+
+/** A worker whose figures the registry serves. */
+export interface MeasuredWorker {
+  /** The application id: the consumer group, a label of every metric; one worker per id. */
   application: string
   status: () => WorkerStatus
   /** The group's lag per input partition; asked at every scrape when given. */
@@ -23,16 +29,18 @@ const LATENCY_BUCKETS_S = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 
 type CounterSource = (status: WorkerStatus) => Array<[Record<string, string>, number]>
 
 export class WorkerMetrics {
-  readonly #application: string
+  readonly #workers = new Map<string, MeasuredWorker>()
   readonly #commitSeconds: Histogram<'application'>
   readonly #batchSeconds: Histogram<'application'>
   readonly #endToEndSeconds: Histogram<'application'>
   readonly #restoreRemaining: Gauge<'application' | 'task' | 'store'>
 
   constructor(options: WorkerMetricsOptions) {
-    const { registry, application, status } = options
-    this.#application = application
-    const app = { application }
+    const { registry } = options
+    const workers = this.#workers
+    /** Each worker's labels and status, read once per metric per scrape. */
+    const each = (): Array<[{ application: string }, WorkerStatus]> =>
+      [...workers.values()].map((w) => [{ application: w.application }, w.status()])
     const counter = (name: string, help: string, labelNames: string[], source: CounterSource): void => {
       new Counter({
         name,
@@ -41,7 +49,9 @@ export class WorkerMetrics {
         registers: [registry],
         collect() {
           this.reset()
-          for (const [labels, value] of source(status())) this.inc({ ...app, ...labels }, value)
+          for (const [app, status] of each()) {
+            for (const [labels, value] of source(status)) this.inc({ ...app, ...labels }, value)
+          }
         },
       })
     }
@@ -121,7 +131,8 @@ export class WorkerMetrics {
       labelNames: ['application'],
       registers: [registry],
       collect() {
-        this.set(app, status().tasks.length)
+        this.reset()
+        for (const [app, status] of each()) this.set(app, status.tasks.length)
       },
     })
     new Gauge({
@@ -131,8 +142,7 @@ export class WorkerMetrics {
       registers: [registry],
       collect() {
         this.reset()
-        const state = status().state
-        this.set({ ...app, state }, state === 'RUNNING' ? 1 : 0)
+        for (const [app, { state }] of each()) this.set({ ...app, state }, state === 'RUNNING' ? 1 : 0)
       },
     })
     new Gauge({
@@ -142,8 +152,11 @@ export class WorkerMetrics {
       registers: [registry],
       collect() {
         this.reset()
-        for (const task of status().tasks) {
-          if (Number.isFinite(task.watermarkMs)) this.set({ ...app, task: task.id }, task.watermarkMs / 1_000)
+        for (const [app, status] of each()) {
+          for (const task of status.tasks) {
+            if (Number.isFinite(task.watermarkMs))
+              this.set({ ...app, task: task.id }, task.watermarkMs / 1_000)
+          }
         }
       },
     })
@@ -159,9 +172,11 @@ export class WorkerMetrics {
         registers: [registry],
         collect() {
           this.reset()
-          for (const task of status().tasks) {
-            for (const store of task.stores)
-              this.set({ ...app, task: task.id, store: store.name }, value(store))
+          for (const [app, status] of each()) {
+            for (const task of status.tasks) {
+              for (const store of task.stores)
+                this.set({ ...app, task: task.id, store: store.name }, value(store))
+            }
           }
         },
       })
@@ -178,21 +193,23 @@ export class WorkerMetrics {
       labelNames: ['application', 'task', 'store'],
       registers: [registry],
     })
-    if (options.lag !== undefined) {
-      const lag = options.lag
-      new Gauge({
-        name: 'freshet_consumer_lag_records',
-        help: "Records between the group's committed offset and the end of each input partition.",
-        labelNames: ['application', 'topic', 'partition'],
-        registers: [registry],
-        async collect() {
-          this.reset()
-          for (const p of await lag()) {
-            this.set({ ...app, topic: p.topic, partition: String(p.partition) }, Number(p.lag))
+    new Gauge({
+      name: 'freshet_consumer_lag_records',
+      help: "Records between the group's committed offset and the end of each input partition.",
+      labelNames: ['application', 'topic', 'partition'],
+      registers: [registry],
+      async collect() {
+        this.reset()
+        const asked = [...workers.values()].map(
+          async (w) => [w.application, (await w.lag?.()) ?? []] as const,
+        )
+        for (const [application, lags] of await Promise.all(asked)) {
+          for (const p of lags) {
+            this.set({ application, topic: p.topic, partition: String(p.partition) }, Number(p.lag))
           }
-        },
-      })
-    }
+        }
+      },
+    })
     const histogram = (name: string, help: string): Histogram<'application'> =>
       new Histogram({
         name,
@@ -215,9 +232,24 @@ export class WorkerMetrics {
     )
   }
 
-  /** Give every worker event here (compose it into `WorkerOptions.onEvent`). */
-  observe(event: WorkerEvent): void {
-    const app = { application: this.#application }
+  /**
+   * Serves `worker`'s figures from now on. Returns the observer of its events: compose it into
+   * `WorkerOptions.onEvent`, it records the durations and restore progress.
+   */
+  add(worker: MeasuredWorker): (event: WorkerEvent) => void {
+    if (this.#workers.has(worker.application)) {
+      throw new FreshetError(
+        'INVALID_OPTION',
+        `WorkerMetrics.add: application ${JSON.stringify(worker.application)} is already measured`,
+        { details: { option: 'application' } },
+      )
+    }
+    this.#workers.set(worker.application, worker)
+    return (event) => this.#observe(worker.application, event)
+  }
+
+  #observe(application: string, event: WorkerEvent): void {
+    const app = { application }
     if (event.type === 'committed') {
       this.#commitSeconds.observe(app, event.durationMs / 1_000)
       for (const ms of event.batchMs) this.#batchSeconds.observe(app, ms / 1_000)

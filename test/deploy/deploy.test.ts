@@ -79,7 +79,7 @@ test('the Grafana dashboard queries only metrics a worker serves', async () => {
     badRecords: {},
     topics: [],
   }
-  new WorkerMetrics({ registry, application: 'app', status: () => status, lag: async () => [] })
+  new WorkerMetrics({ registry }).add({ application: 'app', status: () => status, lag: async () => [] })
   const served = new Set<string>()
   for (const metric of await registry.getMetricsAsJSON()) {
     served.add(metric.name)

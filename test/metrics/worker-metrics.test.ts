@@ -51,8 +51,7 @@ test('worker metrics: records per topic, commits, end-to-end latency, lag, water
   const admin = new KafkaAdmin({ bootstrapBrokers: brokers() })
   t.after(() => admin.close())
   // The metrics read the worker's status only when scraped, after the worker exists.
-  const metrics = new WorkerMetrics({
-    registry,
+  const observe = new WorkerMetrics({ registry }).add({
     application: applicationId,
     status: () => worker.status(),
     lag: () => admin.groupLag(applicationId, input),
@@ -61,7 +60,7 @@ test('worker metrics: records per topic, commits, end-to-end latency, lag, water
     bootstrapBrokers: brokers(),
     topology: app.build(),
     maxOutOfOrdernessMs: 0,
-    onEvent: (event) => metrics.observe(event),
+    onEvent: observe,
   })
   t.after(() => worker.stop().catch(() => {}))
   const server = new MetricsServer({

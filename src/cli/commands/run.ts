@@ -529,7 +529,7 @@ export async function runCommand(argv: string[]): Promise<number> {
     ...(maxOutOfOrdernessMs === undefined ? {} : { maxOutOfOrdernessMs }),
     ...(idleTimeoutMs === undefined ? {} : { idleTimeoutMs }),
     onEvent: (event) => {
-      metrics.observe(event)
+      observeMetrics(event)
       onEvent(event)
     },
   }
@@ -537,8 +537,7 @@ export async function runCommand(argv: string[]): Promise<number> {
   const worker = new Worker(options)
   const admin = new KafkaAdmin({ bootstrapBrokers: c.brokers })
   const registryOfMetrics = processRegistry('run')
-  const metrics = new WorkerMetrics({
-    registry: registryOfMetrics,
+  const observeMetrics = new WorkerMetrics({ registry: registryOfMetrics }).add({
     application: applicationId,
     status: () => worker.status(),
     lag: () => admin.groupLag(applicationId, inputTopic),
