@@ -1,5 +1,5 @@
 /**
- * Consumes user events as a member of a consumer group, read_committed. A record that cannot be
+ * Consumes events (user events by default, any schema of src/schemas) as a member of a consumer group, read_committed. A record that cannot be
  * decoded goes to the dead-letter topic with its original bytes and provenance, and is counted;
  * nothing is dropped silently. An unreachable registry is waited out (with backoff), never
  * dead-lettered.
@@ -27,14 +27,14 @@ import {
   type OutRecord,
 } from '../kafka/index.ts'
 import { validateOptions } from '../options/index.ts'
-import { UserEventSchema, type UserEvent } from '../schemas/index.ts'
+import type { TypedSchema, UserEvent } from '../schemas/index.ts'
 import { createDeserializer, type Deserializer } from '../serde/index.ts'
 import { eventConsumerSpec, type EventConsumerOptions } from './options.ts'
-import { ConsumerStats, type StatsSnapshot } from './stats.ts'
+import { ConsumerStats, statsFieldsFor, type StatsSnapshot } from './stats.ts'
 
-export interface ConsumeRunOptions {
+export interface ConsumeRunOptions<T = UserEvent> {
   /** Called with each batch of decoded events, before its offsets are committed. */
-  onEvents?: (events: UserEvent[], records: InRecord[]) => void | Promise<void>
+  onEvents?: (events: T[], records: InRecord[]) => void | Promise<void>
   /** Called after a record went to the dead-letter topic. */
   onDeadLetter?: (record: InRecord, error: FreshetError) => void
   /** Called when the registry cannot be reached and the consumer waits. */
@@ -43,13 +43,14 @@ export interface ConsumeRunOptions {
   signal?: AbortSignal
 }
 
-export class EventConsumer {
+/** `T`: the type of the values under `options.schema` (UserEvent by default). */
+export class EventConsumer<T = UserEvent> {
   readonly #options: EventConsumerOptions
   readonly #consumer: GroupConsumer
-  readonly #deserializer: Deserializer<UserEvent>
+  readonly #deserializer: Deserializer<T>
   readonly #dlqTopic: string
   #dlqProducer: KafkaProducer | undefined
-  readonly stats = new ConsumerStats()
+  readonly stats: ConsumerStats
 
   constructor(options: EventConsumerOptions) {
     const o = validateOptions('EventConsumer', options, eventConsumerSpec)
@@ -63,9 +64,10 @@ export class EventConsumer {
       fromBeginning: o.fromBeginning!,
       isolationLevel: 'read_committed',
     })
-    this.#deserializer = createDeserializer<UserEvent>({
+    this.stats = new ConsumerStats(statsFieldsFor(o.schema!.name))
+    this.#deserializer = createDeserializer<T>({
       format: o.format!,
-      schema: UserEventSchema,
+      schema: o.schema! as TypedSchema<T>,
       ...(o.registry ? { registry: o.registry } : {}),
     })
   }
@@ -74,7 +76,7 @@ export class EventConsumer {
     return this.#dlqTopic
   }
 
-  async run(run: ConsumeRunOptions = {}): Promise<StatsSnapshot> {
+  async run(run: ConsumeRunOptions<T> = {}): Promise<StatsSnapshot> {
     const max = this.#options.maxMessages ?? Infinity
     let consumed = 0
     await this.#consumer.start()
@@ -95,7 +97,7 @@ export class EventConsumer {
       await this.#prepare(batch, run)
 
       // Step 3
-      const events: UserEvent[] = []
+      const events: T[] = []
       const good: InRecord[] = []
       const dead: Array<{ record: InRecord; error: FreshetError; letter: OutRecord }> = []
       for (const record of batch) {
@@ -159,7 +161,7 @@ export class EventConsumer {
     }
   }
 
-  async #prepare(batch: InRecord[], run: ConsumeRunOptions): Promise<void> {
+  async #prepare(batch: InRecord[], run: ConsumeRunOptions<T>): Promise<void> {
     let backoffMs = this.#options.retryBackoffMs!
     for (;;) {
       try {

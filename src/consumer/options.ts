@@ -1,4 +1,6 @@
+import { FreshetError } from '../errors/index.ts'
 import { checks, type Spec } from '../options/index.ts'
+import { UserEventSchema, type TypedSchema } from '../schemas/index.ts'
 import { registryClientCheck, type SchemaRegistryClient, type SerdeFormat } from '../serde/index.ts'
 
 export interface EventConsumerOptions {
@@ -10,6 +12,11 @@ export interface EventConsumerOptions {
   /** Stop after this many records (decoded or dead-lettered). */
   maxMessages?: number
   format?: SerdeFormat
+  /**
+   * The reader schema: Avro values are resolved to it, JSON values checked against it. Default
+   * UserEvent; the statistics count the fields that `statsFieldsFor` names for it.
+   */
+  schema?: TypedSchema<unknown>
   /** Needed for avro. */
   registry?: SchemaRegistryClient
   /** Where records that cannot be decoded go; `<topic>.dlq` by default. */
@@ -27,6 +34,23 @@ export const eventConsumerSpec: Spec<EventConsumerOptions> = {
   fromBeginning: { check: checks.boolean(), default: false },
   maxMessages: { check: checks.int(1) },
   format: { check: checks.oneOf(['avro', 'json'] as const), default: 'avro' },
+  schema: {
+    check: (where, key, value) => {
+      const schema = value as Partial<TypedSchema<unknown>> | null
+      if (
+        schema === null ||
+        typeof schema !== 'object' ||
+        typeof schema.name !== 'string' ||
+        !schema.schema
+      ) {
+        throw new FreshetError('INVALID_OPTION', `${where}: option "${key}" must be a schema (src/schemas)`, {
+          details: { option: key },
+        })
+      }
+      return value as TypedSchema<unknown>
+    },
+    default: UserEventSchema as TypedSchema<unknown>,
+  },
   registry: { check: registryClientCheck },
   dlqTopic: { check: checks.string() },
   retryBackoffMs: { check: checks.int(1, 60_000), default: 200 },

@@ -1,4 +1,27 @@
-import type { UserEvent } from '../schemas/index.ts'
+import { AnalyticsResultSchema, UserEventSchema } from '../schemas/index.ts'
+
+/** A field of the consumed values to count the most frequent values of, and its title. */
+export interface StatsField {
+  field: string
+  title: string
+}
+
+/** What the statistics count, by the full name of the reader schema. */
+const FIELDS_BY_SCHEMA: Record<string, StatsField[]> = {
+  [UserEventSchema.name]: [
+    { field: 'event_type', title: 'Event Types' },
+    { field: 'user_id', title: 'Users' },
+  ],
+  [AnalyticsResultSchema.name]: [
+    { field: 'job', title: 'Jobs' },
+    { field: 'key', title: 'Keys' },
+  ],
+}
+
+/** The fields counted for values of the schema named `schemaName` (none for an unknown schema). */
+export function statsFieldsFor(schemaName: string): StatsField[] {
+  return FIELDS_BY_SCHEMA[schemaName] ?? []
+}
 
 export interface StatsSnapshot {
   total: number
@@ -6,24 +29,32 @@ export interface StatsSnapshot {
   deadLettered: number
   elapsedMs: number
   ratePerSec: number
-  topEventTypes: Array<[string, number]>
-  topUsers: Array<[string, number]>
+  /** Per counted field, its most frequent values with their counts. */
+  top: Array<{ field: string; title: string; values: Array<[string, number]> }>
 }
 
-/** Running statistics of consumed events, updated once per batch. */
+/** Running statistics of consumed values, updated once per batch. */
 export class ConsumerStats {
   readonly #startMs = performance.now()
-  readonly #types = new Map<string, number>()
-  readonly #users = new Map<string, number>()
+  readonly #fields: StatsField[]
+  readonly #counts: Array<Map<string, number>>
   total = 0
   errors = 0
   deadLettered = 0
 
-  addEvents(events: readonly UserEvent[]): void {
+  constructor(fields: StatsField[] = statsFieldsFor(UserEventSchema.name)) {
+    this.#fields = fields
+    this.#counts = fields.map(() => new Map())
+  }
+
+  addEvents(events: readonly unknown[]): void {
     this.total += events.length
-    for (const e of events) {
-      this.#types.set(e.event_type, (this.#types.get(e.event_type) ?? 0) + 1)
-      this.#users.set(e.user_id, (this.#users.get(e.user_id) ?? 0) + 1)
+    for (const [i, { field }] of this.#fields.entries()) {
+      const counts = this.#counts[i] as Map<string, number>
+      for (const e of events) {
+        const value = String((e as Record<string, unknown>)[field])
+        counts.set(value, (counts.get(value) ?? 0) + 1)
+      }
     }
   }
 
@@ -37,8 +68,7 @@ export class ConsumerStats {
       deadLettered: this.deadLettered,
       elapsedMs,
       ratePerSec: elapsedMs > 0 ? (this.total * 1000) / elapsedMs : 0,
-      topEventTypes: byCount(this.#types),
-      topUsers: byCount(this.#users),
+      top: this.#fields.map((f, i) => ({ ...f, values: byCount(this.#counts[i] as Map<string, number>) })),
     }
   }
 }
@@ -49,11 +79,6 @@ export function formatStats(s: StatsSnapshot): string {
     `Elapsed Time: ${(s.elapsedMs / 1000).toFixed(2)}s`,
     `Event Rate: ${s.ratePerSec.toFixed(2)} events/sec`,
     `Errors: ${s.errors} (dead-lettered: ${s.deadLettered})`,
-    '',
-    'Top Event Types:',
-    ...s.topEventTypes.map(([t, n]) => `  ${t}: ${n}`),
-    '',
-    'Top Users:',
-    ...s.topUsers.map(([u, n]) => `  ${u}: ${n} events`),
+    ...s.top.flatMap((t) => ['', `Top ${t.title}:`, ...t.values.map(([v, n]) => `  ${v}: ${n} events`)]),
   ].join('\n')
 }

@@ -80,10 +80,10 @@ test('up, up again, produce, consume, kcat, status, down: events flow and no pro
   const consumed = JSON.parse(
     (await freshet('consume', '--from-beginning', '--max-messages', '10000', '--group', 'cli-test', '--json'))
       .stdout,
-  ) as { total: number; errors: number; topEventTypes: Array<[string, number]> }
+  ) as { total: number; errors: number; top: Array<{ values: Array<[string, number]> }> }
   assert.equal(consumed.total, 10_000)
   assert.equal(consumed.errors, 0)
-  assert.ok(consumed.topEventTypes.length > 0)
+  assert.ok((consumed.top[0]?.values.length ?? 0) > 0)
 
   // An independent client: kcat reads raw values; the bytes are Confluent-framed Avro.
   const kcat = spawnSync(
@@ -167,41 +167,59 @@ test('an unknown flag is refused with a message that names it, exit code 2', asy
   assert.match((result as { stderr: string }).stderr, /FRESHET_INVALID_OPTION.*colour/)
 })
 
-test('demo: brings the stack up, events flow, SIGINT stops everything it started', async (t) => {
+test('demo: brings the stack up, runs the jobs, serves the dashboard and metrics, SIGINT stops everything it started', async (t) => {
   const stateDir = mkdtempSync(join(tmpdir(), 'freshet-demo-'))
   t.after(() => rmSync(stateDir, { recursive: true, force: true }))
   const env = await stackEnv(stateDir)
-  const demo = spawn(process.execPath, [BIN, 'demo', '--rate', '500'], {
-    env,
-    stdio: ['ignore', 'pipe', 'pipe'],
-  })
+  const demo = spawn(
+    process.execPath,
+    [BIN, 'demo', '--rate', '500', '--dashboard-port', '0', '--log-format', 'json'],
+    { env, stdio: ['ignore', 'pipe', 'pipe'] },
+  )
   let output = ''
+  let logs = ''
   demo.stdout.on('data', (chunk: Buffer) => (output += chunk.toString()))
-  demo.stderr.on('data', (chunk: Buffer) => (output += chunk.toString()))
+  demo.stderr.on('data', (chunk: Buffer) => (logs += chunk.toString()))
   const exited = new Promise<number | null>((resolve) => demo.once('exit', resolve))
   t.after(() => {
     if (demo.exitCode === null) demo.kill('SIGKILL')
   })
 
-  // Wait for two statistics lines showing consumed events.
+  // Wait for a progress line (JSON logs on stderr) in which every job has read events.
+  type Progress = { msg: string; produced: number; jobs: Record<string, { state: string; read: number }> }
   const deadline = Date.now() + 120_000
-  let consumed = 0
+  let progress: Progress | undefined
   while (Date.now() < deadline) {
-    const counts = [...output.matchAll(/consumed (\d+) /g)].map((m) => Number(m[1]))
-    consumed = counts.at(-1) ?? 0
-    if (counts.length >= 2 && consumed > 0) break
+    progress = logs
+      .split('\n')
+      .filter((line) => line.startsWith('{'))
+      .map((line) => JSON.parse(line) as Progress)
+      .filter((line) => line.msg === 'progress')
+      .at(-1)
+    if (progress !== undefined && Object.values(progress.jobs).every((j) => j.read > 0)) break
     await sleep(500)
   }
-  assert.ok(consumed > 0, `no events consumed:\n${output}`)
-  const state = JSON.parse(readFileSync(join(stateDir, 'stack.json'), 'utf8')) as Record<
+  assert.ok(progress !== undefined && progress.produced > 0, `no progress:\n${output}\n${logs}`)
+  assert.deepEqual(Object.keys(progress.jobs), ['event-counts', 'revenue', 'sessions', 'top-users'])
+  for (const [job, figures] of Object.entries(progress.jobs)) {
+    assert.equal(figures.state, 'RUNNING', job)
+    assert.ok(figures.read > 0, `${job} read nothing: ${logs}`)
+  }
+  const dashboard = /dashboard {2}(http:\S+)/.exec(output)?.[1]
+  const metrics = /metrics {4}(http:\S+)/.exec(output)?.[1]
+  assert.ok(dashboard !== undefined && metrics !== undefined, output)
+  const state = (await (await fetch(`${dashboard}/api/state`)).json()) as { jobs: unknown[] }
+  assert.equal(state.jobs.length, 4)
+  assert.match(await (await fetch(metrics)).text(), /freshet_worker_up\{application="freshet-demo-sessions"/)
+  const stack = JSON.parse(readFileSync(join(stateDir, 'stack.json'), 'utf8')) as Record<
     string,
     { pid: number }
   >
-  const pids = Object.values(state).map((s) => s.pid)
+  const pids = Object.values(stack).map((s) => s.pid)
   assert.equal(pids.length, 2)
 
   demo.kill('SIGINT')
-  assert.equal(await exited, 0, output)
-  assert.match(output, /freshet demo: stopped/)
+  assert.equal(await exited, 0, `${output}\n${logs}`)
+  assert.match(logs, /"msg":"the demo stopped"/)
   for (const pid of pids) assert.equal(isAlive(pid), false, `pid ${pid} left behind by the demo`)
 })

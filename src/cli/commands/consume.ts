@@ -1,5 +1,7 @@
 import { EventConsumer, formatStats } from '../../consumer/index.ts'
+import { DEFAULT_OUTPUT_TOPIC } from '../../jobs/index.ts'
 import { RegistryClient } from '../../registry/index.ts'
+import { knownSchemaNames, loadSchema } from '../../schemas/index.ts'
 import { COMMON_HELP, common, durationFlag, intFlag, parse } from '../args.ts'
 import { shutdownSignal } from '../signals.ts'
 
@@ -12,8 +14,13 @@ and are counted; nothing is dropped silently. SIGINT/SIGTERM: commit, leave the 
   --from-beginning       start at the earliest offset where the group has none committed
   --max-messages N       stop after N records
   --format avro|json     default avro
+  --schema NAME          reader schema: ${knownSchemaNames().join(', ')} (default analytics_result
+                         for ${DEFAULT_OUTPUT_TOPIC}, the jobs' results; user_event otherwise)
   --stats-interval D     how often to print statistics (default 5s)
   --print                print every event as a JSON line (stdout) instead of statistics
+
+Statistics count the most frequent event types and users (user_event), or jobs and keys
+(analytics_result).
 
 ${COMMON_HELP}`
 
@@ -24,6 +31,7 @@ export async function consumeCommand(argv: string[]): Promise<number> {
     'from-beginning': { type: 'boolean' },
     'max-messages': { type: 'string' },
     format: { type: 'string' },
+    schema: { type: 'string' },
     'stats-interval': { type: 'string' },
     print: { type: 'boolean' },
   })
@@ -32,9 +40,14 @@ export async function consumeCommand(argv: string[]): Promise<number> {
   const format = ((values.format as string | undefined) ?? 'avro') as 'avro' | 'json'
   const maxMessages = intFlag('max-messages', values['max-messages'], 1)
   const statsIntervalMs = durationFlag('stats-interval', values['stats-interval']) ?? 5_000
-  const consumer = new EventConsumer({
+  const topic = (values.topic as string | undefined) ?? 'user-events'
+  const schemaName =
+    (values.schema as string | undefined) ??
+    (topic === DEFAULT_OUTPUT_TOPIC ? 'analytics_result' : 'user_event')
+  const consumer = new EventConsumer<unknown>({
     bootstrapBrokers: c.brokers,
-    topic: (values.topic as string | undefined) ?? 'user-events',
+    topic,
+    schema: loadSchema(schemaName),
     groupId: (values.group as string | undefined) ?? 'freshet-consumer',
     fromBeginning: values['from-beginning'] === true,
     format,
