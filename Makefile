@@ -36,8 +36,9 @@ kafka-jars: node_modules/.installed
 	node scripts/fetch-kafka.ts
 
 # Debian packages the tests use, as command:package: kcat (interoperability), promtool from
-# prometheus (the metrics format, the scrape config) and docker-compose (validating deploy/).
-SYSTEM_TOOLS := kcat:kcat promtool:prometheus docker-compose:docker-compose
+# prometheus (the metrics format, the scrape config), docker-compose (validating deploy/) and
+# chromium (the dashboard in a real browser, driven by playwright-core).
+SYSTEM_TOOLS := kcat:kcat promtool:prometheus docker-compose:docker-compose chromium:chromium
 
 system-deps:
 	@missing=""; for pair in $(SYSTEM_TOOLS); do command -v $${pair%%:*} >/dev/null 2>&1 || missing="$$missing $${pair##*:}"; done; \

@@ -1,6 +1,7 @@
 import { parseArgs, type ParseArgsConfig } from 'node:util'
 import { FreshetError } from '../errors/index.ts'
 import { parseBrokers } from '../kafka/index.ts'
+import { createLogger, LOG_FORMATS, LOG_LEVELS, type Logger } from '../log/index.ts'
 import { resolveStackOptions, type ResolvedStackOptions } from '../stack/index.ts'
 
 type Options = NonNullable<ParseArgsConfig['options']>
@@ -109,3 +110,34 @@ export const COMMON_HELP = `Common options:
   --registry-port N           registry port                (env FRESHET_REGISTRY_PORT, default 8081)
   --json                      machine-readable output
   -h, --help                  this help`
+
+/** The logging flags of the long-running commands. */
+export const LOG_OPTIONS = {
+  'log-format': { type: 'string' },
+  'log-level': { type: 'string' },
+} as const satisfies Options
+
+export const LOG_HELP = `  --log-format F         json|pretty: logs on stderr, pretty on a terminal and JSON otherwise by default
+  --log-level L          ${LOG_LEVELS.join('|')} (default info)`
+
+/** The command's logger, as its --log-format and --log-level flags say. */
+export function logger(name: string, values: Record<string, string | boolean | undefined>): Logger {
+  const choice = <const T extends string>(flag: string, allowed: readonly T[]): T | undefined => {
+    const value = values[flag]
+    if (value === undefined) return undefined
+    if (!(allowed as readonly unknown[]).includes(value)) {
+      throw new FreshetError(
+        'INVALID_OPTION',
+        `--${flag} must be one of ${allowed.join(', ')}, got ${JSON.stringify(value)}`,
+      )
+    }
+    return value as T
+  }
+  const format = choice('log-format', LOG_FORMATS)
+  const level = choice('log-level', LOG_LEVELS)
+  return createLogger({
+    name,
+    ...(format === undefined ? {} : { format }),
+    ...(level === undefined ? {} : { level }),
+  })
+}

@@ -1,10 +1,8 @@
 // Every example of docs/jobs.md runs and prints what the page says it prints, and every ts block on
 // the page (the runnable ones and the snippets) type-checks.
 import assert from 'node:assert/strict'
-import { readFileSync } from 'node:fs'
-import { join } from 'node:path'
 import { test } from 'node:test'
-import { examples, root, runExample, typecheckExamples } from '../stream/doc-examples.ts'
+import { examples, runExample, tsBlocks, typecheckExamples } from '../stream/doc-examples.ts'
 
 const PAGE = 'docs/jobs.md'
 const found = examples(PAGE)
@@ -23,8 +21,7 @@ for (const example of found) {
 }
 
 test('every ts block of docs/jobs.md type-checks', () => {
-  const text = readFileSync(join(root, PAGE), 'utf8')
-  const codes = [...text.matchAll(/^```ts\n([\s\S]*?)^```$/gm)].map((m) => m[1] as string)
+  const codes = tsBlocks(PAGE)
   assert.equal(codes.length, found.length, 'every ts block is a runnable example')
   const { output, status } = typecheckExamples(codes)
   assert.equal(output, '')

@@ -89,3 +89,9 @@ export function typecheckExamples(codes: readonly string[]): { output: string; s
     rmSync(dir, { recursive: true, force: true })
   }
 }
+
+/** The ts blocks of a docs page, in order. */
+export function tsBlocks(page: string): string[] {
+  const text = readFileSync(join(root, page), 'utf8')
+  return [...text.matchAll(/^```ts\n([\s\S]*?)^```$/gm)].map((m) => m[1] as string)
+}

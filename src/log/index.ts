@@ -1,0 +1,9 @@
+/** Structured logging (pino) for the long-running commands (docs/operations.md#logs). */
+export {
+  createLogger,
+  LOG_FORMATS,
+  LOG_LEVELS,
+  type LogFormat,
+  type Logger,
+  type LoggerOptions,
+} from './logger.ts'
