@@ -4,7 +4,7 @@
  * durations, the latest top-users ranking. Rows are kept by (window, key), so a row sent again (an
  * update of the same window) replaces the one before, and only the newest windows are kept.
  */
-import type { AnalyticsResult } from '../schemas/index.ts'
+import { EventTypeSymbols, type AnalyticsResult } from '../schemas/index.ts'
 
 export interface CountsWindow {
   startMs: number
@@ -34,6 +34,8 @@ export interface TopUsers {
 }
 
 export interface AnalyticsSnapshot {
+  /** The event types in schema order: the page colours and stacks them in this order. */
+  eventTypes: readonly string[]
   /** Oldest first. */
   eventCounts: CountsWindow[]
   revenue: RevenueWindow[]
@@ -152,6 +154,7 @@ export class AnalyticsBoard {
     const closed = recent.reduce((n, b) => n + b.closed, 0)
     const topUsers = ordered(this.#topUsers).at(-1) ?? null
     return {
+      eventTypes: EventTypeSymbols,
       eventCounts: ordered(this.#counts),
       revenue: ordered(this.#revenue),
       sessions: {

@@ -1,21 +1,18 @@
 import assert from 'node:assert/strict'
 import { test } from 'node:test'
 import { AnalyticsBoard, quantile } from '../../src/dashboard/index.ts'
+import { analyticsResult, type Figures } from '../../src/jobs/result.ts'
 import type { AnalyticsResult } from '../../src/schemas/index.ts'
 
-const NONE = {
-  events: null,
-  page_views: null,
-  purchases: null,
-  revenue: null,
-  average_amount: null,
-  currency: null,
-  duration_ms: null,
-  rank: null,
-}
-
-function row(job: string, startMs: number, endMs: number, key: string, figures: Partial<AnalyticsResult>) {
-  return { ...NONE, job, window_start: startMs, window_end: endMs, key, ...figures }
+/** A row of `job` (any name: the board must also take a job it does not know). */
+function row(
+  job: string,
+  startMs: number,
+  endMs: number,
+  key: string,
+  figures: Partial<Figures>,
+): AnalyticsResult {
+  return { ...analyticsResult('event-counts', key, { startMs, endMs }, figures), job }
 }
 
 test('event counts: one column per window, a row sent again replaces the one before', () => {

@@ -19,18 +19,6 @@ const PALETTE = [
   '#bc8cff',
   '#ffa198',
 ]
-const TYPE_ORDER = [
-  'page_view',
-  'button_click',
-  'form_submit',
-  'purchase',
-  'add_to_cart',
-  'remove_from_cart',
-  'search',
-  'login',
-  'logout',
-  'signup',
-]
 const GRID = '#243040'
 const MUTED = '#8b98a8'
 
@@ -292,10 +280,12 @@ function windowLabel(startMs) {
 function renderCounts(analytics) {
   const seen = new Set(analytics.eventCounts.flatMap((w) => Object.keys(w.counts)))
   const names = [
-    ...TYPE_ORDER.filter((t) => seen.has(t)),
-    ...[...seen].filter((t) => !TYPE_ORDER.includes(t)).sort(),
+    ...analytics.eventTypes.filter((t) => seen.has(t)),
+    ...[...seen].filter((t) => !analytics.eventTypes.includes(t)).sort(),
   ]
-  const colors = names.map((name) => PALETTE[(TYPE_ORDER.indexOf(name) + PALETTE.length) % PALETTE.length])
+  const colors = names.map(
+    (name) => PALETTE[(analytics.eventTypes.indexOf(name) + PALETTE.length) % PALETTE.length],
+  )
   setLegend(
     'legend-counts',
     names.map((name, i) => [name, colors[i]]),
