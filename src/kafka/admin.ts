@@ -199,11 +199,23 @@ export class KafkaAdmin {
    * offsets for. The end is the high watermark; a transactional topic's end includes the commit
    * marker after the last record, so a group that read all of it shows a lag of 1 per partition
    * written in transactions (as Kafka's own kafka-consumer-groups does).
+   *
+   * A transaction's offsets become the group's only once the coordinator has written the commit
+   * marker, which happens after the commit has returned to the producer. With `stable`, the broker
+   * holds the answer until no transaction's offsets are pending for the group (KIP-447), so offsets
+   * just committed in a transaction are seen; without it, the last offsets already written are.
    */
-  async groupLag(groupId: string, topic?: string): Promise<PartitionLag[]> {
+  async groupLag(
+    groupId: string,
+    topic?: string,
+    options: { stable?: boolean } = {},
+  ): Promise<PartitionLag[]> {
     let committed
     try {
-      committed = await this.#admin.listConsumerGroupOffsets({ groups: [groupId] })
+      committed = await this.#admin.listConsumerGroupOffsets({
+        groups: [groupId],
+        requireStable: options.stable === true,
+      })
     } catch (error) {
       throw kafkaError(error, `list offsets of group ${groupId}`)
     }
