@@ -1,7 +1,9 @@
 /**
- * A progress line for long work: redrawn in place on a terminal, printed every few seconds
- * otherwise (logs, CI), so it never floods a file.
+ * A progress line for long work: redrawn in place on a terminal; otherwise (logs, CI) a log record
+ * every few seconds, so it never floods a file and never breaks a stream of JSON logs.
  */
+import type { Logger } from '../log/index.ts'
+
 export interface ProgressSnapshot {
   done: number
   total: number | null
@@ -9,17 +11,28 @@ export interface ProgressSnapshot {
   extra?: string
 }
 
+export interface ProgressLineOptions {
+  /** Where the progress goes when the stream is not a terminal. */
+  log: Logger
+  /** Default process.stderr. */
+  stream?: NodeJS.WritableStream & { isTTY?: boolean }
+  /** Default 5 s. */
+  logEveryMs?: number
+}
+
 export class ProgressLine {
-  readonly #stream: NodeJS.WriteStream
+  readonly #stream: NodeJS.WritableStream
+  readonly #log: Logger
   readonly #tty: boolean
-  readonly #plainEveryMs: number
-  #lastPlainMs = 0
+  readonly #logEveryMs: number
+  #lastLoggedMs = 0
   #drawn = false
 
-  constructor(stream: NodeJS.WriteStream = process.stderr, plainEveryMs = 5_000) {
-    this.#stream = stream
-    this.#tty = stream.isTTY === true
-    this.#plainEveryMs = plainEveryMs
+  constructor(options: ProgressLineOptions) {
+    this.#stream = options.stream ?? process.stderr
+    this.#log = options.log
+    this.#tty = (options.stream ?? process.stderr).isTTY === true
+    this.#logEveryMs = options.logEveryMs ?? 5_000
   }
 
   update(s: ProgressSnapshot): void {
@@ -39,11 +52,17 @@ export class ProgressLine {
       this.#drawn = true
     } else {
       const now = Date.now()
-      if (now - this.#lastPlainMs >= this.#plainEveryMs) {
-        this.#lastPlainMs = now
-        this.#stream.write(`${text}\n`)
+      if (now - this.#lastLoggedMs >= this.#logEveryMs) {
+        this.#lastLoggedMs = now
+        this.#log.info({ done: s.done, total: s.total, ratePerSec: Math.round(s.ratePerSec) }, text)
       }
     }
+  }
+
+  /** Clears the line on a terminal, so that a log line can be written in its place. */
+  clear(): void {
+    if (this.#tty && this.#drawn) this.#stream.write('\r\x1b[2K')
+    this.#drawn = false
   }
 
   end(): void {

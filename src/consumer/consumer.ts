@@ -32,6 +32,32 @@ import { createDeserializer, type Deserializer } from '../serde/index.ts'
 import { eventConsumerSpec, type EventConsumerOptions } from './options.ts'
 import { ConsumerStats, statsFieldsFor, type StatsSnapshot } from './stats.ts'
 
+/** Everything the consumer read since it was made, over all its runs. */
+export interface ConsumerStatus {
+  topic: string
+  group: string
+  /** Records fetched. */
+  records: number
+  /** Their key and value bytes. */
+  bytes: number
+  /** Records decoded and handed on. */
+  decoded: number
+  /** Records written to the dead-letter topic, by error code. */
+  deadLetters: Record<string, number>
+  /** Offset commits, one per batch. */
+  commits: number
+  /** Waits for an unreachable registry. */
+  retries: number
+}
+
+/** One batch, once its offsets are committed. */
+export interface ConsumedBatch {
+  group: string
+  records: number
+  /** From the batch's delivery to its commit. */
+  durationMs: number
+}
+
 export interface ConsumeRunOptions<T = UserEvent> {
   /** Called with each batch of decoded events, before its offsets are committed. */
   onEvents?: (events: T[], records: InRecord[]) => void | Promise<void>
@@ -39,6 +65,8 @@ export interface ConsumeRunOptions<T = UserEvent> {
   onDeadLetter?: (record: InRecord, error: FreshetError) => void
   /** Called when the registry cannot be reached and the consumer waits. */
   onRetry?: (error: FreshetError, backoffMs: number) => void
+  /** Called once per batch after its commit (metrics). */
+  onBatch?: (batch: ConsumedBatch) => void
   /** Aborting ends the run after the current batch is committed. */
   signal?: AbortSignal
 }
@@ -51,6 +79,7 @@ export class EventConsumer<T = UserEvent> {
   readonly #dlqTopic: string
   #dlqProducer: KafkaProducer | undefined
   readonly stats: ConsumerStats
+  readonly #status: ConsumerStatus
 
   constructor(options: EventConsumerOptions) {
     const o = validateOptions('EventConsumer', options, eventConsumerSpec)
@@ -65,11 +94,33 @@ export class EventConsumer<T = UserEvent> {
       isolationLevel: 'read_committed',
     })
     this.stats = new ConsumerStats(statsFieldsFor(o.schema!.name))
+    this.#status = {
+      topic: o.topic!,
+      group: o.groupId!,
+      records: 0,
+      bytes: 0,
+      decoded: 0,
+      deadLetters: {},
+      commits: 0,
+      retries: 0,
+    }
     this.#deserializer = createDeserializer<T>({
       format: o.format!,
       schema: o.schema! as TypedSchema<T>,
       ...(o.registry ? { registry: o.registry } : {}),
     })
+  }
+
+  #joined = false
+
+  /** Whether the consumer has joined its group (and not closed since). */
+  get joined(): boolean {
+    return this.#joined
+  }
+
+  /** What the consumer read so far (a copy). */
+  status(): ConsumerStatus {
+    return { ...this.#status, deadLetters: { ...this.#status.deadLetters } }
   }
 
   get dlqTopic(): string {
@@ -80,6 +131,7 @@ export class EventConsumer<T = UserEvent> {
     const max = this.#options.maxMessages ?? Infinity
     let consumed = 0
     await this.#consumer.start()
+    this.#joined = true
     const aborted = new Promise<void>((resolve) =>
       run.signal?.addEventListener('abort', () => resolve(), { once: true }),
     )
@@ -92,6 +144,10 @@ export class EventConsumer<T = UserEvent> {
         break
       }
       if (batch.length === 0) break
+      const deliveredMs = performance.now()
+      const status = this.#status
+      status.records += batch.length
+      for (const record of batch) status.bytes += (record.key?.length ?? 0) + (record.value?.length ?? 0)
 
       // Step 2
       await this.#prepare(batch, run)
@@ -130,16 +186,26 @@ export class EventConsumer<T = UserEvent> {
         })
         await this.#dlqProducer.send(dead.map((d) => d.letter))
         this.stats.deadLettered += dead.length
-        for (const d of dead) run.onDeadLetter?.(d.record, d.error)
+        for (const d of dead) {
+          status.deadLetters[d.error.code] = (status.deadLetters[d.error.code] ?? 0) + 1
+          run.onDeadLetter?.(d.record, d.error)
+        }
       }
 
       // Step 5
       if (run.onEvents && events.length > 0) await run.onEvents(events, good)
       this.stats.addEvents(events)
+      status.decoded += events.length
 
       // Step 6
       await this.#consumer.commit(nextOffsets(batch))
+      status.commits++
       consumed += batch.length
+      run.onBatch?.({
+        group: status.group,
+        records: batch.length,
+        durationMs: performance.now() - deliveredMs,
+      })
     }
     return this.stats.snapshot()
   }
@@ -169,6 +235,7 @@ export class EventConsumer<T = UserEvent> {
         return
       } catch (error) {
         if (!(isFreshetError(error) && error.retriable)) throw error
+        this.#status.retries++
         run.onRetry?.(error, backoffMs)
         await sleep(backoffMs)
         backoffMs = Math.min(backoffMs * 2, this.#options.maxRetryBackoffMs!)
@@ -178,6 +245,7 @@ export class EventConsumer<T = UserEvent> {
 
   /** Commits nothing more; leaves the group. */
   async close(): Promise<void> {
+    this.#joined = false
     try {
       await this.#consumer.close()
     } finally {

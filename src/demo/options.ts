@@ -74,11 +74,5 @@ export const demoSpec: Spec<DemoOptions> = {
   metricsPort: { check: checks.int(0, 65_535), default: 0 },
   metricsHost: { check: checks.string(), default: '127.0.0.1' },
   sampleIntervalMs: { check: checks.int(100, 60_000) },
-  onEvent: {
-    check: (where, key, value) => {
-      if (typeof value !== 'function')
-        throw new FreshetError('INVALID_OPTION', `${where}: option "${key}" must be a function`)
-      return value as NonNullable<DemoOptions['onEvent']>
-    },
-  },
+  onEvent: { check: checks.func<NonNullable<DemoOptions['onEvent']>>() },
 }

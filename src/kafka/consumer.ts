@@ -71,14 +71,7 @@ export interface ConsumerOptions extends ConnectionOptions {
 }
 
 function callback(): Check<RebalanceCallback> {
-  return (where, key, value) => {
-    if (typeof value !== 'function') {
-      throw new FreshetError('INVALID_OPTION', `${where}: option "${key}" must be a function`, {
-        details: { option: key, expected: 'a function' },
-      })
-    }
-    return value as RebalanceCallback
-  }
+  return checks.func<RebalanceCallback>()
 }
 
 const consumerSpec: Spec<ConsumerOptions> = {

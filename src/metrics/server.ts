@@ -37,14 +37,7 @@ const metricsServerSpec: Spec<MetricsServerOptions> = {
   },
   port: { check: checks.int(0, 65_535), default: 0 },
   host: { check: checks.string(), default: '127.0.0.1' },
-  readiness: {
-    check: (where, key, value) => {
-      if (typeof value !== 'function') {
-        throw new FreshetError('INVALID_OPTION', `${where}: option "${key}" must be a function`)
-      }
-      return value as () => Readiness
-    },
-  },
+  readiness: { check: checks.func<() => Readiness>() },
 }
 
 export class MetricsServer {

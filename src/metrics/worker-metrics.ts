@@ -5,10 +5,11 @@
  * commit, carrying that commit's batch durations and end-to-end latencies), and consumer lag is
  * asked of the cluster at scrape time, as Kafka's own lag exporters do.
  */
-import { Counter, Gauge, Histogram, type Registry } from 'prom-client'
+import { Gauge, Histogram, type Registry } from 'prom-client'
 import { FreshetError } from '../errors/index.ts'
 import type { PartitionLag } from '../kafka/index.ts'
 import type { WorkerEvent, WorkerStatus } from '../runtime/index.ts'
+import { lagSamples, LATENCY_BUCKETS_S, readCounter, readGauge, type Sample } from './collect.ts'
 
 export interface WorkerMetricsOptions {
   registry: Registry
@@ -23,10 +24,7 @@ export interface MeasuredWorker {
   lag?: () => Promise<PartitionLag[]>
 }
 
-/** Seconds: from 5 ms to 2 minutes, for commits, batches and end-to-end latency alike. */
-const LATENCY_BUCKETS_S = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 120]
-
-type CounterSource = (status: WorkerStatus) => Array<[Record<string, string>, number]>
+type StatusSamples = (status: WorkerStatus) => Array<Sample<string>>
 
 export class WorkerMetrics {
   readonly #workers = new Map<string, MeasuredWorker>()
@@ -38,25 +36,33 @@ export class WorkerMetrics {
   constructor(options: WorkerMetricsOptions) {
     const { registry } = options
     const workers = this.#workers
-    /** Each worker's labels and status, read once per metric per scrape. */
-    const each = (): Array<[{ application: string }, WorkerStatus]> =>
-      [...workers.values()].map((w) => [{ application: w.application }, w.status()])
-    const counter = (name: string, help: string, labelNames: string[], source: CounterSource): void => {
-      new Counter({
+    /** Each worker's figures under its application label, its status read once per metric per scrape. */
+    const perWorker = (samples: StatusSamples) => (): Array<Sample<string>> =>
+      [...workers.values()].flatMap((w) => {
+        const application = w.application
+        return samples(w.status()).map(([labels, value]): Sample<string> => [
+          { application, ...labels },
+          value,
+        ])
+      })
+    const counter = (name: string, help: string, labelNames: string[], samples: StatusSamples): void =>
+      readCounter({
+        registry,
         name,
         help,
         labelNames: ['application', ...labelNames],
-        registers: [registry],
-        collect() {
-          this.reset()
-          for (const [app, status] of each()) {
-            for (const [labels, value] of source(status)) this.inc({ ...app, ...labels }, value)
-          }
-        },
+        read: perWorker(samples),
       })
-    }
+    const gauge = (name: string, help: string, labelNames: string[], samples: StatusSamples): void =>
+      readGauge({
+        registry,
+        name,
+        help,
+        labelNames: ['application', ...labelNames],
+        read: perWorker(samples),
+      })
     const total =
-      (value: (s: WorkerStatus) => number): CounterSource =>
+      (value: (s: WorkerStatus) => number): StatusSamples =>
       (s) => [[{}, value(s)]]
     counter(
       'freshet_worker_consumed_records_total',
@@ -124,63 +130,34 @@ export class WorkerMetrics {
       [],
       total((s) => s.rebalances),
     )
-
-    new Gauge({
-      name: 'freshet_worker_tasks',
-      help: 'Tasks the worker runs.',
-      labelNames: ['application'],
-      registers: [registry],
-      collect() {
-        this.reset()
-        for (const [app, status] of each()) this.set(app, status.tasks.length)
-      },
-    })
-    new Gauge({
-      name: 'freshet_worker_up',
-      help: '1 while the worker processes (RUNNING), else 0.',
-      labelNames: ['application', 'state'],
-      registers: [registry],
-      collect() {
-        this.reset()
-        for (const [app, { state }] of each()) this.set({ ...app, state }, state === 'RUNNING' ? 1 : 0)
-      },
-    })
-    new Gauge({
-      name: 'freshet_task_watermark_seconds',
-      help: "A task's watermark, as Unix time in seconds (absent before its first).",
-      labelNames: ['application', 'task'],
-      registers: [registry],
-      collect() {
-        this.reset()
-        for (const [app, status] of each()) {
-          for (const task of status.tasks) {
-            if (Number.isFinite(task.watermarkMs))
-              this.set({ ...app, task: task.id }, task.watermarkMs / 1_000)
-          }
-        }
-      },
-    })
+    gauge(
+      'freshet_worker_tasks',
+      'Tasks the worker runs.',
+      [],
+      total((s) => s.tasks.length),
+    )
+    gauge('freshet_worker_up', '1 while the worker processes (RUNNING), else 0.', ['state'], (s) => [
+      [{ state: s.state }, s.state === 'RUNNING' ? 1 : 0],
+    ])
+    gauge(
+      'freshet_task_watermark_seconds',
+      "A task's watermark, as Unix time in seconds (absent before its first).",
+      ['task'],
+      (s) =>
+        s.tasks
+          .filter((task) => Number.isFinite(task.watermarkMs))
+          .map((task) => [{ task: task.id }, task.watermarkMs / 1_000]),
+    )
     const storeGauge = (
       name: string,
       help: string,
       value: (s: { keys: number; bytes: number }) => number,
-    ): void => {
-      new Gauge({
-        name,
-        help,
-        labelNames: ['application', 'task', 'store'],
-        registers: [registry],
-        collect() {
-          this.reset()
-          for (const [app, status] of each()) {
-            for (const task of status.tasks) {
-              for (const store of task.stores)
-                this.set({ ...app, task: task.id, store: store.name }, value(store))
-            }
-          }
-        },
-      })
-    }
+    ): void =>
+      gauge(name, help, ['task', 'store'], (s) =>
+        s.tasks.flatMap((task) =>
+          task.stores.map((store): Sample<string> => [{ task: task.id, store: store.name }, value(store)]),
+        ),
+      )
     storeGauge('freshet_state_store_keys', 'Keys in a state store (approximate for RocksDB).', (s) => s.keys)
     storeGauge(
       'freshet_state_store_bytes',
@@ -193,21 +170,16 @@ export class WorkerMetrics {
       labelNames: ['application', 'task', 'store'],
       registers: [registry],
     })
-    new Gauge({
-      name: 'freshet_consumer_lag_records',
+    readGauge({
+      registry,
+      name: 'freshet_worker_lag_records',
       help: "Records between the group's committed offset and the end of each input partition.",
       labelNames: ['application', 'topic', 'partition'],
-      registers: [registry],
-      async collect() {
-        this.reset()
-        const asked = [...workers.values()].map(
-          async (w) => [w.application, (await w.lag?.()) ?? []] as const,
+      read: async () => {
+        const asked = [...workers.values()].map(async (w) =>
+          lagSamples(await (w.lag?.() ?? []), { application: w.application }),
         )
-        for (const [application, lags] of await Promise.all(asked)) {
-          for (const p of lags) {
-            this.set({ application, topic: p.topic, partition: String(p.partition) }, Number(p.lag))
-          }
-        }
+        return (await Promise.all(asked)).flat()
       },
     })
     const histogram = (name: string, help: string): Histogram<'application'> =>

@@ -57,6 +57,12 @@ export const checks = {
     }
     return value as string[]
   },
+  func:
+    <F>(expected = 'a function'): Check<F> =>
+    (where, key, value) => {
+      if (typeof value !== 'function') throw invalid(where, key, expected, value)
+      return value as F
+    },
   any:
     <T>(): Check<T> =>
     (_where, _key, value) =>

@@ -1,5 +1,4 @@
-import { FreshetError } from '../errors/index.ts'
-import { checks, type Check, type Spec } from '../options/index.ts'
+import { checks, type Spec } from '../options/index.ts'
 import type { TransactionEvent } from '../schemas/index.ts'
 
 export interface EventGeneratorOptions {
@@ -19,16 +18,7 @@ export interface EventGeneratorOptions {
   onTransaction?: (transaction: TransactionEvent) => void
 }
 
-const fn =
-  <F>(): Check<F> =>
-  (where, key, value) => {
-    if (typeof value !== 'function') {
-      throw new FreshetError('INVALID_OPTION', `${where}: option "${key}" must be a function`, {
-        details: { option: key, expected: 'a function' },
-      })
-    }
-    return value as F
-  }
+const fn = checks.func
 
 export const DEFAULT_USERS = 10_000
 export const DEFAULT_MEAN_SESSION_EVENTS = 25

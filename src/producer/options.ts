@@ -1,4 +1,3 @@
-import { FreshetError } from '../errors/index.ts'
 import type { Compression } from '../kafka/index.ts'
 import { checks, type Spec } from '../options/index.ts'
 import { registryClientCheck, type SchemaRegistryClient, type SerdeFormat } from '../serde/index.ts'
@@ -42,12 +41,6 @@ export const eventProducerSpec: Spec<EventProducerOptions> = {
   compression: { check: checks.oneOf(['none', 'gzip', 'snappy', 'lz4', 'zstd'] as const), default: 'none' },
   users: { check: checks.int(1, 10_000_000), default: 10_000 },
   seed: { check: checks.int(0, 0xffffffff) },
-  clock: {
-    check: (where, key, value) => {
-      if (typeof value !== 'function')
-        throw new FreshetError('INVALID_OPTION', `${where}: option "${key}" must be a function`)
-      return value as () => number
-    },
-  },
+  clock: { check: checks.func<() => number>() },
   clientId: { check: checks.string(), default: 'freshet-producer' },
 }

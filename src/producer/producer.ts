@@ -25,8 +25,31 @@ export interface ProduceSummary extends ProduceProgress {
   error?: FreshetError
 }
 
+/** Everything the producer sent since it was made, over all its runs. */
+export interface ProducerStatus {
+  topic: string
+  /** Records the brokers acknowledged. */
+  records: number
+  /** Their key and value bytes. */
+  bytes: number
+  /** Records whose request failed, by error code. */
+  failed: Record<string, number>
+  requestsInFlight: number
+}
+
+/** One produce request (a batch), at its acknowledgement or failure. */
+export interface ProducerRequest {
+  topic: string
+  records: number
+  bytes: number
+  durationMs: number
+  error?: FreshetError
+}
+
 export interface RunOptions {
   onProgress?: (progress: ProduceProgress) => void
+  /** Called once per produce request when it is acknowledged or fails (metrics). */
+  onRequest?: (request: ProducerRequest) => void
   /** Aborting stops after the requests in flight are acknowledged. */
   signal?: AbortSignal
 }
@@ -41,10 +64,12 @@ export class EventProducer {
   readonly #producer: KafkaProducer
   /** Each user's key bytes, encoded once: keys repeat for as long as the user population lives. */
   readonly #keys = new Map<string, Buffer>()
+  readonly #status: ProducerStatus
 
   constructor(options: EventProducerOptions) {
     const o = validateOptions('EventProducer', options, eventProducerSpec)
     this.#options = o
+    this.#status = { topic: o.topic!, records: 0, bytes: 0, failed: {}, requestsInFlight: 0 }
     this.#generator = new EventGenerator({
       users: o.users!,
       ...(o.seed === undefined ? {} : { seed: o.seed }),
@@ -120,23 +145,41 @@ export class EventProducer {
         for (let i = 0; i < remaining; i++) {
           const event = this.#generator.next()
           const value = this.#serializer.serialize(event)
-          batchBytes += value.length
-          records[i] = {
-            topic: o.topic!,
-            key: this.#key(event.user_id),
-            value,
-            timestampMs: event.timestamp,
-          }
+          const key = this.#key(event.user_id)
+          batchBytes += key.length + value.length
+          records[i] = { topic: o.topic!, key, value, timestampMs: event.timestamp }
         }
         queued += remaining
+        const status = this.#status
+        const sentMs = performance.now()
+        status.requestsInFlight++
         const request: Promise<void> = this.#producer.send(records).then(
           () => {
+            status.requestsInFlight--
             sent += records.length
             bytes += batchBytes
+            status.records += records.length
+            status.bytes += batchBytes
+            run.onRequest?.({
+              topic: status.topic,
+              records: records.length,
+              bytes: batchBytes,
+              durationMs: performance.now() - sentMs,
+            })
           },
           (cause: unknown) => {
+            status.requestsInFlight--
             failed += records.length
-            error ??= toFreshetError(cause, 'PRODUCE_FAILED', `producing to ${o.topic}`, { topic: o.topic! })
+            const e = toFreshetError(cause, 'PRODUCE_FAILED', `producing to ${o.topic}`, { topic: o.topic! })
+            status.failed[e.code] = (status.failed[e.code] ?? 0) + records.length
+            error ??= e
+            run.onRequest?.({
+              topic: status.topic,
+              records: records.length,
+              bytes: batchBytes,
+              durationMs: performance.now() - sentMs,
+              error: e,
+            })
           },
         )
         inFlight.add(request)
@@ -151,6 +194,11 @@ export class EventProducer {
     if (error) summary.error = error
     run.onProgress?.(summary)
     return summary
+  }
+
+  /** What the producer sent so far (a copy). */
+  status(): ProducerStatus {
+    return { ...this.#status, failed: { ...this.#status.failed } }
   }
 
   #key(userId: string): Buffer {

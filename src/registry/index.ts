@@ -25,7 +25,13 @@ export { KafkaLog, REGISTRY_TOPIC_CONFIGS, type KafkaLogOptions } from './kafka-
 export { MemoryLog } from './memory-log.ts'
 export type { RegistryClientOptions, RegistryOptions } from './options.ts'
 export { parseSchema, type ParsedSchema } from './schema.ts'
-export { CONTENT_TYPE, serveRegistry, type ListeningRegistry, type ServeOptions } from './server.ts'
+export {
+  CONTENT_TYPE,
+  serveRegistry,
+  type ListeningRegistry,
+  type RegistryRequest,
+  type ServeOptions,
+} from './server.ts'
 export { RegistryState } from './state.ts'
 export { RegistryStore, type StoreOptions } from './store.ts'
 export {
@@ -38,9 +44,18 @@ export {
   type SchemaVersion,
 } from './types.ts'
 
+/** What a running registry holds. */
+export interface RegistryStatus {
+  /** Subjects with at least one version not deleted. */
+  subjects: number
+  /** Distinct schema ids. */
+  schemas: number
+}
+
 export interface RunningRegistry {
   url: string
   port: number
+  status(): RegistryStatus
   /** Stops the HTTP API, then the Kafka clients. */
   close(): Promise<void>
 }
@@ -68,7 +83,11 @@ export async function startRegistry(options: RegistryOptions): Promise<RunningRe
   }
   let listening
   try {
-    listening = await serveRegistry(store, { host: resolved.host, port: resolved.port })
+    listening = await serveRegistry(store, {
+      host: resolved.host,
+      port: resolved.port,
+      ...(resolved.onRequest === undefined ? {} : { onRequest: resolved.onRequest }),
+    })
   } catch (error) {
     await store.close().catch(() => undefined)
     throw error
@@ -77,6 +96,7 @@ export async function startRegistry(options: RegistryOptions): Promise<RunningRe
   return {
     url: listening.url,
     port: listening.port,
+    status: () => ({ subjects: store.state.subjects().length, schemas: store.state.schemaCount }),
     close: () => {
       closing ??= (async () => {
         try {

@@ -1,5 +1,6 @@
 import { FreshetError } from '../errors/index.ts'
 import { checks, validateOptions, type Resolved, type Spec } from '../options/index.ts'
+import type { RegistryRequest } from './server.ts'
 
 /** Options of `startRegistry`. */
 export interface RegistryOptions {
@@ -17,6 +18,8 @@ export interface RegistryOptions {
   writeTimeoutMs?: number
   /** Client id of the registry's Kafka connections. */
   clientId?: string
+  /** Called once per HTTP request when its answer is sent (metrics). */
+  onRequest?: (request: RegistryRequest) => void
 }
 
 export const registryOptionsSpec: Spec<RegistryOptions> = {
@@ -41,6 +44,7 @@ export const registryOptionsSpec: Spec<RegistryOptions> = {
   topicReplicas: { check: checks.int(1, 32), default: 1 },
   writeTimeoutMs: { check: checks.int(100, 600_000), default: 30_000 },
   clientId: { check: checks.string(), default: 'freshet-registry' },
+  onRequest: { check: checks.func<(request: RegistryRequest) => void>() },
 }
 
 export type ResolvedRegistryOptions = Resolved<

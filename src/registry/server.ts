@@ -29,6 +29,8 @@ type Reply = { json: unknown } | { raw: string }
 interface Route {
   method: 'GET' | 'POST' | 'PUT' | 'DELETE'
   path: string[]
+  /** The path pattern, as written: `/subjects/:subject/versions`. */
+  pattern: string
   handle: (store: RegistryStore, req: Request) => Promise<Reply>
 }
 
@@ -55,7 +57,7 @@ function versionBody(v: SchemaVersion): Record<string, unknown> {
 const json = (value: unknown): Reply => ({ json: value })
 
 function route(method: Route['method'], path: string, handle: Route['handle']): Route {
-  return { method, path: path.split('/').filter((s) => s.length > 0), handle }
+  return { method, path: path.split('/').filter((s) => s.length > 0), pattern: path, handle }
 }
 
 const ROUTES: Route[] = [
@@ -192,11 +194,17 @@ function send(res: ServerResponse, status: number, text: string): void {
   res.end(text)
 }
 
+/** The route pattern a request matched, or `unmatched`; set by handle() for the request's metrics. */
+interface Matched {
+  route: string
+}
+
 async function handle(
   store: RegistryStore,
   req: IncomingMessage,
   res: ServerResponse,
   onError: (error: unknown) => void,
+  matched: Matched,
 ): Promise<void> {
   const url = new URL(req.url ?? '/', 'http://registry')
   let segments: string[]
@@ -218,6 +226,7 @@ async function handle(
         : httpError(405, 'HTTP 405 Method Not Allowed')
     return send(res, e.status, JSON.stringify(e.body))
   }
+  matched.route = found.route.pattern
 
   let body: Record<string, unknown> = {}
   if (req.method === 'POST' || req.method === 'PUT') {
@@ -277,6 +286,17 @@ export interface ServeOptions {
   port: number
   /** Called with errors the API could not map to a registry error code (bugs, mostly). */
   onError?: (error: unknown) => void
+  /** Called once per request when its answer is sent (metrics). */
+  onRequest?: (request: RegistryRequest) => void
+}
+
+/** One HTTP request, once answered. */
+export interface RegistryRequest {
+  method: string
+  /** The route's pattern (`/subjects/:subject/versions`), or `unmatched` for a 404 or 405. */
+  route: string
+  status: number
+  durationMs: number
 }
 
 export interface ListeningRegistry {
@@ -290,8 +310,21 @@ export interface ListeningRegistry {
 export async function serveRegistry(store: RegistryStore, options: ServeOptions): Promise<ListeningRegistry> {
   const onError =
     options.onError ?? ((error: unknown) => console.error('freshet registry: unexpected error', error))
+  const onRequest = options.onRequest
   const server = createServer((req, res) => {
-    handle(store, req, res, onError).catch((error: unknown) => {
+    const matched: Matched = { route: 'unmatched' }
+    if (onRequest !== undefined) {
+      const startMs = performance.now()
+      res.once('finish', () =>
+        onRequest({
+          method: req.method ?? 'GET',
+          route: matched.route,
+          status: res.statusCode,
+          durationMs: performance.now() - startMs,
+        }),
+      )
+    }
+    handle(store, req, res, onError, matched).catch((error: unknown) => {
       onError(error)
       if (!res.headersSent)
         send(res, 500, JSON.stringify({ error_code: 500, message: 'Internal Server Error' }))

@@ -214,6 +214,11 @@ export class RegistryState {
     return out.sort()
   }
 
+  /** Distinct schema ids. */
+  get schemaCount(): number {
+    return this.#ids.size
+  }
+
   /** Whether the subject has any version, live or soft-deleted. */
   hasAnyVersion(subject: string): boolean {
     return this.#subjects.has(subject)

@@ -93,16 +93,7 @@ const topologyCheck: Check<Topology> = (where, key, value) => {
   return value
 }
 
-const functionCheck =
-  <T>(): Check<T> =>
-  (where, key, value) => {
-    if (typeof value !== 'function') {
-      throw new FreshetError('INVALID_OPTION', `${where}: option "${key}" must be a function`, {
-        details: { option: key },
-      })
-    }
-    return value as T
-  }
+const functionCheck = checks.func
 
 const objectCheck =
   <T>(): Check<T> =>

@@ -64,14 +64,7 @@ const durationOrInfinity =
     return value
   }
 
-const clockCheck: Check<() => number> = (where, key, value) => {
-  if (typeof value !== 'function') {
-    throw new FreshetError('INVALID_OPTION', `${where}: option "${key}" must be a function`, {
-      details: { option: key, expected: 'a function () => number of milliseconds' },
-    })
-  }
-  return value as () => number
-}
+const clockCheck: Check<() => number> = checks.func('a function () => number of milliseconds')
 
 const watermarkSpec: Spec<WatermarkOptions> = {
   maxOutOfOrdernessMs: {

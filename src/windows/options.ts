@@ -70,16 +70,7 @@ const sessionSpec: Spec<SessionOptions> = {
   emit: { check: emitMode, default: DEFAULT_EMIT_MODE },
 }
 
-const keyIdCheck = <K>(): Check<(key: K) => string> => {
-  return (where, key, value) => {
-    if (typeof value !== 'function') {
-      throw new FreshetError('INVALID_OPTION', `${where}: option "${key}" must be a function`, {
-        details: { option: key, expected: 'a function (key) => string' },
-      })
-    }
-    return value as (key: K) => string
-  }
-}
+const keyIdCheck = <K>(): Check<(key: K) => string> => checks.func('a function (key) => string')
 
 export interface ResolvedTimeWindowOptions {
   sizeMs: number

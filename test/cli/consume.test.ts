@@ -44,8 +44,12 @@ test('freshet consume on SIGTERM commits what it consumed, leaves the group and 
     { stdio: ['ignore', 'pipe', 'pipe'] },
   )
   let output = ''
+  let logs = ''
   child.stdout.on('data', (chunk: Buffer) => (output += chunk.toString()))
-  child.stderr.on('data', (chunk: Buffer) => (output += chunk.toString()))
+  child.stderr.on('data', (chunk: Buffer) => {
+    output += chunk.toString()
+    logs += chunk.toString()
+  })
   const exited = new Promise<number | null>((resolve) => child.once('exit', resolve))
   t.after(() => {
     if (child.exitCode === null) child.kill('SIGKILL')
@@ -53,6 +57,22 @@ test('freshet consume on SIGTERM commits what it consumed, leaves the group and 
   const deadline = Date.now() + 60_000
   while (!/Total Events: 5000\b/.test(output) && Date.now() < deadline) await sleep(200)
   assert.match(output, /Total Events: 5000\b/)
+  // Its metrics, at the address it logged (JSON logs on stderr when it is not a terminal).
+  const metricsUrl = logs
+    .split('\n')
+    .filter((line) => line.startsWith('{'))
+    .map((line) => JSON.parse(line) as { url?: string })
+    .find((record) => record.url?.endsWith('/metrics'))?.url
+  assert.ok(metricsUrl !== undefined, `no metrics address logged:\n${logs}`)
+  assert.equal((await fetch(new URL('/ready', metricsUrl))).status, 200)
+  const exposition = await (await fetch(metricsUrl)).text()
+  assert.match(
+    exposition,
+    new RegExp(
+      `^freshet_consumer_decoded_records_total\\{group="${groupId}",topic="${topic}",command="consume"\\} 5000$`,
+      'm',
+    ),
+  )
 
   child.kill('SIGTERM')
   assert.equal(await exited, 0, output)

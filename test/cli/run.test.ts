@@ -188,8 +188,18 @@ interface Cli {
   readonly exited: Promise<number | null>
   stdout(): string
   stderr(): string
+  /** The messages of the JSON log records on stderr, one per line. */
+  logs(): string
   /** The JSON lines of stdout (with --json). */
   lines(): Array<Record<string, unknown>>
+}
+
+/** The JSON objects among `text`'s lines. */
+function jsonLines(text: string): Array<Record<string, unknown>> {
+  return text
+    .split('\n')
+    .filter((line) => line.startsWith('{'))
+    .map((line) => JSON.parse(line) as Record<string, unknown>)
 }
 
 /** `freshet <args>` as a child process, killed after the test if it still runs. */
@@ -211,11 +221,11 @@ function cli(t: TestContext, args: string[]): Cli {
     exited,
     stdout: () => stdout,
     stderr: () => stderr,
-    lines: () =>
-      stdout
-        .split('\n')
-        .filter((line) => line.startsWith('{'))
-        .map((line) => JSON.parse(line) as Record<string, unknown>),
+    logs: () =>
+      jsonLines(stderr)
+        .map((record) => String(record.msg))
+        .join('\n'),
+    lines: () => jsonLines(stdout),
   }
 }
 
@@ -290,7 +300,7 @@ test('event-counts --format json: the committed rows equal the oracle, bad input
 
   run.child.kill('SIGTERM')
   assert.equal(await exitCode(run), 0, run.stderr())
-  assert.match(run.stderr(), /SIGTERM: stopping the worker/)
+  assert.match(run.logs(), /SIGTERM: stopping the worker/)
   const lines = run.lines()
   const starting = lines.find((l) => l.type === 'starting')
   assert.equal(starting?.dlqTopic, `${s.applicationId}.dlq`)
@@ -342,8 +352,8 @@ test('a restart on a fresh state dir restores the stores from their changelogs, 
       '300ms',
     ),
   )
-  await waitFor('a stats line', () => /^stats: /m.test(second.stderr()), second.stderr)
-  const stderr = second.stderr()
+  await waitFor('a stats line', () => /^stats: /m.test(second.logs()), second.stderr)
+  const stderr = second.logs()
   const restored = [
     ...stderr.matchAll(/^restored task (1_\d) store counts-store: (\d+)\/(\d+) changelog records$/gm),
   ]
@@ -366,11 +376,11 @@ test('a restart on a fresh state dir restores the stores from their changelogs, 
 test('two workers with the same job share the partitions, and their rows together equal the oracle', async (t) => {
   const s = await setup(t)
   const w1 = cli(t, runArgs(s, '--format', 'json', '--worker-id', 'w1'))
-  await waitFor('w1 assigned', () => /assigned 6 tasks/.test(w1.stderr()), w1.stderr)
+  await waitFor('w1 assigned', () => /assigned 6 tasks/.test(w1.logs()), w1.stderr)
   const w2 = cli(t, runArgs(s, '--format', 'json', '--worker-id', 'w2'))
   // Both in the same generation, with three tasks each.
   const lastAssigned = (run: Cli): { count: number; generation: number; tasks: string[] } | undefined => {
-    const matches = [...run.stderr().matchAll(/assigned (\d+) tasks? \(generation (\d+)\): (.*)/g)]
+    const matches = [...run.logs().matchAll(/assigned (\d+) tasks? \(generation (\d+)\): (.*)/g)]
     const last = matches.at(-1)
     return last === undefined
       ? undefined
@@ -387,7 +397,7 @@ test('two workers with the same job share the partitions, and their rows togethe
   const [a, b] = [lastAssigned(w1), lastAssigned(w2)] as [{ tasks: string[] }, { tasks: string[] }]
   assert.ok(a.tasks.length > 0 && b.tasks.length > 0, 'each worker has tasks')
   assert.deepEqual([...a.tasks, ...b.tasks].sort(), ['0_0', '0_1', '0_2', '1_0', '1_1', '1_2'])
-  assert.match(w1.stderr(), /revoked 6 tasks/)
+  assert.match(w1.logs(), /revoked 6 tasks/)
 
   const events = userEvents()
   const expected = oracle(events)
@@ -480,16 +490,13 @@ test('a worker failure prints its code and message and exits 1: a missing output
   const s = await setup(t)
   const missing = cli(t, runArgs({ ...s, output: randomName('nosuch') }, '--format', 'json'))
   assert.equal(await exitCode(missing), 1, missing.stderr())
-  assert.match(
-    missing.stderr(),
-    /freshet run: error FRESHET_TOPIC_NOT_FOUND: topic nosuch-\w+ does not exist/,
-  )
+  assert.match(missing.logs(), /freshet run: error FRESHET_TOPIC_NOT_FOUND: topic nosuch-\w+ does not exist/)
 
   await produce([{ topic: s.input, partition: 1, key: Buffer.from('user_bad'), value: Buffer.from('oops') }])
   const strict = cli(t, runArgs(s, '--format', 'json', '--on-bad-record', 'fail'))
   assert.equal(await exitCode(strict), 1, strict.stderr())
   assert.match(
-    strict.stderr(),
+    strict.logs(),
     new RegExp(
       `freshet run: error FRESHET_SERDE_SCHEMA_MISMATCH: value is not JSON.* \\(at ${s.input}/1@0\\)`,
     ),

@@ -39,7 +39,7 @@ function composeCommand(config: string, service: string): string[] {
   return items
 }
 
-test('docker-compose.yml is valid for docker-compose and runs every job with its metrics port', () => {
+test('docker-compose.yml is valid for docker-compose and runs every job, the producer and the registry with a metrics port', () => {
   const check = run('docker-compose', ['-f', 'docker-compose.yml', 'config', '-q'])
   assert.equal(check.status, 0, check.output)
   const services = run('docker-compose', ['-f', 'docker-compose.yml', 'config', '--services']).output.split(
@@ -50,18 +50,21 @@ test('docker-compose.yml is valid for docker-compose and runs every job with its
   }
   // The command of each job, as docker-compose resolved it (anchors merged, one item per line).
   const resolved = run('docker-compose', ['-f', 'docker-compose.yml', 'config']).output
+  const metricsFlags = new RegExp(`--metrics-port ${METRICS_PORT} --metrics-host 0\\.0\\.0\\.0`)
   for (const job of JOB_NAMES) {
     assert.deepEqual(composeCommand(resolved, job).slice(0, 2), ['run', job])
-    const command = composeCommand(resolved, job).join(' ')
-    assert.match(command, new RegExp(`--metrics-port ${METRICS_PORT} --metrics-host 0\\.0\\.0\\.0`))
+    assert.match(composeCommand(resolved, job).join(' '), metricsFlags)
+  }
+  for (const service of ['producer', 'registry']) {
+    assert.match(composeCommand(resolved, service).join(' '), metricsFlags, service)
   }
 })
 
-test('prometheus.yml passes promtool and scrapes every job worker', () => {
+test('prometheus.yml passes promtool and scrapes every job worker, the producer and the registry', () => {
   const check = run('promtool', ['check', 'config', 'prometheus.yml'])
   assert.equal(check.status, 0, check.output)
   const targets = [...readFileSync(join(DEPLOY, 'prometheus.yml'), 'utf8').matchAll(/- ([\w-]+):(\d+)$/gm)]
-  assert.deepEqual(targets.map((m) => m[1]).sort(), [...JOB_NAMES].sort())
+  assert.deepEqual(targets.map((m) => m[1]).sort(), [...JOB_NAMES, 'producer', 'registry'].sort())
   assert.ok(targets.every((m) => Number(m[2]) === METRICS_PORT))
 })
 

@@ -112,7 +112,7 @@ test('worker metrics: records per topic, commits, end-to-end latency, lag, water
   assert.ok(samples.some((s) => s.name === 'freshet_state_store_keys' && s.labels.store === 'counts-store'))
   for (let partition = 0; partition < PARTITIONS; partition++) {
     assert.equal(
-      sample(samples, 'freshet_consumer_lag_records', {
+      sample(samples, 'freshet_worker_lag_records', {
         ...app1,
         topic: input,
         partition: String(partition),

@@ -1,8 +1,21 @@
+/**
+ * `freshet consume`, as numbered steps:
+ *   1. Parse and check every flag (a usage error exits 2 before anything connects).
+ *   2. Serve the metrics (the group's lag asked of the cluster at each scrape): ready once the
+ *      consumer joined its group.
+ *   3. Consume until --max-messages or SIGINT/SIGTERM: statistics on stdout every
+ *      --stats-interval (or every event with --print, statistics then on stderr); dead letters and
+ *      registry waits logged.
+ *   4. Commit, leave the group, print the final statistics.
+ */
 import { EventConsumer, formatStats } from '../../consumer/index.ts'
 import { DEFAULT_OUTPUT_TOPIC } from '../../jobs/index.ts'
+import { KafkaAdmin } from '../../kafka/index.ts'
+import { ConsumerMetrics, processRegistry } from '../../metrics/index.ts'
 import { RegistryClient } from '../../registry/index.ts'
 import { knownSchemaNames, loadSchema } from '../../schemas/index.ts'
-import { COMMON_HELP, common, durationFlag, intFlag, parse } from '../args.ts'
+import { COMMON_HELP, common, durationFlag, intFlag, logger, LOG_HELP, LOG_OPTIONS, parse } from '../args.ts'
+import { METRICS_HELP, METRICS_OPTIONS, metricsServer } from '../metrics.ts'
 import { shutdownSignal } from '../signals.ts'
 
 export const consumeHelp = `freshet consume: read events as a member of a consumer group (read_committed) and print
@@ -22,6 +35,9 @@ and are counted; nothing is dropped silently. SIGINT/SIGTERM: commit, leave the 
 Statistics count the most frequent event types and users (user_event), or jobs and keys
 (analytics_result).
 
+${METRICS_HELP}
+${LOG_HELP}
+
 ${COMMON_HELP}`
 
 export async function consumeCommand(argv: string[]): Promise<number> {
@@ -34,6 +50,8 @@ export async function consumeCommand(argv: string[]): Promise<number> {
     schema: { type: 'string' },
     'stats-interval': { type: 'string' },
     print: { type: 'boolean' },
+    ...METRICS_OPTIONS,
+    ...LOG_OPTIONS,
   })
   if (values.help) return (console.log(consumeHelp), 0)
   const c = common(values)
@@ -44,26 +62,45 @@ export async function consumeCommand(argv: string[]): Promise<number> {
   const schemaName =
     (values.schema as string | undefined) ??
     (topic === DEFAULT_OUTPUT_TOPIC ? 'analytics_result' : 'user_event')
+  const groupId = (values.group as string | undefined) ?? 'freshet-consumer'
+  const log = logger('consume', values)
   const consumer = new EventConsumer<unknown>({
     bootstrapBrokers: c.brokers,
     topic,
     schema: loadSchema(schemaName),
-    groupId: (values.group as string | undefined) ?? 'freshet-consumer',
+    groupId,
     fromBeginning: values['from-beginning'] === true,
     format,
     ...(format === 'avro' ? { registry: new RegistryClient({ url: c.registryUrl }) } : {}),
     ...(maxMessages === undefined ? {} : { maxMessages }),
   })
+  const admin = new KafkaAdmin({ bootstrapBrokers: c.brokers })
+  const registry = processRegistry('consume')
+  const metrics = new ConsumerMetrics({
+    registry,
+    status: () => consumer.status(),
+    lag: () => admin.groupLag(groupId, topic),
+  })
+  const server = metricsServer(values, registry, () =>
+    consumer.joined ? { ready: true } : { ready: false, reason: 'not a member of the group yet' },
+  )
   const out = values.print ? console.error : console.log
-  const signal = shutdownSignal((name) => console.error(`${name}: committing and leaving the group`))
-  const timer = setInterval(() => {
-    const snapshot = consumer.stats.snapshot()
-    out(c.json ? JSON.stringify(snapshot) : `\n${formatStats(snapshot)}`)
-  }, statsIntervalMs)
+  const signal = shutdownSignal((name) => log.info(`${name}: committing and leaving the group`))
+  let timer: NodeJS.Timeout | undefined
   let dlqWarnedMs = 0
   try {
+    // Step 2
+    const url = await server.start()
+    log.info({ url: `${url}/metrics` }, `metrics at ${url}/metrics (health: /health, /ready)`)
+
+    // Step 3
+    timer = setInterval(() => {
+      const snapshot = consumer.stats.snapshot()
+      out(c.json ? JSON.stringify(snapshot) : `\n${formatStats(snapshot)}`)
+    }, statsIntervalMs)
     const final = await consumer.run({
       signal,
+      onBatch: metrics.observe,
       ...(values.print
         ? {
             onEvents: (events) =>
@@ -74,19 +111,33 @@ export async function consumeCommand(argv: string[]): Promise<number> {
         // Logged at a limited rate; every one is counted in the statistics.
         if (Date.now() - dlqWarnedMs < 1_000) return
         dlqWarnedMs = Date.now()
-        console.error(
+        log.warn(
+          {
+            topic: record.topic,
+            partition: record.partition,
+            offset: String(record.offset),
+            dlqTopic: consumer.dlqTopic,
+            code: error.code,
+          },
           `dead-lettered ${record.topic}/${record.partition}@${record.offset} to ${consumer.dlqTopic}: ${error.code}: ${error.message}`,
         )
       },
       onRetry: (error, backoffMs) =>
-        console.error(`${error.code}: ${error.message}; retrying in ${backoffMs} ms`),
+        log.warn(
+          { code: error.code, backoffMs },
+          `${error.code}: ${error.message}; retrying in ${backoffMs} ms`,
+        ),
     })
     clearInterval(timer)
+
+    // Step 4
     if (c.json) console.log(JSON.stringify(final))
     else out(`\n${formatStats(final)}`)
     return 0
   } finally {
     clearInterval(timer)
     await consumer.close()
+    await server.close()
+    await admin.close().catch(() => {})
   }
 }

@@ -14,6 +14,7 @@ import { FreshetError, toFreshetError } from '../../errors/index.ts'
 import { JOB_NAMES } from '../../jobs/index.ts'
 import { down, status, up } from '../../stack/index.ts'
 import { COMMON_HELP, common, intFlag, logger, LOG_HELP, LOG_OPTIONS, parse } from '../args.ts'
+import { METRICS_HELP, METRICS_OPTIONS } from '../metrics.ts'
 import { shutdownSignal } from '../signals.ts'
 
 const PROGRESS_INTERVAL_MS = 10_000
@@ -30,8 +31,7 @@ every ${DEMO_JOB_OPTIONS['event-counts'].windowMs! / 1_000}s, revenue over ${DEM
   --rate R               events per second (default 1000)
   --dashboard-port P     default ${DEFAULT_DASHBOARD_PORT}; 0 picks a free port
   --dashboard-host H     default 127.0.0.1
-  --metrics-port P       default: a free port (printed)
-  --metrics-host H       default 127.0.0.1
+${METRICS_HELP}
 ${LOG_HELP}
 
 ${COMMON_HELP}`
@@ -42,8 +42,7 @@ export async function demoCommand(argv: string[]): Promise<number> {
     rate: { type: 'string' },
     'dashboard-port': { type: 'string' },
     'dashboard-host': { type: 'string' },
-    'metrics-port': { type: 'string' },
-    'metrics-host': { type: 'string' },
+    ...METRICS_OPTIONS,
     ...LOG_OPTIONS,
   })
   if (values.help) return (console.log(demoHelp), 0)

@@ -1,7 +1,17 @@
+/**
+ * `freshet produce`, as numbered steps:
+ *   1. Parse and check every flag (a usage error exits 2 before anything connects).
+ *   2. Serve the metrics: ready once the brokers acknowledged a first batch.
+ *   3. Produce until --count, --duration or SIGINT/SIGTERM, with a progress bar on a terminal and
+ *      a progress log record every 5 s otherwise.
+ *   4. Print the summary on stdout (JSON with --json); an error exits 1.
+ */
 import { FreshetError } from '../../errors/index.ts'
+import { ProducerMetrics, processRegistry } from '../../metrics/index.ts'
 import { EventProducer } from '../../producer/index.ts'
 import { RegistryClient } from '../../registry/index.ts'
-import { COMMON_HELP, common, durationFlag, intFlag, parse } from '../args.ts'
+import { COMMON_HELP, common, durationFlag, intFlag, logger, LOG_HELP, LOG_OPTIONS, parse } from '../args.ts'
+import { METRICS_HELP, METRICS_OPTIONS, metricsServer } from '../metrics.ts'
 import { ProgressLine } from '../progress.ts'
 import { shutdownSignal } from '../signals.ts'
 
@@ -18,6 +28,8 @@ purchase, searches, logins), keyed by user_id, idempotent (acks=all).
   --compression C        none|gzip|snappy|lz4|zstd (default none)
   --users N              simulated users (default 10000)
   --seed N               seed of the generator (same seed, same events)
+${METRICS_HELP}
+${LOG_HELP}
 
 ${COMMON_HELP}`
 
@@ -33,6 +45,8 @@ export async function produceCommand(argv: string[]): Promise<number> {
     compression: { type: 'string' },
     users: { type: 'string' },
     seed: { type: 'string' },
+    ...METRICS_OPTIONS,
+    ...LOG_OPTIONS,
   })
   if (values.help) return (console.log(produceHelp), 0)
   const c = common(values)
@@ -61,11 +75,26 @@ export async function produceCommand(argv: string[]): Promise<number> {
     ...optional('users', intFlag('users', values.users, 1)),
     ...optional('seed', intFlag('seed', values.seed, 0)),
   })
-  const progress = new ProgressLine()
-  const signal = shutdownSignal((name) => console.error(`\n${name}: finishing the requests in flight`))
+  const log = logger('produce', values)
+  const registry = processRegistry('produce')
+  const metrics = new ProducerMetrics({ registry, status: () => producer.status() })
+  const server = metricsServer(values, registry, () =>
+    producer.status().records > 0 ? { ready: true } : { ready: false, reason: 'no batch acknowledged yet' },
+  )
+  const progress = new ProgressLine({ log })
+  const signal = shutdownSignal((name) => {
+    progress.clear()
+    log.info(`${name}: finishing the requests in flight`)
+  })
   try {
+    // Step 2
+    const url = await server.start()
+    log.info({ url: `${url}/metrics` }, `metrics at ${url}/metrics (health: /health, /ready)`)
+
+    // Step 3
     const summary = await producer.run({
       signal,
+      onRequest: metrics.observe,
       onProgress: (p) =>
         progress.update({
           done: p.sent,
@@ -75,6 +104,8 @@ export async function produceCommand(argv: string[]): Promise<number> {
         }),
     })
     progress.end()
+
+    // Step 4
     const line = {
       sent: summary.sent,
       failed: summary.failed,
@@ -89,11 +120,13 @@ export async function produceCommand(argv: string[]): Promise<number> {
           `${line.ratePerSec.toLocaleString('en-US')} events/s  ${(line.bytes / 1e6).toFixed(1)} MB`,
       )
     if (summary.error) {
-      console.error(`freshet produce: error ${summary.error.code}: ${summary.error.message}`)
+      log.error({ code: summary.error.code }, `error ${summary.error.code}: ${summary.error.message}`)
       return 1
     }
     return 0
   } finally {
+    progress.end()
     await producer.close()
+    await server.close()
   }
 }

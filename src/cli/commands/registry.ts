@@ -1,5 +1,15 @@
-import { startRegistry } from '../../registry/index.ts'
-import { COMMON_HELP, common, intFlag, parse } from '../args.ts'
+/**
+ * `freshet registry`, as numbered steps:
+ *   1. Parse and check every flag (a usage error exits 2 before anything connects).
+ *   2. Serve the metrics (requests by route, schemas and subjects held): live at once, ready once
+ *      the registry answers.
+ *   3. Start the registry: it reads its topic to the end before it answers.
+ *   4. Run until SIGINT/SIGTERM, then stop the API, the metrics and the Kafka clients.
+ */
+import { processRegistry, RegistryMetrics } from '../../metrics/index.ts'
+import { startRegistry, type RunningRegistry } from '../../registry/index.ts'
+import { COMMON_HELP, common, intFlag, logger, LOG_HELP, LOG_OPTIONS, parse } from '../args.ts'
+import { METRICS_HELP, METRICS_OPTIONS, metricsServer } from '../metrics.ts'
 import { shutdownSignal } from '../signals.ts'
 
 export const registryHelp = `freshet registry: run the Confluent-compatible schema registry in the foreground.
@@ -7,24 +17,57 @@ Its state lives in the compacted Kafka topic _schemas; any number of instances m
 
   --port N       HTTP port (default: --registry-port, 8081)
   --topic NAME   the registry's topic (default _schemas)
+${METRICS_HELP}
+${LOG_HELP}
 
 ${COMMON_HELP}`
 
 export async function registryCommand(argv: string[]): Promise<number> {
-  const { values } = parse(argv, { port: { type: 'string' }, topic: { type: 'string' } })
+  // Step 1
+  const { values } = parse(argv, {
+    port: { type: 'string' },
+    topic: { type: 'string' },
+    ...METRICS_OPTIONS,
+    ...LOG_OPTIONS,
+  })
   if (values.help) return (console.log(registryHelp), 0)
   const c = common(values)
   const port = intFlag('port', values.port, 0) ?? c.stack.registryPort
-  const registry = await startRegistry({
-    bootstrapBrokers: c.brokers,
-    host: c.stack.host,
-    port,
-    ...(values.topic ? { topic: values.topic as string } : {}),
+  const log = logger('registry', values)
+  const metricsRegistry = processRegistry('registry')
+  let running: RunningRegistry | undefined
+  const metrics = new RegistryMetrics({
+    registry: metricsRegistry,
+    status: () => running?.status() ?? { subjects: 0, schemas: 0 },
   })
-  console.log(`freshet registry: listening on ${registry.url} (Kafka ${c.brokers.join(',')})`)
-  const signal = shutdownSignal((name) => console.log(`freshet registry: ${name}, stopping`))
-  await new Promise<void>((resolve) => signal.addEventListener('abort', () => resolve(), { once: true }))
-  await registry.close()
-  console.log('freshet registry: stopped')
-  return 0
+  const server = metricsServer(values, metricsRegistry, () =>
+    running === undefined ? { ready: false, reason: 'reading the registry topic' } : { ready: true },
+  )
+  const signal = shutdownSignal((name) => log.info(`${name}: stopping`))
+  try {
+    // Step 2
+    const url = await server.start()
+    log.info({ url: `${url}/metrics` }, `metrics at ${url}/metrics (health: /health, /ready)`)
+
+    // Step 3
+    running = await startRegistry({
+      bootstrapBrokers: c.brokers,
+      host: c.stack.host,
+      port,
+      onRequest: metrics.observe,
+      ...(values.topic ? { topic: values.topic as string } : {}),
+    })
+    log.info({ url: running.url }, `listening on ${running.url} (Kafka ${c.brokers.join(',')})`)
+
+    // Step 4
+    await new Promise<void>((resolve) => {
+      if (signal.aborted) resolve()
+      else signal.addEventListener('abort', () => resolve(), { once: true })
+    })
+    return 0
+  } finally {
+    await running?.close()
+    await server.close()
+    log.info('stopped')
+  }
 }

@@ -27,7 +27,7 @@ import {
   type JobOptions,
 } from '../../jobs/index.ts'
 import { KafkaAdmin } from '../../kafka/index.ts'
-import { MetricsServer, processRegistry, WorkerMetrics } from '../../metrics/index.ts'
+import { processRegistry, WorkerMetrics } from '../../metrics/index.ts'
 import { RegistryClient } from '../../registry/index.ts'
 import {
   Worker,
@@ -42,7 +42,8 @@ import { createSerializer, SERDE_FORMATS, type SerdeFormat } from '../../serde/i
 import type { Topology } from '../../stream/index.ts'
 import { BAD_RECORD_POLICIES, type BadRecordPolicy } from '../../task/index.ts'
 import { DEFAULT_IDLE_TIMEOUT_MS, DEFAULT_MAX_OUT_OF_ORDERNESS_MS } from '../../time/index.ts'
-import { COMMON_HELP, common, durationFlag, intFlag, parse } from '../args.ts'
+import { COMMON_HELP, common, durationFlag, intFlag, logger, LOG_HELP, LOG_OPTIONS, parse } from '../args.ts'
+import { METRICS_HELP, METRICS_OPTIONS, metricsServer } from '../metrics.ts'
 import { shutdownSignal } from '../signals.ts'
 
 const GUARANTEES: readonly ProcessingGuarantee[] = ['exactly-once', 'at-least-once']
@@ -72,8 +73,8 @@ const RUN_OPTIONS = {
   'max-out-of-orderness': { type: 'string' },
   'idle-timeout': { type: 'string' },
   'stats-interval': { type: 'string' },
-  'metrics-port': { type: 'string' },
-  'metrics-host': { type: 'string' },
+  ...METRICS_OPTIONS,
+  ...LOG_OPTIONS,
 } as const
 
 /** 60000 -> "1m", 1500 -> "1500ms": the shortest exact form durationFlag reads back. */
@@ -129,9 +130,8 @@ ${jobLines()}
   --max-out-of-orderness D   how far the watermark trails the largest timestamp (default ${formatDuration(DEFAULT_MAX_OUT_OF_ORDERNESS_MS)})
   --idle-timeout D|never     a partition this quiet stops holding the watermark back (default ${formatDuration(DEFAULT_IDLE_TIMEOUT_MS)})
   --stats-interval D         how often to print statistics (default ${formatDuration(DEFAULT_STATS_INTERVAL_MS)})
-  --metrics-port P           serve /metrics, /health and /ready on this port (default: a free port,
-                             printed at start)
-  --metrics-host H           address to serve them on (default 127.0.0.1; 0.0.0.0 for every interface)
+${METRICS_HELP}
+${LOG_HELP}
 
 Durations: 500ms, 30s, 5m, 1h (a bare number is seconds). The state stores (RocksDB) live in
 <state-dir>/state, under the stack's state directory (--state-dir, default .freshet).
@@ -360,8 +360,7 @@ export async function runCommand(argv: string[]): Promise<number> {
     values['idle-timeout'] === 'never'
       ? Infinity
       : positiveDurationFlag('idle-timeout', values['idle-timeout'])
-  const metricsPort = intFlag('metrics-port', values['metrics-port'], 0) ?? 0
-  const metricsHost = stringFlag(values, 'metrics-host') ?? '127.0.0.1'
+  const log = logger('run', values)
   const stateDir = join(c.stack.stateDir, 'state')
   const dlqTopic = `${applicationId}.dlq`
 
@@ -382,10 +381,10 @@ export async function runCommand(argv: string[]): Promise<number> {
   } as JobOptions)
 
   const totals = new RunTotals(topology)
-  /** One report: a JSON line on stdout with --json, else a line of text on stderr. */
+  /** One report: a JSON line on stdout with --json, else a log record (stderr) with the same fields. */
   const report = (json: Record<string, unknown>, text: () => string): void => {
     if (c.json) console.log(JSON.stringify(json))
-    else console.error(text())
+    else log.info(json, text())
   }
   const plural = (n: number, word: string): string => `${n} ${word}${n === 1 ? '' : 's'}`
   const restorePrintedMs = new Map<string, number>()
@@ -510,7 +509,7 @@ export async function runCommand(argv: string[]): Promise<number> {
   const fail = (error: unknown, where: string): number => {
     const failure = toFreshetError(error, 'KAFKA_ERROR', where)
     if (started) printSummary(worker.status(), failure)
-    console.error(`freshet run: error ${describeError(failure)}`)
+    log.error({ code: failure.code }, `freshet run: error ${describeError(failure)}`)
     return failure.code === 'FRESHET_INVALID_OPTION' ? 2 : 1
   }
 
@@ -542,15 +541,11 @@ export async function runCommand(argv: string[]): Promise<number> {
     status: () => worker.status(),
     lag: () => admin.groupLag(applicationId, inputTopic),
   })
-  const metricsServer = new MetricsServer({
-    registry: registryOfMetrics,
-    port: metricsPort,
-    host: metricsHost,
-    readiness: () =>
-      worker.state === 'RUNNING' ? { ready: true } : { ready: false, reason: `worker ${worker.state}` },
-  })
+  const server = metricsServer(values, registryOfMetrics, () =>
+    worker.state === 'RUNNING' ? { ready: true } : { ready: false, reason: `worker ${worker.state}` },
+  )
   try {
-    const url = await metricsServer.start()
+    const url = await server.start()
     report(
       { type: 'metrics', url: `${url}/metrics` },
       () => `metrics at ${url}/metrics (health: /health, /ready)`,
@@ -560,11 +555,11 @@ export async function runCommand(argv: string[]): Promise<number> {
     return fail(error, 'serve metrics')
   }
   const closeMetrics = async (): Promise<void> => {
-    await metricsServer.close()
+    await server.close()
     await admin.close().catch(() => {})
   }
   const signal = shutdownSignal((name) =>
-    console.error(`${name}: stopping the worker (final commit, leaving the group)`),
+    log.info(`${name}: stopping the worker (final commit, leaving the group)`),
   )
   report(
     {

@@ -1,0 +1,63 @@
+/**
+ * Metrics read from the component they describe when Prometheus scrapes, rather than counted per
+ * record: the component keeps plain running figures (which it needs anyway for its status), and
+ * each scrape copies them into the registry.
+ */
+import { Counter, Gauge, type Registry } from 'prom-client'
+import type { PartitionLag } from '../kafka/index.ts'
+
+/** Label values and the figure they carry. */
+export type Sample<L extends string> = [Partial<Record<L, string>>, number]
+
+/** Seconds: from 1 ms to 10 s, for requests (produce requests, registry HTTP requests). */
+export const REQUEST_BUCKETS_S = [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10]
+
+/** Seconds: from 5 ms to 2 minutes, for commits, batches and end-to-end latency alike. */
+export const LATENCY_BUCKETS_S = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 120]
+
+interface ReadMetric<L extends string> {
+  registry: Registry
+  name: string
+  help: string
+  labelNames: readonly L[]
+  /** The figures now; asked at every scrape. */
+  read: () => Iterable<Sample<L>> | Promise<Iterable<Sample<L>>>
+}
+
+/** A counter holding the running totals `read` returns at each scrape. */
+export function readCounter<L extends string>(m: ReadMetric<L>): void {
+  new Counter<L>({
+    name: m.name,
+    help: m.help,
+    labelNames: m.labelNames,
+    registers: [m.registry],
+    async collect() {
+      const samples = await m.read()
+      this.reset()
+      for (const [labels, value] of samples) this.inc(labels, value)
+    },
+  })
+}
+
+/** A gauge holding the values `read` returns at each scrape; a series not returned disappears. */
+export function readGauge<L extends string>(m: ReadMetric<L>): void {
+  new Gauge<L>({
+    name: m.name,
+    help: m.help,
+    labelNames: m.labelNames,
+    registers: [m.registry],
+    async collect() {
+      const samples = await m.read()
+      this.reset()
+      for (const [labels, value] of samples) this.set(labels, value)
+    },
+  })
+}
+
+/** A group's lag per partition as samples labelled topic and partition, besides `labels`. */
+export function lagSamples(
+  lags: readonly PartitionLag[],
+  labels: Record<string, string>,
+): Array<Sample<string>> {
+  return lags.map((p) => [{ ...labels, topic: p.topic, partition: String(p.partition) }, Number(p.lag)])
+}

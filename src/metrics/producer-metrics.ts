@@ -1,0 +1,77 @@
+/**
+ * Metrics of `freshet produce`: what an `EventProducer` sent, read from its status when Prometheus
+ * scrapes, and the duration of each produce request (one observation per batch, at its
+ * acknowledgement).
+ */
+import { Histogram, type Registry } from 'prom-client'
+import type { ProducerRequest, ProducerStatus } from '../producer/index.ts'
+import { readCounter, readGauge, REQUEST_BUCKETS_S } from './collect.ts'
+
+export interface ProducerMetricsOptions {
+  registry: Registry
+  /** The producer's running figures; read at every scrape. */
+  status: () => ProducerStatus
+}
+
+export class ProducerMetrics {
+  readonly #requestSeconds: Histogram<'topic' | 'outcome'>
+
+  constructor(options: ProducerMetricsOptions) {
+    const { registry, status } = options
+    readCounter({
+      registry,
+      name: 'freshet_producer_records_total',
+      help: 'Records the brokers acknowledged, per topic.',
+      labelNames: ['topic'],
+      read: () => {
+        const s = status()
+        return [[{ topic: s.topic }, s.records]]
+      },
+    })
+    readCounter({
+      registry,
+      name: 'freshet_producer_bytes_total',
+      help: 'Key and value bytes of the acknowledged records, per topic.',
+      labelNames: ['topic'],
+      read: () => {
+        const s = status()
+        return [[{ topic: s.topic }, s.bytes]]
+      },
+    })
+    readCounter({
+      registry,
+      name: 'freshet_producer_failed_records_total',
+      help: 'Records whose produce request failed, by error code.',
+      labelNames: ['topic', 'code'],
+      read: () => {
+        const s = status()
+        return Object.entries(s.failed).map(([code, n]) => [{ topic: s.topic, code }, n])
+      },
+    })
+    readGauge({
+      registry,
+      name: 'freshet_producer_requests_in_flight',
+      help: 'Produce requests sent and not yet acknowledged.',
+      labelNames: ['topic'],
+      read: () => {
+        const s = status()
+        return [[{ topic: s.topic }, s.requestsInFlight]]
+      },
+    })
+    this.#requestSeconds = new Histogram({
+      name: 'freshet_producer_request_duration_seconds',
+      help: 'From sending a batch to its acknowledgement (or failure), per topic and outcome.',
+      labelNames: ['topic', 'outcome'],
+      buckets: REQUEST_BUCKETS_S,
+      registers: [registry],
+    })
+  }
+
+  /** Records one produce request; give it as `EventProducer.run({ onRequest })`. */
+  readonly observe = (request: ProducerRequest): void => {
+    this.#requestSeconds.observe(
+      { topic: request.topic, outcome: request.error === undefined ? 'ok' : 'error' },
+      request.durationMs / 1_000,
+    )
+  }
+}
