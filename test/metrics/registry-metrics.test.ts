@@ -3,7 +3,7 @@
 import assert from 'node:assert/strict'
 import { test } from 'node:test'
 import { processRegistry, RegistryMetrics } from '../../src/metrics/index.ts'
-import { RegistryClient, startRegistry, type RunningRegistry } from '../../src/registry/index.ts'
+import { RegistryClient, startRegistry } from '../../src/registry/index.ts'
 import { brokers, randomName } from '../helpers/kafka.ts'
 import { parseExposition, promtoolCheck, sample } from './exposition.ts'
 
@@ -12,18 +12,15 @@ const schema = (field: string): string =>
 
 test('registry metrics: requests by route pattern and status, subjects and schemas held', async (t) => {
   const metricsRegistry = processRegistry('registry')
-  let running: RunningRegistry | undefined
-  const metrics = new RegistryMetrics({
-    registry: metricsRegistry,
-    status: () => running?.status() ?? { subjects: 0, schemas: 0 },
-  })
-  running = await startRegistry({
+  // Read at scrape time only, once the registry runs.
+  const metrics = new RegistryMetrics({ registry: metricsRegistry, status: () => running.status() })
+  const running = await startRegistry({
     bootstrapBrokers: brokers(),
     port: 0,
     topic: randomName('_schemas'),
     onRequest: metrics.observe,
   })
-  t.after(() => running?.close())
+  t.after(() => running.close())
   const client = new RegistryClient({ url: running.url })
   await client.register('a-value', schema('x'))
   await client.register('b-value', schema('y'))
