@@ -6,12 +6,15 @@
  * Each poll, as numbered steps:
  *   1. Ask the end offsets (last stable offsets) of every partition, in one request.
  *   2. For each partition behind its end, read up to it: a bounded read that never waits.
- *   3. Decode each row (Avro through the registry, or JSON) and hand it on. A row that does not
+ *   3. Load the writer schemas the records need. While the registry cannot be reached (a retriable
+ *      error) the poll ends there and the next one reads the same records again: nothing is
+ *      skipped for an outage.
+ *   4. Decode each row (Avro through the registry, or JSON) and hand it on. A row that does not
  *      decode is counted and skipped: the jobs' own dead-letter topics hold bad input, and the
  *      dashboard is only a reader.
  */
 import { setTimeout as sleep } from 'node:timers/promises'
-import { toFreshetError, type FreshetError } from '../errors/index.ts'
+import { isFreshetError, toFreshetError, type FreshetError } from '../errors/index.ts'
 import { PartitionReader } from '../kafka/index.ts'
 import { AnalyticsResultSchema, type AnalyticsResult } from '../schemas/index.ts'
 import {
@@ -103,8 +106,15 @@ export class ResultsTail {
       if (from >= end) continue
       for await (const records of this.#reader.read(topic, partition, from, end)) {
         // Step 3
+        try {
+          await this.#deserializer.prepare(records.map((r) => r.value))
+        } catch (error) {
+          // Retried by the next poll from this partition's position; a schema that cannot be
+          // had at all leaves its rows to fail in step 4.
+          if (isFreshetError(error) && error.retriable) throw error
+        }
+        // Step 4
         const rows: AnalyticsResult[] = []
-        await this.#deserializer.prepare(records.map((r) => r.value)).catch(() => {})
         for (const record of records) {
           try {
             rows.push(this.#deserializer.deserializeSync(record.value))
