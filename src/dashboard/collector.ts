@@ -61,6 +61,8 @@ export interface JobView extends JobSample {
   rebalances: number
   /** Keys in the job's state stores (approximate for RocksDB). */
   stateKeys: number
+  /** Windows (sessions) the job holds open, as of each task's last commit: exact. */
+  openWindows: number
 }
 
 export interface DashboardState {
@@ -232,6 +234,7 @@ export class DashboardCollector {
         aborts: status.aborts,
         rebalances: status.rebalances,
         stateKeys: status.tasks.reduce((n, t) => n + t.stores.reduce((m, s) => m + s.keys, 0), 0),
+        openWindows: status.tasks.reduce((n, t) => n + t.openWindows, 0),
         ...figures,
       }
     })

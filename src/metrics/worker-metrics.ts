@@ -148,6 +148,12 @@ export class WorkerMetrics {
           .filter((task) => Number.isFinite(task.watermarkMs))
           .map((task) => [{ task: task.id }, task.watermarkMs / 1_000]),
     )
+    gauge(
+      'freshet_task_open_windows',
+      "Windows a task's windowed operators hold open (sessions, for session windows), as of its last commit; exact.",
+      ['task'],
+      (s) => s.tasks.map((task) => [{ task: task.id }, task.openWindows]),
+    )
     const storeGauge = (
       name: string,
       help: string,

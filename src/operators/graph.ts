@@ -27,6 +27,7 @@ export interface TaskHooks {
   send(topic: string, record: Keyed<unknown>, timestampMs: number, node: string): void
   late(record: LateRecord<unknown>): void
   metric(node: string, name: string, by: number): void
+  gauge(node: string, name: string, value: number): void
 }
 
 interface Instance {
@@ -154,7 +155,10 @@ export class TaskGraph {
         return hooks.store(storeName)
       },
       send: (topic, record, timestampMs) => hooks.send(topic, record, timestampMs, name),
-      metrics: { increment: (metric, by = 1) => hooks.metric(name, metric, by) },
+      metrics: {
+        increment: (metric, by = 1) => hooks.metric(name, metric, by),
+        set: (metric, value) => hooks.gauge(name, metric, value),
+      },
     }
   }
 }

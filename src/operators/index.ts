@@ -56,6 +56,7 @@ export {
   SinkOperator,
 } from './stateless.ts'
 export type { OperatorStore } from './store.ts'
+export { OPEN_WINDOWS } from './types.ts'
 export type {
   Keyed,
   LateRecord,

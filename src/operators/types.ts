@@ -53,9 +53,14 @@ export interface WindowResult<K, R> {
   readonly final: boolean
 }
 
-/** Counters an operator keeps; the runtime exports them as metrics. */
+/** The gauge of a windowed operator: windows it holds open (sessions, for session windows). */
+export const OPEN_WINDOWS = 'openWindows'
+
+/** Counters and gauges an operator keeps; the runtime exports them as metrics. */
 export interface OperatorMetrics {
   increment(name: string, by?: number): void
+  /** A gauge: the operator's current figure (open windows), set when it changes, not per record. */
+  set(name: string, value: number): void
 }
 
 /** What an operator is given when it opens: its stores, its outputs and its task. */

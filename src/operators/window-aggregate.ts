@@ -24,7 +24,7 @@ import type { Aggregator } from './aggregators.ts'
 import { decodeWindowKey, windowKey, windowKeyPrefix } from '../state/index.ts'
 import { requireKey, type ValueSerde } from './serde.ts'
 import type { OperatorStore } from './store.ts'
-import type { Keyed, Operator, OperatorContext, WindowResult } from './types.ts'
+import { OPEN_WINDOWS, type Keyed, type Operator, type OperatorContext, type WindowResult } from './types.ts'
 
 export interface WindowAggregateConfig<T, K, A, R> {
   readonly windows: TimeWindows | SessionWindows
@@ -83,6 +83,7 @@ export class WindowAggregateOperator<T, K, A, R> implements Operator<T, WindowRe
           : this.#windows.window(startMs)
       this.#queue.add(key.toString('utf8'), window)
     }
+    context.metrics.set(OPEN_WINDOWS, this.#queue.size)
   }
 
   process(record: Keyed<T>, timestampMs: number): void {
@@ -181,7 +182,10 @@ export class WindowAggregateOperator<T, K, A, R> implements Operator<T, WindowRe
     }
   }
 
-  onCommit(): void {}
+  /** Once per commit, not per record: the open windows as the commit leaves them. */
+  onCommit(): void {
+    this.#context.metrics.set(OPEN_WINDOWS, this.#queue.size)
+  }
 
   close(): void {
     this.#queue.clear()

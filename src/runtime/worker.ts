@@ -63,6 +63,8 @@ export interface TaskStatus {
   readonly recordsSkipped: number
   readonly recordsDeadLettered: number
   readonly recordsLate: number
+  /** Windows (sessions) the task's windowed operators hold open, as of its last commit. Exact. */
+  readonly openWindows: number
   readonly stores: ReadonlyArray<{ name: string; keys: number; bytes: number }>
 }
 
@@ -219,6 +221,7 @@ export class Worker {
           id: task.id,
           watermarkMs: task.watermarkMs,
           ...task.counters,
+          openWindows: task.openWindows,
           stores: [...task.stores].map(([name, store]) => ({
             name,
             keys: store.approximateCount(),

@@ -24,6 +24,7 @@ import { FreshetError, toFreshetError } from '../errors/index.ts'
 import { toDeadLetter, type DeadLetterStage } from '../dlq/index.ts'
 import type { InRecord, OutRecord, TopicPartitionOffset } from '../kafka/index.ts'
 import {
+  OPEN_WINDOWS,
   partitionFor,
   partitionKeyBytes,
   TaskGraph,
@@ -160,6 +161,8 @@ export class StreamTask {
   readonly badRecordCodes = new Map<string, number>()
   /** Counters the operators keep, per node. */
   readonly operatorMetrics = new Map<string, Map<string, number>>()
+  /** The operators' gauges by node: their figures as last set. */
+  readonly operatorGauges = new Map<string, Map<string, number>>()
   readonly #options: TaskOptions
   readonly #tracker: WatermarkTracker
   readonly #graph: TaskGraph
@@ -211,6 +214,7 @@ export class StreamTask {
         send: (_topic, record, timestampMs, node) => this.#send(node, record, timestampMs),
         late: (record) => this.#late(record),
         metric: (node, name, by) => this.#metric(node, name, by),
+        gauge: (node, name, value) => this.#gauge(node, name, value),
       },
     )
     this.#graph.open()
@@ -502,6 +506,22 @@ export class StreamTask {
     }
     this.counters.recordsDeadLettered++
     this.#out.push(toDeadLetter(record, freshetError, this.#options.dlqTopic, stage, this.#options.clock()))
+  }
+
+  /** Windows the task's windowed operators hold open, as of their last commit or restore. */
+  get openWindows(): number {
+    let open = 0
+    for (const gauges of this.operatorGauges.values()) open += gauges.get(OPEN_WINDOWS) ?? 0
+    return open
+  }
+
+  #gauge(node: string, name: string, value: number): void {
+    let gauges = this.operatorGauges.get(node)
+    if (gauges === undefined) {
+      gauges = new Map()
+      this.operatorGauges.set(node, gauges)
+    }
+    gauges.set(name, value)
   }
 
   #metric(node: string, name: string, by: number): void {

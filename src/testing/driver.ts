@@ -247,6 +247,8 @@ export class TestDriver {
   readonly #late: LateRecord<unknown>[] = []
   readonly #deadLetters: DeadLetter[] = []
   readonly #metrics = new Map<string, Map<string, number>>()
+  /** Operators' gauges by task, then node: summed over tasks by metrics(). */
+  readonly #gauges = new Map<DriverTask, Map<string, Map<string, number>>>()
   readonly #storeDescriptions: Map<string, StoreDescription>
   #nowMs: number
   #closed = false
@@ -316,11 +318,22 @@ export class TestDriver {
     return [...this.#deadLetters]
   }
 
-  /** Counters per node, summed over tasks: `{ 'count-3': { recordsLate: 2, windowsEmitted: 5 } }`. */
+  /**
+   * Counters and gauges per node, summed over tasks: `{ 'count-3': { recordsLate: 2, openWindows: 5 } }`.
+   * Gauges (a windowed operator's `openWindows`) are as of the last commit.
+   */
   metrics(): Record<string, Record<string, number>> {
+    const sums = new Map<string, Map<string, number>>()
+    const add = (node: string, figures: Map<string, number>): void => {
+      const sum = sums.get(node) ?? new Map<string, number>()
+      sums.set(node, sum)
+      for (const [name, value] of figures) sum.set(name, (sum.get(name) ?? 0) + value)
+    }
+    for (const [node, counters] of this.#metrics) add(node, counters)
+    for (const byNode of this.#gauges.values()) for (const [node, gauges] of byNode) add(node, gauges)
     const out: Record<string, Record<string, number>> = {}
-    for (const [node, counters] of [...this.#metrics].sort(([a], [b]) => (a < b ? -1 : 1))) {
-      out[node] = Object.fromEntries([...counters].sort(([a], [b]) => (a < b ? -1 : 1)))
+    for (const [node, figures] of [...sums].sort(([a], [b]) => (a < b ? -1 : 1))) {
+      out[node] = Object.fromEntries([...figures].sort(([a], [b]) => (a < b ? -1 : 1)))
     }
     return out
   }
@@ -630,6 +643,14 @@ export class TestDriver {
     if (this.#readers.has(topic)) this.#pending.push({ record: stored })
   }
 
+  #setGauge(task: DriverTask, node: string, name: string, value: number): void {
+    const byNode = this.#gauges.get(task) ?? new Map<string, Map<string, number>>()
+    this.#gauges.set(task, byNode)
+    const gauges = byNode.get(node) ?? new Map<string, number>()
+    byNode.set(node, gauges)
+    gauges.set(name, value)
+  }
+
   #count(node: string, name: string, by: number): void {
     let counters = this.#metrics.get(node)
     if (counters === undefined) {
@@ -681,6 +702,7 @@ export class TestDriver {
       send: (topic, record, timestampMs, node) => this.#send(topic, record, timestampMs, node),
       late: (record) => this.#late.push(record),
       metric: (node, name, by) => this.#count(node, name, by),
+      gauge: (node, name, value) => this.#setGauge(task, node, name, value),
     })
   }
 

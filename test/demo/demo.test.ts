@@ -120,6 +120,8 @@ test('the demo runs the pipeline and its dashboard fills with live data in Chrom
   assert.ok(inPerSec > 0, `events in/s shown: ${inPerSec}`)
   const closed = Number((await page.textContent('#sessions-closed .value'))?.replace(/,/g, ''))
   assert.ok(closed > 0, `closed sessions shown: ${closed}`)
+  const open = Number((await page.textContent('#sessions-open .value'))?.replace(/,/g, ''))
+  assert.ok(open > 0, `open sessions shown: ${open}`)
 
   mkdirSync(RESULTS_DIR, { recursive: true })
   const screenshot = join(RESULTS_DIR, 'dashboard.png')
@@ -131,6 +133,8 @@ test('the demo runs the pipeline and its dashboard fills with live data in Chrom
   // The same picture as JSON.
   const state = (await (await fetch(`${demo.dashboardUrl}/api/state`)).json()) as DashboardSnapshot
   assert.equal(state.jobs.length, 4)
+  const sessions = state.jobs.find((j) => j.job === 'sessions')
+  assert.ok(sessions !== undefined && sessions.openWindows > 0, 'the sessions job holds sessions open')
   assert.ok(state.health.kafka.up && state.health.registry?.up)
   assert.ok(state.analytics.eventCounts.length > 0 && state.analytics.topUsers !== null)
   assert.ok(state.samples.length >= 10)

@@ -26,6 +26,7 @@ function status(workerId: string, recordsIn: number, tasks: number): WorkerStatu
       recordsSkipped: 0,
       recordsDeadLettered: 0,
       recordsLate: 0,
+      openWindows: 0,
       stores: [],
     })),
     commits: 3,

@@ -110,6 +110,15 @@ test('worker metrics: records per topic, commits, end-to-end latency, lag, water
   // The closing records moved every source task's watermark to 10 s.
   assert.equal(sample(samples, 'freshet_task_watermark_seconds', { ...app1, task: '0_0' }), 10)
   assert.ok(samples.some((s) => s.name === 'freshet_state_store_keys' && s.labels.store === 'counts-store'))
+  // Every window of the events closed; the closing records' own window (key "end") is the one open.
+  const open = samples.filter(
+    (s) => s.name === 'freshet_task_open_windows' && s.labels.application === applicationId,
+  )
+  assert.equal(open.length, 2 * PARTITIONS, 'one series per task')
+  assert.equal(
+    open.reduce((sum, s) => sum + s.value, 0),
+    1,
+  )
   for (let partition = 0; partition < PARTITIONS; partition++) {
     assert.equal(
       sample(samples, 'freshet_worker_lag_records', {

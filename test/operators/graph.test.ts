@@ -24,6 +24,7 @@ function graph(nodes: GraphNode[], stores: string[] = []) {
     send: (topic, record, t) => sent.push([topic, record.value, t]),
     late: (record) => late.push(record),
     metric: (node, name, by) => metrics.push([node, name, by]),
+    gauge: () => {},
   })
   g.open()
   return { g, sent, late, metrics }

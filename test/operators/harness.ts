@@ -73,6 +73,9 @@ export class Harness<In, Out> {
         increment: (name, by = 1) => {
           this.metrics.set(name, (this.metrics.get(name) ?? 0) + by)
         },
+        set: (name, value) => {
+          this.metrics.set(name, value)
+        },
       },
     }
   }
@@ -93,6 +96,11 @@ export class Harness<In, Out> {
 
   watermark(watermarkMs: number): void {
     this.operator.onWatermark(watermarkMs)
+  }
+
+  /** What the task does before it commits. */
+  commit(): void {
+    this.operator.onCommit()
   }
 
   /** Replaces the operator by a fresh one over the same stores, as a restore would. */

@@ -337,3 +337,22 @@ test('state per key and window stays small: count, sum and avg take well under 1
     assert.ok(perKeyAndWindow < 60, `compact layout: ${perKeyAndWindow} bytes`)
   }
 })
+
+test('open windows are counted exactly at each commit: sessions merged, closed, and after a restore', () => {
+  const h = harness(session({ gapMs: 10 }), 100)
+  assert.equal(h.metrics.get('openWindows'), 0, 'set when the operator opens')
+  for (const t of [1, 4, 7, 25, 33]) h.feed('u', t, t)
+  h.feed('v', 2, 2)
+  assert.equal(h.metrics.get('openWindows'), 0, 'not per record: only at a commit')
+  h.commit()
+  assert.equal(h.metrics.get('openWindows'), 3, 'u: [1, 7] and [25, 33]; v: [2, 2]')
+  h.feed('u', 16, 16) // bridges u's two sessions into one
+  h.commit()
+  assert.equal(h.metrics.get('openWindows'), 2)
+  h.restart(aggregate(session({ gapMs: 10 })), -Infinity)
+  assert.equal(h.metrics.get('openWindows'), 2, 'rebuilt from the store on open')
+  h.watermark(Infinity)
+  h.commit()
+  assert.equal(h.metrics.get('openWindows'), 0, 'every session closed')
+  assert.equal(h.main().length, 2)
+})

@@ -339,6 +339,9 @@ function renderSessions(state) {
       ? complete.at(-1).startMs - complete[0].startMs + (complete[1].startMs - complete[0].startMs)
       : 0
   const perMinute = spanMs > 0 ? (complete.reduce((n, b) => n + b.closed, 0) * 60_000) / spanMs : null
+  // Exact: each task of the sessions job counts the sessions it holds open at every commit.
+  const job = state.jobs.find((j) => j.job === 'sessions')
+  document.querySelector('#sessions-open .value').textContent = formatCount(job ? job.openWindows : null)
   document.querySelector('#sessions-rate .value').textContent = formatCount(perMinute)
   document.querySelector('#sessions-closed .value').textContent = formatCount(sessions.closed)
   document.querySelector('#sessions-duration .value').textContent = formatMs(sessions.averageDurationMs)
