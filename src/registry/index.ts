@@ -66,13 +66,15 @@ export interface RunningRegistry {
  */
 export async function startRegistry(options: RegistryOptions): Promise<RunningRegistry> {
   const resolved = resolveRegistryOptions(options)
+  const onError =
+    resolved.onError ??
+    ((message: string, error: unknown) => console.error(`freshet registry: ${message}`, error))
   const log = new KafkaLog({
     bootstrapBrokers: resolved.bootstrapBrokers,
     topic: resolved.topic,
     replicas: resolved.topicReplicas,
     clientId: resolved.clientId,
-    onTailError: (error) =>
-      console.error(`freshet registry: reading ${resolved.topic} failed; reading it again`, error),
+    onTailError: (error) => onError(`reading ${resolved.topic} failed; reading it again`, error),
   })
   const store = new RegistryStore(log, { writeTimeoutMs: resolved.writeTimeoutMs })
   try {
@@ -86,6 +88,7 @@ export async function startRegistry(options: RegistryOptions): Promise<RunningRe
     listening = await serveRegistry(store, {
       host: resolved.host,
       port: resolved.port,
+      onError: (error) => onError('unexpected error', error),
       ...(resolved.onRequest === undefined ? {} : { onRequest: resolved.onRequest }),
     })
   } catch (error) {

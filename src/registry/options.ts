@@ -20,6 +20,12 @@ export interface RegistryOptions {
   clientId?: string
   /** Called once per HTTP request when its answer is sent (metrics). */
   onRequest?: (request: RegistryRequest) => void
+  /**
+   * Called with what went wrong and could not be answered to a client: a failed read of the topic
+   * (read again at once) or an error the API could not map to a registry error code. Default: a
+   * line on stderr.
+   */
+  onError?: (message: string, error: unknown) => void
 }
 
 export const registryOptionsSpec: Spec<RegistryOptions> = {
@@ -45,6 +51,7 @@ export const registryOptionsSpec: Spec<RegistryOptions> = {
   writeTimeoutMs: { check: checks.int(100, 600_000), default: 30_000 },
   clientId: { check: checks.string(), default: 'freshet-registry' },
   onRequest: { check: checks.func<(request: RegistryRequest) => void>() },
+  onError: { check: checks.func<(message: string, error: unknown) => void>() },
 }
 
 export type ResolvedRegistryOptions = Resolved<

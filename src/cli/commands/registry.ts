@@ -55,6 +55,7 @@ export async function registryCommand(argv: string[]): Promise<number> {
       host: c.stack.host,
       port,
       onRequest: metrics.observe,
+      onError: (message, error) => log.error({ err: error }, message),
       ...(values.topic ? { topic: values.topic as string } : {}),
     })
     log.info({ url: running.url }, `listening on ${running.url} (Kafka ${c.brokers.join(',')})`)
