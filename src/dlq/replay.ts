@@ -40,6 +40,15 @@ export interface ReplayOptions {
   includeLate?: boolean
   /** How long the group may stay without records before the ends are checked by reading. */
   idleMs?: number
+  /** Called after each committed batch (a progress bar). */
+  onProgress?: (progress: ReplayProgress) => void
+}
+
+export interface ReplayProgress {
+  /** Letters read and committed so far (replayed or left). */
+  read: number
+  /** Offsets to read at the start, over every partition: an upper bound, transaction markers included. */
+  total: number
 }
 
 export interface ReplayResult {
@@ -57,6 +66,7 @@ const replaySpec: Spec<ReplayOptions> = {
   groupId: { check: checks.string() },
   includeLate: { check: checks.boolean(), default: false },
   idleMs: { check: checks.int(10, 60_000), default: 1_000 },
+  onProgress: { check: checks.func<(progress: ReplayProgress) => void>() },
 }
 
 export async function replayDeadLetters(options: ReplayOptions): Promise<ReplayResult> {
@@ -85,6 +95,11 @@ export async function replayDeadLetters(options: ReplayOptions): Promise<ReplayR
     const positions = new Map<number, bigint>()
     for (const c of await consumer.committedOffsets()) positions.set(c.partition, c.offset)
     const open = new Set(assigned.filter((p) => (positions.get(p) ?? 0n) < (ends.get(p) ?? 0n)))
+    const total = [...open].reduce(
+      (sum, p) => sum + Number((ends.get(p) ?? 0n) - (positions.get(p) ?? 0n)),
+      0,
+    )
+    let read = 0
     // A batch asked for and not yet handed over survives an idle check: it is awaited again.
     let pending: Promise<InRecord[]> | undefined
     while (open.size > 0) {
@@ -122,6 +137,8 @@ export async function replayDeadLetters(options: ReplayOptions): Promise<ReplayR
         positions.set(next.partition, next.offset)
         if (next.offset >= (ends.get(next.partition) ?? 0n)) open.delete(next.partition)
       }
+      read += batch.length
+      o.onProgress?.({ read, total })
     }
     return { replayed, skippedLate, skippedWithoutProvenance }
   } finally {

@@ -3,7 +3,7 @@
 import assert from 'node:assert/strict'
 import { test } from 'node:test'
 import { main } from '../../src/cli/main.ts'
-import { toDeadLetter } from '../../src/dlq/index.ts'
+import { replayDeadLetters, toDeadLetter, type ReplayProgress } from '../../src/dlq/index.ts'
 import { FreshetError } from '../../src/errors/index.ts'
 import {
   KafkaProducer,
@@ -216,6 +216,21 @@ test('freshet dlq replay: letters back to their source partition exactly once; l
     new RegExp(`^replayed 1 dead letter of ${topic} \\(${source} 1\\); left: 0 late`),
   )
   assert.equal((await readAll(source, 3)).length, 3)
+
+  // A fresh group reads the whole topic: its progress ends at every record read, out of as many.
+  const elsewhere = await randomTopic(t, 'replay-elsewhere', 3)
+  const progress: ReplayProgress[] = []
+  const again = await replayDeadLetters({
+    bootstrapBrokers: brokers(),
+    topic,
+    to: elsewhere,
+    groupId: randomName('replay-progress'),
+    onProgress: (p) => progress.push(p),
+  })
+  assert.deepEqual(again.replayed, { [elsewhere]: 3 })
+  assert.ok(progress.length > 0, 'progress reported')
+  assert.deepEqual(progress.at(-1), { read: 5, total: 5 }, 'four letters and one record that is not')
+  assert.ok(progress.every((p, i) => i === 0 || p.read > (progress[i - 1] as ReplayProgress).read))
 })
 
 /** Waits until no partition of `topic` has a transaction in doubt: each last stable offset is its end. */

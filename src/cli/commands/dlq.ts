@@ -13,7 +13,8 @@ import { readDeadLetter, replayDeadLetters, type DeadLetter } from '../../dlq/in
 import { KafkaAdmin, PartitionReader, type InRecord } from '../../kafka/index.ts'
 import { RegistryClient } from '../../registry/index.ts'
 import { AvroDeserializer, HEADER_BYTES } from '../../serde/index.ts'
-import { COMMON_HELP, common, intFlag, parse } from '../args.ts'
+import { COMMON_HELP, common, intFlag, logger, LOG_HELP, LOG_OPTIONS, parse } from '../args.ts'
+import { ProgressLine } from '../progress.ts'
 
 export const dlqHelp = `freshet dlq <inspect|replay> --topic T
 
@@ -32,6 +33,9 @@ replay: sends the letters of T back to their source topic and partition, after a
   --group G       the group that remembers what was replayed (default <T>.replay)
   --include-late  replay late letters too (by default they are counted and left: late again)
   --json          the result as one JSON object
+${LOG_HELP}
+
+The replay draws a progress bar on a terminal; off a terminal it logs its progress every 5 s.
 
 ${COMMON_HELP}`
 
@@ -109,6 +113,7 @@ export async function dlqCommand(argv: string[]): Promise<number> {
       to: { type: 'string' },
       group: { type: 'string' },
       'include-late': { type: 'boolean' },
+      ...LOG_OPTIONS,
     },
     true,
   )
@@ -128,7 +133,7 @@ export async function dlqCommand(argv: string[]): Promise<number> {
       details: { option: 'topic' },
     })
   }
-  if (action === 'replay') return replay(c, topic, values)
+  if (action === 'replay') return replay(c, topic, values, new ProgressLine({ log: logger('dlq', values) }))
   const limit = intFlag('limit', values.limit, 1) ?? 100
 
   // Step 1
@@ -238,6 +243,7 @@ async function replay(
   c: ReturnType<typeof common>,
   topic: string,
   values: { to?: unknown; group?: unknown; 'include-late'?: unknown },
+  progress: ProgressLine,
 ): Promise<number> {
   const admin = new KafkaAdmin({ bootstrapBrokers: c.brokers })
   try {
@@ -246,13 +252,21 @@ async function replay(
   } finally {
     await admin.close()
   }
+  const startedMs = performance.now()
   const result = await replayDeadLetters({
     bootstrapBrokers: c.brokers,
     topic,
+    onProgress: ({ read, total }) =>
+      progress.update({
+        done: read,
+        total,
+        ratePerSec: (read * 1_000) / Math.max(1, performance.now() - startedMs),
+      }),
     ...(typeof values.to === 'string' && values.to !== '' ? { to: values.to } : {}),
     ...(typeof values.group === 'string' && values.group !== '' ? { groupId: values.group } : {}),
     includeLate: values['include-late'] === true,
   })
+  progress.end()
   const sent = Object.values(result.replayed).reduce((sum, n) => sum + n, 0)
   if (c.json) {
     console.log(JSON.stringify({ topic, ...result, total: sent }))
