@@ -24,34 +24,32 @@ interface ReadMetric<L extends string> {
   read: () => Iterable<Sample<L>> | Promise<Iterable<Sample<L>>>
 }
 
-/** A counter holding the running totals `read` returns at each scrape. */
-export function readCounter<L extends string>(m: ReadMetric<L>): void {
-  new Counter<L>({
+/** The configuration of a metric that, at each scrape, resets and records what `read` returns. */
+function readAtScrape<L extends string>(
+  m: ReadMetric<L>,
+  record: (labels: Sample<L>[0], value: number) => void,
+) {
+  return {
     name: m.name,
     help: m.help,
     labelNames: m.labelNames,
     registers: [m.registry],
-    async collect() {
+    async collect(this: { reset(): void }) {
       const samples = await m.read()
       this.reset()
-      for (const [labels, value] of samples) this.inc(labels, value)
+      for (const [labels, value] of samples) record(labels, value)
     },
-  })
+  }
+}
+
+/** A counter holding the running totals `read` returns at each scrape. */
+export function readCounter<L extends string>(m: ReadMetric<L>): void {
+  const counter: Counter<L> = new Counter<L>(readAtScrape(m, (labels, value) => counter.inc(labels, value)))
 }
 
 /** A gauge holding the values `read` returns at each scrape; a series not returned disappears. */
 export function readGauge<L extends string>(m: ReadMetric<L>): void {
-  new Gauge<L>({
-    name: m.name,
-    help: m.help,
-    labelNames: m.labelNames,
-    registers: [m.registry],
-    async collect() {
-      const samples = await m.read()
-      this.reset()
-      for (const [labels, value] of samples) this.set(labels, value)
-    },
-  })
+  const gauge: Gauge<L> = new Gauge<L>(readAtScrape(m, (labels, value) => gauge.set(labels, value)))
 }
 
 /** A group's lag per partition as samples labelled topic and partition, besides `labels`. */
