@@ -18,3 +18,13 @@ export function shutdownSignal(onSignal?: (name: NodeJS.Signals) => void): Abort
   })
   return controller.signal
 }
+
+/**
+ * Closes every resource, each even when another fails, then rethrows the first failure: a close
+ * that throws must not leave a server or client open and the process hanging.
+ */
+export async function closeAll(...closers: Array<() => Promise<unknown> | undefined>): Promise<void> {
+  const results = await Promise.allSettled(closers.map(async (close) => close()))
+  const failed = results.find((r): r is PromiseRejectedResult => r.status === 'rejected')
+  if (failed !== undefined) throw failed.reason
+}

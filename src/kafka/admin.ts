@@ -201,9 +201,11 @@ export class KafkaAdmin {
    * written in transactions (as Kafka's own kafka-consumer-groups does).
    *
    * A transaction's offsets become the group's only once the coordinator has written the commit
-   * marker, which happens after the commit has returned to the producer. With `stable`, the broker
-   * holds the answer until no transaction's offsets are pending for the group (KIP-447), so offsets
-   * just committed in a transaction are seen; without it, the last offsets already written are.
+   * marker, which happens after the commit has returned to the producer. With `stable` (KIP-447's
+   * requireStable) the broker refuses to answer while a transaction's offsets are pending for the
+   * group, and the client asks again (5 times, 250 ms apart): offsets just committed in a
+   * transaction are seen, and a transaction that stays open past those retries makes this throw.
+   * Without it, the last offsets already written are returned.
    */
   async groupLag(
     groupId: string,

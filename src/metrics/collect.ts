@@ -59,3 +59,34 @@ export function lagSamples(
 ): Array<Sample<string>> {
   return lags.map((p) => [{ ...labels, topic: p.topic, partition: String(p.partition) }, Number(p.lag)])
 }
+
+/** Longest a scrape waits for a group's lag before it answers without it. */
+export const LAG_TIMEOUT_MS = 2_000
+
+/**
+ * A group's lag, asked at scrape time and bounded: a query that fails or takes longer than
+ * `timeoutMs` yields no lag samples (and `onFailure` counts it) instead of failing the whole scrape,
+ * whose other figures matter most while the cluster is in trouble.
+ */
+export async function boundedLag(
+  lag: () => Promise<PartitionLag[]>,
+  onFailure: () => void,
+  timeoutMs = LAG_TIMEOUT_MS,
+): Promise<PartitionLag[]> {
+  let timer: NodeJS.Timeout | undefined
+  const asked = lag()
+  const late = new Promise<'late'>((resolve) => {
+    timer = setTimeout(() => resolve('late'), timeoutMs)
+  })
+  try {
+    const answer = await Promise.race([asked, late])
+    if (answer !== 'late') return answer
+    asked.catch(() => {})
+  } catch {
+    // Counted below; the next scrape asks again.
+  } finally {
+    clearTimeout(timer)
+  }
+  onFailure()
+  return []
+}

@@ -3,10 +3,10 @@
  * status when Prometheus scrapes; the group's lag per partition, asked of the cluster at scrape time;
  * and the duration of each batch, from its delivery to its commit.
  */
-import { Histogram, type Registry } from 'prom-client'
+import { Counter, Histogram, type Registry } from 'prom-client'
 import type { ConsumedBatch, ConsumerStatus } from '../consumer/index.ts'
 import type { PartitionLag } from '../kafka/index.ts'
-import { lagSamples, LATENCY_BUCKETS_S, readCounter, readGauge } from './collect.ts'
+import { boundedLag, lagSamples, LATENCY_BUCKETS_S, readCounter, readGauge } from './collect.ts'
 
 export interface ConsumerMetricsOptions {
   registry: Registry
@@ -65,12 +65,28 @@ export class ConsumerMetrics {
         return [[{ group: s.group }, s.retries]]
       },
     })
+    const lagFailures = new Counter({
+      name: 'freshet_consumer_lag_query_failures_total',
+      help: 'Scrapes answered without the lag (the query failed or took longer than 2 s); seen from the next scrape.',
+      labelNames: ['group'],
+      registers: [registry],
+    })
     readGauge({
       registry,
       name: 'freshet_consumer_lag_records',
-      help: "Records between the group's committed offset and the end of each partition.",
+      help: "Records between the group's committed offset and the end of each partition it has committed.",
       labelNames: ['group', 'topic', 'partition'],
-      read: async () => (lag === undefined ? [] : lagSamples(await lag(), { group: status().group })),
+      read: async () => {
+        if (lag === undefined) return []
+        const group = status().group
+        const lags = await boundedLag(lag, () => lagFailures.inc({ group }))
+        // Without a committed offset the group has read nothing there, and starts at the end
+        // unless told otherwise: the whole partition is not lag.
+        return lagSamples(
+          lags.filter((p) => p.committedOffset !== null),
+          { group },
+        )
+      },
     })
     this.#batchSeconds = new Histogram({
       name: 'freshet_consumer_batch_processing_seconds',

@@ -1,7 +1,7 @@
 /**
  * Metrics of `freshet produce`: what an `EventProducer` sent, read from its status when Prometheus
- * scrapes, and the duration of each produce request (one observation per batch, at its
- * acknowledgement).
+ * scrapes, and the duration of each batch (one observation per batch, at its acknowledgement; a
+ * batch larger than a request is sent as several requests, one after another).
  */
 import { Histogram, type Registry } from 'prom-client'
 import type { ProducerRequest, ProducerStatus } from '../producer/index.ts'
@@ -41,7 +41,7 @@ export class ProducerMetrics {
     readCounter({
       registry,
       name: 'freshet_producer_failed_records_total',
-      help: 'Records whose produce request failed, by error code.',
+      help: 'Records of the batches that failed, by error code (parts of a batch may have been written).',
       labelNames: ['topic', 'code'],
       read: () => {
         const s = status()
@@ -50,8 +50,8 @@ export class ProducerMetrics {
     })
     readGauge({
       registry,
-      name: 'freshet_producer_requests_in_flight',
-      help: 'Produce requests sent and not yet acknowledged.',
+      name: 'freshet_producer_batches_in_flight',
+      help: 'Batches sent and not yet acknowledged.',
       labelNames: ['topic'],
       read: () => {
         const s = status()
@@ -59,7 +59,7 @@ export class ProducerMetrics {
       },
     })
     this.#requestSeconds = new Histogram({
-      name: 'freshet_producer_request_duration_seconds',
+      name: 'freshet_producer_batch_duration_seconds',
       help: 'From sending a batch to its acknowledgement (or failure), per topic and outcome.',
       labelNames: ['topic', 'outcome'],
       buckets: REQUEST_BUCKETS_S,
@@ -67,7 +67,7 @@ export class ProducerMetrics {
     })
   }
 
-  /** Records one produce request; give it as `EventProducer.run({ onRequest })`. */
+  /** Records one batch; give it as `EventProducer.run({ onRequest })`. */
   readonly observe = (request: ProducerRequest): void => {
     this.#requestSeconds.observe(
       { topic: request.topic, outcome: request.error === undefined ? 'ok' : 'error' },

@@ -8,8 +8,8 @@ import { readGauge, REQUEST_BUCKETS_S } from './collect.ts'
 
 export interface RegistryMetricsOptions {
   registry: Registry
-  /** What the schema registry holds; read at every scrape. */
-  status: () => RegistryStatus
+  /** What the schema registry holds; read at every scrape. Undefined (no samples) before it has read its topic. */
+  status: () => RegistryStatus | undefined
 }
 
 export class RegistryMetrics {
@@ -36,14 +36,20 @@ export class RegistryMetrics {
       name: 'freshet_registry_subjects',
       help: 'Subjects with at least one version not deleted.',
       labelNames: [],
-      read: () => [[{}, status().subjects]],
+      read: () => {
+        const s = status()
+        return s === undefined ? [] : [[{}, s.subjects]]
+      },
     })
     readGauge({
       registry,
       name: 'freshet_registry_schemas',
       help: 'Distinct schema ids.',
       labelNames: [],
-      read: () => [[{}, status().schemas]],
+      read: () => {
+        const s = status()
+        return s === undefined ? [] : [[{}, s.schemas]]
+      },
     })
   }
 

@@ -5,11 +5,11 @@
  * commit, carrying that commit's batch durations and end-to-end latencies), and consumer lag is
  * asked of the cluster at scrape time, as Kafka's own lag exporters do.
  */
-import { Gauge, Histogram, type Registry } from 'prom-client'
+import { Counter, Gauge, Histogram, type Registry } from 'prom-client'
 import { FreshetError } from '../errors/index.ts'
 import type { PartitionLag } from '../kafka/index.ts'
 import type { WorkerEvent, WorkerStatus } from '../runtime/index.ts'
-import { lagSamples, LATENCY_BUCKETS_S, readCounter, readGauge, type Sample } from './collect.ts'
+import { boundedLag, lagSamples, LATENCY_BUCKETS_S, readCounter, readGauge, type Sample } from './collect.ts'
 
 export interface WorkerMetricsOptions {
   registry: Registry
@@ -176,14 +176,22 @@ export class WorkerMetrics {
       labelNames: ['application', 'task', 'store'],
       registers: [registry],
     })
+    const lagFailures = new Counter({
+      name: 'freshet_worker_lag_query_failures_total',
+      help: 'Scrapes answered without the lag (the query failed or took longer than 2 s); seen from the next scrape.',
+      labelNames: ['application'],
+      registers: [registry],
+    })
     readGauge({
       registry,
       name: 'freshet_worker_lag_records',
       help: "Records between the group's committed offset and the end of each input partition.",
       labelNames: ['application', 'topic', 'partition'],
       read: async () => {
-        const asked = [...workers.values()].map(async (w) =>
-          lagSamples(await (w.lag?.() ?? []), { application: w.application }),
+        const asked = [...workers.values()].map(async ({ application, lag }) =>
+          lag === undefined
+            ? []
+            : lagSamples(await boundedLag(lag, () => lagFailures.inc({ application })), { application }),
         )
         return (await Promise.all(asked)).flat()
       },

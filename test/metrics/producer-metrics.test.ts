@@ -38,9 +38,9 @@ test('producer metrics: acknowledged records and bytes per topic, one request du
   assert.equal(sample(samples, 'freshet_producer_records_total', labels), EVENTS)
   assert.equal(sample(samples, 'freshet_producer_bytes_total', labels), bytes)
   assert.equal(summary.bytes, bytes, 'the summary counts the same bytes')
-  assert.equal(sample(samples, 'freshet_producer_requests_in_flight', labels), 0)
+  assert.equal(sample(samples, 'freshet_producer_batches_in_flight', labels), 0)
   assert.equal(
-    sample(samples, 'freshet_producer_request_duration_seconds_count', { ...labels, outcome: 'ok' }),
+    sample(samples, 'freshet_producer_batch_duration_seconds_count', { ...labels, outcome: 'ok' }),
     EVENTS / BATCH,
   )
   assert.ok(!samples.some((s) => s.name === 'freshet_producer_failed_records_total'), 'nothing failed')
@@ -64,7 +64,7 @@ test('producer metrics: records of a failed request are counted by error code', 
   assert.equal(sample(samples, 'freshet_producer_failed_records_total', { topic, code }), 10)
   assert.equal(sample(samples, 'freshet_producer_records_total', { topic }), 0)
   assert.equal(
-    sample(samples, 'freshet_producer_request_duration_seconds_count', { topic, outcome: 'error' }),
+    sample(samples, 'freshet_producer_batch_duration_seconds_count', { topic, outcome: 'error' }),
     1,
   )
 })

@@ -4,11 +4,11 @@
  *   2. Serve the metrics (the group's lag asked of the cluster at each scrape): ready once the
  *      consumer joined its group.
  *   3. Consume until --max-messages or SIGINT/SIGTERM: statistics on stdout every
- *      --stats-interval (or every event with --print, statistics then on stderr); dead letters and
+ *      --stats-interval (or every event with --print, statistics then as log records); dead letters and
  *      registry waits logged.
  *   4. Commit, leave the group, print the final statistics.
  */
-import { EventConsumer, formatStats } from '../../consumer/index.ts'
+import { EventConsumer, formatStats, type StatsSnapshot } from '../../consumer/index.ts'
 import { DEFAULT_OUTPUT_TOPIC } from '../../jobs/index.ts'
 import { KafkaAdmin } from '../../kafka/index.ts'
 import { ConsumerMetrics, processRegistry } from '../../metrics/index.ts'
@@ -16,7 +16,7 @@ import { RegistryClient } from '../../registry/index.ts'
 import { knownSchemaNames, loadSchema } from '../../schemas/index.ts'
 import { COMMON_HELP, common, durationFlag, intFlag, logger, LOG_HELP, LOG_OPTIONS, parse } from '../args.ts'
 import { METRICS_HELP, METRICS_OPTIONS, metricsServer } from '../metrics.ts'
-import { shutdownSignal } from '../signals.ts'
+import { closeAll, shutdownSignal } from '../signals.ts'
 
 export const consumeHelp = `freshet consume: read events as a member of a consumer group (read_committed) and print
 statistics periodically. Records that cannot be decoded go to <topic>.dlq with provenance headers
@@ -84,7 +84,11 @@ export async function consumeCommand(argv: string[]): Promise<number> {
   const server = metricsServer(values, registry, () =>
     consumer.joined ? { ready: true } : { ready: false, reason: 'not a member of the group yet' },
   )
-  const out = values.print ? console.error : console.log
+  // With --print, stdout carries the events: the statistics become log records.
+  const report = (snapshot: StatsSnapshot): void => {
+    if (values.print) log.info({ stats: snapshot }, formatStats(snapshot))
+    else console.log(c.json ? JSON.stringify(snapshot) : `\n${formatStats(snapshot)}`)
+  }
   const signal = shutdownSignal((name) => log.info(`${name}: committing and leaving the group`))
   let timer: NodeJS.Timeout | undefined
   let dlqWarnedMs = 0
@@ -94,10 +98,7 @@ export async function consumeCommand(argv: string[]): Promise<number> {
     log.info({ url: `${url}/metrics` }, `metrics at ${url}/metrics (health: /health, /ready)`)
 
     // Step 3
-    timer = setInterval(() => {
-      const snapshot = consumer.stats.snapshot()
-      out(c.json ? JSON.stringify(snapshot) : `\n${formatStats(snapshot)}`)
-    }, statsIntervalMs)
+    timer = setInterval(() => report(consumer.stats.snapshot()), statsIntervalMs)
     const final = await consumer.run({
       signal,
       onBatch: metrics.observe,
@@ -131,13 +132,15 @@ export async function consumeCommand(argv: string[]): Promise<number> {
     clearInterval(timer)
 
     // Step 4
-    if (c.json) console.log(JSON.stringify(final))
-    else out(`\n${formatStats(final)}`)
+    if (c.json && !values.print) console.log(JSON.stringify(final))
+    else report(final)
     return 0
   } finally {
     clearInterval(timer)
-    await consumer.close()
-    await server.close()
-    await admin.close().catch(() => {})
+    await closeAll(
+      () => consumer.close(),
+      () => server.close(),
+      () => admin.close().catch(() => {}),
+    )
   }
 }

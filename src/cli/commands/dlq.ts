@@ -265,8 +265,7 @@ async function replay(
     ...(typeof values.to === 'string' && values.to !== '' ? { to: values.to } : {}),
     ...(typeof values.group === 'string' && values.group !== '' ? { groupId: values.group } : {}),
     includeLate: values['include-late'] === true,
-  })
-  progress.end()
+  }).finally(() => progress.end())
   const sent = Object.values(result.replayed).reduce((sum, n) => sum + n, 0)
   if (c.json) {
     console.log(JSON.stringify({ topic, ...result, total: sent }))

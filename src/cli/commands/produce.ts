@@ -13,7 +13,7 @@ import { RegistryClient } from '../../registry/index.ts'
 import { COMMON_HELP, common, durationFlag, intFlag, logger, LOG_HELP, LOG_OPTIONS, parse } from '../args.ts'
 import { METRICS_HELP, METRICS_OPTIONS, metricsServer } from '../metrics.ts'
 import { ProgressLine } from '../progress.ts'
-import { shutdownSignal } from '../signals.ts'
+import { closeAll, shutdownSignal } from '../signals.ts'
 
 export const produceHelp = `freshet produce: send realistic user events (sessions, funnels page_view -> add_to_cart ->
 purchase, searches, logins), keyed by user_id, idempotent (acks=all).
@@ -126,7 +126,9 @@ export async function produceCommand(argv: string[]): Promise<number> {
     return 0
   } finally {
     progress.end()
-    await producer.close()
-    await server.close()
+    await closeAll(
+      () => producer.close(),
+      () => server.close(),
+    )
   }
 }

@@ -4,13 +4,14 @@
  *   2. Serve the metrics (requests by route, schemas and subjects held): live at once, ready once
  *      the registry answers.
  *   3. Start the registry: it reads its topic to the end before it answers.
- *   4. Run until SIGINT/SIGTERM, then stop the API, the metrics and the Kafka clients.
+ *   4. Run until SIGINT/SIGTERM, then stop the API, the metrics and the Kafka clients. A signal
+ *      before the registry answers ends the process at once (the default), as nothing is written yet.
  */
 import { processRegistry, RegistryMetrics } from '../../metrics/index.ts'
 import { startRegistry, type RunningRegistry } from '../../registry/index.ts'
 import { COMMON_HELP, common, intFlag, logger, LOG_HELP, LOG_OPTIONS, parse } from '../args.ts'
 import { METRICS_HELP, METRICS_OPTIONS, metricsServer } from '../metrics.ts'
-import { shutdownSignal } from '../signals.ts'
+import { closeAll, shutdownSignal } from '../signals.ts'
 
 export const registryHelp = `freshet registry: run the Confluent-compatible schema registry in the foreground.
 Its state lives in the compacted Kafka topic _schemas; any number of instances may share it.
@@ -38,12 +39,12 @@ export async function registryCommand(argv: string[]): Promise<number> {
   let running: RunningRegistry | undefined
   const metrics = new RegistryMetrics({
     registry: metricsRegistry,
-    status: () => running?.status() ?? { subjects: 0, schemas: 0 },
+    // Nothing before the topic is read: a 0 there would look like the subjects were lost.
+    status: () => running?.status(),
   })
   const server = metricsServer(values, metricsRegistry, () =>
     running === undefined ? { ready: false, reason: 'reading the registry topic' } : { ready: true },
   )
-  const signal = shutdownSignal((name) => log.info(`${name}: stopping`))
   try {
     // Step 2
     const url = await server.start()
@@ -60,15 +61,18 @@ export async function registryCommand(argv: string[]): Promise<number> {
     })
     log.info({ url: running.url }, `listening on ${running.url} (Kafka ${c.brokers.join(',')})`)
 
-    // Step 4
+    // Step 4: until then a signal ends the process at once, as nothing is written during the start.
+    const signal = shutdownSignal((name) => log.info(`${name}: stopping`))
     await new Promise<void>((resolve) => {
       if (signal.aborted) resolve()
       else signal.addEventListener('abort', () => resolve(), { once: true })
     })
     return 0
   } finally {
-    await running?.close()
-    await server.close()
+    await closeAll(
+      () => running?.close(),
+      () => server.close(),
+    )
     log.info('stopped')
   }
 }

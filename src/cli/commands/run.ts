@@ -44,7 +44,7 @@ import { BAD_RECORD_POLICIES, type BadRecordPolicy } from '../../task/index.ts'
 import { DEFAULT_IDLE_TIMEOUT_MS, DEFAULT_MAX_OUT_OF_ORDERNESS_MS } from '../../time/index.ts'
 import { COMMON_HELP, common, durationFlag, intFlag, logger, LOG_HELP, LOG_OPTIONS, parse } from '../args.ts'
 import { METRICS_HELP, METRICS_OPTIONS, metricsServer } from '../metrics.ts'
-import { shutdownSignal } from '../signals.ts'
+import { closeAll, shutdownSignal } from '../signals.ts'
 
 const GUARANTEES: readonly ProcessingGuarantee[] = ['exactly-once', 'at-least-once']
 const DEFAULT_COMMIT_INTERVAL_MS = 100
@@ -554,10 +554,11 @@ export async function runCommand(argv: string[]): Promise<number> {
     await admin.close()
     return fail(error, 'serve metrics')
   }
-  const closeMetrics = async (): Promise<void> => {
-    await server.close()
-    await admin.close().catch(() => {})
-  }
+  const closeMetrics = (): Promise<void> =>
+    closeAll(
+      () => server.close(),
+      () => admin.close().catch(() => {}),
+    )
   const signal = shutdownSignal((name) =>
     log.info(`${name}: stopping the worker (final commit, leaving the group)`),
   )

@@ -1,0 +1,87 @@
+// Lag asked at scrape time is bounded: a failed or slow query answers the scrape without it.
+import assert from 'node:assert/strict'
+import { test } from 'node:test'
+import type { ConsumerStatus } from '../../src/consumer/index.ts'
+import { FreshetError } from '../../src/errors/index.ts'
+import type { PartitionLag } from '../../src/kafka/index.ts'
+import { ConsumerMetrics, processRegistry, WorkerMetrics } from '../../src/metrics/index.ts'
+import { boundedLag } from '../../src/metrics/collect.ts'
+import type { WorkerStatus } from '../../src/runtime/index.ts'
+import { parseExposition, sample } from './exposition.ts'
+
+const LAG: PartitionLag[] = [{ topic: 't', partition: 0, committedOffset: 5n, endOffset: 8n, lag: 3n }]
+
+test('boundedLag: the answer when it comes in time; nothing, counted, when it fails or is late', async () => {
+  let failures = 0
+  const count = (): void => void failures++
+  assert.deepEqual(await boundedLag(async () => LAG, count, 100), LAG)
+  assert.equal(failures, 0)
+  const failing = async (): Promise<PartitionLag[]> => {
+    throw new FreshetError('KAFKA_ERROR', 'broker gone')
+  }
+  assert.deepEqual(await boundedLag(failing, count, 100), [])
+  assert.equal(failures, 1)
+  const startedMs = Date.now()
+  const slow = (): Promise<PartitionLag[]> => new Promise((resolve) => setTimeout(() => resolve(LAG), 1_000))
+  assert.deepEqual(await boundedLag(slow, count, 50), [])
+  assert.ok(Date.now() - startedMs < 900, 'it did not wait for the slow answer')
+  assert.equal(failures, 2)
+})
+
+test('a worker whose lag query fails still has its figures scraped; the failure is counted', async () => {
+  const registry = processRegistry('run')
+  const status: WorkerStatus = {
+    workerId: 'w',
+    state: 'RUNNING',
+    generationId: 1,
+    tasks: [],
+    commits: 7,
+    aborts: 0,
+    rebalances: 1,
+    totals: { recordsIn: 0, recordsOut: 0, recordsSkipped: 0, recordsDeadLettered: 0, recordsLate: 0 },
+    badRecords: {},
+    topics: [],
+  }
+  new WorkerMetrics({ registry }).add({
+    application: 'app',
+    status: () => status,
+    lag: async () => {
+      throw new FreshetError('KAFKA_ERROR', 'broker gone')
+    },
+  })
+  const samples = parseExposition(await registry.metrics())
+  assert.equal(sample(samples, 'freshet_worker_commits_total', { application: 'app' }), 7)
+  assert.ok(!samples.some((s) => s.name === 'freshet_worker_lag_records'))
+  // The counter is read while the lag is still being asked: a failure shows from the next scrape.
+  const next = parseExposition(await registry.metrics())
+  assert.ok(sample(next, 'freshet_worker_lag_query_failures_total', { application: 'app' }) >= 1)
+})
+
+test('consumer lag leaves out the partitions the group has not committed: it starts at their end', async () => {
+  const registry = processRegistry('consume')
+  const status: ConsumerStatus = {
+    topic: 't',
+    group: 'g',
+    records: 0,
+    bytes: 0,
+    decoded: 0,
+    deadLetters: {},
+    commits: 0,
+    retries: 0,
+  }
+  new ConsumerMetrics({
+    registry,
+    status: () => status,
+    lag: async () => [
+      ...LAG,
+      { topic: 't', partition: 1, committedOffset: null, endOffset: 100n, lag: 100n },
+    ],
+  })
+  const samples = parseExposition(await registry.metrics()).filter(
+    (s) => s.name === 'freshet_consumer_lag_records',
+  )
+  assert.deepEqual(
+    samples.map((s) => [s.labels.partition, s.value]),
+    [['0', 3]],
+  )
+})
