@@ -79,7 +79,8 @@ export class EventConsumer<T = UserEvent> {
   readonly #dlqTopic: string
   #dlqProducer: KafkaProducer | undefined
   readonly stats: ConsumerStats
-  readonly #status: ConsumerStatus
+  /** The running figures but `decoded`, which the statistics count already. */
+  readonly #status: Omit<ConsumerStatus, 'decoded'>
 
   constructor(options: EventConsumerOptions) {
     const o = validateOptions('EventConsumer', options, eventConsumerSpec)
@@ -99,7 +100,6 @@ export class EventConsumer<T = UserEvent> {
       group: o.groupId!,
       records: 0,
       bytes: 0,
-      decoded: 0,
       deadLetters: {},
       commits: 0,
       retries: 0,
@@ -120,7 +120,7 @@ export class EventConsumer<T = UserEvent> {
 
   /** What the consumer read so far (a copy). */
   status(): ConsumerStatus {
-    return { ...this.#status, deadLetters: { ...this.#status.deadLetters } }
+    return { ...this.#status, decoded: this.stats.total, deadLetters: { ...this.#status.deadLetters } }
   }
 
   get dlqTopic(): string {
@@ -195,7 +195,6 @@ export class EventConsumer<T = UserEvent> {
       // Step 5
       if (run.onEvents && events.length > 0) await run.onEvents(events, good)
       this.stats.addEvents(events)
-      status.decoded += events.length
 
       // Step 6
       await this.#consumer.commit(nextOffsets(batch))

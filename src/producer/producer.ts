@@ -110,17 +110,19 @@ export class EventProducer {
         : Math.max(1, Math.min(o.batchSize!, Math.ceil(o.ratePerSec / 20)))
     const inFlight = new Set<Promise<void>>()
     let queued = 0
-    let sent = 0
-    let failed = 0
-    let bytes = 0
+    // This run's figures: the producer's totals less those at its start.
+    const status = this.#status
+    const failedTotal = (): number => Object.values(status.failed).reduce((sum, n) => sum + n, 0)
+    const before = { records: status.records, bytes: status.bytes, failed: failedTotal() }
     let error: FreshetError | undefined
 
     const progress = (): ProduceProgress => {
       const elapsedMs = performance.now() - startMs
+      const sent = status.records - before.records
       return {
         sent,
-        failed,
-        bytes,
+        failed: failedTotal() - before.failed,
+        bytes: status.bytes - before.bytes,
         elapsedMs,
         ratePerSec: elapsedMs > 0 ? (sent * 1000) / elapsedMs : 0,
         target,
@@ -150,14 +152,11 @@ export class EventProducer {
           records[i] = { topic: o.topic!, key, value, timestampMs: event.timestamp }
         }
         queued += remaining
-        const status = this.#status
         const sentMs = performance.now()
         status.requestsInFlight++
         const request: Promise<void> = this.#producer.send(records).then(
           () => {
             status.requestsInFlight--
-            sent += records.length
-            bytes += batchBytes
             status.records += records.length
             status.bytes += batchBytes
             run.onRequest?.({
@@ -169,7 +168,6 @@ export class EventProducer {
           },
           (cause: unknown) => {
             status.requestsInFlight--
-            failed += records.length
             const e = toFreshetError(cause, 'PRODUCE_FAILED', `producing to ${o.topic}`, { topic: o.topic! })
             status.failed[e.code] = (status.failed[e.code] ?? 0) + records.length
             error ??= e

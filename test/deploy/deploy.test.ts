@@ -8,7 +8,7 @@ import { join } from 'node:path'
 import { test } from 'node:test'
 import { JOB_NAMES } from '../../src/jobs/index.ts'
 import { processRegistry, WorkerMetrics } from '../../src/metrics/index.ts'
-import type { WorkerStatus } from '../../src/runtime/index.ts'
+import { workerStatus } from '../helpers/worker-status.ts'
 
 const DEPLOY = join(import.meta.dirname, '../../deploy')
 const METRICS_PORT = 9400
@@ -70,18 +70,7 @@ test('prometheus.yml passes promtool and scrapes every job worker, the producer 
 
 test('the Grafana dashboard queries only metrics a worker serves', async () => {
   const registry = processRegistry('run')
-  const status: WorkerStatus = {
-    workerId: 'w',
-    state: 'RUNNING',
-    generationId: 1,
-    tasks: [],
-    commits: 0,
-    aborts: 0,
-    rebalances: 0,
-    totals: { recordsIn: 0, recordsOut: 0, recordsSkipped: 0, recordsDeadLettered: 0, recordsLate: 0 },
-    badRecords: {},
-    topics: [],
-  }
+  const status = workerStatus()
   new WorkerMetrics({ registry }).add({ application: 'app', status: () => status, lag: async () => [] })
   const served = new Set<string>()
   for (const metric of await registry.getMetricsAsJSON()) {

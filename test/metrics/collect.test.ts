@@ -6,7 +6,7 @@ import { FreshetError } from '../../src/errors/index.ts'
 import type { PartitionLag } from '../../src/kafka/index.ts'
 import { ConsumerMetrics, processRegistry, WorkerMetrics } from '../../src/metrics/index.ts'
 import { boundedLag } from '../../src/metrics/collect.ts'
-import type { WorkerStatus } from '../../src/runtime/index.ts'
+import { workerStatus } from '../helpers/worker-status.ts'
 import { parseExposition, sample } from './exposition.ts'
 
 const LAG: PartitionLag[] = [{ topic: 't', partition: 0, committedOffset: 5n, endOffset: 8n, lag: 3n }]
@@ -30,18 +30,7 @@ test('boundedLag: the answer when it comes in time; nothing, counted, when it fa
 
 test('a worker whose lag query fails still has its figures scraped; the failure is counted', async () => {
   const registry = processRegistry('run')
-  const status: WorkerStatus = {
-    workerId: 'w',
-    state: 'RUNNING',
-    generationId: 1,
-    tasks: [],
-    commits: 7,
-    aborts: 0,
-    rebalances: 1,
-    totals: { recordsIn: 0, recordsOut: 0, recordsSkipped: 0, recordsDeadLettered: 0, recordsLate: 0 },
-    badRecords: {},
-    topics: [],
-  }
+  const status = workerStatus({ commits: 7, rebalances: 1 })
   new WorkerMetrics({ registry }).add({
     application: 'app',
     status: () => status,
