@@ -18,13 +18,25 @@ export interface TransactionalProducerOptions extends ConnectionOptions {
   compression?: Compression
   /** As for `KafkaProducer`: a larger send is split into requests sent one after another. */
   maxRequestBytes?: number
+  /**
+   * How long the coordinator lets a transaction stay open before it aborts it (Kafka's
+   * `transaction.timeout.ms`): also how long a crashed producer's open transaction holds
+   * read_committed readers back. At most the broker's `transaction.max.timeout.ms` (15 min).
+   */
+  transactionTimeoutMs?: number
 }
+
+export const TRANSACTION_TIMEOUT_MS = { default: 60_000, min: 1_000, max: 900_000 }
 
 const transactionalProducerSpec: Spec<TransactionalProducerOptions> = {
   ...connectionSpec,
   transactionalId: { check: checks.string() },
   compression: { check: checks.oneOf(['none', 'gzip', 'snappy', 'lz4', 'zstd'] as const), default: 'none' },
   maxRequestBytes: maxRequestBytesOption,
+  transactionTimeoutMs: {
+    check: checks.int(TRANSACTION_TIMEOUT_MS.min, TRANSACTION_TIMEOUT_MS.max),
+    default: TRANSACTION_TIMEOUT_MS.default,
+  },
 }
 
 /**
@@ -73,7 +85,12 @@ type ClientProducer = Producer<Buffer, Buffer, string, Buffer>
 // The client does not export its Transaction class; its producer's getter names the type.
 type ClientTransaction = NonNullable<ClientProducer['transaction']>
 // PRODUCER_FENCED comes from the coordinator, INVALID_PRODUCER_EPOCH from partition leaders that
-// already saw the newer epoch; both mean another instance now owns the transactional id.
+// already saw a newer epoch. A newer epoch has two origins: another instance took the
+// transactional id over (fencing), or the coordinator aborted this instance's transaction at its
+// timeout and bumped the epoch itself (a broker outage, a long stall). Only InitProducerId with
+// the current producer id and epoch tells them apart (KIP-588): the coordinator grants a new epoch
+// after its own bump and refuses it after a takeover. So these errors make a transaction
+// abortable, and the abort's InitProducerId decides whether the producer is fenced.
 const FENCING_ERRORS = ['PRODUCER_FENCED', 'INVALID_PRODUCER_EPOCH', 'TRANSACTION_COORDINATOR_FENCED']
 // Errors after which no call on this transactional id can succeed from this instance.
 const FATAL_ERRORS = [
@@ -131,10 +148,12 @@ export class TransactionalProducer {
       idempotent: true,
       acks: -1,
       transactionalId: resolved.transactionalId,
+      // The client sends `timeout` as InitProducerId's transaction timeout (and as the produce
+      // requests' acknowledgement timeout, which no longer than this is fine).
+      timeout: resolved.transactionTimeoutMs ?? TRANSACTION_TIMEOUT_MS.default,
       // Left unset, the client sends InitProducerId with producer id 0 and epoch 0 instead of
       // -1/-1, and the coordinator fences the new instance of any transactional id that holds
-      // another producer id than 0. The client also sends its request timeout (requestTimeoutMs)
-      // as the transaction timeout.
+      // another producer id than 0.
       producerId: -1n,
       producerEpoch: -1,
       compression: resolved.compression ?? 'none',
@@ -275,7 +294,8 @@ export class TransactionalProducer {
           await this.#open().cancel()
         }
       } catch (error) {
-        throw this.#fail(error, 'abort transaction', 'ABORTABLE', true)
+        // InitProducerId's refusal is the one authoritative word on fencing (FENCING_ERRORS).
+        throw this.#fail(error, 'abort transaction', 'ABORTABLE', true, {}, afterFailure)
       }
       this.#transaction = undefined
       this.#moveTo('READY')
@@ -362,14 +382,25 @@ export class TransactionalProducer {
     }
   }
 
-  /** Step 1, also after an abortable failure: a new epoch for the transactional id. */
+  /**
+   * Step 1, also after an abortable failure: a new epoch for the transactional id. After a failure
+   * the request carries the current producer id and epoch, so that the coordinator refuses it
+   * (PRODUCER_FENCED) if another instance took the id over, and grants it if the newer epoch was
+   * its own, from aborting a transaction at its timeout.
+   */
   async #initProducerId(): Promise<void> {
     // The client gets the producer id when its first transaction is prepared and reuses it for
     // later ones, so a new epoch needs an explicit InitProducerId while a transaction object exists.
-    const first = this.#producer.producerId === undefined
+    const { producerId, producerEpoch } = this.#producer
+    const first = producerId === undefined
     const transaction = await this.#beginClientTransaction()
     try {
-      if (!first) await this.#producer.initIdempotentProducer({})
+      if (!first) {
+        await this.#producer.initIdempotentProducer({
+          producerId,
+          ...(producerEpoch === undefined ? {} : { producerEpoch }),
+        })
+      }
     } finally {
       // Local only: the client forgets the transaction object, the broker never heard of it.
       await transaction.cancel()
@@ -412,7 +443,9 @@ export class TransactionalProducer {
   /**
    * Classifies a failure, moves to the state it leaves the producer in and returns the error to
    * throw. `onFailure` is the state for an ordinary failure; `sameCallAgain` says whether the
-   * failed call is allowed again from there (so a network failure may be retried).
+   * failed call is allowed again from there (so a network failure may be retried);
+   * `initProducerId` whether the failed call sent InitProducerId, whose fencing errors alone mean
+   * that another instance owns the transactional id.
    */
   #fail(
     error: unknown,
@@ -420,10 +453,13 @@ export class TransactionalProducer {
     onFailure: TransactionState,
     sameCallAgain: boolean,
     location: { topic?: string } = {},
+    initProducerId = onFailure === 'UNINITIALIZED',
   ): FreshetError {
     if (error instanceof FreshetError && error.code === 'FRESHET_INVALID_STATE') return error
     const names = brokerErrors(error)
-    const fenced = FENCING_ERRORS.some((n) => names.has(n))
+    // Outside InitProducerId a newer epoch may be the coordinator's own (see FENCING_ERRORS): the
+    // transaction becomes abortable, and the abort's InitProducerId finds out.
+    const fenced = FENCING_ERRORS.some((n) => names.has(n)) && initProducerId
     const fatal = !fenced && FATAL_ERRORS.some((n) => names.has(n))
     const next: TransactionState = fenced ? 'FENCED' : fatal ? 'FATAL' : onFailure
     if (next !== this.#state) this.#moveTo(next)

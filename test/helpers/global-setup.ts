@@ -19,6 +19,9 @@ export async function globalSetup(): Promise<void> {
     port: await freePort(),
     controllerPort: await freePort(),
     heapMb: 768,
+    // Transactions left open past their timeout are aborted within a second, not ten: the tests of
+    // recovery from a timed-out transaction wait for that abort.
+    overrides: { 'transaction.abort.timed.out.transaction.cleanup.interval.ms': '500' },
   })
   await watchOwner(process.pid, [broker.pid])
   process.env.FRESHET_TEST_BOOTSTRAP = broker.bootstrap

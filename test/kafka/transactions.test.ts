@@ -288,6 +288,37 @@ test('after an abort, rewindToCommitted reads again from the offsets the last co
   }
 })
 
+test('a transaction the coordinator aborted at its timeout is recovered from, not taken for fencing', async (t) => {
+  // Root cause of a worker stopping as "fenced" after a long stall: the coordinator aborts a
+  // transaction left open past its timeout and bumps the producer epoch itself, and the next
+  // request of the producer fails with a fencing error although no other instance exists.
+  const topic = await randomTopic(t, 'txn-timeout', 1)
+  const producer = new TransactionalProducer({
+    bootstrapBrokers: brokers(),
+    transactionalId: randomName('tid'),
+    transactionTimeoutMs: 2_000,
+  })
+  t.after(() => producer.close())
+  await producer.init()
+  await producer.begin()
+  await producer.send(values(topic, 'timed-out', 5))
+  // A read_committed reader gets past the open transaction only once the coordinator aborted it.
+  await writeSentinels(topic, 1)
+  assert.deepEqual(await readUntilSentinels(topic, 1, 'read_committed'), [])
+
+  await assert.rejects(producer.commit())
+  assert.equal(producer.state, 'ABORTABLE')
+  await producer.abort()
+  assert.equal(producer.state, 'READY')
+  await producer.begin()
+  const kept = values(topic, 'after', 5)
+  await producer.send(kept)
+  await producer.commit()
+  await writeSentinels(topic, 1)
+  const seen = (await readUntilSentinels(topic, 1, 'read_committed')).map((r) => r.value!.toString())
+  assert.deepEqual(seen.sort(), kept.map((r) => r.value!.toString()).sort())
+})
+
 test('a new instance with the same transactional id fences the old one', async (t) => {
   // The client's own InitProducerId asks to bump the epoch of producer id 0, which only a fresh
   // broker's very first producer holds; a throwaway producer makes sure the ids under test are not 0.
@@ -312,6 +343,13 @@ test('a new instance with the same transactional id fences the old one', async (
         const late = firstCall === 'send' ? zombie.send(values(topic, 'zombie-late', 5)) : zombie.commit()
         await assert.rejects(
           late,
+          (error: Error & { code?: string }) => error.code !== 'FRESHET_INVALID_STATE',
+        )
+        // A newer epoch could be the coordinator's own (a timed-out transaction): the abort's
+        // InitProducerId, with the old epoch, is what finds out that another instance owns the id.
+        assert.equal(zombie.state, 'ABORTABLE')
+        await assert.rejects(
+          zombie.abort(),
           (error: Error & { code?: string }) => error.code !== 'FRESHET_INVALID_STATE',
         )
         assert.equal(zombie.state, 'FENCED')
@@ -489,6 +527,7 @@ test(`consume-transform-produce survives a crash mid-transaction: ${N} records, 
 
   // The crashed instance wakes up and tries to finish its transaction: it is fenced.
   await assert.rejects(first.zombie.commit())
+  await assert.rejects(first.zombie.abort())
   assert.equal(first.zombie.state, 'FENCED')
   await writeSentinels(output, 3)
 
