@@ -15,6 +15,16 @@ export interface PartitionLag {
   lag: bigint
 }
 
+export interface GroupLagReport {
+  /** Per partition of the topics that exist, by topic then partition. */
+  partitions: PartitionLag[]
+  /**
+   * Topics the group has committed offsets for that no longer exist, sorted: their offsets are
+   * left out of `partitions` (the coordinator drops them some moments after the deletion).
+   */
+  deletedTopics: string[]
+}
+
 export interface ConsumerGroupDescription {
   groupId: string
   /** Stable, PreparingRebalance, CompletingRebalance, Empty, Dead. */
@@ -196,7 +206,8 @@ export class KafkaAdmin {
 
   /**
    * Lag of a consumer group per partition: of `topic`, or of every topic the group has committed
-   * offsets for. The end is the high watermark; a transactional topic's end includes the commit
+   * offsets for; the partitions of a topic deleted since are left out (`groupLagReport` names
+   * them). The end is the high watermark; a transactional topic's end includes the commit
    * marker after the last record, so a group that read all of it shows a lag of 1 per partition
    * written in transactions (as Kafka's own kafka-consumer-groups does).
    *
@@ -212,32 +223,56 @@ export class KafkaAdmin {
     topic?: string,
     options: { stable?: boolean } = {},
   ): Promise<PartitionLag[]> {
-    let committed
-    try {
-      committed = await this.#admin.listConsumerGroupOffsets({
-        groups: [groupId],
-        requireStable: options.stable === true,
-      })
-    } catch (error) {
-      throw kafkaError(error, `list offsets of group ${groupId}`)
+    return (await this.groupLagReport(groupId, topic, options)).partitions
+  }
+
+  /**
+   * `groupLag`, and the topics the group has committed offsets for that no longer exist. A topic
+   * named in `topic` is never left out: when it does not exist this throws FRESHET_TOPIC_NOT_FOUND.
+   *
+   * The group's offsets and the topics' ends are read one after the other, and topics and groups
+   * come and go in between (other jobs, tests, an operator's `topics delete`):
+   *   1. Read the group's committed offsets. A group that no longer exists has none.
+   *   2. List the topics. The coordinator drops a deleted topic's offsets only some moments after
+   *      the topic leaves the metadata (longer on a busy broker), so step 1 may name a topic that
+   *      is gone: it is reported as deleted, not asked for.
+   *   3. Ask each remaining topic's end offsets. A topic deleted after step 2 makes that request
+   *      fail; when the topic list no longer names it, it is reported as deleted too, and any other
+   *      failure is thrown.
+   */
+  async groupLagReport(
+    groupId: string,
+    topic?: string,
+    options: { stable?: boolean } = {},
+  ): Promise<GroupLagReport> {
+    // Step 1
+    const byTopic = await this.#committedOffsets(groupId, options.stable === true)
+    if (topic !== undefined) {
+      for (const name of byTopic.keys()) if (name !== topic) byTopic.delete(name)
+      if (!byTopic.has(topic)) byTopic.set(topic, new Map())
     }
-    const byTopic = new Map<string, Map<number, bigint>>()
-    if (topic !== undefined) byTopic.set(topic, new Map())
-    for (const t of committed[0]?.topics ?? []) {
-      if (topic !== undefined && t.name !== topic) continue
-      const partitions = byTopic.get(t.name) ?? new Map<number, bigint>()
-      byTopic.set(t.name, partitions)
-      for (const p of t.partitions)
-        if (p.committedOffset >= 0n) partitions.set(p.partitionIndex, p.committedOffset)
-    }
-    const lags: PartitionLag[] = []
+    // Step 2, not for a topic named by the caller: its absence is an error, not a note.
+    const existing = topic === undefined ? new Set(await this.listTopics({ includeInternal: true })) : null
+    const partitions: PartitionLag[] = []
+    const deletedTopics: string[] = []
     for (const name of [...byTopic.keys()].sort()) {
-      const partitions = byTopic.get(name) as Map<number, bigint>
-      for (const [partition, endOffset] of [...(await this.endOffsets(name)).entries()].sort(
-        ([a], [b]) => a - b,
-      )) {
-        const committedOffset = partitions.get(partition) ?? null
-        lags.push({
+      if (existing !== null && !existing.has(name)) {
+        deletedTopics.push(name)
+        continue
+      }
+      // Step 3
+      let ends
+      try {
+        ends = await this.endOffsets(name)
+      } catch (error) {
+        if (name === topic || (await this.#stillListed(name))) throw error
+        deletedTopics.push(name)
+        continue
+      }
+      const committed = byTopic.get(name) as Map<number, bigint>
+      for (const [partition, endOffset] of [...ends.entries()].sort(([a], [b]) => a - b)) {
+        const committedOffset = committed.get(partition) ?? null
+        partitions.push({
           topic: name,
           partition,
           committedOffset,
@@ -246,12 +281,44 @@ export class KafkaAdmin {
         })
       }
     }
-    return lags
+    return { partitions, deletedTopics }
+  }
+
+  /** The group's committed offsets by topic and partition; a partition without one is absent. */
+  async #committedOffsets(groupId: string, stable: boolean): Promise<Map<string, Map<number, bigint>>> {
+    let committed
+    try {
+      committed = await this.#admin.listConsumerGroupOffsets({ groups: [groupId], requireStable: stable })
+    } catch (error) {
+      throw kafkaError(error, `list offsets of group ${groupId}`)
+    }
+    const byTopic = new Map<string, Map<number, bigint>>()
+    for (const t of committed[0]?.topics ?? []) {
+      const partitions = byTopic.get(t.name) ?? new Map<number, bigint>()
+      byTopic.set(t.name, partitions)
+      for (const p of t.partitions)
+        if (p.committedOffset >= 0n) partitions.set(p.partitionIndex, p.committedOffset)
+    }
+    return byTopic
+  }
+
+  /**
+   * Whether the metadata still lists `topic`, after a request about it failed: when it does not,
+   * the topic was deleted meanwhile. When the listing fails too, the topic counts as listed, so
+   * that the first failure is the one reported.
+   */
+  async #stillListed(topic: string): Promise<boolean> {
+    try {
+      return (await this.listTopics({ includeInternal: true })).includes(topic)
+    } catch {
+      return true
+    }
   }
 
   /**
    * Every consumer group of the cluster with its state and members: each member's client id,
-   * host and assigned partitions.
+   * host and assigned partitions. The groups are listed, then described: a group deleted in
+   * between is still in the answer, in state Dead and without members.
    */
   async consumerGroups(): Promise<ConsumerGroupDescription[]> {
     try {

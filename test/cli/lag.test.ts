@@ -1,10 +1,11 @@
 // `freshet lag` against the test broker: a group that committed part of a topic, as a table and as
-// JSON; one topic or all of the group's; usage errors.
+// JSON; one topic or all of the group's; a topic deleted under the group; usage errors.
 import assert from 'node:assert/strict'
 import { test } from 'node:test'
 import { main } from '../../src/cli/main.ts'
 import { GroupConsumer, KafkaProducer } from '../../src/kafka/index.ts'
 import { freshet } from '../helpers/cli.ts'
+import { offsetsOutliveTopic } from '../helpers/admin-races.ts'
 import { bootstrap, brokers, randomName, randomTopic } from '../helpers/kafka.ts'
 
 test('freshet lag: committed, end and lag per partition and the total, as a table and as JSON', async (t) => {
@@ -61,6 +62,50 @@ test('freshet lag: committed, end and lag per partition and the total, as a tabl
       [null, 10],
     ],
   )
+})
+
+test('freshet lag of a group with a deleted topic shows the partitions left and names the topic gone', async (t) => {
+  // Root cause: the lag asked the end offsets of every topic the group had committed offsets on,
+  // and a topic deleted since (its offsets are dropped by the coordinator only moments later)
+  // made it fail with FRESHET_TOPIC_NOT_FOUND instead of showing the rest.
+  const kept = await randomTopic(t, 'lag-kept', 1)
+  const gone = await randomTopic(t, 'lag-gone', 1)
+  const groupId = randomName('lag-group')
+  const producer = new KafkaProducer({ bootstrapBrokers: brokers() })
+  await producer.send(
+    [kept, gone].flatMap((topic) =>
+      Array.from({ length: 4 }, (_, i) => ({ topic, partition: 0, value: Buffer.from(`${i}`) })),
+    ),
+  )
+  await producer.close()
+  const consumer = new GroupConsumer({ bootstrapBrokers: brokers(), groupId, topics: [kept, gone] })
+  t.after(() => consumer.close())
+  await consumer.start()
+  await consumer.commit([
+    { topic: kept, partition: 0, offset: 1n },
+    { topic: gone, partition: 0, offset: 2n },
+  ])
+  await consumer.close()
+  await offsetsOutliveTopic(t, groupId, gone)
+
+  const text = await freshet(t, ['lag', '--group', groupId])
+  assert.equal(text.code, 0)
+  const lines = text.stdout.split('\n')
+  assert.match(lines[0] ?? '', /^TOPIC +PARTITION +COMMITTED +END +LAG$/)
+  assert.deepEqual(lines[1]?.split(/ +/), [kept, '0', '1', '4', '3'])
+  assert.deepEqual(lines.slice(2), [
+    `total lag of group ${groupId}: 3`,
+    `topic ${gone} no longer exists (its committed offsets are left out of the lag)`,
+  ])
+
+  const json = await freshet(t, ['lag', '--group', groupId, '--json'])
+  assert.equal(json.code, 0)
+  assert.deepEqual(JSON.parse(json.stdout), {
+    group: groupId,
+    partitions: [{ topic: kept, partition: 0, committedOffset: 1, endOffset: 4, lag: 3 }],
+    total: 3,
+    deletedTopics: [gone],
+  })
 })
 
 test('freshet lag without --group is a usage error (exit 2)', async (t) => {

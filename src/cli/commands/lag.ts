@@ -1,7 +1,8 @@
 /**
  * `freshet lag --group G`: how far a consumer group is behind, per partition and in total. The
  * committed offsets come from the group coordinator, the ends from the partition leaders (high
- * watermarks); a partition the group has committed nothing for counts from offset 0.
+ * watermarks); a partition the group has committed nothing for counts from offset 0. A topic the
+ * group has committed offsets for that no longer exists is named after the total, not counted.
  */
 import { FreshetError } from '../../errors/index.ts'
 import { KafkaAdmin } from '../../kafka/index.ts'
@@ -16,6 +17,8 @@ export const lagHelp = `freshet lag --group G [--topic T]: lag of a consumer gro
 
 A transactional topic's end includes the commit marker after its last record: a group that read
 all of it shows a lag of 1 on each partition written in transactions, as kafka-consumer-groups does.
+A topic the group has committed offsets for that no longer exists is named after the total and left
+out of it (in JSON: "deletedTopics").
 
 ${COMMON_HELP}`
 
@@ -32,7 +35,7 @@ export async function lagCommand(argv: string[]): Promise<number> {
   const topic = typeof values.topic === 'string' && values.topic !== '' ? values.topic : undefined
   const admin = new KafkaAdmin({ bootstrapBrokers: c.brokers })
   try {
-    const lags = await admin.groupLag(group, topic)
+    const { partitions: lags, deletedTopics } = await admin.groupLagReport(group, topic)
     const total = lags.reduce((sum, p) => sum + p.lag, 0n)
     if (c.json) {
       console.log(
@@ -46,21 +49,29 @@ export async function lagCommand(argv: string[]): Promise<number> {
             lag: Number(p.lag),
           })),
           total: Number(total),
+          deletedTopics,
         }),
       )
       return 0
     }
     if (lags.length === 0) {
-      console.log(`group ${group} has committed no offsets${topic === undefined ? '' : ` for ${topic}`}`)
-      return 0
+      console.log(
+        deletedTopics.length > 0
+          ? `group ${group} has committed offsets only for topics that no longer exist`
+          : `group ${group} has committed no offsets${topic === undefined ? '' : ` for ${topic}`}`,
+      )
+    } else {
+      console.log(
+        table(
+          ['TOPIC', 'PARTITION', 'COMMITTED', 'END', 'LAG'],
+          lags.map((p) => [p.topic, p.partition, p.committedOffset, p.endOffset, p.lag]),
+        ),
+      )
+      console.log(`total lag of group ${group}: ${total}`)
     }
-    console.log(
-      table(
-        ['TOPIC', 'PARTITION', 'COMMITTED', 'END', 'LAG'],
-        lags.map((p) => [p.topic, p.partition, p.committedOffset, p.endOffset, p.lag]),
-      ),
-    )
-    console.log(`total lag of group ${group}: ${total}`)
+    for (const name of deletedTopics) {
+      console.log(`topic ${name} no longer exists (its committed offsets are left out of the lag)`)
+    }
     return 0
   } finally {
     await admin.close()

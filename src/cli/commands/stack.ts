@@ -33,6 +33,7 @@ function jobsTable(jobs: JobStatus[]): string {
         `  ${job.applicationId} worker ${worker.workerId} (${worker.host}): ${partitions || 'no partitions'}`,
       )
     }
+    for (const note of job.notes) lines.push(`  ${job.applicationId} note: ${note}`)
   }
   return lines.join('\n')
 }
@@ -66,7 +67,8 @@ export async function downCommand(argv: string[]): Promise<number> {
 
 export const statusHelp = `freshet status: each service of the local stack (up/down, address, pid, version) and, with
 Kafka up, the jobs: each application's consumer group, its state, its workers with the partitions
-they hold, and its total lag. Exits 0 when all services are up, 3 otherwise.
+they hold, its total lag, and a note for what the lag leaves out (a topic deleted under the job,
+a group that ended meanwhile). Exits 0 when all services are up, 3 otherwise.
 With --json: {"services": [...], "jobs": [...]}.
 
 ${COMMON_HELP}`
