@@ -80,6 +80,9 @@ export class DeduplicateOperator<T, K> implements Operator<T, T> {
     const firstMs = Buffer.allocUnsafe(TIME_BYTES)
     writeTime(firstMs, 0, timestampMs)
     this.#store.put(stateKey, firstMs)
+    // No undo needed when a record fails further down: the store's undo restores the entry, and an
+    // expiry deletes only an entry whose time still matches. The restored one never does (the same
+    // time would have made the failed record a duplicate); one a later record stores expires then anyway.
     this.#expiries.add(timestampMs + this.#withinMs, stateKey)
     this.#context.forward(record, timestampMs)
   }

@@ -7,6 +7,7 @@
  * in through `TaskHooks`, so the test driver and the Kafka runtime host the same graph.
  */
 import { FreshetError, toFreshetError } from '../errors/index.ts'
+import { UndoLog } from '../state/index.ts'
 import type { OperatorStore } from './store.ts'
 import type { Keyed, LateRecord, Operator, OperatorContext, OperatorFactory } from './types.ts'
 
@@ -28,6 +29,11 @@ export interface TaskHooks {
   late(record: LateRecord<unknown>): void
   metric(node: string, name: string, by: number): void
   gauge(node: string, name: string, value: number): void
+  /**
+   * The log the host begins, ends and rolls back around each record (src/state/undo-log.ts), for
+   * the operators' in-memory changes; without one, nothing is logged.
+   */
+  readonly undo?: UndoLog | undefined
 }
 
 interface Instance {
@@ -42,12 +48,15 @@ export class TaskGraph {
   readonly #instances: Instance[]
   readonly #byName = new Map<string, Instance>()
   readonly #hooks: TaskHooks
+  readonly #undo: UndoLog
 
   /** `nodes` in topological order (parents before children), as a topology lists them. */
   constructor(nodes: readonly GraphNode[], subtopology: number, partition: number, hooks: TaskHooks) {
     this.subtopology = subtopology
     this.partition = partition
     this.#hooks = hooks
+    // A log never begun records nothing: operators may log unconditionally.
+    this.#undo = hooks.undo ?? new UndoLog()
     this.#instances = nodes.map((node) => ({ node, operator: node.create(), children: new Map() }))
     for (const instance of this.#instances) this.#byName.set(instance.node.name, instance)
     for (const instance of this.#instances) {
@@ -159,6 +168,7 @@ export class TaskGraph {
         increment: (metric, by = 1) => hooks.metric(name, metric, by),
         set: (metric, value) => hooks.gauge(name, metric, value),
       },
+      undo: this.#undo,
     }
   }
 }

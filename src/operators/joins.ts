@@ -15,8 +15,8 @@
  * watermark is late: some of its partners may already be deleted, so it goes to the `late` output
  * instead of joining with only some of them.
  */
-import { ExpiryQueue } from './expiry-queue.ts'
-import { decodeWindowKey, windowKey } from '../state/index.ts'
+import { ExpiryQueue, type Expiry } from './expiry-queue.ts'
+import { decodeWindowKey, windowKey, type Revertible } from '../state/index.ts'
 import { jsonSerde, requireKey, type ValueSerde } from './serde.ts'
 import type { OperatorStore } from './store.ts'
 import type { Keyed, Operator, OperatorContext } from './types.ts'
@@ -109,6 +109,13 @@ export class IntervalJoinSideOperator<L, R, O, K> implements Operator<L | R, O> 
   readonly #keepMs: number
   readonly #expiries = new ExpiryQueue()
   readonly #serde = jsonSerde<unknown[]>()
+  /**
+   * Cancels the expiry a failed record added: its buffer entry is gone again (the store's undo), and
+   * the expiry, which deletes without looking, would otherwise write a tombstone for nothing.
+   */
+  readonly #expiryUndo: Revertible = {
+    revert: (expiry) => this.#expiries.cancel(expiry as Expiry),
+  }
   #context!: OperatorContext<O>
   #own!: OperatorStore
   #other!: OperatorStore
@@ -170,7 +177,9 @@ export class IntervalJoinSideOperator<L, R, O, K> implements Operator<L | R, O> 
     const values = buffered === undefined ? [] : this.#serde.decode(buffered)
     values.push(record.value)
     this.#own.put(stateKey, this.#serde.encode(values))
-    if (buffered === undefined) this.#expiries.add(timestampMs + this.#keepMs + 1, stateKey)
+    if (buffered === undefined) {
+      this.#context.undo.log(this.#expiryUndo, this.#expiries.add(timestampMs + this.#keepMs + 1, stateKey))
+    }
   }
 
   onWatermark(watermarkMs: number): void {

@@ -1,3 +1,4 @@
+import type { UndoLog } from '../state/index.ts'
 import type { Window } from '../windows/index.ts'
 import type { OperatorStore } from './store.ts'
 
@@ -81,6 +82,12 @@ export interface OperatorContext<Out> {
   /** Writes a record to a topic (sink operators only). */
   send(topic: string, record: Keyed<unknown>, timestampMs: number): void
   readonly metrics: OperatorMetrics
+  /**
+   * The running record's undo log. Store writes are logged by the stores; an operator logs the
+   * changes it makes to what it keeps in memory beside them (a close queue, an expiry queue) while
+   * processing a record, so that a record failing further down leaves them as they were.
+   */
+  readonly undo: Pick<UndoLog, 'log'>
 }
 
 /**

@@ -21,7 +21,7 @@ import { FreshetError } from '../errors/index.ts'
 import type { SessionWindows, TimeWindows, Window } from '../windows/index.ts'
 import { WindowCloseQueue } from '../windows/index.ts'
 import type { Aggregator } from './aggregators.ts'
-import { decodeWindowKey, windowKey, windowKeyPrefix } from '../state/index.ts'
+import { decodeWindowKey, windowKey, windowKeyPrefix, type Revertible } from '../state/index.ts'
 import { requireKey, type ValueSerde } from './serde.ts'
 import type { OperatorStore } from './store.ts'
 import { OPEN_WINDOWS, type Keyed, type Operator, type OperatorContext, type WindowResult } from './types.ts'
@@ -50,6 +50,18 @@ export class WindowAggregateOperator<T, K, A, R> implements Operator<T, WindowRe
   /** Open windows by close time; keys are the keys' JSON text (their state encoding). */
   readonly #queue: WindowCloseQueue<string>
   readonly #starts: number[] = []
+  /**
+   * Takes back a close-queue change of a record that failed: (true, key, window) un-adds a window,
+   * (false, key, window) adds back a session a merge removed. The store's own undo restores the
+   * state; the queue must follow it, or a restored session would never close and a window that no
+   * state backs would count as open.
+   */
+  readonly #queueUndo: Revertible = {
+    revert: (added, keyJson, window) => {
+      if (added === true) this.#queue.remove(keyJson as string, window as Window)
+      else this.#queue.add(keyJson as string, window as Window)
+    },
+  }
   #context!: OperatorContext<WindowResult<K, R>>
   #store!: OperatorStore
   #watermarkMs = -Infinity
@@ -117,7 +129,9 @@ export class WindowAggregateOperator<T, K, A, R> implements Operator<T, WindowRe
         record.key as K,
       )
       this.#store.put(stateKey, this.#serde.encode(accumulator))
-      if (previous === undefined) this.#queue.add(keyJson, window)
+      if (previous === undefined && this.#queue.add(keyJson, window)) {
+        this.#context.undo.log(this.#queueUndo, true, keyJson, window)
+      }
       if (this.#updates) this.#emit(record.key as K, window, accumulator, false)
     }
   }
@@ -154,14 +168,15 @@ export class WindowAggregateOperator<T, K, A, R> implements Operator<T, WindowRe
       accumulator = accumulator === undefined ? value : merge(accumulator, value)
       if (merged.changed) {
         this.#store.delete(session.stateKey)
-        this.#queue.remove(keyJson, window)
+        if (this.#queue.remove(keyJson, window))
+          this.#context.undo.log(this.#queueUndo, false, keyJson, window)
         this.#context.metrics.increment('sessionsMerged')
       }
     }
     accumulator = this.#aggregator.add(accumulator ?? this.#aggregator.init(), record.value, record.key as K)
     const window = merged.session
     this.#store.put(windowKey(keyBytes, window.startMs, window.endMs), this.#serde.encode(accumulator))
-    this.#queue.add(keyJson, window)
+    if (this.#queue.add(keyJson, window)) this.#context.undo.log(this.#queueUndo, true, keyJson, window)
     if (this.#updates) this.#emit(record.key as K, window, accumulator, false)
   }
 

@@ -26,6 +26,21 @@ export class ChangelogBuffer {
     if (this.#enabled) this.#pending.set(id, value)
   }
 
+  /** The pending value of a key (`null` = a delete), or undefined when the key has none. */
+  pending(id: string): string | null | undefined {
+    return this.#pending.get(id)
+  }
+
+  /**
+   * Puts back what `pending(id)` returned before a write (src/state/undo-log.ts). Writes are taken
+   * back newest first, so a key that had nothing pending is the last one added when its turn comes
+   * and deleting it keeps the order of first changes; a key that had a value keeps its place.
+   */
+  revert(id: string, previous: string | null | undefined): void {
+    if (previous === undefined) this.#pending.delete(id)
+    else this.#pending.set(id, previous)
+  }
+
   drain(): ChangelogEntry[] {
     const out: ChangelogEntry[] = []
     for (const [id, value] of this.#pending) {

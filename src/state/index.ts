@@ -21,4 +21,5 @@ export {
   type StateStore,
   type StoreState,
 } from './types.ts'
+export { UndoLog, type Revertible } from './undo-log.ts'
 export { decodeWindowKey, windowKey, windowKeyPrefix, type WindowKey } from './window-key.ts'

@@ -4,6 +4,7 @@ import { StoreLifecycle } from './lifecycle.ts'
 import { resolveMemoryStateStoreOptions, type MemoryStateStoreOptions } from './options.ts'
 import { SortedStringMap } from './sorted-map.ts'
 import type { ChangelogEntry, StateEntry, StateStore, StoreState } from './types.ts'
+import type { Revertible, UndoLog } from './undo-log.ts'
 
 /**
  * A state store in a sorted in-memory map, for tests and for small state that its changelog can
@@ -19,6 +20,17 @@ export class MemoryStateStore implements StateStore {
   /** Keys changed since the last flush. */
   readonly #unflushed = new Set<string>()
   #checkpoint: bigint | null = null
+  #undo: UndoLog | undefined
+  /** Takes back one logged write: (key id, value id it replaced, changelog value it replaced, unflushed before). */
+  readonly #reverter: Revertible = {
+    revert: (id, previous, pending, wasUnflushed) =>
+      this.#revert(
+        id as string,
+        previous as string | undefined,
+        pending as string | null | undefined,
+        wasUnflushed as boolean,
+      ),
+  }
 
   constructor(options: MemoryStateStoreOptions = {}) {
     const resolved = resolveMemoryStateStoreOptions(options)
@@ -41,17 +53,17 @@ export class MemoryStateStore implements StateStore {
     this.#lifecycle.assertOpen('put')
     const id = toId(key)
     const valueId = toId(value)
-    this.#set(id, valueId)
-    this.#changelog.record(id, valueId)
-    this.#unflushed.add(id)
+    this.#write(id, valueId, this.#set(id, valueId))
   }
 
   delete(key: Uint8Array): void {
     this.#lifecycle.assertOpen('delete')
     const id = toId(key)
-    this.#remove(id)
-    this.#changelog.record(id, null)
-    this.#unflushed.add(id)
+    this.#write(id, null, this.#remove(id))
+  }
+
+  setUndoLog(log: UndoLog | undefined): void {
+    this.#undo = log
   }
 
   range(gte?: Uint8Array, lt?: Uint8Array): IterableIterator<StateEntry> {
@@ -121,17 +133,47 @@ export class MemoryStateStore implements StateStore {
     this.#lifecycle.transition('closed')
   }
 
-  #set(id: string, valueId: string): void {
-    const previous = this.#data.get(id)
-    this.#bytes += previous === undefined ? id.length + valueId.length : valueId.length - previous.length
-    this.#data.set(id, valueId)
+  /** Logs and records a write whose data change is made; `previous` is the value it replaced. */
+  #write(id: string, valueId: string | null, previous: string | undefined): void {
+    const undo = this.#undo
+    if (undo !== undefined && undo.recording) {
+      const unflushed = this.#unflushed.size
+      this.#unflushed.add(id)
+      undo.log(this.#reverter, id, previous, this.#changelog.pending(id), this.#unflushed.size === unflushed)
+    } else {
+      this.#unflushed.add(id)
+    }
+    this.#changelog.record(id, valueId)
   }
 
-  #remove(id: string): void {
+  #revert(
+    id: string,
+    previous: string | undefined,
+    pending: string | null | undefined,
+    wasUnflushed: boolean,
+  ): void {
+    // A closed store has dropped everything already; there is nothing to take back.
+    if (this.#lifecycle.state !== 'open') return
+    if (previous === undefined) this.#remove(id)
+    else this.#set(id, previous)
+    this.#changelog.revert(id, pending)
+    if (!wasUnflushed) this.#unflushed.delete(id)
+  }
+
+  /** Returns the value replaced, or undefined. */
+  #set(id: string, valueId: string): string | undefined {
+    const previous = this.#data.set(id, valueId)
+    this.#bytes += previous === undefined ? id.length + valueId.length : valueId.length - previous.length
+    return previous
+  }
+
+  /** Returns the value removed, or undefined when there was none. */
+  #remove(id: string): string | undefined {
     const previous = this.#data.get(id)
-    if (previous === undefined) return
+    if (previous === undefined) return undefined
     this.#bytes -= id.length + previous.length
     this.#data.delete(id)
+    return previous
   }
 
   *#scan(gte: string | undefined, lt: string | undefined): Generator<StateEntry, undefined, undefined> {

@@ -15,6 +15,7 @@ import {
 } from './options.ts'
 import { RocksDb, type NativeIterator } from './rocksdb-binding.ts'
 import type { ChangelogEntry, StateEntry, StateStore, StoreState } from './types.ts'
+import type { Revertible, UndoLog } from './undo-log.ts'
 import { WriteCache } from './write-cache.ts'
 
 /** Layout version of the store's directory, kept in its meta column; bump it on incompatible changes. */
@@ -46,6 +47,16 @@ export class RocksDbStateStore implements StateStore {
   /** Bumped whenever a write batch changes the disk, so that open ranges re-read it from their position. */
   #generation = 0
   #closing: Promise<void> | undefined
+  #undo: UndoLog | undefined
+  /** Takes back one logged write: (key id, dirty value it replaced, changelog value it replaced). */
+  readonly #reverter: Revertible = {
+    revert: (id, previous, pending) => {
+      // A closing store has dropped its cache and changelog already; there is nothing to take back.
+      if (this.#lifecycle.state !== 'open') return
+      this.#cache.revert(id as string, previous as string | null | undefined)
+      this.#changelog.revert(id as string, pending as string | null | undefined)
+    },
+  }
 
   private constructor(db: RocksDb, options: ResolvedRocksDbStateStoreOptions, checkpoint: bigint | null) {
     this.#db = db
@@ -99,17 +110,16 @@ export class RocksDbStateStore implements StateStore {
 
   put(key: Uint8Array, value: Uint8Array): void {
     this.#lifecycle.assertOpen('put')
-    const id = toId(key)
-    const valueId = toId(value)
-    this.#cache.write(id, valueId)
-    this.#changelog.record(id, valueId)
+    this.#write(toId(key), toId(value))
   }
 
   delete(key: Uint8Array): void {
     this.#lifecycle.assertOpen('delete')
-    const id = toId(key)
-    this.#cache.write(id, null)
-    this.#changelog.record(id, null)
+    this.#write(toId(key), null)
+  }
+
+  setUndoLog(log: UndoLog | undefined): void {
+    this.#undo = log
   }
 
   range(gte?: Uint8Array, lt?: Uint8Array): IterableIterator<StateEntry> {
@@ -214,6 +224,19 @@ export class RocksDbStateStore implements StateStore {
     this.#changelog.clear()
     this.#closing = this.#db.close().finally(() => this.#lifecycle.transition('closed'))
     return this.#closing
+  }
+
+  /**
+   * Every write lands in the cache's dirty entries, which already look the key up: what they held
+   * is all a rollback needs, since a key that was not dirty reads from the disk, which no write
+   * between flushes touches.
+   */
+  #write(id: string, valueId: string | null): void {
+    const previous = this.#cache.write(id, valueId)
+    const undo = this.#undo
+    if (undo !== undefined && undo.recording)
+      undo.log(this.#reverter, id, previous, this.#changelog.pending(id))
+    this.#changelog.record(id, valueId)
   }
 
   /**

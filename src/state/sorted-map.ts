@@ -55,14 +55,15 @@ export class SortedStringMap<V> {
     return keys[lowerBound(keys, key)] === key
   }
 
-  set(key: string, value: V): void {
+  /** Sets `key`; returns the value it replaced, or undefined when the key is new. */
+  set(key: string, value: V): V | undefined {
     if (this.#size === 0) {
       this.#keys.push([key])
       this.#values.push([value])
       this.#maxes.push(key)
       this.#size = 1
       this.#version++
-      return
+      return undefined
     }
     let chunk = lowerBound(this.#maxes, key)
     if (chunk === this.#maxes.length) {
@@ -75,8 +76,10 @@ export class SortedStringMap<V> {
       const keys = this.#keys[chunk] as string[]
       const at = lowerBound(keys, key)
       if (keys[at] === key) {
-        ;(this.#values[chunk] as V[])[at] = value
-        return
+        const values = this.#values[chunk] as V[]
+        const previous = values[at]
+        values[at] = value
+        return previous
       }
       keys.splice(at, 0, key)
       ;(this.#values[chunk] as V[]).splice(at, 0, value)
@@ -84,6 +87,7 @@ export class SortedStringMap<V> {
     this.#size++
     this.#version++
     if ((this.#keys[chunk] as string[]).length > 2 * CHUNK_LOAD) this.#split(chunk)
+    return undefined
   }
 
   delete(key: string): boolean {

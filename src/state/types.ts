@@ -1,3 +1,5 @@
+import type { UndoLog } from './undo-log.ts'
+
 /** A stored key and value, as range scans yield them. */
 export type StateEntry = readonly [key: Buffer, value: Buffer]
 
@@ -57,6 +59,13 @@ export interface StateStore {
   approximateBytes(): number
   /** Keys changed since the last flush (RocksDB: the write cache's dirty entries); a task may commit early on it. */
   unflushedCount(): number
+
+  /**
+   * Logs every `put` and `delete` made while `log` is recording a record (data, changelog buffer
+   * and unflushed keys), so that `log.rollback()` leaves the store as it was before the record.
+   * `undefined` stops logging. The task sets one log on all of its stores (src/state/undo-log.ts).
+   */
+  setUndoLog(log: UndoLog | undefined): void
 
   /**
    * The mutations since the last drain, one entry per key with its latest value (`null` = deleted),

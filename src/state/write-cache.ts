@@ -48,10 +48,23 @@ export class WriteCache {
     return old
   }
 
-  /** Records a write (`null` deletes); the entry is dirty until the next flush. */
-  write(id: string, value: string | null): void {
-    this.#dirty.set(id, value)
+  /**
+   * Records a write (`null` deletes); the entry is dirty until the next flush. Returns the dirty
+   * value it replaced (`null` for a delete), or undefined when the key was not dirty.
+   */
+  write(id: string, value: string | null): string | null | undefined {
+    const previous = this.#dirty.set(id, value)
     this.dropClean(id)
+    return previous
+  }
+
+  /**
+   * Puts back what `write` returned (src/state/undo-log.ts). A key that was not dirty leaves the
+   * dirty entries, so reads go to the disk again; its clean copy is not restored (a miss, not an error).
+   */
+  revert(id: string, previous: string | null | undefined): void {
+    if (previous === undefined) this.#dirty.delete(id)
+    else this.#dirty.set(id, previous)
   }
 
   /** Caches a value just read from disk. */

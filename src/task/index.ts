@@ -17,3 +17,4 @@ export {
   type TaskSink,
   type TaskSource,
 } from './task.ts'
+export { TASK_TRANSITIONS, TaskLifecycle, type TaskState } from './lifecycle.ts'

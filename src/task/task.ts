@@ -17,6 +17,11 @@
  *    JSON for repartition topics) into the task's output buffer; an exception (the user's code, an
  *    encoding failure) goes to the bad-record policy. Late records become dead letters.
  *
+ * A record that fails in step 5 under the `skip` or `dlq` policy leaves nothing behind: what it
+ * sent is dropped, and what it wrote is taken back through the task's undo log (src/state/undo-log.ts):
+ * every store, its changelog buffer, the operators' in-memory indexes, their counters and the task's.
+ * Under `fail` there is no log: the worker discards the whole task instead.
+ *
  * At a commit (`prepareCommit`): every operator's `onCommit`, then every store's changelog entries
  * and the watermark markers for the repartition topics this task writes.
  */
@@ -31,7 +36,7 @@ import {
   type Keyed,
   type LateRecord,
 } from '../operators/index.ts'
-import type { StateStore } from '../state/index.ts'
+import { UndoLog, type Revertible, type StateStore } from '../state/index.ts'
 import type { SinkSpec, SourceSpec, Topology } from '../stream/index.ts'
 import {
   timestampRejectionError,
@@ -39,6 +44,7 @@ import {
   WatermarkTracker,
   type WatermarkOptions,
 } from '../time/index.ts'
+import { TaskLifecycle, type TaskState } from './lifecycle.ts'
 import {
   isWatermarkMarker,
   readRepartitionRecord,
@@ -177,13 +183,28 @@ export class StreamTask {
   #markedMs = -Infinity
   #markedAtMs = -Infinity
   #markedIdle = false
-  #closed = false
+  /** CREATED -> RUNNING -> CLOSED | CLOSED_DIRTY (src/task/lifecycle.ts). */
+  readonly #lifecycle: TaskLifecycle
+  /** Whether the task did anything since its last `prepareCommit`: a clean close needs it false. */
+  #uncommitted = false
+  /** The running record's changes, for a rollback; none under the `fail` policy. */
+  readonly #undo: UndoLog | undefined
+  /** Takes back an operator counter's increment: (node, metric name, value before, or undefined). */
+  readonly #metricUndo: Revertible = {
+    revert: (node, name, previous) => {
+      const counters = this.operatorMetrics.get(node as string) as Map<string, number>
+      if (previous !== undefined) counters.set(name as string, previous as number)
+      else if (counters.delete(name as string) && counters.size === 0)
+        this.operatorMetrics.delete(node as string)
+    },
+  }
 
   constructor(options: TaskOptions) {
     this.#options = options
     this.subtopology = options.subtopology
     this.partition = options.partition
     this.id = `${options.subtopology}_${options.partition}`
+    this.#lifecycle = new TaskLifecycle(this.id)
     this.stores = options.stores
     for (const store of options.topology.description.stores) {
       if (options.stores.has(store.name)) this.#changelogTopics.set(store.name, store.changelogTopic)
@@ -199,6 +220,8 @@ export class StreamTask {
     }
     this.#tracker.assign(tracked)
     this.#repartitionSinks = [...options.sinks.values()].filter((s) => s.spec.kind === 'repartition')
+    this.#undo = options.onBadRecord === 'fail' ? undefined : new UndoLog()
+    if (this.#undo !== undefined) for (const store of options.stores.values()) store.setUndoLog(this.#undo)
     this.#graph = new TaskGraph(
       options.topology.graphNodes(options.subtopology),
       options.subtopology,
@@ -215,9 +238,14 @@ export class StreamTask {
         late: (record) => this.#late(record),
         metric: (node, name, by) => this.#metric(node, name, by),
         gauge: (node, name, value) => this.#gauge(node, name, value),
+        undo: this.#undo,
       },
     )
     this.#graph.open()
+  }
+
+  get state(): TaskState {
+    return this.#lifecycle.state
   }
 
   get watermarkMs(): number {
@@ -231,6 +259,7 @@ export class StreamTask {
    * that was late before stays late (Kafka Streams keeps its stream time the same way).
    */
   watermarkCheckpoint(topic: string, partition: number): string {
+    this.#lifecycle.require('watermarkCheckpoint')
     const id = topicPartition(topic, partition)
     const state = this.#tracker.partitionWatermarks().find((p) => p.partition === id)
     const checkpoint: WatermarkCheckpoint = {
@@ -247,6 +276,7 @@ export class StreamTask {
    * is not a checkpoint (another writer's, or none) is ignored. Call before the first record.
    */
   restoreWatermarks(committed: readonly TopicPartitionOffset[]): void {
+    this.#lifecycle.require('restoreWatermarks', ['CREATED'])
     const snapshot = this.#tracker.snapshot()
     let watermarkMs = snapshot.watermarkMs ?? -Infinity
     const partitions = new Map(snapshot.partitions.map((p) => [p.partition, p]))
@@ -271,6 +301,8 @@ export class StreamTask {
 
   /** Steps 1-5 for one input record. Throws only under the `fail` policy (or for a defect). */
   process(record: InRecord): void {
+    if (this.#lifecycle.state !== 'RUNNING') this.#lifecycle.transition('RUNNING', 'process')
+    this.#uncommitted = true
     const source = this.#options.sources.get(record.topic)
     if (source === undefined) {
       throw new FreshetError('INVALID_STATE', `task ${this.id} does not read topic ${record.topic}`)
@@ -337,12 +369,14 @@ export class StreamTask {
 
   /** Lets idle partitions stop holding the watermark back; call it on a timer. */
   advanceIdle(): void {
+    if (this.#lifecycle.state !== 'RUNNING') this.#lifecycle.transition('RUNNING', 'advanceIdle')
     this.#tracker.advanceIdle()
     this.#deliverWatermark()
   }
 
   /** Records produced since the last call: outputs, repartition records and dead letters. */
   takeOutput(): OutRecord[] {
+    this.#lifecycle.require('takeOutput')
     const out = this.#out
     this.#out = []
     return out
@@ -354,6 +388,7 @@ export class StreamTask {
    * the watermark markers. Returns the changelog records apart, by store, for the checkpoints.
    */
   prepareCommit(): { records: OutRecord[]; changelogs: Map<string, OutRecord[]> } {
+    this.#lifecycle.require('prepareCommit')
     this.#graph.onCommit()
     const records = this.takeOutput()
     const changelogs = new Map<string, OutRecord[]>()
@@ -367,22 +402,74 @@ export class StreamTask {
       )
     }
     records.push(...this.#markers())
+    this.#uncommitted = false
     return { records, changelogs }
   }
 
-  close(): void {
-    if (this.#closed) return
-    this.#closed = true
+  /**
+   * Closes the task after its state was committed: the last `prepareCommit` went into a commit and
+   * nothing was processed since. Refuses (`FRESHET_INVALID_STATE`) a task that did something since
+   * its last `prepareCommit`: closing it clean would lose that silently; commit first, or
+   * `closeDirty()` to discard it. The caller closes the stores afterwards (they stay the caller's).
+   */
+  closeClean(): void {
+    const lifecycle = this.#lifecycle
+    lifecycle.check('CLOSED', 'closeClean')
+    if (this.#uncommitted) {
+      throw new FreshetError(
+        'INVALID_STATE',
+        `task ${this.id}: cannot closeClean in state ${lifecycle.state}: it has processed records since its ` +
+          'last commit (prepareCommit); commit first, or closeDirty() to discard them',
+        { details: { task: this.id, state: lifecycle.state, operation: 'closeClean' } },
+      )
+    }
+    lifecycle.transition('CLOSED', 'closeClean')
+    this.#detachUndo()
     this.#graph.close()
   }
 
+  /**
+   * Closes the task discarding what it did since the last commit (a failed commit, a lost
+   * assignment, a failed worker): its output not yet taken is dropped and an operator that fails to
+   * close does not stop it. The caller closes the stores without flushing them, so their files stay
+   * at the last checkpoint.
+   */
+  closeDirty(): void {
+    this.#lifecycle.transition('CLOSED_DIRTY', 'closeDirty')
+    this.#out = []
+    this.#detachUndo()
+    try {
+      this.#graph.close()
+    } catch {
+      // What the operators hold in memory is discarded with the task; the close cannot fail it.
+    }
+  }
+
+  /** The clean close, `closeClean()`. */
+  close(): void {
+    this.closeClean()
+  }
+
+  /**
+   * Step 5, in a record scope of the undo log. Counters of the task are put back from two numbers
+   * read before the record rather than logged: the record's own sends and late letters are exactly
+   * what the truncation of `#out` drops.
+   */
   #run(node: string, keyed: Keyed<unknown>, timestampMs: number, record: InRecord): void {
     const mark = this.#out.length
+    const recordsOut = this.counters.recordsOut
+    const recordsLate = this.counters.recordsLate
+    const undo = this.#undo
+    undo?.begin()
     try {
       this.#graph.process(node, keyed, timestampMs)
+      undo?.end()
     } catch (error) {
-      // What the failed record had already sent is dropped with it.
+      // What the failed record had sent is dropped with it, and what it wrote is taken back.
       this.#out.length = mark
+      this.counters.recordsOut = recordsOut
+      this.counters.recordsLate = recordsLate
+      undo?.rollback()
       this.#badRecord(record, error, 'process')
     }
   }
@@ -391,8 +478,14 @@ export class StreamTask {
     const watermarkMs = this.#tracker.watermarkMs
     if (watermarkMs > this.#deliveredMs) {
       this.#deliveredMs = watermarkMs
+      this.#uncommitted = true
       this.#graph.onWatermark(watermarkMs)
     }
+  }
+
+  #detachUndo(): void {
+    if (this.#undo === undefined) return
+    for (const store of this.stores.values()) store.setUndoLog(undefined)
   }
 
   /** Step 1 */
@@ -530,6 +623,10 @@ export class StreamTask {
       counters = new Map()
       this.operatorMetrics.set(node, counters)
     }
-    counters.set(name, (counters.get(name) ?? 0) + by)
+    const previous = counters.get(name)
+    // Operators count while processing a record (late records, merges, duplicates): a failed
+    // record's increments are taken back with the rest of it.
+    this.#undo?.log(this.#metricUndo, node, name, previous)
+    counters.set(name, (previous ?? 0) + by)
   }
 }

@@ -31,13 +31,17 @@
  * `advanceWallClock`, `advanceWatermark` and `restart` go through steps 3, 5 and 6 for every task,
  * sub-topology by sub-topology, upstream first.
  *
+ * A record that fails in step 4 under the `skip` or `dlq` policy leaves nothing behind, as on the
+ * runtime: what it sent and its late records are dropped, and what it wrote to stores, the
+ * operators' in-memory indexes and their counters is rolled back (src/state/undo-log.ts).
+ *
  * Stores are src/state's `MemoryStateStore`s, one per store and task. At every commit their
  * changelog entries are appended to the changelog topics (`<applicationId>-<store>-changelog`), and
  * `restart()` rebuilds every store from those topics alone, as a restore after a crash does.
  */
 import { FreshetError } from '../errors/index.ts'
 import { TaskGraph, type Keyed, type LateRecord, type Provenance } from '../operators/index.ts'
-import { MemoryStateStore, type ChangelogEntry } from '../state/index.ts'
+import { MemoryStateStore, UndoLog, type ChangelogEntry, type Revertible } from '../state/index.ts'
 import {
   requireCoPartitioned,
   type SinkSpec,
@@ -118,6 +122,12 @@ interface PendingMarker {
   /** The upstream task, `<subtopology>_<partition>`. */
   readonly task: string
   readonly mark: UpstreamMark
+}
+
+/** A record an operator sent, held until the record that caused it has gone through step 4. */
+interface StagedSend {
+  readonly log: TopicLog
+  readonly record: Omit<StoredRecord, 'topic' | 'offset'>
 }
 
 /** What step 6 delivers: a record written to a repartition topic, or a marker. */
@@ -247,6 +257,18 @@ export class TestDriver {
   readonly #late: LateRecord<unknown>[] = []
   readonly #deadLetters: DeadLetter[] = []
   readonly #metrics = new Map<string, Map<string, number>>()
+  /** The running record's changes (stores, operators, counters), for a rollback. */
+  readonly #undo = new UndoLog()
+  /** Takes back an operator counter's increment: (node, metric name, value before, or undefined). */
+  readonly #metricUndo: Revertible = {
+    revert: (node, name, previous) => {
+      const counters = this.#metrics.get(node as string) as Map<string, number>
+      if (previous !== undefined) counters.set(name as string, previous as number)
+      else if (counters.delete(name as string) && counters.size === 0) this.#metrics.delete(node as string)
+    },
+  }
+  /** While a record runs through step 4: what it sent, written once it has gone through. */
+  #staged: StagedSend[] | undefined
   /** Operators' gauges by task, then node: summed over tasks by metrics(). */
   readonly #gauges = new Map<DriverTask, Map<string, Map<string, number>>>()
   readonly #storeDescriptions: Map<string, StoreDescription>
@@ -464,6 +486,7 @@ export class TestDriver {
           entries.map((r): ChangelogEntry => ({ key: r.key as Buffer, value: r.value as Buffer | null })),
           BigInt(entries.length),
         )
+        store.setUndoLog(this.#undo)
         restored.set(name, store)
       }
       await Promise.all([...task.stores.values()].map((store) => store.close()))
@@ -590,14 +613,24 @@ export class TestDriver {
       task.deliverWatermark()
     }
     // Step 4. What user code throws, and a record a keyed operator refuses, meet the bad-record
-    // policy as in the runtime, counted at the operator that failed.
+    // policy as in the runtime, counted at the operator that failed, and leave nothing behind.
+    const staged: StagedSend[] = []
+    const lateMark = this.#late.length
+    this.#staged = staged
+    this.#undo.begin()
     try {
       task.graph.process(reader.node, keyed, timestampMs)
+      this.#undo.end()
     } catch (error) {
+      this.#undo.rollback()
+      this.#late.length = lateMark
       const operator = error instanceof FreshetError ? error.details?.operator : undefined
       this.#badRecord(typeof operator === 'string' ? operator : reader.node, record, error)
       return false
+    } finally {
+      this.#staged = undefined
     }
+    for (const send of staged) this.#write(send)
     return true
   }
 
@@ -631,16 +664,26 @@ export class TestDriver {
   #send(topic: string, record: Keyed<unknown>, timestampMs: number, node: string): void {
     const log = this.#logs.get(topic) as TopicLog
     const sink = this.#sinks.get(node)
+    // Serialized at once, so that a value the serde rejects fails the record that sent it.
     const bytes = sink?.serde?.serialize(record.value)
-    const stored = log.append({
-      partition: partitionFor(record.key, log.partitions),
-      key: record.key,
-      value: record.value,
-      timestampMs,
-      bytes,
-      origin: record.source,
-    })
-    if (this.#readers.has(topic)) this.#pending.push({ record: stored })
+    const send: StagedSend = {
+      log,
+      record: {
+        partition: partitionFor(record.key, log.partitions),
+        key: record.key,
+        value: record.value,
+        timestampMs,
+        bytes,
+        origin: record.source,
+      },
+    }
+    if (this.#staged !== undefined) this.#staged.push(send)
+    else this.#write(send)
+  }
+
+  #write(send: StagedSend): void {
+    const stored = send.log.append(send.record)
+    if (this.#readers.has(send.log.name)) this.#pending.push({ record: stored })
   }
 
   #setGauge(task: DriverTask, node: string, name: string, value: number): void {
@@ -657,7 +700,9 @@ export class TestDriver {
       counters = new Map()
       this.#metrics.set(node, counters)
     }
-    counters.set(name, (counters.get(name) ?? 0) + by)
+    const previous = counters.get(name)
+    this.#undo.log(this.#metricUndo, node, name, previous)
+    counters.set(name, (previous ?? 0) + by)
   }
 
   #newTracker(): WatermarkTracker {
@@ -682,7 +727,11 @@ export class TestDriver {
       this.#nowMs,
     )
     const sub = this.topology.description.subtopologies.find((s) => s.id === subtopology)
-    for (const store of sub?.stores ?? []) task.stores.set(store, new MemoryStateStore({ name: store }))
+    for (const name of sub?.stores ?? []) {
+      const store = new MemoryStateStore({ name })
+      store.setUndoLog(this.#undo)
+      task.stores.set(name, store)
+    }
     task.graph = this.#newGraph(task)
     return task
   }
@@ -703,6 +752,7 @@ export class TestDriver {
       late: (record) => this.#late.push(record),
       metric: (node, name, by) => this.#count(node, name, by),
       gauge: (node, name, value) => this.#setGauge(task, node, name, value),
+      undo: this.#undo,
     })
   }
 

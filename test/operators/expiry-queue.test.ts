@@ -18,3 +18,21 @@ test('popDue takes out every entry due at the watermark, earliest first, and lea
   assert.equal(queue.popDue(Infinity).length, times.filter((t) => t > 499).length)
   assert.equal(queue.size, 0)
 })
+
+test('a cancelled entry is never returned; the others come out as before', () => {
+  const queue = new ExpiryQueue()
+  const kept = queue.add(10, Buffer.from('kept'))
+  const cancelled = queue.add(5, Buffer.from('cancelled'))
+  queue.add(20, Buffer.from('later'))
+  queue.cancel(cancelled)
+  assert.deepEqual(
+    queue.popDue(15).map((e) => [e.atMs, Buffer.from(e.stateKey).toString()]),
+    [[10, 'kept']],
+  )
+  assert.equal(kept.atMs, 10)
+  assert.deepEqual(
+    queue.popDue(Infinity).map((e) => e.atMs),
+    [20],
+  )
+  assert.equal(queue.size, 0)
+})

@@ -6,7 +6,7 @@ import {
   type Operator,
   type OperatorContext,
 } from '../../src/operators/index.ts'
-import { MemoryStateStore } from '../../src/state/index.ts'
+import { MemoryStateStore, UndoLog } from '../../src/state/index.ts'
 import { WatermarkTracker } from '../../src/time/index.ts'
 
 export interface Emitted<V> {
@@ -23,6 +23,8 @@ export class Harness<In, Out> {
   readonly sent: Array<{ topic: string; key: unknown; value: unknown; timestampMs: number }> = []
   readonly metrics = new Map<string, number>()
   readonly tracker: WatermarkTracker
+  /** Set on every store; `failing` runs a record in its scope and rolls it back. */
+  readonly undo = new UndoLog()
   operator: Operator<In, Out>
   #offset = 0n
 
@@ -37,6 +39,7 @@ export class Harness<In, Out> {
       if (typeof store === 'string') this.stores.set(store, new MemoryStateStore({ name: store }))
       else this.stores.set(store.name, store)
     }
+    for (const store of this.stores.values()) store.setUndoLog(this.undo)
     this.tracker = new WatermarkTracker({
       maxOutOfOrdernessMs: options.maxOutOfOrdernessMs ?? 0,
       maxFutureSkewMs: Infinity,
@@ -77,6 +80,7 @@ export class Harness<In, Out> {
           this.metrics.set(name, value)
         },
       },
+      undo: this.undo,
     }
   }
 
@@ -92,6 +96,17 @@ export class Harness<In, Out> {
   process(key: unknown, value: In, timestampMs: number): void {
     const record: Keyed<In> = { key, value, source: { topic: 'in', partition: 0, offset: this.#offset++ } }
     this.operator.process(record, timestampMs)
+  }
+
+  /**
+   * What the task does with a record that fails further down the graph: the record runs through
+   * the operator in a scope of the undo log, then something after the operator throws, and the
+   * scope is rolled back. Store writes and the operator's own logged changes are taken back.
+   */
+  failing(key: unknown, value: In, timestampMs: number): void {
+    this.undo.begin()
+    this.process(key, value, timestampMs)
+    this.undo.rollback()
   }
 
   watermark(watermarkMs: number): void {

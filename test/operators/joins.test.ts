@@ -5,7 +5,7 @@ import {
   StreamTableJoinOperator,
   TableSourceOperator,
 } from '../../src/operators/index.ts'
-import { MemoryStateStore } from '../../src/state/index.ts'
+import { decodeWindowKey, MemoryStateStore } from '../../src/state/index.ts'
 import { Harness, random } from './harness.ts'
 
 test('stream-table: the table side writes the latest value per key, a null value deletes it', () => {
@@ -161,4 +161,28 @@ test('interval join: a record older than the watermark goes to the late output w
     [['x', 10, { startMs: 80, endMs: 96 }]],
   )
   assert.deepEqual(j.output(), [])
+})
+
+test('interval join: a buffered record rolled back leaves no buffer entry, and its expiry deletes nothing later', () => {
+  const j = intervalJoin(5, 10, 0)
+  // The two harnesses share the stores; the left one's log is the task's here.
+  for (const store of j.left.stores.values()) store.setUndoLog(j.left.undo)
+  j.feed('left', 'k', 'a', 100)
+  j.left.undo.begin()
+  j.feed('left', 'k', 'rolled-back', 101)
+  j.left.undo.rollback()
+  const own = j.left.stores.get('L') as MemoryStateStore
+  assert.deepEqual(
+    own.drainChangelog().map((e) => e.value?.toString()),
+    ['["a"]'],
+    'only a was buffered',
+  )
+  j.feed('right', 'k', 'x', 105)
+  assert.deepEqual(j.output(), ['k:a+x@105'])
+  // Past every expiry: a's buffer entry is deleted; the rolled-back record's expiry writes nothing.
+  j.left.watermark(1_000)
+  assert.deepEqual(
+    own.drainChangelog().map((e) => [decodeWindowKey(e.key).startMs, e.value]),
+    [[100, null]],
+  )
 })

@@ -356,3 +356,37 @@ test('open windows are counted exactly at each commit: sessions merged, closed, 
   assert.equal(h.metrics.get('openWindows'), 0, 'every session closed')
   assert.equal(h.main().length, 2)
 })
+
+test('a record rolled back after this operator took it opens no window: no state, no close-queue entry, not counted', () => {
+  const h = harness(tumbling({ sizeMs: 10 }))
+  h.feed('a', 1, 1)
+  h.failing('a', 2, 2) // an existing window, updated then restored
+  h.failing('new', 3, 3) // a new window, which must not stay in the close queue
+  h.commit()
+  assert.equal(h.metrics.get('openWindows'), 1)
+  assert.deepEqual(h.stores.get('windows')?.drainChangelog().length, 1, 'only a’s window was changed')
+  h.watermark(Infinity)
+  assert.deepEqual(
+    h.main().map((e) => [e.key, e.value.value]),
+    [['a', [1, 1]]],
+  )
+})
+
+test('sessions: a rolled-back bridging event brings back both sessions, and both close as before', () => {
+  const h = harness(session({ gapMs: 10 }), 100)
+  for (const t of [1, 4, 7, 25, 33]) h.feed('u', t, t)
+  const store = h.stores.get('windows')
+  h.failing('u', 16, 16) // would merge [1, 7] and [25, 33]
+  assert.equal(store?.approximateCount(), 2, 'the absorbed sessions are back')
+  h.commit()
+  assert.equal(h.metrics.get('openWindows'), 2)
+  h.watermark(Infinity)
+  assert.deepEqual(
+    h.main().map((e) => [e.value.window, e.value.value]),
+    [
+      [{ startMs: 1, endMs: 7 }, [3, 12]],
+      [{ startMs: 25, endMs: 33 }, [2, 58]],
+    ],
+  )
+  assert.equal(store?.approximateCount(), 0)
+})

@@ -3,8 +3,8 @@
 import assert from 'node:assert/strict'
 import { describe, test, type TestContext } from 'node:test'
 import { isFreshetError, type ErrorCode } from '../../src/errors/index.ts'
-import type { StateStore } from '../../src/state/index.ts'
-import { b, show, showHex } from './helpers.ts'
+import { UndoLog, type ChangelogEntry, type StateStore } from '../../src/state/index.ts'
+import { b, seededRandom, show, showHex } from './helpers.ts'
 
 export interface Backend {
   /** A new, empty store, closed when the test ends. */
@@ -310,6 +310,118 @@ export function stateStoreContract(backendName: string, backend: Backend): void 
       await commit(store)
       assert.equal(store.approximateCount(), 100)
       assert.ok(store.approximateBytes() > 0)
+    })
+
+    test('an undo log takes back a record’s writes: data, changelog entries and their order, unflushed keys', async (t) => {
+      const store = await backend.create(t)
+      const undo = new UndoLog()
+      store.setUndoLog(undo)
+      store.put(b('a'), b('1'))
+      store.put(b('z'), b('26'))
+      await commit(store) // a and z on disk (RocksDB), nothing pending
+      store.put(b('b'), b('2')) // pending and unflushed before the record
+      store.delete(b('z'))
+
+      undo.begin()
+      store.put(b('a'), b('10'))
+      store.delete(b('b'))
+      store.put(b('c'), b('3'))
+      store.put(b('c'), b('4'))
+      store.delete(b('missing'))
+      store.put(b('a'), b('11'))
+      store.put(b('z'), b('back'))
+      assert.deepEqual(show(store.range()), ['a=11', 'c=4', 'z=back'])
+      assert.equal(undo.size, 7)
+      undo.rollback()
+
+      assert.deepEqual(show(store.range()), ['a=1', 'b=2'])
+      assert.equal(store.get(b('a'))?.toString(), '1')
+      assert.equal(store.get(b('c')), undefined)
+      assert.equal(store.get(b('z')), undefined)
+      assert.equal(store.unflushedCount(), 2, 'b and z, changed before the record')
+      assert.deepEqual(
+        store.drainChangelog().map((e) => `${e.key.toString()}=${e.value?.toString() ?? null}`),
+        ['b=2', 'z=null'],
+      )
+      await store.flush()
+      assert.equal(store.get(b('a'))?.toString(), '1', 'the rolled-back write never reaches the disk')
+    })
+
+    test('an undo log keeps what a record that went through wrote, and logs nothing outside a record', async (t) => {
+      const store = await backend.create(t)
+      const undo = new UndoLog()
+      store.setUndoLog(undo)
+      undo.begin()
+      store.put(b('kept'), b('1'))
+      undo.end()
+      store.put(b('outside'), b('2'))
+      assert.equal(undo.size, 0)
+      undo.begin()
+      undo.rollback()
+      store.setUndoLog(undefined)
+      undo.begin()
+      store.put(b('unlogged'), b('3'))
+      undo.rollback()
+      assert.deepEqual(show(store.range()), ['kept=1', 'outside=2', 'unlogged=3'])
+    })
+
+    test('undo against a model: random records, some rolled back, with commits between them', async (t) => {
+      const store = await backend.create(t)
+      const undo = new UndoLog()
+      store.setUndoLog(undo)
+      const random = seededRandom(7)
+      const data = new Map<string, string>()
+      let pending = new Map<string, string | null>()
+      let unflushed = new Set<string>()
+      const changelogText = (entries: ChangelogEntry[]): string[] =>
+        entries.map((e) => `${e.key.toString()}=${e.value?.toString() ?? null}`)
+      for (let record = 0; record < 400; record++) {
+        const failing = random() < 0.4
+        const before = { data: new Map(data), pending: new Map(pending), unflushed: new Set(unflushed) }
+        undo.begin()
+        const writes = 1 + Math.floor(random() * 5)
+        for (let w = 0; w < writes; w++) {
+          const key = `k${Math.floor(random() * 24)}`
+          unflushed.add(key)
+          if (random() < 0.3) {
+            store.delete(b(key))
+            data.delete(key)
+            pending.set(key, null)
+          } else {
+            const value = `${record}.${w}`
+            store.put(b(key), b(value))
+            data.set(key, value)
+            pending.set(key, value)
+          }
+        }
+        if (failing) {
+          undo.rollback()
+          data.clear()
+          for (const [key, value] of before.data) data.set(key, value)
+          pending = before.pending
+          unflushed = before.unflushed
+        } else {
+          undo.end()
+        }
+        const sorted = [...data].sort(([x], [y]) => (x < y ? -1 : x > y ? 1 : 0))
+        assert.deepEqual(
+          show(store.range()),
+          sorted.map(([key, value]) => `${key}=${value}`),
+          `record ${record}`,
+        )
+        assert.equal(store.unflushedCount(), unflushed.size, `unflushed keys after record ${record}`)
+        if (random() < 0.1) {
+          assert.deepEqual(
+            changelogText(store.drainChangelog()),
+            [...pending].map(([key, value]) => `${key}=${value}`),
+            `changelog after record ${record}`,
+          )
+          pending = new Map()
+          unflushed = new Set()
+          await store.flush()
+          assert.equal(store.unflushedCount(), 0)
+        }
+      }
     })
 
     test('after close every operation fails naming the state; closing again is a no-op', async (t) => {

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict'
 import { test } from 'node:test'
-import { pipeline, type WindowResult } from '../../src/stream/index.ts'
+import { pipeline, valueStore, type WindowResult } from '../../src/stream/index.ts'
 import { partitionFor, TestDriver } from '../../src/testing/index.ts'
 import { fromRecordTimestamp } from '../../src/time/index.ts'
 import { hopping, session, tumbling } from '../../src/windows/index.ts'
@@ -159,6 +159,102 @@ test('bad records: fail throws with provenance, skip counts, dlq sets aside; all
   )
   assert.equal(dlq.metrics()['source-readings']?.recordsDeadLettered, 2)
   assert.equal(dlq.metrics()['c']?.recordsDeadLettered, 1)
+})
+
+// A failed record must leave nothing behind, as on the runtime (test/task/failed-record-state.test.ts).
+// Root cause: the driver kept what operators ahead of the failing one had written to their stores
+// and their changelogs, and the records they had sent, when the policy skipped or dead-lettered
+// the record. The oracle is the same input without the bad record.
+test('skip and dlq: a record that updates stores and sends, then throws, leaves stores, changelogs and outputs as without it', () => {
+  const build = () => {
+    const app = pipeline({ applicationId: 'undo' })
+    const readings = app.stream<Reading>('readings').byRecordKey<string>()
+    readings
+      .window(tumbling({ sizeMs: 100, graceMs: 0, emit: 'updates' }))
+      .count({ name: 'c' })
+      .map((r) => `${String(r.key)}@${r.window.startMs}=${r.value}`)
+      .to('counts')
+    readings
+      .process(
+        (r, context) => {
+          const total = (context.stores.total.get(r.key) ?? 0) + r.value.value
+          context.stores.total.put(r.key, total)
+          return total
+        },
+        { stores: { total: valueStore<number>() }, name: 'sum' },
+      )
+      .map(
+        (total) => {
+          if (total < 0) throw new Error(`negative total ${total}`)
+          return total
+        },
+        { name: 'check' },
+      )
+      .to('totals')
+    return app.build()
+  }
+  // The first bad record is counted (an update is sent) before it fails; the second is late for
+  // the count (a late record and a late count) before it fails.
+  const bad = [reading('a', -100, 30), reading('a', -100, 35)]
+  const inputs = [
+    reading('a', 1, 10),
+    reading('b', 2, 20),
+    bad[0] as Reading,
+    reading('a', 3, 40),
+    reading('b', 4, 150),
+    bad[1] as Reading,
+    reading('a', 5, 160),
+  ]
+  const run = (policy: 'skip' | 'dlq', withBad: boolean) => {
+    const driver = new TestDriver(build(), { onBadRecord: policy, maxOutOfOrdernessMs: 0 })
+    const input = driver.input<Reading>('readings')
+    for (const [i, r] of inputs.entries()) {
+      if (withBad || !bad.includes(r)) input.pipe(r, { key: r.sensor })
+      if (i === 1) driver.commit()
+    }
+    driver.commit()
+    const { check, ...metrics } = driver.metrics()
+    return {
+      driver,
+      observed: {
+        counts: driver
+          .output('counts')
+          .records()
+          .map((r) => r.value),
+        totals: driver
+          .output('totals')
+          .records()
+          .map((r) => r.value),
+        countState: driver.store('c-store').entries(),
+        totalState: driver.store('total').entries(),
+        changelogs: ['c-store', 'total'].map((name) =>
+          driver
+            .output(driver.store(name).changelogTopic)
+            .records()
+            .map(
+              (r) =>
+                `${(r.key as Buffer).toString('hex')}=${(r.value as Buffer | null)?.toString('hex') ?? null}`,
+            ),
+        ),
+        metrics,
+        late: driver.late().map((r) => r.value),
+      },
+      check,
+    }
+  }
+  for (const policy of ['skip', 'dlq'] as const) {
+    const expected = run(policy, false).observed
+    const actual = run(policy, true)
+    assert.deepEqual(expected.totals, [1, 2, 4, 6, 9], 'the good records are applied')
+    // Updates, the final results of [0, 100) when b@150 closes it, updates of [100, 200).
+    assert.deepEqual(expected.counts, ['a@0=1', 'b@0=1', 'a@0=2', 'a@0=2', 'b@0=1', 'b@100=1', 'a@100=1'])
+    assert.deepEqual(actual.observed, expected, policy)
+    assert.deepEqual(actual.check, policy === 'skip' ? { recordsSkipped: 2 } : { recordsDeadLettered: 2 })
+    assert.deepEqual(
+      actual.driver.deadLetters().map((d) => d.record.value),
+      policy === 'dlq' ? bad : [],
+    )
+  }
 })
 
 /** A pipeline with every kind of state, run straight through or with restarts in between. */
