@@ -19,7 +19,7 @@ import { KafkaAdmin } from '../kafka/index.ts'
 import { MetricsServer, processRegistry, WorkerMetrics } from '../metrics/index.ts'
 import { EventProducer, type ProduceProgress } from '../producer/index.ts'
 import { RegistryClient } from '../registry/index.ts'
-import { Worker, type WorkerEvent } from '../runtime/index.ts'
+import { notReadyReason, Worker, type WorkerEvent } from '../runtime/index.ts'
 import { AnalyticsResultSchema, type AnalyticsResult } from '../schemas/index.ts'
 import { createSerializer } from '../serde/index.ts'
 import { validateOptions } from '../options/index.ts'
@@ -106,10 +106,11 @@ export class Demo {
       port: o.metricsPort!,
       host: o.metricsHost!,
       readiness: () => {
-        const waiting = this.#jobs.filter((j) => j.worker.state !== 'RUNNING')
-        return waiting.length === 0
-          ? { ready: true }
-          : { ready: false, reason: waiting.map((j) => `${j.job} ${j.worker.state}`).join(', ') }
+        const reasons = this.#jobs.flatMap((j) => {
+          const reason = notReadyReason(j.worker.status())
+          return reason === undefined ? [] : [`${j.job} ${reason}`]
+        })
+        return reasons.length === 0 ? { ready: true } : { ready: false, reason: reasons.join(', ') }
       },
     })
     await this.#metrics.start()

@@ -170,6 +170,13 @@ export class GroupConsumer {
   #handOut = new Map<string, Set<number>>()
   /** Bumped whenever a stream being opened must not become the current one any more. */
   #streamEpoch = 0
+  /**
+   * Bumped, synchronously, whenever records already handed out stop being the member's position:
+   * a release begins, or a rewind. A batch carries the value it was read under; see `handOutEpoch`.
+   */
+  #handOutEpoch = 0
+  /** Streams replaced by a rewind that has not finished: nothing is read from them. */
+  readonly #retired = new Set<RawStream>()
   /** The take-over of the latest assignment (onPartitionsAssigned, stream), while under way. */
   #assigning: Promise<void> = Promise.resolve()
   /** The release of the owned partitions (onPartitionsRevoked), while under way. */
@@ -275,6 +282,16 @@ export class GroupConsumer {
   }
 
   /**
+   * The hand-out epoch: it changes, synchronously, when a release (rebalance, close) or
+   * `rewindToCommitted()` begins. A batch from `nextTaggedBatch()` whose epoch is no longer the
+   * current one came from a position the member has left: its records come again (or belong to
+   * another member now), so a caller that has not yet processed it drops it.
+   */
+  get handOutEpoch(): number {
+    return this.#handOutEpoch
+  }
+
+  /**
    * Partitions this member owns, consistent with the callbacks: the new ones from the moment
    * onPartitionsAssigned is called, the revoked ones until onPartitionsRevoked has returned.
    */
@@ -335,8 +352,12 @@ export class GroupConsumer {
     const state = this.#state
     if (state === 'CREATED' || state === 'JOINING') return Buffer.alloc(0)
     if (state === 'CLOSED') return new Promise<Buffer>(() => {})
-    // Before any await: not one more record is handed out once a rebalance has begun.
-    if (state === 'CONSUMING') this.#moveTo('REVOKING')
+    // Before any await: not one more record is handed out once a rebalance has begun, and what
+    // was handed out is of the old position.
+    if (state === 'CONSUMING') {
+      this.#moveTo('REVOKING')
+      this.#handOutEpoch++
+    }
     // Step 1
     const keepAlive = this.#keepAlive()
     try {
@@ -368,6 +389,7 @@ export class GroupConsumer {
   #release(stillMember: Promise<boolean>): Promise<void> {
     if (this.#releasing) return this.#releasing
     // Step 1
+    this.#handOutEpoch++
     this.#handOut = new Map()
     this.#stream?.pause()
     const owned = this.#assigned
@@ -509,6 +531,7 @@ export class GroupConsumer {
     this.#moveTo('CONSUMING')
     this.#wake()
     await previous?.close().catch(() => {})
+    await this.#closeRetired()
   }
 
   #keepCallbackError(error: unknown, name: string): void {
@@ -567,6 +590,15 @@ export class GroupConsumer {
    * release of that partition has begun. Throws, once, what a rebalance callback threw.
    */
   async nextBatch(maxRecords = 10_000): Promise<InRecord[]> {
+    return (await this.nextTaggedBatch(maxRecords)).records
+  }
+
+  /**
+   * `nextBatch()`, with the hand-out epoch the records were read under (`handOutEpoch`), taken
+   * in the same synchronous step as the records themselves: a rewind or release that begins
+   * after the read, even before the caller resumes, shows as a newer epoch.
+   */
+  async nextTaggedBatch(maxRecords = 10_000): Promise<{ records: InRecord[]; epoch: number }> {
     if (this.#state === 'CREATED') {
       throw new FreshetError('INVALID_STATE', 'GroupConsumer.nextBatch: call start() first')
     }
@@ -587,9 +619,9 @@ export class GroupConsumer {
           batch.push(toInRecord(m))
         }
       }
-      if (batch.length > 0) return batch
+      if (batch.length > 0) return { records: batch, epoch: this.#handOutEpoch }
       if (this.#error) throw this.#error
-      if (this.#ended) return batch
+      if (this.#ended) return { records: batch, epoch: this.#handOutEpoch }
       await new Promise<void>((resolve) => {
         this.#waiter = resolve
       })
@@ -601,17 +633,21 @@ export class GroupConsumer {
    * again: what a transactional consume-process-produce loop does after an abort, whose offsets
    * the group never committed.
    *
-   *   1. Wait until the group's offsets are stable: a transaction that committed offsets for the
+   *   1. Before anything is awaited: hand out nothing more of the current stream, and bump the
+   *      hand-out epoch, so that a batch read before the call (even one its caller has not yet
+   *      received) is told apart from the records of the new position.
+   *   2. Wait until the group's offsets are stable: a transaction that committed offsets for the
    *      group may not have written them yet (its commit returns before its markers are written),
    *      and the consumer's own offset fetch would then answer with the older offsets.
-   *   2. Open a second stream on the same subscription. The member keeps its assignment (no
+   *   3. Open a second stream on the same subscription. The member keeps its assignment (no
    *      rejoin), and the stream starts each assigned partition at its committed offset.
-   *   3. Read from the new stream and close the old one: the records it buffered and whatever
+   *   4. Read from the new stream and close the old one: the records it buffered and whatever
    *      its fetches in flight bring are dropped with it.
    *
    * Records handed out before the call stay handed out; the caller discards its own copies.
    * During a rebalance (also from inside a rebalance callback) there is nothing to do: the stream
-   * of the next assignment starts at the committed offsets anyway.
+   * of the next assignment starts at the committed offsets anyway. A failed rewind (the cluster
+   * unreachable) hands out nothing until a later rewind or rebalance succeeds.
    */
   async rewindToCommitted(): Promise<void> {
     if (this.#state === 'CREATED' || this.#state === 'CLOSING' || this.#state === 'CLOSED' || this.#ended) {
@@ -624,23 +660,33 @@ export class GroupConsumer {
     const epoch = ++this.#streamEpoch
     const current = (): boolean => epoch === this.#streamEpoch && this.#state === 'CONSUMING'
     // Step 1
-    await this.#awaitStableOffsets()
+    this.#handOutEpoch++
+    if (this.#stream !== undefined) {
+      this.#stream.pause()
+      this.#retired.add(this.#stream)
+      this.#stream = undefined
+    }
     // Step 2
+    await this.#awaitStableOffsets()
+    // Step 3
     const stream = await this.#openStream(`rewind group ${this.#options.groupId} to its committed offsets`)
     if (!current()) {
       await stream.close().catch(() => {})
       return
     }
-    // Step 3
-    const previous = this.#stream
+    // Step 4
     this.#attach(stream)
     this.#error = undefined
     this.#wake()
-    try {
-      await previous?.close()
-    } catch {
-      // Nothing more is read from it; its failure does not concern the new stream.
-    }
+    await this.#closeRetired()
+  }
+
+  /** Closes the streams earlier rewinds replaced; nothing more is read from them. */
+  async #closeRetired(): Promise<void> {
+    const retired = [...this.#retired]
+    this.#retired.clear()
+    // A retired stream's failure does not concern the current one.
+    await Promise.all(retired.map((stream) => stream.close().catch(() => {})))
   }
 
   /**
@@ -782,6 +828,7 @@ export class GroupConsumer {
     } finally {
       // Step 4
       try {
+        await this.#closeRetired()
         if (this.#stream) await this.#stream.close()
       } finally {
         try {

@@ -2,7 +2,7 @@
  * freshet's narrow door to Kafka. Everything else in freshet talks to the cluster through these
  * classes, so the client library behind them can change in one place (docs/decisions/0001).
  */
-export { KafkaAdmin, type ConsumerGroupDescription, type PartitionLag } from './admin.ts'
+export { KafkaAdmin, type ConsumerGroupDescription, type GroupLagReport, type PartitionLag } from './admin.ts'
 export { connectionSpec, parseBrokers, type ConnectionOptions } from './connection.ts'
 export {
   GroupConsumer,
@@ -26,6 +26,7 @@ export type {
   TopicSpec,
 } from './types.ts'
 export {
+  TRANSACTION_TIMEOUT_MS,
   TRANSACTION_TRANSITIONS,
   TransactionalProducer,
   type GroupMember,

@@ -139,6 +139,18 @@ export class WorkerMetrics {
     gauge('freshet_worker_up', '1 while the worker processes (RUNNING), else 0.', ['state'], (s) => [
       [{ state: s.state }, s.state === 'RUNNING' ? 1 : 0],
     ])
+    counter(
+      'freshet_worker_resumes_total',
+      'Outages of the cluster the worker waited out and resumed from with new clients.',
+      [],
+      total((s) => s.resumes),
+    )
+    gauge(
+      'freshet_worker_waiting_since_seconds',
+      'While the worker waits for Kafka or the registry: since when, as Unix time in seconds.',
+      ['for'],
+      (s) => (s.waiting === undefined ? [] : [[{ for: s.waiting.for }, s.waiting.sinceMs / 1_000]]),
+    )
     gauge(
       'freshet_task_watermark_seconds',
       "A task's watermark, as Unix time in seconds (absent before its first).",

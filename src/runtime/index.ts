@@ -8,11 +8,14 @@ export {
 export { planTopics, type RuntimePlan } from './plan.ts'
 export { restoreStore, type RestoreProgress } from './restore.ts'
 export {
+  notReadyReason,
   randomWorkerId,
   Worker,
+  WORKER_TRANSITIONS,
   type TaskStatus,
   type TopicStatus,
   type WorkerState,
   type WorkerStatus,
+  type WorkerWaiting,
 } from './worker.ts'
 export { jobsStatus, type JobStatus } from './jobs-status.ts'

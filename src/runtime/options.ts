@@ -1,6 +1,6 @@
 import { hostname } from 'node:os'
 import { FreshetError } from '../errors/index.ts'
-import { connectionSpec, type ConnectionOptions } from '../kafka/index.ts'
+import { connectionSpec, TRANSACTION_TIMEOUT_MS, type ConnectionOptions } from '../kafka/index.ts'
 import { checks, validateOptions, type Check, type Spec } from '../options/index.ts'
 import type { Deserializer, SchemaRegistryClient, SerdeFormat } from '../serde/index.ts'
 import { Topology } from '../stream/index.ts'
@@ -35,6 +35,10 @@ export type WorkerEvent =
       endToEndMs: readonly number[]
     }
   | { type: 'aborted'; reason: string; code: string | undefined }
+  /** The worker cannot reach the cluster (or the registry) and waits; see `outageTimeoutMs`. */
+  | { type: 'waiting'; for: 'kafka' | 'registry'; reason: string; code: string | undefined; sinceMs: number }
+  /** It reached it again and carries on; `waitedMs` since the wait began. */
+  | { type: 'resumed'; for: 'kafka' | 'registry'; waitedMs: number }
   | { type: 'stopped' }
 
 export interface WorkerOptions extends ConnectionOptions {
@@ -75,8 +79,21 @@ export interface WorkerOptions extends ConnectionOptions {
   sessionTimeoutMs?: number
   heartbeatIntervalMs?: number
   rebalanceTimeoutMs?: number
-  /** How long `start()` waits for an unreachable cluster before it gives up. */
+  /** How long `start()` waits for an unreachable cluster (or registry) before it gives up. */
   startTimeoutMs?: number
+  /**
+   * How long a running worker waits out an unreachable cluster or registry before it fails (Kafka
+   * Streams' `task.timeout.ms`). Meanwhile it retries with capped exponential backoff and resumes
+   * by itself once they answer. `Infinity` waits for ever.
+   */
+  outageTimeoutMs?: number
+  /**
+   * Under exactly-once, how long the coordinator lets a transaction stay open before it aborts it.
+   * At least twice `commitIntervalMs`; also how long a crashed worker's open transaction holds
+   * read_committed readers of its outputs back (until its restart fences it). Default: the larger
+   * of 60 s and ten commit intervals, at most 900 s (the broker's `transaction.max.timeout.ms`).
+   */
+  transactionTimeoutMs?: number
   onEvent?: (event: WorkerEvent) => void
 }
 
@@ -148,6 +165,8 @@ const workerSpec: Spec<WorkerOptions> = {
   heartbeatIntervalMs: { check: checks.int(100, 60_000), default: 1_000 },
   rebalanceTimeoutMs: { check: checks.int(1_000, 600_000), default: 30_000 },
   startTimeoutMs: { check: checks.int(0, 3_600_000), default: 60_000 },
+  outageTimeoutMs: { check: durationOrInfinity(0), default: 300_000 },
+  transactionTimeoutMs: { check: checks.int(TRANSACTION_TIMEOUT_MS.min, TRANSACTION_TIMEOUT_MS.max) },
   onEvent: { check: functionCheck<(event: WorkerEvent) => void>() },
 }
 
@@ -167,6 +186,8 @@ export type ResolvedWorkerOptions = WorkerOptions &
       | 'heartbeatIntervalMs'
       | 'rebalanceTimeoutMs'
       | 'startTimeoutMs'
+      | 'outageTimeoutMs'
+      | 'transactionTimeoutMs'
     >
   >
 
@@ -181,9 +202,21 @@ export function resolveWorkerOptions(options: WorkerOptions): ResolvedWorkerOpti
       },
     )
   }
+  const commitIntervalMs = resolved.commitIntervalMs as number
+  const transactionTimeoutMs =
+    resolved.transactionTimeoutMs ??
+    Math.min(TRANSACTION_TIMEOUT_MS.max, Math.max(TRANSACTION_TIMEOUT_MS.default, 10 * commitIntervalMs))
+  if (transactionTimeoutMs < 2 * commitIntervalMs) {
+    throw new FreshetError(
+      'INVALID_OPTION',
+      `Worker: option "transactionTimeoutMs" (${transactionTimeoutMs}) must be at least twice "commitIntervalMs" (${commitIntervalMs})`,
+      { details: { option: 'transactionTimeoutMs' } },
+    )
+  }
   const applicationId = resolved.topology.applicationId
   return {
     ...resolved,
+    transactionTimeoutMs,
     workerId: resolved.workerId ?? `${hostname().replace(/[^A-Za-z0-9._-]/g, '-')}-${process.pid}`,
     dlqTopic: resolved.dlqTopic ?? `${applicationId}.dlq`,
   } as ResolvedWorkerOptions

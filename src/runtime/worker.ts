@@ -23,9 +23,16 @@
  * After a commit fails for any reason but fencing (a timeout, a stale generation): abort, discard
  * every task (what they hold in memory is ahead of the committed state), restore them again from
  * local checkpoints and changelogs, and rewind the consumer to the committed offsets.
+ *
+ * When the cluster cannot be reached (a broker restart, a network cut) the worker waits it out,
+ * for up to `outageTimeoutMs`, and resumes by itself with new clients (`#resume`); while the
+ * registry cannot be reached it holds the batch that needs it, with nothing left in an open
+ * transaction (`#awaitDecoding`). Only fencing, a permanent failure, a failure of the job itself
+ * (under the `fail` policy) or an outage longer than the limit stops it.
  */
 import { randomUUID } from 'node:crypto'
 import { rm } from 'node:fs/promises'
+import { setTimeout as sleep } from 'node:timers/promises'
 import { ErrorCodes, FreshetError, toFreshetError } from '../errors/index.ts'
 import { AtLeastOnceCommitter, ExactlyOnceCommitter, type Committer } from '../commit/index.ts'
 import {
@@ -53,7 +60,38 @@ import {
 import { planTopics, type RuntimePlan } from './plan.ts'
 import { restoreStore } from './restore.ts'
 
-export type WorkerState = 'CREATED' | 'STARTING' | 'RUNNING' | 'STOPPING' | 'STOPPED' | 'FAILED'
+/**
+ * Where a worker stands. WAITING_FOR_KAFKA: the cluster cannot be reached and the worker waits to
+ * resume with new clients; WAITING_FOR_REGISTRY: a batch waits for the writer schemas it needs.
+ */
+export type WorkerState =
+  | 'CREATED'
+  | 'STARTING'
+  | 'RUNNING'
+  | 'WAITING_FOR_KAFKA'
+  | 'WAITING_FOR_REGISTRY'
+  | 'STOPPING'
+  | 'STOPPED'
+  | 'FAILED'
+
+export const WORKER_TRANSITIONS: Readonly<Record<WorkerState, readonly WorkerState[]>> = {
+  CREATED: ['STARTING', 'STOPPED'],
+  STARTING: ['RUNNING', 'FAILED'],
+  RUNNING: ['WAITING_FOR_KAFKA', 'WAITING_FOR_REGISTRY', 'STOPPING', 'FAILED'],
+  WAITING_FOR_KAFKA: ['RUNNING', 'STOPPING', 'FAILED'],
+  WAITING_FOR_REGISTRY: ['RUNNING', 'WAITING_FOR_KAFKA', 'STOPPING', 'FAILED'],
+  STOPPING: ['STOPPED', 'FAILED'],
+  STOPPED: [],
+  FAILED: [],
+}
+
+/** What a worker waits for, since when, and the failure that made it wait. */
+export interface WorkerWaiting {
+  readonly for: 'kafka' | 'registry'
+  readonly sinceMs: number
+  readonly reason: string
+  readonly code: string | undefined
+}
 
 export interface TaskStatus {
   readonly id: string
@@ -71,6 +109,12 @@ export interface TaskStatus {
 export interface WorkerStatus {
   readonly workerId: string
   readonly state: WorkerState
+  /** While the worker waits for the cluster or the registry (also while it starts). */
+  readonly waiting: WorkerWaiting | undefined
+  /** What stopped the worker, once FAILED. */
+  readonly failure: FreshetError | undefined
+  /** Outages of the cluster the worker waited out and resumed from. */
+  readonly resumes: number
   readonly generationId: number
   readonly tasks: readonly TaskStatus[]
   readonly commits: number
@@ -122,13 +166,38 @@ function addCounters(into: TaskCounters, from: Readonly<TaskCounters>): TaskCoun
 
 const MARKER_INTERVAL_MS = 1_000
 const REGISTRY_BACKOFF_MS = { first: 100, max: 5_000 }
+const KAFKA_BACKOFF_MS = { first: 250, max: 5_000 }
+/** How long a call inside the loop or a rebalance is retried before the outage is left to `#resume`. */
+const RETRY_BUDGET_MS = 15_000
+/**
+ * Failures that new clients may get past once the cluster answers again: an unreachable cluster,
+ * errors of the group or the transaction a long outage leaves behind, a restore cut short.
+ */
+const OUTAGE_CODES: readonly string[] = [
+  ErrorCodes.KAFKA_UNREACHABLE.code,
+  ErrorCodes.KAFKA_ERROR.code,
+  ErrorCodes.TASK_MIGRATED.code,
+  ErrorCodes.RESTORE_FAILED.code,
+  ErrorCodes.DLQ_WRITE_FAILED.code,
+  ErrorCodes.PRODUCE_FAILED.code,
+]
 /** Failures that replaying the same records would meet again; they stop the worker. */
 const PERMANENT_FAILURES: readonly string[] = [ErrorCodes.RECORD_TOO_LARGE.code]
 
 interface Batch {
   readonly records: InRecord[]
-  /** The rebalance count when the batch was read. */
+  /** The consumer's hand-out epoch the records were read under (`GroupConsumer.handOutEpoch`). */
   readonly epoch: number
+  readonly consumer: GroupConsumer
+}
+
+/** A failure the worker may wait out by resuming with new clients (`Worker.#resume`). */
+function isOutage(error: FreshetError): boolean {
+  return OUTAGE_CODES.includes(error.code) && error.details?.['outageTimeoutMs'] === undefined
+}
+
+function reasonOf(error: unknown): string {
+  return error instanceof Error ? error.message : String(error)
 }
 
 function decodeStringKey(record: InRecord): unknown {
@@ -150,15 +219,23 @@ export class Worker {
   /** Next offset per consumed partition since the last commit. */
   #offsets = new Map<string, TopicPartitionOffset>()
   #lock: Promise<unknown> = Promise.resolve()
-  #epoch = 0
   #lastCommitMs = Date.now()
   #loop: Promise<void> | undefined
   #stopping = false
+  /** Aborted by stop(): ends every wait of the worker at once. */
+  readonly #stopped = new AbortController()
   #failure: FreshetError | undefined
   #wakeLoop: (() => void) | undefined
+  #waiting: WorkerWaiting | undefined
+  /**
+   * The outage being waited out, kept after the worker resumed until it commits progress: a
+   * failure that comes back before then continues the same outage, against the same limit.
+   */
+  #outage: { sinceMs: number; resumedMs: number | undefined } | undefined
   #commits = 0
   #aborts = 0
   #rebalances = 0
+  #resumes = 0
   /** Counts of the tasks already closed. */
   readonly #retiredCounters = emptyCounters()
   readonly #retiredBadRecords = new Map<string, number>()
@@ -198,6 +275,9 @@ export class Worker {
     return {
       workerId: this.#options.workerId,
       state: this.#state,
+      waiting: this.#waiting,
+      failure: this.#failure,
+      resumes: this.#resumes,
       generationId: this.#consumer?.generationId ?? 0,
       commits: this.#commits,
       aborts: this.#aborts,
@@ -236,156 +316,337 @@ export class Worker {
     if (this.#state !== 'CREATED') {
       throw new FreshetError('INVALID_STATE', `Worker.start: already started (${this.#state})`)
     }
-    this.#state = 'STARTING'
+    this.#moveTo('STARTING')
     const options = this.#options
-    const connection = {
-      bootstrapBrokers: options.bootstrapBrokers,
-      ...(options.requestTimeoutMs === undefined ? {} : { requestTimeoutMs: options.requestTimeoutMs }),
-      ...(options.retries === undefined ? {} : { retries: options.retries }),
-    }
-    const clientId = `${this.#applicationId}-${options.workerId}`
+    const deadlineMs = Date.now() + options.startTimeoutMs
     try {
-      this.#plan = await this.#planWhenReachable(connection, clientId)
-      await this.#prepareSerdes()
-      this.#reader = new PartitionReader({ ...connection, clientId: `${clientId}-restore` })
-      const consumer = new GroupConsumer({
-        ...connection,
-        clientId,
-        groupId: this.#applicationId,
-        topics: this.#plan.inputs.flatMap((i) => i.topics),
-        fromBeginning: true,
-        isolationLevel: 'read_committed',
-        maxWaitMs: 100,
-        sessionTimeoutMs: options.sessionTimeoutMs,
-        heartbeatIntervalMs: options.heartbeatIntervalMs,
-        rebalanceTimeoutMs: options.rebalanceTimeoutMs,
-        partitionAssigner: taskAssigner(this.#plan.inputs),
-        onPartitionsAssigned: (partitions) => this.#locked(() => this.#onAssigned(partitions)),
-        onPartitionsRevoked: (partitions) => this.#locked(() => this.#onRevoked(partitions, false)),
-        onPartitionsLost: (partitions) => this.#locked(() => this.#onRevoked(partitions, true)),
+      this.#plan = await this.#whenReachable('kafka', deadlineMs, async () => {
+        const admin = new KafkaAdmin({ ...this.#connection(), clientId: this.#clientId() })
+        try {
+          return await planTopics(options.topology, admin, {
+            replicas: options.replicas,
+            dlqTopic: options.dlqTopic,
+          })
+        } finally {
+          await admin.close().catch(() => {})
+        }
       })
-      this.#consumer = consumer
-      let transactionalId: string | null = null
-      if (options.processingGuarantee === 'exactly-once') {
-        transactionalId = `${this.#applicationId}-${options.workerId}`
-        const producer = new TransactionalProducer({ ...connection, clientId, transactionalId })
-        // Fences a previous incarnation of this worker and aborts what it left open.
-        await producer.init()
-        this.#committer = new ExactlyOnceCommitter(producer, consumer)
-      } else {
-        this.#committer = new AtLeastOnceCommitter(
-          new KafkaProducer({ ...connection, clientId, idempotent: true, acks: 'all' }),
-          consumer,
-        )
-      }
-      await this.#committer.start()
-      await consumer.start()
-      this.#state = 'RUNNING'
-      this.#emit({ type: 'started', workerId: options.workerId, transactionalId })
+      this.#prepareDecoders()
+      // Output schemas are registered before the first record: the registry may be restarting.
+      await this.#whenReachable('registry', deadlineMs, () => this.#prepareSinks())
+      this.#reader = new PartitionReader({ ...this.#connection(), clientId: `${this.#clientId()}-restore` })
+      await this.#whenReachable('kafka', deadlineMs, () => this.#connect())
+      this.#moveTo('RUNNING')
+      const committer = this.#committer
+      this.#emit({
+        type: 'started',
+        workerId: options.workerId,
+        transactionalId:
+          committer instanceof ExactlyOnceCommitter ? committer.producer.transactionalId : null,
+      })
     } catch (error) {
-      this.#state = 'FAILED'
+      this.#waiting = undefined
+      this.#failure = toFreshetError(error, 'KAFKA_ERROR', `worker ${options.workerId} could not start`)
+      this.#moveTo('FAILED')
+      await this.#consumer?.close().catch(() => {})
       await this.#closeClients()
       throw error
     }
     this.#loop = this.#run()
+    // `done` reports the failure; a loop nobody awaits must not end the process.
+    this.#loop.catch(() => {})
   }
 
   /**
    * Stops processing, commits what was processed, leaves the group (the others take over at once)
-   * and closes everything. Resolves once stopped; rejects with what made the worker fail, if it did.
+   * and closes everything. Resolves once stopped, also after the worker failed: what made it fail
+   * is in `status().failure`, and `done` rejects with it.
    */
   async stop(): Promise<void> {
     if (this.#state === 'CREATED') {
-      this.#state = 'STOPPED'
+      this.#moveTo('STOPPED')
       return
     }
     this.#stopping = true
+    this.#stopped.abort()
     this.#wakeLoop?.()
+    await this.#loop?.catch(() => {})
+    if (this.#state === 'STOPPED' || this.#state === 'FAILED') return
+    this.#moveTo('STOPPING')
     try {
-      await this.#loop
+      // Revokes every task through onPartitionsRevoked: the final commit.
+      await this.#consumer?.close()
     } finally {
-      if (this.#state !== 'STOPPED' && this.#state !== 'FAILED') {
-        this.#state = 'STOPPING'
-        try {
-          // Revokes every task through onPartitionsRevoked: the final commit.
-          await this.#consumer?.close()
-        } finally {
-          await this.#closeClients()
-          this.#state = this.#failure === undefined ? 'STOPPED' : 'FAILED'
-          this.#emit({ type: 'stopped' })
-        }
-      }
+      await this.#closeClients()
+      this.#moveTo(this.#failure === undefined ? 'STOPPED' : 'FAILED')
+      this.#emit({ type: 'stopped' })
     }
-    if (this.#failure !== undefined) throw this.#failure
+  }
+
+  #moveTo(next: WorkerState): void {
+    if (next === this.#state) return
+    if (!WORKER_TRANSITIONS[this.#state].includes(next)) {
+      throw new FreshetError(
+        'INVALID_STATE',
+        `Worker ${this.#options.workerId}: no transition from ${this.#state} to ${next}`,
+        { details: { state: this.#state, next } },
+      )
+    }
+    this.#state = next
+  }
+
+  #connection(): { bootstrapBrokers: string[]; requestTimeoutMs?: number; retries?: number } {
+    const options = this.#options
+    return {
+      bootstrapBrokers: options.bootstrapBrokers,
+      ...(options.requestTimeoutMs === undefined ? {} : { requestTimeoutMs: options.requestTimeoutMs }),
+      ...(options.retries === undefined ? {} : { retries: options.retries }),
+    }
+  }
+
+  #clientId(): string {
+    return `${this.#applicationId}-${this.#options.workerId}`
   }
 
   /**
-   * Plans the topics, waiting for the cluster while it is unreachable (a worker started while a
-   * broker restarts), as Kafka Streams does, for up to `startTimeoutMs`.
+   * Creates the consumer and the producer and joins the group; the first tasks are restored in
+   * onPartitionsAssigned before it returns. Closes what it created if any step fails.
+   *
+   *   1. The producer first: under exactly-once its InitProducerId fences any earlier producer of
+   *      this worker's transactional id (a previous process, or this one's before an outage) and
+   *      aborts the transaction it left open, so nothing of it can commit after this point.
+   *   2. The consumer joins the group and takes over its partitions from the committed offsets.
    */
-  async #planWhenReachable(
-    connection: { bootstrapBrokers: string[]; requestTimeoutMs?: number; retries?: number },
-    clientId: string,
-  ): Promise<RuntimePlan> {
-    const deadline = Date.now() + this.#options.startTimeoutMs
-    let backoffMs = 250
-    for (;;) {
-      const admin = new KafkaAdmin({ ...connection, clientId })
-      try {
-        return await planTopics(this.#options.topology, admin, {
-          replicas: this.#options.replicas,
-          dlqTopic: this.#options.dlqTopic,
-        })
-      } catch (error) {
-        const retriable = error instanceof FreshetError && error.retriable
-        if (!retriable || Date.now() + backoffMs > deadline) throw error
-      } finally {
-        await admin.close().catch(() => {})
-      }
-      await new Promise((resolve) => setTimeout(resolve, backoffMs))
-      backoffMs = Math.min(backoffMs * 2, 5_000)
+  async #connect(): Promise<void> {
+    const options = this.#options
+    const plan = this.#plan as RuntimePlan
+    const connection = this.#connection()
+    const clientId = this.#clientId()
+    // The callbacks act only for the current consumer: one being dropped after an outage may still
+    // release its partitions while its successor already runs tasks.
+    const mine = (work: () => Promise<void>): Promise<void> =>
+      this.#locked(() => (consumer === this.#consumer ? work() : Promise.resolve()))
+    const consumer: GroupConsumer = new GroupConsumer({
+      ...connection,
+      clientId,
+      groupId: this.#applicationId,
+      topics: plan.inputs.flatMap((i) => i.topics),
+      fromBeginning: true,
+      isolationLevel: 'read_committed',
+      maxWaitMs: 100,
+      sessionTimeoutMs: options.sessionTimeoutMs,
+      heartbeatIntervalMs: options.heartbeatIntervalMs,
+      rebalanceTimeoutMs: options.rebalanceTimeoutMs,
+      partitionAssigner: taskAssigner(plan.inputs),
+      onPartitionsAssigned: (partitions) => mine(() => this.#onAssigned(partitions)),
+      onPartitionsRevoked: (partitions) => mine(() => this.#onRevoked(partitions, false)),
+      onPartitionsLost: (partitions) => mine(() => this.#onRevoked(partitions, true)),
+    })
+    let committer: Committer
+    if (options.processingGuarantee === 'exactly-once') {
+      const producer = new TransactionalProducer({
+        ...connection,
+        clientId,
+        transactionalId: clientId,
+        transactionTimeoutMs: options.transactionTimeoutMs,
+      })
+      committer = new ExactlyOnceCommitter(producer, consumer)
+    } else {
+      committer = new AtLeastOnceCommitter(
+        new KafkaProducer({ ...connection, clientId, idempotent: true, acks: 'all' }),
+        consumer,
+      )
+    }
+    this.#consumer = consumer
+    this.#committer = committer
+    try {
+      // Step 1
+      if (committer instanceof ExactlyOnceCommitter) await committer.producer.init()
+      await committer.start()
+      // Step 2
+      await consumer.start()
+    } catch (error) {
+      this.#consumer = undefined
+      this.#committer = undefined
+      await consumer.close().catch(() => {})
+      await committer.close().catch(() => {})
+      throw error
     }
   }
 
+  /**
+   * Runs `work` until it succeeds, waiting with capped exponential backoff while it fails with a
+   * retriable error (a broker or the registry restarting), as Kafka Streams does at start, up to
+   * `deadlineMs`. `status().waiting` says what the worker waits for meanwhile.
+   */
+  async #whenReachable<T>(
+    what: 'kafka' | 'registry',
+    deadlineMs: number,
+    work: () => Promise<T>,
+  ): Promise<T> {
+    let backoffMs = KAFKA_BACKOFF_MS.first
+    try {
+      for (;;) {
+        try {
+          return await work()
+        } catch (error) {
+          const retriable = error instanceof FreshetError && error.retriable
+          if (!retriable || this.#stopping || Date.now() + backoffMs > deadlineMs) throw error
+          if (this.#waiting === undefined) this.#wait(what, error)
+        }
+        await this.#sleep(backoffMs)
+        backoffMs = Math.min(backoffMs * 2, KAFKA_BACKOFF_MS.max)
+      }
+    } finally {
+      this.#waiting = undefined
+    }
+  }
+
+  /** Waits `ms`, or less if the worker is stopped meanwhile. */
+  async #sleep(ms: number): Promise<void> {
+    await sleep(ms, undefined, { signal: this.#stopped.signal }).catch(() => {})
+  }
+
+  /** Records and reports what the worker starts to wait for. */
+  #wait(what: 'kafka' | 'registry', error: unknown, sinceMs = Date.now()): void {
+    const code = error instanceof FreshetError ? error.code : undefined
+    this.#waiting = { for: what, sinceMs, reason: reasonOf(error), code }
+    this.#emit({ type: 'waiting', for: what, reason: reasonOf(error), code, sinceMs })
+  }
+
+  /** The loop, resumed after every outage it can wait out; ends with stop() or a failure. */
   async #run(): Promise<void> {
-    const consumer = this.#consumer as GroupConsumer
-    let pending: Promise<Batch> | undefined
     try {
       while (!this.#stopping) {
-        // Step 1
-        pending ??= consumer
-          .nextBatch(this.#options.maxBatchRecords)
-          .then((records) => ({ records, epoch: this.#epoch }))
-        const waitMs = Math.max(0, this.#lastCommitMs + this.#options.commitIntervalMs - Date.now())
-        const batch = await this.#nextOrTimeout(pending, waitMs)
-        if (batch !== undefined) {
-          pending = undefined
-          if (batch.records.length === 0 && !this.#stopping) {
-            // Only a closed consumer hands out an empty batch.
-            break
-          }
-          // Steps 2-4
-          await this.#locked(() => this.#process(batch))
-        }
-        // Step 5
-        if (Date.now() - this.#lastCommitMs >= this.#options.commitIntervalMs) {
-          await this.#locked(async () => {
-            // Partitions that went quiet stop holding the watermark back, even without records.
-            for (const task of this.#tasks.values()) task.advanceIdle()
-            await this.#commit()
-          })
+        try {
+          await this.#consume(this.#consumer as GroupConsumer)
+          return
+        } catch (error) {
+          const failure = toFreshetError(error, 'KAFKA_ERROR', `worker ${this.#options.workerId} failed`)
+          if (this.#stopping || !isOutage(failure)) throw failure
+          await this.#resume(failure)
         }
       }
     } catch (error) {
       this.#failure = toFreshetError(error, 'KAFKA_ERROR', `worker ${this.#options.workerId} failed`)
       this.#stopping = true
-      this.#state = 'FAILED'
+      this.#waiting = undefined
+      this.#moveTo('FAILED')
       await this.#locked(() => this.#discardTasks())
       await this.#consumer?.close().catch(() => {})
       await this.#closeClients()
       this.#emit({ type: 'stopped' })
       throw this.#failure
     }
+  }
+
+  /** Steps 1-5 with one consumer, until stop() or a failure. */
+  async #consume(consumer: GroupConsumer): Promise<void> {
+    let pending: Promise<Batch> | undefined
+    while (!this.#stopping) {
+      // Step 1
+      pending ??= consumer
+        .nextTaggedBatch(this.#options.maxBatchRecords)
+        .then(({ records, epoch }) => ({ records, epoch, consumer }))
+      const waitMs = Math.max(0, this.#lastCommitMs + this.#options.commitIntervalMs - Date.now())
+      const batch = await this.#nextOrTimeout(pending, waitMs)
+      if (batch !== undefined) {
+        pending = undefined
+        if (batch.records.length === 0 && !this.#stopping) {
+          // Only a closed consumer hands out an empty batch.
+          break
+        }
+        // Step 2, outside the lock: a wait for the registry must not hold a rebalance up.
+        if (await this.#awaitDecoding(batch)) {
+          // Steps 3-4
+          await this.#locked(() => this.#process(batch))
+        }
+      }
+      // Step 5
+      if (Date.now() - this.#lastCommitMs >= this.#options.commitIntervalMs) {
+        await this.#locked(async () => {
+          // Partitions that went quiet stop holding the watermark back, even without records.
+          for (const task of this.#tasks.values()) task.advanceIdle()
+          await this.#commit()
+        })
+      }
+    }
+  }
+
+  /**
+   * Waits out an outage of the cluster with new clients, as a restarted worker would start, but in
+   * the same process and with the local state it has.
+   *
+   *   1. WAITING_FOR_KAFKA. The outage is the one already being waited out if the worker has not
+   *      committed anything since resuming from it: the limit counts from its beginning.
+   *   2. Discard every task: what they hold since the last commit is not committed, and may never
+   *      be (an open transaction is aborted by step 4 or by the coordinator).
+   *   3. Drop the consumer and the producer. Their close runs in the background: it ends with the
+   *      outage or times out, and the consumer leaves the group if it still can. The callbacks it
+   *      runs meanwhile act on nothing (they belong to a consumer that is no longer the worker's).
+   *   4. With capped exponential backoff until the cluster answers: new clients (`#connect`). The
+   *      producer's InitProducerId fences the old one and aborts its open transaction; the
+   *      consumer joins the group and restores its tasks from their checkpoints and changelogs,
+   *      and reads from the committed offsets.
+   *   5. RUNNING. Fails instead once the outage has lasted `outageTimeoutMs`.
+   */
+  async #resume(failure: FreshetError): Promise<void> {
+    const limitMs = this.#options.outageTimeoutMs
+    // Step 1
+    const nowMs = Date.now()
+    const previous = this.#outage
+    const sinceMs =
+      previous !== undefined && (previous.resumedMs === undefined || nowMs - previous.resumedMs < limitMs)
+        ? previous.sinceMs
+        : nowMs
+    this.#outage = { sinceMs, resumedMs: undefined }
+    this.#moveTo('WAITING_FOR_KAFKA')
+    this.#wait('kafka', failure, sinceMs)
+    // Step 2
+    await this.#locked(async () => {
+      await this.#discardTasks()
+      this.#offsets = new Map()
+      this.#resultTimesMs = []
+      this.#batchMs = []
+    })
+    // Step 3
+    const consumer = this.#consumer
+    const committer = this.#committer
+    this.#consumer = undefined
+    this.#committer = undefined
+    const dropped = Promise.allSettled([consumer?.close(), committer?.close()])
+    // Step 4
+    let backoffMs = KAFKA_BACKOFF_MS.first
+    let last: FreshetError = failure
+    for (;;) {
+      if (Date.now() - sinceMs >= limitMs) {
+        throw new FreshetError(
+          last.code === 'FRESHET_KAFKA_UNREACHABLE' ? 'KAFKA_UNREACHABLE' : 'KAFKA_ERROR',
+          `worker ${this.#options.workerId}: could not resume within outageTimeoutMs (${limitMs} ms): ${last.message}`,
+          { cause: last, retriable: false, details: { outageTimeoutMs: limitMs, sinceMs } },
+        )
+      }
+      await this.#sleep(Math.min(backoffMs, Math.max(0, sinceMs + limitMs - Date.now())))
+      backoffMs = Math.min(backoffMs * 2, KAFKA_BACKOFF_MS.max)
+      if (this.#stopping) return
+      // The old member leaves first if it can, so that the group does not wait for it to time out.
+      await Promise.race([dropped, this.#sleep(this.#options.sessionTimeoutMs)])
+      try {
+        await this.#connect()
+        break
+      } catch (error) {
+        last = toFreshetError(error, 'KAFKA_ERROR', `worker ${this.#options.workerId}: resume`)
+        if (!isOutage(last)) throw last
+      }
+    }
+    // Step 5
+    const waitedMs = Date.now() - (this.#waiting?.sinceMs ?? sinceMs)
+    this.#outage = { sinceMs, resumedMs: Date.now() }
+    this.#waiting = undefined
+    this.#resumes++
+    this.#lastCommitMs = Date.now()
+    this.#moveTo('RUNNING')
+    this.#emit({ type: 'resumed', for: 'kafka', waitedMs })
   }
 
   async #nextOrTimeout(pending: Promise<Batch>, waitMs: number): Promise<Batch | undefined> {
@@ -402,12 +663,10 @@ export class Worker {
     }
   }
 
-  /** Steps 2-4 */
+  /** Steps 3-4 */
   async #process(batch: Batch): Promise<void> {
-    // Step 2
-    if (batch.epoch !== this.#epoch) return
-    await this.#prepareDecoding(batch.records)
-    if (batch.epoch !== this.#epoch) return
+    // A rebalance or rewind since the read: the records come again from the committed offsets.
+    if (batch.consumer !== this.#consumer || batch.epoch !== batch.consumer.handOutEpoch) return
     const startedMs = performance.now()
     // Step 3
     const offsets = this.#offsets
@@ -428,10 +687,19 @@ export class Worker {
         }
       }
       if (task === undefined) continue
+      if (record.offset < entry.offset) {
+        // Within one commit a partition's offsets only grow; a record that goes back means it
+        // would be processed twice. Never ignored (quix-streams' InvalidStoredOffset).
+        throw new FreshetError(
+          'INVALID_STATE',
+          `worker ${this.#options.workerId}: offset ${record.offset} of ${record.topic}/${record.partition} comes after offset ${entry.offset - 1n} within one commit`,
+          { topic: record.topic, partition: record.partition, offset: record.offset },
+        )
+      }
       ;(counts as TopicCounts).recordsIn++
       ;(counts as TopicCounts).bytesIn += recordBytes(record)
       task.process(record)
-      if (record.offset + 1n > entry.offset) entry.offset = record.offset + 1n
+      entry.offset = record.offset + 1n
     }
     for (const task of this.#tasks.values()) task.advanceIdle()
     // Step 4
@@ -473,21 +741,77 @@ export class Worker {
   }
 
   /**
-   * Runs `work` again after a retriable failure (the cluster unreachable while a broker restarts),
-   * with backoff, until it succeeds or the worker stops; other failures are thrown.
+   * Runs `work` again after a retriable failure (a broker restarting), with backoff, for up to
+   * RETRY_BUDGET_MS from the first failure; then, or for any other failure, throws. A longer
+   * outage is the loop's to wait out, with new clients (`#resume`).
    */
   async #retrying<T>(work: () => Promise<T>): Promise<T> {
-    let backoffMs = 250
+    let backoffMs = KAFKA_BACKOFF_MS.first
+    let firstFailureMs: number | undefined
     for (;;) {
       try {
         return await work()
       } catch (error) {
         const retriable = error instanceof FreshetError && error.retriable
-        if (!retriable || this.#stopping) throw error
+        firstFailureMs ??= Date.now()
+        if (!retriable || this.#stopping || Date.now() - firstFailureMs >= RETRY_BUDGET_MS) throw error
       }
-      await new Promise((resolve) => setTimeout(resolve, backoffMs))
-      backoffMs = Math.min(backoffMs * 2, 5_000)
+      await this.#sleep(backoffMs)
+      backoffMs = Math.min(backoffMs * 2, KAFKA_BACKOFF_MS.max)
     }
+  }
+
+  /**
+   * Step 2: loads what decoding the batch needs (Avro writer schemas). While the registry cannot
+   * be reached the batch waits, with nothing dead-lettered, for up to `outageTimeoutMs`:
+   *
+   *   1. Commit what was processed before the wait, so that no transaction stays open while the
+   *      worker waits (the coordinator would abort it at its timeout), and nothing done is lost.
+   *   2. WAITING_FOR_REGISTRY, with capped exponential backoff, outside the worker's lock: a
+   *      rebalance meanwhile goes ahead, and the batch is then dropped (its records come again).
+   *   3. RUNNING again once the schemas are loaded.
+   *
+   * Resolves false if the batch is no longer to be processed (a rebalance, a rewind, stop()).
+   */
+  async #awaitDecoding(batch: Batch): Promise<boolean> {
+    const current = (): boolean =>
+      !this.#stopping && batch.consumer === this.#consumer && batch.epoch === batch.consumer.handOutEpoch
+    let backoffMs = REGISTRY_BACKOFF_MS.first
+    let sinceMs: number | undefined
+    for (;;) {
+      try {
+        await this.#prepareDecoding(batch.records)
+        break
+      } catch (error) {
+        // Only retriable errors come out of prepare (an unknown schema id fails per record).
+        if (!current()) return false
+        const limitMs = this.#options.outageTimeoutMs
+        if (sinceMs === undefined) {
+          sinceMs = Date.now()
+          // Step 1
+          await this.#locked(() => this.#commit())
+          // Step 2
+          if (this.#state === 'RUNNING') this.#moveTo('WAITING_FOR_REGISTRY')
+          this.#wait('registry', error, sinceMs)
+        } else if (Date.now() - sinceMs >= limitMs) {
+          throw new FreshetError(
+            'REGISTRY_UNREACHABLE',
+            `worker ${this.#options.workerId}: the registry did not answer within outageTimeoutMs (${limitMs} ms): ${reasonOf(error)}`,
+            { cause: error, retriable: false, details: { outageTimeoutMs: limitMs, sinceMs } },
+          )
+        }
+        await this.#sleep(Math.min(backoffMs, Math.max(0, sinceMs + limitMs - Date.now())))
+        backoffMs = Math.min(backoffMs * 2, REGISTRY_BACKOFF_MS.max)
+        if (!current()) return false
+      }
+    }
+    if (sinceMs !== undefined) {
+      // Step 3
+      this.#waiting = undefined
+      if (this.#state === 'WAITING_FOR_REGISTRY') this.#moveTo('RUNNING')
+      this.#emit({ type: 'resumed', for: 'registry', waitedMs: Date.now() - sinceMs })
+    }
+    return current()
   }
 
   async #prepareDecoding(records: InRecord[]): Promise<void> {
@@ -499,20 +823,8 @@ export class Worker {
       values.push(record.value)
       byTopic.set(record.topic, values)
     }
-    let backoffMs = REGISTRY_BACKOFF_MS.first
     for (const [topic, values] of byTopic) {
-      const decoder = this.#decoders.get(topic) as Deserializer<unknown>
-      for (;;) {
-        try {
-          await decoder.prepare(values)
-          break
-        } catch (error) {
-          // Only retriable errors come out of prepare (an unknown schema id fails per record).
-          if (this.#stopping) throw error
-          await new Promise((resolve) => setTimeout(resolve, backoffMs))
-          backoffMs = Math.min(backoffMs * 2, REGISTRY_BACKOFF_MS.max)
-        }
-      }
+      await (this.#decoders.get(topic) as Deserializer<unknown>).prepare(values)
     }
   }
 
@@ -536,6 +848,8 @@ export class Worker {
       const batchMs = this.#batchMs
       this.#resultTimesMs = []
       this.#batchMs = []
+      // Progress: a failure from here on is a new outage, with a limit of its own.
+      if (result.offsets > 0) this.#outage = undefined
       if (result.records > 0 || result.offsets > 0) {
         this.#emit({
           type: 'committed',
@@ -552,19 +866,24 @@ export class Worker {
   }
 
   /**
-   * After a failed send or commit: abort, discard the tasks, restore them, rewind. A failure that
-   * the same records would meet again (a batch over the broker's size limit) stops the worker
-   * instead: replaying it would fail forever.
+   * After a failed send or commit, with the cluster reachable: start again from the last commit,
+   * in place.
+   *
+   *   1. Abort. Under exactly-once a transaction whose commit failed may or may not have committed;
+   *      the abort's InitProducerId settles it, and tells a fenced worker (another took its
+   *      transactional id over: it stops) from one whose transaction the coordinator aborted.
+   *   2. Discard every task: what they hold in memory is ahead of the committed state.
+   *   3. Rewind the consumer to the committed offsets. The rewind stops the hand-out of the old
+   *      position before it awaits anything, so a batch read before it is dropped, never handed
+   *      to the restored tasks.
+   *   4. Open the tasks again, restored from local checkpoints and changelogs.
+   *
+   * A failure that the same records would meet again (a batch over the broker's size limit) stops
+   * the worker instead: replaying it would fail forever. A failure of the abort or the rewind (the
+   * cluster gone) is the loop's, which waits the outage out (`#resume`).
    */
   async #recover(error: unknown): Promise<void> {
     const committer = this.#committer as Committer
-    if (committer instanceof ExactlyOnceCommitter && committer.producer.state === 'FENCED') {
-      throw new FreshetError(
-        'WORKER_FENCED',
-        `worker ${this.#options.workerId}: another worker took over transactional id ${committer.producer.transactionalId}`,
-        { cause: error },
-      )
-    }
     if (error instanceof FreshetError && PERMANENT_FAILURES.includes(error.code)) {
       await committer.abort().catch(() => undefined)
       throw error
@@ -572,29 +891,47 @@ export class Worker {
     this.#aborts++
     this.#emit({
       type: 'aborted',
-      reason: error instanceof Error ? error.message : String(error),
+      reason: reasonOf(error),
       code: error instanceof FreshetError ? error.code : undefined,
     })
     this.#resultTimesMs = []
     this.#batchMs = []
-    await committer.abort()
+    // Step 1
+    try {
+      await committer.abort()
+    } catch (abortError) {
+      this.#throwIfFenced(committer, abortError)
+      throw abortError
+    }
+    this.#throwIfFenced(committer, error)
+    // Step 2
     const assigned = [...this.#tasks.values()].map((t) => ({
       subtopology: t.subtopology,
       partition: t.partition,
     }))
     await this.#discardTasks()
-    this.#epoch++
     this.#offsets = new Map()
     this.#lastCommitMs = Date.now()
     const consumer = this.#consumer as GroupConsumer
     if (consumer.state !== 'CONSUMING') return
+    // Step 3
+    await this.#retrying(() => consumer.rewindToCommitted())
+    // Step 4
     for (const task of assigned) await this.#openTask(task.subtopology, task.partition)
     await this.#restoreWatermarks([...this.#tasks.values()])
-    await this.#retrying(() => consumer.rewindToCommitted())
+  }
+
+  #throwIfFenced(committer: Committer, error: unknown): void {
+    if (committer instanceof ExactlyOnceCommitter && committer.producer.state === 'FENCED') {
+      throw new FreshetError(
+        'WORKER_FENCED',
+        `worker ${this.#options.workerId}: another worker took over transactional id ${committer.producer.transactionalId}`,
+        { cause: error },
+      )
+    }
   }
 
   async #onAssigned(partitions: TopicPartitions[]): Promise<void> {
-    this.#epoch++
     this.#rebalances++
     const consumer = this.#consumer as GroupConsumer
     // A zombie's transaction may still add state for these partitions until it ends.
@@ -622,7 +959,6 @@ export class Worker {
   }
 
   async #onRevoked(_partitions: TopicPartitions[], lost: boolean): Promise<void> {
-    this.#epoch++
     const ids = [...this.#tasks.keys()].sort()
     if (lost) {
       await (this.#committer as Committer).abort()
@@ -764,7 +1100,7 @@ export class Worker {
 
   async #closeTask(task: StreamTask): Promise<void> {
     this.#retire(task)
-    task.close()
+    task.closeClean()
     await Promise.all([...task.stores.values()].map((store) => store.close()))
   }
 
@@ -775,16 +1111,12 @@ export class Worker {
   async #discardTasks(): Promise<void> {
     for (const task of [...this.#tasks.values()]) {
       this.#retire(task)
-      try {
-        task.close()
-      } catch {
-        // Its state is discarded anyway.
-      }
+      task.closeDirty()
       await Promise.all([...task.stores.values()].map((store) => store.close().catch(() => {})))
     }
   }
 
-  async #prepareSerdes(): Promise<void> {
+  #prepareDecoders(): void {
     const options = this.#options
     for (const spec of options.topology.sources()) {
       this.#readers.set(spec.topic, spec)
@@ -802,7 +1134,10 @@ export class Worker {
         )
       }
     }
-    for (const sink of options.topology.sinks()) await sink.serde?.init()
+  }
+
+  async #prepareSinks(): Promise<void> {
+    for (const sink of this.#options.topology.sinks()) await sink.serde?.init()
   }
 
   async #closeClients(): Promise<void> {
@@ -826,6 +1161,17 @@ export class Worker {
       // A listener's failure is not the worker's.
     }
   }
+}
+
+/**
+ * Why a worker is not ready to process, for `/ready`: its state, and while it waits, for what,
+ * since when and after which failure. Undefined while it runs.
+ */
+export function notReadyReason(status: Pick<WorkerStatus, 'state' | 'waiting'>): string | undefined {
+  if (status.state === 'RUNNING') return undefined
+  const waiting = status.waiting
+  if (waiting === undefined) return status.state
+  return `${status.state} since ${new Date(waiting.sinceMs).toISOString()} (${waiting.reason})`
 }
 
 /** A worker id unique to this process, for tests and one-off runs. */

@@ -5,6 +5,9 @@ export function workerStatus(overrides: Partial<WorkerStatus> = {}): WorkerStatu
   return {
     workerId: 'w',
     state: 'RUNNING',
+    waiting: undefined,
+    failure: undefined,
+    resumes: 0,
     generationId: 1,
     tasks: [],
     commits: 0,

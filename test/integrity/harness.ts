@@ -18,7 +18,7 @@ import {
   type OutRecord,
 } from '../../src/kafka/index.ts'
 import { startBroker, type RunningBroker } from '../../src/stack/broker.ts'
-import { freePort, watchOwner } from '../../src/stack/processes.ts'
+import { freePort, isAlive, watchOwner } from '../../src/stack/processes.ts'
 import { inputKey } from './topology.ts'
 
 const WORKER_SCRIPT = fileURLToPath(new URL('./worker-process.ts', import.meta.url))
@@ -66,6 +66,17 @@ export class RestartableBroker {
     await watchOwner(process.pid, [this.#broker.pid])
   }
 
+  /**
+   * Kills the broker with SIGKILL, as a crash would (no controlled shutdown), and resolves once the
+   * process is gone; restart() brings it back on the same ports and data.
+   */
+  async kill(): Promise<void> {
+    const pid = this.#broker?.pid
+    if (pid === undefined || !isAlive(pid)) return
+    process.kill(pid, 'SIGKILL')
+    while (isAlive(pid)) await new Promise((resolve) => setTimeout(resolve, 50))
+  }
+
   /** Stops the broker (SIGTERM, a controlled shutdown) and starts it again on the same data. */
   async restart(): Promise<void> {
     await this.#broker?.stop()
@@ -93,7 +104,7 @@ export interface WorkerConfig {
   maxBatchRecords?: number
 }
 
-/** A worker in a child process; its events (JSON lines) are kept in `events`. */
+/** A worker in a child process; its events (JSON lines) are kept in `events`, with `receivedMs`. */
 export class WorkerProcess {
   readonly config: WorkerConfig
   readonly events: Array<Record<string, unknown>> = []
@@ -109,10 +120,11 @@ export class WorkerProcess {
     const log = process.env.FRESHET_INTEGRITY_LOG
     createInterface({ input: this.#child.stdout as NodeJS.ReadableStream }).on('line', (line) => {
       if (log !== undefined) appendFileSync(log, `${Date.now()} ${config.workerId} ${line}\n`)
+      // receivedMs: when the suite saw the event, to place it among the faults.
       try {
-        this.events.push(JSON.parse(line) as Record<string, unknown>)
+        this.events.push({ ...(JSON.parse(line) as Record<string, unknown>), receivedMs: Date.now() })
       } catch {
-        this.events.push({ type: 'output', line })
+        this.events.push({ type: 'output', line, receivedMs: Date.now() })
       }
     })
     this.exited = new Promise((resolve) => this.#child.on('exit', (code) => resolve(code)))
@@ -196,17 +208,34 @@ function seqValue(seq: number, timestamp: number): Buffer {
   return Buffer.from(JSON.stringify({ seq, timestamp }))
 }
 
-/** A read_committed reader of a topic from its beginning, collecting in the background. */
+/**
+ * A read_committed reader of a topic from its beginning, collecting in the background. It rides out
+ * broker outages of any length: when its consumer fails, it starts over from the beginning with a
+ * new group (it commits nothing), so `records` is always what the topic held committed, read once.
+ */
 export class CommittedReader {
   readonly records: InRecord[] = []
-  readonly #consumer: GroupConsumer
+  readonly #bootstrap: string
+  readonly #topic: string
+  readonly #groupId: string
+  #consumer: GroupConsumer | undefined
+  #generation = 0
+  #closed = false
   #loop: Promise<void> | undefined
+  /** Times the reader started over after a failure. */
+  restarts = 0
 
   constructor(bootstrap: string, topic: string, groupId: string) {
-    this.#consumer = new GroupConsumer({
-      bootstrapBrokers: [bootstrap],
-      groupId,
-      topics: [topic],
+    this.#bootstrap = bootstrap
+    this.#topic = topic
+    this.#groupId = groupId
+  }
+
+  #newConsumer(): GroupConsumer {
+    return new GroupConsumer({
+      bootstrapBrokers: [this.#bootstrap],
+      groupId: `${this.#groupId}-${this.#generation++}`,
+      topics: [this.#topic],
       fromBeginning: true,
       isolationLevel: 'read_committed',
       maxWaitMs: 100,
@@ -217,16 +246,39 @@ export class CommittedReader {
   }
 
   async start(): Promise<void> {
+    this.#consumer = this.#newConsumer()
     await this.#consumer.start()
-    this.#loop = (async () => {
-      for (;;) {
-        const batch = await this.#consumer.nextBatch()
-        if (batch.length === 0) return
-        this.records.push(...batch)
+    this.#loop = this.#read(this.#consumer)
+  }
+
+  async #read(first: GroupConsumer): Promise<void> {
+    let consumer = first
+    while (!this.#closed) {
+      try {
+        for (;;) {
+          const batch = await consumer.nextBatch()
+          if (batch.length === 0) return
+          this.records.push(...batch)
+        }
+      } catch {
+        // Start over: a new group reads the topic again from its beginning.
+        await consumer.close().catch(() => {})
+        this.records.length = 0
+        this.restarts++
+        for (;;) {
+          if (this.#closed) return
+          await new Promise((resolve) => setTimeout(resolve, 1_000))
+          consumer = this.#newConsumer()
+          this.#consumer = consumer
+          try {
+            await consumer.start()
+            break
+          } catch {
+            await consumer.close().catch(() => {})
+          }
+        }
       }
-    })()
-    // The reader rides out broker restarts: a failed fetch loop is reported by waitFor.
-    this.#loop.catch(() => {})
+    }
   }
 
   async waitFor(predicate: () => boolean, timeoutMs: number, what: string): Promise<void> {
@@ -239,7 +291,8 @@ export class CommittedReader {
   }
 
   async close(): Promise<void> {
-    await this.#consumer.close()
+    this.#closed = true
+    await this.#consumer?.close()
     await this.#loop?.catch(() => {})
   }
 }

@@ -21,8 +21,8 @@ const options: WorkerOptions = {
   sessionTimeoutMs: 6_000,
   heartbeatIntervalMs: 500,
   rebalanceTimeoutMs: 20_000,
-  requestTimeoutMs: 10_000,
-  retries: 20,
+  // The clients' retries and request timeout are left at their defaults, as users run them: an
+  // outage longer than those is the worker's to wait out.
   onEvent: (event) => {
     if (event.type !== 'committed') print(event)
   },

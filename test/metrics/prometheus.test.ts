@@ -17,6 +17,9 @@ function status(workerId: string, recordsIn: number, tasks: number): WorkerStatu
   return {
     workerId,
     state: 'RUNNING',
+    waiting: undefined,
+    failure: undefined,
+    resumes: 0,
     generationId: 1,
     tasks: Array.from({ length: tasks }, (_, i) => ({
       id: `0_${i}`,

@@ -86,6 +86,16 @@ export async function demoCommand(argv: string[]): Promise<number> {
         else if (event.type === 'revoked') log.info({ job, tasks: event.tasks.length }, 'tasks revoked')
         else if (event.type === 'aborted')
           log.warn({ job, reason: event.reason, code: event.code }, 'aborted the open transaction')
+        else if (event.type === 'waiting')
+          log.warn(
+            { job, for: event.for, reason: event.reason, code: event.code },
+            `waiting for ${event.for}`,
+          )
+        else if (event.type === 'resumed')
+          log.info(
+            { job, for: event.for, waitedMs: event.waitedMs },
+            `${event.for} answers again; carrying on`,
+          )
         else if (event.type === 'restore' && event.done && event.totalRecords > 0)
           log.info({ job, task: event.task, store: event.store, records: event.totalRecords }, 'restored')
       },

@@ -30,6 +30,7 @@ import { KafkaAdmin } from '../../kafka/index.ts'
 import { processRegistry, WorkerMetrics } from '../../metrics/index.ts'
 import { RegistryClient } from '../../registry/index.ts'
 import {
+  notReadyReason,
   Worker,
   type ProcessingGuarantee,
   type TaskStatus,
@@ -72,6 +73,7 @@ const RUN_OPTIONS = {
   'on-bad-record': { type: 'string' },
   'max-out-of-orderness': { type: 'string' },
   'idle-timeout': { type: 'string' },
+  'outage-timeout': { type: 'string' },
   'stats-interval': { type: 'string' },
   ...METRICS_OPTIONS,
   ...LOG_OPTIONS,
@@ -129,6 +131,8 @@ ${jobLines()}
   --on-bad-record P          fail|skip|dlq (default dlq: to <application-id>.dlq, like late events)
   --max-out-of-orderness D   how far the watermark trails the largest timestamp (default ${formatDuration(DEFAULT_MAX_OUT_OF_ORDERNESS_MS)})
   --idle-timeout D|never     a partition this quiet stops holding the watermark back (default ${formatDuration(DEFAULT_IDLE_TIMEOUT_MS)})
+  --outage-timeout D|never   how long the worker waits out an unreachable Kafka or registry before it
+                             fails (default 5m); it carries on by itself once they answer
   --stats-interval D         how often to print statistics (default ${formatDuration(DEFAULT_STATS_INTERVAL_MS)})
 ${METRICS_HELP}
 ${LOG_HELP}
@@ -360,6 +364,10 @@ export async function runCommand(argv: string[]): Promise<number> {
     values['idle-timeout'] === 'never'
       ? Infinity
       : positiveDurationFlag('idle-timeout', values['idle-timeout'])
+  const outageTimeoutMs =
+    values['outage-timeout'] === 'never'
+      ? Infinity
+      : positiveDurationFlag('outage-timeout', values['outage-timeout'])
   const log = logger('run', values)
   const stateDir = join(c.stack.stateDir, 'state')
   const dlqTopic = `${applicationId}.dlq`
@@ -442,6 +450,22 @@ export async function runCommand(argv: string[]): Promise<number> {
         report(
           { ...event },
           () => `aborted the open commit (${event.reason}); the tasks start again from the last commit`,
+        )
+        return
+      case 'waiting':
+        if (c.json) console.log(JSON.stringify(event))
+        else
+          log.warn(
+            { ...event },
+            `waiting for ${event.for === 'kafka' ? 'Kafka' : 'the registry'} (${event.reason}); ` +
+              'the worker carries on by itself once it answers',
+          )
+        return
+      case 'resumed':
+        report(
+          { ...event },
+          () =>
+            `${event.for === 'kafka' ? 'Kafka' : 'the registry'} answers again after ${(event.waitedMs / 1000).toFixed(1)} s; carrying on`,
         )
         return
       case 'stopped':
@@ -527,6 +551,7 @@ export async function runCommand(argv: string[]): Promise<number> {
     ...(workerId === undefined ? {} : { workerId }),
     ...(maxOutOfOrdernessMs === undefined ? {} : { maxOutOfOrdernessMs }),
     ...(idleTimeoutMs === undefined ? {} : { idleTimeoutMs }),
+    ...(outageTimeoutMs === undefined ? {} : { outageTimeoutMs }),
     onEvent: (event) => {
       observeMetrics(event)
       onEvent(event)
@@ -541,9 +566,10 @@ export async function runCommand(argv: string[]): Promise<number> {
     status: () => worker.status(),
     lag: () => admin.groupLag(applicationId, inputTopic),
   })
-  const server = metricsServer(values, registryOfMetrics, () =>
-    worker.state === 'RUNNING' ? { ready: true } : { ready: false, reason: `worker ${worker.state}` },
-  )
+  const server = metricsServer(values, registryOfMetrics, () => {
+    const reason = notReadyReason(worker.status())
+    return reason === undefined ? { ready: true } : { ready: false, reason: `worker ${reason}` }
+  })
   try {
     const url = await server.start()
     report(
