@@ -5,6 +5,7 @@
 import { Counter, Histogram, type Registry } from 'prom-client'
 import type { RegistryRequest, RegistryStatus } from '../registry/index.ts'
 import { readGauge, REQUEST_BUCKETS_S } from './collect.ts'
+import type { Readiness } from './server.ts'
 
 export interface RegistryMetricsOptions {
   registry: Registry
@@ -15,9 +16,11 @@ export interface RegistryMetricsOptions {
 export class RegistryMetrics {
   readonly #requests: Counter<'method' | 'route' | 'status'>
   readonly #requestSeconds: Histogram<'method' | 'route'>
+  readonly #status: () => RegistryStatus | undefined
 
   constructor(options: RegistryMetricsOptions) {
     const { registry, status } = options
+    this.#status = status
     this.#requests = new Counter({
       name: 'freshet_registry_http_requests_total',
       help: 'HTTP requests answered, by method, route pattern and status code.',
@@ -51,6 +54,23 @@ export class RegistryMetrics {
         return s === undefined ? [] : [[{}, s.schemas]]
       },
     })
+  }
+
+  /**
+   * GET /ready, from the same status the gauges read: ready while the registry reaches the end of
+   * its topic; not before it has read it, nor while it waits for Kafka (with since when and why).
+   */
+  readonly readiness = (): Readiness => {
+    const s = this.#status()
+    if (s === undefined) return { ready: false, reason: 'reading the registry topic' }
+    if (s.state === 'SERVING') return { ready: true }
+    if (s.state === 'WAITING_FOR_KAFKA') {
+      return {
+        ready: false,
+        reason: `waiting for Kafka since ${new Date(s.sinceMs).toISOString()}: ${s.reason}`,
+      }
+    }
+    return { ready: false, reason: s.state === 'CLOSED' ? 'stopped' : 'reading the registry topic' }
   }
 
   /** Records one request; give it as `startRegistry({ onRequest })`. */

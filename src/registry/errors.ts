@@ -2,7 +2,7 @@
  * Confluent's registry error codes and how they map onto freshet's error base. The Confluent code
  * travels in `details.errorCode`; its first three digits are the HTTP status.
  */
-import { FreshetError, type ErrorName } from '../errors/index.ts'
+import { FreshetError, isFreshetError, type ErrorName } from '../errors/index.ts'
 
 export const RegistryErrorCodes = {
   SUBJECT_NOT_FOUND: 40401,
@@ -54,4 +54,21 @@ export function errorCodeOf(error: unknown): number | undefined {
 export function httpStatusOf(errorCode: number): number {
   const status = errorCode >= 1000 ? Number(String(errorCode).slice(0, 3)) : errorCode
   return status >= 400 && status < 600 ? status : 500
+}
+
+/**
+ * A failure of the log as the API answers it: 50002 when Kafka is unreachable (it may succeed
+ * later), else 50001 (the store failed). An error that already carries a code stays as it is.
+ */
+export function storeError(error: unknown, what: string): FreshetError {
+  if (errorCodeOf(error) !== undefined) return error as FreshetError
+  const reason = error instanceof Error ? error.message : String(error)
+  if (isFreshetError(error, 'FRESHET_KAFKA_UNREACHABLE')) {
+    return registryError(
+      RegistryErrorCodes.OPERATION_TIMEOUT,
+      `Error ${what}: Kafka is unreachable (${reason})`,
+      error,
+    )
+  }
+  return registryError(RegistryErrorCodes.STORE_ERROR, `Error ${what}: ${reason}`, error)
 }

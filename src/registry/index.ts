@@ -3,11 +3,18 @@
  * for Avro, its state kept in a compacted Kafka topic that any number of instances share
  * (docs/registry.md).
  */
+import type { AvailabilityChange, RegistryAvailability } from './availability.ts'
 import { KafkaLog } from './kafka-log.ts'
 import { resolveRegistryOptions, type RegistryOptions } from './options.ts'
 import { serveRegistry } from './server.ts'
 import { RegistryStore } from './store.ts'
 
+export {
+  AVAILABILITY_TRANSITIONS,
+  type AvailabilityChange,
+  type AvailabilityState,
+  type RegistryAvailability,
+} from './availability.ts'
 export {
   RegistryClient,
   type CompatibilityCheck,
@@ -44,13 +51,16 @@ export {
   type SchemaVersion,
 } from './types.ts'
 
-/** What a running registry holds. */
-export interface RegistryStatus {
+/**
+ * What a running registry holds, and whether it serves: `state` is SERVING, or WAITING_FOR_KAFKA
+ * (with `sinceMs` and `reason`) while it cannot reach the end of its topic, or CLOSED.
+ */
+export type RegistryStatus = {
   /** Subjects with at least one version not deleted. */
   subjects: number
   /** Distinct schema ids. */
   schemas: number
-}
+} & RegistryAvailability
 
 export interface RunningRegistry {
   url: string
@@ -74,9 +84,11 @@ export async function startRegistry(options: RegistryOptions): Promise<RunningRe
     topic: resolved.topic,
     replicas: resolved.topicReplicas,
     clientId: resolved.clientId,
-    onTailError: (error) => onError(`reading ${resolved.topic} failed; reading it again`, error),
   })
-  const store = new RegistryStore(log, { writeTimeoutMs: resolved.writeTimeoutMs })
+  const store = new RegistryStore(log, {
+    writeTimeoutMs: resolved.writeTimeoutMs,
+    onAvailabilityChange: resolved.onAvailabilityChange ?? logAvailability(resolved.topic),
+  })
   try {
     await store.start()
   } catch (error) {
@@ -99,7 +111,11 @@ export async function startRegistry(options: RegistryOptions): Promise<RunningRe
   return {
     url: listening.url,
     port: listening.port,
-    status: () => ({ subjects: store.state.subjects().length, schemas: store.state.schemaCount }),
+    status: () => ({
+      subjects: store.state.subjects().length,
+      schemas: store.state.schemaCount,
+      ...store.availability,
+    }),
     close: () => {
       closing ??= (async () => {
         try {
@@ -110,5 +126,18 @@ export async function startRegistry(options: RegistryOptions): Promise<RunningRe
       })()
       return closing
     },
+  }
+}
+
+/** The default `onAvailabilityChange`: a line on stderr when the wait begins and when it ends. */
+function logAvailability(topic: string): (change: AvailabilityChange) => void {
+  return (change) => {
+    if (change.state === 'WAITING_FOR_KAFKA') {
+      console.error(
+        `freshet registry: waiting for Kafka (${change.reason}); serving what it holds, refusing writes, retrying ${topic} until it is back`,
+      )
+    } else {
+      console.error(`freshet registry: Kafka is back after ${change.waitedMs} ms; serving again`)
+    }
   }
 }

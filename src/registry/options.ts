@@ -1,5 +1,6 @@
 import { FreshetError } from '../errors/index.ts'
 import { checks, validateOptions, type Resolved, type Spec } from '../options/index.ts'
+import type { AvailabilityChange } from './availability.ts'
 import type { RegistryRequest } from './server.ts'
 
 /** Options of `startRegistry`. */
@@ -20,12 +21,14 @@ export interface RegistryOptions {
   clientId?: string
   /** Called once per HTTP request when its answer is sent (metrics). */
   onRequest?: (request: RegistryRequest) => void
-  /**
-   * Called with what went wrong and could not be answered to a client: a failed read of the topic
-   * (read again at once) or an error the API could not map to a registry error code. Default: a
-   * line on stderr.
-   */
+  /** Called with an error the API could not map to a registry error code. Default: a line on stderr. */
   onError?: (message: string, error: unknown) => void
+  /**
+   * Called once when the registry starts waiting for Kafka (it cannot reach the end of its topic:
+   * `{ state: 'WAITING_FOR_KAFKA', sinceMs, reason, cause }`) and once when it serves again
+   * (`{ state: 'SERVING', waitedMs }`). Default: a line on stderr.
+   */
+  onAvailabilityChange?: (change: AvailabilityChange) => void
 }
 
 export const registryOptionsSpec: Spec<RegistryOptions> = {
@@ -52,6 +55,7 @@ export const registryOptionsSpec: Spec<RegistryOptions> = {
   clientId: { check: checks.string(), default: 'freshet-registry' },
   onRequest: { check: checks.func<(request: RegistryRequest) => void>() },
   onError: { check: checks.func<(message: string, error: unknown) => void>() },
+  onAvailabilityChange: { check: checks.func<(change: AvailabilityChange) => void>() },
 }
 
 export type ResolvedRegistryOptions = Resolved<

@@ -5,7 +5,9 @@
  *
  * Write protocol (writes of one instance run one at a time):
  *   1. Catch up: read the log end offset and wait until the tail has applied every record below
- *      it, so the decision below sees every write acknowledged before this one began.
+ *      it, so the decision below sees every write acknowledged before this one began. While the
+ *      store waits for Kafka (availability.ts) one short attempt is made, and its failure answers
+ *      50002 at once instead of after the write timeout.
  *   2. Validate against the state and compute the records: the next id (above every id the log has
  *      carried) and the next version, or an error, or nothing to write (already registered).
  *   3. Append the records, preceded by any repairs the state asks for, to the log (Kafka: the
@@ -14,19 +16,24 @@
  *   5. Check that the state shows the records won. A writer on another instance may have taken
  *      the same version or id between steps 1 and 3; the apply rules then ignore the later record
  *      on every instance alike, and this writer starts again from step 1 with the winner in view.
+ *
+ * Every catch-up, a request's or the tail's own watch (tail.ts), records whether the store reaches
+ * the end of its log: the availability that status() and readiness report (availability.ts).
  */
 import type { Type } from 'avsc'
-import { isFreshetError, type FreshetError } from '../errors/index.ts'
+import type { FreshetError } from '../errors/index.ts'
+import type { AvailabilityChange, RegistryAvailability } from './availability.ts'
 import { checkCompatibility, type CompatibilityResult, type PreviousSchema } from './compatibility.ts'
-import { errorCodeOf, RegistryErrorCodes as E, registryError } from './errors.ts'
+import { RegistryErrorCodes as E, registryError, storeError } from './errors.ts'
 import { decodeRecord, encodeRecord } from './records.ts'
+import { withDeadline } from './retry.ts'
 import { canonicalOrRaw, invalidSchema, parseSchema, type ParsedSchema } from './schema.ts'
 import { RegistryState } from './state.ts'
+import { LogTail } from './tail.ts'
 import {
   COMPATIBILITY_LEVELS,
   MODES,
   type CompatibilityLevel,
-  type LogEntry,
   type Mode,
   type RegistryLog,
   type RegistryRecord,
@@ -38,6 +45,13 @@ export interface StoreOptions {
   writeTimeoutMs: number
   /** Attempts of the write protocol before giving up on contention with other writers. */
   maxWriteAttempts?: number
+  /** Called once when the store starts waiting for Kafka, and once when it serves again. */
+  onAvailabilityChange?: (change: AvailabilityChange) => void
+  /** How often a serving store checks that it still reaches the end of its log. */
+  checkIntervalMs?: number
+  /** First wait between attempts while waiting for Kafka; doubled per failure up to `maxRetryDelayMs`. */
+  retryDelayMs?: number
+  maxRetryDelayMs?: number
 }
 
 export interface RegisterRequest {
@@ -127,11 +141,9 @@ function schemaRecord(v: SchemaVersion, deleted: boolean): RegistryRecord {
 export class RegistryStore {
   readonly #log: RegistryLog
   readonly #state = new RegistryState()
+  readonly #tail: LogTail
   readonly #writeTimeoutMs: number
   readonly #maxWriteAttempts: number
-  /** Offset after the last entry applied: every record below it is in the state. */
-  #applied = 0n
-  #waiters: Array<{ offset: bigint; resolve: () => void }> = []
   #writes: Promise<unknown> = Promise.resolve()
   readonly #parsed = new Map<string, Type>()
   #closed = false
@@ -140,18 +152,36 @@ export class RegistryStore {
     this.#log = log
     this.#writeTimeoutMs = options.writeTimeoutMs
     this.#maxWriteAttempts = options.maxWriteAttempts ?? 10
+    this.#tail = new LogTail(log, {
+      apply: (entry) => {
+        const record = decodeRecord(entry.key, entry.value)
+        if (record !== undefined) this.#state.apply(record)
+      },
+      timeoutMs: options.writeTimeoutMs,
+      ...(options.onAvailabilityChange === undefined
+        ? {}
+        : { onAvailabilityChange: options.onAvailabilityChange }),
+      ...(options.checkIntervalMs === undefined ? {} : { checkIntervalMs: options.checkIntervalMs }),
+      ...(options.retryDelayMs === undefined ? {} : { retryDelayMs: options.retryDelayMs }),
+      ...(options.maxRetryDelayMs === undefined ? {} : { maxRetryDelayMs: options.maxRetryDelayMs }),
+    })
   }
 
   /** Starts tailing the log and resolves once the state holds everything written before. */
   async start(): Promise<void> {
-    await this.#log.start((entries) => this.#onEntries(entries))
-    await this.catchUp()
+    await this.#tail.start()
   }
 
+  /** Lets the writes under way finish, then stops the tail and closes the log. */
   async close(): Promise<void> {
     this.#closed = true
     await this.#writes.catch(() => undefined)
-    await this.#log.close()
+    this.#tail.close()
+    try {
+      await this.#log.close()
+    } finally {
+      await this.#tail.stopped()
+    }
   }
 
   /** The state as of the last applied record (tests and diagnostics). */
@@ -159,61 +189,39 @@ export class RegistryStore {
     return this.#state
   }
 
-  #onEntries(entries: LogEntry[]): void {
-    for (const entry of entries) {
-      if (entry.offset < this.#applied) continue
-      const record = decodeRecord(entry.key, entry.value)
-      if (record !== undefined) this.#state.apply(record)
-      this.#applied = entry.offset + 1n
-    }
-    const ready = this.#waiters.filter((w) => w.offset <= this.#applied)
-    this.#waiters = this.#waiters.filter((w) => w.offset > this.#applied)
-    for (const w of ready) w.resolve()
+  /** Whether the store reaches the end of its log; since when and why it waits for Kafka if not. */
+  get availability(): RegistryAvailability {
+    return this.#tail.availability
   }
 
-  /** Resolves once every record below `offset` is applied; 50002 after `timeoutMs`. */
-  #waitApplied(offset: bigint, timeoutMs = this.#writeTimeoutMs): Promise<void> {
-    if (offset <= this.#applied) return Promise.resolve()
-    return new Promise((resolve, reject) => {
-      const timer = setTimeout(() => {
-        this.#waiters = this.#waiters.filter((w) => w !== waiter)
-        reject(
-          registryError(
-            E.OPERATION_TIMEOUT,
-            `Timed out after ${timeoutMs} ms waiting for the registry log to reach offset ${offset}`,
-          ),
-        )
-      }, timeoutMs)
-      const waiter = {
-        offset,
-        resolve: () => {
-          clearTimeout(timer)
-          resolve()
-        },
-      }
-      this.#waiters.push(waiter)
-    })
+  /** Waits until the state reflects every record in the log when called (see LogTail.catchUp). */
+  catchUp(timeoutMs = this.#writeTimeoutMs): Promise<void> {
+    return this.#tail.catchUp(timeoutMs)
   }
 
-  /** Waits until the state reflects every record in the log when called. */
-  async catchUp(timeoutMs = this.#writeTimeoutMs): Promise<void> {
-    let end: bigint
-    try {
-      end = await this.#log.endOffset()
-    } catch (error) {
-      throw storeError(error, 'reading the registry log end offset')
-    }
-    await this.#waitApplied(end, timeoutMs)
-  }
-
-  /** Answers from the state after catching up; from the state as it is when the log is down. */
+  /**
+   * Answers from the state after catching up. While waiting for Kafka, or when the catch-up fails,
+   * from the state as it is: reads stay available on what this instance holds.
+   */
   async #read<T>(query: (state: RegistryState) => T): Promise<T> {
+    if (!this.#tail.waitingForKafka) {
+      try {
+        await this.catchUp(Math.min(this.#writeTimeoutMs, READ_CATCH_UP_MS))
+      } catch {
+        // Answered from memory; the catch-up has recorded the outage if it is one.
+      }
+    }
+    return query(this.#state)
+  }
+
+  /** Step 1 of a write: a full catch-up, or one short attempt while waiting for Kafka. */
+  async #catchUpToWrite(): Promise<void> {
+    if (!this.#tail.waitingForKafka) return this.catchUp()
     try {
       await this.catchUp(Math.min(this.#writeTimeoutMs, READ_CATCH_UP_MS))
     } catch {
-      // Reads stay available on what this instance already holds; writes will report the outage.
+      throw this.#tail.unavailable()
     }
-    return query(this.#state)
   }
 
   /** Runs the write protocol (see the module comment) for a plan computed from the state. */
@@ -222,7 +230,7 @@ export class RegistryStore {
       if (this.#closed) throw registryError(E.STORE_ERROR, 'The registry is shutting down')
       for (let attempt = 1; ; attempt++) {
         // Step 1
-        await this.catchUp()
+        await this.#catchUpToWrite()
         const repairs = this.#state.repairs()
         // Step 2
         const planned = plan(this.#state)
@@ -230,12 +238,22 @@ export class RegistryStore {
         // Step 3
         let last: bigint
         try {
-          last = await this.#log.append([...repairs, ...planned.records].map(encodeRecord))
+          last = await withDeadline(
+            this.#log.append([...repairs, ...planned.records].map(encodeRecord)),
+            this.#writeTimeoutMs,
+            'appending to the registry log',
+          )
         } catch (error) {
+          this.#tail.suspect()
           throw storeError(error, 'appending to the registry log')
         }
         // Step 4
-        await this.#waitApplied(last + 1n)
+        try {
+          await this.#tail.waitApplied(last + 1n)
+        } catch (error) {
+          this.#tail.suspect()
+          throw error
+        }
         // Step 5
         if (planned.won(this.#state)) return planned.result
         if (attempt >= this.#maxWriteAttempts) {
@@ -672,14 +690,4 @@ function parseRequestSchema(request: RegisterRequest): ParsedSchema {
   if (typeof request.schema !== 'string')
     throw invalidSchema('Invalid schema: the request has no "schema" string')
   return parseSchema(request.schema)
-}
-
-/** Log failures become 50002 (unreachable: may succeed later) or 50001 (the store failed). */
-function storeError(error: unknown, what: string): FreshetError {
-  if (errorCodeOf(error) !== undefined) return error as FreshetError
-  const reason = error instanceof Error ? error.message : String(error)
-  if (isFreshetError(error, 'FRESHET_KAFKA_UNREACHABLE')) {
-    return registryError(E.OPERATION_TIMEOUT, `Error ${what}: Kafka is unreachable (${reason})`, error)
-  }
-  return registryError(E.STORE_ERROR, `Error ${what}: ${reason}`, error)
 }

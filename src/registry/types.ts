@@ -66,11 +66,17 @@ export interface LogWrite {
  * log uses the topic's offsets (which compaction leaves with gaps).
  */
 export interface RegistryLog {
-  /** Starts delivering every record from the start of the log, in order, then new ones. */
-  start(onEntries: (entries: LogEntry[]) => void): Promise<void>
+  /**
+   * Starts delivering every record from the start of the log, in order, then new ones. When a read
+   * fails the log reads again from where it was, by itself, and reports the failure to
+   * `onReadError`.
+   */
+  start(onEntries: (entries: LogEntry[]) => void, onReadError?: (error: unknown) => void): Promise<void>
   /** The offset the next appended record will get: every record below it is readable. */
   endOffset(): Promise<bigint>
   /** Appends the records in order; resolves with the offset of the last one once durable. */
   append(records: LogWrite[]): Promise<bigint>
+  /** Drops the connections to the storage: reads start again, and later calls open new ones. */
+  reconnect?(): void
   close(): Promise<void>
 }

@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict'
 import { describe, test } from 'node:test'
-import { isFreshetError } from '../../src/errors/index.ts'
+import { FreshetError, isFreshetError } from '../../src/errors/index.ts'
+import type { AvailabilityChange } from '../../src/registry/availability.ts'
 import { MemoryLog } from '../../src/registry/memory-log.ts'
 import { decodeRecord } from '../../src/registry/records.ts'
 import { RegistryState } from '../../src/registry/state.ts'
@@ -180,5 +181,147 @@ describe('RegistryStore: the write protocol', () => {
     })
     assert.deepEqual(ignored, [], 'one instance alone never writes a record that loses')
     await store.close()
+  })
+})
+
+/** Resolves once `condition` holds; fails after a deadline generous enough for a loaded machine. */
+async function until(what: string, condition: () => boolean): Promise<void> {
+  const deadline = Date.now() + 30_000
+  while (!condition()) {
+    if (Date.now() > deadline) assert.fail(`timed out waiting for ${what}`)
+    await new Promise((resolve) => setTimeout(resolve, 5))
+  }
+}
+
+/** The store's availability state (a call, so that an assertion on it narrows nothing). */
+function stateOf(store: RegistryStore): string {
+  return store.availability.state
+}
+
+/** Quick retries, so that a test sees many of them. */
+const FAST_RETRIES = { checkIntervalMs: 20, retryDelayMs: 2, maxRetryDelayMs: 20 }
+
+/**
+ * A connection to a MemoryLog that can lose its broker: while `down`, every call fails as the
+ * Kafka client fails when no broker answers, and `goDown()` reports a failed read as a tail would.
+ */
+function losable(log: MemoryLog) {
+  const inner = log.connect()
+  const control = { down: false, endOffsetCalls: 0, readErrors: 0, reportReadError: () => {} }
+  const unreachable = (): Error => new FreshetError('KAFKA_UNREACHABLE', 'metadata: Kafka is unreachable')
+  const connection: RegistryLog = {
+    start: async (onEntries, onReadError) => {
+      control.reportReadError = () => {
+        control.readErrors++
+        onReadError?.(unreachable())
+      }
+      await inner.start(onEntries)
+    },
+    endOffset: async () => {
+      control.endOffsetCalls++
+      if (control.down) throw unreachable()
+      return inner.endOffset()
+    },
+    append: async (records) => {
+      if (control.down) throw unreachable()
+      return inner.append(records)
+    },
+    close: () => inner.close(),
+  }
+  return { connection, control }
+}
+
+describe('RegistryStore: waiting for Kafka', () => {
+  test('reports the wait once, answers reads from memory and writes with 50002 at once, and serves again by itself', async (t) => {
+    const { connection, control } = losable(new MemoryLog())
+    const changes: AvailabilityChange[] = []
+    const store = new RegistryStore(connection, {
+      writeTimeoutMs: 2_000,
+      onAvailabilityChange: (change) => changes.push(change),
+      ...FAST_RETRIES,
+    })
+    await store.start()
+    t.after(() => store.close())
+    const x = await store.register('s', { schema: X })
+    assert.equal(stateOf(store), 'SERVING')
+
+    control.down = true
+    control.reportReadError()
+    await until('the store to wait for Kafka', () => store.availability.state === 'WAITING_FOR_KAFKA')
+    const waiting = store.availability
+    assert.ok(waiting.state === 'WAITING_FOR_KAFKA' && /Kafka is unreachable/.test(waiting.reason))
+    // Many attempts later (and more failed reads), still one report.
+    const attempts = control.endOffsetCalls
+    await until('ten more attempts', () => {
+      control.reportReadError()
+      return control.endOffsetCalls >= attempts + 10
+    })
+    assert.deepEqual(
+      changes.map((c) => c.state),
+      ['WAITING_FOR_KAFKA'],
+    )
+
+    assert.equal((await store.schemaById(x.id)).schema, JSON.stringify(JSON.parse(X)))
+    assert.deepEqual(await store.subjects(), ['s'])
+    await assert.rejects(
+      store.register('s', { schema: Y }),
+      (error: unknown) => hasCode(50002)(error) && /Kafka is unreachable/.test((error as Error).message),
+    )
+
+    control.down = false
+    await until('the store to serve again', () => store.availability.state === 'SERVING')
+    assert.deepEqual(
+      changes.map((c) => c.state),
+      ['WAITING_FOR_KAFKA', 'SERVING'],
+    )
+    await store.setConfig('s', 'NONE')
+    assert.deepEqual(await store.register('s', { schema: Y }), { id: x.id + 1 })
+  })
+
+  test('a tail that stops short of the end of the log is read again on new connections', async (t) => {
+    const log = new MemoryLog()
+    const inner = log.connect()
+    let stalled = false
+    let reconnects = 0
+    let deliver: (entries: LogEntry[]) => void = () => {}
+    // Drops what arrives while stalled, as a reader stuck on a dead connection never sees it.
+    const stalling: RegistryLog = {
+      ...inner,
+      start: async (onEntries) => {
+        deliver = onEntries
+        await inner.start((entries) => {
+          if (!stalled) onEntries(entries)
+        })
+      },
+      reconnect: () => {
+        reconnects++
+        stalled = false
+        deliver([...log.entries])
+      },
+    }
+    const changes: AvailabilityChange[] = []
+    const store = new RegistryStore(stalling, {
+      writeTimeoutMs: 200,
+      onAvailabilityChange: (change) => changes.push(change),
+      ...FAST_RETRIES,
+    })
+    await store.start()
+    t.after(() => store.close())
+
+    stalled = true
+    const writer = await started(log.connect())
+    t.after(() => writer.close())
+    const x = await writer.register('s', { schema: X })
+
+    await until('the stalled tail to be read again', () => reconnects > 0)
+    await until(
+      'the store to serve again',
+      () => store.availability.state === 'SERVING' && changes.length === 2,
+    )
+    assert.deepEqual(
+      changes.map((c) => c.state),
+      ['WAITING_FOR_KAFKA', 'SERVING'],
+    )
+    assert.equal((await store.schemaById(x.id)).schema, JSON.stringify(JSON.parse(X)))
   })
 })

@@ -1,9 +1,11 @@
 /**
  * `freshet registry`, as numbered steps:
  *   1. Parse and check every flag (a usage error exits 2 before anything connects).
- *   2. Serve the metrics (requests by route, schemas and subjects held): live at once, ready once
- *      the registry answers.
- *   3. Start the registry: it reads its topic to the end before it answers.
+ *   2. Serve the metrics (requests by route, schemas and subjects held): live at once, ready while
+ *      the registry reaches the end of its topic (not before it has read it, nor while it waits for
+ *      Kafka).
+ *   3. Start the registry: it reads its topic to the end before it answers. If Kafka goes away
+ *      later it logs once that it waits, serves what it holds, and logs once when it is back.
  *   4. Run until SIGINT/SIGTERM, then stop the API, the metrics and the Kafka clients. A signal
  *      before the registry answers ends the process at once (the default), as nothing is written yet.
  */
@@ -42,9 +44,7 @@ export async function registryCommand(argv: string[]): Promise<number> {
     // Nothing before the topic is read: a 0 there would look like the subjects were lost.
     status: () => running?.status(),
   })
-  const server = metricsServer(values, metricsRegistry, () =>
-    running === undefined ? { ready: false, reason: 'reading the registry topic' } : { ready: true },
-  )
+  const server = metricsServer(values, metricsRegistry, metrics.readiness)
   try {
     // Step 2
     const url = await server.start()
@@ -57,6 +57,19 @@ export async function registryCommand(argv: string[]): Promise<number> {
       port,
       onRequest: metrics.observe,
       onError: (message, error) => log.error({ err: error }, message),
+      onAvailabilityChange: (change) => {
+        if (change.state === 'WAITING_FOR_KAFKA') {
+          log.warn(
+            { state: change.state, sinceMs: change.sinceMs, err: change.cause },
+            `waiting for Kafka: ${change.reason}; serving the schemas it holds, refusing writes, retrying until Kafka is back`,
+          )
+        } else {
+          log.info(
+            { state: change.state, waitedMs: change.waitedMs },
+            `Kafka is back after ${change.waitedMs} ms; serving`,
+          )
+        }
+      },
       ...(values.topic ? { topic: values.topic as string } : {}),
     })
     log.info({ url: running.url }, `listening on ${running.url} (Kafka ${c.brokers.join(',')})`)
