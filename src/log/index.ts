@@ -7,3 +7,4 @@ export {
   type Logger,
   type LoggerOptions,
 } from './logger.ts'
+export { RateLimitedReports } from './rate-limited.ts'

@@ -4,7 +4,7 @@ import { connectionSpec, TRANSACTION_TIMEOUT_MS, type ConnectionOptions } from '
 import { checks, validateOptions, type Check, type Spec } from '../options/index.ts'
 import type { Deserializer, SchemaRegistryClient, SerdeFormat } from '../serde/index.ts'
 import { Topology } from '../stream/index.ts'
-import type { BadRecordPolicy } from '../task/index.ts'
+import type { BadRecordOutcome, BadRecordPolicy } from '../task/index.ts'
 
 export type ProcessingGuarantee = 'exactly-once' | 'at-least-once'
 
@@ -35,6 +35,21 @@ export type WorkerEvent =
       endToEndMs: readonly number[]
     }
   | { type: 'aborted'; reason: string; code: string | undefined }
+  /**
+   * Records skipped, dead-lettered or late, at most one event per outcome and error code every
+   * few seconds: `count` since the previous event of the pair, and where the latest one was.
+   */
+  | {
+      type: 'bad-records'
+      outcome: BadRecordOutcome
+      code: string
+      count: number
+      topic: string
+      partition: number
+      /** The latest such record's offset, as a decimal string. */
+      offset: string
+      reason: string
+    }
   /** The worker cannot reach the cluster (or the registry) and waits; see `outageTimeoutMs`. */
   | { type: 'waiting'; for: 'kafka' | 'registry'; reason: string; code: string | undefined; sinceMs: number }
   /** It reached it again and carries on; `waitedMs` since the wait began. */

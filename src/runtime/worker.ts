@@ -46,6 +46,7 @@ import {
   type TopicPartitionOffset,
   type TopicPartitions,
 } from '../kafka/index.ts'
+import { RateLimitedReports } from '../log/index.ts'
 import { createDeserializer, type Deserializer } from '../serde/index.ts'
 import { MemoryStateStore, RocksDbStateStore, storeDirectory, type StateStore } from '../state/index.ts'
 import type { SourceSpec } from '../stream/index.ts'
@@ -165,6 +166,8 @@ function addCounters(into: TaskCounters, from: Readonly<TaskCounters>): TaskCoun
 }
 
 const MARKER_INTERVAL_MS = 1_000
+/** At most one `bad-records` event per outcome and error code this often. */
+const BAD_RECORD_REPORT_INTERVAL_MS = 5_000
 const REGISTRY_BACKOFF_MS = { first: 100, max: 5_000 }
 const KAFKA_BACKOFF_MS = { first: 250, max: 5_000 }
 /** How long a call inside the loop or a rebalance is retried before the outage is left to `#resume`. */
@@ -246,6 +249,10 @@ export class Worker {
   #resultTimesMs: number[] = []
   /** Durations of the batches processed since the last commit. */
   #batchMs: number[] = []
+  readonly #badRecordReports = new RateLimitedReports<Extract<WorkerEvent, { type: 'bad-records' }>>(
+    BAD_RECORD_REPORT_INTERVAL_MS,
+    (sample, count) => this.#emit({ ...sample, count }),
+  )
 
   constructor(options: WorkerOptions) {
     this.#options = resolveWorkerOptions(options)
@@ -569,6 +576,7 @@ export class Worker {
           for (const task of this.#tasks.values()) task.advanceIdle()
           await this.#commit()
         })
+        this.#badRecordReports.flush()
       }
     }
   }
@@ -1054,6 +1062,17 @@ export class Worker {
           : { followClockWhenIdle: options.followClockWhenIdle }),
       },
       onBadRecord: options.onBadRecord,
+      onBadRecordHandled: (outcome, error, record) =>
+        this.#badRecordReports.report(`${outcome}\u0000${error.code}`, {
+          type: 'bad-records',
+          outcome,
+          code: error.code,
+          count: 1,
+          topic: record.topic,
+          partition: record.partition,
+          offset: String(record.offset),
+          reason: error.message,
+        }),
       dlqTopic: options.dlqTopic,
       clock: Date.now,
       markerIntervalMs: MARKER_INTERVAL_MS,

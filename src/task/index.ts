@@ -11,6 +11,7 @@ export {
   BAD_RECORD_POLICIES,
   LATE_HEADERS,
   StreamTask,
+  type BadRecordOutcome,
   type BadRecordPolicy,
   type TaskCounters,
   type TaskOptions,

@@ -102,7 +102,12 @@ export interface TaskOptions {
   readonly markerIntervalMs: number
   /** Tasks of this sub-topology: how many writers each partition of its repartition outputs has. */
   readonly taskCount: number
+  /** Told of every record skipped, dead-lettered or late, with the error that says why. */
+  readonly onBadRecordHandled?: (outcome: BadRecordOutcome, error: FreshetError, record: InRecord) => void
 }
+
+/** What became of a bad or late record. */
+export type BadRecordOutcome = 'skipped' | 'dead-lettered' | 'late'
 
 /** Counters of a task since it was created. */
 export interface TaskCounters {
@@ -570,6 +575,7 @@ export class StreamTask {
       `late record: ${late.lateByMs} ms behind the watermark plus grace at operator "${late.operator}"`,
       { topic: record.topic, partition: record.partition, offset: record.offset },
     )
+    this.#options.onBadRecordHandled?.('late', error, record)
     const letter = toDeadLetter(record, error, this.#options.dlqTopic, 'late', this.#options.clock())
     letter.headers = {
       ...letter.headers,
@@ -595,9 +601,11 @@ export class StreamTask {
     this.badRecordCodes.set(freshetError.code, (this.badRecordCodes.get(freshetError.code) ?? 0) + 1)
     if (this.#options.onBadRecord === 'skip') {
       this.counters.recordsSkipped++
+      this.#options.onBadRecordHandled?.('skipped', freshetError, record)
       return
     }
     this.counters.recordsDeadLettered++
+    this.#options.onBadRecordHandled?.('dead-lettered', freshetError, record)
     this.#out.push(toDeadLetter(record, freshetError, this.#options.dlqTopic, stage, this.#options.clock()))
   }
 

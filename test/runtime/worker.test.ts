@@ -7,7 +7,7 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { test, type TestContext } from 'node:test'
 import { KafkaProducer, PartitionReader, type InRecord, type OutRecord } from '../../src/kafka/index.ts'
-import { Worker, type WorkerOptions } from '../../src/runtime/index.ts'
+import { Worker, type WorkerEvent, type WorkerOptions } from '../../src/runtime/index.ts'
 import { pipeline, type Topology } from '../../src/stream/index.ts'
 import { tumbling } from '../../src/windows/index.ts'
 import { brokers, randomName, randomTopic, readRecords } from '../helpers/kafka.ts'
@@ -272,11 +272,34 @@ test('bad input under dlq: undecodable, far-future and keyless records become de
     },
   ])
   await closeWindows(input, 5_000)
-  const worker = startWorker(t, { topology: countTopology(applicationId, input, output), onBadRecord: 'dlq' })
+  const reports: Array<Extract<WorkerEvent, { type: 'bad-records' }>> = []
+  const worker = startWorker(t, {
+    topology: countTopology(applicationId, input, output),
+    onBadRecord: 'dlq',
+    onEvent: (event) => {
+      if (event.type === 'bad-records') reports.push(event)
+    },
+  })
   await worker.start()
   const expected = oracle(events, 5_000)
   assert.deepEqual(sortCounts(valuesOf<Count>(await readRecords(output, expected.length))), expected)
   const letters = await readRecords(dlqTopic, 3)
+  // Each code is reported, rate-limited, with where its record was: one record each here.
+  const header = (r: InRecord, name: string): string | undefined =>
+    r.headers.get(`freshet.dlq.${name}`)?.toString()
+  assert.deepEqual(
+    reports.map((r) => [r.outcome, r.code, r.count, r.topic, String(r.partition), r.offset]).sort(),
+    letters
+      .map((r) => [
+        'dead-lettered',
+        header(r, 'error.code'),
+        1,
+        header(r, 'source.topic'),
+        header(r, 'source.partition'),
+        header(r, 'source.offset'),
+      ])
+      .sort(),
+  )
   const byKey = new Map(letters.map((r) => [r.key?.toString(), r]))
   const keyless = letters.find(
     (r) => r.headers.get('freshet.dlq.error.code')?.toString() === 'FRESHET_RECORD_KEY_NULL',

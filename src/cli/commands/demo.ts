@@ -86,6 +86,8 @@ export async function demoCommand(argv: string[]): Promise<number> {
         else if (event.type === 'revoked') log.info({ job, tasks: event.tasks.length }, 'tasks revoked')
         else if (event.type === 'aborted')
           log.warn({ job, reason: event.reason, code: event.code }, 'aborted the open transaction')
+        else if (event.type === 'bad-records')
+          log.warn({ job, ...event }, `${event.count} records ${event.outcome} (${event.code})`)
         else if (event.type === 'waiting')
           log.warn(
             { job, for: event.for, reason: event.reason, code: event.code },

@@ -452,6 +452,15 @@ export async function runCommand(argv: string[]): Promise<number> {
           () => `aborted the open commit (${event.reason}); the tasks start again from the last commit`,
         )
         return
+      case 'bad-records':
+        if (c.json) console.log(JSON.stringify(event))
+        else
+          log.warn(
+            { ...event },
+            `${event.count} record${event.count === 1 ? '' : 's'} ${event.outcome} (${event.code}); ` +
+              `latest ${event.topic}/${event.partition}@${event.offset}: ${event.reason}`,
+          )
+        return
       case 'waiting':
         if (c.json) console.log(JSON.stringify(event))
         else
