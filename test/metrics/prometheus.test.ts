@@ -72,7 +72,11 @@ test('a real Prometheus scrapes the metrics of two workers from one registry', a
   )
   let log = ''
   prometheus.stderr.on('data', (chunk: Buffer) => (log += chunk.toString()))
-  const exited = new Promise((resolve) => prometheus.once('exit', resolve))
+  // A process that could not be started (prometheus missing) emits 'error' and never 'exit'.
+  const exited = new Promise((resolve) => {
+    prometheus.once('exit', resolve)
+    prometheus.once('error', resolve)
+  })
   t.after(async () => {
     prometheus.kill('SIGTERM')
     await exited
