@@ -503,3 +503,97 @@ test('a worker failure prints its code and message and exits 1: a missing output
   )
   assert.match(strict.stdout(), /worker \S+ failed after .*: in 0 /)
 })
+
+for (const policy of ['dlq', 'skip'] as const) {
+  test(`--on-bad-record ${policy}: every input record is accounted for exactly, by outcome and code, and /metrics agrees`, async (t) => {
+    const { url } = await testRegistry(t)
+    const client = new RegistryClient({ url })
+    const s = await setup(t)
+    const serializer = createSerializer<UserEvent>({
+      format: 'avro',
+      topic: s.input,
+      schema: UserEventSchema,
+      registry: client,
+    })
+    await serializer.init()
+    const foreign = createSerializer<AnalyticsResult>({
+      format: 'avro',
+      topic: randomName('foreign'),
+      schema: AnalyticsResultSchema,
+      registry: client,
+    })
+    await foreign.init()
+    const encode = (event: UserEvent): Buffer => Buffer.from(serializer.serialize(event))
+    const events = userEvents()
+    const first = events[0] as UserEvent
+    const good = encode(first)
+    const unknownId = Buffer.from(good)
+    unknownId.writeInt32BE(987_654, 1)
+    // One record of each class of bad input the job can meet, on partition 0 before the events.
+    const bad: Array<[string, Buffer]> = [
+      ['FRESHET_SERDE_BAD_MAGIC_BYTE', Buffer.from('garbage, not Avro')],
+      ['FRESHET_SCHEMA_NOT_FOUND', unknownId],
+      ['FRESHET_SERDE_TRUNCATED', good.subarray(0, 8)],
+      // Written with a schema the job's reader schema cannot resolve.
+      ['FRESHET_SCHEMA_INCOMPATIBLE', Buffer.from(foreign.serialize(row('x', BASE_MS, 1)))],
+      ['FRESHET_TIMESTAMP_FUTURE', encode({ ...first, timestamp: Date.now() + 3_600_000 })],
+    ]
+    await produce(
+      bad.map(([, value]) => ({ topic: s.input, partition: 0, key: Buffer.from('user_bad'), value })),
+    )
+    await produceEvents(s.input, events, encode)
+    const expected = oracle(events)
+
+    const run = cli(t, runArgs(s, '--registry-url', url, '--on-bad-record', policy, '--json'))
+    await awaitRecords(s.output, PARTITIONS, expected.length)
+    // Once the windows closed, a record of the first window is late.
+    await produce([{ topic: s.input, partition: 0, key: Buffer.from('user_late'), value: good }])
+    const letters = policy === 'dlq' ? bad.length + 1 : 1
+    const deadLetters = (await awaitRecords(`${s.applicationId}.dlq`, 1, letters)).map(
+      (r) => readDeadLetter(r)?.errorCode,
+    )
+    const metricsUrl = run.lines().find((l) => l.type === 'metrics')?.url as string
+    const metrics = async (): Promise<string> => await (await fetch(metricsUrl)).text()
+    const value = (exposition: string, name: string, labels = ''): number => {
+      const line = exposition
+        .split('\n')
+        .find((l) => l.startsWith(`${name}{`) && l.includes(labels) && !l.startsWith('#'))
+      return line === undefined ? 0 : Number(line.split(' ').at(-1))
+    }
+    // The dead letters are committed, so the counts the metrics read include them.
+    const exposition = await metrics()
+    run.child.kill('SIGTERM')
+    assert.equal(await exitCode(run), 0, run.stderr())
+
+    // Every input record is in exactly one place: a result, a window still open, a dead letter,
+    // or skipped.
+    const deserializer = new AvroDeserializer<AnalyticsResult>({
+      registry: client,
+      readerSchema: AnalyticsResultSchema,
+    })
+    const rows: AnalyticsResult[] = []
+    for (const record of await readCommitted(s.output, PARTITIONS)) {
+      rows.push({ ...(await deserializer.deserialize(record.value)) })
+    }
+    assert.deepEqual(sortRows(rows), expected)
+    const input = bad.length + events.length + PARTITIONS + 1
+    const inResults = rows.reduce((sum, r) => sum + (r.events as number), 0)
+    const inOpenWindows = PARTITIONS
+    const skipped = policy === 'skip' ? bad.length : 0
+    assert.equal(inResults, events.length)
+    assert.equal(input, inResults + inOpenWindows + deadLetters.length + skipped)
+    assert.deepEqual(
+      [...deadLetters].sort(),
+      [...(policy === 'dlq' ? bad.map(([code]) => code) : []), 'FRESHET_RECORD_LATE'].sort(),
+    )
+    // The metrics agree, code by code.
+    assert.equal(value(exposition, 'freshet_worker_consumed_records_total', `topic="${s.input}"`), input)
+    for (const [code] of bad) {
+      assert.equal(value(exposition, 'freshet_worker_bad_records_total', `code="${code}"`), 1, code)
+    }
+    assert.equal(value(exposition, 'freshet_worker_late_records_total'), 1)
+    assert.equal(value(exposition, 'freshet_worker_dead_letters_total'), deadLetters.length)
+    assert.equal(value(exposition, 'freshet_worker_skipped_records_total'), skipped)
+    assert.equal(value(exposition, 'freshet_worker_aborts_total'), 0, 'a run with nothing replayed')
+  })
+}
