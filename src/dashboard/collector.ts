@@ -5,7 +5,7 @@
  * the end-to-end latencies of the commits of the last `latencyWindowMs`.
  */
 import type { KafkaAdmin, PartitionLag } from '../kafka/index.ts'
-import type { WorkerEvent, WorkerState, WorkerStatus } from '../runtime/index.ts'
+import type { WorkerEvent, WorkerState, WorkerStatus, WorkerWaiting } from '../runtime/index.ts'
 import type { AnalyticsSnapshot } from './analytics.ts'
 
 /** A worker the dashboard watches: one job's worker, in the same process. */
@@ -63,6 +63,10 @@ export interface JobView extends JobSample {
   stateKeys: number
   /** Windows (sessions) the job holds open, as of each task's last commit: exact. */
   openWindows: number
+  /** While the worker waits for Kafka or the registry: for what, since when, why. */
+  waiting: WorkerWaiting | null
+  /** Outages the worker waited out and resumed from. */
+  resumes: number
 }
 
 export interface DashboardState {
@@ -235,6 +239,8 @@ export class DashboardCollector {
         rebalances: status.rebalances,
         stateKeys: status.tasks.reduce((n, t) => n + t.stores.reduce((m, s) => m + s.keys, 0), 0),
         openWindows: status.tasks.reduce((n, t) => n + t.openWindows, 0),
+        waiting: status.waiting ?? null,
+        resumes: status.resumes,
         ...figures,
       }
     })

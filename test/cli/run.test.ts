@@ -183,6 +183,21 @@ async function setup(t: TestContext): Promise<{
   return { input, output, applicationId, stateDir }
 }
 
+/** `setup` with a registry, and a serializer of UserEvents to the input topic registered there. */
+async function avroSetup(t: TestContext) {
+  const { url } = await testRegistry(t)
+  const client = new RegistryClient({ url })
+  const s = await setup(t)
+  const serializer = createSerializer<UserEvent>({
+    format: 'avro',
+    topic: s.input,
+    schema: UserEventSchema,
+    registry: client,
+  })
+  await serializer.init()
+  return { url, client, s, serializer }
+}
+
 interface Cli {
   readonly child: ChildProcessByStdio<null, Readable, Readable>
   readonly exited: Promise<number | null>
@@ -419,16 +434,7 @@ test('two workers with the same job share the partitions, and their rows togethe
 })
 
 test('--format avro (the default): Avro in through the registry, Confluent-framed AnalyticsResult out', async (t) => {
-  const { url } = await testRegistry(t)
-  const client = new RegistryClient({ url })
-  const s = await setup(t)
-  const serializer = createSerializer<UserEvent>({
-    format: 'avro',
-    topic: s.input,
-    schema: UserEventSchema,
-    registry: client,
-  })
-  await serializer.init()
+  const { url, client, s, serializer } = await avroSetup(t)
   const events = userEvents()
   const expected = oracle(events)
   await produceEvents(s.input, events, (event) => Buffer.from(serializer.serialize(event)))
@@ -506,16 +512,7 @@ test('a worker failure prints its code and message and exits 1: a missing output
 
 for (const policy of ['dlq', 'skip'] as const) {
   test(`--on-bad-record ${policy}: every input record is accounted for exactly, by outcome and code, and /metrics agrees`, async (t) => {
-    const { url } = await testRegistry(t)
-    const client = new RegistryClient({ url })
-    const s = await setup(t)
-    const serializer = createSerializer<UserEvent>({
-      format: 'avro',
-      topic: s.input,
-      schema: UserEventSchema,
-      registry: client,
-    })
-    await serializer.init()
+    const { url, client, s, serializer } = await avroSetup(t)
     const foreign = createSerializer<AnalyticsResult>({
       format: 'avro',
       topic: randomName('foreign'),

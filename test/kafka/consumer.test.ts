@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict'
-import { test } from 'node:test'
+import { test, type TestContext } from 'node:test'
 import { setTimeout as sleep } from 'node:timers/promises'
 import { GroupConsumer, type InRecord } from '../../src/kafka/index.ts'
 import { brokers, randomName, randomTopic, testProducer, testTransactional } from '../helpers/kafka.ts'
@@ -10,6 +10,20 @@ function records(topic: string, from: number, count: number) {
     partition: 0,
     value: Buffer.from(String(from + i)),
   }))
+}
+
+/** A started member of a new group reading `topic` from its beginning, closed after the test. */
+async function member(t: TestContext, topic: string): Promise<GroupConsumer> {
+  const consumer = new GroupConsumer({
+    bootstrapBrokers: brokers(),
+    groupId: randomName('rewind'),
+    topics: [topic],
+    fromBeginning: true,
+    maxWaitMs: 100,
+  })
+  t.after(() => consumer.close())
+  await consumer.start()
+  return consumer
 }
 
 async function drain(consumer: GroupConsumer, count: number): Promise<InRecord[]> {
@@ -26,15 +40,7 @@ test('a batch awaited while rewindToCommitted runs starts at the committed offse
   const topic = await randomTopic(t, 'rewind-race', 1)
   const producer = testProducer(t)
   await producer.send(records(topic, 0, 200))
-  const consumer = new GroupConsumer({
-    bootstrapBrokers: brokers(),
-    groupId: randomName('rewind'),
-    topics: [topic],
-    fromBeginning: true,
-    maxWaitMs: 100,
-  })
-  t.after(() => consumer.close())
-  await consumer.start()
+  const consumer = await member(t, topic)
   const read = await drain(consumer, 200)
   assert.equal(read.at(-1)?.offset, 199n)
   await consumer.commit([{ topic, partition: 0, offset: 50n }])
@@ -80,15 +86,7 @@ test('a batch read before a rebalance or a rewind carries an epoch that is no lo
   const topic = await randomTopic(t, 'rewind-stale', 1)
   const producer = testProducer(t)
   await producer.send(records(topic, 0, 100))
-  const consumer = new GroupConsumer({
-    bootstrapBrokers: brokers(),
-    groupId: randomName('rewind'),
-    topics: [topic],
-    fromBeginning: true,
-    maxWaitMs: 100,
-  })
-  t.after(() => consumer.close())
-  await consumer.start()
+  const consumer = await member(t, topic)
   const first = await consumer.nextTaggedBatch(10)
   assert.equal(first.epoch, consumer.handOutEpoch)
   await consumer.rewindToCommitted()

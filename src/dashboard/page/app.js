@@ -206,8 +206,13 @@ function renderHealth(state) {
         ? true
         : job.state === 'STARTING' || job.state === 'CREATED'
           ? 'starting'
-          : false,
-      `${job.state}, ${job.tasks} tasks`,
+          : job.waiting
+            ? 'waiting'
+            : false,
+      job.waiting
+        ? `${job.state} since ${new Date(job.waiting.sinceMs).toLocaleTimeString()}: ${job.waiting.reason}`
+        : `${job.state}, ${job.tasks} tasks` +
+          (job.resumes > 0 ? `, resumed after ${job.resumes} outage(s)` : ''),
     ]),
   ]
   const html = pills
@@ -379,7 +384,8 @@ function renderJobs(state) {
         `<td class="num">${job.tasks}</td><td class="num">${formatCount(job.inPerSec)}</td><td class="num">${formatCount(job.outPerSec)}</td>` +
         `<td class="num">${formatCount(job.lag)}</td><td class="num">${formatMs(job.p50Ms)}</td><td class="num">${formatMs(job.p99Ms)}</td>` +
         `<td class="num">${formatCount(job.deadLetters)}</td><td class="num">${formatCount(job.late)}</td>` +
-        `<td class="num">${formatCount(job.commits)}</td><td class="num">${formatCount(job.aborts)}</td><td class="num">${formatCount(job.rebalances)}</td></tr>`,
+        `<td class="num">${formatCount(job.commits)}</td><td class="num">${formatCount(job.aborts)}</td><td class="num">${formatCount(job.rebalances)}</td>` +
+        `<td class="num">${formatCount(job.resumes)}</td></tr>`,
     )
     .join('')
   table.dataset.rows = String(state.jobs.length)
