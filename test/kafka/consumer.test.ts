@@ -32,6 +32,19 @@ async function drain(consumer: GroupConsumer, count: number): Promise<InRecord[]
   return out
 }
 
+const SENTINEL = 'sentinel'
+
+/** What the consumer hands out up to and including the sentinel record. */
+async function drainToSentinel(consumer: GroupConsumer): Promise<InRecord[]> {
+  const out: InRecord[] = []
+  for (;;) {
+    for (const r of await consumer.nextBatch()) {
+      out.push(r)
+      if (r.value?.toString() === SENTINEL) return out
+    }
+  }
+}
+
 test('a batch awaited while rewindToCommitted runs starts at the committed offset, never past it', async (t) => {
   // Root cause of a double-processing race after an aborted commit: the rewind kept handing out
   // the old stream's records until the new stream was attached, so a fetch already awaited when
@@ -74,11 +87,13 @@ test('a batch awaited while rewindToCommitted runs starts at the committed offse
   const batch = await pending
   assert.equal(batch.epoch, consumer.handOutEpoch, 'the awaited batch is of the new position')
   assert.equal(batch.records[0]?.offset, 50n, 'and starts at the committed offset')
-  const rest = [...batch.records, ...(await drain(consumer, 160 - batch.records.length))]
+  // A sentinel after the last record: the read goes on to it, so a record handed out twice is seen.
+  await producer.send([{ topic, partition: 0, value: Buffer.from(SENTINEL) }])
+  const rest = [...batch.records, ...(await drainToSentinel(consumer))]
   assert.deepEqual(
     rest.map((r) => r.offset),
-    Array.from({ length: 160 }, (_, i) => BigInt(50 + i)),
-    'then reads on from there, every record once',
+    Array.from({ length: 161 }, (_, i) => BigInt(50 + i)),
+    'then reads on from there to the sentinel at 210, every record once',
   )
 })
 

@@ -4,7 +4,7 @@ import assert from 'node:assert/strict'
 import { test } from 'node:test'
 import { MetricsServer, ProducerMetrics, processRegistry } from '../../src/metrics/index.ts'
 import { EventProducer } from '../../src/producer/index.ts'
-import { brokers, randomName, randomTopic, readRecords } from '../helpers/kafka.ts'
+import { brokers, randomName, randomTopic, readToSentinel } from '../helpers/kafka.ts'
 import { parseExposition, promtoolCheck, sample } from './exposition.ts'
 
 const EVENTS = 2_500
@@ -29,7 +29,8 @@ test('producer metrics: acknowledged records and bytes per topic, one request du
 
   const summary = await producer.run({ onRequest: metrics.observe })
   assert.equal(summary.sent, EVENTS)
-  const records = await readRecords(topic, EVENTS)
+  const records = await readToSentinel(topic)
+  assert.equal(records.length, EVENTS)
   const bytes = records.reduce((sum, r) => sum + (r.key?.length ?? 0) + (r.value?.length ?? 0), 0)
 
   const text = await (await fetch(`${url}/metrics`)).text()
