@@ -13,11 +13,14 @@
  *   5. Hand the events to the caller, update the statistics.
  *   6. Commit the batch's offsets: only after its dead letters are safely written, so a crash
  *      between 4 and 6 re-delivers rather than loses.
+ *
+ * An outage of the cluster that the client's own retries do not get past is waited out, for up
+ * to `outageTimeoutMs`, with a new member of the same group (`#resume`): it reads on from the
+ * group's committed offsets, so a batch handed on whose commit did not land comes again.
  */
 import { setTimeout as sleep } from 'node:timers/promises'
 import { dlqTopicFor, toDeadLetter } from '../dlq/index.ts'
-import type { FreshetError } from '../errors/index.ts'
-import { isFreshetError, toFreshetError } from '../errors/index.ts'
+import { FreshetError, isFreshetError, toFreshetError } from '../errors/index.ts'
 import {
   GroupConsumer,
   KafkaAdmin,
@@ -25,8 +28,16 @@ import {
   nextOffsets,
   type InRecord,
   type OutRecord,
+  type TopicPartitions,
 } from '../kafka/index.ts'
 import { validateOptions } from '../options/index.ts'
+import {
+  isOutage,
+  Outage,
+  type OutageResumedEvent,
+  type OutageWaiting,
+  type OutageWaitingEvent,
+} from '../producer/index.ts'
 import type { TypedSchema, UserEvent } from '../schemas/index.ts'
 import { createDeserializer, type Deserializer } from '../serde/index.ts'
 import { eventConsumerSpec, type EventConsumerOptions } from './options.ts'
@@ -48,6 +59,14 @@ export interface ConsumerStatus {
   commits: number
   /** Waits for an unreachable registry. */
   retries: number
+  // The outage figures are always there in `EventConsumer.status()`; optional for statuses made
+  // elsewhere (a consumer of another kind reporting through ConsumerMetrics).
+  /** While an outage of the cluster is waited out: since when, and the latest failure. */
+  waiting?: OutageWaiting | undefined
+  /** Outages waited out. */
+  resumes?: number
+  /** Records handed on whose commit did not land before an outage: they were handed on again. */
+  redeliveredRecords?: number
 }
 
 /** One batch, once its offsets are committed. */
@@ -67,33 +86,50 @@ export interface ConsumeRunOptions<T = UserEvent> {
   onRetry?: (error: FreshetError, backoffMs: number) => void
   /** Called once per batch after its commit (metrics). */
   onBatch?: (batch: ConsumedBatch) => void
-  /** Aborting ends the run after the current batch is committed. */
+  /** Called once when the consumer begins to wait out an outage, and once when it carries on. */
+  onOutage?: (event: ConsumerOutageEvent) => void
+  /** Aborting ends the run after the current batch is committed, or ends a wait for the cluster. */
   signal?: AbortSignal
+}
+
+/** The end of an outage the consumer waited out. */
+export interface ConsumerResumedEvent extends OutageResumedEvent {
+  /**
+   * Records of the batch handed on last whose commit did not land: the group hands them out
+   * again, and they are handed on a second time (see `ConsumerStatus.redeliveredRecords`).
+   */
+  redeliveredRecords: number
+}
+
+export type ConsumerOutageEvent = OutageWaitingEvent | ConsumerResumedEvent
+
+/** The group's session timeout: a member that can no longer leave is dropped after it. */
+const SESSION_TIMEOUT_MS = 30_000
+
+function partitionKey(topic: string, partition: number): string {
+  return `${topic}\u0000${partition}`
 }
 
 /** `T`: the type of the values under `options.schema` (UserEvent by default). */
 export class EventConsumer<T = UserEvent> {
   readonly #options: EventConsumerOptions
-  readonly #consumer: GroupConsumer
+  #consumer: GroupConsumer
   readonly #deserializer: Deserializer<T>
   readonly #dlqTopic: string
   #dlqProducer: KafkaProducer | undefined
+  /** Closes of the clients dropped in outages, still running. */
+  readonly #dropped: Array<Promise<void>> = []
+  /** The batch handed on (step 5) and not yet committed (step 6). */
+  #handedOn: InRecord[] | undefined
   readonly stats: ConsumerStats
   /** The running figures but `decoded`, which the statistics count already. */
-  readonly #status: Omit<ConsumerStatus, 'decoded'>
+  readonly #status: Required<Omit<ConsumerStatus, 'decoded'>>
 
   constructor(options: EventConsumerOptions) {
     const o = validateOptions('EventConsumer', options, eventConsumerSpec)
     this.#options = o
     this.#dlqTopic = o.dlqTopic ?? dlqTopicFor(o.topic!)
-    this.#consumer = new GroupConsumer({
-      bootstrapBrokers: o.bootstrapBrokers,
-      clientId: o.clientId!,
-      groupId: o.groupId!,
-      topics: [o.topic!],
-      fromBeginning: o.fromBeginning!,
-      isolationLevel: 'read_committed',
-    })
+    this.#consumer = this.#newConsumer()
     this.stats = new ConsumerStats(statsFieldsFor(o.schema!.name))
     this.#status = {
       topic: o.topic!,
@@ -103,6 +139,9 @@ export class EventConsumer<T = UserEvent> {
       deadLetters: {},
       commits: 0,
       retries: 0,
+      waiting: undefined,
+      resumes: 0,
+      redeliveredRecords: 0,
     }
     this.#deserializer = createDeserializer<T>({
       format: o.format!,
@@ -111,16 +150,38 @@ export class EventConsumer<T = UserEvent> {
     })
   }
 
+  /** A member of the group; without `fromBeginning`, it pins where new partitions start. */
+  #newConsumer(): GroupConsumer {
+    const o = this.#options
+    const consumer: GroupConsumer = new GroupConsumer({
+      bootstrapBrokers: o.bootstrapBrokers,
+      clientId: o.clientId!,
+      groupId: o.groupId!,
+      topics: [o.topic!],
+      fromBeginning: o.fromBeginning!,
+      isolationLevel: 'read_committed',
+      sessionTimeoutMs: SESSION_TIMEOUT_MS,
+      ...(o.fromBeginning ? {} : { onPartitionsAssigned: (assigned) => this.#pinStart(consumer, assigned) }),
+    })
+    return consumer
+  }
+
   #joined = false
 
-  /** Whether the consumer has joined its group (and not closed since). */
+  /** Whether the consumer is a member of its group: joined, not closed, not waiting out an outage. */
   get joined(): boolean {
     return this.#joined
   }
 
   /** What the consumer read so far (a copy). */
   status(): ConsumerStatus {
-    return { ...this.#status, decoded: this.stats.total, deadLetters: { ...this.#status.deadLetters } }
+    const status = this.#status
+    return {
+      ...status,
+      decoded: this.stats.total,
+      deadLetters: { ...status.deadLetters },
+      waiting: status.waiting === undefined ? undefined : { ...status.waiting },
+    }
   }
 
   get dlqTopic(): string {
@@ -129,84 +190,281 @@ export class EventConsumer<T = UserEvent> {
 
   async run(run: ConsumeRunOptions<T> = {}): Promise<StatsSnapshot> {
     const max = this.#options.maxMessages ?? Infinity
+    // Records of this run whose offsets are committed: what maxMessages counts.
     let consumed = 0
-    await this.#consumer.start()
-    this.#joined = true
-    const aborted = new Promise<void>((resolve) =>
-      run.signal?.addEventListener('abort', () => resolve(), { once: true }),
+    const aborted = new Promise<null>((resolve) =>
+      run.signal?.addEventListener('abort', () => resolve(null), { once: true }),
     )
+    let outage: FreshetError | undefined
+    try {
+      await this.#consumer.start()
+      this.#joined = true
+    } catch (error) {
+      outage = this.#outageOrThrow(error, run)
+    }
     while (consumed < max && !run.signal?.aborted) {
-      // Step 1
-      const next = this.#consumer.nextBatch(Math.min(10_000, max - consumed))
-      const batch = await Promise.race([next, aborted.then(() => null)])
-      if (batch === null) {
-        void next.catch(() => {})
-        break
+      if (outage !== undefined) {
+        const committed = await this.#resume(outage, run)
+        outage = undefined
+        if (committed === null) break
+        consumed += committed
+        continue
       }
-      if (batch.length === 0) break
-      const deliveredMs = performance.now()
-      const status = this.#status
-      status.records += batch.length
-      for (const record of batch) status.bytes += (record.key?.length ?? 0) + (record.value?.length ?? 0)
+      try {
+        const committed = await this.#batch(Math.min(10_000, max - consumed), aborted, run)
+        if (committed === null) break
+        consumed += committed
+      } catch (error) {
+        outage = this.#outageOrThrow(error, run)
+      }
+    }
+    return this.stats.snapshot()
+  }
 
-      // Step 2
-      await this.#prepare(batch, run)
+  /** `error` as an outage to wait out; throws it when it is not one (or waiting is off). */
+  #outageOrThrow(error: unknown, run: ConsumeRunOptions<T>): FreshetError {
+    if (run.signal?.aborted || this.#options.outageTimeoutMs === 0 || !isOutage(error)) throw error
+    return error
+  }
 
-      // Step 3
-      const events: T[] = []
-      const good: InRecord[] = []
-      const dead: Array<{ record: InRecord; error: FreshetError; letter: OutRecord }> = []
-      for (const record of batch) {
-        try {
-          events.push(
-            this.#deserializer.deserializeSync(record.value, {
-              topic: record.topic,
-              partition: record.partition,
-              offset: record.offset,
-            }),
-          )
-          good.push(record)
-        } catch (error) {
-          const e = toFreshetError(error, 'SERDE_SCHEMA_MISMATCH', 'decoding failed', {
+  /** Steps 1-6 for one batch: how many records it committed; null once the signal aborted. */
+  async #batch(
+    maxRecords: number,
+    aborted: Promise<null>,
+    run: ConsumeRunOptions<T>,
+  ): Promise<number | null> {
+    const consumer = this.#consumer
+    // Step 1
+    const next = consumer.nextBatch(maxRecords)
+    const batch = await Promise.race([next, aborted])
+    if (batch === null) {
+      void next.catch(() => {})
+      return null
+    }
+    // Only a closed consumer hands out nothing, and only the caller closes it, after the run.
+    if (batch.length === 0) {
+      throw new FreshetError(
+        'KAFKA_ERROR',
+        `group ${this.#options.groupId}: the consumer stopped handing out records (its stream ended)`,
+        { retriable: true },
+      )
+    }
+    const deliveredMs = performance.now()
+    const status = this.#status
+    status.records += batch.length
+    for (const record of batch) status.bytes += (record.key?.length ?? 0) + (record.value?.length ?? 0)
+
+    // Step 2
+    await this.#prepare(batch, run)
+
+    // Step 3
+    const { events, good, dead } = this.#decode(batch)
+
+    // Step 4
+    if (dead.length > 0) {
+      await this.#ensureDlqTopic()
+      this.#dlqProducer ??= new KafkaProducer({
+        bootstrapBrokers: this.#options.bootstrapBrokers,
+        clientId: `${this.#options.clientId}-dlq`,
+      })
+      await this.#dlqProducer.send(dead.map((d) => d.letter))
+      this.stats.deadLettered += dead.length
+      for (const d of dead) {
+        status.deadLetters[d.error.code] = (status.deadLetters[d.error.code] ?? 0) + 1
+        run.onDeadLetter?.(d.record, d.error)
+      }
+    }
+
+    // Step 5
+    this.#handedOn = batch
+    if (run.onEvents && events.length > 0) await run.onEvents(events, good)
+    this.stats.addEvents(events)
+
+    // Step 6
+    await consumer.commit(nextOffsets(batch))
+    this.#handedOn = undefined
+    status.commits++
+    run.onBatch?.({
+      group: status.group,
+      records: batch.length,
+      durationMs: performance.now() - deliveredMs,
+    })
+    return batch.length
+  }
+
+  /** Step 3: decodes each record; one that fails permanently becomes a dead letter. */
+  #decode(batch: InRecord[]): {
+    events: T[]
+    good: InRecord[]
+    dead: Array<{ record: InRecord; error: FreshetError; letter: OutRecord }>
+  } {
+    const events: T[] = []
+    const good: InRecord[] = []
+    const dead: Array<{ record: InRecord; error: FreshetError; letter: OutRecord }> = []
+    for (const record of batch) {
+      try {
+        events.push(
+          this.#deserializer.deserializeSync(record.value, {
             topic: record.topic,
             partition: record.partition,
             offset: record.offset,
-          })
-          dead.push({ record, error: e, letter: toDeadLetter(record, e, this.#dlqTopic, 'decode') })
-          this.stats.errors++
-        }
-      }
-
-      // Step 4
-      if (dead.length > 0) {
-        await this.#ensureDlqTopic()
-        this.#dlqProducer ??= new KafkaProducer({
-          bootstrapBrokers: this.#options.bootstrapBrokers,
-          clientId: `${this.#options.clientId}-dlq`,
+          }),
+        )
+        good.push(record)
+      } catch (error) {
+        const e = toFreshetError(error, 'SERDE_SCHEMA_MISMATCH', 'decoding failed', {
+          topic: record.topic,
+          partition: record.partition,
+          offset: record.offset,
         })
-        await this.#dlqProducer.send(dead.map((d) => d.letter))
-        this.stats.deadLettered += dead.length
-        for (const d of dead) {
-          status.deadLetters[d.error.code] = (status.deadLetters[d.error.code] ?? 0) + 1
-          run.onDeadLetter?.(d.record, d.error)
+        dead.push({ record, error: e, letter: toDeadLetter(record, e, this.#dlqTopic, 'decode') })
+        this.stats.errors++
+      }
+    }
+    return { events, good, dead }
+  }
+
+  /**
+   * Waits out an outage with a new member of the same group, as a restarted `consume` would start;
+   * returns how many records of the batch whose commit failed were committed after all, or null
+   * when the signal ended the wait.
+   *
+   *   1. WAITING, reported once; not `joined` (so not ready) until step 5.
+   *   2. Drop the member and the dead-letter producer. Their close runs in the background: it
+   *      ends with the outage or fails, and the member leaves the group if it still can.
+   *   3. With capped exponential backoff until the cluster answers: a new member joins the same
+   *      group after the old one has left (or for at most a session timeout), and reads from the
+   *      group's committed offsets; with `fromBeginning`, from the earliest offset only where the
+   *      group has none, as at a first start. Fails once the outage has lasted `outageTimeoutMs`.
+   *   4. Settle the batch handed on whose commit failed, if any (`#settle`).
+   *   5. RESUMED, reported once; joined again.
+   */
+  async #resume(failure: FreshetError, run: ConsumeRunOptions<T>): Promise<number | null> {
+    const o = this.#options
+    const outage = new Outage(failure, o.outageTimeoutMs!, `consume from ${o.topic} in group ${o.groupId}`)
+    const status = this.#status
+    // Step 1
+    this.#joined = false
+    status.waiting = outage.waiting
+    run.onOutage?.(outage.waitingEvent())
+    let settled: { committed: number; redelivered: number }
+    try {
+      // Step 2
+      let dropped = this.#dropClients()
+      // Step 3
+      for (;;) {
+        if (!(await outage.beforeAttempt(run.signal))) {
+          if (run.signal?.aborted) return null
+          throw outage.giveUp()
+        }
+        await this.#untilClosed(dropped, run.signal)
+        if (run.signal?.aborted) return null
+        const consumer = this.#consumer
+        try {
+          await consumer.start()
+          // Step 4
+          settled = await this.#settle(consumer)
+          break
+        } catch (error) {
+          if (!isOutage(error)) throw error
+          outage.failed(error)
+          status.waiting = outage.waiting
+          dropped = this.#dropClients()
         }
       }
-
-      // Step 5
-      if (run.onEvents && events.length > 0) await run.onEvents(events, good)
-      this.stats.addEvents(events)
-
-      // Step 6
-      await this.#consumer.commit(nextOffsets(batch))
-      status.commits++
-      consumed += batch.length
-      run.onBatch?.({
-        group: status.group,
-        records: batch.length,
-        durationMs: performance.now() - deliveredMs,
-      })
+    } finally {
+      status.waiting = undefined
     }
-    return this.stats.snapshot()
+    // Step 5
+    this.#joined = true
+    status.resumes++
+    status.redeliveredRecords += settled.redelivered
+    run.onOutage?.({ ...outage.resumedEvent(), redeliveredRecords: settled.redelivered })
+    return settled.committed
+  }
+
+  /** Waits until `dropped` is closed, for at most a session timeout, or until the signal aborts. */
+  async #untilClosed(dropped: Promise<void>, signal: AbortSignal | undefined): Promise<void> {
+    const done = new AbortController()
+    const timeout = sleep(SESSION_TIMEOUT_MS, undefined, {
+      signal: signal === undefined ? done.signal : AbortSignal.any([done.signal, signal]),
+    }).catch(() => {})
+    try {
+      await Promise.race([dropped, timeout])
+    } finally {
+      done.abort()
+    }
+  }
+
+  /**
+   * Replaces the member by a new one, not started, and forgets the dead-letter producer (a new
+   * one is made when needed); closes them in the background. Resolves once they are closed.
+   */
+  #dropClients(): Promise<void> {
+    const consumer = this.#consumer
+    const dlq = this.#dlqProducer
+    this.#consumer = this.#newConsumer()
+    this.#dlqProducer = undefined
+    const closed = Promise.allSettled([consumer.close(), dlq?.close()]).then(() => {})
+    this.#dropped.push(closed)
+    return closed
+  }
+
+  /**
+   * The batch handed on whose commit did not land, after a resume: the group's committed offsets
+   * (`consumer` now owns the partitions) say which of its records were committed after all (the
+   * request failed after the broker wrote it) and which come again. Records of a partition now
+   * another member's are neither: that member reads them.
+   */
+  async #settle(consumer: GroupConsumer): Promise<{ committed: number; redelivered: number }> {
+    const handedOn = this.#handedOn
+    if (handedOn === undefined) return { committed: 0, redelivered: 0 }
+    const offsets = new Map(
+      (await consumer.committedOffsets()).map((o) => [partitionKey(o.topic, o.partition), o.offset]),
+    )
+    const owned = new Set(
+      consumer.assignments.flatMap((a) => a.partitions.map((p) => partitionKey(a.topic, p))),
+    )
+    let committed = 0
+    let redelivered = 0
+    for (const record of handedOn) {
+      const key = partitionKey(record.topic, record.partition)
+      const next = offsets.get(key)
+      if (next !== undefined && record.offset < next) committed++
+      else if (owned.has(key)) redelivered++
+    }
+    this.#handedOn = undefined
+    if (committed > 0) this.#status.commits++
+    return { committed, redelivered }
+  }
+
+  /**
+   * onPartitionsAssigned without `fromBeginning`: commits the end of each assigned partition the
+   * group has no offset for, where a consumer without `fromBeginning` starts. The member's stream
+   * then starts there, and so does a member that joins later (after an outage): from the end as of
+   * that later join, it would skip what was written to the partition in between.
+   */
+  async #pinStart(consumer: GroupConsumer, assigned: TopicPartitions[]): Promise<void> {
+    const known = new Set((await consumer.committedOffsets()).map((o) => partitionKey(o.topic, o.partition)))
+    const missing = assigned.flatMap((a) =>
+      a.partitions
+        .filter((p) => !known.has(partitionKey(a.topic, p)))
+        .map((p) => ({ topic: a.topic, partition: p })),
+    )
+    if (missing.length === 0) return
+    const admin = new KafkaAdmin({
+      bootstrapBrokers: this.#options.bootstrapBrokers,
+      clientId: `${this.#options.clientId}-admin`,
+    })
+    try {
+      const ends = new Map<string, Map<number, bigint>>()
+      for (const topic of new Set(missing.map((m) => m.topic))) {
+        ends.set(topic, await admin.endOffsets(topic, 'read_committed'))
+      }
+      await consumer.commit(missing.map((m) => ({ ...m, offset: ends.get(m.topic)?.get(m.partition) ?? 0n })))
+    } finally {
+      await admin.close()
+    }
   }
 
   #dlqTopicReady = false
@@ -248,7 +506,11 @@ export class EventConsumer<T = UserEvent> {
     try {
       await this.#consumer.close()
     } finally {
-      await this.#dlqProducer?.close()
+      try {
+        await this.#dlqProducer?.close()
+      } finally {
+        await Promise.all(this.#dropped)
+      }
     }
   }
 }

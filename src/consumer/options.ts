@@ -1,6 +1,7 @@
 import { FreshetError } from '../errors/index.ts'
 import { checks, type Spec } from '../options/index.ts'
 import { UserEventSchema, type TypedSchema } from '../schemas/index.ts'
+import { DEFAULT_OUTAGE_TIMEOUT_MS, outageTimeoutCheck } from '../producer/index.ts'
 import { registryClientCheck, type SchemaRegistryClient, type SerdeFormat } from '../serde/index.ts'
 
 export interface EventConsumerOptions {
@@ -25,6 +26,12 @@ export interface EventConsumerOptions {
   retryBackoffMs?: number
   maxRetryBackoffMs?: number
   clientId?: string
+  /**
+   * How long an outage of the cluster is waited out, from its first failure, before the run
+   * fails: a new member of the group then reads on from its committed offsets. 0 fails at once
+   * (when the client's own retries give up); Infinity waits for as long as it takes.
+   */
+  outageTimeoutMs?: number
 }
 
 export const eventConsumerSpec: Spec<EventConsumerOptions> = {
@@ -56,4 +63,5 @@ export const eventConsumerSpec: Spec<EventConsumerOptions> = {
   retryBackoffMs: { check: checks.int(1, 60_000), default: 200 },
   maxRetryBackoffMs: { check: checks.int(1, 600_000), default: 10_000 },
   clientId: { check: checks.string(), default: 'freshet-consumer' },
+  outageTimeoutMs: { check: outageTimeoutCheck, default: DEFAULT_OUTAGE_TIMEOUT_MS },
 }

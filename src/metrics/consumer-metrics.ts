@@ -1,7 +1,8 @@
 /**
- * Metrics of `freshet consume`: what an `EventConsumer` read, decoded and dead-lettered, read from its
- * status when Prometheus scrapes; the group's lag per partition, asked of the cluster at scrape time;
- * and the duration of each batch, from its delivery to its commit.
+ * Metrics of `freshet consume`: what an `EventConsumer` read, decoded and dead-lettered, and the
+ * outages it waited out, read from its status when Prometheus scrapes; the group's lag per
+ * partition, asked of the cluster at scrape time; and the duration of each batch, from its delivery
+ * to its commit.
  */
 import { Counter, Histogram, type Registry } from 'prom-client'
 import type { ConsumedBatch, ConsumerStatus } from '../consumer/index.ts'
@@ -63,6 +64,31 @@ export class ConsumerMetrics {
       read: () => {
         const s = status()
         return [[{ group: s.group }, s.retries]]
+      },
+    })
+    readCounter({
+      registry,
+      name: 'freshet_consumer_resumes_total',
+      help: 'Outages of the cluster the consumer waited out, reading on as a new member of its group.',
+      labelNames: ['group'],
+      read: () => {
+        const s = status()
+        return [[{ group: s.group }, s.resumes ?? 0]]
+      },
+    })
+    perTopic(
+      'freshet_consumer_redelivered_records_total',
+      'Records handed on whose commit did not land before an outage, handed on again after it.',
+      (s) => s.redeliveredRecords ?? 0,
+    )
+    readGauge({
+      registry,
+      name: 'freshet_consumer_waiting_since_seconds',
+      help: 'While the consumer waits out an outage of the cluster: since when, as Unix time in seconds.',
+      labelNames: ['group'],
+      read: () => {
+        const s = status()
+        return s.waiting === undefined ? [] : [[{ group: s.group }, s.waiting.sinceMs / 1_000]]
       },
     })
     const lagFailures = new Counter({

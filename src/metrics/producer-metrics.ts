@@ -1,7 +1,8 @@
 /**
  * Metrics of `freshet produce`: what an `EventProducer` sent, read from its status when Prometheus
- * scrapes, and the duration of each batch (one observation per batch, at its acknowledgement; a
- * batch larger than a request is sent as several requests, one after another).
+ * scrapes, the outages it waited out, and the duration of each request of a batch (one observation
+ * per batch at its acknowledgement, and one per failed attempt; a batch larger than a request is
+ * sent as several requests, one after another).
  */
 import { Histogram, type Registry } from 'prom-client'
 import type { ProducerRequest, ProducerStatus } from '../producer/index.ts'
@@ -46,6 +47,36 @@ export class ProducerMetrics {
       read: () => {
         const s = status()
         return Object.entries(s.failed).map(([code, n]) => [{ topic: s.topic, code }, n])
+      },
+    })
+    readCounter({
+      registry,
+      name: 'freshet_producer_resent_records_total',
+      help: 'Records sent again after their request failed in an outage, once per resend: the topic holds at most this many duplicates.',
+      labelNames: ['topic'],
+      read: () => {
+        const s = status()
+        return [[{ topic: s.topic }, s.resentRecords]]
+      },
+    })
+    readCounter({
+      registry,
+      name: 'freshet_producer_resumes_total',
+      help: 'Outages of the cluster the producer waited out, its failed batches sent again.',
+      labelNames: ['topic'],
+      read: () => {
+        const s = status()
+        return [[{ topic: s.topic }, s.resumes]]
+      },
+    })
+    readGauge({
+      registry,
+      name: 'freshet_producer_waiting_since_seconds',
+      help: 'While the producer waits out an outage of the cluster: since when, as Unix time in seconds.',
+      labelNames: ['topic'],
+      read: () => {
+        const s = status()
+        return s.waiting === undefined ? [] : [[{ topic: s.topic }, s.waiting.sinceMs / 1_000]]
       },
     })
     readGauge({

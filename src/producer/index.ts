@@ -2,9 +2,22 @@ export { EventGenerator, TransactionGenerator, Mulberry32, type EventGeneratorOp
 export {
   EventProducer,
   type ProduceProgress,
+  type ProducerOutageEvent,
   type ProducerRequest,
+  type ProducerResumedEvent,
   type ProducerStatus,
   type ProduceSummary,
   type RunOptions,
 } from './producer.ts'
 export type { EventProducerOptions } from './options.ts'
+export {
+  DEFAULT_OUTAGE_TIMEOUT_MS,
+  isOutage,
+  Outage,
+  OUTAGE_BACKOFF_MS,
+  outageTimeoutCheck,
+  waitingReason,
+  type OutageResumedEvent,
+  type OutageWaiting,
+  type OutageWaitingEvent,
+} from './outage.ts'

@@ -1,6 +1,7 @@
 import type { Compression } from '../kafka/index.ts'
 import { checks, type Spec } from '../options/index.ts'
 import { registryClientCheck, type SchemaRegistryClient, type SerdeFormat } from '../serde/index.ts'
+import { DEFAULT_OUTAGE_TIMEOUT_MS, outageTimeoutCheck } from './outage.ts'
 
 export interface EventProducerOptions {
   bootstrapBrokers: string[]
@@ -26,6 +27,12 @@ export interface EventProducerOptions {
   /** Source of event timestamps in milliseconds (default Date.now); with `seed`, makes a run repeatable. */
   clock?: () => number
   clientId?: string
+  /**
+   * How long an outage of the cluster is waited out, from its first failed request, before the
+   * run fails: the failed batches are sent again, in order, meanwhile. 0 fails at once (when the
+   * client's own retries give up); Infinity waits for as long as it takes.
+   */
+  outageTimeoutMs?: number
 }
 
 export const eventProducerSpec: Spec<EventProducerOptions> = {
@@ -43,4 +50,5 @@ export const eventProducerSpec: Spec<EventProducerOptions> = {
   seed: { check: checks.int(0, 0xffffffff) },
   clock: { check: checks.func<() => number>() },
   clientId: { check: checks.string(), default: 'freshet-producer' },
+  outageTimeoutMs: { check: outageTimeoutCheck, default: DEFAULT_OUTAGE_TIMEOUT_MS },
 }

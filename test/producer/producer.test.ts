@@ -1,10 +1,18 @@
 import assert from 'node:assert/strict'
 import { test } from 'node:test'
 import { EventConsumer } from '../../src/consumer/index.ts'
-import { EventGenerator, EventProducer } from '../../src/producer/index.ts'
+import { ProducerMetrics, processRegistry } from '../../src/metrics/index.ts'
+import {
+  EventGenerator,
+  EventProducer,
+  type ProducerOutageEvent,
+  type ProducerStatus,
+} from '../../src/producer/index.ts'
 import type { UserEvent } from '../../src/schemas/index.ts'
+import { freePort } from '../../src/stack/processes.ts'
 import { brokers, randomName, randomTopic } from '../helpers/kafka.ts'
 import { testRegistry } from '../helpers/registry.ts'
+import { parseExposition, sample } from '../metrics/exposition.ts'
 
 function fixedClock(): () => number {
   let nowMs = Date.UTC(2026, 0, 1)
@@ -94,4 +102,92 @@ test('with --rate and --duration, no more than rate x duration events are sent',
   const summary = await producer.run()
   assert.ok(summary.sent > 0)
   assert.ok(summary.sent <= 200, `sent ${summary.sent} in a 1 s run at 200/s`)
+})
+
+test('an unreachable cluster is waited out: one waiting event, not ready meanwhile, then the batches fail at outageTimeoutMs', async (t) => {
+  // Nothing listens there: every request fails as against a broker that is down.
+  const down = `127.0.0.1:${await freePort()}`
+  const producer = new EventProducer({
+    bootstrapBrokers: [down],
+    topic: randomName('unreachable'),
+    format: 'json',
+    count: 10,
+    maxInFlight: 1,
+    batchSize: 5,
+    outageTimeoutMs: 1_500,
+  })
+  t.after(() => producer.close())
+  const registry = processRegistry('produce')
+  new ProducerMetrics({ registry, status: () => producer.status() })
+  const events: ProducerOutageEvent[] = []
+  let waitingMeanwhile: ProducerStatus['waiting']
+  let scrapedMeanwhile: Promise<string> | undefined
+  const summary = await producer.run({
+    onOutage: (event) => {
+      events.push(event)
+      waitingMeanwhile = producer.status().waiting
+      scrapedMeanwhile = registry.metrics()
+    },
+  })
+  assert.deepEqual(
+    events.map((e) => e.type),
+    ['waiting'],
+    'one event when the wait begins, none per retry',
+  )
+  assert.equal(waitingMeanwhile?.code, 'FRESHET_KAFKA_UNREACHABLE')
+  assert.equal(summary.error?.code, 'FRESHET_KAFKA_UNREACHABLE')
+  assert.equal(summary.error?.details?.['outageTimeoutMs'], 1_500)
+  assert.equal(summary.sent, 0)
+  assert.equal(summary.failed, 5, 'the batch waited for, given up; nothing sent after it')
+  const status = producer.status()
+  assert.equal(status.waiting, undefined)
+  assert.equal(status.resumes, 0)
+  assert.ok(status.resentRecords >= 5, `the batch was sent again (${status.resentRecords})`)
+  const topic = status.topic
+  const during = parseExposition(await (scrapedMeanwhile as Promise<string>))
+  const sinceS = sample(during, 'freshet_producer_waiting_since_seconds', { topic })
+  assert.ok(Math.abs(sinceS - (waitingMeanwhile?.sinceMs as number) / 1_000) < 0.001, `since ${sinceS}`)
+  const after = parseExposition(await registry.metrics())
+  assert.ok(!after.some((s) => s.name === 'freshet_producer_waiting_since_seconds'), 'no wait once over')
+  assert.equal(sample(after, 'freshet_producer_resent_records_total', { topic }), status.resentRecords)
+  assert.equal(
+    sample(after, 'freshet_producer_failed_records_total', { topic, code: 'FRESHET_KAFKA_UNREACHABLE' }),
+    5,
+  )
+})
+
+test('a signal ends a wait for the cluster that has no limit', async (t) => {
+  const producer = new EventProducer({
+    bootstrapBrokers: [`127.0.0.1:${await freePort()}`],
+    topic: randomName('unreachable'),
+    format: 'json',
+    count: 10,
+    outageTimeoutMs: Infinity,
+  })
+  t.after(() => producer.close())
+  const controller = new AbortController()
+  const summary = await producer.run({
+    signal: controller.signal,
+    onOutage: (event) => void (event.type === 'waiting' && controller.abort()),
+  })
+  assert.equal(summary.error?.code, 'FRESHET_KAFKA_UNREACHABLE')
+  assert.match(summary.error?.message ?? '', /stopped while waiting for Kafka/)
+  assert.equal(summary.failed, 10)
+})
+
+test('outageTimeoutMs 0 fails when the client gives up, without a wait', async (t) => {
+  const producer = new EventProducer({
+    bootstrapBrokers: [`127.0.0.1:${await freePort()}`],
+    topic: randomName('unreachable'),
+    format: 'json',
+    count: 10,
+    outageTimeoutMs: 0,
+  })
+  t.after(() => producer.close())
+  const events: ProducerOutageEvent[] = []
+  const summary = await producer.run({ onOutage: (event) => void events.push(event) })
+  assert.deepEqual(events, [])
+  assert.equal(summary.error?.code, 'FRESHET_KAFKA_UNREACHABLE')
+  assert.equal(summary.error?.details, undefined, "the client's own error")
+  assert.equal(producer.status().resentRecords, 0)
 })

@@ -2,16 +2,22 @@
  * `freshet consume`, as numbered steps:
  *   1. Parse and check every flag (a usage error exits 2 before anything connects).
  *   2. Serve the metrics (the group's lag asked of the cluster at each scrape): ready once the
- *      consumer joined its group.
+ *      consumer joined its group, and not while an outage of the cluster is waited out.
  *   3. Consume until --max-messages or SIGINT/SIGTERM: statistics on stdout every
  *      --stats-interval (or every event with --print, statistics then as log records); dead letters and
- *      registry waits logged.
+ *      registry waits logged, and an outage once when the wait begins and once when it ends.
  *   4. Commit, leave the group, print the final statistics.
  */
-import { EventConsumer, formatStats, type StatsSnapshot } from '../../consumer/index.ts'
+import {
+  EventConsumer,
+  formatStats,
+  type ConsumerOutageEvent,
+  type StatsSnapshot,
+} from '../../consumer/index.ts'
 import { DEFAULT_OUTPUT_TOPIC } from '../../jobs/index.ts'
 import { KafkaAdmin } from '../../kafka/index.ts'
 import { ConsumerMetrics, processRegistry } from '../../metrics/index.ts'
+import { waitingReason } from '../../producer/index.ts'
 import { RegistryClient } from '../../registry/index.ts'
 import { knownSchemaNames, loadSchema } from '../../schemas/index.ts'
 import { COMMON_HELP, common, durationFlag, intFlag, logger, LOG_HELP, LOG_OPTIONS, parse } from '../args.ts'
@@ -31,6 +37,10 @@ and are counted; nothing is dropped silently. SIGINT/SIGTERM: commit, leave the 
                          for ${DEFAULT_OUTPUT_TOPIC}, the jobs' results; user_event otherwise)
   --stats-interval D     how often to print statistics (default 5s)
   --print                print every event as a JSON line (stdout) instead of statistics
+  --outage-timeout D|never
+                         how long to wait out an unreachable Kafka before failing (default 5m;
+                         0 fails at once): a new member of the group then reads on from its
+                         committed offsets
 
 Statistics count the most frequent event types and users (user_event), or jobs and keys
 (analytics_result).
@@ -50,6 +60,7 @@ export async function consumeCommand(argv: string[]): Promise<number> {
     schema: { type: 'string' },
     'stats-interval': { type: 'string' },
     print: { type: 'boolean' },
+    'outage-timeout': { type: 'string' },
     ...METRICS_OPTIONS,
     ...LOG_OPTIONS,
   })
@@ -63,6 +74,8 @@ export async function consumeCommand(argv: string[]): Promise<number> {
     (values.schema as string | undefined) ??
     (topic === DEFAULT_OUTPUT_TOPIC ? 'analytics_result' : 'user_event')
   const groupId = (values.group as string | undefined) ?? 'freshet-consumer'
+  const outageTimeoutMs =
+    values['outage-timeout'] === 'never' ? Infinity : durationFlag('outage-timeout', values['outage-timeout'])
   const log = logger('consume', values)
   const consumer = new EventConsumer<unknown>({
     bootstrapBrokers: c.brokers,
@@ -73,6 +86,7 @@ export async function consumeCommand(argv: string[]): Promise<number> {
     format,
     ...(format === 'avro' ? { registry: new RegistryClient({ url: c.registryUrl }) } : {}),
     ...(maxMessages === undefined ? {} : { maxMessages }),
+    ...(outageTimeoutMs === undefined ? {} : { outageTimeoutMs }),
   })
   const admin = new KafkaAdmin({ bootstrapBrokers: c.brokers })
   const registry = processRegistry('consume')
@@ -81,9 +95,25 @@ export async function consumeCommand(argv: string[]): Promise<number> {
     status: () => consumer.status(),
     lag: () => admin.groupLag(groupId, topic),
   })
-  const server = metricsServer(values, registry, () =>
-    consumer.joined ? { ready: true } : { ready: false, reason: 'not a member of the group yet' },
-  )
+  const server = metricsServer(values, registry, () => {
+    const waiting = consumer.status().waiting
+    if (waiting !== undefined) return { ready: false, reason: waitingReason(waiting) }
+    return consumer.joined ? { ready: true } : { ready: false, reason: 'not a member of the group yet' }
+  })
+  const onOutage = (event: ConsumerOutageEvent): void => {
+    if (event.type === 'waiting') {
+      log.warn(
+        { ...event },
+        `waiting for Kafka (${event.reason}); consume carries on by itself once it answers`,
+      )
+      return
+    }
+    log.info(
+      { ...event },
+      `Kafka answers again after ${(event.waitedMs / 1000).toFixed(1)} s; carrying on from the group's ` +
+        `committed offsets (${event.redeliveredRecords} records handed on again)`,
+    )
+  }
   // With --print, stdout carries the events: the statistics become log records.
   const report = (snapshot: StatsSnapshot): void => {
     if (values.print) log.info({ stats: snapshot }, formatStats(snapshot))
@@ -102,6 +132,7 @@ export async function consumeCommand(argv: string[]): Promise<number> {
     const final = await consumer.run({
       signal,
       onBatch: metrics.observe,
+      onOutage,
       ...(values.print
         ? {
             onEvents: (events) =>

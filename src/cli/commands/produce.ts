@@ -1,14 +1,16 @@
 /**
  * `freshet produce`, as numbered steps:
  *   1. Parse and check every flag (a usage error exits 2 before anything connects).
- *   2. Serve the metrics: ready once the brokers acknowledged a first batch.
+ *   2. Serve the metrics: ready once the brokers acknowledged a first batch, and not while an
+ *      outage of the cluster is waited out.
  *   3. Produce until --count, --duration or SIGINT/SIGTERM, with a progress bar on a terminal and
- *      a progress log record every 5 s otherwise.
+ *      a progress log record every 5 s otherwise. An outage is logged once when the wait begins
+ *      and once when it ends, never per retry.
  *   4. Print the summary on stdout (JSON with --json); an error exits 1.
  */
 import { FreshetError } from '../../errors/index.ts'
 import { ProducerMetrics, processRegistry } from '../../metrics/index.ts'
-import { EventProducer } from '../../producer/index.ts'
+import { EventProducer, waitingReason, type ProducerOutageEvent } from '../../producer/index.ts'
 import { RegistryClient } from '../../registry/index.ts'
 import { COMMON_HELP, common, durationFlag, intFlag, logger, LOG_HELP, LOG_OPTIONS, parse } from '../args.ts'
 import { METRICS_HELP, METRICS_OPTIONS, metricsServer } from '../metrics.ts'
@@ -28,6 +30,9 @@ purchase, searches, logins), keyed by user_id, idempotent (acks=all).
   --compression C        none|gzip|snappy|lz4|zstd (default none)
   --users N              simulated users (default 10000)
   --seed N               seed of the generator (same seed, same events)
+  --outage-timeout D|never
+                         how long to wait out an unreachable Kafka before failing (default 5m;
+                         0 fails at once): failed batches are sent again, in order
 ${METRICS_HELP}
 ${LOG_HELP}
 
@@ -45,6 +50,7 @@ export async function produceCommand(argv: string[]): Promise<number> {
     compression: { type: 'string' },
     users: { type: 'string' },
     seed: { type: 'string' },
+    'outage-timeout': { type: 'string' },
     ...METRICS_OPTIONS,
     ...LOG_OPTIONS,
   })
@@ -59,6 +65,8 @@ export async function produceCommand(argv: string[]): Promise<number> {
   if (rate !== undefined && !(rate > 0))
     throw new FreshetError('INVALID_OPTION', `--rate must be > 0, got ${JSON.stringify(values.rate)}`)
   const format = (values.format as string | undefined) ?? 'avro'
+  const outageTimeoutMs =
+    values['outage-timeout'] === 'never' ? Infinity : durationFlag('outage-timeout', values['outage-timeout'])
   const optional = <K extends string, V>(key: K, value: V | undefined): Partial<Record<K, V>> =>
     value === undefined ? {} : ({ [key]: value } as Record<K, V>)
   const producer = new EventProducer({
@@ -74,14 +82,36 @@ export async function produceCommand(argv: string[]): Promise<number> {
     ...optional('compression', values.compression as 'none' | undefined),
     ...optional('users', intFlag('users', values.users, 1)),
     ...optional('seed', intFlag('seed', values.seed, 0)),
+    ...optional('outageTimeoutMs', outageTimeoutMs),
   })
   const log = logger('produce', values)
   const registry = processRegistry('produce')
   const metrics = new ProducerMetrics({ registry, status: () => producer.status() })
-  const server = metricsServer(values, registry, () =>
-    producer.status().records > 0 ? { ready: true } : { ready: false, reason: 'no batch acknowledged yet' },
-  )
+  const server = metricsServer(values, registry, () => {
+    const status = producer.status()
+    if (status.waiting !== undefined) return { ready: false, reason: waitingReason(status.waiting) }
+    return status.records > 0 ? { ready: true } : { ready: false, reason: 'no batch acknowledged yet' }
+  })
   const progress = new ProgressLine({ log })
+  const onOutage = (event: ProducerOutageEvent): void => {
+    progress.clear()
+    if (event.type === 'waiting') {
+      log.warn(
+        { ...event },
+        `waiting for Kafka (${event.reason}); produce carries on by itself once it answers`,
+      )
+      return
+    }
+    const line =
+      `Kafka answers again after ${(event.waitedMs / 1000).toFixed(1)} s; carrying on ` +
+      `(${event.resentRecords} records sent again)`
+    if (event.overtakenRecords === 0) log.info({ ...event }, line)
+    else
+      log.warn(
+        { ...event },
+        `${line}; ${event.overtakenRecords} records in flight beside a failed batch were acknowledged after it, and precede its records`,
+      )
+  }
   const signal = shutdownSignal((name) => {
     progress.clear()
     log.info(`${name}: finishing the requests in flight`)
@@ -95,13 +125,19 @@ export async function produceCommand(argv: string[]): Promise<number> {
     const summary = await producer.run({
       signal,
       onRequest: metrics.observe,
-      onProgress: (p) =>
+      onOutage,
+      onProgress: (p) => {
+        const waiting = producer.status().waiting !== undefined
+        const extra = [waiting ? 'waiting for Kafka' : '', p.failed ? `failed ${p.failed}` : '']
+          .filter((e) => e !== '')
+          .join('  ')
         progress.update({
           done: p.sent,
           total: p.target,
           ratePerSec: p.ratePerSec,
-          ...(p.failed ? { extra: `failed ${p.failed}` } : {}),
-        }),
+          ...(extra === '' ? {} : { extra }),
+        })
+      },
     })
     progress.end()
 
@@ -112,12 +148,14 @@ export async function produceCommand(argv: string[]): Promise<number> {
       elapsedMs: Math.round(summary.elapsedMs),
       ratePerSec: Math.round(summary.ratePerSec),
       bytes: summary.bytes,
+      resent: producer.status().resentRecords,
     }
     if (c.json) console.log(JSON.stringify(line))
     else
       console.log(
         `sent ${line.sent}  failed ${line.failed}  in ${(line.elapsedMs / 1000).toFixed(2)}s  ` +
-          `${line.ratePerSec.toLocaleString('en-US')} events/s  ${(line.bytes / 1e6).toFixed(1)} MB`,
+          `${line.ratePerSec.toLocaleString('en-US')} events/s  ${(line.bytes / 1e6).toFixed(1)} MB` +
+          (line.resent > 0 ? `  resent ${line.resent}` : ''),
       )
     if (summary.error) {
       log.error({ code: summary.error.code }, `error ${summary.error.code}: ${summary.error.message}`)
