@@ -14,7 +14,7 @@ export PATH := $(LOCAL_NODE_BIN):$(PATH)
 NODE_STAMP := $(LOCAL_NODE_BIN)/node
 endif
 
-.PHONY: install demo test check bench clean kafka-jars system-deps
+.PHONY: install demo test soak check bench clean kafka-jars system-deps
 
 install: $(NODE_STAMP) node_modules/.installed dist/.built kafka-jars
 
@@ -52,6 +52,11 @@ demo: install
 test: install system-deps
 	npm run check
 	npm test
+
+# The fault suite at length: 1,000,000 records with 10 faults of each kind (docs/reliability.md).
+# FRESHET_FAULT_SEED=<n> replays a run's faults.
+soak: install system-deps
+	FRESHET_FAULT_RECORDS=1000000 FRESHET_FAULTS_PER_KIND=10 npm test -- test/integrity/faults.test.ts
 
 bench: install
 	npm run bench:producer

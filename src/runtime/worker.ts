@@ -235,6 +235,8 @@ export class Worker {
    * failure that comes back before then continues the same outage, against the same limit.
    */
   #outage: { sinceMs: number; resumedMs: number | undefined } | undefined
+  /** Since when the worker waits for the registry, while it does (`#awaitDecoding`). */
+  #registryWaitSinceMs: number | undefined
   #commits = 0
   #aborts = 0
   #rebalances = 0
@@ -785,7 +787,6 @@ export class Worker {
     const current = (): boolean =>
       !this.#stopping && batch.consumer === this.#consumer && batch.epoch === batch.consumer.handOutEpoch
     let backoffMs = REGISTRY_BACKOFF_MS.first
-    let sinceMs: number | undefined
     for (;;) {
       try {
         await this.#prepareDecoding(batch.records)
@@ -794,12 +795,14 @@ export class Worker {
         // Only retriable errors come out of prepare (an unknown schema id fails per record).
         if (!current()) return false
         const limitMs = this.#options.outageTimeoutMs
+        // The wait is the worker's, not the batch's: a batch dropped meanwhile (a rebalance) leaves
+        // it open, and the records that come again go on waiting in it.
+        let sinceMs = this.#registryWaitSinceMs
         if (sinceMs === undefined) {
-          sinceMs = Date.now()
           // Step 1
           await this.#locked(() => this.#commit())
-          // Step 2
-          if (this.#state === 'RUNNING') this.#moveTo('WAITING_FOR_REGISTRY')
+          sinceMs = Date.now()
+          this.#registryWaitSinceMs = sinceMs
           this.#wait('registry', error, sinceMs)
         } else if (Date.now() - sinceMs >= limitMs) {
           throw new FreshetError(
@@ -808,14 +811,19 @@ export class Worker {
             { cause: error, retriable: false, details: { outageTimeoutMs: limitMs, sinceMs } },
           )
         }
+        // Step 2 (again after resuming from an outage of Kafka meanwhile)
+        if (this.#state === 'RUNNING') this.#moveTo('WAITING_FOR_REGISTRY')
+        this.#waiting ??= { for: 'registry', sinceMs, reason: reasonOf(error), code: undefined }
         await this.#sleep(Math.min(backoffMs, Math.max(0, sinceMs + limitMs - Date.now())))
         backoffMs = Math.min(backoffMs * 2, REGISTRY_BACKOFF_MS.max)
         if (!current()) return false
       }
     }
+    const sinceMs = this.#registryWaitSinceMs
     if (sinceMs !== undefined) {
       // Step 3
-      this.#waiting = undefined
+      this.#registryWaitSinceMs = undefined
+      if (this.#waiting?.for === 'registry') this.#waiting = undefined
       if (this.#state === 'WAITING_FOR_REGISTRY') this.#moveTo('RUNNING')
       this.#emit({ type: 'resumed', for: 'registry', waitedMs: Date.now() - sinceMs })
     }

@@ -15,7 +15,6 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { after, before, test } from 'node:test'
 import { setTimeout as sleep } from 'node:timers/promises'
-import { KafkaProducer, type InRecord } from '../../src/kafka/index.ts'
 import {
   CommittedReader,
   createTopics,
@@ -24,7 +23,8 @@ import {
   SequenceProducer,
   WorkerProcess,
 } from './harness.ts'
-import { byWindow, oracle, WINDOW_MS, type WindowSum } from './topology.ts'
+import { assertExactlyOnce, assertNoOpenTransaction, distinctWindows } from './oracles.ts'
+import { oracle, WINDOW_MS } from './topology.ts'
 
 const COUNT = Number(process.env.FRESHET_OUTAGE_COUNT ?? 60_000)
 const OUTAGE_MS = Number(process.env.FRESHET_OUTAGE_MS ?? 25_000)
@@ -44,12 +44,6 @@ after(async () => {
   await broker?.stop()
   await rm(stateRoot, { recursive: true, force: true })
 })
-
-const isMarker = (r: InRecord): boolean => r.headers.has('integrity.marker')
-
-function parse(record: InRecord): WindowSum {
-  return JSON.parse((record.value as Buffer).toString('utf8')) as WindowSum
-}
 
 test(`exactly-once: two broker outages of ${OUTAGE_MS / 1000} s are waited out; no worker exits and nothing changes`, async () => {
   const name = `outage-${Date.now() % 1_000_000}`
@@ -112,10 +106,7 @@ test(`exactly-once: two broker outages of ${OUTAGE_MS / 1000} s are waited out; 
     await reader.waitFor(
       () => {
         assert.deepEqual(exits, [], 'no worker exited')
-        const windows = new Set(
-          reader.records.filter((r) => !isMarker(r)).map((r) => parse(r).start + '/' + parse(r).group),
-        )
-        return windows.size >= expected.length
+        return distinctWindows(reader.records) >= expected.length
       },
       RUN_TIMEOUT_MS,
       `${expected.length} window results`,
@@ -138,42 +129,8 @@ test(`exactly-once: two broker outages of ${OUTAGE_MS / 1000} s are waited out; 
     }
     for (const w of workers) assert.equal(await w.stop(), 0, `worker ${w.config.workerId} stops cleanly`)
 
-    // Nothing is left in an open transaction: a plain record written after the run is read back.
-    const markers = new KafkaProducer({ bootstrapBrokers: [broker.bootstrap] })
-    try {
-      await markers.send(
-        Array.from({ length: PARTITIONS }, (_, partition) => ({
-          topic: output,
-          partition,
-          key: null,
-          value: Buffer.from('{}'),
-          headers: { 'integrity.marker': '1' },
-        })),
-      )
-    } finally {
-      await markers.close()
-    }
-    await reader.waitFor(() => reader.records.filter(isMarker).length === PARTITIONS, 60_000, 'the markers')
-
-    const records = reader.records.filter((r) => !isMarker(r))
-    const rows = records.map(parse)
-    const ids = rows.map((r) => `${r.group}/${r.start}`)
-    assert.deepEqual(
-      ids.filter((id, i) => ids.indexOf(id) !== i),
-      [],
-      'no window result twice',
-    )
-    assert.deepEqual([...rows].sort(byWindow), expected, 'every window equals its closed form')
-    const last = new Map<string, number>()
-    for (const record of records) {
-      const row = parse(record)
-      const id = `${record.partition}/${row.group}`
-      assert.ok(
-        row.start > (last.get(id) ?? -Infinity),
-        `group ${row.group} in order on partition ${record.partition}`,
-      )
-      last.set(id, row.start)
-    }
+    await assertNoOpenTransaction(broker.bootstrap, reader, output, PARTITIONS)
+    assertExactlyOnce(reader.records, expected)
   } finally {
     await producer.close().catch(() => {})
     await reader.close().catch(() => {})

@@ -12,7 +12,8 @@ import { test, type TestContext } from 'node:test'
 import { setTimeout as sleep } from 'node:timers/promises'
 import { GroupConsumer, KafkaAdmin, KafkaProducer, type OutRecord } from '../../src/kafka/index.ts'
 import { freePort } from '../../src/stack/processes.ts'
-import { FaultProxy, startProxiedBroker, type FaultProxyStats } from './fault-proxy.ts'
+import { FaultyBroker } from './cluster.ts'
+import { FaultProxy, type FaultProxyStats } from './fault-proxy.ts'
 
 /** Longest a wait for an event may take before the test fails naming it (a hang, not a timing). */
 const WAIT_LIMIT_MS = 20_000
@@ -365,7 +366,7 @@ test(
     const COUNT = 3_000
     const CHUNK = 100
     const PARTITIONS = 3
-    const stack = await startProxiedBroker()
+    const stack = await FaultyBroker.start()
     t.after(() => stack.stop())
     const { proxy, bootstrap } = stack
     const topic = `fault-proxy-${randomUUID()}`

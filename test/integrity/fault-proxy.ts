@@ -17,18 +17,13 @@
  *      while a lane holds more than HIGH_WATER_BYTES its source is paused (TCP backpressure).
  *
  * Kafka brokers advertise their own address in metadata, so a client bootstrapped through the
- * proxy would connect to the broker directly afterwards: `startProxiedBroker()` starts a broker
- * that advertises the proxy's port instead.
+ * proxy would connect to the broker directly afterwards: `proxiedListeners()` has a broker
+ * advertise the proxy's port instead (`FaultyBroker` in ./cluster.ts starts one).
  */
-import { mkdtemp, rm } from 'node:fs/promises'
 import { createServer, type Server, type Socket, connect } from 'node:net'
-import { tmpdir } from 'node:os'
-import { join } from 'node:path'
 import { performance } from 'node:perf_hooks'
 import { FreshetError } from '../../src/errors/index.ts'
 import { checks, requireOptions, validateOptions, type Spec } from '../../src/options/index.ts'
-import { startBroker, type RunningBroker } from '../../src/stack/broker.ts'
-import { freePort, watchOwner } from '../../src/stack/processes.ts'
 
 const LOOPBACK = '127.0.0.1'
 /** Queued bytes in one lane above which its source is paused, and below which it resumes. */
@@ -621,72 +616,5 @@ export function proxiedListeners(ports: ProxiedPorts): Record<string, string> {
     'advertised.listeners': `PLAINTEXT://${LOOPBACK}:${proxyPort},INTERNAL://${LOOPBACK}:${internalPort}`,
     'listener.security.protocol.map': 'PLAINTEXT:PLAINTEXT,INTERNAL:PLAINTEXT,CONTROLLER:PLAINTEXT',
     'inter.broker.listener.name': 'INTERNAL',
-  }
-}
-
-/** A broker that clients reach only through `proxy`. */
-export interface ProxiedBroker {
-  proxy: FaultProxy
-  broker: RunningBroker
-  /** The proxy's address: give it to clients as their bootstrap broker. */
-  bootstrap: string
-  /** Closes the proxy, stops the broker and removes its directory. */
-  stop(): Promise<void>
-}
-
-/**
- * Starts a broker in a directory of its own, advertising a fault proxy's port to clients.
- *
- *   1. Take free ports: the proxy's, the broker's client listener, its internal and controller ones.
- *   2. Start the proxy on its port, forwarding to the broker's client listener.
- *   3. Start the broker with `proxiedListeners`; it reports ready once it answers metadata on its
- *      own port, so its start does not depend on the proxy's faults.
- *   4. Have a watchdog stop the broker if this process dies first.
- */
-export async function startProxiedBroker(options: { heapMb?: number } = {}): Promise<ProxiedBroker> {
-  // Step 1
-  const dir = await mkdtemp(join(tmpdir(), 'freshet-fault-proxy-'))
-  const ports: ProxiedPorts = {
-    proxyPort: await freePort(),
-    brokerPort: await freePort(),
-    internalPort: await freePort(),
-    controllerPort: await freePort(),
-  }
-  // Step 2
-  const proxy = await FaultProxy.start({
-    target: { host: LOOPBACK, port: ports.brokerPort },
-    listenPort: ports.proxyPort,
-  })
-  let broker: RunningBroker | undefined
-  try {
-    // Step 3
-    broker = await startBroker({
-      dir,
-      port: ports.brokerPort,
-      controllerPort: ports.controllerPort,
-      heapMb: options.heapMb ?? 512,
-      overrides: proxiedListeners(ports),
-    })
-    // Step 4
-    await watchOwner(process.pid, [broker.pid])
-  } catch (error) {
-    await proxy.close()
-    await broker?.stop()
-    await rm(dir, { recursive: true, force: true })
-    throw error
-  }
-  const running = broker
-  return {
-    proxy,
-    broker: running,
-    bootstrap: proxy.address,
-    stop: async () => {
-      await proxy.close()
-      try {
-        await running.stop()
-      } finally {
-        await rm(dir, { recursive: true, force: true })
-      }
-    },
   }
 }

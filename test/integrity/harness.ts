@@ -23,6 +23,17 @@ import { inputKey } from './topology.ts'
 
 const WORKER_SCRIPT = fileURLToPath(new URL('./worker-process.ts', import.meta.url))
 
+/** A small seeded generator, so that a failing run's fault points can be replayed. */
+export function random(seed: number): () => number {
+  let state = seed >>> 0
+  return () => {
+    state = (state + 0x6d2b79f5) >>> 0
+    let x = Math.imul(state ^ (state >>> 15), 1 | state)
+    x ^= x + Math.imul(x ^ (x >>> 7), 61 | x)
+    return ((x ^ (x >>> 14)) >>> 0) / 4_294_967_296
+  }
+}
+
 /** A line in the FRESHET_INTEGRITY_LOG file, when set. */
 export function note(line: string): void {
   const log = process.env.FRESHET_INTEGRITY_LOG
@@ -102,6 +113,9 @@ export interface WorkerConfig {
   guarantee: 'exactly-once' | 'at-least-once'
   commitIntervalMs?: number
   maxBatchRecords?: number
+  /** Input values are Confluent-framed Avro, decoded through this registry; JSON without it. */
+  registryUrl?: string
+  outageTimeoutMs?: number
 }
 
 /** A worker in a child process; its events (JSON lines) are kept in `events`, with `receivedMs`. */
@@ -154,6 +168,8 @@ export class SequenceProducer {
   #paused: Promise<void> | undefined
   #resume: (() => void) | undefined
   #inFlight: Promise<void> = Promise.resolve()
+  /** Encodes a record's value; JSON by default. Switching it applies from the next chunk on. */
+  encode: (seq: number, timestamp: number) => Buffer = seqValue
 
   constructor(bootstrap: string, topic: string) {
     this.#topic = topic
@@ -167,7 +183,7 @@ export class SequenceProducer {
       const end = Math.min(count, this.produced + chunk)
       const records: OutRecord[] = []
       for (let seq = this.produced; seq < end; seq++) {
-        records.push({ topic: this.#topic, key: Buffer.from(inputKey(seq)), value: seqValue(seq, seq) })
+        records.push({ topic: this.#topic, key: Buffer.from(inputKey(seq)), value: this.encode(seq, seq) })
       }
       this.#inFlight = this.#producer.send(records).then(() => {})
       await this.#inFlight
@@ -194,7 +210,7 @@ export class SequenceProducer {
         topic: this.#topic,
         partition,
         key: null,
-        value: seqValue(-1, atMs),
+        value: this.encode(-1, atMs),
       })),
     )
   }
@@ -211,10 +227,14 @@ function seqValue(seq: number, timestamp: number): Buffer {
 /**
  * A read_committed reader of a topic from its beginning, collecting in the background. It rides out
  * broker outages of any length: when its consumer fails, it starts over from the beginning with a
- * new group (it commits nothing), so `records` is always what the topic held committed, read once.
+ * new group. It commits nothing, so a rejoin after an outage also starts over; records are kept
+ * once per partition and offset, so `records` is what the topic held committed, each record once:
+ * a duplicate a worker wrote has an offset of its own and stays.
  */
 export class CommittedReader {
   readonly records: InRecord[] = []
+  /** Partition and offset of every record in `records`. */
+  readonly #seen = new Set<string>()
   readonly #bootstrap: string
   readonly #topic: string
   readonly #groupId: string
@@ -224,6 +244,8 @@ export class CommittedReader {
   #loop: Promise<void> | undefined
   /** Times the reader started over after a failure. */
   restarts = 0
+  /** Records read again after a start over or a rejoin, and dropped. */
+  reread = 0
 
   constructor(bootstrap: string, topic: string, groupId: string) {
     this.#bootstrap = bootstrap
@@ -258,12 +280,19 @@ export class CommittedReader {
         for (;;) {
           const batch = await consumer.nextBatch()
           if (batch.length === 0) return
-          this.records.push(...batch)
+          for (const record of batch) {
+            const id = `${record.partition}:${record.offset}`
+            if (this.#seen.has(id)) {
+              this.reread++
+              continue
+            }
+            this.#seen.add(id)
+            this.records.push(record)
+          }
         }
       } catch {
         // Start over: a new group reads the topic again from its beginning.
         await consumer.close().catch(() => {})
-        this.records.length = 0
         this.restarts++
         for (;;) {
           if (this.#closed) return
@@ -281,11 +310,14 @@ export class CommittedReader {
     }
   }
 
-  async waitFor(predicate: () => boolean, timeoutMs: number, what: string): Promise<void> {
+  /** Waits until `predicate` holds; `what` (or what it returns at the timeout) names the wait. */
+  async waitFor(predicate: () => boolean, timeoutMs: number, what: string | (() => string)): Promise<void> {
     const deadline = Date.now() + timeoutMs
     while (!predicate()) {
-      if (Date.now() > deadline)
-        throw new Error(`timed out waiting for ${what} (${this.records.length} records read)`)
+      if (Date.now() > deadline) {
+        const described = typeof what === 'string' ? what : what()
+        throw new Error(`timed out waiting for ${described} (${this.records.length} records read)`)
+      }
       await new Promise((resolve) => setTimeout(resolve, 100))
     }
   }

@@ -4,7 +4,9 @@
  * SIGTERM stops it cleanly. It exits by itself when its parent is gone, so no worker outlives
  * the suite.
  */
+import { RegistryClient } from '../../src/registry/index.ts'
 import { Worker, type WorkerOptions } from '../../src/runtime/index.ts'
+import { createDeserializer } from '../../src/serde/index.ts'
 import type { WorkerConfig } from './harness.ts'
 import { integrityTopology } from './topology.ts'
 
@@ -29,6 +31,17 @@ const options: WorkerOptions = {
   ...(config.stateDir === undefined ? {} : { stateDir: config.stateDir }),
   ...(config.commitIntervalMs === undefined ? {} : { commitIntervalMs: config.commitIntervalMs }),
   ...(config.maxBatchRecords === undefined ? {} : { maxBatchRecords: config.maxBatchRecords }),
+  ...(config.outageTimeoutMs === undefined ? {} : { outageTimeoutMs: config.outageTimeoutMs }),
+  ...(config.registryUrl === undefined
+    ? {}
+    : {
+        deserializers: {
+          [config.input]: createDeserializer({
+            format: 'avro',
+            registry: new RegistryClient({ url: config.registryUrl }),
+          }),
+        },
+      }),
 }
 
 const worker = new Worker(options)

@@ -1,0 +1,106 @@
+/**
+ * The integrity suite's oracles over the output of its pipeline (test/integrity/topology.ts): one
+ * result per group and one-second window, whose count and sum are known in closed form.
+ */
+import assert from 'node:assert/strict'
+import { KafkaProducer, type InRecord } from '../../src/kafka/index.ts'
+import type { CommittedReader } from './harness.ts'
+import { byWindow, type WindowSum } from './topology.ts'
+
+const MARKER_HEADER = 'integrity.marker'
+
+/** A plain record the suite writes after a run; see `assertNoOpenTransaction`. */
+export const isMarker = (record: InRecord): boolean => record.headers.has(MARKER_HEADER)
+
+export function parseWindow(record: InRecord): WindowSum {
+  return JSON.parse((record.value as Buffer).toString('utf8')) as WindowSum
+}
+
+/** The window results among `records`, markers left out. */
+export function windowResults(records: readonly InRecord[]): InRecord[] {
+  return records.filter((r) => !isMarker(r))
+}
+
+/** How many distinct windows `records` hold a result for. */
+export function distinctWindows(records: readonly InRecord[]): number {
+  return new Set(
+    windowResults(records).map((r) => {
+      const row = parseWindow(r)
+      return `${row.group}/${row.start}`
+    }),
+  ).size
+}
+
+/**
+ * Writes a plain record to every partition of `output` and waits until `reader` has read them all:
+ * a transaction left open would hold them back (read_committed stops at the last stable offset),
+ * and whatever the reader holds before them is all the topic holds.
+ */
+export async function assertNoOpenTransaction(
+  bootstrap: string,
+  reader: CommittedReader,
+  output: string,
+  partitions: number,
+): Promise<void> {
+  const producer = new KafkaProducer({ bootstrapBrokers: [bootstrap] })
+  try {
+    await producer.send(
+      Array.from({ length: partitions }, (_, partition) => ({
+        topic: output,
+        partition,
+        key: null,
+        value: Buffer.from('{}'),
+        headers: { [MARKER_HEADER]: '1' },
+      })),
+    )
+  } finally {
+    await producer.close()
+  }
+  await reader.waitFor(
+    () => reader.records.filter(isMarker).length === partitions,
+    120_000,
+    'the markers written after the run (an open transaction would hold them back)',
+  )
+}
+
+/**
+ * Exactly once: every window result once, equal to its closed form, and per output partition each
+ * group's windows in increasing order.
+ */
+export function assertExactlyOnce(records: readonly InRecord[], expected: readonly WindowSum[]): void {
+  const results = windowResults(records)
+  const rows = results.map(parseWindow)
+  const ids = rows.map((r) => `${r.group}/${r.start}`)
+  assert.deepEqual(
+    ids.filter((id, i) => ids.indexOf(id) !== i),
+    [],
+    'no window result twice',
+  )
+  assert.deepEqual([...rows].sort(byWindow), expected, 'every window equals its closed form')
+  const last = new Map<string, number>()
+  for (const record of results) {
+    const row = parseWindow(record)
+    const id = `${record.partition}/${row.group}`
+    const previous = last.get(id) ?? -Infinity
+    assert.ok(
+      row.start > previous,
+      `group ${row.group} on partition ${record.partition}: ${row.start} after ${previous}`,
+    )
+    last.set(id, row.start)
+  }
+}
+
+/** At least once: every window's count and sum at least its closed form (replays may add to them). */
+export function assertAtLeastOnce(records: readonly InRecord[], expected: readonly WindowSum[]): void {
+  const best = new Map<string, WindowSum>()
+  for (const row of windowResults(records).map(parseWindow)) {
+    const id = `${row.group}/${row.start}`
+    const seen = best.get(id)
+    if (seen === undefined || row.count > seen.count) best.set(id, row)
+  }
+  const short = expected.filter((e) => {
+    const row = best.get(`${e.group}/${e.start}`)
+    return row === undefined || row.count < e.count || row.sum < e.sum
+  })
+  assert.deepEqual(short, [], 'every window counts and sums at least its closed form')
+}
