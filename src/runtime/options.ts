@@ -94,7 +94,10 @@ export interface WorkerOptions extends ConnectionOptions {
   sessionTimeoutMs?: number
   heartbeatIntervalMs?: number
   rebalanceTimeoutMs?: number
-  /** How long `start()` waits for an unreachable cluster (or registry) before it gives up. */
+  /**
+   * How long `start()` waits for an unreachable cluster (or registry) before it gives up; 5 min by
+   * default, as `outageTimeoutMs`.
+   */
   startTimeoutMs?: number
   /**
    * How long a running worker waits out an unreachable cluster or registry before it fails (Kafka
@@ -179,7 +182,9 @@ const workerSpec: Spec<WorkerOptions> = {
   sessionTimeoutMs: { check: checks.int(1_000, 600_000), default: 10_000 },
   heartbeatIntervalMs: { check: checks.int(100, 60_000), default: 1_000 },
   rebalanceTimeoutMs: { check: checks.int(1_000, 600_000), default: 30_000 },
-  startTimeoutMs: { check: checks.int(0, 3_600_000), default: 60_000 },
+  // As long as a running worker waits out an outage: a worker started (or restarted by its
+  // supervisor) while the broker restarts must not give up sooner than the ones already running.
+  startTimeoutMs: { check: checks.int(0, 3_600_000), default: 300_000 },
   outageTimeoutMs: { check: durationOrInfinity(0), default: 300_000 },
   transactionTimeoutMs: { check: checks.int(TRANSACTION_TIMEOUT_MS.min, TRANSACTION_TIMEOUT_MS.max) },
   onEvent: { check: functionCheck<(event: WorkerEvent) => void>() },

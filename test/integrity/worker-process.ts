@@ -31,7 +31,11 @@ const options: WorkerOptions = {
   ...(config.stateDir === undefined ? {} : { stateDir: config.stateDir }),
   ...(config.commitIntervalMs === undefined ? {} : { commitIntervalMs: config.commitIntervalMs }),
   ...(config.maxBatchRecords === undefined ? {} : { maxBatchRecords: config.maxBatchRecords }),
-  ...(config.outageTimeoutMs === undefined ? {} : { outageTimeoutMs: config.outageTimeoutMs }),
+  // A worker the suite restarts may start in the middle of the next fault: it waits as long as the
+  // running ones do.
+  ...(config.outageTimeoutMs === undefined
+    ? {}
+    : { outageTimeoutMs: config.outageTimeoutMs, startTimeoutMs: config.outageTimeoutMs }),
   ...(config.registryUrl === undefined
     ? {}
     : {
