@@ -5,6 +5,7 @@ import { test } from 'node:test'
 import { setTimeout as sleep } from 'node:timers/promises'
 import { KafkaAdmin } from '../../src/kafka/index.ts'
 import { EventProducer } from '../../src/producer/index.ts'
+import { freshetProcess } from '../helpers/cli.ts'
 import { bootstrap, brokers, randomName, randomTopic } from '../helpers/kafka.ts'
 import { testRegistry } from '../helpers/registry.ts'
 
@@ -92,29 +93,10 @@ test('freshet consume on SIGTERM commits what it consumed, leaves the group and 
   )
 })
 
-/** `freshet <args>` from src/ (not the built dist/ that bin/ runs) to its end. */
-async function freshetFromSource(
-  ...args: string[]
-): Promise<{ code: number | null; stdout: string; stderr: string; logs: Array<Record<string, unknown>> }> {
-  const child = spawn(process.execPath, [join(import.meta.dirname, '../../src/cli/main.ts'), ...args], {
-    stdio: ['ignore', 'pipe', 'pipe'],
-  })
-  let stdout = ''
-  let stderr = ''
-  child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()))
-  child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()))
-  const code = await new Promise<number | null>((resolve) => child.once('exit', resolve))
-  const logs = stderr
-    .split('\n')
-    .filter((line) => line.startsWith('{'))
-    .map((line) => JSON.parse(line) as Record<string, unknown>)
-  return { code, stdout, stderr, logs }
-}
-
 test('consume of a topic that does not exist fails at once, without waiting for Kafka', async () => {
   // A wait would show as a `waiting` record and end at the 3 s limit with the same exit code: the
   // assertion on the records is what tells the two apart.
-  const run = await freshetFromSource(
+  const run = await freshetProcess(
     'consume',
     '--topic',
     randomName('nosuch'),
@@ -138,8 +120,8 @@ test('consume of a topic that does not exist fails at once, without waiting for 
 })
 
 test('consume --outage-timeout takes a duration or never; anything else is a usage error naming it', async () => {
-  const run = await freshetFromSource('consume', '--outage-timeout', 'soon', '--bootstrap', bootstrap())
+  const run = await freshetProcess('consume', '--outage-timeout', 'soon', '--bootstrap', bootstrap())
   assert.equal(run.code, 2, run.stderr)
   assert.match(run.stderr, /--outage-timeout must be a duration like 30s, 5m or 500ms, got "soon"/)
-  assert.match((await freshetFromSource('consume', '--help')).stdout, /--outage-timeout D\|never/)
+  assert.match((await freshetProcess('consume', '--help')).stdout, /--outage-timeout D\|never/)
 })

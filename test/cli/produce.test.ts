@@ -4,29 +4,9 @@
 // test runs the code under review. The outages themselves, with a broker that is killed and
 // restarted, are test/integrity/cli-outage.test.ts.
 import assert from 'node:assert/strict'
-import { spawn } from 'node:child_process'
-import { join } from 'node:path'
 import { test } from 'node:test'
+import { freshetProcess } from '../helpers/cli.ts'
 import { bootstrap, randomName } from '../helpers/kafka.ts'
-
-const MAIN = join(import.meta.dirname, '../../src/cli/main.ts')
-
-/** `freshet <args>` to its end: exit code, stdout, and the JSON log records of stderr. */
-async function freshet(
-  ...args: string[]
-): Promise<{ code: number | null; stdout: string; stderr: string; logs: Array<Record<string, unknown>> }> {
-  const child = spawn(process.execPath, [MAIN, ...args], { stdio: ['ignore', 'pipe', 'pipe'] })
-  let stdout = ''
-  let stderr = ''
-  child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()))
-  child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()))
-  const code = await new Promise<number | null>((resolve) => child.once('exit', resolve))
-  const logs = stderr
-    .split('\n')
-    .filter((line) => line.startsWith('{'))
-    .map((line) => JSON.parse(line) as Record<string, unknown>)
-  return { code, stdout, stderr, logs }
-}
 
 // A wait would show as a `waiting` record and end at the 3 s limit with the same exit code: the
 // assertion on the records is what tells the two apart.
@@ -34,7 +14,7 @@ const SHORT_LIMIT = ['--outage-timeout', '3s', '--log-format', 'json', '--bootst
 
 test('produce to a topic that does not exist fails at once, without waiting for Kafka', async () => {
   const topic = randomName('nosuch')
-  const run = await freshet(
+  const run = await freshetProcess(
     'produce',
     '--topic',
     topic,
@@ -58,8 +38,16 @@ test('produce to a topic that does not exist fails at once, without waiting for 
 })
 
 test('--outage-timeout takes a duration or never; anything else is a usage error naming it', async () => {
-  const run = await freshet('produce', '--count', '1', '--outage-timeout', 'soon', '--bootstrap', bootstrap())
+  const run = await freshetProcess(
+    'produce',
+    '--count',
+    '1',
+    '--outage-timeout',
+    'soon',
+    '--bootstrap',
+    bootstrap(),
+  )
   assert.equal(run.code, 2, run.stderr)
   assert.match(run.stderr, /--outage-timeout must be a duration like 30s, 5m or 500ms, got "soon"/)
-  assert.match((await freshet('produce', '--help')).stdout, /--outage-timeout D\|never/)
+  assert.match((await freshetProcess('produce', '--help')).stdout, /--outage-timeout D\|never/)
 })

@@ -1,3 +1,5 @@
+import { spawn } from 'node:child_process'
+import { join } from 'node:path'
 import type { TestContext } from 'node:test'
 import { main } from '../../src/cli/main.ts'
 import { bootstrap } from './kafka.ts'
@@ -11,4 +13,26 @@ export async function freshet(t: TestContext, args: string[]): Promise<{ code: n
   } finally {
     log.mock.restore()
   }
+}
+
+/**
+ * Runs `freshet <args>` as a process from src/ (not the built dist/ that bin/ runs) to its end: its
+ * exit code, stdout, stderr and the JSON log records of stderr.
+ */
+export async function freshetProcess(
+  ...args: string[]
+): Promise<{ code: number | null; stdout: string; stderr: string; logs: Array<Record<string, unknown>> }> {
+  const child = spawn(process.execPath, [join(import.meta.dirname, '../../src/cli/main.ts'), ...args], {
+    stdio: ['ignore', 'pipe', 'pipe'],
+  })
+  let stdout = ''
+  let stderr = ''
+  child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()))
+  child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()))
+  const code = await new Promise<number | null>((resolve) => child.once('exit', resolve))
+  const logs = stderr
+    .split('\n')
+    .filter((line) => line.startsWith('{'))
+    .map((line) => JSON.parse(line) as Record<string, unknown>)
+  return { code, stdout, stderr, logs }
 }
