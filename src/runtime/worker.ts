@@ -497,7 +497,13 @@ export class Worker {
     try {
       for (;;) {
         try {
-          return await work()
+          const result = await work()
+          // A wait this call opened ends here: every `waiting` event has its `resumed`.
+          const waited = this.#waiting
+          if (waited !== undefined && waited.for === what) {
+            this.#emit({ type: 'resumed', for: what, waitedMs: Date.now() - waited.sinceMs })
+          }
+          return result
         } catch (error) {
           const retriable = error instanceof FreshetError && error.retriable
           if (!retriable || this.#stopping || Date.now() + backoffMs > deadlineMs) throw error

@@ -10,7 +10,15 @@ import { KafkaProducer, type InRecord, type OutRecord } from '../../src/kafka/in
 import { Worker, type WorkerEvent, type WorkerOptions } from '../../src/runtime/index.ts'
 import { pipeline, type Topology } from '../../src/stream/index.ts'
 import { tumbling } from '../../src/windows/index.ts'
-import { awaitRecords, brokers, randomName, randomTopic, readToSentinel } from '../helpers/kafka.ts'
+import { FaultProxy } from '../integrity/fault-proxy.ts'
+import {
+  awaitRecords,
+  bootstrap,
+  brokers,
+  randomName,
+  randomTopic,
+  readToSentinel,
+} from '../helpers/kafka.ts'
 
 const PARTITIONS = 3
 const WINDOW_MS = 1_000
@@ -437,6 +445,46 @@ test('bad input under fail: the worker stops with the error and commits nothing 
   await worker.start()
   await assert.rejects(worker.done, { code: 'FRESHET_SERDE_SCHEMA_MISMATCH' })
   assert.equal(worker.state, 'FAILED')
+})
+
+test('a worker started while the cluster refuses connections waits, then starts and resumes', async (t) => {
+  const { input, output, applicationId } = await setup(t)
+  const [host, port] = bootstrap().split(':') as [string, string]
+  // Only the bootstrap address goes through the proxy: once it answers, the client reaches the
+  // broker at the address the broker advertises.
+  const proxy = await FaultProxy.start({ target: { host, port: Number(port) } })
+  t.after(() => proxy.close())
+  await proxy.refuse(true)
+  const events: WorkerEvent[] = []
+  const worker = new Worker({
+    bootstrapBrokers: [proxy.address],
+    topology: countTopology(applicationId, input, output),
+    maxOutOfOrdernessMs: 0,
+    idleTimeoutMs: 60_000,
+    onEvent: (event) => events.push(event),
+  })
+  t.after(() => worker.stop().catch(() => {}))
+  const started = worker.start()
+  await waitFor(() => events.some((e) => e.type === 'waiting'))
+  assert.equal(worker.state, 'STARTING')
+  assert.equal(worker.status().waiting?.for, 'kafka')
+  await proxy.refuse(false)
+  await started
+  assert.deepEqual(
+    events
+      .filter((e) => e.type === 'waiting' || e.type === 'resumed' || e.type === 'started')
+      .map((e) => e.type),
+    ['waiting', 'resumed', 'started'],
+    'one wait, ended by one resume, before the start',
+  )
+  assert.equal(worker.status().waiting, undefined)
+  const events3k = inputs(3_000)
+  await produce(input, events3k)
+  await closeWindows(input, 5_000)
+  const expected = oracle(events3k, 5_000)
+  await awaitRecords(output, expected.length)
+  await worker.stop()
+  assert.deepEqual(sortCounts(valuesOf<Count>(await readToSentinel(output))), expected)
 })
 
 async function waitFor(condition: () => boolean, timeoutMs = 20_000): Promise<void> {
