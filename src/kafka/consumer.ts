@@ -566,7 +566,17 @@ export class GroupConsumer {
     })
     const ended = (): void => {
       if (!current()) return
-      this.#ended = true
+      if (this.#state === 'CLOSING' || this.#state === 'CLOSED') {
+        this.#ended = true
+      } else {
+        // The client gave the stream up on its own (after a failure it does not retry): a member
+        // that goes on needs a new stream, or new clients. Never an end of input.
+        this.#error ??= new FreshetError(
+          'KAFKA_ERROR',
+          `GroupConsumer: the stream of group ${this.#options.groupId} ended while consuming`,
+          { retriable: true, details: { state: this.#state } },
+        )
+      }
       this.#wake()
     }
     stream.once('end', ended)

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict'
 import { test, type TestContext } from 'node:test'
 import { setTimeout as sleep } from 'node:timers/promises'
-import { GroupConsumer, type InRecord } from '../../src/kafka/index.ts'
+import { GroupConsumer, KafkaAdmin, type InRecord } from '../../src/kafka/index.ts'
 import { brokers, randomName, randomTopic, testProducer, testTransactional } from '../helpers/kafka.ts'
 
 function records(topic: string, from: number, count: number) {
@@ -109,4 +109,33 @@ test('a batch read before a rebalance or a rewind carries an epoch that is no lo
   const again = await consumer.nextTaggedBatch(10)
   assert.equal(again.epoch, consumer.handOutEpoch)
   assert.equal(again.records[0]?.offset, 0n, 'nothing committed: the rewind starts from the beginning')
+})
+
+test('a stream the client gives up fails the member retriably; a rewind opens a new one, never an end of input', async (t) => {
+  // Found by the fault suite: after the client ended its stream on its own (fetches failing while
+  // the broker was down), the member counted as ended, and the worker's rewind failed with
+  // FRESHET_INVALID_STATE ("not consuming (CONSUMING)") instead of waiting the outage out.
+  const topic = await randomTopic(t, 'given-up', 1)
+  const producer = testProducer(t)
+  await producer.send(records(topic, 0, 1))
+  const consumer = await member(t, topic)
+  assert.equal((await drain(consumer, 1)).length, 1)
+  const admin = new KafkaAdmin({ bootstrapBrokers: brokers() })
+  t.after(() => admin.close())
+  // Fetches of a deleted topic fail until the client gives the stream up.
+  await admin.deleteTopics([topic])
+  await assert.rejects(consumer.nextBatch(), { code: 'FRESHET_KAFKA_ERROR' })
+  assert.equal(consumer.state, 'CONSUMING', 'still a member of the group')
+  await consumer.rewindToCommitted().catch((error: { code?: string }) => {
+    assert.notEqual(error.code, 'FRESHET_INVALID_STATE', 'a rewind is refused only to a closed member')
+  })
+  // Whatever the new stream meets, it is never taken for the end of the input.
+  const next = await Promise.race([
+    consumer.nextBatch().then(
+      (batch) => `a batch of ${batch.length}`,
+      () => 'an error',
+    ),
+    sleep(2_000).then(() => 'nothing yet'),
+  ])
+  assert.notEqual(next, 'a batch of 0')
 })
