@@ -4,7 +4,7 @@ import { FreshetError } from '../errors/index.ts'
 import { validateOptions } from '../options/index.ts'
 import { baseClientOptions, connectionSpec, type ConnectionOptions } from './connection.ts'
 import { kafkaError } from './errors.ts'
-import type { IsolationLevel, TopicDescription, TopicSpec } from './types.ts'
+import type { IsolationLevel, TopicDescription, TopicPartitionOffset, TopicSpec } from './types.ts'
 
 export interface PartitionLag {
   topic: string
@@ -174,6 +174,29 @@ export class KafkaAdmin {
         throw new FreshetError('TOPIC_NOT_FOUND', `topic ${topics.join(', ')} does not exist`)
       }
       throw kafkaError(error, `delete topics ${topics.join(', ')}`)
+    }
+  }
+
+  /**
+   * Deletes every record before `offset` in each partition (the log start moves there), as Kafka
+   * Streams purges what its repartition topics' readers committed. Resolves with the new log
+   * start offsets.
+   */
+  async deleteRecords(offsets: readonly TopicPartitionOffset[]): Promise<TopicPartitionOffset[]> {
+    if (offsets.length === 0) return []
+    const byTopic = new Map<string, Array<{ partition: number; offset: bigint }>>()
+    for (const { topic, partition, offset } of offsets) {
+      byTopic.set(topic, [...(byTopic.get(topic) ?? []), { partition, offset }])
+    }
+    try {
+      const deleted = await this.#admin.deleteRecords({
+        topics: [...byTopic].map(([name, partitions]) => ({ name, partitions })),
+      })
+      return deleted.flatMap((t) =>
+        t.partitions.map((p) => ({ topic: t.name, partition: p.partition, offset: p.lowWatermark })),
+      )
+    } catch (error) {
+      throw kafkaError(error, `delete records of ${[...byTopic.keys()].join(', ')}`)
     }
   }
 

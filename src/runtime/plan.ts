@@ -88,10 +88,14 @@ export async function planTopics(
   }
   // Step 4
   const internalTopics: TopicSpec[] = [
+    // Repartition records carry their event time as timestamp: time-based retention would delete
+    // replayed or historical ones before they are read (Kafka Streams' KIP-284). The worker purges
+    // what the group committed instead.
     ...description.topics.repartition.map((topic) => ({
       topic,
       partitions: partitions.get(topic) as number,
       replicas: options.replicas,
+      configs: { 'retention.ms': '-1' },
     })),
     ...description.stores.map((store) => ({
       topic: store.changelogTopic,

@@ -173,6 +173,11 @@ const KAFKA_BACKOFF_MS = { first: 250, max: 5_000 }
 /** How long a call inside the loop or a rebalance is retried before the outage is left to `#resume`. */
 const RETRY_BUDGET_MS = 15_000
 /**
+ * How often a worker deletes what its group committed of the repartition topics, which keep
+ * everything otherwise (Kafka Streams' repartition.purge.interval.ms).
+ */
+const PURGE_INTERVAL_MS = 30_000
+/**
  * Failures that new clients may get past once the cluster answers again: an unreachable cluster,
  * errors of the group or the transaction a long outage leaves behind, a restore cut short.
  */
@@ -237,6 +242,10 @@ export class Worker {
   #outage: { sinceMs: number; resumedMs: number | undefined } | undefined
   /** Since when the worker waits for the registry, while it does (`#awaitDecoding`). */
   #registryWaitSinceMs: number | undefined
+  /** The purge of the repartition topics: its client, the request under way, when it was sent. */
+  #purgeAdmin: KafkaAdmin | undefined
+  #purging: Promise<void> | undefined
+  #purgedMs = 0
   #commits = 0
   #aborts = 0
   #rebalances = 0
@@ -872,6 +881,7 @@ export class Worker {
       this.#batchMs = []
       // Progress: a failure from here on is a new outage, with a limit of its own.
       if (result.offsets > 0) this.#outage = undefined
+      this.#purgeRepartitions(offsets)
       if (result.records > 0 || result.offsets > 0) {
         this.#emit({
           type: 'committed',
@@ -885,6 +895,31 @@ export class Worker {
     } catch (error) {
       await this.#recover(error)
     }
+  }
+
+  /**
+   * Deletes in the background what the group just committed of the repartition topics, at most
+   * every PURGE_INTERVAL_MS: their records carry event times, so they have no time-based retention
+   * (see plan.ts), and nothing reads them before the committed offsets again. A failure is left to
+   * the next purge.
+   */
+  #purgeRepartitions(committed: readonly TopicPartitionOffset[]): void {
+    if (this.#purging !== undefined || Date.now() - this.#purgedMs < PURGE_INTERVAL_MS) return
+    const offsets = committed
+      .filter((o) => this.#readers.get(o.topic)?.kind === 'repartition')
+      .map(({ topic, partition, offset }) => ({ topic, partition, offset }))
+    if (offsets.length === 0) return
+    this.#purgedMs = Date.now()
+    this.#purgeAdmin ??= new KafkaAdmin({ ...this.#connection(), clientId: `${this.#clientId()}-purge` })
+    this.#purging = this.#purgeAdmin
+      .deleteRecords(offsets)
+      .then(
+        () => {},
+        () => {},
+      )
+      .finally(() => {
+        this.#purging = undefined
+      })
   }
 
   /**
@@ -1176,6 +1211,8 @@ export class Worker {
   async #closeClients(): Promise<void> {
     await this.#committer?.close().catch(() => {})
     await this.#reader?.close().catch(() => {})
+    await this.#purgeAdmin?.close().catch(() => {})
+    this.#purgeAdmin = undefined
     this.#committer = undefined
     this.#reader = undefined
   }

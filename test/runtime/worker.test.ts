@@ -6,7 +6,13 @@ import { mkdtemp, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { test, type TestContext } from 'node:test'
-import { KafkaProducer, type InRecord, type OutRecord } from '../../src/kafka/index.ts'
+import {
+  KafkaAdmin,
+  KafkaProducer,
+  PartitionReader,
+  type InRecord,
+  type OutRecord,
+} from '../../src/kafka/index.ts'
 import { Worker, type WorkerEvent, type WorkerOptions } from '../../src/runtime/index.ts'
 import { pipeline, type Topology } from '../../src/stream/index.ts'
 import { tumbling } from '../../src/windows/index.ts'
@@ -158,6 +164,37 @@ test('exactly-once: windowed counts through a repartition topic equal the oracle
   const inputRecords = events.length + PARTITIONS
   assert.equal(status.totals.recordsIn, 2 * inputRecords)
   assert.equal(status.totals.recordsOut, inputRecords + expected.length)
+})
+
+test('repartition topics keep records of any event time; the worker purges what its group committed', async (t) => {
+  // Repartition records carry their event time: under the broker's time-based retention, records
+  // of 1970 (as here) or of last month would be deleted before the tasks downstream read them.
+  const { input, output, applicationId } = await setup(t)
+  const events = inputs(3_000)
+  await produce(input, events)
+  await closeWindows(input, 5_000)
+  const expected = oracle(events, 5_000)
+  const worker = startWorker(t, { topology: countTopology(applicationId, input, output) })
+  await worker.start()
+  await awaitRecords(output, expected.length)
+  const repartition = `${applicationId}-by-type-repartition`
+  const admin = new KafkaAdmin({ bootstrapBrokers: brokers() })
+  const reader = new PartitionReader({ bootstrapBrokers: brokers() })
+  t.after(async () => {
+    await admin.close()
+    await reader.close()
+  })
+  assert.equal((await admin.describeTopic(repartition)).configs['retention.ms'], '-1')
+  const partitions = Array.from({ length: PARTITIONS }, (_, i) => i)
+  let purged = 0n
+  for (let i = 0; i < 100 && purged === 0n; i++) {
+    const starts = await reader.startOffsets(repartition, partitions)
+    purged = [...starts.values()].reduce((sum, offset) => sum + offset, 0n)
+    if (purged === 0n) await new Promise((resolve) => setTimeout(resolve, 100))
+  }
+  assert.ok(purged > 0n, 'the log start of the repartition topic moved up to what was committed')
+  await worker.stop()
+  assert.deepEqual(sortCounts(valuesOf<Count>(await readToSentinel(output))), expected)
 })
 
 test('at-least-once: the same oracle, offsets committed after the outputs', async (t) => {
