@@ -43,6 +43,7 @@ import {
   assertAtLeastOnce,
   assertExactlyOnce,
   assertNoOpenTransaction,
+  deadLetterSummary,
   distinctWindows,
   windowResults,
 } from './oracles.ts'
@@ -175,6 +176,7 @@ async function faultRun(
   ])
   const reader = new CommittedReader(broker.bootstrap, output, `${name}-reader`)
   await reader.start()
+  const letters = new CommittedReader(broker.bootstrap, `${name}-app.dlq`, `${name}-dlq-reader`)
   const config = (workerId: string): WorkerConfig => ({
     bootstrap: broker.bootstrap,
     applicationId: `${name}-app`,
@@ -315,6 +317,8 @@ async function faultRun(
       120_000,
       'the workers to start',
     )
+    // The dead-letter topic exists once a worker started (it plans the topics).
+    await letters.start()
     const producing = producer.run(records, chunk, delayMs, async () => {})
     for (const fault of faults) {
       await sleep(fault.gapMs)
@@ -384,13 +388,16 @@ async function faultRun(
       proxy: broker.proxy.stats().faults,
       reader: { restarts: reader.restarts, reread: reader.reread },
       brokerOutages,
+      deadLetters: deadLetterSummary(letters.records),
     }
     t.diagnostic(`figures ${JSON.stringify(figures)}`)
     console.log(`freshet-faults ${JSON.stringify(figures)}`)
 
     // The faults did happen.
     for (const kind of FAULT_KINDS) assert.equal(done[kind], perKind, `${perKind} faults of kind ${kind}`)
-    assert.ok(figures.aborts > 0, 'some commit was aborted')
+    // At-least-once has no transaction to abort: its failed commits are counted all the same, but
+    // a run may ride every fault out by waiting instead.
+    if (guarantee === 'exactly-once') assert.ok(figures.aborts > 0, 'some commit was aborted')
     assert.ok(figures.waitsForKafka > 0, 'some worker waited for Kafka')
     assert.ok(figures.waitsForRegistry > 0, 'some worker waited for the registry')
     // Every wait ended in a resume, in every worker the suite did not kill.
@@ -414,6 +421,7 @@ async function faultRun(
   } finally {
     await producer.close().catch(() => {})
     await reader.close().catch(() => {})
+    await letters.close().catch(() => {})
     await Promise.all(all.map((w) => w.killHard()))
   }
 }
@@ -446,10 +454,6 @@ test(
   `at-least-once under ${ALOS_PER_KIND} fault(s) of each kind over ${ALOS_RECORDS} records loses nothing`,
   {
     timeout: timeoutFor(ALOS_PER_KIND, ALOS_SEED),
-    // An open defect, not a passing test: in some runs (seed 811994) a few windows come out short
-    // of their closed form under at-least-once. The test runs and reports its failure; it does not
-    // fail the suite until the cause is found (docs/reliability.md, "Known defect").
-    todo: 'at-least-once loses records in some fault runs: a few windows short of their closed form',
   },
   async (t) => {
     t.diagnostic(`fault seed ${ALOS_SEED}`)

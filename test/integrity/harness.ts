@@ -329,10 +329,15 @@ export class CommittedReader {
   }
 }
 
+/**
+ * Creates the suite's input and output topics without time-based retention: the window results
+ * carry their event time (January 1970 here) as timestamp, and the broker's periodic retention
+ * check would delete them before a reader that starts over had read them again.
+ */
 export async function createTopics(bootstrap: string, specs: Array<{ topic: string; partitions: number }>) {
   const admin = new KafkaAdmin({ bootstrapBrokers: [bootstrap] })
   try {
-    await admin.createTopics(specs)
+    await admin.createTopics(specs.map((spec) => ({ ...spec, configs: { 'retention.ms': '-1' } })))
   } finally {
     await admin.close()
   }

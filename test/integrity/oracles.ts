@@ -12,6 +12,24 @@ const MARKER_HEADER = 'integrity.marker'
 /** A plain record the suite writes after a run; see `assertNoOpenTransaction`. */
 export const isMarker = (record: InRecord): boolean => record.headers.has(MARKER_HEADER)
 
+/** Dead letters by error code, and the late ones by key and window start (the first `limit`). */
+export function deadLetterSummary(
+  records: readonly InRecord[],
+  limit = 40,
+): { total: number; byCode: Record<string, number>; late: Record<string, number> } {
+  const byCode: Record<string, number> = {}
+  const late: Record<string, number> = {}
+  for (const record of records) {
+    const code = record.headers.get('freshet.dlq.error.code')?.toString() ?? 'none'
+    byCode[code] = (byCode[code] ?? 0) + 1
+    const start = record.headers.get('freshet.late.window.start.ms')?.toString()
+    if (start === undefined) continue
+    const id = `${record.key?.toString() ?? ''}/${start}`
+    if (id in late || Object.keys(late).length < limit) late[id] = (late[id] ?? 0) + 1
+  }
+  return { total: records.length, byCode, late }
+}
+
 export function parseWindow(record: InRecord): WindowSum {
   return JSON.parse((record.value as Buffer).toString('utf8')) as WindowSum
 }
@@ -93,14 +111,24 @@ export function assertExactlyOnce(records: readonly InRecord[], expected: readon
 /** At least once: every window's count and sum at least its closed form (replays may add to them). */
 export function assertAtLeastOnce(records: readonly InRecord[], expected: readonly WindowSum[]): void {
   const best = new Map<string, WindowSum>()
-  for (const row of windowResults(records).map(parseWindow)) {
+  const all = new Map<string, string[]>()
+  for (const record of windowResults(records)) {
+    const row = parseWindow(record)
     const id = `${row.group}/${row.start}`
     const seen = best.get(id)
     if (seen === undefined || row.count > seen.count) best.set(id, row)
+    all.set(id, [...(all.get(id) ?? []), `${row.count}@${record.partition}:${record.offset}`])
   }
   const short = expected.filter((e) => {
     const row = best.get(`${e.group}/${e.start}`)
     return row === undefined || row.count < e.count || row.sum < e.sum
   })
-  assert.deepEqual(short, [], 'every window counts and sums at least its closed form')
+  const found = short.map(
+    (e) => `${e.group}/${e.start}: ${(all.get(`${e.group}/${e.start}`) ?? []).join(' ')}`,
+  )
+  assert.deepEqual(
+    short,
+    [],
+    `every window counts and sums at least its closed form; the short ones' results (count@partition:offset): ${found.join('; ')}`,
+  )
 }
