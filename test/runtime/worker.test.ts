@@ -135,6 +135,25 @@ function startWorker(t: TestContext, options: Omit<WorkerOptions, 'bootstrapBrok
   return worker
 }
 
+/**
+ * 3,000 inputs counted through a repartition topic by one started worker, once every window up to
+ * 5,000 is written.
+ */
+async function countRun(
+  t: TestContext,
+  options: Omit<WorkerOptions, 'bootstrapBrokers' | 'topology'>,
+): Promise<{ output: string; applicationId: string; expected: Count[]; worker: Worker }> {
+  const { input, output, applicationId } = await setup(t)
+  const events = inputs(3_000)
+  await produce(input, events)
+  await closeWindows(input, 5_000)
+  const expected = oracle(events, 5_000)
+  const worker = startWorker(t, { topology: countTopology(applicationId, input, output), ...options })
+  await worker.start()
+  await awaitRecords(output, expected.length)
+  return { output, applicationId, expected, worker }
+}
+
 function valuesOf<T>(records: Array<{ value: Buffer | null }>): T[] {
   return records.map((r) => JSON.parse((r.value as Buffer).toString('utf8')) as T)
 }
@@ -169,14 +188,7 @@ test('exactly-once: windowed counts through a repartition topic equal the oracle
 test('repartition topics keep records of any event time; the worker purges what its group committed', async (t) => {
   // Repartition records carry their event time: under the broker's time-based retention, records
   // of 1970 (as here) or of last month would be deleted before the tasks downstream read them.
-  const { input, output, applicationId } = await setup(t)
-  const events = inputs(3_000)
-  await produce(input, events)
-  await closeWindows(input, 5_000)
-  const expected = oracle(events, 5_000)
-  const worker = startWorker(t, { topology: countTopology(applicationId, input, output) })
-  await worker.start()
-  await awaitRecords(output, expected.length)
+  const { output, applicationId, expected, worker } = await countRun(t, {})
   const repartition = `${applicationId}-by-type-repartition`
   const admin = new KafkaAdmin({ bootstrapBrokers: brokers() })
   const reader = new PartitionReader({ bootstrapBrokers: brokers() })
@@ -198,17 +210,7 @@ test('repartition topics keep records of any event time; the worker purges what 
 })
 
 test('at-least-once: the same oracle, offsets committed after the outputs', async (t) => {
-  const { input, output, applicationId } = await setup(t)
-  const events = inputs(3_000)
-  await produce(input, events)
-  await closeWindows(input, 5_000)
-  const expected = oracle(events, 5_000)
-  const worker = startWorker(t, {
-    topology: countTopology(applicationId, input, output),
-    processingGuarantee: 'at-least-once',
-  })
-  await worker.start()
-  await awaitRecords(output, expected.length)
+  const { output, expected, worker } = await countRun(t, { processingGuarantee: 'at-least-once' })
   // At-least-once may repeat outputs after a failure; a run without one has none to repeat.
   await worker.stop()
   const got = valuesOf<Count>(await readToSentinel(output))
