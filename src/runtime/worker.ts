@@ -606,9 +606,10 @@ export class Worker {
    *      committed anything since resuming from it: the limit counts from its beginning.
    *   2. Discard every task: what they hold since the last commit is not committed, and may never
    *      be (an open transaction is aborted by step 4 or by the coordinator).
-   *   3. Drop the consumer and the producer. Their close runs in the background: it ends with the
-   *      outage or times out, and the consumer leaves the group if it still can. The callbacks it
-   *      runs meanwhile act on nothing (they belong to a consumer that is no longer the worker's).
+   *   3. Drop the consumer, the producer and the purge's admin client. Their close runs in the
+   *      background: it ends with the outage or times out, and the consumer leaves the group if it
+   *      still can. The callbacks it runs meanwhile act on nothing (they belong to a consumer that
+   *      is no longer the worker's).
    *   4. With capped exponential backoff until the cluster answers: new clients (`#connect`). The
    *      producer's InitProducerId fences the old one and aborts its open transaction; the
    *      consumer joins the group and restores its tasks from their checkpoints and changelogs,
@@ -639,7 +640,9 @@ export class Worker {
     const committer = this.#committer
     this.#consumer = undefined
     this.#committer = undefined
-    const dropped = Promise.allSettled([consumer?.close(), committer?.close()])
+    const purgeAdmin = this.#purgeAdmin
+    this.#purgeAdmin = undefined
+    const dropped = Promise.allSettled([consumer?.close(), committer?.close(), purgeAdmin?.close()])
     // Step 4
     let backoffMs = KAFKA_BACKOFF_MS.first
     let last: FreshetError = failure
