@@ -112,6 +112,12 @@ export interface WorkerOptions extends ConnectionOptions {
    * of 60 s and ten commit intervals, at most 900 s (the broker's `transaction.max.timeout.ms`).
    */
   transactionTimeoutMs?: number
+  /**
+   * How often the worker deletes what its group committed of the repartition topics (Kafka
+   * Streams' `repartition.purge.interval.ms`); 30 s by default. They have no time-based retention,
+   * so `Infinity` keeps them growing until someone deletes their records.
+   */
+  repartitionPurgeIntervalMs?: number
   onEvent?: (event: WorkerEvent) => void
 }
 
@@ -187,6 +193,7 @@ const workerSpec: Spec<WorkerOptions> = {
   startTimeoutMs: { check: checks.int(0, 3_600_000), default: 300_000 },
   outageTimeoutMs: { check: durationOrInfinity(0), default: 300_000 },
   transactionTimeoutMs: { check: checks.int(TRANSACTION_TIMEOUT_MS.min, TRANSACTION_TIMEOUT_MS.max) },
+  repartitionPurgeIntervalMs: { check: durationOrInfinity(0), default: 30_000 },
   onEvent: { check: functionCheck<(event: WorkerEvent) => void>() },
 }
 
@@ -208,6 +215,7 @@ export type ResolvedWorkerOptions = WorkerOptions &
       | 'startTimeoutMs'
       | 'outageTimeoutMs'
       | 'transactionTimeoutMs'
+      | 'repartitionPurgeIntervalMs'
     >
   >
 

@@ -173,11 +173,6 @@ const KAFKA_BACKOFF_MS = { first: 250, max: 5_000 }
 /** How long a call inside the loop or a rebalance is retried before the outage is left to `#resume`. */
 const RETRY_BUDGET_MS = 15_000
 /**
- * How often a worker deletes what its group committed of the repartition topics, which keep
- * everything otherwise (Kafka Streams' repartition.purge.interval.ms).
- */
-const PURGE_INTERVAL_MS = 30_000
-/**
  * Failures that new clients may get past once the cluster answers again: an unreachable cluster,
  * errors of the group or the transaction a long outage leaves behind, a restore cut short.
  */
@@ -902,12 +897,14 @@ export class Worker {
 
   /**
    * Deletes in the background what the group just committed of the repartition topics, at most
-   * every PURGE_INTERVAL_MS: their records carry event times, so they have no time-based retention
-   * (see plan.ts), and nothing reads them before the committed offsets again. A failure is left to
-   * the next purge.
+   * every `repartitionPurgeIntervalMs`: their records carry event times, so they have no
+   * time-based retention (see plan.ts), and nothing reads them before the committed offsets again.
+   * A failure is left to the next purge.
    */
   #purgeRepartitions(committed: readonly TopicPartitionOffset[]): void {
-    if (this.#purging !== undefined || Date.now() - this.#purgedMs < PURGE_INTERVAL_MS) return
+    const intervalMs = this.#options.repartitionPurgeIntervalMs
+    if (this.#purging !== undefined || !Number.isFinite(intervalMs)) return
+    if (Date.now() - this.#purgedMs < intervalMs) return
     const offsets = committed
       .filter((o) => this.#readers.get(o.topic)?.kind === 'repartition')
       .map(({ topic, partition, offset }) => ({ topic, partition, offset }))

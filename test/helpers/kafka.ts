@@ -27,11 +27,18 @@ export function randomName(prefix: string): string {
   return `${prefix}-${randomBytes(5).toString('hex')}`
 }
 
-/** Creates topics that are deleted when the test ends (after its own cleanup). */
+/**
+ * Creates topics that are deleted when the test ends (after its own cleanup). They keep their
+ * records whatever their timestamps (`retention.ms=-1` unless a spec sets it): tests write event
+ * times of 2023 or 1970, which the broker's periodic retention check would delete between a write
+ * and the read that checks it.
+ */
 export async function createTopics(t: TestContext, specs: TopicSpec[]): Promise<void> {
   const admin = new KafkaAdmin({ bootstrapBrokers: brokers() })
   try {
-    await admin.createTopics(specs)
+    await admin.createTopics(
+      specs.map((spec) => ({ ...spec, configs: { 'retention.ms': '-1', ...spec.configs } })),
+    )
   } finally {
     await admin.close()
   }

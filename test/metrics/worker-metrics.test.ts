@@ -68,6 +68,8 @@ test('worker metrics: records per topic, commits, end-to-end latency, lag, water
     bootstrapBrokers: brokers(),
     topology: app.build(),
     maxOutOfOrdernessMs: 0,
+    // The repartition topic is read back below, whole.
+    repartitionPurgeIntervalMs: Infinity,
     onEvent: observe,
   })
   t.after(() => worker.stop().catch(() => {}))
