@@ -212,7 +212,23 @@ test("offsets sent in a transaction become the group's committed offsets when it
   await producer.begin()
   await producer.sendOffsets(consumer, offsets)
   await producer.commit()
-  const lag = await kafka.groupLag(groupId, topic, { stable: true })
+  // Right after a group's first offsets commit in a transaction, Kafka 4.1's group coordinator
+  // sometimes answers a stable read with no offsets instead of UNSTABLE_OFFSET_COMMIT (8 of 40 new
+  // groups on a loaded machine; 0 of 100 later commits of the same group). The offsets must then
+  // appear, and nothing else (docs/reliability.md, "Broker behaviour").
+  let lag = await kafka.groupLag(groupId, topic, { stable: true })
+  for (let attempt = 0; attempt < 50 && lag.some((p) => p.committedOffset === null); attempt++) {
+    assert.ok(
+      lag.every(
+        (p) =>
+          p.committedOffset === null ||
+          p.committedOffset === offsets.find((o) => o.partition === p.partition)?.offset,
+      ),
+      'a stable read shows no offsets or the committed ones',
+    )
+    await new Promise((resolve) => setTimeout(resolve, 100))
+    lag = await kafka.groupLag(groupId, topic, { stable: true })
+  }
   for (const p of lag) {
     const expected = offsets.find((o) => o.partition === p.partition)?.offset
     assert.equal(p.committedOffset, expected, `partition ${p.partition}`)
