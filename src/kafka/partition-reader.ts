@@ -65,6 +65,9 @@ function leaderError(error: unknown): string | undefined {
   return LEADER_ERRORS.find((apiId) => findErrorBy(error, 'apiId', apiId) !== null)
 }
 
+/** How often `settledEndOffset` asks for the last stable offset again. */
+const SETTLE_BACKOFF_MS = { first: 20, max: 500 }
+
 /** The metadata names no live leader for the partition. */
 class NoLeader extends Error {}
 
@@ -187,6 +190,49 @@ export class PartitionReader {
    */
   async endOffsets(topic: string, partitions: number[]): Promise<Map<number, bigint>> {
     return this.#listOffsets('endOffsets', topic, partitions, ListOffsetTimestamps.LATEST)
+  }
+
+  /**
+   * The end of what is decided in one partition: its last stable offset, once every transaction
+   * that had written to the partition when this was called is committed or aborted and its marker
+   * written. Where a restore that must see a just-committed transaction reads to: the coordinator
+   * writes a transaction's markers to each of its partitions independently, so the group's offsets
+   * can show a transaction committed while the last stable offset of another of its partitions is
+   * still held back by it (docs/reliability.md, "Broker behaviour to know").
+   *
+   *   1. Read the high watermark: every record written so far lies below it.
+   *   2. Read the last stable offset until it reaches that high watermark, with backoff. A
+   *      transaction that began after step 1 does not hold it back.
+   *
+   * Fails with a retriable FRESHET_KAFKA_ERROR when a transaction stays undecided for `timeoutMs`
+   * (the coordinator aborts an open one at its transaction timeout). Under read_uncommitted the
+   * high watermark is the end, at once.
+   */
+  async settledEndOffset(topic: string, partition: number, timeoutMs: number): Promise<bigint> {
+    const what = 'settledEndOffset'
+    this.#checkOpen(what)
+    checkTopic(what, topic)
+    checkPartition(what, partition)
+    // Step 1
+    const highWatermark = await this.#highWatermark(topic, partition)
+    // Step 2
+    const deadlineMs = Date.now() + timeoutMs
+    let backoffMs = SETTLE_BACKOFF_MS.first
+    for (;;) {
+      const end = (await this.#listOffsets(what, topic, [partition], ListOffsetTimestamps.LATEST)).get(
+        partition,
+      ) as bigint
+      if (end >= highWatermark) return end
+      if (Date.now() + backoffMs > deadlineMs) {
+        throw new FreshetError(
+          'KAFKA_ERROR',
+          `PartitionReader.${what}: a transaction on ${topic}[${partition}] stayed undecided for ${timeoutMs} ms (last stable offset ${end}, high watermark ${highWatermark})`,
+          { topic, partition, retriable: true },
+        )
+      }
+      await sleep(backoffMs)
+      backoffMs = Math.min(backoffMs * 2, SETTLE_BACKOFF_MS.max)
+    }
   }
 
   /** Start (log start) offsets per partition: the first offset retention and deleteRecords left. */

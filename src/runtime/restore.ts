@@ -4,8 +4,11 @@
  *   1. Start at the store's checkpoint (the changelog offset its local files are complete up to),
  *      or at the beginning for a store without one (in memory, or new on this machine).
  *   2. Read the end: the last stable offset of the partition, so nothing of an open transaction
- *      is restored. The group's offsets are stable by then (the worker waits for that first), so
- *      no transaction that could still commit state for these partitions is open.
+ *      is restored, once every transaction already written to the partition is decided
+ *      (`PartitionReader.settledEndOffset`). The group's offsets are stable by then (the worker
+ *      waits for that first), so the previous owner's last commit is decided; but its marker may
+ *      not be in the changelog yet, and a restore that stopped before it would start from the
+ *      offsets after that commit with the state before it (results emitted twice).
  *   3. A checkpoint beyond the end means the local files belong to another incarnation of the
  *      changelog (the topic was deleted and created again): they are wiped and step 1 restarts
  *      from the beginning.
@@ -22,16 +25,22 @@ export interface RestoreProgress {
   readonly done: boolean
 }
 
+export interface RestoreOptions {
+  readonly topic: string
+  readonly partition: number
+  /** How long step 2 waits for a transaction on the changelog to be decided. */
+  readonly settleTimeoutMs: number
+  readonly onProgress: (progress: RestoreProgress) => void
+}
+
 export async function restoreStore(
   reader: PartitionReader,
   open: (wipe: boolean) => Promise<StateStore>,
-  topic: string,
-  partition: number,
-  onProgress: (progress: RestoreProgress) => void,
+  options: RestoreOptions,
 ): Promise<StateStore> {
   let store = await open(false)
   try {
-    return await replay(reader, store, open, topic, partition, onProgress, (next) => (store = next))
+    return await replay(reader, store, open, options, (next) => (store = next))
   } catch (error) {
     // A retry opens the store again: release it (and its lock on the files) first.
     await store.close().catch(() => {})
@@ -43,16 +52,14 @@ async function replay(
   reader: PartitionReader,
   opened: StateStore,
   open: (wipe: boolean) => Promise<StateStore>,
-  topic: string,
-  partition: number,
-  onProgress: (progress: RestoreProgress) => void,
+  { topic, partition, settleTimeoutMs, onProgress }: RestoreOptions,
   replaced: (store: StateStore) => void,
 ): Promise<StateStore> {
   let store = opened
   // Step 1
   let fromOffset = store.readCheckpoint() ?? 0n
   // Step 2
-  const endOffset = (await reader.endOffsets(topic, [partition])).get(partition) ?? 0n
+  const endOffset = await reader.settledEndOffset(topic, partition, settleTimeoutMs)
   // Step 3
   if (fromOffset > endOffset) {
     await store.close()

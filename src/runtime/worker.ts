@@ -184,6 +184,11 @@ const OUTAGE_CODES: readonly string[] = [
   ErrorCodes.DLQ_WRITE_FAILED.code,
   ErrorCodes.PRODUCE_FAILED.code,
 ]
+/**
+ * Beyond the transaction timeout, how long a restore waits for a transaction on its changelog: the
+ * coordinator looks for timed-out transactions only every 10 s (its abort cleanup interval).
+ */
+const SETTLE_MARGIN_MS = 15_000
 /** Failures that replaying the same records would meet again; they stop the worker. */
 const PERMANENT_FAILURES: readonly string[] = [ErrorCodes.RECORD_TOO_LARGE.code]
 
@@ -1042,13 +1047,12 @@ export class Worker {
         const description = topology.description.stores.find((s) => s.name === name)
         const changelog = description?.changelogTopic as string
         const store = await this.#retrying(() =>
-          restoreStore(
-            this.#reader as PartitionReader,
-            (wipe) => this.#openStore(id, name, wipe),
-            changelog,
+          restoreStore(this.#reader as PartitionReader, (wipe) => this.#openStore(id, name, wipe), {
+            topic: changelog,
             partition,
-            (progress) => this.#emit({ type: 'restore', task: id, store: name, ...progress }),
-          ),
+            settleTimeoutMs: this.#options.transactionTimeoutMs + SETTLE_MARGIN_MS,
+            onProgress: (progress) => this.#emit({ type: 'restore', task: id, store: name, ...progress }),
+          }),
         )
         stores.set(name, store)
       }

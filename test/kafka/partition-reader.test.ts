@@ -252,6 +252,54 @@ test('read_committed: committed records up to the last stable offset; aborted an
   assert.deepEqual(offsets(rest), [14n, 15n])
 })
 
+test('settledEndOffset waits for the transactions already written to the partition, not for later ones', async (t) => {
+  const topic = await randomTopic(t, 'pr-settle', 1)
+  const first = testTransactional(t)
+  const later = testTransactional(t)
+  await Promise.all([first.init(), later.init()])
+  const values = (tag: string, count: number): OutRecord[] =>
+    Array.from({ length: count }, (_, i) => ({ topic, partition: 0, value: Buffer.from(`${tag}${i}`) }))
+  const committed = reader(t)
+
+  // Log layout: 0-1 first's transaction, then 2-3 later's (begun after the call), then markers.
+  await first.begin()
+  await first.send(values('f', 2))
+
+  // Undecided for longer than the limit: a retriable failure that names the partition.
+  await assert.rejects(committed.settledEndOffset(topic, 0, 300), (error: unknown) => {
+    assert.ok(error instanceof FreshetError)
+    assert.equal(error.code, 'FRESHET_KAFKA_ERROR')
+    assert.equal(error.retriable, true)
+    assert.match(error.message, /stayed undecided for 300 ms \(last stable offset 0, high watermark 2\)/)
+    return true
+  })
+
+  let settled: bigint | undefined
+  const waiting = committed.settledEndOffset(topic, 0, 30_000).then((end) => (settled = end))
+  await sleep(300)
+  await later.begin()
+  await later.send(values('l', 2))
+  await sleep(300)
+  assert.equal(settled, undefined, 'the first transaction is still undecided')
+
+  // Once the first transaction commits, its records are below the end; the later one, still open,
+  // holds the last stable offset at its first record without holding the wait.
+  await first.commit()
+  assert.equal(await waiting, 2n)
+  assert.deepEqual(valuesOf(await readAll(committed, topic, 0, 0n, 2n)), ['f0', 'f1'])
+
+  await later.commit()
+  assert.ok((await committed.settledEndOffset(topic, 0, 30_000)) >= 5n, 'the later transaction is decided')
+
+  // read_uncommitted ends at the high watermark, with nothing to wait for.
+  await later.begin()
+  await later.send(values('o', 1))
+  const uncommitted = reader(t, { isolationLevel: 'read_uncommitted' })
+  const highWatermark = (await uncommitted.endOffsets(topic, [0])).get(0) as bigint
+  assert.equal(await uncommitted.settledEndOffset(topic, 0, 300), highWatermark)
+  await later.abort()
+})
+
 test('read_committed hides several aborted transactions spread over many fetches', async (t) => {
   const topic = await randomTopic(t, 'pr-aborts', 1)
   const producer = testTransactional(t)
