@@ -3,6 +3,8 @@
  * `src/schemas/generated/<name>.ts` with one declaration per named type (records as interfaces,
  * enums as string-literal unions plus a const array of their symbols) and the schema itself as a
  * `TypedSchema` constant; `generated/index.ts` re-exports them all and lists the schemas by file.
+ * A generated module imports nothing: it declares the shape of freshet's `TypedSchema` itself, so
+ * it compiles wherever it is written, in freshet or in a project that uses it.
  *
  * The TypeScript types follow how avsc reads and writes values with its default options: `long`
  * and timestamp logical types are `number`, `bytes` and `fixed` are `Buffer`, `["null", T]` is
@@ -62,6 +64,7 @@ const RESERVED = new Set([
   'Record',
   'Array',
   'TypedSchema',
+  'JsonValue',
   'Object',
   'String',
   'Number',
@@ -294,6 +297,24 @@ export function headerFor(source: string): string {
   return `${HEADER_PREFIX}${source}${HEADER_SUFFIX}`
 }
 
+/**
+ * What a generated module declares instead of importing: freshet's `TypedSchema` and the JSON type
+ * of a schema, structurally the same as src/schemas/types.ts (test/schemas/codegen.test.ts checks
+ * that a generated constant is a `TypedSchema`).
+ */
+const LOCAL_TYPES = `/** A JSON value as in an .avsc file. */
+type JsonValue =
+  null | boolean | number | string | readonly JsonValue[] | { readonly [key: string]: JsonValue }
+
+/** freshet's TypedSchema: an Avro schema with the TypeScript type of the values it describes. */
+interface TypedSchema<T> {
+  readonly name: string
+  readonly source: string
+  readonly schema: string | readonly JsonValue[] | { readonly [key: string]: JsonValue }
+  readonly __valueType?: T
+}
+`
+
 /** The name of the TypedSchema constant generated for a top-level type. */
 export function schemaConstName(tsName: string): string {
   return `${tsName}Schema`
@@ -339,7 +360,7 @@ export function generateModule(schema: AvroSchemaJson, source: string): Generate
   const constant: JsonValue = { name: first.fullName, source, schema: top }
   const parts = [
     `${headerFor(source)}\n`,
-    `import type { TypedSchema } from '../types.ts'\n`,
+    LOCAL_TYPES,
     ...[...builder.declarations.values()].map((d) => d.text),
     `/** The Avro schema of ${typeName}, as written in ${source}. */\n${head}${printValue(constant, '', head.length, '')}\n`,
   ]

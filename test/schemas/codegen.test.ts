@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict'
+import { execFile } from 'node:child_process'
 import { mkdir, mkdtemp, readFile, readdir, rm, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
@@ -6,11 +7,22 @@ import { test } from 'node:test'
 import * as prettier from 'prettier'
 import { ErrorCodes, FreshetError } from '../../src/errors/index.ts'
 import { generateModule, runCodegen } from '../../src/schemas/codegen.ts'
-import type { AvroSchemaJson } from '../../src/schemas/types.ts'
+import { UserEventSchema, type UserEvent } from '../../src/schemas/generated/index.ts'
+import type { AvroSchemaJson, TypedSchema } from '../../src/schemas/types.ts'
 
 const ROOT = join(import.meta.dirname, '../..')
 const SCHEMAS = join(ROOT, 'schemas')
 const GENERATED = join(ROOT, 'src/schemas/generated')
+
+/** Runs a command to its end: its exit code, and what it wrote to stdout and stderr. */
+function run(command: string, args: string[]): Promise<{ code: number; output: string }> {
+  return new Promise((resolve) => {
+    execFile(command, args, (error, stdout, stderr) => {
+      const code = error === null ? 0 : typeof error.code === 'number' ? error.code : 1
+      resolve({ code, output: `${stdout}${stderr}` })
+    })
+  })
+}
 
 async function formatted(text: string): Promise<string> {
   const config = (await prettier.resolveConfig(join(ROOT, 'src/index.ts'))) ?? {}
@@ -226,6 +238,62 @@ test('runCodegen writes, checks, and removes orphans; --check writes nothing', a
   const cleaned = await runCodegen({ schemasDir: schemas, outDir: out })
   assert.deepEqual(cleaned.removed, [join(out, 'tiny.ts')])
   assert.deepEqual((await readdir(out)).sort(), ['hand-written.ts', 'index.ts', 'order.ts'])
+})
+
+test('a generated constant is a freshet TypedSchema, though its module declares the type itself', () => {
+  // Checked by tsc (`npm run check`): the module's own TypedSchema has freshet's shape.
+  const typed: TypedSchema<UserEvent> = UserEventSchema
+  assert.equal(typed.name, 'dev.freshet.events.UserEvent')
+})
+
+test('generated modules compile on their own in a project outside freshet, under strict settings', async (t) => {
+  // A user's project: the generated folder anywhere, nothing of freshet's sources next to it, and
+  // the strictest checks a project may turn on (libraries checked too).
+  const dir = await mkdtemp(join(tmpdir(), 'freshet-codegen-project-'))
+  t.after(() => rm(dir, { recursive: true, force: true }))
+  const schemas = join(dir, 'avro')
+  await mkdir(schemas)
+  await writeFile(join(schemas, 'order.avsc'), JSON.stringify(KITCHEN_SINK))
+  await writeFile(join(schemas, 'user_event.avsc'), await readFile(join(SCHEMAS, 'user_event.avsc'), 'utf8'))
+  await runCodegen({ schemasDir: schemas, outDir: join(dir, 'src', 'types') })
+  await writeFile(
+    join(dir, 'src', 'use.ts'),
+    [
+      "import { generatedSchemas, OrderSchema, type Order, type UserEvent } from './types/index.ts'",
+      '',
+      'export const name: string = OrderSchema.name + generatedSchemas.user_event.source',
+      'export function total(order: Order, event: UserEvent): number {',
+      '  return order.lines.length + event.timestamp',
+      '}',
+      '',
+    ].join('\n'),
+  )
+  await writeFile(join(dir, 'package.json'), JSON.stringify({ name: 'shop', type: 'module', private: true }))
+  await writeFile(
+    join(dir, 'tsconfig.json'),
+    JSON.stringify({
+      compilerOptions: {
+        strict: true,
+        skipLibCheck: false,
+        noEmit: true,
+        target: 'es2022',
+        module: 'nodenext',
+        moduleResolution: 'nodenext',
+        allowImportingTsExtensions: true,
+        verbatimModuleSyntax: true,
+        isolatedModules: true,
+        exactOptionalPropertyTypes: true,
+        noUnusedLocals: true,
+        noUncheckedIndexedAccess: true,
+        types: ['node'],
+        typeRoots: [join(ROOT, 'node_modules', '@types')],
+      },
+      include: ['src'],
+    }),
+  )
+  const tsc = join(ROOT, 'node_modules', 'typescript', 'bin', 'tsc')
+  const result = await run(process.execPath, [tsc, '-p', join(dir, 'tsconfig.json')])
+  assert.equal(result.code, 0, `tsc reports:\n${result.output}`)
 })
 
 test('runCodegen rejects names two files both export, bad JSON and bad options', async (t) => {
