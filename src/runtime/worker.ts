@@ -47,7 +47,7 @@ import {
   type TopicPartitions,
 } from '../kafka/index.ts'
 import { RateLimitedReports } from '../log/index.ts'
-import { createDeserializer, type Deserializer } from '../serde/index.ts'
+import { createDeserializer, parseJson, type Deserializer } from '../serde/index.ts'
 import { MemoryStateStore, RocksDbStateStore, storeDirectory, type StateStore } from '../state/index.ts'
 import type { SourceSpec } from '../stream/index.ts'
 import { StreamTask, type TaskCounters, type TaskSink, type TaskSource } from '../task/index.ts'
@@ -1074,11 +1074,7 @@ export class Worker {
           if (record.value === null) {
             throw new FreshetError('SERDE_NULL_VALUE', `record without a value on ${record.topic}`, location)
           }
-          try {
-            return JSON.parse(record.value.toString('utf8')) as unknown
-          } catch (error) {
-            throw toFreshetError(error, 'SERDE_SCHEMA_MISMATCH', 'value is not JSON', location)
-          }
+          return parseJson(record.value, location)
         },
       })
     }

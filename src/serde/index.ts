@@ -6,7 +6,7 @@ export {
   type DeserializerChoice,
   type SerializerChoice,
 } from './factory.ts'
-export { JsonDeserializer, JsonSerializer } from './json.ts'
+export { JsonDeserializer, JsonSerializer, parseJson } from './json.ts'
 export {
   DEFAULT_SLAB_BYTES,
   registryClient as registryClientCheck,

@@ -8,6 +8,7 @@ import { FreshetError, type ErrorLocation } from '../errors/index.ts'
 import { validateOptions } from '../options/index.ts'
 import { firstInvalidPath, parseSchemaInput } from './avro-schema.ts'
 import { jsonSerdeSpec, type JsonSerdeOptions } from './options.ts'
+import { HEADER_BYTES, MAGIC_BYTE } from './wire.ts'
 import type { Deserializer, Serializer } from './types.ts'
 
 function schemaOf<T>(options: JsonSerdeOptions<T>, where: string): avro.Type | undefined {
@@ -58,6 +59,29 @@ export class JsonSerializer<T> implements Serializer<T> {
   }
 }
 
+/**
+ * Parses a JSON value. Bytes that are not JSON are FRESHET_SERDE_SCHEMA_MISMATCH; when they start
+ * like the schema registry's wire format (magic byte 0 and a schema id), the message says so and
+ * names the schema id: the usual cause is Avro read without `format: 'avro'` and a registry.
+ */
+export function parseJson(buf: Buffer, location: ErrorLocation = {}): unknown {
+  try {
+    return JSON.parse(buf.toString('utf8'))
+  } catch (error) {
+    const framed = buf.length >= HEADER_BYTES && buf[0] === MAGIC_BYTE
+    const schemaId = framed ? buf.readUInt32BE(1) : undefined
+    const hint =
+      schemaId === undefined
+        ? ''
+        : ` (it looks like Confluent-framed Avro of schema id ${schemaId}: read it with format 'avro' and a schema registry)`
+    throw new FreshetError('SERDE_SCHEMA_MISMATCH', `value is not JSON: ${(error as Error).message}${hint}`, {
+      ...location,
+      cause: error,
+      details: { length: buf.length, ...(schemaId === undefined ? {} : { schemaId }) },
+    })
+  }
+}
+
 export class JsonDeserializer<T = unknown> implements Deserializer<T> {
   private readonly type: avro.Type | undefined
 
@@ -84,16 +108,7 @@ export class JsonDeserializer<T = unknown> implements Deserializer<T> {
         'cannot decode a missing value (null or tombstone)',
         location,
       )
-    let value: unknown
-    try {
-      value = JSON.parse(buf.toString('utf8'))
-    } catch (error) {
-      throw new FreshetError('SERDE_SCHEMA_MISMATCH', `value is not JSON: ${(error as Error).message}`, {
-        ...location,
-        cause: error,
-        details: { length: buf.length },
-      })
-    }
+    const value = parseJson(buf, location)
     if (this.type !== undefined && !this.type.isValid(value)) {
       const at = firstInvalidPath(this.type, value)
       throw new FreshetError(

@@ -486,6 +486,30 @@ test('bad input under fail: the worker stops with the error and commits nothing 
   assert.equal(worker.state, 'FAILED')
 })
 
+test('Avro read by a worker without the avro format fails with a message that says so', async (t) => {
+  const { input, output, applicationId } = await setup(t)
+  // A Confluent-framed value (magic byte 0, schema id 12) where the worker expects JSON.
+  await produce(
+    input,
+    [],
+    [
+      {
+        topic: input,
+        partition: 0,
+        key: Buffer.from('k'),
+        value: Buffer.from([0, 0, 0, 0, 12, 4, 0x6f, 0x6b]),
+      },
+    ],
+  )
+  const worker = startWorker(t, { topology: countTopology(applicationId, input, output) })
+  await worker.start()
+  await assert.rejects(worker.done, (error: unknown) => {
+    assert.equal((error as { code?: string }).code, 'FRESHET_SERDE_SCHEMA_MISMATCH')
+    assert.match((error as Error).message, /schema id 12: read it with format 'avro' and a schema registry/)
+    return true
+  })
+})
+
 test('a worker started while the cluster refuses connections waits, then starts and resumes', async (t) => {
   const { input, output, applicationId } = await setup(t)
   const [host, port] = bootstrap().split(':') as [string, string]

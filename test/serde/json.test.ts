@@ -82,6 +82,29 @@ test('bytes that are not JSON are FRESHET_SERDE_SCHEMA_MISMATCH, null is FRESHET
   throwsWith(() => new JsonSerializer().serialize(null), ErrorCodes.SERDE_NULL_VALUE.code)
 })
 
+test('Avro in the registry wire format read as JSON: the error names the schema id and the fix', () => {
+  const deserializer = new JsonDeserializer()
+  // Magic byte 0, schema id 7, then an Avro payload.
+  const framed = Buffer.from([0, 0, 0, 0, 7, 2, 0x61, 0x02])
+  const error = throwsWith(
+    () => deserializer.deserializeSync(framed, { topic: 'payments', partition: 2, offset: 41n }),
+    ErrorCodes.SERDE_SCHEMA_MISMATCH.code,
+  )
+  assert.match(
+    error.message,
+    /^value is not JSON: .* \(it looks like Confluent-framed Avro of schema id 7: read it with format 'avro' and a schema registry\)$/,
+  )
+  assert.equal(error.details?.['schemaId'], 7)
+  assert.deepEqual([error.topic, error.partition, error.offset], ['payments', 2, '41'])
+  // Text that is merely not JSON gets no such hint.
+  const plain = throwsWith(
+    () => deserializer.deserializeSync(Buffer.from('{"a": ')),
+    ErrorCodes.SERDE_SCHEMA_MISMATCH.code,
+  )
+  assert.doesNotMatch(plain.message, /Avro/)
+  assert.equal(plain.details?.['schemaId'], undefined)
+})
+
 test('values JSON cannot hold are FRESHET_SERDE_ENCODE_FAILED', () => {
   const serializer = new JsonSerializer<unknown>()
   throwsWith(() => serializer.serialize({ big: 1n }), ErrorCodes.SERDE_ENCODE_FAILED.code)
