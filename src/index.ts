@@ -31,6 +31,7 @@ export * from './windows/index.ts'
 export * from './state/index.ts'
 export * from './stream/index.ts'
 export {
+  MemoryRegistry,
   TestDriver,
   TestInput,
   TestOutput,

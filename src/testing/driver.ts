@@ -110,6 +110,29 @@ class TopicLog {
   }
 }
 
+/** Thrown past the bad-record policy: see `serializeFor`. */
+class SerdeNotReady extends FreshetError {}
+
+/**
+ * A sink's bytes for `value`. A serde that refuses for want of `init()` (FRESHET_INVALID_STATE) is
+ * reported as the driver's setup, never as a bad record: under `dlq` every result would otherwise
+ * become a dead letter.
+ */
+function serializeFor(sink: SinkSpec, value: unknown): Buffer | undefined {
+  try {
+    return sink.serde?.serialize(value)
+  } catch (error) {
+    if (error instanceof FreshetError && error.code === 'FRESHET_INVALID_STATE') {
+      throw new SerdeNotReady(
+        'INVALID_STATE',
+        `TestDriver: the serde of sink ${sink.node} (topic ${sink.topic}) is not initialized; create the driver with \`await TestDriver.create(topology, options)\`, which initializes every sink's serde`,
+        { cause: error, topic: sink.topic },
+      )
+    }
+    throw error
+  }
+}
+
 /** What an upstream task's latest marker said. */
 interface UpstreamMark {
   readonly watermarkMs: number
@@ -274,6 +297,17 @@ export class TestDriver {
   readonly #storeDescriptions: Map<string, StoreDescription>
   #nowMs: number
   #closed = false
+
+  /**
+   * A driver whose sinks' serdes are initialized: an Avro serializer registers its schema (give it
+   * a `MemoryRegistry`). `new TestDriver(...)` does not initialize them, and a sink whose serde
+   * needs it then fails the first record it writes, with a FRESHET_INVALID_STATE that says so.
+   */
+  static async create(topology: Topology, options: TestDriverOptions = {}): Promise<TestDriver> {
+    const driver = new TestDriver(topology, options)
+    for (const serde of new Set(topology.sinks().map((sink) => sink.serde))) await serde?.init()
+    return driver
+  }
 
   constructor(topology: Topology, options: TestDriverOptions = {}) {
     this.topology = topology
@@ -624,6 +658,8 @@ export class TestDriver {
     } catch (error) {
       this.#undo.rollback()
       this.#late.length = lateMark
+      // A serde the driver was not given ready is the test's mistake, not the record's.
+      if (error instanceof SerdeNotReady) throw error
       const operator = error instanceof FreshetError ? error.details?.operator : undefined
       this.#badRecord(typeof operator === 'string' ? operator : reader.node, record, error)
       return false
@@ -665,7 +701,7 @@ export class TestDriver {
     const log = this.#logs.get(topic) as TopicLog
     const sink = this.#sinks.get(node)
     // Serialized at once, so that a value the serde rejects fails the record that sent it.
-    const bytes = sink?.serde?.serialize(record.value)
+    const bytes = sink?.serde === undefined ? undefined : serializeFor(sink, record.value)
     const send: StagedSend = {
       log,
       record: {

@@ -10,5 +10,6 @@ export {
   type PipeOptions,
   type TestDriverOptions,
 } from './options.ts'
+export { MemoryRegistry } from './memory-registry.ts'
 export { murmur2, partitionFor } from './partitioner.ts'
 export { StoreView, type RawEntry, type StoreEntry } from './store-view.ts'

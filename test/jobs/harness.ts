@@ -12,7 +12,7 @@ import { AnalyticsResultSchema, type AnalyticsResult, type UserEvent } from '../
 import { AvroSerializer, HEADER_BYTES } from '../../src/serde/index.ts'
 import { TestDriver } from '../../src/testing/index.ts'
 import { random } from '../operators/harness.ts'
-import { FakeRegistry } from '../serde/fake-registry.ts'
+import { MemoryRegistry } from '../../src/testing/index.ts'
 
 export const MINUTE = 60_000
 export const START_MS = 1_767_225_600_000 // 2026-01-01T00:00:00Z
@@ -72,7 +72,7 @@ export async function runJob<N extends JobName>(
   { events = EVENTS, restartEvery }: RunOptions = {},
 ): Promise<JobRun> {
   const outputSerde = new AvroSerializer({
-    registry: new FakeRegistry(),
+    registry: new MemoryRegistry(),
     topic: 'event-analytics',
     schema: AnalyticsResultSchema,
   })

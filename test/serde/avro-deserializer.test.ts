@@ -9,7 +9,7 @@ import {
   type UserEvent,
 } from '../../src/schemas/index.ts'
 import { AvroDeserializer, AvroSerializer, frame } from '../../src/serde/index.ts'
-import { FakeRegistry } from './fake-registry.ts'
+import { MemoryRegistry } from '../../src/testing/index.ts'
 
 const EVENT: UserEvent = {
   timestamp: 1_700_000_000_123,
@@ -75,7 +75,7 @@ function throwsWith(fn: () => unknown, code: ErrorCode): FreshetError {
 }
 
 async function serializerFor<T>(
-  registry: FakeRegistry,
+  registry: MemoryRegistry,
   schema: object,
   topic = 't',
 ): Promise<AvroSerializer<T>> {
@@ -85,7 +85,7 @@ async function serializerFor<T>(
 }
 
 test('round trip of a UserEvent and a TransactionEvent', async () => {
-  const registry = new FakeRegistry()
+  const registry = new MemoryRegistry()
   const events = await serializerFor<UserEvent>(registry, UserEventSchema)
   const transactions = await serializerFor<TransactionEvent>(registry, TransactionEventSchema, 'tx')
   const deserializer = new AvroDeserializer({ registry })
@@ -108,7 +108,7 @@ test('round trip of a UserEvent and a TransactionEvent', async () => {
 })
 
 test('the registry is asked once per id, also for a burst of concurrent records', async () => {
-  const registry = new FakeRegistry()
+  const registry = new MemoryRegistry()
   const serializer = await serializerFor<UserEvent>(registry, UserEventSchema)
   const deserializer = new AvroDeserializer<UserEvent>({ registry, readerSchema: UserEventSchema })
   const records = Array.from({ length: 200 }, (_, i) => serializer.serialize({ ...EVENT, timestamp: i }))
@@ -123,7 +123,7 @@ test('the registry is asked once per id, also for a burst of concurrent records'
 })
 
 test('deserializeSync needs the writer schema loaded; prepare loads a batch', async () => {
-  const registry = new FakeRegistry()
+  const registry = new MemoryRegistry()
   const a = await serializerFor<UserEvent>(registry, UserEventSchema)
   const b = await serializerFor(registry, V1, 'profiles')
   const deserializer = new AvroDeserializer({ registry })
@@ -140,7 +140,7 @@ test('deserializeSync needs the writer schema loaded; prepare loads a batch', as
 })
 
 test('an unknown id is FRESHET_SCHEMA_NOT_FOUND, permanent, for deserialize and after prepare', async () => {
-  const registry = new FakeRegistry()
+  const registry = new MemoryRegistry()
   const deserializer = new AvroDeserializer({ registry })
   const unknown = frame(99, Buffer.from([2]))
   await rejectsWith(deserializer.deserialize(unknown), ErrorCodes.SCHEMA_NOT_FOUND.code, false)
@@ -149,7 +149,7 @@ test('an unknown id is FRESHET_SCHEMA_NOT_FOUND, permanent, for deserialize and 
 })
 
 test('an unreachable registry is FRESHET_REGISTRY_UNREACHABLE, retriable, and not remembered', async () => {
-  const registry = new FakeRegistry()
+  const registry = new MemoryRegistry()
   const serializer = await serializerFor<UserEvent>(registry, UserEventSchema)
   const record = serializer.serialize(EVENT)
   const deserializer = new AvroDeserializer({ registry })
@@ -162,7 +162,7 @@ test('an unreachable registry is FRESHET_REGISTRY_UNREACHABLE, retriable, and no
 })
 
 test('payloads that end early are FRESHET_SERDE_TRUNCATED with the schema id', async () => {
-  const registry = new FakeRegistry()
+  const registry = new MemoryRegistry()
   const serializer = await serializerFor<UserEvent>(registry, UserEventSchema)
   const record = serializer.serialize(EVENT)
   const deserializer = new AvroDeserializer({ registry })
@@ -183,7 +183,7 @@ test('payloads that end early are FRESHET_SERDE_TRUNCATED with the schema id', a
 })
 
 test('garbage or trailing bytes are FRESHET_SERDE_SCHEMA_MISMATCH with the schema id', async () => {
-  const registry = new FakeRegistry()
+  const registry = new MemoryRegistry()
   const serializer = await serializerFor(registry, V1)
   const deserializer = new AvroDeserializer({ registry })
   const record = serializer.serialize({ id: 'p', age: 3 })
@@ -206,7 +206,7 @@ test('garbage or trailing bytes are FRESHET_SERDE_SCHEMA_MISMATCH with the schem
 })
 
 test('evolution: a v2 reader reads v1 values with the default of the new field', async () => {
-  const registry = new FakeRegistry()
+  const registry = new MemoryRegistry()
   const v1 = await serializerFor(registry, V1)
   const reader = new AvroDeserializer<{ id: string; age: number; country: string }>({
     registry,
@@ -220,7 +220,7 @@ test('evolution: a v2 reader reads v1 values with the default of the new field',
 })
 
 test('evolution: a v1 reader reads v2 values without the field it does not know', async () => {
-  const registry = new FakeRegistry()
+  const registry = new MemoryRegistry()
   const v2 = await serializerFor(registry, V2)
   const reader = new AvroDeserializer<{ id: string; age: number }>({ registry, readerSchema: V1 })
   const value = await reader.deserialize(v2.serialize({ id: 'b', age: 41, country: 'NO' }))
@@ -235,7 +235,7 @@ test('evolution: a v1 reader reads v2 values without the field it does not know'
 })
 
 test('a reader that cannot read the writer is FRESHET_SCHEMA_INCOMPATIBLE', async () => {
-  const registry = new FakeRegistry()
+  const registry = new MemoryRegistry()
   const v1 = await serializerFor(registry, V1)
   const reader = new AvroDeserializer({ registry, readerSchema: V3 })
   const error = await rejectsWith(
@@ -247,7 +247,7 @@ test('a reader that cannot read the writer is FRESHET_SCHEMA_INCOMPATIBLE', asyn
 })
 
 test('a writer schema the registry returns broken is FRESHET_SCHEMA_INVALID', async () => {
-  const registry = new FakeRegistry()
+  const registry = new MemoryRegistry()
   const id = registry.add('{"type": "record", "name": "Broken"}')
   const deserializer = new AvroDeserializer({ registry })
   const error = await rejectsWith(
@@ -259,7 +259,7 @@ test('a writer schema the registry returns broken is FRESHET_SCHEMA_INVALID', as
 })
 
 test('bytes written by avsc directly and framed by hand decode (interoperability of the framing)', async () => {
-  const registry = new FakeRegistry(1234)
+  const registry = new MemoryRegistry(1234)
   const id = registry.add(V1)
   const payload = avro.Type.forSchema(V1 as avro.Schema).toBuffer({ id: 'z', age: 9 })
   const handFramed = Buffer.concat([Buffer.from([0, 0, 0, 0x04, 0xd2]), payload])

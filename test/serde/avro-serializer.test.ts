@@ -3,7 +3,7 @@ import { test } from 'node:test'
 import { ErrorCodes, FreshetError } from '../../src/errors/index.ts'
 import { UserEventSchema, type UserEvent } from '../../src/schemas/index.ts'
 import { AvroDeserializer, AvroSerializer, topicNameSubject } from '../../src/serde/index.ts'
-import { FakeRegistry } from './fake-registry.ts'
+import { MemoryRegistry } from '../../src/testing/index.ts'
 
 const SMALL = {
   type: 'record',
@@ -46,7 +46,7 @@ function thrown(fn: () => unknown): FreshetError {
 test('subjects follow TopicNameStrategy', () => {
   assert.equal(topicNameSubject('clicks'), 'clicks-value')
   assert.equal(topicNameSubject('clicks', true), 'clicks-key')
-  const registry = new FakeRegistry()
+  const registry = new MemoryRegistry()
   assert.equal(new AvroSerializer({ registry, topic: 'clicks', schema: SMALL }).subject, 'clicks-value')
   assert.equal(
     new AvroSerializer({ registry, topic: 'clicks', schema: 'string', isKey: true }).subject,
@@ -59,20 +59,20 @@ test('subjects follow TopicNameStrategy', () => {
 })
 
 test('bytes are the Confluent framing around the Avro binary encoding', async () => {
-  const registry = new FakeRegistry(7)
+  const registry = new MemoryRegistry(7)
   const serializer = new AvroSerializer({ registry, topic: 't', schema: SMALL })
   await serializer.init()
   assert.equal(serializer.schemaId, 7)
   const out = serializer.serialize({ a: -2, s: 'hi', n: 300 })
   // 0 | id 7 big-endian | a=-2 zigzag 3 | "hi": length 2 zigzag 4, 'h' 'i' | union branch 1 zigzag 2, 300 zigzag 600 varint d8 04
   assert.deepEqual([...out], [0x00, 0x00, 0x00, 0x00, 0x07, 0x03, 0x04, 0x68, 0x69, 0x02, 0xd8, 0x04])
-  const big = new AvroSerializer({ registry: new FakeRegistry(0x01020304), topic: 't', schema: SMALL })
+  const big = new AvroSerializer({ registry: new MemoryRegistry(0x01020304), topic: 't', schema: SMALL })
   await big.init()
   assert.deepEqual([...big.serialize({ a: 0, s: '', n: null }).subarray(0, 8)], [0, 1, 2, 3, 4, 0, 0, 0])
 })
 
 test('the schema is registered once under the subject, even with concurrent init calls', async () => {
-  const registry = new FakeRegistry()
+  const registry = new MemoryRegistry()
   const serializer = new AvroSerializer<UserEvent>({ registry, topic: 'events', schema: UserEventSchema })
   await Promise.all([serializer.init(), serializer.init(), serializer.init()])
   await serializer.init()
@@ -84,14 +84,14 @@ test('the schema is registered once under the subject, even with concurrent init
 })
 
 test('serialize before init is FRESHET_INVALID_STATE naming the state', () => {
-  const serializer = new AvroSerializer({ registry: new FakeRegistry(), topic: 't', schema: SMALL })
+  const serializer = new AvroSerializer({ registry: new MemoryRegistry(), topic: 't', schema: SMALL })
   const error = thrown(() => serializer.serialize({ a: 1, s: 'x', n: null }))
   assert.equal(error.code, ErrorCodes.INVALID_STATE.code)
   assert.match(error.message, /state created/)
 })
 
 test('an unreachable registry fails init retriably and init can be retried', async () => {
-  const registry = new FakeRegistry()
+  const registry = new MemoryRegistry()
   registry.unreachable = true
   const serializer = new AvroSerializer({ registry, topic: 't', schema: SMALL })
   await assert.rejects(serializer.init(), (error: unknown) => {
@@ -108,7 +108,7 @@ test('an unreachable registry fails init retriably and init can be retried', asy
 
 test('a value that does not match the schema is FRESHET_SERDE_ENCODE_FAILED with the field path', async () => {
   const serializer = new AvroSerializer<UserEvent>({
-    registry: new FakeRegistry(),
+    registry: new MemoryRegistry(),
     topic: 't',
     schema: UserEventSchema,
   })
@@ -130,7 +130,7 @@ test('a value that does not match the schema is FRESHET_SERDE_ENCODE_FAILED with
 })
 
 test('null is FRESHET_SERDE_NULL_VALUE unless the schema allows it', async () => {
-  const registry = new FakeRegistry()
+  const registry = new MemoryRegistry()
   const records = new AvroSerializer({ registry, topic: 't', schema: SMALL })
   await records.init()
   assert.equal(thrown(() => records.serialize(null as never)).code, ErrorCodes.SERDE_NULL_VALUE.code)
@@ -140,7 +140,7 @@ test('null is FRESHET_SERDE_NULL_VALUE unless the schema allows it', async () =>
 })
 
 test('serialized values stay intact while later ones are written, across slab boundaries', async () => {
-  const registry = new FakeRegistry()
+  const registry = new MemoryRegistry()
   const serializer = new AvroSerializer({ registry, topic: 't', schema: SMALL, slabBytes: 1024 })
   await serializer.init()
   const reader = new AvroDeserializer<{ a: number; s: string; n: number | null }>({ registry })
@@ -158,11 +158,11 @@ test('serialized values stay intact while later ones are written, across slab bo
 })
 
 test('constructor options are validated', () => {
-  const registry = new FakeRegistry()
+  const registry = new MemoryRegistry()
   const invalid = ErrorCodes.INVALID_OPTION.code
   assert.equal(thrown(() => new AvroSerializer({ registry, topic: '', schema: SMALL })).code, invalid)
   assert.equal(
-    thrown(() => new AvroSerializer({ registry: {} as FakeRegistry, topic: 't', schema: SMALL })).code,
+    thrown(() => new AvroSerializer({ registry: {} as MemoryRegistry, topic: 't', schema: SMALL })).code,
     invalid,
   )
   assert.equal(thrown(() => new AvroSerializer({ registry, schema: SMALL } as never)).code, invalid)

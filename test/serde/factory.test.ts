@@ -10,10 +10,10 @@ import {
   JsonDeserializer,
   JsonSerializer,
 } from '../../src/serde/index.ts'
-import { FakeRegistry } from './fake-registry.ts'
+import { MemoryRegistry } from '../../src/testing/index.ts'
 
 test('the format picks the serde', () => {
-  const registry = new FakeRegistry()
+  const registry = new MemoryRegistry()
   assert.ok(
     createSerializer({ format: 'avro', topic: 't', schema: UserEventSchema, registry }) instanceof
       AvroSerializer,

@@ -1,13 +1,22 @@
-// The example of docs/test-driver.md runs and prints what the page says it prints.
+// The examples of docs/test-driver.md run and print what the page says they print.
 import assert from 'node:assert/strict'
 import { test } from 'node:test'
 import { examples, runExample } from '../stream/doc-examples.ts'
 
-test('docs/test-driver.md: the example prints what the page shows', () => {
-  const found = examples('docs/test-driver.md')
-  assert.equal(found.length, 1)
-  const run = runExample((found[0] as { code: string }).code)
-  assert.equal(run.stderr, '')
-  assert.equal(run.status, 0)
-  assert.equal(run.stdout, (found[0] as { output: string }).output)
+const found = examples('docs/test-driver.md')
+
+test('docs/test-driver.md has its two examples', () => {
+  assert.deepEqual(
+    found.map((e) => e.section),
+    ['Example', 'Sinks with a serde, and the in-memory registry'],
+  )
 })
+
+for (const example of found) {
+  test(`docs/test-driver.md, ${example.section}: the example prints what the page shows`, () => {
+    const run = runExample(example.code)
+    assert.equal(run.stderr, '')
+    assert.equal(run.status, 0)
+    assert.equal(run.stdout, example.output)
+  })
+}

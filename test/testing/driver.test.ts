@@ -1,7 +1,8 @@
 import assert from 'node:assert/strict'
 import { test } from 'node:test'
 import { pipeline, valueStore, type WindowResult } from '../../src/stream/index.ts'
-import { partitionFor, TestDriver } from '../../src/testing/index.ts'
+import { AvroSerializer } from '../../src/serde/index.ts'
+import { MemoryRegistry, partitionFor, TestDriver } from '../../src/testing/index.ts'
 import { fromRecordTimestamp } from '../../src/time/index.ts'
 import { hopping, session, tumbling } from '../../src/windows/index.ts'
 import { random } from '../operators/harness.ts'
@@ -560,4 +561,63 @@ test('restart keeps the repartition watermark: the latest marker of every upstre
   const straight = await run(false)
   assert.deepEqual(straight[4], { '0_0': 390, '0_1': 120, '1_0': 390, '1_1': 390 })
   assert.deepEqual(await run(true), straight)
+})
+
+test('TestDriver.create initializes the sinks’ serdes: an Avro sink writes registry-framed bytes', async () => {
+  const registry = new MemoryRegistry(40)
+  const schema = {
+    type: 'record',
+    name: 'Total',
+    fields: [
+      { name: 'sensor', type: 'string' },
+      { name: 'total', type: 'double' },
+    ],
+  }
+  const serde = new AvroSerializer<{ sensor: string; total: number }>({ registry, topic: 'totals', schema })
+  const topology = (): ReturnType<typeof perSensorCounts> => {
+    const app = pipeline({ applicationId: 'totals' })
+    app
+      .stream<Reading>('readings')
+      .map((r) => ({ sensor: r.sensor, total: r.value }))
+      .to('totals', { serde })
+    return app.build()
+  }
+  const driver = await TestDriver.create(topology())
+  driver.input<Reading, string>('readings').pipe(reading('a', 2.5, 10), { key: 'a' })
+  const [written] = driver.output<{ sensor: string; total: number }>('totals').readAll()
+  assert.deepEqual(written?.value, { sensor: 'a', total: 2.5 })
+  assert.deepEqual(
+    registry.registerCalls.map((c) => c.subject),
+    ['totals-value'],
+  )
+  // Magic byte 0 and the id the in-memory registry gave the schema.
+  assert.deepEqual([...(written?.bytes ?? Buffer.alloc(0)).subarray(0, 5)], [0, 0, 0, 0, 40])
+
+  // Built without create(), the first record fails the test setup, not the record: nothing is
+  // dead-lettered even under dlq.
+  const unready = new AvroSerializer<{ sensor: string; total: number }>({
+    registry,
+    topic: 'totals',
+    schema,
+  })
+  const app = pipeline({ applicationId: 'totals' })
+  app
+    .stream<Reading>('readings')
+    .map((r) => ({ sensor: r.sensor, total: r.value }))
+    .to('totals', { serde: unready })
+  const plain = new TestDriver(app.build(), { onBadRecord: 'dlq' })
+  assert.throws(() => plain.input<Reading, string>('readings').pipe(reading('a', 1, 10), { key: 'a' }), {
+    code: 'FRESHET_INVALID_STATE',
+    message:
+      /the serde of sink .* \(topic totals\) is not initialized; create the driver with `await TestDriver\.create/,
+  })
+  assert.deepEqual(plain.deadLetters(), [])
+  assert.deepEqual(plain.output('totals').readAll(), [])
+})
+
+test('the testing kit is the package’s `freshet/testing` export', async () => {
+  // Resolved through package.json's exports, as a project that installed freshet resolves it.
+  const kit = (await import('freshet/testing')) as Record<string, unknown>
+  for (const name of ['TestDriver', 'MemoryRegistry', 'StoreView', 'partitionFor'])
+    assert.equal(typeof kit[name], 'function', name)
 })
