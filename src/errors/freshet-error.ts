@@ -49,6 +49,30 @@ export class FreshetError extends Error {
   }
 }
 
+/**
+ * Codes of a setup mistake that shows on a record but is not the record's fault: a reader schema
+ * that cannot read what the writer wrote. No bad-record policy takes them (`skip` or `dlq` would
+ * set aside every valid record); they stop the job.
+ */
+const CONFIGURATION_ERRORS: readonly ErrorCode[] = [ErrorCodes.SCHEMA_INCOMPATIBLE.code]
+
+export function isConfigurationError(error: unknown): boolean {
+  return error instanceof FreshetError && CONFIGURATION_ERRORS.includes(error.code)
+}
+
+/** The same error at `location` (a record's topic, partition and offset), when it has none. */
+export function atLocation(error: FreshetError, location: ErrorLocation): FreshetError {
+  if (error.topic !== undefined || location.topic === undefined) return error
+  const name = (Object.keys(ErrorCodes) as ErrorName[]).find((n) => ErrorCodes[n].code === error.code)
+  if (name === undefined) return error
+  return new FreshetError(name, error.message, {
+    ...location,
+    cause: error.cause,
+    retriable: error.retriable,
+    ...(error.details === undefined ? {} : { details: error.details }),
+  })
+}
+
 export function isFreshetError(error: unknown, code?: ErrorCode): error is FreshetError {
   return error instanceof FreshetError && (code === undefined || error.code === code)
 }

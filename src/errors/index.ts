@@ -1,6 +1,8 @@
 export { ErrorCodes, type ErrorCode, type ErrorName } from './codes.ts'
 export {
+  atLocation,
   FreshetError,
+  isConfigurationError,
   isFreshetError,
   toFreshetError,
   type ErrorLocation,

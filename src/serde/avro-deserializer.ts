@@ -1,5 +1,5 @@
 import type avro from 'avsc'
-import { FreshetError, toFreshetError, type ErrorLocation } from '../errors/index.ts'
+import { atLocation, FreshetError, toFreshetError, type ErrorLocation } from '../errors/index.ts'
 import { validateOptions } from '../options/index.ts'
 import { parseRegistrySchema, parseSchemaInput } from './avro-schema.ts'
 import { requireOptions } from '../options/index.ts'
@@ -66,7 +66,7 @@ export class AvroDeserializer<T = unknown> implements Deserializer<T> {
     const entry = this.entries.get(schemaId)
     if (entry === undefined) {
       const failed = this.failed.get(schemaId)
-      if (failed !== undefined) throw failed
+      if (failed !== undefined) throw atLocation(failed, location)
       throw new FreshetError(
         'INVALID_STATE',
         `writer schema ${schemaId} is not loaded; use deserialize() or prepare()`,

@@ -244,6 +244,18 @@ test('a reader that cannot read the writer is FRESHET_SCHEMA_INCOMPATIBLE', asyn
     false,
   )
   assert.equal(error.details?.['schemaId'], 1)
+  assert.match(error.message, /cannot read values written with schema 1/)
+  // After prepare, each record fails with its own location.
+  const batch = [v1.serialize({ id: 'd', age: 2 }), v1.serialize({ id: 'e', age: 3 })]
+  const prepared = new AvroDeserializer({ registry, readerSchema: V3 })
+  await prepared.prepare(batch)
+  for (const [i, buf] of batch.entries()) {
+    const failed = throwsWith(
+      () => prepared.deserializeSync(buf, { topic: 'people', partition: 1, offset: BigInt(i) }),
+      ErrorCodes.SCHEMA_INCOMPATIBLE.code,
+    )
+    assert.deepEqual([failed.topic, failed.partition, failed.offset], ['people', 1, String(i)])
+  }
 })
 
 test('a writer schema the registry returns broken is FRESHET_SCHEMA_INVALID', async () => {
