@@ -10,6 +10,30 @@ function isNetworkError(error: unknown): boolean {
   return cause !== undefined && cause !== error && isNetworkError(cause)
 }
 
+/**
+ * The first connection failure nested in a client error, with the system error under it: the
+ * address the client could not reach is only there (e.g. "Connection to 127.0.0.1:9092 failed:
+ * connect ECONNREFUSED 127.0.0.1:9092").
+ */
+function connectionFailure(error: unknown, depth = 0): string | undefined {
+  if (depth > 8 || !(error instanceof Error)) return undefined
+  if ((error as { code?: unknown }).code === 'PLT_KFK_NETWORK') {
+    const text = error.message.replace(/\.$/, '')
+    const cause = error.cause
+    return cause instanceof Error && cause.message !== '' && !text.includes(cause.message)
+      ? `${text}: ${cause.message}`
+      : text
+  }
+  if (error instanceof AggregateError) {
+    for (const inner of error.errors) {
+      const found = connectionFailure(inner, depth + 1)
+      if (found !== undefined) return found
+    }
+  }
+  const cause = error.cause
+  return cause === error ? undefined : connectionFailure(cause, depth + 1)
+}
+
 /** Broker error names found anywhere in a client error (the client nests them in aggregate errors). */
 export function brokerErrors(error: unknown, found = new Set<string>(), depth = 0): Set<string> {
   if (depth > 8 || !(error instanceof Error)) return found
@@ -30,7 +54,14 @@ export function kafkaError(error: unknown, what: string, location: ErrorLocation
   if (error instanceof FreshetError) return error
   const reason = error instanceof Error ? error.message : String(error)
   if (isNetworkError(error)) {
-    return new FreshetError('KAFKA_UNREACHABLE', `${what}: Kafka is unreachable (${reason})`, {
+    const failure = connectionFailure(error)
+    const detail =
+      failure === undefined || reason.includes(failure)
+        ? reason
+        : failure.startsWith(reason.replace(/\.$/, ''))
+          ? failure
+          : `${reason} ${failure}`
+    return new FreshetError('KAFKA_UNREACHABLE', `${what}: Kafka is unreachable (${detail})`, {
       ...location,
       cause: error,
     })
