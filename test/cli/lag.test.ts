@@ -48,7 +48,8 @@ test('freshet lag: committed, end and lag per partition and the total, as a tabl
   )
   assert.equal(lines.at(-1), `total lag of group ${groupId}: 20`)
 
-  const json = await freshet(t, ['lag', '--group', groupId, '--topic', topic, '--json'])
+  // The group as the command's argument, as kafka-consumer-groups users expect to give it.
+  const json = await freshet(t, ['lag', groupId, '--topic', topic, '--json'])
   const parsed = JSON.parse(json.stdout) as {
     total: number
     partitions: Array<{ lag: number; committedOffset: number | null }>
@@ -108,8 +109,11 @@ test('freshet lag of a group with a deleted topic shows the partitions left and 
   })
 })
 
-test('freshet lag without --group is a usage error (exit 2)', async (t) => {
+test('freshet lag without a group, or with two, is a usage error (exit 2)', async (t) => {
   const error = t.mock.method(console, 'error', () => {})
   assert.equal(await main(['lag', '--bootstrap', bootstrap()]), 2)
-  assert.match(String(error.mock.calls[0]?.arguments[0]), /--group/)
+  assert.match(String(error.mock.calls[0]?.arguments[0]), /give the consumer group: freshet lag GROUP/)
+  assert.equal(await main(['lag', 'a', '--group', 'b', '--bootstrap', bootstrap()]), 2)
+  assert.match(String(error.mock.calls[1]?.arguments[0]), /give one consumer group, got "a", "b"/)
+  assert.equal(await main(['lag', 'a', 'b', '--bootstrap', bootstrap()]), 2)
 })

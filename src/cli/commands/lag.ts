@@ -1,5 +1,5 @@
 /**
- * `freshet lag --group G`: how far a consumer group is behind, per partition and in total. The
+ * `freshet lag G` (or `--group G`): how far a consumer group is behind, per partition and in total. The
  * committed offsets come from the group coordinator, the ends from the partition leaders (high
  * watermarks); a partition the group has committed nothing for counts from offset 0. A topic the
  * group has committed offsets for that no longer exists is named after the total, not counted.
@@ -9,9 +9,10 @@ import { KafkaAdmin } from '../../kafka/index.ts'
 import { COMMON_HELP, common, parse } from '../args.ts'
 import { table } from '../table.ts'
 
-export const lagHelp = `freshet lag --group G [--topic T]: lag of a consumer group per partition, and in total.
+export const lagHelp = `freshet lag GROUP [--topic T]: lag of a consumer group per partition, and in total.
 
-  --group G    the consumer group (a job's group is its application id, e.g. freshet-event-counts)
+  GROUP        the consumer group (a job's group is its application id, e.g. freshet-event-counts);
+               --group GROUP says the same
   --topic T    only this topic (default: every topic the group has committed offsets for)
   --json       one JSON object: the partitions and the total
 
@@ -23,15 +24,21 @@ out of it (in JSON: "deletedTopics").
 ${COMMON_HELP}`
 
 export async function lagCommand(argv: string[]): Promise<number> {
-  const { values } = parse(argv, { group: { type: 'string' }, topic: { type: 'string' } })
+  const { values, positionals } = parse(argv, { group: { type: 'string' }, topic: { type: 'string' } }, true)
   if (values.help) return (console.log(lagHelp), 0)
   const c = common(values)
-  const group = values.group
-  if (typeof group !== 'string' || group === '') {
-    throw new FreshetError('INVALID_OPTION', 'give the consumer group: freshet lag --group G', {
-      details: { option: 'group' },
-    })
+  const named = typeof values.group === 'string' && values.group !== '' ? [values.group] : []
+  const groups = [...new Set([...positionals, ...named])]
+  if (groups.length !== 1 || positionals.length > 1) {
+    throw new FreshetError(
+      'INVALID_OPTION',
+      groups.length === 0
+        ? 'give the consumer group: freshet lag GROUP'
+        : `give one consumer group, got ${groups.map((g) => JSON.stringify(g)).join(', ')}`,
+      { details: { option: 'group' } },
+    )
   }
+  const group = groups[0] as string
   const topic = typeof values.topic === 'string' && values.topic !== '' ? values.topic : undefined
   const admin = new KafkaAdmin({ bootstrapBrokers: c.brokers })
   try {
