@@ -3,8 +3,8 @@
  * `src/schemas/generated/<name>.ts` with one declaration per named type (records as interfaces,
  * enums as string-literal unions plus a const array of their symbols) and the schema itself as a
  * `TypedSchema` constant; `generated/index.ts` re-exports them all and lists the schemas by file.
- * A generated module imports nothing: it declares the shape of freshet's `TypedSchema` itself, so
- * it compiles wherever it is written, in freshet or in a project that uses it.
+ * The folder imports nothing from outside itself: `typed-schema.ts` declares the shape of freshet's
+ * `TypedSchema`, so it compiles wherever it is written, in freshet or in a project that uses it.
  *
  * The TypeScript types follow how avsc reads and writes values with its default options: `long`
  * and timestamp logical types are `number`, `bytes` and `fixed` are `Buffer`, `["null", T]` is
@@ -64,7 +64,6 @@ const RESERVED = new Set([
   'Record',
   'Array',
   'TypedSchema',
-  'JsonValue',
   'Object',
   'String',
   'Number',
@@ -298,22 +297,34 @@ export function headerFor(source: string): string {
 }
 
 /**
- * What a generated module declares instead of importing: freshet's `TypedSchema` and the JSON type
- * of a schema, structurally the same as src/schemas/types.ts (test/schemas/codegen.test.ts checks
- * that a generated constant is a `TypedSchema`).
+ * The module every generated module imports its `TypedSchema` from, in the same folder: freshet's
+ * `TypedSchema` and the JSON type of a schema, structurally the same as src/schemas/types.ts (the
+ * codegen test checks that a generated constant is freshet's `TypedSchema`). Its name is not
+ * snake_case, so no .avsc file can generate over it.
  */
-const LOCAL_TYPES = `/** A JSON value as in an .avsc file. */
-type JsonValue =
+export const TYPED_SCHEMA_FILE = 'typed-schema'
+
+/** The text of `typed-schema.ts`. */
+export function generateTypedSchemaModule(schemasDirName: string): string {
+  return `${headerFor(`${schemasDirName}/*.avsc`)}
+
+/** A JSON value as in an .avsc file. */
+export type JsonValue =
   null | boolean | number | string | readonly JsonValue[] | { readonly [key: string]: JsonValue }
 
 /** freshet's TypedSchema: an Avro schema with the TypeScript type of the values it describes. */
-interface TypedSchema<T> {
+export interface TypedSchema<T> {
+  /** Full name of the top-level type. */
   readonly name: string
+  /** The .avsc file it was generated from. */
   readonly source: string
+  /** The schema as parsed from the .avsc file. */
   readonly schema: string | readonly JsonValue[] | { readonly [key: string]: JsonValue }
+  /** Never set; only carries \`T\` through inference. */
   readonly __valueType?: T
 }
 `
+}
 
 /** The name of the TypedSchema constant generated for a top-level type. */
 export function schemaConstName(tsName: string): string {
@@ -360,7 +371,7 @@ export function generateModule(schema: AvroSchemaJson, source: string): Generate
   const constant: JsonValue = { name: first.fullName, source, schema: top }
   const parts = [
     `${headerFor(source)}\n`,
-    LOCAL_TYPES,
+    `import type { TypedSchema } from './${TYPED_SCHEMA_FILE}.ts'\n`,
     ...[...builder.declarations.values()].map((d) => d.text),
     `/** The Avro schema of ${typeName}, as written in ${source}. */\n${head}${printValue(constant, '', head.length, '')}\n`,
   ]
@@ -445,6 +456,7 @@ export async function runCodegen(options: CodegenOptions): Promise<CodegenResult
 
   const wanted = new Map<string, string>()
   for (const { file, module } of modules) wanted.set(join(outDir, `${file}.ts`), module.text)
+  wanted.set(join(outDir, `${TYPED_SCHEMA_FILE}.ts`), generateTypedSchemaModule(dirName))
   wanted.set(join(outDir, 'index.ts'), generateIndex(modules, dirName))
 
   const result: CodegenResult = { written: [], stale: [], removed: [] }

@@ -217,12 +217,17 @@ test('runCodegen writes, checks, and removes orphans; --check writes nothing', a
   await writeFile(join(schemas, 'tiny.avsc'), JSON.stringify({ type: 'enum', name: 'Tiny', symbols: ['A'] }))
 
   const checked = await runCodegen({ schemasDir: schemas, outDir: out, check: true })
-  assert.equal(checked.stale.length, 3)
+  assert.equal(checked.stale.length, 4)
   assert.deepEqual(checked.written, [])
   await assert.rejects(readdir(out))
 
   const first = await runCodegen({ schemasDir: schemas, outDir: out })
-  assert.deepEqual(first.written.sort(), [join(out, 'index.ts'), join(out, 'order.ts'), join(out, 'tiny.ts')])
+  assert.deepEqual(first.written.sort(), [
+    join(out, 'index.ts'),
+    join(out, 'order.ts'),
+    join(out, 'tiny.ts'),
+    join(out, 'typed-schema.ts'),
+  ])
   const index = await readFile(join(out, 'index.ts'), 'utf8')
   assert.ok(index.includes("export * from './order.ts'"))
   assert.ok(index.includes('  tiny: TinySchema,'))
@@ -237,7 +242,12 @@ test('runCodegen writes, checks, and removes orphans; --check writes nothing', a
   assert.deepEqual(stale.stale.sort(), [join(out, 'index.ts'), join(out, 'tiny.ts')])
   const cleaned = await runCodegen({ schemasDir: schemas, outDir: out })
   assert.deepEqual(cleaned.removed, [join(out, 'tiny.ts')])
-  assert.deepEqual((await readdir(out)).sort(), ['hand-written.ts', 'index.ts', 'order.ts'])
+  assert.deepEqual((await readdir(out)).sort(), [
+    'hand-written.ts',
+    'index.ts',
+    'order.ts',
+    'typed-schema.ts',
+  ])
 })
 
 test('a generated constant is a freshet TypedSchema, though its module declares the type itself', () => {
@@ -275,7 +285,11 @@ test('generated modules compile on their own in a project outside freshet, under
       compilerOptions: {
         strict: true,
         skipLibCheck: false,
-        noEmit: true,
+        // Declarations too, as a library that ships the types does: they must name every type.
+        declaration: true,
+        emitDeclarationOnly: true,
+        outDir: join(dir, 'out'),
+        rootDir: join(dir, 'src'),
         target: 'es2022',
         module: 'nodenext',
         moduleResolution: 'nodenext',

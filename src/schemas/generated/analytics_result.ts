@@ -1,16 +1,6 @@
 // generated from schemas/analytics_result.avsc by `freshet schema codegen`; do not edit
 
-/** A JSON value as in an .avsc file. */
-type JsonValue =
-  null | boolean | number | string | readonly JsonValue[] | { readonly [key: string]: JsonValue }
-
-/** freshet's TypedSchema: an Avro schema with the TypeScript type of the values it describes. */
-interface TypedSchema<T> {
-  readonly name: string
-  readonly source: string
-  readonly schema: string | readonly JsonValue[] | { readonly [key: string]: JsonValue }
-  readonly __valueType?: T
-}
+import type { TypedSchema } from './typed-schema.ts'
 
 /**
  * One figure row of an analytics job (event-counts, revenue, sessions, top-users): a key in a window and the

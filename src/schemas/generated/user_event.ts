@@ -1,16 +1,6 @@
 // generated from schemas/user_event.avsc by `freshet schema codegen`; do not edit
 
-/** A JSON value as in an .avsc file. */
-type JsonValue =
-  null | boolean | number | string | readonly JsonValue[] | { readonly [key: string]: JsonValue }
-
-/** freshet's TypedSchema: an Avro schema with the TypeScript type of the values it describes. */
-interface TypedSchema<T> {
-  readonly name: string
-  readonly source: string
-  readonly schema: string | readonly JsonValue[] | { readonly [key: string]: JsonValue }
-  readonly __valueType?: T
-}
+import type { TypedSchema } from './typed-schema.ts'
 
 /**
  * One interaction of a user with the shop: a page view, a click, a cart change, a purchase, a search or an
