@@ -45,6 +45,33 @@ export function brokerErrors(error: unknown, found = new Set<string>(), depth = 
   return found
 }
 
+/**
+ * What the broker said, when the client's message does not: the error names (INVALID_CONFIG) and
+ * the messages the response carries with them ("Invalid value compakt for configuration
+ * cleanup.policy: String must be one of: compact, delete").
+ */
+function brokerDetail(error: unknown): string | undefined {
+  const names = [...brokerErrors(error)]
+  const messages: string[] = []
+  const collect = (value: unknown, depth: number): void => {
+    if (depth > 4 || value === null || typeof value !== 'object') return
+    for (const [key, inner] of Object.entries(value)) {
+      if (key === 'errorMessage' && typeof inner === 'string' && inner !== '' && !messages.includes(inner))
+        messages.push(inner)
+      else collect(inner, depth + 1)
+    }
+  }
+  const walk = (e: unknown, depth: number): void => {
+    if (depth > 8 || !(e instanceof Error)) return
+    collect((e as { response?: unknown }).response, 0)
+    if (e instanceof AggregateError) for (const inner of e.errors) walk(inner, depth + 1)
+    if (e.cause !== e) walk(e.cause, depth + 1)
+  }
+  walk(error, 0)
+  if (names.length === 0 && messages.length === 0) return undefined
+  return [names.join(', '), messages.join('; ')].filter((part) => part !== '').join(': ')
+}
+
 // The broker refuses a batch over message.max.bytes (or the topic's max.message.bytes) whole;
 // sending it again can only fail again.
 const TOO_LARGE_ERRORS = ['MESSAGE_TOO_LARGE', 'RECORD_LIST_TOO_LARGE']
@@ -75,5 +102,7 @@ export function kafkaError(error: unknown, what: string, location: ErrorLocation
       { ...location, cause: error, details: { brokerErrors: [...names] } },
     )
   }
-  return new FreshetError('KAFKA_ERROR', `${what}: ${reason}`, { ...location, cause: error })
+  const detail = brokerDetail(error)
+  const said = detail === undefined || reason.includes(detail) ? reason : `${reason} (${detail})`
+  return new FreshetError('KAFKA_ERROR', `${what}: ${said}`, { ...location, cause: error })
 }

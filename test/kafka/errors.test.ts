@@ -2,6 +2,7 @@ import assert from 'node:assert/strict'
 import { test } from 'node:test'
 import { KafkaAdmin, kafkaError } from '../../src/kafka/index.ts'
 import { freePort } from '../../src/stack/processes.ts'
+import { brokers, randomName } from '../helpers/kafka.ts'
 
 test('an unreachable cluster: the message names the address and the system error, not only in a nested cause', async () => {
   const port = await freePort()
@@ -39,5 +40,24 @@ test('a connection failure deep in aggregated errors is found; one already in th
   assert.equal(
     kafkaError(plain, 'fetch').message,
     'fetch: Kafka is unreachable (Connection to 10.0.0.8:9092 failed: read ECONNRESET)',
+  )
+})
+
+test('a broker refusal carries the broker’s own words: the error name and its message', async (t) => {
+  const admin = new KafkaAdmin({ bootstrapBrokers: brokers() })
+  t.after(() => admin.close())
+  const topic = randomName('bad-config')
+  await assert.rejects(
+    admin.createTopics([{ topic, configs: { 'cleanup.policy': 'compakt' } }]),
+    (error: unknown) => {
+      assert.equal((error as { code?: string }).code, 'FRESHET_KAFKA_ERROR')
+      assert.match(
+        (error as Error).message,
+        new RegExp(
+          `^create topic ${topic}: .*\\(INVALID_CONFIG: Invalid value compakt for configuration cleanup\\.policy: String must be one of: compact, delete\\)$`,
+        ),
+      )
+      return true
+    },
   )
 })
