@@ -318,8 +318,9 @@ test('read_committed hides several aborted transactions spread over many fetches
   }
   for (const maxBytesPerPartition of [1024, 4 * 1024 * 1024]) {
     const r = reader(t, { maxBytesPerPartition })
-    const end = (await r.endOffsets(topic, [0])).get(0)!
-    // Six transactions of three records and a marker each.
+    // Once every marker is written (commit() and abort() return before): six transactions of three
+    // records and a marker each.
+    const end = await r.settledEndOffset(topic, 0, 15_000)
     assert.equal(end, 24n)
     assert.deepEqual(
       valuesOf(await readAll(r, topic, 0, 0n, end)),
