@@ -49,17 +49,6 @@ export class FreshetError extends Error {
   }
 }
 
-/**
- * Codes of a setup mistake that shows on a record but is not the record's fault: a reader schema
- * that cannot read what the writer wrote. No bad-record policy takes them (`skip` or `dlq` would
- * set aside every valid record); they stop the job.
- */
-const CONFIGURATION_ERRORS: readonly ErrorCode[] = [ErrorCodes.SCHEMA_INCOMPATIBLE.code]
-
-export function isConfigurationError(error: unknown): boolean {
-  return error instanceof FreshetError && CONFIGURATION_ERRORS.includes(error.code)
-}
-
 /** The same error at `location` (a record's topic, partition and offset), when it has none. */
 export function atLocation(error: FreshetError, location: ErrorLocation): FreshetError {
   if (error.topic !== undefined || location.topic === undefined) return error

@@ -2,7 +2,6 @@ export { ErrorCodes, type ErrorCode, type ErrorName } from './codes.ts'
 export {
   atLocation,
   FreshetError,
-  isConfigurationError,
   isFreshetError,
   toFreshetError,
   type ErrorLocation,

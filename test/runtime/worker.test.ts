@@ -16,9 +16,6 @@ import {
 import { Worker, type WorkerEvent, type WorkerOptions } from '../../src/runtime/index.ts'
 import { pipeline, type Topology } from '../../src/stream/index.ts'
 import { tumbling } from '../../src/windows/index.ts'
-import { FreshetError } from '../../src/errors/index.ts'
-import { AvroDeserializer, AvroSerializer } from '../../src/serde/index.ts'
-import { MemoryRegistry } from '../../src/testing/index.ts'
 import { FaultProxy } from '../integrity/fault-proxy.ts'
 import {
   awaitRecords,
@@ -382,50 +379,6 @@ test('bad input under dlq: undecodable, far-future and keyless records become de
   assert.equal(future?.headers.get('freshet.dlq.error.code')?.toString(), 'FRESHET_TIMESTAMP_FUTURE')
   assert.equal(future?.headers.get('freshet.dlq.source.partition')?.toString(), '1')
   assert.equal(worker.status().totals.recordsDeadLettered, 3)
-})
-
-test('a reader schema that cannot read the input stops the worker under dlq, and sets nothing aside', async (t) => {
-  const { input, output, applicationId } = await setup(t)
-  const registry = new MemoryRegistry()
-  const writer = {
-    type: 'record',
-    name: 'Input',
-    fields: [
-      { name: 'seq', type: 'long' },
-      { name: 'type', type: 'string' },
-      { name: 'timestamp', type: 'long' },
-    ],
-  }
-  const serializer = new AvroSerializer<Input>({ registry, topic: input, schema: writer })
-  await serializer.init()
-  await produce(
-    input,
-    [],
-    inputs(30).map((e, i) => ({
-      topic: input,
-      partition: i % PARTITIONS,
-      key: Buffer.from(e.type),
-      value: serializer.serialize(e),
-    })),
-  )
-  // The reader added a field without a default: it cannot read any of these records.
-  const reader = { ...writer, fields: [...writer.fields, { name: 'region', type: 'string' }] }
-  const worker = startWorker(t, {
-    topology: countTopology(applicationId, input, output),
-    onBadRecord: 'dlq',
-    deserializers: { [input]: new AvroDeserializer({ registry, readerSchema: reader }) },
-  })
-  await worker.start()
-  await assert.rejects(worker.done, (error: unknown) => {
-    assert.ok(error instanceof FreshetError)
-    assert.equal(error.code, 'FRESHET_SCHEMA_INCOMPATIBLE')
-    assert.match(error.message, /reader schema Input cannot read values written with schema 1/)
-    assert.equal(error.topic, input)
-    assert.notEqual(error.offset, undefined)
-    return true
-  })
-  assert.equal(worker.status().totals.recordsDeadLettered, 0)
-  assert.deepEqual(await readToSentinel(`${applicationId}.dlq`), [])
 })
 
 test('late records become dead letters with how late they were and their window', async (t) => {
