@@ -11,37 +11,40 @@ function isNetworkError(error: unknown): boolean {
 }
 
 /**
+ * A client error and every error nested in it, depth first: the client wraps broker and network
+ * errors in aggregate errors and causes, several levels deep.
+ */
+function* nestedErrors(error: unknown, depth = 0): Generator<Error> {
+  if (depth > 8 || !(error instanceof Error)) return
+  yield error
+  if (error instanceof AggregateError) for (const inner of error.errors) yield* nestedErrors(inner, depth + 1)
+  if (error.cause !== error) yield* nestedErrors(error.cause, depth + 1)
+}
+
+/**
  * The first connection failure nested in a client error, with the system error under it: the
  * address the client could not reach is only there (e.g. "Connection to 127.0.0.1:9092 failed:
  * connect ECONNREFUSED 127.0.0.1:9092").
  */
-function connectionFailure(error: unknown, depth = 0): string | undefined {
-  if (depth > 8 || !(error instanceof Error)) return undefined
-  if ((error as { code?: unknown }).code === 'PLT_KFK_NETWORK') {
-    const text = error.message.replace(/\.$/, '')
-    const cause = error.cause
+function connectionFailure(error: unknown): string | undefined {
+  for (const e of nestedErrors(error)) {
+    if ((e as { code?: unknown }).code !== 'PLT_KFK_NETWORK') continue
+    const text = e.message.replace(/\.$/, '')
+    const cause = e.cause
     return cause instanceof Error && cause.message !== '' && !text.includes(cause.message)
       ? `${text}: ${cause.message}`
       : text
   }
-  if (error instanceof AggregateError) {
-    for (const inner of error.errors) {
-      const found = connectionFailure(inner, depth + 1)
-      if (found !== undefined) return found
-    }
-  }
-  const cause = error.cause
-  return cause === error ? undefined : connectionFailure(cause, depth + 1)
+  return undefined
 }
 
 /** Broker error names found anywhere in a client error (the client nests them in aggregate errors). */
-export function brokerErrors(error: unknown, found = new Set<string>(), depth = 0): Set<string> {
-  if (depth > 8 || !(error instanceof Error)) return found
-  const apiId = (error as { apiId?: unknown }).apiId
-  if (typeof apiId === 'string') found.add(apiId)
-  if (error instanceof AggregateError) for (const inner of error.errors) brokerErrors(inner, found, depth + 1)
-  const cause = (error as { cause?: unknown }).cause
-  if (cause !== error) brokerErrors(cause, found, depth + 1)
+export function brokerErrors(error: unknown): Set<string> {
+  const found = new Set<string>()
+  for (const e of nestedErrors(error)) {
+    const apiId = (e as { apiId?: unknown }).apiId
+    if (typeof apiId === 'string') found.add(apiId)
+  }
   return found
 }
 
@@ -61,13 +64,7 @@ function brokerDetail(error: unknown): string | undefined {
       else collect(inner, depth + 1)
     }
   }
-  const walk = (e: unknown, depth: number): void => {
-    if (depth > 8 || !(e instanceof Error)) return
-    collect((e as { response?: unknown }).response, 0)
-    if (e instanceof AggregateError) for (const inner of e.errors) walk(inner, depth + 1)
-    if (e.cause !== e) walk(e.cause, depth + 1)
-  }
-  walk(error, 0)
+  for (const e of nestedErrors(error)) collect((e as { response?: unknown }).response, 0)
   if (names.length === 0 && messages.length === 0) return undefined
   return [names.join(', '), messages.join('; ')].filter((part) => part !== '').join(': ')
 }
