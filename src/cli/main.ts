@@ -3,6 +3,7 @@
 import { FreshetError } from '../errors/index.ts'
 import { consumeCommand } from './commands/consume.ts'
 import { demoCommand } from './commands/demo.ts'
+import { describeCommand } from './commands/describe.ts'
 import { dlqCommand } from './commands/dlq.ts'
 import { lagCommand } from './commands/lag.ts'
 import { produceCommand } from './commands/produce.ts'
@@ -39,7 +40,11 @@ const COMMANDS: Record<string, Command> = {
   },
   run: {
     run: runCommand,
-    summary: 'run a seed job (event-counts, revenue, sessions, top-users) as a worker of its group',
+    summary: 'run a seed job (event-counts, revenue, ...) or your topology module as a worker of its group',
+  },
+  describe: {
+    run: describeCommand,
+    summary: 'print the topology of a seed job or a module: sub-topologies, topics, stores',
   },
   dlq: { run: dlqCommand, summary: 'inspect dead letters with their provenance; replay them exactly once' },
   lag: { run: lagCommand, summary: 'lag of a consumer group per partition and in total' },

@@ -2,7 +2,7 @@
  * What every job writes: `AnalyticsResult` rows (schemas/analytics_result.avsc), and the pieces the
  * jobs share to make them: money in fixed point, the check that the input is keyed by user, the sink.
  */
-import type { AnalyticsResult, UserEvent } from '../schemas/index.ts'
+import { AnalyticsResultSchema, type AnalyticsResult, type UserEvent } from '../schemas/index.ts'
 import type { Stream } from '../stream/index.ts'
 import type { CommonJobOptions, JobName } from './types.ts'
 
@@ -60,10 +60,16 @@ export function requireUserKey(event: UserEvent, key: string): void {
   }
 }
 
-/** Writes the rows to the output topic, keyed as they are, with the job's serializer if it has one. */
+/**
+ * Writes the rows to the output topic, keyed as they are: with the job's serializer if it has one,
+ * else in the runtime's format with `AnalyticsResultSchema`.
+ */
 export function writeResults(
   stream: Stream<AnalyticsResult>,
   options: Pick<CommonJobOptions, 'outputSerde'> & { outputTopic: string },
 ): void {
-  stream.to(options.outputTopic, options.outputSerde === undefined ? {} : { serde: options.outputSerde })
+  stream.to(
+    options.outputTopic,
+    options.outputSerde === undefined ? { schema: AnalyticsResultSchema } : { serde: options.outputSerde },
+  )
 }

@@ -47,7 +47,13 @@ import {
   type TopicPartitions,
 } from '../kafka/index.ts'
 import { RateLimitedReports } from '../log/index.ts'
-import { createDeserializer, parseJson, type Deserializer } from '../serde/index.ts'
+import {
+  createDeserializer,
+  createSerializer,
+  parseJson,
+  type Deserializer,
+  type Serializer,
+} from '../serde/index.ts'
 import { MemoryStateStore, RocksDbStateStore, storeDirectory, type StateStore } from '../state/index.ts'
 import type { SourceSpec } from '../stream/index.ts'
 import { StreamTask, type TaskCounters, type TaskSink, type TaskSource } from '../task/index.ts'
@@ -224,6 +230,8 @@ export class Worker {
   /** Topic to the sub-topology reading it. */
   readonly #readers = new Map<string, SourceSpec>()
   readonly #decoders = new Map<string, Deserializer<unknown>>()
+  /** The serializer of each sink node that has one (its serde, or one made from its schema). */
+  readonly #encoders = new Map<string, Serializer<unknown>>()
   /** Next offset per consumed partition since the last commit. */
   #offsets = new Map<string, TopicPartitionOffset>()
   #lock: Promise<unknown> = Promise.resolve()
@@ -274,6 +282,7 @@ export class Worker {
         .filter((sink) => sink.kind === 'sink')
         .map((sink) => sink.topic),
     )
+    this.#prepareEncoders()
   }
 
   get workerId(): string {
@@ -1081,7 +1090,7 @@ export class Worker {
     const sinks = new Map<string, TaskSink>()
     for (const spec of topology.sinks()) {
       if (spec.subtopology !== subtopology) continue
-      const serde = spec.serde
+      const serde = this.#encoders.get(spec.node)
       sinks.set(spec.node, {
         spec,
         partitions: plan.partitions.get(spec.topic) as number,
@@ -1204,8 +1213,39 @@ export class Worker {
     }
   }
 
+  /**
+   * A sink with a serde writes with it; one with a schema, in the worker's format with that schema
+   * (Avro registered under `<topic>-value`, or JSON checked against it); one with neither, JSON,
+   * which with `format: 'avro'` is refused here rather than writing JSON among Avro.
+   */
+  #prepareEncoders(): void {
+    const options = this.#options
+    for (const spec of options.topology.sinks()) {
+      if (spec.kind !== 'sink') continue
+      if (spec.serde !== undefined) this.#encoders.set(spec.node, spec.serde)
+      else if (spec.schema !== undefined) {
+        this.#encoders.set(
+          spec.node,
+          createSerializer({
+            format: options.format,
+            topic: spec.topic,
+            schema: spec.schema,
+            ...(options.registry === undefined ? {} : { registry: options.registry }),
+          }),
+        )
+      } else if (options.format === 'avro') {
+        throw new FreshetError(
+          'INVALID_OPTION',
+          `Worker: sink ${spec.node} writes ${spec.topic} without a schema, and format avro needs one: ` +
+            `write it with to(${JSON.stringify(spec.topic)}, { schema }) or give it a serde`,
+          { details: { option: 'format' }, topic: spec.topic },
+        )
+      }
+    }
+  }
+
   async #prepareSinks(): Promise<void> {
-    for (const sink of this.#options.topology.sinks()) await sink.serde?.init()
+    for (const encoder of new Set(this.#encoders.values())) await encoder.init()
   }
 
   async #closeClients(): Promise<void> {

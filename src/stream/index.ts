@@ -50,6 +50,9 @@ export type {
   StoreDescription,
   StoreKind,
   SubtopologyDescription,
+  TopologyContext,
   TopologyDescription,
+  TopologyFactory,
+  TopologyLike,
 } from './types.ts'
 export { WindowedStream, type AggregatorFor, type WindowedResults } from './windowed.ts'

@@ -158,7 +158,13 @@ export interface IntervalJoinOptions extends NameOption {
 }
 
 export interface SinkOptions<T> extends NameOption {
-  /** How the runtime serializes values; the test driver also runs it, to catch values it rejects. */
+  /**
+   * The value schema: the runtime writes values in its format with it (Confluent-framed Avro
+   * registered under `<topic>-value` with `format: 'avro'`, JSON checked against it with `json`),
+   * and the test driver checks every value sent against it.
+   */
+  schema?: TypedSchema<T>
+  /** How the runtime serializes values, instead of the one `schema` and the format imply. */
   serde?: Serializer<T>
 }
 
@@ -225,10 +231,21 @@ export function resolveIntervalJoinOptions(input: unknown): IntervalJoinOptions 
 }
 
 export function resolveSinkOptions<T>(input: unknown): SinkOptions<T> {
-  return validateOptions<SinkOptions<T>>('to', input, {
+  const options = validateOptions<SinkOptions<T>>('to', input, {
     name: { check: nameCheck },
+    schema: { check: schemaCheck as Check<TypedSchema<T>> },
     serde: { check: serializerCheck as Check<Serializer<T>> },
   })
+  if (options.schema !== undefined && options.serde !== undefined) {
+    throw new FreshetError(
+      'INVALID_OPTION',
+      'to: give "schema" or "serde", not both: a serde carries its own schema',
+      {
+        details: { option: 'serde' },
+      },
+    )
+  }
+  return options
 }
 
 export function resolveTopNOptions<T>(

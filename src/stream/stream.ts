@@ -670,7 +670,7 @@ function keyByHandle<T, K, K2>(
 
 function sinkHandle<T>(stream: Stream<T>, topic: string, options: SinkOptions<T>): void {
   checkTopic('to', topic)
-  const { name, serde } = resolveSinkOptions<T>(options)
+  const { name, serde, schema } = resolveSinkOptions<T>(options)
   const from = handleOf(stream, 'to')
   const builder = from.builder
   builder.add({
@@ -682,8 +682,17 @@ function sinkHandle<T>(stream: Stream<T>, topic: string, options: SinkOptions<T>
     ownedStores: [],
     usedStores: [],
     topic,
-    details: serde === undefined ? '' : `serde: ${serde.constructor.name}`,
+    details:
+      serde !== undefined
+        ? `serde: ${serde.constructor.name}`
+        : schema !== undefined
+          ? `schema: ${schema.name}`
+          : '',
     create: () => new SinkOperator(topic) as Operator<unknown, unknown>,
-    sink: { kind: 'sink', serde: serde as SinkOptions<unknown>['serde'] },
+    sink: {
+      kind: 'sink',
+      serde: serde as SinkOptions<unknown>['serde'],
+      schema: schema as SinkOptions<unknown>['schema'],
+    },
   })
 }

@@ -110,6 +110,8 @@ export interface SinkSpec {
   readonly kind: 'sink' | 'repartition'
   readonly subtopology: number
   readonly serde?: Serializer<unknown> | undefined
+  /** The value schema the runtime serializes with, in its format, when there is no serde. */
+  readonly schema?: TypedSchema<unknown> | undefined
   /** Partition count asked for a repartition topic; by default that of the writing sub-topology. */
   readonly partitions?: number | undefined
 }
@@ -134,3 +136,21 @@ export interface NodeDraft {
   readonly source?: Omit<SourceSpec, 'node' | 'topic' | 'subtopology'>
   readonly sink?: Omit<SinkSpec, 'node' | 'topic' | 'subtopology'>
 }
+
+/**
+ * What a topology module's factory is given by `freshet run <module>` (see docs/cli.md): a module
+ * that exports a function of this context can be deployed under several application ids, with
+ * its settings given on the command line.
+ */
+export interface TopologyContext {
+  /** `--application-id`, when given: the factory builds its pipeline under this id. */
+  readonly applicationId: string | undefined
+  /** The `--param key=value` pairs. */
+  readonly params: Readonly<Record<string, string>>
+}
+
+/** A module's export that builds its topology when `freshet run` starts: a `Topology` or a pipeline. */
+export type TopologyFactory = (context: TopologyContext) => TopologyLike | Promise<TopologyLike>
+
+/** A topology, or a pipeline that builds one. */
+export type TopologyLike = { build(): unknown } | { readonly applicationId: string; sources(): unknown }

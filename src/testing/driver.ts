@@ -40,6 +40,7 @@
  * `restart()` rebuilds every store from those topics alone, as a restore after a crash does.
  */
 import { FreshetError } from '../errors/index.ts'
+import { JsonSerializer, type Serializer } from '../serde/index.ts'
 import { TaskGraph, type Keyed, type LateRecord, type Provenance } from '../operators/index.ts'
 import { MemoryStateStore, UndoLog, type ChangelogEntry, type Revertible } from '../state/index.ts'
 import {
@@ -270,6 +271,8 @@ export class TestDriver {
   readonly #logs = new Map<string, TopicLog>()
   readonly #readers = new Map<string, SourceSpec>()
   readonly #sinks = new Map<string, SinkSpec>()
+  /** A checker of the values sent by each sink with a schema and no serde (the runtime encodes them). */
+  readonly #schemaChecks = new Map<string, Serializer<unknown>>()
   readonly #taskCounts = new Map<number, number>()
   readonly #tasks: DriverTask[] = []
   /** Tasks by sub-topology, by partition. */
@@ -315,7 +318,12 @@ export class TestDriver {
     this.#nowMs = this.#options.startMs
     this.#storeDescriptions = new Map(topology.description.stores.map((s) => [s.name, s]))
     for (const source of topology.sources()) this.#readers.set(source.topic, source)
-    for (const sink of topology.sinks()) this.#sinks.set(sink.node, sink)
+    for (const sink of topology.sinks()) {
+      this.#sinks.set(sink.node, sink)
+      if (sink.serde === undefined && sink.schema !== undefined) {
+        this.#schemaChecks.set(sink.node, new JsonSerializer({ schema: sink.schema }))
+      }
+    }
     this.#planPartitions()
     for (const sub of topology.description.subtopologies) {
       const count = this.#taskCounts.get(sub.id) as number
@@ -700,7 +708,9 @@ export class TestDriver {
   #send(topic: string, record: Keyed<unknown>, timestampMs: number, node: string): void {
     const log = this.#logs.get(topic) as TopicLog
     const sink = this.#sinks.get(node)
-    // Serialized at once, so that a value the serde rejects fails the record that sent it.
+    // Serialized (or checked against the sink's schema) at once, so that a value the sink rejects
+    // fails the record that sent it.
+    this.#schemaChecks.get(node)?.serialize(record.value)
     const bytes = sink?.serde === undefined ? undefined : serializeFor(sink, record.value)
     const send: StagedSend = {
       log,

@@ -33,8 +33,11 @@ import {
   readToSentinel,
 } from '../helpers/kafka.ts'
 import { testRegistry } from '../helpers/registry.ts'
+import { PaymentSchema, type Payment } from './fixtures/fraud-alerts.ts'
 
 const MAIN = join(import.meta.dirname, '../../src/cli/main.ts')
+/** A user's module with its own schemas: payments above a limit become alerts. */
+const MODULE_FIXTURE = join(import.meta.dirname, 'fixtures/fraud-alerts.ts')
 const PARTITIONS = 3
 const WINDOW_MS = 1_000
 /** A whole second, so that the one-second windows start on it. */
@@ -434,6 +437,93 @@ test('--format avro (the default): Avro in through the registry, Confluent-frame
   assert.deepEqual(sortRows(rows), expected)
 })
 
+test("a module of the user's own: its factory gets --param and --application-id, its schemas go through the registry, and describe prints it", async (t) => {
+  const { url } = await testRegistry(t)
+  const client = new RegistryClient({ url })
+  const s = await setup(t)
+  const payments = createSerializer<Payment>({
+    format: 'avro',
+    topic: s.input,
+    schema: PaymentSchema,
+    registry: client,
+  })
+  await payments.init()
+  const values: Payment[] = Array.from({ length: 40 }, (_, i) => ({
+    id: `pay-${i}`,
+    user: `user-${i % 7}`,
+    amount: (i * 37) % 1_200,
+    currency: i % 2 === 0 ? 'EUR' : 'USD',
+    timestamp: BASE_MS + i * 10,
+  }))
+  await produce(
+    values.map((p) => ({ topic: s.input, key: Buffer.from(p.user), value: payments.serialize(p) })),
+  )
+  const expected = values
+    .filter((p) => p.amount > 500)
+    .map((p) => ({ payment_id: p.id, user: p.user, amount: p.amount }))
+  assert.ok(expected.length > 5 && expected.length < values.length)
+  const moduleArgs = [
+    MODULE_FIXTURE,
+    '--param',
+    `input=${s.input}`,
+    '--param',
+    `output=${s.output}`,
+    '--param',
+    'limit=500',
+    '--application-id',
+    s.applicationId,
+  ]
+
+  const run = cli(t, [
+    'run',
+    ...moduleArgs,
+    '--bootstrap',
+    bootstrap(),
+    '--state-dir',
+    s.stateDir,
+    '--registry-url',
+    url,
+    '--json',
+  ])
+  await awaitRecords(s.output, expected.length)
+  run.child.kill('SIGTERM')
+  assert.equal(await exitCode(run), 0, run.stderr())
+  const summary = run.lines().find((line) => line.type === 'summary')
+  assert.equal(summary?.job, MODULE_FIXTURE)
+  assert.equal(summary?.applicationId, s.applicationId)
+  assert.equal(summary?.recordsIn, values.length)
+  assert.equal(summary?.recordsOut, expected.length)
+
+  // The alerts are Avro of the module's own schema, registered under <output>-value, and read
+  // with the writer's schema alone.
+  const latest = (await (await fetch(`${url}/subjects/${s.output}-value/versions/latest`)).json()) as {
+    schema: string
+  }
+  assert.equal((JSON.parse(latest.schema) as { name: string }).name, 'Alert')
+  const deserializer = new AvroDeserializer<Record<string, unknown>>({ registry: client })
+  const alerts: Array<Record<string, unknown>> = []
+  for (const record of await readToSentinel(s.output)) {
+    alerts.push({ ...(await deserializer.deserialize(record.value)) })
+  }
+  const byId = (a: Record<string, unknown>, b: Record<string, unknown>): number =>
+    String(a.payment_id).localeCompare(String(b.payment_id))
+  assert.deepEqual(alerts.sort(byId), expected.sort(byId))
+
+  const described = cli(t, ['describe', ...moduleArgs])
+  assert.equal(await exitCode(described), 0, described.stderr())
+  assert.match(described.stdout(), new RegExp(`^Topology: ${s.applicationId}\n`))
+  assert.match(
+    described.stdout(),
+    new RegExp(
+      `Source: source-${s.input} \\(source; topic: ${s.input}; schema: shop\\.payments\\.Payment\\)`,
+    ),
+  )
+  assert.match(
+    described.stdout(),
+    new RegExp(`Sink: sink-${s.output} \\(sink; topic: ${s.output}; schema: shop\\.payments\\.Alert\\)`),
+  )
+})
+
 test('usage errors exit 2 before connecting: an unknown job lists the jobs, a bad value names its flag', async (t) => {
   // One through a real process, for the exit code; the rest through main() in this process, which
   // returns the exit code the process would have (a spawn costs a second of CPU per case).
@@ -441,11 +531,18 @@ test('usage errors exit 2 before connecting: an unknown job lists the jobs, a ba
   assert.equal(await exitCode(unknown), 2)
   assert.match(
     unknown.stderr(),
-    /^freshet run: error FRESHET_INVALID_OPTION: unknown job "event-count"; known: event-counts, revenue, sessions, top-users\n$/,
+    /^freshet run: error FRESHET_INVALID_OPTION: unknown job "event-count"; give one of event-counts, revenue, sessions, top-users, or a module path \(\.\/pipeline\.ts\)\n$/,
   )
 
   const cases: Array<[string[], RegExp]> = [
-    [['run'], /give a job: freshet run <job>, one of event-counts, revenue, sessions, top-users/],
+    [['run'], /give a job or a module: freshet run <job\|module>, one of event-counts, revenue, sessions/],
+    [['run', './no-such-pipeline.ts'], /no module at .*no-such-pipeline\.ts/],
+    [
+      ['run', 'event-counts', '--param', 'a=b'],
+      /--param applies to modules, not to the seed job event-counts/,
+    ],
+    [['run', MODULE_FIXTURE, '--window', '1m'], /--window applies to the seed jobs; .* --param window=VALUE/],
+    [['run', MODULE_FIXTURE, '--param', 'novalue'], /--param must be key=value, got "novalue"/],
     [['run', 'event-counts', '--window', '5parsecs'], /--window must be a duration like 30s.*"5parsecs"/],
     [['run', 'event-counts', '--gap', '1m'], /--gap does not apply to event-counts; its own flags: --window/],
     [['run', 'top-users', '--top', '0'], /--top must be an integer >= 1, got "0"/],

@@ -13,8 +13,10 @@ import {
   type InRecord,
   type OutRecord,
 } from '../../src/kafka/index.ts'
+import { FreshetError } from '../../src/errors/index.ts'
 import { Worker, type WorkerEvent, type WorkerOptions } from '../../src/runtime/index.ts'
 import { pipeline, type Topology } from '../../src/stream/index.ts'
+import { MemoryRegistry } from '../../src/testing/index.ts'
 import { tumbling } from '../../src/windows/index.ts'
 import { FaultProxy } from '../integrity/fault-proxy.ts'
 import {
@@ -557,3 +559,25 @@ async function waitFor(condition: () => boolean, timeoutMs = 20_000): Promise<vo
     await new Promise((resolve) => setTimeout(resolve, 50))
   }
 }
+
+test('with format avro, a sink without a schema or serde is refused when the worker is made, naming the fix', () => {
+  const topology = countTopology('app-schemaless-sink', 'in', 'out')
+  assert.throws(
+    () =>
+      new Worker({
+        bootstrapBrokers: ['127.0.0.1:1'],
+        topology,
+        format: 'avro',
+        registry: new MemoryRegistry(),
+      }),
+    (error: unknown) => {
+      assert.ok(error instanceof FreshetError)
+      assert.equal(error.code, 'FRESHET_INVALID_OPTION')
+      assert.match(
+        error.message,
+        /sink sink-out writes out without a schema, and format avro needs one: write it with to\("out", \{ schema \}\) or give it a serde/,
+      )
+      return true
+    },
+  )
+})

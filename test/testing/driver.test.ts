@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict'
 import { test } from 'node:test'
+import type { TypedSchema } from '../../src/schemas/index.ts'
 import { pipeline, valueStore, type WindowResult } from '../../src/stream/index.ts'
 import { AvroSerializer } from '../../src/serde/index.ts'
 import { MemoryRegistry, partitionFor, TestDriver } from '../../src/testing/index.ts'
@@ -620,4 +621,53 @@ test('the testing kit is the package’s `freshet/testing` export', async () => 
   const kit = (await import('freshet/testing')) as Record<string, unknown>
   for (const name of ['TestDriver', 'MemoryRegistry', 'StoreView', 'partitionFor'])
     assert.equal(typeof kit[name], 'function', name)
+})
+
+test('a sink with a schema: values that match pass; one that does not is a bad record naming the field', () => {
+  const TotalSchema: TypedSchema<{ sensor: string; total: number }> = {
+    name: 'Total',
+    source: 'total.avsc',
+    schema: {
+      type: 'record',
+      name: 'Total',
+      fields: [
+        { name: 'sensor', type: 'string' },
+        { name: 'total', type: 'double' },
+      ],
+    },
+  }
+  const app = pipeline({ applicationId: 'totals' })
+  app
+    .stream<Reading>('readings')
+    // A reading without a value yields a total the schema refuses (a double, not undefined).
+    .map((r) => ({ sensor: r.sensor, total: r.value }))
+    .to('totals', { schema: TotalSchema })
+  const driver = new TestDriver(app.build(), { onBadRecord: 'dlq' })
+  const input = driver.input<Partial<Reading>, string>('readings')
+  input.pipe(reading('a', 2.5, 10), { key: 'a' })
+  input.pipe({ sensor: 'b', timestamp: 20 }, { key: 'b' })
+  assert.deepEqual(
+    driver
+      .output('totals')
+      .readAll()
+      .map((r) => r.value),
+    [{ sensor: 'a', total: 2.5 }],
+  )
+  const [dead] = driver.deadLetters()
+  assert.equal(dead?.error.code, 'FRESHET_SERDE_ENCODE_FAILED')
+  assert.match(dead?.error.message ?? '', /does not match schema Total: field total must be/)
+  assert.throws(
+    () =>
+      pipeline({ applicationId: 'x' })
+        .stream<Reading>('readings')
+        .to('out', {
+          schema: TotalSchema as never,
+          serde: new AvroSerializer({
+            registry: new MemoryRegistry(),
+            topic: 'out',
+            schema: TotalSchema.schema,
+          }),
+        }),
+    /to: give "schema" or "serde", not both/,
+  )
 })

@@ -1,11 +1,13 @@
 /**
- * `freshet run <job>`: one of the seed jobs (src/jobs) as a worker (src/runtime). Workers of the same
- * job and application id form one consumer group, so starting more of them (each with its own
+ * `freshet run <job|module>`: one of the seed jobs (src/jobs), or a user's topology module
+ * (topology-module.ts), as a worker (src/runtime). Both run the same way. Workers of the same
+ * application id form one consumer group, so starting more of them (each with its own
  * `--worker-id`) shares the partitions, and the state follows each task through its changelog.
  *
  * The command, as numbered steps:
  *   1. Parse and check every flag before connecting to anything (a usage error exits 2).
- *   2. Build the job's topology with the output serializer of `--format`.
+ *   2. Build the seed job's topology from its flags, or load the module's. Sinks with a schema
+ *      write in `--format` (Avro registered under `<topic>-value`, or JSON).
  *   3. Start the worker: it checks that the input and output topics exist, creates its internal
  *      topics, joins the group and restores its first tasks. Restores, assignments and revocations
  *      are printed as they happen.
@@ -38,14 +40,14 @@ import {
   type WorkerOptions,
   type WorkerStatus,
 } from '../../runtime/index.ts'
-import { AnalyticsResultSchema, type AnalyticsResult } from '../../schemas/index.ts'
-import { createSerializer, SERDE_FORMATS, type SerdeFormat } from '../../serde/index.ts'
+import { SERDE_FORMATS, type SerdeFormat } from '../../serde/index.ts'
 import type { Topology } from '../../stream/index.ts'
 import { BAD_RECORD_POLICIES, type BadRecordPolicy } from '../../task/index.ts'
 import { DEFAULT_IDLE_TIMEOUT_MS, DEFAULT_MAX_OUT_OF_ORDERNESS_MS } from '../../time/index.ts'
 import { COMMON_HELP, common, durationFlag, intFlag, logger, LOG_HELP, LOG_OPTIONS, parse } from '../args.ts'
 import { METRICS_HELP, METRICS_OPTIONS, metricsServer } from '../metrics.ts'
 import { closeAll, shutdownSignal } from '../signals.ts'
+import { isModulePath, loadTopology, parseParams } from '../topology-module.ts'
 
 const GUARANTEES: readonly ProcessingGuarantee[] = ['exactly-once', 'at-least-once']
 const DEFAULT_COMMIT_INTERVAL_MS = 100
@@ -75,6 +77,8 @@ const RUN_OPTIONS = {
   'idle-timeout': { type: 'string' },
   'outage-timeout': { type: 'string' },
   'stats-interval': { type: 'string' },
+  export: { type: 'string' },
+  param: { type: 'string', multiple: true },
   ...METRICS_OPTIONS,
   ...LOG_OPTIONS,
 } as const
@@ -105,13 +109,20 @@ function jobLines(): string {
   }).join('\n')
 }
 
-export const runHelp = `freshet run <job>: run a seed job as a worker. It reads UserEvents (keyed by user id) and writes
-AnalyticsResult rows. Workers of the same job and --application-id form one consumer group: start
-more, each with its own --worker-id, and they share the partitions. Restores, assignments and
-revocations are printed as they happen, statistics every --stats-interval. SIGINT/SIGTERM: final
-commit, leave the group, print a summary, exit 0. A worker failure prints the error and exits 1.
+export const runHelp = `freshet run <job|module>: run a seed job, or your own topology module, as a worker. Workers of
+the same application id form one consumer group: start more, each with its own --worker-id, and
+they share the partitions. Restores, assignments and revocations are printed as they happen,
+statistics every --stats-interval. SIGINT/SIGTERM: final commit, leave the group, print a summary,
+exit 0. A worker failure prints the error and exits 1.
 
-Jobs:
+A module is a path (./pipeline.ts, dist/pipeline.js): its default export, or the export --export
+names, is a topology (pipeline(...).build()), or a function (context) => topology that gets
+context.applicationId (--application-id) and context.params (--param key=value).
+
+  --export NAME              the module's export to run (default: its default export)
+  --param KEY=VALUE          a setting for the module's topology function; repeatable
+
+The seed jobs read UserEvents (keyed by user id) and write AnalyticsResult rows:
 ${jobLines()}
 
   --window D                 window size (event-counts, revenue, top-users)
@@ -121,13 +132,15 @@ ${jobLines()}
   --grace D                  how long after its end a window still takes events (default ${formatDuration(JOBS['event-counts'].defaults.graceMs)})
   --input TOPIC              default ${DEFAULT_INPUT_TOPIC}
   --output TOPIC             default ${DEFAULT_OUTPUT_TOPIC}; it must exist (freshet up creates it)
-  --format avro|json         default avro: input through the registry, output Confluent-framed Avro
-                             registered under <output>-value; json: JSON in and out
+  --format avro|json         default avro: input through the registry, and each sink with a schema
+                             Confluent-framed Avro registered under <topic>-value; json: JSON in
+                             and out
   --guarantee G              exactly-once|at-least-once (default exactly-once)
   --commit-interval D        how often outputs, offsets and state are committed (default ${formatDuration(DEFAULT_COMMIT_INTERVAL_MS)})
   --worker-id ID             this worker in the group (default <hostname>-<pid>); a stable id lets a
                              restarted worker fence its predecessor at once
-  --application-id ID        consumer group and prefix of the internal topics (default freshet-<job>)
+  --application-id ID        consumer group and prefix of the internal topics (default freshet-<job>;
+                             a module's is the one its pipeline names)
   --on-bad-record P          fail|skip|dlq (default dlq: to <application-id>.dlq, like late events)
   --max-out-of-orderness D   how far the watermark trails the largest timestamp (default ${formatDuration(DEFAULT_MAX_OUT_OF_ORDERNESS_MS)})
   --idle-timeout D|never     a partition this quiet stops holding the watermark back (default ${formatDuration(DEFAULT_IDLE_TIMEOUT_MS)})
@@ -316,36 +329,92 @@ function describeError(error: FreshetError): string {
   return `${error.code}: ${error.message}${at}${cause === undefined ? '' : `; caused by: ${cause.message}`}`
 }
 
+/** What `freshet run` and `freshet describe` run: a seed job or a user's module, built. */
+export interface RunTarget {
+  /** The job name or the module path, as given. */
+  readonly label: string
+  readonly topology: Topology
+  /** The topic the group's lag is reported for; all the group's topics when undefined. */
+  readonly lagTopic: string | undefined
+}
+
+/** Flags only the seed jobs take: a module takes its settings as --param key=value. */
+const SEED_JOB_FLAGS = ['window', 'advance', 'gap', 'top', 'grace', 'input', 'output'] as const
+
+/**
+ * The target of `run`/`describe` from the positional and the flags: a seed job (built with its
+ * flags) or a module (loaded, see topology-module.ts). Usage errors are thrown before a module is
+ * imported.
+ */
+export async function runTarget(
+  command: 'run' | 'describe',
+  values: Record<string, unknown>,
+  positionals: readonly string[],
+): Promise<RunTarget> {
+  const known = `one of ${JOB_NAMES.join(', ')}, or a module path (./pipeline.ts)`
+  if (positionals.length !== 1) {
+    throw new FreshetError(
+      'INVALID_OPTION',
+      positionals.length === 0
+        ? `give a job or a module: freshet ${command} <job|module>, ${known}`
+        : `give one job or module, got ${positionals.length}: ${positionals.join(' ')}`,
+      { details: { option: 'job', allowed: JOB_NAMES } },
+    )
+  }
+  const name = positionals[0] as string
+  const applicationIdFlag = stringFlag(values, 'application-id')
+  if (isJobName(name)) {
+    for (const flag of ['export', 'param'] as const) {
+      if (values[flag] !== undefined) {
+        throw new FreshetError(
+          'INVALID_OPTION',
+          `--${flag} applies to modules, not to the seed job ${name}`,
+          {
+            details: { option: flag },
+          },
+        )
+      }
+    }
+    const jobOptions: Record<string, unknown> = jobOptionFlags(name, values)
+    const graceMs = durationFlag('grace', values.grace)
+    if (graceMs !== undefined) jobOptions.graceMs = graceMs
+    const inputTopic = stringFlag(values, 'input') ?? DEFAULT_INPUT_TOPIC
+    const topology = buildJob(name, {
+      ...jobOptions,
+      applicationId: applicationIdFlag ?? JOBS[name].defaults.applicationId,
+      inputTopic,
+      outputTopic: stringFlag(values, 'output') ?? DEFAULT_OUTPUT_TOPIC,
+    } as JobOptions)
+    return { label: name, topology, lagTopic: inputTopic }
+  }
+  if (!isModulePath(name)) {
+    throw new FreshetError('INVALID_OPTION', `unknown job ${JSON.stringify(name)}; give ${known}`, {
+      details: { option: 'job', allowed: JOB_NAMES },
+    })
+  }
+  for (const flag of SEED_JOB_FLAGS) {
+    if (values[flag] !== undefined) {
+      throw new FreshetError(
+        'INVALID_OPTION',
+        `--${flag} applies to the seed jobs; a module names its own topics and takes its settings as ` +
+          `--param ${flag}=VALUE (context.params in its topology function)`,
+        { details: { option: flag } },
+      )
+    }
+  }
+  const { topology } = await loadTopology(name, {
+    exportName: stringFlag(values, 'export'),
+    context: { applicationId: applicationIdFlag, params: parseParams((values.param as string[]) ?? []) },
+  })
+  const sources = topology.description.topics.sources
+  return { label: name, topology, lagTopic: sources.length === 1 ? sources[0] : undefined }
+}
+
 export async function runCommand(argv: string[]): Promise<number> {
   // Step 1
   const { values, positionals } = parse(argv, RUN_OPTIONS, true)
   if (values.help) return (console.log(runHelp), 0)
   const c = common(values)
-  if (positionals.length !== 1) {
-    throw new FreshetError(
-      'INVALID_OPTION',
-      positionals.length === 0
-        ? `give a job: freshet run <job>, one of ${JOB_NAMES.join(', ')}`
-        : `give one job, got ${positionals.length}: ${positionals.join(' ')}`,
-      { details: { option: 'job', allowed: JOB_NAMES } },
-    )
-  }
-  const job = positionals[0] as string
-  if (!isJobName(job)) {
-    throw new FreshetError(
-      'INVALID_OPTION',
-      `unknown job ${JSON.stringify(job)}; known: ${JOB_NAMES.join(', ')}`,
-      {
-        details: { option: 'job', allowed: JOB_NAMES },
-      },
-    )
-  }
-  const jobOptions: Record<string, unknown> = jobOptionFlags(job, values)
-  const graceMs = durationFlag('grace', values.grace)
-  if (graceMs !== undefined) jobOptions.graceMs = graceMs
-  const inputTopic = stringFlag(values, 'input') ?? DEFAULT_INPUT_TOPIC
-  const outputTopic = stringFlag(values, 'output') ?? DEFAULT_OUTPUT_TOPIC
-  const applicationId = stringFlag(values, 'application-id') ?? JOBS[job].defaults.applicationId
   const workerId = stringFlag(values, 'worker-id')
   const format = choiceFlag<SerdeFormat>('format', values.format, SERDE_FORMATS, 'avro')
   const guarantee = choiceFlag('guarantee', values.guarantee, GUARANTEES, 'exactly-once')
@@ -370,23 +439,14 @@ export async function runCommand(argv: string[]): Promise<number> {
       : positiveDurationFlag('outage-timeout', values['outage-timeout'])
   const log = logger('run', values)
   const stateDir = join(c.stack.stateDir, 'state')
-  const dlqTopic = `${applicationId}.dlq`
 
   // Step 2
+  const { label: job, topology, lagTopic } = await runTarget('run', values, positionals)
+  const applicationId = topology.applicationId
+  const dlqTopic = `${applicationId}.dlq`
+  const inputTopic = topology.description.topics.sources.join(',')
+  const outputTopic = topology.description.topics.sinks.join(',')
   const registry = format === 'avro' ? new RegistryClient({ url: c.registryUrl }) : undefined
-  const outputSerde = createSerializer<AnalyticsResult>({
-    format,
-    topic: outputTopic,
-    schema: AnalyticsResultSchema,
-    ...(registry === undefined ? {} : { registry }),
-  })
-  const topology = buildJob(job, {
-    ...jobOptions,
-    applicationId,
-    inputTopic,
-    outputTopic,
-    outputSerde,
-  } as JobOptions)
 
   const totals = new RunTotals(topology)
   /** One report: a JSON line on stdout with --json, else a log record (stderr) with the same fields. */
@@ -573,7 +633,7 @@ export async function runCommand(argv: string[]): Promise<number> {
   const observeMetrics = new WorkerMetrics({ registry: registryOfMetrics }).add({
     application: applicationId,
     status: () => worker.status(),
-    lag: () => admin.groupLag(applicationId, inputTopic),
+    lag: () => admin.groupLag(applicationId, lagTopic),
   })
   const server = metricsServer(values, registryOfMetrics, () => {
     const reason = notReadyReason(worker.status())
