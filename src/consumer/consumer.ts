@@ -20,7 +20,7 @@
  */
 import { setTimeout as sleep } from 'node:timers/promises'
 import { dlqTopicFor, toDeadLetter } from '../dlq/index.ts'
-import { FreshetError, isFreshetError, toFreshetError } from '../errors/index.ts'
+import { FreshetError, isConfigurationError, isFreshetError, toFreshetError } from '../errors/index.ts'
 import {
   GroupConsumer,
   KafkaAdmin,
@@ -146,6 +146,7 @@ export class EventConsumer<T = UserEvent> {
     this.#deserializer = createDeserializer<T>({
       format: o.format!,
       schema: o.schema! as TypedSchema<T>,
+      topic: o.topic,
       ...(o.registry ? { registry: o.registry } : {}),
     })
   }
@@ -317,6 +318,8 @@ export class EventConsumer<T = UserEvent> {
           partition: record.partition,
           offset: record.offset,
         })
+        // A reader schema that cannot read the topic's own schema is the consumer's setup, not bad data.
+        if (isConfigurationError(e)) throw e
         dead.push({ record, error: e, letter: toDeadLetter(record, e, this.#dlqTopic, 'decode') })
         this.stats.errors++
       }

@@ -49,6 +49,20 @@ export class FreshetError extends Error {
   }
 }
 
+/**
+ * A setup mistake that shows on a record but is not the record's fault: a reader schema that cannot
+ * read the topic's own writer schema (FRESHET_SCHEMA_INCOMPATIBLE marked `details.misconfigured`
+ * by the deserializer). No bad-record policy takes it (`skip` or `dlq` would set aside every valid
+ * record); it stops the job.
+ */
+export function isConfigurationError(error: unknown): boolean {
+  return (
+    error instanceof FreshetError &&
+    error.code === ErrorCodes.SCHEMA_INCOMPATIBLE.code &&
+    error.details?.misconfigured === true
+  )
+}
+
 /** The same error at `location` (a record's topic, partition and offset), when it has none. */
 export function atLocation(error: FreshetError, location: ErrorLocation): FreshetError {
   if (error.topic !== undefined || location.topic === undefined) return error

@@ -2,6 +2,7 @@ export { ErrorCodes, type ErrorCode, type ErrorName } from './codes.ts'
 export {
   atLocation,
   FreshetError,
+  isConfigurationError,
   isFreshetError,
   toFreshetError,
   type ErrorLocation,

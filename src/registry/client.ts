@@ -136,6 +136,15 @@ export class RegistryClient implements SchemaRegistryLike {
     return pending
   }
 
+  /** The subjects the schema with this id is registered under. */
+  async subjectsOf(id: number): Promise<string[]> {
+    const answer = await this.request('GET', `/schemas/ids/${id}/subjects`)
+    if (!Array.isArray(answer) || !answer.every((s) => typeof s === 'string')) {
+      throw unexpected('subjectsOf', answer)
+    }
+    return answer as string[]
+  }
+
   async getLatest(subject: string): Promise<RegisteredSchema> {
     return this.getVersion(subject, 'latest')
   }

@@ -1205,6 +1205,7 @@ export class Worker {
           spec.topic,
           createDeserializer({
             format: 'avro',
+            topic: spec.topic,
             ...(spec.schema === undefined ? {} : { schema: spec.schema }),
             ...(options.registry === undefined ? {} : { registry: options.registry }),
           }),

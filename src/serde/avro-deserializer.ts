@@ -1,6 +1,7 @@
 import type avro from 'avsc'
 import { atLocation, FreshetError, toFreshetError, type ErrorLocation } from '../errors/index.ts'
 import { validateOptions } from '../options/index.ts'
+import { resolutionProblems } from '../registry/compatibility.ts'
 import { parseRegistrySchema, parseSchemaInput } from './avro-schema.ts'
 import { requireOptions } from '../options/index.ts'
 import { avroDeserializerSpec, type AvroDeserializerOptions } from './options.ts'
@@ -30,6 +31,8 @@ export class AvroDeserializer<T = unknown> implements Deserializer<T> {
   private readonly registry: SchemaRegistryClient
   private readonly reader: avro.Type | undefined
   private readonly readerName: string | undefined
+  /** The subject of the topic read (`<topic>-value`), when the deserializer knows its topic. */
+  private readonly subject: string | undefined
   private readonly entries = new Map<number, WriterEntry>()
   private readonly fetching = new Map<number, Promise<WriterEntry>>()
   /** Permanent failures met by `prepare`, so `deserializeSync` can report them per record. */
@@ -39,6 +42,7 @@ export class AvroDeserializer<T = unknown> implements Deserializer<T> {
     const o = validateOptions('AvroDeserializer', options, avroDeserializerSpec<T>())
     requireOptions('AvroDeserializer', o, ['registry'])
     this.registry = o.registry
+    this.subject = o.topic === undefined ? undefined : `${o.topic}-value`
     if (o.readerSchema !== undefined) {
       const parsed = parseSchemaInput(o.readerSchema, 'AvroDeserializer')
       this.reader = parsed.type
@@ -131,16 +135,52 @@ export class AvroDeserializer<T = unknown> implements Deserializer<T> {
       try {
         entry = { type: this.reader, resolver: this.reader.createResolver(writer) }
       } catch (error) {
-        throw new FreshetError(
-          'SCHEMA_INCOMPATIBLE',
-          `reader schema ${this.readerName} cannot read values written with schema ${schemaId}: ${(error as Error).message}`,
-          { ...location, cause: error, details: { schemaId, readerSchema: this.readerName } },
-        )
+        throw await this.incompatible(this.reader, writer, schemaId, location, error)
       }
     }
     this.failed.delete(schemaId)
     this.entries.set(schemaId, entry)
     return entry
+  }
+
+  /**
+   * FRESHET_SCHEMA_INCOMPATIBLE naming the first place the reader cannot read the writer's schema.
+   * When the writer's schema is one of the topic's own (registered under its subject), the reader
+   * schema does not fit the topic: every record of that version would fail, so the error is marked
+   * a setup mistake (`details.misconfigured`, see `isConfigurationError`). A schema of another
+   * subject is a stray record's, left to the bad-record policy.
+   */
+  private async incompatible(
+    reader: avro.Type,
+    writer: avro.Type,
+    schemaId: number,
+    location: ErrorLocation,
+    cause: unknown,
+  ): Promise<FreshetError> {
+    const [problem] = resolutionProblems(reader, writer)
+    const why = problem === undefined ? (cause as Error).message : `at ${problem.path}: ${problem.message}`
+    let subjects: string[] = []
+    if (this.subject !== undefined && this.registry.subjectsOf !== undefined) {
+      // Unknown subjects leave the record's fault as the verdict: the registry answered a moment ago.
+      subjects = await this.registry.subjectsOf(schemaId).catch(() => [])
+    }
+    const misconfigured = this.subject !== undefined && subjects.includes(this.subject)
+    const message = misconfigured
+      ? `reader schema ${this.readerName} cannot read schema ${schemaId}, which is registered under ` +
+        `${this.subject} (the topic's own schema): ${why}. Fix the reader schema (a field it adds needs ` +
+        'a default) or read the topic with its writer schema'
+      : `reader schema ${this.readerName} cannot read values written with schema ${schemaId}` +
+        `${subjects.length === 0 ? '' : ` (registered under ${subjects.join(', ')})`}: ${why}`
+    return new FreshetError('SCHEMA_INCOMPATIBLE', message, {
+      ...location,
+      cause,
+      details: {
+        schemaId,
+        readerSchema: this.readerName,
+        ...(problem === undefined ? {} : { path: problem.path }),
+        ...(misconfigured ? { misconfigured: true, subject: this.subject } : {}),
+      },
+    })
   }
 
   private decode(entry: WriterEntry, buf: Buffer, schemaId: number, location: ErrorLocation): T {

@@ -20,6 +20,8 @@ export interface DeserializerChoice<T> {
   schema?: SchemaInput<T>
   /** Required for avro. */
   registry?: SchemaRegistryClient
+  /** Avro: the topic read, to tell a reader schema that does not fit it from a stray record. */
+  topic?: string
 }
 
 function needRegistry(where: string, registry: SchemaRegistryClient | undefined): SchemaRegistryClient {
@@ -47,5 +49,6 @@ export function createDeserializer<T>(choice: DeserializerChoice<T>): Deserializ
   return new AvroDeserializer<T>({
     registry: needRegistry('createDeserializer', choice.registry),
     ...(choice.schema === undefined ? {} : { readerSchema: choice.schema }),
+    ...(choice.topic === undefined ? {} : { topic: choice.topic }),
   })
 }

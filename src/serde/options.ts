@@ -58,11 +58,18 @@ export interface AvroDeserializerOptions<T> {
   registry: SchemaRegistryClient
   /** Schema to read values as (schema evolution); values come in their writer's shape without it. */
   readerSchema?: SchemaInput<T>
+  /**
+   * The topic whose values are read. A writer schema registered under its subject
+   * (`<topic>-value`) that the reader schema cannot read is then a setup mistake, which no
+   * bad-record policy takes (see `isConfigurationError`); without it, it is the record's fault.
+   */
+  topic?: string
 }
 
 export const avroDeserializerSpec = <T>(): Spec<AvroDeserializerOptions<T>> => ({
   registry: { check: registryClient },
   readerSchema: { check: schemaInput<T>() },
+  topic: { check: checks.string() },
 })
 
 export interface JsonSerdeOptions<T> {

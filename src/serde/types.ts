@@ -11,6 +11,12 @@ export interface SchemaRegistryClient {
   getSchemaById(id: number): Promise<string>
   /** Registers `schema` under `subject` (or finds it registered already) and returns its id. */
   register(subject: string, schema: string): Promise<number>
+  /**
+   * The subjects a schema id is registered under (`GET /schemas/ids/{id}/subjects`). Optional: a
+   * deserializer with a `topic` uses it to tell a reader schema that does not fit the topic (a
+   * setup mistake) from a stray record of a foreign schema (bad data).
+   */
+  subjectsOf?(id: number): Promise<string[]>
 }
 
 /**

@@ -25,7 +25,7 @@
  * At a commit (`prepareCommit`): every operator's `onCommit`, then every store's changelog entries
  * and the watermark markers for the repartition topics this task writes.
  */
-import { FreshetError, toFreshetError } from '../errors/index.ts'
+import { FreshetError, isConfigurationError, toFreshetError } from '../errors/index.ts'
 import { toDeadLetter, type DeadLetterStage } from '../dlq/index.ts'
 import type { InRecord, OutRecord, TopicPartitionOffset } from '../kafka/index.ts'
 import {
@@ -597,7 +597,9 @@ export class StreamTask {
             partition: record.partition,
             offset: record.offset,
           })
-    if (this.#options.onBadRecord === 'fail') throw freshetError
+    // A setup mistake (a reader schema that cannot read the topic's own schema) stops the task
+    // whatever the policy: under skip or dlq it would set every valid record aside.
+    if (this.#options.onBadRecord === 'fail' || isConfigurationError(freshetError)) throw freshetError
     this.badRecordCodes.set(freshetError.code, (this.badRecordCodes.get(freshetError.code) ?? 0) + 1)
     if (this.#options.onBadRecord === 'skip') {
       this.counters.recordsSkipped++

@@ -16,6 +16,7 @@ export class MemoryRegistry implements SchemaRegistryClient {
   unreachable = false
   readonly #byId = new Map<number, string>()
   readonly #byText = new Map<string, number>()
+  readonly #subjects = new Map<number, Set<string>>()
   #nextId: number
 
   /** `firstId`: the id the first schema gets (1 by default). */
@@ -39,17 +40,31 @@ export class MemoryRegistry implements SchemaRegistryClient {
     this.registerCalls.push({ subject, schema })
     await new Promise((resolve) => setImmediate(resolve))
     if (this.unreachable) throw new FreshetError('REGISTRY_UNREACHABLE', 'the in-memory registry is down')
-    return this.add(schema)
+    return this.add(schema, subject)
   }
 
-  /** Stores a schema (text or parsed JSON) without counting a call, and returns its id. */
-  add(schema: string | object): number {
+  async subjectsOf(id: number): Promise<string[]> {
+    await new Promise((resolve) => setImmediate(resolve))
+    if (this.unreachable) throw new FreshetError('REGISTRY_UNREACHABLE', 'the in-memory registry is down')
+    if (!this.#byId.has(id)) {
+      throw new FreshetError('SCHEMA_NOT_FOUND', `schema ${id} not found`, { details: { schemaId: id } })
+    }
+    return [...(this.#subjects.get(id) ?? [])].sort()
+  }
+
+  /**
+   * Stores a schema (text or parsed JSON) without counting a call, under `subject` when given, and
+   * returns its id.
+   */
+  add(schema: string | object, subject?: string): number {
     const text = typeof schema === 'string' ? schema : JSON.stringify(schema)
-    const known = this.#byText.get(text)
-    if (known !== undefined) return known
-    const id = this.#nextId++
-    this.#byId.set(id, text)
-    this.#byText.set(text, id)
+    let id = this.#byText.get(text)
+    if (id === undefined) {
+      id = this.#nextId++
+      this.#byId.set(id, text)
+      this.#byText.set(text, id)
+    }
+    if (subject !== undefined) this.#subjects.set(id, new Set([...(this.#subjects.get(id) ?? []), subject]))
     return id
   }
 }

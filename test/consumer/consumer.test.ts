@@ -8,6 +8,7 @@ import { EventGenerator } from '../../src/producer/index.ts'
 import { UserEventSchema, type UserEvent } from '../../src/schemas/index.ts'
 import { AvroSerializer, type SchemaRegistryClient } from '../../src/serde/index.ts'
 import { freePort } from '../../src/stack/processes.ts'
+import { MemoryRegistry } from '../../src/testing/index.ts'
 import { brokers, createTopics, randomName, readRecords } from '../helpers/kafka.ts'
 import { testRegistry } from '../helpers/registry.ts'
 
@@ -253,4 +254,51 @@ test('without fromBeginning, where a partition starts is committed when it is as
         : v,
     )
   assert.deepEqual(seen.map(canonical).sort(), events.slice(10).map(canonical).sort())
+})
+
+test("a reader schema that cannot read the topic's own schema stops the run with FRESHET_SCHEMA_INCOMPATIBLE; nothing is dead-lettered", async (t) => {
+  const registry = new MemoryRegistry()
+  const topic = randomName('incompatible')
+  await createTopics(t, [{ topic, partitions: 1 }])
+  const writer = {
+    type: 'record',
+    name: 'Payment',
+    fields: [
+      { name: 'id', type: 'string' },
+      { name: 'cents', type: 'long' },
+    ],
+  }
+  const serializer = new AvroSerializer<{ id: string; cents: number }>({ registry, topic, schema: writer })
+  await serializer.init()
+  const producer = new KafkaProducer({ bootstrapBrokers: brokers() })
+  t.after(() => producer.close())
+  await producer.send(
+    Array.from({ length: 5 }, (_, i) => ({ topic, value: serializer.serialize({ id: `p${i}`, cents: i }) })),
+  )
+  const consumer = new EventConsumer({
+    bootstrapBrokers: brokers(),
+    topic,
+    groupId: randomName('g'),
+    fromBeginning: true,
+    maxMessages: 5,
+    registry,
+    // A field added without a default: the reader cannot read what the writer wrote.
+    schema: {
+      name: 'Payment',
+      source: 'test',
+      schema: { ...writer, fields: [...writer.fields, { name: 'merchant', type: 'string' }] },
+    },
+  })
+  t.after(() => consumer.close())
+  await assert.rejects(consumer.run({ onEvents: () => {} }), (error: unknown) => {
+    assert.ok(error instanceof FreshetError)
+    assert.equal(error.code, 'FRESHET_SCHEMA_INCOMPATIBLE')
+    assert.match(error.message, new RegExp(`registered under ${topic}-value .*at Payment\\.merchant`))
+    assert.deepEqual([error.topic, error.partition, error.offset], [topic, 0, '0'])
+    return true
+  })
+  assert.equal(consumer.stats.deadLettered, 0)
+  const admin = new KafkaAdmin({ bootstrapBrokers: brokers() })
+  t.after(() => admin.close())
+  assert.ok(!(await admin.listTopics()).includes(`${topic}.dlq`), 'no dead-letter topic was created')
 })

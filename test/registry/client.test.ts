@@ -103,6 +103,8 @@ describe('RegistryClient against the registry', () => {
     assert.equal((await client.lookup('client-users', USER)).version, 1)
     assert.ok((await client.listSubjects()).includes('client-users'))
     assert.deepEqual(await client.listVersions('client-users'), [1, 2])
+    await client.register('client-users-copy', USER)
+    assert.deepEqual((await client.subjectsOf(id)).sort(), ['client-users', 'client-users-copy'])
   })
 
   test('checkCompatibility, with messages when verbose', async () => {

@@ -16,6 +16,7 @@ import {
 import { FreshetError } from '../../src/errors/index.ts'
 import { Worker, type WorkerEvent, type WorkerOptions } from '../../src/runtime/index.ts'
 import { pipeline, type Topology } from '../../src/stream/index.ts'
+import { AvroDeserializer, AvroSerializer } from '../../src/serde/index.ts'
 import { MemoryRegistry } from '../../src/testing/index.ts'
 import { tumbling } from '../../src/windows/index.ts'
 import { FaultProxy } from '../integrity/fault-proxy.ts'
@@ -381,6 +382,126 @@ test('bad input under dlq: undecodable, far-future and keyless records become de
   assert.equal(future?.headers.get('freshet.dlq.error.code')?.toString(), 'FRESHET_TIMESTAMP_FUTURE')
   assert.equal(future?.headers.get('freshet.dlq.source.partition')?.toString(), '1')
   assert.equal(worker.status().totals.recordsDeadLettered, 3)
+})
+
+test("a reader schema that cannot read the topic's own schema stops the worker under dlq and commits no dead letter, naming the field", async (t) => {
+  const { input, output, applicationId } = await setup(t)
+  const registry = new MemoryRegistry()
+  const writer = {
+    type: 'record',
+    name: 'Input',
+    fields: [
+      { name: 'seq', type: 'long' },
+      { name: 'type', type: 'string' },
+      { name: 'timestamp', type: 'long' },
+    ],
+  }
+  const serializer = new AvroSerializer<Input>({ registry, topic: input, schema: writer })
+  await serializer.init()
+  // A record of another topic's schema, first on partition 0: bad data, whatever the reader.
+  const stray = new AvroSerializer<{ name: string }>({
+    registry,
+    topic: 'elsewhere',
+    schema: { type: 'record', name: 'Other', fields: [{ name: 'name', type: 'string' }] },
+  })
+  await stray.init()
+  await produce(
+    input,
+    [],
+    [
+      { topic: input, partition: 0, key: Buffer.from('x'), value: stray.serialize({ name: 'x' }) },
+      ...inputs(30).map((e, i) => ({
+        topic: input,
+        partition: i % PARTITIONS,
+        key: Buffer.from(e.type),
+        value: serializer.serialize(e),
+      })),
+    ],
+  )
+  // The reader added a field without a default: it cannot read any record of the topic's schema.
+  const reader = { ...writer, fields: [...writer.fields, { name: 'region', type: 'string' }] }
+  const worker = startWorker(t, {
+    topology: countTopology(applicationId, input, output),
+    onBadRecord: 'dlq',
+    deserializers: { [input]: new AvroDeserializer({ registry, readerSchema: reader, topic: input }) },
+  })
+  await worker.start()
+  await assert.rejects(worker.done, (error: unknown) => {
+    assert.ok(error instanceof FreshetError)
+    assert.equal(error.code, 'FRESHET_SCHEMA_INCOMPATIBLE')
+    assert.match(
+      error.message,
+      new RegExp(
+        `reader schema Input cannot read schema 1, which is registered under ${input}-value \\(the topic's own schema\\): at Input\\.region: .*a field it adds needs a default`,
+      ),
+    )
+    assert.equal(error.topic, input)
+    assert.notEqual(error.offset, undefined)
+    assert.equal(error.details?.path, 'Input.region')
+    return true
+  })
+  // The stray record, read before any record of the topic's schema on partition 0, may have been
+  // set aside, but nothing was committed: the worker stopped in the transaction.
+  assert.deepEqual(await readToSentinel(`${applicationId}.dlq`), [])
+})
+
+test('a record of a foreign schema that the reader cannot read is a dead letter, and the worker goes on', async (t) => {
+  const { input, output, applicationId } = await setup(t)
+  const registry = new MemoryRegistry()
+  const writer = {
+    type: 'record',
+    name: 'Input',
+    fields: [
+      { name: 'seq', type: 'long' },
+      { name: 'type', type: 'string' },
+      { name: 'timestamp', type: 'long' },
+    ],
+  }
+  const serializer = new AvroSerializer<Input>({ registry, topic: input, schema: writer })
+  await serializer.init()
+  const stray = new AvroSerializer<{ name: string }>({
+    registry,
+    topic: 'elsewhere',
+    schema: { type: 'record', name: 'Other', fields: [{ name: 'name', type: 'string' }] },
+  })
+  await stray.init()
+  const events = inputs(300)
+  await produce(
+    input,
+    [],
+    [
+      { topic: input, partition: 0, key: Buffer.from('x'), value: stray.serialize({ name: 'x' }) },
+      ...events.map((e, i) => ({
+        topic: input,
+        partition: i % PARTITIONS,
+        key: Buffer.from(e.type),
+        value: serializer.serialize(e),
+      })),
+      ...Array.from({ length: PARTITIONS }, (_, partition) => ({
+        topic: input,
+        partition,
+        key: null,
+        value: serializer.serialize({ seq: -1, type: 'end', timestamp: 5_000 }),
+      })),
+    ],
+  )
+  const dlqTopic = `${applicationId}.dlq`
+  const worker = startWorker(t, {
+    topology: countTopology(applicationId, input, output),
+    onBadRecord: 'dlq',
+    deserializers: { [input]: new AvroDeserializer({ registry, readerSchema: writer, topic: input }) },
+  })
+  await worker.start()
+  const expected = oracle(events, 5_000)
+  await awaitRecords(output, expected.length)
+  await awaitRecords(dlqTopic, 1)
+  const [letter] = await readToSentinel(dlqTopic)
+  assert.equal(letter?.headers.get('freshet.dlq.error.code')?.toString(), 'FRESHET_SCHEMA_INCOMPATIBLE')
+  assert.match(
+    letter?.headers.get('freshet.dlq.error.message')?.toString() ?? '',
+    /registered under elsewhere-value/,
+  )
+  assert.deepEqual(sortCounts(valuesOf<Count>(await readToSentinel(output))), expected)
 })
 
 test('late records become dead letters with how late they were and their window', async (t) => {
