@@ -20,7 +20,7 @@ import { checks, validateOptions, type Check, type Spec } from '../options/index
 import { baseClientOptions, connectionSpec, type ConnectionOptions } from './connection.ts'
 import { brokerErrors, kafkaError } from './errors.ts'
 import { ReadCommittedConsumer } from './read-committed.ts'
-import type { InRecord, IsolationLevel, TopicPartitionOffset } from './types.ts'
+import type { InRecord, IsolationLevel, PartitionAssigner, TopicPartitionOffset } from './types.ts'
 
 /** Partitions of one topic, as `assignments` and the rebalance callbacks name them. */
 export interface TopicPartitions {
@@ -67,7 +67,7 @@ export interface ConsumerOptions extends ConnectionOptions {
    * Defaults to round robin over every subscribed partition. It must give every member only what
    * the members subscribed to; see src/runtime/assignor.ts for the one that keeps tasks together.
    */
-  partitionAssigner?: GroupPartitionsAssigner
+  partitionAssigner?: PartitionAssigner
 }
 
 function callback(): Check<RebalanceCallback> {
@@ -91,7 +91,7 @@ const consumerSpec: Spec<ConsumerOptions> = {
   onPartitionsRevoked: { check: callback() },
   onPartitionsAssigned: { check: callback() },
   onPartitionsLost: { check: callback() },
-  partitionAssigner: { check: callback() as unknown as Check<GroupPartitionsAssigner> },
+  partitionAssigner: { check: callback() as unknown as Check<PartitionAssigner> },
 }
 
 /**
@@ -216,7 +216,9 @@ export class GroupConsumer {
       // it revokes after SyncGroup without waiting, under KIP-848 on a heartbeat answer.
       groupProtocol: 'classic' as const,
       protocols: [{ name: 'roundrobin', version: 1 }],
-      ...(resolved.partitionAssigner === undefined ? {} : { partitionAssigner: resolved.partitionAssigner }),
+      ...(resolved.partitionAssigner === undefined
+        ? {}
+        : { partitionAssigner: resolved.partitionAssigner as GroupPartitionsAssigner }),
       // Called, and awaited, before every JoinGroup the client sends.
       protocolsMetadata: (): Promise<Buffer> => this.#beforeJoin(),
     }

@@ -21,6 +21,7 @@ export type {
   InRecord,
   IsolationLevel,
   OutRecord,
+  PartitionAssigner,
   TopicDescription,
   TopicPartitionOffset,
   TopicSpec,

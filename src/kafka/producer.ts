@@ -1,4 +1,4 @@
-import { Producer, stringSerializer, type MessageToProduce } from '@platformatic/kafka'
+import { Producer, stringSerializer } from '@platformatic/kafka'
 import { checks, validateOptions, type Spec } from '../options/index.ts'
 import { baseClientOptions, connectionSpec, type ConnectionOptions } from './connection.ts'
 import { kafkaError } from './errors.ts'
@@ -32,8 +32,18 @@ const producerSpec: Spec<ProducerOptions> = {
 
 const ACKS = { all: -1, leader: 1, none: 0 } as const
 
-/** A record as the client library takes it; header keys are strings, values bytes. */
-export type Message = MessageToProduce<Buffer, Buffer, string, Buffer>
+/**
+ * A record as the client library takes it (its `MessageToProduce`); header keys are strings,
+ * values bytes. Spelled out, so that freshet's declarations name no type of the client library.
+ */
+export interface Message {
+  topic: string
+  key?: Buffer
+  value?: Buffer
+  partition?: number
+  timestamp?: bigint
+  headers?: Map<string, Buffer>
+}
 
 export function toMessage(record: OutRecord): Message {
   const message: Message = { topic: record.topic }

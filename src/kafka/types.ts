@@ -1,3 +1,10 @@
+/**
+ * A group's partition assignor, which the consumer runs when it leads the group. Opaque outside
+ * src/kafka: freshet's declarations name no type of the client library, so a project type-checking
+ * with `skipLibCheck: false` never checks the client's declarations through freshet's.
+ */
+export type PartitionAssigner = (...args: never[]) => unknown
+
 /** A record to produce. `headers` values are bytes or UTF-8 strings. */
 export interface OutRecord {
   topic: string

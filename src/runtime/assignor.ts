@@ -17,9 +17,9 @@ import type {
   ClusterMetadata,
   ExtendedGroupProtocolSubscription,
   GroupAssignment,
-  GroupPartitionsAssigner,
   GroupPartitionsAssignments,
 } from '@platformatic/kafka'
+import type { PartitionAssigner } from '../kafka/index.ts'
 
 /** The input topics of one sub-topology. */
 export interface TaskInputs {
@@ -95,7 +95,7 @@ export function assignTasks(
  * The client's `partitionAssigner` for a worker whose sub-topologies read `inputs`. A member's
  * previous tasks are read from the partitions it reported owning (JoinGroup's owned partitions).
  */
-export function taskAssigner(inputs: readonly TaskInputs[]): GroupPartitionsAssigner {
+export function taskAssigner(inputs: readonly TaskInputs[]): PartitionAssigner {
   const subtopologyOf = new Map<string, number>()
   for (const sub of inputs) for (const topic of sub.topics) subtopologyOf.set(topic, sub.subtopology)
   return (
