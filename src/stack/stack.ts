@@ -6,7 +6,7 @@
  *   1. Kafka: reuse the broker recorded in stack.json when its pid lives and it answers; reuse any
  *      Kafka already answering on the port; otherwise fetch the jars if missing and start one.
  *   2. Registry: likewise, reuse or start `freshet registry` against that broker.
- *   3. Create the default topics that are missing.
+ *   3. Create the topics asked for (the demo's by default) that are missing.
  *   4. Record both services in stack.json.
  */
 import { spawn } from 'node:child_process'
@@ -119,7 +119,11 @@ async function startRegistryProcess(
   return { pid: child.pid, address: url, version: 'freshet', startedAtMs: Date.now(), logFile }
 }
 
-export async function up(options: ResolvedStackOptions, log: Log = () => {}): Promise<ServiceStatus[]> {
+export async function up(
+  options: ResolvedStackOptions,
+  log: Log = () => {},
+  topics: readonly TopicSpec[] = DEFAULT_TOPICS,
+): Promise<ServiceStatus[]> {
   const state: StackState = readState(options.stateDir)
   const bootstrap = `${options.host}:${options.kafkaPort}`
 
@@ -167,12 +171,14 @@ export async function up(options: ResolvedStackOptions, log: Log = () => {}): Pr
   }
 
   // Step 3
-  const admin = new KafkaAdmin({ bootstrapBrokers: [kafkaAddress] })
-  try {
-    const created = await admin.createTopics(DEFAULT_TOPICS)
-    if (created.length > 0) log(`topics: created ${created.join(', ')}`)
-  } finally {
-    await admin.close()
+  if (topics.length > 0) {
+    const admin = new KafkaAdmin({ bootstrapBrokers: [kafkaAddress] })
+    try {
+      const created = await admin.createTopics([...topics])
+      if (created.length > 0) log(`topics: created ${created.join(', ')}`)
+    } finally {
+      await admin.close()
+    }
   }
 
   // Step 4

@@ -1,5 +1,5 @@
 import { jobsStatus, type JobStatus } from '../../runtime/index.ts'
-import { down, status, up, type ServiceStatus } from '../../stack/index.ts'
+import { DEFAULT_TOPICS, down, status, up, type ServiceStatus } from '../../stack/index.ts'
 import { COMMON_HELP, common, parse } from '../args.ts'
 import { table } from '../table.ts'
 
@@ -39,16 +39,23 @@ function jobsTable(jobs: JobStatus[]): string {
 }
 
 export const upHelp = `freshet up: start the local stack (Kafka in KRaft mode, the schema registry) in the background
-and create the default topics (user-events, event-analytics, user-events.dlq). A second \`up\`
+and create the demo's topics (user-events, event-analytics, user-events.dlq). A second \`up\`
 finds the running stack instead of starting another.
+
+  --no-default-topics    create no topics: for a project of its own, which creates its topics
+                         with \`freshet topics create\`
 
 ${COMMON_HELP}`
 
 export async function upCommand(argv: string[]): Promise<number> {
-  const { values } = parse(argv, {})
+  const { values } = parse(argv, { 'no-default-topics': { type: 'boolean' } })
   if (values.help) return (console.log(upHelp), 0)
   const c = common(values)
-  const services = await up(c.stack, (line) => console.error(line))
+  const services = await up(
+    c.stack,
+    (line) => console.error(line),
+    values['no-default-topics'] === true ? [] : DEFAULT_TOPICS,
+  )
   printStatus(services, c.json)
   return services.every((s) => s.up) ? 0 : 1
 }
