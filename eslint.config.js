@@ -1,7 +1,18 @@
 import tseslint from 'typescript-eslint'
 
 export default tseslint.config(
-  { ignores: ['node_modules', 'dist', '.tools', '.freshet', 'test-results', 'src/schemas/generated'] },
+  {
+    ignores: [
+      'node_modules',
+      'dist',
+      '.tools',
+      '.freshet',
+      'test-results',
+      'src/schemas/generated',
+      'examples/*/node_modules',
+      'examples/*/src/generated',
+    ],
+  },
   ...tseslint.configs.recommended,
   {
     rules: {
