@@ -1,15 +1,18 @@
 /**
- * Consumes events (user events by default, any schema of src/schemas) as a member of a consumer group, read_committed. A record that cannot be
- * decoded goes to the dead-letter topic with its original bytes and provenance, and is counted;
- * nothing is dropped silently. An unreachable registry is waited out (with backoff), never
- * dead-lettered.
+ * Consumes records as a member of a consumer group, read_committed. Avro values are decoded with
+ * their writer's schema (by the id each carries, as Confluent's deserializer does) unless a reader
+ * schema is given. A record that cannot be decoded is never dropped silently: by the bad-record
+ * policy it is counted and reported (`skip`, the default), goes to the dead-letter topic with its
+ * original bytes and provenance (`dlq`), or ends the run (`fail`). An unreachable registry is
+ * waited out (with backoff), never taken for a bad record.
  *
  * Each batch, as numbered steps:
  *   1. Fetch the next batch (everything already fetched, up to the message limit).
  *   2. Load the writer schemas the batch needs; while the registry is unreachable, wait and retry.
- *   3. Decode each record; a record that fails permanently becomes a dead letter.
- *   4. Produce the dead letters (creating the dead-letter topic on first use) and wait for their
- *      acknowledgement; only then report them.
+ *   3. Decode each record; a record that fails permanently is a bad record.
+ *   4. The bad records, by the policy: `fail` throws the first; `dlq` produces them (creating the
+ *      dead-letter topic on first use) and waits for their acknowledgement; only then are they
+ *      reported (skipped or dead-lettered).
  *   5. Hand the events to the caller, update the statistics.
  *   6. Commit the batch's offsets: only after its dead letters are safely written, so a crash
  *      between 4 and 6 re-delivers rather than loses.
@@ -27,7 +30,6 @@ import {
   KafkaProducer,
   nextOffsets,
   type InRecord,
-  type OutRecord,
   type TopicPartitions,
 } from '../kafka/index.ts'
 import { validateOptions } from '../options/index.ts'
@@ -39,9 +41,9 @@ import {
   type OutageWaitingEvent,
 } from '../producer/index.ts'
 import type { TypedSchema, UserEvent } from '../schemas/index.ts'
-import { createDeserializer, type Deserializer } from '../serde/index.ts'
+import { AvroDeserializer, createDeserializer, readSchemaId, type Deserializer } from '../serde/index.ts'
 import { eventConsumerSpec, type EventConsumerOptions } from './options.ts'
-import { ConsumerStats, statsFieldsFor, type StatsSnapshot } from './stats.ts'
+import { ConsumerStats, type CountedRecord, type StatsSnapshot } from './stats.ts'
 
 /** Everything the consumer read since it was made, over all its runs. */
 export interface ConsumerStatus {
@@ -55,6 +57,8 @@ export interface ConsumerStatus {
   decoded: number
   /** Records written to the dead-letter topic, by error code. */
   deadLetters: Record<string, number>
+  /** Records that could not be decoded, counted and skipped, by error code. */
+  skipped?: Record<string, number>
   /** Offset commits, one per batch. */
   commits: number
   /** Waits for an unreachable registry. */
@@ -82,6 +86,8 @@ export interface ConsumeRunOptions<T = UserEvent> {
   onEvents?: (events: T[], records: InRecord[]) => void | Promise<void>
   /** Called after a record went to the dead-letter topic. */
   onDeadLetter?: (record: InRecord, error: FreshetError) => void
+  /** Called for a record that could not be decoded and was skipped (the policy `skip`). */
+  onSkipped?: (record: InRecord, error: FreshetError) => void
   /** Called when the registry cannot be reached and the consumer waits. */
   onRetry?: (error: FreshetError, backoffMs: number) => void
   /** Called once per batch after its commit (metrics). */
@@ -110,11 +116,19 @@ function partitionKey(topic: string, partition: number): string {
   return `${topic}\u0000${partition}`
 }
 
-/** `T`: the type of the values under `options.schema` (UserEvent by default). */
+/** What the statistics call values read as JSON without a schema. */
+export const JSON_WITHOUT_SCHEMA = '(json)'
+
+/**
+ * `T`: the type of the values under `options.schema`; without one, whatever the writers wrote
+ * (UserEvent by default, as on freshet's own topics).
+ */
 export class EventConsumer<T = UserEvent> {
   readonly #options: EventConsumerOptions
   #consumer: GroupConsumer
   readonly #deserializer: Deserializer<T>
+  /** The deserializer again when it is Avro: it names each record's schema. */
+  readonly #avro: AvroDeserializer<T> | undefined
   readonly #dlqTopic: string
   #dlqProducer: KafkaProducer | undefined
   /** Closes of the clients dropped in outages, still running. */
@@ -130,13 +144,14 @@ export class EventConsumer<T = UserEvent> {
     this.#options = o
     this.#dlqTopic = o.dlqTopic ?? dlqTopicFor(o.topic!)
     this.#consumer = this.#newConsumer()
-    this.stats = new ConsumerStats(statsFieldsFor(o.schema!.name))
+    this.stats = new ConsumerStats()
     this.#status = {
       topic: o.topic!,
       group: o.groupId!,
       records: 0,
       bytes: 0,
       deadLetters: {},
+      skipped: {},
       commits: 0,
       retries: 0,
       waiting: undefined,
@@ -145,10 +160,11 @@ export class EventConsumer<T = UserEvent> {
     }
     this.#deserializer = createDeserializer<T>({
       format: o.format!,
-      schema: o.schema! as TypedSchema<T>,
-      topic: o.topic,
+      ...(o.schema === undefined ? {} : { schema: o.schema as TypedSchema<T> }),
+      topic: o.topic!,
       ...(o.registry ? { registry: o.registry } : {}),
     })
+    this.#avro = this.#deserializer instanceof AvroDeserializer ? this.#deserializer : undefined
   }
 
   /** A member of the group; without `fromBeginning`, it pins where new partitions start. */
@@ -181,6 +197,7 @@ export class EventConsumer<T = UserEvent> {
       ...status,
       decoded: this.stats.total,
       deadLetters: { ...status.deadLetters },
+      skipped: { ...status.skipped },
       waiting: status.waiting === undefined ? undefined : { ...status.waiting },
     }
   }
@@ -259,27 +276,15 @@ export class EventConsumer<T = UserEvent> {
     await this.#prepare(batch, run)
 
     // Step 3
-    const { events, good, dead } = this.#decode(batch)
+    const { events, good, counted, bad } = this.#decode(batch)
 
     // Step 4
-    if (dead.length > 0) {
-      await this.#ensureDlqTopic()
-      this.#dlqProducer ??= new KafkaProducer({
-        bootstrapBrokers: this.#options.bootstrapBrokers,
-        clientId: `${this.#options.clientId}-dlq`,
-      })
-      await this.#dlqProducer.send(dead.map((d) => d.letter))
-      this.stats.deadLettered += dead.length
-      for (const d of dead) {
-        status.deadLetters[d.error.code] = (status.deadLetters[d.error.code] ?? 0) + 1
-        run.onDeadLetter?.(d.record, d.error)
-      }
-    }
+    if (bad.length > 0) await this.#badRecords(bad, run)
 
     // Step 5
     this.#handedOn = batch
     if (run.onEvents && events.length > 0) await run.onEvents(events, good)
-    this.stats.addEvents(events)
+    this.stats.add(counted)
 
     // Step 6
     await consumer.commit(nextOffsets(batch))
@@ -293,38 +298,72 @@ export class EventConsumer<T = UserEvent> {
     return batch.length
   }
 
-  /** Step 3: decodes each record; one that fails permanently becomes a dead letter. */
+  /** Step 3: decodes each record; one that fails permanently is a bad record. */
   #decode(batch: InRecord[]): {
     events: T[]
     good: InRecord[]
-    dead: Array<{ record: InRecord; error: FreshetError; letter: OutRecord }>
+    counted: CountedRecord[]
+    bad: Array<{ record: InRecord; error: FreshetError }>
   } {
     const events: T[] = []
     const good: InRecord[] = []
-    const dead: Array<{ record: InRecord; error: FreshetError; letter: OutRecord }> = []
+    const counted: CountedRecord[] = []
+    const bad: Array<{ record: InRecord; error: FreshetError }> = []
     for (const record of batch) {
+      const location = { topic: record.topic, partition: record.partition, offset: record.offset }
       try {
-        events.push(
-          this.#deserializer.deserializeSync(record.value, {
-            topic: record.topic,
-            partition: record.partition,
-            offset: record.offset,
-          }),
-        )
+        const value = this.#deserializer.deserializeSync(record.value, location)
+        events.push(value)
         good.push(record)
+        counted.push({ schema: this.#schemaOf(record), key: record.key, value })
       } catch (error) {
-        const e = toFreshetError(error, 'SERDE_SCHEMA_MISMATCH', 'decoding failed', {
-          topic: record.topic,
-          partition: record.partition,
-          offset: record.offset,
-        })
+        const e = toFreshetError(error, 'SERDE_SCHEMA_MISMATCH', 'decoding failed', location)
         // A reader schema that cannot read the topic's own schema is the consumer's setup, not bad data.
         if (isConfigurationError(e)) throw e
-        dead.push({ record, error: e, letter: toDeadLetter(record, e, this.#dlqTopic, 'decode') })
+        bad.push({ record, error: e })
         this.stats.errors++
       }
     }
-    return { events, good, dead }
+    return { events, good, counted, bad }
+  }
+
+  /** The full name of the schema a decoded record's value is in. */
+  #schemaOf(record: InRecord): string {
+    const reader = this.#options.schema
+    if (reader !== undefined) return reader.name
+    if (this.#avro === undefined) return JSON_WITHOUT_SCHEMA
+    return this.#avro.schemaName(readSchemaId(record.value)) ?? 'unknown'
+  }
+
+  /** Step 4: the bad records of a batch, by the policy; nothing of the batch is committed before. */
+  async #badRecords(
+    bad: Array<{ record: InRecord; error: FreshetError }>,
+    run: ConsumeRunOptions<T>,
+  ): Promise<void> {
+    const status = this.#status
+    const policy = this.#options.onBadRecord!
+    if (policy === 'fail') throw bad[0]!.error
+    if (policy === 'skip') {
+      this.stats.skipped += bad.length
+      for (const { record, error } of bad) {
+        status.skipped[error.code] = (status.skipped[error.code] ?? 0) + 1
+        run.onSkipped?.(record, error)
+      }
+      return
+    }
+    await this.#ensureDlqTopic()
+    this.#dlqProducer ??= new KafkaProducer({
+      bootstrapBrokers: this.#options.bootstrapBrokers,
+      clientId: `${this.#options.clientId}-dlq`,
+    })
+    await this.#dlqProducer.send(
+      bad.map(({ record, error }) => toDeadLetter(record, error, this.#dlqTopic, 'decode')),
+    )
+    this.stats.deadLettered += bad.length
+    for (const { record, error } of bad) {
+      status.deadLetters[error.code] = (status.deadLetters[error.code] ?? 0) + 1
+      run.onDeadLetter?.(record, error)
+    }
   }
 
   /**

@@ -1,5 +1,6 @@
 export {
   EventConsumer,
+  JSON_WITHOUT_SCHEMA,
   type ConsumedBatch,
   type ConsumeRunOptions,
   type ConsumerOutageEvent,
@@ -7,4 +8,12 @@ export {
   type ConsumerStatus,
 } from './consumer.ts'
 export type { EventConsumerOptions } from './options.ts'
-export { ConsumerStats, formatStats, statsFieldsFor, type StatsField, type StatsSnapshot } from './stats.ts'
+export {
+  ConsumerStats,
+  formatStats,
+  RECORD_KEYS,
+  statsFieldsFor,
+  type CountedRecord,
+  type StatsField,
+  type StatsSnapshot,
+} from './stats.ts'

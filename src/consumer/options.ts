@@ -1,6 +1,7 @@
 import { FreshetError } from '../errors/index.ts'
 import { checks, type Spec } from '../options/index.ts'
-import { UserEventSchema, type TypedSchema } from '../schemas/index.ts'
+import type { TypedSchema } from '../schemas/index.ts'
+import { BAD_RECORD_POLICIES, type BadRecordPolicy } from '../task/index.ts'
 import { DEFAULT_OUTAGE_TIMEOUT_MS, outageTimeoutCheck } from '../producer/index.ts'
 import { registryClientCheck, type SchemaRegistryClient, type SerdeFormat } from '../serde/index.ts'
 
@@ -14,13 +15,22 @@ export interface EventConsumerOptions {
   maxMessages?: number
   format?: SerdeFormat
   /**
-   * The reader schema: Avro values are resolved to it, JSON values checked against it. Default
-   * UserEvent; the statistics count the fields that `statsFieldsFor` names for it.
+   * The reader schema: Avro values are resolved to it, JSON values checked against it. Without it
+   * (the default) each Avro value is decoded with its writer's schema, fetched from the registry by
+   * the id in the value, and JSON values are taken as they are. The statistics count records per
+   * schema, and the fields `statsFieldsFor` names for freshet's own schemas.
    */
   schema?: TypedSchema<unknown>
+  /**
+   * What a record that cannot be decoded does: `skip` counts it and reports it to `onSkipped`;
+   * `dlq` writes it to `dlqTopic` (creating the topic on first use) before the batch's commit;
+   * `fail` ends the run with its error before the batch's commit. Default `skip`: a consumer
+   * creates and writes nothing unless asked to.
+   */
+  onBadRecord?: BadRecordPolicy
   /** Needed for avro. */
   registry?: SchemaRegistryClient
-  /** Where records that cannot be decoded go; `<topic>.dlq` by default. */
+  /** Where records that cannot be decoded go with `onBadRecord: 'dlq'`; `<topic>.dlq` by default. */
   dlqTopic?: string
   /** First wait after the registry could not be reached; doubles up to `maxRetryBackoffMs`. */
   retryBackoffMs?: number
@@ -56,8 +66,8 @@ export const eventConsumerSpec: Spec<EventConsumerOptions> = {
       }
       return value as TypedSchema<unknown>
     },
-    default: UserEventSchema as TypedSchema<unknown>,
   },
+  onBadRecord: { check: checks.oneOf(BAD_RECORD_POLICIES), default: 'skip' },
   registry: { check: registryClientCheck },
   dlqTopic: { check: checks.string() },
   retryBackoffMs: { check: checks.int(1, 60_000), default: 200 },

@@ -29,6 +29,8 @@ export const ErrorCodes = {
   SERDE_ENCODE_FAILED: { code: 'FRESHET_SERDE_ENCODE_FAILED', retriable: false },
   SERDE_NULL_VALUE: { code: 'FRESHET_SERDE_NULL_VALUE', retriable: false },
   // Producing and consuming
+  /** A line of a producer's input is not JSON, or does not match the schema. */
+  INPUT_INVALID: { code: 'FRESHET_INPUT_INVALID', retriable: false },
   PRODUCE_FAILED: { code: 'FRESHET_PRODUCE_FAILED', retriable: true },
   DLQ_WRITE_FAILED: { code: 'FRESHET_DLQ_WRITE_FAILED', retriable: true },
   // Windows and time

@@ -48,6 +48,19 @@ export class ConsumerMetrics {
     })
     readCounter({
       registry,
+      name: 'freshet_consumer_skipped_records_total',
+      help: 'Records that could not be decoded, counted and skipped (the default of consume), by error code.',
+      labelNames: ['group', 'topic', 'code'],
+      read: () => {
+        const s = status()
+        return Object.entries(s.skipped ?? {}).map(([code, n]) => [
+          { group: s.group, topic: s.topic, code },
+          n,
+        ])
+      },
+    })
+    readCounter({
+      registry,
       name: 'freshet_consumer_commits_total',
       help: 'Offset commits (one per batch).',
       labelNames: ['group'],

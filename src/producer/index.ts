@@ -10,6 +10,8 @@ export {
   type RunOptions,
 } from './producer.ts'
 export type { EventProducerOptions } from './options.ts'
+export { GeneratedEvents, type RecordSource } from './source.ts'
+export { JsonLines, type JsonLinesOptions } from './json-lines.ts'
 export {
   DEFAULT_OUTAGE_TIMEOUT_MS,
   isOutage,

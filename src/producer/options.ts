@@ -1,12 +1,22 @@
+import { FreshetError } from '../errors/index.ts'
 import type { Compression } from '../kafka/index.ts'
 import { checks, type Spec } from '../options/index.ts'
 import { registryClientCheck, type SchemaRegistryClient, type SerdeFormat } from '../serde/index.ts'
 import { DEFAULT_OUTAGE_TIMEOUT_MS, outageTimeoutCheck } from './outage.ts'
+import type { RecordSource } from './source.ts'
 
 export interface EventProducerOptions {
   bootstrapBrokers: string[]
   topic: string
-  /** Stop after this many events. Without `count` or `durationMs`, `run` needs an abort signal. */
+  /**
+   * Where the records come from. Default: generated user events (`users`, `seed`, `clock`),
+   * serialized as `format` says; the source then brings its own serializer.
+   */
+  source?: RecordSource
+  /**
+   * Stop after this many records. Without `count` or `durationMs`, `run` needs an abort signal,
+   * or a source that ends.
+   */
   count?: number
   /** Stop after this long. */
   durationMs?: number
@@ -38,6 +48,26 @@ export interface EventProducerOptions {
 export const eventProducerSpec: Spec<EventProducerOptions> = {
   bootstrapBrokers: { check: checks.stringList() },
   topic: { check: checks.string(), default: 'user-events' },
+  source: {
+    check: (where, key, value) => {
+      const source = value as Partial<RecordSource> | null
+      if (
+        source === null ||
+        typeof source !== 'object' ||
+        typeof source.next !== 'function' ||
+        typeof source.init !== 'function'
+      ) {
+        throw new FreshetError(
+          'INVALID_OPTION',
+          `${where}: option "${key}" must be a record source (init, next)`,
+          {
+            details: { option: key },
+          },
+        )
+      }
+      return value as RecordSource
+    },
+  },
   count: { check: checks.int(0) },
   durationMs: { check: checks.int(1) },
   ratePerSec: { check: checks.number(0.001) },

@@ -1,6 +1,7 @@
 /**
- * Produces generated user events: idempotent (acks=all), keyed by user_id, Avro through the
- * registry by default, in batches with a bounded number of requests in flight. An outage of the
+ * Produces records idempotently (acks=all), in batches with a bounded number of requests in
+ * flight. They come from a `RecordSource`: by default generated user events, keyed by user_id,
+ * Avro through the registry; or any other source (`JsonLines`: a file of JSON values). An outage of the
  * cluster is waited out, for up to `outageTimeoutMs`, by sending again the batches that failed in
  * it (`#recover`).
  *
@@ -21,8 +22,7 @@ import { FreshetError, toFreshetError } from '../errors/index.ts'
 import { KafkaProducer, type OutRecord } from '../kafka/index.ts'
 import { validateOptions } from '../options/index.ts'
 import { UserEventSchema, type UserEvent } from '../schemas/index.ts'
-import { createSerializer, type Serializer } from '../serde/index.ts'
-import { EventGenerator } from './generator.ts'
+import { createSerializer } from '../serde/index.ts'
 import { eventProducerSpec, type EventProducerOptions } from './options.ts'
 import {
   isOutage,
@@ -31,6 +31,7 @@ import {
   type OutageWaiting,
   type OutageWaitingEvent,
 } from './outage.ts'
+import { GeneratedEvents, type RecordSource } from './source.ts'
 
 export interface ProduceProgress {
   sent: number
@@ -103,9 +104,6 @@ export interface RunOptions {
   signal?: AbortSignal
 }
 
-/** Keys kept encoded; beyond this many distinct users, keys are encoded per event. */
-const KEY_CACHE_LIMIT = 100_000
-
 /** The records of one produce request, and where they stand among the run's. */
 interface Batch {
   /** The order the batch was made in: resends go by it. */
@@ -137,13 +135,10 @@ interface RunState {
 
 export class EventProducer {
   readonly #options: EventProducerOptions
-  readonly #generator: EventGenerator
-  readonly #serializer: Serializer<UserEvent>
+  readonly #source: RecordSource
   #producer: KafkaProducer
   /** Closes of the clients dropped in outages, still running. */
   readonly #dropped: Array<Promise<void>> = []
-  /** Each user's key bytes, encoded once: keys repeat for as long as the user population lives. */
-  readonly #keys = new Map<string, Buffer>()
   readonly #status: ProducerStatus
 
   constructor(options: EventProducerOptions) {
@@ -159,17 +154,22 @@ export class EventProducer {
       resumes: 0,
       resentRecords: 0,
     }
-    this.#generator = new EventGenerator({
-      users: o.users!,
-      ...(o.seed === undefined ? {} : { seed: o.seed }),
-      ...(o.clock === undefined ? {} : { clock: o.clock }),
-    })
-    this.#serializer = createSerializer<UserEvent>({
-      format: o.format!,
-      topic: o.topic!,
-      schema: UserEventSchema,
-      ...(o.registry ? { registry: o.registry } : {}),
-    })
+    this.#source =
+      o.source ??
+      new GeneratedEvents(
+        o.topic!,
+        {
+          users: o.users!,
+          ...(o.seed === undefined ? {} : { seed: o.seed }),
+          ...(o.clock === undefined ? {} : { clock: o.clock }),
+        },
+        createSerializer<UserEvent>({
+          format: o.format!,
+          topic: o.topic!,
+          schema: UserEventSchema,
+          ...(o.registry ? { registry: o.registry } : {}),
+        }),
+      )
     this.#producer = this.#newClient()
   }
 
@@ -194,16 +194,21 @@ export class EventProducer {
     this.#dropped.push(old.close().catch(() => {}))
   }
 
-  /** Produces until `count` events, `durationMs`, or the signal aborts, whichever comes first. */
+  /**
+   * Produces until `count` records, `durationMs`, the end of the source, or the signal aborts,
+   * whichever comes first. A source that fails (a bad input line) ends the run as a failed request
+   * does: nothing more is sent, and the summary carries the error.
+   */
   async run(run: RunOptions = {}): Promise<ProduceSummary> {
     const o = this.#options
-    if (o.count === undefined && o.durationMs === undefined && run.signal === undefined) {
+    const source = this.#source
+    if (o.count === undefined && o.durationMs === undefined && run.signal === undefined && !source.finite) {
       throw new FreshetError(
         'INVALID_OPTION',
         'EventProducer.run: give "count", "durationMs" or a signal to stop it',
       )
     }
-    await this.#serializer.init()
+    await source.init()
     const startMs = performance.now()
     const target = o.count ?? null
     const deadlineMs = o.durationMs === undefined ? Infinity : startMs + o.durationMs
@@ -268,8 +273,16 @@ export class EventProducer {
           // An outage that began meanwhile comes first.
           if (state.outage || state.error) continue
         }
-        this.#launch(this.#makeBatch(queued, remaining), state)
-        queued += remaining
+        let records: OutRecord[]
+        try {
+          records = await source.next(remaining)
+        } catch (error) {
+          state.error ??= toFreshetError(error, 'INVALID_STATE', 'the record source failed')
+          break
+        }
+        if (records.length === 0) break
+        this.#launch(this.#makeBatch(queued, records), state)
+        queued += records.length
         if (state.inFlight.size >= o.maxInFlight!) await Promise.race(state.inFlight)
       }
       await Promise.all(state.inFlight)
@@ -285,18 +298,10 @@ export class EventProducer {
     return summary
   }
 
-  /** The next `size` events as a batch; `index`: events made before it in this run. */
-  #makeBatch(index: number, size: number): Batch {
-    const topic = this.#options.topic!
-    const records: OutRecord[] = new Array(size)
+  /** `records` as a batch; `index`: records made before it in this run. */
+  #makeBatch(index: number, records: OutRecord[]): Batch {
     let bytes = 0
-    for (let i = 0; i < size; i++) {
-      const event = this.#generator.next()
-      const value = this.#serializer.serialize(event)
-      const key = this.#key(event.user_id)
-      bytes += key.length + value.length
-      records[i] = { topic, key, value, timestampMs: event.timestamp }
-    }
+    for (const r of records) bytes += (r.key?.length ?? 0) + (r.value?.length ?? 0)
     return { index, records, bytes }
   }
 
@@ -447,15 +452,6 @@ export class EventProducer {
       failed: { ...status.failed },
       waiting: status.waiting === undefined ? undefined : { ...status.waiting },
     }
-  }
-
-  #key(userId: string): Buffer {
-    let key = this.#keys.get(userId)
-    if (key === undefined) {
-      key = Buffer.from(userId)
-      if (this.#keys.size < KEY_CACHE_LIMIT) this.#keys.set(userId, key)
-    }
-    return key
   }
 
   async close(): Promise<void> {

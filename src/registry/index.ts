@@ -41,6 +41,7 @@ export {
 } from './server.ts'
 export { RegistryState } from './state.ts'
 export { RegistryStore, type StoreOptions } from './store.ts'
+export { parseSubjectVersion, type SubjectVersion } from './subjects.ts'
 export {
   COMPATIBILITY_LEVELS,
   MODES,

@@ -1,6 +1,6 @@
 /**
- * TypeScript types from Avro schemas. Each `schemas/<name>.avsc` becomes
- * `src/schemas/generated/<name>.ts` with one declaration per named type (records as interfaces,
+ * TypeScript types from Avro schemas. Each `schemas/<name>.avsc` (or schema given as it is, such
+ * as one fetched from a registry by subject) becomes `src/schemas/generated/<name>.ts` with one declaration per named type (records as interfaces,
  * enums as string-literal unions plus a const array of their symbols) and the schema itself as a
  * `TypedSchema` constant; `generated/index.ts` re-exports them all and lists the schemas by file.
  * The folder imports nothing from outside itself: `typed-schema.ts` declares the shape of freshet's
@@ -16,11 +16,11 @@ import avro from 'avsc'
 import { FreshetError } from '../errors/index.ts'
 import { validateOptions } from '../options/index.ts'
 import { requireOptions } from '../options/index.ts'
-import { codegenOptionsSpec, type CodegenOptions } from './options.ts'
+import { codegenOptionsSpec, type CodegenOptions, type CodegenSchema } from './options.ts'
 import { printDoc, printUnion, printValue, quote } from './print.ts'
 import type { AvroSchemaJson, JsonValue } from './types.ts'
 
-export type { CodegenOptions } from './options.ts'
+export type { CodegenOptions, CodegenSchema } from './options.ts'
 
 export interface CodegenResult {
   /** Files written (changed or new); empty with `check`. */
@@ -304,9 +304,9 @@ export function headerFor(source: string): string {
  */
 export const TYPED_SCHEMA_FILE = 'typed-schema'
 
-/** The text of `typed-schema.ts`. */
-export function generateTypedSchemaModule(schemasDirName: string): string {
-  return `${headerFor(`${schemasDirName}/*.avsc`)}
+/** The text of `typed-schema.ts`; `sources` says what the folder was generated from. */
+export function generateTypedSchemaModule(sources: string): string {
+  return `${headerFor(sources)}
 
 /** A JSON value as in an .avsc file. */
 export type JsonValue =
@@ -384,17 +384,21 @@ export function generateModule(schema: AvroSchemaJson, source: string): Generate
   }
 }
 
-/** The module that re-exports every generated module and lists the schemas by file name. */
+/**
+ * The module that re-exports every generated module and lists the schemas by file name; `sources`
+ * and `whereDoc` say what the folder was generated from.
+ */
 export function generateIndex(
   modules: readonly { file: string; module: GeneratedModule }[],
-  schemasDirName: string,
+  sources: string,
+  whereDoc: string,
 ): string {
-  const lines = [`${headerFor(`${schemasDirName}/*.avsc`)}\n`]
+  const lines = [`${headerFor(sources)}\n`]
   for (const { file, module } of modules) lines.push(`import { ${module.constName} } from './${file}.ts'`)
   if (modules.length > 0) lines.push('')
   for (const { file } of modules) lines.push(`export * from './${file}.ts'`)
   if (modules.length > 0) lines.push('')
-  lines.push(`/** Every schema in ${schemasDirName}/, by the name of its .avsc file. */`)
+  lines.push(`/** ${whereDoc} */`)
   if (modules.length === 0) lines.push('export const generatedSchemas = {} as const')
   else {
     lines.push('export const generatedSchemas = {')
@@ -419,32 +423,24 @@ async function readIfExists(path: string): Promise<string | undefined> {
  */
 export async function runCodegen(options: CodegenOptions): Promise<CodegenResult> {
   const valid = validateOptions('runCodegen', options, codegenOptionsSpec)
-  requireOptions('runCodegen', valid, ['schemasDir', 'outDir'])
+  requireOptions('runCodegen', valid, ['outDir'])
   const { schemasDir, outDir, check } = valid
-  const dirName = basename(schemasDir)
-  let entries: string[]
-  try {
-    entries = (await readdir(schemasDir)).filter((f) => f.endsWith('.avsc')).sort()
-  } catch (error) {
-    throw new FreshetError('SCHEMA_NOT_FOUND', `runCodegen: cannot read schema folder ${schemasDir}`, {
-      cause: error,
-      details: { schemasDir },
-    })
+  const given = valid.schemas ?? []
+  if (schemasDir === undefined && given.length === 0) {
+    throw new FreshetError('INVALID_OPTION', 'runCodegen: give "schemasDir", "schemas" or both')
   }
+  const inputs = [...(schemasDir === undefined ? [] : await readSchemasDir(schemasDir)), ...given]
 
   const modules: { file: string; module: GeneratedModule }[] = []
   const exported = new Map<string, string>()
-  for (const entry of entries) {
-    const source = `${dirName}/${entry}`
-    const file = entry.slice(0, -'.avsc'.length)
+  const files = new Map<string, string>()
+  for (const { file, source, schema } of inputs) {
     if (!/^[a-z][a-z0-9_]*$/.test(file)) throw invalid(source, 'schema file names must be snake_case')
-    let json: AvroSchemaJson
-    try {
-      json = JSON.parse(await readFile(join(schemasDir, entry), 'utf8')) as AvroSchemaJson
-    } catch (error) {
-      throw invalid(source, `not valid JSON: ${(error as Error).message}`, error)
-    }
-    const module = generateModule(json, source)
+    if (file === 'index') throw invalid(source, 'index.ts is the generated index; rename the schema')
+    const other = files.get(file)
+    if (other !== undefined) throw invalid(source, `would be generated as ${file}.ts, as ${other} is`)
+    files.set(file, source)
+    const module = generateModule(schema, source)
     // `export *` of two modules exporting one name would silently drop it from the index.
     for (const name of module.exports) {
       const other = exported.get(name)
@@ -454,10 +450,20 @@ export async function runCodegen(options: CodegenOptions): Promise<CodegenResult
     modules.push({ file, module })
   }
 
+  // What the folder was generated from; for a folder alone, as it always was.
+  const dirName = schemasDir === undefined ? undefined : basename(schemasDir)
+  const subjects = given.length === 0 ? undefined : 'registry subjects'
+  const sources = [dirName === undefined ? undefined : `${dirName}/*.avsc`, subjects].filter(
+    (x) => x !== undefined,
+  )
+  const whereDoc =
+    given.length === 0
+      ? `Every schema in ${dirName}/, by the name of its .avsc file.`
+      : `Every schema generated here, by module name${dirName === undefined ? '' : ` (${dirName}/*.avsc by file name)`}.`
   const wanted = new Map<string, string>()
   for (const { file, module } of modules) wanted.set(join(outDir, `${file}.ts`), module.text)
-  wanted.set(join(outDir, `${TYPED_SCHEMA_FILE}.ts`), generateTypedSchemaModule(dirName))
-  wanted.set(join(outDir, 'index.ts'), generateIndex(modules, dirName))
+  wanted.set(join(outDir, `${TYPED_SCHEMA_FILE}.ts`), generateTypedSchemaModule(sources.join(' and ')))
+  wanted.set(join(outDir, 'index.ts'), generateIndex(modules, sources.join(' and '), whereDoc))
 
   const result: CodegenResult = { written: [], stale: [], removed: [] }
   for (const [path, text] of wanted) {
@@ -482,4 +488,39 @@ export async function runCodegen(options: CodegenOptions): Promise<CodegenResult
     }
   }
   return result
+}
+
+/** The .avsc files of a folder, in name order, as codegen inputs named after their files. */
+async function readSchemasDir(schemasDir: string): Promise<CodegenSchema[]> {
+  const dirName = basename(schemasDir)
+  let entries: string[]
+  try {
+    entries = (await readdir(schemasDir)).filter((f) => f.endsWith('.avsc')).sort()
+  } catch (error) {
+    throw new FreshetError('SCHEMA_NOT_FOUND', `runCodegen: cannot read schema folder ${schemasDir}`, {
+      cause: error,
+      details: { schemasDir },
+    })
+  }
+  const inputs: CodegenSchema[] = []
+  for (const entry of entries) {
+    const source = `${dirName}/${entry}`
+    let schema: AvroSchemaJson
+    try {
+      schema = JSON.parse(await readFile(join(schemasDir, entry), 'utf8')) as AvroSchemaJson
+    } catch (error) {
+      throw invalid(source, `not valid JSON: ${(error as Error).message}`, error)
+    }
+    inputs.push({ file: entry.slice(0, -'.avsc'.length), source, schema })
+  }
+  return inputs
+}
+
+/** A module name for a subject: `payments-value` is `payments_value`. */
+export function subjectModuleName(subject: string): string {
+  const name = subject
+    .toLowerCase()
+    .replace(/[^a-z0-9]+/g, '_')
+    .replace(/^_+|_+$/g, '')
+  return /^[a-z]/.test(name) ? name : `subject_${name}`
 }

@@ -10,7 +10,9 @@ export {
 export {
   generateModule,
   runCodegen,
+  subjectModuleName,
   type CodegenOptions,
+  type CodegenSchema,
   type CodegenResult,
   type GeneratedModule,
 } from './codegen.ts'

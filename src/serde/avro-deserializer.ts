@@ -50,6 +50,15 @@ export class AvroDeserializer<T = unknown> implements Deserializer<T> {
     }
   }
 
+  /**
+   * Full name of the schema values written with `schemaId` come out in: the reader schema's when
+   * one was given, else the writer's; undefined until the id is loaded.
+   */
+  schemaName(schemaId: number): string | undefined {
+    const type = this.entries.get(schemaId)?.type
+    return type === undefined ? undefined : (type.name ?? type.typeName)
+  }
+
   /** Whether the writer schema of `schemaId` is loaded (so `deserializeSync` needs no I/O). */
   has(schemaId: number): boolean {
     return this.entries.has(schemaId)

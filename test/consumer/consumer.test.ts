@@ -58,6 +58,7 @@ test('malformed records land in the DLQ with their original bytes and provenance
     fromBeginning: true,
     maxMessages: records.length,
     registry: client,
+    onBadRecord: 'dlq',
   })
   t.after(() => consumer.close())
   const stats = await consumer.run({ onEvents: (events) => void seen.push(...events) })

@@ -22,13 +22,22 @@ export async function freshet(t: TestContext, args: string[]): Promise<{ code: n
 export async function freshetProcess(
   ...args: string[]
 ): Promise<{ code: number | null; stdout: string; stderr: string; logs: Array<Record<string, unknown>> }> {
+  return freshetProcessWithInput(undefined, ...args)
+}
+
+/** `freshetProcess` with `input` written to its stdin (then closed); undefined: no stdin. */
+export async function freshetProcessWithInput(
+  input: string | undefined,
+  ...args: string[]
+): Promise<{ code: number | null; stdout: string; stderr: string; logs: Array<Record<string, unknown>> }> {
   const child = spawn(process.execPath, [join(import.meta.dirname, '../../src/cli/main.ts'), ...args], {
-    stdio: ['ignore', 'pipe', 'pipe'],
+    stdio: [input === undefined ? 'ignore' : 'pipe', 'pipe', 'pipe'],
   })
+  if (input !== undefined) child.stdin?.end(input)
   let stdout = ''
   let stderr = ''
-  child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()))
-  child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()))
+  child.stdout!.on('data', (chunk: Buffer) => (stdout += chunk.toString()))
+  child.stderr!.on('data', (chunk: Buffer) => (stderr += chunk.toString()))
   const code = await new Promise<number | null>((resolve) => child.once('exit', resolve))
   const logs = stderr
     .split('\n')

@@ -34,6 +34,7 @@ test('consumer metrics: records, bytes, dead letters by code, commits, batch dur
     fromBeginning: true,
     format: 'json',
     maxMessages: total,
+    onBadRecord: 'dlq',
   })
   t.after(() => consumer.close())
   const admin = new KafkaAdmin({ bootstrapBrokers: brokers() })
