@@ -15,15 +15,13 @@
  */
 import assert from 'node:assert/strict'
 import { execFile, spawn } from 'node:child_process'
-import { cpSync, mkdtempSync, readdirSync, rmSync, statSync } from 'node:fs'
+import { cpSync, mkdtempSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join, relative } from 'node:path'
 import { test, type TestContext } from 'node:test'
 import { setTimeout as sleep } from 'node:timers/promises'
 import { promisify } from 'node:util'
-import { KafkaProducer, PartitionReader, type InRecord } from '../../src/kafka/index.ts'
-import { RegistryClient } from '../../src/registry/index.ts'
-import { AvroDeserializer, AvroSerializer } from '../../src/serde/index.ts'
+import { PartitionReader, type InRecord } from '../../src/kafka/index.ts'
 import { freePort } from '../../src/stack/index.ts'
 
 const execFileAsync = promisify(execFile)
@@ -119,7 +117,7 @@ async function install(t: TestContext, name: string, tarball: string): Promise<P
 async function stack(
   t: TestContext,
   project: Project,
-): Promise<{ env: NodeJS.ProcessEnv; bootstrap: string; registryUrl: string }> {
+): Promise<{ env: NodeJS.ProcessEnv; bootstrap: string }> {
   const stateDir = mkdtempSync(join(tmpdir(), 'freshet-example-stack-'))
   const env = userEnv({
     FRESHET_STATE_DIR: stateDir,
@@ -137,7 +135,6 @@ async function stack(
   return {
     env,
     bootstrap: `127.0.0.1:${env.FRESHET_KAFKA_PORT}`,
-    registryUrl: `http://127.0.0.1:${env.FRESHET_REGISTRY_PORT}`,
   }
 }
 
@@ -170,8 +167,9 @@ function background(t: TestContext, project: Project, args: string[], env: NodeJ
   }
 }
 
-/** Every record of `topic` (one partition) up to `count`, read_committed, or a failure naming what was read. */
-async function readRecords(bootstrap: string, topic: string, count: number, output: () => string) {
+/** Waits until `alerts` (one partition) holds `count` committed records. */
+async function awaitAlerts(bootstrap: string, count: number, output: () => string): Promise<void> {
+  const topic = 'alerts'
   const reader = new PartitionReader({ bootstrapBrokers: [bootstrap], isolationLevel: 'read_committed' })
   try {
     const deadline = Date.now() + DEADLINE_MS
@@ -179,7 +177,7 @@ async function readRecords(bootstrap: string, topic: string, count: number, outp
       const end = await reader.settledEndOffset(topic, 0, 30_000)
       const records: InRecord[] = []
       for await (const batch of reader.read(topic, 0, 0n, end)) records.push(...batch)
-      if (records.length >= count) return records
+      if (records.length >= count) return
       if (Date.now() > deadline) {
         assert.fail(`${topic} has ${records.length} of ${count} records; freshet run said:\n${output()}`)
       }
@@ -212,7 +210,7 @@ test('fraud-alerts: packed freshet installs; codegen, tsc with skipLibCheck fals
   assert.match(tests, /ℹ fail 0/)
 
   // Step 4
-  const { env, bootstrap, registryUrl } = await stack(t, project)
+  const { env, bootstrap } = await stack(t, project)
   await project.exec('freshet', ['topics', 'create', 'payments', 'alerts', '--partitions', '1'], env)
   const topics = (await project.exec('freshet', ['topics', 'list'], env)).trim().split('\n')
   assert.deepEqual(
@@ -221,13 +219,6 @@ test('fraud-alerts: packed freshet installs; codegen, tsc with skipLibCheck fals
     '--no-default-topics',
   )
 
-  const registry = new RegistryClient({ url: registryUrl })
-  const serializer = new AvroSerializer<Payment>({
-    registry,
-    topic: 'payments',
-    schema: await import(join(project.dir, 'src/generated/payment.ts')).then((m) => m.PaymentSchema),
-  })
-  await serializer.init()
   const baseMs = Date.UTC(2026, 0, 1)
   const payments: Payment[] = Array.from({ length: 60 }, (_, i) => ({
     id: `p${i}`,
@@ -245,15 +236,20 @@ test('fraud-alerts: packed freshet installs; codegen, tsc with skipLibCheck fals
     amount: 0,
     timestamp: baseMs + 600_000,
   }
-  const producer = new KafkaProducer({ bootstrapBrokers: [bootstrap] })
-  t.after(() => producer.close())
-  await producer.send(
-    [...payments, closing].map((p) => ({
-      topic: 'payments',
-      key: Buffer.from(p.user_id),
-      value: serializer.serialize(p),
-    })),
+  writeFileSync(
+    join(project.dir, 'payments.jsonl'),
+    [...payments, closing].map((p) => JSON.stringify(p)).join('\n') + '\n',
   )
+  const produced = JSON.parse(
+    await project.exec(
+      'freshet',
+      ['produce', '--topic', 'payments', '--schema', 'schemas/payment.avsc', '--key-field', 'user_id'].concat(
+        ['--file', 'payments.jsonl', '--json'],
+      ),
+      env,
+    ),
+  ) as { sent: number }
+  assert.equal(produced.sent, payments.length + 1)
 
   // The oracle: per user and 20-second window, the payments and their total, above 500.
   const windowMs = 20_000
@@ -277,17 +273,31 @@ test('fraud-alerts: packed freshet installs; codegen, tsc with skipLibCheck fals
     ['run', './src/pipeline.ts', '--param', 'limit=500', '--param', 'window=20', '--worker-id', 'w1'],
     env,
   )
-  const records = await readRecords(bootstrap, 'alerts', expected.length, run.output)
+  await awaitAlerts(bootstrap, expected.length, run.output)
   assert.equal(await run.stop(), 0, run.output())
   assert.match(
     run.output(),
     new RegExp(`freshet run ./src/pipeline.ts: worker w1 stopped after .*out ${expected.length} `),
   )
 
-  const deserializer = new AvroDeserializer<Record<string, unknown>>({ registry })
-  const alerts = await Promise.all(
-    records.map(async (r) => ({ ...(await deserializer.deserialize(r.value)) })),
+  // Read back as a user would: consume decodes with the writer's schema, no --schema needed.
+  const printed = await project.exec(
+    'freshet',
+    [
+      'consume',
+      '--topic',
+      'alerts',
+      '--from-beginning',
+      '--max-messages',
+      String(expected.length),
+      '--print',
+    ],
+    env,
   )
+  const alerts = printed
+    .trim()
+    .split('\n')
+    .map((line) => JSON.parse(line) as Record<string, unknown>)
   const order = (a: Record<string, unknown>, b: Record<string, unknown>): number =>
     Number(a.window_start) - Number(b.window_start) || String(a.user_id).localeCompare(String(b.user_id))
   assert.deepEqual(
