@@ -1,7 +1,8 @@
 /**
  * freshet's library API. The folders read as the data flow: schemas -> serde -> producer ->
  * kafka -> consumer -> dlq, with the registry and the local stack beside them; then the stream
- * processing layers (time, windows, state, stream, testing) and the seed jobs built on them.
+ * processing layers (time, windows, state, stream, testing), the seed jobs built on them, and the
+ * metrics and dashboard that watch them.
  */
 export * from './errors/index.ts'
 export * from './schemas/index.ts'
@@ -46,3 +47,4 @@ export * from './task/index.ts'
 export * from './commit/index.ts'
 export * from './runtime/index.ts'
 export * from './metrics/index.ts'
+export * from './dashboard/index.ts'

@@ -1,5 +1,7 @@
 // Runs the examples of a docs page: every ```ts block followed by a ```text block is a program that
-// must print exactly that text. Imports of ./src/... are resolved from the repository root.
+// must print exactly that text. The pages import as a user does, from `freshet` and
+// `freshet/testing`; the examples run against the sources under test (src/index.ts and
+// src/testing/index.ts), not the built package.
 import { spawnSync } from 'node:child_process'
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
@@ -38,11 +40,23 @@ export function examples(page: string): Example[] {
   return found
 }
 
+/** The source file an example's import of the package (or of `./src/...`) stands for. */
+const PACKAGE_ENTRIES: Record<string, string> = {
+  freshet: 'src/index.ts',
+  'freshet/testing': 'src/testing/index.ts',
+}
+
+function rootImports(code: string, to: (path: string) => string): string {
+  return code
+    .replaceAll(
+      /from '(freshet(?:\/testing)?)'/g,
+      (_m, name: string) => `from '${to(PACKAGE_ENTRIES[name] as string)}'`,
+    )
+    .replaceAll(/from '\.\/(src\/[^']+)'/g, (_m, path: string) => `from '${to(path)}'`)
+}
+
 export function runExample(code: string): { stdout: string; stderr: string; status: number | null } {
-  const rooted = code.replaceAll(
-    /from '\.\/(src\/[^']+)'/g,
-    (_m, path: string) => `from '${pathToFileURL(join(root, path)).href}'`,
-  )
+  const rooted = rootImports(code, (path) => pathToFileURL(join(root, path)).href)
   const dir = mkdtempSync(join(tmpdir(), 'freshet-doc-'))
   try {
     const file = join(dir, 'example.ts')
@@ -62,10 +76,7 @@ export function typecheckExamples(codes: readonly string[]): { output: string; s
     const files = codes.map((code, i) => {
       const file = join(dir, `example-${i}.ts`)
       // Relative, as the compiler rewrites only relative .ts imports.
-      const rooted = code.replaceAll(
-        /from '\.\/(src\/[^']+)'/g,
-        (_m, path: string) => `from '${relative(dir, join(root, path))}'`,
-      )
+      const rooted = rootImports(code, (path) => relative(dir, join(root, path)))
       writeFileSync(file, rooted)
       return file
     })
