@@ -59,6 +59,7 @@ import {
   type TestDriverOptions,
 } from './options.ts'
 import { partitionFor } from './partitioner.ts'
+import { SourceDecoder } from './source-decoder.ts'
 import { StoreView } from './store-view.ts'
 
 /** A record in one of the driver's topics. */
@@ -271,6 +272,8 @@ export class TestDriver {
   readonly #logs = new Map<string, TopicLog>()
   readonly #readers = new Map<string, SourceSpec>()
   readonly #sinks = new Map<string, SinkSpec>()
+  /** The Avro decoding of each source topic with a schema, as a worker reads it. */
+  readonly #sourceDecoders = new Map<string, SourceDecoder>()
   /** A checker of the values sent by each sink with a schema and no serde (the runtime encodes them). */
   readonly #schemaChecks = new Map<string, Serializer<unknown>>()
   readonly #taskCounts = new Map<number, number>()
@@ -318,6 +321,11 @@ export class TestDriver {
     this.#nowMs = this.#options.startMs
     this.#storeDescriptions = new Map(topology.description.stores.map((s) => [s.name, s]))
     for (const source of topology.sources()) this.#readers.set(source.topic, source)
+    for (const source of topology.sources()) {
+      if (source.kind !== 'repartition' && source.schema !== undefined) {
+        this.#sourceDecoders.set(source.topic, new SourceDecoder(source.schema))
+      }
+    }
     for (const sink of topology.sinks()) {
       this.#sinks.set(sink.node, sink)
       if (sink.serde === undefined && sink.schema !== undefined) {
@@ -563,8 +571,16 @@ export class TestDriver {
   /** @internal Steps 1-5 for a record piped by a `TestInput`. */
   pipe(topic: string, value: unknown, options: PipeOptions<unknown>): TestRecord {
     this.#open()
-    const { key, timestampMs, partition } = resolvePipeOptions<unknown>(options)
+    const { key, timestampMs, partition, writerSchema } = resolvePipeOptions<unknown>(options)
     const log = this.#logs.get(topic) as TopicLog
+    const decoder = this.#sourceDecoders.get(topic)
+    if (writerSchema !== undefined && decoder === undefined) {
+      throw new FreshetError(
+        'INVALID_OPTION',
+        `pipe: "${topic}" is read by no source with a schema, so a writerSchema means nothing there`,
+        { topic, details: { option: 'writerSchema' } },
+      )
+    }
     if (partition !== undefined && partition >= log.partitions) {
       throw new FreshetError(
         'INVALID_OPTION',
@@ -575,11 +591,11 @@ export class TestDriver {
         },
       )
     }
-    // Step 1
+    // Step 1: what a worker's source would decode (see SourceDecoder), then the log.
     const stored = log.append({
       partition: partition ?? partitionFor(key, log.partitions),
       key,
-      value,
+      value: decoder === undefined ? value : decoder.decode(topic, value, writerSchema),
       timestampMs: timestampMs ?? this.#nowMs,
       origin: undefined,
     })

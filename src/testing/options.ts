@@ -1,5 +1,6 @@
 import { FreshetError } from '../errors/index.ts'
 import { checks, validateOptions, type Check } from '../options/index.ts'
+import type { SchemaInput } from '../serde/index.ts'
 import { BAD_RECORD_POLICIES, type BadRecordPolicy } from '../task/index.ts'
 import { DEFAULT_IDLE_TIMEOUT_MS, DEFAULT_MAX_OUT_OF_ORDERNESS_MS } from '../time/index.ts'
 
@@ -98,6 +99,12 @@ export interface PipeOptions<K> {
   timestampMs?: number
   /** An explicit partition instead of the key's. */
   partition?: number
+  /**
+   * The schema the value was written with, for a source with a schema (default: the source's
+   * own): the value is encoded with it and decoded with the source's, as a worker reading Avro
+   * does, so a test can pipe records of an older or newer version of the topic's schema.
+   */
+  writerSchema?: SchemaInput<unknown>
 }
 
 export function resolvePipeOptions<K>(input: unknown): PipeOptions<K> {
@@ -105,5 +112,6 @@ export function resolvePipeOptions<K>(input: unknown): PipeOptions<K> {
     key: { check: checks.any<Exclude<K, undefined>>() },
     timestampMs: { check: checks.int(0) },
     partition: { check: checks.int(0) },
+    writerSchema: { check: checks.any<SchemaInput<unknown>>() },
   })
 }

@@ -5,10 +5,14 @@ import { examples, runExample } from '../stream/doc-examples.ts'
 
 const found = examples('docs/test-driver.md')
 
-test('docs/test-driver.md has its two examples', () => {
+test('docs/test-driver.md has its three examples', () => {
   assert.deepEqual(
     found.map((e) => e.section),
-    ['Example', 'Sinks with a serde, and the in-memory registry'],
+    [
+      'Example',
+      'Schemas: what a worker decodes and encodes',
+      'Sinks with a serde, and the in-memory registry',
+    ],
   )
 })
 

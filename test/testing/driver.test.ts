@@ -671,3 +671,55 @@ test('a sink with a schema: values that match pass; one that does not is a bad r
     /to: give "schema" or "serde", not both/,
   )
 })
+
+test('a source with a schema reads piped values as a worker decodes Avro: an older writer schema gets the defaults', () => {
+  interface Order {
+    id: string
+    cents: number
+    channel: string
+  }
+  const OrderSchema: TypedSchema<Order> = {
+    name: 'Order',
+    source: 'order.avsc',
+    schema: {
+      type: 'record',
+      name: 'Order',
+      fields: [
+        { name: 'id', type: 'string' },
+        { name: 'cents', type: 'long' },
+        { name: 'channel', type: 'string', default: 'web' },
+      ],
+    },
+  }
+  // Version 1 of the topic's schema: no channel, and cents an int (promoted to long).
+  const v1 = {
+    type: 'record',
+    name: 'Order',
+    fields: [
+      { name: 'id', type: 'string' },
+      { name: 'cents', type: 'int' },
+    ],
+  }
+  const app = pipeline({ applicationId: 'orders' })
+  app
+    .stream('orders', { schema: OrderSchema, timestamp: () => 0 })
+    .map((o) => `${o.id} ${o.cents} ${o.channel}`)
+    .to('lines')
+  const driver = new TestDriver(app.build())
+  const orders = driver.input<Order, string>('orders')
+  orders.pipe({ id: 'a', cents: 100, channel: 'app' })
+  orders.pipe({ id: 'b', cents: 250 } as Order, { writerSchema: v1 })
+  assert.deepEqual(driver.output('lines').readValues(), ['a 100 app', 'b 250 web'])
+
+  // A value no producer could have written, and a writer schema the source cannot read, are the
+  // test's mistakes: they throw, naming the field.
+  assert.throws(() => orders.pipe({ id: 'c', cents: 'many' } as unknown as Order), {
+    code: 'FRESHET_SERDE_ENCODE_FAILED',
+    message: /the value for "orders" does not match schema Order: field cents must be/,
+  })
+  const v3 = { ...v1, fields: [{ name: 'id', type: 'int' }] }
+  assert.throws(() => orders.pipe({ id: 1 } as unknown as Order, { writerSchema: v3 }), {
+    code: 'FRESHET_SCHEMA_INCOMPATIBLE',
+    message: /the schema of "orders", Order, cannot read values written with Order: at Order\.id/,
+  })
+})
