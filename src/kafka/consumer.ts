@@ -794,6 +794,10 @@ export class GroupConsumer {
    * assignment of the current generation.
    */
   async describeMembers(): Promise<DescribedMember[] | undefined> {
+    // close() closes the admin client: one made after it would stay open.
+    if (this.#state === 'CLOSING' || this.#state === 'CLOSED') {
+      throw new FreshetError('INVALID_STATE', `GroupConsumer.describeMembers: ${this.#state}`)
+    }
     this.#admin ??= new Admin(baseClientOptions(this.#options))
     let groups: Awaited<ReturnType<Admin['describeGroups']>>
     try {
