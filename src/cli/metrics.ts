@@ -3,7 +3,7 @@
  * (produce, consume, registry, run, demo) serves /metrics, /health and /ready beside its work.
  */
 import type { Registry } from 'prom-client'
-import { MetricsServer, type Readiness } from '../metrics/index.ts'
+import { MetricsServer, type HttpRoute, type Readiness } from '../metrics/index.ts'
 import { intFlag } from './args.ts'
 
 export const METRICS_OPTIONS = {
@@ -20,6 +20,7 @@ export function metricsServer(
   values: Record<string, string | boolean | undefined>,
   registry: Registry,
   readiness?: () => Readiness,
+  routes?: readonly HttpRoute[],
 ): MetricsServer {
   const host = values['metrics-host']
   return new MetricsServer({
@@ -27,5 +28,6 @@ export function metricsServer(
     port: intFlag('metrics-port', values['metrics-port'], 0) ?? 0,
     ...(typeof host === 'string' ? { host } : {}),
     ...(readiness === undefined ? {} : { readiness }),
+    ...(routes === undefined ? {} : { routes }),
   })
 }

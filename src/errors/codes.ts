@@ -61,6 +61,15 @@ export const ErrorCodes = {
   /** Another worker took over this worker's transactional id (same application and worker id). */
   WORKER_FENCED: { code: 'FRESHET_WORKER_FENCED', retriable: false },
   RESTORE_FAILED: { code: 'FRESHET_RESTORE_FAILED', retriable: true },
+  // Interactive queries
+  /** No store of that name in the worker's topology. */
+  QUERY_STORE_NOT_FOUND: { code: 'FRESHET_QUERY_STORE_NOT_FOUND', retriable: false },
+  /** The store holds nothing for the key. */
+  QUERY_KEY_NOT_FOUND: { code: 'FRESHET_QUERY_KEY_NOT_FOUND', retriable: false },
+  /** The store's kind does not answer that query (a range over a window store, a join buffer). */
+  QUERY_NOT_SUPPORTED: { code: 'FRESHET_QUERY_NOT_SUPPORTED', retriable: false },
+  /** Nobody can answer now: the group rebalances, the task restores, its worker is unreachable. */
+  QUERY_UNAVAILABLE: { code: 'FRESHET_QUERY_UNAVAILABLE', retriable: true },
 } as const
 
 export type ErrorName = keyof typeof ErrorCodes

@@ -68,6 +68,18 @@ export interface ConsumerOptions extends ConnectionOptions {
    * the members subscribed to; see src/runtime/assignor.ts for the one that keeps tasks together.
    */
   partitionAssigner?: PartitionAssigner
+  /**
+   * The user data of this member's subscription, sent with every JoinGroup: the leader's assignor
+   * and `describeMembers()` see it (a worker's query endpoint, src/query). Empty by default.
+   */
+  subscriptionUserData?: Buffer
+}
+
+/** A member of the group as the coordinator describes it: its subscription's user data and assignment. */
+export interface DescribedMember {
+  readonly memberId: string
+  readonly userData: Buffer
+  readonly assignments: TopicPartitions[]
 }
 
 function callback(): Check<RebalanceCallback> {
@@ -92,6 +104,16 @@ const consumerSpec: Spec<ConsumerOptions> = {
   onPartitionsAssigned: { check: callback() },
   onPartitionsLost: { check: callback() },
   partitionAssigner: { check: callback() as unknown as Check<PartitionAssigner> },
+  subscriptionUserData: {
+    check: (where, key, value) => {
+      if (!Buffer.isBuffer(value)) {
+        throw new FreshetError('INVALID_OPTION', `${where}: option "${key}" must be a Buffer`, {
+          details: { option: key },
+        })
+      }
+      return value
+    },
+  },
 }
 
 /**
@@ -344,15 +366,16 @@ export class GroupConsumer {
    *   2. Stop a take-over still under way (onPartitionsAssigned running, stream being opened)
    *      and wait for it.
    *   3. Release the partitions (`#release`).
-   *   4. Let the client send JoinGroup. The empty buffer is the subscription's user data, which
-   *      the round-robin assignor ignores. Once close() has begun, never: a JoinGroup would race
+   *   4. Let the client send JoinGroup with the subscription's user data (`subscriptionUserData`;
+   *      the round-robin assignor ignores it). Once close() has begun, never: a JoinGroup would race
    *      the LeaveGroup, and a rejoin failing on the closed client arms a heartbeat-stall timer
    *      (of the rebalance timeout) that nothing clears and that keeps the process alive. The
    *      client's abandoned join holds nothing else.
    */
   async #beforeJoin(): Promise<Buffer> {
     const state = this.#state
-    if (state === 'CREATED' || state === 'JOINING') return Buffer.alloc(0)
+    const userData = this.#options.subscriptionUserData ?? Buffer.alloc(0)
+    if (state === 'CREATED' || state === 'JOINING') return userData
     if (state === 'CLOSED') return new Promise<Buffer>(() => {})
     // Before any await: not one more record is handed out once a rebalance has begun, and what
     // was handed out is of the old position.
@@ -375,7 +398,7 @@ export class GroupConsumer {
     }
     // Step 4
     if (this.#state !== 'JOINING') return new Promise<Buffer>(() => {})
-    return Buffer.alloc(0)
+    return userData
   }
 
   /**
@@ -764,6 +787,36 @@ export class GroupConsumer {
     } catch (error) {
       throw kafkaError(error, `wait for stable offsets of group ${this.#options.groupId}`)
     }
+  }
+
+  /**
+   * Every member of the group with its subscription's user data and its assignment, as the
+   * coordinator holds them; undefined unless the group is Stable (during a rebalance the
+   * coordinator describes members without either). Every member of a Stable group has its
+   * assignment of the current generation.
+   */
+  async describeMembers(): Promise<DescribedMember[] | undefined> {
+    // close() closes the admin client: one made after it would stay open.
+    if (this.#state === 'CLOSING' || this.#state === 'CLOSED') {
+      throw new FreshetError('INVALID_STATE', `GroupConsumer.describeMembers: ${this.#state}`)
+    }
+    this.#admin ??= new Admin(baseClientOptions(this.#options))
+    let groups: Awaited<ReturnType<Admin['describeGroups']>>
+    try {
+      groups = await this.#admin.describeGroups({ groups: [this.#options.groupId] })
+    } catch (error) {
+      throw kafkaError(error, `describe group ${this.#options.groupId}`)
+    }
+    const group = groups.get(this.#options.groupId)
+    if (group === undefined || String(group.state).toUpperCase() !== 'STABLE') return undefined
+    return [...group.members.values()].map((member) => ({
+      memberId: member.id,
+      userData: Buffer.from(member.metadata?.metadata ?? Buffer.alloc(0)),
+      assignments: [...(member.assignments?.values() ?? [])].map((a) => ({
+        topic: a.topic,
+        partitions: [...a.partitions],
+      })),
+    }))
   }
 
   /** Async iteration over batches until the consumer is closed. */

@@ -9,6 +9,7 @@ export {
   MEMBERSHIP_TRANSITIONS,
   nextOffsets,
   type ConsumerOptions,
+  type DescribedMember,
   type MembershipState,
   type RebalanceCallback,
   type TopicPartitions,

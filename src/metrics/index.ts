@@ -6,5 +6,5 @@ export { ConsumerMetrics, type ConsumerMetricsOptions } from './consumer-metrics
 export { ProducerMetrics, type ProducerMetricsOptions } from './producer-metrics.ts'
 export { processRegistry } from './registry.ts'
 export { RegistryMetrics, type RegistryMetricsOptions } from './registry-metrics.ts'
-export { MetricsServer, type MetricsServerOptions, type Readiness } from './server.ts'
+export { MetricsServer, type HttpRoute, type MetricsServerOptions, type Readiness } from './server.ts'
 export { WorkerMetrics, type MeasuredWorker, type WorkerMetricsOptions } from './worker-metrics.ts'

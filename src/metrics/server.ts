@@ -6,7 +6,8 @@
  *   GET /ready    readiness: 200 once the command does its work (a worker that joined its group and
  *                 restored its tasks), 503 with the reason before and after
  *
- * Anything else is 404. The server binds to loopback unless told otherwise.
+ * and the routes it is given under their prefix (a worker's interactive queries, GET /stores...,
+ * src/query/http.ts). Anything else is 404. The server binds to loopback unless told otherwise.
  */
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http'
 import type { AddressInfo } from 'node:net'
@@ -17,6 +18,12 @@ import { checks, validateOptions, type Spec } from '../options/index.ts'
 /** Whether the command is ready, and why not when it is not. */
 export type Readiness = { ready: true } | { ready: false; reason: string }
 
+/** More paths to serve: every request whose path is `prefix` or under `prefix/`. */
+export interface HttpRoute {
+  readonly prefix: string
+  handle(request: IncomingMessage, response: ServerResponse): Promise<void>
+}
+
 export interface MetricsServerOptions {
   registry: Registry
   /** 0 picks a free port. */
@@ -24,6 +31,7 @@ export interface MetricsServerOptions {
   host?: string
   /** Asked on every GET /ready; ready unless given. */
   readiness?: () => Readiness
+  routes?: readonly HttpRoute[]
 }
 
 const metricsServerSpec: Spec<MetricsServerOptions> = {
@@ -38,6 +46,26 @@ const metricsServerSpec: Spec<MetricsServerOptions> = {
   port: { check: checks.int(0, 65_535), default: 0 },
   host: { check: checks.string(), default: '127.0.0.1' },
   readiness: { check: checks.func<() => Readiness>() },
+  routes: {
+    check: (where, key, value) => {
+      const valid =
+        Array.isArray(value) &&
+        value.every(
+          (route: Partial<HttpRoute> | null) =>
+            typeof route?.prefix === 'string' &&
+            /^\/[a-z0-9-]+$/.test(route.prefix) &&
+            typeof route.handle === 'function',
+        )
+      if (!valid) {
+        throw new FreshetError(
+          'INVALID_OPTION',
+          `${where}: option "${key}" must be a list of { prefix: '/name', handle(request, response) }`,
+          { details: { option: key } },
+        )
+      }
+      return value as readonly HttpRoute[]
+    },
+  },
 }
 
 export class MetricsServer {
@@ -117,7 +145,15 @@ export class MetricsServer {
       else json(response, 503, { status: 'not ready', reason: readiness.reason })
       return
     }
-    json(response, 404, { error: `no such path ${path}; try /metrics, /health or /ready` })
+    const route = this.#options.routes?.find((r) => path === r.prefix || path?.startsWith(`${r.prefix}/`))
+    if (route !== undefined) {
+      await route.handle(request, response)
+      return
+    }
+    const paths = ['/metrics', '/health', '/ready', ...(this.#options.routes ?? []).map((r) => r.prefix)]
+    json(response, 404, {
+      error: `no such path ${path}; try ${paths.slice(0, -1).join(', ')} or ${paths.at(-1) as string}`,
+    })
   }
 }
 

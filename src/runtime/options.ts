@@ -2,6 +2,7 @@ import { hostname } from 'node:os'
 import { FreshetError } from '../errors/index.ts'
 import { connectionSpec, TRANSACTION_TIMEOUT_MS, type ConnectionOptions } from '../kafka/index.ts'
 import { checks, validateOptions, type Check, type Spec } from '../options/index.ts'
+import { endpointCheck } from '../query/options.ts'
 import type { Deserializer, SchemaRegistryClient, SerdeFormat } from '../serde/index.ts'
 import { Topology } from '../stream/index.ts'
 import type { BadRecordOutcome, BadRecordPolicy } from '../task/index.ts'
@@ -118,6 +119,13 @@ export interface WorkerOptions extends ConnectionOptions {
    * so `Infinity` keeps them growing until someone deletes their records.
    */
   repartitionPurgeIntervalMs?: number
+  /**
+   * `host:port` where the other workers of the group reach this worker's interactive queries
+   * (Kafka Streams' `application.server`). Sent to the group with the worker's subscription, so
+   * that every worker knows which one hosts which partition of each store. Without it the worker
+   * answers queries for its own partitions, and the others cannot forward to it.
+   */
+  advertisedEndpoint?: string
   onEvent?: (event: WorkerEvent) => void
 }
 
@@ -194,6 +202,7 @@ const workerSpec: Spec<WorkerOptions> = {
   outageTimeoutMs: { check: durationOrInfinity(0), default: 300_000 },
   transactionTimeoutMs: { check: checks.int(TRANSACTION_TIMEOUT_MS.min, TRANSACTION_TIMEOUT_MS.max) },
   repartitionPurgeIntervalMs: { check: durationOrInfinity(0), default: 30_000 },
+  advertisedEndpoint: { check: endpointCheck },
   onEvent: { check: functionCheck<(event: WorkerEvent) => void>() },
 }
 

@@ -48,6 +48,16 @@ import {
 } from '../kafka/index.ts'
 import { RateLimitedReports } from '../log/index.ts'
 import {
+  encodeMemberInfo,
+  StoreQueries,
+  type KeyQueryResult,
+  type KeyRange,
+  type RangeQueryResult,
+  type StoresMetadata,
+  type TaskHost,
+  type TimeRange,
+} from '../query/index.ts'
+import {
   createDeserializer,
   createSerializer,
   parseJson,
@@ -268,6 +278,8 @@ export class Worker {
   #resultTimesMs: number[] = []
   /** Durations of the batches processed since the last commit. */
   #batchMs: number[] = []
+  /** Interactive queries over the open tasks' stores, and who hosts the others. */
+  readonly #queries: StoreQueries
   readonly #badRecordReports = new RateLimitedReports<Extract<WorkerEvent, { type: 'bad-records' }>>(
     BAD_RECORD_REPORT_INTERVAL_MS,
     (sample, count) => this.#emit({ ...sample, count }),
@@ -283,6 +295,7 @@ export class Worker {
         .map((sink) => sink.topic),
     )
     this.#prepareEncoders()
+    this.#queries = this.#storeQueries()
   }
 
   get workerId(): string {
@@ -336,6 +349,46 @@ export class Worker {
           })),
         })),
     }
+  }
+
+  /**
+   * Interactive query of one key (docs/interactive-queries.md): its value in a key-value or table
+   * store, its windows (sessions) in a window (session) store within `time`, read from the open
+   * task that owns it; or the worker hosting it; or why nobody can answer now (a rebalance, a
+   * restore). Reads see what the task has processed, which may be ahead of its last commit.
+   */
+  query(store: string, key: unknown, time: TimeRange = {}): KeyQueryResult {
+    return this.#queries.query(store, key, time)
+  }
+
+  /** The entries of a key range of a key-value or table store, in the partitions this worker holds. */
+  queryRange(store: string, range: KeyRange = {}): RangeQueryResult {
+    return this.#queries.queryRange(store, range)
+  }
+
+  /** The partition of `key` in `store` and the worker hosting it (Kafka Streams' `queryMetadataForKey`). */
+  keyMetadata(
+    store: string,
+    key: unknown,
+  ): { partition: number; host: TaskHost | undefined; local: boolean } | undefined {
+    return this.#queries.keyMetadata(store, key)
+  }
+
+  /** Every store with its kind and, per partition, the worker hosting it. */
+  storesMetadata(): StoresMetadata {
+    return this.#queries.storesMetadata()
+  }
+
+  #storeQueries(): StoreQueries {
+    return new StoreQueries({
+      workerId: this.#options.workerId,
+      endpoint: this.#options.advertisedEndpoint,
+      topology: this.#options.topology,
+      partitionsOf: (subtopology) => this.#plan?.taskCounts.get(subtopology),
+      subtopologyOf: (topic) => this.#readers.get(topic)?.subtopology,
+      localStore: (task, store) => this.#tasks.get(task)?.stores.get(store),
+      membership: () => this.#consumer,
+    })
   }
 
   /** Plans and creates topics, joins the group and restores the first tasks; then processes. */
@@ -468,6 +521,10 @@ export class Worker {
       onPartitionsAssigned: (partitions) => mine(() => this.#onAssigned(partitions)),
       onPartitionsRevoked: (partitions) => mine(() => this.#onRevoked(partitions, false)),
       onPartitionsLost: (partitions) => mine(() => this.#onRevoked(partitions, true)),
+      subscriptionUserData: encodeMemberInfo({
+        workerId: options.workerId,
+        endpoint: options.advertisedEndpoint,
+      }),
     })
     let committer: Committer
     if (options.processingGuarantee === 'exactly-once') {
@@ -1027,9 +1084,12 @@ export class Worker {
     await this.#restoreWatermarks(opened)
     this.#lastCommitMs = Date.now()
     this.#emit({ type: 'assigned', tasks: [...wanted.keys()].sort(), generationId: consumer.generationId })
+    // In the background: who hosts the other tasks, for queries of keys this worker does not hold.
+    void this.#queries.refreshHosts(consumer, this.#stopped.signal)
   }
 
   async #onRevoked(_partitions: TopicPartitions[], lost: boolean): Promise<void> {
+    this.#queries.invalidate()
     const ids = [...this.#tasks.keys()].sort()
     if (lost) {
       await (this.#committer as Committer).abort()

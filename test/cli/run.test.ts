@@ -365,7 +365,7 @@ test('a restart on a fresh state dir restores the stores from their changelogs, 
   assert.deepEqual(sortRows(jsonRows(await readToSentinel(s.output))), expected)
 })
 
-test('two workers with the same job share the partitions, and their rows together equal the oracle', async (t) => {
+test('two workers with the same job share the partitions, their rows together equal the oracle, and both answer store queries', async (t) => {
   const s = await setup(t)
   const w1 = cli(t, runArgs(s, '--format', 'json', '--worker-id', 'w1'))
   await waitFor('w1 assigned', () => /assigned 6 tasks/.test(w1.logs()), w1.stderr)
@@ -395,6 +395,48 @@ test('two workers with the same job share the partitions, and their rows togethe
   const expected = oracle(events)
   await produceEvents(s.input, events)
   await awaitRecords(s.output, expected.length)
+
+  // Store queries beside the metrics: each worker advertises its metrics address, and both know
+  // which of them hosts which partition of the job's window store.
+  const storesUrl = (run: Cli): string =>
+    `${/metrics at (http:\/\/[^/\s]+)\/metrics/.exec(run.logs())?.[1]}/stores`
+  const urls = [storesUrl(w1), storesUrl(w2)]
+  // Until both have learned the assignment from the group (in the background, after it).
+  let metadata: Array<Record<string, unknown>> = []
+  const deadline = Date.now() + DEADLINE_MS
+  do {
+    metadata = await Promise.all(
+      urls.map(async (url) => (await (await fetch(url)).json()) as Record<string, unknown>),
+    )
+    if (metadata.every((body) => body.state === 'available')) break
+    await sleep(100)
+  } while (Date.now() < deadline)
+  assert.ok(
+    metadata.every((body) => body.state === 'available'),
+    JSON.stringify(metadata),
+  )
+  const hostsOf = (body: Record<string, unknown>) =>
+    (body.stores as Array<{ name: string; kind: string; hosts: Array<{ host: { endpoint: string } }> }>).find(
+      (store) => store.name === 'counts-store',
+    )
+  assert.equal(hostsOf(metadata[0] as Record<string, unknown>)?.kind, 'window')
+  // The same host per partition, seen from either worker (`local` differs, of course).
+  const [hostsOne, hostsTwo] = metadata.map((body) => hostsOf(body)?.hosts.map(({ host }) => host))
+  assert.deepEqual(hostsOne, hostsTwo)
+  assert.deepEqual(
+    new Set(
+      hostsOf(metadata[0] as Record<string, unknown>)?.hosts.map((h) => `http://${h.host.endpoint}/stores`),
+    ),
+    new Set(urls),
+    'each worker hosts partitions of the store, at the address it advertises',
+  )
+  // A key answers the same from either worker, served by the one hosting it.
+  for (const type of TYPES) {
+    const [one, two] = await Promise.all(
+      urls.map(async (url) => (await fetch(`${url}/counts-store/keys/${type}`)).json()),
+    )
+    assert.deepEqual(one, two, type)
+  }
 
   w1.child.kill('SIGTERM')
   w2.child.kill('SIGTERM')
@@ -550,6 +592,11 @@ test('usage errors exit 2 before connecting: an unknown job lists the jobs, a ba
     [['run', 'revenue', '--on-bad-record', 'ignore'], /--on-bad-record must be one of fail, skip, dlq/],
     [['run', 'revenue', '--commit-interval', '0ms'], /--commit-interval must be longer than 0/],
     [['run', 'revenue', '--window', '30s'], /"advanceMs" \(60000\) must be at most windowMs \(30000\)/],
+    [
+      ['run', 'revenue', '--advertised-url', 'https://host-a:8080'],
+      /--advertised-url must be http:\/\/host:port/,
+    ],
+    [['run', 'revenue', '--advertised-url', 'http://host-a'], /--advertised-url must be http:\/\/host:port/],
   ]
   const errors = t.mock.method(console, 'error', () => {})
   for (const [args, message] of cases) {

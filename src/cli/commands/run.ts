@@ -15,6 +15,7 @@
  *   5. On a signal: stop the worker (final commit, leave the group), print the summary, exit 0. On a
  *      failure: print the summary and the error (code and message), exit 1.
  */
+import { hostname } from 'node:os'
 import { join } from 'node:path'
 import { FreshetError, toFreshetError } from '../../errors/index.ts'
 import {
@@ -30,6 +31,7 @@ import {
 } from '../../jobs/index.ts'
 import { KafkaAdmin } from '../../kafka/index.ts'
 import { processRegistry, WorkerMetrics } from '../../metrics/index.ts'
+import { endpointCheck, endpointOfUrl, storeRoutes, type Queryable } from '../../query/index.ts'
 import { RegistryClient } from '../../registry/index.ts'
 import {
   notReadyReason,
@@ -77,6 +79,7 @@ const RUN_OPTIONS = {
   'idle-timeout': { type: 'string' },
   'outage-timeout': { type: 'string' },
   'stats-interval': { type: 'string' },
+  'advertised-url': { type: 'string' },
   export: { type: 'string' },
   param: { type: 'string', multiple: true },
   ...METRICS_OPTIONS,
@@ -148,6 +151,9 @@ ${jobLines()}
                              fails (default 5m); it carries on by itself once they answer
   --stats-interval D         how often to print statistics (default ${formatDuration(DEFAULT_STATS_INTERVAL_MS)})
 ${METRICS_HELP}
+  --advertised-url URL       http://host:port where the other workers reach this one's store
+                             queries (GET /stores/..., served with the metrics); default: the
+                             metrics server's address (this host's name when bound to 0.0.0.0)
 ${LOG_HELP}
 
 Durations: 500ms, 30s, 5m, 1h (a bare number is seconds). The state stores (RocksDB) live in
@@ -410,6 +416,16 @@ export async function runTarget(
   return { label: name, topology, lagTopic: sources.length === 1 ? sources[0] : undefined }
 }
 
+/**
+ * The endpoint a worker advertises by default: the metrics server's own address, or this host's
+ * name with its port when it listens on every interface (a wildcard address reaches no one).
+ */
+function defaultEndpoint(url: string): string {
+  const { hostname: host, port } = new URL(url)
+  const wildcard = host === '0.0.0.0' || host === '[::]'
+  return endpointCheck('freshet run', '--advertised-url', `${wildcard ? hostname() : host}:${port}`)
+}
+
 export async function runCommand(argv: string[]): Promise<number> {
   // Step 1
   const { values, positionals } = parse(argv, RUN_OPTIONS, true)
@@ -437,6 +453,9 @@ export async function runCommand(argv: string[]): Promise<number> {
     values['outage-timeout'] === 'never'
       ? Infinity
       : positiveDurationFlag('outage-timeout', values['outage-timeout'])
+  const advertisedUrl = stringFlag(values, 'advertised-url')
+  const flagEndpoint =
+    advertisedUrl === undefined ? undefined : endpointOfUrl('freshet run', '--advertised-url', advertisedUrl)
   const log = logger('run', values)
   const stateDir = join(c.stack.stateDir, 'state')
 
@@ -626,8 +645,6 @@ export async function runCommand(argv: string[]): Promise<number> {
       onEvent(event)
     },
   }
-  // The callbacks above use it only once it runs: the constructor reports nothing.
-  const worker = new Worker(options)
   const admin = new KafkaAdmin({ bootstrapBrokers: c.brokers })
   const registryOfMetrics = processRegistry('run')
   const observeMetrics = new WorkerMetrics({ registry: registryOfMetrics }).add({
@@ -635,20 +652,47 @@ export async function runCommand(argv: string[]): Promise<number> {
     status: () => worker.status(),
     lag: () => admin.groupLag(applicationId, lagTopic),
   })
-  const server = metricsServer(values, registryOfMetrics, () => {
-    const reason = notReadyReason(worker.status())
-    return reason === undefined ? { ready: true } : { ready: false, reason: `worker ${reason}` }
-  })
+  // The handlers reach the worker only once it exists: it is made, with the endpoint the started
+  // server gives, without an await in between, so no request is handled before.
+  const queryable: Queryable = {
+    get workerId() {
+      return worker.workerId
+    },
+    query: (...args) => worker.query(...args),
+    queryRange: (...args) => worker.queryRange(...args),
+    storesMetadata: () => worker.storesMetadata(),
+  }
+  const server = metricsServer(
+    values,
+    registryOfMetrics,
+    () => {
+      const reason = notReadyReason(worker.status())
+      return reason === undefined ? { ready: true } : { ready: false, reason: `worker ${reason}` }
+    },
+    [storeRoutes(queryable)],
+  )
+  let url: string
   try {
-    const url = await server.start()
-    report(
-      { type: 'metrics', url: `${url}/metrics` },
-      () => `metrics at ${url}/metrics (health: /health, /ready)`,
-    )
+    url = await server.start()
   } catch (error) {
     await admin.close()
     return fail(error, 'serve metrics')
   }
+  let worker: Worker
+  try {
+    // The callbacks above use it only once it runs: the constructor reports nothing.
+    worker = new Worker({ ...options, advertisedEndpoint: flagEndpoint ?? defaultEndpoint(url) })
+  } catch (error) {
+    await closeAll(
+      () => server.close(),
+      () => admin.close().catch(() => {}),
+    )
+    throw error
+  }
+  report(
+    { type: 'metrics', url: `${url}/metrics`, storesUrl: `${url}/stores` },
+    () => `metrics at ${url}/metrics (health: /health, /ready; store queries: /stores)`,
+  )
   const closeMetrics = (): Promise<void> =>
     closeAll(
       () => server.close(),
