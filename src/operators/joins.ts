@@ -21,6 +21,27 @@ import { jsonSerde, requireKey, type ValueSerde } from './serde.ts'
 import type { OperatorStore } from './store.ts'
 import type { Keyed, Operator, OperatorContext } from './types.ts'
 
+/** The key a table keeps `key` under: its JSON text. */
+export function tableKeyBytes(key: unknown): Buffer {
+  return Buffer.from(JSON.stringify(key) ?? 'null')
+}
+
+/**
+ * What a table record does to the table's store: the store entry for its key, `value: null`
+ * deleting it. Shared by the table operator and the restores that replay a table's topic, so that
+ * both write the same bytes.
+ */
+export function tableEntry<V>(
+  key: unknown,
+  value: V | null | undefined,
+  serde: ValueSerde<V>,
+): { key: Buffer; value: Buffer | null } {
+  return {
+    key: tableKeyBytes(key),
+    value: value === null || value === undefined ? null : Buffer.from(serde.encode(value)),
+  }
+}
+
 /** Materializes a table topic: the latest value per key; `null` (a tombstone) deletes the key. */
 export class TableSourceOperator<V> implements Operator<V | null, V | null> {
   readonly #storeName: string
@@ -40,9 +61,9 @@ export class TableSourceOperator<V> implements Operator<V | null, V | null> {
 
   process(record: Keyed<V | null>, timestampMs: number): void {
     requireKey(record, this.#context.operator)
-    const keyBytes = Buffer.from(JSON.stringify(record.key) ?? 'null')
-    if (record.value === null || record.value === undefined) this.#store.delete(keyBytes)
-    else this.#store.put(keyBytes, this.#serde.encode(record.value))
+    const entry = tableEntry(record.key, record.value, this.#serde)
+    if (entry.value === null) this.#store.delete(entry.key)
+    else this.#store.put(entry.key, entry.value)
     this.#context.forward(record, timestampMs)
   }
 
@@ -77,7 +98,7 @@ export class StreamTableJoinOperator<T, V, R, K> implements Operator<T, R> {
 
   process(record: Keyed<T>, timestampMs: number): void {
     requireKey(record, this.#context.operator)
-    const bytes = this.#table.get(Buffer.from(JSON.stringify(record.key) ?? 'null'))
+    const bytes = this.#table.get(tableKeyBytes(record.key))
     if (bytes === undefined && !this.#config.left) {
       this.#context.metrics.increment('joinMisses')
       return

@@ -9,7 +9,8 @@
  *   3. A sub-topology that joins (a table, a stream-table or interval join) needs co-partitioned
  *      inputs: equal counts, or the topology is refused.
  *   4. Internal topics are created when missing: repartition topics (delete policy), changelog
- *      topics (compacted, one partition per task), the dead-letter topic (one partition). An
+ *      topics (compacted, one partition per task; none for a table read from a topic, whose topic is
+ *      its changelog), the dead-letter topic (one partition). An
  *      existing internal topic with another partition count is refused: its data is keyed to the
  *      old count.
  */
@@ -97,12 +98,14 @@ export async function planTopics(
       replicas: options.replicas,
       configs: { 'retention.ms': '-1' },
     })),
-    ...description.stores.map((store) => ({
-      topic: store.changelogTopic,
-      partitions: taskCounts.get(store.subtopology) as number,
-      replicas: options.replicas,
-      configs: { 'cleanup.policy': 'compact' },
-    })),
+    ...description.stores
+      .filter((store) => !store.sourceChangelog)
+      .map((store) => ({
+        topic: store.changelogTopic,
+        partitions: taskCounts.get(store.subtopology) as number,
+        replicas: options.replicas,
+        configs: { 'cleanup.policy': 'compact' },
+      })),
     { topic: options.dlqTopic, partitions: 1, replicas: options.replicas },
   ]
   for (const spec of internalTopics) partitions.set(spec.topic, spec.partitions as number)

@@ -18,7 +18,8 @@
  *   - revoked: commit, then close the tasks (their stores are flushed at the commit);
  *   - lost (the group already removed this worker): abort, close the tasks without flushing;
  *   - assigned: wait for the group's offsets to be stable, restore the new tasks' stores from
- *     their changelogs, then open the tasks.
+ *     their changelogs (a table read from a topic: from that topic, up to the committed offset),
+ *     then open the tasks.
  *
  * After a commit fails for any reason but fencing (a timeout, a stale generation): abort, discard
  * every task (what they hold in memory is ahead of the committed state), restore them again from
@@ -48,8 +49,15 @@ import {
 } from '../kafka/index.ts'
 import { RateLimitedReports } from '../log/index.ts'
 import { createDeserializer, parseJson, type Deserializer } from '../serde/index.ts'
-import { MemoryStateStore, RocksDbStateStore, storeDirectory, type StateStore } from '../state/index.ts'
-import type { SourceSpec } from '../stream/index.ts'
+import { jsonSerde, tableEntry, type ValueSerde } from '../operators/index.ts'
+import {
+  MemoryStateStore,
+  RocksDbStateStore,
+  storeDirectory,
+  type ChangelogEntry,
+  type StateStore,
+} from '../state/index.ts'
+import type { SourceSpec, StoreDescription } from '../stream/index.ts'
 import { StreamTask, type TaskCounters, type TaskSink, type TaskSource } from '../task/index.ts'
 import { taskAssigner, taskName } from './assignor.ts'
 import {
@@ -1043,16 +1051,32 @@ export class Worker {
     if (sub === undefined) return
     const stores = new Map<string, StateStore>()
     try {
+      let committed: readonly TopicPartitionOffset[] | undefined
       for (const name of sub.stores) {
-        const description = topology.description.stores.find((s) => s.name === name)
-        const changelog = description?.changelogTopic as string
+        const description = topology.description.stores.find((s) => s.name === name) as StoreDescription
+        const topic = description.changelogTopic
+        // A table restored from its source topic ends at the task's committed offset of it.
+        let fromSource:
+          | { endOffset: bigint; toEntries: (records: readonly InRecord[]) => Promise<ChangelogEntry[]> }
+          | undefined
+        if (description.sourceChangelog) {
+          committed ??= await this.#retrying(() => (this.#consumer as GroupConsumer).committedOffsets())
+          const endOffset =
+            committed.find((o) => o.topic === topic && o.partition === partition)?.offset ?? 0n
+          fromSource = { endOffset, toEntries: (records) => this.#tableEntries(topic, records) }
+        }
         const store = await this.#retrying(() =>
-          restoreStore(this.#reader as PartitionReader, (wipe) => this.#openStore(id, name, wipe), {
-            topic: changelog,
-            partition,
-            settleTimeoutMs: this.#options.transactionTimeoutMs + SETTLE_MARGIN_MS,
-            onProgress: (progress) => this.#emit({ type: 'restore', task: id, store: name, ...progress }),
-          }),
+          restoreStore(
+            this.#reader as PartitionReader,
+            (wipe) => this.#openStore(id, name, wipe, !description.sourceChangelog),
+            {
+              topic,
+              partition,
+              settleTimeoutMs: this.#options.transactionTimeoutMs + SETTLE_MARGIN_MS,
+              onProgress: (progress) => this.#emit({ type: 'restore', task: id, store: name, ...progress }),
+              ...fromSource,
+            },
+          ),
         )
         stores.set(name, store)
       }
@@ -1063,19 +1087,10 @@ export class Worker {
     const sources = new Map<string, TaskSource>()
     for (const spec of topology.sources()) {
       if (spec.subtopology !== subtopology) continue
-      const decoder = this.#decoders.get(spec.topic)
       sources.set(spec.topic, {
         spec,
         decodeKey: decodeStringKey,
-        decode: (record) => {
-          if (record.value === null && spec.kind === 'table') return null
-          const location = { topic: record.topic, partition: record.partition, offset: record.offset }
-          if (decoder !== undefined) return decoder.deserializeSync(record.value, location)
-          if (record.value === null) {
-            throw new FreshetError('SERDE_NULL_VALUE', `record without a value on ${record.topic}`, location)
-          }
-          return parseJson(record.value, location)
-        },
+        decode: this.#decoderFor(spec.topic, spec.kind === 'table'),
       })
     }
     const sinks = new Map<string, TaskSink>()
@@ -1130,9 +1145,48 @@ export class Worker {
     this.#tasks.set(id, task)
   }
 
-  async #openStore(taskId: string, name: string, wipe: boolean): Promise<StateStore> {
+  /** How a source topic's values decode; a table's `null` value is a tombstone. */
+  #decoderFor(topic: string, table: boolean): (record: InRecord) => unknown {
+    const decoder = this.#decoders.get(topic)
+    return (record) => {
+      if (record.value === null && table) return null
+      const location = { topic: record.topic, partition: record.partition, offset: record.offset }
+      if (decoder !== undefined) return decoder.deserializeSync(record.value, location)
+      if (record.value === null) {
+        throw new FreshetError('SERDE_NULL_VALUE', `record without a value on ${record.topic}`, location)
+      }
+      return parseJson(record.value, location)
+    }
+  }
+
+  /**
+   * What records of a table's topic leave in its store, as the table's operator writes them. A
+   * record the operator would refuse (no key, a value that does not decode or encode) is left
+   * out: processing it skipped it, dead-lettered it, or stopped the worker before its offset
+   * could be committed.
+   */
+  async #tableEntries(topic: string, records: readonly InRecord[]): Promise<ChangelogEntry[]> {
+    const spec = this.#readers.get(topic)
+    const serde = (spec?.table?.serde ?? jsonSerde()) as ValueSerde<unknown>
+    const values = records.flatMap((r) => (r.value === null ? [] : [r.value]))
+    // Avro writer schemas are loaded before decoding; an unreachable registry fails retriably.
+    if (values.length > 0) await this.#decoders.get(topic)?.prepare(values)
+    const decode = this.#decoderFor(topic, true)
+    const entries: ChangelogEntry[] = []
+    for (const record of records) {
+      if (record.key === null) continue
+      try {
+        entries.push(tableEntry(decodeStringKey(record), decode(record), serde))
+      } catch {
+        continue
+      }
+    }
+    return entries
+  }
+
+  async #openStore(taskId: string, name: string, wipe: boolean, changelog = true): Promise<StateStore> {
     const stateDir = this.#options.stateDir
-    if (stateDir === undefined) return new MemoryStateStore({ name })
+    if (stateDir === undefined) return new MemoryStateStore({ name, changelog })
     const directory = storeDirectory({
       stateDir,
       applicationId: this.#applicationId,
@@ -1140,7 +1194,7 @@ export class Worker {
       storeName: name,
     })
     if (wipe) await rm(directory, { recursive: true, force: true })
-    return RocksDbStateStore.open({ directory, name })
+    return RocksDbStateStore.open({ directory, name, changelog })
   }
 
   /** Closes a task whose state was committed: its stores were flushed at the commit. */

@@ -55,7 +55,8 @@ export class Pipeline {
 
   /**
    * Reads `topic` as a table: the latest value per Kafka key, a null value deleting the key. Tables
-   * are looked up by stream-table joins; their updates do not move the watermark.
+   * are looked up by stream-table joins; their updates do not move the watermark. The topic is the
+   * store's changelog: the table is restored from it, up to the task's committed offset of it.
    */
   table<V, K = string>(topic: string, options: TableOptions<V> = {}): Table<K, V> {
     checkTopic('table', topic)
@@ -74,7 +75,7 @@ export class Pipeline {
       topic,
       details: schema === undefined ? '' : `schema: ${schema.name}`,
       create: () => new TableSourceOperator<V>(store, serde) as Operator<unknown, unknown>,
-      source: { kind: 'table', timestamp: fromRecordTimestamp(), schema },
+      source: { kind: 'table', timestamp: fromRecordTimestamp(), schema, table: { store, serde } },
     })
     return new Table<K, V>({ builder, node: nodeName, output: MAIN_OUTPUT }, { name: store, serde })
   }

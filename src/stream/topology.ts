@@ -65,10 +65,15 @@ export class Topology {
     const stores: StoreDescription[] = []
     for (const draft of drafts) {
       for (const store of draft.ownedStores) {
+        // A table read straight from a topic is restored from that topic: a changelog would copy it.
+        const sourceChangelog = draft.kind === 'table'
         stores.push({
           name: store.name,
           kind: store.kind,
-          changelogTopic: changelogTopic(applicationId, store.name),
+          changelogTopic: sourceChangelog
+            ? (draft.topic as string)
+            : changelogTopic(applicationId, store.name),
+          sourceChangelog,
           owner: draft.name,
           nodes: [draft.name, ...drafts.filter((d) => d.usedStores.includes(store.name)).map((d) => d.name)],
           format: store.format,
@@ -112,7 +117,10 @@ export class Topology {
         tables: topicsOf((d) => d.source?.kind === 'table'),
         sinks: topicsOf((d) => d.sink?.kind === 'sink'),
         repartition: topicsOf((d) => d.sink?.kind === 'repartition'),
-        changelog: stores.map((s) => s.changelogTopic).sort(),
+        changelog: stores
+          .filter((s) => !s.sourceChangelog)
+          .map((s) => s.changelogTopic)
+          .sort(),
       },
     })
     this.#sources = Object.freeze(
@@ -207,8 +215,11 @@ export class Topology {
     if (description.stores.length > 0) {
       lines.push('  Stores:')
       for (const store of description.stores) {
+        const changelog = store.sourceChangelog
+          ? `${store.changelogTopic} (source topic)`
+          : store.changelogTopic
         lines.push(
-          `    ${store.name} (${store.kind}, ${store.format}; changelog: ${store.changelogTopic}; ` +
+          `    ${store.name} (${store.kind}, ${store.format}; changelog: ${changelog}; ` +
             `nodes: ${store.nodes.join(', ')})`,
         )
       }

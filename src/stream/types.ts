@@ -1,4 +1,4 @@
-import type { OperatorFactory } from '../operators/index.ts'
+import type { OperatorFactory, ValueSerde } from '../operators/index.ts'
 import type { TypedSchema } from '../schemas/index.ts'
 import type { Serializer } from '../serde/index.ts'
 import type { TimestampExtractor } from '../time/index.ts'
@@ -52,8 +52,16 @@ export interface NodeDescription {
 export interface StoreDescription {
   readonly name: string
   readonly kind: StoreKind
-  /** `<applicationId>-<store>-changelog`, compacted. */
+  /**
+   * `<applicationId>-<store>-changelog`, compacted; for a table read straight from a topic, that
+   * topic (`sourceChangelog`).
+   */
   readonly changelogTopic: string
+  /**
+   * The store is restored from the topic it is built from, up to the task's committed offset of it,
+   * and has no changelog topic of its own (Kafka Streams' source-topic changelog).
+   */
+  readonly sourceChangelog: boolean
   readonly owner: string
   /** Every node that opens the store, the owner first. */
   readonly nodes: readonly string[]
@@ -86,6 +94,7 @@ export interface TopologyDescription {
     readonly sinks: readonly string[]
     /** `<applicationId>-<name>-repartition`, written and read by the pipeline itself. */
     readonly repartition: readonly string[]
+    /** The changelog topics the pipeline creates: not the source topics that serve as changelogs. */
     readonly changelog: readonly string[]
   }
 }
@@ -101,6 +110,8 @@ export interface SourceSpec {
   /** Event time of a record. Repartition sources use the record timestamp the sink wrote. */
   readonly timestamp: TimestampExtractor<unknown>
   readonly schema?: TypedSchema<unknown> | undefined
+  /** Table sources: the store the table is kept in, restored from this topic. */
+  readonly table?: { readonly store: string; readonly serde?: ValueSerde<unknown> | undefined } | undefined
 }
 
 /** How a sink node writes its topic. */

@@ -37,10 +37,20 @@
  *
  * Stores are src/state's `MemoryStateStore`s, one per store and task. At every commit their
  * changelog entries are appended to the changelog topics (`<applicationId>-<store>-changelog`), and
- * `restart()` rebuilds every store from those topics alone, as a restore after a crash does.
+ * `restart()` rebuilds every store from those topics alone, as a restore after a crash does. A
+ * table read straight from a topic has no changelog topic: `restart()` rebuilds it from its source
+ * topic, every record of which the driver has processed (its committed offset is the end).
  */
 import { FreshetError } from '../errors/index.ts'
-import { TaskGraph, type Keyed, type LateRecord, type Provenance } from '../operators/index.ts'
+import {
+  jsonSerde,
+  TaskGraph,
+  tableEntry,
+  type Keyed,
+  type LateRecord,
+  type Provenance,
+  type ValueSerde,
+} from '../operators/index.ts'
 import { MemoryStateStore, UndoLog, type ChangelogEntry, type Revertible } from '../state/index.ts'
 import {
   requireCoPartitioned,
@@ -354,7 +364,9 @@ export class TestDriver {
     const log = this.#logs.get(topic)
     const written =
       [...this.#sinks.values()].some((sink) => sink.topic === topic) ||
-      [...this.#storeDescriptions.values()].some((store) => store.changelogTopic === topic)
+      [...this.#storeDescriptions.values()].some(
+        (store) => !store.sourceChangelog && store.changelogTopic === topic,
+      )
     if (log === undefined || !written) {
       throw new FreshetError('TOPIC_NOT_FOUND', `TestDriver: no sink writes topic "${topic}"`, {
         topic,
@@ -482,9 +494,10 @@ export class TestDriver {
     this.#drain()
     for (const task of this.#tasks) {
       for (const [name, store] of task.stores) {
-        const log = this.#logs.get(
-          (this.#storeDescriptions.get(name) as StoreDescription).changelogTopic,
-        ) as TopicLog
+        const description = this.#storeDescriptions.get(name) as StoreDescription
+        // The source topic is the changelog: the store logs nothing.
+        if (description.sourceChangelog) continue
+        const log = this.#logs.get(description.changelogTopic) as TopicLog
         for (const entry of store.drainChangelog()) {
           log.append({
             partition: task.partition,
@@ -511,15 +524,13 @@ export class TestDriver {
     for (const task of this.#tasks) {
       const restored = new Map<string, MemoryStateStore>()
       for (const name of task.stores.keys()) {
-        const store = new MemoryStateStore({ name })
-        const log = this.#logs.get(
-          (this.#storeDescriptions.get(name) as StoreDescription).changelogTopic,
-        ) as TopicLog
-        const entries = log.partition(task.partition)
-        await store.restore(
-          entries.map((r): ChangelogEntry => ({ key: r.key as Buffer, value: r.value as Buffer | null })),
-          BigInt(entries.length),
-        )
+        const description = this.#storeDescriptions.get(name) as StoreDescription
+        const store = new MemoryStateStore({ name, changelog: !description.sourceChangelog })
+        const records = (this.#logs.get(description.changelogTopic) as TopicLog).partition(task.partition)
+        const entries = description.sourceChangelog
+          ? this.#tableEntries(records, this.#tableSerdes().get(name))
+          : records.map((r): ChangelogEntry => ({ key: r.key as Buffer, value: r.value as Buffer | null }))
+        await store.restore(entries, BigInt(records.length))
         store.setUndoLog(this.#undo)
         restored.set(name, store)
       }
@@ -535,6 +546,7 @@ export class TestDriver {
       task.graph.open()
       task.deliveredMs = -Infinity
     }
+
     for (const sub of this.#subtopologyIds()) {
       for (const task of this.#tasksOf(sub)) {
         task.deliverWatermark()
@@ -550,6 +562,25 @@ export class TestDriver {
     this.#closed = true
     for (const task of this.#tasks) task.graph.close()
     await Promise.all(this.#tasks.flatMap((task) => [...task.stores.values()].map((store) => store.close())))
+  }
+
+  /** The serdes of the tables read straight from topics, by store. */
+  #tableSerdes(): Map<string, ValueSerde<unknown> | undefined> {
+    const serdes = new Map<string, ValueSerde<unknown> | undefined>()
+    for (const source of this.topology.sources()) {
+      if (source.table !== undefined) serdes.set(source.table.store, source.table.serde)
+    }
+    return serdes
+  }
+
+  /** What a table's records leave in its store, in order; records without a key were refused. */
+  #tableEntries(records: readonly StoredRecord[], serde: ValueSerde<unknown> | undefined): ChangelogEntry[] {
+    const entries: ChangelogEntry[] = []
+    for (const record of records) {
+      if (record.key === null || record.key === undefined) continue
+      entries.push(tableEntry(record.key, record.value, serde ?? jsonSerde()))
+    }
+    return entries
   }
 
   /** @internal Steps 1-5 for a record piped by a `TestInput`. */
@@ -764,7 +795,8 @@ export class TestDriver {
     )
     const sub = this.topology.description.subtopologies.find((s) => s.id === subtopology)
     for (const name of sub?.stores ?? []) {
-      const store = new MemoryStateStore({ name })
+      const sourceChangelog = (this.#storeDescriptions.get(name) as StoreDescription).sourceChangelog
+      const store = new MemoryStateStore({ name, changelog: !sourceChangelog })
       store.setUndoLog(this.#undo)
       task.stores.set(name, store)
     }
@@ -855,8 +887,10 @@ export class TestDriver {
       const tasks = Math.max(1, ...counts)
       this.#taskCounts.set(sub.id, tasks)
       for (const store of sub.stores) {
-        const topic = (this.#storeDescriptions.get(store) as StoreDescription).changelogTopic
-        this.#logs.set(topic, new TopicLog(topic, tasks))
+        const description = this.#storeDescriptions.get(store) as StoreDescription
+        // A table's source topic is its changelog, and has its log already.
+        if (description.sourceChangelog) continue
+        this.#logs.set(description.changelogTopic, new TopicLog(description.changelogTopic, tasks))
       }
       for (const topic of sub.sinkTopics) {
         if (!this.#logs.has(topic) && sinksByTopic.get(topic)?.kind === 'sink') {

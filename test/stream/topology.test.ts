@@ -62,7 +62,7 @@ test('describe() prints sub-topologies with nodes and edges, then stores and top
     Sink: sink-revenue-late (sink; topic: revenue-late)
       <-- revenue [late]
   Stores:
-    table-fx-rates-store (table, json; changelog: shop-table-fx-rates-store-changelog; nodes: table-fx-rates, to-usd)
+    table-fx-rates-store (table, json; changelog: fx-rates (source topic); nodes: table-fx-rates, to-usd)
     revenue-store (window, json; changelog: shop-revenue-store-changelog; nodes: revenue)
     sessions-store (session, json; changelog: shop-sessions-store-changelog; nodes: sessions)
   Topics:
@@ -70,7 +70,7 @@ test('describe() prints sub-topologies with nodes and edges, then stores and top
     tables: fx-rates
     sinks: revenue-late, revenue-per-minute, sessions
     repartition: shop-by-currency-repartition
-    changelog: shop-revenue-store-changelog, shop-sessions-store-changelog, shop-table-fx-rates-store-changelog
+    changelog: shop-revenue-store-changelog, shop-sessions-store-changelog
 `,
   )
 })
@@ -97,7 +97,7 @@ test('the description is plain, frozen data: sub-topologies split at the reparti
   assert.deepEqual(
     description.stores.map((s) => [s.name, s.owner, s.changelogTopic]),
     [
-      ['table-fx-rates-store', 'table-fx-rates', 'shop-table-fx-rates-store-changelog'],
+      ['table-fx-rates-store', 'table-fx-rates', 'fx-rates'],
       ['revenue-store', 'revenue', 'shop-revenue-store-changelog'],
       ['sessions-store', 'sessions', 'shop-sessions-store-changelog'],
     ],
@@ -196,4 +196,27 @@ test('the builder rejects what a runtime could not run, naming the problem', () 
   assert.throws(() => pipeline({} as never), /"applicationId" is required/)
   const other = pipeline({ applicationId: 'other' }).stream<number>('in')
   assert.throws(() => s.merge(other), { code: 'FRESHET_TOPOLOGY_INVALID' }, 'streams of two pipelines')
+})
+
+test('a table read from a topic uses the topic as its changelog: no changelog topic is created', () => {
+  // Restoring a table from a copy of its own topic doubles the writes and the storage for nothing:
+  // the source topic holds the same records, and the committed offset says how far to replay.
+  const app = pipeline({ applicationId: 'reuse' })
+  const merchants = app.table<string>('merchants', { name: 'merchants' })
+  app
+    .stream<{ merchant: string }>('payments')
+    .keyBy((p) => p.merchant)
+    .process(() => 1, { stores: { seen: valueStore<number>() }, name: 'count' })
+    .join(merchants, (n, name) => `${name}: ${n}`)
+    .to('out')
+  const { description } = app.build()
+  assert.deepEqual(
+    description.stores.map((s) => [s.name, s.changelogTopic, s.sourceChangelog]),
+    [
+      ['merchants-store', 'merchants', true],
+      ['seen', 'reuse-seen-changelog', false],
+    ],
+  )
+  assert.deepEqual(description.topics.changelog, ['reuse-seen-changelog'])
+  assert.doesNotMatch(app.describe(), /merchants-store-changelog/)
 })

@@ -621,3 +621,40 @@ test('the testing kit is the package’s `freshet/testing` export', async () => 
   for (const name of ['TestDriver', 'MemoryRegistry', 'StoreView', 'partitionFor'])
     assert.equal(typeof kit[name], 'function', name)
 })
+
+interface Payment {
+  merchant: string
+  amount: number
+  timestamp: number
+}
+
+test('restart() rebuilds a table from its source topic: the table has no changelog topic', async () => {
+  const app = pipeline({ applicationId: 'rebuild' })
+  const rates = app.table<number>('rates', { name: 'rates' })
+  app
+    .stream<Payment>('payments')
+    .byRecordKey<string>()
+    .join(rates, (p, rate, key) => `${key}: ${p.amount * rate}`)
+    .to('out')
+  const topology = app.build()
+  assert.deepEqual(topology.description.topics.changelog, [], 'no changelog topic copies the table')
+  const run = async (restarts: boolean): Promise<string[]> => {
+    const driver = new TestDriver(topology, { partitions: 2 })
+    assert.throws(() => driver.output('rebuild-rates-store-changelog'), { code: 'FRESHET_TOPIC_NOT_FOUND' })
+    driver.input<number, string>('rates').pipe(2, { key: 'a' })
+    driver.input<number, string>('rates').pipe(3, { key: 'b' })
+    if (restarts) await driver.restart()
+    driver.input<Payment, string>('payments').pipe({ merchant: '', amount: 10, timestamp: 0 }, { key: 'a' })
+    driver.input<number | null, string>('rates').pipe(null, { key: 'a' })
+    driver.input<number, string>('rates').pipe(4, { key: 'b' })
+    if (restarts) await driver.restart()
+    driver.input<Payment, string>('payments').pipe({ merchant: '', amount: 10, timestamp: 0 }, { key: 'a' })
+    driver.input<Payment, string>('payments').pipe({ merchant: '', amount: 5, timestamp: 0 }, { key: 'b' })
+    assert.equal(driver.store('rates-store').get('b'), 4)
+    assert.equal(driver.store('rates-store').get('a'), undefined)
+    return driver.output<string>('out').readValues()
+  }
+  const straight = await run(false)
+  assert.deepEqual(straight, ['a: 20', 'b: 20'])
+  assert.deepEqual(await run(true), straight)
+})
