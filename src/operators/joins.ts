@@ -5,7 +5,8 @@
  * Stream-table: the table source writes the latest value per key into its store (a null value
  * deletes); the stream side looks the record's key up and joins with what is there at that moment.
  * Inner joins drop stream records without a table value (counted as `joinMisses`); left joins pass
- * `undefined`.
+ * `undefined`. A join with a global table looks up the key its key selector gives instead of the
+ * record's key (a `null` or `undefined` key finds nothing).
  *
  * Interval: records of the left stream at `ta` and the right stream at `tb` with the same key join
  * when `ta - beforeMs <= tb <= ta + afterMs`. Each side buffers its records by key and time, and on
@@ -78,6 +79,11 @@ export interface StreamTableJoinConfig<T, V, R, K> {
   /** Left join: stream records without a table value are joined with `undefined`. */
   readonly left: boolean
   readonly serde?: ValueSerde<V> | undefined
+  /**
+   * A global table's key selector: maps a stream record to the table key. Without it the table is
+   * co-partitioned and looked up by the record's key.
+   */
+  readonly tableKey?: ((value: T, key: K) => unknown) | undefined
 }
 
 export class StreamTableJoinOperator<T, V, R, K> implements Operator<T, R> {
@@ -97,8 +103,16 @@ export class StreamTableJoinOperator<T, V, R, K> implements Operator<T, R> {
   }
 
   process(record: Keyed<T>, timestampMs: number): void {
-    requireKey(record, this.#context.operator)
-    const bytes = this.#table.get(tableKeyBytes(record.key))
+    const selector = this.#config.tableKey
+    let bytes: Buffer | undefined
+    if (selector === undefined) {
+      requireKey(record, this.#context.operator)
+      bytes = this.#table.get(tableKeyBytes(record.key))
+    } else {
+      const tableKey = selector(record.value, record.key as K)
+      bytes =
+        tableKey === null || tableKey === undefined ? undefined : this.#table.get(tableKeyBytes(tableKey))
+    }
     if (bytes === undefined && !this.#config.left) {
       this.#context.metrics.increment('joinMisses')
       return

@@ -36,6 +36,12 @@ export async function planTopics(
   options: { replicas: number; dlqTopic: string },
 ): Promise<RuntimePlan> {
   const { description } = topology
+  if (description.globalTables.length > 0) {
+    throw new FreshetError(
+      'TOPOLOGY_INVALID',
+      `global tables (${description.topics.globalTables.join(', ')}) run on the test driver only, not yet on workers`,
+    )
+  }
   const partitions = new Map<string, number>()
   // Step 1
   const external = [...description.topics.sources, ...description.topics.tables, ...description.topics.sinks]

@@ -18,13 +18,16 @@ export type NodeKind =
   | 'window-aggregate'
   | 'deduplicate'
   | 'stream-table-join'
+  | 'global-table'
+  | 'global-table-join'
   | 'interval-join-side'
   | 'sink'
   | 'repartition-sink'
 
 export type NodeRole = 'source' | 'processor' | 'sink'
 
-export type StoreKind = 'window' | 'session' | 'key-value' | 'table' | 'deduplicate' | 'join-buffer'
+export type StoreKind =
+  'window' | 'session' | 'key-value' | 'table' | 'global-table' | 'deduplicate' | 'join-buffer'
 
 /** One edge into a node: the parent and which of its outputs (`main`, a branch, `late`). */
 export interface NodeInput {
@@ -70,6 +73,21 @@ export interface StoreDescription {
   readonly subtopology: number
 }
 
+/**
+ * A global table: every worker reads every partition of its topic into one store that each task
+ * looks up. It belongs to no sub-topology and makes no tasks; its topic is its changelog.
+ */
+export interface GlobalTableDescription {
+  readonly node: string
+  readonly topic: string
+  readonly store: string
+  /** Encoding of the values in the store. */
+  readonly format: string
+  /** The join nodes that look it up. */
+  readonly nodes: readonly string[]
+  readonly details: string
+}
+
 /** The operators between two topic boundaries; one task per partition of its input topics. */
 export interface SubtopologyDescription {
   readonly id: number
@@ -85,12 +103,16 @@ export interface TopologyDescription {
   readonly subtopologies: readonly SubtopologyDescription[]
   /** In topological order: parents before children. */
   readonly nodes: readonly NodeDescription[]
+  /** Task stores: one instance per task of their sub-topology. */
   readonly stores: readonly StoreDescription[]
+  readonly globalTables: readonly GlobalTableDescription[]
   readonly topics: {
     /** Input topics read as streams. */
     readonly sources: readonly string[]
     /** Input topics read as tables. */
     readonly tables: readonly string[]
+    /** Input topics read in full by every worker as global tables. */
+    readonly globalTables: readonly string[]
     readonly sinks: readonly string[]
     /** `<applicationId>-<name>-repartition`, written and read by the pipeline itself. */
     readonly repartition: readonly string[]
@@ -112,6 +134,16 @@ export interface SourceSpec {
   readonly schema?: TypedSchema<unknown> | undefined
   /** Table sources: the store the table is kept in, restored from this topic. */
   readonly table?: { readonly store: string; readonly serde?: ValueSerde<unknown> | undefined } | undefined
+}
+
+/** How a global table reads its topic into its store. */
+export interface GlobalSourceSpec {
+  readonly node: string
+  readonly topic: string
+  readonly store: string
+  readonly schema?: TypedSchema<unknown> | undefined
+  /** Encoding of the values in the store. */
+  readonly serde?: ValueSerde<unknown> | undefined
 }
 
 /** How a sink node writes its topic. */
@@ -143,5 +175,7 @@ export interface NodeDraft {
   readonly details: string
   readonly create: OperatorFactory
   readonly source?: Omit<SourceSpec, 'node' | 'topic' | 'subtopology'>
+  /** A global table: read by every worker in full, outside the sub-topologies. */
+  readonly global?: Omit<GlobalSourceSpec, 'node' | 'topic'>
   readonly sink?: Omit<SinkSpec, 'node' | 'topic' | 'subtopology'>
 }

@@ -40,6 +40,9 @@
  * `restart()` rebuilds every store from those topics alone, as a restore after a crash does. A
  * table read straight from a topic has no changelog topic: `restart()` rebuilds it from its source
  * topic, every record of which the driver has processed (its committed offset is the end).
+ *
+ * A global table is one store for all tasks. A record piped into its topic updates it at once;
+ * `restart()` rebuilds it from every partition of the topic.
  */
 import { FreshetError } from '../errors/index.ts'
 import {
@@ -54,6 +57,7 @@ import {
 import { MemoryStateStore, UndoLog, type ChangelogEntry, type Revertible } from '../state/index.ts'
 import {
   requireCoPartitioned,
+  type GlobalSourceSpec,
   type SinkSpec,
   type SourceSpec,
   type StoreDescription,
@@ -305,6 +309,9 @@ export class TestDriver {
   /** Operators' gauges by task, then node: summed over tasks by metrics(). */
   readonly #gauges = new Map<DriverTask, Map<string, Map<string, number>>>()
   readonly #storeDescriptions: Map<string, StoreDescription>
+  /** Global tables by topic, and their stores (one for every task) by store name. */
+  readonly #globals = new Map<string, GlobalSourceSpec>()
+  readonly #globalStores = new Map<string, MemoryStateStore>()
   #nowMs: number
   #closed = false
 
@@ -326,6 +333,12 @@ export class TestDriver {
     this.#storeDescriptions = new Map(topology.description.stores.map((s) => [s.name, s]))
     for (const source of topology.sources()) this.#readers.set(source.topic, source)
     for (const sink of topology.sinks()) this.#sinks.set(sink.node, sink)
+    for (const global of topology.globalSources()) {
+      this.#globals.set(global.topic, global)
+      this.#globalStores.set(global.store, new MemoryStateStore({ name: global.store, changelog: false }))
+      const partitions = this.#options.topics[global.topic]?.partitions ?? this.#options.partitions
+      this.#logs.set(global.topic, new TopicLog(global.topic, partitions))
+    }
     this.#planPartitions()
     for (const sub of topology.description.subtopologies) {
       const count = this.#taskCounts.get(sub.id) as number
@@ -350,10 +363,10 @@ export class TestDriver {
   /** A handle to pipe records into an input topic (a stream, table or repartition topic). */
   input<V = unknown, K = unknown>(topic: string): TestInput<V, K> {
     this.#open()
-    if (!this.#readers.has(topic)) {
+    if (!this.#readers.has(topic) && !this.#globals.has(topic)) {
       throw new FreshetError('TOPIC_NOT_FOUND', `TestDriver: no source reads topic "${topic}"`, {
         topic,
-        details: { inputs: [...this.#readers.keys()].sort() },
+        details: { inputs: [...this.#readers.keys(), ...this.#globals.keys()].sort() },
       })
     }
     return new TestInput<V, K>(this, topic)
@@ -408,10 +421,25 @@ export class TestDriver {
 
   /** A store's contents over all tasks, decoded. */
   store(name: string): StoreView {
+    const global = [...this.#globals.values()].find((g) => g.store === name)
+    if (global !== undefined) {
+      const table = this.topology.description.globalTables.find((g) => g.store === name)
+      const view: StoreDescription = {
+        name,
+        kind: 'global-table',
+        changelogTopic: global.topic,
+        sourceChangelog: true,
+        owner: global.node,
+        nodes: [global.node, ...(table?.nodes ?? [])],
+        format: table?.format ?? 'json',
+        subtopology: -1,
+      }
+      return new StoreView(view, [{ partition: 0, store: this.#globalStores.get(name) as MemoryStateStore }])
+    }
     const description = this.#storeDescriptions.get(name)
     if (description === undefined) {
       throw new FreshetError('INVALID_OPTION', `TestDriver: the topology has no store "${name}"`, {
-        details: { stores: [...this.#storeDescriptions.keys()].sort() },
+        details: { stores: [...this.#storeDescriptions.keys(), ...this.#globalStores.keys()].sort() },
       })
     }
     const parts = this.#tasks
@@ -521,6 +549,14 @@ export class TestDriver {
     this.#open()
     this.commit()
     for (const task of this.#tasks) task.graph.close()
+    // A global table is rebuilt from every partition of its topic, before the tasks open over it.
+    for (const global of this.#globals.values()) {
+      const log = this.#logs.get(global.topic) as TopicLog
+      const store = new MemoryStateStore({ name: global.store, changelog: false })
+      await store.restore(this.#tableEntries(log.all, global.serde))
+      await this.#globalStores.get(global.store)?.close()
+      this.#globalStores.set(global.store, store)
+    }
     for (const task of this.#tasks) {
       const restored = new Map<string, MemoryStateStore>()
       for (const name of task.stores.keys()) {
@@ -562,6 +598,7 @@ export class TestDriver {
     this.#closed = true
     for (const task of this.#tasks) task.graph.close()
     await Promise.all(this.#tasks.flatMap((task) => [...task.stores.values()].map((store) => store.close())))
+    await Promise.all([...this.#globalStores.values()].map((store) => store.close()))
   }
 
   /** The serdes of the tables read straight from topics, by store. */
@@ -581,6 +618,26 @@ export class TestDriver {
       entries.push(tableEntry(record.key, record.value, serde ?? jsonSerde()))
     }
     return entries
+  }
+
+  /** A record piped into a global table's topic: the table takes it at once, for every task. */
+  #updateGlobal(global: GlobalSourceSpec, record: StoredRecord): void {
+    if (record.key === null || record.key === undefined) {
+      this.#badRecord(
+        global.node,
+        record,
+        new FreshetError('RECORD_KEY_NULL', `global table ${global.node}: a record without a key`, {
+          topic: record.topic,
+          partition: record.partition,
+          offset: record.offset,
+        }),
+      )
+      return
+    }
+    const store = this.#globalStores.get(global.store) as MemoryStateStore
+    const entry = tableEntry(record.key, record.value, global.serde ?? jsonSerde())
+    if (entry.value === null) store.delete(entry.key)
+    else store.put(entry.key, entry.value)
   }
 
   /** @internal Steps 1-5 for a record piped by a `TestInput`. */
@@ -606,6 +663,11 @@ export class TestDriver {
       timestampMs: timestampMs ?? this.#nowMs,
       origin: undefined,
     })
+    const global = this.#globals.get(topic)
+    if (global !== undefined) {
+      this.#updateGlobal(global, stored)
+      return stored
+    }
     this.#deliver({ record: stored })
     this.#drain()
     return stored
@@ -807,7 +869,7 @@ export class TestDriver {
   #newGraph(task: DriverTask): TaskGraph {
     return new TaskGraph(this.topology.graphNodes(task.subtopology), task.subtopology, task.partition, {
       store: (name) => {
-        const store = task.stores.get(name)
+        const store = task.stores.get(name) ?? this.#globalStores.get(name)
         if (store === undefined) {
           throw new FreshetError(
             'TOPOLOGY_INVALID',

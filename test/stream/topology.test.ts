@@ -220,3 +220,113 @@ test('a table read from a topic uses the topic as its changelog: no changelog to
   assert.deepEqual(description.topics.changelog, ['reuse-seen-changelog'])
   assert.doesNotMatch(app.describe(), /merchants-store-changelog/)
 })
+
+test('a global table stands outside the sub-topologies: listed apart, no co-partitioning, no changelog', () => {
+  const app = pipeline({ applicationId: 'enrich' })
+  const merchants = app.globalTable<{ name: string }>('merchants', { name: 'merchants' })
+  const payments = app.stream<{ merchant: string; amount: number }>('payments')
+  payments
+    .join(
+      merchants,
+      (p) => p.merchant,
+      (p, m) => `${m.name} ${p.amount}`,
+      {
+        name: 'named',
+      },
+    )
+    .to('out')
+  payments
+    .byRecordKey()
+    .leftJoin(
+      merchants,
+      (p) => p.merchant,
+      (_p, m) => m?.name ?? '?',
+      { name: 'maybe-named' },
+    )
+    .to('out-2')
+  const topology = app.build()
+  const { description } = topology
+  assert.equal(description.subtopologies.length, 1, 'one sub-topology: the global table adds none')
+  assert.deepEqual(description.subtopologies[0]?.sourceTopics, ['payments'])
+  assert.deepEqual(description.subtopologies[0]?.stores, [])
+  assert.deepEqual(description.stores, [])
+  assert.deepEqual(description.globalTables, [
+    {
+      node: 'merchants',
+      topic: 'merchants',
+      store: 'merchants-store',
+      format: 'json',
+      nodes: ['named', 'maybe-named'],
+      details: '',
+    },
+  ])
+  assert.deepEqual(description.topics.globalTables, ['merchants'])
+  assert.deepEqual(description.topics.repartition, [])
+  assert.deepEqual(description.topics.changelog, [])
+  assert.deepEqual(
+    topology.globalSources().map((g) => [g.node, g.topic, g.store]),
+    [['merchants', 'merchants', 'merchants-store']],
+  )
+  assert.equal(
+    app.describe(),
+    `Topology: enrich
+  Sub-topology: 0
+    Source: source-payments (source; topic: payments)
+      --> named, maybe-named
+    Processor: named (global-table-join; inner join with global table merchants; stores: merchants-store)
+      --> sink-out
+      <-- source-payments
+    Sink: sink-out (sink; topic: out)
+      <-- named
+    Processor: maybe-named (global-table-join; left join with global table merchants; stores: merchants-store)
+      --> sink-out-2
+      <-- source-payments
+    Sink: sink-out-2 (sink; topic: out-2)
+      <-- maybe-named
+  Global tables (every worker reads every partition; no tasks):
+    Source: merchants (global-table; topic: merchants; stores: merchants-store)
+  Stores:
+    merchants-store (global-table, json; changelog: merchants (source topic); nodes: merchants, named, maybe-named)
+  Topics:
+    sources: payments
+    global tables: merchants
+    sinks: out, out-2
+`,
+  )
+})
+
+test('globalTable options and joins are checked where they enter', () => {
+  const app = pipeline({ applicationId: 'checks' })
+  const global = app.globalTable<number>('g')
+  const table = app.table<number>('t')
+  const s = app.stream<{ k: string }>('s')
+  assert.throws(() => app.globalTable('g2', { nmae: 'x' } as never), /unknown option "nmae"/)
+  assert.throws(() => app.globalTable('g'), { code: 'FRESHET_TOPOLOGY_INVALID' }, 'a topic read twice')
+  assert.throws(() => s.to('g'), { code: 'FRESHET_TOPOLOGY_INVALID' }, 'writing a global table’s topic')
+  assert.throws(() => s.join(global, 'k' as never, (v) => v), {
+    code: 'FRESHET_INVALID_OPTION',
+    message: /keySelector must be a function/,
+  })
+  assert.throws(
+    () =>
+      s.join(
+        table as never,
+        (v) => v.k,
+        (v) => v,
+      ),
+    {
+      code: 'FRESHET_TOPOLOGY_INVALID',
+      message: /expected a global table/,
+    },
+  )
+  const other = pipeline({ applicationId: 'other' }).globalTable<number>('g')
+  assert.throws(
+    () =>
+      s.join(
+        other,
+        (v) => v.k,
+        (v) => v,
+      ),
+    { code: 'FRESHET_TOPOLOGY_INVALID' },
+  )
+})
