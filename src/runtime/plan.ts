@@ -2,7 +2,9 @@
  * The topics a topology runs on, with their partition counts, as the test driver plans them
  * (src/testing/driver.ts, `#planPartitions`) but from the real topics:
  *
- *   1. Input and output topics must exist; their partition counts are read from the cluster.
+ *   1. Input and output topics must exist; their partition counts are read from the cluster. A
+ *      global table's topic is read in full by every worker: it is no task's input, and its
+ *      partition count is free.
  *   2. Sub-topologies are planned upstream first. A sub-topology has one task per partition of its
  *      widest input. A repartition topic gets the count asked in `keyBy`, else that of the external
  *      inputs it is joined with, else the task count of the sub-topology writing it.
@@ -36,15 +38,14 @@ export async function planTopics(
   options: { replicas: number; dlqTopic: string },
 ): Promise<RuntimePlan> {
   const { description } = topology
-  if (description.globalTables.length > 0) {
-    throw new FreshetError(
-      'TOPOLOGY_INVALID',
-      `global tables (${description.topics.globalTables.join(', ')}) run on the test driver only, not yet on workers`,
-    )
-  }
   const partitions = new Map<string, number>()
   // Step 1
-  const external = [...description.topics.sources, ...description.topics.tables, ...description.topics.sinks]
+  const external = [
+    ...description.topics.sources,
+    ...description.topics.tables,
+    ...description.topics.globalTables,
+    ...description.topics.sinks,
+  ]
   const existing = new Set(await admin.listTopics())
   for (const topic of new Set(external)) {
     if (!existing.has(topic)) {

@@ -25,6 +25,9 @@
  * every task (what they hold in memory is ahead of the committed state), restore them again from
  * local checkpoints and changelogs, and rewind the consumer to the committed offsets.
  *
+ * Global tables (src/runtime/global-tables.ts) are read in full before the worker joins the group,
+ * and followed in the background while it runs; every task looks them up.
+ *
  * When the cluster cannot be reached (a broker restart, a network cut) the worker waits it out,
  * for up to `outageTimeoutMs`, and resumes by itself with new clients (`#resume`); while the
  * registry cannot be reached it holds the batch that needs it, with nothing left in an open
@@ -66,6 +69,7 @@ import {
   type WorkerEvent,
   type WorkerOptions,
 } from './options.ts'
+import { GlobalTables } from './global-tables.ts'
 import { planTopics, type RuntimePlan } from './plan.ts'
 import { restoreStore } from './restore.ts'
 
@@ -197,6 +201,8 @@ const OUTAGE_CODES: readonly string[] = [
  * coordinator looks for timed-out transactions only every 10 s (its abort cleanup interval).
  */
 const SETTLE_MARGIN_MS = 15_000
+/** How often a worker looks for new records of its global tables' topics. */
+const GLOBAL_POLL_INTERVAL_MS = 100
 /** Failures that replaying the same records would meet again; they stop the worker. */
 const PERMANENT_FAILURES: readonly string[] = [ErrorCodes.RECORD_TOO_LARGE.code]
 
@@ -228,6 +234,12 @@ export class Worker {
   #consumer: GroupConsumer | undefined
   #committer: Committer | undefined
   #reader: PartitionReader | undefined
+  /** The global tables, their reader, their follower, and what stopped it if it failed. */
+  #globals: GlobalTables | undefined
+  #globalReader: PartitionReader | undefined
+  #following: Promise<void> | undefined
+  readonly #globalsStopped = new AbortController()
+  #globalFailure: FreshetError | undefined
   readonly #tasks = new Map<string, StreamTask>()
   /** Topic to the sub-topology reading it. */
   readonly #readers = new Map<string, SourceSpec>()
@@ -361,8 +373,11 @@ export class Worker {
       // Output schemas are registered before the first record: the registry may be restarting.
       await this.#whenReachable('registry', deadlineMs, () => this.#prepareSinks())
       this.#reader = new PartitionReader({ ...this.#connection(), clientId: `${this.#clientId()}-restore` })
+      // Global tables are complete before any task takes a record.
+      await this.#whenReachable('kafka', deadlineMs, () => this.#bootstrapGlobals())
       await this.#whenReachable('kafka', deadlineMs, () => this.#connect())
       this.#moveTo('RUNNING')
+      this.#followGlobals()
       const committer = this.#committer
       this.#emit({
         type: 'started',
@@ -555,7 +570,7 @@ export class Worker {
           return
         } catch (error) {
           const failure = toFreshetError(error, 'KAFKA_ERROR', `worker ${this.#options.workerId} failed`)
-          if (this.#stopping || !isOutage(failure)) throw failure
+          if (this.#stopping || !isOutage(failure) || failure === this.#globalFailure) throw failure
           await this.#resume(failure)
         }
       }
@@ -576,6 +591,7 @@ export class Worker {
   async #consume(consumer: GroupConsumer): Promise<void> {
     let pending: Promise<Batch> | undefined
     while (!this.#stopping) {
+      if (this.#globalFailure !== undefined) throw this.#globalFailure
       // Step 1
       pending ??= consumer
         .nextTaggedBatch(this.#options.maxBatchRecords)
@@ -1137,6 +1153,7 @@ export class Worker {
           offset: String(record.offset),
           reason: error.message,
         }),
+      globalStores: this.#globals?.stores,
       dlqTopic: options.dlqTopic,
       clock: Date.now,
       markerIntervalMs: MARKER_INTERVAL_MS,
@@ -1165,20 +1182,31 @@ export class Worker {
    * out: processing it skipped it, dead-lettered it, or stopped the worker before its offset
    * could be committed.
    */
-  async #tableEntries(topic: string, records: readonly InRecord[]): Promise<ChangelogEntry[]> {
+  async #tableEntries(
+    topic: string,
+    records: readonly InRecord[],
+    onBad?: (record: InRecord, error: unknown) => void,
+  ): Promise<ChangelogEntry[]> {
     const spec = this.#readers.get(topic)
-    const serde = (spec?.table?.serde ?? jsonSerde()) as ValueSerde<unknown>
+    const global = this.#options.topology.globalSources().find((g) => g.topic === topic)
+    const serde = (spec?.table?.serde ?? global?.serde ?? jsonSerde()) as ValueSerde<unknown>
     const values = records.flatMap((r) => (r.value === null ? [] : [r.value]))
     // Avro writer schemas are loaded before decoding; an unreachable registry fails retriably.
     if (values.length > 0) await this.#decoders.get(topic)?.prepare(values)
     const decode = this.#decoderFor(topic, true)
     const entries: ChangelogEntry[] = []
     for (const record of records) {
-      if (record.key === null) continue
       try {
+        if (record.key === null) {
+          throw new FreshetError('RECORD_KEY_NULL', `a table record without a key on ${topic}`, {
+            topic,
+            partition: record.partition,
+            offset: record.offset,
+          })
+        }
         entries.push(tableEntry(decodeStringKey(record), decode(record), serde))
-      } catch {
-        continue
+      } catch (error) {
+        onBad?.(record, error)
       }
     }
     return entries
@@ -1240,8 +1268,13 @@ export class Worker {
 
   #prepareDecoders(): void {
     const options = this.#options
-    for (const spec of options.topology.sources()) {
-      this.#readers.set(spec.topic, spec)
+    const read = [
+      ...options.topology.sources(),
+      // Global tables decode as sources do; they are no task's input (not in #readers).
+      ...options.topology.globalSources().map((g) => ({ ...g, kind: 'global' as const })),
+    ]
+    for (const spec of read) {
+      if (spec.kind !== 'global') this.#readers.set(spec.topic, spec)
       if (spec.kind === 'repartition') continue
       const given = options.deserializers?.[spec.topic]
       if (given !== undefined) this.#decoders.set(spec.topic, given)
@@ -1262,7 +1295,101 @@ export class Worker {
     for (const sink of this.#options.topology.sinks()) await sink.serde?.init()
   }
 
+  /** Step 1 and 2 of src/runtime/global-tables.ts. */
+  async #bootstrapGlobals(): Promise<void> {
+    const tables = this.#options.topology.globalSources()
+    if (tables.length === 0) return
+    this.#globalReader ??= new PartitionReader({
+      ...this.#connection(),
+      clientId: `${this.#clientId()}-global`,
+    })
+    this.#globals ??= new GlobalTables({
+      tables,
+      reader: this.#globalReader,
+      partitions: (this.#plan as RuntimePlan).partitions,
+      // Per worker: two workers sharing a state directory must not wipe each other's table.
+      openStore: (name) => this.#openStore(`global-${this.#options.workerId}`, name, true, false),
+      toEntries: (topic, records) =>
+        this.#tableEntries(topic, records, (record, error) => this.#badGlobalRecord(record, error)),
+      locked: (work) => this.#locked(work),
+      pollIntervalMs: GLOBAL_POLL_INTERVAL_MS,
+      onProgress: (store, progress) => this.#emit({ type: 'restore', task: 'global', store, ...progress }),
+      onRead: (topic, records) => {
+        const counts = this.#topicCounts(topic)
+        counts.recordsIn += records.length
+        for (const record of records) counts.bytesIn += recordBytes(record)
+      },
+    })
+    await this.#globals.bootstrap()
+  }
+
+  /**
+   * Step 3 of src/runtime/global-tables.ts, in the background: an outage is retried with backoff
+   * (the loop waits it out meanwhile on its own); any other failure stops the worker.
+   */
+  #followGlobals(): void {
+    const globals = this.#globals
+    if (globals === undefined) return
+    const signal = this.#globalsStopped.signal
+    const follow = async (): Promise<void> => {
+      let backoffMs = KAFKA_BACKOFF_MS.first
+      while (!signal.aborted) {
+        try {
+          await globals.follow(signal)
+          return
+        } catch (error) {
+          if (signal.aborted) return
+          const failure = toFreshetError(
+            error,
+            'KAFKA_ERROR',
+            `worker ${this.#options.workerId}: reading the global tables failed`,
+          )
+          if (!failure.retriable) {
+            this.#globalFailure = failure
+            this.#wakeLoop?.()
+            return
+          }
+        }
+        await sleep(backoffMs, undefined, { signal }).catch(() => {})
+        backoffMs = Math.min(backoffMs * 2, KAFKA_BACKOFF_MS.max)
+      }
+    }
+    this.#following = follow()
+  }
+
+  /**
+   * A global table's record that does not decode or has no key: global state is outside the
+   * transaction, so it cannot be dead-lettered with it. Under `fail` it stops the worker; under
+   * `skip` and `dlq` it is skipped and reported.
+   */
+  #badGlobalRecord(record: InRecord, error: unknown): void {
+    const location = { topic: record.topic, partition: record.partition, offset: record.offset }
+    const failure = toFreshetError(
+      error,
+      'OPERATOR_FAILED',
+      `a record of global table topic ${record.topic}`,
+      location,
+    )
+    if (this.#options.onBadRecord === 'fail') throw failure
+    this.#badRecordReports.report(`skipped\u0000${failure.code}`, {
+      type: 'bad-records',
+      outcome: 'skipped',
+      code: failure.code,
+      count: 1,
+      topic: record.topic,
+      partition: record.partition,
+      offset: String(record.offset),
+      reason: failure.message,
+    })
+  }
+
   async #closeClients(): Promise<void> {
+    this.#globalsStopped.abort()
+    await this.#following?.catch(() => {})
+    await this.#globals?.close()
+    await this.#globalReader?.close().catch(() => {})
+    this.#globals = undefined
+    this.#globalReader = undefined
     await this.#committer?.close().catch(() => {})
     await this.#reader?.close().catch(() => {})
     await this.#purgeAdmin?.close().catch(() => {})

@@ -26,6 +26,9 @@
  * and the watermark markers for the repartition topics this task writes. A table read straight from
  * a topic logs nothing: its topic is its changelog, and its checkpoint is the offset of that topic
  * the commit stores (`sourceCheckpoints`).
+ *
+ * Global tables' stores are shared by every task of the worker and written by the worker alone;
+ * tasks only look them up.
  */
 import { FreshetError, toFreshetError } from '../errors/index.ts'
 import { toDeadLetter, type DeadLetterStage } from '../dlq/index.ts'
@@ -91,6 +94,8 @@ export interface TaskOptions {
   readonly partition: number
   /** Open stores by name, already restored. */
   readonly stores: ReadonlyMap<string, StateStore>
+  /** The worker's global table stores, by name: looked up, never written, by the task. */
+  readonly globalStores?: ReadonlyMap<string, StateStore> | undefined
   /** The task's input topics (those with this partition number). */
   readonly sources: ReadonlyMap<string, TaskSource>
   /** Output topics by sink node name. */
@@ -239,7 +244,7 @@ export class StreamTask {
       options.partition,
       {
         store: (name) => {
-          const store = options.stores.get(name)
+          const store = options.stores.get(name) ?? options.globalStores?.get(name)
           if (store === undefined) {
             throw new FreshetError('TOPOLOGY_INVALID', `store "${name}" is not in task ${this.id}`)
           }
