@@ -19,12 +19,13 @@
  * A table whose changelog is its source topic (`endOffset` given) is restored from that topic, and
  * the end of step 2 is the group's committed offset of the task's partition of it, not the log end:
  * the task reads the topic on from that offset, so a record beyond it restored now would be applied
- * before the stream records that precede it in the committed history (and under exactly-once, a
- * record of a commit that never happened would be in the state). The state restored is then exactly
- * that of the last commit. No committed offset means the task reads the topic from its start, and
- * restores nothing. A checkpoint beyond the committed offset (at-least-once flushes a store before
- * it commits its offsets; an offset reset) is treated as step 3 treats one beyond the log end.
- * `toEntries` turns the topic's records into the store's entries, as the table's operator would.
+ * before the stream records that precede it in the committed history (and under exactly-once, the
+ * state would run ahead of the last commit, which an aborted transaction rolls back to). The state
+ * restored is then exactly that of the last commit. No committed offset means the task reads the
+ * topic from its start, and restores nothing. A checkpoint beyond the committed offset
+ * (at-least-once flushes a store before it commits its offsets; an offset reset) is treated as
+ * step 3 treats one beyond the log end. `toEntries` turns the topic's records into the store's
+ * entries, as the table's operator would.
  */
 import type { InRecord, PartitionReader } from '../kafka/index.ts'
 import type { ChangelogEntry, StateStore } from '../state/index.ts'
