@@ -7,6 +7,7 @@ import { setTimeout as sleep } from 'node:timers/promises'
 import { KafkaAdmin, KafkaProducer, PartitionReader, type OutRecord } from '../../src/kafka/index.ts'
 import { Worker, type WorkerEvent } from '../../src/runtime/index.ts'
 import { restoreStore, type RestoreProgress } from '../../src/runtime/restore.ts'
+import { partitionFor } from '../../src/operators/index.ts'
 import { MemoryStateStore } from '../../src/state/index.ts'
 import { pipeline } from '../../src/stream/index.ts'
 import {
@@ -268,4 +269,73 @@ test('a table read from a topic has no changelog topic; a new worker restores it
     const values = (await readToSentinel(out)).map((r) => (r.value as Buffer).toString()).sort()
     assert.deepEqual(values, ['"1 EUR 2"', '"2 USD 3"', '"3 EUR 5"', '"4 USD 3"', '"5 CHF 6"'])
   }
+})
+
+test('a task that moves to another worker restores its table from the topic, up to the committed offset', async (t) => {
+  const rates = await randomTopic(t, 'rates', 2)
+  const orders = await randomTopic(t, 'orders', 2)
+  const out = await randomTopic(t, 'priced', 2)
+  // Currencies on both partitions (the producer partitions by murmur2 of the key, as the join needs).
+  const currencies = ['EUR', 'USD', 'GBP', 'CHF', 'JPY', 'SEK']
+  const partitionOf = new Map(currencies.map((c) => [c, partitionFor(c, 2)]))
+  assert.deepEqual(new Set(partitionOf.values()), new Set([0, 1]), 'the currencies cover both partitions')
+  const app = pipeline({ applicationId: randomName('app') })
+  app
+    .stream<Order>(orders)
+    .byRecordKey<string>()
+    .join(app.table<number>(rates, { name: 'rates' }), (o, rate, currency) => `${o.id} ${currency} ${rate}`)
+    .to(out)
+  const topology = app.build()
+  const restores: Array<Extract<WorkerEvent, { type: 'restore' }>> = []
+  const start = async (workerId: string): Promise<Worker> => {
+    const worker = new Worker({
+      bootstrapBrokers: brokers(),
+      topology,
+      workerId,
+      commitIntervalMs: 200,
+      onEvent: (event) => {
+        if (event.type === 'restore' && event.done) restores.push(event)
+      },
+    })
+    t.after(() => worker.stop().catch(() => {}))
+    await worker.start()
+    return worker
+  }
+  // Each rate written twice: the topic holds both records, where a changelog would keep one.
+  await send(rates, [
+    ...currencies.map((c): [string, unknown] => [c, 0]),
+    ...currencies.map((c, i): [string, unknown] => [c, i + 1]),
+  ])
+  const first = await start('w1')
+  await until(() => recordsIn(first, rates) === 2 * currencies.length, 'the first worker read the rates')
+  restores.length = 0
+  const second = await start('w2')
+  await until(
+    () => first.status().tasks.length === 1 && second.status().tasks.length === 1,
+    'one task moved to the second worker',
+  )
+  const [moved] = second.status().tasks
+  const partition = Number(moved?.id.split('_')[1])
+  const onMoved = currencies.filter((c) => partitionOf.get(c) === partition).length
+  const restored = restores.filter((r) => r.store === 'rates-store' && r.task === moved?.id)
+  assert.deepEqual(
+    restored.map((r) => r.totalRecords),
+    [2 * onMoved],
+    'the moved task replayed its partition of the topic up to the committed offset',
+  )
+  await send(
+    orders,
+    currencies.map((c, i): [string, unknown] => [c, { id: i, timestamp: 0 }]),
+  )
+  await awaitRecords(out, currencies.length)
+  await first.stop()
+  await second.stop()
+  const values = (await readToSentinel(out)).map((r) => (r.value as Buffer).toString()).sort()
+  assert.deepEqual(values, currencies.map((c, i) => `"${i} ${c} ${i + 1}"`).sort())
+  const admin = new KafkaAdmin({ bootstrapBrokers: brokers() })
+  const topics = await admin.listTopics().finally(() => admin.close())
+  assert.deepEqual(
+    topics.filter((name) => name.startsWith(topology.applicationId) && name.endsWith('-changelog')),
+    [],
+  )
 })
