@@ -13,7 +13,8 @@
  *   4. The transaction commits: outputs, changelogs and offsets become visible together.
  *   5. Each store written to persists its write cache with the changelog offset as its checkpoint
  *      (the base offset of this commit's changelog records: a lower bound, so a restore may replay
- *      a few records again but never misses one).
+ *      a few records again but never misses one). A table whose changelog is its source topic
+ *      takes the offset of that topic committed in step 4: its state is exactly the records below.
  *   6. The next transaction begins.
  *
  * A failure at steps 2-4 leaves the transaction to abort; the worker then discards what its tasks
@@ -25,7 +26,8 @@
  *   2. As above, every send acknowledged by all in-sync replicas.
  *   3. Each store written to persists its write cache and checkpoint.
  *   4. The offsets are committed to the group. A crash before this step replays the input since
- *      the previous commit: outputs may repeat, nothing is lost.
+ *      the previous commit: outputs may repeat, nothing is lost. (A source-topic table's checkpoint
+ *      is then beyond the committed offset, and its restore starts over: see src/runtime/restore.ts.)
  */
 import type {
   GroupConsumer,
@@ -60,40 +62,58 @@ export interface Committer {
   close(): Promise<void>
 }
 
+type StoreCheckpoint = { task: StreamTask; store: string; topic: string; partition: number }
+
 /** Step 2 of both protocols: everything the tasks must add to the commit. */
 function collect(tasks: readonly StreamTask[]): {
   records: OutRecord[]
-  changelogs: Array<{ task: StreamTask; store: string; topic: string; partition: number }>
+  changelogs: StoreCheckpoint[]
+  sourceCheckpoints: StoreCheckpoint[]
 } {
   const records: OutRecord[] = []
-  const changelogs: Array<{ task: StreamTask; store: string; topic: string; partition: number }> = []
+  const changelogs: StoreCheckpoint[] = []
+  const sourceCheckpoints: StoreCheckpoint[] = []
   for (const task of tasks) {
     const prepared = task.prepareCommit()
     records.push(...prepared.records)
+    for (const source of prepared.sourceCheckpoints) sourceCheckpoints.push({ task, ...source })
     for (const [store, entries] of prepared.changelogs) {
       records.push(...entries)
       const first = entries[0] as OutRecord
       changelogs.push({ task, store, topic: first.topic, partition: first.partition as number })
     }
   }
-  return { records, changelogs }
+  return { records, changelogs, sourceCheckpoints }
 }
 
-/** Step 5 (exactly-once) / step 3 (at-least-once). */
+/**
+ * Step 5 (exactly-once) / step 3 (at-least-once). A store logged to a changelog of its own takes the
+ * offset its records were written at; a table whose changelog is its source topic takes the input
+ * offset committed for that topic's partition, when this commit read any of it (else nothing of
+ * the table changed).
+ */
 async function checkpoint(
-  changelogs: ReturnType<typeof collect>['changelogs'],
+  { changelogs, sourceCheckpoints }: ReturnType<typeof collect>,
   written: readonly TopicPartitionOffset[],
+  consumed: readonly TopicPartitionOffset[],
 ): Promise<void> {
   const base = new Map(written.map((o) => [`${o.topic}\u0000${o.partition}`, o.offset]))
-  await Promise.all(
-    changelogs.map(async ({ task, store, topic, partition }) => {
-      const stateStore = task.stores.get(store)
-      if (stateStore === undefined) return
-      const offset = base.get(`${topic}\u0000${partition}`)
-      if (offset !== undefined) stateStore.writeCheckpoint(offset)
-      await stateStore.flush()
-    }),
-  )
+  const next = new Map(consumed.map((o) => [`${o.topic}\u0000${o.partition}`, o.offset]))
+  const flushes = changelogs.map(async ({ task, store, topic, partition }) => {
+    const stateStore = task.stores.get(store)
+    if (stateStore === undefined) return
+    const offset = base.get(`${topic}\u0000${partition}`)
+    if (offset !== undefined) stateStore.writeCheckpoint(offset)
+    await stateStore.flush()
+  })
+  const sources = sourceCheckpoints.map(async ({ task, store, topic, partition }) => {
+    const stateStore = task.stores.get(store)
+    const offset = next.get(`${topic}\u0000${partition}`)
+    if (stateStore === undefined || offset === undefined) return
+    stateStore.writeCheckpoint(offset)
+    await stateStore.flush()
+  })
+  await Promise.all([...flushes, ...sources])
 }
 
 export class ExactlyOnceCommitter implements Committer {
@@ -121,14 +141,15 @@ export class ExactlyOnceCommitter implements Committer {
   async commit(tasks: readonly StreamTask[], offsets: TopicPartitionOffset[]): Promise<CommitResult> {
     // Step 1 is the caller's.
     // Step 2
-    const { records, changelogs } = collect(tasks)
+    const collected = collect(tasks)
+    const { records } = collected
     const written = records.length > 0 ? await this.#producer.send(records) : []
     // Step 3
     await this.#producer.sendOffsets(this.#consumer, offsets)
     // Step 4
     await this.#producer.commit()
     // Step 5
-    await checkpoint(changelogs, written)
+    await checkpoint(collected, written, offsets)
     // Step 6
     await this.#producer.begin()
     return { records: records.length, offsets: offsets.length, sent: records }
@@ -167,10 +188,11 @@ export class AtLeastOnceCommitter implements Committer {
 
   async commit(tasks: readonly StreamTask[], offsets: TopicPartitionOffset[]): Promise<CommitResult> {
     // Step 2
-    const { records, changelogs } = collect(tasks)
+    const collected = collect(tasks)
+    const { records } = collected
     const written = records.length > 0 ? await this.#producer.send(records) : []
     // Step 3
-    await checkpoint(changelogs, written)
+    await checkpoint(collected, written, offsets)
     // Step 4
     await this.#consumer.commit(offsets)
     return { records: records.length, offsets: offsets.length, sent: records }

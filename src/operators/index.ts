@@ -19,6 +19,8 @@ export { LATE_OUTPUT, MAIN_OUTPUT, TaskGraph, type GraphNode, type TaskHooks } f
 export {
   IntervalJoinSideOperator,
   StreamTableJoinOperator,
+  tableEntry,
+  tableKeyBytes,
   TableSourceOperator,
   type IntervalJoinSideConfig,
   type StreamTableJoinConfig,

@@ -5,7 +5,8 @@
  * Stream-table: the table source writes the latest value per key into its store (a null value
  * deletes); the stream side looks the record's key up and joins with what is there at that moment.
  * Inner joins drop stream records without a table value (counted as `joinMisses`); left joins pass
- * `undefined`.
+ * `undefined`. A join with a global table looks up the key its key selector gives instead of the
+ * record's key (a `null` or `undefined` key finds nothing).
  *
  * Interval: records of the left stream at `ta` and the right stream at `tb` with the same key join
  * when `ta - beforeMs <= tb <= ta + afterMs`. Each side buffers its records by key and time, and on
@@ -20,6 +21,27 @@ import { decodeWindowKey, windowKey, type Revertible } from '../state/index.ts'
 import { jsonSerde, requireKey, type ValueSerde } from './serde.ts'
 import type { OperatorStore } from './store.ts'
 import type { Keyed, Operator, OperatorContext } from './types.ts'
+
+/** The key a table keeps `key` under: its JSON text. */
+export function tableKeyBytes(key: unknown): Buffer {
+  return Buffer.from(JSON.stringify(key) ?? 'null')
+}
+
+/**
+ * What a table record does to the table's store: the store entry for its key, `value: null`
+ * deleting it. Shared by the table operator and the restores that replay a table's topic, so that
+ * both write the same bytes.
+ */
+export function tableEntry<V>(
+  key: unknown,
+  value: V | null | undefined,
+  serde: ValueSerde<V>,
+): { key: Buffer; value: Buffer | null } {
+  return {
+    key: tableKeyBytes(key),
+    value: value === null || value === undefined ? null : Buffer.from(serde.encode(value)),
+  }
+}
 
 /** Materializes a table topic: the latest value per key; `null` (a tombstone) deletes the key. */
 export class TableSourceOperator<V> implements Operator<V | null, V | null> {
@@ -40,9 +62,9 @@ export class TableSourceOperator<V> implements Operator<V | null, V | null> {
 
   process(record: Keyed<V | null>, timestampMs: number): void {
     requireKey(record, this.#context.operator)
-    const keyBytes = Buffer.from(JSON.stringify(record.key) ?? 'null')
-    if (record.value === null || record.value === undefined) this.#store.delete(keyBytes)
-    else this.#store.put(keyBytes, this.#serde.encode(record.value))
+    const entry = tableEntry(record.key, record.value, this.#serde)
+    if (entry.value === null) this.#store.delete(entry.key)
+    else this.#store.put(entry.key, entry.value)
     this.#context.forward(record, timestampMs)
   }
 
@@ -57,6 +79,11 @@ export interface StreamTableJoinConfig<T, V, R, K> {
   /** Left join: stream records without a table value are joined with `undefined`. */
   readonly left: boolean
   readonly serde?: ValueSerde<V> | undefined
+  /**
+   * A global table's key selector: maps a stream record to the table key. Without it the table is
+   * co-partitioned and looked up by the record's key.
+   */
+  readonly tableKey?: ((value: T, key: K) => unknown) | undefined
 }
 
 export class StreamTableJoinOperator<T, V, R, K> implements Operator<T, R> {
@@ -76,8 +103,16 @@ export class StreamTableJoinOperator<T, V, R, K> implements Operator<T, R> {
   }
 
   process(record: Keyed<T>, timestampMs: number): void {
-    requireKey(record, this.#context.operator)
-    const bytes = this.#table.get(Buffer.from(JSON.stringify(record.key) ?? 'null'))
+    const selector = this.#config.tableKey
+    let bytes: Buffer | undefined
+    if (selector === undefined) {
+      requireKey(record, this.#context.operator)
+      bytes = this.#table.get(tableKeyBytes(record.key))
+    } else {
+      const tableKey = selector(record.value, record.key as K)
+      bytes =
+        tableKey === null || tableKey === undefined ? undefined : this.#table.get(tableKeyBytes(tableKey))
+    }
     if (bytes === undefined && !this.#config.left) {
       this.#context.metrics.increment('joinMisses')
       return

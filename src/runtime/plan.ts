@@ -2,14 +2,17 @@
  * The topics a topology runs on, with their partition counts, as the test driver plans them
  * (src/testing/driver.ts, `#planPartitions`) but from the real topics:
  *
- *   1. Input and output topics must exist; their partition counts are read from the cluster.
+ *   1. Input and output topics must exist; their partition counts are read from the cluster. A
+ *      global table's topic is read in full by every worker: it is no task's input, and its
+ *      partition count is free.
  *   2. Sub-topologies are planned upstream first. A sub-topology has one task per partition of its
  *      widest input. A repartition topic gets the count asked in `keyBy`, else that of the external
  *      inputs it is joined with, else the task count of the sub-topology writing it.
  *   3. A sub-topology that joins (a table, a stream-table or interval join) needs co-partitioned
  *      inputs: equal counts, or the topology is refused.
  *   4. Internal topics are created when missing: repartition topics (delete policy), changelog
- *      topics (compacted, one partition per task), the dead-letter topic (one partition). An
+ *      topics (compacted, one partition per task; none for a table read from a topic, whose topic is
+ *      its changelog), the dead-letter topic (one partition). An
  *      existing internal topic with another partition count is refused: its data is keyed to the
  *      old count.
  */
@@ -37,7 +40,12 @@ export async function planTopics(
   const { description } = topology
   const partitions = new Map<string, number>()
   // Step 1
-  const external = [...description.topics.sources, ...description.topics.tables, ...description.topics.sinks]
+  const external = [
+    ...description.topics.sources,
+    ...description.topics.tables,
+    ...description.topics.globalTables,
+    ...description.topics.sinks,
+  ]
   const existing = new Set(await admin.listTopics())
   for (const topic of new Set(external)) {
     if (!existing.has(topic)) {
@@ -97,12 +105,14 @@ export async function planTopics(
       replicas: options.replicas,
       configs: { 'retention.ms': '-1' },
     })),
-    ...description.stores.map((store) => ({
-      topic: store.changelogTopic,
-      partitions: taskCounts.get(store.subtopology) as number,
-      replicas: options.replicas,
-      configs: { 'cleanup.policy': 'compact' },
-    })),
+    ...description.stores
+      .filter((store) => !store.sourceChangelog)
+      .map((store) => ({
+        topic: store.changelogTopic,
+        partitions: taskCounts.get(store.subtopology) as number,
+        replicas: options.replicas,
+        configs: { 'cleanup.policy': 'compact' },
+      })),
     { topic: options.dlqTopic, partitions: 1, replicas: options.replicas },
   ]
   for (const spec of internalTopics) partitions.set(spec.topic, spec.partitions as number)

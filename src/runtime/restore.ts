@@ -15,8 +15,19 @@
  *   4. Replay the records in order, each batch applied with the offset after it as the new
  *      checkpoint, reporting progress. Local files are a cache: losing them costs a longer replay,
  *      never correctness.
+ *
+ * A table whose changelog is its source topic (`endOffset` given) is restored from that topic, and
+ * the end of step 2 is the group's committed offset of the task's partition of it, not the log end:
+ * the task reads the topic on from that offset, so a record beyond it restored now would be applied
+ * before the stream records that precede it in the committed history (and under exactly-once, the
+ * state would run ahead of the last commit, which an aborted transaction rolls back to). The state
+ * restored is then exactly that of the last commit. No committed offset means the task reads the
+ * topic from its start, and restores nothing. A checkpoint beyond the committed offset
+ * (at-least-once flushes a store before it commits its offsets; an offset reset) is treated as
+ * step 3 treats one beyond the log end. `toEntries` turns the topic's records into the store's
+ * entries, as the table's operator would.
  */
-import type { PartitionReader } from '../kafka/index.ts'
+import type { InRecord, PartitionReader } from '../kafka/index.ts'
 import type { ChangelogEntry, StateStore } from '../state/index.ts'
 
 export interface RestoreProgress {
@@ -31,6 +42,10 @@ export interface RestoreOptions {
   /** How long step 2 waits for a transaction on the changelog to be decided. */
   readonly settleTimeoutMs: number
   readonly onProgress: (progress: RestoreProgress) => void
+  /** Where the restore ends, for a store restored from its source topic (see above). */
+  readonly endOffset?: bigint | undefined
+  /** The store entries of a batch of records; by default the records' keys and values as they are. */
+  readonly toEntries?: ((records: readonly InRecord[]) => Promise<ChangelogEntry[]>) | undefined
 }
 
 export async function restoreStore(
@@ -52,14 +67,14 @@ async function replay(
   reader: PartitionReader,
   opened: StateStore,
   open: (wipe: boolean) => Promise<StateStore>,
-  { topic, partition, settleTimeoutMs, onProgress }: RestoreOptions,
+  { topic, partition, settleTimeoutMs, onProgress, endOffset: givenEnd, toEntries }: RestoreOptions,
   replaced: (store: StateStore) => void,
 ): Promise<StateStore> {
   let store = opened
   // Step 1
   let fromOffset = store.readCheckpoint() ?? 0n
   // Step 2
-  const endOffset = await reader.settledEndOffset(topic, partition, settleTimeoutMs)
+  const endOffset = givenEnd ?? (await reader.settledEndOffset(topic, partition, settleTimeoutMs))
   // Step 3
   if (fromOffset > endOffset) {
     await store.close()
@@ -75,8 +90,10 @@ async function replay(
   for await (const batch of reader.read(topic, partition, fromOffset, endOffset)) {
     if (batch.length === 0) continue
     const entries: ChangelogEntry[] = []
-    for (const record of batch)
-      if (record.key !== null) entries.push({ key: record.key, value: record.value })
+    if (toEntries !== undefined) entries.push(...(await toEntries(batch)))
+    else
+      for (const record of batch)
+        if (record.key !== null) entries.push({ key: record.key, value: record.value })
     const last = batch[batch.length - 1] as (typeof batch)[number]
     await store.restore(entries, last.offset + 1n)
     restoredRecords = Math.min(totalRecords, Number(last.offset + 1n - fromOffset))

@@ -18,11 +18,15 @@
  *   - revoked: commit, then close the tasks (their stores are flushed at the commit);
  *   - lost (the group already removed this worker): abort, close the tasks without flushing;
  *   - assigned: wait for the group's offsets to be stable, restore the new tasks' stores from
- *     their changelogs, then open the tasks.
+ *     their changelogs (a table read from a topic: from that topic, up to the committed offset),
+ *     then open the tasks.
  *
  * After a commit fails for any reason but fencing (a timeout, a stale generation): abort, discard
  * every task (what they hold in memory is ahead of the committed state), restore them again from
  * local checkpoints and changelogs, and rewind the consumer to the committed offsets.
+ *
+ * Global tables (src/runtime/global-tables.ts) are read in full before the worker joins the group,
+ * and followed in the background while it runs; every task looks them up.
  *
  * When the cluster cannot be reached (a broker restart, a network cut) the worker waits it out,
  * for up to `outageTimeoutMs`, and resumes by itself with new clients (`#resume`); while the
@@ -47,6 +51,7 @@ import {
   type TopicPartitions,
 } from '../kafka/index.ts'
 import { RateLimitedReports } from '../log/index.ts'
+import { jsonSerde, tableEntry, type ValueSerde } from '../operators/index.ts'
 import {
   encodeMemberInfo,
   StoreQueries,
@@ -64,8 +69,14 @@ import {
   type Deserializer,
   type Serializer,
 } from '../serde/index.ts'
-import { MemoryStateStore, RocksDbStateStore, storeDirectory, type StateStore } from '../state/index.ts'
-import type { SourceSpec } from '../stream/index.ts'
+import {
+  MemoryStateStore,
+  RocksDbStateStore,
+  storeDirectory,
+  type ChangelogEntry,
+  type StateStore,
+} from '../state/index.ts'
+import type { SourceSpec, StoreDescription } from '../stream/index.ts'
 import { StreamTask, type TaskCounters, type TaskSink, type TaskSource } from '../task/index.ts'
 import { taskAssigner, taskName } from './assignor.ts'
 import {
@@ -74,6 +85,7 @@ import {
   type WorkerEvent,
   type WorkerOptions,
 } from './options.ts'
+import { GlobalTables } from './global-tables.ts'
 import { planTopics, type RuntimePlan } from './plan.ts'
 import { restoreStore } from './restore.ts'
 
@@ -205,6 +217,8 @@ const OUTAGE_CODES: readonly string[] = [
  * coordinator looks for timed-out transactions only every 10 s (its abort cleanup interval).
  */
 const SETTLE_MARGIN_MS = 15_000
+/** How often a worker looks for new records of its global tables' topics. */
+const GLOBAL_POLL_INTERVAL_MS = 100
 /** Failures that replaying the same records would meet again; they stop the worker. */
 const PERMANENT_FAILURES: readonly string[] = [ErrorCodes.RECORD_TOO_LARGE.code]
 
@@ -236,6 +250,12 @@ export class Worker {
   #consumer: GroupConsumer | undefined
   #committer: Committer | undefined
   #reader: PartitionReader | undefined
+  /** The global tables, their reader, their follower, and what stopped it if it failed. */
+  #globals: GlobalTables | undefined
+  #globalReader: PartitionReader | undefined
+  #following: Promise<void> | undefined
+  readonly #globalsStopped = new AbortController()
+  #globalFailure: FreshetError | undefined
   readonly #tasks = new Map<string, StreamTask>()
   /** Topic to the sub-topology reading it. */
   readonly #readers = new Map<string, SourceSpec>()
@@ -415,8 +435,11 @@ export class Worker {
       // Output schemas are registered before the first record: the registry may be restarting.
       await this.#whenReachable('registry', deadlineMs, () => this.#prepareSinks())
       this.#reader = new PartitionReader({ ...this.#connection(), clientId: `${this.#clientId()}-restore` })
+      // Global tables are complete before any task takes a record.
+      await this.#whenReachable('kafka', deadlineMs, () => this.#bootstrapGlobals())
       await this.#whenReachable('kafka', deadlineMs, () => this.#connect())
       this.#moveTo('RUNNING')
+      this.#followGlobals()
       const committer = this.#committer
       this.#emit({
         type: 'started',
@@ -613,7 +636,7 @@ export class Worker {
           return
         } catch (error) {
           const failure = toFreshetError(error, 'KAFKA_ERROR', `worker ${this.#options.workerId} failed`)
-          if (this.#stopping || !isOutage(failure)) throw failure
+          if (this.#stopping || !isOutage(failure) || failure === this.#globalFailure) throw failure
           await this.#resume(failure)
         }
       }
@@ -634,6 +657,7 @@ export class Worker {
   async #consume(consumer: GroupConsumer): Promise<void> {
     let pending: Promise<Batch> | undefined
     while (!this.#stopping) {
+      if (this.#globalFailure !== undefined) throw this.#globalFailure
       // Step 1
       pending ??= consumer
         .nextTaggedBatch(this.#options.maxBatchRecords)
@@ -1112,16 +1136,32 @@ export class Worker {
     if (sub === undefined) return
     const stores = new Map<string, StateStore>()
     try {
+      let committed: readonly TopicPartitionOffset[] | undefined
       for (const name of sub.stores) {
-        const description = topology.description.stores.find((s) => s.name === name)
-        const changelog = description?.changelogTopic as string
+        const description = topology.description.stores.find((s) => s.name === name) as StoreDescription
+        const topic = description.changelogTopic
+        // A table restored from its source topic ends at the task's committed offset of it.
+        let fromSource:
+          | { endOffset: bigint; toEntries: (records: readonly InRecord[]) => Promise<ChangelogEntry[]> }
+          | undefined
+        if (description.sourceChangelog) {
+          committed ??= await this.#retrying(() => (this.#consumer as GroupConsumer).committedOffsets())
+          const endOffset =
+            committed.find((o) => o.topic === topic && o.partition === partition)?.offset ?? 0n
+          fromSource = { endOffset, toEntries: (records) => this.#tableEntries(topic, records) }
+        }
         const store = await this.#retrying(() =>
-          restoreStore(this.#reader as PartitionReader, (wipe) => this.#openStore(id, name, wipe), {
-            topic: changelog,
-            partition,
-            settleTimeoutMs: this.#options.transactionTimeoutMs + SETTLE_MARGIN_MS,
-            onProgress: (progress) => this.#emit({ type: 'restore', task: id, store: name, ...progress }),
-          }),
+          restoreStore(
+            this.#reader as PartitionReader,
+            (wipe) => this.#openStore(id, name, wipe, !description.sourceChangelog),
+            {
+              topic,
+              partition,
+              settleTimeoutMs: this.#options.transactionTimeoutMs + SETTLE_MARGIN_MS,
+              onProgress: (progress) => this.#emit({ type: 'restore', task: id, store: name, ...progress }),
+              ...fromSource,
+            },
+          ),
         )
         stores.set(name, store)
       }
@@ -1132,19 +1172,10 @@ export class Worker {
     const sources = new Map<string, TaskSource>()
     for (const spec of topology.sources()) {
       if (spec.subtopology !== subtopology) continue
-      const decoder = this.#decoders.get(spec.topic)
       sources.set(spec.topic, {
         spec,
         decodeKey: decodeStringKey,
-        decode: (record) => {
-          if (record.value === null && spec.kind === 'table') return null
-          const location = { topic: record.topic, partition: record.partition, offset: record.offset }
-          if (decoder !== undefined) return decoder.deserializeSync(record.value, location)
-          if (record.value === null) {
-            throw new FreshetError('SERDE_NULL_VALUE', `record without a value on ${record.topic}`, location)
-          }
-          return parseJson(record.value, location)
-        },
+        decode: this.#decoderFor(spec.topic, spec.kind === 'table'),
       })
     }
     const sinks = new Map<string, TaskSink>()
@@ -1191,6 +1222,7 @@ export class Worker {
           offset: String(record.offset),
           reason: error.message,
         }),
+      globalStores: this.#globals?.stores,
       dlqTopic: options.dlqTopic,
       clock: Date.now,
       markerIntervalMs: MARKER_INTERVAL_MS,
@@ -1199,9 +1231,59 @@ export class Worker {
     this.#tasks.set(id, task)
   }
 
-  async #openStore(taskId: string, name: string, wipe: boolean): Promise<StateStore> {
+  /** How a source topic's values decode; a table's `null` value is a tombstone. */
+  #decoderFor(topic: string, table: boolean): (record: InRecord) => unknown {
+    const decoder = this.#decoders.get(topic)
+    return (record) => {
+      if (record.value === null && table) return null
+      const location = { topic: record.topic, partition: record.partition, offset: record.offset }
+      if (decoder !== undefined) return decoder.deserializeSync(record.value, location)
+      if (record.value === null) {
+        throw new FreshetError('SERDE_NULL_VALUE', `record without a value on ${record.topic}`, location)
+      }
+      return parseJson(record.value, location)
+    }
+  }
+
+  /**
+   * What records of a table's topic leave in its store, as the table's operator writes them. A
+   * record the operator would refuse (no key, a value that does not decode or encode) is left
+   * out: processing it skipped it, dead-lettered it, or stopped the worker before its offset
+   * could be committed.
+   */
+  async #tableEntries(
+    topic: string,
+    records: readonly InRecord[],
+    onBad?: (record: InRecord, error: unknown) => void,
+  ): Promise<ChangelogEntry[]> {
+    const spec = this.#readers.get(topic)
+    const global = this.#options.topology.globalSources().find((g) => g.topic === topic)
+    const serde = (spec?.table?.serde ?? global?.serde ?? jsonSerde()) as ValueSerde<unknown>
+    const values = records.flatMap((r) => (r.value === null ? [] : [r.value]))
+    // Avro writer schemas are loaded before decoding; an unreachable registry fails retriably.
+    if (values.length > 0) await this.#decoders.get(topic)?.prepare(values)
+    const decode = this.#decoderFor(topic, true)
+    const entries: ChangelogEntry[] = []
+    for (const record of records) {
+      try {
+        if (record.key === null) {
+          throw new FreshetError('RECORD_KEY_NULL', `a table record without a key on ${topic}`, {
+            topic,
+            partition: record.partition,
+            offset: record.offset,
+          })
+        }
+        entries.push(tableEntry(decodeStringKey(record), decode(record), serde))
+      } catch (error) {
+        onBad?.(record, error)
+      }
+    }
+    return entries
+  }
+
+  async #openStore(taskId: string, name: string, wipe: boolean, changelog = true): Promise<StateStore> {
     const stateDir = this.#options.stateDir
-    if (stateDir === undefined) return new MemoryStateStore({ name })
+    if (stateDir === undefined) return new MemoryStateStore({ name, changelog })
     const directory = storeDirectory({
       stateDir,
       applicationId: this.#applicationId,
@@ -1209,7 +1291,7 @@ export class Worker {
       storeName: name,
     })
     if (wipe) await rm(directory, { recursive: true, force: true })
-    return RocksDbStateStore.open({ directory, name })
+    return RocksDbStateStore.open({ directory, name, changelog })
   }
 
   /** Closes a task whose state was committed: its stores were flushed at the commit. */
@@ -1255,8 +1337,13 @@ export class Worker {
 
   #prepareDecoders(): void {
     const options = this.#options
-    for (const spec of options.topology.sources()) {
-      this.#readers.set(spec.topic, spec)
+    const read = [
+      ...options.topology.sources(),
+      // Global tables decode as sources do; they are no task's input (not in #readers).
+      ...options.topology.globalSources().map((g) => ({ ...g, kind: 'global' as const })),
+    ]
+    for (const spec of read) {
+      if (spec.kind !== 'global') this.#readers.set(spec.topic, spec)
       if (spec.kind === 'repartition') continue
       const given = options.deserializers?.[spec.topic]
       if (given !== undefined) this.#decoders.set(spec.topic, given)
@@ -1309,7 +1396,101 @@ export class Worker {
     for (const encoder of new Set(this.#encoders.values())) await encoder.init()
   }
 
+  /** Step 1 and 2 of src/runtime/global-tables.ts. */
+  async #bootstrapGlobals(): Promise<void> {
+    const tables = this.#options.topology.globalSources()
+    if (tables.length === 0) return
+    this.#globalReader ??= new PartitionReader({
+      ...this.#connection(),
+      clientId: `${this.#clientId()}-global`,
+    })
+    this.#globals ??= new GlobalTables({
+      tables,
+      reader: this.#globalReader,
+      partitions: (this.#plan as RuntimePlan).partitions,
+      // Per worker: two workers sharing a state directory must not wipe each other's table.
+      openStore: (name) => this.#openStore(`global-${this.#options.workerId}`, name, true, false),
+      toEntries: (topic, records) =>
+        this.#tableEntries(topic, records, (record, error) => this.#badGlobalRecord(record, error)),
+      locked: (work) => this.#locked(work),
+      pollIntervalMs: GLOBAL_POLL_INTERVAL_MS,
+      onProgress: (store, progress) => this.#emit({ type: 'restore', task: 'global', store, ...progress }),
+      onRead: (topic, records) => {
+        const counts = this.#topicCounts(topic)
+        counts.recordsIn += records.length
+        for (const record of records) counts.bytesIn += recordBytes(record)
+      },
+    })
+    await this.#globals.bootstrap()
+  }
+
+  /**
+   * Step 3 of src/runtime/global-tables.ts, in the background: an outage is retried with backoff
+   * (the loop waits it out meanwhile on its own); any other failure stops the worker.
+   */
+  #followGlobals(): void {
+    const globals = this.#globals
+    if (globals === undefined) return
+    const signal = this.#globalsStopped.signal
+    const follow = async (): Promise<void> => {
+      let backoffMs = KAFKA_BACKOFF_MS.first
+      while (!signal.aborted) {
+        try {
+          await globals.follow(signal)
+          return
+        } catch (error) {
+          if (signal.aborted) return
+          const failure = toFreshetError(
+            error,
+            'KAFKA_ERROR',
+            `worker ${this.#options.workerId}: reading the global tables failed`,
+          )
+          if (!failure.retriable) {
+            this.#globalFailure = failure
+            this.#wakeLoop?.()
+            return
+          }
+        }
+        await sleep(backoffMs, undefined, { signal }).catch(() => {})
+        backoffMs = Math.min(backoffMs * 2, KAFKA_BACKOFF_MS.max)
+      }
+    }
+    this.#following = follow()
+  }
+
+  /**
+   * A global table's record that does not decode or has no key: global state is outside the
+   * transaction, so it cannot be dead-lettered with it. Under `fail` it stops the worker; under
+   * `skip` and `dlq` it is skipped and reported.
+   */
+  #badGlobalRecord(record: InRecord, error: unknown): void {
+    const location = { topic: record.topic, partition: record.partition, offset: record.offset }
+    const failure = toFreshetError(
+      error,
+      'OPERATOR_FAILED',
+      `a record of global table topic ${record.topic}`,
+      location,
+    )
+    if (this.#options.onBadRecord === 'fail') throw failure
+    this.#badRecordReports.report(`skipped\u0000${failure.code}`, {
+      type: 'bad-records',
+      outcome: 'skipped',
+      code: failure.code,
+      count: 1,
+      topic: record.topic,
+      partition: record.partition,
+      offset: String(record.offset),
+      reason: failure.message,
+    })
+  }
+
   async #closeClients(): Promise<void> {
+    this.#globalsStopped.abort()
+    await this.#following?.catch(() => {})
+    await this.#globals?.close()
+    await this.#globalReader?.close().catch(() => {})
+    this.#globals = undefined
+    this.#globalReader = undefined
     await this.#committer?.close().catch(() => {})
     await this.#reader?.close().catch(() => {})
     await this.#purgeAdmin?.close().catch(() => {})

@@ -20,6 +20,7 @@ export {
 export type {
   AggregateOptions,
   DeduplicateOptions,
+  GlobalTableOptions,
   IntervalJoinOptions,
   KeyByOptions,
   NameOption,
@@ -30,6 +31,7 @@ export type {
 } from './options.ts'
 export { Pipeline, pipeline } from './pipeline.ts'
 export {
+  GlobalTable,
   KeyedStream,
   LateAwareStream,
   Stream,
@@ -40,6 +42,8 @@ export {
 } from './stream.ts'
 export { changelogTopic, repartitionTopic, requireCoPartitioned, Topology } from './topology.ts'
 export type {
+  GlobalSourceSpec,
+  GlobalTableDescription,
   NodeDescription,
   NodeInput,
   NodeKind,

@@ -133,6 +133,9 @@ export interface TableOptions<V> extends NameOption {
   serde?: ValueSerde<V>
 }
 
+/** A global table takes the options of a table: `schema`, `serde`, `name`. */
+export type GlobalTableOptions<V> = TableOptions<V>
+
 export interface KeyByOptions extends NameOption {
   /** Partitions of the repartition topic. Default: as many as the sub-topology writing it has tasks. */
   partitions?: number
@@ -190,6 +193,14 @@ export function resolveStreamOptions<T>(input: unknown): StreamOptions<T> {
 
 export function resolveTableOptions<V>(input: unknown): TableOptions<V> {
   return validateOptions<TableOptions<V>>('table', input, {
+    name: { check: nameCheck },
+    schema: { check: schemaCheck as Check<TypedSchema<V>> },
+    serde: { check: valueSerdeCheck as Check<ValueSerde<V>> },
+  })
+}
+
+export function resolveGlobalTableOptions<V>(input: unknown): GlobalTableOptions<V> {
+  return validateOptions<GlobalTableOptions<V>>('globalTable', input, {
     name: { check: nameCheck },
     schema: { check: schemaCheck as Check<TypedSchema<V>> },
     serde: { check: valueSerdeCheck as Check<ValueSerde<V>> },

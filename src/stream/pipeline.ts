@@ -3,19 +3,27 @@
  * `table` methods read topics; the streams' operators append to it, and `build()` freezes the result
  * into a `Topology`.
  */
-import { MAIN_OUTPUT, PassThroughOperator, TableSourceOperator, type Operator } from '../operators/index.ts'
+import {
+  MAIN_OUTPUT,
+  PassThroughOperator,
+  TableSourceOperator,
+  type Operator,
+  type ValueSerde,
+} from '../operators/index.ts'
 import { fromRecordTimestamp, resolveTimestampExtractor, type TimestampExtractor } from '../time/index.ts'
 import { PipelineBuilder } from './builder.ts'
 import {
   checkTopic,
+  resolveGlobalTableOptions,
   resolvePipelineOptions,
   resolveStreamOptions,
   resolveTableOptions,
+  type GlobalTableOptions,
   type PipelineOptions,
   type StreamOptions,
   type TableOptions,
 } from './options.ts'
-import { Stream, Table } from './stream.ts'
+import { GlobalTable, Stream, Table } from './stream.ts'
 import type { Topology } from './topology.ts'
 
 export class Pipeline {
@@ -55,7 +63,8 @@ export class Pipeline {
 
   /**
    * Reads `topic` as a table: the latest value per Kafka key, a null value deleting the key. Tables
-   * are looked up by stream-table joins; their updates do not move the watermark.
+   * are looked up by stream-table joins; their updates do not move the watermark. The topic is the
+   * store's changelog: the table is restored from it, up to the task's committed offset of it.
    */
   table<V, K = string>(topic: string, options: TableOptions<V> = {}): Table<K, V> {
     checkTopic('table', topic)
@@ -74,9 +83,38 @@ export class Pipeline {
       topic,
       details: schema === undefined ? '' : `schema: ${schema.name}`,
       create: () => new TableSourceOperator<V>(store, serde) as Operator<unknown, unknown>,
-      source: { kind: 'table', timestamp: fromRecordTimestamp(), schema },
+      source: { kind: 'table', timestamp: fromRecordTimestamp(), schema, table: { store, serde } },
     })
     return new Table<K, V>({ builder, node: nodeName, output: MAIN_OUTPUT }, { name: store, serde })
+  }
+
+  /**
+   * Reads `topic` as a global table: every worker reads every partition of it into one store, which
+   * every task looks up with `join(globalTable, keySelector, joiner)`. No co-partitioning, no
+   * repartition: the key selector maps each stream record to the table key. The topic is the
+   * store's changelog. Its updates are not part of the exactly-once transaction (Kafka Streams'
+   * GlobalKTable).
+   */
+  globalTable<V, K = string>(topic: string, options: GlobalTableOptions<V> = {}): GlobalTable<K, V> {
+    checkTopic('globalTable', topic)
+    const { name, schema, serde } = resolveGlobalTableOptions<V>(options)
+    const builder = this.#builder
+    const nodeName = name ?? builder.freeName(`global-table-${topic}`)
+    const store = `${nodeName}-store`
+    builder.add({
+      name: nodeName,
+      kind: 'global-table',
+      role: 'source',
+      inputs: [],
+      outputs: [],
+      ownedStores: [{ name: store, kind: 'global-table', format: serde?.format ?? 'json' }],
+      usedStores: [],
+      topic,
+      details: schema === undefined ? '' : `schema: ${schema.name}`,
+      create: () => new TableSourceOperator<V>(store, serde) as Operator<unknown, unknown>,
+      global: { store, schema, serde: serde as ValueSerde<unknown> | undefined },
+    })
+    return new GlobalTable<K, V>({ builder, node: nodeName, output: MAIN_OUTPUT }, { name: store, serde })
   }
 
   /** The topology built so far, frozen; the pipeline can be extended and built again. */

@@ -199,6 +199,31 @@ export class Stream<T> {
     return new KeyedStream(handleOf(this, 'byRecordKey'))
   }
 
+  /**
+   * Joins each record with the global table's current value for `keySelector(value, key)`; records
+   * without one are dropped. No repartition: every task sees the whole table.
+   */
+  join<GK, V, R>(
+    table: GlobalTable<GK, V>,
+    keySelector: (value: T, key: Keyless) => NoInfer<GK> | null | undefined,
+    joiner: (value: T, tableValue: V, key: Keyless) => R,
+    options?: NameOption,
+  ): Stream<R>
+  join(table: unknown, keySelector: unknown, joiner: unknown, options: NameOption = {}): Stream<unknown> {
+    return new Stream(globalJoinHandle(this, table, keySelector, joiner, false, options))
+  }
+
+  /** Like `join` with a global table, but records without a table value are joined with `undefined`. */
+  leftJoin<GK, V, R>(
+    table: GlobalTable<GK, V>,
+    keySelector: (value: T, key: Keyless) => NoInfer<GK> | null | undefined,
+    joiner: (value: T, tableValue: V | undefined, key: Keyless) => R,
+    options?: NameOption,
+  ): Stream<R>
+  leftJoin(table: unknown, keySelector: unknown, joiner: unknown, options: NameOption = {}): Stream<unknown> {
+    return new Stream(globalJoinHandle(this, table, keySelector, joiner, true, options))
+  }
+
   /** Writes the stream to `topic`, keyed as it is, with the event time as record timestamp. */
   to(topic: string, options: SinkOptions<T> = {}): void {
     sinkHandle(this, topic, options)
@@ -375,27 +400,55 @@ export class KeyedStream<K, T> extends Stream<T> {
     })
   }
 
-  /** Joins each record with the table's current value for its key; records without one are dropped. */
-  join<V, R>(
+  /**
+   * Joins each record with the table's current value for its key; records without one are dropped.
+   * With a global table, the value for `keySelector(value, key)`; the stream keeps its key.
+   */
+  override join<GK, V, R>(
+    table: GlobalTable<GK, V>,
+    keySelector: (value: T, key: K) => NoInfer<GK> | null | undefined,
+    joiner: (value: T, tableValue: V, key: K) => R,
+    options?: NameOption,
+  ): KeyedStream<K, R>
+  override join<V, R>(
     table: Table<K, V>,
     joiner: (value: T, tableValue: V, key: K) => R,
-    options: NameOption = {},
-  ): KeyedStream<K, R> {
+    options?: NameOption,
+  ): KeyedStream<K, R>
+  override join(table: unknown, a: unknown, b?: unknown, c?: unknown): KeyedStream<K, unknown> {
+    if (isGlobalTable(table)) {
+      return new KeyedStream(globalJoinHandle(this, table, a, b, false, (c ?? {}) as NameOption))
+    }
     return this.#tableJoin(
-      table,
-      joiner as (value: T, tableValue: V | undefined, key: K) => R,
+      table as Table<K, unknown>,
+      a as (value: T, tableValue: unknown, key: K) => unknown,
       false,
-      options,
+      (b ?? {}) as NameOption,
     )
   }
 
   /** Like `join`, but records without a table value are joined with `undefined`. */
-  leftJoin<V, R>(
+  override leftJoin<GK, V, R>(
+    table: GlobalTable<GK, V>,
+    keySelector: (value: T, key: K) => NoInfer<GK> | null | undefined,
+    joiner: (value: T, tableValue: V | undefined, key: K) => R,
+    options?: NameOption,
+  ): KeyedStream<K, R>
+  override leftJoin<V, R>(
     table: Table<K, V>,
     joiner: (value: T, tableValue: V | undefined, key: K) => R,
-    options: NameOption = {},
-  ): KeyedStream<K, R> {
-    return this.#tableJoin(table, joiner, true, options)
+    options?: NameOption,
+  ): KeyedStream<K, R>
+  override leftJoin(table: unknown, a: unknown, b?: unknown, c?: unknown): KeyedStream<K, unknown> {
+    if (isGlobalTable(table)) {
+      return new KeyedStream(globalJoinHandle(this, table, a, b, true, (c ?? {}) as NameOption))
+    }
+    return this.#tableJoin(
+      table as Table<K, unknown>,
+      a as (value: T, tableValue: unknown, key: K) => unknown,
+      true,
+      (b ?? {}) as NameOption,
+    )
   }
 
   /**
@@ -513,6 +566,8 @@ export class LateAwareStream<K, V, L> extends KeyedStream<K, V> {
 export class Table<K, V> {
   /** Carries K and V through the type system. */
   declare readonly __types?: (key: K, value: V) => [K, V]
+  /** Tells a table from a global table to the type system. */
+  declare readonly __kind?: 'table'
 
   /** Made by `pipeline().table(...)`. */
   constructor(handle: StreamHandle, store: { name: string; serde?: ValueSerde<V> | undefined }) {
@@ -521,7 +576,71 @@ export class Table<K, V> {
   }
 }
 
+/**
+ * A global table: the latest value per key of a topic, every partition of it in every worker, for
+ * joins that map each stream record to a table key (`join(globalTable, keySelector, joiner)`).
+ */
+export class GlobalTable<K, V> {
+  /** Carries K and V through the type system. */
+  declare readonly __types?: (key: K, value: V) => [K, V]
+  /** Tells a global table from a table to the type system. */
+  declare readonly __kind?: 'global-table'
+
+  /** Made by `pipeline().globalTable(...)`. */
+  constructor(handle: StreamHandle, store: { name: string; serde?: ValueSerde<V> | undefined }) {
+    attachHandle(this, handle)
+    globalTableStores.set(this, store as { name: string; serde?: ValueSerde<unknown> | undefined })
+  }
+}
+
 const tableStores = new WeakMap<object, { name: string; serde?: ValueSerde<unknown> | undefined }>()
+const globalTableStores = new WeakMap<object, { name: string; serde?: ValueSerde<unknown> | undefined }>()
+
+function isGlobalTable(table: unknown): table is GlobalTable<unknown, unknown> {
+  return typeof table === 'object' && table !== null && globalTableStores.has(table)
+}
+
+/** A join with a global table: no co-partitioning, the key selector picks the table key. */
+function globalJoinHandle(
+  stream: object,
+  table: unknown,
+  keySelector: unknown,
+  joiner: unknown,
+  left: boolean,
+  options: NameOption,
+): StreamHandle {
+  const where = left ? 'leftJoin' : 'join'
+  const { name } = resolveName(where, options)
+  const store = isGlobalTable(table) ? globalTableStores.get(table) : undefined
+  if (store === undefined) {
+    throw new FreshetError(
+      'TOPOLOGY_INVALID',
+      `${where}: expected a global table made by pipeline().globalTable(); a table made by pipeline().table() joins a keyed stream by its key`,
+    )
+  }
+  requireFunction(where, 'keySelector', keySelector)
+  requireFunction(where, 'joiner', joiner)
+  const from = handleOf(stream, where)
+  const tableHandle = handleOf(table as object, where)
+  sameBuilder(from, tableHandle, where)
+  return addProcessor(
+    from,
+    'global-table-join',
+    name,
+    () =>
+      new StreamTableJoinOperator<unknown, unknown, unknown, unknown>({
+        tableStore: store.name,
+        join: joiner as (value: unknown, tableValue: unknown, key: unknown) => unknown,
+        left,
+        serde: store.serde,
+        tableKey: keySelector as (value: unknown, key: unknown) => unknown,
+      }) as Operator<unknown, unknown>,
+    {
+      details: `${left ? 'left' : 'inner'} join with global table ${tableHandle.node}`,
+      usedStores: [store.name],
+    },
+  )
+}
 
 function tableStoreOf<K, V>(table: Table<K, V>): { name: string; serde?: ValueSerde<V> | undefined } {
   const store = tableStores.get(table)

@@ -7,6 +7,8 @@
 import { FreshetError } from '../errors/index.ts'
 import type { GraphNode } from '../operators/index.ts'
 import type {
+  GlobalSourceSpec,
+  GlobalTableDescription,
   NodeDescription,
   NodeDraft,
   SinkSpec,
@@ -30,12 +32,16 @@ export class Topology {
   readonly #drafts: ReadonlyMap<string, NodeDraft>
   readonly #sources: readonly SourceSpec[]
   readonly #sinks: readonly SinkSpec[]
+  readonly #globalSources: readonly GlobalSourceSpec[]
 
   /** Built by `Pipeline.build()`. */
-  constructor(applicationId: string, drafts: readonly NodeDraft[]) {
+  constructor(applicationId: string, all: readonly NodeDraft[]) {
     this.applicationId = applicationId
-    const owned = new Set(drafts.flatMap((d) => d.ownedStores.map((s) => s.name)))
-    for (const draft of drafts) {
+    const owned = new Set(all.flatMap((d) => d.ownedStores.map((s) => s.name)))
+    // Global tables stand apart: no sub-topology, no task, one store per worker.
+    const globals = all.filter((d) => d.global !== undefined)
+    const drafts = all.filter((d) => d.global === undefined)
+    for (const draft of all) {
       for (const store of draft.usedStores) {
         if (!owned.has(store)) {
           throw new FreshetError(
@@ -65,10 +71,15 @@ export class Topology {
     const stores: StoreDescription[] = []
     for (const draft of drafts) {
       for (const store of draft.ownedStores) {
+        // A table read straight from a topic is restored from that topic: a changelog would copy it.
+        const sourceChangelog = draft.kind === 'table'
         stores.push({
           name: store.name,
           kind: store.kind,
-          changelogTopic: changelogTopic(applicationId, store.name),
+          changelogTopic: sourceChangelog
+            ? (draft.topic as string)
+            : changelogTopic(applicationId, store.name),
+          sourceChangelog,
           owner: draft.name,
           nodes: [draft.name, ...drafts.filter((d) => d.usedStores.includes(store.name)).map((d) => d.name)],
           format: store.format,
@@ -100,21 +111,44 @@ export class Topology {
           stores: members.flatMap((d) => d.ownedStores.map((s) => s.name)),
         }
       })
+    const globalTables: GlobalTableDescription[] = globals.map((draft) => {
+      const store = draft.ownedStores[0] as NodeDraft['ownedStores'][number]
+      return {
+        node: draft.name,
+        topic: draft.topic as string,
+        store: store.name,
+        format: store.format,
+        nodes: drafts.filter((d) => d.usedStores.includes(store.name)).map((d) => d.name),
+        details: draft.details,
+      }
+    })
     const topicsOf = (pick: (draft: NodeDraft) => boolean): string[] =>
-      [...new Set(drafts.filter(pick).map((d) => d.topic as string))].sort()
+      [...new Set(all.filter(pick).map((d) => d.topic as string))].sort()
     this.description = deepFreeze({
       applicationId,
       subtopologies,
       nodes,
       stores,
+      globalTables,
       topics: {
         sources: topicsOf((d) => d.source?.kind === 'stream'),
         tables: topicsOf((d) => d.source?.kind === 'table'),
+        globalTables: topicsOf((d) => d.global !== undefined),
         sinks: topicsOf((d) => d.sink?.kind === 'sink'),
         repartition: topicsOf((d) => d.sink?.kind === 'repartition'),
-        changelog: stores.map((s) => s.changelogTopic).sort(),
+        changelog: stores
+          .filter((s) => !s.sourceChangelog)
+          .map((s) => s.changelogTopic)
+          .sort(),
       },
     })
+    this.#globalSources = Object.freeze(
+      globals.map((d) => ({
+        ...(d.global as NonNullable<NodeDraft['global']>),
+        node: d.name,
+        topic: d.topic as string,
+      })),
+    )
     this.#sources = Object.freeze(
       drafts.flatMap((d) =>
         d.source === undefined
@@ -148,6 +182,11 @@ export class Topology {
   /** Every source node with how it reads its topic. */
   sources(): readonly SourceSpec[] {
     return this.#sources
+  }
+
+  /** Every global table with how it reads its topic. */
+  globalSources(): readonly GlobalSourceSpec[] {
+    return this.#globalSources
   }
 
   /** Every sink node with how it writes its topic. */
@@ -204,12 +243,33 @@ export class Topology {
         }
       }
     }
-    if (description.stores.length > 0) {
+    if (description.globalTables.length > 0) {
+      lines.push('  Global tables (every worker reads every partition; no tasks):')
+      for (const table of description.globalTables) {
+        const facts = [
+          'global-table',
+          `topic: ${table.topic}`,
+          ...(table.details === '' ? [] : [table.details]),
+          `stores: ${table.store}`,
+        ]
+        lines.push(`    Source: ${table.node} (${facts.join('; ')})`)
+      }
+    }
+    if (description.stores.length > 0 || description.globalTables.length > 0) {
       lines.push('  Stores:')
       for (const store of description.stores) {
+        const changelog = store.sourceChangelog
+          ? `${store.changelogTopic} (source topic)`
+          : store.changelogTopic
         lines.push(
-          `    ${store.name} (${store.kind}, ${store.format}; changelog: ${store.changelogTopic}; ` +
+          `    ${store.name} (${store.kind}, ${store.format}; changelog: ${changelog}; ` +
             `nodes: ${store.nodes.join(', ')})`,
+        )
+      }
+      for (const table of description.globalTables) {
+        lines.push(
+          `    ${table.store} (global-table, ${table.format}; changelog: ${table.topic} (source topic); ` +
+            `nodes: ${[table.node, ...table.nodes].join(', ')})`,
         )
       }
     }
@@ -220,6 +280,7 @@ export class Topology {
     }
     list('sources', topics.sources)
     list('tables', topics.tables)
+    list('global tables', topics.globalTables)
     list('sinks', topics.sinks)
     list('repartition', topics.repartition)
     list('changelog', topics.changelog)
@@ -255,7 +316,11 @@ function assignSubtopologies(drafts: readonly NodeDraft[]): Map<string, number> 
   for (const draft of drafts) for (const store of draft.ownedStores) owners.set(store.name, draft.name)
   for (const draft of drafts) {
     for (const input of draft.inputs) union(input.node, draft.name)
-    for (const store of draft.usedStores) union(owners.get(store) as string, draft.name)
+    // A global table's store is shared by every task: it joins nothing into one sub-topology.
+    for (const store of draft.usedStores) {
+      const owner = owners.get(store)
+      if (owner !== undefined) union(owner, draft.name)
+    }
   }
   const index = new Map(drafts.map((d, i) => [d.name, i]))
   const components = new Map<string, { first: number; writes: Set<string>; reads: Set<string> }>()

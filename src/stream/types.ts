@@ -1,4 +1,4 @@
-import type { OperatorFactory } from '../operators/index.ts'
+import type { OperatorFactory, ValueSerde } from '../operators/index.ts'
 import type { TypedSchema } from '../schemas/index.ts'
 import type { Serializer } from '../serde/index.ts'
 import type { TimestampExtractor } from '../time/index.ts'
@@ -18,13 +18,16 @@ export type NodeKind =
   | 'window-aggregate'
   | 'deduplicate'
   | 'stream-table-join'
+  | 'global-table'
+  | 'global-table-join'
   | 'interval-join-side'
   | 'sink'
   | 'repartition-sink'
 
 export type NodeRole = 'source' | 'processor' | 'sink'
 
-export type StoreKind = 'window' | 'session' | 'key-value' | 'table' | 'deduplicate' | 'join-buffer'
+export type StoreKind =
+  'window' | 'session' | 'key-value' | 'table' | 'global-table' | 'deduplicate' | 'join-buffer'
 
 /** One edge into a node: the parent and which of its outputs (`main`, a branch, `late`). */
 export interface NodeInput {
@@ -52,14 +55,37 @@ export interface NodeDescription {
 export interface StoreDescription {
   readonly name: string
   readonly kind: StoreKind
-  /** `<applicationId>-<store>-changelog`, compacted. */
+  /**
+   * `<applicationId>-<store>-changelog`, compacted; for a table read straight from a topic, that
+   * topic (`sourceChangelog`).
+   */
   readonly changelogTopic: string
+  /**
+   * The store is restored from the topic it is built from, up to the task's committed offset of it,
+   * and has no changelog topic of its own (Kafka Streams' source-topic changelog).
+   */
+  readonly sourceChangelog: boolean
   readonly owner: string
   /** Every node that opens the store, the owner first. */
   readonly nodes: readonly string[]
   /** Encoding of the values. */
   readonly format: string
   readonly subtopology: number
+}
+
+/**
+ * A global table: every worker reads every partition of its topic into one store that each task
+ * looks up. It belongs to no sub-topology and makes no tasks; its topic is its changelog.
+ */
+export interface GlobalTableDescription {
+  readonly node: string
+  readonly topic: string
+  readonly store: string
+  /** Encoding of the values in the store. */
+  readonly format: string
+  /** The join nodes that look it up. */
+  readonly nodes: readonly string[]
+  readonly details: string
 }
 
 /** The operators between two topic boundaries; one task per partition of its input topics. */
@@ -77,15 +103,20 @@ export interface TopologyDescription {
   readonly subtopologies: readonly SubtopologyDescription[]
   /** In topological order: parents before children. */
   readonly nodes: readonly NodeDescription[]
+  /** Task stores: one instance per task of their sub-topology. */
   readonly stores: readonly StoreDescription[]
+  readonly globalTables: readonly GlobalTableDescription[]
   readonly topics: {
     /** Input topics read as streams. */
     readonly sources: readonly string[]
     /** Input topics read as tables. */
     readonly tables: readonly string[]
+    /** Input topics read in full by every worker as global tables. */
+    readonly globalTables: readonly string[]
     readonly sinks: readonly string[]
     /** `<applicationId>-<name>-repartition`, written and read by the pipeline itself. */
     readonly repartition: readonly string[]
+    /** The changelog topics the pipeline creates: not the source topics that serve as changelogs. */
     readonly changelog: readonly string[]
   }
 }
@@ -101,6 +132,18 @@ export interface SourceSpec {
   /** Event time of a record. Repartition sources use the record timestamp the sink wrote. */
   readonly timestamp: TimestampExtractor<unknown>
   readonly schema?: TypedSchema<unknown> | undefined
+  /** Table sources: the store the table is kept in, restored from this topic. */
+  readonly table?: { readonly store: string; readonly serde?: ValueSerde<unknown> | undefined } | undefined
+}
+
+/** How a global table reads its topic into its store. */
+export interface GlobalSourceSpec {
+  readonly node: string
+  readonly topic: string
+  readonly store: string
+  readonly schema?: TypedSchema<unknown> | undefined
+  /** Encoding of the values in the store. */
+  readonly serde?: ValueSerde<unknown> | undefined
 }
 
 /** How a sink node writes its topic. */
@@ -134,6 +177,8 @@ export interface NodeDraft {
   readonly details: string
   readonly create: OperatorFactory
   readonly source?: Omit<SourceSpec, 'node' | 'topic' | 'subtopology'>
+  /** A global table: read by every worker in full, outside the sub-topologies. */
+  readonly global?: Omit<GlobalSourceSpec, 'node' | 'topic'>
   readonly sink?: Omit<SinkSpec, 'node' | 'topic' | 'subtopology'>
 }
 

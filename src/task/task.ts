@@ -23,7 +23,12 @@
  * Under `fail` there is no log: the worker discards the whole task instead.
  *
  * At a commit (`prepareCommit`): every operator's `onCommit`, then every store's changelog entries
- * and the watermark markers for the repartition topics this task writes.
+ * and the watermark markers for the repartition topics this task writes. A table read straight from
+ * a topic logs nothing: its topic is its changelog, and its checkpoint is the offset of that topic
+ * the commit stores (`sourceCheckpoints`).
+ *
+ * Global tables' stores are shared by every task of the worker and written by the worker alone;
+ * tasks only look them up.
  */
 import { FreshetError, isConfigurationError, toFreshetError } from '../errors/index.ts'
 import { toDeadLetter, type DeadLetterStage } from '../dlq/index.ts'
@@ -89,6 +94,8 @@ export interface TaskOptions {
   readonly partition: number
   /** Open stores by name, already restored. */
   readonly stores: ReadonlyMap<string, StateStore>
+  /** The worker's global table stores, by name: looked up, never written, by the task. */
+  readonly globalStores?: ReadonlyMap<string, StateStore> | undefined
   /** The task's input topics (those with this partition number). */
   readonly sources: ReadonlyMap<string, TaskSource>
   /** Output topics by sink node name. */
@@ -180,6 +187,8 @@ export class StreamTask {
   readonly #repartitionInputs = new Map<string, RepartitionInput>()
   /** Changelog topic per store name. */
   readonly #changelogTopics = new Map<string, string>()
+  /** Stores restored from the topic they are built from: that topic, per store name. */
+  readonly #sourceChangelogs = new Map<string, string>()
   /** Sinks writing repartition topics: markers go to every partition of these. */
   readonly #repartitionSinks: TaskSink[]
   #out: OutRecord[] = []
@@ -212,7 +221,9 @@ export class StreamTask {
     this.#lifecycle = new TaskLifecycle(this.id)
     this.stores = options.stores
     for (const store of options.topology.description.stores) {
-      if (options.stores.has(store.name)) this.#changelogTopics.set(store.name, store.changelogTopic)
+      if (!options.stores.has(store.name)) continue
+      if (store.sourceChangelog) this.#sourceChangelogs.set(store.name, store.changelogTopic)
+      else this.#changelogTopics.set(store.name, store.changelogTopic)
     }
     this.#tracker = new WatermarkTracker({ ...options.watermarks, clock: options.clock })
     const tracked: string[] = []
@@ -233,7 +244,7 @@ export class StreamTask {
       options.partition,
       {
         store: (name) => {
-          const store = options.stores.get(name)
+          const store = options.stores.get(name) ?? options.globalStores?.get(name)
           if (store === undefined) {
             throw new FreshetError('TOPOLOGY_INVALID', `store "${name}" is not in task ${this.id}`)
           }
@@ -390,14 +401,26 @@ export class StreamTask {
   /**
    * What must go into the commit's transaction besides `takeOutput()`: what the operators flush on
    * commit, every store's changelog entries (to partition `partition` of its changelog topic) and
-   * the watermark markers. Returns the changelog records apart, by store, for the checkpoints.
+   * the watermark markers. Returns the changelog records apart, by store, for the checkpoints, and
+   * the stores whose changelog is their source topic: their checkpoint is the committed offset of
+   * that topic's partition.
    */
-  prepareCommit(): { records: OutRecord[]; changelogs: Map<string, OutRecord[]> } {
+  prepareCommit(): {
+    records: OutRecord[]
+    changelogs: Map<string, OutRecord[]>
+    sourceCheckpoints: Array<{ store: string; topic: string; partition: number }>
+  } {
     this.#lifecycle.require('prepareCommit')
     this.#graph.onCommit()
     const records = this.takeOutput()
     const changelogs = new Map<string, OutRecord[]>()
+    const sourceCheckpoints: Array<{ store: string; topic: string; partition: number }> = []
     for (const [name, store] of this.stores) {
+      const source = this.#sourceChangelogs.get(name)
+      if (source !== undefined) {
+        sourceCheckpoints.push({ store: name, topic: source, partition: this.partition })
+        continue
+      }
       const topic = this.#changelogTopics.get(name) as string
       const entries = store.drainChangelog()
       if (entries.length === 0) continue
@@ -408,7 +431,7 @@ export class StreamTask {
     }
     records.push(...this.#markers())
     this.#uncommitted = false
-    return { records, changelogs }
+    return { records, changelogs, sourceCheckpoints }
   }
 
   /**

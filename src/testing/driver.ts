@@ -37,14 +37,28 @@
  *
  * Stores are src/state's `MemoryStateStore`s, one per store and task. At every commit their
  * changelog entries are appended to the changelog topics (`<applicationId>-<store>-changelog`), and
- * `restart()` rebuilds every store from those topics alone, as a restore after a crash does.
+ * `restart()` rebuilds every store from those topics alone, as a restore after a crash does. A
+ * table read straight from a topic has no changelog topic: `restart()` rebuilds it from its source
+ * topic, every record of which the driver has processed (its committed offset is the end).
+ *
+ * A global table is one store for all tasks. A record piped into its topic updates it at once;
+ * `restart()` rebuilds it from every partition of the topic.
  */
 import { FreshetError } from '../errors/index.ts'
+import {
+  jsonSerde,
+  TaskGraph,
+  tableEntry,
+  type Keyed,
+  type LateRecord,
+  type Provenance,
+  type ValueSerde,
+} from '../operators/index.ts'
 import { JsonSerializer, type Serializer } from '../serde/index.ts'
-import { TaskGraph, type Keyed, type LateRecord, type Provenance } from '../operators/index.ts'
 import { MemoryStateStore, UndoLog, type ChangelogEntry, type Revertible } from '../state/index.ts'
 import {
   requireCoPartitioned,
+  type GlobalSourceSpec,
   type SinkSpec,
   type SourceSpec,
   type StoreDescription,
@@ -301,6 +315,9 @@ export class TestDriver {
   /** Operators' gauges by task, then node: summed over tasks by metrics(). */
   readonly #gauges = new Map<DriverTask, Map<string, Map<string, number>>>()
   readonly #storeDescriptions: Map<string, StoreDescription>
+  /** Global tables by topic, and their stores (one for every task) by store name. */
+  readonly #globals = new Map<string, GlobalSourceSpec>()
+  readonly #globalStores = new Map<string, MemoryStateStore>()
   #nowMs: number
   #closed = false
 
@@ -332,6 +349,14 @@ export class TestDriver {
         this.#schemaChecks.set(sink.node, new JsonSerializer({ schema: sink.schema }))
       }
     }
+    for (const global of topology.globalSources()) {
+      if (global.schema !== undefined)
+        this.#sourceDecoders.set(global.topic, new SourceDecoder(global.schema))
+      this.#globals.set(global.topic, global)
+      this.#globalStores.set(global.store, new MemoryStateStore({ name: global.store, changelog: false }))
+      const partitions = this.#options.topics[global.topic]?.partitions ?? this.#options.partitions
+      this.#logs.set(global.topic, new TopicLog(global.topic, partitions))
+    }
     this.#planPartitions()
     for (const sub of topology.description.subtopologies) {
       const count = this.#taskCounts.get(sub.id) as number
@@ -356,10 +381,10 @@ export class TestDriver {
   /** A handle to pipe records into an input topic (a stream, table or repartition topic). */
   input<V = unknown, K = unknown>(topic: string): TestInput<V, K> {
     this.#open()
-    if (!this.#readers.has(topic)) {
+    if (!this.#readers.has(topic) && !this.#globals.has(topic)) {
       throw new FreshetError('TOPIC_NOT_FOUND', `TestDriver: no source reads topic "${topic}"`, {
         topic,
-        details: { inputs: [...this.#readers.keys()].sort() },
+        details: { inputs: [...this.#readers.keys(), ...this.#globals.keys()].sort() },
       })
     }
     return new TestInput<V, K>(this, topic)
@@ -370,7 +395,9 @@ export class TestDriver {
     const log = this.#logs.get(topic)
     const written =
       [...this.#sinks.values()].some((sink) => sink.topic === topic) ||
-      [...this.#storeDescriptions.values()].some((store) => store.changelogTopic === topic)
+      [...this.#storeDescriptions.values()].some(
+        (store) => !store.sourceChangelog && store.changelogTopic === topic,
+      )
     if (log === undefined || !written) {
       throw new FreshetError('TOPIC_NOT_FOUND', `TestDriver: no sink writes topic "${topic}"`, {
         topic,
@@ -412,10 +439,25 @@ export class TestDriver {
 
   /** A store's contents over all tasks, decoded. */
   store(name: string): StoreView {
+    const global = [...this.#globals.values()].find((g) => g.store === name)
+    if (global !== undefined) {
+      const table = this.topology.description.globalTables.find((g) => g.store === name)
+      const view: StoreDescription = {
+        name,
+        kind: 'global-table',
+        changelogTopic: global.topic,
+        sourceChangelog: true,
+        owner: global.node,
+        nodes: [global.node, ...(table?.nodes ?? [])],
+        format: table?.format ?? 'json',
+        subtopology: -1,
+      }
+      return new StoreView(view, [{ partition: 0, store: this.#globalStores.get(name) as MemoryStateStore }])
+    }
     const description = this.#storeDescriptions.get(name)
     if (description === undefined) {
       throw new FreshetError('INVALID_OPTION', `TestDriver: the topology has no store "${name}"`, {
-        details: { stores: [...this.#storeDescriptions.keys()].sort() },
+        details: { stores: [...this.#storeDescriptions.keys(), ...this.#globalStores.keys()].sort() },
       })
     }
     const parts = this.#tasks
@@ -498,9 +540,10 @@ export class TestDriver {
     this.#drain()
     for (const task of this.#tasks) {
       for (const [name, store] of task.stores) {
-        const log = this.#logs.get(
-          (this.#storeDescriptions.get(name) as StoreDescription).changelogTopic,
-        ) as TopicLog
+        const description = this.#storeDescriptions.get(name) as StoreDescription
+        // The source topic is the changelog: the store logs nothing.
+        if (description.sourceChangelog) continue
+        const log = this.#logs.get(description.changelogTopic) as TopicLog
         for (const entry of store.drainChangelog()) {
           log.append({
             partition: task.partition,
@@ -524,18 +567,24 @@ export class TestDriver {
     this.#open()
     this.commit()
     for (const task of this.#tasks) task.graph.close()
+    // A global table is rebuilt from every partition of its topic, before the tasks open over it.
+    for (const global of this.#globals.values()) {
+      const log = this.#logs.get(global.topic) as TopicLog
+      const store = new MemoryStateStore({ name: global.store, changelog: false })
+      await store.restore(this.#tableEntries(log.all, global.serde))
+      await this.#globalStores.get(global.store)?.close()
+      this.#globalStores.set(global.store, store)
+    }
     for (const task of this.#tasks) {
       const restored = new Map<string, MemoryStateStore>()
       for (const name of task.stores.keys()) {
-        const store = new MemoryStateStore({ name })
-        const log = this.#logs.get(
-          (this.#storeDescriptions.get(name) as StoreDescription).changelogTopic,
-        ) as TopicLog
-        const entries = log.partition(task.partition)
-        await store.restore(
-          entries.map((r): ChangelogEntry => ({ key: r.key as Buffer, value: r.value as Buffer | null })),
-          BigInt(entries.length),
-        )
+        const description = this.#storeDescriptions.get(name) as StoreDescription
+        const store = new MemoryStateStore({ name, changelog: !description.sourceChangelog })
+        const records = (this.#logs.get(description.changelogTopic) as TopicLog).partition(task.partition)
+        const entries = description.sourceChangelog
+          ? this.#tableEntries(records, this.#tableSerdes().get(name))
+          : records.map((r): ChangelogEntry => ({ key: r.key as Buffer, value: r.value as Buffer | null }))
+        await store.restore(entries, BigInt(records.length))
         store.setUndoLog(this.#undo)
         restored.set(name, store)
       }
@@ -551,6 +600,7 @@ export class TestDriver {
       task.graph.open()
       task.deliveredMs = -Infinity
     }
+
     for (const sub of this.#subtopologyIds()) {
       for (const task of this.#tasksOf(sub)) {
         task.deliverWatermark()
@@ -566,6 +616,46 @@ export class TestDriver {
     this.#closed = true
     for (const task of this.#tasks) task.graph.close()
     await Promise.all(this.#tasks.flatMap((task) => [...task.stores.values()].map((store) => store.close())))
+    await Promise.all([...this.#globalStores.values()].map((store) => store.close()))
+  }
+
+  /** The serdes of the tables read straight from topics, by store. */
+  #tableSerdes(): Map<string, ValueSerde<unknown> | undefined> {
+    const serdes = new Map<string, ValueSerde<unknown> | undefined>()
+    for (const source of this.topology.sources()) {
+      if (source.table !== undefined) serdes.set(source.table.store, source.table.serde)
+    }
+    return serdes
+  }
+
+  /** What a table's records leave in its store, in order; records without a key were refused. */
+  #tableEntries(records: readonly StoredRecord[], serde: ValueSerde<unknown> | undefined): ChangelogEntry[] {
+    const entries: ChangelogEntry[] = []
+    for (const record of records) {
+      if (record.key === null || record.key === undefined) continue
+      entries.push(tableEntry(record.key, record.value, serde ?? jsonSerde()))
+    }
+    return entries
+  }
+
+  /** A record piped into a global table's topic: the table takes it at once, for every task. */
+  #updateGlobal(global: GlobalSourceSpec, record: StoredRecord): void {
+    if (record.key === null || record.key === undefined) {
+      this.#badRecord(
+        global.node,
+        record,
+        new FreshetError('RECORD_KEY_NULL', `global table ${global.node}: a record without a key`, {
+          topic: record.topic,
+          partition: record.partition,
+          offset: record.offset,
+        }),
+      )
+      return
+    }
+    const store = this.#globalStores.get(global.store) as MemoryStateStore
+    const entry = tableEntry(record.key, record.value, global.serde ?? jsonSerde())
+    if (entry.value === null) store.delete(entry.key)
+    else store.put(entry.key, entry.value)
   }
 
   /** @internal Steps 1-5 for a record piped by a `TestInput`. */
@@ -595,10 +685,16 @@ export class TestDriver {
     const stored = log.append({
       partition: partition ?? partitionFor(key, log.partitions),
       key,
-      value: decoder === undefined ? value : decoder.decode(topic, value, writerSchema),
+      // A tombstone (null) is no Avro value: tables take it as a delete, as on a worker.
+      value: decoder === undefined || value === null ? value : decoder.decode(topic, value, writerSchema),
       timestampMs: timestampMs ?? this.#nowMs,
       origin: undefined,
     })
+    const global = this.#globals.get(topic)
+    if (global !== undefined) {
+      this.#updateGlobal(global, stored)
+      return stored
+    }
     this.#deliver({ record: stored })
     this.#drain()
     return stored
@@ -790,7 +886,8 @@ export class TestDriver {
     )
     const sub = this.topology.description.subtopologies.find((s) => s.id === subtopology)
     for (const name of sub?.stores ?? []) {
-      const store = new MemoryStateStore({ name })
+      const sourceChangelog = (this.#storeDescriptions.get(name) as StoreDescription).sourceChangelog
+      const store = new MemoryStateStore({ name, changelog: !sourceChangelog })
       store.setUndoLog(this.#undo)
       task.stores.set(name, store)
     }
@@ -801,7 +898,7 @@ export class TestDriver {
   #newGraph(task: DriverTask): TaskGraph {
     return new TaskGraph(this.topology.graphNodes(task.subtopology), task.subtopology, task.partition, {
       store: (name) => {
-        const store = task.stores.get(name)
+        const store = task.stores.get(name) ?? this.#globalStores.get(name)
         if (store === undefined) {
           throw new FreshetError(
             'TOPOLOGY_INVALID',
@@ -881,8 +978,10 @@ export class TestDriver {
       const tasks = Math.max(1, ...counts)
       this.#taskCounts.set(sub.id, tasks)
       for (const store of sub.stores) {
-        const topic = (this.#storeDescriptions.get(store) as StoreDescription).changelogTopic
-        this.#logs.set(topic, new TopicLog(topic, tasks))
+        const description = this.#storeDescriptions.get(store) as StoreDescription
+        // A table's source topic is its changelog, and has its log already.
+        if (description.sourceChangelog) continue
+        this.#logs.set(description.changelogTopic, new TopicLog(description.changelogTopic, tasks))
       }
       for (const topic of sub.sinkTopics) {
         if (!this.#logs.has(topic) && sinksByTopic.get(topic)?.kind === 'sink') {

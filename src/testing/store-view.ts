@@ -121,6 +121,7 @@ export class StoreView {
       }
       case 'key-value':
       case 'table':
+      case 'global-table':
         return { partition, key: decodeKey(key), value: this.#decodeValue(value), bytes }
     }
   }

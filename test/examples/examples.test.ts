@@ -15,13 +15,13 @@
  */
 import assert from 'node:assert/strict'
 import { execFile, spawn } from 'node:child_process'
-import { cpSync, mkdtempSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs'
+import { cpSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join, relative } from 'node:path'
-import { test, type TestContext } from 'node:test'
+import { after, test, type TestContext } from 'node:test'
 import { setTimeout as sleep } from 'node:timers/promises'
 import { promisify } from 'node:util'
-import { PartitionReader, type InRecord } from '../../src/kafka/index.ts'
+import { PartitionReader } from '../../src/kafka/index.ts'
 import { freePort } from '../../src/stack/index.ts'
 
 const execFileAsync = promisify(execFile)
@@ -39,11 +39,22 @@ function newestMs(dir: string, keep: (name: string) => boolean): number {
   return newest
 }
 
+/** A command of an installed package (its package.json `bin`), or node itself. */
+type Command = 'freshet' | 'tsc' | 'vitest' | 'node'
+
+/** The package whose `bin` each command is. */
+const PACKAGE_OF: Record<Exclude<Command, 'node'>, string> = {
+  freshet: 'freshet',
+  tsc: 'typescript',
+  vitest: 'vitest',
+}
+
 interface Project {
   readonly dir: string
-  /** Runs `command args` in the project (a `freshet` command through the installed package). */
-  exec(command: 'freshet' | 'tsc' | 'node', args: string[], env?: NodeJS.ProcessEnv): Promise<string>
-  bin(command: 'freshet'): string
+  /** Runs `command args` in the project, through the installed package's own entry point. */
+  exec(command: Command, args: string[], env?: NodeJS.ProcessEnv): Promise<string>
+  /** The script the installed package runs for `command`. */
+  bin(command: Exclude<Command, 'node'>): string
 }
 
 /**
@@ -56,14 +67,21 @@ function userEnv(extra: Record<string, string> = {}): NodeJS.ProcessEnv {
   return env
 }
 
-/** Packs freshet once per run. */
-async function pack(t: TestContext): Promise<string> {
+let packed: Promise<string> | undefined
+
+/** freshet packed, once for the file's tests. */
+function tarball(): Promise<string> {
+  packed ??= pack()
+  return packed
+}
+
+async function pack(): Promise<string> {
   // A tarball of stale declarations would check the wrong code: dist must be newer than src.
   const srcMs = newestMs(join(ROOT, 'src'), (name) => name.endsWith('.ts'))
   const distMs = newestMs(join(ROOT, 'dist'), (name) => name.endsWith('.js'))
   assert.ok(distMs >= srcMs, 'dist/ is older than src/: run `npm run build` (make test does)')
   const dir = mkdtempSync(join(tmpdir(), 'freshet-pack-'))
-  t.after(() => rmSync(dir, { recursive: true, force: true }))
+  after(() => rmSync(dir, { recursive: true, force: true }))
   const { stdout } = await execFileAsync(
     'npm',
     ['pack', '--ignore-scripts', '--silent', '--pack-destination', dir],
@@ -73,7 +91,8 @@ async function pack(t: TestContext): Promise<string> {
 }
 
 /** A copy of examples/<name> with freshet installed from `tarball`. */
-async function install(t: TestContext, name: string, tarball: string): Promise<Project> {
+async function install(t: TestContext, name: string): Promise<Project> {
+  const packedFreshet = await tarball()
   const dir = mkdtempSync(join(tmpdir(), `freshet-example-${name}-`))
   t.after(() => rmSync(dir, { recursive: true, force: true }))
   const source = join(EXAMPLES, name)
@@ -81,21 +100,22 @@ async function install(t: TestContext, name: string, tarball: string): Promise<P
     recursive: true,
     filter: (path) => !/(^|\/)(node_modules|generated|\.freshet)(\/|$)/.test(relative(source, path)),
   })
-  await execFileAsync('npm', ['install', '--no-audit', '--no-fund', '--prefer-offline', tarball], {
+  await execFileAsync('npm', ['install', '--no-audit', '--no-fund', '--prefer-offline', packedFreshet], {
     cwd: dir,
     maxBuffer: 16 * 1024 * 1024,
   })
-  const bins = { freshet: join(dir, 'node_modules/freshet/bin/freshet.js') }
+  const bin = (command: Exclude<Command, 'node'>): string => {
+    const root = join(dir, 'node_modules', PACKAGE_OF[command])
+    const manifest = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')) as {
+      bin: string | Record<string, string>
+    }
+    return join(root, typeof manifest.bin === 'string' ? manifest.bin : (manifest.bin[command] as string))
+  }
   return {
     dir,
-    bin: (command) => bins[command],
+    bin,
     exec: async (command, args, env = userEnv()) => {
-      const argv =
-        command === 'freshet'
-          ? [bins.freshet, ...args]
-          : command === 'tsc'
-            ? [join(dir, 'node_modules/typescript/bin/tsc'), ...args]
-            : args
+      const argv = command === 'node' ? args : [bin(command), ...args]
       try {
         const { stdout } = await execFileAsync(process.execPath, argv, {
           cwd: dir,
@@ -167,25 +187,102 @@ function background(t: TestContext, project: Project, args: string[], env: NodeJ
   }
 }
 
-/** Waits until `alerts` (one partition) holds `count` committed records. */
-async function awaitAlerts(bootstrap: string, count: number, output: () => string): Promise<void> {
-  const topic = 'alerts'
+/** Waits until `topic` holds `count` committed records over all its partitions. */
+async function awaitRecords(
+  bootstrap: string,
+  topic: string,
+  partitions: number,
+  count: number,
+  output: () => string,
+): Promise<void> {
   const reader = new PartitionReader({ bootstrapBrokers: [bootstrap], isolationLevel: 'read_committed' })
   try {
     const deadline = Date.now() + DEADLINE_MS
     for (;;) {
-      const end = await reader.settledEndOffset(topic, 0, 30_000)
-      const records: InRecord[] = []
-      for await (const batch of reader.read(topic, 0, 0n, end)) records.push(...batch)
-      if (records.length >= count) return
+      let records = 0
+      for (let partition = 0; partition < partitions; partition++) {
+        const end = await reader.settledEndOffset(topic, partition, 30_000)
+        for await (const batch of reader.read(topic, partition, 0n, end)) records += batch.length
+      }
+      if (records >= count) return
       if (Date.now() > deadline) {
-        assert.fail(`${topic} has ${records.length} of ${count} records; freshet run said:\n${output()}`)
+        assert.fail(`${topic} has ${records} of ${count} records; freshet run said:\n${output()}`)
       }
       await sleep(250)
     }
   } finally {
     await reader.close()
   }
+}
+
+/** Writes `values` as JSON lines into the project and sends them with `freshet produce --schema`. */
+async function produceLines(
+  project: Project,
+  env: NodeJS.ProcessEnv,
+  topic: string,
+  schema: string,
+  keyField: string,
+  values: readonly object[],
+): Promise<void> {
+  const file = `${topic}.jsonl`
+  writeFileSync(join(project.dir, file), values.map((v) => JSON.stringify(v)).join('\n') + '\n')
+  const args = ['produce', '--topic', topic, '--schema', schema, '--key-field', keyField, '--file', file]
+  const summary = JSON.parse(await project.exec('freshet', [...args, '--json'], env)) as { sent: number }
+  assert.equal(summary.sent, values.length, `${topic}: every line sent`)
+}
+
+/** What `freshet consume --print` prints of `count` records of `topic`, one value per line. */
+async function consumeAll(
+  project: Project,
+  env: NodeJS.ProcessEnv,
+  topic: string,
+  count: number,
+): Promise<Array<Record<string, unknown>>> {
+  const printed = await project.exec(
+    'freshet',
+    ['consume', '--topic', topic, '--from-beginning', '--max-messages', String(count), '--print'],
+    env,
+  )
+  return printed
+    .trim()
+    .split('\n')
+    .map((line) => JSON.parse(line) as Record<string, unknown>)
+}
+
+/**
+ * Steps 1-3 for an example: codegen, tsc, its own tests (with the runner its package.json names),
+ * then a stack of its own with `topics` created on it.
+ */
+async function prepare(
+  t: TestContext,
+  name: string,
+  tests: { runner: 'node' | 'vitest'; passed: RegExp },
+  topics: ReadonlyArray<{ names: string[]; partitions: number; config?: string }>,
+): Promise<{ project: Project; env: NodeJS.ProcessEnv; bootstrap: string }> {
+  const project = await install(t, name)
+  // Step 1
+  await project.exec('freshet', ['schema', 'codegen', '--schemas', 'schemas', '--out', 'src/generated'])
+  // Step 2
+  await project.exec('tsc', ['-p', 'tsconfig.json'])
+  // Step 3
+  const output =
+    tests.runner === 'node'
+      ? await project.exec('node', ['--test', 'test/pipeline.test.ts'])
+      : await project.exec('vitest', ['run'], userEnv({ NO_COLOR: '1' }))
+  assert.match(output, tests.passed)
+  // Step 4
+  const { env, bootstrap } = await stack(t, project)
+  for (const { names, partitions, config } of topics) {
+    const args = ['topics', 'create', ...names, '--partitions', String(partitions)]
+    await project.exec('freshet', config === undefined ? args : [...args, '--config', config], env)
+  }
+  const listed = (await project.exec('freshet', ['topics', 'list'], env)).trim().split('\n')
+  assert.deepEqual(
+    listed.filter((topic) => topic.startsWith('user-events')),
+    [],
+    'freshet up --no-default-topics created no topic of the demo',
+  )
+  return { project, env, bootstrap }
 }
 
 interface Payment {
@@ -198,25 +295,12 @@ interface Payment {
   timestamp: number
 }
 
-test('fraud-alerts: packed freshet installs; codegen, tsc with skipLibCheck false, its tests, and freshet run against a stack of its own', async (t) => {
-  const tarball = await pack(t)
-  const project = await install(t, 'fraud-alerts', tarball)
-
-  // Steps 1-3
-  await project.exec('freshet', ['schema', 'codegen', '--schemas', 'schemas', '--out', 'src/generated'])
-  await project.exec('tsc', ['-p', 'tsconfig.json'])
-  const tests = await project.exec('node', ['--test', 'test/pipeline.test.ts'])
-  assert.match(tests, /ℹ pass [1-9]/)
-  assert.match(tests, /ℹ fail 0/)
-
-  // Step 4
-  const { env, bootstrap } = await stack(t, project)
-  await project.exec('freshet', ['topics', 'create', 'payments', 'alerts', '--partitions', '1'], env)
-  const topics = (await project.exec('freshet', ['topics', 'list'], env)).trim().split('\n')
-  assert.deepEqual(
-    topics.filter((name) => name.startsWith('user-events')),
-    [],
-    '--no-default-topics',
+test('fraud-alerts: installed from the packed tarball; codegen, tsc with skipLibCheck false, node:test, and freshet run on a stack of its own', async (t) => {
+  const { project, env, bootstrap } = await prepare(
+    t,
+    'fraud-alerts',
+    { runner: 'node', passed: /ℹ pass 3\n[\s\S]*ℹ fail 0/ },
+    [{ names: ['payments', 'alerts'], partitions: 1 }],
   )
 
   const baseMs = Date.UTC(2026, 0, 1)
@@ -230,41 +314,27 @@ test('fraud-alerts: packed freshet installs; codegen, tsc with skipLibCheck fals
     timestamp: baseMs + i * 1_000,
   }))
   // A payment far past the others closes their windows (the watermark trails by 5 s).
-  const closing: Payment = {
-    ...(payments[0] as Payment),
-    id: 'close',
-    amount: 0,
-    timestamp: baseMs + 600_000,
-  }
-  writeFileSync(
-    join(project.dir, 'payments.jsonl'),
-    [...payments, closing].map((p) => JSON.stringify(p)).join('\n') + '\n',
-  )
-  const produced = JSON.parse(
-    await project.exec(
-      'freshet',
-      ['produce', '--topic', 'payments', '--schema', 'schemas/payment.avsc', '--key-field', 'user_id'].concat(
-        ['--file', 'payments.jsonl', '--json'],
-      ),
-      env,
-    ),
-  ) as { sent: number }
-  assert.equal(produced.sent, payments.length + 1)
+  const closing = { ...(payments[0] as Payment), id: 'close', amount: 0, timestamp: baseMs + 600_000 }
+  await produceLines(project, env, 'payments', 'schemas/payment.avsc', 'user_id', [...payments, closing])
 
   // The oracle: per user and 20-second window, the payments and their total, above 500.
   const windowMs = 20_000
-  const totals = new Map<string, { user_id: string; window_start: number; payments: number; total: number }>()
+  const totals = new Map<string, Record<string, number | string>>()
   for (const p of payments) {
     const start = p.timestamp - (p.timestamp % windowMs)
     const id = `${p.user_id}@${start}`
-    const entry = totals.get(id) ?? { user_id: p.user_id, window_start: start, payments: 0, total: 0 }
-    entry.payments++
-    entry.total += p.amount
+    const entry = totals.get(id) ?? {
+      user_id: p.user_id,
+      window_start: start,
+      window_end: start + windowMs,
+      payments: 0,
+      total: 0,
+    }
+    entry.payments = (entry.payments as number) + 1
+    entry.total = (entry.total as number) + p.amount
     totals.set(id, entry)
   }
-  const expected = [...totals.values()]
-    .filter((e) => e.total > 500)
-    .map((e) => ({ ...e, window_end: e.window_start + windowMs }))
+  const expected = [...totals.values()].filter((e) => (e.total as number) > 500)
   assert.ok(expected.length > 0 && expected.length < totals.size, 'some windows alert, not all')
 
   const run = background(
@@ -273,7 +343,7 @@ test('fraud-alerts: packed freshet installs; codegen, tsc with skipLibCheck fals
     ['run', './src/pipeline.ts', '--param', 'limit=500', '--param', 'window=20', '--worker-id', 'w1'],
     env,
   )
-  await awaitAlerts(bootstrap, expected.length, run.output)
+  await awaitRecords(bootstrap, 'alerts', 1, expected.length, run.output)
   assert.equal(await run.stop(), 0, run.output())
   assert.match(
     run.output(),
@@ -281,35 +351,54 @@ test('fraud-alerts: packed freshet installs; codegen, tsc with skipLibCheck fals
   )
 
   // Read back as a user would: consume decodes with the writer's schema, no --schema needed.
-  const printed = await project.exec(
-    'freshet',
-    [
-      'consume',
-      '--topic',
-      'alerts',
-      '--from-beginning',
-      '--max-messages',
-      String(expected.length),
-      '--print',
-    ],
-    env,
-  )
-  const alerts = printed
-    .trim()
-    .split('\n')
-    .map((line) => JSON.parse(line) as Record<string, unknown>)
+  const alerts = await consumeAll(project, env, 'alerts', expected.length)
   const order = (a: Record<string, unknown>, b: Record<string, unknown>): number =>
     Number(a.window_start) - Number(b.window_start) || String(a.user_id).localeCompare(String(b.user_id))
-  assert.deepEqual(
-    alerts.sort(order),
-    expected
-      .map(({ user_id, window_start, window_end, payments: count, total }) => ({
-        user_id,
-        window_start,
-        window_end,
-        payments: count,
-        total,
-      }))
-      .sort(order),
+  assert.deepEqual(alerts.sort(order), expected.sort(order))
+})
+
+test('clickstream: a global table on two workers, tested with vitest; every click enriched from a pages topic of another partition count', async (t) => {
+  const { project, env, bootstrap } = await prepare(
+    t,
+    'clickstream',
+    { runner: 'vitest', passed: /Tests\s+3 passed/ },
+    [
+      { names: ['clicks', 'page-views'], partitions: 3 },
+      { names: ['pages'], partitions: 1, config: 'cleanup.policy=compact' },
+    ],
   )
+  const pages = [
+    { id: 'home', title: 'Home', section: 'front' },
+    { id: 'boots', title: 'Winter boots', section: 'shoes' },
+    { id: 'sale', title: 'Sale', section: 'offers' },
+  ]
+  await produceLines(project, env, 'pages', 'schemas/page.avsc', 'id', pages)
+
+  const workers = ['w1', 'w2'].map((id) =>
+    background(t, project, ['run', './src/pipeline.ts', '--worker-id', id], env),
+  )
+  const output = (): string => workers.map((w) => w.output()).join('\n')
+  const baseMs = Date.UTC(2026, 0, 1)
+  const clicks = Array.from({ length: 90 }, (_, i) => ({
+    user_id: `user-${i % 9}`,
+    page_id: ['home', 'boots', 'sale', 'gone'][i % 4] as string,
+    timestamp: baseMs + i * 100,
+  }))
+  await produceLines(project, env, 'clicks', 'schemas/click.avsc', 'user_id', clicks)
+  await awaitRecords(bootstrap, 'page-views', 3, clicks.length, output)
+  for (const worker of workers) assert.equal(await worker.stop(), 0, output())
+  // Both workers had tasks, and each enriched its own clicks from the whole table.
+  for (const id of ['w1', 'w2']) assert.match(output(), new RegExp(`worker ${id} stopped after .*out [1-9]`))
+
+  const byPage = new Map(pages.map((p) => [p.id, p]))
+  const expected = clicks.map((c) => ({
+    user_id: c.user_id,
+    page_id: c.page_id,
+    title: byPage.get(c.page_id)?.title ?? null,
+    section: byPage.get(c.page_id)?.section ?? 'unknown',
+    timestamp: c.timestamp,
+  }))
+  const order = (a: Record<string, unknown>, b: Record<string, unknown>): number =>
+    Number(a.timestamp) - Number(b.timestamp)
+  assert.deepEqual((await consumeAll(project, env, 'page-views', clicks.length)).sort(order), expected)
 })

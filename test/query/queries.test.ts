@@ -17,7 +17,16 @@ import { pipeline, valueStore, type StoreDescription } from '../../src/stream/in
 import { session, tumbling } from '../../src/windows/index.ts'
 
 function description(kind: StoreDescription['kind']): StoreDescription {
-  return { name: 's', kind, changelogTopic: 'c', owner: 'o', nodes: ['o'], format: 'json', subtopology: 0 }
+  return {
+    name: 's',
+    kind,
+    changelogTopic: 'c',
+    sourceChangelog: false,
+    owner: 'o',
+    nodes: ['o'],
+    format: 'json',
+    subtopology: 0,
+  }
 }
 
 function json(value: unknown): Buffer {

@@ -62,7 +62,7 @@ test('describe() prints sub-topologies with nodes and edges, then stores and top
     Sink: sink-revenue-late (sink; topic: revenue-late)
       <-- revenue [late]
   Stores:
-    table-fx-rates-store (table, json; changelog: shop-table-fx-rates-store-changelog; nodes: table-fx-rates, to-usd)
+    table-fx-rates-store (table, json; changelog: fx-rates (source topic); nodes: table-fx-rates, to-usd)
     revenue-store (window, json; changelog: shop-revenue-store-changelog; nodes: revenue)
     sessions-store (session, json; changelog: shop-sessions-store-changelog; nodes: sessions)
   Topics:
@@ -70,7 +70,7 @@ test('describe() prints sub-topologies with nodes and edges, then stores and top
     tables: fx-rates
     sinks: revenue-late, revenue-per-minute, sessions
     repartition: shop-by-currency-repartition
-    changelog: shop-revenue-store-changelog, shop-sessions-store-changelog, shop-table-fx-rates-store-changelog
+    changelog: shop-revenue-store-changelog, shop-sessions-store-changelog
 `,
   )
 })
@@ -97,7 +97,7 @@ test('the description is plain, frozen data: sub-topologies split at the reparti
   assert.deepEqual(
     description.stores.map((s) => [s.name, s.owner, s.changelogTopic]),
     [
-      ['table-fx-rates-store', 'table-fx-rates', 'shop-table-fx-rates-store-changelog'],
+      ['table-fx-rates-store', 'table-fx-rates', 'fx-rates'],
       ['revenue-store', 'revenue', 'shop-revenue-store-changelog'],
       ['sessions-store', 'sessions', 'shop-sessions-store-changelog'],
     ],
@@ -196,4 +196,137 @@ test('the builder rejects what a runtime could not run, naming the problem', () 
   assert.throws(() => pipeline({} as never), /"applicationId" is required/)
   const other = pipeline({ applicationId: 'other' }).stream<number>('in')
   assert.throws(() => s.merge(other), { code: 'FRESHET_TOPOLOGY_INVALID' }, 'streams of two pipelines')
+})
+
+test('a table read from a topic uses the topic as its changelog: no changelog topic is created', () => {
+  // Restoring a table from a copy of its own topic doubles the writes and the storage for nothing:
+  // the source topic holds the same records, and the committed offset says how far to replay.
+  const app = pipeline({ applicationId: 'reuse' })
+  const merchants = app.table<string>('merchants', { name: 'merchants' })
+  app
+    .stream<{ merchant: string }>('payments')
+    .keyBy((p) => p.merchant)
+    .process(() => 1, { stores: { seen: valueStore<number>() }, name: 'count' })
+    .join(merchants, (n, name) => `${name}: ${n}`)
+    .to('out')
+  const { description } = app.build()
+  assert.deepEqual(
+    description.stores.map((s) => [s.name, s.changelogTopic, s.sourceChangelog]),
+    [
+      ['merchants-store', 'merchants', true],
+      ['seen', 'reuse-seen-changelog', false],
+    ],
+  )
+  assert.deepEqual(description.topics.changelog, ['reuse-seen-changelog'])
+  assert.doesNotMatch(app.describe(), /merchants-store-changelog/)
+})
+
+test('a global table stands outside the sub-topologies: listed apart, no co-partitioning, no changelog', () => {
+  const app = pipeline({ applicationId: 'enrich' })
+  const merchants = app.globalTable<{ name: string }>('merchants', { name: 'merchants' })
+  const payments = app.stream<{ merchant: string; amount: number }>('payments')
+  payments
+    .join(
+      merchants,
+      (p) => p.merchant,
+      (p, m) => `${m.name} ${p.amount}`,
+      {
+        name: 'named',
+      },
+    )
+    .to('out')
+  payments
+    .byRecordKey()
+    .leftJoin(
+      merchants,
+      (p) => p.merchant,
+      (_p, m) => m?.name ?? '?',
+      { name: 'maybe-named' },
+    )
+    .to('out-2')
+  const topology = app.build()
+  const { description } = topology
+  assert.equal(description.subtopologies.length, 1, 'one sub-topology: the global table adds none')
+  assert.deepEqual(description.subtopologies[0]?.sourceTopics, ['payments'])
+  assert.deepEqual(description.subtopologies[0]?.stores, [])
+  assert.deepEqual(description.stores, [])
+  assert.deepEqual(description.globalTables, [
+    {
+      node: 'merchants',
+      topic: 'merchants',
+      store: 'merchants-store',
+      format: 'json',
+      nodes: ['named', 'maybe-named'],
+      details: '',
+    },
+  ])
+  assert.deepEqual(description.topics.globalTables, ['merchants'])
+  assert.deepEqual(description.topics.repartition, [])
+  assert.deepEqual(description.topics.changelog, [])
+  assert.deepEqual(
+    topology.globalSources().map((g) => [g.node, g.topic, g.store]),
+    [['merchants', 'merchants', 'merchants-store']],
+  )
+  assert.equal(
+    app.describe(),
+    `Topology: enrich
+  Sub-topology: 0
+    Source: source-payments (source; topic: payments)
+      --> named, maybe-named
+    Processor: named (global-table-join; inner join with global table merchants; stores: merchants-store)
+      --> sink-out
+      <-- source-payments
+    Sink: sink-out (sink; topic: out)
+      <-- named
+    Processor: maybe-named (global-table-join; left join with global table merchants; stores: merchants-store)
+      --> sink-out-2
+      <-- source-payments
+    Sink: sink-out-2 (sink; topic: out-2)
+      <-- maybe-named
+  Global tables (every worker reads every partition; no tasks):
+    Source: merchants (global-table; topic: merchants; stores: merchants-store)
+  Stores:
+    merchants-store (global-table, json; changelog: merchants (source topic); nodes: merchants, named, maybe-named)
+  Topics:
+    sources: payments
+    global tables: merchants
+    sinks: out, out-2
+`,
+  )
+})
+
+test('globalTable options and joins are checked where they enter', () => {
+  const app = pipeline({ applicationId: 'checks' })
+  const global = app.globalTable<number>('g')
+  const table = app.table<number>('t')
+  const s = app.stream<{ k: string }>('s')
+  assert.throws(() => app.globalTable('g2', { nmae: 'x' } as never), /unknown option "nmae"/)
+  assert.throws(() => app.globalTable('g'), { code: 'FRESHET_TOPOLOGY_INVALID' }, 'a topic read twice')
+  assert.throws(() => s.to('g'), { code: 'FRESHET_TOPOLOGY_INVALID' }, 'writing a global table’s topic')
+  assert.throws(() => s.join(global, 'k' as never, (v) => v), {
+    code: 'FRESHET_INVALID_OPTION',
+    message: /keySelector must be a function/,
+  })
+  assert.throws(
+    () =>
+      s.join(
+        table as never,
+        (v) => v.k,
+        (v) => v,
+      ),
+    {
+      code: 'FRESHET_TOPOLOGY_INVALID',
+      message: /expected a global table/,
+    },
+  )
+  const other = pipeline({ applicationId: 'other' }).globalTable<number>('g')
+  assert.throws(
+    () =>
+      s.join(
+        other,
+        (v) => v.k,
+        (v) => v,
+      ),
+    { code: 'FRESHET_TOPOLOGY_INVALID' },
+  )
 })

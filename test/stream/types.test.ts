@@ -119,6 +119,38 @@ function typeChecks(): void {
   >(true)
   expectKeyed(byUser.deduplicate({ withinMs: 1000, id: (e) => e.data.session_id }))<string, UserEvent>(true)
 
+  // Global tables: the key selector maps a record to the table's key; the stream keeps its key.
+  const products = app.globalTable<{ title: string; price: number }>('products')
+  const titled = events.join(
+    products,
+    (e) => e.data.product_id,
+    (e, p) => ({ user: e.user_id, title: p.title }),
+  )
+  expectType(titled)<Stream<{ user: string; title: string }>>(true)
+  expectType(
+    events.leftJoin(
+      products,
+      (e) => e.data.product_id,
+      (_e, p) => p?.price ?? 0,
+    ),
+  )<Stream<number>>(true)
+  expectType(
+    byUser.join(
+      products,
+      (e) => e.data.product_id,
+      (_e, p, user) => `${user} ${p.title}`,
+    ),
+  )<KeyedStream<string, string>>(true)
+  expectType(byCurrency.join(rates, (_e, rate) => rate))<KeyedStream<string, number>>(true)
+  const byNumber = app.globalTable<string, number>('by-number')
+  expectType(
+    events.join(
+      byNumber,
+      (e) => e.timestamp,
+      (_e, name) => name,
+    ),
+  )<Stream<string>>(true)
+
   // Wrong usages the compiler must reject.
   // @ts-expect-error event_type has no value 'buy'
   events.filter((e) => e.event_type === 'buy')
@@ -133,6 +165,14 @@ function typeChecks(): void {
   const numberKeyed = events.keyBy((e) => e.timestamp)
   // @ts-expect-error a table keyed by string cannot join a stream keyed by number
   numberKeyed.join(rates, (_e, rate) => rate)
+  const userOf = (e: UserEvent): string => e.user_id
+  // @ts-expect-error a global table keyed by number needs a number from the key selector
+  events.join(byNumber, userOf, (_e, name) => name)
+  // @ts-expect-error a stream that is not keyed joins global tables only
+  events.join(rates, (_e: unknown, rate: number) => rate)
+  const neverUndefined = (_e: UserEvent, title: undefined): undefined => title
+  // @ts-expect-error an inner join's joiner gets a table value, never undefined
+  events.join(products, (e) => e.data.product_id, neverUndefined)
   // @ts-expect-error interval joins need the same key type on both sides
   numberKeyed.intervalJoin(views, { beforeMs: 1, afterMs: 1 }, (a, b) => [a, b])
   // @ts-expect-error a store handle takes values of its declared type

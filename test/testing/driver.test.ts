@@ -723,3 +723,158 @@ test('a source with a schema reads piped values as a worker decodes Avro: an old
     message: /the schema of "orders", Order, cannot read values written with Order: at Order\.id/,
   })
 })
+
+interface Payment {
+  merchant: string
+  amount: number
+  timestamp: number
+}
+
+function enrichment(): ReturnType<typeof pipeline> {
+  const app = pipeline({ applicationId: 'enrich' })
+  const merchants = app.globalTable<{ name: string }>('merchants', { name: 'merchants' })
+  const payments = app.stream<Payment>('payments')
+  payments
+    .join(
+      merchants,
+      (p) => p.merchant,
+      (p, m) => `${m.name} ${p.amount}`,
+      { name: 'name' },
+    )
+    .to('named')
+  payments
+    .leftJoin(
+      merchants,
+      (p) => p.merchant,
+      (p, m) => `${m?.name ?? '?'} ${p.amount}`,
+    )
+    .to('all')
+  return app
+}
+
+test('a global table: piping into its topic updates the one table every task looks up', () => {
+  // Payments on 4 partitions, merchants on 3: no co-partitioning, every task sees every merchant.
+  const driver = new TestDriver(enrichment().build(), {
+    topics: { payments: { partitions: 4 }, merchants: { partitions: 3 } },
+  })
+  const merchants = driver.input<{ name: string } | null, string>('merchants')
+  const payments = driver.input<Payment, string>('payments')
+  for (const [id, name] of [
+    ['m1', 'Tea House'],
+    ['m2', 'Bakery'],
+    ['m3', 'Books'],
+  ] as const) {
+    merchants.pipe({ name }, { key: id })
+  }
+  assert.equal(
+    new Set(
+      driver
+        .output('named')
+        .records()
+        .map((r) => r.partition),
+    ).size,
+    0,
+  )
+  for (let partition = 0; partition < 4; partition++) {
+    payments.pipe({ merchant: `m${(partition % 3) + 1}`, amount: partition, timestamp: 0 }, { partition })
+  }
+  assert.deepEqual(driver.output('named').readValues(), ['Tea House 0', 'Bakery 1', 'Books 2', 'Tea House 3'])
+  merchants.pipe({ name: 'Tea Room' }, { key: 'm1' }) // an update
+  merchants.pipe(null, { key: 'm2' }) // a tombstone
+  payments.pipe({ merchant: 'm1', amount: 5, timestamp: 0 }, { partition: 2 })
+  payments.pipe({ merchant: 'm2', amount: 6, timestamp: 0 }, { partition: 1 })
+  payments.pipe({ merchant: 'nobody', amount: 7, timestamp: 0 }, { partition: 0 })
+  assert.deepEqual(driver.output('named').readValues(), ['Tea Room 5'])
+  assert.deepEqual(driver.output('all').readValues().slice(-3), ['Tea Room 5', '? 6', '? 7'])
+  assert.equal(driver.metrics()['name']?.joinMisses, 2)
+  assert.deepEqual(
+    driver
+      .store('merchants-store')
+      .entries()
+      .map((e) => [e.key, e.value]),
+    [
+      ['m1', { name: 'Tea Room' }],
+      ['m3', { name: 'Books' }],
+    ],
+  )
+  assert.throws(() => driver.output('merchants'), { code: 'FRESHET_TOPIC_NOT_FOUND' })
+})
+
+test('a global table record without a key meets the bad-record policy and changes nothing', () => {
+  const failing = new TestDriver(enrichment().build())
+  assert.throws(() => failing.input('merchants').pipe({ name: 'x' }), { code: 'FRESHET_RECORD_KEY_NULL' })
+  const skipping = new TestDriver(enrichment().build(), { onBadRecord: 'skip' })
+  skipping.input('merchants').pipe({ name: 'x' })
+  assert.equal(skipping.store('merchants-store').size, 0)
+  assert.equal(skipping.metrics()['merchants']?.recordsSkipped, 1)
+})
+
+test('restart() rebuilds a global table from every partition of its topic, and a table from its own', async () => {
+  const app = pipeline({ applicationId: 'rebuild' })
+  const names = app.globalTable<string>('names', { name: 'names' })
+  const rates = app.table<number>('rates', { name: 'rates' })
+  app
+    .stream<Payment>('payments')
+    .byRecordKey<string>()
+    .join(rates, (p, rate) => p.amount * rate)
+    .join(
+      names,
+      (_amount, key) => key,
+      (amount, name) => `${name}: ${amount}`,
+    )
+    .to('out')
+  const topology = app.build()
+  assert.deepEqual(topology.description.topics.changelog, [], 'no changelog topic to copy either table')
+  const run = async (restarts: boolean): Promise<string[]> => {
+    const driver = new TestDriver(topology, { partitions: 2 })
+    assert.throws(() => driver.output('rebuild-rates-store-changelog'), { code: 'FRESHET_TOPIC_NOT_FOUND' })
+    driver.input<string, string>('names').pipe('Ann', { key: 'a' })
+    driver.input<number, string>('rates').pipe(2, { key: 'a' })
+    driver.input<number, string>('rates').pipe(3, { key: 'b' })
+    if (restarts) await driver.restart()
+    driver.input<Payment, string>('payments').pipe({ merchant: '', amount: 10, timestamp: 0 }, { key: 'a' })
+    driver.input<string, string>('names').pipe('Bob', { key: 'b' })
+    driver.input<number | null, string>('rates').pipe(null, { key: 'a' })
+    if (restarts) await driver.restart()
+    driver.input<Payment, string>('payments').pipe({ merchant: '', amount: 10, timestamp: 0 }, { key: 'a' })
+    driver.input<Payment, string>('payments').pipe({ merchant: '', amount: 5, timestamp: 0 }, { key: 'b' })
+    assert.deepEqual(driver.store('rates-store').get('b'), 3)
+    assert.equal(driver.store('rates-store').get('a'), undefined)
+    assert.equal(driver.store('names-store').get('b'), 'Bob')
+    return driver.output<string>('out').readValues()
+  }
+  const straight = await run(false)
+  assert.deepEqual(straight, ['Ann: 20', 'Bob: 15'])
+  assert.deepEqual(await run(true), straight)
+})
+
+test('restart() rebuilds a table from its source topic: the table has no changelog topic', async () => {
+  const app = pipeline({ applicationId: 'rebuild' })
+  const rates = app.table<number>('rates', { name: 'rates' })
+  app
+    .stream<Payment>('payments')
+    .byRecordKey<string>()
+    .join(rates, (p, rate, key) => `${key}: ${p.amount * rate}`)
+    .to('out')
+  const topology = app.build()
+  assert.deepEqual(topology.description.topics.changelog, [], 'no changelog topic copies the table')
+  const run = async (restarts: boolean): Promise<string[]> => {
+    const driver = new TestDriver(topology, { partitions: 2 })
+    assert.throws(() => driver.output('rebuild-rates-store-changelog'), { code: 'FRESHET_TOPIC_NOT_FOUND' })
+    driver.input<number, string>('rates').pipe(2, { key: 'a' })
+    driver.input<number, string>('rates').pipe(3, { key: 'b' })
+    if (restarts) await driver.restart()
+    driver.input<Payment, string>('payments').pipe({ merchant: '', amount: 10, timestamp: 0 }, { key: 'a' })
+    driver.input<number | null, string>('rates').pipe(null, { key: 'a' })
+    driver.input<number, string>('rates').pipe(4, { key: 'b' })
+    if (restarts) await driver.restart()
+    driver.input<Payment, string>('payments').pipe({ merchant: '', amount: 10, timestamp: 0 }, { key: 'a' })
+    driver.input<Payment, string>('payments').pipe({ merchant: '', amount: 5, timestamp: 0 }, { key: 'b' })
+    assert.equal(driver.store('rates-store').get('b'), 4)
+    assert.equal(driver.store('rates-store').get('a'), undefined)
+    return driver.output<string>('out').readValues()
+  }
+  const straight = await run(false)
+  assert.deepEqual(straight, ['a: 20', 'b: 20'])
+  assert.deepEqual(await run(true), straight)
+})
