@@ -68,6 +68,9 @@ function userEnv(extra: Record<string, string> = {}): NodeJS.ProcessEnv {
 }
 
 let packed: Promise<string> | undefined
+/** Where freshet is packed, for every test of the file. */
+const PACK_DIR = mkdtempSync(join(tmpdir(), 'freshet-pack-'))
+after(() => rmSync(PACK_DIR, { recursive: true, force: true }))
 
 /** freshet packed, once for the file's tests. */
 function tarball(): Promise<string> {
@@ -80,8 +83,7 @@ async function pack(): Promise<string> {
   const srcMs = newestMs(join(ROOT, 'src'), (name) => name.endsWith('.ts'))
   const distMs = newestMs(join(ROOT, 'dist'), (name) => name.endsWith('.js'))
   assert.ok(distMs >= srcMs, 'dist/ is older than src/: run `npm run build` (make test does)')
-  const dir = mkdtempSync(join(tmpdir(), 'freshet-pack-'))
-  after(() => rmSync(dir, { recursive: true, force: true }))
+  const dir = PACK_DIR
   const { stdout } = await execFileAsync(
     'npm',
     ['pack', '--ignore-scripts', '--silent', '--pack-destination', dir],
@@ -185,6 +187,15 @@ function background(t: TestContext, project: Project, args: string[], env: NodeJ
       return code
     },
   }
+}
+
+/** The tasks of the last assignment a `freshet run` logged (its log records are JSON lines). */
+function lastAssigned(output: string): string[] | undefined {
+  const assigned = output
+    .split('\n')
+    .filter((line) => line.startsWith('{') && line.includes('"type":"assigned"'))
+    .map((line) => JSON.parse(line) as { tasks: string[] })
+  return assigned.at(-1)?.tasks
 }
 
 /** Waits until `topic` holds `count` committed records over all its partitions. */
@@ -378,6 +389,12 @@ test('clickstream: a global table on two workers, tested with vitest; every clic
     background(t, project, ['run', './src/pipeline.ts', '--worker-id', id], env),
   )
   const output = (): string => workers.map((w) => w.output()).join('\n')
+  // The clicks go in once the two workers share the three tasks, so that both enrich some.
+  const deadline = Date.now() + DEADLINE_MS
+  while (!workers.every((w) => (lastAssigned(w.output())?.length ?? 0) > 0)) {
+    if (Date.now() > deadline) assert.fail(`the workers did not share the tasks:\n${output()}`)
+    await sleep(200)
+  }
   const baseMs = Date.UTC(2026, 0, 1)
   const clicks = Array.from({ length: 90 }, (_, i) => ({
     user_id: `user-${i % 9}`,
