@@ -15,7 +15,7 @@
  */
 import type { IncomingMessage, ServerResponse } from 'node:http'
 import { FreshetError } from '../errors/index.ts'
-import { compareEntries } from './reads.ts'
+import { mergeRangeParts } from './reads.ts'
 import { DEFAULT_RANGE_LIMIT, MAX_RANGE_LIMIT, QUERY_RETRY_AFTER_MS } from './queries.ts'
 import type {
   KeyQueryResult,
@@ -257,8 +257,6 @@ export function storeRoutes(worker: Queryable, options: StoreRoutesOptions = {})
   ): Promise<{ entries: RangeEntry[]; truncated: boolean }> {
     // Step 1
     const covered = new Set(mine.partitions)
-    let entries = [...mine.entries]
-    let truncated = mine.truncated
     // Step 2
     const hosts = worker.storesMetadata().stores.find((s) => s.name === store)?.hosts ?? []
     const byEndpoint = new Map<string, { host: TaskHost; partitions: number[] }>()
@@ -294,16 +292,7 @@ export function storeRoutes(worker: Queryable, options: StoreRoutesOptions = {})
       }),
     )
     // Step 4
-    for (const answer of answers) {
-      entries.push(...answer.entries)
-      truncated ||= answer.truncated
-    }
-    entries.sort(compareEntries)
-    if (entries.length > limit) {
-      entries = entries.slice(0, limit)
-      truncated = true
-    }
-    return { entries, truncated }
+    return mergeRangeParts([mine, ...answers], limit)
   }
 
   function stores(): HttpAnswer {

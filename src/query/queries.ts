@@ -13,7 +13,7 @@ import { FreshetError } from '../errors/index.ts'
 import type { DescribedMember } from '../kafka/index.ts'
 import type { StateStore } from '../state/index.ts'
 import type { StoreDescription, Topology } from '../stream/index.ts'
-import { compareEntries, readKey, readRange } from './reads.ts'
+import { mergeRangeParts, readKey, readRange } from './reads.ts'
 import { hostsOf, partitionOfKey } from './routing.ts'
 import {
   isQueryable,
@@ -203,22 +203,14 @@ export class StoreQueries {
     const limit = range.limit ?? DEFAULT_RANGE_LIMIT
     const partitions = this.#source.partitionsOf(description.subtopology) ?? 0
     const covered: number[] = []
-    let entries: RangeEntry[] = []
-    let truncated = false
+    const parts: Array<{ entries: readonly RangeEntry[]; truncated: boolean }> = []
     for (let partition = 0; partition < partitions; partition++) {
       const local = this.#source.localStore(`${description.subtopology}_${partition}`, store)
       if (local === undefined) continue
       covered.push(partition)
-      const read = readRange(local, description, partition, range, limit)
-      entries.push(...read.entries)
-      truncated ||= read.truncated
+      parts.push(readRange(local, description, partition, range, limit))
     }
-    entries.sort(compareEntries)
-    if (entries.length > limit) {
-      entries = entries.slice(0, limit)
-      truncated = true
-    }
-    return { partitions: covered, entries, truncated }
+    return { partitions: covered, ...mergeRangeParts(parts, limit) }
   }
 
   /** Every store with its kind and, per partition, the worker hosting it. */

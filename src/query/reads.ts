@@ -89,3 +89,16 @@ export function readRange(
 export function compareEntries(a: RangeEntry, b: RangeEntry): number {
   return Buffer.compare(encodeKey(a.key), encodeKey(b.key))
 }
+
+/**
+ * The parts of a range read (one per partition or per worker) as one answer: the entries in key
+ * order, at most `limit` of them, truncated when a part was or when the limit cut some off.
+ */
+export function mergeRangeParts(
+  parts: ReadonlyArray<{ entries: readonly RangeEntry[]; truncated: boolean }>,
+  limit: number,
+): { entries: RangeEntry[]; truncated: boolean } {
+  const entries = parts.flatMap((part) => part.entries).sort(compareEntries)
+  const truncated = entries.length > limit || parts.some((part) => part.truncated)
+  return { entries: entries.slice(0, limit), truncated }
+}

@@ -13,22 +13,10 @@ import { setTimeout as sleep } from 'node:timers/promises'
 import { promisify } from 'node:util'
 import avro from 'avsc'
 import { isAlive } from '../../src/stack/processes.ts'
-import { freePort } from '../../src/stack/index.ts'
+import { stackEnv } from '../helpers/cli.ts'
 
 const run = promisify(execFile)
 
-/** The environment of a stack of the test's own: its state directory and free ports. */
-async function stackEnv(stateDir: string): Promise<NodeJS.ProcessEnv & Record<string, string>> {
-  return {
-    ...process.env,
-    FRESHET_STATE_DIR: stateDir,
-    FRESHET_KAFKA_PORT: String(await freePort()),
-    FRESHET_CONTROLLER_PORT: String(await freePort()),
-    FRESHET_REGISTRY_PORT: String(await freePort()),
-    FRESHET_BOOTSTRAP: '',
-    FRESHET_REGISTRY_URL: '',
-  }
-}
 const BIN = join(import.meta.dirname, '../../bin/freshet.js')
 
 test('up, up again, produce, consume, kcat, status, down: events flow and no process is left', async (t) => {

@@ -22,7 +22,7 @@ import { after, test, type TestContext } from 'node:test'
 import { setTimeout as sleep } from 'node:timers/promises'
 import { promisify } from 'node:util'
 import { PartitionReader } from '../../src/kafka/index.ts'
-import { freePort } from '../../src/stack/index.ts'
+import { stackEnv } from '../helpers/cli.ts'
 
 const execFileAsync = promisify(execFile)
 const ROOT = join(import.meta.dirname, '../..')
@@ -141,14 +141,7 @@ async function stack(
   project: Project,
 ): Promise<{ env: NodeJS.ProcessEnv; bootstrap: string }> {
   const stateDir = mkdtempSync(join(tmpdir(), 'freshet-example-stack-'))
-  const env = userEnv({
-    FRESHET_STATE_DIR: stateDir,
-    FRESHET_KAFKA_PORT: String(await freePort()),
-    FRESHET_CONTROLLER_PORT: String(await freePort()),
-    FRESHET_REGISTRY_PORT: String(await freePort()),
-    FRESHET_BOOTSTRAP: '',
-    FRESHET_REGISTRY_URL: '',
-  })
+  const env = userEnv(await stackEnv(stateDir))
   t.after(async () => {
     await project.exec('freshet', ['down'], env).catch(() => {})
     rmSync(stateDir, { recursive: true, force: true })

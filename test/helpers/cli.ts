@@ -2,6 +2,7 @@ import { spawn } from 'node:child_process'
 import { join } from 'node:path'
 import type { TestContext } from 'node:test'
 import { main } from '../../src/cli/main.ts'
+import { freePort } from '../../src/stack/index.ts'
 import { bootstrap } from './kafka.ts'
 
 /** Runs `freshet <args>` in this process against the test broker; its exit code and stdout. */
@@ -44,4 +45,20 @@ export async function freshetProcessWithInput(
     .filter((line) => line.startsWith('{'))
     .map((line) => JSON.parse(line) as Record<string, unknown>)
   return { code, stdout, stderr, logs }
+}
+
+/**
+ * The environment of a local stack of a test's own (`freshet up` in a child process): its state
+ * directory and free ports, and none of the suite's own broker or registry addresses.
+ */
+export async function stackEnv(stateDir: string): Promise<NodeJS.ProcessEnv & Record<string, string>> {
+  return {
+    ...process.env,
+    FRESHET_STATE_DIR: stateDir,
+    FRESHET_KAFKA_PORT: String(await freePort()),
+    FRESHET_CONTROLLER_PORT: String(await freePort()),
+    FRESHET_REGISTRY_PORT: String(await freePort()),
+    FRESHET_BOOTSTRAP: '',
+    FRESHET_REGISTRY_URL: '',
+  }
 }

@@ -384,27 +384,36 @@ test('bad input under dlq: undecodable, far-future and keyless records become de
   assert.equal(worker.status().totals.recordsDeadLettered, 3)
 })
 
-test("a reader schema that cannot read the topic's own schema stops the worker under dlq and commits no dead letter, naming the field", async (t) => {
-  const { input, output, applicationId } = await setup(t)
-  const registry = new MemoryRegistry()
-  const writer = {
-    type: 'record',
-    name: 'Input',
-    fields: [
-      { name: 'seq', type: 'long' },
-      { name: 'type', type: 'string' },
-      { name: 'timestamp', type: 'long' },
-    ],
-  }
-  const serializer = new AvroSerializer<Input>({ registry, topic: input, schema: writer })
-  await serializer.init()
-  // A record of another topic's schema, first on partition 0: bad data, whatever the reader.
+/** The topic's own schema of `Input` records, as their producer registers it. */
+const INPUT_SCHEMA = {
+  type: 'record',
+  name: 'Input',
+  fields: [
+    { name: 'seq', type: 'long' },
+    { name: 'type', type: 'string' },
+    { name: 'timestamp', type: 'long' },
+  ],
+}
+
+/** A serializer of another topic's schema: its records are strays on the tests' input. */
+async function strayRecords(registry: MemoryRegistry): Promise<AvroSerializer<{ name: string }>> {
   const stray = new AvroSerializer<{ name: string }>({
     registry,
     topic: 'elsewhere',
     schema: { type: 'record', name: 'Other', fields: [{ name: 'name', type: 'string' }] },
   })
   await stray.init()
+  return stray
+}
+
+test("a reader schema that cannot read the topic's own schema stops the worker under dlq and commits no dead letter, naming the field", async (t) => {
+  const { input, output, applicationId } = await setup(t)
+  const registry = new MemoryRegistry()
+  const writer = INPUT_SCHEMA
+  const serializer = new AvroSerializer<Input>({ registry, topic: input, schema: writer })
+  await serializer.init()
+  // A record of another topic's schema, first on partition 0: bad data, whatever the reader.
+  const stray = await strayRecords(registry)
   await produce(
     input,
     [],
@@ -448,23 +457,10 @@ test("a reader schema that cannot read the topic's own schema stops the worker u
 test('a record of a foreign schema that the reader cannot read is a dead letter, and the worker goes on', async (t) => {
   const { input, output, applicationId } = await setup(t)
   const registry = new MemoryRegistry()
-  const writer = {
-    type: 'record',
-    name: 'Input',
-    fields: [
-      { name: 'seq', type: 'long' },
-      { name: 'type', type: 'string' },
-      { name: 'timestamp', type: 'long' },
-    ],
-  }
+  const writer = INPUT_SCHEMA
   const serializer = new AvroSerializer<Input>({ registry, topic: input, schema: writer })
   await serializer.init()
-  const stray = new AvroSerializer<{ name: string }>({
-    registry,
-    topic: 'elsewhere',
-    schema: { type: 'record', name: 'Other', fields: [{ name: 'name', type: 'string' }] },
-  })
-  await stray.init()
+  const stray = await strayRecords(registry)
   const events = inputs(300)
   await produce(
     input,

@@ -4,7 +4,7 @@
  * their changelogs, and the repartition topics it creates. `--json` prints the description as data.
  */
 import { COMMON_HELP, common, parse } from '../args.ts'
-import { runTarget } from './run.ts'
+import { runTarget, TOPOLOGY_OPTIONS } from './run.ts'
 
 export const describeHelp = `freshet describe <job|module>: print the topology that freshet run would run: sub-topologies and
 their nodes, source and sink topics, state stores with their changelog topics, repartition topics.
@@ -16,21 +16,8 @@ Nothing is connected to. Takes the flags of freshet run that shape the topology:
 
 ${COMMON_HELP}`
 
-const DESCRIBE_OPTIONS = {
-  window: { type: 'string' },
-  advance: { type: 'string' },
-  gap: { type: 'string' },
-  top: { type: 'string' },
-  grace: { type: 'string' },
-  input: { type: 'string' },
-  output: { type: 'string' },
-  'application-id': { type: 'string' },
-  export: { type: 'string' },
-  param: { type: 'string', multiple: true },
-} as const
-
 export async function describeCommand(argv: string[]): Promise<number> {
-  const { values, positionals } = parse(argv, DESCRIBE_OPTIONS, true)
+  const { values, positionals } = parse(argv, TOPOLOGY_OPTIONS, true)
   if (values.help) return (console.log(describeHelp), 0)
   const c = common(values)
   const { topology } = await runTarget('describe', values, positionals)

@@ -61,7 +61,8 @@ const RESTORE_PROGRESS_INTERVAL_MS = 1_000
 const JOB_FLAGS = { window: 'windowMs', advance: 'advanceMs', gap: 'gapMs', top: 'topN' } as const
 type JobFlag = keyof typeof JOB_FLAGS
 
-const RUN_OPTIONS = {
+/** The flags that shape the topology: `run` and `describe` both take them. */
+export const TOPOLOGY_OPTIONS = {
   window: { type: 'string' },
   advance: { type: 'string' },
   gap: { type: 'string' },
@@ -69,19 +70,23 @@ const RUN_OPTIONS = {
   grace: { type: 'string' },
   input: { type: 'string' },
   output: { type: 'string' },
+  'application-id': { type: 'string' },
+  export: { type: 'string' },
+  param: { type: 'string', multiple: true },
+} as const
+
+const RUN_OPTIONS = {
+  ...TOPOLOGY_OPTIONS,
   format: { type: 'string' },
   guarantee: { type: 'string' },
   'commit-interval': { type: 'string' },
   'worker-id': { type: 'string' },
-  'application-id': { type: 'string' },
   'on-bad-record': { type: 'string' },
   'max-out-of-orderness': { type: 'string' },
   'idle-timeout': { type: 'string' },
   'outage-timeout': { type: 'string' },
   'stats-interval': { type: 'string' },
   'advertised-url': { type: 'string' },
-  export: { type: 'string' },
-  param: { type: 'string', multiple: true },
   ...METRICS_OPTIONS,
   ...LOG_OPTIONS,
 } as const
