@@ -278,6 +278,9 @@ test(`produce and consume wait out a broker down for ${OUTAGE_MS / 1000} s, and 
     '--group',
     group,
     '--from-beginning',
+    // Dead letters are opt-in for consume: the test checks the dead-letter producer outlives the outage.
+    '--on-bad-record',
+    'dlq',
     '--max-messages',
     String(maxMessages),
     '--print',
@@ -381,6 +384,8 @@ test(`produce and consume wait out a broker down for ${OUTAGE_MS / 1000} s, and 
       ...common,
       '--group',
       group,
+      '--on-bad-record',
+      'dlq',
       '--max-messages',
       String(records.length - maxMessages),
       '--print',
