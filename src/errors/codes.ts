@@ -10,6 +10,19 @@ export const ErrorCodes = {
   STACK_START_FAILED: { code: 'FRESHET_STACK_START_FAILED', retriable: false },
   STACK_TIMEOUT: { code: 'FRESHET_STACK_TIMEOUT', retriable: true },
   KAFKA_JARS_MISSING: { code: 'FRESHET_KAFKA_JARS_MISSING', retriable: false },
+  // Local Flink and its SQL Gateway
+  /** pip or Maven could not install Apache Flink into the cache. */
+  FLINK_INSTALL_FAILED: { code: 'FRESHET_FLINK_INSTALL_FAILED', retriable: false },
+  /** A Flink process exited during start-up, or a port it needs is taken. */
+  FLINK_START_FAILED: { code: 'FRESHET_FLINK_START_FAILED', retriable: false },
+  FLINK_TIMEOUT: { code: 'FRESHET_FLINK_TIMEOUT', retriable: true },
+  FLINK_GATEWAY_UNREACHABLE: { code: 'FRESHET_FLINK_GATEWAY_UNREACHABLE', retriable: true },
+  /** The SQL Gateway answered a request with an error that is not about a statement. */
+  FLINK_GATEWAY_ERROR: { code: 'FRESHET_FLINK_GATEWAY_ERROR', retriable: false },
+  /** A .sql file cannot be split into statements (an unterminated string or comment). */
+  FLINK_SQL_INVALID: { code: 'FRESHET_FLINK_SQL_INVALID', retriable: false },
+  /** Flink refused or failed a statement; `details` names the file line it starts on. */
+  FLINK_STATEMENT_FAILED: { code: 'FRESHET_FLINK_STATEMENT_FAILED', retriable: false },
   // Kafka
   KAFKA_UNREACHABLE: { code: 'FRESHET_KAFKA_UNREACHABLE', retriable: true },
   KAFKA_ERROR: { code: 'FRESHET_KAFKA_ERROR', retriable: false },
