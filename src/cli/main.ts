@@ -5,11 +5,13 @@ import { consumeCommand } from './commands/consume.ts'
 import { demoCommand } from './commands/demo.ts'
 import { describeCommand } from './commands/describe.ts'
 import { dlqCommand } from './commands/dlq.ts'
+import { flinkCommand } from './commands/flink.ts'
 import { lagCommand } from './commands/lag.ts'
 import { produceCommand } from './commands/produce.ts'
 import { registryCommand } from './commands/registry.ts'
 import { runCommand } from './commands/run.ts'
 import { schemaCommand } from './commands/schema.ts'
+import { sqlCommand } from './commands/sql.ts'
 import { downCommand, statusCommand, upCommand } from './commands/stack.ts'
 import { topicsCommand } from './commands/topics.ts'
 
@@ -50,6 +52,11 @@ const COMMANDS: Record<string, Command> = {
   lag: { run: lagCommand, summary: 'lag of a consumer group per partition and in total' },
   registry: { run: registryCommand, summary: 'run the schema registry in the foreground' },
   schema: { run: schemaCommand, summary: 'codegen: TypeScript types from the Avro schemas' },
+  flink: {
+    run: flinkCommand,
+    summary: 'up | down | status of a local Flink 2.2 session cluster with its SQL Gateway',
+  },
+  sql: { run: sqlCommand, summary: 'submit a .sql file through a Flink SQL Gateway' },
 }
 
 function usage(): string {
