@@ -14,7 +14,7 @@ export PATH := $(LOCAL_NODE_BIN):$(PATH)
 NODE_STAMP := $(LOCAL_NODE_BIN)/node
 endif
 
-.PHONY: install demo test soak check bench clean kafka-jars system-deps
+.PHONY: install demo test soak check bench clean kafka-jars flink system-deps
 
 install: $(NODE_STAMP) node_modules/.installed dist/.built kafka-jars
 
@@ -34,6 +34,11 @@ dist/.built: node_modules/.installed $(shell find src schemas -type f 2>/dev/nul
 
 kafka-jars: node_modules/.installed
 	node scripts/fetch-kafka.ts
+
+# Apache Flink for `freshet flink up` and test/flink/ (pip and Maven, about 400 MB, half a minute).
+# Not part of install: `freshet flink up` installs it on first use (docs/decisions/0009).
+flink: node_modules/.installed
+	node scripts/fetch-flink.ts
 
 # Debian packages the tests use, as command:package: kcat (interoperability), promtool from
 # prometheus (the metrics format, the scrape config), docker-compose (validating deploy/) and
