@@ -4,7 +4,9 @@
  * through the test registry, `freshet sql submit` sends a .sql file through the SQL Gateway (a
  * Kafka table in the avro-confluent format, a one-minute tumbling count per event type into a JSON
  * topic, a bounded scan so that the job finishes), and the output equals an oracle computed from
- * the same seeded events. `flink down` then leaves no Flink process.
+ * the same seeded events. On the same cluster: a refused statement stops a file with its file line,
+ * and a table without the writer schema fails its job on the enum (docs/flink.md). `flink down`
+ * then leaves no Flink process.
  */
 import assert from 'node:assert/strict'
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
@@ -210,6 +212,51 @@ test('flink up, sql submit of a windowed count over Avro events, output equals t
   assert.equal(
     rows.reduce((sum, row) => sum + row.events, 0),
     COUNT,
+  )
+
+  // A statement Flink refuses stops the file: exit 1, the file line, parser positions in the file.
+  const refused = join(stateDir, 'refused.sql')
+  writeFileSync(refused, "SET 'parallelism.default' = '1';\n\nSELECT *\n  FROM nope;\nSELECT 1;\n")
+  const failed = await freshetProcess(
+    'sql',
+    'submit',
+    refused,
+    '--flink',
+    `http://127.0.0.1:${ports.gateway}`,
+  )
+  assert.equal(failed.code, 1, failed.stderr)
+  assert.match(
+    failed.stdout,
+    /FAILED .*refused\.sql:3: ValidationException: SQL validation failed\. From line 4, column 8 to line 4, column 11: Object 'nope' not found/,
+  )
+  assert.doesNotMatch(failed.stdout, /\[3\]/, 'the statement after the refused one does not run')
+
+  // The enum pitfall (docs/flink.md): without the writer schema, Flink's derived reader schema
+  // has a string where the events have an enum, and the job fails on the first record.
+  const derived = join(stateDir, 'derived-schema.sql')
+  writeFileSync(
+    derived,
+    sqlFile(input, output, registryUrl)
+      .replace(/,\n {2}'value\.avro-confluent\.schema' = '[^']*'/, '')
+      .replaceAll(' NOT NULL', ''),
+  )
+  const pitfall = await freshetProcess(
+    'sql',
+    'submit',
+    derived,
+    '--flink',
+    `http://127.0.0.1:${ports.gateway}`,
+    '--json',
+  )
+  assert.equal(pitfall.code, 0, pitfall.stdout)
+  const pitfallJob = (JSON.parse(pitfall.stdout) as { jobIds: string[] }).jobIds[0]!
+  const pitfallOutcome = await waitForJob(`http://127.0.0.1:${ports.rest}`, pitfallJob, {
+    timeoutMs: 300_000,
+  })
+  assert.equal(pitfallOutcome.state, 'FAILED')
+  assert.match(
+    pitfallOutcome.failure ?? '',
+    /AvroTypeException: Found dev\.freshet\.events\.EventType, expecting union/,
   )
 
   const status = await freshetProcess('flink', 'status', '--json', ...flags)
