@@ -135,7 +135,7 @@ ${jobLines()}
 
   --window D                 window size (event-counts, revenue, top-users)
   --advance D                distance between window starts, at most --window (revenue)
-  --gap D                    a pause this long ends a session (sessions)
+  --gap D                    a pause longer than this ends a session (sessions)
   --top N                    length of each window's ranking, 1 to ${MAX_TOP_N} (top-users)
   --grace D                  how long after its end a window still takes events (default ${formatDuration(JOBS['event-counts'].defaults.graceMs)})
   --input TOPIC              default ${DEFAULT_INPUT_TOPIC}
