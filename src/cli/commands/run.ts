@@ -561,6 +561,17 @@ export async function runCommand(argv: string[]): Promise<number> {
             `${event.for === 'kafka' ? 'Kafka' : 'the registry'} answers again after ${(event.waitedMs / 1000).toFixed(1)} s; carrying on`,
         )
         return
+      case 'beyond-retention':
+        if (c.json) console.log(JSON.stringify(event))
+        else
+          log.warn(
+            { ...event },
+            `results written to ${event.topic} carry event times older than its retention ` +
+              `(${formatDuration(event.retentionMs)}; the first at ${new Date(event.timestampMs).toISOString()}): ` +
+              'the broker deletes them at its next retention check. For reprocessing old data, write ' +
+              "the sink with recordTimestamp: 'processing-time' or raise the topic's retention.ms",
+          )
+        return
       case 'stopped':
         return
     }
