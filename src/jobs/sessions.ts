@@ -1,5 +1,5 @@
 /**
- * sessions: each user's sessions (activity without a pause of gapMs or more), with their start,
+ * sessions: each user's sessions (activity without a pause longer than gapMs), with their start,
  * end, duration, events, page views, purchases and revenue.
  *
  * user-events, keyed by user id already (no repartition) -> session(gapMs) -> one row per session,

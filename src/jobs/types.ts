@@ -31,7 +31,7 @@ export interface RevenueOptions extends CommonJobOptions {
 }
 
 export interface SessionsOptions extends CommonJobOptions {
-  /** Inactivity that ends a session: events this far apart or more are in two sessions. Default 1 800 000 (30 minutes). */
+  /** Inactivity that ends a session: events further apart than this are in two sessions. Default 1 800 000 (30 minutes). */
   gapMs?: number
 }
 

@@ -126,7 +126,15 @@ export class KafkaAdmin {
     }
   }
 
-  async describeTopic(topic: string): Promise<TopicDescription & { configs: Record<string, string> }> {
+  /**
+   * The topic's partitions, the configs set on the topic itself (`configs`), and every config in
+   * force for it, broker defaults included (`effectiveConfigs`).
+   */
+  async describeTopic(
+    topic: string,
+  ): Promise<
+    TopicDescription & { configs: Record<string, string>; effectiveConfigs: Record<string, string> }
+  > {
     // The client reports an unknown topic only in its message text; asking the topic list first
     // keeps the check on data.
     if (!(await this.listTopics({ includeInternal: true })).includes(topic)) {
@@ -141,6 +149,7 @@ export class KafkaAdmin {
     const t = metadata.topics.get(topic)
     if (!t) throw new FreshetError('TOPIC_NOT_FOUND', `topic ${topic} does not exist`, { topic })
     const configs: Record<string, string> = {}
+    const effectiveConfigs: Record<string, string> = {}
     try {
       const described = await this.#admin.describeConfigs({
         resources: [{ resourceType: 2, resourceName: topic }],
@@ -148,6 +157,7 @@ export class KafkaAdmin {
       for (const c of described[0]?.configs ?? []) {
         // configSource 1 = DYNAMIC_TOPIC_CONFIG: what was set on this topic, not broker defaults.
         if (c.value != null && c.configSource === 1) configs[c.name] = c.value
+        if (c.value != null) effectiveConfigs[c.name] = c.value
       }
     } catch (error) {
       throw kafkaError(error, `describe configs of ${topic}`, { topic })
@@ -162,6 +172,7 @@ export class KafkaAdmin {
         isr: p.isr,
       })),
       configs,
+      effectiveConfigs,
     }
   }
 

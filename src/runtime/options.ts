@@ -37,6 +37,12 @@ export type WorkerEvent =
     }
   | { type: 'aborted'; reason: string; code: string | undefined }
   /**
+   * A result was written with an event time older than its output topic's `retention.ms` (once per
+   * topic): the broker will delete it. Reprocessing old data needs the sink's `recordTimestamp:
+   * 'processing-time'` or a longer retention.
+   */
+  | { type: 'beyond-retention'; topic: string; timestampMs: number; retentionMs: number }
+  /**
    * Records skipped, dead-lettered or late, at most one event per outcome and error code every
    * few seconds: `count` since the previous event of the pair, and where the latest one was.
    */

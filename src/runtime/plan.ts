@@ -30,6 +30,11 @@ export interface RuntimePlan {
   readonly inputs: readonly TaskInputs[]
   /** Repartition, changelog and dead-letter topics. */
   readonly internalTopics: readonly TopicSpec[]
+  /**
+   * The time-based retention of each output topic (`retention.ms`, broker default included), for
+   * the topics that have one: the broker deletes records whose timestamp is older than it.
+   */
+  readonly outputRetentionMs: ReadonlyMap<string, number>
 }
 
 export async function planTopics(
@@ -47,6 +52,8 @@ export async function planTopics(
     ...description.topics.sinks,
   ]
   const existing = new Set(await admin.listTopics())
+  const outputs = new Set(description.topics.sinks)
+  const outputRetentionMs = new Map<string, number>()
   for (const topic of new Set(external)) {
     if (!existing.has(topic)) {
       throw new FreshetError(
@@ -55,7 +62,11 @@ export async function planTopics(
         { topic },
       )
     }
-    partitions.set(topic, (await admin.describeTopic(topic)).partitions.length)
+    const described = await admin.describeTopic(topic)
+    partitions.set(topic, described.partitions.length)
+    const retentionMs = Number(described.effectiveConfigs['retention.ms'] ?? -1)
+    const deletes = (described.effectiveConfigs['cleanup.policy'] ?? 'delete').includes('delete')
+    if (outputs.has(topic) && deletes && retentionMs > 0) outputRetentionMs.set(topic, retentionMs)
   }
   // Step 2
   const writers = new Map<string, SinkSpec>()
@@ -129,5 +140,5 @@ export async function planTopics(
       )
     }
   }
-  return { partitions, taskCounts, inputs, internalTopics }
+  return { partitions, taskCounts, inputs, internalTopics, outputRetentionMs }
 }

@@ -260,6 +260,8 @@ export class Worker {
   /** Topic to the sub-topology reading it. */
   readonly #readers = new Map<string, SourceSpec>()
   readonly #decoders = new Map<string, Deserializer<unknown>>()
+  /** Output topics already warned of records older than their retention. */
+  readonly #warnedRetention = new Set<string>()
   /** The serializer of each sink node that has one (its serde, or one made from its schema). */
   readonly #encoders = new Map<string, Serializer<unknown>>()
   /** Next offset per consumed partition since the last commit. */
@@ -1190,6 +1192,8 @@ export class Worker {
           const text = JSON.stringify(value)
           return text === undefined ? null : Buffer.from(text)
         },
+        retentionMs: plan.outputRetentionMs.get(spec.topic),
+        beyondRetention: (timestampMs) => this.#beyondRetention(spec.topic, timestampMs),
       })
     }
     const options = this.#options
@@ -1504,6 +1508,18 @@ export class Worker {
     const result = this.#lock.then(work)
     this.#lock = result.catch(() => {})
     return result
+  }
+
+  /**
+   * An output record older than its topic's retention: the broker deletes it at its next retention
+   * check, whoever reads the topic. Said once per topic for the life of the worker (a backfill
+   * writes many); the docs give the ways out.
+   */
+  #beyondRetention(topic: string, timestampMs: number): void {
+    if (this.#warnedRetention.has(topic)) return
+    this.#warnedRetention.add(topic)
+    const retentionMs = this.#plan?.outputRetentionMs.get(topic) as number
+    this.#emit({ type: 'beyond-retention', topic, timestampMs, retentionMs })
   }
 
   #emit(event: WorkerEvent): void {

@@ -169,7 +169,18 @@ export interface SinkOptions<T> extends NameOption {
   schema?: TypedSchema<T>
   /** How the runtime serializes values, instead of the one `schema` and the format imply. */
   serde?: Serializer<T>
+  /**
+   * The Kafka timestamp of the records written: `'event-time'` (the default) is the result's event
+   * time, as Kafka Streams and Flink write it; `'processing-time'` is the wall clock when the
+   * record is written. Reprocessing old data (a backfill) with event time writes records older
+   * than the topic's `retention.ms`, which the broker deletes at its next retention check: the
+   * worker warns when that happens (see docs/runtime.md).
+   */
+  recordTimestamp?: RecordTimestamp
 }
+
+/** Which time a sink writes as its records' Kafka timestamp. */
+export type RecordTimestamp = 'event-time' | 'processing-time'
 
 export const nameSpec: Spec<NameOption> = { name: { check: nameCheck } }
 
@@ -246,6 +257,7 @@ export function resolveSinkOptions<T>(input: unknown): SinkOptions<T> {
     name: { check: nameCheck },
     schema: { check: schemaCheck as Check<TypedSchema<T>> },
     serde: { check: serializerCheck as Check<Serializer<T>> },
+    recordTimestamp: { check: checks.oneOf(['event-time', 'processing-time'] as const) },
   })
   if (options.schema !== undefined && options.serde !== undefined) {
     throw new FreshetError(

@@ -789,7 +789,7 @@ function keyByHandle<T, K, K2>(
 
 function sinkHandle<T>(stream: Stream<T>, topic: string, options: SinkOptions<T>): void {
   checkTopic('to', topic)
-  const { name, serde, schema } = resolveSinkOptions<T>(options)
+  const { name, serde, schema, recordTimestamp } = resolveSinkOptions<T>(options)
   const from = handleOf(stream, 'to')
   const builder = from.builder
   builder.add({
@@ -801,17 +801,22 @@ function sinkHandle<T>(stream: Stream<T>, topic: string, options: SinkOptions<T>
     ownedStores: [],
     usedStores: [],
     topic,
-    details:
+    details: [
       serde !== undefined
         ? `serde: ${serde.constructor.name}`
         : schema !== undefined
           ? `schema: ${schema.name}`
           : '',
+      recordTimestamp === 'processing-time' ? 'record timestamp: processing time' : '',
+    ]
+      .filter((part) => part !== '')
+      .join('; '),
     create: () => new SinkOperator(topic) as Operator<unknown, unknown>,
     sink: {
       kind: 'sink',
       serde: serde as SinkOptions<unknown>['serde'],
       schema: schema as SinkOptions<unknown>['schema'],
+      recordTimestamp,
     },
   })
 }

@@ -155,6 +155,8 @@ export interface SinkSpec {
   readonly serde?: Serializer<unknown> | undefined
   /** The value schema the runtime serializes with, in its format, when there is no serde. */
   readonly schema?: TypedSchema<unknown> | undefined
+  /** The Kafka timestamp of its records (sinks only; repartition records carry event time). */
+  readonly recordTimestamp?: 'event-time' | 'processing-time' | undefined
   /** Partition count asked for a repartition topic; by default that of the writing sub-topology. */
   readonly partitions?: number | undefined
 }

@@ -86,6 +86,12 @@ export interface TaskSink {
   readonly partitions: number
   /** Encodes a sink value; unused for repartition topics. */
   readonly encode: (value: unknown) => Buffer | null
+  /**
+   * The output topic's time-based retention, when it has one: a record written with an event time
+   * older than it is deleted by the broker, and `beyondRetention` is told (sinks only).
+   */
+  readonly retentionMs?: number | undefined
+  readonly beyondRetention?: ((timestampMs: number) => void) | undefined
 }
 
 export interface TaskOptions {
@@ -578,12 +584,17 @@ export class StreamTask {
       this.#out.push(repartitionRecord(sink.spec.topic, partition, record.key, record.value, timestampMs))
     } else {
       const key = partitionKeyBytes(record.key)
+      let recordTimestampMs = Math.max(0, Math.floor(timestampMs))
+      if (sink.spec.recordTimestamp === 'processing-time') recordTimestampMs = Date.now()
+      else if (sink.retentionMs !== undefined && recordTimestampMs < Date.now() - sink.retentionMs) {
+        sink.beyondRetention?.(recordTimestampMs)
+      }
       this.#out.push({
         topic: sink.spec.topic,
         partition,
         key: key === null ? null : Buffer.from(key),
         value: sink.encode(record.value),
-        timestampMs: Math.max(0, Math.floor(timestampMs)),
+        timestampMs: recordTimestampMs,
       })
     }
     this.counters.recordsOut++

@@ -830,7 +830,8 @@ export class TestDriver {
         partition: partitionFor(record.key, log.partitions),
         key: record.key,
         value: record.value,
-        timestampMs,
+        // A sink that writes processing time writes the driver's wall clock.
+        timestampMs: sink?.recordTimestamp === 'processing-time' ? this.#nowMs : timestampMs,
         bytes,
         origin: record.source,
       },

@@ -33,7 +33,7 @@ export interface HoppingOptions {
 }
 
 export interface SessionOptions {
-  /** Inactivity gap: events less than `gapMs` apart belong to the same session. */
+  /** Inactivity gap: events at most `gapMs` apart belong to the same session. */
   gapMs: number
   graceMs?: number
   emit?: EmitMode

@@ -3,14 +3,15 @@ import { requireTimestampMs } from './time-windows.ts'
 import type { EmitMode, SessionMerge, Window, WindowDefinition } from './types.ts'
 
 /**
- * Session windows: the events of a key less than `gapMs` apart form one session `[startMs, endMs]`
- * (first and last event time, both inclusive). A session closes `gapMs + graceMs` of watermark time
- * after its last event.
+ * Session windows: the events of a key at most `gapMs` apart form one session `[startMs, endMs]`
+ * (first and last event time, both inclusive). Events exactly `gapMs` apart are one session, as in
+ * Flink (whose session windows merge when they touch: `TimeWindow.intersects` is inclusive at both
+ * ends) and Kafka Streams (whose session store finds sessions within the gap, ends included).
  *
- * Events exactly `gapMs` apart start separate sessions (as in Flink). This keeps closing consistent:
- * at the watermark `endMs + gapMs` the next event that could still join the session would have a
- * timestamp below the watermark, exactly as for a time window at `endMs`. Kafka Streams merges at
- * exactly `gapMs` and closes one millisecond later.
+ * A session closes when the watermark passes `endMs + gapMs + graceMs`: an event at `endMs + gapMs`
+ * still joins it, and a watermark `W` promises no event before `W` is still to come, so the session
+ * stays open while `W <= endMs + gapMs + graceMs` and closes at one millisecond more (as in Kafka
+ * Streams).
  */
 export class SessionWindows implements WindowDefinition {
   readonly kind = 'session' as const
@@ -25,9 +26,9 @@ export class SessionWindows implements WindowDefinition {
     this.emit = resolved.emit
   }
 
-  /** True when an event at `timestampMs` joins `session`: `startMs - gapMs < t < endMs + gapMs`. */
+  /** True when an event at `timestampMs` joins `session`: `startMs - gapMs <= t <= endMs + gapMs`. */
   reaches(session: Window, timestampMs: number): boolean {
-    return session.startMs - this.gapMs < timestampMs && timestampMs < session.endMs + this.gapMs
+    return session.startMs - this.gapMs <= timestampMs && timestampMs <= session.endMs + this.gapMs
   }
 
   /**
@@ -42,14 +43,14 @@ export class SessionWindows implements WindowDefinition {
     let endMs = timestampMs
     let absorbed: Window[] | undefined
     let taken: boolean[] | undefined
-    // Open sessions of one key are at least gapMs apart, so one pass normally suffices; repeating
+    // Open sessions of one key are more than gapMs apart, so one pass normally suffices; repeating
     // until nothing changes keeps the result right for any input order and overlapping inputs.
     for (let grew = true; grew;) {
       grew = false
       for (let i = 0; i < existing.length; i++) {
         if (taken?.[i] === true) continue
         const session = existing[i] as Window
-        if (session.startMs - this.gapMs < endMs && startMs < session.endMs + this.gapMs) {
+        if (session.startMs - this.gapMs <= endMs && startMs <= session.endMs + this.gapMs) {
           taken ??= new Array<boolean>(existing.length).fill(false)
           taken[i] = true
           absorbed ??= []
@@ -72,11 +73,11 @@ export class SessionWindows implements WindowDefinition {
   }
 
   closeAtMs(window: Window): number {
-    return window.endMs + this.gapMs + this.graceMs
+    return window.endMs + this.gapMs + this.graceMs + 1
   }
 
   isClosed(window: Window, watermarkMs: number): boolean {
-    return watermarkMs >= window.endMs + this.gapMs + this.graceMs
+    return watermarkMs >= this.closeAtMs(window)
   }
 
   lateByMs(timestampMs: number, window: Window, watermarkMs: number): number {

@@ -1,4 +1,4 @@
-// sessions against an oracle that splits each user's generated events at pauses of gapMs or more,
+// sessions against an oracle that splits each user's generated events at pauses longer than gapMs,
 // with the default gap and another; each straight through and with a crash and restore every N
 // records. Sessions merge when a late event bridges two, which the restarts cut through too.
 import assert from 'node:assert/strict'
@@ -28,7 +28,7 @@ function oracle(gapMs: number, events: readonly UserEvent[] = EVENTS): Analytics
   for (const [user, own] of byUser) {
     let current: Session | undefined
     for (const e of [...own].sort((a, b) => a.timestamp - b.timestamp)) {
-      if (current === undefined || e.timestamp - current.end >= gapMs) {
+      if (current === undefined || e.timestamp - current.end > gapMs) {
         current = {
           user,
           start: e.timestamp,

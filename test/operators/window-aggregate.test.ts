@@ -193,7 +193,7 @@ test('sessions: an out-of-order event bridging two sessions merges them; the abs
   for (const t of [1, 4, 7, 25, 33]) h.feed('u', t, t)
   const store = h.stores.get('windows')
   assert.equal(store?.approximateCount(), 2, 'two open sessions: [1, 7] and [25, 33]')
-  h.feed('u', 16, 16) // 16 - 7 < 10 and 25 - 16 < 10: one session [1, 33]
+  h.feed('u', 16, 16) // 16 - 7 <= 10 and 25 - 16 <= 10: one session [1, 33]
   assert.equal(store?.approximateCount(), 1, 'the two absorbed sessions were replaced by one')
   h.watermark(Infinity)
   assert.deepEqual(
@@ -203,23 +203,19 @@ test('sessions: an out-of-order event bridging two sessions merges them; the abs
   assert.equal(store?.approximateCount(), 0)
 })
 
-test('sessions: events exactly gapMs apart are separate sessions; a session closes at end + gap + grace', () => {
+test('sessions: events exactly gapMs apart are one session, one millisecond more are two; a session closes once the watermark passes end + gap + grace', () => {
   const h = harness(session({ gapMs: 10, graceMs: 2 }))
   h.feed('u', 0, 0)
-  h.feed('u', 10, 10)
+  h.feed('u', 10, 10) // exactly the gap: [0, 10]
+  assert.equal(h.stores.get('windows')?.approximateCount(), 1)
+  h.feed('u', 21, 21) // 11 after the last event: a session of its own, [21, 21]
   assert.equal(h.stores.get('windows')?.approximateCount(), 2)
-  h.feed('u', 21, 21) // watermark 21: [0, 0] closed at 12; [10, 10] closes at 22
+  h.feed('v', 22, 22) // watermark 22: [0, 10] may still take an event at 20 (grace 2): open
+  assert.deepEqual(h.main(), [])
+  h.feed('v', 23, 23) // watermark 23 passes 10 + 10 + 2: closed
   assert.deepEqual(
-    h.main().map((e) => e.value.window),
-    [{ startMs: 0, endMs: 0 }],
-  )
-  h.feed('u', 22, 22)
-  assert.deepEqual(
-    h.main().map((e) => e.value.window),
-    [
-      { startMs: 0, endMs: 0 },
-      { startMs: 10, endMs: 10 },
-    ],
+    h.main().map((e) => [e.key, e.value.window]),
+    [['u', { startMs: 0, endMs: 10 }]],
   )
 })
 
@@ -252,7 +248,7 @@ test('sessions with shuffled events match an oracle computed from the sorted eve
       let count = 0
       let sum = 0
       for (const time of times) {
-        if (time - last >= gapMs) {
+        if (time - last > gapMs) {
           oracle.push(`${key} [${start}, ${last}] ${count} ${sum}`)
           start = time
           count = 0

@@ -24,6 +24,7 @@ import {
   awaitRecords,
   bootstrap,
   brokers,
+  createTopics,
   randomName,
   randomTopic,
   readToSentinel,
@@ -696,5 +697,51 @@ test('with format avro, a sink without a schema or serde is refused when the wor
       )
       return true
     },
+  )
+})
+
+test("results older than the output's retention are reported once; a sink writing processing time is not", async (t) => {
+  const input = await randomTopic(t, 'in', PARTITIONS)
+  const old = randomName('out-old')
+  const fresh = randomName('out-fresh')
+  // A day of retention: the inputs' event times (January 1970) are far older.
+  await createTopics(t, [
+    { topic: old, partitions: PARTITIONS, configs: { 'retention.ms': String(86_400_000) } },
+    { topic: fresh, partitions: PARTITIONS, configs: { 'retention.ms': String(86_400_000) } },
+  ])
+  const applicationId = randomName('app')
+  const app = pipeline({ applicationId })
+  const counts = app
+    .stream<Input>(input)
+    .keyBy((e) => e.type, { name: 'by-type' })
+    .window(tumbling({ sizeMs: WINDOW_MS }))
+    .count({ name: 'counts' })
+    .map((r): Count => ({ type: r.key, start: r.window.startMs, count: r.value }))
+  counts.to(old)
+  counts.to(fresh, { recordTimestamp: 'processing-time' })
+  const events = inputs(300)
+  await produce(input, events)
+  await closeWindows(input, 5_000)
+  const expected = oracle(events, 5_000)
+  const warnings: WorkerEvent[] = []
+  const startedMs = Date.now()
+  const worker = startWorker(t, {
+    topology: app.build(),
+    onEvent: (event) => {
+      if (event.type === 'beyond-retention') warnings.push(event)
+    },
+  })
+  await worker.start()
+  // Not read back: the broker may delete the records of `old` at any retention check from now on.
+  await awaitRecords(fresh, expected.length)
+  assert.deepEqual(
+    warnings.map((w) => (w.type === 'beyond-retention' ? [w.topic, w.retentionMs] : [])),
+    [[old, 86_400_000]],
+    'one warning, for the topic written with event time',
+  )
+  const freshRecords = await readToSentinel(fresh)
+  assert.ok(
+    freshRecords.every((r) => r.timestampMs >= startedMs),
+    'processing time: every record stamped when it was written',
   )
 })

@@ -878,3 +878,35 @@ test('restart() rebuilds a table from its source topic: the table has no changel
   assert.deepEqual(straight, ['a: 20', 'b: 20'])
   assert.deepEqual(await run(true), straight)
 })
+
+test("a sink with recordTimestamp 'processing-time' writes the wall clock as the records' timestamp", () => {
+  const app = pipeline({ applicationId: 'stamps' })
+  const readings = app.stream<Reading>('readings')
+  readings.to('by-event-time')
+  readings.to('by-processing-time', { recordTimestamp: 'processing-time' })
+  const topology = app.build()
+  assert.match(
+    topology.describe(),
+    /Sink: sink-by-processing-time \(sink; topic: by-processing-time; record timestamp: processing time\)/,
+  )
+  const driver = new TestDriver(topology, { startMs: 5_000_000 })
+  driver.input<Reading, string>('readings').pipe(reading('a', 1, 10), { key: 'a' })
+  assert.deepEqual(
+    driver
+      .output('by-event-time')
+      .readAll()
+      .map((r) => r.timestampMs),
+    [10],
+  )
+  assert.deepEqual(
+    driver
+      .output('by-processing-time')
+      .readAll()
+      .map((r) => r.timestampMs),
+    [5_000_000],
+  )
+  assert.throws(
+    () => readings.to('x', { recordTimestamp: 'wall' as never }),
+    /"recordTimestamp" must be one of/,
+  )
+})

@@ -46,9 +46,9 @@ test('windows closing together come out by start, then key, whatever the inserti
     for (const key of keys) queue.add(key, w(50, 90))
     queue.add('a', w(80, 90))
     queue.add('b', w(10, 90))
-    return summary(queue.popClosed(100))
+    return summary(queue.popClosed(101))
   })
-  assert.deepEqual(results[0], ['b@10-90:100', 'x@50-90:100', 'y@50-90:100', 'z@50-90:100', 'a@80-90:100'])
+  assert.deepEqual(results[0], ['b@10-90:101', 'x@50-90:101', 'y@50-90:101', 'z@50-90:101', 'a@80-90:101'])
   assert.deepEqual(results[1], results[0])
 })
 
@@ -61,9 +61,9 @@ test('remove forgets a session absorbed by a merge; the merged one closes later'
   queue.add('k', merged.session)
   assert.equal(queue.remove('k', w(0, 5)), false)
   assert.equal(queue.has('k', w(0, 5)), false)
-  assert.equal(queue.nextCloseAtMs, 22, 'the removed entry no longer counts')
-  assert.deepEqual(queue.popClosed(21), [])
-  assert.deepEqual(summary(queue.popClosed(22)), ['k@0-12:22'])
+  assert.equal(queue.nextCloseAtMs, 23, 'the removed entry no longer counts')
+  assert.deepEqual(queue.popClosed(22), [])
+  assert.deepEqual(summary(queue.popClosed(23)), ['k@0-12:23'])
 })
 
 test('removing and adding the same window back keeps it once', () => {

@@ -52,15 +52,22 @@ test('an event far from every session starts a new one and absorbs nothing', () 
   assert.deepEqual(merged, { session: w(150, 150), absorbed: [], changed: true })
 })
 
-test('events exactly the gap apart are separate sessions; one millisecond less joins them', () => {
+test('events exactly the gap apart are one session (as in Flink and Kafka Streams); one millisecond more are two', () => {
   const sessions = session({ gapMs: 10 })
-  assert.deepEqual(sessions.merge([w(100, 105)], 115).absorbed, [])
-  assert.deepEqual(sessions.merge([w(100, 105)], 90).absorbed, [])
-  assert.deepEqual(sessions.merge([w(100, 105)], 114.5).session, w(100, 114.5))
-  assert.equal(sessions.reaches(w(100, 105), 114), true)
-  assert.equal(sessions.reaches(w(100, 105), 115), false)
-  assert.equal(sessions.reaches(w(100, 105), 91), true)
-  assert.equal(sessions.reaches(w(100, 105), 90), false)
+  assert.deepEqual(sessions.merge([w(100, 105)], 115).session, w(100, 115))
+  assert.deepEqual(sessions.merge([w(100, 105)], 90).session, w(90, 105))
+  assert.deepEqual(sessions.merge([w(100, 105)], 116).absorbed, [])
+  assert.deepEqual(sessions.merge([w(100, 105)], 89).absorbed, [])
+  assert.deepEqual(sessions.merge([w(100, 105)], 115.5).absorbed, [])
+  assert.equal(sessions.reaches(w(100, 105), 115), true)
+  assert.equal(sessions.reaches(w(100, 105), 116), false)
+  assert.equal(sessions.reaches(w(100, 105), 90), true)
+  assert.equal(sessions.reaches(w(100, 105), 89), false)
+  // Page views at 10:00:00.000 and 10:00:30.000 with a 30-second gap: one session.
+  const tenAm = Date.UTC(2026, 0, 1, 10)
+  const views = session({ gapMs: 30_000 })
+  const first = views.merge([], tenAm).session
+  assert.deepEqual(views.merge([first], tenAm + 30_000).session, w(tenAm, tenAm + 30_000))
 })
 
 test('merging is transitive whatever the order of the sessions given', () => {
@@ -82,29 +89,30 @@ test('the sessions drawn in docs/windows-and-time.md', () => {
     open.sort((a, b) => a.startMs - b.startMs),
     [w(1, 7), w(25, 33)],
   )
-  assert.deepEqual(sessions.merge(open, 15).session, w(1, 15))
-  assert.deepEqual(sessions.merge(open, 16).session, w(1, 33))
-  assert.deepEqual(sessions.merge(open, 17).session, w(17, 33))
+  assert.deepEqual(sessions.merge(open, 14).session, w(1, 14))
+  assert.deepEqual(sessions.merge(open, 15).session, w(1, 33))
+  assert.deepEqual(sessions.merge(open, 18).session, w(18, 33))
 })
 
-test('a session closes gap + grace after its last event', () => {
+test('a session closes once the watermark passes its last event + gap + grace', () => {
   const sessions = session({ gapMs: 10, graceMs: 5 })
   const s = w(100, 120)
-  assert.equal(sessions.closeAtMs(s), 135)
-  assert.equal(sessions.isClosed(s, 134), false)
-  assert.equal(sessions.isClosed(s, 135), true)
+  // An event at 130 (the last + the gap) still joins it, and is on time while the watermark <= 135.
+  assert.equal(sessions.closeAtMs(s), 136)
+  assert.equal(sessions.isClosed(s, 135), false)
+  assert.equal(sessions.isClosed(s, 136), true)
 })
 
 test('late exactly at the boundary: an event whose merged session closes at the watermark', () => {
   const sessions = session({ gapMs: 10, graceMs: 5 })
-  // An event at 120 on its own makes the session [120, 120], closing at 135.
+  // An event at 120 on its own makes the session [120, 120], closing at 136.
   const alone = sessions.merge([], 120).session
-  assert.equal(sessions.lateByMs(120, alone, 134), 0)
-  assert.equal(sessions.lateByMs(120, alone, 135), 10, 'watermark - grace - t: at least the gap')
+  assert.equal(sessions.lateByMs(120, alone, 135), 0)
+  assert.equal(sessions.lateByMs(120, alone, 136), 11, 'watermark - grace - t: more than the gap')
   // The same event joining an open session that reaches further is not late.
   const joined = sessions.merge([w(125, 125)], 120).session
   assert.deepEqual(joined, w(120, 125))
-  assert.equal(sessions.lateByMs(120, joined, 135), 0)
+  assert.equal(sessions.lateByMs(120, joined, 136), 0)
 })
 
 test('merge rejects invalid timestamps; options are checked', () => {

@@ -135,7 +135,7 @@ ${jobLines()}
 
   --window D                 window size (event-counts, revenue, top-users)
   --advance D                distance between window starts, at most --window (revenue)
-  --gap D                    a pause this long ends a session (sessions)
+  --gap D                    a pause longer than this ends a session (sessions)
   --top N                    length of each window's ranking, 1 to ${MAX_TOP_N} (top-users)
   --grace D                  how long after its end a window still takes events (default ${formatDuration(JOBS['event-counts'].defaults.graceMs)})
   --input TOPIC              default ${DEFAULT_INPUT_TOPIC}
@@ -560,6 +560,17 @@ export async function runCommand(argv: string[]): Promise<number> {
           () =>
             `${event.for === 'kafka' ? 'Kafka' : 'the registry'} answers again after ${(event.waitedMs / 1000).toFixed(1)} s; carrying on`,
         )
+        return
+      case 'beyond-retention':
+        if (c.json) console.log(JSON.stringify(event))
+        else
+          log.warn(
+            { ...event },
+            `results written to ${event.topic} carry event times older than its retention ` +
+              `(${formatDuration(event.retentionMs)}; the first at ${new Date(event.timestampMs).toISOString()}): ` +
+              'the broker deletes them at its next retention check. For reprocessing old data, write ' +
+              "the sink with recordTimestamp: 'processing-time' or raise the topic's retention.ms",
+          )
         return
       case 'stopped':
         return
