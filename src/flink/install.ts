@@ -1,7 +1,7 @@
 /**
  * Apache Flink in freshet's cache, installed on first use: no Docker and no tarball download, only
  * the package registries (PyPI for the distribution, Maven Central for the jars it leaves out).
- * docs/decisions/0009-flink-from-pypi.md says why and what each piece weighs.
+ * docs/decisions/0010-flink-from-pypi.md says why and what each piece weighs.
  *
  * Installing, as numbered steps (a stamp file marks the end; anything short of it starts over):
  *   1. A Python venv in <cache>/flink-<version>/venv, for its pip only (a system pip may be
