@@ -23,6 +23,11 @@ export const ErrorCodes = {
   FLINK_SQL_INVALID: { code: 'FRESHET_FLINK_SQL_INVALID', retriable: false },
   /** Flink refused or failed a statement; `details` names the file line it starts on. */
   FLINK_STATEMENT_FAILED: { code: 'FRESHET_FLINK_STATEMENT_FAILED', retriable: false },
+  // SQL
+  /** A SQL statement is wrong: syntax, an unknown table or column, a type mismatch, a bad option. */
+  SQL_INVALID: { code: 'FRESHET_SQL_INVALID', retriable: false },
+  /** Valid Flink SQL that freshet does not run; `details` names the construct and its position. */
+  SQL_UNSUPPORTED: { code: 'FRESHET_SQL_UNSUPPORTED', retriable: false },
   // Kafka
   KAFKA_UNREACHABLE: { code: 'FRESHET_KAFKA_UNREACHABLE', retriable: true },
   KAFKA_ERROR: { code: 'FRESHET_KAFKA_ERROR', retriable: false },
