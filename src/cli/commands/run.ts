@@ -29,7 +29,7 @@ import {
   type JobName,
   type JobOptions,
 } from '../../jobs/index.ts'
-import { KafkaAdmin } from '../../kafka/index.ts'
+import { KafkaAdmin, parseBrokers } from '../../kafka/index.ts'
 import { processRegistry, WorkerMetrics } from '../../metrics/index.ts'
 import { endpointCheck, endpointOfUrl, storeRoutes, type Queryable } from '../../query/index.ts'
 import { RegistryClient } from '../../registry/index.ts'
@@ -50,6 +50,7 @@ import { COMMON_HELP, common, durationFlag, intFlag, logger, LOG_HELP, LOG_OPTIO
 import { METRICS_HELP, METRICS_OPTIONS, metricsServer } from '../metrics.ts'
 import { closeAll, shutdownSignal } from '../signals.ts'
 import { isModulePath, loadTopology, parseParams } from '../topology-module.ts'
+import { isSqlFile, planSqlFile, type PlannedScript } from '../../sql/index.ts'
 
 const GUARANTEES: readonly ProcessingGuarantee[] = ['exactly-once', 'at-least-once']
 const DEFAULT_COMMIT_INTERVAL_MS = 100
@@ -73,6 +74,7 @@ export const TOPOLOGY_OPTIONS = {
   'application-id': { type: 'string' },
   export: { type: 'string' },
   param: { type: 'string', multiple: true },
+  set: { type: 'string', multiple: true },
 } as const
 
 const RUN_OPTIONS = {
@@ -347,6 +349,8 @@ export interface RunTarget {
   readonly topology: Topology
   /** The topic the group's lag is reported for; all the group's topics when undefined. */
   readonly lagTopic: string | undefined
+  /** A SQL file's: how to read its tables' formats, its WATERMARK delay, its tables' Kafka cluster. */
+  readonly sql?: Pick<PlannedScript, 'deserializers' | 'maxOutOfOrdernessMs' | 'bootstrapServers'> | undefined
 }
 
 /** Flags only the seed jobs take: a module takes its settings as --param key=value. */
@@ -398,6 +402,10 @@ export async function runTarget(
     } as JobOptions)
     return { label: name, topology, lagTopic: inputTopic }
   }
+  if (values.set !== undefined && !isSqlFile(name)) {
+    throw new FreshetError('INVALID_OPTION', '--set applies to .sql files', { details: { option: 'set' } })
+  }
+  if (isSqlFile(name)) return sqlTarget(values, name, applicationIdFlag)
   if (!isModulePath(name)) {
     throw new FreshetError('INVALID_OPTION', `unknown job ${JSON.stringify(name)}; give ${known}`, {
       details: { option: 'job', allowed: JOB_NAMES },
@@ -419,6 +427,50 @@ export async function runTarget(
   })
   const sources = topology.description.topics.sources
   return { label: name, topology, lagTopic: sources.length === 1 ? sources[0] : undefined }
+}
+
+/** A .sql file, planned onto one pipeline (src/sql): seed-job and module flags do not apply. */
+async function sqlTarget(
+  values: Record<string, unknown>,
+  file: string,
+  applicationId: string | undefined,
+): Promise<RunTarget> {
+  for (const flag of [...SEED_JOB_FLAGS, 'export', 'param', 'max-out-of-orderness'] as const) {
+    if (values[flag] !== undefined) {
+      throw new FreshetError(
+        'INVALID_OPTION',
+        `--${flag} does not apply to a .sql file: its tables name their topics, its WATERMARK the ` +
+          "out-of-orderness, and --set 'key=value' sets session properties",
+        { details: { option: flag } },
+      )
+    }
+  }
+  const planned = await planSqlFile(file, {
+    applicationId,
+    properties: parseSetFlags((values.set as string[] | undefined) ?? []),
+  })
+  const sources = planned.topology.description.topics.sources
+  return {
+    label: file,
+    topology: planned.topology,
+    lagTopic: sources.length === 1 ? sources[0] : undefined,
+    sql: planned,
+  }
+}
+
+/** `--set key=value` flags as session properties. */
+export function parseSetFlags(entries: readonly string[]): Record<string, string> {
+  const properties: Record<string, string> = {}
+  for (const entry of entries) {
+    const eq = entry.indexOf('=')
+    if (eq <= 0) {
+      throw new FreshetError('INVALID_OPTION', `--set must be key=value, got ${entry}`, {
+        details: { option: 'set' },
+      })
+    }
+    properties[entry.slice(0, eq).trim()] = entry.slice(eq + 1).trim()
+  }
+  return properties
 }
 
 /**
@@ -465,7 +517,8 @@ export async function runCommand(argv: string[]): Promise<number> {
   const stateDir = join(c.stack.stateDir, 'state')
 
   // Step 2
-  const { label: job, topology, lagTopic } = await runTarget('run', values, positionals)
+  const { label: job, topology, lagTopic, sql } = await runTarget('run', values, positionals)
+  const brokers = sql?.bootstrapServers === undefined ? c.brokers : parseBrokers(sql.bootstrapServers)
   const applicationId = topology.applicationId
   const dlqTopic = `${applicationId}.dlq`
   const inputTopic = topology.description.topics.sources.join(',')
@@ -643,7 +696,7 @@ export async function runCommand(argv: string[]): Promise<number> {
 
   // Step 3
   const options: WorkerOptions = {
-    bootstrapBrokers: c.brokers,
+    bootstrapBrokers: brokers,
     topology,
     processingGuarantee: guarantee,
     commitIntervalMs,
@@ -654,6 +707,8 @@ export async function runCommand(argv: string[]): Promise<number> {
     ...(registry === undefined ? {} : { registry }),
     ...(workerId === undefined ? {} : { workerId }),
     ...(maxOutOfOrdernessMs === undefined ? {} : { maxOutOfOrdernessMs }),
+    ...(sql === undefined ? {} : { deserializers: { ...sql.deserializers } }),
+    ...(sql?.maxOutOfOrdernessMs === undefined ? {} : { maxOutOfOrdernessMs: sql.maxOutOfOrdernessMs }),
     ...(idleTimeoutMs === undefined ? {} : { idleTimeoutMs }),
     ...(outageTimeoutMs === undefined ? {} : { outageTimeoutMs }),
     onEvent: (event) => {
@@ -661,7 +716,7 @@ export async function runCommand(argv: string[]): Promise<number> {
       onEvent(event)
     },
   }
-  const admin = new KafkaAdmin({ bootstrapBrokers: c.brokers })
+  const admin = new KafkaAdmin({ bootstrapBrokers: brokers })
   const registryOfMetrics = processRegistry('run')
   const observeMetrics = new WorkerMetrics({ registry: registryOfMetrics }).add({
     application: applicationId,

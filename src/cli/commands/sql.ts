@@ -2,9 +2,23 @@ import { readFileSync } from 'node:fs'
 import { resolveFlinkOptions, submitSql, type StatementReport } from '../../flink/index.ts'
 import { FreshetError } from '../../errors/index.ts'
 import { COMMON_HELP, common, parse } from '../args.ts'
+import { isSqlFile } from '../../sql/index.ts'
+import { explainCommand } from './explain.ts'
+import { runCommand } from './run.ts'
 
-export const sqlHelp = `freshet sql submit FILE.sql [--flink URL] [--set key=value]...
+export const sqlHelp = `freshet sql run FILE.sql [flags of freshet run] [--set key=value]...
+freshet sql explain FILE.sql [--set key=value]... [--json]
+freshet sql submit FILE.sql [--flink URL] [--set key=value]...
 
+run: plans every INSERT of FILE.sql onto one freshet pipeline and runs it as a worker, exactly as
+freshet run runs a job (same flags, metrics, dead letters, scale-out: the same command again on
+another machine shares the partitions). SET 'pipeline.name' names the application id (default
+sql-<file name>; --application-id overrides both). See docs/sql.md.
+
+explain: prints the plan without connecting: the tables read and written, the watermark, then the
+topology (sub-topologies, repartition topics, state stores with their changelogs).
+
+submit:
 Sends FILE.sql unchanged, statement by statement, through a Flink SQL Gateway: opens a session,
 runs each statement, prints each one's line and outcome and the id of each job it submitted
 (INSERT INTO ...), then closes the session; the jobs keep running on the cluster. The first
@@ -41,6 +55,16 @@ function describe(entry: StatementReport): string {
 }
 
 export async function sqlCommand(argv: string[]): Promise<number> {
+  const [verb, ...tail] = argv
+  if (verb === 'run' || verb === 'explain') {
+    const file = tail.find((a) => !a.startsWith('-'))
+    if (file === undefined || !isSqlFile(file)) {
+      throw new FreshetError('INVALID_OPTION', `sql ${verb}: name one .sql file`, {
+        details: { option: 'file' },
+      })
+    }
+    return verb === 'run' ? runCommand(tail) : explainCommand(tail)
+  }
   const { values, positionals } = parse(
     argv,
     { flink: { type: 'string' }, set: { type: 'string', multiple: true } },
@@ -49,7 +73,7 @@ export async function sqlCommand(argv: string[]): Promise<number> {
   const [action, file, ...rest] = positionals
   if (values.help || action === undefined) return (console.log(sqlHelp), values.help ? 0 : 2)
   if (action !== 'submit')
-    throw new FreshetError('INVALID_OPTION', `sql: unknown action "${action}"; allowed: submit`)
+    throw new FreshetError('INVALID_OPTION', `sql: unknown action "${action}"; allowed: run, explain, submit`)
   if (file === undefined || rest.length > 0)
     throw new FreshetError('INVALID_OPTION', 'sql submit: name one .sql file')
   const c = common(values)

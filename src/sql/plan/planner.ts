@@ -1,0 +1,210 @@
+/**
+ * Plans a SQL script onto one freshet pipeline: the tables and views it declares, its SET
+ * properties, and every INSERT (alone or in a statement set) as a branch of the pipeline ending in
+ * the target table's sink. A table read by several INSERTs is read once (one source node).
+ *
+ *   1. SET: `pipeline.name` names the application id; `table.local-time-zone` the session zone.
+ *      Unknown keys are kept (Flink ignores keys it does not use, so does freshet).
+ *   2. CREATE TABLE / CREATE VIEW: into the catalog (checked when defined, planned when used).
+ *   3. INSERT: plan the query (query.ts), check it against the target's columns, add the sink.
+ *   4. The result: the topology plus what the worker needs to read and write the tables' formats
+ *      (a deserializer per source topic, the watermark delay, the Kafka cluster).
+ */
+import type { InsertStatement, SqlScript, Statement } from '../ast.ts'
+import { sqlInvalid, sqlUnsupported } from '../errors.ts'
+import { RegistryClient } from '../../registry/index.ts'
+import type { Deserializer, SchemaRegistryClient } from '../../serde/index.ts'
+import { pipeline, type Pipeline, type Topology } from '../../stream/index.ts'
+import { planQuery, type QueryContext } from './query.ts'
+import type { Relation } from './relation.ts'
+import { planSink, type SinkPlan } from './sink.ts'
+import { planSource, type SourcePlan } from './source.ts'
+import type { TableSpec } from './tables.ts'
+
+export interface PlanOptions {
+  /** The application id when the script sets no `pipeline.name`. */
+  readonly defaultApplicationId: string
+  /** The application id whatever the script sets (`--application-id`). */
+  readonly applicationId?: string | undefined
+  /** Turns a CREATE TABLE into the planner's table (the catalog validates it against Flink's options). */
+  readonly defineTable: (statement: Extract<Statement, { kind: 'create-table' }>, file: string) => TableSpec
+  /** Session properties given outside the file (`--set key=value`), applied before its SETs. */
+  readonly properties?: Readonly<Record<string, string>> | undefined
+  /** The registry client for a table's `avro-confluent.url` (tests give an in-memory one). */
+  readonly registry?: ((url: string) => SchemaRegistryClient) | undefined
+}
+
+export interface PlannedScript {
+  readonly applicationId: string
+  readonly topology: Topology
+  /** The session properties after the file's SET statements. */
+  readonly properties: Readonly<Record<string, string>>
+  readonly sources: readonly SourcePlan[]
+  readonly sinks: readonly SinkPlan[]
+  /** Decoders of the source topics, in the tables' formats. */
+  readonly deserializers: Readonly<Record<string, Deserializer<unknown>>>
+  /** The WATERMARK delay of the sources (the worker's maxOutOfOrdernessMs), when they have one. */
+  readonly maxOutOfOrdernessMs: number | undefined
+  /** `properties.bootstrap.servers` of the tables. */
+  readonly bootstrapServers: string | undefined
+}
+
+type CatalogEntry =
+  | { readonly kind: 'table'; readonly table: TableSpec }
+  | { readonly kind: 'view'; readonly statement: Extract<Statement, { kind: 'create-view' }> }
+
+export function planScript(script: SqlScript, options: PlanOptions): PlannedScript {
+  const { file } = script
+  const properties: Record<string, string> = { ...options.properties }
+  const catalog = new Map<string, CatalogEntry>()
+  const inserts: InsertStatement[] = []
+
+  // 1-2. Properties and the catalog, in file order.
+  for (const { statement } of script.statements) {
+    switch (statement.kind) {
+      case 'set':
+        if (statement.key === undefined) break
+        properties[statement.key] = statement.value ?? ''
+        break
+      case 'reset':
+        if (statement.key === undefined) for (const k of Object.keys(properties)) delete properties[k]
+        else delete properties[statement.key]
+        break
+      case 'create-table': {
+        if (catalog.has(statement.name)) {
+          if (statement.ifNotExists) break
+          throw sqlInvalid(file, statement.at, `table "${statement.name}" already exists`)
+        }
+        catalog.set(statement.name, { kind: 'table', table: options.defineTable(statement, file) })
+        break
+      }
+      case 'create-view':
+        if (catalog.has(statement.name)) {
+          if (statement.ifNotExists) break
+          throw sqlInvalid(file, statement.at, `view "${statement.name}" already exists`)
+        }
+        catalog.set(statement.name, { kind: 'view', statement })
+        break
+      case 'insert':
+        inserts.push(statement)
+        break
+      case 'statement-set':
+        inserts.push(...statement.inserts)
+        break
+      case 'query':
+        throw sqlUnsupported(
+          file,
+          statement.at,
+          'a bare SELECT in a job file',
+          'write its rows to a table with INSERT INTO, or run it in the interactive `freshet sql`',
+        )
+      case 'explain':
+        throw sqlUnsupported(
+          file,
+          statement.at,
+          'EXPLAIN in a job file',
+          'use `freshet sql explain FILE.sql`',
+        )
+    }
+  }
+  if (inserts.length === 0) {
+    throw sqlInvalid(file, { line: 1, column: 1 }, 'the file has no INSERT INTO: nothing to run')
+  }
+
+  const applicationId = options.applicationId ?? properties['pipeline.name'] ?? options.defaultApplicationId
+  const localTimeZone = properties['table.local-time-zone'] ?? 'UTC'
+  const app: Pipeline = pipeline({ applicationId })
+  const relations = new Map<string, Relation>()
+  const sources: SourcePlan[] = []
+  const planning = new Set<string>()
+  let names = 0
+
+  const registries = new Map<string, SchemaRegistryClient>()
+  const context: QueryContext = {
+    file,
+    registry(url) {
+      let client = registries.get(url)
+      if (client === undefined) {
+        client = options.registry?.(url) ?? new RegistryClient({ url })
+        registries.set(url, client)
+      }
+      return client
+    },
+    localTimeZone,
+    name: (base) => `${base}-${++names}`,
+    relationNames: () => [...catalog.keys()],
+    relation(name) {
+      const known = relations.get(name)
+      if (known !== undefined) return known
+      const entry = catalog.get(name)
+      if (entry === undefined) return undefined
+      if (planning.has(name))
+        throw sqlInvalid(file, { line: 1, column: 1 }, `view "${name}" refers to itself`)
+      planning.add(name)
+      let relation: Relation
+      if (entry.kind === 'view') relation = planQuery(entry.statement.query, context)
+      else {
+        const source = planSource(app, entry.table, context)
+        sources.push(source)
+        relation = source.relation
+      }
+      planning.delete(name)
+      relations.set(name, relation)
+      return relation
+    },
+  }
+
+  // 3. Every INSERT, as a branch ending in its sink.
+  const sinks: SinkPlan[] = []
+  for (const insert of inserts) {
+    const target = catalog.get(insert.table)
+    if (target === undefined || target.kind === 'view') {
+      throw sqlInvalid(
+        file,
+        insert.at,
+        target === undefined
+          ? `unknown table "${insert.table}"`
+          : `cannot INSERT INTO the view "${insert.table}"`,
+      )
+    }
+    if (insert.overwrite) throw sqlUnsupported(file, insert.at, 'INSERT OVERWRITE')
+    if (Object.keys(insert.hints).length > 0) throw sqlUnsupported(file, insert.at, 'OPTIONS hints on INSERT')
+    const relation = planQuery(insert.query, context)
+    sinks.push(planSink(relation, target.table, insert, context))
+  }
+
+  // 4. What the worker needs.
+  const delays = new Set(
+    sources.flatMap((s) => (s.watermarkDelayMs === undefined ? [] : [s.watermarkDelayMs])),
+  )
+  if (delays.size > 1) {
+    throw sqlUnsupported(
+      file,
+      sources.find((s) => s.watermarkDelayMs !== undefined)!.table.at,
+      'sources with different WATERMARK delays in one job',
+      `give them the same delay (here: ${[...delays].join(', ')} ms)`,
+    )
+  }
+  const servers = new Set(
+    [...sources.map((s) => s.table), ...sinks.map((s) => s.table)].flatMap((t) =>
+      t.connector.kind === 'kafka' || t.connector.kind === 'upsert-kafka'
+        ? [t.connector.bootstrapServers]
+        : [],
+    ),
+  )
+  if (servers.size > 1) {
+    throw sqlUnsupported(file, inserts[0]!.at, 'tables on different Kafka clusters in one job')
+  }
+  const deserializers: Record<string, Deserializer<unknown>> = {}
+  for (const s of sources) if (s.deserializer !== undefined) deserializers[s.topic] = s.deserializer
+  return {
+    applicationId,
+    topology: app.build(),
+    properties,
+    sources,
+    sinks,
+    deserializers,
+    maxOutOfOrdernessMs: [...delays][0],
+    bootstrapServers: [...servers][0],
+  }
+}

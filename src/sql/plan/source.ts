@@ -1,0 +1,169 @@
+/**
+ * A source table as the start of a plan: a stream of the decoded values of its topic, read with
+ * the table's format, with its event time from the WATERMARK column.
+ *
+ * Physical columns are read from the decoded value by name; computed columns are compiled over
+ * them and evaluated where they are read (no extra operator). A table without a WATERMARK has no
+ * time attribute; its rows carry the Kafka record timestamp as event time.
+ */
+import type { Expr } from '../ast.ts'
+import { sqlInvalid, sqlUnsupported } from '../errors.ts'
+import { compileExpression } from '../expr/compile.ts'
+import { AvroDeserializer, JsonDeserializer, type Deserializer } from '../../serde/index.ts'
+import type { Pipeline } from '../../stream/index.ts'
+import { fromRecordTimestamp, type TimestampExtractor } from '../../time/index.ts'
+import type { QueryContext } from './query.ts'
+import type { Relation } from './relation.ts'
+import { ColumnScope, fieldReader, type RelationColumn } from './scope.ts'
+import type { TableSpec, ValueFormat } from './tables.ts'
+
+export interface SourcePlan {
+  readonly table: TableSpec
+  readonly topic: string
+  readonly relation: Relation
+  readonly deserializer: Deserializer<unknown> | undefined
+  readonly watermarkDelayMs: number | undefined
+}
+
+export function planSource(app: Pipeline, table: TableSpec, context: QueryContext): SourcePlan {
+  const { file } = context
+  const connector = table.connector
+  if (connector.kind === 'print' || connector.kind === 'blackhole') {
+    throw sqlInvalid(
+      file,
+      table.at,
+      `table "${table.name}" uses the '${connector.kind}' connector, which can only be written to`,
+    )
+  }
+  if (connector.kind !== 'kafka') {
+    throw sqlUnsupported(file, table.at, `reading the '${connector.kind}' connector`)
+  }
+  if (connector.boundedMode !== 'unbounded') {
+    throw sqlUnsupported(file, table.at, `'scan.bounded.mode' = '${connector.boundedMode}'`)
+  }
+  if (
+    connector.startupMode === 'latest-offset' ||
+    connector.startupMode === 'timestamp' ||
+    connector.startupMode === 'specific-offsets'
+  ) {
+    throw sqlUnsupported(
+      file,
+      table.at,
+      `'scan.startup.mode' = '${connector.startupMode}'`,
+      "a job starts from its group's committed offsets, else from the earliest ('earliest-offset' or 'group-offsets')",
+    )
+  }
+  if (connector.key !== undefined) throw sqlUnsupported(file, table.at, "reading a table with 'key.fields'")
+
+  // Physical columns, then computed columns over them.
+  const physical: RelationColumn[] = []
+  for (const column of table.columns) {
+    if (column.kind === 'metadata')
+      throw sqlUnsupported(file, column.at, `the METADATA column "${column.name}"`)
+    if (column.kind === 'physical') {
+      physical.push({
+        name: column.name,
+        type: column.type,
+        qualifiers: [table.name],
+        read: fieldReader(column.name),
+      })
+    }
+  }
+  const physicalScope = new ColumnScope(file, physical)
+  const columns: RelationColumn[] = []
+  for (const column of table.columns) {
+    if (column.kind === 'physical') columns.push(physical.find((p) => p.name === column.name)!)
+    else if (column.kind === 'computed') {
+      const compiled = compileExpression(column.expr, {
+        file,
+        localTimeZone: context.localTimeZone,
+        scope: physicalScope,
+      })
+      columns.push({
+        name: column.name,
+        type: compiled.type,
+        qualifiers: [table.name],
+        read: compiled.evaluate,
+      })
+    }
+  }
+
+  // The time attribute and its watermark delay.
+  let timestamp: TimestampExtractor<unknown> = fromRecordTimestamp()
+  let watermarkDelayMs: number | undefined
+  const watermark = table.watermark
+  if (watermark !== undefined) {
+    const time = columns.find((c) => c.name === watermark.column)
+    if (time === undefined)
+      throw sqlInvalid(file, watermark.at, `WATERMARK FOR ${watermark.column}: no such column`)
+    if ((time.type.kind !== 'TIMESTAMP' && time.type.kind !== 'TIMESTAMP_LTZ') || time.type.precision > 3) {
+      throw sqlInvalid(
+        file,
+        watermark.at,
+        `WATERMARK FOR ${watermark.column}: the rowtime column must be TIMESTAMP(3) or TIMESTAMP_LTZ(3)`,
+      )
+    }
+    if (time.type.kind === 'TIMESTAMP_LTZ' && context.localTimeZone !== 'UTC') {
+      throw sqlUnsupported(
+        file,
+        watermark.at,
+        `windows on a TIMESTAMP_LTZ rowtime with 'table.local-time-zone' = '${context.localTimeZone}'`,
+      )
+    }
+    watermarkDelayMs = watermarkDelay(watermark.expr, watermark.column, file)
+    const read = time.read
+    // A null or unreadable event time is refused as FRESHET_TIMESTAMP_INVALID, so the bad-record
+    // policy takes the record (Flink fails the job).
+    timestamp = (value) => {
+      const t = read(value)
+      return typeof t === 'number' ? t : Number.NaN
+    }
+  }
+
+  const stream = app.stream<unknown>(connector.topic, {
+    name: context.name(`source-${table.name}`),
+    timestamp,
+  })
+  return {
+    table,
+    topic: connector.topic,
+    relation: { stream, columns, timeColumn: watermark?.column },
+    deserializer: deserializerFor(connector.value, connector.topic, table, context),
+    watermarkDelayMs,
+  }
+}
+
+/** `ts` or `ts - INTERVAL 'n' unit`: the bounded out-of-orderness Flink's WATERMARK declares. */
+function watermarkDelay(expr: Expr, column: string, file: string): number {
+  if (expr.kind === 'column' && expr.name === column) return 0
+  if (
+    expr.kind === 'binary' &&
+    expr.op === '-' &&
+    expr.left.kind === 'column' &&
+    expr.left.name === column &&
+    expr.right.kind === 'interval'
+  ) {
+    return expr.right.ms
+  }
+  throw sqlUnsupported(file, expr.at, 'a WATERMARK expression other than `column` or `column - INTERVAL ...`')
+}
+
+function deserializerFor(
+  format: ValueFormat,
+  topic: string,
+  table: TableSpec,
+  context: QueryContext,
+): Deserializer<unknown> {
+  switch (format.format) {
+    case 'avro-confluent':
+      return new AvroDeserializer<unknown>({
+        registry: context.registry(format.registryUrl),
+        topic,
+        ...(format.schema === undefined ? {} : { readerSchema: format.schema }),
+      })
+    case 'json':
+      return new JsonDeserializer<unknown>()
+    case 'raw':
+      throw sqlUnsupported(context.file, table.at, "reading 'format' = 'raw'")
+  }
+}

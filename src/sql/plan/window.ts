@@ -1,0 +1,225 @@
+/**
+ * Window aggregation: `GROUP BY window_start, window_end, keys...` over a window TVF, as Flink runs
+ * it (one final row per key and window, when the watermark passes the window's end).
+ *
+ *   1. WHERE filters the TVF's input rows (before windowing: it cannot read window columns yet).
+ *   2. Only the columns the keys and aggregates read go on: a map to small row objects, so a
+ *      repartition carries no more than it must.
+ *   3. keyBy the group keys (a repartition topic, as a Flink hash exchange), then the windows, then
+ *      ONE aggregate node holding every aggregate call of the query in one accumulator.
+ *   4. Each result becomes a row of window_start, window_end, window_time, the keys and the
+ *      aggregates; HAVING filters it and the SELECT list projects it.
+ */
+import type { CallExpr, ColumnExpr, Expr, SelectQuery, SqlType } from '../ast.ts'
+import { sqlInvalid, sqlUnsupported } from '../errors.ts'
+import { compileAggregate } from '../expr/aggregates.ts'
+import { isAggregateFunction } from '../expr/compile.ts'
+import type { CompiledAggregate, Row } from '../expr/types.ts'
+import { hopping, session, tumbling, type SessionWindows, type TimeWindows } from '../../windows/index.ts'
+import { applyWhere, compileIn, project, type QueryContext } from './query.ts'
+import { WINDOW_END, WINDOW_START, WINDOW_TIME, type Relation, type WindowSpec } from './relation.ts'
+import { ColumnScope, objectColumns, type RelationColumn } from './scope.ts'
+import { exprKey, rewriteExpr, walkExpr } from './walk.ts'
+
+const TIMESTAMP_3: SqlType = { kind: 'TIMESTAMP', precision: 3, nullable: false }
+
+export function planWindowAggregate(query: SelectQuery, input: Relation, context: QueryContext): Relation {
+  const { file } = context
+  const windows = input.windows as WindowSpec
+  const windowColumns = new Set([WINDOW_START, WINDOW_END, WINDOW_TIME])
+  const isWindowColumn = (e: Expr): boolean =>
+    e.kind === 'column' && windowColumns.has(e.name) && !input.columns.some((c) => c.name === e.name)
+
+  // The GROUP BY list: window_start and window_end, then the keys.
+  const keys = query.groupBy.filter((e) => !isWindowColumn(e))
+  const grouped = new Set(query.groupBy.filter(isWindowColumn).map((e) => (e as ColumnExpr).name))
+  if (!grouped.has(WINDOW_START) || !grouped.has(WINDOW_END)) {
+    throw sqlUnsupported(
+      file,
+      query.groupBy[0]?.at ?? query.at,
+      'aggregation over a window TVF without both window_start and window_end in GROUP BY',
+    )
+  }
+  if (windows.fn === 'SESSION') {
+    for (const p of windows.partitionBy) {
+      if (!keys.some((k) => k.kind === 'column' && k.name === p)) {
+        throw sqlInvalid(file, windows.at, `SESSION ... PARTITION BY ${p}: GROUP BY must list ${p} too`)
+      }
+    }
+  }
+  if (query.where !== undefined) {
+    for (const e of walkExpr(query.where)) {
+      if (e.kind === 'column' && isWindowColumn(e)) {
+        throw sqlUnsupported(file, e.at, `${e.name} in the WHERE of a window aggregation`)
+      }
+    }
+  }
+
+  // 1. WHERE, on the input rows.
+  const filtered = applyWhere(input, query.where, context)
+
+  // The aggregate calls of SELECT and HAVING, each once (the same call twice shares one).
+  const calls = new Map<string, CallExpr>()
+  const exprs = [
+    ...query.items.flatMap((i) => (i.kind === 'expr' ? [i.expr] : [])),
+    ...(query.having === undefined ? [] : [query.having]),
+  ]
+  for (const e of exprs) {
+    for (const n of walkExpr(e)) {
+      if (n.kind === 'call' && isAggregateFunction(n.name)) {
+        if (!calls.has(exprKey(n))) calls.set(exprKey(n), n)
+        for (const inner of n.args.flatMap((a) => [...walkExpr(a)])) {
+          if (inner.kind === 'call' && isAggregateFunction(inner.name)) {
+            throw sqlInvalid(file, inner.at, `aggregate ${inner.name} inside aggregate ${n.name}`)
+          }
+        }
+      }
+    }
+  }
+
+  // 2. Only the columns the keys and the aggregates read.
+  const read = readColumns([...keys, ...[...calls.values()].flatMap(callParts)], filtered.columns)
+  const narrow: Relation =
+    read.length === filtered.columns.length
+      ? filtered
+      : {
+          ...filtered,
+          stream: filtered.stream.map(
+            (row) => {
+              const out: Record<string, unknown> = {}
+              for (const c of read) out[c.name] = c.read(row)
+              return out
+            },
+            { name: context.name('window-input') },
+          ),
+          columns: read.map((c) => ({ ...objectColumns([c], c.qualifiers)[0]! })),
+        }
+
+  // 3. keyBy, windows, one aggregate node.
+  const keyExprs = keys.map((k) => compileIn(narrow, k, context))
+  const keyReads = keyExprs.map((k) => k.evaluate)
+  const aggregates = [...calls.values()].map((call) =>
+    compileAggregate(call, {
+      file,
+      localTimeZone: context.localTimeZone,
+      scope: new ColumnScope(file, narrow.columns),
+    }),
+  )
+  const keyed = narrow.stream.keyBy((row) => encodeKey(keyReads.map((f) => f(row))), {
+    name: context.name('group-by'),
+  })
+  const results = keyed
+    .window(windowsOf(windows))
+    .aggregate(combine(aggregates), { name: context.name('window-aggregate') })
+
+  // 4. The result rows, then HAVING and the SELECT list over them.
+  const keyNames = keys.map((k, i) => (k.kind === 'column' ? k.name : `$key${i}`))
+  const aggregateNames = [...calls.keys()].map((_, i) => `$agg${i}`)
+  const gapMs = windows.gapMs ?? 0
+  const timeType: SqlType =
+    windows.timeType.kind === 'TIMESTAMP_LTZ'
+      ? { kind: 'TIMESTAMP_LTZ', precision: 3, nullable: false }
+      : TIMESTAMP_3
+  const rows = results.map(
+    (result) => {
+      const out: Record<string, unknown> = {}
+      // Session windows hold [first, last] event time; Flink's session window ends one gap later.
+      const endMs = result.window.endMs + gapMs
+      out[WINDOW_START] = result.window.startMs
+      out[WINDOW_END] = endMs
+      out[WINDOW_TIME] = endMs - 1
+      const values = decodeKey(result.key, keyNames.length)
+      for (let i = 0; i < keyNames.length; i++) out[keyNames[i]!] = values[i]
+      const aggregated = result.value as unknown[]
+      for (let i = 0; i < aggregateNames.length; i++) out[aggregateNames[i]!] = aggregated[i]
+      return out as Row
+    },
+    { name: context.name('window-rows') },
+  )
+  const qualifiers = input.columns[0]?.qualifiers ?? []
+  const columns: RelationColumn[] = [
+    ...objectColumns(
+      [
+        { name: WINDOW_START, type: TIMESTAMP_3 },
+        { name: WINDOW_END, type: TIMESTAMP_3 },
+        { name: WINDOW_TIME, type: timeType },
+        ...keyNames.map((name, i) => ({ name, type: keyExprs[i]!.type })),
+      ],
+      qualifiers,
+    ),
+    ...objectColumns(
+      aggregates.map((a, i) => ({ name: aggregateNames[i]!, type: a.type })),
+      [],
+    ),
+  ]
+  const rewrite = (e: Expr): Expr =>
+    rewriteExpr(e, (n) => {
+      const key = exprKey(n)
+      const agg = [...calls.keys()].indexOf(key)
+      if (agg >= 0) return { kind: 'column', name: aggregateNames[agg]!, at: n.at }
+      const k = keys.findIndex((g) => exprKey(g) === key)
+      if (k >= 0 && keys[k]!.kind !== 'column') return { kind: 'column', name: keyNames[k]!, at: n.at }
+      if (n.kind === 'column' && !columns.some((c) => c.name === n.name)) {
+        throw sqlInvalid(file, n.at, `column "${n.name}" is neither grouped nor aggregated`)
+      }
+      return undefined
+    })
+  const output: Relation = { stream: rows, columns, timeColumn: WINDOW_TIME }
+  const having = query.having === undefined ? output : applyWhere(output, rewrite(query.having), context)
+  return project(
+    having,
+    query.items.map((item) => (item.kind === 'expr' ? { ...item, expr: rewrite(item.expr) } : item)),
+    context,
+  )
+}
+
+function callParts(call: CallExpr): Expr[] {
+  return [...call.args, ...(call.filter === undefined ? [] : [call.filter])]
+}
+
+/** The columns of `columns` that `exprs` read, in the relation's order. */
+function readColumns(exprs: readonly Expr[], columns: readonly RelationColumn[]): RelationColumn[] {
+  const names = new Set<string>()
+  for (const e of exprs) for (const n of walkExpr(e)) if (n.kind === 'column') names.add(n.name)
+  return columns.filter((c) => names.has(c.name))
+}
+
+/**
+ * A group key as the window store keys it: one value as itself (readable Kafka keys), several as
+ * an array. A null single key, or a single array value, is wrapped so that it cannot be mistaken.
+ */
+function encodeKey(values: unknown[]): unknown {
+  if (values.length !== 1) return values
+  const v = values[0]
+  return v === null || v === undefined || Array.isArray(v) ? [v ?? null] : v
+}
+
+function decodeKey(key: unknown, count: number): unknown[] {
+  if (count !== 1) return key as unknown[]
+  return Array.isArray(key) ? [key[0]] : [key]
+}
+
+function windowsOf(spec: WindowSpec): TimeWindows | SessionWindows {
+  if (spec.fn === 'TUMBLE') return tumbling({ sizeMs: spec.sizeMs, graceMs: 0 })
+  if (spec.fn === 'HOP') return hopping({ sizeMs: spec.sizeMs, advanceMs: spec.slideMs!, graceMs: 0 })
+  return session({ gapMs: spec.gapMs!, graceMs: 0 })
+}
+
+/** Every aggregate call of the query in one accumulator (an array, one entry per call). */
+function combine(aggregates: readonly CompiledAggregate[]): {
+  init: () => unknown[]
+  add: (acc: unknown[], row: Row) => unknown[]
+  merge: (a: unknown[], b: unknown[]) => unknown[]
+  result: (acc: unknown[]) => unknown[]
+} {
+  const n = aggregates.length
+  return {
+    init: () => aggregates.map((a) => a.init()),
+    add: (acc, row) => {
+      for (let i = 0; i < n; i++) acc[i] = aggregates[i]!.add(acc[i], row)
+      return acc
+    },
+    merge: (a, b) => aggregates.map((agg, i) => agg.merge(a[i], b[i])),
+    result: (acc) => aggregates.map((agg, i) => agg.result(acc[i])),
+  }
+}
