@@ -14,7 +14,7 @@
  * dist/ must be built from the sources under test (`make test` builds it first).
  */
 import assert from 'node:assert/strict'
-import { execFile, spawn } from 'node:child_process'
+import { execFile } from 'node:child_process'
 import { cpSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join, relative } from 'node:path'
@@ -22,7 +22,7 @@ import { after, test, type TestContext } from 'node:test'
 import { setTimeout as sleep } from 'node:timers/promises'
 import { promisify } from 'node:util'
 import { PartitionReader } from '../../src/kafka/index.ts'
-import { stackEnv } from '../helpers/cli.ts'
+import { freshetBackground, stackEnv } from '../helpers/cli.ts'
 
 const execFileAsync = promisify(execFile)
 const ROOT = join(import.meta.dirname, '../..')
@@ -155,30 +155,10 @@ async function stack(
 
 /** `freshet run ...` in the project, in the background; stopped with SIGKILL after the test if it still runs. */
 function background(t: TestContext, project: Project, args: string[], env: NodeJS.ProcessEnv) {
-  const child = spawn(process.execPath, [project.bin('freshet'), ...args], {
-    cwd: project.dir,
-    env,
-    stdio: ['ignore', 'pipe', 'pipe'],
-  })
-  let stdout = ''
-  let stderr = ''
-  child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()))
-  child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()))
-  const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)))
-  t.after(async () => {
-    if (child.exitCode === null && child.signalCode === null) {
-      child.kill('SIGKILL')
-      await exited
-    }
-  })
+  const run = freshetBackground(t, args, { bin: project.bin('freshet'), cwd: project.dir, env })
   return {
-    output: () => `${stdout}\n${stderr}`,
-    stop: async (): Promise<number | null> => {
-      child.kill('SIGTERM')
-      const code = await Promise.race([exited, sleep(DEADLINE_MS).then(() => 'timeout' as const)])
-      if (code === 'timeout') assert.fail(`freshet run did not stop; output:\n${stdout}\n${stderr}`)
-      return code
-    },
+    output: () => `${run.stdout()}\n${run.stderr()}`,
+    stop: () => run.stop(DEADLINE_MS),
   }
 }
 

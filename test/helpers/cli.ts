@@ -62,3 +62,53 @@ export async function stackEnv(stateDir: string): Promise<NodeJS.ProcessEnv & Re
     FRESHET_REGISTRY_URL: '',
   }
 }
+
+/** A `freshet` process running in the background (see `freshetBackground`). */
+export interface BackgroundCli {
+  readonly exited: Promise<number | null>
+  stdout(): string
+  stderr(): string
+  /** Sends SIGTERM and waits for the exit code; fails the test if it does not exit in `timeoutMs`. */
+  stop(timeoutMs?: number): Promise<number | null>
+}
+
+/**
+ * `freshet <args>` as a child process (from src/, or `options.bin`), killed with SIGKILL after the
+ * test if it still runs.
+ */
+export function freshetBackground(
+  t: TestContext,
+  args: readonly string[],
+  options: { bin?: string; cwd?: string; env?: NodeJS.ProcessEnv } = {},
+): BackgroundCli {
+  const bin = options.bin ?? join(import.meta.dirname, '../../src/cli/main.ts')
+  const child = spawn(process.execPath, [bin, ...args], {
+    stdio: ['ignore', 'pipe', 'pipe'],
+    ...(options.cwd === undefined ? {} : { cwd: options.cwd }),
+    ...(options.env === undefined ? {} : { env: options.env }),
+  })
+  let stdout = ''
+  let stderr = ''
+  child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()))
+  child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()))
+  const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)))
+  t.after(async () => {
+    if (child.exitCode === null && child.signalCode === null) {
+      child.kill('SIGKILL')
+      await exited
+    }
+  })
+  return {
+    exited,
+    stdout: () => stdout,
+    stderr: () => stderr,
+    async stop(timeoutMs = 25_000) {
+      child.kill('SIGTERM')
+      const timer = new Promise<'timeout'>((resolve) => setTimeout(resolve, timeoutMs, 'timeout').unref())
+      const code = await Promise.race([exited, timer])
+      if (code === 'timeout')
+        throw new Error(`freshet ${args[0]} did not stop; output:\n${stdout}\n${stderr}`)
+      return code
+    },
+  }
+}

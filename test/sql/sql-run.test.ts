@@ -1,0 +1,184 @@
+// `freshet sql run` as a process against the test broker and registry: sql/event-counts.sql, with
+// its topics, broker and registry pointed at the test's, counts Avro user events per type and
+// minute exactly as an oracle does; `freshet sql explain` shows the plan; a wrong statement stops
+// the command at its file:line:column.
+import assert from 'node:assert/strict'
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { test, type TestContext } from 'node:test'
+import { analyticsResult } from '../../src/jobs/result.ts'
+import { KafkaProducer } from '../../src/kafka/index.ts'
+import {
+  AnalyticsResultSchema,
+  UserEventSchema,
+  type AnalyticsResult,
+  type UserEvent,
+} from '../../src/schemas/index.ts'
+import { AvroDeserializer, createSerializer } from '../../src/serde/index.ts'
+import { freshetBackground, freshetProcess } from '../helpers/cli.ts'
+import { awaitRecords, bootstrap, brokers, randomName, randomTopic, readToEnd } from '../helpers/kafka.ts'
+import { testRegistry } from '../helpers/registry.ts'
+
+const PARTITIONS = 3
+const MINUTE_MS = 60_000
+/** A whole minute. */
+const BASE_MS = Date.UTC(2026, 0, 1, 10)
+const TYPES = ['page_view', 'add_to_cart', 'purchase', 'search'] as const
+
+/** 300 events 1.1 s apart (six minutes), types in a fixed uneven pattern, seven users. */
+function userEvents(): UserEvent[] {
+  return Array.from({ length: 300 }, (_, i) => {
+    const type = TYPES[(i * 5 + Math.floor(i / 7)) % TYPES.length]!
+    const user = `user_00000${i % 7}`
+    return {
+      timestamp: BASE_MS + i * 1_100,
+      event_type: type,
+      user_id: user,
+      version: '1.0',
+      data: {
+        product_id: null,
+        amount: type === 'purchase' ? 10 + (i % 4) : null,
+        currency: type === 'purchase' ? 'EUR' : null,
+        session_id: `sess_${user}`,
+        device: 'mobile',
+        browser: 'firefox',
+        search_query: null,
+        transaction_id: null,
+      },
+    }
+  })
+}
+
+function oracle(events: readonly UserEvent[]): AnalyticsResult[] {
+  const rows = new Map<string, AnalyticsResult>()
+  for (const e of events) {
+    const startMs = e.timestamp - (e.timestamp % MINUTE_MS)
+    const id = `${e.event_type}/${startMs}`
+    const r =
+      rows.get(id) ??
+      analyticsResult('event-counts', e.event_type, { startMs, endMs: startMs + MINUTE_MS }, { events: 0 })
+    r.events = (r.events as number) + 1
+    rows.set(id, r)
+  }
+  return sortRows([...rows.values()])
+}
+
+function sortRows(rows: readonly AnalyticsResult[]): AnalyticsResult[] {
+  return [...rows].sort((a, b) => a.window_start - b.window_start || a.key.localeCompare(b.key))
+}
+
+/** sql/event-counts.sql with the test's topics, broker, registry and application id. */
+async function sqlFile(
+  t: TestContext,
+  names: { input: string; output: string; app: string; registryUrl: string },
+) {
+  const dir = await mkdtemp(join(tmpdir(), 'freshet-sql-'))
+  t.after(() => rm(dir, { recursive: true, force: true }))
+  const text = (await readFile(join(import.meta.dirname, '../../sql/event-counts.sql'), 'utf8'))
+    .replace("'topic' = 'user-events'", `'topic' = '${names.input}'`)
+    .replace("'topic' = 'event-analytics'", `'topic' = '${names.output}'`)
+    .replaceAll("'127.0.0.1:9092'", `'${bootstrap()}'`)
+    .replaceAll("'http://127.0.0.1:8081'", `'${names.registryUrl}'`)
+    .replace("'pipeline.name' = 'sql-event-counts'", `'pipeline.name' = '${names.app}'`)
+  const file = join(dir, 'event-counts.sql')
+  await writeFile(file, text)
+  return { dir, file }
+}
+
+test('freshet sql run sql/event-counts.sql: Avro events in, the oracle counts out as AnalyticsResult rows; SIGTERM exits 0', async (t) => {
+  const { url, client } = await testRegistry(t)
+  const input = await randomTopic(t, 'sql-in', PARTITIONS)
+  const output = await randomTopic(t, 'sql-out', PARTITIONS)
+  const app = randomName('sql-app')
+  const { dir, file } = await sqlFile(t, { input, output, app, registryUrl: url })
+
+  const events = userEvents()
+  // One event per partition far past the others: every partition's watermark closes every window.
+  const closing = Array.from({ length: PARTITIONS }, (_, partition) => ({
+    partition,
+    event: {
+      ...events[0]!,
+      timestamp: BASE_MS + 20 * MINUTE_MS,
+      event_type: 'logout' as const,
+      user_id: 'user_end',
+    },
+  }))
+  const serializer = createSerializer<UserEvent>({
+    format: 'avro',
+    topic: input,
+    schema: UserEventSchema,
+    registry: client,
+  })
+  await serializer.init()
+  const producer = new KafkaProducer({ bootstrapBrokers: brokers() })
+  try {
+    await producer.send([
+      ...events.map((e) => ({
+        topic: input,
+        key: Buffer.from(e.user_id),
+        value: serializer.serialize(e),
+        timestampMs: e.timestamp,
+      })),
+      ...closing.map((c) => ({
+        topic: input,
+        partition: c.partition,
+        key: null,
+        value: serializer.serialize(c.event),
+      })),
+    ])
+  } finally {
+    await producer.close()
+  }
+
+  const run = freshetBackground(t, ['sql', 'run', file, '--state-dir', join(dir, 'state'), '--json'])
+  const expected = oracle(events)
+  await awaitRecords(output, expected.length, { timeoutMs: 60_000 })
+  const deserializer = new AvroDeserializer<AnalyticsResult>({
+    registry: client,
+    readerSchema: AnalyticsResultSchema,
+  })
+  const records = await readToEnd(output)
+  const rows = await Promise.all(records.map((r) => deserializer.deserialize(r.value as Buffer)))
+  assert.deepEqual(sortRows(rows), expected)
+  for (const [i, record] of records.entries()) {
+    assert.equal(record.key?.toString(), rows[i]!.key, 'keyed by the group key')
+  }
+  assert.equal(await run.stop(), 0, run.stderr())
+  const summary = run
+    .stdout()
+    .split('\n')
+    .find((l) => l.includes('"summary"'))
+  assert.ok(summary !== undefined, run.stdout())
+  assert.equal(JSON.parse(summary).applicationId, app)
+})
+
+test('freshet sql explain prints the tables, the watermark and the topology without connecting', async (t) => {
+  const { dir, file } = await sqlFile(t, {
+    input: 'in',
+    output: 'out',
+    app: 'explained',
+    registryUrl: 'http://127.0.0.1:1',
+  })
+  void dir
+  const { code, stdout, stderr } = await freshetProcess('sql', 'explain', file)
+  assert.equal(code, 0, stderr)
+  assert.match(stdout, /^application explained$/m)
+  assert.match(
+    stdout,
+    /user_events <- in \(avro-confluent\); time attribute timestamp, watermark timestamp - 5000 ms/,
+  )
+  assert.match(stdout, /INSERT INTO event_analytics -> out/)
+  assert.match(stdout, /explained-group-by-\d+-repartition/)
+})
+
+test('a wrong statement stops freshet sql run at file:line:column with FRESHET_SQL_INVALID', async (t) => {
+  const dir = await mkdtemp(join(tmpdir(), 'freshet-sql-'))
+  t.after(() => rm(dir, { recursive: true, force: true }))
+  const file = join(dir, 'wrong.sql')
+  await writeFile(file, "SET 'pipeline.name' = 'x';\n\nINSERT INTO nowhere\nSELECT 1 FROM missing;\n")
+  const { code, stderr } = await freshetProcess('sql', 'run', file)
+  assert.equal(code, 1)
+  assert.match(stderr, /FRESHET_SQL_INVALID/)
+  assert.match(stderr, new RegExp(`${file.replaceAll('.', '\\.')}:3:1: unknown table "nowhere"`))
+})
