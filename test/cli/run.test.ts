@@ -4,11 +4,9 @@
 // errors and worker failures. The CLI is spawned from src/ (not the built dist/ that bin/ runs), so
 // the test runs the code under review.
 import assert from 'node:assert/strict'
-import { spawn, type ChildProcessByStdio } from 'node:child_process'
 import { mkdtemp, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import type { Readable } from 'node:stream'
 import { test, type TestContext } from 'node:test'
 import { setTimeout as sleep } from 'node:timers/promises'
 import { main } from '../../src/cli/main.ts'
@@ -32,10 +30,10 @@ import {
   randomTopic,
   readToSentinel,
 } from '../helpers/kafka.ts'
+import { freshetBackground, type BackgroundCli } from '../helpers/cli.ts'
 import { testRegistry } from '../helpers/registry.ts'
 import { PaymentSchema, type Payment } from './fixtures/fraud-alerts.ts'
 
-const MAIN = join(import.meta.dirname, '../../src/cli/main.ts')
 /** A user's module with its own schemas: payments above a limit become alerts. */
 const MODULE_FIXTURE = join(import.meta.dirname, 'fixtures/fraud-alerts.ts')
 const PARTITIONS = 3
@@ -174,11 +172,7 @@ async function avroSetup(t: TestContext) {
   return { url, client, s, serializer }
 }
 
-interface Cli {
-  readonly child: ChildProcessByStdio<null, Readable, Readable>
-  readonly exited: Promise<number | null>
-  stdout(): string
-  stderr(): string
+interface Cli extends BackgroundCli {
   /** The messages of the JSON log records on stderr, one per line. */
   logs(): string
   /** The JSON lines of stdout (with --json). */
@@ -195,28 +189,14 @@ function jsonLines(text: string): Array<Record<string, unknown>> {
 
 /** `freshet <args>` as a child process, killed after the test if it still runs. */
 function cli(t: TestContext, args: string[]): Cli {
-  const child = spawn(process.execPath, [MAIN, ...args], { stdio: ['ignore', 'pipe', 'pipe'] })
-  let stdout = ''
-  let stderr = ''
-  child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()))
-  child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()))
-  const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)))
-  t.after(async () => {
-    if (child.exitCode === null && child.signalCode === null) {
-      child.kill('SIGKILL')
-      await exited
-    }
-  })
+  const run = freshetBackground(t, args)
   return {
-    child,
-    exited,
-    stdout: () => stdout,
-    stderr: () => stderr,
+    ...run,
     logs: () =>
-      jsonLines(stderr)
+      jsonLines(run.stderr())
         .map((record) => String(record.msg))
         .join('\n'),
-    lines: () => jsonLines(stdout),
+    lines: () => jsonLines(run.stdout()),
   }
 }
 

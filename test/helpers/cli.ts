@@ -1,5 +1,6 @@
-import { spawn } from 'node:child_process'
+import { spawn, type ChildProcessByStdio } from 'node:child_process'
 import { join } from 'node:path'
+import type { Readable } from 'node:stream'
 import type { TestContext } from 'node:test'
 import { main } from '../../src/cli/main.ts'
 import { freePort } from '../../src/stack/index.ts'
@@ -65,6 +66,7 @@ export async function stackEnv(stateDir: string): Promise<NodeJS.ProcessEnv & Re
 
 /** A `freshet` process running in the background (see `freshetBackground`). */
 export interface BackgroundCli {
+  readonly child: ChildProcessByStdio<null, Readable, Readable>
   readonly exited: Promise<number | null>
   stdout(): string
   stderr(): string
@@ -99,6 +101,7 @@ export function freshetBackground(
     }
   })
   return {
+    child,
     exited,
     stdout: () => stdout,
     stderr: () => stderr,
