@@ -15,7 +15,7 @@
  *
  * With --check nothing is written and the exit code is 1 when a generated file differs.
  */
-import { execFileSync } from 'node:child_process'
+import { execFileSync, spawnSync } from 'node:child_process'
 import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync, mkdirSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join, relative } from 'node:path'
@@ -27,6 +27,9 @@ const ANTLR4NG_RUNTIME_VERSION = '2.0.11'
 // The grammar files of tag v4.5.0; 4.5.1 changed none of them (its dist/lib/flink holds the same ATN).
 const UPSTREAM = 'dt-sql-parser 4.5.1 (src/grammar/flink at 1e853da4, unchanged since v4.5.0)'
 const GRAMMARS = ['FlinkSqlLexer.g4', 'FlinkSqlParser.g4']
+// ANTLR's warnings on the unpatched grammar: optional blocks that can match nothing.
+const UPSTREAM_WARNING =
+  /^warning\(154\): FlinkSqlParser\.g4:\d+:0: rule (columnProjectItem|projectItemDefinition|functionCallExpression) contains an optional block/
 const OUTPUTS = ['FlinkSqlLexer', 'FlinkSqlParser', 'FlinkSqlParserListener', 'FlinkSqlParserVisitor']
 
 const here = import.meta.dirname
@@ -79,18 +82,28 @@ function generateTypeScript(tool: string, scratch: string): string {
   const grammarDir = join(scratch, 'grammar')
   mkdirSync(grammarDir)
   for (const g of GRAMMARS) writeFileSync(join(grammarDir, g), readFileSync(join(here, 'upstream', g)))
+  // Inside a repository git apply would skip paths outside the current folder, silently: keep git
+  // from looking above the scratch folder, and check that both grammars changed.
   execFileSync('git', ['apply', '--whitespace=nowarn', join(here, 'freshet.patch')], {
     cwd: grammarDir,
     stdio: 'inherit',
+    env: { ...process.env, GIT_CEILING_DIRECTORIES: scratch },
   })
+  for (const g of GRAMMARS)
+    if (readFileSync(join(grammarDir, g), 'utf8') === readFileSync(join(here, 'upstream', g), 'utf8'))
+      fail(`freshet.patch left ${g} unchanged`)
   const tsDir = join(scratch, 'ts')
-  execFileSync(
+  const generator = spawnSync(
     process.execPath,
     [tool, '-Dlanguage=TypeScript', '-visitor', '-listener', '-Xexact-output-dir', '-o', tsDir].concat(
       GRAMMARS.map((g) => join(grammarDir, g)),
     ),
-    { stdio: ['ignore', 'inherit', 'pipe'] },
+    { encoding: 'utf8' },
   )
+  if (generator.status !== 0) fail(`the generator failed:\n${generator.stderr}${generator.stdout}`)
+  // The upstream grammar's own warnings are expected; any other is the patch's and is shown.
+  const warnings = generator.stderr.split('\n').filter((l) => l !== '' && !UPSTREAM_WARNING.test(l))
+  for (const w of warnings) console.warn(`sql-grammar: generator: ${w}`)
   return tsDir
 }
 
