@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict'
 import { spawnSync } from 'node:child_process'
 import { test } from 'node:test'
-import type { ParseTree } from 'antlr4ng'
+import { Token, type ParseTree } from 'antlr4ng'
 import {
   ExtractContext,
   ExtractUnitContext,
@@ -142,6 +142,19 @@ test('a visitor reaches the new contexts through their visit methods', () => {
 test('SESSION is a keyword token of the parser, GAP a non-reserved one', () => {
   assert.equal(FlinkSqlParser.symbolicNames[FlinkSqlParser.KW_GAP], 'KW_GAP')
   assert.equal(FlinkSqlParser.symbolicNames[FlinkSqlParser.KW_SESSION], 'KW_SESSION')
+})
+
+test('a hint stays one token on the hidden channel, as in the package', () => {
+  const { tokens } = parseFlinkSql(
+    "SELECT * FROM orders /*+ OPTIONS('scan.startup.mode'='earliest-offset') */",
+  )
+  const hidden = tokens
+    .getTokens()
+    .filter((t) => t.channel === Token.HIDDEN_CHANNEL && t.text!.startsWith('/*+'))
+  assert.deepEqual(
+    hidden.map((t) => t.text),
+    ["/*+ OPTIONS('scan.startup.mode'='earliest-offset') */"],
+  )
 })
 
 test('loads in plain Node, without a resolve hook', () => {
