@@ -9,6 +9,7 @@ export default tseslint.config(
       '.freshet',
       'test-results',
       'src/schemas/generated',
+      'src/sql/grammar/generated',
       'examples/*/node_modules',
       'examples/*/src/generated',
     ],

@@ -1,7 +1,13 @@
-/** Copies the dashboard's page (HTML, CSS, JavaScript: no build step of its own) beside the compiled code. */
+/**
+ * Copies beside the compiled code what tsc does not emit: the dashboard's page (HTML, CSS,
+ * JavaScript: no build step of its own) and the generated FlinkSQL parser, already JavaScript plus
+ * declarations (scripts/sql-grammar/generate.ts).
+ */
 import { cpSync } from 'node:fs'
 import { fileURLToPath } from 'node:url'
 
-const from = fileURLToPath(new URL('../src/dashboard/page', import.meta.url))
-const to = fileURLToPath(new URL('../dist/dashboard/page', import.meta.url))
-cpSync(from, to, { recursive: true })
+for (const dir of ['dashboard/page', 'sql/grammar/generated']) {
+  const from = fileURLToPath(new URL(`../src/${dir}`, import.meta.url))
+  const to = fileURLToPath(new URL(`../dist/${dir}`, import.meta.url))
+  cpSync(from, to, { recursive: true })
+}
