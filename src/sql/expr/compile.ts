@@ -305,7 +305,7 @@ class Compiler {
       name: expr.name,
       call: expr,
       types: args.map((arg) => arg.type),
-      constants: args.map((arg) => (arg.constant ? arg.evaluate(null) : NOT_CONSTANT)),
+      constants: args.map(constantValue),
       context: this.context,
       invalid: (message) => {
         throw sqlInvalid(file, expr.at, message)
@@ -543,7 +543,7 @@ class Compiler {
     const constant = operand.constant && items.every((item) => item.constant)
     const eq = equality(type)
     const plain = eq !== deepEqual
-    if (plain && items.every((item) => item.constant)) {
+    if (plain && items.every((item) => constantValue(item) !== NOT_CONSTANT)) {
       // Constant lists: one Set lookup per row.
       const values = items.map((item) => coerce(item, type)(null))
       const set = new Set(values.filter((value) => value !== null))
@@ -592,7 +592,7 @@ class Compiler {
     const negated = expr.negated
     const type = simple('BOOLEAN', operand.type.nullable || pattern.type.nullable)
     const constant = operand.constant && pattern.constant
-    if (pattern.constant) {
+    if (constantValue(pattern) !== NOT_CONSTANT) {
       const text = pattern.evaluate(null) as string | null
       if (text === null) return { type, evaluate: () => null, constant: true }
       const match = likeMatcher(text, escape, invalid)
@@ -694,6 +694,16 @@ class Compiler {
           return value === null ? null : convert(value)
         }
     return { type, evaluate, constant: operand.constant }
+  }
+}
+
+/** The value of a constant node, or NOT_CONSTANT (also for a constant that fails, like 1 / 0). */
+function constantValue(node: Node): unknown {
+  if (!node.constant) return NOT_CONSTANT
+  try {
+    return node.evaluate(null)
+  } catch {
+    return NOT_CONSTANT
   }
 }
 

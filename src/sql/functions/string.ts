@@ -178,7 +178,8 @@ export const STRING_FUNCTIONS: FunctionTable = {
   REPLACE: {
     params: ['string', 'string', 'string'],
     returns: STRING,
-    strict: () => (s: string, search: string, replacement: string) => s.split(search).join(replacement),
+    // Java's String.replace: an empty search inserts the replacement around every character.
+    strict: () => (s: string, search: string, replacement: string) => s.replaceAll(search, () => replacement),
   },
   POSITION: {
     params: ['string', 'string'],

@@ -306,3 +306,10 @@ test('constant subtrees are folded and flagged constant; column reads and NOW() 
   assert.equal(failing.constant, true)
   assert.throws(() => failing.evaluate(null), /\/ by zero/, 'a failing constant still fails each row')
 })
+
+test('a constant argument that fails (ABS(1 / 0)) compiles, and fails each row', () => {
+  const compiled = compile(call('ABS', [bin('/', int(1), int(0))]), columns)
+  assert.throws(() => compiled.evaluate(null), /\/ by zero/)
+  const list = compile(inList(col('a'), [bin('/', int(1), int(0))]), columns)
+  assert.throws(() => list.evaluate({ a: 1 }), /\/ by zero/)
+})

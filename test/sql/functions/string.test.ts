@@ -105,3 +105,8 @@ test('wrong argument types or counts are refused at the call', () => {
   )
   assert.equal(errorOf(() => compile(call('REPEAT', [str('a')]))).code, 'FRESHET_SQL_INVALID')
 })
+
+test("REPLACE with an empty search inserts around every character, as Java's String.replace", () => {
+  assert.equal(f('REPLACE', str('abc'), str(''), str('x')), 'xaxbxcx')
+  assert.equal(f('REPLACE', str('a$b'), str('$'), str('$$')), 'a$$b')
+})
