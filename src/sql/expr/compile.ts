@@ -641,26 +641,42 @@ class Compiler {
     const type = withNullable(common, common.nullable || otherwise === undefined)
     const values = thens.map((node) => coerce(node, type))
     const fallback = otherwise === undefined ? () => null : coerce(otherwise, type)
-    let conditions: Evaluator[]
+    const n = values.length
+    const constant = [operand, ...whens, ...results].every((node) => node === undefined || node.constant)
     if (operand === undefined) {
       for (const [i, when] of whens.entries()) {
         if (when.type.kind !== 'BOOLEAN' && when.type.kind !== 'NULL') {
           this.invalid(expr.whens[i]!.when, `a WHEN condition must be BOOLEAN, not ${formatType(when.type)}`)
         }
       }
-      conditions = whens.map((when) => when.evaluate)
-    } else {
-      conditions = whens.map((when, i) => {
-        const [a, b, common] = this.comparablePair(expr.whens[i]!.when, operand, when)
-        return comparison('=', common, a, b)
-      })
+      const conditions = whens.map((when) => when.evaluate)
+      return {
+        type,
+        evaluate: (row) => {
+          for (let i = 0; i < n; i++) if (conditions[i]!(row) === true) return values[i]!(row)
+          return fallback(row)
+        },
+        constant,
+      }
     }
-    const n = conditions.length
-    const constant = [operand, ...whens, ...results].every((node) => node === undefined || node.constant)
+    // CASE x WHEN v1 ...: x is read once per row, then compared with each value in turn.
+    for (const [i, when] of whens.entries()) {
+      if (!comparable(operand.type, when.type)) this.mismatch(expr.whens[i]!.when, operand.type, when.type)
+    }
+    const compared = leastCommonType([operand.type, ...whens.map((when) => when.type)]) ?? operand.type
+    const eq = equality(compared)
+    const subject = coerce(operand, compared)
+    const candidates = whens.map((when) => coerce(when, compared))
     return {
       type,
       evaluate: (row) => {
-        for (let i = 0; i < n; i++) if (conditions[i]!(row) === true) return values[i]!(row)
+        const x = subject(row)
+        if (x !== null) {
+          for (let i = 0; i < n; i++) {
+            const y = candidates[i]!(row)
+            if (y !== null && eq(x, y)) return values[i]!(row)
+          }
+        }
         return fallback(row)
       },
       constant,

@@ -38,6 +38,8 @@ const UNIT_MS: Record<string, number> = {
 }
 const UNIT_MONTHS: Record<string, number> = { MONTH: 1, QUARTER: 3, YEAR: 12 }
 const DEFAULT_FORMAT = 'yyyy-MM-dd HH:mm:ss'
+/** Java's Long.MIN_VALUE, exact as a double. */
+const LONG_MIN_VALUE = -(2 ** 63)
 
 /** The time-unit keyword of argument `index` (`TIMESTAMPDIFF(MINUTE, ...)`, `FLOOR(t TO DAY)`). */
 function unitArgument(call: FunctionCall, index: number): string {
@@ -249,16 +251,16 @@ export const TEMPORAL_FUNCTIONS: FunctionTable = {
   UNIX_TIMESTAMP: {
     params: [],
     optional: ['string', 'string'],
-    returns: (call) =>
-      call.types.length === 0 ? { kind: 'BIGINT', nullable: false } : { kind: 'BIGINT', nullable: true },
+    returns: (call) => ({ kind: 'BIGINT', nullable: call.types.some((type) => type.nullable) }),
     nondeterministic: true,
     strict: (call) => {
       const zoneName = call.context.localTimeZone
       if (call.types.length === 0) return () => Math.floor(Date.now() / 1000)
       const pattern = patternOf(call, 1)
+      // Flink answers Long.MIN_VALUE, not NULL, for text that does not parse.
       return (text: string, format = DEFAULT_FORMAT) => {
         const wall = pattern(format)?.parse(text)
-        return wall === undefined ? null : floorDiv(wallToInstant(wall, zoneName), 1000)
+        return wall === undefined ? LONG_MIN_VALUE : floorDiv(wallToInstant(wall, zoneName), 1000)
       }
     },
   },

@@ -86,6 +86,11 @@ test('UNIX_TIMESTAMP and FROM_UNIXTIME use the session zone', () => {
   )
   assert.equal(evaluate(call('FROM_UNIXTIME', [int(0), str('yyyy')]), {}, {}, 'UTC'), '1970')
   assert.equal(typeof evaluate(call('UNIX_TIMESTAMP', [])), 'number')
+  assert.equal(
+    evaluate(call('UNIX_TIMESTAMP', [str('not a time')])),
+    -(2 ** 63),
+    "Java's Long.MIN_VALUE, as Flink",
+  )
 })
 
 test('TIMESTAMPDIFF truncates toward zero; months honour the day of month', () => {
