@@ -46,13 +46,16 @@ export function roundHalfUp(value: number, scale: number): number {
   const fraction = scaled - floor
   let rounded: number
   if (Math.abs(fraction - 0.5) > 1e-6) rounded = fraction > 0.5 ? floor + 1 : floor
-  else rounded = roundDecimalDigits(abs, scale)
+  else rounded = decimalDigits(abs, scale, true)
   const result = scale >= 0 ? rounded / factor : rounded * pow10(-scale)
   return value < 0 ? -result : result
 }
 
-/** HALF_UP on the printed digits of `abs`; returns the rounded value times 10^scale. */
-function roundDecimalDigits(abs: number, scale: number): number {
+/**
+ * The printed decimal digits of `abs` cut to `scale` places, as an integer (the value times
+ * 10^scale), rounded HALF_UP or truncated.
+ */
+function decimalDigits(abs: number, scale: number, halfUp: boolean): number {
   const text = abs.toString()
   const e = text.indexOf('e')
   const mantissa = e < 0 ? text : text.slice(0, e)
@@ -64,19 +67,21 @@ function roundDecimalDigits(abs: number, scale: number): number {
   if (keep < 0) return 0
   if (keep >= digits.length) return Math.round(abs * pow10(scale))
   const kept = keep === 0 ? 0 : Number(digits.slice(0, keep))
-  return digits.charCodeAt(keep) >= 53 ? kept + 1 : kept
+  return halfUp && digits.charCodeAt(keep) >= 53 ? kept + 1 : kept
 }
 
-/** Truncates toward zero to `scale` digits (TRUNCATE, casts to DECIMAL of a smaller scale). */
+/** Truncates toward zero to `scale` digits of the printed decimal (TRUNCATE): 1.15 stays 1.15. */
 export function truncateTo(value: number, scale: number): number {
-  if (!Number.isFinite(value)) return value
-  const factor = pow10(scale)
-  const scaled = value * factor
-  // The decimal the double prints as: 1.15 * 100 is 114.99999999999999, yet 1.15 truncates to 1.15.
-  const nearest = Math.round(scaled)
-  const whole =
-    Math.abs(scaled - nearest) < 1e-9 * Math.max(1, Math.abs(scaled)) ? nearest : Math.trunc(scaled)
-  return scale >= 0 ? whole / factor : whole * pow10(-scale)
+  if (!Number.isFinite(value) || value === 0) return value
+  const abs = Math.abs(value)
+  const scaled = abs * pow10(scale)
+  if (scaled >= 2 ** 52) return value
+  const floor = Math.floor(scaled)
+  const fraction = scaled - floor
+  // Near a whole number the product may be off by one ulp (1.15 * 100 = 114.99999999999999).
+  const whole = fraction > 1e-6 && fraction < 1 - 1e-6 ? floor : decimalDigits(abs, scale, false)
+  const result = scale >= 0 ? whole / pow10(scale) : whole * pow10(-scale)
+  return value < 0 ? -result : result
 }
 
 /** Whether a DECIMAL(precision, scale) value fits its precision (Flink gives NULL when not). */

@@ -16,6 +16,9 @@ test('truncateTo cuts toward zero on the printed decimal', () => {
   assert.equal(truncateTo(1.15, 2), 1.15)
   assert.equal(truncateTo(-1.99, 0), -1)
   assert.equal(truncateTo(1234.5, -2), 1200)
+  assert.equal(truncateTo(1.9999999999, 0), 1, 'close to a whole number is not rounded up')
+  assert.equal(truncateTo(-0.29, 1), -0.2)
+  assert.equal(truncateTo(4.35, 2), 4.35)
 })
 
 test("Java's Double.toString and Float.toString forms", () => {
