@@ -296,3 +296,18 @@ function intervalString(ms: number): string {
   const days = Math.floor(abs / MS_PER_DAY)
   return `${sign}${days} ${formatTime(abs - days * MS_PER_DAY, 3)}`
 }
+
+/**
+ * The implicit conversion of a value of `from` to the common type `to` of a comparison, CASE or
+ * COALESCE, where the runtime representation differs; undefined when the value can be used as it is.
+ * DATE becomes TIMESTAMP (midnight) or TIMESTAMP_LTZ (midnight in the session zone); TIMESTAMP
+ * becomes TIMESTAMP_LTZ through the session zone, as Flink's implicit cast between them.
+ */
+export function widening(from: SqlType, to: SqlType, zone: string): Caster | undefined {
+  if (from.kind === 'DATE' && to.kind === 'TIMESTAMP') return (days) => (days as number) * MS_PER_DAY
+  if (from.kind === 'DATE' && to.kind === 'TIMESTAMP_LTZ')
+    return (days) => wallToInstant((days as number) * MS_PER_DAY, zone)
+  if (from.kind === 'TIMESTAMP' && to.kind === 'TIMESTAMP_LTZ')
+    return (wall) => wallToInstant(wall as number, zone)
+  return undefined
+}

@@ -24,7 +24,7 @@ import type {
 import { sqlInvalid } from '../errors.ts'
 import { lookupFunction } from '../functions/index.ts'
 import { checkArguments, NOT_CONSTANT, type Evaluator, type FunctionCall } from '../functions/registry.ts'
-import { caster } from './cast.ts'
+import { caster, widening } from './cast.ts'
 import { likeMatcher } from './like.ts'
 import { wrapper } from './numeric.ts'
 import {
@@ -489,7 +489,18 @@ class Compiler {
   private comparablePair(expr: Expr, l: Node, r: Node): [Evaluator, Evaluator, SqlType] {
     if (!comparable(l.type, r.type)) this.mismatch(expr, l.type, r.type)
     const type = leastCommonType([l.type, r.type]) ?? l.type
-    return [coerce(l, type), coerce(r, type), type]
+    return [this.coerce(l, type), this.coerce(r, type), type]
+  }
+
+  /** The node's evaluator, converted to `type` where the representation differs (see `widening`). */
+  private coerce(node: Node, type: SqlType): Evaluator {
+    const convert = widening(node.type, type, this.context.localTimeZone)
+    if (convert === undefined) return node.evaluate
+    const read = node.evaluate
+    return (row) => {
+      const value = read(row)
+      return value === null ? null : convert(value)
+    }
   }
 
   private mismatch(expr: Expr, a: SqlType, b: SqlType): never {
@@ -510,9 +521,9 @@ class Compiler {
     const type = leastCommonType([operand.type, low.type, high.type]) ?? operand.type
     if (!orderable(type)) this.mismatch(expr, operand.type, low.type)
     const cmp = ordering(type)
-    const v = coerce(operand, type)
-    const lo = coerce(low, type)
-    const hi = coerce(high, type)
+    const v = this.coerce(operand, type)
+    const lo = this.coerce(low, type)
+    const hi = this.coerce(high, type)
     const negated = expr.negated
     return {
       type: simple('BOOLEAN', operand.type.nullable || low.type.nullable || high.type.nullable),
@@ -537,7 +548,7 @@ class Compiler {
     for (const item of items)
       if (!comparable(operand.type, item.type)) this.mismatch(expr, operand.type, item.type)
     const type = leastCommonType([operand.type, ...items.map((item) => item.type)]) ?? operand.type
-    const v = coerce(operand, type)
+    const v = this.coerce(operand, type)
     const negated = expr.negated
     const nullable = operand.type.nullable || items.some((item) => item.type.nullable)
     const constant = operand.constant && items.every((item) => item.constant)
@@ -545,7 +556,7 @@ class Compiler {
     const plain = eq !== deepEqual
     if (plain && items.every((item) => constantValue(item) !== NOT_CONSTANT)) {
       // Constant lists: one Set lookup per row.
-      const values = items.map((item) => coerce(item, type)(null))
+      const values = items.map((item) => this.coerce(item, type)(null))
       const set = new Set(values.filter((value) => value !== null))
       const hasNull = values.includes(null)
       return {
@@ -559,7 +570,7 @@ class Compiler {
         constant,
       }
     }
-    const list = items.map((item) => coerce(item, type))
+    const list = items.map((item) => this.coerce(item, type))
     return {
       type: simple('BOOLEAN', nullable),
       evaluate: (row) => {
@@ -639,8 +650,8 @@ class Compiler {
       )
     }
     const type = withNullable(common, common.nullable || otherwise === undefined)
-    const values = thens.map((node) => coerce(node, type))
-    const fallback = otherwise === undefined ? () => null : coerce(otherwise, type)
+    const values = thens.map((node) => this.coerce(node, type))
+    const fallback = otherwise === undefined ? () => null : this.coerce(otherwise, type)
     const n = values.length
     const constant = [operand, ...whens, ...results].every((node) => node === undefined || node.constant)
     if (operand === undefined) {
@@ -665,8 +676,8 @@ class Compiler {
     }
     const compared = leastCommonType([operand.type, ...whens.map((when) => when.type)]) ?? operand.type
     const eq = equality(compared)
-    const subject = coerce(operand, compared)
-    const candidates = whens.map((when) => coerce(when, compared))
+    const subject = this.coerce(operand, compared)
+    const candidates = whens.map((when) => this.coerce(when, compared))
     return {
       type,
       evaluate: (row) => {
@@ -725,18 +736,6 @@ function constantValue(node: Node): unknown {
 
 function lengthOf(type: SqlType): number | undefined {
   return type.kind === 'CHAR' || type.kind === 'VARCHAR' ? type.length : undefined
-}
-
-/** The node's evaluator, converted to `type` where the representation differs (DATE to TIMESTAMP). */
-function coerce(node: Node, type: SqlType): Evaluator {
-  const read = node.evaluate
-  if (node.type.kind === 'DATE' && type.kind === 'TIMESTAMP') {
-    return (row) => {
-      const days = read(row) as number | null
-      return days === null ? null : days * MS_PER_DAY
-    }
-  }
-  return read
 }
 
 /** `time + interval * sign` for TIMESTAMP, TIMESTAMP_LTZ (ms), DATE (days) and TIME (ms of day). */

@@ -177,14 +177,16 @@ export function arithmeticType(op: ArithmeticOperator, a: SqlType, b: SqlType): 
   }
 }
 
+/** DATE, TIMESTAMP and TIMESTAMP_LTZ meet in the later of the two: Flink casts implicitly that way. */
+const TIME_RANK: Partial<Record<SqlType['kind'], number>> = { DATE: 1, TIMESTAMP: 2, TIMESTAMP_LTZ: 3 }
+
 /** Whether two types may be compared (`=`, `<`, IN, BETWEEN), as Flink's validator allows. */
 export function comparable(a: SqlType, b: SqlType): boolean {
   if (a.kind === 'NULL' || b.kind === 'NULL') return true
   if (isNumeric(a) && isNumeric(b)) return true
   if (isString(a) && isString(b)) return true
   if (isBinary(a) && isBinary(b)) return true
-  if ((a.kind === 'DATE' || a.kind === 'TIMESTAMP') && (b.kind === 'DATE' || b.kind === 'TIMESTAMP'))
-    return true
+  if (TIME_RANK[a.kind] !== undefined && TIME_RANK[b.kind] !== undefined) return true
   if (a.kind === 'ARRAY' && b.kind === 'ARRAY') return comparable(a.element, b.element)
   if (a.kind === 'MAP' && b.kind === 'MAP') return comparable(a.key, b.key) && comparable(a.value, b.value)
   return a.kind === b.kind
@@ -237,9 +239,12 @@ function mergeTwo(a: SqlType, b: SqlType): SqlType | undefined {
   if ((a.kind === 'TIMESTAMP' || a.kind === 'TIMESTAMP_LTZ') && a.kind === b.kind) {
     return timestampType(a.kind, Math.max(a.precision, b.precision), nullable)
   }
-  if ((a.kind === 'DATE' && b.kind === 'TIMESTAMP') || (a.kind === 'TIMESTAMP' && b.kind === 'DATE')) {
-    const ts = a.kind === 'TIMESTAMP' ? a : b
-    return withNullable(ts, nullable)
+  const ra = TIME_RANK[a.kind]
+  const rb = TIME_RANK[b.kind]
+  if (ra !== undefined && rb !== undefined && ra !== rb) {
+    const wider = (ra > rb ? a.kind : b.kind) as 'TIMESTAMP' | 'TIMESTAMP_LTZ'
+    const precision = Math.max('precision' in a ? a.precision : 0, 'precision' in b ? b.precision : 0)
+    return timestampType(wider, precision, nullable)
   }
   if (a.kind === b.kind && sameShape(a, b)) return withNullable(a, nullable)
   return undefined

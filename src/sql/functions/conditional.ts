@@ -5,7 +5,7 @@
 import type { SqlType } from '../ast.ts'
 import { comparable, formatType, leastCommonType, orderable, withNullable } from '../expr/typing.ts'
 import { equality, ordering } from '../expr/operators.ts'
-import { MS_PER_DAY } from '../expr/temporal.ts'
+import { widening } from '../expr/cast.ts'
 import type { Evaluator, FunctionCall, FunctionTable, ScalarFunction } from './registry.ts'
 
 function common(call: FunctionCall, types: readonly SqlType[]): SqlType {
@@ -18,15 +18,14 @@ function common(call: FunctionCall, types: readonly SqlType[]): SqlType {
   return type
 }
 
-/** Converts an argument to the common type where the representation differs (DATE to TIMESTAMP). */
-function widen(from: SqlType, to: SqlType, read: Evaluator): Evaluator {
-  if (from.kind === 'DATE' && to.kind === 'TIMESTAMP') {
-    return (row) => {
-      const days = read(row) as number | null
-      return days === null ? null : days * MS_PER_DAY
-    }
+/** Converts an argument to the common type where the representation differs (see `widening`). */
+function widen(call: FunctionCall, from: SqlType, to: SqlType, read: Evaluator): Evaluator {
+  const convert = widening(from, to, call.context.localTimeZone)
+  if (convert === undefined) return read
+  return (row) => {
+    const value = read(row)
+    return value === null ? null : convert(value)
   }
-  return read
 }
 
 function extreme(sign: 1 | -1): ScalarFunction {
@@ -40,7 +39,7 @@ function extreme(sign: 1 | -1): ScalarFunction {
     },
     lazy: (call, type, args) => {
       const cmp = ordering(type)
-      const reads = args.map((arg, i) => widen(call.types[i]!, type, arg))
+      const reads = args.map((arg, i) => widen(call, call.types[i]!, type, arg))
       return (row) => {
         let best: unknown = null
         for (const read of reads) {
@@ -79,7 +78,7 @@ export const CONDITIONAL_FUNCTIONS: FunctionTable = {
       )
     },
     lazy: (call, type, args) => {
-      const reads = args.map((arg, i) => widen(call.types[i]!, type, arg))
+      const reads = args.map((arg, i) => widen(call, call.types[i]!, type, arg))
       return (row) => {
         for (const read of reads) {
           const value = read(row)
@@ -93,8 +92,8 @@ export const CONDITIONAL_FUNCTIONS: FunctionTable = {
     params: ['any', 'any'],
     returns: (call) => withNullable(common(call, call.types), call.types[1]!.nullable),
     lazy: (call, type, [a, b]) => {
-      const first = widen(call.types[0]!, type, a!)
-      const second = widen(call.types[1]!, type, b!)
+      const first = widen(call, call.types[0]!, type, a!)
+      const second = widen(call, call.types[1]!, type, b!)
       return (row) => {
         const value = first(row)
         return value === null ? second(row) : value
@@ -105,8 +104,8 @@ export const CONDITIONAL_FUNCTIONS: FunctionTable = {
     params: ['boolean', 'any', 'any'],
     returns: (call) => common(call, call.types.slice(1)),
     lazy: (call, type, [condition, a, b]) => {
-      const then = widen(call.types[1]!, type, a!)
-      const otherwise = widen(call.types[2]!, type, b!)
+      const then = widen(call, call.types[1]!, type, a!)
+      const otherwise = widen(call, call.types[2]!, type, b!)
       return (row) => (condition!(row) === true ? then(row) : otherwise(row))
     },
   },
@@ -120,8 +119,8 @@ export const CONDITIONAL_FUNCTIONS: FunctionTable = {
     lazy: (call, _type, [a, b]) => {
       const compared = leastCommonType(call.types) ?? call.types[0]!
       const eq = equality(compared)
-      const first = widen(call.types[0]!, compared, a!)
-      const second = widen(call.types[1]!, compared, b!)
+      const first = widen(call, call.types[0]!, compared, a!)
+      const second = widen(call, call.types[1]!, compared, b!)
       const read = a!
       return (row) => {
         const x = first(row)

@@ -313,3 +313,34 @@ test('a constant argument that fails (ABS(1 / 0)) compiles, and fails each row',
   const list = compile(inList(col('a'), [bin('/', int(1), int(0))]), columns)
   assert.throws(() => list.evaluate({ a: 1 }), /\/ by zero/)
 })
+
+test('TIMESTAMP meets TIMESTAMP_LTZ through the session zone; DATE meets both', () => {
+  const types = { t: T.ts, l: T.ltz, day: T.date }
+  const row = { t: wall('2026-07-01 12:00:00'), l: Date.parse('2026-07-01T10:00:00Z'), day: 20635 }
+  assert.equal(evaluate(bin('=', col('t'), col('l')), row, types, 'Europe/Paris'), true)
+  assert.equal(evaluate(bin('=', col('t'), col('l')), row, types, 'UTC'), false)
+  assert.equal(evaluate(bin('>', col('t'), col('l')), row, types, 'UTC'), true)
+  assert.equal(
+    formatType(compile(caseWhen([[bin('>', col('t'), col('l')), col('t')]], col('l')), types).type),
+    'TIMESTAMP_LTZ(3)',
+  )
+  // 2026-07-01 is day 20635; midnight in Paris is 22:00 UTC the day before.
+  assert.equal(
+    evaluate(
+      bin('<', col('day'), col('l')),
+      { ...row, l: Date.parse('2026-06-30T22:00:01Z') },
+      types,
+      'Europe/Paris',
+    ),
+    true,
+  )
+  assert.equal(
+    evaluate(
+      bin('<', col('day'), col('l')),
+      { ...row, l: Date.parse('2026-06-30T21:59:59Z') },
+      types,
+      'Europe/Paris',
+    ),
+    false,
+  )
+})
