@@ -4,6 +4,7 @@
  * from Flink.
  */
 import { randomUUID } from 'node:crypto'
+import { COLLECTION_FUNCTIONS } from './collection.ts'
 import { CONDITIONAL_FUNCTIONS } from './conditional.ts'
 import { JSON_FUNCTIONS } from './json.ts'
 import { MATH_FUNCTIONS } from './math.ts'
@@ -27,6 +28,7 @@ const REGISTRY = new Map<string, ScalarFunction>(
     CONDITIONAL_FUNCTIONS,
     TEMPORAL_FUNCTIONS,
     JSON_FUNCTIONS,
+    COLLECTION_FUNCTIONS,
     MISC_FUNCTIONS,
   ].flatMap((table) => Object.entries(table)),
 )
