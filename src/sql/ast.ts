@@ -21,17 +21,8 @@ export type SqlType =
   /** CHAR(n), VARCHAR(n); STRING is VARCHAR with `length` undefined (Flink's VARCHAR(2147483647)). */
   | { readonly kind: 'CHAR' | 'VARCHAR'; readonly length?: number | undefined; readonly nullable: boolean }
   /** BINARY(n), VARBINARY(n); BYTES is VARBINARY with `length` undefined. */
-  | {
-      readonly kind: 'BINARY' | 'VARBINARY'
-      readonly length?: number | undefined
-      readonly nullable: boolean
-    }
-  | {
-      readonly kind: 'DECIMAL'
-      readonly precision: number
-      readonly scale: number
-      readonly nullable: boolean
-    }
+  | { readonly kind: 'BINARY' | 'VARBINARY'; readonly length?: number | undefined; readonly nullable: boolean }
+  | { readonly kind: 'DECIMAL'; readonly precision: number; readonly scale: number; readonly nullable: boolean }
   /** TIMESTAMP(p) (without time zone), TIMESTAMP_LTZ(p) (WITH LOCAL TIME ZONE), TIME(p). */
   | {
       readonly kind: 'TIMESTAMP' | 'TIMESTAMP_LTZ' | 'TIME'

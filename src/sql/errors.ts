@@ -16,7 +16,12 @@ export function sqlInvalid(file: string, at: Position, message: string): Freshet
  * Valid Flink SQL that freshet does not run. `construct` is a short, stable name of what was
  * refused (`SESSION window TVF`, `OVER aggregation`, `FULL OUTER JOIN`); `hint` says what works.
  */
-export function sqlUnsupported(file: string, at: Position, construct: string, hint?: string): FreshetError {
+export function sqlUnsupported(
+  file: string,
+  at: Position,
+  construct: string,
+  hint?: string,
+): FreshetError {
   const tail = hint === undefined ? '' : `; ${hint}`
   return new FreshetError(
     'SQL_UNSUPPORTED',
