@@ -10,7 +10,7 @@
  */
 import type { Expr, FromItem, Query, SelectItem, SelectQuery, SqlType, WindowTableRef } from '../ast.ts'
 import { sqlInvalid, sqlUnsupported } from '../errors.ts'
-import { compileExpression, isAggregateFunction } from '../expr/compile.ts'
+import { compileExpression, didYouMean, isAggregateFunction } from '../expr/index.ts'
 import type { CompiledExpression, Row } from '../expr/types.ts'
 import type { SchemaRegistryClient } from '../../serde/index.ts'
 import type { Relation, WindowSpec } from './relation.ts'
@@ -331,28 +331,4 @@ export function project(input: Relation, items: readonly SelectItem[], context: 
     columns: objectColumns(outputs, []),
     timeColumn: outputs.find((o) => o.time)?.name,
   }
-}
-
-export function didYouMean(name: string, known: readonly string[]): string {
-  const lower = name.toLowerCase()
-  const close =
-    known.find((k) => k.toLowerCase() === lower) ??
-    known.find((k) => editDistance(k.toLowerCase(), lower) <= 2)
-  return close === undefined ? '' : `; did you mean "${close}"?`
-}
-
-function editDistance(a: string, b: string): number {
-  let previous = Array.from({ length: b.length + 1 }, (_, i) => i)
-  for (let i = 1; i <= a.length; i++) {
-    const current = [i]
-    for (let j = 1; j <= b.length; j++) {
-      current[j] = Math.min(
-        previous[j]! + 1,
-        current[j - 1]! + 1,
-        previous[j - 1]! + (a[i - 1] === b[j - 1] ? 0 : 1),
-      )
-    }
-    previous = current
-  }
-  return previous[b.length]!
 }

@@ -8,7 +8,7 @@
  */
 import type { Expr } from '../ast.ts'
 import { sqlInvalid, sqlUnsupported } from '../errors.ts'
-import { compileExpression } from '../expr/compile.ts'
+import { compileExpression } from '../expr/index.ts'
 import { AvroDeserializer, JsonDeserializer, type Deserializer } from '../../serde/index.ts'
 import type { Pipeline } from '../../stream/index.ts'
 import { fromRecordTimestamp, type TimestampExtractor } from '../../time/index.ts'

@@ -12,8 +12,7 @@
  */
 import type { CallExpr, ColumnExpr, Expr, SelectQuery, SqlType } from '../ast.ts'
 import { sqlInvalid, sqlUnsupported } from '../errors.ts'
-import { compileAggregate } from '../expr/aggregates.ts'
-import { isAggregateFunction } from '../expr/compile.ts'
+import { compileAggregate, isAggregateFunction } from '../expr/index.ts'
 import type { CompiledAggregate, Row } from '../expr/types.ts'
 import { hopping, session, tumbling, type SessionWindows, type TimeWindows } from '../../windows/index.ts'
 import { applyWhere, compileIn, project, type QueryContext } from './query.ts'
