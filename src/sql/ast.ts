@@ -128,8 +128,16 @@ export interface CallExpr {
   readonly filter?: Expr | undefined
   /** `JSON_VALUE(... RETURNING type)`. */
   readonly returning?: SqlType | undefined
+  /** `JSON_VALUE(... DEFAULT 0 ON EMPTY)`: what JSON_VALUE gives for a missing value. */
+  readonly onEmpty?: JsonValueBehavior | undefined
+  /** `JSON_VALUE(... NULL ON ERROR)`: what JSON_VALUE gives when the value cannot be read. */
+  readonly onError?: JsonValueBehavior | undefined
   readonly at: Position
 }
+
+/** `NULL`, `ERROR` or `DEFAULT expr` before `ON EMPTY` / `ON ERROR` in JSON_VALUE. */
+export type JsonValueBehavior =
+  { readonly kind: 'NULL' } | { readonly kind: 'ERROR' } | { readonly kind: 'DEFAULT'; readonly value: Expr }
 
 /**
  * A time unit or other keyword argument of a function (`TIMESTAMPDIFF(SECOND, a, b)`,

@@ -1,0 +1,124 @@
+/**
+ * A syntax error, turned into freshet's error. Some constructs are valid Flink SQL that the
+ * grammar rejects (decision 0009, points 2 and 4); when the tokens around the error show one of
+ * them, the error is FRESHET_SQL_UNSUPPORTED naming it, with the form that works today, at the
+ * construct's first token. Anything else is FRESHET_SQL_INVALID at the parser's first error.
+ */
+import type { FreshetError } from '../../errors/index.ts'
+import { sqlInvalid, sqlUnsupported } from '../errors.ts'
+import { Token, type SyntaxError } from './grammar.ts'
+
+interface Rejected {
+  readonly construct: string
+  readonly hint: string
+  readonly token: Token
+}
+
+export const HINTS = {
+  session:
+    "use the group window: GROUP BY key, SESSION(time_column, INTERVAL '30' MINUTE) with SESSION_START and SESSION_END",
+  filter: 'write SUM(CASE WHEN cond THEN x END) or COUNT(CASE WHEN cond THEN 1 END)',
+  substring: 'use the comma form SUBSTRING(s, start, length)',
+  trim: 'use TRIM(s), LTRIM(s) or RTRIM(s)',
+  extract: 'use HOUR(t), MINUTE(t), DAYOFMONTH(t), ... or DATE_FORMAT(t, pattern)',
+  tryCast: 'use CAST(x AS type) (which fails on a bad value instead of giving NULL)',
+} as const
+
+/**
+ * The parser's first report; a lexer error before it wins (the lexer runs ahead of the parser, so
+ * its reports are not in file order with the parser's). Later parser reports can point earlier in
+ * the file than the first one (recovery re-reads a decision), so they are not compared.
+ */
+export function firstError(errors: readonly SyntaxError[]): SyntaxError {
+  const parser = errors.find((e) => e.token !== undefined)
+  const lexer = errors.filter((e) => e.token === undefined)
+  const candidates = parser ? [parser, ...lexer] : lexer
+  return candidates.reduce((a, b) => (b.line < a.line || (b.line === a.line && b.column < a.column) ? b : a))
+}
+
+export function syntaxFailure(
+  file: string,
+  errors: readonly SyntaxError[],
+  tokens: readonly Token[],
+): FreshetError {
+  const error = firstError(errors)
+  const onDefault = tokens.filter((t) => t.channel === Token.DEFAULT_CHANNEL)
+  const index = error.token ? onDefault.findIndex((t) => t.tokenIndex === error.token!.tokenIndex) : -1
+  const rejected = index >= 0 ? rejectedConstruct(onDefault, index) : undefined
+  if (rejected) {
+    const { line, column } = rejected.token
+    return sqlUnsupported(file, { line, column: column + 1 }, rejected.construct, rejected.hint)
+  }
+  return sqlInvalid(file, { line: error.line, column: error.column }, shorten(error.message))
+}
+
+/** ANTLR lists every token it expected; past a few, the list says less than its length. */
+function shorten(message: string): string {
+  return message.replace(/expecting \{([^}]*)\}/, (whole, list: string) => {
+    const items = list.split(', ')
+    return items.length <= 8
+      ? whole
+      : `expecting one of ${items.length} tokens (${items.slice(0, 6).join(', ')}, ...)`
+  })
+}
+
+function text(token: Token | undefined): string {
+  return (token?.text ?? '').toUpperCase()
+}
+
+function rejectedConstruct(tokens: readonly Token[], errorIndex: number): Rejected | undefined {
+  return filterClause(tokens, errorIndex) ?? enclosingCall(tokens, errorIndex)
+}
+
+/** `agg(x) FILTER (WHERE ...)`: the error lands on FILTER, `(` or WHERE. */
+function filterClause(tokens: readonly Token[], errorIndex: number): Rejected | undefined {
+  for (let i = Math.max(1, errorIndex - 2); i <= errorIndex; i++) {
+    if (text(tokens[i]) === 'FILTER' && text(tokens[i - 1]) === ')' && text(tokens[i + 1]) === '(') {
+      return { construct: 'FILTER (WHERE ...) on an aggregate', hint: HINTS.filter, token: tokens[i]! }
+    }
+  }
+  return undefined
+}
+
+/** The calls open at the error (the token before each unclosed `(`), innermost last. */
+function openCalls(tokens: readonly Token[], errorIndex: number): number[] {
+  const open: number[] = []
+  for (let i = 0; i <= errorIndex; i++) {
+    if (text(tokens[i]) === '(') open.push(i - 1)
+    else if (text(tokens[i]) === ')') open.pop()
+  }
+  return open
+}
+
+function enclosingCall(tokens: readonly Token[], errorIndex: number): Rejected | undefined {
+  const error = text(tokens[errorIndex])
+  if (
+    error === 'SESSION' &&
+    text(tokens[errorIndex - 1]) === '(' &&
+    text(tokens[errorIndex - 2]) === 'TABLE'
+  ) {
+    return { construct: 'SESSION window TVF', hint: HINTS.session, token: tokens[errorIndex]! }
+  }
+  const calls = openCalls(tokens, errorIndex)
+  const sessionAt = calls.findIndex(
+    (c, i) => text(tokens[c]) === 'SESSION' && text(tokens[calls[i - 1] ?? -1]) === 'TABLE',
+  )
+  if (sessionAt >= 0)
+    return { construct: 'SESSION window TVF', hint: HINTS.session, token: tokens[calls[sessionAt]!]! }
+  const callee = calls.length > 0 ? tokens[calls[calls.length - 1]!] : undefined
+  switch (text(callee)) {
+    case 'SUBSTRING':
+      if (error === 'FROM' || error === 'FOR') {
+        return { construct: 'SUBSTRING(s FROM i FOR n)', hint: HINTS.substring, token: callee! }
+      }
+      return undefined
+    case 'TRIM':
+      return { construct: 'TRIM(BOTH|LEADING|TRAILING ... FROM s)', hint: HINTS.trim, token: callee! }
+    case 'TRY_CAST':
+      return { construct: 'TRY_CAST(x AS type)', hint: HINTS.tryCast, token: callee! }
+    case 'EXTRACT':
+      return { construct: 'EXTRACT(unit FROM t)', hint: HINTS.extract, token: callee! }
+    default:
+      return undefined
+  }
+}
