@@ -8,8 +8,7 @@
 import type { BinaryOperator, Expr } from '../ast.ts'
 import { at, invalid, sourceText, unsupported, type Converter } from './context.ts'
 import { callExpr } from './functions.ts'
-import type {
-  BooleanExpressionContext} from './grammar.ts';
+import type { BooleanExpressionContext } from './grammar.ts'
 import {
   ArithmeticBinaryContext,
   ArithmeticUnaryContext,

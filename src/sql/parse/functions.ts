@@ -17,8 +17,7 @@ import {
 } from './context.ts'
 import { sqlType } from './data-types.ts'
 import { booleanExpr, columnPath, expr, valueExpr } from './expressions.ts'
-import type {
-  ValueExpressionContext} from './grammar.ts';
+import type { ValueExpressionContext } from './grammar.ts'
 import {
   BooleanExpressionContext,
   ColumnTypeContext,

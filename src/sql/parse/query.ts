@@ -1,7 +1,8 @@
 /**
- * Queries: WITH, SELECT, set operations, ORDER BY, LIMIT. The grammar gives UNION, INTERSECT and
- * EXCEPT one precedence, left to right; SQL (and Flink) binds INTERSECT tighter, so a chain of set
- * operations without parentheses is flattened and regrouped here.
+ * Queries: WITH, SELECT, set operations, ORDER BY, LIMIT. The grammar nests a chain of UNION,
+ * INTERSECT and EXCEPT to the right, all at one precedence; SQL (and Flink) binds INTERSECT
+ * tighter and groups the others left to right, so a chain without parentheses is flattened and
+ * regrouped here.
  */
 import type {
   Expr,
@@ -97,6 +98,7 @@ function flattenSetOperation(
   else operands.push(queryExpr(cv, left))
   ops.push(setOperator(cv, ctx))
   const right = ctx._right!
+  if (right._operator) return flattenSetOperation(cv, right, operands, ops)
   if (!right.LR_BRACKET() && (right.orderByClause() || right.limitClause())) {
     throw unsupported(
       cv,

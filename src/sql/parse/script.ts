@@ -1,12 +1,13 @@
 /**
  * A whole SQL file: parsed in one pass, so every position is the file's; statements are
- * separated by `;`; each keeps its exact text (from its first to its last token, without the `;`).
+ * separated by `;`; each keeps its exact text: from its first token to its last, or to the end of
+ * a hint that follows its last token (`... FROM t /*+ OPTIONS(...) *\/`), without the `;`.
  */
 import type { SqlScript, Statement } from '../ast.ts'
 import { sqlInvalid } from '../errors.ts'
-import { sourceText, type Converter } from './context.ts'
+import type { Converter } from './context.ts'
 import { syntaxFailure } from './diagnose.ts'
-import { parseProgram } from './grammar.ts'
+import { FlinkSqlLexer, parseProgram, type SqlStatementContext } from './grammar.ts'
 import { isHint, misplacedHint } from './hints.ts'
 import { statement } from './statements.ts'
 
@@ -27,10 +28,17 @@ export function parseScript(text: string, file: string): SqlScript {
         "missing ';' before this statement",
       )
     }
-    statements.push({ statement: statement(cv, sql), text: sourceText(cv, sql) })
+    statements.push({ statement: statement(cv, sql), text: statementText(cv, sql) })
     previousWithoutSemicolon = single.SEMICOLON() === null
   }
   const stray = tokens.find((t) => isHint(t) && !cv.usedHints.has(t.tokenIndex))
   if (stray) throw misplacedHint(cv, stray)
   return { file, statements }
+}
+
+function statementText(cv: Converter, ctx: SqlStatementContext): string {
+  const hidden = cv.tokens.getHiddenTokensToRight(ctx.stop!.tokenIndex, FlinkSqlLexer.HIDDEN) ?? []
+  const hints = hidden.filter(isHint)
+  const stop = hints.length > 0 ? hints[hints.length - 1]!.stop : ctx.stop!.stop
+  return cv.input.getText(ctx.start!.start, stop)
 }

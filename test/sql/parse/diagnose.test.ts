@@ -1,0 +1,58 @@
+/**
+ * Syntax errors: valid Flink SQL that the grammar rejects is FRESHET_SQL_UNSUPPORTED at the
+ * construct, with the form that works; anything else is FRESHET_SQL_INVALID at the first error.
+ */
+import assert from 'node:assert/strict'
+import { test } from 'node:test'
+import { assertRefused } from './helpers.ts'
+
+const unsupported = (line: number, column: number, construct: string) => ({
+  code: 'FRESHET_SQL_UNSUPPORTED' as const,
+  line,
+  column,
+  construct,
+})
+
+test('the SESSION window TVF, with and without PARTITION BY', async () => {
+  const partitioned =
+    "SELECT * FROM TABLE(\n  SESSION(TABLE Bid PARTITION BY item, DESCRIPTOR(bidtime), INTERVAL '5' MINUTES))"
+  await assertRefused(partitioned, unsupported(2, 3, 'SESSION window TVF'))
+  const plain = "SELECT * FROM TABLE(SESSION(TABLE Bid, DESCRIPTOR(bidtime), INTERVAL '5' MINUTES))"
+  await assertRefused(plain, unsupported(1, 21, 'SESSION window TVF'))
+})
+
+test('FILTER (WHERE ...) after an aggregate, also with an alias after it', async () => {
+  const error = await assertRefused(
+    'SELECT COUNT(*) FILTER (WHERE a = 1) AS n FROM t',
+    unsupported(1, 17, 'FILTER (WHERE ...) on an aggregate'),
+  )
+  assert.match(error.message, /^test\.sql:1:17: FILTER \(WHERE \.\.\.\) on an aggregate is not supported/)
+})
+
+test('standard function forms: SUBSTRING ... FROM, TRIM(BOTH ...), EXTRACT, TRY_CAST', async () => {
+  await assertRefused(
+    'SELECT SUBSTRING(s FROM 2 FOR 3) FROM t',
+    unsupported(1, 8, 'SUBSTRING(s FROM i FOR n)'),
+  )
+  await assertRefused(
+    "SELECT TRIM(BOTH ' ' FROM s) FROM t",
+    unsupported(1, 8, 'TRIM(BOTH|LEADING|TRAILING ... FROM s)'),
+  )
+  await assertRefused('SELECT EXTRACT(HOUR FROM ts) FROM t', unsupported(1, 8, 'EXTRACT(unit FROM t)'))
+  await assertRefused('SELECT TRY_CAST(a AS INT) FROM t', unsupported(1, 8, 'TRY_CAST(x AS type)'))
+})
+
+test('the comma forms parse', async () => {
+  await assertRefused('SELECT SUBSTRING(s, 2, 3), TRIM(s) FROM t WHERE', {
+    code: 'FRESHET_SQL_INVALID',
+    line: 1,
+    column: 48,
+  })
+})
+
+test('other syntax errors are FRESHET_SQL_INVALID with the first error, shortened', async () => {
+  const error = await assertRefused('SELEC a FROM t', { code: 'FRESHET_SQL_INVALID', line: 1, column: 1 })
+  assert.match(error.message, /^test\.sql:1:1: mismatched input 'SELEC' expecting one of \d+ tokens/)
+  await assertRefused("SELECT 'unclosed FROM t", { code: 'FRESHET_SQL_INVALID', line: 1, column: 8 })
+  await assertRefused('SELECT a FROM t WHERE a = = 1', { code: 'FRESHET_SQL_INVALID', line: 1, column: 27 })
+})
