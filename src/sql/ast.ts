@@ -271,6 +271,12 @@ export interface SelectQuery {
   readonly from?: FromItem | undefined
   readonly where?: Expr | undefined
   readonly groupBy: readonly Expr[]
+  /**
+   * `GROUP BY a, GROUPING SETS ((b), ())`, `ROLLUP (b, c)`, `CUBE (b, c)`: the sets, each grouped
+   * by together with `groupBy` (here `[[b], []]`: by a and b, then by a alone). ROLLUP and CUBE are
+   * given as their sets. Absent for a plain GROUP BY.
+   */
+  readonly groupingSets?: ReadonlyArray<readonly Expr[]> | undefined
   readonly having?: Expr | undefined
   readonly orderBy: readonly OrderItem[]
   readonly limit?: number | undefined

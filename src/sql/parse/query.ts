@@ -17,12 +17,12 @@ import type {
 import { at, invalid, sourceText, unsupported, type Converter } from './context.ts'
 import { booleanExpr, columnNameExpr, columnPath, expr, primaryExpr, valueExpr } from './expressions.ts'
 import { fromItem } from './from.ts'
+import { grouping } from './grouping.ts'
 import {
   ColumnNameContext,
   PrimaryExpressionContext,
   reparseExpression,
   type ColumnProjectItemContext,
-  type GroupItemDefinitionContext,
   type LimitClauseContext,
   type OrderByClauseContext,
   type OrderItemDefinitionContext,
@@ -35,7 +35,6 @@ import {
   type WithItemContext,
 } from './grammar.ts'
 import { identifierName } from './names.ts'
-import { intervalExpr } from './interval.ts'
 
 export function queryExpr(cv: Converter, ctx: QueryStatementContext): Query {
   if (ctx.valuesClause()) throw unsupported(cv, ctx, 'VALUES')
@@ -143,11 +142,7 @@ function selectQuery(
       .map((item) => selectItem(cv, item)),
     from: fromClause ? fromItem(cv, fromClause.tableExpression()) : undefined,
     where: where ? whereExpr(cv, where) : undefined,
-    groupBy:
-      select
-        ?.groupByClause()
-        ?.groupItemDefinition()
-        .flatMap((g) => groupItem(cv, g)) ?? [],
+    ...grouping(cv, select?.groupByClause()),
     having: having ? booleanExpr(cv, having.booleanExpression()) : undefined,
     orderBy: orderBy(cv, ctx.orderByClause()),
     limit: limit ? limitValue(cv, limit) : undefined,
@@ -259,24 +254,4 @@ function whereExpr(cv: Converter, ctx: WhereClauseContext): Expr {
   const condition = ctx.booleanExpression()
   if (condition) return booleanExpr(cv, condition)
   return columnPath(cv, ctx.columnNamePathAllowEmpty()!.uidAllowEmpty()!)
-}
-
-function groupItem(cv: Converter, ctx: GroupItemDefinitionContext): Expr[] {
-  const column = ctx.columnName()
-  if (column) return [columnNameExpr(cv, column)]
-  const window = ctx.groupWindowFunction()
-  if (window) {
-    const name = window.groupWindowFunctionName().getText().toUpperCase()
-    const args = [
-      columnPath(cv, window.timeAttrColumn().uid()),
-      intervalExpr(cv, window.timeIntervalExpression()),
-    ]
-    return [{ kind: 'call', name, args, star: false, distinct: false, at: at(window) }]
-  }
-  if (ctx.groupingSets()) throw unsupported(cv, ctx, 'GROUPING SETS')
-  if (ctx.groupingSetsNotationName())
-    throw unsupported(cv, ctx, ctx.groupingSetsNotationName()!.getText().toUpperCase())
-  const exprs = ctx.expression()
-  if (exprs.length === 0) throw unsupported(cv, ctx, 'empty grouping set ()')
-  return exprs.map((e) => expr(cv, e))
 }

@@ -18,7 +18,6 @@ const REFUSED: Record<string, { line: number; column: number; construct: string 
   'docs-session-agg': { line: 2, column: 12, construct: 'SESSION window TVF' },
   'docs-session-no-partition': { line: 2, column: 12, construct: 'SESSION window TVF' },
   'extra-standard-function-forms': { line: 2, column: 3, construct: 'SUBSTRING(s FROM i FOR n)' },
-  'docs-grouping-sets-window': { line: 3, column: 36, construct: 'GROUPING SETS' },
 }
 
 for (const statement of VALID) {

@@ -138,3 +138,25 @@ test('FROM constructs without a tree are refused by name', async () => {
   await refused('SELECT a FROM t AS x (b, c)', 17, 'column aliases after a table alias')
   await refused('VALUES (1), (2)', 1, 'VALUES')
 })
+
+test('GROUPING SETS, ROLLUP and CUBE: the sets apart from the plain GROUP BY items', async () => {
+  const sets = async (groupBy: string) => {
+    const query = await selectOf(`SELECT a FROM t GROUP BY ${groupBy}`)
+    return shape({ groupBy: query.groupBy, groupingSets: query.groupingSets })
+  }
+  const [a, b, w] = [col('a'), col('b'), col('w')]
+  assert.deepEqual(await sets('w, GROUPING SETS ((a), (a, b), ())'), {
+    groupBy: [w],
+    groupingSets: [[a], [a, b], []],
+  })
+  assert.deepEqual(await sets('GROUPING SETS (a, b)'), { groupBy: [], groupingSets: [[a], [b]] })
+  assert.deepEqual(await sets('w, ROLLUP (a, b)'), { groupBy: [w], groupingSets: [[a, b], [a], []] })
+  assert.deepEqual(await sets('CUBE (a, b)'), { groupBy: [], groupingSets: [[a, b], [a], [b], []] })
+  assert.deepEqual(await sets('w, (a, b)'), { groupBy: [w, a, b] })
+  await assertRefused('SELECT a FROM t GROUP BY ROLLUP (a), CUBE (b)', {
+    code: 'FRESHET_SQL_UNSUPPORTED',
+    line: 1,
+    column: 38,
+    construct: 'two GROUPING SETS, ROLLUP or CUBE in one GROUP BY',
+  })
+})
