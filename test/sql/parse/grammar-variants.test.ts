@@ -45,7 +45,7 @@ test('SESSION with PARTITION BY inside the TABLE argument becomes fn SESSION and
   )
   const [clause] = find(program.tree, grammar.WindowTVFClauseContext)
   const name = clause!.windowTVFExpression().windowTVFName()
-  ;(name.getChild(0) as TerminalNode).symbol.text = 'SESSION'
+  name.KW_TUMBLE()!.symbol.text = 'SESSION'
   const tableParam = clause!.windowTVFExpression().windowTVFParam(0)!
   const like = tableParam.KW_TABLE()!
   keywordNode(tableParam, like, 'PARTITION')
