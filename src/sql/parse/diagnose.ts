@@ -52,14 +52,25 @@ export function syntaxFailure(
   return sqlInvalid(file, { line: error.line, column: error.column }, shorten(error.message))
 }
 
-/** ANTLR lists every token it expected; past a few, the list says less than its length. */
+/**
+ * ANTLR lists every token it expected, and quotes all the input since its decision began; past a
+ * few tokens or one line, both say less than their length.
+ */
 function shorten(message: string): string {
-  return message.replace(/expecting \{([^}]*)\}/, (whole, list: string) => {
-    const items = list.split(', ')
-    return items.length <= 8
-      ? whole
-      : `expecting one of ${items.length} tokens (${items.slice(0, 6).join(', ')}, ...)`
-  })
+  return message
+    .replace(/expecting \{([^}]*)\}/, (whole, list: string) => {
+      const items = list.split(', ')
+      return items.length <= 8
+        ? whole
+        : `expecting one of ${items.length} tokens (${items.slice(0, 6).join(', ')}, ...)`
+    })
+    .replace(/at input '([\s\S]*)'$/, (whole, input: string) => {
+      // ANTLR writes a newline of the input as `\n`.
+      const lastLine = input.split(/\n|\\n/).at(-1) ?? ''
+      return lastLine.length === input.length && input.length <= 40
+        ? whole
+        : `at input '...${lastLine.slice(-40)}'`
+    })
 }
 
 function text(token: Token | undefined): string {

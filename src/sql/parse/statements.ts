@@ -2,17 +2,18 @@
 import type { ExplainStatement, InsertStatement, Statement, StatementSet } from '../ast.ts'
 import { at, invalid, keyword, unsupported, type Converter } from './context.ts'
 import { createTable, createView, propertyKey, propertyPair } from './ddl.ts'
-import type {
-  DdlStatementContext,
-  DmlStatementContext,
-  ExplainStatementContext,
-  InsertMulStatementCompatibilityContext,
-  InsertMulStatementContext,
-  InsertSimpleStatementContext,
-  InsertStatementContext,
+import {
   ParserRuleContext,
-  SetStatementContext,
-  SqlStatementContext,
+  TerminalNode,
+  type DdlStatementContext,
+  type DmlStatementContext,
+  type ExplainStatementContext,
+  type InsertMulStatementCompatibilityContext,
+  type InsertMulStatementContext,
+  type InsertSimpleStatementContext,
+  type InsertStatementContext,
+  type SetStatementContext,
+  type SqlStatementContext,
 } from './grammar.ts'
 import { hintsAfter } from './hints.ts'
 import { pathName, simpleColumnName } from './names.ts'
@@ -35,10 +36,12 @@ export function statement(cv: Converter, ctx: SqlStatementContext): Statement {
   throw unsupported(cv, ctx, `${leadingWords(ctx)} statement`)
 }
 
-/** `DROP TABLE`, `USE CATALOG`, ...: the statement's first two words, for the error. */
+/** `DROP TABLE`, `USE CATALOG`, ...: the keywords the statement starts with, for the error. */
 function leadingWords(ctx: ParserRuleContext): string {
-  const first = ctx.getChild(0) as ParserRuleContext
-  const words = (first.children ?? []).slice(0, 2).map((c) => c.getText().toUpperCase())
+  const first = ctx.getChild(0)
+  const children = first instanceof ParserRuleContext ? (first.children ?? []) : []
+  const end = children.findIndex((c) => !(c instanceof TerminalNode))
+  const words = children.slice(0, end < 0 ? children.length : end).map((c) => c.getText().toUpperCase())
   return words.join(' ')
 }
 

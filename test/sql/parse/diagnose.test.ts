@@ -55,4 +55,13 @@ test('other syntax errors are FRESHET_SQL_INVALID with the first error, shortene
   assert.match(error.message, /^test\.sql:1:1: mismatched input 'SELEC' expecting one of \d+ tokens/)
   await assertRefused("SELECT 'unclosed FROM t", { code: 'FRESHET_SQL_INVALID', line: 1, column: 8 })
   await assertRefused('SELECT a FROM t WHERE a = = 1', { code: 'FRESHET_SQL_INVALID', line: 1, column: 27 })
+  const unclosed = await assertRefused(
+    "SELECT a\nFROM TABLE(TUMBLE(TABLE t, DESCRIPTOR(ts), INTERVAL '1' MINUTE)\nGROUP BY a",
+    {
+      code: 'FRESHET_SQL_INVALID',
+      line: 3,
+      column: 1,
+    },
+  )
+  assert.match(unclosed.message, /no viable alternative at input '\.\.\.GROUP'$/)
 })

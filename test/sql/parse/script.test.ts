@@ -98,6 +98,12 @@ test('statements freshet has no tree for are refused by name', async () => {
     column: 1,
     construct: 'DROP TABLE statement',
   })
+  await assertRefused('DESCRIBE t', {
+    code: 'FRESHET_SQL_UNSUPPORTED',
+    line: 1,
+    column: 1,
+    construct: 'DESCRIBE statement',
+  })
   await assertRefused('SHOW TABLES', {
     code: 'FRESHET_SQL_UNSUPPORTED',
     line: 1,
