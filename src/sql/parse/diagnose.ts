@@ -22,6 +22,7 @@ export const HINTS = {
   trim: 'use TRIM(s), LTRIM(s) or RTRIM(s)',
   extract: 'use HOUR(t), MINUTE(t), DAYOFMONTH(t), ... or DATE_FORMAT(t, pattern)',
   tryCast: 'use CAST(x AS type) (which fails on a bad value instead of giving NULL)',
+  overAlias: 'name the column: ROW_NUMBER() OVER (...) AS rn',
 } as const
 
 /**
@@ -78,7 +79,25 @@ function text(token: Token | undefined): string {
 }
 
 function rejectedConstruct(tokens: readonly Token[], errorIndex: number): Rejected | undefined {
-  return filterClause(tokens, errorIndex) ?? enclosingCall(tokens, errorIndex)
+  return (
+    filterClause(tokens, errorIndex) ??
+    overWithoutAlias(tokens, errorIndex) ??
+    enclosingCall(tokens, errorIndex)
+  )
+}
+
+/** `f() OVER (...)` not followed by `AS name`: the grammar wants the alias that Flink does not. */
+function overWithoutAlias(tokens: readonly Token[], errorIndex: number): Rejected | undefined {
+  if (text(tokens[errorIndex - 1]) !== ')' || text(tokens[errorIndex]) === 'AS') return undefined
+  let depth = 0
+  for (let i = errorIndex - 1; i >= 0; i--) {
+    if (text(tokens[i]) === ')') depth++
+    else if (text(tokens[i]) === '(' && --depth === 0) {
+      if (text(tokens[i - 1]) !== 'OVER') return undefined
+      return { construct: 'window function without an alias', hint: HINTS.overAlias, token: tokens[i - 1]! }
+    }
+  }
+  return undefined
 }
 
 /** `agg(x) FILTER (WHERE ...)`: the error lands on FILTER, `(` or WHERE. */

@@ -42,6 +42,13 @@ test('standard function forms: SUBSTRING ... FROM, TRIM(BOTH ...), EXTRACT, TRY_
   await assertRefused('SELECT TRY_CAST(a AS INT) FROM t', unsupported(1, 8, 'TRY_CAST(x AS type)'))
 })
 
+test('a window function without an alias: the grammar wants one, Flink does not', async () => {
+  await assertRefused(
+    'SELECT a, ROW_NUMBER() OVER (PARTITION BY a ORDER BY b) FROM t',
+    unsupported(1, 24, 'window function without an alias'),
+  )
+})
+
 test('the comma forms parse', async () => {
   await assertRefused('SELECT SUBSTRING(s, 2, 3), TRIM(s) FROM t WHERE', {
     code: 'FRESHET_SQL_INVALID',
