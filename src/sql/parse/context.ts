@@ -5,8 +5,14 @@
 import type { FreshetError } from '../../errors/index.ts'
 import type { Position } from '../ast.ts'
 import { sqlInvalid, sqlUnsupported } from '../errors.ts'
-import { ParserRuleContext, TerminalNode, type ParseTree, type Token } from './grammar.ts'
-import type { CharStream, CommonTokenStream } from 'antlr4ng'
+import {
+  ParserRuleContext,
+  TerminalNode,
+  type CharStream,
+  type CommonTokenStream,
+  type ParseTree,
+  type Token,
+} from './grammar.ts'
 
 export interface Converter {
   readonly file: string

@@ -25,7 +25,14 @@ import {
 
 export * from 'dt-sql-parser/dist/lib/flink/FlinkSqlParser.js'
 export { FlinkSqlLexer } from 'dt-sql-parser/dist/lib/flink/FlinkSqlLexer.js'
-export { ParserRuleContext, TerminalNode, Token, type ParseTree } from 'antlr4ng'
+export {
+  ParserRuleContext,
+  TerminalNode,
+  Token,
+  type CharStream,
+  type CommonTokenStream,
+  type ParseTree,
+} from 'antlr4ng'
 
 /** A syntax error of the lexer or the parser, 1-based line and column. */
 export interface SyntaxError {

@@ -6,7 +6,17 @@
  * has resolved, `parseSqlSync` parses without awaiting.
  *
  * Errors: FRESHET_SQL_INVALID for a syntax error (the parser's first error, 1-based line and
- * column of the file), FRESHET_SQL_UNSUPPORTED for valid Flink SQL that freshet does not run.
+ * column of the file), FRESHET_SQL_UNSUPPORTED for valid Flink SQL that freshet does not run or
+ * that the grammar rejects (the SESSION window TVF, `FILTER (WHERE ...)`, `SUBSTRING(s FROM i)`,
+ * `TRIM(BOTH ...)`, `EXTRACT(unit FROM t)`, `TRY_CAST`; decision 0009), naming the construct.
+ * Every construct the grammar parses is either in the tree or refused by name. Left out, as they
+ * change no result: COMMENTs of tables, views and non-physical columns, CONSTRAINT names, and the
+ * options of `CREATE TABLE ... LIKE` (which the planner refuses as a whole).
+ *
+ * The file is parsed in one pass; positions are the file's. Statement texts are exact (see
+ * script.ts). Where the grammar and Flink disagree on grouping, the tree follows Flink: `||` over
+ * `+`/`-` (expressions.ts), INTERSECT over UNION/EXCEPT (query.ts), `SELECT a - b` as arithmetic
+ * (query.ts).
  */
 import { FreshetError } from '../../errors/index.ts'
 import type { SqlScript } from '../ast.ts'
