@@ -44,9 +44,9 @@ export function sqlType(cv: Converter, ctx: ColumnTypeContext, nullable = true):
     case 'NUMERIC':
       return decimalType(cv, ctx, nullable)
     case 'TIME':
-      return { kind: 'TIME', precision: lengthOf(ctx) ?? 0, nullable }
+      return { kind: 'TIME', precision: timePrecision(cv, ctx, 0), nullable }
     case 'TIMESTAMP_LTZ':
-      return { kind: 'TIMESTAMP_LTZ', precision: lengthOf(ctx) ?? 6, nullable }
+      return { kind: 'TIMESTAMP_LTZ', precision: timePrecision(cv, ctx, 6), nullable }
     case 'TIMESTAMP':
       return timestampType(cv, ctx, nullable)
     default:
@@ -80,8 +80,15 @@ function decimalType(cv: Converter, ctx: ColumnTypeContext, nullable: boolean): 
   return { kind: 'DECIMAL', precision, scale, nullable }
 }
 
+/** Fractional-second precision, 0 to 9 as in Flink. */
+function timePrecision(cv: Converter, ctx: ColumnTypeContext, defaultPrecision: number): number {
+  const precision = lengthOf(ctx) ?? defaultPrecision
+  if (precision > 9) throw invalid(cv, ctx, `precision ${precision} of ${ctx.getText()} is over 9`)
+  return precision
+}
+
 function timestampType(cv: Converter, ctx: ColumnTypeContext, nullable: boolean): SqlType {
-  const precision = lengthOf(ctx) ?? 6
+  const precision = timePrecision(cv, ctx, 6)
   if (!ctx.KW_ZONE() || ctx.KW_WITHOUT()) {
     if (ctx.KW_LOCAL()) throw invalid(cv, ctx, 'TIMESTAMP WITHOUT LOCAL TIME ZONE is not a type')
     return { kind: 'TIMESTAMP', precision, nullable }

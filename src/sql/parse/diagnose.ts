@@ -23,6 +23,7 @@ export const HINTS = {
   extract: 'use HOUR(t), MINUTE(t), DAYOFMONTH(t), ... or DATE_FORMAT(t, pattern)',
   tryCast: 'use CAST(x AS type) (which fails on a bad value instead of giving NULL)',
   overAlias: 'name the column: ROW_NUMBER() OVER (...) AS rn',
+  tvfAlias: 'wrap the window TVF in a subquery: (SELECT * FROM TABLE(...)) AS w',
 } as const
 
 /**
@@ -81,23 +82,9 @@ function text(token: Token | undefined): string {
 function rejectedConstruct(tokens: readonly Token[], errorIndex: number): Rejected | undefined {
   return (
     filterClause(tokens, errorIndex) ??
-    overWithoutAlias(tokens, errorIndex) ??
+    afterParenthesis(tokens, errorIndex) ??
     enclosingCall(tokens, errorIndex)
   )
-}
-
-/** `f() OVER (...)` not followed by `AS name`: the grammar wants the alias that Flink does not. */
-function overWithoutAlias(tokens: readonly Token[], errorIndex: number): Rejected | undefined {
-  if (text(tokens[errorIndex - 1]) !== ')' || text(tokens[errorIndex]) === 'AS') return undefined
-  let depth = 0
-  for (let i = errorIndex - 1; i >= 0; i--) {
-    if (text(tokens[i]) === ')') depth++
-    else if (text(tokens[i]) === '(' && --depth === 0) {
-      if (text(tokens[i - 1]) !== 'OVER') return undefined
-      return { construct: 'window function without an alias', hint: HINTS.overAlias, token: tokens[i - 1]! }
-    }
-  }
-  return undefined
 }
 
 /** `agg(x) FILTER (WHERE ...)`: the error lands on FILTER, `(` or WHERE. */
@@ -106,6 +93,35 @@ function filterClause(tokens: readonly Token[], errorIndex: number): Rejected | 
     if (text(tokens[i]) === 'FILTER' && text(tokens[i - 1]) === ')' && text(tokens[i + 1]) === '(') {
       return { construct: 'FILTER (WHERE ...) on an aggregate', hint: HINTS.filter, token: tokens[i]! }
     }
+  }
+  return undefined
+}
+
+/** The index of the `(` that the `)` at `close` closes, or -1. */
+function openingParen(tokens: readonly Token[], close: number): number {
+  let depth = 0
+  for (let i = close; i >= 0; i--) {
+    if (text(tokens[i]) === ')') depth++
+    else if (text(tokens[i]) === '(' && --depth === 0) return i
+  }
+  return -1
+}
+
+const WINDOW_TVFS = new Set(['TUMBLE', 'HOP', 'CUMULATE', 'SESSION'])
+
+/**
+ * Right after a `)`: `f() OVER (...)` without `AS name` (the grammar wants the alias, Flink does
+ * not), or `TABLE(TUMBLE(...))` with an alias (the grammar has none for a window TVF).
+ */
+function afterParenthesis(tokens: readonly Token[], errorIndex: number): Rejected | undefined {
+  if (text(tokens[errorIndex - 1]) !== ')') return undefined
+  const open = openingParen(tokens, errorIndex - 1)
+  const before = tokens[open - 1]
+  if (text(before) === 'OVER' && text(tokens[errorIndex]) !== 'AS') {
+    return { construct: 'window function without an alias', hint: HINTS.overAlias, token: before! }
+  }
+  if (text(before) === 'TABLE' && WINDOW_TVFS.has(text(tokens[open + 1]))) {
+    return { construct: 'alias of a window TVF', hint: HINTS.tvfAlias, token: tokens[errorIndex]! }
   }
   return undefined
 }

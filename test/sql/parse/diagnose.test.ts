@@ -49,6 +49,15 @@ test('a window function without an alias: the grammar wants one, Flink does not'
   )
 })
 
+test('an alias after a window TVF: the grammar has none, Flink allows one', async () => {
+  const tvf = "TABLE(TUMBLE(TABLE t, DESCRIPTOR(ts), INTERVAL '1' MINUTE))"
+  await assertRefused(`SELECT * FROM ${tvf} AS w`, unsupported(1, 75, 'alias of a window TVF'))
+  await assertRefused(
+    `SELECT * FROM ${tvf} w JOIN u ON w.a = u.a`,
+    unsupported(1, 75, 'alias of a window TVF'),
+  )
+})
+
 test('the comma forms parse', async () => {
   await assertRefused('SELECT SUBSTRING(s, 2, 3), TRIM(s) FROM t WHERE', {
     code: 'FRESHET_SQL_INVALID',
