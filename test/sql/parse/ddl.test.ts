@@ -167,6 +167,17 @@ test('refused DDL: ENFORCED keys, two keys, repeated options, options without a 
   })
 })
 
+test('refused types: precision over 9 for TIMESTAMP, over 38 for DECIMAL, TIMESTAMP WITH TIME ZONE', async () => {
+  const invalid = { code: 'FRESHET_SQL_INVALID' as const, line: 1, column: 19 }
+  await assertRefused("CREATE TABLE x (a TIMESTAMP(12)) WITH ('c' = 'd')", invalid)
+  await assertRefused("CREATE TABLE x (a DECIMAL(40, 2)) WITH ('c' = 'd')", invalid)
+  await assertRefused("CREATE TABLE x (a TIMESTAMP(3) WITH TIME ZONE) WITH ('c' = 'd')", {
+    ...invalid,
+    code: 'FRESHET_SQL_UNSUPPORTED',
+    construct: 'TIMESTAMP WITH TIME ZONE',
+  })
+})
+
 test('CREATE VIEW with a column list; the view query is a full query', async () => {
   const view = await parseOne('CREATE TEMPORARY VIEW IF NOT EXISTS v (a, b) AS SELECT x, y FROM t')
   assert.deepEqual(shape(view), {
