@@ -12,7 +12,8 @@ import { isHint, misplacedHint } from './hints.ts'
 import { statement } from './statements.ts'
 
 export function parseScript(text: string, file: string): SqlScript {
-  const program = parseProgram(text)
+  // A byte order mark is not SQL; editors do not count it in columns either.
+  const program = parseProgram(text.startsWith('\uFEFF') ? text.slice(1) : text)
   const tokens = program.tokens.getTokens()
   if (program.errors.length > 0) throw syntaxFailure(file, program.errors, tokens)
   const cv: Converter = { file, input: program.input, tokens: program.tokens, usedHints: new Set() }

@@ -128,3 +128,14 @@ test('EXPLAIN wraps a query, an INSERT or a statement set', async () => {
     construct: 'EXPLAIN CHANGELOG_MODE',
   })
 })
+
+test('a byte order mark is skipped; keywords in any case', async () => {
+  const script = await parseSql("\uFEFFset 'a' = 'b';\r\nselect Count(*) from T", 'a.sql')
+  assert.deepEqual(
+    script.statements.map((s) => [s.statement.kind, s.statement.at, s.text]),
+    [
+      ['set', { line: 1, column: 1 }, "set 'a' = 'b'"],
+      ['query', { line: 2, column: 1 }, 'select Count(*) from T'],
+    ],
+  )
+})
