@@ -42,7 +42,7 @@ export function queryExpr(cv: Converter, ctx: QueryStatementContext): Query {
   if (withClause) {
     const items = withClause.withItem().map((item) => withItem(cv, item))
     const query = queryExpr(cv, ctx.queryStatement(0)!)
-    return { ...query, with: [...items, ...query.with] }
+    return { ...query, with: [...items, ...query.with], at: at(ctx) }
   }
   if (ctx._operator) return setOperation(cv, ctx)
   const select = ctx.selectStatement()

@@ -95,7 +95,13 @@ function windowParam(cv: Converter, ctx: WindowTVFParamContext, out: Collected):
     return
   }
   const interval = ctx.timeIntervalExpression()
-  if (!interval) throw invalid(cv, ctx, `unexpected window function argument ${ctx.getText()}`)
+  if (!interval) {
+    // A regenerated grammar may give PARTITION BY a parameter of its own.
+    const partition = partitionColumns(cv, children)
+    if (partition.length === 0) throw invalid(cv, ctx, `unexpected window function argument ${ctx.getText()}`)
+    out.partitionBy.push(...partition)
+    return
+  }
   const value = intervalExpr(cv, interval)
   if (name === undefined) out.positional.push(value)
   else if (out.named.has(name)) throw invalid(cv, ctx, `${name} is given twice`)

@@ -52,6 +52,13 @@ test('ORDER BY or LIMIT after a set operation is refused rather than given to it
 
 test('WITH items belong to the query they precede', async () => {
   const query = await queryOf('WITH x AS (SELECT a FROM t), y AS (SELECT a FROM x) SELECT a FROM y')
+  assert.deepEqual(
+    [query.at, query.with[1]!.at],
+    [
+      { line: 1, column: 1 },
+      { line: 1, column: 30 },
+    ],
+  )
   assert.deepEqual(shape(query), {
     ...select('y'),
     with: [
