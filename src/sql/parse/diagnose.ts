@@ -23,6 +23,9 @@ export const HINTS = {
   extract: 'use HOUR(t), MINUTE(t), DAYOFMONTH(t), ... or DATE_FORMAT(t, pattern)',
   tryCast: 'use CAST(x AS type) (which fails on a bad value instead of giving NULL)',
   overAlias: 'name the column: ROW_NUMBER() OVER (...) AS rn',
+  floorTo: "use DATE_FORMAT(t, 'yyyy-MM-dd HH:00:00') or a window TVF",
+  overlay: 'use SUBSTRING and ||',
+  constructor: 'read the values from columns of that type',
   tvfAlias: 'wrap the window TVF in a subquery: (SELECT * FROM TABLE(...)) AS w',
 } as const
 
@@ -83,6 +86,7 @@ function rejectedConstruct(tokens: readonly Token[], errorIndex: number): Reject
   return (
     filterClause(tokens, errorIndex) ??
     afterParenthesis(tokens, errorIndex) ??
+    constructor(tokens, errorIndex) ??
     enclosingCall(tokens, errorIndex)
   )
 }
@@ -164,7 +168,30 @@ function enclosingCall(tokens: readonly Token[], errorIndex: number): Rejected |
       return { construct: 'TRY_CAST(x AS type)', hint: HINTS.tryCast, token: callee! }
     case 'EXTRACT':
       return { construct: 'EXTRACT(unit FROM t)', hint: HINTS.extract, token: callee! }
+    case 'FLOOR':
+    case 'CEIL':
+    case 'CEILING':
+      if (error !== 'TO') return undefined
+      return { construct: `${text(callee)}(t TO unit)`, hint: HINTS.floorTo, token: callee! }
+    case 'OVERLAY':
+      return { construct: 'OVERLAY(s PLACING r FROM i)', hint: HINTS.overlay, token: callee! }
     default:
       return undefined
   }
+}
+
+/** `ARRAY[1, 2]`, `MAP['k', 1]`: value constructors, which the grammar does not have. */
+function constructor(tokens: readonly Token[], errorIndex: number): Rejected | undefined {
+  // `MAP` is also a name, so `MAP['k', 1]` fails at the comma, inside the brackets.
+  let depth = 0
+  for (let i = errorIndex; i >= 1; i--) {
+    const token = text(tokens[i])
+    if (token === ']' && i < errorIndex) depth++
+    else if (token === '[' && depth-- === 0) {
+      const name = text(tokens[i - 1])
+      if (name !== 'ARRAY' && name !== 'MAP') return undefined
+      return { construct: `${name}[...] value constructor`, hint: HINTS.constructor, token: tokens[i - 1]! }
+    }
+  }
+  return undefined
 }

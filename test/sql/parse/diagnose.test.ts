@@ -58,6 +58,20 @@ test('an alias after a window TVF: the grammar has none, Flink allows one', asyn
   )
 })
 
+test('FLOOR/CEIL(t TO unit), OVERLAY, ARRAY[...] and MAP[...] are named', async () => {
+  await assertRefused('SELECT FLOOR(ts TO HOUR) FROM t', unsupported(1, 8, 'FLOOR(t TO unit)'))
+  await assertRefused('SELECT a, CEIL(ts TO DAY) FROM t', unsupported(1, 11, 'CEIL(t TO unit)'))
+  await assertRefused(
+    "SELECT OVERLAY(s PLACING 'x' FROM 2) FROM t",
+    unsupported(1, 8, 'OVERLAY(s PLACING r FROM i)'),
+  )
+  await assertRefused('SELECT ARRAY[1, 2] FROM t', unsupported(1, 8, 'ARRAY[...] value constructor'))
+  await assertRefused(
+    "SELECT a FROM t WHERE m = MAP['a', 1]",
+    unsupported(1, 27, 'MAP[...] value constructor'),
+  )
+})
+
 test('the comma forms parse', async () => {
   await assertRefused('SELECT SUBSTRING(s, 2, 3), TRIM(s) FROM t WHERE', {
     code: 'FRESHET_SQL_INVALID',
