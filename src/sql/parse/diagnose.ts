@@ -86,7 +86,7 @@ function rejectedConstruct(tokens: readonly Token[], errorIndex: number): Reject
   return (
     filterClause(tokens, errorIndex) ??
     afterParenthesis(tokens, errorIndex) ??
-    constructor(tokens, errorIndex) ??
+    valueConstructor(tokens, errorIndex) ??
     enclosingCall(tokens, errorIndex)
   )
 }
@@ -181,7 +181,7 @@ function enclosingCall(tokens: readonly Token[], errorIndex: number): Rejected |
 }
 
 /** `ARRAY[1, 2]`, `MAP['k', 1]`: value constructors, which the grammar does not have. */
-function constructor(tokens: readonly Token[], errorIndex: number): Rejected | undefined {
+function valueConstructor(tokens: readonly Token[], errorIndex: number): Rejected | undefined {
   // `MAP` is also a name, so `MAP['k', 1]` fails at the comma, inside the brackets.
   let depth = 0
   for (let i = errorIndex; i >= 1; i--) {

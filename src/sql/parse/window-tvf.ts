@@ -6,7 +6,7 @@
  * `TABLE t` argument) is read by the same code.
  */
 import type { Expr, TableRef, WindowTableRef } from '../ast.ts'
-import { at, invalid, keyword, unsupported, type Converter } from './context.ts'
+import { at, invalid, keyword, optionalRule, unsupported, type Converter } from './context.ts'
 import {
   IdentifierContext,
   ParserRuleContext,
@@ -49,7 +49,8 @@ export function windowTableRef(cv: Converter, ctx: WindowTVFClauseContext): Wind
     throw invalid(cv, call, `${fn} needs its time column: DESCRIPTOR(column)`)
   if (collected.partitionBy.length > 0 && fn !== 'SESSION')
     throw invalid(cv, call, `PARTITION BY is for SESSION windows only`)
-  const aliasCtx = (ctx as unknown as { tableAlias?: () => ParserRuleContext | null }).tableAlias?.()
+  // The released grammar has no alias here; a regenerated one may.
+  const aliasCtx = optionalRule(ctx, 'tableAlias')
   return {
     kind: 'window',
     fn,
