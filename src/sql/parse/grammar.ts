@@ -6,13 +6,13 @@
  * It imports dt-sql-parser statically, so it must be loaded with `import()` after the resolve hook
  * is registered (index.ts does both).
  */
+import type { Token } from 'antlr4ng'
 import {
   BaseErrorListener,
   CharStreams,
   type CharStream,
   CommonTokenStream,
   PredictionMode,
-  Token,
   type ATNSimulator,
   type Recognizer,
 } from 'antlr4ng'
@@ -105,7 +105,3 @@ export function reparseExpression(
   if (listener.errors.length > 0 || ctx.stop?.tokenIndex !== stop) return undefined
   return ctx
 }
-
-/** Token types by name, for code that compares token types without importing the lexer. */
-export const T = FlinkSqlLexer
-export const HIDDEN = Token.HIDDEN_CHANNEL
