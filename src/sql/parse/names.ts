@@ -66,8 +66,31 @@ export function pathName(cv: Converter, ctx: { identifier(): IdentifierContext[]
     .join('.')
 }
 
-/** The value of a single-quoted string token; double quotes are not Flink SQL strings. */
+/**
+ * The value of a single-quoted string token; double quotes are not Flink SQL strings. The lexer
+ * takes `\'` as an escaped quote, Flink as a backslash and the end of the string: where they
+ * disagree, the string is refused rather than read differently from Flink.
+ */
 export function stringValue(cv: Converter, node: Located, text: string): string {
-  if (text.startsWith("'")) return unquoteString(text)
-  throw invalid(cv, node, `${text} is not a string literal: Flink SQL strings are single-quoted`)
+  if (!text.startsWith("'")) {
+    throw invalid(cv, node, `${text} is not a string literal: Flink SQL strings are single-quoted`)
+  }
+  if (flinkStringEnd(text) !== text.length - 1) {
+    throw invalid(
+      cv,
+      node,
+      `a backslash escapes nothing in Flink SQL strings, so ${text} ends early; write '' for a quote`,
+    )
+  }
+  return unquoteString(text)
+}
+
+/** Where Flink ends a string that starts at 0: the first quote not doubled. */
+function flinkStringEnd(text: string): number {
+  for (let i = 1; i < text.length; i++) {
+    if (text[i] !== "'") continue
+    if (text[i + 1] !== "'") return i
+    i++
+  }
+  return -1
 }

@@ -189,3 +189,9 @@ test('refused expressions: IN subquery, EXISTS, scalar subquery, SIMILAR TO, bit
   await refused("SELECT a FROM t WHERE a SIMILAR TO 'x'", 25, 'SIMILAR TO')
   await refused('SELECT a & b FROM t', 10, 'operator &')
 })
+
+test("a backslash escapes nothing: 'a\\b' keeps it, 'it\\'s' is refused where the lexer reads on", async () => {
+  const [path] = await exprsOf("'a\\b'")
+  assert.deepEqual(shape(path), { ...str('a\\b'), text: "'a\\b'" })
+  await assertRefused("SELECT 'it\\'s' FROM t", { code: 'FRESHET_SQL_INVALID', line: 1, column: 8 })
+})
