@@ -2,8 +2,9 @@
  * Expressions. Precedence and associativity come from the grammar's left-recursive rules, low to
  * high: OR, AND, NOT, then `IS [NOT] TRUE|FALSE|UNKNOWN|NULL` on a boolean expression; in a value
  * expression: comparisons, `+ - ||`, `* / %`, unary `- +`. All binary operators associate left.
- * One difference from Flink (Calcite) is repaired here: `||` binds tighter than `+` and `-` there,
- * so `a + b || c` is `a + (b || c)`, where the grammar reads `(a + b) || c`.
+ * One difference from Flink (Calcite) is repaired here: `||` is at the level of `* / %` there, so
+ * `a + b || c` is `a + (b || c)` and `a || b * c` is `(a || b) * c`, where the grammar reads
+ * `(a + b) || c` and `a || (b * c)`.
  */
 import type { BinaryOperator, Expr } from '../ast.ts'
 import { at, invalid, sourceText, unsupported, type Converter } from './context.ts'
@@ -122,11 +123,21 @@ export function valueExpr(cv: Converter, ctx: ValueExpressionContext): Expr {
 /** Expressions written in parentheses: their grouping is the user's, never rearranged. */
 const parenthesized = new WeakSet<Expr>()
 
-/** `left || right`, with `||` taking the last operand of an unparenthesized `+`/`-` on its left. */
+const ADDITIVE = new Set(['+', '-'])
+const MULTIPLICATIVE = new Set(['*', '/', '%'])
+
+function regroupable(e: Expr, ops: ReadonlySet<string>): e is Expr & { kind: 'binary' } {
+  return e.kind === 'binary' && ops.has(e.op) && !parenthesized.has(e)
+}
+
+/**
+ * `left || right` at Flink's precedence: `||` takes the last operand of an unparenthesized `+`/`-`
+ * on its left, and the first operand of an unparenthesized `*`/`/`/`%` on its right, where it then
+ * associates left with them.
+ */
 function concat(left: Expr, right: Expr): Expr {
-  if (left.kind === 'binary' && (left.op === '+' || left.op === '-') && !parenthesized.has(left)) {
-    return { ...left, right: concat(left.right, right) }
-  }
+  if (regroupable(left, ADDITIVE)) return { ...left, right: concat(left.right, right) }
+  if (regroupable(right, MULTIPLICATIVE)) return { ...right, left: concat(left, right.left), at: left.at }
   return { kind: 'binary', op: '||', left, right, at: left.at }
 }
 

@@ -14,8 +14,8 @@
  * options of `CREATE TABLE ... LIKE` (which the planner refuses as a whole).
  *
  * The file is parsed in one pass; positions are the file's. Statement texts are exact (see
- * script.ts). Where the grammar and Flink disagree on grouping, the tree follows Flink: `||` over
- * `+`/`-` (expressions.ts), INTERSECT over UNION/EXCEPT (query.ts), `SELECT a - b` as arithmetic
+ * script.ts). Where the grammar and Flink disagree on grouping, the tree follows Flink: `||` at the
+ * level of `*` (expressions.ts), INTERSECT over UNION/EXCEPT (query.ts), `SELECT a - b` as arithmetic
  * (query.ts).
  */
 import { FreshetError } from '../../errors/index.ts'

@@ -25,11 +25,17 @@ test('unary minus binds tighter than *, parentheses win', async () => {
   assert.deepEqual(shape(second), bin('*', bin('+', col('a'), col('b')), col('c')))
 })
 
-test('|| binds tighter than + and -, as in Flink, unless parenthesized', async () => {
-  const [first, second, third] = await exprsOf('a + b || c || d, (a + b) || c, a * b || c')
+test('|| is at the level of * / % as in Flink, above + and -, unless parenthesized', async () => {
+  const [first, second, third, fourth, fifth] = await exprsOf(
+    'a + b || c || d, (a + b) || c, a * b || c, a || b * c % d, a + b || c * d',
+  )
   assert.deepEqual(shape(first), bin('+', col('a'), bin('||', bin('||', col('b'), col('c')), col('d'))))
   assert.deepEqual(shape(second), bin('||', bin('+', col('a'), col('b')), col('c')))
   assert.deepEqual(shape(third), bin('||', bin('*', col('a'), col('b')), col('c')))
+  assert.deepEqual(shape(fourth), bin('%', bin('*', bin('||', col('a'), col('b')), col('c')), col('d')))
+  assert.deepEqual(shape(fifth), bin('+', col('a'), bin('*', bin('||', col('b'), col('c')), col('d'))))
+  const [parenthesized] = await exprsOf('a || (b * c)')
+  assert.deepEqual(shape(parenthesized), bin('||', col('a'), bin('*', col('b'), col('c'))))
 })
 
 test('boolean: OR < AND < NOT < comparison', async () => {
