@@ -23,6 +23,7 @@ export const HINTS = {
   extract: 'use HOUR(t), MINUTE(t), DAYOFMONTH(t), ... or DATE_FORMAT(t, pattern)',
   tryCast: 'use CAST(x AS type) (which fails on a bad value instead of giving NULL)',
   overAlias: 'name the column: ROW_NUMBER() OVER (...) AS rn',
+  overItem: 'select f() OVER (...) AS name on its own, and compute with it in an outer query',
   floorTo: "use DATE_FORMAT(t, 'yyyy-MM-dd HH:00:00') or a window TVF",
   overlay: 'use SUBSTRING and ||',
   constructor: 'read the values from columns of that type',
@@ -121,8 +122,13 @@ function afterParenthesis(tokens: readonly Token[], errorIndex: number): Rejecte
   if (text(tokens[errorIndex - 1]) !== ')') return undefined
   const open = openingParen(tokens, errorIndex - 1)
   const before = tokens[open - 1]
-  if (text(before) === 'OVER' && text(tokens[errorIndex]) !== 'AS') {
-    return { construct: 'window function without an alias', hint: HINTS.overAlias, token: before! }
+  const next = text(tokens[errorIndex])
+  if (text(before) === 'OVER' && next !== 'AS') {
+    // Flink takes `f() OVER (...)` anywhere in a select item; the grammar only as a whole item.
+    if (next === ',' || next === 'FROM' || next === ';' || next === '<EOF>') {
+      return { construct: 'window function without an alias', hint: HINTS.overAlias, token: before! }
+    }
+    return { construct: 'window function inside an expression', hint: HINTS.overItem, token: before! }
   }
   if (text(before) === 'TABLE' && WINDOW_TVFS.has(text(tokens[open + 1]))) {
     return { construct: 'alias of a window TVF', hint: HINTS.tvfAlias, token: tokens[errorIndex]! }

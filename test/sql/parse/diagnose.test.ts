@@ -47,6 +47,10 @@ test('a window function without an alias: the grammar wants one, Flink does not'
     'SELECT a, ROW_NUMBER() OVER (PARTITION BY a ORDER BY b) FROM t',
     unsupported(1, 24, 'window function without an alias'),
   )
+  await assertRefused(
+    'SELECT SUM(x) OVER (PARTITION BY a) + 1 AS y FROM t',
+    unsupported(1, 15, 'window function inside an expression'),
+  )
 })
 
 test('an alias after a window TVF: the grammar has none, Flink allows one', async () => {
