@@ -1,5 +1,5 @@
 /** One statement of a file: SET, RESET, CREATE TABLE / VIEW, INSERT, statement sets, queries, EXPLAIN. */
-import type { ExplainStatement, InsertStatement, Statement, StatementSet } from '../ast.ts'
+import type { ExplainStatement, InsertStatement, QueryStatement, Statement, StatementSet } from '../ast.ts'
 import { at, invalid, keyword, unsupported, type Converter } from './context.ts'
 import { createTable, createView, propertyKey, propertyPair } from './ddl.ts'
 import {
@@ -53,7 +53,10 @@ function ddlStatement(cv: Converter, ctx: DdlStatementContext): Statement {
   throw unsupported(cv, ctx, `${leadingWords(ctx)} statement`)
 }
 
-function dmlStatement(cv: Converter, ctx: DmlStatementContext): InsertStatement | StatementSet | Statement {
+function dmlStatement(
+  cv: Converter,
+  ctx: DmlStatementContext,
+): QueryStatement | InsertStatement | StatementSet {
   const query = ctx.queryStatement()
   if (query) return { kind: 'query', query: queryExpr(cv, query), at: at(ctx) }
   return insertStatement(cv, ctx.insertStatement()!)
@@ -110,7 +113,7 @@ function explainStatement(cv: Converter, ctx: ExplainStatementContext): ExplainS
   const simple = ctx.insertSimpleStatement()
   const set = ctx.insertMulStatement()
   let inner: ExplainStatement['statement']
-  if (dml) inner = dmlStatement(cv, dml) as ExplainStatement['statement']
+  if (dml) inner = dmlStatement(cv, dml)
   else if (simple) inner = insertSimple(cv, simple)
   else inner = statementSet(cv, set!, set!)
   return { kind: 'explain', statement: inner, at: at(ctx) }
