@@ -137,8 +137,16 @@ export interface CallExpr {
   readonly filter?: Expr | undefined
   /** `JSON_VALUE(... RETURNING type)`. */
   readonly returning?: SqlType | undefined
+  /** `JSON_VALUE(... DEFAULT 0 ON EMPTY)`: what JSON_VALUE gives for a missing value. */
+  readonly onEmpty?: JsonValueBehavior | undefined
+  /** `JSON_VALUE(... NULL ON ERROR)`: what JSON_VALUE gives when the value cannot be read. */
+  readonly onError?: JsonValueBehavior | undefined
   readonly at: Position
 }
+
+/** `NULL`, `ERROR` or `DEFAULT expr` before `ON EMPTY` / `ON ERROR` in JSON_VALUE. */
+export type JsonValueBehavior =
+  { readonly kind: 'NULL' } | { readonly kind: 'ERROR' } | { readonly kind: 'DEFAULT'; readonly value: Expr }
 
 /**
  * A time unit or other keyword argument of a function (`TIMESTAMPDIFF(SECOND, a, b)`,
@@ -272,6 +280,12 @@ export interface SelectQuery {
   readonly from?: FromItem | undefined
   readonly where?: Expr | undefined
   readonly groupBy: readonly Expr[]
+  /**
+   * `GROUP BY a, GROUPING SETS ((b), ())`, `ROLLUP (b, c)`, `CUBE (b, c)`: the sets, each grouped
+   * by together with `groupBy` (here `[[b], []]`: by a and b, then by a alone). ROLLUP and CUBE are
+   * given as their sets. Absent for a plain GROUP BY.
+   */
+  readonly groupingSets?: ReadonlyArray<readonly Expr[]> | undefined
   readonly having?: Expr | undefined
   readonly orderBy: readonly OrderItem[]
   readonly limit?: number | undefined

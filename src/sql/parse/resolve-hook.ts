@@ -9,7 +9,12 @@ import { registerHooks } from 'node:module'
 
 const PACKAGE_DIR = '/node_modules/dt-sql-parser/'
 
+let registered = false
+
+/** Registers the hook once per process; later calls do nothing. */
 export function registerDtSqlParserResolution(): void {
+  if (registered) return
+  registered = true
   registerHooks({
     resolve(specifier, context, nextResolve) {
       try {

@@ -1,0 +1,89 @@
+/**
+ * What every converter function shares: the file name for errors, the input for exact texts, the
+ * token stream for hints (hidden channel), and small accessors over ANTLR contexts.
+ */
+import type { FreshetError } from '../../errors/index.ts'
+import type { Position } from '../ast.ts'
+import { sqlInvalid, sqlUnsupported } from '../errors.ts'
+import {
+  ParserRuleContext,
+  TerminalNode,
+  type CharStream,
+  type CommonTokenStream,
+  type ParseTree,
+  type Token,
+} from './grammar.ts'
+
+export interface Converter {
+  readonly file: string
+  readonly input: CharStream
+  readonly tokens: CommonTokenStream
+  /** Token indexes of the `/*+ ... *\/` hints attached so far; any other hint is refused. */
+  readonly usedHints: Set<number>
+}
+
+/** Anything with a first token: a rule context, a terminal, or a token. */
+export type Located = ParserRuleContext | TerminalNode | Token
+
+function firstToken(node: Located): Token {
+  if (node instanceof ParserRuleContext) return node.start!
+  if (node instanceof TerminalNode) return node.symbol
+  return node
+}
+
+/** 1-based line and column of a node's first token. */
+export function at(node: Located): Position {
+  const token = firstToken(node)
+  return { line: token.line, column: token.column + 1 }
+}
+
+export function invalid(cv: Converter, node: Located, message: string): FreshetError {
+  return sqlInvalid(cv.file, at(node), message)
+}
+
+export function unsupported(cv: Converter, node: Located, construct: string, hint?: string): FreshetError {
+  return sqlUnsupported(cv.file, at(node), construct, hint)
+}
+
+/** The source text a context spans, exactly as written (comments and spacing included). */
+export function sourceText(cv: Converter, ctx: ParserRuleContext): string {
+  const start = ctx.start!.start
+  const stop = ctx.stop!.stop
+  return stop < start ? '' : cv.input.getText(start, stop)
+}
+
+/** The direct children of a context. */
+export function children(ctx: ParserRuleContext): readonly ParseTree[] {
+  return ctx.children ?? []
+}
+
+/**
+ * A child rule context by rule accessor name, if the grammar in use has that rule there. The
+ * patched grammar (SESSION with PARTITION BY, FILTER (WHERE ...)) adds rules the released one lacks;
+ * reading them through this accessor keeps one converter for both.
+ */
+export function optionalRule(ctx: ParserRuleContext, name: string): ParserRuleContext | undefined {
+  const accessor = (ctx as unknown as Record<string, unknown>)[name]
+  if (typeof accessor !== 'function') return undefined
+  const result: unknown = (accessor as (this: unknown) => unknown).call(ctx)
+  if (Array.isArray(result)) return result[0] instanceof ParserRuleContext ? result[0] : undefined
+  return result instanceof ParserRuleContext ? result : undefined
+}
+
+/** The first direct child context whose class name matches, for rules only the patched grammar has. */
+export function childByClassName(ctx: ParserRuleContext, pattern: RegExp): ParserRuleContext | undefined {
+  for (const child of ctx.children ?? []) {
+    if (child instanceof ParserRuleContext && pattern.test(child.constructor.name)) return child
+  }
+  return undefined
+}
+
+/** A context that spans no token (the grammar matched an empty alternative). */
+export function isEmpty(ctx: ParserRuleContext): boolean {
+  return ctx.start === null || ctx.stop === null || ctx.stop.tokenIndex < ctx.start.tokenIndex
+}
+
+/** Upper-cased text of a terminal or a keyword-only context. */
+export function keyword(node: ParserRuleContext | TerminalNode): string {
+  return node.getText().toUpperCase()
+}
