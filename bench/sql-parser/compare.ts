@@ -2,7 +2,7 @@
  * Flink SQL parsers compared on freshet's corpus (docs/decisions/0009-sql-parser.md).
  *
  * The run, as numbered steps:
- *   1. Import each candidate (dt-sql-parser through the resolve hook of src/sql/parse/resolve-hook.ts), timing
+ *   1. Import each candidate (dt-sql-parser through the resolve hook of bench/sql-parser/resolve-hook.ts), timing
  *      the import and the first parse, which for ANTLR includes building its prediction tables.
  *   2. Parse every valid statement of corpus.ts once: accepted (no error) or not, and for each
  *      construct the statement exercises, whether the output shows it (candidates.ts).
@@ -20,7 +20,7 @@ import { benchLine, formatRate, median, medianFigure, table } from '../lib/repor
 import { dtSqlParser, nodeSqlParser, sqlparserTs, type Candidate } from './candidates.ts'
 import { INVALID, VALID, type Construct } from './corpus.ts'
 import { packageFacts, type PackageFacts } from './package-facts.ts'
-import { registerDtSqlParserResolution } from '../../src/sql/parse/resolve-hook.ts'
+import { registerDtSqlParserResolution } from './resolve-hook.ts'
 
 const BENCH = 'bench/sql-parser/compare.ts'
 

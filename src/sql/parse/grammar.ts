@@ -1,10 +1,8 @@
 /**
- * The one module that touches the generated Flink SQL grammar (dt-sql-parser's ANTLR lexer and
- * parser, docs/decisions/0009-sql-parser.md). Swapping in a regenerated parser with the same rule
- * and context names changes this file only.
- *
- * It imports dt-sql-parser statically, so it must be loaded with `import()` after the resolve hook
- * is registered (index.ts does both).
+ * The one module the converter reads the generated Flink SQL grammar through: freshet's patched
+ * build of dt-sql-parser's grammar (src/sql/grammar, docs/decisions/0009-sql-parser.md), with the
+ * same rule and context names as the package's. It is loaded with `import()` on first use (index.ts):
+ * the parser's tables take a second or two to load.
  */
 import type { Token } from 'antlr4ng'
 import {
@@ -16,15 +14,15 @@ import {
   type ATNSimulator,
   type Recognizer,
 } from 'antlr4ng'
-import { FlinkSqlLexer } from 'dt-sql-parser/dist/lib/flink/FlinkSqlLexer.js'
 import {
+  FlinkSqlLexer,
   FlinkSqlParser,
   type ExpressionContext,
   type ProgramContext,
-} from 'dt-sql-parser/dist/lib/flink/FlinkSqlParser.js'
+} from '../grammar/index.ts'
 
-export * from 'dt-sql-parser/dist/lib/flink/FlinkSqlParser.js'
-export { FlinkSqlLexer } from 'dt-sql-parser/dist/lib/flink/FlinkSqlLexer.js'
+export * from '../grammar/generated/FlinkSqlParser.js'
+export { FlinkSqlLexer } from '../grammar/index.ts'
 export {
   ParserRuleContext,
   TerminalNode,

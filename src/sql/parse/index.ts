@@ -1,14 +1,13 @@
 /**
  * Flink SQL files to freshet's syntax tree (src/sql/ast.ts).
  *
- * dt-sql-parser needs a resolve hook registered before its first import (decision 0009), so the
- * parser is loaded once with `import()`: `parseSql` loads it on first use; after `loadSqlParser()`
- * has resolved, `parseSqlSync` parses without awaiting.
+ * The grammar (src/sql/grammar) takes a second or two to load, so it is loaded once with `import()`
+ * when first needed: `parseSql` loads it on first use; after `loadSqlParser()` has resolved,
+ * `parseSqlSync` parses without awaiting.
  *
  * Errors: FRESHET_SQL_INVALID for a syntax error (the parser's first error, 1-based line and
  * column of the file), FRESHET_SQL_UNSUPPORTED for valid Flink SQL that freshet does not run or
- * that the grammar rejects (the SESSION window TVF, `FILTER (WHERE ...)`, `SUBSTRING(s FROM i)`,
- * `TRIM(BOTH ...)`, `EXTRACT(unit FROM t)`, `TRY_CAST`; decision 0009), naming the construct.
+ * that the grammar rejects (`TRY_CAST` and the others of diagnose.ts), naming the construct.
  * Every construct the grammar parses is either in the tree or refused by name. Left out, as they
  * change no result: COMMENTs of tables, views and non-physical columns, CONSTRAINT names, and the
  * options of `CREATE TABLE ... LIKE` (which the planner refuses as a whole).
@@ -20,7 +19,6 @@
  */
 import { FreshetError } from '../../errors/index.ts'
 import type { SqlScript } from '../ast.ts'
-import { registerDtSqlParserResolution } from './resolve-hook.ts'
 import type * as Script from './script.ts'
 
 type ScriptModule = typeof Script
@@ -30,10 +28,7 @@ let loaded: ScriptModule | undefined
 
 /** Loads the parser (2-5 s the first time: ANTLR deserializes its tables). */
 export async function loadSqlParser(): Promise<void> {
-  if (!loading) {
-    registerDtSqlParserResolution()
-    loading = import('./script.ts')
-  }
+  loading ??= import('./script.ts')
   loaded = await loading
 }
 
