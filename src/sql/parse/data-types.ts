@@ -1,12 +1,13 @@
 /**
  * Flink data types. Defaults are Flink's: CHAR, VARCHAR, BINARY, VARBINARY without a length have
  * length 1; STRING and BYTES have none (the maximum); DECIMAL is DECIMAL(10, 0); TIME is TIME(0);
- * TIMESTAMP and TIMESTAMP_LTZ have precision 6. Types are nullable unless `NOT NULL` follows the
- * column's type (the grammar has no `NOT NULL` inside ROW, ARRAY, MAP or CAST).
+ * TIMESTAMP and TIMESTAMP_LTZ have precision 6. Types are nullable unless `NOT NULL` follows them:
+ * a column's type, or a type inside ROW, ARRAY or MAP (freshet's grammar patch adds those; the
+ * grammar has no `NOT NULL` inside CAST).
  */
 import type { RowField, SqlType } from '../ast.ts'
 import { invalid, unsupported, type Converter } from './context.ts'
-import type { ColumnTypeContext } from './grammar.ts'
+import type { ColumnTypeContext, ParserRuleContext, TypeNullabilityContext } from './grammar.ts'
 import { simpleColumnName } from './names.ts'
 
 const SIMPLE = {
@@ -104,16 +105,44 @@ function timestampType(cv: Converter, ctx: ColumnTypeContext, nullable: boolean)
   return { kind: 'TIMESTAMP_LTZ', precision, nullable }
 }
 
+/**
+ * A type inside ARRAY, MAP or ROW, nullable unless the `NOT NULL` right after it says otherwise
+ * (the dimension's `typeNullability` children, matched to the type by token position).
+ */
+function innerType(
+  cv: Converter,
+  type: ColumnTypeContext,
+  dimension: ParserRuleContext & {
+    typeNullability(): TypeNullabilityContext[] | TypeNullabilityContext | null
+  },
+): SqlType {
+  const after = (type.stop?.tokenIndex ?? -2) + 1
+  const markers = dimension.typeNullability()
+  const marker = (Array.isArray(markers) ? markers : markers === null ? [] : [markers]).find(
+    (n) => n.start?.tokenIndex === after,
+  )
+  return sqlType(cv, type, marker === undefined || marker.KW_NOT() === null)
+}
+
 function nestedType(cv: Converter, ctx: ColumnTypeContext, name: string, nullable: boolean): SqlType {
   if (name === 'ARRAY' || name === 'MULTISET') {
-    const element = ctx.lengthOneTypeDimension()?.columnType()
-    if (!element) throw invalid(cv, ctx, `${name} needs an element type: ${name}<type>`)
-    return { kind: name, element: sqlType(cv, element), nullable }
+    const dimension = ctx.lengthOneTypeDimension()
+    const element = dimension?.columnType()
+    if (!dimension || !element) throw invalid(cv, ctx, `${name} needs an element type: ${name}<type>`)
+    return { kind: name, element: innerType(cv, element, dimension), nullable }
   }
   if (name === 'MAP') {
-    const types = ctx.mapTypeDimension()?.columnType() ?? []
-    if (types.length !== 2) throw invalid(cv, ctx, 'MAP needs a key and a value type: MAP<key, value>')
-    return { kind: 'MAP', key: sqlType(cv, types[0]!), value: sqlType(cv, types[1]!), nullable }
+    const dimension = ctx.mapTypeDimension()
+    const types = dimension?.columnType() ?? []
+    if (!dimension || types.length !== 2) {
+      throw invalid(cv, ctx, 'MAP needs a key and a value type: MAP<key, value>')
+    }
+    return {
+      kind: 'MAP',
+      key: innerType(cv, types[0]!, dimension),
+      value: innerType(cv, types[1]!, dimension),
+      nullable,
+    }
   }
   if (name === 'ROW') return { kind: 'ROW', fields: rowFields(cv, ctx), nullable }
   throw unsupported(cv, ctx, `${name} type`)
@@ -124,5 +153,8 @@ function rowFields(cv: Converter, ctx: ColumnTypeContext): RowField[] {
   if (!dimension) throw invalid(cv, ctx, 'ROW needs its fields: ROW<name type, ...>')
   const names = dimension.columnName()
   const types = dimension.columnType()
-  return names.map((nameCtx, i) => ({ name: simpleColumnName(cv, nameCtx), type: sqlType(cv, types[i]!) }))
+  return names.map((nameCtx, i) => ({
+    name: simpleColumnName(cv, nameCtx),
+    type: innerType(cv, types[i]!, dimension),
+  }))
 }

@@ -57,7 +57,27 @@ export class ColumnScope implements Scope {
       )
     }
     const column = found[0]
-    return column === undefined ? undefined : { type: column.type, read: column.read }
+    if (column !== undefined) return { type: column.type, read: column.read }
+    return ref.qualifier === undefined ? undefined : this.#rowField(ref.qualifier, ref.name)
+  }
+
+  /** `a.b` where `a` is no table in scope but a ROW column: its field `b`. */
+  #rowField(columnName: string, field: string): ColumnBinding | undefined {
+    const row = this.columns.filter((c) => c.name === columnName)
+    if (row.length !== 1 || row[0]!.type.kind !== 'ROW') return undefined
+    const type = row[0]!.type.fields.find((f) => f.name === field)?.type
+    if (type === undefined) return undefined
+    const read = row[0]!.read
+    const nullableRow = row[0]!.type.nullable
+    return {
+      type: nullableRow && !type.nullable ? ({ ...type, nullable: true } as SqlType) : type,
+      read: (r) => {
+        const value = read(r) as Record<string, unknown> | null
+        if (value === null) return null
+        const v = value[field]
+        return v === undefined ? null : v
+      },
+    }
   }
 
   names(): readonly string[] {

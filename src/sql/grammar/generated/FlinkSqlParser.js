@@ -587,183 +587,184 @@ export class FlinkSqlParser extends SQLParserBase {
     static { this.RULE_lengthOneTypeDimension = 35; }
     static { this.RULE_mapTypeDimension = 36; }
     static { this.RULE_rowTypeDimension = 37; }
-    static { this.RULE_columnConstraint = 38; }
-    static { this.RULE_metadataColumnDefinition = 39; }
-    static { this.RULE_metadataKey = 40; }
-    static { this.RULE_computedColumnDefinition = 41; }
-    static { this.RULE_computedColumnExpression = 42; }
-    static { this.RULE_watermarkDefinition = 43; }
-    static { this.RULE_tableConstraint = 44; }
-    static { this.RULE_constraintName = 45; }
-    static { this.RULE_selfDefinitionClause = 46; }
-    static { this.RULE_partitionDefinition = 47; }
-    static { this.RULE_transformList = 48; }
-    static { this.RULE_transform = 49; }
-    static { this.RULE_transformArgument = 50; }
-    static { this.RULE_likeDefinition = 51; }
-    static { this.RULE_likeOption = 52; }
-    static { this.RULE_createCatalog = 53; }
-    static { this.RULE_createDatabase = 54; }
-    static { this.RULE_createView = 55; }
-    static { this.RULE_createFunction = 56; }
-    static { this.RULE_usingClause = 57; }
-    static { this.RULE_jarFileName = 58; }
-    static { this.RULE_alterTable = 59; }
-    static { this.RULE_renameDefinition = 60; }
-    static { this.RULE_setKeyValueDefinition = 61; }
-    static { this.RULE_addConstraint = 62; }
-    static { this.RULE_dropConstraint = 63; }
-    static { this.RULE_addUnique = 64; }
-    static { this.RULE_notForced = 65; }
-    static { this.RULE_alterView = 66; }
-    static { this.RULE_alterDatabase = 67; }
-    static { this.RULE_alterFunction = 68; }
-    static { this.RULE_dropCatalog = 69; }
-    static { this.RULE_dropTable = 70; }
-    static { this.RULE_dropDatabase = 71; }
-    static { this.RULE_dropView = 72; }
-    static { this.RULE_dropFunction = 73; }
-    static { this.RULE_insertStatement = 74; }
-    static { this.RULE_insertSimpleStatement = 75; }
-    static { this.RULE_insertPartitionDefinition = 76; }
-    static { this.RULE_valuesDefinition = 77; }
-    static { this.RULE_valuesRowDefinition = 78; }
-    static { this.RULE_valueDefinition = 79; }
-    static { this.RULE_insertMulStatementCompatibility = 80; }
-    static { this.RULE_insertMulStatement = 81; }
-    static { this.RULE_queryStatement = 82; }
-    static { this.RULE_valuesClause = 83; }
-    static { this.RULE_withClause = 84; }
-    static { this.RULE_withItem = 85; }
-    static { this.RULE_withItemName = 86; }
-    static { this.RULE_selectStatement = 87; }
-    static { this.RULE_selectClause = 88; }
-    static { this.RULE_selectList = 89; }
-    static { this.RULE_columnProjectItem = 90; }
-    static { this.RULE_selectWindowItemColumnName = 91; }
-    static { this.RULE_selectExpressionColumnName = 92; }
-    static { this.RULE_selectLiteralColumnName = 93; }
-    static { this.RULE_columnAlias = 94; }
-    static { this.RULE_projectItemDefinition = 95; }
-    static { this.RULE_tableAllColumns = 96; }
-    static { this.RULE_overWindowItem = 97; }
-    static { this.RULE_fromClause = 98; }
-    static { this.RULE_tableExpression = 99; }
-    static { this.RULE_tableReference = 100; }
-    static { this.RULE_tablePrimary = 101; }
-    static { this.RULE_atomFunctionTable = 102; }
-    static { this.RULE_atomExpressionTable = 103; }
-    static { this.RULE_systemTimePeriod = 104; }
-    static { this.RULE_dateTimeExpression = 105; }
-    static { this.RULE_inlineDataValueClause = 106; }
-    static { this.RULE_windowTVFClause = 107; }
-    static { this.RULE_windowTVFExpression = 108; }
-    static { this.RULE_windowTVFName = 109; }
-    static { this.RULE_windowTVFParam = 110; }
-    static { this.RULE_windowTVFPartitionBy = 111; }
-    static { this.RULE_timeIntervalParamName = 112; }
-    static { this.RULE_columnDescriptor = 113; }
-    static { this.RULE_joinCondition = 114; }
-    static { this.RULE_whereClause = 115; }
-    static { this.RULE_groupByClause = 116; }
-    static { this.RULE_groupItemDefinition = 117; }
-    static { this.RULE_groupingSets = 118; }
-    static { this.RULE_groupingSetsNotationName = 119; }
-    static { this.RULE_groupWindowFunction = 120; }
-    static { this.RULE_groupWindowFunctionName = 121; }
-    static { this.RULE_timeAttrColumn = 122; }
-    static { this.RULE_havingClause = 123; }
-    static { this.RULE_windowClause = 124; }
-    static { this.RULE_namedWindow = 125; }
-    static { this.RULE_windowSpec = 126; }
-    static { this.RULE_matchRecognizeClause = 127; }
-    static { this.RULE_orderByClause = 128; }
-    static { this.RULE_orderItemDefinition = 129; }
-    static { this.RULE_limitClause = 130; }
-    static { this.RULE_partitionByClause = 131; }
-    static { this.RULE_quantifiers = 132; }
-    static { this.RULE_measuresClause = 133; }
-    static { this.RULE_patternDefinition = 134; }
-    static { this.RULE_patternVariable = 135; }
-    static { this.RULE_outputMode = 136; }
-    static { this.RULE_afterMatchStrategy = 137; }
-    static { this.RULE_patternVariablesDefinition = 138; }
-    static { this.RULE_windowFrame = 139; }
-    static { this.RULE_frameBound = 140; }
-    static { this.RULE_frameStart = 141; }
-    static { this.RULE_frameEnd = 142; }
-    static { this.RULE_withinClause = 143; }
-    static { this.RULE_expression = 144; }
-    static { this.RULE_booleanExpression = 145; }
-    static { this.RULE_predicate = 146; }
-    static { this.RULE_jsonFunctionBranch = 147; }
-    static { this.RULE_likePredicate = 148; }
-    static { this.RULE_valueExpression = 149; }
-    static { this.RULE_functionCallExpression = 150; }
-    static { this.RULE_filterClause = 151; }
-    static { this.RULE_primaryExpression = 152; }
-    static { this.RULE_functionNameCreate = 153; }
-    static { this.RULE_functionName = 154; }
-    static { this.RULE_functionNameAndParams = 155; }
-    static { this.RULE_functionNameWithParams = 156; }
-    static { this.RULE_functionParam = 157; }
-    static { this.RULE_jsonValueParams = 158; }
-    static { this.RULE_jsonQueryParams = 159; }
-    static { this.RULE_jsonObjectParams = 160; }
-    static { this.RULE_jsonArrayParams = 161; }
-    static { this.RULE_dereferenceDefinition = 162; }
-    static { this.RULE_correlationName = 163; }
-    static { this.RULE_qualifiedName = 164; }
-    static { this.RULE_timeIntervalExpression = 165; }
-    static { this.RULE_errorCapturingMultiUnitsInterval = 166; }
-    static { this.RULE_multiUnitsInterval = 167; }
-    static { this.RULE_errorCapturingUnitToUnitInterval = 168; }
-    static { this.RULE_unitToUnitInterval = 169; }
-    static { this.RULE_intervalValue = 170; }
-    static { this.RULE_tableAlias = 171; }
-    static { this.RULE_errorCapturingIdentifier = 172; }
-    static { this.RULE_errorCapturingIdentifierExtra = 173; }
-    static { this.RULE_identifierList = 174; }
-    static { this.RULE_identifierSeq = 175; }
-    static { this.RULE_identifier = 176; }
-    static { this.RULE_unquotedIdentifier = 177; }
-    static { this.RULE_quotedIdentifier = 178; }
-    static { this.RULE_whenClause = 179; }
-    static { this.RULE_catalogPath = 180; }
-    static { this.RULE_catalogPathCreate = 181; }
-    static { this.RULE_databasePath = 182; }
-    static { this.RULE_databasePathCreate = 183; }
-    static { this.RULE_tablePathCreate = 184; }
-    static { this.RULE_tablePath = 185; }
-    static { this.RULE_viewPath = 186; }
-    static { this.RULE_viewPathCreate = 187; }
-    static { this.RULE_uid = 188; }
-    static { this.RULE_uidAllowEmpty = 189; }
-    static { this.RULE_withOption = 190; }
-    static { this.RULE_ifNotExists = 191; }
-    static { this.RULE_ifExists = 192; }
-    static { this.RULE_tablePropertyList = 193; }
-    static { this.RULE_tableProperty = 194; }
-    static { this.RULE_tablePropertyKey = 195; }
-    static { this.RULE_tablePropertyValue = 196; }
-    static { this.RULE_logicalOperator = 197; }
-    static { this.RULE_comparisonOperator = 198; }
-    static { this.RULE_bitOperator = 199; }
-    static { this.RULE_mathOperator = 200; }
-    static { this.RULE_unaryOperator = 201; }
-    static { this.RULE_constant = 202; }
-    static { this.RULE_timePointLiteral = 203; }
-    static { this.RULE_stringLiteral = 204; }
-    static { this.RULE_decimalLiteral = 205; }
-    static { this.RULE_booleanLiteral = 206; }
-    static { this.RULE_setQuantifier = 207; }
-    static { this.RULE_timePointUnit = 208; }
-    static { this.RULE_timeIntervalUnit = 209; }
-    static { this.RULE_reservedKeywordsUsedAsFuncParam = 210; }
-    static { this.RULE_reservedKeywordsNoParamsUsedAsFuncName = 211; }
-    static { this.RULE_reservedKeywordsFollowParamsUsedAsFuncName = 212; }
-    static { this.RULE_reservedKeywordsUsedAsFuncName = 213; }
-    static { this.RULE_nonReservedKeywords = 214; }
+    static { this.RULE_typeNullability = 38; }
+    static { this.RULE_columnConstraint = 39; }
+    static { this.RULE_metadataColumnDefinition = 40; }
+    static { this.RULE_metadataKey = 41; }
+    static { this.RULE_computedColumnDefinition = 42; }
+    static { this.RULE_computedColumnExpression = 43; }
+    static { this.RULE_watermarkDefinition = 44; }
+    static { this.RULE_tableConstraint = 45; }
+    static { this.RULE_constraintName = 46; }
+    static { this.RULE_selfDefinitionClause = 47; }
+    static { this.RULE_partitionDefinition = 48; }
+    static { this.RULE_transformList = 49; }
+    static { this.RULE_transform = 50; }
+    static { this.RULE_transformArgument = 51; }
+    static { this.RULE_likeDefinition = 52; }
+    static { this.RULE_likeOption = 53; }
+    static { this.RULE_createCatalog = 54; }
+    static { this.RULE_createDatabase = 55; }
+    static { this.RULE_createView = 56; }
+    static { this.RULE_createFunction = 57; }
+    static { this.RULE_usingClause = 58; }
+    static { this.RULE_jarFileName = 59; }
+    static { this.RULE_alterTable = 60; }
+    static { this.RULE_renameDefinition = 61; }
+    static { this.RULE_setKeyValueDefinition = 62; }
+    static { this.RULE_addConstraint = 63; }
+    static { this.RULE_dropConstraint = 64; }
+    static { this.RULE_addUnique = 65; }
+    static { this.RULE_notForced = 66; }
+    static { this.RULE_alterView = 67; }
+    static { this.RULE_alterDatabase = 68; }
+    static { this.RULE_alterFunction = 69; }
+    static { this.RULE_dropCatalog = 70; }
+    static { this.RULE_dropTable = 71; }
+    static { this.RULE_dropDatabase = 72; }
+    static { this.RULE_dropView = 73; }
+    static { this.RULE_dropFunction = 74; }
+    static { this.RULE_insertStatement = 75; }
+    static { this.RULE_insertSimpleStatement = 76; }
+    static { this.RULE_insertPartitionDefinition = 77; }
+    static { this.RULE_valuesDefinition = 78; }
+    static { this.RULE_valuesRowDefinition = 79; }
+    static { this.RULE_valueDefinition = 80; }
+    static { this.RULE_insertMulStatementCompatibility = 81; }
+    static { this.RULE_insertMulStatement = 82; }
+    static { this.RULE_queryStatement = 83; }
+    static { this.RULE_valuesClause = 84; }
+    static { this.RULE_withClause = 85; }
+    static { this.RULE_withItem = 86; }
+    static { this.RULE_withItemName = 87; }
+    static { this.RULE_selectStatement = 88; }
+    static { this.RULE_selectClause = 89; }
+    static { this.RULE_selectList = 90; }
+    static { this.RULE_columnProjectItem = 91; }
+    static { this.RULE_selectWindowItemColumnName = 92; }
+    static { this.RULE_selectExpressionColumnName = 93; }
+    static { this.RULE_selectLiteralColumnName = 94; }
+    static { this.RULE_columnAlias = 95; }
+    static { this.RULE_projectItemDefinition = 96; }
+    static { this.RULE_tableAllColumns = 97; }
+    static { this.RULE_overWindowItem = 98; }
+    static { this.RULE_fromClause = 99; }
+    static { this.RULE_tableExpression = 100; }
+    static { this.RULE_tableReference = 101; }
+    static { this.RULE_tablePrimary = 102; }
+    static { this.RULE_atomFunctionTable = 103; }
+    static { this.RULE_atomExpressionTable = 104; }
+    static { this.RULE_systemTimePeriod = 105; }
+    static { this.RULE_dateTimeExpression = 106; }
+    static { this.RULE_inlineDataValueClause = 107; }
+    static { this.RULE_windowTVFClause = 108; }
+    static { this.RULE_windowTVFExpression = 109; }
+    static { this.RULE_windowTVFName = 110; }
+    static { this.RULE_windowTVFParam = 111; }
+    static { this.RULE_windowTVFPartitionBy = 112; }
+    static { this.RULE_timeIntervalParamName = 113; }
+    static { this.RULE_columnDescriptor = 114; }
+    static { this.RULE_joinCondition = 115; }
+    static { this.RULE_whereClause = 116; }
+    static { this.RULE_groupByClause = 117; }
+    static { this.RULE_groupItemDefinition = 118; }
+    static { this.RULE_groupingSets = 119; }
+    static { this.RULE_groupingSetsNotationName = 120; }
+    static { this.RULE_groupWindowFunction = 121; }
+    static { this.RULE_groupWindowFunctionName = 122; }
+    static { this.RULE_timeAttrColumn = 123; }
+    static { this.RULE_havingClause = 124; }
+    static { this.RULE_windowClause = 125; }
+    static { this.RULE_namedWindow = 126; }
+    static { this.RULE_windowSpec = 127; }
+    static { this.RULE_matchRecognizeClause = 128; }
+    static { this.RULE_orderByClause = 129; }
+    static { this.RULE_orderItemDefinition = 130; }
+    static { this.RULE_limitClause = 131; }
+    static { this.RULE_partitionByClause = 132; }
+    static { this.RULE_quantifiers = 133; }
+    static { this.RULE_measuresClause = 134; }
+    static { this.RULE_patternDefinition = 135; }
+    static { this.RULE_patternVariable = 136; }
+    static { this.RULE_outputMode = 137; }
+    static { this.RULE_afterMatchStrategy = 138; }
+    static { this.RULE_patternVariablesDefinition = 139; }
+    static { this.RULE_windowFrame = 140; }
+    static { this.RULE_frameBound = 141; }
+    static { this.RULE_frameStart = 142; }
+    static { this.RULE_frameEnd = 143; }
+    static { this.RULE_withinClause = 144; }
+    static { this.RULE_expression = 145; }
+    static { this.RULE_booleanExpression = 146; }
+    static { this.RULE_predicate = 147; }
+    static { this.RULE_jsonFunctionBranch = 148; }
+    static { this.RULE_likePredicate = 149; }
+    static { this.RULE_valueExpression = 150; }
+    static { this.RULE_functionCallExpression = 151; }
+    static { this.RULE_filterClause = 152; }
+    static { this.RULE_primaryExpression = 153; }
+    static { this.RULE_functionNameCreate = 154; }
+    static { this.RULE_functionName = 155; }
+    static { this.RULE_functionNameAndParams = 156; }
+    static { this.RULE_functionNameWithParams = 157; }
+    static { this.RULE_functionParam = 158; }
+    static { this.RULE_jsonValueParams = 159; }
+    static { this.RULE_jsonQueryParams = 160; }
+    static { this.RULE_jsonObjectParams = 161; }
+    static { this.RULE_jsonArrayParams = 162; }
+    static { this.RULE_dereferenceDefinition = 163; }
+    static { this.RULE_correlationName = 164; }
+    static { this.RULE_qualifiedName = 165; }
+    static { this.RULE_timeIntervalExpression = 166; }
+    static { this.RULE_errorCapturingMultiUnitsInterval = 167; }
+    static { this.RULE_multiUnitsInterval = 168; }
+    static { this.RULE_errorCapturingUnitToUnitInterval = 169; }
+    static { this.RULE_unitToUnitInterval = 170; }
+    static { this.RULE_intervalValue = 171; }
+    static { this.RULE_tableAlias = 172; }
+    static { this.RULE_errorCapturingIdentifier = 173; }
+    static { this.RULE_errorCapturingIdentifierExtra = 174; }
+    static { this.RULE_identifierList = 175; }
+    static { this.RULE_identifierSeq = 176; }
+    static { this.RULE_identifier = 177; }
+    static { this.RULE_unquotedIdentifier = 178; }
+    static { this.RULE_quotedIdentifier = 179; }
+    static { this.RULE_whenClause = 180; }
+    static { this.RULE_catalogPath = 181; }
+    static { this.RULE_catalogPathCreate = 182; }
+    static { this.RULE_databasePath = 183; }
+    static { this.RULE_databasePathCreate = 184; }
+    static { this.RULE_tablePathCreate = 185; }
+    static { this.RULE_tablePath = 186; }
+    static { this.RULE_viewPath = 187; }
+    static { this.RULE_viewPathCreate = 188; }
+    static { this.RULE_uid = 189; }
+    static { this.RULE_uidAllowEmpty = 190; }
+    static { this.RULE_withOption = 191; }
+    static { this.RULE_ifNotExists = 192; }
+    static { this.RULE_ifExists = 193; }
+    static { this.RULE_tablePropertyList = 194; }
+    static { this.RULE_tableProperty = 195; }
+    static { this.RULE_tablePropertyKey = 196; }
+    static { this.RULE_tablePropertyValue = 197; }
+    static { this.RULE_logicalOperator = 198; }
+    static { this.RULE_comparisonOperator = 199; }
+    static { this.RULE_bitOperator = 200; }
+    static { this.RULE_mathOperator = 201; }
+    static { this.RULE_unaryOperator = 202; }
+    static { this.RULE_constant = 203; }
+    static { this.RULE_timePointLiteral = 204; }
+    static { this.RULE_stringLiteral = 205; }
+    static { this.RULE_decimalLiteral = 206; }
+    static { this.RULE_booleanLiteral = 207; }
+    static { this.RULE_setQuantifier = 208; }
+    static { this.RULE_timePointUnit = 209; }
+    static { this.RULE_timeIntervalUnit = 210; }
+    static { this.RULE_reservedKeywordsUsedAsFuncParam = 211; }
+    static { this.RULE_reservedKeywordsNoParamsUsedAsFuncName = 212; }
+    static { this.RULE_reservedKeywordsFollowParamsUsedAsFuncName = 213; }
+    static { this.RULE_reservedKeywordsUsedAsFuncName = 214; }
+    static { this.RULE_nonReservedKeywords = 215; }
     static { this.literalNames = [
         null, null, null, null, "'ABS'", "'ALL'", "'ALLOCATE'", "'ALLOW'",
         "'ALTER'", "'ANALYZE'", "'AND'", "'ANY'", "'ARE'", "'ARRAY'", "'ARRAY_AGG'",
@@ -988,7 +989,7 @@ export class FlinkSqlParser extends SQLParserBase {
         "columnNamePath", "columnNamePathAllowEmpty", "columnNameList",
         "columnType", "lengthOneDimension", "lengthTwoOptionalDimension",
         "lengthTwoStringDimension", "lengthOneTypeDimension", "mapTypeDimension",
-        "rowTypeDimension", "columnConstraint", "metadataColumnDefinition",
+        "rowTypeDimension", "typeNullability", "columnConstraint", "metadataColumnDefinition",
         "metadataKey", "computedColumnDefinition", "computedColumnExpression",
         "watermarkDefinition", "tableConstraint", "constraintName", "selfDefinitionClause",
         "partitionDefinition", "transformList", "transform", "transformArgument",
@@ -1055,21 +1056,21 @@ export class FlinkSqlParser extends SQLParserBase {
         try {
             this.enterOuterAlt(localContext, 1);
             {
-                this.state = 433;
+                this.state = 435;
                 this.errorHandler.sync(this);
                 _la = this.tokenStream.LA(1);
                 while (_la === 8 || _la === 24 || _la === 72 || ((((_la - 109)) & ~0x1F) === 0 && ((1 << (_la - 109)) & 75497601) !== 0) || _la === 178 || ((((_la - 314)) & ~0x1F) === 0 && ((1 << (_la - 314)) & 822083585) !== 0) || ((((_la - 413)) & ~0x1F) === 0 && ((1 << (_la - 413)) & 142606353) !== 0) || _la === 453 || _la === 472 || ((((_la - 493)) & ~0x1F) === 0 && ((1 << (_la - 493)) & 134219777) !== 0) || _la === 525) {
                     {
                         {
-                            this.state = 430;
+                            this.state = 432;
                             this.singleStatement();
                         }
                     }
-                    this.state = 435;
+                    this.state = 437;
                     this.errorHandler.sync(this);
                     _la = this.tokenStream.LA(1);
                 }
-                this.state = 436;
+                this.state = 438;
                 this.match(FlinkSqlParser.EOF);
             }
         }
@@ -1092,7 +1093,7 @@ export class FlinkSqlParser extends SQLParserBase {
         let localContext = new SingleStatementContext(this.context, this.state);
         this.enterRule(localContext, 2, FlinkSqlParser.RULE_singleStatement);
         try {
-            this.state = 443;
+            this.state = 445;
             this.errorHandler.sync(this);
             switch (this.tokenStream.LA(1)) {
                 case FlinkSqlParser.KW_ALTER:
@@ -1118,14 +1119,14 @@ export class FlinkSqlParser extends SQLParserBase {
                 case FlinkSqlParser.LR_BRACKET:
                     this.enterOuterAlt(localContext, 1);
                     {
-                        this.state = 438;
-                        this.sqlStatement();
                         this.state = 440;
+                        this.sqlStatement();
+                        this.state = 442;
                         this.errorHandler.sync(this);
                         switch (this.interpreter.adaptivePredict(this.tokenStream, 1, this.context)) {
                             case 1:
                                 {
-                                    this.state = 439;
+                                    this.state = 441;
                                     this.match(FlinkSqlParser.SEMICOLON);
                                 }
                                 break;
@@ -1135,7 +1136,7 @@ export class FlinkSqlParser extends SQLParserBase {
                 case FlinkSqlParser.SEMICOLON:
                     this.enterOuterAlt(localContext, 2);
                     {
-                        this.state = 442;
+                        this.state = 444;
                         this.emptyStatement();
                     }
                     break;
@@ -1162,90 +1163,90 @@ export class FlinkSqlParser extends SQLParserBase {
         let localContext = new SqlStatementContext(this.context, this.state);
         this.enterRule(localContext, 4, FlinkSqlParser.RULE_sqlStatement);
         try {
-            this.state = 457;
+            this.state = 459;
             this.errorHandler.sync(this);
             switch (this.interpreter.adaptivePredict(this.tokenStream, 3, this.context)) {
                 case 1:
                     this.enterOuterAlt(localContext, 1);
                     {
-                        this.state = 445;
+                        this.state = 447;
                         this.ddlStatement();
                     }
                     break;
                 case 2:
                     this.enterOuterAlt(localContext, 2);
                     {
-                        this.state = 446;
+                        this.state = 448;
                         this.dmlStatement();
                     }
                     break;
                 case 3:
                     this.enterOuterAlt(localContext, 3);
                     {
-                        this.state = 447;
+                        this.state = 449;
                         this.describeStatement();
                     }
                     break;
                 case 4:
                     this.enterOuterAlt(localContext, 4);
                     {
-                        this.state = 448;
+                        this.state = 450;
                         this.explainStatement();
                     }
                     break;
                 case 5:
                     this.enterOuterAlt(localContext, 5);
                     {
-                        this.state = 449;
+                        this.state = 451;
                         this.useStatement();
                     }
                     break;
                 case 6:
                     this.enterOuterAlt(localContext, 6);
                     {
-                        this.state = 450;
+                        this.state = 452;
                         this.showStatement();
                     }
                     break;
                 case 7:
                     this.enterOuterAlt(localContext, 7);
                     {
-                        this.state = 451;
+                        this.state = 453;
                         this.loadStatement();
                     }
                     break;
                 case 8:
                     this.enterOuterAlt(localContext, 8);
                     {
-                        this.state = 452;
+                        this.state = 454;
                         this.unloadStatement();
                     }
                     break;
                 case 9:
                     this.enterOuterAlt(localContext, 9);
                     {
-                        this.state = 453;
+                        this.state = 455;
                         this.setStatement();
                     }
                     break;
                 case 10:
                     this.enterOuterAlt(localContext, 10);
                     {
-                        this.state = 454;
+                        this.state = 456;
                         this.resetStatement();
                     }
                     break;
                 case 11:
                     this.enterOuterAlt(localContext, 11);
                     {
-                        this.state = 455;
+                        this.state = 457;
                         this.jarStatement();
                     }
                     break;
                 case 12:
                     this.enterOuterAlt(localContext, 12);
                     {
-                        this.state = 456;
+                        this.state = 458;
                         this.dtAddStatement();
                     }
                     break;
@@ -1272,7 +1273,7 @@ export class FlinkSqlParser extends SQLParserBase {
         try {
             this.enterOuterAlt(localContext, 1);
             {
-                this.state = 459;
+                this.state = 461;
                 this.match(FlinkSqlParser.SEMICOLON);
             }
         }
@@ -1295,104 +1296,104 @@ export class FlinkSqlParser extends SQLParserBase {
         let localContext = new DdlStatementContext(this.context, this.state);
         this.enterRule(localContext, 8, FlinkSqlParser.RULE_ddlStatement);
         try {
-            this.state = 475;
+            this.state = 477;
             this.errorHandler.sync(this);
             switch (this.interpreter.adaptivePredict(this.tokenStream, 4, this.context)) {
                 case 1:
                     this.enterOuterAlt(localContext, 1);
                     {
-                        this.state = 461;
+                        this.state = 463;
                         this.createTable();
                     }
                     break;
                 case 2:
                     this.enterOuterAlt(localContext, 2);
                     {
-                        this.state = 462;
+                        this.state = 464;
                         this.createDatabase();
                     }
                     break;
                 case 3:
                     this.enterOuterAlt(localContext, 3);
                     {
-                        this.state = 463;
+                        this.state = 465;
                         this.createView();
                     }
                     break;
                 case 4:
                     this.enterOuterAlt(localContext, 4);
                     {
-                        this.state = 464;
+                        this.state = 466;
                         this.createFunction();
                     }
                     break;
                 case 5:
                     this.enterOuterAlt(localContext, 5);
                     {
-                        this.state = 465;
+                        this.state = 467;
                         this.createCatalog();
                     }
                     break;
                 case 6:
                     this.enterOuterAlt(localContext, 6);
                     {
-                        this.state = 466;
+                        this.state = 468;
                         this.alterTable();
                     }
                     break;
                 case 7:
                     this.enterOuterAlt(localContext, 7);
                     {
-                        this.state = 467;
+                        this.state = 469;
                         this.alterView();
                     }
                     break;
                 case 8:
                     this.enterOuterAlt(localContext, 8);
                     {
-                        this.state = 468;
+                        this.state = 470;
                         this.alterDatabase();
                     }
                     break;
                 case 9:
                     this.enterOuterAlt(localContext, 9);
                     {
-                        this.state = 469;
+                        this.state = 471;
                         this.alterFunction();
                     }
                     break;
                 case 10:
                     this.enterOuterAlt(localContext, 10);
                     {
-                        this.state = 470;
+                        this.state = 472;
                         this.dropCatalog();
                     }
                     break;
                 case 11:
                     this.enterOuterAlt(localContext, 11);
                     {
-                        this.state = 471;
+                        this.state = 473;
                         this.dropTable();
                     }
                     break;
                 case 12:
                     this.enterOuterAlt(localContext, 12);
                     {
-                        this.state = 472;
+                        this.state = 474;
                         this.dropDatabase();
                     }
                     break;
                 case 13:
                     this.enterOuterAlt(localContext, 13);
                     {
-                        this.state = 473;
+                        this.state = 475;
                         this.dropView();
                     }
                     break;
                 case 14:
                     this.enterOuterAlt(localContext, 14);
                     {
-                        this.state = 474;
+                        this.state = 476;
                         this.dropFunction();
                     }
                     break;
@@ -1417,7 +1418,7 @@ export class FlinkSqlParser extends SQLParserBase {
         let localContext = new DmlStatementContext(this.context, this.state);
         this.enterRule(localContext, 10, FlinkSqlParser.RULE_dmlStatement);
         try {
-            this.state = 479;
+            this.state = 481;
             this.errorHandler.sync(this);
             switch (this.tokenStream.LA(1)) {
                 case FlinkSqlParser.KW_SELECT:
@@ -1426,7 +1427,7 @@ export class FlinkSqlParser extends SQLParserBase {
                 case FlinkSqlParser.LR_BRACKET:
                     this.enterOuterAlt(localContext, 1);
                     {
-                        this.state = 477;
+                        this.state = 479;
                         this.queryStatement(0);
                     }
                     break;
@@ -1435,7 +1436,7 @@ export class FlinkSqlParser extends SQLParserBase {
                 case FlinkSqlParser.KW_INSERT:
                     this.enterOuterAlt(localContext, 2);
                     {
-                        this.state = 478;
+                        this.state = 480;
                         this.insertStatement();
                     }
                     break;
@@ -1465,7 +1466,7 @@ export class FlinkSqlParser extends SQLParserBase {
         try {
             this.enterOuterAlt(localContext, 1);
             {
-                this.state = 481;
+                this.state = 483;
                 _la = this.tokenStream.LA(1);
                 if (!(_la === 109 || _la === 453)) {
                     this.errorHandler.recoverInline(this);
@@ -1474,7 +1475,7 @@ export class FlinkSqlParser extends SQLParserBase {
                     this.errorHandler.reportMatch(this);
                     this.consume();
                 }
-                this.state = 482;
+                this.state = 484;
                 this.tablePath();
             }
         }
@@ -1499,24 +1500,24 @@ export class FlinkSqlParser extends SQLParserBase {
         try {
             this.enterOuterAlt(localContext, 1);
             {
-                this.state = 484;
+                this.state = 486;
                 this.match(FlinkSqlParser.KW_EXPLAIN);
-                this.state = 488;
+                this.state = 490;
                 this.errorHandler.sync(this);
                 switch (this.tokenStream.LA(1)) {
                     case FlinkSqlParser.KW_CHANGELOG_MODE:
                     case FlinkSqlParser.KW_ESTIMATED_COST:
                     case FlinkSqlParser.KW_JSON_EXECUTION_PLAN:
                         {
-                            this.state = 485;
+                            this.state = 487;
                             this.explainDetails();
                         }
                         break;
                     case FlinkSqlParser.KW_PLAN:
                         {
-                            this.state = 486;
+                            this.state = 488;
                             this.match(FlinkSqlParser.KW_PLAN);
-                            this.state = 487;
+                            this.state = 489;
                             this.match(FlinkSqlParser.KW_FOR);
                         }
                         break;
@@ -1532,24 +1533,24 @@ export class FlinkSqlParser extends SQLParserBase {
                     default:
                         break;
                 }
-                this.state = 493;
+                this.state = 495;
                 this.errorHandler.sync(this);
                 switch (this.interpreter.adaptivePredict(this.tokenStream, 7, this.context)) {
                     case 1:
                         {
-                            this.state = 490;
+                            this.state = 492;
                             this.dmlStatement();
                         }
                         break;
                     case 2:
                         {
-                            this.state = 491;
+                            this.state = 493;
                             this.insertSimpleStatement();
                         }
                         break;
                     case 3:
                         {
-                            this.state = 492;
+                            this.state = 494;
                             this.insertMulStatement();
                         }
                         break;
@@ -1578,21 +1579,21 @@ export class FlinkSqlParser extends SQLParserBase {
         try {
             this.enterOuterAlt(localContext, 1);
             {
-                this.state = 495;
+                this.state = 497;
                 this.explainDetail();
-                this.state = 500;
+                this.state = 502;
                 this.errorHandler.sync(this);
                 _la = this.tokenStream.LA(1);
                 while (_la === 524) {
                     {
                         {
-                            this.state = 496;
+                            this.state = 498;
                             this.match(FlinkSqlParser.COMMA);
-                            this.state = 497;
+                            this.state = 499;
                             this.explainDetail();
                         }
                     }
-                    this.state = 502;
+                    this.state = 504;
                     this.errorHandler.sync(this);
                     _la = this.tokenStream.LA(1);
                 }
@@ -1620,7 +1621,7 @@ export class FlinkSqlParser extends SQLParserBase {
         try {
             this.enterOuterAlt(localContext, 1);
             {
-                this.state = 503;
+                this.state = 505;
                 _la = this.tokenStream.LA(1);
                 if (!(_la === 45 || _la === 128 || _la === 190)) {
                     this.errorHandler.recoverInline(this);
@@ -1650,33 +1651,33 @@ export class FlinkSqlParser extends SQLParserBase {
         let localContext = new UseStatementContext(this.context, this.state);
         this.enterRule(localContext, 20, FlinkSqlParser.RULE_useStatement);
         try {
-            this.state = 511;
+            this.state = 513;
             this.errorHandler.sync(this);
             switch (this.interpreter.adaptivePredict(this.tokenStream, 9, this.context)) {
                 case 1:
                     this.enterOuterAlt(localContext, 1);
                     {
-                        this.state = 505;
-                        this.match(FlinkSqlParser.KW_USE);
-                        this.state = 506;
-                        this.match(FlinkSqlParser.KW_CATALOG);
                         this.state = 507;
+                        this.match(FlinkSqlParser.KW_USE);
+                        this.state = 508;
+                        this.match(FlinkSqlParser.KW_CATALOG);
+                        this.state = 509;
                         this.catalogPath();
                     }
                     break;
                 case 2:
                     this.enterOuterAlt(localContext, 2);
                     {
-                        this.state = 508;
+                        this.state = 510;
                         this.match(FlinkSqlParser.KW_USE);
-                        this.state = 509;
+                        this.state = 511;
                         this.databasePath();
                     }
                     break;
                 case 3:
                     this.enterOuterAlt(localContext, 3);
                     {
-                        this.state = 510;
+                        this.state = 512;
                         this.useModuleStatement();
                     }
                     break;
@@ -1704,25 +1705,25 @@ export class FlinkSqlParser extends SQLParserBase {
         try {
             this.enterOuterAlt(localContext, 1);
             {
-                this.state = 513;
-                this.match(FlinkSqlParser.KW_USE);
-                this.state = 514;
-                this.match(FlinkSqlParser.KW_MODULES);
                 this.state = 515;
+                this.match(FlinkSqlParser.KW_USE);
+                this.state = 516;
+                this.match(FlinkSqlParser.KW_MODULES);
+                this.state = 517;
                 this.uid();
-                this.state = 520;
+                this.state = 522;
                 this.errorHandler.sync(this);
                 _la = this.tokenStream.LA(1);
                 while (_la === 524) {
                     {
                         {
-                            this.state = 516;
+                            this.state = 518;
                             this.match(FlinkSqlParser.COMMA);
-                            this.state = 517;
+                            this.state = 519;
                             this.uid();
                         }
                     }
-                    this.state = 522;
+                    this.state = 524;
                     this.errorHandler.sync(this);
                     _la = this.tokenStream.LA(1);
                 }
@@ -1748,15 +1749,15 @@ export class FlinkSqlParser extends SQLParserBase {
         this.enterRule(localContext, 24, FlinkSqlParser.RULE_showStatement);
         let _la;
         try {
-            this.state = 565;
+            this.state = 567;
             this.errorHandler.sync(this);
             switch (this.interpreter.adaptivePredict(this.tokenStream, 18, this.context)) {
                 case 1:
                     this.enterOuterAlt(localContext, 1);
                     {
-                        this.state = 523;
+                        this.state = 525;
                         this.match(FlinkSqlParser.KW_SHOW);
-                        this.state = 524;
+                        this.state = 526;
                         _la = this.tokenStream.LA(1);
                         if (!(_la === 42 || _la === 90 || _la === 425 || _la === 468)) {
                             this.errorHandler.recoverInline(this);
@@ -1770,11 +1771,11 @@ export class FlinkSqlParser extends SQLParserBase {
                 case 2:
                     this.enterOuterAlt(localContext, 2);
                     {
-                        this.state = 525;
-                        this.match(FlinkSqlParser.KW_SHOW);
-                        this.state = 526;
-                        this.match(FlinkSqlParser.KW_CURRENT);
                         this.state = 527;
+                        this.match(FlinkSqlParser.KW_SHOW);
+                        this.state = 528;
+                        this.match(FlinkSqlParser.KW_CURRENT);
+                        this.state = 529;
                         _la = this.tokenStream.LA(1);
                         if (!(_la === 444 || _la === 450)) {
                             this.errorHandler.recoverInline(this);
@@ -1788,16 +1789,16 @@ export class FlinkSqlParser extends SQLParserBase {
                 case 3:
                     this.enterOuterAlt(localContext, 3);
                     {
-                        this.state = 528;
+                        this.state = 530;
                         this.match(FlinkSqlParser.KW_SHOW);
-                        this.state = 529;
+                        this.state = 531;
                         this.match(FlinkSqlParser.KW_TABLES);
-                        this.state = 532;
+                        this.state = 534;
                         this.errorHandler.sync(this);
                         _la = this.tokenStream.LA(1);
                         if (_la === 152 || _la === 171) {
                             {
-                                this.state = 530;
+                                this.state = 532;
                                 _la = this.tokenStream.LA(1);
                                 if (!(_la === 152 || _la === 171)) {
                                     this.errorHandler.recoverInline(this);
@@ -1806,16 +1807,16 @@ export class FlinkSqlParser extends SQLParserBase {
                                     this.errorHandler.reportMatch(this);
                                     this.consume();
                                 }
-                                this.state = 531;
+                                this.state = 533;
                                 this.databasePath();
                             }
                         }
-                        this.state = 535;
+                        this.state = 537;
                         this.errorHandler.sync(this);
                         _la = this.tokenStream.LA(1);
                         if (_la === 204 || _la === 243) {
                             {
-                                this.state = 534;
+                                this.state = 536;
                                 this.likePredicate();
                             }
                         }
@@ -1824,11 +1825,11 @@ export class FlinkSqlParser extends SQLParserBase {
                 case 4:
                     this.enterOuterAlt(localContext, 4);
                     {
-                        this.state = 537;
-                        this.match(FlinkSqlParser.KW_SHOW);
-                        this.state = 538;
-                        this.match(FlinkSqlParser.KW_COLUMNS);
                         this.state = 539;
+                        this.match(FlinkSqlParser.KW_SHOW);
+                        this.state = 540;
+                        this.match(FlinkSqlParser.KW_COLUMNS);
+                        this.state = 541;
                         _la = this.tokenStream.LA(1);
                         if (!(_la === 152 || _la === 171)) {
                             this.errorHandler.recoverInline(this);
@@ -1837,28 +1838,28 @@ export class FlinkSqlParser extends SQLParserBase {
                             this.errorHandler.reportMatch(this);
                             this.consume();
                         }
-                        this.state = 542;
+                        this.state = 544;
                         this.errorHandler.sync(this);
                         switch (this.interpreter.adaptivePredict(this.tokenStream, 13, this.context)) {
                             case 1:
                                 {
-                                    this.state = 540;
+                                    this.state = 542;
                                     this.viewPath();
                                 }
                                 break;
                             case 2:
                                 {
-                                    this.state = 541;
+                                    this.state = 543;
                                     this.tablePath();
                                 }
                                 break;
                         }
-                        this.state = 545;
+                        this.state = 547;
                         this.errorHandler.sync(this);
                         _la = this.tokenStream.LA(1);
                         if (_la === 204 || _la === 243) {
                             {
-                                this.state = 544;
+                                this.state = 546;
                                 this.likePredicate();
                             }
                         }
@@ -1867,26 +1868,26 @@ export class FlinkSqlParser extends SQLParserBase {
                 case 5:
                     this.enterOuterAlt(localContext, 5);
                     {
-                        this.state = 547;
+                        this.state = 549;
                         this.match(FlinkSqlParser.KW_SHOW);
-                        this.state = 548;
+                        this.state = 550;
                         this.match(FlinkSqlParser.KW_CREATE);
-                        this.state = 553;
+                        this.state = 555;
                         this.errorHandler.sync(this);
                         switch (this.tokenStream.LA(1)) {
                             case FlinkSqlParser.KW_TABLE:
                                 {
-                                    this.state = 549;
+                                    this.state = 551;
                                     this.match(FlinkSqlParser.KW_TABLE);
-                                    this.state = 550;
+                                    this.state = 552;
                                     this.tablePath();
                                 }
                                 break;
                             case FlinkSqlParser.KW_VIEW:
                                 {
-                                    this.state = 551;
+                                    this.state = 553;
                                     this.match(FlinkSqlParser.KW_VIEW);
-                                    this.state = 552;
+                                    this.state = 554;
                                     this.viewPath();
                                 }
                                 break;
@@ -1898,36 +1899,36 @@ export class FlinkSqlParser extends SQLParserBase {
                 case 6:
                     this.enterOuterAlt(localContext, 6);
                     {
-                        this.state = 555;
-                        this.match(FlinkSqlParser.KW_SHOW);
                         this.state = 557;
+                        this.match(FlinkSqlParser.KW_SHOW);
+                        this.state = 559;
                         this.errorHandler.sync(this);
                         _la = this.tokenStream.LA(1);
                         if (_la === 414) {
                             {
-                                this.state = 556;
+                                this.state = 558;
                                 this.match(FlinkSqlParser.KW_USER);
                             }
                         }
-                        this.state = 559;
+                        this.state = 561;
                         this.match(FlinkSqlParser.KW_FUNCTIONS);
                     }
                     break;
                 case 7:
                     this.enterOuterAlt(localContext, 7);
                     {
-                        this.state = 560;
-                        this.match(FlinkSqlParser.KW_SHOW);
                         this.state = 562;
+                        this.match(FlinkSqlParser.KW_SHOW);
+                        this.state = 564;
                         this.errorHandler.sync(this);
                         _la = this.tokenStream.LA(1);
                         if (_la === 153) {
                             {
-                                this.state = 561;
+                                this.state = 563;
                                 this.match(FlinkSqlParser.KW_FULL);
                             }
                         }
-                        this.state = 564;
+                        this.state = 566;
                         this.match(FlinkSqlParser.KW_MODULES);
                     }
                     break;
@@ -1954,20 +1955,20 @@ export class FlinkSqlParser extends SQLParserBase {
         try {
             this.enterOuterAlt(localContext, 1);
             {
-                this.state = 567;
-                this.match(FlinkSqlParser.KW_LOAD);
-                this.state = 568;
-                this.match(FlinkSqlParser.KW_MODULE);
                 this.state = 569;
+                this.match(FlinkSqlParser.KW_LOAD);
+                this.state = 570;
+                this.match(FlinkSqlParser.KW_MODULE);
+                this.state = 571;
                 this.uid();
-                this.state = 572;
+                this.state = 574;
                 this.errorHandler.sync(this);
                 switch (this.interpreter.adaptivePredict(this.tokenStream, 19, this.context)) {
                     case 1:
                         {
-                            this.state = 570;
+                            this.state = 572;
                             this.match(FlinkSqlParser.KW_WITH);
-                            this.state = 571;
+                            this.state = 573;
                             this.tablePropertyList();
                         }
                         break;
@@ -1995,11 +1996,11 @@ export class FlinkSqlParser extends SQLParserBase {
         try {
             this.enterOuterAlt(localContext, 1);
             {
-                this.state = 574;
-                this.match(FlinkSqlParser.KW_UNLOAD);
-                this.state = 575;
-                this.match(FlinkSqlParser.KW_MODULE);
                 this.state = 576;
+                this.match(FlinkSqlParser.KW_UNLOAD);
+                this.state = 577;
+                this.match(FlinkSqlParser.KW_MODULE);
+                this.state = 578;
                 this.uid();
             }
         }
@@ -2024,14 +2025,14 @@ export class FlinkSqlParser extends SQLParserBase {
         try {
             this.enterOuterAlt(localContext, 1);
             {
-                this.state = 578;
-                this.match(FlinkSqlParser.KW_SET);
                 this.state = 580;
+                this.match(FlinkSqlParser.KW_SET);
+                this.state = 582;
                 this.errorHandler.sync(this);
                 switch (this.interpreter.adaptivePredict(this.tokenStream, 20, this.context)) {
                     case 1:
                         {
-                            this.state = 579;
+                            this.state = 581;
                             this.tableProperty();
                         }
                         break;
@@ -2059,14 +2060,14 @@ export class FlinkSqlParser extends SQLParserBase {
         try {
             this.enterOuterAlt(localContext, 1);
             {
-                this.state = 582;
-                this.match(FlinkSqlParser.KW_RESET);
                 this.state = 584;
+                this.match(FlinkSqlParser.KW_RESET);
+                this.state = 586;
                 this.errorHandler.sync(this);
                 switch (this.interpreter.adaptivePredict(this.tokenStream, 21, this.context)) {
                     case 1:
                         {
-                            this.state = 583;
+                            this.state = 585;
                             this.tablePropertyKey();
                         }
                         break;
@@ -2095,7 +2096,7 @@ export class FlinkSqlParser extends SQLParserBase {
         try {
             this.enterOuterAlt(localContext, 1);
             {
-                this.state = 586;
+                this.state = 588;
                 _la = this.tokenStream.LA(1);
                 if (!(_la === 440 || _la === 493)) {
                     this.errorHandler.recoverInline(this);
@@ -2104,9 +2105,9 @@ export class FlinkSqlParser extends SQLParserBase {
                     this.errorHandler.reportMatch(this);
                     this.consume();
                 }
-                this.state = 587;
+                this.state = 589;
                 this.match(FlinkSqlParser.KW_JAR);
-                this.state = 588;
+                this.state = 590;
                 this.jarFileName();
             }
         }
@@ -2130,28 +2131,28 @@ export class FlinkSqlParser extends SQLParserBase {
         this.enterRule(localContext, 36, FlinkSqlParser.RULE_dtAddStatement);
         let _la;
         try {
-            this.state = 640;
+            this.state = 642;
             this.errorHandler.sync(this);
             switch (this.interpreter.adaptivePredict(this.tokenStream, 25, this.context)) {
                 case 1:
                     this.enterOuterAlt(localContext, 1);
                     {
-                        this.state = 590;
-                        this.match(FlinkSqlParser.KW_ADD);
-                        this.state = 591;
-                        this.match(FlinkSqlParser.KW_JAR);
                         this.state = 592;
-                        this.match(FlinkSqlParser.KW_WITH);
+                        this.match(FlinkSqlParser.KW_ADD);
                         this.state = 593;
+                        this.match(FlinkSqlParser.KW_JAR);
+                        this.state = 594;
+                        this.match(FlinkSqlParser.KW_WITH);
+                        this.state = 595;
                         this.dtFilePath();
-                        this.state = 596;
+                        this.state = 598;
                         this.errorHandler.sync(this);
                         _la = this.tokenStream.LA(1);
                         if (_la === 17) {
                             {
-                                this.state = 594;
+                                this.state = 596;
                                 this.match(FlinkSqlParser.KW_AS);
-                                this.state = 595;
+                                this.state = 597;
                                 this.uid();
                             }
                         }
@@ -2160,33 +2161,33 @@ export class FlinkSqlParser extends SQLParserBase {
                 case 2:
                     this.enterOuterAlt(localContext, 2);
                     {
-                        this.state = 598;
-                        this.match(FlinkSqlParser.KW_ADD);
-                        this.state = 599;
-                        this.match(FlinkSqlParser.KW_FILE);
                         this.state = 600;
-                        this.match(FlinkSqlParser.KW_WITH);
+                        this.match(FlinkSqlParser.KW_ADD);
                         this.state = 601;
+                        this.match(FlinkSqlParser.KW_FILE);
+                        this.state = 602;
+                        this.match(FlinkSqlParser.KW_WITH);
+                        this.state = 603;
                         this.dtFilePath();
-                        this.state = 604;
+                        this.state = 606;
                         this.errorHandler.sync(this);
                         _la = this.tokenStream.LA(1);
                         if (_la === 17) {
                             {
-                                this.state = 602;
+                                this.state = 604;
                                 this.match(FlinkSqlParser.KW_AS);
-                                this.state = 603;
+                                this.state = 605;
                                 this.uid();
                             }
                         }
-                        this.state = 608;
+                        this.state = 610;
                         this.errorHandler.sync(this);
                         _la = this.tokenStream.LA(1);
                         if (_la === 313) {
                             {
-                                this.state = 606;
+                                this.state = 608;
                                 this.match(FlinkSqlParser.KW_RENAME);
-                                this.state = 607;
+                                this.state = 609;
                                 this.uid();
                             }
                         }
@@ -2195,9 +2196,9 @@ export class FlinkSqlParser extends SQLParserBase {
                 case 3:
                     this.enterOuterAlt(localContext, 3);
                     {
-                        this.state = 610;
+                        this.state = 612;
                         this.match(FlinkSqlParser.KW_ADD);
-                        this.state = 611;
+                        this.state = 613;
                         _la = this.tokenStream.LA(1);
                         if (!(((((_la - 486)) & ~0x1F) === 0 && ((1 << (_la - 486)) & 47) !== 0))) {
                             this.errorHandler.recoverInline(this);
@@ -2206,70 +2207,70 @@ export class FlinkSqlParser extends SQLParserBase {
                             this.errorHandler.reportMatch(this);
                             this.consume();
                         }
-                        this.state = 612;
-                        this.match(FlinkSqlParser.KW_WITH);
-                        this.state = 613;
-                        this.dtFilePath();
                         this.state = 614;
-                        this.match(FlinkSqlParser.KW_RENAME);
+                        this.match(FlinkSqlParser.KW_WITH);
                         this.state = 615;
+                        this.dtFilePath();
+                        this.state = 616;
+                        this.match(FlinkSqlParser.KW_RENAME);
+                        this.state = 617;
                         this.uid();
                     }
                     break;
                 case 4:
                     this.enterOuterAlt(localContext, 4);
                     {
-                        this.state = 617;
-                        this.match(FlinkSqlParser.KW_ADD);
-                        this.state = 618;
-                        this.match(FlinkSqlParser.KW_PYTHON_PARAMETER);
                         this.state = 619;
+                        this.match(FlinkSqlParser.KW_ADD);
+                        this.state = 620;
+                        this.match(FlinkSqlParser.KW_PYTHON_PARAMETER);
+                        this.state = 621;
                         this.dtFilePath();
                     }
                     break;
                 case 5:
                     this.enterOuterAlt(localContext, 5);
                     {
-                        this.state = 620;
-                        this.match(FlinkSqlParser.KW_ADD);
-                        this.state = 621;
-                        this.match(FlinkSqlParser.KW_ENGINE);
                         this.state = 622;
-                        this.match(FlinkSqlParser.KW_FILE);
+                        this.match(FlinkSqlParser.KW_ADD);
                         this.state = 623;
-                        this.match(FlinkSqlParser.KW_WITH);
+                        this.match(FlinkSqlParser.KW_ENGINE);
                         this.state = 624;
-                        this.dtFilePath();
+                        this.match(FlinkSqlParser.KW_FILE);
                         this.state = 625;
-                        this.match(FlinkSqlParser.KW_RENAME);
+                        this.match(FlinkSqlParser.KW_WITH);
                         this.state = 626;
-                        this.uid();
+                        this.dtFilePath();
                         this.state = 627;
-                        this.match(FlinkSqlParser.KW_KEY);
+                        this.match(FlinkSqlParser.KW_RENAME);
                         this.state = 628;
+                        this.uid();
+                        this.state = 629;
+                        this.match(FlinkSqlParser.KW_KEY);
+                        this.state = 630;
                         this.uid();
                     }
                     break;
                 case 6:
                     this.enterOuterAlt(localContext, 6);
                     {
-                        this.state = 630;
-                        this.match(FlinkSqlParser.KW_ADD);
-                        this.state = 631;
-                        this.match(FlinkSqlParser.KW_CONFIG);
                         this.state = 632;
-                        this.match(FlinkSqlParser.KW_FILE);
+                        this.match(FlinkSqlParser.KW_ADD);
                         this.state = 633;
-                        this.match(FlinkSqlParser.KW_WITH);
+                        this.match(FlinkSqlParser.KW_CONFIG);
                         this.state = 634;
-                        this.dtFilePath();
+                        this.match(FlinkSqlParser.KW_FILE);
                         this.state = 635;
-                        this.match(FlinkSqlParser.KW_FOR);
+                        this.match(FlinkSqlParser.KW_WITH);
                         this.state = 636;
-                        this.uid();
+                        this.dtFilePath();
                         this.state = 637;
-                        this.match(FlinkSqlParser.KW_AS);
+                        this.match(FlinkSqlParser.KW_FOR);
                         this.state = 638;
+                        this.uid();
+                        this.state = 639;
+                        this.match(FlinkSqlParser.KW_AS);
+                        this.state = 640;
                         this.uid();
                     }
                     break;
@@ -2298,7 +2299,7 @@ export class FlinkSqlParser extends SQLParserBase {
             let alternative;
             this.enterOuterAlt(localContext, 1);
             {
-                this.state = 646;
+                this.state = 648;
                 this.errorHandler.sync(this);
                 alternative = 1;
                 do {
@@ -2306,16 +2307,16 @@ export class FlinkSqlParser extends SQLParserBase {
                         case 1:
                             {
                                 {
-                                    this.state = 643;
+                                    this.state = 645;
                                     this.errorHandler.sync(this);
                                     _la = this.tokenStream.LA(1);
                                     if (_la === 538) {
                                         {
-                                            this.state = 642;
+                                            this.state = 644;
                                             this.match(FlinkSqlParser.SLASH_SIGN);
                                         }
                                     }
-                                    this.state = 645;
+                                    this.state = 647;
                                     this.uid();
                                 }
                             }
@@ -2323,7 +2324,7 @@ export class FlinkSqlParser extends SQLParserBase {
                         default:
                             throw new antlr.NoViableAltException(this);
                     }
-                    this.state = 648;
+                    this.state = 650;
                     this.errorHandler.sync(this);
                     alternative = this.interpreter.adaptivePredict(this.tokenStream, 27, this.context);
                 } while (alternative !== 2 && alternative !== antlr.ATN.INVALID_ALT_NUMBER);
@@ -2350,18 +2351,18 @@ export class FlinkSqlParser extends SQLParserBase {
         try {
             this.enterOuterAlt(localContext, 1);
             {
-                this.state = 652;
+                this.state = 654;
                 this.errorHandler.sync(this);
                 switch (this.interpreter.adaptivePredict(this.tokenStream, 28, this.context)) {
                     case 1:
                         {
-                            this.state = 650;
+                            this.state = 652;
                             this.simpleCreateTable();
                         }
                         break;
                     case 2:
                         {
-                            this.state = 651;
+                            this.state = 653;
                             this.createTableAsSelect();
                         }
                         break;
@@ -2391,117 +2392,117 @@ export class FlinkSqlParser extends SQLParserBase {
             let alternative;
             this.enterOuterAlt(localContext, 1);
             {
-                this.state = 654;
-                this.match(FlinkSqlParser.KW_CREATE);
                 this.state = 656;
+                this.match(FlinkSqlParser.KW_CREATE);
+                this.state = 658;
                 this.errorHandler.sync(this);
                 _la = this.tokenStream.LA(1);
                 if (_la === 501) {
                     {
-                        this.state = 655;
+                        this.state = 657;
                         this.match(FlinkSqlParser.KW_TEMPORARY);
                     }
                 }
-                this.state = 658;
-                this.match(FlinkSqlParser.KW_TABLE);
                 this.state = 660;
+                this.match(FlinkSqlParser.KW_TABLE);
+                this.state = 662;
                 this.errorHandler.sync(this);
                 _la = this.tokenStream.LA(1);
                 if (_la === 168) {
                     {
-                        this.state = 659;
+                        this.state = 661;
                         this.ifNotExists();
                     }
                 }
-                this.state = 662;
-                this.tablePathCreate();
-                this.state = 663;
-                this.match(FlinkSqlParser.LR_BRACKET);
                 this.state = 664;
+                this.tablePathCreate();
+                this.state = 665;
+                this.match(FlinkSqlParser.LR_BRACKET);
+                this.state = 666;
                 this.columnOptionDefinition();
-                this.state = 669;
+                this.state = 671;
                 this.errorHandler.sync(this);
                 alternative = this.interpreter.adaptivePredict(this.tokenStream, 31, this.context);
                 while (alternative !== 2 && alternative !== antlr.ATN.INVALID_ALT_NUMBER) {
                     if (alternative === 1) {
                         {
                             {
-                                this.state = 665;
+                                this.state = 667;
                                 this.match(FlinkSqlParser.COMMA);
-                                this.state = 666;
+                                this.state = 668;
                                 this.columnOptionDefinition();
                             }
                         }
                     }
-                    this.state = 671;
+                    this.state = 673;
                     this.errorHandler.sync(this);
                     alternative = this.interpreter.adaptivePredict(this.tokenStream, 31, this.context);
                 }
-                this.state = 674;
+                this.state = 676;
                 this.errorHandler.sync(this);
                 switch (this.interpreter.adaptivePredict(this.tokenStream, 32, this.context)) {
                     case 1:
                         {
-                            this.state = 672;
+                            this.state = 674;
                             this.match(FlinkSqlParser.COMMA);
-                            this.state = 673;
+                            this.state = 675;
                             this.watermarkDefinition();
                         }
                         break;
                 }
-                this.state = 678;
+                this.state = 680;
                 this.errorHandler.sync(this);
                 switch (this.interpreter.adaptivePredict(this.tokenStream, 33, this.context)) {
                     case 1:
                         {
-                            this.state = 676;
+                            this.state = 678;
                             this.match(FlinkSqlParser.COMMA);
-                            this.state = 677;
+                            this.state = 679;
                             this.tableConstraint();
                         }
                         break;
                 }
-                this.state = 682;
+                this.state = 684;
                 this.errorHandler.sync(this);
                 _la = this.tokenStream.LA(1);
                 if (_la === 524) {
                     {
-                        this.state = 680;
+                        this.state = 682;
                         this.match(FlinkSqlParser.COMMA);
-                        this.state = 681;
+                        this.state = 683;
                         this.selfDefinitionClause();
                     }
                 }
-                this.state = 684;
+                this.state = 686;
                 this.match(FlinkSqlParser.RR_BRACKET);
-                this.state = 687;
+                this.state = 689;
                 this.errorHandler.sync(this);
                 _la = this.tokenStream.LA(1);
                 if (_la === 59) {
                     {
-                        this.state = 685;
+                        this.state = 687;
                         this.match(FlinkSqlParser.KW_COMMENT);
-                        this.state = 686;
+                        this.state = 688;
                         localContext._comment = this.match(FlinkSqlParser.STRING_LITERAL);
                     }
                 }
-                this.state = 690;
+                this.state = 692;
                 this.errorHandler.sync(this);
                 _la = this.tokenStream.LA(1);
                 if (_la === 271) {
                     {
-                        this.state = 689;
+                        this.state = 691;
                         this.partitionDefinition();
                     }
                 }
-                this.state = 692;
-                this.withOption();
                 this.state = 694;
+                this.withOption();
+                this.state = 696;
                 this.errorHandler.sync(this);
                 _la = this.tokenStream.LA(1);
                 if (_la === 204) {
                     {
-                        this.state = 693;
+                        this.state = 695;
                         this.likeDefinition();
                     }
                 }
@@ -2529,31 +2530,31 @@ export class FlinkSqlParser extends SQLParserBase {
         try {
             this.enterOuterAlt(localContext, 1);
             {
-                this.state = 696;
+                this.state = 698;
                 this.match(FlinkSqlParser.KW_CREATE);
-                this.state = 697;
-                this.match(FlinkSqlParser.KW_TABLE);
                 this.state = 699;
+                this.match(FlinkSqlParser.KW_TABLE);
+                this.state = 701;
                 this.errorHandler.sync(this);
                 _la = this.tokenStream.LA(1);
                 if (_la === 168) {
                     {
-                        this.state = 698;
+                        this.state = 700;
                         this.ifNotExists();
                     }
                 }
-                this.state = 701;
+                this.state = 703;
                 this.tablePathCreate();
-                this.state = 702;
+                this.state = 704;
                 this.withOption();
-                this.state = 705;
+                this.state = 707;
                 this.errorHandler.sync(this);
                 _la = this.tokenStream.LA(1);
                 if (_la === 17) {
                     {
-                        this.state = 703;
+                        this.state = 705;
                         this.match(FlinkSqlParser.KW_AS);
-                        this.state = 704;
+                        this.state = 706;
                         this.queryStatement(0);
                     }
                 }
@@ -2578,27 +2579,27 @@ export class FlinkSqlParser extends SQLParserBase {
         let localContext = new ColumnOptionDefinitionContext(this.context, this.state);
         this.enterRule(localContext, 46, FlinkSqlParser.RULE_columnOptionDefinition);
         try {
-            this.state = 710;
+            this.state = 712;
             this.errorHandler.sync(this);
             switch (this.interpreter.adaptivePredict(this.tokenStream, 40, this.context)) {
                 case 1:
                     this.enterOuterAlt(localContext, 1);
                     {
-                        this.state = 707;
+                        this.state = 709;
                         this.physicalColumnDefinition();
                     }
                     break;
                 case 2:
                     this.enterOuterAlt(localContext, 2);
                     {
-                        this.state = 708;
+                        this.state = 710;
                         this.metadataColumnDefinition();
                     }
                     break;
                 case 3:
                     this.enterOuterAlt(localContext, 3);
                     {
-                        this.state = 709;
+                        this.state = 711;
                         this.computedColumnDefinition();
                     }
                     break;
@@ -2626,27 +2627,27 @@ export class FlinkSqlParser extends SQLParserBase {
         try {
             this.enterOuterAlt(localContext, 1);
             {
-                this.state = 712;
+                this.state = 714;
                 this.columnNameCreate();
-                this.state = 713;
-                this.columnType();
                 this.state = 715;
+                this.columnType();
+                this.state = 717;
                 this.errorHandler.sync(this);
                 _la = this.tokenStream.LA(1);
                 if (_la === 64 || _la === 243 || _la === 246 || _la === 290) {
                     {
-                        this.state = 714;
+                        this.state = 716;
                         this.columnConstraint();
                     }
                 }
-                this.state = 719;
+                this.state = 721;
                 this.errorHandler.sync(this);
                 _la = this.tokenStream.LA(1);
                 if (_la === 59) {
                     {
-                        this.state = 717;
+                        this.state = 719;
                         this.match(FlinkSqlParser.KW_COMMENT);
-                        this.state = 718;
+                        this.state = 720;
                         localContext._comment = this.match(FlinkSqlParser.STRING_LITERAL);
                     }
                 }
@@ -2671,20 +2672,20 @@ export class FlinkSqlParser extends SQLParserBase {
         let localContext = new ColumnNameCreateContext(this.context, this.state);
         this.enterRule(localContext, 50, FlinkSqlParser.RULE_columnNameCreate);
         try {
-            this.state = 723;
+            this.state = 725;
             this.errorHandler.sync(this);
             switch (this.interpreter.adaptivePredict(this.tokenStream, 43, this.context)) {
                 case 1:
                     this.enterOuterAlt(localContext, 1);
                     {
-                        this.state = 721;
+                        this.state = 723;
                         this.uid();
                     }
                     break;
                 case 2:
                     this.enterOuterAlt(localContext, 2);
                     {
-                        this.state = 722;
+                        this.state = 724;
                         this.expression();
                     }
                     break;
@@ -2733,24 +2734,24 @@ export class FlinkSqlParser extends SQLParserBase {
         let localContext = new ColumnNameContext(this.context, this.state);
         this.enterRule(localContext, 54, FlinkSqlParser.RULE_columnName);
         try {
-            this.state = 730;
+            this.state = 732;
             this.errorHandler.sync(this);
             switch (this.interpreter.adaptivePredict(this.tokenStream, 44, this.context)) {
                 case 1:
                     this.enterOuterAlt(localContext, 1);
                     {
-                        this.state = 727;
+                        this.state = 729;
                         this.uidAllowEmpty();
                     }
                     break;
                 case 2:
                     this.enterOuterAlt(localContext, 2);
                     {
-                        this.state = 728;
+                        this.state = 730;
                         if (!(this.shouldMatchEmpty())) {
                             throw this.createFailedPredicateException("this.shouldMatchEmpty()");
                         }
-                        this.state = 729;
+                        this.state = 731;
                         this.emptyColumn();
                     }
                     break;
@@ -2777,7 +2778,7 @@ export class FlinkSqlParser extends SQLParserBase {
         try {
             this.enterOuterAlt(localContext, 1);
             {
-                this.state = 732;
+                this.state = 734;
                 this.uid();
             }
         }
@@ -2800,24 +2801,24 @@ export class FlinkSqlParser extends SQLParserBase {
         let localContext = new ColumnNamePathAllowEmptyContext(this.context, this.state);
         this.enterRule(localContext, 58, FlinkSqlParser.RULE_columnNamePathAllowEmpty);
         try {
-            this.state = 737;
+            this.state = 739;
             this.errorHandler.sync(this);
             switch (this.interpreter.adaptivePredict(this.tokenStream, 45, this.context)) {
                 case 1:
                     this.enterOuterAlt(localContext, 1);
                     {
-                        this.state = 734;
+                        this.state = 736;
                         this.uidAllowEmpty();
                     }
                     break;
                 case 2:
                     this.enterOuterAlt(localContext, 2);
                     {
-                        this.state = 735;
+                        this.state = 737;
                         if (!(this.shouldMatchEmpty())) {
                             throw this.createFailedPredicateException("this.shouldMatchEmpty()");
                         }
-                        this.state = 736;
+                        this.state = 738;
                         this.emptyColumn();
                     }
                     break;
@@ -2845,27 +2846,27 @@ export class FlinkSqlParser extends SQLParserBase {
         try {
             this.enterOuterAlt(localContext, 1);
             {
-                this.state = 739;
+                this.state = 741;
                 this.match(FlinkSqlParser.LR_BRACKET);
-                this.state = 740;
+                this.state = 742;
                 this.columnName();
-                this.state = 745;
+                this.state = 747;
                 this.errorHandler.sync(this);
                 _la = this.tokenStream.LA(1);
                 while (_la === 524) {
                     {
                         {
-                            this.state = 741;
+                            this.state = 743;
                             this.match(FlinkSqlParser.COMMA);
-                            this.state = 742;
+                            this.state = 744;
                             this.columnName();
                         }
                     }
-                    this.state = 747;
+                    this.state = 749;
                     this.errorHandler.sync(this);
                     _la = this.tokenStream.LA(1);
                 }
-                this.state = 748;
+                this.state = 750;
                 this.match(FlinkSqlParser.RR_BRACKET);
             }
         }
@@ -2889,7 +2890,7 @@ export class FlinkSqlParser extends SQLParserBase {
         this.enterRule(localContext, 62, FlinkSqlParser.RULE_columnType);
         let _la;
         try {
-            this.state = 787;
+            this.state = 789;
             this.errorHandler.sync(this);
             switch (this.tokenStream.LA(1)) {
                 case FlinkSqlParser.KW_BOOLEAN:
@@ -2897,7 +2898,7 @@ export class FlinkSqlParser extends SQLParserBase {
                 case FlinkSqlParser.KW_NULL:
                     this.enterOuterAlt(localContext, 1);
                     {
-                        this.state = 750;
+                        this.state = 752;
                         localContext._colType = this.tokenStream.LT(1);
                         _la = this.tokenStream.LA(1);
                         if (!(_la === 32 || _la === 91 || _la === 246)) {
@@ -2925,7 +2926,7 @@ export class FlinkSqlParser extends SQLParserBase {
                 case FlinkSqlParser.KW_VARCHAR:
                     this.enterOuterAlt(localContext, 2);
                     {
-                        this.state = 751;
+                        this.state = 753;
                         localContext._colType = this.tokenStream.LT(1);
                         _la = this.tokenStream.LA(1);
                         if (!(((((_la - 28)) & ~0x1F) === 0 && ((1 << (_la - 28)) & 262275) !== 0) || _la === 92 || _la === 179 || _la === 180 || _la === 346 || _la === 362 || ((((_la - 380)) & ~0x1F) === 0 && ((1 << (_la - 380)) & 521) !== 0) || _la === 419 || _la === 420)) {
@@ -2935,12 +2936,12 @@ export class FlinkSqlParser extends SQLParserBase {
                             this.errorHandler.reportMatch(this);
                             this.consume();
                         }
-                        this.state = 753;
+                        this.state = 755;
                         this.errorHandler.sync(this);
                         _la = this.tokenStream.LA(1);
                         if (_la === 520) {
                             {
-                                this.state = 752;
+                                this.state = 754;
                                 this.lengthOneDimension();
                             }
                         }
@@ -2949,23 +2950,23 @@ export class FlinkSqlParser extends SQLParserBase {
                 case FlinkSqlParser.KW_TIMESTAMP:
                     this.enterOuterAlt(localContext, 3);
                     {
-                        this.state = 755;
-                        localContext._colType = this.match(FlinkSqlParser.KW_TIMESTAMP);
                         this.state = 757;
+                        localContext._colType = this.match(FlinkSqlParser.KW_TIMESTAMP);
+                        this.state = 759;
                         this.errorHandler.sync(this);
                         _la = this.tokenStream.LA(1);
                         if (_la === 520) {
                             {
-                                this.state = 756;
+                                this.state = 758;
                                 this.lengthOneDimension();
                             }
                         }
-                        this.state = 765;
+                        this.state = 767;
                         this.errorHandler.sync(this);
                         _la = this.tokenStream.LA(1);
                         if (_la === 436 || _la === 438) {
                             {
-                                this.state = 759;
+                                this.state = 761;
                                 _la = this.tokenStream.LA(1);
                                 if (!(_la === 436 || _la === 438)) {
                                     this.errorHandler.recoverInline(this);
@@ -2974,18 +2975,18 @@ export class FlinkSqlParser extends SQLParserBase {
                                     this.errorHandler.reportMatch(this);
                                     this.consume();
                                 }
-                                this.state = 761;
+                                this.state = 763;
                                 this.errorHandler.sync(this);
                                 _la = this.tokenStream.LA(1);
                                 if (_la === 208) {
                                     {
-                                        this.state = 760;
+                                        this.state = 762;
                                         this.match(FlinkSqlParser.KW_LOCAL);
                                     }
                                 }
-                                this.state = 763;
+                                this.state = 765;
                                 this.match(FlinkSqlParser.KW_TIME);
-                                this.state = 764;
+                                this.state = 766;
                                 this.match(FlinkSqlParser.KW_ZONE);
                             }
                         }
@@ -2998,7 +2999,7 @@ export class FlinkSqlParser extends SQLParserBase {
                 case FlinkSqlParser.KW_NUMERIC:
                     this.enterOuterAlt(localContext, 4);
                     {
-                        this.state = 767;
+                        this.state = 769;
                         localContext._colType = this.tokenStream.LT(1);
                         _la = this.tokenStream.LA(1);
                         if (!(((((_la - 101)) & ~0x1F) === 0 && ((1 << (_la - 101)) & 16387) !== 0) || _la === 144 || _la === 248)) {
@@ -3008,12 +3009,12 @@ export class FlinkSqlParser extends SQLParserBase {
                             this.errorHandler.reportMatch(this);
                             this.consume();
                         }
-                        this.state = 769;
+                        this.state = 771;
                         this.errorHandler.sync(this);
                         _la = this.tokenStream.LA(1);
                         if (_la === 520) {
                             {
-                                this.state = 768;
+                                this.state = 770;
                                 this.lengthTwoOptionalDimension();
                             }
                         }
@@ -3023,7 +3024,7 @@ export class FlinkSqlParser extends SQLParserBase {
                 case FlinkSqlParser.KW_MULTISET:
                     this.enterOuterAlt(localContext, 5);
                     {
-                        this.state = 771;
+                        this.state = 773;
                         localContext._colType = this.tokenStream.LT(1);
                         _la = this.tokenStream.LA(1);
                         if (!(_la === 13 || _la === 233)) {
@@ -3033,12 +3034,12 @@ export class FlinkSqlParser extends SQLParserBase {
                             this.errorHandler.reportMatch(this);
                             this.consume();
                         }
-                        this.state = 773;
+                        this.state = 775;
                         this.errorHandler.sync(this);
                         _la = this.tokenStream.LA(1);
                         if (_la === 511) {
                             {
-                                this.state = 772;
+                                this.state = 774;
                                 this.lengthOneTypeDimension();
                             }
                         }
@@ -3047,14 +3048,14 @@ export class FlinkSqlParser extends SQLParserBase {
                 case FlinkSqlParser.KW_MAP:
                     this.enterOuterAlt(localContext, 6);
                     {
-                        this.state = 775;
-                        localContext._colType = this.match(FlinkSqlParser.KW_MAP);
                         this.state = 777;
+                        localContext._colType = this.match(FlinkSqlParser.KW_MAP);
+                        this.state = 779;
                         this.errorHandler.sync(this);
                         _la = this.tokenStream.LA(1);
                         if (_la === 511) {
                             {
-                                this.state = 776;
+                                this.state = 778;
                                 this.mapTypeDimension();
                             }
                         }
@@ -3063,14 +3064,14 @@ export class FlinkSqlParser extends SQLParserBase {
                 case FlinkSqlParser.KW_ROW:
                     this.enterOuterAlt(localContext, 7);
                     {
-                        this.state = 779;
-                        localContext._colType = this.match(FlinkSqlParser.KW_ROW);
                         this.state = 781;
+                        localContext._colType = this.match(FlinkSqlParser.KW_ROW);
+                        this.state = 783;
                         this.errorHandler.sync(this);
                         _la = this.tokenStream.LA(1);
                         if (_la === 511 || _la === 520) {
                             {
-                                this.state = 780;
+                                this.state = 782;
                                 this.rowTypeDimension();
                             }
                         }
@@ -3079,14 +3080,14 @@ export class FlinkSqlParser extends SQLParserBase {
                 case FlinkSqlParser.KW_RAW:
                     this.enterOuterAlt(localContext, 8);
                     {
-                        this.state = 783;
-                        localContext._colType = this.match(FlinkSqlParser.KW_RAW);
                         this.state = 785;
+                        localContext._colType = this.match(FlinkSqlParser.KW_RAW);
+                        this.state = 787;
                         this.errorHandler.sync(this);
                         _la = this.tokenStream.LA(1);
                         if (_la === 520) {
                             {
-                                this.state = 784;
+                                this.state = 786;
                                 this.lengthTwoStringDimension();
                             }
                         }
@@ -3117,11 +3118,11 @@ export class FlinkSqlParser extends SQLParserBase {
         try {
             this.enterOuterAlt(localContext, 1);
             {
-                this.state = 789;
-                this.match(FlinkSqlParser.LR_BRACKET);
-                this.state = 790;
-                this.decimalLiteral();
                 this.state = 791;
+                this.match(FlinkSqlParser.LR_BRACKET);
+                this.state = 792;
+                this.decimalLiteral();
+                this.state = 793;
                 this.match(FlinkSqlParser.RR_BRACKET);
             }
         }
@@ -3147,22 +3148,22 @@ export class FlinkSqlParser extends SQLParserBase {
         try {
             this.enterOuterAlt(localContext, 1);
             {
-                this.state = 793;
+                this.state = 795;
                 this.match(FlinkSqlParser.LR_BRACKET);
-                this.state = 794;
+                this.state = 796;
                 this.decimalLiteral();
-                this.state = 797;
+                this.state = 799;
                 this.errorHandler.sync(this);
                 _la = this.tokenStream.LA(1);
                 if (_la === 524) {
                     {
-                        this.state = 795;
+                        this.state = 797;
                         this.match(FlinkSqlParser.COMMA);
-                        this.state = 796;
+                        this.state = 798;
                         this.decimalLiteral();
                     }
                 }
-                this.state = 799;
+                this.state = 801;
                 this.match(FlinkSqlParser.RR_BRACKET);
             }
         }
@@ -3188,22 +3189,22 @@ export class FlinkSqlParser extends SQLParserBase {
         try {
             this.enterOuterAlt(localContext, 1);
             {
-                this.state = 801;
+                this.state = 803;
                 this.match(FlinkSqlParser.LR_BRACKET);
-                this.state = 802;
+                this.state = 804;
                 this.stringLiteral();
-                this.state = 805;
+                this.state = 807;
                 this.errorHandler.sync(this);
                 _la = this.tokenStream.LA(1);
                 if (_la === 524) {
                     {
-                        this.state = 803;
+                        this.state = 805;
                         this.match(FlinkSqlParser.COMMA);
-                        this.state = 804;
+                        this.state = 806;
                         this.stringLiteral();
                     }
                 }
-                this.state = 807;
+                this.state = 809;
                 this.match(FlinkSqlParser.RR_BRACKET);
             }
         }
@@ -3225,14 +3226,24 @@ export class FlinkSqlParser extends SQLParserBase {
     lengthOneTypeDimension() {
         let localContext = new LengthOneTypeDimensionContext(this.context, this.state);
         this.enterRule(localContext, 70, FlinkSqlParser.RULE_lengthOneTypeDimension);
+        let _la;
         try {
             this.enterOuterAlt(localContext, 1);
             {
-                this.state = 809;
-                this.match(FlinkSqlParser.LESS_SYMBOL);
-                this.state = 810;
-                this.columnType();
                 this.state = 811;
+                this.match(FlinkSqlParser.LESS_SYMBOL);
+                this.state = 812;
+                this.columnType();
+                this.state = 814;
+                this.errorHandler.sync(this);
+                _la = this.tokenStream.LA(1);
+                if (_la === 243 || _la === 246) {
+                    {
+                        this.state = 813;
+                        this.typeNullability();
+                    }
+                }
+                this.state = 816;
                 this.match(FlinkSqlParser.GREATER_SYMBOL);
             }
         }
@@ -3254,20 +3265,39 @@ export class FlinkSqlParser extends SQLParserBase {
     mapTypeDimension() {
         let localContext = new MapTypeDimensionContext(this.context, this.state);
         this.enterRule(localContext, 72, FlinkSqlParser.RULE_mapTypeDimension);
+        let _la;
         try {
             this.enterOuterAlt(localContext, 1);
             {
-                this.state = 813;
-                this.match(FlinkSqlParser.LESS_SYMBOL);
-                this.state = 814;
-                this.columnType();
-                {
-                    this.state = 815;
-                    this.match(FlinkSqlParser.COMMA);
-                    this.state = 816;
-                    this.columnType();
-                }
                 this.state = 818;
+                this.match(FlinkSqlParser.LESS_SYMBOL);
+                this.state = 819;
+                this.columnType();
+                this.state = 821;
+                this.errorHandler.sync(this);
+                _la = this.tokenStream.LA(1);
+                if (_la === 243 || _la === 246) {
+                    {
+                        this.state = 820;
+                        this.typeNullability();
+                    }
+                }
+                {
+                    this.state = 823;
+                    this.match(FlinkSqlParser.COMMA);
+                    this.state = 824;
+                    this.columnType();
+                    this.state = 826;
+                    this.errorHandler.sync(this);
+                    _la = this.tokenStream.LA(1);
+                    if (_la === 243 || _la === 246) {
+                        {
+                            this.state = 825;
+                            this.typeNullability();
+                        }
+                    }
+                }
+                this.state = 828;
                 this.match(FlinkSqlParser.GREATER_SYMBOL);
             }
         }
@@ -3291,68 +3321,104 @@ export class FlinkSqlParser extends SQLParserBase {
         this.enterRule(localContext, 74, FlinkSqlParser.RULE_rowTypeDimension);
         let _la;
         try {
-            this.state = 848;
+            this.state = 868;
             this.errorHandler.sync(this);
             switch (this.tokenStream.LA(1)) {
                 case FlinkSqlParser.LESS_SYMBOL:
                     this.enterOuterAlt(localContext, 1);
                     {
-                        this.state = 820;
+                        this.state = 830;
                         this.match(FlinkSqlParser.LESS_SYMBOL);
-                        this.state = 821;
+                        this.state = 831;
                         this.columnName();
-                        this.state = 822;
+                        this.state = 832;
                         this.columnType();
-                        this.state = 829;
+                        this.state = 834;
+                        this.errorHandler.sync(this);
+                        _la = this.tokenStream.LA(1);
+                        if (_la === 243 || _la === 246) {
+                            {
+                                this.state = 833;
+                                this.typeNullability();
+                            }
+                        }
+                        this.state = 844;
                         this.errorHandler.sync(this);
                         _la = this.tokenStream.LA(1);
                         while (_la === 524) {
                             {
                                 {
-                                    this.state = 823;
+                                    this.state = 836;
                                     this.match(FlinkSqlParser.COMMA);
-                                    this.state = 824;
+                                    this.state = 837;
                                     this.columnName();
-                                    this.state = 825;
+                                    this.state = 838;
                                     this.columnType();
+                                    this.state = 840;
+                                    this.errorHandler.sync(this);
+                                    _la = this.tokenStream.LA(1);
+                                    if (_la === 243 || _la === 246) {
+                                        {
+                                            this.state = 839;
+                                            this.typeNullability();
+                                        }
+                                    }
                                 }
                             }
-                            this.state = 831;
+                            this.state = 846;
                             this.errorHandler.sync(this);
                             _la = this.tokenStream.LA(1);
                         }
-                        this.state = 832;
+                        this.state = 847;
                         this.match(FlinkSqlParser.GREATER_SYMBOL);
                     }
                     break;
                 case FlinkSqlParser.LR_BRACKET:
                     this.enterOuterAlt(localContext, 2);
                     {
-                        this.state = 834;
+                        this.state = 849;
                         this.match(FlinkSqlParser.LR_BRACKET);
-                        this.state = 835;
+                        this.state = 850;
                         this.columnName();
-                        this.state = 836;
+                        this.state = 851;
                         this.columnType();
-                        this.state = 843;
+                        this.state = 853;
+                        this.errorHandler.sync(this);
+                        _la = this.tokenStream.LA(1);
+                        if (_la === 243 || _la === 246) {
+                            {
+                                this.state = 852;
+                                this.typeNullability();
+                            }
+                        }
+                        this.state = 863;
                         this.errorHandler.sync(this);
                         _la = this.tokenStream.LA(1);
                         while (_la === 524) {
                             {
                                 {
-                                    this.state = 837;
+                                    this.state = 855;
                                     this.match(FlinkSqlParser.COMMA);
-                                    this.state = 838;
+                                    this.state = 856;
                                     this.columnName();
-                                    this.state = 839;
+                                    this.state = 857;
                                     this.columnType();
+                                    this.state = 859;
+                                    this.errorHandler.sync(this);
+                                    _la = this.tokenStream.LA(1);
+                                    if (_la === 243 || _la === 246) {
+                                        {
+                                            this.state = 858;
+                                            this.typeNullability();
+                                        }
+                                    }
                                 }
                             }
-                            this.state = 845;
+                            this.state = 865;
                             this.errorHandler.sync(this);
                             _la = this.tokenStream.LA(1);
                         }
-                        this.state = 846;
+                        this.state = 866;
                         this.match(FlinkSqlParser.RR_BRACKET);
                     }
                     break;
@@ -3375,41 +3441,76 @@ export class FlinkSqlParser extends SQLParserBase {
         }
         return localContext;
     }
-    columnConstraint() {
-        let localContext = new ColumnConstraintContext(this.context, this.state);
-        this.enterRule(localContext, 76, FlinkSqlParser.RULE_columnConstraint);
+    typeNullability() {
+        let localContext = new TypeNullabilityContext(this.context, this.state);
+        this.enterRule(localContext, 76, FlinkSqlParser.RULE_typeNullability);
         let _la;
         try {
-            this.state = 864;
+            this.enterOuterAlt(localContext, 1);
+            {
+                this.state = 871;
+                this.errorHandler.sync(this);
+                _la = this.tokenStream.LA(1);
+                if (_la === 243) {
+                    {
+                        this.state = 870;
+                        this.match(FlinkSqlParser.KW_NOT);
+                    }
+                }
+                this.state = 873;
+                this.match(FlinkSqlParser.KW_NULL);
+            }
+        }
+        catch (re) {
+            if (re instanceof antlr.RecognitionException) {
+                localContext.exception = re;
+                this.errorHandler.reportError(this, re);
+                this.errorHandler.recover(this, re);
+            }
+            else {
+                throw re;
+            }
+        }
+        finally {
+            this.exitRule();
+        }
+        return localContext;
+    }
+    columnConstraint() {
+        let localContext = new ColumnConstraintContext(this.context, this.state);
+        this.enterRule(localContext, 78, FlinkSqlParser.RULE_columnConstraint);
+        let _la;
+        try {
+            this.state = 889;
             this.errorHandler.sync(this);
             switch (this.tokenStream.LA(1)) {
                 case FlinkSqlParser.KW_CONSTRAINT:
                 case FlinkSqlParser.KW_PRIMARY:
                     this.enterOuterAlt(localContext, 1);
                     {
-                        this.state = 852;
+                        this.state = 877;
                         this.errorHandler.sync(this);
                         _la = this.tokenStream.LA(1);
                         if (_la === 64) {
                             {
-                                this.state = 850;
+                                this.state = 875;
                                 this.match(FlinkSqlParser.KW_CONSTRAINT);
-                                this.state = 851;
+                                this.state = 876;
                                 this.constraintName();
                             }
                         }
-                        this.state = 854;
+                        this.state = 879;
                         this.match(FlinkSqlParser.KW_PRIMARY);
-                        this.state = 855;
+                        this.state = 880;
                         this.match(FlinkSqlParser.KW_KEY);
-                        this.state = 858;
+                        this.state = 883;
                         this.errorHandler.sync(this);
                         _la = this.tokenStream.LA(1);
                         if (_la === 243) {
                             {
-                                this.state = 856;
+                                this.state = 881;
                                 this.match(FlinkSqlParser.KW_NOT);
-                                this.state = 857;
+                                this.state = 882;
                                 this.match(FlinkSqlParser.KW_ENFORCED);
                             }
                         }
@@ -3419,16 +3520,16 @@ export class FlinkSqlParser extends SQLParserBase {
                 case FlinkSqlParser.KW_NULL:
                     this.enterOuterAlt(localContext, 2);
                     {
-                        this.state = 861;
+                        this.state = 886;
                         this.errorHandler.sync(this);
                         _la = this.tokenStream.LA(1);
                         if (_la === 243) {
                             {
-                                this.state = 860;
+                                this.state = 885;
                                 this.match(FlinkSqlParser.KW_NOT);
                             }
                         }
-                        this.state = 863;
+                        this.state = 888;
                         this.match(FlinkSqlParser.KW_NULL);
                     }
                     break;
@@ -3453,34 +3554,34 @@ export class FlinkSqlParser extends SQLParserBase {
     }
     metadataColumnDefinition() {
         let localContext = new MetadataColumnDefinitionContext(this.context, this.state);
-        this.enterRule(localContext, 78, FlinkSqlParser.RULE_metadataColumnDefinition);
+        this.enterRule(localContext, 80, FlinkSqlParser.RULE_metadataColumnDefinition);
         let _la;
         try {
             this.enterOuterAlt(localContext, 1);
             {
-                this.state = 866;
+                this.state = 891;
                 this.columnNameCreate();
-                this.state = 867;
+                this.state = 892;
                 this.columnType();
-                this.state = 868;
+                this.state = 893;
                 this.match(FlinkSqlParser.KW_METADATA);
-                this.state = 871;
+                this.state = 896;
                 this.errorHandler.sync(this);
                 _la = this.tokenStream.LA(1);
                 if (_la === 152) {
                     {
-                        this.state = 869;
+                        this.state = 894;
                         this.match(FlinkSqlParser.KW_FROM);
-                        this.state = 870;
+                        this.state = 895;
                         this.metadataKey();
                     }
                 }
-                this.state = 874;
+                this.state = 899;
                 this.errorHandler.sync(this);
                 _la = this.tokenStream.LA(1);
                 if (_la === 426) {
                     {
-                        this.state = 873;
+                        this.state = 898;
                         this.match(FlinkSqlParser.KW_VIRTUAL);
                     }
                 }
@@ -3503,11 +3604,11 @@ export class FlinkSqlParser extends SQLParserBase {
     }
     metadataKey() {
         let localContext = new MetadataKeyContext(this.context, this.state);
-        this.enterRule(localContext, 80, FlinkSqlParser.RULE_metadataKey);
+        this.enterRule(localContext, 82, FlinkSqlParser.RULE_metadataKey);
         try {
             this.enterOuterAlt(localContext, 1);
             {
-                this.state = 876;
+                this.state = 901;
                 this.match(FlinkSqlParser.STRING_LITERAL);
             }
         }
@@ -3528,25 +3629,25 @@ export class FlinkSqlParser extends SQLParserBase {
     }
     computedColumnDefinition() {
         let localContext = new ComputedColumnDefinitionContext(this.context, this.state);
-        this.enterRule(localContext, 82, FlinkSqlParser.RULE_computedColumnDefinition);
+        this.enterRule(localContext, 84, FlinkSqlParser.RULE_computedColumnDefinition);
         let _la;
         try {
             this.enterOuterAlt(localContext, 1);
             {
-                this.state = 878;
+                this.state = 903;
                 this.columnNameCreate();
-                this.state = 879;
+                this.state = 904;
                 this.match(FlinkSqlParser.KW_AS);
-                this.state = 880;
+                this.state = 905;
                 this.computedColumnExpression();
-                this.state = 883;
+                this.state = 908;
                 this.errorHandler.sync(this);
                 _la = this.tokenStream.LA(1);
                 if (_la === 59) {
                     {
-                        this.state = 881;
+                        this.state = 906;
                         this.match(FlinkSqlParser.KW_COMMENT);
-                        this.state = 882;
+                        this.state = 907;
                         localContext._comment = this.match(FlinkSqlParser.STRING_LITERAL);
                     }
                 }
@@ -3569,11 +3670,11 @@ export class FlinkSqlParser extends SQLParserBase {
     }
     computedColumnExpression() {
         let localContext = new ComputedColumnExpressionContext(this.context, this.state);
-        this.enterRule(localContext, 84, FlinkSqlParser.RULE_computedColumnExpression);
+        this.enterRule(localContext, 86, FlinkSqlParser.RULE_computedColumnExpression);
         try {
             this.enterOuterAlt(localContext, 1);
             {
-                this.state = 885;
+                this.state = 910;
                 this.expression();
             }
         }
@@ -3594,19 +3695,19 @@ export class FlinkSqlParser extends SQLParserBase {
     }
     watermarkDefinition() {
         let localContext = new WatermarkDefinitionContext(this.context, this.state);
-        this.enterRule(localContext, 86, FlinkSqlParser.RULE_watermarkDefinition);
+        this.enterRule(localContext, 88, FlinkSqlParser.RULE_watermarkDefinition);
         try {
             this.enterOuterAlt(localContext, 1);
             {
-                this.state = 887;
+                this.state = 912;
                 this.match(FlinkSqlParser.KW_WATERMARK);
-                this.state = 888;
+                this.state = 913;
                 this.match(FlinkSqlParser.KW_FOR);
-                this.state = 889;
+                this.state = 914;
                 this.columnName();
-                this.state = 890;
+                this.state = 915;
                 this.match(FlinkSqlParser.KW_AS);
-                this.state = 891;
+                this.state = 916;
                 this.expression();
             }
         }
@@ -3627,31 +3728,31 @@ export class FlinkSqlParser extends SQLParserBase {
     }
     tableConstraint() {
         let localContext = new TableConstraintContext(this.context, this.state);
-        this.enterRule(localContext, 88, FlinkSqlParser.RULE_tableConstraint);
+        this.enterRule(localContext, 90, FlinkSqlParser.RULE_tableConstraint);
         let _la;
         try {
             this.enterOuterAlt(localContext, 1);
             {
-                this.state = 895;
+                this.state = 920;
                 this.errorHandler.sync(this);
                 _la = this.tokenStream.LA(1);
                 if (_la === 64) {
                     {
-                        this.state = 893;
+                        this.state = 918;
                         this.match(FlinkSqlParser.KW_CONSTRAINT);
-                        this.state = 894;
+                        this.state = 919;
                         this.constraintName();
                     }
                 }
-                this.state = 897;
+                this.state = 922;
                 this.match(FlinkSqlParser.KW_PRIMARY);
-                this.state = 898;
+                this.state = 923;
                 this.match(FlinkSqlParser.KW_KEY);
-                this.state = 899;
+                this.state = 924;
                 this.columnNameList();
-                this.state = 900;
+                this.state = 925;
                 this.match(FlinkSqlParser.KW_NOT);
-                this.state = 901;
+                this.state = 926;
                 this.match(FlinkSqlParser.KW_ENFORCED);
             }
         }
@@ -3672,11 +3773,11 @@ export class FlinkSqlParser extends SQLParserBase {
     }
     constraintName() {
         let localContext = new ConstraintNameContext(this.context, this.state);
-        this.enterRule(localContext, 90, FlinkSqlParser.RULE_constraintName);
+        this.enterRule(localContext, 92, FlinkSqlParser.RULE_constraintName);
         try {
             this.enterOuterAlt(localContext, 1);
             {
-                this.state = 903;
+                this.state = 928;
                 this.identifier();
             }
         }
@@ -3697,15 +3798,15 @@ export class FlinkSqlParser extends SQLParserBase {
     }
     selfDefinitionClause() {
         let localContext = new SelfDefinitionClauseContext(this.context, this.state);
-        this.enterRule(localContext, 92, FlinkSqlParser.RULE_selfDefinitionClause);
+        this.enterRule(localContext, 94, FlinkSqlParser.RULE_selfDefinitionClause);
         try {
             this.enterOuterAlt(localContext, 1);
             {
-                this.state = 905;
+                this.state = 930;
                 this.match(FlinkSqlParser.KW_PERIOD);
-                this.state = 906;
+                this.state = 931;
                 this.match(FlinkSqlParser.KW_FOR);
-                this.state = 907;
+                this.state = 932;
                 this.match(FlinkSqlParser.KW_SYSTEM_TIME);
             }
         }
@@ -3726,15 +3827,15 @@ export class FlinkSqlParser extends SQLParserBase {
     }
     partitionDefinition() {
         let localContext = new PartitionDefinitionContext(this.context, this.state);
-        this.enterRule(localContext, 94, FlinkSqlParser.RULE_partitionDefinition);
+        this.enterRule(localContext, 96, FlinkSqlParser.RULE_partitionDefinition);
         try {
             this.enterOuterAlt(localContext, 1);
             {
-                this.state = 909;
+                this.state = 934;
                 this.match(FlinkSqlParser.KW_PARTITIONED);
-                this.state = 910;
+                this.state = 935;
                 this.match(FlinkSqlParser.KW_BY);
-                this.state = 911;
+                this.state = 936;
                 this.transformList();
             }
         }
@@ -3755,32 +3856,32 @@ export class FlinkSqlParser extends SQLParserBase {
     }
     transformList() {
         let localContext = new TransformListContext(this.context, this.state);
-        this.enterRule(localContext, 96, FlinkSqlParser.RULE_transformList);
+        this.enterRule(localContext, 98, FlinkSqlParser.RULE_transformList);
         let _la;
         try {
             this.enterOuterAlt(localContext, 1);
             {
-                this.state = 913;
+                this.state = 938;
                 this.match(FlinkSqlParser.LR_BRACKET);
-                this.state = 914;
+                this.state = 939;
                 this.transform();
-                this.state = 919;
+                this.state = 944;
                 this.errorHandler.sync(this);
                 _la = this.tokenStream.LA(1);
                 while (_la === 524) {
                     {
                         {
-                            this.state = 915;
+                            this.state = 940;
                             this.match(FlinkSqlParser.COMMA);
-                            this.state = 916;
+                            this.state = 941;
                             this.transform();
                         }
                     }
-                    this.state = 921;
+                    this.state = 946;
                     this.errorHandler.sync(this);
                     _la = this.tokenStream.LA(1);
                 }
-                this.state = 922;
+                this.state = 947;
                 this.match(FlinkSqlParser.RR_BRACKET);
             }
         }
@@ -3801,17 +3902,17 @@ export class FlinkSqlParser extends SQLParserBase {
     }
     transform() {
         let localContext = new TransformContext(this.context, this.state);
-        this.enterRule(localContext, 98, FlinkSqlParser.RULE_transform);
+        this.enterRule(localContext, 100, FlinkSqlParser.RULE_transform);
         let _la;
         try {
-            this.state = 936;
+            this.state = 961;
             this.errorHandler.sync(this);
-            switch (this.interpreter.adaptivePredict(this.tokenStream, 72, this.context)) {
+            switch (this.interpreter.adaptivePredict(this.tokenStream, 80, this.context)) {
                 case 1:
                     localContext = new IdentityTransformContext(localContext);
                     this.enterOuterAlt(localContext, 1);
                     {
-                        this.state = 924;
+                        this.state = 949;
                         this.columnName();
                     }
                     break;
@@ -3819,27 +3920,27 @@ export class FlinkSqlParser extends SQLParserBase {
                     localContext = new ApplyTransformContext(localContext);
                     this.enterOuterAlt(localContext, 2);
                     {
-                        this.state = 925;
+                        this.state = 950;
                         this.match(FlinkSqlParser.LR_BRACKET);
-                        this.state = 926;
+                        this.state = 951;
                         this.transformArgument();
-                        this.state = 931;
+                        this.state = 956;
                         this.errorHandler.sync(this);
                         _la = this.tokenStream.LA(1);
                         while (_la === 524) {
                             {
                                 {
-                                    this.state = 927;
+                                    this.state = 952;
                                     this.match(FlinkSqlParser.COMMA);
-                                    this.state = 928;
+                                    this.state = 953;
                                     this.transformArgument();
                                 }
                             }
-                            this.state = 933;
+                            this.state = 958;
                             this.errorHandler.sync(this);
                             _la = this.tokenStream.LA(1);
                         }
-                        this.state = 934;
+                        this.state = 959;
                         this.match(FlinkSqlParser.RR_BRACKET);
                     }
                     break;
@@ -3862,22 +3963,22 @@ export class FlinkSqlParser extends SQLParserBase {
     }
     transformArgument() {
         let localContext = new TransformArgumentContext(this.context, this.state);
-        this.enterRule(localContext, 100, FlinkSqlParser.RULE_transformArgument);
+        this.enterRule(localContext, 102, FlinkSqlParser.RULE_transformArgument);
         try {
-            this.state = 940;
+            this.state = 965;
             this.errorHandler.sync(this);
-            switch (this.interpreter.adaptivePredict(this.tokenStream, 73, this.context)) {
+            switch (this.interpreter.adaptivePredict(this.tokenStream, 81, this.context)) {
                 case 1:
                     this.enterOuterAlt(localContext, 1);
                     {
-                        this.state = 938;
+                        this.state = 963;
                         this.qualifiedName();
                     }
                     break;
                 case 2:
                     this.enterOuterAlt(localContext, 2);
                     {
-                        this.state = 939;
+                        this.state = 964;
                         this.constant();
                     }
                     break;
@@ -3900,37 +4001,37 @@ export class FlinkSqlParser extends SQLParserBase {
     }
     likeDefinition() {
         let localContext = new LikeDefinitionContext(this.context, this.state);
-        this.enterRule(localContext, 102, FlinkSqlParser.RULE_likeDefinition);
+        this.enterRule(localContext, 104, FlinkSqlParser.RULE_likeDefinition);
         let _la;
         try {
             this.enterOuterAlt(localContext, 1);
             {
-                this.state = 942;
+                this.state = 967;
                 this.match(FlinkSqlParser.KW_LIKE);
-                this.state = 943;
+                this.state = 968;
                 this.tablePath();
-                this.state = 952;
+                this.state = 977;
                 this.errorHandler.sync(this);
-                switch (this.interpreter.adaptivePredict(this.tokenStream, 75, this.context)) {
+                switch (this.interpreter.adaptivePredict(this.tokenStream, 83, this.context)) {
                     case 1:
                         {
-                            this.state = 944;
+                            this.state = 969;
                             this.match(FlinkSqlParser.LR_BRACKET);
-                            this.state = 948;
+                            this.state = 973;
                             this.errorHandler.sync(this);
                             _la = this.tokenStream.LA(1);
                             while (_la === 268 || _la === 458 || _la === 466) {
                                 {
                                     {
-                                        this.state = 945;
+                                        this.state = 970;
                                         this.likeOption();
                                     }
                                 }
-                                this.state = 950;
+                                this.state = 975;
                                 this.errorHandler.sync(this);
                                 _la = this.tokenStream.LA(1);
                             }
-                            this.state = 951;
+                            this.state = 976;
                             this.match(FlinkSqlParser.RR_BRACKET);
                         }
                         break;
@@ -3954,17 +4055,17 @@ export class FlinkSqlParser extends SQLParserBase {
     }
     likeOption() {
         let localContext = new LikeOptionContext(this.context, this.state);
-        this.enterRule(localContext, 104, FlinkSqlParser.RULE_likeOption);
+        this.enterRule(localContext, 106, FlinkSqlParser.RULE_likeOption);
         let _la;
         try {
-            this.state = 958;
+            this.state = 983;
             this.errorHandler.sync(this);
-            switch (this.interpreter.adaptivePredict(this.tokenStream, 76, this.context)) {
+            switch (this.interpreter.adaptivePredict(this.tokenStream, 84, this.context)) {
                 case 1:
                     this.enterOuterAlt(localContext, 1);
                     {
                         {
-                            this.state = 954;
+                            this.state = 979;
                             _la = this.tokenStream.LA(1);
                             if (!(_la === 458 || _la === 466)) {
                                 this.errorHandler.recoverInline(this);
@@ -3973,7 +4074,7 @@ export class FlinkSqlParser extends SQLParserBase {
                                 this.errorHandler.reportMatch(this);
                                 this.consume();
                             }
-                            this.state = 955;
+                            this.state = 980;
                             _la = this.tokenStream.LA(1);
                             if (!(_la === 5 || _la === 272 || _la === 447)) {
                                 this.errorHandler.recoverInline(this);
@@ -3989,7 +4090,7 @@ export class FlinkSqlParser extends SQLParserBase {
                     this.enterOuterAlt(localContext, 2);
                     {
                         {
-                            this.state = 956;
+                            this.state = 981;
                             _la = this.tokenStream.LA(1);
                             if (!(_la === 268 || _la === 458 || _la === 466)) {
                                 this.errorHandler.recoverInline(this);
@@ -3998,7 +4099,7 @@ export class FlinkSqlParser extends SQLParserBase {
                                 this.errorHandler.reportMatch(this);
                                 this.consume();
                             }
-                            this.state = 957;
+                            this.state = 982;
                             _la = this.tokenStream.LA(1);
                             if (!(_la === 428 || _la === 462 || _la === 481)) {
                                 this.errorHandler.recoverInline(this);
@@ -4029,17 +4130,17 @@ export class FlinkSqlParser extends SQLParserBase {
     }
     createCatalog() {
         let localContext = new CreateCatalogContext(this.context, this.state);
-        this.enterRule(localContext, 106, FlinkSqlParser.RULE_createCatalog);
+        this.enterRule(localContext, 108, FlinkSqlParser.RULE_createCatalog);
         try {
             this.enterOuterAlt(localContext, 1);
             {
-                this.state = 960;
+                this.state = 985;
                 this.match(FlinkSqlParser.KW_CREATE);
-                this.state = 961;
+                this.state = 986;
                 this.match(FlinkSqlParser.KW_CATALOG);
-                this.state = 962;
+                this.state = 987;
                 this.catalogPathCreate();
-                this.state = 963;
+                this.state = 988;
                 this.withOption();
             }
         }
@@ -4060,38 +4161,38 @@ export class FlinkSqlParser extends SQLParserBase {
     }
     createDatabase() {
         let localContext = new CreateDatabaseContext(this.context, this.state);
-        this.enterRule(localContext, 108, FlinkSqlParser.RULE_createDatabase);
+        this.enterRule(localContext, 110, FlinkSqlParser.RULE_createDatabase);
         let _la;
         try {
             this.enterOuterAlt(localContext, 1);
             {
-                this.state = 965;
+                this.state = 990;
                 this.match(FlinkSqlParser.KW_CREATE);
-                this.state = 966;
+                this.state = 991;
                 this.match(FlinkSqlParser.KW_DATABASE);
-                this.state = 968;
+                this.state = 993;
                 this.errorHandler.sync(this);
                 _la = this.tokenStream.LA(1);
                 if (_la === 168) {
                     {
-                        this.state = 967;
+                        this.state = 992;
                         this.ifNotExists();
                     }
                 }
-                this.state = 970;
+                this.state = 995;
                 this.databasePathCreate();
-                this.state = 973;
+                this.state = 998;
                 this.errorHandler.sync(this);
                 _la = this.tokenStream.LA(1);
                 if (_la === 59) {
                     {
-                        this.state = 971;
+                        this.state = 996;
                         this.match(FlinkSqlParser.KW_COMMENT);
-                        this.state = 972;
+                        this.state = 997;
                         localContext._comment = this.match(FlinkSqlParser.STRING_LITERAL);
                     }
                 }
-                this.state = 975;
+                this.state = 1000;
                 this.withOption();
             }
         }
@@ -4112,58 +4213,58 @@ export class FlinkSqlParser extends SQLParserBase {
     }
     createView() {
         let localContext = new CreateViewContext(this.context, this.state);
-        this.enterRule(localContext, 110, FlinkSqlParser.RULE_createView);
+        this.enterRule(localContext, 112, FlinkSqlParser.RULE_createView);
         let _la;
         try {
             this.enterOuterAlt(localContext, 1);
             {
-                this.state = 977;
+                this.state = 1002;
                 this.match(FlinkSqlParser.KW_CREATE);
-                this.state = 979;
+                this.state = 1004;
                 this.errorHandler.sync(this);
                 _la = this.tokenStream.LA(1);
                 if (_la === 501) {
                     {
-                        this.state = 978;
+                        this.state = 1003;
                         this.match(FlinkSqlParser.KW_TEMPORARY);
                     }
                 }
-                this.state = 981;
+                this.state = 1006;
                 this.match(FlinkSqlParser.KW_VIEW);
-                this.state = 983;
+                this.state = 1008;
                 this.errorHandler.sync(this);
                 _la = this.tokenStream.LA(1);
                 if (_la === 168) {
                     {
-                        this.state = 982;
+                        this.state = 1007;
                         this.ifNotExists();
                     }
                 }
-                this.state = 985;
+                this.state = 1010;
                 this.viewPathCreate();
-                this.state = 987;
+                this.state = 1012;
                 this.errorHandler.sync(this);
                 _la = this.tokenStream.LA(1);
                 if (_la === 520) {
                     {
-                        this.state = 986;
+                        this.state = 1011;
                         this.columnNameList();
                     }
                 }
-                this.state = 991;
+                this.state = 1016;
                 this.errorHandler.sync(this);
                 _la = this.tokenStream.LA(1);
                 if (_la === 59) {
                     {
-                        this.state = 989;
+                        this.state = 1014;
                         this.match(FlinkSqlParser.KW_COMMENT);
-                        this.state = 990;
+                        this.state = 1015;
                         localContext._comment = this.match(FlinkSqlParser.STRING_LITERAL);
                     }
                 }
-                this.state = 993;
+                this.state = 1018;
                 this.match(FlinkSqlParser.KW_AS);
-                this.state = 994;
+                this.state = 1019;
                 this.queryStatement(0);
             }
         }
@@ -4184,56 +4285,56 @@ export class FlinkSqlParser extends SQLParserBase {
     }
     createFunction() {
         let localContext = new CreateFunctionContext(this.context, this.state);
-        this.enterRule(localContext, 112, FlinkSqlParser.RULE_createFunction);
+        this.enterRule(localContext, 114, FlinkSqlParser.RULE_createFunction);
         let _la;
         try {
             this.enterOuterAlt(localContext, 1);
             {
-                this.state = 996;
+                this.state = 1021;
                 this.match(FlinkSqlParser.KW_CREATE);
-                this.state = 1000;
+                this.state = 1025;
                 this.errorHandler.sync(this);
-                switch (this.interpreter.adaptivePredict(this.tokenStream, 83, this.context)) {
+                switch (this.interpreter.adaptivePredict(this.tokenStream, 91, this.context)) {
                     case 1:
                         {
-                            this.state = 997;
+                            this.state = 1022;
                             this.match(FlinkSqlParser.KW_TEMPORARY);
                         }
                         break;
                     case 2:
                         {
-                            this.state = 998;
+                            this.state = 1023;
                             this.match(FlinkSqlParser.KW_TEMPORARY);
-                            this.state = 999;
+                            this.state = 1024;
                             this.match(FlinkSqlParser.KW_SYSTEM);
                         }
                         break;
                 }
-                this.state = 1002;
+                this.state = 1027;
                 this.match(FlinkSqlParser.KW_FUNCTION);
-                this.state = 1004;
+                this.state = 1029;
                 this.errorHandler.sync(this);
                 _la = this.tokenStream.LA(1);
                 if (_la === 168) {
                     {
-                        this.state = 1003;
+                        this.state = 1028;
                         this.ifNotExists();
                     }
                 }
-                this.state = 1006;
+                this.state = 1031;
                 this.functionNameCreate();
-                this.state = 1007;
+                this.state = 1032;
                 this.match(FlinkSqlParser.KW_AS);
-                this.state = 1008;
+                this.state = 1033;
                 this.identifier();
-                this.state = 1011;
+                this.state = 1036;
                 this.errorHandler.sync(this);
                 _la = this.tokenStream.LA(1);
                 if (_la === 197) {
                     {
-                        this.state = 1009;
+                        this.state = 1034;
                         this.match(FlinkSqlParser.KW_LANGUAGE);
-                        this.state = 1010;
+                        this.state = 1035;
                         _la = this.tokenStream.LA(1);
                         if (!(_la === 332 || _la === 469 || _la === 485)) {
                             this.errorHandler.recoverInline(this);
@@ -4244,12 +4345,12 @@ export class FlinkSqlParser extends SQLParserBase {
                         }
                     }
                 }
-                this.state = 1014;
+                this.state = 1039;
                 this.errorHandler.sync(this);
                 _la = this.tokenStream.LA(1);
                 if (_la === 415) {
                     {
-                        this.state = 1013;
+                        this.state = 1038;
                         this.usingClause();
                     }
                 }
@@ -4272,32 +4373,32 @@ export class FlinkSqlParser extends SQLParserBase {
     }
     usingClause() {
         let localContext = new UsingClauseContext(this.context, this.state);
-        this.enterRule(localContext, 114, FlinkSqlParser.RULE_usingClause);
+        this.enterRule(localContext, 116, FlinkSqlParser.RULE_usingClause);
         let _la;
         try {
             this.enterOuterAlt(localContext, 1);
             {
-                this.state = 1016;
+                this.state = 1041;
                 this.match(FlinkSqlParser.KW_USING);
-                this.state = 1017;
+                this.state = 1042;
                 this.match(FlinkSqlParser.KW_JAR);
-                this.state = 1018;
+                this.state = 1043;
                 this.jarFileName();
-                this.state = 1024;
+                this.state = 1049;
                 this.errorHandler.sync(this);
                 _la = this.tokenStream.LA(1);
                 while (_la === 524) {
                     {
                         {
-                            this.state = 1019;
+                            this.state = 1044;
                             this.match(FlinkSqlParser.COMMA);
-                            this.state = 1020;
+                            this.state = 1045;
                             this.match(FlinkSqlParser.KW_JAR);
-                            this.state = 1021;
+                            this.state = 1046;
                             this.jarFileName();
                         }
                     }
-                    this.state = 1026;
+                    this.state = 1051;
                     this.errorHandler.sync(this);
                     _la = this.tokenStream.LA(1);
                 }
@@ -4320,11 +4421,11 @@ export class FlinkSqlParser extends SQLParserBase {
     }
     jarFileName() {
         let localContext = new JarFileNameContext(this.context, this.state);
-        this.enterRule(localContext, 116, FlinkSqlParser.RULE_jarFileName);
+        this.enterRule(localContext, 118, FlinkSqlParser.RULE_jarFileName);
         try {
             this.enterOuterAlt(localContext, 1);
             {
-                this.state = 1027;
+                this.state = 1052;
                 this.match(FlinkSqlParser.STRING_LITERAL);
             }
         }
@@ -4345,56 +4446,56 @@ export class FlinkSqlParser extends SQLParserBase {
     }
     alterTable() {
         let localContext = new AlterTableContext(this.context, this.state);
-        this.enterRule(localContext, 118, FlinkSqlParser.RULE_alterTable);
+        this.enterRule(localContext, 120, FlinkSqlParser.RULE_alterTable);
         let _la;
         try {
             this.enterOuterAlt(localContext, 1);
             {
-                this.state = 1029;
+                this.state = 1054;
                 this.match(FlinkSqlParser.KW_ALTER);
-                this.state = 1030;
+                this.state = 1055;
                 this.match(FlinkSqlParser.KW_TABLE);
-                this.state = 1032;
+                this.state = 1057;
                 this.errorHandler.sync(this);
                 _la = this.tokenStream.LA(1);
                 if (_la === 168) {
                     {
-                        this.state = 1031;
+                        this.state = 1056;
                         this.ifExists();
                     }
                 }
-                this.state = 1034;
+                this.state = 1059;
                 this.tablePath();
-                this.state = 1040;
+                this.state = 1065;
                 this.errorHandler.sync(this);
-                switch (this.interpreter.adaptivePredict(this.tokenStream, 89, this.context)) {
+                switch (this.interpreter.adaptivePredict(this.tokenStream, 97, this.context)) {
                     case 1:
                         {
-                            this.state = 1035;
+                            this.state = 1060;
                             this.renameDefinition();
                         }
                         break;
                     case 2:
                         {
-                            this.state = 1036;
+                            this.state = 1061;
                             this.setKeyValueDefinition();
                         }
                         break;
                     case 3:
                         {
-                            this.state = 1037;
+                            this.state = 1062;
                             this.addConstraint();
                         }
                         break;
                     case 4:
                         {
-                            this.state = 1038;
+                            this.state = 1063;
                             this.dropConstraint();
                         }
                         break;
                     case 5:
                         {
-                            this.state = 1039;
+                            this.state = 1064;
                             this.addUnique();
                         }
                         break;
@@ -4418,25 +4519,25 @@ export class FlinkSqlParser extends SQLParserBase {
     }
     renameDefinition() {
         let localContext = new RenameDefinitionContext(this.context, this.state);
-        this.enterRule(localContext, 120, FlinkSqlParser.RULE_renameDefinition);
+        this.enterRule(localContext, 122, FlinkSqlParser.RULE_renameDefinition);
         let _la;
         try {
             this.enterOuterAlt(localContext, 1);
             {
-                this.state = 1042;
+                this.state = 1067;
                 this.match(FlinkSqlParser.KW_RENAME);
-                this.state = 1044;
+                this.state = 1069;
                 this.errorHandler.sync(this);
                 _la = this.tokenStream.LA(1);
                 if (((((_la - 440)) & ~0x1F) === 0 && ((1 << (_la - 440)) & 4294967295) !== 0) || ((((_la - 472)) & ~0x1F) === 0 && ((1 << (_la - 472)) & 4294967295) !== 0) || ((((_la - 504)) & ~0x1F) === 0 && ((1 << (_la - 504)) & 31) !== 0) || ((((_la - 541)) & ~0x1F) === 0 && ((1 << (_la - 541)) & 19) !== 0)) {
                     {
-                        this.state = 1043;
+                        this.state = 1068;
                         this.uid();
                     }
                 }
-                this.state = 1046;
+                this.state = 1071;
                 this.match(FlinkSqlParser.KW_TO);
-                this.state = 1047;
+                this.state = 1072;
                 this.uid();
             }
         }
@@ -4457,13 +4558,13 @@ export class FlinkSqlParser extends SQLParserBase {
     }
     setKeyValueDefinition() {
         let localContext = new SetKeyValueDefinitionContext(this.context, this.state);
-        this.enterRule(localContext, 122, FlinkSqlParser.RULE_setKeyValueDefinition);
+        this.enterRule(localContext, 124, FlinkSqlParser.RULE_setKeyValueDefinition);
         try {
             this.enterOuterAlt(localContext, 1);
             {
-                this.state = 1049;
+                this.state = 1074;
                 this.match(FlinkSqlParser.KW_SET);
-                this.state = 1050;
+                this.state = 1075;
                 this.tablePropertyList();
             }
         }
@@ -4484,29 +4585,29 @@ export class FlinkSqlParser extends SQLParserBase {
     }
     addConstraint() {
         let localContext = new AddConstraintContext(this.context, this.state);
-        this.enterRule(localContext, 124, FlinkSqlParser.RULE_addConstraint);
+        this.enterRule(localContext, 126, FlinkSqlParser.RULE_addConstraint);
         let _la;
         try {
             this.enterOuterAlt(localContext, 1);
             {
-                this.state = 1052;
+                this.state = 1077;
                 this.match(FlinkSqlParser.KW_ADD);
-                this.state = 1053;
+                this.state = 1078;
                 this.match(FlinkSqlParser.KW_CONSTRAINT);
-                this.state = 1054;
+                this.state = 1079;
                 this.constraintName();
-                this.state = 1055;
+                this.state = 1080;
                 this.match(FlinkSqlParser.KW_PRIMARY);
-                this.state = 1056;
+                this.state = 1081;
                 this.match(FlinkSqlParser.KW_KEY);
-                this.state = 1057;
+                this.state = 1082;
                 this.columnNameList();
-                this.state = 1059;
+                this.state = 1084;
                 this.errorHandler.sync(this);
                 _la = this.tokenStream.LA(1);
                 if (_la === 243) {
                     {
-                        this.state = 1058;
+                        this.state = 1083;
                         this.notForced();
                     }
                 }
@@ -4529,15 +4630,15 @@ export class FlinkSqlParser extends SQLParserBase {
     }
     dropConstraint() {
         let localContext = new DropConstraintContext(this.context, this.state);
-        this.enterRule(localContext, 126, FlinkSqlParser.RULE_dropConstraint);
+        this.enterRule(localContext, 128, FlinkSqlParser.RULE_dropConstraint);
         try {
             this.enterOuterAlt(localContext, 1);
             {
-                this.state = 1061;
+                this.state = 1086;
                 this.match(FlinkSqlParser.KW_DROP);
-                this.state = 1062;
+                this.state = 1087;
                 this.match(FlinkSqlParser.KW_CONSTRAINT);
-                this.state = 1063;
+                this.state = 1088;
                 this.constraintName();
             }
         }
@@ -4558,15 +4659,15 @@ export class FlinkSqlParser extends SQLParserBase {
     }
     addUnique() {
         let localContext = new AddUniqueContext(this.context, this.state);
-        this.enterRule(localContext, 128, FlinkSqlParser.RULE_addUnique);
+        this.enterRule(localContext, 130, FlinkSqlParser.RULE_addUnique);
         try {
             this.enterOuterAlt(localContext, 1);
             {
-                this.state = 1065;
+                this.state = 1090;
                 this.match(FlinkSqlParser.KW_ADD);
-                this.state = 1066;
+                this.state = 1091;
                 this.match(FlinkSqlParser.KW_UNIQUE);
-                this.state = 1067;
+                this.state = 1092;
                 this.columnNameList();
             }
         }
@@ -4587,13 +4688,13 @@ export class FlinkSqlParser extends SQLParserBase {
     }
     notForced() {
         let localContext = new NotForcedContext(this.context, this.state);
-        this.enterRule(localContext, 130, FlinkSqlParser.RULE_notForced);
+        this.enterRule(localContext, 132, FlinkSqlParser.RULE_notForced);
         try {
             this.enterOuterAlt(localContext, 1);
             {
-                this.state = 1069;
+                this.state = 1094;
                 this.match(FlinkSqlParser.KW_NOT);
-                this.state = 1070;
+                this.state = 1095;
                 this.match(FlinkSqlParser.KW_ENFORCED);
             }
         }
@@ -4614,30 +4715,30 @@ export class FlinkSqlParser extends SQLParserBase {
     }
     alterView() {
         let localContext = new AlterViewContext(this.context, this.state);
-        this.enterRule(localContext, 132, FlinkSqlParser.RULE_alterView);
+        this.enterRule(localContext, 134, FlinkSqlParser.RULE_alterView);
         try {
             this.enterOuterAlt(localContext, 1);
             {
-                this.state = 1072;
+                this.state = 1097;
                 this.match(FlinkSqlParser.KW_ALTER);
-                this.state = 1073;
+                this.state = 1098;
                 this.match(FlinkSqlParser.KW_VIEW);
-                this.state = 1074;
+                this.state = 1099;
                 this.viewPath();
-                this.state = 1078;
+                this.state = 1103;
                 this.errorHandler.sync(this);
                 switch (this.tokenStream.LA(1)) {
                     case FlinkSqlParser.KW_RENAME:
                         {
-                            this.state = 1075;
+                            this.state = 1100;
                             this.renameDefinition();
                         }
                         break;
                     case FlinkSqlParser.KW_AS:
                         {
-                            this.state = 1076;
+                            this.state = 1101;
                             this.match(FlinkSqlParser.KW_AS);
-                            this.state = 1077;
+                            this.state = 1102;
                             this.queryStatement(0);
                         }
                         break;
@@ -4663,17 +4764,17 @@ export class FlinkSqlParser extends SQLParserBase {
     }
     alterDatabase() {
         let localContext = new AlterDatabaseContext(this.context, this.state);
-        this.enterRule(localContext, 134, FlinkSqlParser.RULE_alterDatabase);
+        this.enterRule(localContext, 136, FlinkSqlParser.RULE_alterDatabase);
         try {
             this.enterOuterAlt(localContext, 1);
             {
-                this.state = 1080;
+                this.state = 1105;
                 this.match(FlinkSqlParser.KW_ALTER);
-                this.state = 1081;
+                this.state = 1106;
                 this.match(FlinkSqlParser.KW_DATABASE);
-                this.state = 1082;
+                this.state = 1107;
                 this.databasePath();
-                this.state = 1083;
+                this.state = 1108;
                 this.setKeyValueDefinition();
             }
         }
@@ -4694,57 +4795,57 @@ export class FlinkSqlParser extends SQLParserBase {
     }
     alterFunction() {
         let localContext = new AlterFunctionContext(this.context, this.state);
-        this.enterRule(localContext, 136, FlinkSqlParser.RULE_alterFunction);
+        this.enterRule(localContext, 138, FlinkSqlParser.RULE_alterFunction);
         let _la;
         try {
             this.enterOuterAlt(localContext, 1);
             {
-                this.state = 1085;
+                this.state = 1110;
                 this.match(FlinkSqlParser.KW_ALTER);
-                this.state = 1089;
+                this.state = 1114;
                 this.errorHandler.sync(this);
-                switch (this.interpreter.adaptivePredict(this.tokenStream, 93, this.context)) {
+                switch (this.interpreter.adaptivePredict(this.tokenStream, 101, this.context)) {
                     case 1:
                         {
-                            this.state = 1086;
+                            this.state = 1111;
                             this.match(FlinkSqlParser.KW_TEMPORARY);
                         }
                         break;
                     case 2:
                         {
-                            this.state = 1087;
+                            this.state = 1112;
                             this.match(FlinkSqlParser.KW_TEMPORARY);
-                            this.state = 1088;
+                            this.state = 1113;
                             this.match(FlinkSqlParser.KW_SYSTEM);
                         }
                         break;
                 }
-                this.state = 1091;
+                this.state = 1116;
                 this.match(FlinkSqlParser.KW_FUNCTION);
-                this.state = 1093;
+                this.state = 1118;
                 this.errorHandler.sync(this);
-                switch (this.interpreter.adaptivePredict(this.tokenStream, 94, this.context)) {
+                switch (this.interpreter.adaptivePredict(this.tokenStream, 102, this.context)) {
                     case 1:
                         {
-                            this.state = 1092;
+                            this.state = 1117;
                             this.ifExists();
                         }
                         break;
                 }
-                this.state = 1095;
+                this.state = 1120;
                 this.functionName();
-                this.state = 1096;
+                this.state = 1121;
                 this.match(FlinkSqlParser.KW_AS);
-                this.state = 1097;
+                this.state = 1122;
                 this.identifier();
-                this.state = 1100;
+                this.state = 1125;
                 this.errorHandler.sync(this);
                 _la = this.tokenStream.LA(1);
                 if (_la === 197) {
                     {
-                        this.state = 1098;
+                        this.state = 1123;
                         this.match(FlinkSqlParser.KW_LANGUAGE);
-                        this.state = 1099;
+                        this.state = 1124;
                         _la = this.tokenStream.LA(1);
                         if (!(_la === 332 || _la === 469 || _la === 485)) {
                             this.errorHandler.recoverInline(this);
@@ -4774,25 +4875,25 @@ export class FlinkSqlParser extends SQLParserBase {
     }
     dropCatalog() {
         let localContext = new DropCatalogContext(this.context, this.state);
-        this.enterRule(localContext, 138, FlinkSqlParser.RULE_dropCatalog);
+        this.enterRule(localContext, 140, FlinkSqlParser.RULE_dropCatalog);
         let _la;
         try {
             this.enterOuterAlt(localContext, 1);
             {
-                this.state = 1102;
+                this.state = 1127;
                 this.match(FlinkSqlParser.KW_DROP);
-                this.state = 1103;
+                this.state = 1128;
                 this.match(FlinkSqlParser.KW_CATALOG);
-                this.state = 1105;
+                this.state = 1130;
                 this.errorHandler.sync(this);
                 _la = this.tokenStream.LA(1);
                 if (_la === 168) {
                     {
-                        this.state = 1104;
+                        this.state = 1129;
                         this.ifExists();
                     }
                 }
-                this.state = 1107;
+                this.state = 1132;
                 this.catalogPath();
             }
         }
@@ -4813,34 +4914,34 @@ export class FlinkSqlParser extends SQLParserBase {
     }
     dropTable() {
         let localContext = new DropTableContext(this.context, this.state);
-        this.enterRule(localContext, 140, FlinkSqlParser.RULE_dropTable);
+        this.enterRule(localContext, 142, FlinkSqlParser.RULE_dropTable);
         let _la;
         try {
             this.enterOuterAlt(localContext, 1);
             {
-                this.state = 1109;
+                this.state = 1134;
                 this.match(FlinkSqlParser.KW_DROP);
-                this.state = 1111;
+                this.state = 1136;
                 this.errorHandler.sync(this);
                 _la = this.tokenStream.LA(1);
                 if (_la === 501) {
                     {
-                        this.state = 1110;
+                        this.state = 1135;
                         this.match(FlinkSqlParser.KW_TEMPORARY);
                     }
                 }
-                this.state = 1113;
+                this.state = 1138;
                 this.match(FlinkSqlParser.KW_TABLE);
-                this.state = 1115;
+                this.state = 1140;
                 this.errorHandler.sync(this);
                 _la = this.tokenStream.LA(1);
                 if (_la === 168) {
                     {
-                        this.state = 1114;
+                        this.state = 1139;
                         this.ifExists();
                     }
                 }
-                this.state = 1117;
+                this.state = 1142;
                 this.tablePath();
             }
         }
@@ -4861,32 +4962,32 @@ export class FlinkSqlParser extends SQLParserBase {
     }
     dropDatabase() {
         let localContext = new DropDatabaseContext(this.context, this.state);
-        this.enterRule(localContext, 142, FlinkSqlParser.RULE_dropDatabase);
+        this.enterRule(localContext, 144, FlinkSqlParser.RULE_dropDatabase);
         let _la;
         try {
             this.enterOuterAlt(localContext, 1);
             {
-                this.state = 1119;
+                this.state = 1144;
                 this.match(FlinkSqlParser.KW_DROP);
-                this.state = 1120;
+                this.state = 1145;
                 this.match(FlinkSqlParser.KW_DATABASE);
-                this.state = 1122;
+                this.state = 1147;
                 this.errorHandler.sync(this);
                 _la = this.tokenStream.LA(1);
                 if (_la === 168) {
                     {
-                        this.state = 1121;
+                        this.state = 1146;
                         this.ifExists();
                     }
                 }
-                this.state = 1124;
+                this.state = 1149;
                 this.databasePath();
-                this.state = 1126;
+                this.state = 1151;
                 this.errorHandler.sync(this);
                 _la = this.tokenStream.LA(1);
                 if (_la === 443 || _la === 494) {
                     {
-                        this.state = 1125;
+                        this.state = 1150;
                         localContext._dropType = this.tokenStream.LT(1);
                         _la = this.tokenStream.LA(1);
                         if (!(_la === 443 || _la === 494)) {
@@ -4917,34 +5018,34 @@ export class FlinkSqlParser extends SQLParserBase {
     }
     dropView() {
         let localContext = new DropViewContext(this.context, this.state);
-        this.enterRule(localContext, 144, FlinkSqlParser.RULE_dropView);
+        this.enterRule(localContext, 146, FlinkSqlParser.RULE_dropView);
         let _la;
         try {
             this.enterOuterAlt(localContext, 1);
             {
-                this.state = 1128;
+                this.state = 1153;
                 this.match(FlinkSqlParser.KW_DROP);
-                this.state = 1130;
+                this.state = 1155;
                 this.errorHandler.sync(this);
                 _la = this.tokenStream.LA(1);
                 if (_la === 501) {
                     {
-                        this.state = 1129;
+                        this.state = 1154;
                         this.match(FlinkSqlParser.KW_TEMPORARY);
                     }
                 }
-                this.state = 1132;
+                this.state = 1157;
                 this.match(FlinkSqlParser.KW_VIEW);
-                this.state = 1134;
+                this.state = 1159;
                 this.errorHandler.sync(this);
                 _la = this.tokenStream.LA(1);
                 if (_la === 168) {
                     {
-                        this.state = 1133;
+                        this.state = 1158;
                         this.ifExists();
                     }
                 }
-                this.state = 1136;
+                this.state = 1161;
                 this.viewPath();
             }
         }
@@ -4965,43 +5066,43 @@ export class FlinkSqlParser extends SQLParserBase {
     }
     dropFunction() {
         let localContext = new DropFunctionContext(this.context, this.state);
-        this.enterRule(localContext, 146, FlinkSqlParser.RULE_dropFunction);
+        this.enterRule(localContext, 148, FlinkSqlParser.RULE_dropFunction);
         try {
             this.enterOuterAlt(localContext, 1);
             {
-                this.state = 1138;
+                this.state = 1163;
                 this.match(FlinkSqlParser.KW_DROP);
-                this.state = 1142;
+                this.state = 1167;
                 this.errorHandler.sync(this);
-                switch (this.interpreter.adaptivePredict(this.tokenStream, 103, this.context)) {
+                switch (this.interpreter.adaptivePredict(this.tokenStream, 111, this.context)) {
                     case 1:
                         {
-                            this.state = 1139;
+                            this.state = 1164;
                             this.match(FlinkSqlParser.KW_TEMPORARY);
                         }
                         break;
                     case 2:
                         {
-                            this.state = 1140;
+                            this.state = 1165;
                             this.match(FlinkSqlParser.KW_TEMPORARY);
-                            this.state = 1141;
+                            this.state = 1166;
                             this.match(FlinkSqlParser.KW_SYSTEM);
                         }
                         break;
                 }
-                this.state = 1144;
+                this.state = 1169;
                 this.match(FlinkSqlParser.KW_FUNCTION);
-                this.state = 1146;
+                this.state = 1171;
                 this.errorHandler.sync(this);
-                switch (this.interpreter.adaptivePredict(this.tokenStream, 104, this.context)) {
+                switch (this.interpreter.adaptivePredict(this.tokenStream, 112, this.context)) {
                     case 1:
                         {
-                            this.state = 1145;
+                            this.state = 1170;
                             this.ifExists();
                         }
                         break;
                 }
-                this.state = 1148;
+                this.state = 1173;
                 this.functionName();
             }
         }
@@ -5022,26 +5123,26 @@ export class FlinkSqlParser extends SQLParserBase {
     }
     insertStatement() {
         let localContext = new InsertStatementContext(this.context, this.state);
-        this.enterRule(localContext, 148, FlinkSqlParser.RULE_insertStatement);
+        this.enterRule(localContext, 150, FlinkSqlParser.RULE_insertStatement);
         let _la;
         try {
-            this.state = 1157;
+            this.state = 1182;
             this.errorHandler.sync(this);
-            switch (this.interpreter.adaptivePredict(this.tokenStream, 106, this.context)) {
+            switch (this.interpreter.adaptivePredict(this.tokenStream, 114, this.context)) {
                 case 1:
                     this.enterOuterAlt(localContext, 1);
                     {
                         {
-                            this.state = 1151;
+                            this.state = 1176;
                             this.errorHandler.sync(this);
                             _la = this.tokenStream.LA(1);
                             if (_la === 132) {
                                 {
-                                    this.state = 1150;
+                                    this.state = 1175;
                                     this.match(FlinkSqlParser.KW_EXECUTE);
                                 }
                             }
-                            this.state = 1153;
+                            this.state = 1178;
                             this.insertSimpleStatement();
                         }
                     }
@@ -5049,7 +5150,7 @@ export class FlinkSqlParser extends SQLParserBase {
                 case 2:
                     this.enterOuterAlt(localContext, 2);
                     {
-                        this.state = 1154;
+                        this.state = 1179;
                         this.insertMulStatementCompatibility();
                     }
                     break;
@@ -5057,9 +5158,9 @@ export class FlinkSqlParser extends SQLParserBase {
                     this.enterOuterAlt(localContext, 3);
                     {
                         {
-                            this.state = 1155;
+                            this.state = 1180;
                             this.match(FlinkSqlParser.KW_EXECUTE);
-                            this.state = 1156;
+                            this.state = 1181;
                             this.insertMulStatement();
                         }
                     }
@@ -5083,14 +5184,14 @@ export class FlinkSqlParser extends SQLParserBase {
     }
     insertSimpleStatement() {
         let localContext = new InsertSimpleStatementContext(this.context, this.state);
-        this.enterRule(localContext, 150, FlinkSqlParser.RULE_insertSimpleStatement);
+        this.enterRule(localContext, 152, FlinkSqlParser.RULE_insertSimpleStatement);
         let _la;
         try {
             this.enterOuterAlt(localContext, 1);
             {
-                this.state = 1159;
+                this.state = 1184;
                 this.match(FlinkSqlParser.KW_INSERT);
-                this.state = 1160;
+                this.state = 1185;
                 _la = this.tokenStream.LA(1);
                 if (!(_la === 184 || _la === 267)) {
                     this.errorHandler.recoverInline(this);
@@ -5099,39 +5200,39 @@ export class FlinkSqlParser extends SQLParserBase {
                     this.errorHandler.reportMatch(this);
                     this.consume();
                 }
-                this.state = 1161;
+                this.state = 1186;
                 this.tablePath();
-                this.state = 1170;
+                this.state = 1195;
                 this.errorHandler.sync(this);
-                switch (this.interpreter.adaptivePredict(this.tokenStream, 109, this.context)) {
+                switch (this.interpreter.adaptivePredict(this.tokenStream, 117, this.context)) {
                     case 1:
                         {
-                            this.state = 1163;
+                            this.state = 1188;
                             this.errorHandler.sync(this);
                             _la = this.tokenStream.LA(1);
                             if (_la === 270) {
                                 {
-                                    this.state = 1162;
+                                    this.state = 1187;
                                     this.insertPartitionDefinition();
                                 }
                             }
-                            this.state = 1166;
+                            this.state = 1191;
                             this.errorHandler.sync(this);
-                            switch (this.interpreter.adaptivePredict(this.tokenStream, 108, this.context)) {
+                            switch (this.interpreter.adaptivePredict(this.tokenStream, 116, this.context)) {
                                 case 1:
                                     {
-                                        this.state = 1165;
+                                        this.state = 1190;
                                         this.columnNameList();
                                     }
                                     break;
                             }
-                            this.state = 1168;
+                            this.state = 1193;
                             this.queryStatement(0);
                         }
                         break;
                     case 2:
                         {
-                            this.state = 1169;
+                            this.state = 1194;
                             this.valuesDefinition();
                         }
                         break;
@@ -5155,13 +5256,13 @@ export class FlinkSqlParser extends SQLParserBase {
     }
     insertPartitionDefinition() {
         let localContext = new InsertPartitionDefinitionContext(this.context, this.state);
-        this.enterRule(localContext, 152, FlinkSqlParser.RULE_insertPartitionDefinition);
+        this.enterRule(localContext, 154, FlinkSqlParser.RULE_insertPartitionDefinition);
         try {
             this.enterOuterAlt(localContext, 1);
             {
-                this.state = 1172;
+                this.state = 1197;
                 this.match(FlinkSqlParser.KW_PARTITION);
-                this.state = 1173;
+                this.state = 1198;
                 this.tablePropertyList();
             }
         }
@@ -5182,28 +5283,28 @@ export class FlinkSqlParser extends SQLParserBase {
     }
     valuesDefinition() {
         let localContext = new ValuesDefinitionContext(this.context, this.state);
-        this.enterRule(localContext, 154, FlinkSqlParser.RULE_valuesDefinition);
+        this.enterRule(localContext, 156, FlinkSqlParser.RULE_valuesDefinition);
         let _la;
         try {
             this.enterOuterAlt(localContext, 1);
             {
-                this.state = 1175;
+                this.state = 1200;
                 this.match(FlinkSqlParser.KW_VALUES);
-                this.state = 1176;
+                this.state = 1201;
                 this.valuesRowDefinition();
-                this.state = 1181;
+                this.state = 1206;
                 this.errorHandler.sync(this);
                 _la = this.tokenStream.LA(1);
                 while (_la === 524) {
                     {
                         {
-                            this.state = 1177;
+                            this.state = 1202;
                             this.match(FlinkSqlParser.COMMA);
-                            this.state = 1178;
+                            this.state = 1203;
                             this.valuesRowDefinition();
                         }
                     }
-                    this.state = 1183;
+                    this.state = 1208;
                     this.errorHandler.sync(this);
                     _la = this.tokenStream.LA(1);
                 }
@@ -5226,32 +5327,32 @@ export class FlinkSqlParser extends SQLParserBase {
     }
     valuesRowDefinition() {
         let localContext = new ValuesRowDefinitionContext(this.context, this.state);
-        this.enterRule(localContext, 156, FlinkSqlParser.RULE_valuesRowDefinition);
+        this.enterRule(localContext, 158, FlinkSqlParser.RULE_valuesRowDefinition);
         let _la;
         try {
             this.enterOuterAlt(localContext, 1);
             {
-                this.state = 1184;
+                this.state = 1209;
                 this.match(FlinkSqlParser.LR_BRACKET);
-                this.state = 1185;
+                this.state = 1210;
                 this.valueDefinition();
-                this.state = 1190;
+                this.state = 1215;
                 this.errorHandler.sync(this);
                 _la = this.tokenStream.LA(1);
                 while (_la === 524) {
                     {
                         {
-                            this.state = 1186;
+                            this.state = 1211;
                             this.match(FlinkSqlParser.COMMA);
-                            this.state = 1187;
+                            this.state = 1212;
                             this.valueDefinition();
                         }
                     }
-                    this.state = 1192;
+                    this.state = 1217;
                     this.errorHandler.sync(this);
                     _la = this.tokenStream.LA(1);
                 }
-                this.state = 1193;
+                this.state = 1218;
                 this.match(FlinkSqlParser.RR_BRACKET);
             }
         }
@@ -5272,22 +5373,22 @@ export class FlinkSqlParser extends SQLParserBase {
     }
     valueDefinition() {
         let localContext = new ValueDefinitionContext(this.context, this.state);
-        this.enterRule(localContext, 158, FlinkSqlParser.RULE_valueDefinition);
+        this.enterRule(localContext, 160, FlinkSqlParser.RULE_valueDefinition);
         try {
-            this.state = 1197;
+            this.state = 1222;
             this.errorHandler.sync(this);
-            switch (this.interpreter.adaptivePredict(this.tokenStream, 112, this.context)) {
+            switch (this.interpreter.adaptivePredict(this.tokenStream, 120, this.context)) {
                 case 1:
                     this.enterOuterAlt(localContext, 1);
                     {
-                        this.state = 1195;
+                        this.state = 1220;
                         this.constant();
                     }
                     break;
                 case 2:
                     this.enterOuterAlt(localContext, 2);
                     {
-                        this.state = 1196;
+                        this.state = 1221;
                         this.functionCallExpression();
                     }
                     break;
@@ -5310,36 +5411,36 @@ export class FlinkSqlParser extends SQLParserBase {
     }
     insertMulStatementCompatibility() {
         let localContext = new InsertMulStatementCompatibilityContext(this.context, this.state);
-        this.enterRule(localContext, 160, FlinkSqlParser.RULE_insertMulStatementCompatibility);
+        this.enterRule(localContext, 162, FlinkSqlParser.RULE_insertMulStatementCompatibility);
         let _la;
         try {
             this.enterOuterAlt(localContext, 1);
             {
-                this.state = 1199;
+                this.state = 1224;
                 this.match(FlinkSqlParser.KW_BEGIN);
-                this.state = 1200;
+                this.state = 1225;
                 this.match(FlinkSqlParser.KW_STATEMENT);
-                this.state = 1201;
+                this.state = 1226;
                 this.match(FlinkSqlParser.KW_SET);
-                this.state = 1202;
+                this.state = 1227;
                 this.match(FlinkSqlParser.SEMICOLON);
-                this.state = 1206;
+                this.state = 1231;
                 this.errorHandler.sync(this);
                 _la = this.tokenStream.LA(1);
                 do {
                     {
                         {
-                            this.state = 1203;
+                            this.state = 1228;
                             this.insertSimpleStatement();
-                            this.state = 1204;
+                            this.state = 1229;
                             this.match(FlinkSqlParser.SEMICOLON);
                         }
                     }
-                    this.state = 1208;
+                    this.state = 1233;
                     this.errorHandler.sync(this);
                     _la = this.tokenStream.LA(1);
                 } while (_la === 178);
-                this.state = 1210;
+                this.state = 1235;
                 this.match(FlinkSqlParser.KW_END);
             }
         }
@@ -5360,34 +5461,34 @@ export class FlinkSqlParser extends SQLParserBase {
     }
     insertMulStatement() {
         let localContext = new InsertMulStatementContext(this.context, this.state);
-        this.enterRule(localContext, 162, FlinkSqlParser.RULE_insertMulStatement);
+        this.enterRule(localContext, 164, FlinkSqlParser.RULE_insertMulStatement);
         let _la;
         try {
             this.enterOuterAlt(localContext, 1);
             {
-                this.state = 1212;
+                this.state = 1237;
                 this.match(FlinkSqlParser.KW_STATEMENT);
-                this.state = 1213;
+                this.state = 1238;
                 this.match(FlinkSqlParser.KW_SET);
-                this.state = 1214;
+                this.state = 1239;
                 this.match(FlinkSqlParser.KW_BEGIN);
-                this.state = 1218;
+                this.state = 1243;
                 this.errorHandler.sync(this);
                 _la = this.tokenStream.LA(1);
                 do {
                     {
                         {
-                            this.state = 1215;
+                            this.state = 1240;
                             this.insertSimpleStatement();
-                            this.state = 1216;
+                            this.state = 1241;
                             this.match(FlinkSqlParser.SEMICOLON);
                         }
                     }
-                    this.state = 1220;
+                    this.state = 1245;
                     this.errorHandler.sync(this);
                     _la = this.tokenStream.LA(1);
                 } while (_la === 178);
-                this.state = 1222;
+                this.state = 1247;
                 this.match(FlinkSqlParser.KW_END);
             }
         }
@@ -5414,60 +5515,60 @@ export class FlinkSqlParser extends SQLParserBase {
         let parentState = this.state;
         let localContext = new QueryStatementContext(this.context, parentState);
         let previousContext = localContext;
-        let _startState = 164;
-        this.enterRecursionRule(localContext, 164, FlinkSqlParser.RULE_queryStatement, _p);
+        let _startState = 166;
+        this.enterRecursionRule(localContext, 166, FlinkSqlParser.RULE_queryStatement, _p);
         let _la;
         try {
             let alternative;
             this.enterOuterAlt(localContext, 1);
             {
-                this.state = 1247;
+                this.state = 1272;
                 this.errorHandler.sync(this);
-                switch (this.interpreter.adaptivePredict(this.tokenStream, 119, this.context)) {
+                switch (this.interpreter.adaptivePredict(this.tokenStream, 127, this.context)) {
                     case 1:
                         {
-                            this.state = 1225;
+                            this.state = 1250;
                             this.valuesClause();
                         }
                         break;
                     case 2:
                         {
-                            this.state = 1226;
+                            this.state = 1251;
                             this.withClause();
-                            this.state = 1227;
+                            this.state = 1252;
                             this.queryStatement(5);
                         }
                         break;
                     case 3:
                         {
-                            this.state = 1229;
+                            this.state = 1254;
                             this.match(FlinkSqlParser.LR_BRACKET);
-                            this.state = 1230;
+                            this.state = 1255;
                             this.queryStatement(0);
-                            this.state = 1231;
+                            this.state = 1256;
                             this.match(FlinkSqlParser.RR_BRACKET);
                         }
                         break;
                     case 4:
                         {
-                            this.state = 1233;
+                            this.state = 1258;
                             this.selectClause();
-                            this.state = 1235;
+                            this.state = 1260;
                             this.errorHandler.sync(this);
-                            switch (this.interpreter.adaptivePredict(this.tokenStream, 115, this.context)) {
+                            switch (this.interpreter.adaptivePredict(this.tokenStream, 123, this.context)) {
                                 case 1:
                                     {
-                                        this.state = 1234;
+                                        this.state = 1259;
                                         this.orderByClause();
                                     }
                                     break;
                             }
-                            this.state = 1238;
+                            this.state = 1263;
                             this.errorHandler.sync(this);
-                            switch (this.interpreter.adaptivePredict(this.tokenStream, 116, this.context)) {
+                            switch (this.interpreter.adaptivePredict(this.tokenStream, 124, this.context)) {
                                 case 1:
                                     {
-                                        this.state = 1237;
+                                        this.state = 1262;
                                         this.limitClause();
                                     }
                                     break;
@@ -5476,24 +5577,24 @@ export class FlinkSqlParser extends SQLParserBase {
                         break;
                     case 5:
                         {
-                            this.state = 1240;
+                            this.state = 1265;
                             this.selectStatement();
-                            this.state = 1242;
+                            this.state = 1267;
                             this.errorHandler.sync(this);
-                            switch (this.interpreter.adaptivePredict(this.tokenStream, 117, this.context)) {
+                            switch (this.interpreter.adaptivePredict(this.tokenStream, 125, this.context)) {
                                 case 1:
                                     {
-                                        this.state = 1241;
+                                        this.state = 1266;
                                         this.orderByClause();
                                     }
                                     break;
                             }
-                            this.state = 1245;
+                            this.state = 1270;
                             this.errorHandler.sync(this);
-                            switch (this.interpreter.adaptivePredict(this.tokenStream, 118, this.context)) {
+                            switch (this.interpreter.adaptivePredict(this.tokenStream, 126, this.context)) {
                                 case 1:
                                     {
-                                        this.state = 1244;
+                                        this.state = 1269;
                                         this.limitClause();
                                     }
                                     break;
@@ -5502,9 +5603,9 @@ export class FlinkSqlParser extends SQLParserBase {
                         break;
                 }
                 this.context.stop = this.tokenStream.LT(-1);
-                this.state = 1263;
+                this.state = 1288;
                 this.errorHandler.sync(this);
-                alternative = this.interpreter.adaptivePredict(this.tokenStream, 123, this.context);
+                alternative = this.interpreter.adaptivePredict(this.tokenStream, 131, this.context);
                 while (alternative !== 2 && alternative !== antlr.ATN.INVALID_ALT_NUMBER) {
                     if (alternative === 1) {
                         if (this._parseListeners != null) {
@@ -5516,11 +5617,11 @@ export class FlinkSqlParser extends SQLParserBase {
                                 localContext = new QueryStatementContext(parentContext, parentState);
                                 localContext._left = previousContext;
                                 this.pushNewRecursionContext(localContext, _startState, FlinkSqlParser.RULE_queryStatement);
-                                this.state = 1249;
+                                this.state = 1274;
                                 if (!(this.precpred(this.context, 3))) {
                                     throw this.createFailedPredicateException("this.precpred(this.context, 3)");
                                 }
-                                this.state = 1250;
+                                this.state = 1275;
                                 localContext._operator = this.tokenStream.LT(1);
                                 _la = this.tokenStream.LA(1);
                                 if (!(_la === 130 || _la === 181 || _la === 405)) {
@@ -5530,33 +5631,33 @@ export class FlinkSqlParser extends SQLParserBase {
                                     this.errorHandler.reportMatch(this);
                                     this.consume();
                                 }
-                                this.state = 1252;
+                                this.state = 1277;
                                 this.errorHandler.sync(this);
                                 _la = this.tokenStream.LA(1);
                                 if (_la === 5) {
                                     {
-                                        this.state = 1251;
+                                        this.state = 1276;
                                         this.match(FlinkSqlParser.KW_ALL);
                                     }
                                 }
-                                this.state = 1254;
+                                this.state = 1279;
                                 localContext._right = this.queryStatement(0);
-                                this.state = 1256;
+                                this.state = 1281;
                                 this.errorHandler.sync(this);
-                                switch (this.interpreter.adaptivePredict(this.tokenStream, 121, this.context)) {
+                                switch (this.interpreter.adaptivePredict(this.tokenStream, 129, this.context)) {
                                     case 1:
                                         {
-                                            this.state = 1255;
+                                            this.state = 1280;
                                             this.orderByClause();
                                         }
                                         break;
                                 }
-                                this.state = 1259;
+                                this.state = 1284;
                                 this.errorHandler.sync(this);
-                                switch (this.interpreter.adaptivePredict(this.tokenStream, 122, this.context)) {
+                                switch (this.interpreter.adaptivePredict(this.tokenStream, 130, this.context)) {
                                     case 1:
                                         {
-                                            this.state = 1258;
+                                            this.state = 1283;
                                             this.limitClause();
                                         }
                                         break;
@@ -5564,9 +5665,9 @@ export class FlinkSqlParser extends SQLParserBase {
                             }
                         }
                     }
-                    this.state = 1265;
+                    this.state = 1290;
                     this.errorHandler.sync(this);
-                    alternative = this.interpreter.adaptivePredict(this.tokenStream, 123, this.context);
+                    alternative = this.interpreter.adaptivePredict(this.tokenStream, 131, this.context);
                 }
             }
         }
@@ -5587,32 +5688,32 @@ export class FlinkSqlParser extends SQLParserBase {
     }
     valuesClause() {
         let localContext = new ValuesClauseContext(this.context, this.state);
-        this.enterRule(localContext, 166, FlinkSqlParser.RULE_valuesClause);
+        this.enterRule(localContext, 168, FlinkSqlParser.RULE_valuesClause);
         try {
             let alternative;
             this.enterOuterAlt(localContext, 1);
             {
-                this.state = 1266;
+                this.state = 1291;
                 this.match(FlinkSqlParser.KW_VALUES);
-                this.state = 1267;
+                this.state = 1292;
                 this.expression();
-                this.state = 1272;
+                this.state = 1297;
                 this.errorHandler.sync(this);
-                alternative = this.interpreter.adaptivePredict(this.tokenStream, 124, this.context);
+                alternative = this.interpreter.adaptivePredict(this.tokenStream, 132, this.context);
                 while (alternative !== 2 && alternative !== antlr.ATN.INVALID_ALT_NUMBER) {
                     if (alternative === 1) {
                         {
                             {
-                                this.state = 1268;
+                                this.state = 1293;
                                 this.match(FlinkSqlParser.COMMA);
-                                this.state = 1269;
+                                this.state = 1294;
                                 this.expression();
                             }
                         }
                     }
-                    this.state = 1274;
+                    this.state = 1299;
                     this.errorHandler.sync(this);
-                    alternative = this.interpreter.adaptivePredict(this.tokenStream, 124, this.context);
+                    alternative = this.interpreter.adaptivePredict(this.tokenStream, 132, this.context);
                 }
             }
         }
@@ -5633,28 +5734,28 @@ export class FlinkSqlParser extends SQLParserBase {
     }
     withClause() {
         let localContext = new WithClauseContext(this.context, this.state);
-        this.enterRule(localContext, 168, FlinkSqlParser.RULE_withClause);
+        this.enterRule(localContext, 170, FlinkSqlParser.RULE_withClause);
         let _la;
         try {
             this.enterOuterAlt(localContext, 1);
             {
-                this.state = 1275;
+                this.state = 1300;
                 this.match(FlinkSqlParser.KW_WITH);
-                this.state = 1276;
+                this.state = 1301;
                 this.withItem();
-                this.state = 1281;
+                this.state = 1306;
                 this.errorHandler.sync(this);
                 _la = this.tokenStream.LA(1);
                 while (_la === 524) {
                     {
                         {
-                            this.state = 1277;
+                            this.state = 1302;
                             this.match(FlinkSqlParser.COMMA);
-                            this.state = 1278;
+                            this.state = 1303;
                             this.withItem();
                         }
                     }
-                    this.state = 1283;
+                    this.state = 1308;
                     this.errorHandler.sync(this);
                     _la = this.tokenStream.LA(1);
                 }
@@ -5677,49 +5778,49 @@ export class FlinkSqlParser extends SQLParserBase {
     }
     withItem() {
         let localContext = new WithItemContext(this.context, this.state);
-        this.enterRule(localContext, 170, FlinkSqlParser.RULE_withItem);
+        this.enterRule(localContext, 172, FlinkSqlParser.RULE_withItem);
         let _la;
         try {
             this.enterOuterAlt(localContext, 1);
             {
-                this.state = 1284;
+                this.state = 1309;
                 this.withItemName();
-                this.state = 1296;
+                this.state = 1321;
                 this.errorHandler.sync(this);
                 _la = this.tokenStream.LA(1);
                 if (_la === 520) {
                     {
-                        this.state = 1285;
+                        this.state = 1310;
                         this.match(FlinkSqlParser.LR_BRACKET);
-                        this.state = 1286;
+                        this.state = 1311;
                         this.columnName();
-                        this.state = 1291;
+                        this.state = 1316;
                         this.errorHandler.sync(this);
                         _la = this.tokenStream.LA(1);
                         while (_la === 524) {
                             {
                                 {
-                                    this.state = 1287;
+                                    this.state = 1312;
                                     this.match(FlinkSqlParser.COMMA);
-                                    this.state = 1288;
+                                    this.state = 1313;
                                     this.columnName();
                                 }
                             }
-                            this.state = 1293;
+                            this.state = 1318;
                             this.errorHandler.sync(this);
                             _la = this.tokenStream.LA(1);
                         }
-                        this.state = 1294;
+                        this.state = 1319;
                         this.match(FlinkSqlParser.RR_BRACKET);
                     }
                 }
-                this.state = 1298;
+                this.state = 1323;
                 this.match(FlinkSqlParser.KW_AS);
-                this.state = 1299;
+                this.state = 1324;
                 this.match(FlinkSqlParser.LR_BRACKET);
-                this.state = 1300;
+                this.state = 1325;
                 this.queryStatement(0);
-                this.state = 1301;
+                this.state = 1326;
                 this.match(FlinkSqlParser.RR_BRACKET);
             }
         }
@@ -5740,11 +5841,11 @@ export class FlinkSqlParser extends SQLParserBase {
     }
     withItemName() {
         let localContext = new WithItemNameContext(this.context, this.state);
-        this.enterRule(localContext, 172, FlinkSqlParser.RULE_withItemName);
+        this.enterRule(localContext, 174, FlinkSqlParser.RULE_withItemName);
         try {
             this.enterOuterAlt(localContext, 1);
             {
-                this.state = 1303;
+                this.state = 1328;
                 this.identifier();
             }
         }
@@ -5765,62 +5866,62 @@ export class FlinkSqlParser extends SQLParserBase {
     }
     selectStatement() {
         let localContext = new SelectStatementContext(this.context, this.state);
-        this.enterRule(localContext, 174, FlinkSqlParser.RULE_selectStatement);
+        this.enterRule(localContext, 176, FlinkSqlParser.RULE_selectStatement);
         try {
-            this.state = 1325;
+            this.state = 1350;
             this.errorHandler.sync(this);
-            switch (this.interpreter.adaptivePredict(this.tokenStream, 133, this.context)) {
+            switch (this.interpreter.adaptivePredict(this.tokenStream, 141, this.context)) {
                 case 1:
                     this.enterOuterAlt(localContext, 1);
                     {
-                        this.state = 1305;
+                        this.state = 1330;
                         this.selectClause();
-                        this.state = 1307;
+                        this.state = 1332;
                         this.errorHandler.sync(this);
-                        switch (this.interpreter.adaptivePredict(this.tokenStream, 128, this.context)) {
+                        switch (this.interpreter.adaptivePredict(this.tokenStream, 136, this.context)) {
                             case 1:
                                 {
-                                    this.state = 1306;
+                                    this.state = 1331;
                                     this.fromClause();
                                 }
                                 break;
                         }
-                        this.state = 1310;
+                        this.state = 1335;
                         this.errorHandler.sync(this);
-                        switch (this.interpreter.adaptivePredict(this.tokenStream, 129, this.context)) {
+                        switch (this.interpreter.adaptivePredict(this.tokenStream, 137, this.context)) {
                             case 1:
                                 {
-                                    this.state = 1309;
+                                    this.state = 1334;
                                     this.whereClause();
                                 }
                                 break;
                         }
-                        this.state = 1313;
+                        this.state = 1338;
                         this.errorHandler.sync(this);
-                        switch (this.interpreter.adaptivePredict(this.tokenStream, 130, this.context)) {
+                        switch (this.interpreter.adaptivePredict(this.tokenStream, 138, this.context)) {
                             case 1:
                                 {
-                                    this.state = 1312;
+                                    this.state = 1337;
                                     this.groupByClause();
                                 }
                                 break;
                         }
-                        this.state = 1316;
+                        this.state = 1341;
                         this.errorHandler.sync(this);
-                        switch (this.interpreter.adaptivePredict(this.tokenStream, 131, this.context)) {
+                        switch (this.interpreter.adaptivePredict(this.tokenStream, 139, this.context)) {
                             case 1:
                                 {
-                                    this.state = 1315;
+                                    this.state = 1340;
                                     this.havingClause();
                                 }
                                 break;
                         }
-                        this.state = 1319;
+                        this.state = 1344;
                         this.errorHandler.sync(this);
-                        switch (this.interpreter.adaptivePredict(this.tokenStream, 132, this.context)) {
+                        switch (this.interpreter.adaptivePredict(this.tokenStream, 140, this.context)) {
                             case 1:
                                 {
-                                    this.state = 1318;
+                                    this.state = 1343;
                                     this.windowClause();
                                 }
                                 break;
@@ -5830,11 +5931,11 @@ export class FlinkSqlParser extends SQLParserBase {
                 case 2:
                     this.enterOuterAlt(localContext, 2);
                     {
-                        this.state = 1321;
+                        this.state = 1346;
                         this.selectClause();
-                        this.state = 1322;
+                        this.state = 1347;
                         this.fromClause();
-                        this.state = 1323;
+                        this.state = 1348;
                         this.matchRecognizeClause();
                     }
                     break;
@@ -5857,23 +5958,23 @@ export class FlinkSqlParser extends SQLParserBase {
     }
     selectClause() {
         let localContext = new SelectClauseContext(this.context, this.state);
-        this.enterRule(localContext, 176, FlinkSqlParser.RULE_selectClause);
+        this.enterRule(localContext, 178, FlinkSqlParser.RULE_selectClause);
         try {
             this.enterOuterAlt(localContext, 1);
             {
-                this.state = 1327;
+                this.state = 1352;
                 this.match(FlinkSqlParser.KW_SELECT);
-                this.state = 1329;
+                this.state = 1354;
                 this.errorHandler.sync(this);
-                switch (this.interpreter.adaptivePredict(this.tokenStream, 134, this.context)) {
+                switch (this.interpreter.adaptivePredict(this.tokenStream, 142, this.context)) {
                     case 1:
                         {
-                            this.state = 1328;
+                            this.state = 1353;
                             this.setQuantifier();
                         }
                         break;
                 }
-                this.state = 1331;
+                this.state = 1356;
                 this.selectList();
             }
         }
@@ -5894,30 +5995,30 @@ export class FlinkSqlParser extends SQLParserBase {
     }
     selectList() {
         let localContext = new SelectListContext(this.context, this.state);
-        this.enterRule(localContext, 178, FlinkSqlParser.RULE_selectList);
+        this.enterRule(localContext, 180, FlinkSqlParser.RULE_selectList);
         try {
             let alternative;
             this.enterOuterAlt(localContext, 1);
             {
-                this.state = 1333;
+                this.state = 1358;
                 this.columnProjectItem();
-                this.state = 1338;
+                this.state = 1363;
                 this.errorHandler.sync(this);
-                alternative = this.interpreter.adaptivePredict(this.tokenStream, 135, this.context);
+                alternative = this.interpreter.adaptivePredict(this.tokenStream, 143, this.context);
                 while (alternative !== 2 && alternative !== antlr.ATN.INVALID_ALT_NUMBER) {
                     if (alternative === 1) {
                         {
                             {
-                                this.state = 1334;
+                                this.state = 1359;
                                 this.match(FlinkSqlParser.COMMA);
-                                this.state = 1335;
+                                this.state = 1360;
                                 this.columnProjectItem();
                             }
                         }
                     }
-                    this.state = 1340;
+                    this.state = 1365;
                     this.errorHandler.sync(this);
-                    alternative = this.interpreter.adaptivePredict(this.tokenStream, 135, this.context);
+                    alternative = this.interpreter.adaptivePredict(this.tokenStream, 143, this.context);
                 }
             }
         }
@@ -5938,45 +6039,45 @@ export class FlinkSqlParser extends SQLParserBase {
     }
     columnProjectItem() {
         let localContext = new ColumnProjectItemContext(this.context, this.state);
-        this.enterRule(localContext, 180, FlinkSqlParser.RULE_columnProjectItem);
+        this.enterRule(localContext, 182, FlinkSqlParser.RULE_columnProjectItem);
         let _la;
         try {
-            this.state = 1364;
+            this.state = 1389;
             this.errorHandler.sync(this);
-            switch (this.interpreter.adaptivePredict(this.tokenStream, 141, this.context)) {
+            switch (this.interpreter.adaptivePredict(this.tokenStream, 149, this.context)) {
                 case 1:
                     this.enterOuterAlt(localContext, 1);
                     {
-                        this.state = 1341;
+                        this.state = 1366;
                         this.selectWindowItemColumnName();
                     }
                     break;
                 case 2:
                     this.enterOuterAlt(localContext, 2);
                     {
-                        this.state = 1342;
+                        this.state = 1367;
                         this.selectLiteralColumnName();
-                        this.state = 1348;
+                        this.state = 1373;
                         this.errorHandler.sync(this);
-                        switch (this.interpreter.adaptivePredict(this.tokenStream, 137, this.context)) {
+                        switch (this.interpreter.adaptivePredict(this.tokenStream, 145, this.context)) {
                             case 1:
                                 {
-                                    this.state = 1343;
+                                    this.state = 1368;
                                     this.columnAlias();
                                 }
                                 break;
                             case 2:
                                 {
-                                    this.state = 1345;
+                                    this.state = 1370;
                                     this.errorHandler.sync(this);
                                     _la = this.tokenStream.LA(1);
                                     if (_la === 17) {
                                         {
-                                            this.state = 1344;
+                                            this.state = 1369;
                                             this.match(FlinkSqlParser.KW_AS);
                                         }
                                     }
-                                    this.state = 1347;
+                                    this.state = 1372;
                                     this.expression();
                                 }
                                 break;
@@ -5986,14 +6087,14 @@ export class FlinkSqlParser extends SQLParserBase {
                 case 3:
                     this.enterOuterAlt(localContext, 3);
                     {
-                        this.state = 1350;
+                        this.state = 1375;
                         this.tableAllColumns();
-                        this.state = 1352;
+                        this.state = 1377;
                         this.errorHandler.sync(this);
-                        switch (this.interpreter.adaptivePredict(this.tokenStream, 138, this.context)) {
+                        switch (this.interpreter.adaptivePredict(this.tokenStream, 146, this.context)) {
                             case 1:
                                 {
-                                    this.state = 1351;
+                                    this.state = 1376;
                                     this.columnAlias();
                                 }
                                 break;
@@ -6003,30 +6104,30 @@ export class FlinkSqlParser extends SQLParserBase {
                 case 4:
                     this.enterOuterAlt(localContext, 4);
                     {
-                        this.state = 1354;
+                        this.state = 1379;
                         this.selectExpressionColumnName();
-                        this.state = 1360;
+                        this.state = 1385;
                         this.errorHandler.sync(this);
-                        switch (this.interpreter.adaptivePredict(this.tokenStream, 140, this.context)) {
+                        switch (this.interpreter.adaptivePredict(this.tokenStream, 148, this.context)) {
                             case 1:
                                 {
-                                    this.state = 1355;
+                                    this.state = 1380;
                                     this.columnAlias();
                                 }
                                 break;
                             case 2:
                                 {
-                                    this.state = 1357;
+                                    this.state = 1382;
                                     this.errorHandler.sync(this);
-                                    switch (this.interpreter.adaptivePredict(this.tokenStream, 139, this.context)) {
+                                    switch (this.interpreter.adaptivePredict(this.tokenStream, 147, this.context)) {
                                         case 1:
                                             {
-                                                this.state = 1356;
+                                                this.state = 1381;
                                                 this.match(FlinkSqlParser.KW_AS);
                                             }
                                             break;
                                     }
-                                    this.state = 1359;
+                                    this.state = 1384;
                                     this.columnName();
                                 }
                                 break;
@@ -6036,11 +6137,11 @@ export class FlinkSqlParser extends SQLParserBase {
                 case 5:
                     this.enterOuterAlt(localContext, 5);
                     {
-                        this.state = 1362;
+                        this.state = 1387;
                         if (!(this.shouldMatchEmpty())) {
                             throw this.createFailedPredicateException("this.shouldMatchEmpty()");
                         }
-                        this.state = 1363;
+                        this.state = 1388;
                         this.emptyColumn();
                     }
                     break;
@@ -6063,11 +6164,11 @@ export class FlinkSqlParser extends SQLParserBase {
     }
     selectWindowItemColumnName() {
         let localContext = new SelectWindowItemColumnNameContext(this.context, this.state);
-        this.enterRule(localContext, 182, FlinkSqlParser.RULE_selectWindowItemColumnName);
+        this.enterRule(localContext, 184, FlinkSqlParser.RULE_selectWindowItemColumnName);
         try {
             this.enterOuterAlt(localContext, 1);
             {
-                this.state = 1366;
+                this.state = 1391;
                 this.overWindowItem();
             }
         }
@@ -6088,11 +6189,11 @@ export class FlinkSqlParser extends SQLParserBase {
     }
     selectExpressionColumnName() {
         let localContext = new SelectExpressionColumnNameContext(this.context, this.state);
-        this.enterRule(localContext, 184, FlinkSqlParser.RULE_selectExpressionColumnName);
+        this.enterRule(localContext, 186, FlinkSqlParser.RULE_selectExpressionColumnName);
         try {
             this.enterOuterAlt(localContext, 1);
             {
-                this.state = 1368;
+                this.state = 1393;
                 this.expression();
             }
         }
@@ -6113,11 +6214,11 @@ export class FlinkSqlParser extends SQLParserBase {
     }
     selectLiteralColumnName() {
         let localContext = new SelectLiteralColumnNameContext(this.context, this.state);
-        this.enterRule(localContext, 186, FlinkSqlParser.RULE_selectLiteralColumnName);
+        this.enterRule(localContext, 188, FlinkSqlParser.RULE_selectLiteralColumnName);
         try {
             this.enterOuterAlt(localContext, 1);
             {
-                this.state = 1370;
+                this.state = 1395;
                 this.columnName();
             }
         }
@@ -6138,21 +6239,21 @@ export class FlinkSqlParser extends SQLParserBase {
     }
     columnAlias() {
         let localContext = new ColumnAliasContext(this.context, this.state);
-        this.enterRule(localContext, 188, FlinkSqlParser.RULE_columnAlias);
+        this.enterRule(localContext, 190, FlinkSqlParser.RULE_columnAlias);
         let _la;
         try {
             this.enterOuterAlt(localContext, 1);
             {
-                this.state = 1373;
+                this.state = 1398;
                 this.errorHandler.sync(this);
                 _la = this.tokenStream.LA(1);
                 if (_la === 17) {
                     {
-                        this.state = 1372;
+                        this.state = 1397;
                         this.match(FlinkSqlParser.KW_AS);
                     }
                 }
-                this.state = 1375;
+                this.state = 1400;
                 localContext._alias = this.identifier();
             }
         }
@@ -6173,40 +6274,40 @@ export class FlinkSqlParser extends SQLParserBase {
     }
     projectItemDefinition() {
         let localContext = new ProjectItemDefinitionContext(this.context, this.state);
-        this.enterRule(localContext, 190, FlinkSqlParser.RULE_projectItemDefinition);
+        this.enterRule(localContext, 192, FlinkSqlParser.RULE_projectItemDefinition);
         let _la;
         try {
-            this.state = 1392;
+            this.state = 1417;
             this.errorHandler.sync(this);
-            switch (this.interpreter.adaptivePredict(this.tokenStream, 147, this.context)) {
+            switch (this.interpreter.adaptivePredict(this.tokenStream, 155, this.context)) {
                 case 1:
                     this.enterOuterAlt(localContext, 1);
                     {
-                        this.state = 1377;
+                        this.state = 1402;
                         this.overWindowItem();
                     }
                     break;
                 case 2:
                     this.enterOuterAlt(localContext, 2);
                     {
-                        this.state = 1378;
+                        this.state = 1403;
                         this.expression();
-                        this.state = 1383;
+                        this.state = 1408;
                         this.errorHandler.sync(this);
-                        switch (this.interpreter.adaptivePredict(this.tokenStream, 144, this.context)) {
+                        switch (this.interpreter.adaptivePredict(this.tokenStream, 152, this.context)) {
                             case 1:
                                 {
-                                    this.state = 1380;
+                                    this.state = 1405;
                                     this.errorHandler.sync(this);
-                                    switch (this.interpreter.adaptivePredict(this.tokenStream, 143, this.context)) {
+                                    switch (this.interpreter.adaptivePredict(this.tokenStream, 151, this.context)) {
                                         case 1:
                                             {
-                                                this.state = 1379;
+                                                this.state = 1404;
                                                 this.match(FlinkSqlParser.KW_AS);
                                             }
                                             break;
                                     }
-                                    this.state = 1382;
+                                    this.state = 1407;
                                     this.columnName();
                                 }
                                 break;
@@ -6216,23 +6317,23 @@ export class FlinkSqlParser extends SQLParserBase {
                 case 3:
                     this.enterOuterAlt(localContext, 3);
                     {
-                        this.state = 1385;
+                        this.state = 1410;
                         this.columnName();
-                        this.state = 1390;
+                        this.state = 1415;
                         this.errorHandler.sync(this);
-                        switch (this.interpreter.adaptivePredict(this.tokenStream, 146, this.context)) {
+                        switch (this.interpreter.adaptivePredict(this.tokenStream, 154, this.context)) {
                             case 1:
                                 {
-                                    this.state = 1387;
+                                    this.state = 1412;
                                     this.errorHandler.sync(this);
                                     _la = this.tokenStream.LA(1);
                                     if (_la === 17) {
                                         {
-                                            this.state = 1386;
+                                            this.state = 1411;
                                             this.match(FlinkSqlParser.KW_AS);
                                         }
                                     }
-                                    this.state = 1389;
+                                    this.state = 1414;
                                     this.expression();
                                 }
                                 break;
@@ -6258,42 +6359,42 @@ export class FlinkSqlParser extends SQLParserBase {
     }
     tableAllColumns() {
         let localContext = new TableAllColumnsContext(this.context, this.state);
-        this.enterRule(localContext, 192, FlinkSqlParser.RULE_tableAllColumns);
+        this.enterRule(localContext, 194, FlinkSqlParser.RULE_tableAllColumns);
         let _la;
         try {
             let alternative;
             this.enterOuterAlt(localContext, 1);
             {
-                this.state = 1404;
+                this.state = 1429;
                 this.errorHandler.sync(this);
                 _la = this.tokenStream.LA(1);
                 if (((((_la - 440)) & ~0x1F) === 0 && ((1 << (_la - 440)) & 4294967295) !== 0) || ((((_la - 472)) & ~0x1F) === 0 && ((1 << (_la - 472)) & 4294967295) !== 0) || ((((_la - 504)) & ~0x1F) === 0 && ((1 << (_la - 504)) & 31) !== 0) || ((((_la - 541)) & ~0x1F) === 0 && ((1 << (_la - 541)) & 19) !== 0)) {
                     {
-                        this.state = 1394;
+                        this.state = 1419;
                         this.identifier();
-                        this.state = 1399;
+                        this.state = 1424;
                         this.errorHandler.sync(this);
-                        alternative = this.interpreter.adaptivePredict(this.tokenStream, 148, this.context);
+                        alternative = this.interpreter.adaptivePredict(this.tokenStream, 156, this.context);
                         while (alternative !== 2 && alternative !== antlr.ATN.INVALID_ALT_NUMBER) {
                             if (alternative === 1) {
                                 {
                                     {
-                                        this.state = 1395;
+                                        this.state = 1420;
                                         this.match(FlinkSqlParser.DOT);
-                                        this.state = 1396;
+                                        this.state = 1421;
                                         this.identifier();
                                     }
                                 }
                             }
-                            this.state = 1401;
+                            this.state = 1426;
                             this.errorHandler.sync(this);
-                            alternative = this.interpreter.adaptivePredict(this.tokenStream, 148, this.context);
+                            alternative = this.interpreter.adaptivePredict(this.tokenStream, 156, this.context);
                         }
-                        this.state = 1402;
+                        this.state = 1427;
                         this.match(FlinkSqlParser.DOT);
                     }
                 }
-                this.state = 1406;
+                this.state = 1431;
                 this.match(FlinkSqlParser.ASTERISK_SIGN);
             }
         }
@@ -6314,38 +6415,38 @@ export class FlinkSqlParser extends SQLParserBase {
     }
     overWindowItem() {
         let localContext = new OverWindowItemContext(this.context, this.state);
-        this.enterRule(localContext, 194, FlinkSqlParser.RULE_overWindowItem);
+        this.enterRule(localContext, 196, FlinkSqlParser.RULE_overWindowItem);
         try {
-            this.state = 1420;
+            this.state = 1445;
             this.errorHandler.sync(this);
-            switch (this.interpreter.adaptivePredict(this.tokenStream, 150, this.context)) {
+            switch (this.interpreter.adaptivePredict(this.tokenStream, 158, this.context)) {
                 case 1:
                     this.enterOuterAlt(localContext, 1);
                     {
-                        this.state = 1408;
+                        this.state = 1433;
                         this.primaryExpression(0);
-                        this.state = 1409;
+                        this.state = 1434;
                         this.match(FlinkSqlParser.KW_OVER);
-                        this.state = 1410;
+                        this.state = 1435;
                         this.windowSpec();
-                        this.state = 1411;
+                        this.state = 1436;
                         this.match(FlinkSqlParser.KW_AS);
-                        this.state = 1412;
+                        this.state = 1437;
                         localContext._alias = this.identifier();
                     }
                     break;
                 case 2:
                     this.enterOuterAlt(localContext, 2);
                     {
-                        this.state = 1414;
+                        this.state = 1439;
                         this.primaryExpression(0);
-                        this.state = 1415;
+                        this.state = 1440;
                         this.match(FlinkSqlParser.KW_OVER);
-                        this.state = 1416;
+                        this.state = 1441;
                         this.errorCapturingIdentifier();
-                        this.state = 1417;
+                        this.state = 1442;
                         this.match(FlinkSqlParser.KW_AS);
-                        this.state = 1418;
+                        this.state = 1443;
                         localContext._alias = this.identifier();
                     }
                     break;
@@ -6368,13 +6469,13 @@ export class FlinkSqlParser extends SQLParserBase {
     }
     fromClause() {
         let localContext = new FromClauseContext(this.context, this.state);
-        this.enterRule(localContext, 196, FlinkSqlParser.RULE_fromClause);
+        this.enterRule(localContext, 198, FlinkSqlParser.RULE_fromClause);
         try {
             this.enterOuterAlt(localContext, 1);
             {
-                this.state = 1422;
+                this.state = 1447;
                 this.match(FlinkSqlParser.KW_FROM);
-                this.state = 1423;
+                this.state = 1448;
                 this.tableExpression(0);
             }
         }
@@ -6401,57 +6502,57 @@ export class FlinkSqlParser extends SQLParserBase {
         let parentState = this.state;
         let localContext = new TableExpressionContext(this.context, parentState);
         let previousContext = localContext;
-        let _startState = 198;
-        this.enterRecursionRule(localContext, 198, FlinkSqlParser.RULE_tableExpression, _p);
+        let _startState = 200;
+        this.enterRecursionRule(localContext, 200, FlinkSqlParser.RULE_tableExpression, _p);
         let _la;
         try {
             let alternative;
             this.enterOuterAlt(localContext, 1);
             {
-                this.state = 1436;
+                this.state = 1461;
                 this.errorHandler.sync(this);
-                switch (this.interpreter.adaptivePredict(this.tokenStream, 152, this.context)) {
+                switch (this.interpreter.adaptivePredict(this.tokenStream, 160, this.context)) {
                     case 1:
                         {
-                            this.state = 1426;
+                            this.state = 1451;
                             this.tableReference();
-                            this.state = 1431;
+                            this.state = 1456;
                             this.errorHandler.sync(this);
-                            alternative = this.interpreter.adaptivePredict(this.tokenStream, 151, this.context);
+                            alternative = this.interpreter.adaptivePredict(this.tokenStream, 159, this.context);
                             while (alternative !== 2 && alternative !== antlr.ATN.INVALID_ALT_NUMBER) {
                                 if (alternative === 1) {
                                     {
                                         {
-                                            this.state = 1427;
+                                            this.state = 1452;
                                             this.match(FlinkSqlParser.COMMA);
-                                            this.state = 1428;
+                                            this.state = 1453;
                                             this.tableReference();
                                         }
                                     }
                                 }
-                                this.state = 1433;
+                                this.state = 1458;
                                 this.errorHandler.sync(this);
-                                alternative = this.interpreter.adaptivePredict(this.tokenStream, 151, this.context);
+                                alternative = this.interpreter.adaptivePredict(this.tokenStream, 159, this.context);
                             }
                         }
                         break;
                     case 2:
                         {
-                            this.state = 1434;
+                            this.state = 1459;
                             this.inlineDataValueClause();
                         }
                         break;
                     case 3:
                         {
-                            this.state = 1435;
+                            this.state = 1460;
                             this.windowTVFClause();
                         }
                         break;
                 }
                 this.context.stop = this.tokenStream.LT(-1);
-                this.state = 1459;
+                this.state = 1484;
                 this.errorHandler.sync(this);
-                alternative = this.interpreter.adaptivePredict(this.tokenStream, 158, this.context);
+                alternative = this.interpreter.adaptivePredict(this.tokenStream, 166, this.context);
                 while (alternative !== 2 && alternative !== antlr.ATN.INVALID_ALT_NUMBER) {
                     if (alternative === 1) {
                         if (this._parseListeners != null) {
@@ -6459,22 +6560,22 @@ export class FlinkSqlParser extends SQLParserBase {
                         }
                         previousContext = localContext;
                         {
-                            this.state = 1457;
+                            this.state = 1482;
                             this.errorHandler.sync(this);
-                            switch (this.interpreter.adaptivePredict(this.tokenStream, 157, this.context)) {
+                            switch (this.interpreter.adaptivePredict(this.tokenStream, 165, this.context)) {
                                 case 1:
                                     {
                                         localContext = new TableExpressionContext(parentContext, parentState);
                                         this.pushNewRecursionContext(localContext, _startState, FlinkSqlParser.RULE_tableExpression);
-                                        this.state = 1438;
+                                        this.state = 1463;
                                         if (!(this.precpred(this.context, 3))) {
                                             throw this.createFailedPredicateException("this.precpred(this.context, 3)");
                                         }
-                                        this.state = 1439;
+                                        this.state = 1464;
                                         this.match(FlinkSqlParser.KW_CROSS);
-                                        this.state = 1440;
+                                        this.state = 1465;
                                         this.match(FlinkSqlParser.KW_JOIN);
-                                        this.state = 1441;
+                                        this.state = 1466;
                                         this.tableExpression(4);
                                     }
                                     break;
@@ -6482,25 +6583,25 @@ export class FlinkSqlParser extends SQLParserBase {
                                     {
                                         localContext = new TableExpressionContext(parentContext, parentState);
                                         this.pushNewRecursionContext(localContext, _startState, FlinkSqlParser.RULE_tableExpression);
-                                        this.state = 1442;
+                                        this.state = 1467;
                                         if (!(this.precpred(this.context, 4))) {
                                             throw this.createFailedPredicateException("this.precpred(this.context, 4)");
                                         }
-                                        this.state = 1444;
+                                        this.state = 1469;
                                         this.errorHandler.sync(this);
                                         _la = this.tokenStream.LA(1);
                                         if (_la === 235) {
                                             {
-                                                this.state = 1443;
+                                                this.state = 1468;
                                                 this.match(FlinkSqlParser.KW_NATURAL);
                                             }
                                         }
-                                        this.state = 1447;
+                                        this.state = 1472;
                                         this.errorHandler.sync(this);
                                         _la = this.tokenStream.LA(1);
                                         if (_la === 153 || _la === 175 || _la === 203 || _la === 319) {
                                             {
-                                                this.state = 1446;
+                                                this.state = 1471;
                                                 _la = this.tokenStream.LA(1);
                                                 if (!(_la === 153 || _la === 175 || _la === 203 || _la === 319)) {
                                                     this.errorHandler.recoverInline(this);
@@ -6511,25 +6612,25 @@ export class FlinkSqlParser extends SQLParserBase {
                                                 }
                                             }
                                         }
-                                        this.state = 1450;
+                                        this.state = 1475;
                                         this.errorHandler.sync(this);
                                         _la = this.tokenStream.LA(1);
                                         if (_la === 263) {
                                             {
-                                                this.state = 1449;
+                                                this.state = 1474;
                                                 this.match(FlinkSqlParser.KW_OUTER);
                                             }
                                         }
-                                        this.state = 1452;
+                                        this.state = 1477;
                                         this.match(FlinkSqlParser.KW_JOIN);
-                                        this.state = 1453;
+                                        this.state = 1478;
                                         this.tableExpression(0);
-                                        this.state = 1455;
+                                        this.state = 1480;
                                         this.errorHandler.sync(this);
-                                        switch (this.interpreter.adaptivePredict(this.tokenStream, 156, this.context)) {
+                                        switch (this.interpreter.adaptivePredict(this.tokenStream, 164, this.context)) {
                                             case 1:
                                                 {
-                                                    this.state = 1454;
+                                                    this.state = 1479;
                                                     this.joinCondition();
                                                 }
                                                 break;
@@ -6539,9 +6640,9 @@ export class FlinkSqlParser extends SQLParserBase {
                             }
                         }
                     }
-                    this.state = 1461;
+                    this.state = 1486;
                     this.errorHandler.sync(this);
-                    alternative = this.interpreter.adaptivePredict(this.tokenStream, 158, this.context);
+                    alternative = this.interpreter.adaptivePredict(this.tokenStream, 166, this.context);
                 }
             }
         }
@@ -6562,18 +6663,18 @@ export class FlinkSqlParser extends SQLParserBase {
     }
     tableReference() {
         let localContext = new TableReferenceContext(this.context, this.state);
-        this.enterRule(localContext, 200, FlinkSqlParser.RULE_tableReference);
+        this.enterRule(localContext, 202, FlinkSqlParser.RULE_tableReference);
         try {
             this.enterOuterAlt(localContext, 1);
             {
-                this.state = 1462;
+                this.state = 1487;
                 this.tablePrimary();
-                this.state = 1464;
+                this.state = 1489;
                 this.errorHandler.sync(this);
-                switch (this.interpreter.adaptivePredict(this.tokenStream, 159, this.context)) {
+                switch (this.interpreter.adaptivePredict(this.tokenStream, 167, this.context)) {
                     case 1:
                         {
-                            this.state = 1463;
+                            this.state = 1488;
                             this.tableAlias();
                         }
                         break;
@@ -6597,32 +6698,32 @@ export class FlinkSqlParser extends SQLParserBase {
     }
     tablePrimary() {
         let localContext = new TablePrimaryContext(this.context, this.state);
-        this.enterRule(localContext, 202, FlinkSqlParser.RULE_tablePrimary);
+        this.enterRule(localContext, 204, FlinkSqlParser.RULE_tablePrimary);
         let _la;
         try {
-            this.state = 1479;
+            this.state = 1504;
             this.errorHandler.sync(this);
-            switch (this.interpreter.adaptivePredict(this.tokenStream, 163, this.context)) {
+            switch (this.interpreter.adaptivePredict(this.tokenStream, 171, this.context)) {
                 case 1:
                     this.enterOuterAlt(localContext, 1);
                     {
-                        this.state = 1467;
+                        this.state = 1492;
                         this.errorHandler.sync(this);
                         _la = this.tokenStream.LA(1);
                         if (_la === 375) {
                             {
-                                this.state = 1466;
+                                this.state = 1491;
                                 this.match(FlinkSqlParser.KW_TABLE);
                             }
                         }
-                        this.state = 1469;
+                        this.state = 1494;
                         this.tablePath();
-                        this.state = 1471;
+                        this.state = 1496;
                         this.errorHandler.sync(this);
-                        switch (this.interpreter.adaptivePredict(this.tokenStream, 161, this.context)) {
+                        switch (this.interpreter.adaptivePredict(this.tokenStream, 169, this.context)) {
                             case 1:
                                 {
-                                    this.state = 1470;
+                                    this.state = 1495;
                                     this.systemTimePeriod();
                                 }
                                 break;
@@ -6632,14 +6733,14 @@ export class FlinkSqlParser extends SQLParserBase {
                 case 2:
                     this.enterOuterAlt(localContext, 2);
                     {
-                        this.state = 1473;
+                        this.state = 1498;
                         this.viewPath();
-                        this.state = 1475;
+                        this.state = 1500;
                         this.errorHandler.sync(this);
-                        switch (this.interpreter.adaptivePredict(this.tokenStream, 162, this.context)) {
+                        switch (this.interpreter.adaptivePredict(this.tokenStream, 170, this.context)) {
                             case 1:
                                 {
-                                    this.state = 1474;
+                                    this.state = 1499;
                                     this.systemTimePeriod();
                                 }
                                 break;
@@ -6649,14 +6750,14 @@ export class FlinkSqlParser extends SQLParserBase {
                 case 3:
                     this.enterOuterAlt(localContext, 3);
                     {
-                        this.state = 1477;
+                        this.state = 1502;
                         this.atomFunctionTable();
                     }
                     break;
                 case 4:
                     this.enterOuterAlt(localContext, 4);
                     {
-                        this.state = 1478;
+                        this.state = 1503;
                         this.atomExpressionTable();
                     }
                     break;
@@ -6679,19 +6780,19 @@ export class FlinkSqlParser extends SQLParserBase {
     }
     atomFunctionTable() {
         let localContext = new AtomFunctionTableContext(this.context, this.state);
-        this.enterRule(localContext, 204, FlinkSqlParser.RULE_atomFunctionTable);
+        this.enterRule(localContext, 206, FlinkSqlParser.RULE_atomFunctionTable);
         try {
             this.enterOuterAlt(localContext, 1);
             {
-                this.state = 1481;
+                this.state = 1506;
                 this.match(FlinkSqlParser.KW_LATERAL);
-                this.state = 1482;
+                this.state = 1507;
                 this.match(FlinkSqlParser.KW_TABLE);
-                this.state = 1483;
+                this.state = 1508;
                 this.match(FlinkSqlParser.LR_BRACKET);
-                this.state = 1484;
+                this.state = 1509;
                 this.functionCallExpression();
-                this.state = 1485;
+                this.state = 1510;
                 this.match(FlinkSqlParser.RR_BRACKET);
             }
         }
@@ -6712,43 +6813,43 @@ export class FlinkSqlParser extends SQLParserBase {
     }
     atomExpressionTable() {
         let localContext = new AtomExpressionTableContext(this.context, this.state);
-        this.enterRule(localContext, 206, FlinkSqlParser.RULE_atomExpressionTable);
+        this.enterRule(localContext, 208, FlinkSqlParser.RULE_atomExpressionTable);
         let _la;
         try {
-            this.state = 1499;
+            this.state = 1524;
             this.errorHandler.sync(this);
             switch (this.tokenStream.LA(1)) {
                 case FlinkSqlParser.KW_LATERAL:
                 case FlinkSqlParser.LR_BRACKET:
                     this.enterOuterAlt(localContext, 1);
                     {
-                        this.state = 1488;
+                        this.state = 1513;
                         this.errorHandler.sync(this);
                         _la = this.tokenStream.LA(1);
                         if (_la === 200) {
                             {
-                                this.state = 1487;
+                                this.state = 1512;
                                 this.match(FlinkSqlParser.KW_LATERAL);
                             }
                         }
-                        this.state = 1490;
+                        this.state = 1515;
                         this.match(FlinkSqlParser.LR_BRACKET);
-                        this.state = 1491;
+                        this.state = 1516;
                         this.queryStatement(0);
-                        this.state = 1492;
+                        this.state = 1517;
                         this.match(FlinkSqlParser.RR_BRACKET);
                     }
                     break;
                 case FlinkSqlParser.KW_UNNEST:
                     this.enterOuterAlt(localContext, 2);
                     {
-                        this.state = 1494;
+                        this.state = 1519;
                         this.match(FlinkSqlParser.KW_UNNEST);
-                        this.state = 1495;
+                        this.state = 1520;
                         this.match(FlinkSqlParser.LR_BRACKET);
-                        this.state = 1496;
+                        this.state = 1521;
                         this.expression();
-                        this.state = 1497;
+                        this.state = 1522;
                         this.match(FlinkSqlParser.RR_BRACKET);
                     }
                     break;
@@ -6773,19 +6874,19 @@ export class FlinkSqlParser extends SQLParserBase {
     }
     systemTimePeriod() {
         let localContext = new SystemTimePeriodContext(this.context, this.state);
-        this.enterRule(localContext, 208, FlinkSqlParser.RULE_systemTimePeriod);
+        this.enterRule(localContext, 210, FlinkSqlParser.RULE_systemTimePeriod);
         try {
             this.enterOuterAlt(localContext, 1);
             {
-                this.state = 1501;
+                this.state = 1526;
                 this.match(FlinkSqlParser.KW_FOR);
-                this.state = 1502;
+                this.state = 1527;
                 this.match(FlinkSqlParser.KW_SYSTEM_TIME);
-                this.state = 1503;
+                this.state = 1528;
                 this.match(FlinkSqlParser.KW_AS);
-                this.state = 1504;
+                this.state = 1529;
                 this.match(FlinkSqlParser.KW_OF);
-                this.state = 1505;
+                this.state = 1530;
                 this.dateTimeExpression();
             }
         }
@@ -6806,11 +6907,11 @@ export class FlinkSqlParser extends SQLParserBase {
     }
     dateTimeExpression() {
         let localContext = new DateTimeExpressionContext(this.context, this.state);
-        this.enterRule(localContext, 210, FlinkSqlParser.RULE_dateTimeExpression);
+        this.enterRule(localContext, 212, FlinkSqlParser.RULE_dateTimeExpression);
         try {
             this.enterOuterAlt(localContext, 1);
             {
-                this.state = 1507;
+                this.state = 1532;
                 this.expression();
             }
         }
@@ -6831,17 +6932,17 @@ export class FlinkSqlParser extends SQLParserBase {
     }
     inlineDataValueClause() {
         let localContext = new InlineDataValueClauseContext(this.context, this.state);
-        this.enterRule(localContext, 212, FlinkSqlParser.RULE_inlineDataValueClause);
+        this.enterRule(localContext, 214, FlinkSqlParser.RULE_inlineDataValueClause);
         try {
             this.enterOuterAlt(localContext, 1);
             {
-                this.state = 1509;
+                this.state = 1534;
                 this.match(FlinkSqlParser.LR_BRACKET);
-                this.state = 1510;
+                this.state = 1535;
                 this.valuesDefinition();
-                this.state = 1511;
+                this.state = 1536;
                 this.match(FlinkSqlParser.RR_BRACKET);
-                this.state = 1512;
+                this.state = 1537;
                 this.tableAlias();
             }
         }
@@ -6862,17 +6963,17 @@ export class FlinkSqlParser extends SQLParserBase {
     }
     windowTVFClause() {
         let localContext = new WindowTVFClauseContext(this.context, this.state);
-        this.enterRule(localContext, 214, FlinkSqlParser.RULE_windowTVFClause);
+        this.enterRule(localContext, 216, FlinkSqlParser.RULE_windowTVFClause);
         try {
             this.enterOuterAlt(localContext, 1);
             {
-                this.state = 1514;
+                this.state = 1539;
                 this.match(FlinkSqlParser.KW_TABLE);
-                this.state = 1515;
+                this.state = 1540;
                 this.match(FlinkSqlParser.LR_BRACKET);
-                this.state = 1516;
+                this.state = 1541;
                 this.windowTVFExpression();
-                this.state = 1517;
+                this.state = 1542;
                 this.match(FlinkSqlParser.RR_BRACKET);
             }
         }
@@ -6893,34 +6994,34 @@ export class FlinkSqlParser extends SQLParserBase {
     }
     windowTVFExpression() {
         let localContext = new WindowTVFExpressionContext(this.context, this.state);
-        this.enterRule(localContext, 216, FlinkSqlParser.RULE_windowTVFExpression);
+        this.enterRule(localContext, 218, FlinkSqlParser.RULE_windowTVFExpression);
         let _la;
         try {
             this.enterOuterAlt(localContext, 1);
             {
-                this.state = 1519;
+                this.state = 1544;
                 this.windowTVFName();
-                this.state = 1520;
+                this.state = 1545;
                 this.match(FlinkSqlParser.LR_BRACKET);
-                this.state = 1521;
+                this.state = 1546;
                 this.windowTVFParam();
-                this.state = 1526;
+                this.state = 1551;
                 this.errorHandler.sync(this);
                 _la = this.tokenStream.LA(1);
                 while (_la === 524) {
                     {
                         {
-                            this.state = 1522;
+                            this.state = 1547;
                             this.match(FlinkSqlParser.COMMA);
-                            this.state = 1523;
+                            this.state = 1548;
                             this.windowTVFParam();
                         }
                     }
-                    this.state = 1528;
+                    this.state = 1553;
                     this.errorHandler.sync(this);
                     _la = this.tokenStream.LA(1);
                 }
-                this.state = 1529;
+                this.state = 1554;
                 this.match(FlinkSqlParser.RR_BRACKET);
             }
         }
@@ -6941,12 +7042,12 @@ export class FlinkSqlParser extends SQLParserBase {
     }
     windowTVFName() {
         let localContext = new WindowTVFNameContext(this.context, this.state);
-        this.enterRule(localContext, 218, FlinkSqlParser.RULE_windowTVFName);
+        this.enterRule(localContext, 220, FlinkSqlParser.RULE_windowTVFName);
         let _la;
         try {
             this.enterOuterAlt(localContext, 1);
             {
-                this.state = 1531;
+                this.state = 1556;
                 _la = this.tokenStream.LA(1);
                 if (!(_la === 448 || _la === 463 || _la === 496 || _la === 503)) {
                     this.errorHandler.recoverInline(this);
@@ -6974,25 +7075,25 @@ export class FlinkSqlParser extends SQLParserBase {
     }
     windowTVFParam() {
         let localContext = new WindowTVFParamContext(this.context, this.state);
-        this.enterRule(localContext, 220, FlinkSqlParser.RULE_windowTVFParam);
+        this.enterRule(localContext, 222, FlinkSqlParser.RULE_windowTVFParam);
         let _la;
         try {
-            this.state = 1554;
+            this.state = 1579;
             this.errorHandler.sync(this);
-            switch (this.interpreter.adaptivePredict(this.tokenStream, 169, this.context)) {
+            switch (this.interpreter.adaptivePredict(this.tokenStream, 177, this.context)) {
                 case 1:
                     this.enterOuterAlt(localContext, 1);
                     {
-                        this.state = 1533;
+                        this.state = 1558;
                         this.match(FlinkSqlParser.KW_TABLE);
-                        this.state = 1534;
+                        this.state = 1559;
                         this.timeAttrColumn();
-                        this.state = 1536;
+                        this.state = 1561;
                         this.errorHandler.sync(this);
                         _la = this.tokenStream.LA(1);
                         if (_la === 270) {
                             {
-                                this.state = 1535;
+                                this.state = 1560;
                                 this.windowTVFPartitionBy();
                             }
                         }
@@ -7001,34 +7102,34 @@ export class FlinkSqlParser extends SQLParserBase {
                 case 2:
                     this.enterOuterAlt(localContext, 2);
                     {
-                        this.state = 1538;
+                        this.state = 1563;
                         this.columnDescriptor();
                     }
                     break;
                 case 3:
                     this.enterOuterAlt(localContext, 3);
                     {
-                        this.state = 1539;
+                        this.state = 1564;
                         this.timeIntervalExpression();
                     }
                     break;
                 case 4:
                     this.enterOuterAlt(localContext, 4);
                     {
-                        this.state = 1540;
+                        this.state = 1565;
                         this.match(FlinkSqlParser.KW_DATA);
-                        this.state = 1541;
+                        this.state = 1566;
                         this.match(FlinkSqlParser.DOUBLE_RIGHT_ARROW);
-                        this.state = 1542;
+                        this.state = 1567;
                         this.match(FlinkSqlParser.KW_TABLE);
-                        this.state = 1543;
+                        this.state = 1568;
                         this.timeAttrColumn();
-                        this.state = 1545;
+                        this.state = 1570;
                         this.errorHandler.sync(this);
                         _la = this.tokenStream.LA(1);
                         if (_la === 270) {
                             {
-                                this.state = 1544;
+                                this.state = 1569;
                                 this.windowTVFPartitionBy();
                             }
                         }
@@ -7037,22 +7138,22 @@ export class FlinkSqlParser extends SQLParserBase {
                 case 5:
                     this.enterOuterAlt(localContext, 5);
                     {
-                        this.state = 1547;
+                        this.state = 1572;
                         this.match(FlinkSqlParser.KW_TIMECOL);
-                        this.state = 1548;
+                        this.state = 1573;
                         this.match(FlinkSqlParser.DOUBLE_RIGHT_ARROW);
-                        this.state = 1549;
+                        this.state = 1574;
                         this.columnDescriptor();
                     }
                     break;
                 case 6:
                     this.enterOuterAlt(localContext, 6);
                     {
-                        this.state = 1550;
+                        this.state = 1575;
                         this.timeIntervalParamName();
-                        this.state = 1551;
+                        this.state = 1576;
                         this.match(FlinkSqlParser.DOUBLE_RIGHT_ARROW);
-                        this.state = 1552;
+                        this.state = 1577;
                         this.timeIntervalExpression();
                     }
                     break;
@@ -7075,26 +7176,26 @@ export class FlinkSqlParser extends SQLParserBase {
     }
     windowTVFPartitionBy() {
         let localContext = new WindowTVFPartitionByContext(this.context, this.state);
-        this.enterRule(localContext, 222, FlinkSqlParser.RULE_windowTVFPartitionBy);
+        this.enterRule(localContext, 224, FlinkSqlParser.RULE_windowTVFPartitionBy);
         try {
             this.enterOuterAlt(localContext, 1);
             {
-                this.state = 1556;
+                this.state = 1581;
                 this.match(FlinkSqlParser.KW_PARTITION);
-                this.state = 1557;
+                this.state = 1582;
                 this.match(FlinkSqlParser.KW_BY);
-                this.state = 1560;
+                this.state = 1585;
                 this.errorHandler.sync(this);
-                switch (this.interpreter.adaptivePredict(this.tokenStream, 170, this.context)) {
+                switch (this.interpreter.adaptivePredict(this.tokenStream, 178, this.context)) {
                     case 1:
                         {
-                            this.state = 1558;
+                            this.state = 1583;
                             this.columnName();
                         }
                         break;
                     case 2:
                         {
-                            this.state = 1559;
+                            this.state = 1584;
                             this.columnNameList();
                         }
                         break;
@@ -7118,12 +7219,12 @@ export class FlinkSqlParser extends SQLParserBase {
     }
     timeIntervalParamName() {
         let localContext = new TimeIntervalParamNameContext(this.context, this.state);
-        this.enterRule(localContext, 224, FlinkSqlParser.RULE_timeIntervalParamName);
+        this.enterRule(localContext, 226, FlinkSqlParser.RULE_timeIntervalParamName);
         let _la;
         try {
             this.enterOuterAlt(localContext, 1);
             {
-                this.state = 1562;
+                this.state = 1587;
                 _la = this.tokenStream.LA(1);
                 if (!(_la === 252 || _la === 449 || _la === 461 || ((((_la - 498)) & ~0x1F) === 0 && ((1 << (_la - 498)) & 23) !== 0))) {
                     this.errorHandler.recoverInline(this);
@@ -7151,17 +7252,17 @@ export class FlinkSqlParser extends SQLParserBase {
     }
     columnDescriptor() {
         let localContext = new ColumnDescriptorContext(this.context, this.state);
-        this.enterRule(localContext, 226, FlinkSqlParser.RULE_columnDescriptor);
+        this.enterRule(localContext, 228, FlinkSqlParser.RULE_columnDescriptor);
         try {
             this.enterOuterAlt(localContext, 1);
             {
-                this.state = 1564;
+                this.state = 1589;
                 this.match(FlinkSqlParser.KW_DESCRIPTOR);
-                this.state = 1565;
+                this.state = 1590;
                 this.match(FlinkSqlParser.LR_BRACKET);
-                this.state = 1566;
+                this.state = 1591;
                 this.columnName();
-                this.state = 1567;
+                this.state = 1592;
                 this.match(FlinkSqlParser.RR_BRACKET);
             }
         }
@@ -7182,37 +7283,37 @@ export class FlinkSqlParser extends SQLParserBase {
     }
     joinCondition() {
         let localContext = new JoinConditionContext(this.context, this.state);
-        this.enterRule(localContext, 228, FlinkSqlParser.RULE_joinCondition);
+        this.enterRule(localContext, 230, FlinkSqlParser.RULE_joinCondition);
         try {
-            this.state = 1580;
+            this.state = 1605;
             this.errorHandler.sync(this);
             switch (this.tokenStream.LA(1)) {
                 case FlinkSqlParser.KW_ON:
                     this.enterOuterAlt(localContext, 1);
                     {
-                        this.state = 1569;
+                        this.state = 1594;
                         this.match(FlinkSqlParser.KW_ON);
-                        this.state = 1576;
+                        this.state = 1601;
                         this.errorHandler.sync(this);
-                        switch (this.interpreter.adaptivePredict(this.tokenStream, 172, this.context)) {
+                        switch (this.interpreter.adaptivePredict(this.tokenStream, 180, this.context)) {
                             case 1:
                                 {
-                                    this.state = 1570;
+                                    this.state = 1595;
                                     this.booleanExpression(0);
                                 }
                                 break;
                             case 2:
                                 {
-                                    this.state = 1571;
+                                    this.state = 1596;
                                     this.columnNamePathAllowEmpty();
-                                    this.state = 1574;
+                                    this.state = 1599;
                                     this.errorHandler.sync(this);
-                                    switch (this.interpreter.adaptivePredict(this.tokenStream, 171, this.context)) {
+                                    switch (this.interpreter.adaptivePredict(this.tokenStream, 179, this.context)) {
                                         case 1:
                                             {
-                                                this.state = 1572;
+                                                this.state = 1597;
                                                 this.match(FlinkSqlParser.EQUAL_SYMBOL);
-                                                this.state = 1573;
+                                                this.state = 1598;
                                                 this.columnNamePathAllowEmpty();
                                             }
                                             break;
@@ -7225,9 +7326,9 @@ export class FlinkSqlParser extends SQLParserBase {
                 case FlinkSqlParser.KW_USING:
                     this.enterOuterAlt(localContext, 2);
                     {
-                        this.state = 1578;
+                        this.state = 1603;
                         this.match(FlinkSqlParser.KW_USING);
-                        this.state = 1579;
+                        this.state = 1604;
                         this.columnNameList();
                     }
                     break;
@@ -7252,24 +7353,24 @@ export class FlinkSqlParser extends SQLParserBase {
     }
     whereClause() {
         let localContext = new WhereClauseContext(this.context, this.state);
-        this.enterRule(localContext, 230, FlinkSqlParser.RULE_whereClause);
+        this.enterRule(localContext, 232, FlinkSqlParser.RULE_whereClause);
         try {
             this.enterOuterAlt(localContext, 1);
             {
-                this.state = 1582;
+                this.state = 1607;
                 this.match(FlinkSqlParser.KW_WHERE);
-                this.state = 1585;
+                this.state = 1610;
                 this.errorHandler.sync(this);
-                switch (this.interpreter.adaptivePredict(this.tokenStream, 174, this.context)) {
+                switch (this.interpreter.adaptivePredict(this.tokenStream, 182, this.context)) {
                     case 1:
                         {
-                            this.state = 1583;
+                            this.state = 1608;
                             this.booleanExpression(0);
                         }
                         break;
                     case 2:
                         {
-                            this.state = 1584;
+                            this.state = 1609;
                             this.columnNamePathAllowEmpty();
                         }
                         break;
@@ -7293,34 +7394,34 @@ export class FlinkSqlParser extends SQLParserBase {
     }
     groupByClause() {
         let localContext = new GroupByClauseContext(this.context, this.state);
-        this.enterRule(localContext, 232, FlinkSqlParser.RULE_groupByClause);
+        this.enterRule(localContext, 234, FlinkSqlParser.RULE_groupByClause);
         try {
             let alternative;
             this.enterOuterAlt(localContext, 1);
             {
-                this.state = 1587;
+                this.state = 1612;
                 this.match(FlinkSqlParser.KW_GROUP);
-                this.state = 1588;
+                this.state = 1613;
                 this.match(FlinkSqlParser.KW_BY);
-                this.state = 1589;
+                this.state = 1614;
                 this.groupItemDefinition();
-                this.state = 1594;
+                this.state = 1619;
                 this.errorHandler.sync(this);
-                alternative = this.interpreter.adaptivePredict(this.tokenStream, 175, this.context);
+                alternative = this.interpreter.adaptivePredict(this.tokenStream, 183, this.context);
                 while (alternative !== 2 && alternative !== antlr.ATN.INVALID_ALT_NUMBER) {
                     if (alternative === 1) {
                         {
                             {
-                                this.state = 1590;
+                                this.state = 1615;
                                 this.match(FlinkSqlParser.COMMA);
-                                this.state = 1591;
+                                this.state = 1616;
                                 this.groupItemDefinition();
                             }
                         }
                     }
-                    this.state = 1596;
+                    this.state = 1621;
                     this.errorHandler.sync(this);
-                    alternative = this.interpreter.adaptivePredict(this.tokenStream, 175, this.context);
+                    alternative = this.interpreter.adaptivePredict(this.tokenStream, 183, this.context);
                 }
             }
         }
@@ -7341,124 +7442,124 @@ export class FlinkSqlParser extends SQLParserBase {
     }
     groupItemDefinition() {
         let localContext = new GroupItemDefinitionContext(this.context, this.state);
-        this.enterRule(localContext, 234, FlinkSqlParser.RULE_groupItemDefinition);
+        this.enterRule(localContext, 236, FlinkSqlParser.RULE_groupItemDefinition);
         let _la;
         try {
-            this.state = 1637;
+            this.state = 1662;
             this.errorHandler.sync(this);
-            switch (this.interpreter.adaptivePredict(this.tokenStream, 179, this.context)) {
+            switch (this.interpreter.adaptivePredict(this.tokenStream, 187, this.context)) {
                 case 1:
                     this.enterOuterAlt(localContext, 1);
                     {
-                        this.state = 1597;
+                        this.state = 1622;
                         this.columnName();
                     }
                     break;
                 case 2:
                     this.enterOuterAlt(localContext, 2);
                     {
-                        this.state = 1598;
+                        this.state = 1623;
                         this.groupWindowFunction();
                     }
                     break;
                 case 3:
                     this.enterOuterAlt(localContext, 3);
                     {
-                        this.state = 1599;
+                        this.state = 1624;
                         this.match(FlinkSqlParser.LR_BRACKET);
-                        this.state = 1600;
+                        this.state = 1625;
                         this.match(FlinkSqlParser.RR_BRACKET);
                     }
                     break;
                 case 4:
                     this.enterOuterAlt(localContext, 4);
                     {
-                        this.state = 1601;
+                        this.state = 1626;
                         this.match(FlinkSqlParser.LR_BRACKET);
-                        this.state = 1602;
+                        this.state = 1627;
                         this.expression();
-                        this.state = 1607;
+                        this.state = 1632;
                         this.errorHandler.sync(this);
                         _la = this.tokenStream.LA(1);
                         while (_la === 524) {
                             {
                                 {
-                                    this.state = 1603;
+                                    this.state = 1628;
                                     this.match(FlinkSqlParser.COMMA);
-                                    this.state = 1604;
+                                    this.state = 1629;
                                     this.expression();
                                 }
                             }
-                            this.state = 1609;
+                            this.state = 1634;
                             this.errorHandler.sync(this);
                             _la = this.tokenStream.LA(1);
                         }
-                        this.state = 1610;
+                        this.state = 1635;
                         this.match(FlinkSqlParser.RR_BRACKET);
                     }
                     break;
                 case 5:
                     this.enterOuterAlt(localContext, 5);
                     {
-                        this.state = 1612;
+                        this.state = 1637;
                         this.groupingSetsNotationName();
-                        this.state = 1613;
+                        this.state = 1638;
                         this.match(FlinkSqlParser.LR_BRACKET);
-                        this.state = 1614;
+                        this.state = 1639;
                         this.expression();
-                        this.state = 1619;
+                        this.state = 1644;
                         this.errorHandler.sync(this);
                         _la = this.tokenStream.LA(1);
                         while (_la === 524) {
                             {
                                 {
-                                    this.state = 1615;
+                                    this.state = 1640;
                                     this.match(FlinkSqlParser.COMMA);
-                                    this.state = 1616;
+                                    this.state = 1641;
                                     this.expression();
                                 }
                             }
-                            this.state = 1621;
+                            this.state = 1646;
                             this.errorHandler.sync(this);
                             _la = this.tokenStream.LA(1);
                         }
-                        this.state = 1622;
+                        this.state = 1647;
                         this.match(FlinkSqlParser.RR_BRACKET);
                     }
                     break;
                 case 6:
                     this.enterOuterAlt(localContext, 6);
                     {
-                        this.state = 1624;
+                        this.state = 1649;
                         this.groupingSets();
-                        this.state = 1625;
+                        this.state = 1650;
                         this.match(FlinkSqlParser.LR_BRACKET);
-                        this.state = 1626;
+                        this.state = 1651;
                         this.groupItemDefinition();
-                        this.state = 1631;
+                        this.state = 1656;
                         this.errorHandler.sync(this);
                         _la = this.tokenStream.LA(1);
                         while (_la === 524) {
                             {
                                 {
-                                    this.state = 1627;
+                                    this.state = 1652;
                                     this.match(FlinkSqlParser.COMMA);
-                                    this.state = 1628;
+                                    this.state = 1653;
                                     this.groupItemDefinition();
                                 }
                             }
-                            this.state = 1633;
+                            this.state = 1658;
                             this.errorHandler.sync(this);
                             _la = this.tokenStream.LA(1);
                         }
-                        this.state = 1634;
+                        this.state = 1659;
                         this.match(FlinkSqlParser.RR_BRACKET);
                     }
                     break;
                 case 7:
                     this.enterOuterAlt(localContext, 7);
                     {
-                        this.state = 1636;
+                        this.state = 1661;
                         this.expression();
                     }
                     break;
@@ -7481,13 +7582,13 @@ export class FlinkSqlParser extends SQLParserBase {
     }
     groupingSets() {
         let localContext = new GroupingSetsContext(this.context, this.state);
-        this.enterRule(localContext, 236, FlinkSqlParser.RULE_groupingSets);
+        this.enterRule(localContext, 238, FlinkSqlParser.RULE_groupingSets);
         try {
             this.enterOuterAlt(localContext, 1);
             {
-                this.state = 1639;
+                this.state = 1664;
                 this.match(FlinkSqlParser.KW_GROUPING);
-                this.state = 1640;
+                this.state = 1665;
                 this.match(FlinkSqlParser.KW_SETS);
             }
         }
@@ -7508,12 +7609,12 @@ export class FlinkSqlParser extends SQLParserBase {
     }
     groupingSetsNotationName() {
         let localContext = new GroupingSetsNotationNameContext(this.context, this.state);
-        this.enterRule(localContext, 238, FlinkSqlParser.RULE_groupingSetsNotationName);
+        this.enterRule(localContext, 240, FlinkSqlParser.RULE_groupingSetsNotationName);
         let _la;
         try {
             this.enterOuterAlt(localContext, 1);
             {
-                this.state = 1642;
+                this.state = 1667;
                 _la = this.tokenStream.LA(1);
                 if (!(_la === 74 || _la === 322)) {
                     this.errorHandler.recoverInline(this);
@@ -7541,21 +7642,21 @@ export class FlinkSqlParser extends SQLParserBase {
     }
     groupWindowFunction() {
         let localContext = new GroupWindowFunctionContext(this.context, this.state);
-        this.enterRule(localContext, 240, FlinkSqlParser.RULE_groupWindowFunction);
+        this.enterRule(localContext, 242, FlinkSqlParser.RULE_groupWindowFunction);
         try {
             this.enterOuterAlt(localContext, 1);
             {
-                this.state = 1644;
+                this.state = 1669;
                 this.groupWindowFunctionName();
-                this.state = 1645;
+                this.state = 1670;
                 this.match(FlinkSqlParser.LR_BRACKET);
-                this.state = 1646;
+                this.state = 1671;
                 this.timeAttrColumn();
-                this.state = 1647;
+                this.state = 1672;
                 this.match(FlinkSqlParser.COMMA);
-                this.state = 1648;
+                this.state = 1673;
                 this.timeIntervalExpression();
-                this.state = 1649;
+                this.state = 1674;
                 this.match(FlinkSqlParser.RR_BRACKET);
             }
         }
@@ -7576,12 +7677,12 @@ export class FlinkSqlParser extends SQLParserBase {
     }
     groupWindowFunctionName() {
         let localContext = new GroupWindowFunctionNameContext(this.context, this.state);
-        this.enterRule(localContext, 242, FlinkSqlParser.RULE_groupWindowFunctionName);
+        this.enterRule(localContext, 244, FlinkSqlParser.RULE_groupWindowFunctionName);
         let _la;
         try {
             this.enterOuterAlt(localContext, 1);
             {
-                this.state = 1651;
+                this.state = 1676;
                 _la = this.tokenStream.LA(1);
                 if (!(_la === 463 || _la === 496 || _la === 503)) {
                     this.errorHandler.recoverInline(this);
@@ -7609,11 +7710,11 @@ export class FlinkSqlParser extends SQLParserBase {
     }
     timeAttrColumn() {
         let localContext = new TimeAttrColumnContext(this.context, this.state);
-        this.enterRule(localContext, 244, FlinkSqlParser.RULE_timeAttrColumn);
+        this.enterRule(localContext, 246, FlinkSqlParser.RULE_timeAttrColumn);
         try {
             this.enterOuterAlt(localContext, 1);
             {
-                this.state = 1653;
+                this.state = 1678;
                 this.uid();
             }
         }
@@ -7634,13 +7735,13 @@ export class FlinkSqlParser extends SQLParserBase {
     }
     havingClause() {
         let localContext = new HavingClauseContext(this.context, this.state);
-        this.enterRule(localContext, 246, FlinkSqlParser.RULE_havingClause);
+        this.enterRule(localContext, 248, FlinkSqlParser.RULE_havingClause);
         try {
             this.enterOuterAlt(localContext, 1);
             {
-                this.state = 1655;
+                this.state = 1680;
                 this.match(FlinkSqlParser.KW_HAVING);
-                this.state = 1656;
+                this.state = 1681;
                 this.booleanExpression(0);
             }
         }
@@ -7661,32 +7762,32 @@ export class FlinkSqlParser extends SQLParserBase {
     }
     windowClause() {
         let localContext = new WindowClauseContext(this.context, this.state);
-        this.enterRule(localContext, 248, FlinkSqlParser.RULE_windowClause);
+        this.enterRule(localContext, 250, FlinkSqlParser.RULE_windowClause);
         try {
             let alternative;
             this.enterOuterAlt(localContext, 1);
             {
-                this.state = 1658;
+                this.state = 1683;
                 this.match(FlinkSqlParser.KW_WINDOW);
-                this.state = 1659;
+                this.state = 1684;
                 this.namedWindow();
-                this.state = 1664;
+                this.state = 1689;
                 this.errorHandler.sync(this);
-                alternative = this.interpreter.adaptivePredict(this.tokenStream, 180, this.context);
+                alternative = this.interpreter.adaptivePredict(this.tokenStream, 188, this.context);
                 while (alternative !== 2 && alternative !== antlr.ATN.INVALID_ALT_NUMBER) {
                     if (alternative === 1) {
                         {
                             {
-                                this.state = 1660;
+                                this.state = 1685;
                                 this.match(FlinkSqlParser.COMMA);
-                                this.state = 1661;
+                                this.state = 1686;
                                 this.namedWindow();
                             }
                         }
                     }
-                    this.state = 1666;
+                    this.state = 1691;
                     this.errorHandler.sync(this);
-                    alternative = this.interpreter.adaptivePredict(this.tokenStream, 180, this.context);
+                    alternative = this.interpreter.adaptivePredict(this.tokenStream, 188, this.context);
                 }
             }
         }
@@ -7707,15 +7808,15 @@ export class FlinkSqlParser extends SQLParserBase {
     }
     namedWindow() {
         let localContext = new NamedWindowContext(this.context, this.state);
-        this.enterRule(localContext, 250, FlinkSqlParser.RULE_namedWindow);
+        this.enterRule(localContext, 252, FlinkSqlParser.RULE_namedWindow);
         try {
             this.enterOuterAlt(localContext, 1);
             {
-                this.state = 1667;
+                this.state = 1692;
                 localContext._name = this.errorCapturingIdentifier();
-                this.state = 1668;
+                this.state = 1693;
                 this.match(FlinkSqlParser.KW_AS);
-                this.state = 1669;
+                this.state = 1694;
                 this.windowSpec();
             }
         }
@@ -7736,50 +7837,50 @@ export class FlinkSqlParser extends SQLParserBase {
     }
     windowSpec() {
         let localContext = new WindowSpecContext(this.context, this.state);
-        this.enterRule(localContext, 252, FlinkSqlParser.RULE_windowSpec);
+        this.enterRule(localContext, 254, FlinkSqlParser.RULE_windowSpec);
         let _la;
         try {
             this.enterOuterAlt(localContext, 1);
             {
-                this.state = 1672;
+                this.state = 1697;
                 this.errorHandler.sync(this);
                 _la = this.tokenStream.LA(1);
                 if (((((_la - 440)) & ~0x1F) === 0 && ((1 << (_la - 440)) & 4294967295) !== 0) || ((((_la - 472)) & ~0x1F) === 0 && ((1 << (_la - 472)) & 4294967295) !== 0) || ((((_la - 504)) & ~0x1F) === 0 && ((1 << (_la - 504)) & 31) !== 0) || ((((_la - 541)) & ~0x1F) === 0 && ((1 << (_la - 541)) & 19) !== 0)) {
                     {
-                        this.state = 1671;
+                        this.state = 1696;
                         localContext._name = this.errorCapturingIdentifier();
                     }
                 }
-                this.state = 1674;
+                this.state = 1699;
                 this.match(FlinkSqlParser.LR_BRACKET);
-                this.state = 1676;
+                this.state = 1701;
                 this.errorHandler.sync(this);
                 _la = this.tokenStream.LA(1);
                 if (_la === 270) {
                     {
-                        this.state = 1675;
+                        this.state = 1700;
                         this.partitionByClause();
                     }
                 }
-                this.state = 1679;
+                this.state = 1704;
                 this.errorHandler.sync(this);
                 _la = this.tokenStream.LA(1);
                 if (_la === 260) {
                     {
-                        this.state = 1678;
+                        this.state = 1703;
                         this.orderByClause();
                     }
                 }
-                this.state = 1682;
+                this.state = 1707;
                 this.errorHandler.sync(this);
                 _la = this.tokenStream.LA(1);
                 if (_la === 294 || _la === 324) {
                     {
-                        this.state = 1681;
+                        this.state = 1706;
                         this.windowFrame();
                     }
                 }
-                this.state = 1684;
+                this.state = 1709;
                 this.match(FlinkSqlParser.RR_BRACKET);
             }
         }
@@ -7800,88 +7901,88 @@ export class FlinkSqlParser extends SQLParserBase {
     }
     matchRecognizeClause() {
         let localContext = new MatchRecognizeClauseContext(this.context, this.state);
-        this.enterRule(localContext, 254, FlinkSqlParser.RULE_matchRecognizeClause);
+        this.enterRule(localContext, 256, FlinkSqlParser.RULE_matchRecognizeClause);
         let _la;
         try {
             this.enterOuterAlt(localContext, 1);
             {
-                this.state = 1686;
+                this.state = 1711;
                 this.match(FlinkSqlParser.KW_MATCH_RECOGNIZE);
-                this.state = 1687;
+                this.state = 1712;
                 this.match(FlinkSqlParser.LR_BRACKET);
-                this.state = 1689;
+                this.state = 1714;
                 this.errorHandler.sync(this);
                 _la = this.tokenStream.LA(1);
                 if (_la === 270) {
                     {
-                        this.state = 1688;
+                        this.state = 1713;
                         this.partitionByClause();
                     }
                 }
-                this.state = 1692;
+                this.state = 1717;
                 this.errorHandler.sync(this);
                 _la = this.tokenStream.LA(1);
                 if (_la === 260) {
                     {
-                        this.state = 1691;
+                        this.state = 1716;
                         this.orderByClause();
                     }
                 }
-                this.state = 1695;
+                this.state = 1720;
                 this.errorHandler.sync(this);
                 _la = this.tokenStream.LA(1);
                 if (_la === 217) {
                     {
-                        this.state = 1694;
+                        this.state = 1719;
                         this.measuresClause();
                     }
                 }
-                this.state = 1698;
+                this.state = 1723;
                 this.errorHandler.sync(this);
                 _la = this.tokenStream.LA(1);
                 if (_la === 5 || _la === 256) {
                     {
-                        this.state = 1697;
+                        this.state = 1722;
                         this.outputMode();
                     }
                 }
-                this.state = 1701;
+                this.state = 1726;
                 this.errorHandler.sync(this);
                 _la = this.tokenStream.LA(1);
                 if (_la === 441) {
                     {
-                        this.state = 1700;
+                        this.state = 1725;
                         this.afterMatchStrategy();
                     }
                 }
-                this.state = 1704;
+                this.state = 1729;
                 this.errorHandler.sync(this);
                 _la = this.tokenStream.LA(1);
                 if (_la === 273) {
                     {
-                        this.state = 1703;
+                        this.state = 1728;
                         this.patternDefinition();
                     }
                 }
-                this.state = 1706;
+                this.state = 1731;
                 this.patternVariablesDefinition();
-                this.state = 1707;
+                this.state = 1732;
                 this.match(FlinkSqlParser.RR_BRACKET);
-                this.state = 1712;
+                this.state = 1737;
                 this.errorHandler.sync(this);
-                switch (this.interpreter.adaptivePredict(this.tokenStream, 192, this.context)) {
+                switch (this.interpreter.adaptivePredict(this.tokenStream, 200, this.context)) {
                     case 1:
                         {
-                            this.state = 1709;
+                            this.state = 1734;
                             this.errorHandler.sync(this);
                             _la = this.tokenStream.LA(1);
                             if (_la === 17) {
                                 {
-                                    this.state = 1708;
+                                    this.state = 1733;
                                     this.match(FlinkSqlParser.KW_AS);
                                 }
                             }
-                            this.state = 1711;
+                            this.state = 1736;
                             this.identifier();
                         }
                         break;
@@ -7905,34 +8006,34 @@ export class FlinkSqlParser extends SQLParserBase {
     }
     orderByClause() {
         let localContext = new OrderByClauseContext(this.context, this.state);
-        this.enterRule(localContext, 256, FlinkSqlParser.RULE_orderByClause);
+        this.enterRule(localContext, 258, FlinkSqlParser.RULE_orderByClause);
         try {
             let alternative;
             this.enterOuterAlt(localContext, 1);
             {
-                this.state = 1714;
+                this.state = 1739;
                 this.match(FlinkSqlParser.KW_ORDER);
-                this.state = 1715;
+                this.state = 1740;
                 this.match(FlinkSqlParser.KW_BY);
-                this.state = 1716;
+                this.state = 1741;
                 this.orderItemDefinition();
-                this.state = 1721;
+                this.state = 1746;
                 this.errorHandler.sync(this);
-                alternative = this.interpreter.adaptivePredict(this.tokenStream, 193, this.context);
+                alternative = this.interpreter.adaptivePredict(this.tokenStream, 201, this.context);
                 while (alternative !== 2 && alternative !== antlr.ATN.INVALID_ALT_NUMBER) {
                     if (alternative === 1) {
                         {
                             {
-                                this.state = 1717;
+                                this.state = 1742;
                                 this.match(FlinkSqlParser.COMMA);
-                                this.state = 1718;
+                                this.state = 1743;
                                 this.orderItemDefinition();
                             }
                         }
                     }
-                    this.state = 1723;
+                    this.state = 1748;
                     this.errorHandler.sync(this);
-                    alternative = this.interpreter.adaptivePredict(this.tokenStream, 193, this.context);
+                    alternative = this.interpreter.adaptivePredict(this.tokenStream, 201, this.context);
                 }
             }
         }
@@ -7953,33 +8054,33 @@ export class FlinkSqlParser extends SQLParserBase {
     }
     orderItemDefinition() {
         let localContext = new OrderItemDefinitionContext(this.context, this.state);
-        this.enterRule(localContext, 258, FlinkSqlParser.RULE_orderItemDefinition);
+        this.enterRule(localContext, 260, FlinkSqlParser.RULE_orderItemDefinition);
         let _la;
         try {
             this.enterOuterAlt(localContext, 1);
             {
-                this.state = 1726;
+                this.state = 1751;
                 this.errorHandler.sync(this);
-                switch (this.interpreter.adaptivePredict(this.tokenStream, 194, this.context)) {
+                switch (this.interpreter.adaptivePredict(this.tokenStream, 202, this.context)) {
                     case 1:
                         {
-                            this.state = 1724;
+                            this.state = 1749;
                             this.columnName();
                         }
                         break;
                     case 2:
                         {
-                            this.state = 1725;
+                            this.state = 1750;
                             this.valueExpression(0);
                         }
                         break;
                 }
-                this.state = 1729;
+                this.state = 1754;
                 this.errorHandler.sync(this);
-                switch (this.interpreter.adaptivePredict(this.tokenStream, 195, this.context)) {
+                switch (this.interpreter.adaptivePredict(this.tokenStream, 203, this.context)) {
                     case 1:
                         {
-                            this.state = 1728;
+                            this.state = 1753;
                             localContext._ordering = this.tokenStream.LT(1);
                             _la = this.tokenStream.LA(1);
                             if (!(_la === 442 || _la === 453)) {
@@ -7992,14 +8093,14 @@ export class FlinkSqlParser extends SQLParserBase {
                         }
                         break;
                 }
-                this.state = 1733;
+                this.state = 1758;
                 this.errorHandler.sync(this);
-                switch (this.interpreter.adaptivePredict(this.tokenStream, 196, this.context)) {
+                switch (this.interpreter.adaptivePredict(this.tokenStream, 204, this.context)) {
                     case 1:
                         {
-                            this.state = 1731;
+                            this.state = 1756;
                             this.match(FlinkSqlParser.KW_NULLS);
-                            this.state = 1732;
+                            this.state = 1757;
                             localContext._nullOrder = this.tokenStream.LT(1);
                             _la = this.tokenStream.LA(1);
                             if (!(_la === 460 || _la === 471)) {
@@ -8031,18 +8132,18 @@ export class FlinkSqlParser extends SQLParserBase {
     }
     limitClause() {
         let localContext = new LimitClauseContext(this.context, this.state);
-        this.enterRule(localContext, 260, FlinkSqlParser.RULE_limitClause);
+        this.enterRule(localContext, 262, FlinkSqlParser.RULE_limitClause);
         try {
             this.enterOuterAlt(localContext, 1);
             {
-                this.state = 1735;
+                this.state = 1760;
                 this.match(FlinkSqlParser.KW_LIMIT);
-                this.state = 1738;
+                this.state = 1763;
                 this.errorHandler.sync(this);
                 switch (this.tokenStream.LA(1)) {
                     case FlinkSqlParser.KW_ALL:
                         {
-                            this.state = 1736;
+                            this.state = 1761;
                             this.match(FlinkSqlParser.KW_ALL);
                         }
                         break;
@@ -8206,7 +8307,7 @@ export class FlinkSqlParser extends SQLParserBase {
                     case FlinkSqlParser.BIT_STRING:
                     case FlinkSqlParser.ID_LITERAL:
                         {
-                            this.state = 1737;
+                            this.state = 1762;
                             localContext._limit = this.expression();
                         }
                         break;
@@ -8232,58 +8333,58 @@ export class FlinkSqlParser extends SQLParserBase {
     }
     partitionByClause() {
         let localContext = new PartitionByClauseContext(this.context, this.state);
-        this.enterRule(localContext, 262, FlinkSqlParser.RULE_partitionByClause);
+        this.enterRule(localContext, 264, FlinkSqlParser.RULE_partitionByClause);
         let _la;
         try {
             this.enterOuterAlt(localContext, 1);
             {
-                this.state = 1740;
+                this.state = 1765;
                 this.match(FlinkSqlParser.KW_PARTITION);
-                this.state = 1741;
+                this.state = 1766;
                 this.match(FlinkSqlParser.KW_BY);
-                this.state = 1744;
+                this.state = 1769;
                 this.errorHandler.sync(this);
-                switch (this.interpreter.adaptivePredict(this.tokenStream, 198, this.context)) {
+                switch (this.interpreter.adaptivePredict(this.tokenStream, 206, this.context)) {
                     case 1:
                         {
-                            this.state = 1742;
+                            this.state = 1767;
                             this.columnName();
                         }
                         break;
                     case 2:
                         {
-                            this.state = 1743;
+                            this.state = 1768;
                             this.primaryExpression(0);
                         }
                         break;
                 }
-                this.state = 1753;
+                this.state = 1778;
                 this.errorHandler.sync(this);
                 _la = this.tokenStream.LA(1);
                 while (_la === 524) {
                     {
                         {
-                            this.state = 1746;
+                            this.state = 1771;
                             this.match(FlinkSqlParser.COMMA);
-                            this.state = 1749;
+                            this.state = 1774;
                             this.errorHandler.sync(this);
-                            switch (this.interpreter.adaptivePredict(this.tokenStream, 199, this.context)) {
+                            switch (this.interpreter.adaptivePredict(this.tokenStream, 207, this.context)) {
                                 case 1:
                                     {
-                                        this.state = 1747;
+                                        this.state = 1772;
                                         this.columnName();
                                     }
                                     break;
                                 case 2:
                                     {
-                                        this.state = 1748;
+                                        this.state = 1773;
                                         this.primaryExpression(0);
                                     }
                                     break;
                             }
                         }
                     }
-                    this.state = 1755;
+                    this.state = 1780;
                     this.errorHandler.sync(this);
                     _la = this.tokenStream.LA(1);
                 }
@@ -8306,16 +8407,16 @@ export class FlinkSqlParser extends SQLParserBase {
     }
     quantifiers() {
         let localContext = new QuantifiersContext(this.context, this.state);
-        this.enterRule(localContext, 264, FlinkSqlParser.RULE_quantifiers);
+        this.enterRule(localContext, 266, FlinkSqlParser.RULE_quantifiers);
         try {
-            this.state = 1772;
+            this.state = 1797;
             this.errorHandler.sync(this);
-            switch (this.interpreter.adaptivePredict(this.tokenStream, 201, this.context)) {
+            switch (this.interpreter.adaptivePredict(this.tokenStream, 209, this.context)) {
                 case 1:
                     this.enterOuterAlt(localContext, 1);
                     {
                         {
-                            this.state = 1756;
+                            this.state = 1781;
                             this.match(FlinkSqlParser.ASTERISK_SIGN);
                         }
                     }
@@ -8324,7 +8425,7 @@ export class FlinkSqlParser extends SQLParserBase {
                     this.enterOuterAlt(localContext, 2);
                     {
                         {
-                            this.state = 1757;
+                            this.state = 1782;
                             this.match(FlinkSqlParser.ADD_SIGN);
                         }
                     }
@@ -8333,7 +8434,7 @@ export class FlinkSqlParser extends SQLParserBase {
                     this.enterOuterAlt(localContext, 3);
                     {
                         {
-                            this.state = 1758;
+                            this.state = 1783;
                             this.match(FlinkSqlParser.QUESTION_MARK_SIGN);
                         }
                     }
@@ -8342,15 +8443,15 @@ export class FlinkSqlParser extends SQLParserBase {
                     this.enterOuterAlt(localContext, 4);
                     {
                         {
-                            this.state = 1759;
+                            this.state = 1784;
                             this.match(FlinkSqlParser.LB_BRACKET);
-                            this.state = 1760;
+                            this.state = 1785;
                             this.match(FlinkSqlParser.DIG_LITERAL);
-                            this.state = 1761;
+                            this.state = 1786;
                             this.match(FlinkSqlParser.COMMA);
-                            this.state = 1762;
+                            this.state = 1787;
                             this.match(FlinkSqlParser.DIG_LITERAL);
-                            this.state = 1763;
+                            this.state = 1788;
                             this.match(FlinkSqlParser.RB_BRACKET);
                         }
                     }
@@ -8359,13 +8460,13 @@ export class FlinkSqlParser extends SQLParserBase {
                     this.enterOuterAlt(localContext, 5);
                     {
                         {
-                            this.state = 1764;
+                            this.state = 1789;
                             this.match(FlinkSqlParser.LB_BRACKET);
-                            this.state = 1765;
+                            this.state = 1790;
                             this.match(FlinkSqlParser.DIG_LITERAL);
-                            this.state = 1766;
+                            this.state = 1791;
                             this.match(FlinkSqlParser.COMMA);
-                            this.state = 1767;
+                            this.state = 1792;
                             this.match(FlinkSqlParser.RB_BRACKET);
                         }
                     }
@@ -8374,13 +8475,13 @@ export class FlinkSqlParser extends SQLParserBase {
                     this.enterOuterAlt(localContext, 6);
                     {
                         {
-                            this.state = 1768;
+                            this.state = 1793;
                             this.match(FlinkSqlParser.LB_BRACKET);
-                            this.state = 1769;
+                            this.state = 1794;
                             this.match(FlinkSqlParser.COMMA);
-                            this.state = 1770;
+                            this.state = 1795;
                             this.match(FlinkSqlParser.DIG_LITERAL);
-                            this.state = 1771;
+                            this.state = 1796;
                             this.match(FlinkSqlParser.RB_BRACKET);
                         }
                     }
@@ -8404,28 +8505,28 @@ export class FlinkSqlParser extends SQLParserBase {
     }
     measuresClause() {
         let localContext = new MeasuresClauseContext(this.context, this.state);
-        this.enterRule(localContext, 266, FlinkSqlParser.RULE_measuresClause);
+        this.enterRule(localContext, 268, FlinkSqlParser.RULE_measuresClause);
         let _la;
         try {
             this.enterOuterAlt(localContext, 1);
             {
-                this.state = 1774;
+                this.state = 1799;
                 this.match(FlinkSqlParser.KW_MEASURES);
-                this.state = 1775;
+                this.state = 1800;
                 this.projectItemDefinition();
-                this.state = 1780;
+                this.state = 1805;
                 this.errorHandler.sync(this);
                 _la = this.tokenStream.LA(1);
                 while (_la === 524) {
                     {
                         {
-                            this.state = 1776;
+                            this.state = 1801;
                             this.match(FlinkSqlParser.COMMA);
-                            this.state = 1777;
+                            this.state = 1802;
                             this.projectItemDefinition();
                         }
                     }
-                    this.state = 1782;
+                    this.state = 1807;
                     this.errorHandler.sync(this);
                     _la = this.tokenStream.LA(1);
                 }
@@ -8448,37 +8549,37 @@ export class FlinkSqlParser extends SQLParserBase {
     }
     patternDefinition() {
         let localContext = new PatternDefinitionContext(this.context, this.state);
-        this.enterRule(localContext, 268, FlinkSqlParser.RULE_patternDefinition);
+        this.enterRule(localContext, 270, FlinkSqlParser.RULE_patternDefinition);
         let _la;
         try {
             this.enterOuterAlt(localContext, 1);
             {
-                this.state = 1783;
+                this.state = 1808;
                 this.match(FlinkSqlParser.KW_PATTERN);
-                this.state = 1784;
+                this.state = 1809;
                 this.match(FlinkSqlParser.LR_BRACKET);
-                this.state = 1786;
+                this.state = 1811;
                 this.errorHandler.sync(this);
                 _la = this.tokenStream.LA(1);
                 do {
                     {
                         {
-                            this.state = 1785;
+                            this.state = 1810;
                             this.patternVariable();
                         }
                     }
-                    this.state = 1788;
+                    this.state = 1813;
                     this.errorHandler.sync(this);
                     _la = this.tokenStream.LA(1);
                 } while (_la === 542 || _la === 545);
-                this.state = 1790;
+                this.state = 1815;
                 this.match(FlinkSqlParser.RR_BRACKET);
-                this.state = 1792;
+                this.state = 1817;
                 this.errorHandler.sync(this);
                 _la = this.tokenStream.LA(1);
                 if (_la === 437) {
                     {
-                        this.state = 1791;
+                        this.state = 1816;
                         this.withinClause();
                     }
                 }
@@ -8501,19 +8602,19 @@ export class FlinkSqlParser extends SQLParserBase {
     }
     patternVariable() {
         let localContext = new PatternVariableContext(this.context, this.state);
-        this.enterRule(localContext, 270, FlinkSqlParser.RULE_patternVariable);
+        this.enterRule(localContext, 272, FlinkSqlParser.RULE_patternVariable);
         let _la;
         try {
             this.enterOuterAlt(localContext, 1);
             {
-                this.state = 1794;
+                this.state = 1819;
                 this.unquotedIdentifier();
-                this.state = 1796;
+                this.state = 1821;
                 this.errorHandler.sync(this);
                 _la = this.tokenStream.LA(1);
                 if (((((_la - 522)) & ~0x1F) === 0 && ((1 << (_la - 522)) & 135681) !== 0)) {
                     {
-                        this.state = 1795;
+                        this.state = 1820;
                         this.quantifiers();
                     }
                 }
@@ -8536,34 +8637,34 @@ export class FlinkSqlParser extends SQLParserBase {
     }
     outputMode() {
         let localContext = new OutputModeContext(this.context, this.state);
-        this.enterRule(localContext, 272, FlinkSqlParser.RULE_outputMode);
+        this.enterRule(localContext, 274, FlinkSqlParser.RULE_outputMode);
         try {
-            this.state = 1806;
+            this.state = 1831;
             this.errorHandler.sync(this);
             switch (this.tokenStream.LA(1)) {
                 case FlinkSqlParser.KW_ALL:
                     this.enterOuterAlt(localContext, 1);
                     {
-                        this.state = 1798;
+                        this.state = 1823;
                         this.match(FlinkSqlParser.KW_ALL);
-                        this.state = 1799;
+                        this.state = 1824;
                         this.match(FlinkSqlParser.KW_ROWS);
-                        this.state = 1800;
+                        this.state = 1825;
                         this.match(FlinkSqlParser.KW_PER);
-                        this.state = 1801;
+                        this.state = 1826;
                         this.match(FlinkSqlParser.KW_MATCH);
                     }
                     break;
                 case FlinkSqlParser.KW_ONE:
                     this.enterOuterAlt(localContext, 2);
                     {
-                        this.state = 1802;
+                        this.state = 1827;
                         this.match(FlinkSqlParser.KW_ONE);
-                        this.state = 1803;
+                        this.state = 1828;
                         this.match(FlinkSqlParser.KW_ROW);
-                        this.state = 1804;
+                        this.state = 1829;
                         this.match(FlinkSqlParser.KW_PER);
-                        this.state = 1805;
+                        this.state = 1830;
                         this.match(FlinkSqlParser.KW_MATCH);
                     }
                     break;
@@ -8588,76 +8689,76 @@ export class FlinkSqlParser extends SQLParserBase {
     }
     afterMatchStrategy() {
         let localContext = new AfterMatchStrategyContext(this.context, this.state);
-        this.enterRule(localContext, 274, FlinkSqlParser.RULE_afterMatchStrategy);
+        this.enterRule(localContext, 276, FlinkSqlParser.RULE_afterMatchStrategy);
         try {
-            this.state = 1832;
+            this.state = 1857;
             this.errorHandler.sync(this);
-            switch (this.interpreter.adaptivePredict(this.tokenStream, 207, this.context)) {
+            switch (this.interpreter.adaptivePredict(this.tokenStream, 215, this.context)) {
                 case 1:
                     this.enterOuterAlt(localContext, 1);
                     {
-                        this.state = 1808;
+                        this.state = 1833;
                         this.match(FlinkSqlParser.KW_AFTER);
-                        this.state = 1809;
+                        this.state = 1834;
                         this.match(FlinkSqlParser.KW_MATCH);
-                        this.state = 1810;
+                        this.state = 1835;
                         this.match(FlinkSqlParser.KW_SKIP);
-                        this.state = 1811;
+                        this.state = 1836;
                         this.match(FlinkSqlParser.KW_PAST);
-                        this.state = 1812;
+                        this.state = 1837;
                         this.match(FlinkSqlParser.KW_LAST);
-                        this.state = 1813;
+                        this.state = 1838;
                         this.match(FlinkSqlParser.KW_ROW);
                     }
                     break;
                 case 2:
                     this.enterOuterAlt(localContext, 2);
                     {
-                        this.state = 1814;
+                        this.state = 1839;
                         this.match(FlinkSqlParser.KW_AFTER);
-                        this.state = 1815;
+                        this.state = 1840;
                         this.match(FlinkSqlParser.KW_MATCH);
-                        this.state = 1816;
+                        this.state = 1841;
                         this.match(FlinkSqlParser.KW_SKIP);
-                        this.state = 1817;
+                        this.state = 1842;
                         this.match(FlinkSqlParser.KW_TO);
-                        this.state = 1818;
+                        this.state = 1843;
                         this.match(FlinkSqlParser.KW_NEXT);
-                        this.state = 1819;
+                        this.state = 1844;
                         this.match(FlinkSqlParser.KW_ROW);
                     }
                     break;
                 case 3:
                     this.enterOuterAlt(localContext, 3);
                     {
-                        this.state = 1820;
+                        this.state = 1845;
                         this.match(FlinkSqlParser.KW_AFTER);
-                        this.state = 1821;
+                        this.state = 1846;
                         this.match(FlinkSqlParser.KW_MATCH);
-                        this.state = 1822;
+                        this.state = 1847;
                         this.match(FlinkSqlParser.KW_SKIP);
-                        this.state = 1823;
+                        this.state = 1848;
                         this.match(FlinkSqlParser.KW_TO);
-                        this.state = 1824;
+                        this.state = 1849;
                         this.match(FlinkSqlParser.KW_LAST);
-                        this.state = 1825;
+                        this.state = 1850;
                         this.unquotedIdentifier();
                     }
                     break;
                 case 4:
                     this.enterOuterAlt(localContext, 4);
                     {
-                        this.state = 1826;
+                        this.state = 1851;
                         this.match(FlinkSqlParser.KW_AFTER);
-                        this.state = 1827;
+                        this.state = 1852;
                         this.match(FlinkSqlParser.KW_MATCH);
-                        this.state = 1828;
+                        this.state = 1853;
                         this.match(FlinkSqlParser.KW_SKIP);
-                        this.state = 1829;
+                        this.state = 1854;
                         this.match(FlinkSqlParser.KW_TO);
-                        this.state = 1830;
+                        this.state = 1855;
                         this.match(FlinkSqlParser.KW_FIRST);
-                        this.state = 1831;
+                        this.state = 1856;
                         this.unquotedIdentifier();
                     }
                     break;
@@ -8680,28 +8781,28 @@ export class FlinkSqlParser extends SQLParserBase {
     }
     patternVariablesDefinition() {
         let localContext = new PatternVariablesDefinitionContext(this.context, this.state);
-        this.enterRule(localContext, 276, FlinkSqlParser.RULE_patternVariablesDefinition);
+        this.enterRule(localContext, 278, FlinkSqlParser.RULE_patternVariablesDefinition);
         let _la;
         try {
             this.enterOuterAlt(localContext, 1);
             {
-                this.state = 1834;
+                this.state = 1859;
                 this.match(FlinkSqlParser.KW_DEFINE);
-                this.state = 1835;
+                this.state = 1860;
                 this.projectItemDefinition();
-                this.state = 1840;
+                this.state = 1865;
                 this.errorHandler.sync(this);
                 _la = this.tokenStream.LA(1);
                 while (_la === 524) {
                     {
                         {
-                            this.state = 1836;
+                            this.state = 1861;
                             this.match(FlinkSqlParser.COMMA);
-                            this.state = 1837;
+                            this.state = 1862;
                             this.projectItemDefinition();
                         }
                     }
-                    this.state = 1842;
+                    this.state = 1867;
                     this.errorHandler.sync(this);
                     _la = this.tokenStream.LA(1);
                 }
@@ -8724,29 +8825,29 @@ export class FlinkSqlParser extends SQLParserBase {
     }
     windowFrame() {
         let localContext = new WindowFrameContext(this.context, this.state);
-        this.enterRule(localContext, 278, FlinkSqlParser.RULE_windowFrame);
+        this.enterRule(localContext, 280, FlinkSqlParser.RULE_windowFrame);
         let _la;
         try {
-            this.state = 1858;
+            this.state = 1883;
             this.errorHandler.sync(this);
-            switch (this.interpreter.adaptivePredict(this.tokenStream, 209, this.context)) {
+            switch (this.interpreter.adaptivePredict(this.tokenStream, 217, this.context)) {
                 case 1:
                     this.enterOuterAlt(localContext, 1);
                     {
-                        this.state = 1843;
+                        this.state = 1868;
                         this.match(FlinkSqlParser.KW_RANGE);
-                        this.state = 1844;
+                        this.state = 1869;
                         this.match(FlinkSqlParser.KW_BETWEEN);
-                        this.state = 1845;
+                        this.state = 1870;
                         this.timeIntervalExpression();
-                        this.state = 1846;
+                        this.state = 1871;
                         this.frameBound();
                     }
                     break;
                 case 2:
                     this.enterOuterAlt(localContext, 2);
                     {
-                        this.state = 1848;
+                        this.state = 1873;
                         _la = this.tokenStream.LA(1);
                         if (!(_la === 294 || _la === 324)) {
                             this.errorHandler.recoverInline(this);
@@ -8755,26 +8856,26 @@ export class FlinkSqlParser extends SQLParserBase {
                             this.errorHandler.reportMatch(this);
                             this.consume();
                         }
-                        this.state = 1849;
+                        this.state = 1874;
                         this.match(FlinkSqlParser.KW_BETWEEN);
-                        this.state = 1850;
+                        this.state = 1875;
                         this.frameStart();
-                        this.state = 1851;
+                        this.state = 1876;
                         this.match(FlinkSqlParser.KW_AND);
-                        this.state = 1852;
+                        this.state = 1877;
                         this.frameEnd();
                     }
                     break;
                 case 3:
                     this.enterOuterAlt(localContext, 3);
                     {
-                        this.state = 1854;
+                        this.state = 1879;
                         this.match(FlinkSqlParser.KW_ROWS);
-                        this.state = 1855;
+                        this.state = 1880;
                         this.match(FlinkSqlParser.KW_BETWEEN);
-                        this.state = 1856;
+                        this.state = 1881;
                         this.match(FlinkSqlParser.DIG_LITERAL);
-                        this.state = 1857;
+                        this.state = 1882;
                         this.frameBound();
                     }
                     break;
@@ -8797,17 +8898,17 @@ export class FlinkSqlParser extends SQLParserBase {
     }
     frameBound() {
         let localContext = new FrameBoundContext(this.context, this.state);
-        this.enterRule(localContext, 280, FlinkSqlParser.RULE_frameBound);
+        this.enterRule(localContext, 282, FlinkSqlParser.RULE_frameBound);
         try {
             this.enterOuterAlt(localContext, 1);
             {
-                this.state = 1860;
+                this.state = 1885;
                 this.match(FlinkSqlParser.KW_PRECEDING);
-                this.state = 1861;
+                this.state = 1886;
                 this.match(FlinkSqlParser.KW_AND);
-                this.state = 1862;
+                this.state = 1887;
                 this.match(FlinkSqlParser.KW_CURRENT);
-                this.state = 1863;
+                this.state = 1888;
                 this.match(FlinkSqlParser.KW_ROW);
             }
         }
@@ -8828,35 +8929,35 @@ export class FlinkSqlParser extends SQLParserBase {
     }
     frameStart() {
         let localContext = new FrameStartContext(this.context, this.state);
-        this.enterRule(localContext, 282, FlinkSqlParser.RULE_frameStart);
+        this.enterRule(localContext, 284, FlinkSqlParser.RULE_frameStart);
         try {
-            this.state = 1871;
+            this.state = 1896;
             this.errorHandler.sync(this);
             switch (this.tokenStream.LA(1)) {
                 case FlinkSqlParser.KW_UNBOUNDED:
                     this.enterOuterAlt(localContext, 1);
                     {
-                        this.state = 1865;
+                        this.state = 1890;
                         this.match(FlinkSqlParser.KW_UNBOUNDED);
-                        this.state = 1866;
+                        this.state = 1891;
                         this.match(FlinkSqlParser.KW_PRECEDING);
                     }
                     break;
                 case FlinkSqlParser.DIG_LITERAL:
                     this.enterOuterAlt(localContext, 2);
                     {
-                        this.state = 1867;
+                        this.state = 1892;
                         this.match(FlinkSqlParser.DIG_LITERAL);
-                        this.state = 1868;
+                        this.state = 1893;
                         this.match(FlinkSqlParser.KW_PRECEDING);
                     }
                     break;
                 case FlinkSqlParser.KW_CURRENT:
                     this.enterOuterAlt(localContext, 3);
                     {
-                        this.state = 1869;
+                        this.state = 1894;
                         this.match(FlinkSqlParser.KW_CURRENT);
-                        this.state = 1870;
+                        this.state = 1895;
                         this.match(FlinkSqlParser.KW_ROW);
                     }
                     break;
@@ -8881,35 +8982,35 @@ export class FlinkSqlParser extends SQLParserBase {
     }
     frameEnd() {
         let localContext = new FrameEndContext(this.context, this.state);
-        this.enterRule(localContext, 284, FlinkSqlParser.RULE_frameEnd);
+        this.enterRule(localContext, 286, FlinkSqlParser.RULE_frameEnd);
         try {
-            this.state = 1879;
+            this.state = 1904;
             this.errorHandler.sync(this);
             switch (this.tokenStream.LA(1)) {
                 case FlinkSqlParser.KW_CURRENT:
                     this.enterOuterAlt(localContext, 1);
                     {
-                        this.state = 1873;
+                        this.state = 1898;
                         this.match(FlinkSqlParser.KW_CURRENT);
-                        this.state = 1874;
+                        this.state = 1899;
                         this.match(FlinkSqlParser.KW_ROW);
                     }
                     break;
                 case FlinkSqlParser.DIG_LITERAL:
                     this.enterOuterAlt(localContext, 2);
                     {
-                        this.state = 1875;
+                        this.state = 1900;
                         this.match(FlinkSqlParser.DIG_LITERAL);
-                        this.state = 1876;
+                        this.state = 1901;
                         this.match(FlinkSqlParser.KW_FOLLOWING);
                     }
                     break;
                 case FlinkSqlParser.KW_UNBOUNDED:
                     this.enterOuterAlt(localContext, 3);
                     {
-                        this.state = 1877;
+                        this.state = 1902;
                         this.match(FlinkSqlParser.KW_UNBOUNDED);
-                        this.state = 1878;
+                        this.state = 1903;
                         this.match(FlinkSqlParser.KW_FOLLOWING);
                     }
                     break;
@@ -8934,13 +9035,13 @@ export class FlinkSqlParser extends SQLParserBase {
     }
     withinClause() {
         let localContext = new WithinClauseContext(this.context, this.state);
-        this.enterRule(localContext, 286, FlinkSqlParser.RULE_withinClause);
+        this.enterRule(localContext, 288, FlinkSqlParser.RULE_withinClause);
         try {
             this.enterOuterAlt(localContext, 1);
             {
-                this.state = 1881;
+                this.state = 1906;
                 this.match(FlinkSqlParser.KW_WITHIN);
-                this.state = 1882;
+                this.state = 1907;
                 this.timeIntervalExpression();
             }
         }
@@ -8961,11 +9062,11 @@ export class FlinkSqlParser extends SQLParserBase {
     }
     expression() {
         let localContext = new ExpressionContext(this.context, this.state);
-        this.enterRule(localContext, 288, FlinkSqlParser.RULE_expression);
+        this.enterRule(localContext, 290, FlinkSqlParser.RULE_expression);
         try {
             this.enterOuterAlt(localContext, 1);
             {
-                this.state = 1884;
+                this.state = 1909;
                 this.booleanExpression(0);
             }
         }
@@ -8992,24 +9093,24 @@ export class FlinkSqlParser extends SQLParserBase {
         let parentState = this.state;
         let localContext = new BooleanExpressionContext(this.context, parentState);
         let previousContext = localContext;
-        let _startState = 290;
-        this.enterRecursionRule(localContext, 290, FlinkSqlParser.RULE_booleanExpression, _p);
+        let _startState = 292;
+        this.enterRecursionRule(localContext, 292, FlinkSqlParser.RULE_booleanExpression, _p);
         let _la;
         try {
             let alternative;
             this.enterOuterAlt(localContext, 1);
             {
-                this.state = 1898;
+                this.state = 1923;
                 this.errorHandler.sync(this);
-                switch (this.interpreter.adaptivePredict(this.tokenStream, 213, this.context)) {
+                switch (this.interpreter.adaptivePredict(this.tokenStream, 221, this.context)) {
                     case 1:
                         {
                             localContext = new LogicalNotContext(localContext);
                             this.context = localContext;
                             previousContext = localContext;
-                            this.state = 1887;
+                            this.state = 1912;
                             this.match(FlinkSqlParser.KW_NOT);
-                            this.state = 1888;
+                            this.state = 1913;
                             this.booleanExpression(6);
                         }
                         break;
@@ -9018,13 +9119,13 @@ export class FlinkSqlParser extends SQLParserBase {
                             localContext = new ExistsContext(localContext);
                             this.context = localContext;
                             previousContext = localContext;
-                            this.state = 1889;
+                            this.state = 1914;
                             this.match(FlinkSqlParser.KW_EXISTS);
-                            this.state = 1890;
+                            this.state = 1915;
                             this.match(FlinkSqlParser.LR_BRACKET);
-                            this.state = 1891;
+                            this.state = 1916;
                             this.queryStatement(0);
-                            this.state = 1892;
+                            this.state = 1917;
                             this.match(FlinkSqlParser.RR_BRACKET);
                         }
                         break;
@@ -9033,14 +9134,14 @@ export class FlinkSqlParser extends SQLParserBase {
                             localContext = new PredicatedContext(localContext);
                             this.context = localContext;
                             previousContext = localContext;
-                            this.state = 1894;
+                            this.state = 1919;
                             this.valueExpression(0);
-                            this.state = 1896;
+                            this.state = 1921;
                             this.errorHandler.sync(this);
-                            switch (this.interpreter.adaptivePredict(this.tokenStream, 212, this.context)) {
+                            switch (this.interpreter.adaptivePredict(this.tokenStream, 220, this.context)) {
                                 case 1:
                                     {
-                                        this.state = 1895;
+                                        this.state = 1920;
                                         this.predicate();
                                     }
                                     break;
@@ -9049,9 +9150,9 @@ export class FlinkSqlParser extends SQLParserBase {
                         break;
                 }
                 this.context.stop = this.tokenStream.LT(-1);
-                this.state = 1914;
+                this.state = 1939;
                 this.errorHandler.sync(this);
-                alternative = this.interpreter.adaptivePredict(this.tokenStream, 216, this.context);
+                alternative = this.interpreter.adaptivePredict(this.tokenStream, 224, this.context);
                 while (alternative !== 2 && alternative !== antlr.ATN.INVALID_ALT_NUMBER) {
                     if (alternative === 1) {
                         if (this._parseListeners != null) {
@@ -9059,21 +9160,21 @@ export class FlinkSqlParser extends SQLParserBase {
                         }
                         previousContext = localContext;
                         {
-                            this.state = 1912;
+                            this.state = 1937;
                             this.errorHandler.sync(this);
-                            switch (this.interpreter.adaptivePredict(this.tokenStream, 215, this.context)) {
+                            switch (this.interpreter.adaptivePredict(this.tokenStream, 223, this.context)) {
                                 case 1:
                                     {
                                         localContext = new LogicalBinaryContext(new BooleanExpressionContext(parentContext, parentState));
                                         localContext._left = previousContext;
                                         this.pushNewRecursionContext(localContext, _startState, FlinkSqlParser.RULE_booleanExpression);
-                                        this.state = 1900;
+                                        this.state = 1925;
                                         if (!(this.precpred(this.context, 3))) {
                                             throw this.createFailedPredicateException("this.precpred(this.context, 3)");
                                         }
-                                        this.state = 1901;
+                                        this.state = 1926;
                                         localContext._operator = this.match(FlinkSqlParser.KW_AND);
-                                        this.state = 1902;
+                                        this.state = 1927;
                                         localContext._right = this.booleanExpression(4);
                                     }
                                     break;
@@ -9082,13 +9183,13 @@ export class FlinkSqlParser extends SQLParserBase {
                                         localContext = new LogicalBinaryContext(new BooleanExpressionContext(parentContext, parentState));
                                         localContext._left = previousContext;
                                         this.pushNewRecursionContext(localContext, _startState, FlinkSqlParser.RULE_booleanExpression);
-                                        this.state = 1903;
+                                        this.state = 1928;
                                         if (!(this.precpred(this.context, 2))) {
                                             throw this.createFailedPredicateException("this.precpred(this.context, 2)");
                                         }
-                                        this.state = 1904;
+                                        this.state = 1929;
                                         localContext._operator = this.match(FlinkSqlParser.KW_OR);
-                                        this.state = 1905;
+                                        this.state = 1930;
                                         localContext._right = this.booleanExpression(3);
                                     }
                                     break;
@@ -9096,22 +9197,22 @@ export class FlinkSqlParser extends SQLParserBase {
                                     {
                                         localContext = new LogicalNestedContext(new BooleanExpressionContext(parentContext, parentState));
                                         this.pushNewRecursionContext(localContext, _startState, FlinkSqlParser.RULE_booleanExpression);
-                                        this.state = 1906;
+                                        this.state = 1931;
                                         if (!(this.precpred(this.context, 1))) {
                                             throw this.createFailedPredicateException("this.precpred(this.context, 1)");
                                         }
-                                        this.state = 1907;
+                                        this.state = 1932;
                                         this.match(FlinkSqlParser.KW_IS);
-                                        this.state = 1909;
+                                        this.state = 1934;
                                         this.errorHandler.sync(this);
                                         _la = this.tokenStream.LA(1);
                                         if (_la === 243) {
                                             {
-                                                this.state = 1908;
+                                                this.state = 1933;
                                                 this.match(FlinkSqlParser.KW_NOT);
                                             }
                                         }
-                                        this.state = 1911;
+                                        this.state = 1936;
                                         localContext._kind = this.tokenStream.LT(1);
                                         _la = this.tokenStream.LA(1);
                                         if (!(_la === 140 || _la === 246 || _la === 399 || _la === 407)) {
@@ -9126,9 +9227,9 @@ export class FlinkSqlParser extends SQLParserBase {
                             }
                         }
                     }
-                    this.state = 1916;
+                    this.state = 1941;
                     this.errorHandler.sync(this);
-                    alternative = this.interpreter.adaptivePredict(this.tokenStream, 216, this.context);
+                    alternative = this.interpreter.adaptivePredict(this.tokenStream, 224, this.context);
                 }
             }
         }
@@ -9149,32 +9250,32 @@ export class FlinkSqlParser extends SQLParserBase {
     }
     predicate() {
         let localContext = new PredicateContext(this.context, this.state);
-        this.enterRule(localContext, 292, FlinkSqlParser.RULE_predicate);
+        this.enterRule(localContext, 294, FlinkSqlParser.RULE_predicate);
         let _la;
         try {
-            this.state = 1991;
+            this.state = 2016;
             this.errorHandler.sync(this);
-            switch (this.interpreter.adaptivePredict(this.tokenStream, 228, this.context)) {
+            switch (this.interpreter.adaptivePredict(this.tokenStream, 236, this.context)) {
                 case 1:
                     this.enterOuterAlt(localContext, 1);
                     {
-                        this.state = 1918;
+                        this.state = 1943;
                         this.errorHandler.sync(this);
                         _la = this.tokenStream.LA(1);
                         if (_la === 243) {
                             {
-                                this.state = 1917;
+                                this.state = 1942;
                                 this.match(FlinkSqlParser.KW_NOT);
                             }
                         }
-                        this.state = 1920;
+                        this.state = 1945;
                         localContext._kind = this.match(FlinkSqlParser.KW_BETWEEN);
-                        this.state = 1922;
+                        this.state = 1947;
                         this.errorHandler.sync(this);
                         _la = this.tokenStream.LA(1);
                         if (_la === 19 || _la === 371) {
                             {
-                                this.state = 1921;
+                                this.state = 1946;
                                 _la = this.tokenStream.LA(1);
                                 if (!(_la === 19 || _la === 371)) {
                                     this.errorHandler.recoverInline(this);
@@ -9185,127 +9286,127 @@ export class FlinkSqlParser extends SQLParserBase {
                                 }
                             }
                         }
-                        this.state = 1924;
+                        this.state = 1949;
                         localContext._lower = this.valueExpression(0);
-                        this.state = 1925;
+                        this.state = 1950;
                         this.match(FlinkSqlParser.KW_AND);
-                        this.state = 1926;
+                        this.state = 1951;
                         localContext._upper = this.valueExpression(0);
                     }
                     break;
                 case 2:
                     this.enterOuterAlt(localContext, 2);
                     {
-                        this.state = 1929;
+                        this.state = 1954;
                         this.errorHandler.sync(this);
                         _la = this.tokenStream.LA(1);
                         if (_la === 243) {
                             {
-                                this.state = 1928;
+                                this.state = 1953;
                                 this.match(FlinkSqlParser.KW_NOT);
                             }
                         }
-                        this.state = 1931;
+                        this.state = 1956;
                         localContext._kind = this.match(FlinkSqlParser.KW_IN);
-                        this.state = 1932;
+                        this.state = 1957;
                         this.match(FlinkSqlParser.LR_BRACKET);
-                        this.state = 1933;
+                        this.state = 1958;
                         this.expression();
-                        this.state = 1938;
+                        this.state = 1963;
                         this.errorHandler.sync(this);
                         _la = this.tokenStream.LA(1);
                         while (_la === 524) {
                             {
                                 {
-                                    this.state = 1934;
+                                    this.state = 1959;
                                     this.match(FlinkSqlParser.COMMA);
-                                    this.state = 1935;
+                                    this.state = 1960;
                                     this.expression();
                                 }
                             }
-                            this.state = 1940;
+                            this.state = 1965;
                             this.errorHandler.sync(this);
                             _la = this.tokenStream.LA(1);
                         }
-                        this.state = 1941;
+                        this.state = 1966;
                         this.match(FlinkSqlParser.RR_BRACKET);
                     }
                     break;
                 case 3:
                     this.enterOuterAlt(localContext, 3);
                     {
-                        this.state = 1944;
+                        this.state = 1969;
                         this.errorHandler.sync(this);
                         _la = this.tokenStream.LA(1);
                         if (_la === 243) {
                             {
-                                this.state = 1943;
+                                this.state = 1968;
                                 this.match(FlinkSqlParser.KW_NOT);
                             }
                         }
-                        this.state = 1946;
+                        this.state = 1971;
                         localContext._kind = this.match(FlinkSqlParser.KW_IN);
-                        this.state = 1947;
+                        this.state = 1972;
                         this.match(FlinkSqlParser.LR_BRACKET);
-                        this.state = 1948;
+                        this.state = 1973;
                         this.queryStatement(0);
-                        this.state = 1949;
+                        this.state = 1974;
                         this.match(FlinkSqlParser.RR_BRACKET);
                     }
                     break;
                 case 4:
                     this.enterOuterAlt(localContext, 4);
                     {
-                        this.state = 1951;
+                        this.state = 1976;
                         localContext._kind = this.match(FlinkSqlParser.KW_EXISTS);
-                        this.state = 1952;
+                        this.state = 1977;
                         this.match(FlinkSqlParser.LR_BRACKET);
-                        this.state = 1953;
+                        this.state = 1978;
                         this.queryStatement(0);
-                        this.state = 1954;
+                        this.state = 1979;
                         this.match(FlinkSqlParser.RR_BRACKET);
                     }
                     break;
                 case 5:
                     this.enterOuterAlt(localContext, 5);
                     {
-                        this.state = 1957;
+                        this.state = 1982;
                         this.errorHandler.sync(this);
                         _la = this.tokenStream.LA(1);
                         if (_la === 243) {
                             {
-                                this.state = 1956;
+                                this.state = 1981;
                                 this.match(FlinkSqlParser.KW_NOT);
                             }
                         }
-                        this.state = 1959;
+                        this.state = 1984;
                         localContext._kind = this.match(FlinkSqlParser.KW_RLIKE);
-                        this.state = 1960;
+                        this.state = 1985;
                         localContext._pattern = this.valueExpression(0);
                     }
                     break;
                 case 6:
                     this.enterOuterAlt(localContext, 6);
                     {
-                        this.state = 1961;
+                        this.state = 1986;
                         this.likePredicate();
                     }
                     break;
                 case 7:
                     this.enterOuterAlt(localContext, 7);
                     {
-                        this.state = 1962;
+                        this.state = 1987;
                         this.match(FlinkSqlParser.KW_IS);
-                        this.state = 1964;
+                        this.state = 1989;
                         this.errorHandler.sync(this);
                         _la = this.tokenStream.LA(1);
                         if (_la === 243) {
                             {
-                                this.state = 1963;
+                                this.state = 1988;
                                 this.match(FlinkSqlParser.KW_NOT);
                             }
                         }
-                        this.state = 1966;
+                        this.state = 1991;
                         localContext._kind = this.tokenStream.LT(1);
                         _la = this.tokenStream.LA(1);
                         if (!(_la === 140 || _la === 246 || _la === 399 || _la === 407)) {
@@ -9320,51 +9421,51 @@ export class FlinkSqlParser extends SQLParserBase {
                 case 8:
                     this.enterOuterAlt(localContext, 8);
                     {
-                        this.state = 1967;
+                        this.state = 1992;
                         this.match(FlinkSqlParser.KW_IS);
-                        this.state = 1969;
+                        this.state = 1994;
                         this.errorHandler.sync(this);
                         _la = this.tokenStream.LA(1);
                         if (_la === 243) {
                             {
-                                this.state = 1968;
+                                this.state = 1993;
                                 this.match(FlinkSqlParser.KW_NOT);
                             }
                         }
-                        this.state = 1971;
+                        this.state = 1996;
                         localContext._kind = this.match(FlinkSqlParser.KW_DISTINCT);
-                        this.state = 1972;
+                        this.state = 1997;
                         this.match(FlinkSqlParser.KW_FROM);
-                        this.state = 1973;
+                        this.state = 1998;
                         localContext._right = this.valueExpression(0);
                     }
                     break;
                 case 9:
                     this.enterOuterAlt(localContext, 9);
                     {
-                        this.state = 1975;
+                        this.state = 2000;
                         this.errorHandler.sync(this);
                         _la = this.tokenStream.LA(1);
                         if (_la === 243) {
                             {
-                                this.state = 1974;
+                                this.state = 1999;
                                 this.match(FlinkSqlParser.KW_NOT);
                             }
                         }
-                        this.state = 1977;
+                        this.state = 2002;
                         localContext._kind = this.match(FlinkSqlParser.KW_SIMILAR);
-                        this.state = 1978;
+                        this.state = 2003;
                         this.match(FlinkSqlParser.KW_TO);
-                        this.state = 1979;
+                        this.state = 2004;
                         localContext._right = this.valueExpression(0);
-                        this.state = 1982;
+                        this.state = 2007;
                         this.errorHandler.sync(this);
-                        switch (this.interpreter.adaptivePredict(this.tokenStream, 226, this.context)) {
+                        switch (this.interpreter.adaptivePredict(this.tokenStream, 234, this.context)) {
                             case 1:
                                 {
-                                    this.state = 1980;
+                                    this.state = 2005;
                                     this.match(FlinkSqlParser.KW_ESCAPE);
-                                    this.state = 1981;
+                                    this.state = 2006;
                                     this.stringLiteral();
                                 }
                                 break;
@@ -9374,28 +9475,28 @@ export class FlinkSqlParser extends SQLParserBase {
                 case 10:
                     this.enterOuterAlt(localContext, 10);
                     {
-                        this.state = 1984;
+                        this.state = 2009;
                         this.match(FlinkSqlParser.KW_IS);
-                        this.state = 1985;
+                        this.state = 2010;
                         this.match(FlinkSqlParser.KW_JSON);
-                        this.state = 1989;
+                        this.state = 2014;
                         this.errorHandler.sync(this);
-                        switch (this.interpreter.adaptivePredict(this.tokenStream, 227, this.context)) {
+                        switch (this.interpreter.adaptivePredict(this.tokenStream, 235, this.context)) {
                             case 1:
                                 {
-                                    this.state = 1986;
+                                    this.state = 2011;
                                     this.match(FlinkSqlParser.KW_VALUE);
                                 }
                                 break;
                             case 2:
                                 {
-                                    this.state = 1987;
+                                    this.state = 2012;
                                     this.match(FlinkSqlParser.KW_ARRAY);
                                 }
                                 break;
                             case 3:
                                 {
-                                    this.state = 1988;
+                                    this.state = 2013;
                                     this.identifier();
                                 }
                                 break;
@@ -9421,54 +9522,54 @@ export class FlinkSqlParser extends SQLParserBase {
     }
     jsonFunctionBranch() {
         let localContext = new JsonFunctionBranchContext(this.context, this.state);
-        this.enterRule(localContext, 294, FlinkSqlParser.RULE_jsonFunctionBranch);
+        this.enterRule(localContext, 296, FlinkSqlParser.RULE_jsonFunctionBranch);
         try {
-            this.state = 2001;
+            this.state = 2026;
             this.errorHandler.sync(this);
-            switch (this.interpreter.adaptivePredict(this.tokenStream, 229, this.context)) {
+            switch (this.interpreter.adaptivePredict(this.tokenStream, 237, this.context)) {
                 case 1:
                     this.enterOuterAlt(localContext, 1);
                     {
-                        this.state = 1993;
+                        this.state = 2018;
                         this.match(FlinkSqlParser.KW_NULL);
                     }
                     break;
                 case 2:
                     this.enterOuterAlt(localContext, 2);
                     {
-                        this.state = 1994;
+                        this.state = 2019;
                         this.match(FlinkSqlParser.KW_EMPTY);
-                        this.state = 1995;
+                        this.state = 2020;
                         this.match(FlinkSqlParser.KW_ARRAY);
                     }
                     break;
                 case 3:
                     this.enterOuterAlt(localContext, 3);
                     {
-                        this.state = 1996;
+                        this.state = 2021;
                         this.match(FlinkSqlParser.KW_EMPTY);
-                        this.state = 1997;
+                        this.state = 2022;
                         this.uid();
                     }
                     break;
                 case 4:
                     this.enterOuterAlt(localContext, 4);
                     {
-                        this.state = 1998;
+                        this.state = 2023;
                         this.match(FlinkSqlParser.KW_TRUE);
                     }
                     break;
                 case 5:
                     this.enterOuterAlt(localContext, 5);
                     {
-                        this.state = 1999;
+                        this.state = 2024;
                         this.match(FlinkSqlParser.KW_FALSE);
                     }
                     break;
                 case 6:
                     this.enterOuterAlt(localContext, 6);
                     {
-                        this.state = 2000;
+                        this.state = 2025;
                         this.match(FlinkSqlParser.KW_UNKNOWN);
                     }
                     break;
@@ -9491,27 +9592,27 @@ export class FlinkSqlParser extends SQLParserBase {
     }
     likePredicate() {
         let localContext = new LikePredicateContext(this.context, this.state);
-        this.enterRule(localContext, 296, FlinkSqlParser.RULE_likePredicate);
+        this.enterRule(localContext, 298, FlinkSqlParser.RULE_likePredicate);
         let _la;
         try {
-            this.state = 2032;
+            this.state = 2057;
             this.errorHandler.sync(this);
-            switch (this.interpreter.adaptivePredict(this.tokenStream, 235, this.context)) {
+            switch (this.interpreter.adaptivePredict(this.tokenStream, 243, this.context)) {
                 case 1:
                     this.enterOuterAlt(localContext, 1);
                     {
-                        this.state = 2004;
+                        this.state = 2029;
                         this.errorHandler.sync(this);
                         _la = this.tokenStream.LA(1);
                         if (_la === 243) {
                             {
-                                this.state = 2003;
+                                this.state = 2028;
                                 this.match(FlinkSqlParser.KW_NOT);
                             }
                         }
-                        this.state = 2006;
+                        this.state = 2031;
                         localContext._kind = this.match(FlinkSqlParser.KW_LIKE);
-                        this.state = 2007;
+                        this.state = 2032;
                         localContext._quantifier = this.tokenStream.LT(1);
                         _la = this.tokenStream.LA(1);
                         if (!(_la === 5 || _la === 11)) {
@@ -9521,40 +9622,40 @@ export class FlinkSqlParser extends SQLParserBase {
                             this.errorHandler.reportMatch(this);
                             this.consume();
                         }
-                        this.state = 2021;
+                        this.state = 2046;
                         this.errorHandler.sync(this);
-                        switch (this.interpreter.adaptivePredict(this.tokenStream, 232, this.context)) {
+                        switch (this.interpreter.adaptivePredict(this.tokenStream, 240, this.context)) {
                             case 1:
                                 {
-                                    this.state = 2008;
+                                    this.state = 2033;
                                     this.match(FlinkSqlParser.LR_BRACKET);
-                                    this.state = 2009;
+                                    this.state = 2034;
                                     this.match(FlinkSqlParser.RR_BRACKET);
                                 }
                                 break;
                             case 2:
                                 {
-                                    this.state = 2010;
+                                    this.state = 2035;
                                     this.match(FlinkSqlParser.LR_BRACKET);
-                                    this.state = 2011;
+                                    this.state = 2036;
                                     this.expression();
-                                    this.state = 2016;
+                                    this.state = 2041;
                                     this.errorHandler.sync(this);
                                     _la = this.tokenStream.LA(1);
                                     while (_la === 524) {
                                         {
                                             {
-                                                this.state = 2012;
+                                                this.state = 2037;
                                                 this.match(FlinkSqlParser.COMMA);
-                                                this.state = 2013;
+                                                this.state = 2038;
                                                 this.expression();
                                             }
                                         }
-                                        this.state = 2018;
+                                        this.state = 2043;
                                         this.errorHandler.sync(this);
                                         _la = this.tokenStream.LA(1);
                                     }
-                                    this.state = 2019;
+                                    this.state = 2044;
                                     this.match(FlinkSqlParser.RR_BRACKET);
                                 }
                                 break;
@@ -9564,27 +9665,27 @@ export class FlinkSqlParser extends SQLParserBase {
                 case 2:
                     this.enterOuterAlt(localContext, 2);
                     {
-                        this.state = 2024;
+                        this.state = 2049;
                         this.errorHandler.sync(this);
                         _la = this.tokenStream.LA(1);
                         if (_la === 243) {
                             {
-                                this.state = 2023;
+                                this.state = 2048;
                                 this.match(FlinkSqlParser.KW_NOT);
                             }
                         }
-                        this.state = 2026;
+                        this.state = 2051;
                         localContext._kind = this.match(FlinkSqlParser.KW_LIKE);
-                        this.state = 2027;
+                        this.state = 2052;
                         localContext._pattern = this.valueExpression(0);
-                        this.state = 2030;
+                        this.state = 2055;
                         this.errorHandler.sync(this);
-                        switch (this.interpreter.adaptivePredict(this.tokenStream, 234, this.context)) {
+                        switch (this.interpreter.adaptivePredict(this.tokenStream, 242, this.context)) {
                             case 1:
                                 {
-                                    this.state = 2028;
+                                    this.state = 2053;
                                     this.match(FlinkSqlParser.KW_ESCAPE);
-                                    this.state = 2029;
+                                    this.state = 2054;
                                     this.stringLiteral();
                                 }
                                 break;
@@ -9616,22 +9717,22 @@ export class FlinkSqlParser extends SQLParserBase {
         let parentState = this.state;
         let localContext = new ValueExpressionContext(this.context, parentState);
         let previousContext = localContext;
-        let _startState = 298;
-        this.enterRecursionRule(localContext, 298, FlinkSqlParser.RULE_valueExpression, _p);
+        let _startState = 300;
+        this.enterRecursionRule(localContext, 300, FlinkSqlParser.RULE_valueExpression, _p);
         let _la;
         try {
             let alternative;
             this.enterOuterAlt(localContext, 1);
             {
-                this.state = 2038;
+                this.state = 2063;
                 this.errorHandler.sync(this);
-                switch (this.interpreter.adaptivePredict(this.tokenStream, 236, this.context)) {
+                switch (this.interpreter.adaptivePredict(this.tokenStream, 244, this.context)) {
                     case 1:
                         {
                             localContext = new ValueExpressionDefaultContext(localContext);
                             this.context = localContext;
                             previousContext = localContext;
-                            this.state = 2035;
+                            this.state = 2060;
                             this.primaryExpression(0);
                         }
                         break;
@@ -9640,7 +9741,7 @@ export class FlinkSqlParser extends SQLParserBase {
                             localContext = new ArithmeticUnaryContext(localContext);
                             this.context = localContext;
                             previousContext = localContext;
-                            this.state = 2036;
+                            this.state = 2061;
                             localContext._operator = this.tokenStream.LT(1);
                             _la = this.tokenStream.LA(1);
                             if (!(((((_la - 513)) & ~0x1F) === 0 && ((1 << (_la - 513)) & 3145729) !== 0))) {
@@ -9650,15 +9751,15 @@ export class FlinkSqlParser extends SQLParserBase {
                                 this.errorHandler.reportMatch(this);
                                 this.consume();
                             }
-                            this.state = 2037;
+                            this.state = 2062;
                             this.valueExpression(7);
                         }
                         break;
                 }
                 this.context.stop = this.tokenStream.LT(-1);
-                this.state = 2061;
+                this.state = 2086;
                 this.errorHandler.sync(this);
-                alternative = this.interpreter.adaptivePredict(this.tokenStream, 238, this.context);
+                alternative = this.interpreter.adaptivePredict(this.tokenStream, 246, this.context);
                 while (alternative !== 2 && alternative !== antlr.ATN.INVALID_ALT_NUMBER) {
                     if (alternative === 1) {
                         if (this._parseListeners != null) {
@@ -9666,19 +9767,19 @@ export class FlinkSqlParser extends SQLParserBase {
                         }
                         previousContext = localContext;
                         {
-                            this.state = 2059;
+                            this.state = 2084;
                             this.errorHandler.sync(this);
-                            switch (this.interpreter.adaptivePredict(this.tokenStream, 237, this.context)) {
+                            switch (this.interpreter.adaptivePredict(this.tokenStream, 245, this.context)) {
                                 case 1:
                                     {
                                         localContext = new ArithmeticBinaryContext(new ValueExpressionContext(parentContext, parentState));
                                         localContext._left = previousContext;
                                         this.pushNewRecursionContext(localContext, _startState, FlinkSqlParser.RULE_valueExpression);
-                                        this.state = 2040;
+                                        this.state = 2065;
                                         if (!(this.precpred(this.context, 6))) {
                                             throw this.createFailedPredicateException("this.precpred(this.context, 6)");
                                         }
-                                        this.state = 2041;
+                                        this.state = 2066;
                                         localContext._operator = this.tokenStream.LT(1);
                                         _la = this.tokenStream.LA(1);
                                         if (!(_la === 455 || ((((_la - 531)) & ~0x1F) === 0 && ((1 << (_la - 531)) & 145) !== 0))) {
@@ -9688,7 +9789,7 @@ export class FlinkSqlParser extends SQLParserBase {
                                             this.errorHandler.reportMatch(this);
                                             this.consume();
                                         }
-                                        this.state = 2042;
+                                        this.state = 2067;
                                         localContext._right = this.valueExpression(7);
                                     }
                                     break;
@@ -9697,11 +9798,11 @@ export class FlinkSqlParser extends SQLParserBase {
                                         localContext = new ArithmeticBinaryContext(new ValueExpressionContext(parentContext, parentState));
                                         localContext._left = previousContext;
                                         this.pushNewRecursionContext(localContext, _startState, FlinkSqlParser.RULE_valueExpression);
-                                        this.state = 2043;
+                                        this.state = 2068;
                                         if (!(this.precpred(this.context, 5))) {
                                             throw this.createFailedPredicateException("this.precpred(this.context, 5)");
                                         }
-                                        this.state = 2044;
+                                        this.state = 2069;
                                         localContext._operator = this.tokenStream.LT(1);
                                         _la = this.tokenStream.LA(1);
                                         if (!(((((_la - 533)) & ~0x1F) === 0 && ((1 << (_la - 533)) & 11) !== 0))) {
@@ -9711,7 +9812,7 @@ export class FlinkSqlParser extends SQLParserBase {
                                             this.errorHandler.reportMatch(this);
                                             this.consume();
                                         }
-                                        this.state = 2045;
+                                        this.state = 2070;
                                         localContext._right = this.valueExpression(6);
                                     }
                                     break;
@@ -9720,13 +9821,13 @@ export class FlinkSqlParser extends SQLParserBase {
                                         localContext = new ArithmeticBinaryContext(new ValueExpressionContext(parentContext, parentState));
                                         localContext._left = previousContext;
                                         this.pushNewRecursionContext(localContext, _startState, FlinkSqlParser.RULE_valueExpression);
-                                        this.state = 2046;
+                                        this.state = 2071;
                                         if (!(this.precpred(this.context, 4))) {
                                             throw this.createFailedPredicateException("this.precpred(this.context, 4)");
                                         }
-                                        this.state = 2047;
+                                        this.state = 2072;
                                         localContext._operator = this.match(FlinkSqlParser.BIT_AND_OP);
-                                        this.state = 2048;
+                                        this.state = 2073;
                                         localContext._right = this.valueExpression(5);
                                     }
                                     break;
@@ -9735,13 +9836,13 @@ export class FlinkSqlParser extends SQLParserBase {
                                         localContext = new ArithmeticBinaryContext(new ValueExpressionContext(parentContext, parentState));
                                         localContext._left = previousContext;
                                         this.pushNewRecursionContext(localContext, _startState, FlinkSqlParser.RULE_valueExpression);
-                                        this.state = 2049;
+                                        this.state = 2074;
                                         if (!(this.precpred(this.context, 3))) {
                                             throw this.createFailedPredicateException("this.precpred(this.context, 3)");
                                         }
-                                        this.state = 2050;
+                                        this.state = 2075;
                                         localContext._operator = this.match(FlinkSqlParser.BIT_XOR_OP);
-                                        this.state = 2051;
+                                        this.state = 2076;
                                         localContext._right = this.valueExpression(4);
                                     }
                                     break;
@@ -9750,13 +9851,13 @@ export class FlinkSqlParser extends SQLParserBase {
                                         localContext = new ArithmeticBinaryContext(new ValueExpressionContext(parentContext, parentState));
                                         localContext._left = previousContext;
                                         this.pushNewRecursionContext(localContext, _startState, FlinkSqlParser.RULE_valueExpression);
-                                        this.state = 2052;
+                                        this.state = 2077;
                                         if (!(this.precpred(this.context, 2))) {
                                             throw this.createFailedPredicateException("this.precpred(this.context, 2)");
                                         }
-                                        this.state = 2053;
+                                        this.state = 2078;
                                         localContext._operator = this.match(FlinkSqlParser.BIT_OR_OP);
-                                        this.state = 2054;
+                                        this.state = 2079;
                                         localContext._right = this.valueExpression(3);
                                     }
                                     break;
@@ -9765,22 +9866,22 @@ export class FlinkSqlParser extends SQLParserBase {
                                         localContext = new ComparisonContext(new ValueExpressionContext(parentContext, parentState));
                                         localContext._left = previousContext;
                                         this.pushNewRecursionContext(localContext, _startState, FlinkSqlParser.RULE_valueExpression);
-                                        this.state = 2055;
+                                        this.state = 2080;
                                         if (!(this.precpred(this.context, 1))) {
                                             throw this.createFailedPredicateException("this.precpred(this.context, 1)");
                                         }
-                                        this.state = 2056;
+                                        this.state = 2081;
                                         this.comparisonOperator();
-                                        this.state = 2057;
+                                        this.state = 2082;
                                         localContext._right = this.valueExpression(2);
                                     }
                                     break;
                             }
                         }
                     }
-                    this.state = 2063;
+                    this.state = 2088;
                     this.errorHandler.sync(this);
-                    alternative = this.interpreter.adaptivePredict(this.tokenStream, 238, this.context);
+                    alternative = this.interpreter.adaptivePredict(this.tokenStream, 246, this.context);
                 }
             }
         }
@@ -9801,10 +9902,10 @@ export class FlinkSqlParser extends SQLParserBase {
     }
     functionCallExpression() {
         let localContext = new FunctionCallExpressionContext(this.context, this.state);
-        this.enterRule(localContext, 300, FlinkSqlParser.RULE_functionCallExpression);
+        this.enterRule(localContext, 302, FlinkSqlParser.RULE_functionCallExpression);
         let _la;
         try {
-            this.state = 2085;
+            this.state = 2110;
             this.errorHandler.sync(this);
             switch (this.tokenStream.LA(1)) {
                 case FlinkSqlParser.KW_CURRENT_DATE:
@@ -9814,7 +9915,7 @@ export class FlinkSqlParser extends SQLParserBase {
                 case FlinkSqlParser.KW_LOCALTIMESTAMP:
                     this.enterOuterAlt(localContext, 1);
                     {
-                        this.state = 2064;
+                        this.state = 2089;
                         this.reservedKeywordsNoParamsUsedAsFuncName();
                     }
                     break;
@@ -9824,7 +9925,7 @@ export class FlinkSqlParser extends SQLParserBase {
                 case FlinkSqlParser.KW_TIMESTAMP:
                     this.enterOuterAlt(localContext, 2);
                     {
-                        this.state = 2065;
+                        this.state = 2090;
                         this.functionNameAndParams();
                     }
                     break;
@@ -9966,54 +10067,54 @@ export class FlinkSqlParser extends SQLParserBase {
                 case FlinkSqlParser.ID_LITERAL:
                     this.enterOuterAlt(localContext, 3);
                     {
-                        this.state = 2066;
+                        this.state = 2091;
                         this.functionNameWithParams();
-                        this.state = 2067;
+                        this.state = 2092;
                         this.match(FlinkSqlParser.LR_BRACKET);
-                        this.state = 2079;
+                        this.state = 2104;
                         this.errorHandler.sync(this);
-                        switch (this.interpreter.adaptivePredict(this.tokenStream, 241, this.context)) {
+                        switch (this.interpreter.adaptivePredict(this.tokenStream, 249, this.context)) {
                             case 1:
                                 {
-                                    this.state = 2069;
+                                    this.state = 2094;
                                     this.errorHandler.sync(this);
-                                    switch (this.interpreter.adaptivePredict(this.tokenStream, 239, this.context)) {
+                                    switch (this.interpreter.adaptivePredict(this.tokenStream, 247, this.context)) {
                                         case 1:
                                             {
-                                                this.state = 2068;
+                                                this.state = 2093;
                                                 this.setQuantifier();
                                             }
                                             break;
                                     }
-                                    this.state = 2071;
+                                    this.state = 2096;
                                     this.functionParam();
-                                    this.state = 2076;
+                                    this.state = 2101;
                                     this.errorHandler.sync(this);
                                     _la = this.tokenStream.LA(1);
                                     while (_la === 524) {
                                         {
                                             {
-                                                this.state = 2072;
+                                                this.state = 2097;
                                                 this.match(FlinkSqlParser.COMMA);
-                                                this.state = 2073;
+                                                this.state = 2098;
                                                 this.functionParam();
                                             }
                                         }
-                                        this.state = 2078;
+                                        this.state = 2103;
                                         this.errorHandler.sync(this);
                                         _la = this.tokenStream.LA(1);
                                     }
                                 }
                                 break;
                         }
-                        this.state = 2081;
+                        this.state = 2106;
                         this.match(FlinkSqlParser.RR_BRACKET);
-                        this.state = 2083;
+                        this.state = 2108;
                         this.errorHandler.sync(this);
-                        switch (this.interpreter.adaptivePredict(this.tokenStream, 242, this.context)) {
+                        switch (this.interpreter.adaptivePredict(this.tokenStream, 250, this.context)) {
                             case 1:
                                 {
-                                    this.state = 2082;
+                                    this.state = 2107;
                                     this.filterClause();
                                 }
                                 break;
@@ -10041,19 +10142,19 @@ export class FlinkSqlParser extends SQLParserBase {
     }
     filterClause() {
         let localContext = new FilterClauseContext(this.context, this.state);
-        this.enterRule(localContext, 302, FlinkSqlParser.RULE_filterClause);
+        this.enterRule(localContext, 304, FlinkSqlParser.RULE_filterClause);
         try {
             this.enterOuterAlt(localContext, 1);
             {
-                this.state = 2087;
+                this.state = 2112;
                 this.match(FlinkSqlParser.KW_FILTER);
-                this.state = 2088;
+                this.state = 2113;
                 this.match(FlinkSqlParser.LR_BRACKET);
-                this.state = 2089;
+                this.state = 2114;
                 this.match(FlinkSqlParser.KW_WHERE);
-                this.state = 2090;
+                this.state = 2115;
                 this.booleanExpression(0);
-                this.state = 2091;
+                this.state = 2116;
                 this.match(FlinkSqlParser.RR_BRACKET);
             }
         }
@@ -10080,49 +10181,49 @@ export class FlinkSqlParser extends SQLParserBase {
         let parentState = this.state;
         let localContext = new PrimaryExpressionContext(this.context, parentState);
         let previousContext = localContext;
-        let _startState = 304;
-        this.enterRecursionRule(localContext, 304, FlinkSqlParser.RULE_primaryExpression, _p);
+        let _startState = 306;
+        this.enterRecursionRule(localContext, 306, FlinkSqlParser.RULE_primaryExpression, _p);
         let _la;
         try {
             let alternative;
             this.enterOuterAlt(localContext, 1);
             {
-                this.state = 2205;
+                this.state = 2230;
                 this.errorHandler.sync(this);
-                switch (this.interpreter.adaptivePredict(this.tokenStream, 253, this.context)) {
+                switch (this.interpreter.adaptivePredict(this.tokenStream, 261, this.context)) {
                     case 1:
                         {
                             localContext = new SearchedCaseContext(localContext);
                             this.context = localContext;
                             previousContext = localContext;
-                            this.state = 2094;
+                            this.state = 2119;
                             this.match(FlinkSqlParser.KW_CASE);
-                            this.state = 2096;
+                            this.state = 2121;
                             this.errorHandler.sync(this);
                             _la = this.tokenStream.LA(1);
                             do {
                                 {
                                     {
-                                        this.state = 2095;
+                                        this.state = 2120;
                                         this.whenClause();
                                     }
                                 }
-                                this.state = 2098;
+                                this.state = 2123;
                                 this.errorHandler.sync(this);
                                 _la = this.tokenStream.LA(1);
                             } while (_la === 431);
-                            this.state = 2102;
+                            this.state = 2127;
                             this.errorHandler.sync(this);
                             _la = this.tokenStream.LA(1);
                             if (_la === 120) {
                                 {
-                                    this.state = 2100;
+                                    this.state = 2125;
                                     this.match(FlinkSqlParser.KW_ELSE);
-                                    this.state = 2101;
+                                    this.state = 2126;
                                     localContext._elseExpression = this.expression();
                                 }
                             }
-                            this.state = 2104;
+                            this.state = 2129;
                             this.match(FlinkSqlParser.KW_END);
                         }
                         break;
@@ -10131,36 +10232,36 @@ export class FlinkSqlParser extends SQLParserBase {
                             localContext = new SimpleCaseContext(localContext);
                             this.context = localContext;
                             previousContext = localContext;
-                            this.state = 2106;
+                            this.state = 2131;
                             this.match(FlinkSqlParser.KW_CASE);
-                            this.state = 2107;
+                            this.state = 2132;
                             localContext._value = this.expression();
-                            this.state = 2109;
+                            this.state = 2134;
                             this.errorHandler.sync(this);
                             _la = this.tokenStream.LA(1);
                             do {
                                 {
                                     {
-                                        this.state = 2108;
+                                        this.state = 2133;
                                         this.whenClause();
                                     }
                                 }
-                                this.state = 2111;
+                                this.state = 2136;
                                 this.errorHandler.sync(this);
                                 _la = this.tokenStream.LA(1);
                             } while (_la === 431);
-                            this.state = 2115;
+                            this.state = 2140;
                             this.errorHandler.sync(this);
                             _la = this.tokenStream.LA(1);
                             if (_la === 120) {
                                 {
-                                    this.state = 2113;
+                                    this.state = 2138;
                                     this.match(FlinkSqlParser.KW_ELSE);
-                                    this.state = 2114;
+                                    this.state = 2139;
                                     localContext._elseExpression = this.expression();
                                 }
                             }
-                            this.state = 2117;
+                            this.state = 2142;
                             this.match(FlinkSqlParser.KW_END);
                         }
                         break;
@@ -10169,17 +10270,17 @@ export class FlinkSqlParser extends SQLParserBase {
                             localContext = new CastContext(localContext);
                             this.context = localContext;
                             previousContext = localContext;
-                            this.state = 2119;
+                            this.state = 2144;
                             this.match(FlinkSqlParser.KW_CAST);
-                            this.state = 2120;
+                            this.state = 2145;
                             this.match(FlinkSqlParser.LR_BRACKET);
-                            this.state = 2121;
+                            this.state = 2146;
                             this.expression();
-                            this.state = 2122;
+                            this.state = 2147;
                             this.match(FlinkSqlParser.KW_AS);
-                            this.state = 2123;
+                            this.state = 2148;
                             this.columnType();
-                            this.state = 2124;
+                            this.state = 2149;
                             this.match(FlinkSqlParser.RR_BRACKET);
                         }
                         break;
@@ -10188,24 +10289,24 @@ export class FlinkSqlParser extends SQLParserBase {
                             localContext = new FirstContext(localContext);
                             this.context = localContext;
                             previousContext = localContext;
-                            this.state = 2126;
+                            this.state = 2151;
                             this.match(FlinkSqlParser.KW_FIRST);
-                            this.state = 2127;
+                            this.state = 2152;
                             this.match(FlinkSqlParser.LR_BRACKET);
-                            this.state = 2128;
+                            this.state = 2153;
                             this.expression();
-                            this.state = 2131;
+                            this.state = 2156;
                             this.errorHandler.sync(this);
                             _la = this.tokenStream.LA(1);
                             if (_la === 465) {
                                 {
-                                    this.state = 2129;
+                                    this.state = 2154;
                                     this.match(FlinkSqlParser.KW_IGNORE);
-                                    this.state = 2130;
+                                    this.state = 2155;
                                     this.match(FlinkSqlParser.KW_NULLS);
                                 }
                             }
-                            this.state = 2133;
+                            this.state = 2158;
                             this.match(FlinkSqlParser.RR_BRACKET);
                         }
                         break;
@@ -10214,24 +10315,24 @@ export class FlinkSqlParser extends SQLParserBase {
                             localContext = new LastContext(localContext);
                             this.context = localContext;
                             previousContext = localContext;
-                            this.state = 2135;
+                            this.state = 2160;
                             this.match(FlinkSqlParser.KW_LAST);
-                            this.state = 2136;
+                            this.state = 2161;
                             this.match(FlinkSqlParser.LR_BRACKET);
-                            this.state = 2137;
+                            this.state = 2162;
                             this.expression();
-                            this.state = 2140;
+                            this.state = 2165;
                             this.errorHandler.sync(this);
                             _la = this.tokenStream.LA(1);
                             if (_la === 465) {
                                 {
-                                    this.state = 2138;
+                                    this.state = 2163;
                                     this.match(FlinkSqlParser.KW_IGNORE);
-                                    this.state = 2139;
+                                    this.state = 2164;
                                     this.match(FlinkSqlParser.KW_NULLS);
                                 }
                             }
-                            this.state = 2142;
+                            this.state = 2167;
                             this.match(FlinkSqlParser.RR_BRACKET);
                         }
                         break;
@@ -10240,17 +10341,17 @@ export class FlinkSqlParser extends SQLParserBase {
                             localContext = new PositionContext(localContext);
                             this.context = localContext;
                             previousContext = localContext;
-                            this.state = 2144;
+                            this.state = 2169;
                             this.match(FlinkSqlParser.KW_POSITION);
-                            this.state = 2145;
+                            this.state = 2170;
                             this.match(FlinkSqlParser.LR_BRACKET);
-                            this.state = 2146;
+                            this.state = 2171;
                             localContext._substr = this.valueExpression(0);
-                            this.state = 2147;
+                            this.state = 2172;
                             this.match(FlinkSqlParser.KW_IN);
-                            this.state = 2148;
+                            this.state = 2173;
                             localContext._str = this.valueExpression(0);
-                            this.state = 2149;
+                            this.state = 2174;
                             this.match(FlinkSqlParser.RR_BRACKET);
                         }
                         break;
@@ -10259,7 +10360,7 @@ export class FlinkSqlParser extends SQLParserBase {
                             localContext = new ConstantDefaultContext(localContext);
                             this.context = localContext;
                             previousContext = localContext;
-                            this.state = 2151;
+                            this.state = 2176;
                             this.constant();
                         }
                         break;
@@ -10268,7 +10369,7 @@ export class FlinkSqlParser extends SQLParserBase {
                             localContext = new StarContext(localContext);
                             this.context = localContext;
                             previousContext = localContext;
-                            this.state = 2152;
+                            this.state = 2177;
                             this.match(FlinkSqlParser.ASTERISK_SIGN);
                         }
                         break;
@@ -10277,11 +10378,11 @@ export class FlinkSqlParser extends SQLParserBase {
                             localContext = new StarContext(localContext);
                             this.context = localContext;
                             previousContext = localContext;
-                            this.state = 2153;
+                            this.state = 2178;
                             this.uid();
-                            this.state = 2154;
+                            this.state = 2179;
                             this.match(FlinkSqlParser.DOT);
-                            this.state = 2155;
+                            this.state = 2180;
                             this.match(FlinkSqlParser.ASTERISK_SIGN);
                         }
                         break;
@@ -10290,11 +10391,11 @@ export class FlinkSqlParser extends SQLParserBase {
                             localContext = new SubqueryExpressionContext(localContext);
                             this.context = localContext;
                             previousContext = localContext;
-                            this.state = 2157;
+                            this.state = 2182;
                             this.match(FlinkSqlParser.LR_BRACKET);
-                            this.state = 2158;
+                            this.state = 2183;
                             this.queryStatement(0);
-                            this.state = 2159;
+                            this.state = 2184;
                             this.match(FlinkSqlParser.RR_BRACKET);
                         }
                         break;
@@ -10303,7 +10404,7 @@ export class FlinkSqlParser extends SQLParserBase {
                             localContext = new FunctionCallContext(localContext);
                             this.context = localContext;
                             previousContext = localContext;
-                            this.state = 2161;
+                            this.state = 2186;
                             this.functionCallExpression();
                         }
                         break;
@@ -10312,7 +10413,7 @@ export class FlinkSqlParser extends SQLParserBase {
                             localContext = new ColumnReferenceContext(localContext);
                             this.context = localContext;
                             previousContext = localContext;
-                            this.state = 2162;
+                            this.state = 2187;
                             this.columnNamePath();
                         }
                         break;
@@ -10321,7 +10422,7 @@ export class FlinkSqlParser extends SQLParserBase {
                             localContext = new DereferenceContext(localContext);
                             this.context = localContext;
                             previousContext = localContext;
-                            this.state = 2163;
+                            this.state = 2188;
                             this.dereferenceDefinition();
                         }
                         break;
@@ -10330,11 +10431,11 @@ export class FlinkSqlParser extends SQLParserBase {
                             localContext = new ParenthesizedExpressionContext(localContext);
                             this.context = localContext;
                             previousContext = localContext;
-                            this.state = 2164;
+                            this.state = 2189;
                             this.match(FlinkSqlParser.LR_BRACKET);
-                            this.state = 2165;
+                            this.state = 2190;
                             this.expression();
-                            this.state = 2166;
+                            this.state = 2191;
                             this.match(FlinkSqlParser.RR_BRACKET);
                         }
                         break;
@@ -10343,17 +10444,17 @@ export class FlinkSqlParser extends SQLParserBase {
                             localContext = new ExtractContext(localContext);
                             this.context = localContext;
                             previousContext = localContext;
-                            this.state = 2168;
+                            this.state = 2193;
                             this.match(FlinkSqlParser.KW_EXTRACT);
-                            this.state = 2169;
+                            this.state = 2194;
                             this.match(FlinkSqlParser.LR_BRACKET);
-                            this.state = 2170;
+                            this.state = 2195;
                             localContext._field = this.identifier();
-                            this.state = 2171;
+                            this.state = 2196;
                             this.match(FlinkSqlParser.KW_FROM);
-                            this.state = 2172;
+                            this.state = 2197;
                             localContext._source = this.valueExpression(0);
-                            this.state = 2173;
+                            this.state = 2198;
                             this.match(FlinkSqlParser.RR_BRACKET);
                         }
                         break;
@@ -10362,17 +10463,17 @@ export class FlinkSqlParser extends SQLParserBase {
                             localContext = new ExtractUnitContext(localContext);
                             this.context = localContext;
                             previousContext = localContext;
-                            this.state = 2175;
+                            this.state = 2200;
                             this.match(FlinkSqlParser.KW_EXTRACT);
-                            this.state = 2176;
+                            this.state = 2201;
                             this.match(FlinkSqlParser.LR_BRACKET);
-                            this.state = 2177;
+                            this.state = 2202;
                             localContext._unit = this.timeIntervalUnit();
-                            this.state = 2178;
+                            this.state = 2203;
                             this.match(FlinkSqlParser.KW_FROM);
-                            this.state = 2179;
+                            this.state = 2204;
                             localContext._source = this.valueExpression(0);
-                            this.state = 2180;
+                            this.state = 2205;
                             this.match(FlinkSqlParser.RR_BRACKET);
                         }
                         break;
@@ -10381,28 +10482,28 @@ export class FlinkSqlParser extends SQLParserBase {
                             localContext = new SubstringContext(localContext);
                             this.context = localContext;
                             previousContext = localContext;
-                            this.state = 2182;
+                            this.state = 2207;
                             this.match(FlinkSqlParser.KW_SUBSTRING);
-                            this.state = 2183;
+                            this.state = 2208;
                             this.match(FlinkSqlParser.LR_BRACKET);
-                            this.state = 2184;
+                            this.state = 2209;
                             localContext._str = this.valueExpression(0);
-                            this.state = 2185;
+                            this.state = 2210;
                             this.match(FlinkSqlParser.KW_FROM);
-                            this.state = 2186;
+                            this.state = 2211;
                             localContext._pos = this.valueExpression(0);
-                            this.state = 2189;
+                            this.state = 2214;
                             this.errorHandler.sync(this);
                             _la = this.tokenStream.LA(1);
                             if (_la === 147) {
                                 {
-                                    this.state = 2187;
+                                    this.state = 2212;
                                     this.match(FlinkSqlParser.KW_FOR);
-                                    this.state = 2188;
+                                    this.state = 2213;
                                     localContext._len = this.valueExpression(0);
                                 }
                             }
-                            this.state = 2191;
+                            this.state = 2216;
                             this.match(FlinkSqlParser.RR_BRACKET);
                         }
                         break;
@@ -10411,16 +10512,16 @@ export class FlinkSqlParser extends SQLParserBase {
                             localContext = new TrimContext(localContext);
                             this.context = localContext;
                             previousContext = localContext;
-                            this.state = 2193;
+                            this.state = 2218;
                             this.match(FlinkSqlParser.KW_TRIM);
-                            this.state = 2194;
+                            this.state = 2219;
                             this.match(FlinkSqlParser.LR_BRACKET);
-                            this.state = 2196;
+                            this.state = 2221;
                             this.errorHandler.sync(this);
                             _la = this.tokenStream.LA(1);
                             if (_la === 33 || _la === 202 || _la === 391) {
                                 {
-                                    this.state = 2195;
+                                    this.state = 2220;
                                     localContext._trimOption = this.tokenStream.LT(1);
                                     _la = this.tokenStream.LA(1);
                                     if (!(_la === 33 || _la === 202 || _la === 391)) {
@@ -10432,28 +10533,28 @@ export class FlinkSqlParser extends SQLParserBase {
                                     }
                                 }
                             }
-                            this.state = 2199;
+                            this.state = 2224;
                             this.errorHandler.sync(this);
                             _la = this.tokenStream.LA(1);
                             if ((((_la) & ~0x1F) === 0 && ((1 << _la) & 8396816) !== 0) || ((((_la - 38)) & ~0x1F) === 0 && ((1 << (_la - 38)) & 2147811437) !== 0) || ((((_la - 75)) & ~0x1F) === 0 && ((1 << (_la - 75)) & 29427209) !== 0) || ((((_la - 107)) & ~0x1F) === 0 && ((1 << (_la - 107)) & 134221825) !== 0) || ((((_la - 139)) & ~0x1F) === 0 && ((1 << (_la - 139)) & 675283027) !== 0) || ((((_la - 183)) & ~0x1F) === 0 && ((1 << (_la - 183)) & 487931745) !== 0) || ((((_la - 216)) & ~0x1F) === 0 && ((1 << (_la - 216)) & 3892347713) !== 0) || ((((_la - 266)) & ~0x1F) === 0 && ((1 << (_la - 266)) & 537530369) !== 0) || ((((_la - 319)) & ~0x1F) === 0 && ((1 << (_la - 319)) & 131185) !== 0) || ((((_la - 359)) & ~0x1F) === 0 && ((1 << (_la - 359)) & 14681219) !== 0) || ((((_la - 397)) & ~0x1F) === 0 && ((1 << (_la - 397)) & 100679709) !== 0) || ((((_la - 439)) & ~0x1F) === 0 && ((1 << (_la - 439)) & 4294967295) !== 0) || ((((_la - 471)) & ~0x1F) === 0 && ((1 << (_la - 471)) & 4294967295) !== 0) || ((((_la - 503)) & ~0x1F) === 0 && ((1 << (_la - 503)) & 3489793087) !== 0) || ((((_la - 541)) & ~0x1F) === 0 && ((1 << (_la - 541)) & 31) !== 0)) {
                                 {
-                                    this.state = 2198;
+                                    this.state = 2223;
                                     localContext._trimStr = this.valueExpression(0);
                                 }
                             }
-                            this.state = 2201;
+                            this.state = 2226;
                             this.match(FlinkSqlParser.KW_FROM);
-                            this.state = 2202;
+                            this.state = 2227;
                             localContext._srcStr = this.valueExpression(0);
-                            this.state = 2203;
+                            this.state = 2228;
                             this.match(FlinkSqlParser.RR_BRACKET);
                         }
                         break;
                 }
                 this.context.stop = this.tokenStream.LT(-1);
-                this.state = 2214;
+                this.state = 2239;
                 this.errorHandler.sync(this);
-                alternative = this.interpreter.adaptivePredict(this.tokenStream, 254, this.context);
+                alternative = this.interpreter.adaptivePredict(this.tokenStream, 262, this.context);
                 while (alternative !== 2 && alternative !== antlr.ATN.INVALID_ALT_NUMBER) {
                     if (alternative === 1) {
                         if (this._parseListeners != null) {
@@ -10465,22 +10566,22 @@ export class FlinkSqlParser extends SQLParserBase {
                                 localContext = new SubscriptContext(new PrimaryExpressionContext(parentContext, parentState));
                                 localContext._value = previousContext;
                                 this.pushNewRecursionContext(localContext, _startState, FlinkSqlParser.RULE_primaryExpression);
-                                this.state = 2207;
+                                this.state = 2232;
                                 if (!(this.precpred(this.context, 8))) {
                                     throw this.createFailedPredicateException("this.precpred(this.context, 8)");
                                 }
-                                this.state = 2208;
+                                this.state = 2233;
                                 this.match(FlinkSqlParser.LS_BRACKET);
-                                this.state = 2209;
+                                this.state = 2234;
                                 localContext._index = this.valueExpression(0);
-                                this.state = 2210;
+                                this.state = 2235;
                                 this.match(FlinkSqlParser.RS_BRACKET);
                             }
                         }
                     }
-                    this.state = 2216;
+                    this.state = 2241;
                     this.errorHandler.sync(this);
-                    alternative = this.interpreter.adaptivePredict(this.tokenStream, 254, this.context);
+                    alternative = this.interpreter.adaptivePredict(this.tokenStream, 262, this.context);
                 }
             }
         }
@@ -10501,11 +10602,11 @@ export class FlinkSqlParser extends SQLParserBase {
     }
     functionNameCreate() {
         let localContext = new FunctionNameCreateContext(this.context, this.state);
-        this.enterRule(localContext, 306, FlinkSqlParser.RULE_functionNameCreate);
+        this.enterRule(localContext, 308, FlinkSqlParser.RULE_functionNameCreate);
         try {
             this.enterOuterAlt(localContext, 1);
             {
-                this.state = 2217;
+                this.state = 2242;
                 this.uid();
             }
         }
@@ -10526,36 +10627,36 @@ export class FlinkSqlParser extends SQLParserBase {
     }
     functionName() {
         let localContext = new FunctionNameContext(this.context, this.state);
-        this.enterRule(localContext, 308, FlinkSqlParser.RULE_functionName);
+        this.enterRule(localContext, 310, FlinkSqlParser.RULE_functionName);
         try {
-            this.state = 2223;
+            this.state = 2248;
             this.errorHandler.sync(this);
-            switch (this.interpreter.adaptivePredict(this.tokenStream, 255, this.context)) {
+            switch (this.interpreter.adaptivePredict(this.tokenStream, 263, this.context)) {
                 case 1:
                     this.enterOuterAlt(localContext, 1);
                     {
-                        this.state = 2219;
+                        this.state = 2244;
                         this.reservedKeywordsUsedAsFuncName();
                     }
                     break;
                 case 2:
                     this.enterOuterAlt(localContext, 2);
                     {
-                        this.state = 2220;
+                        this.state = 2245;
                         this.reservedKeywordsNoParamsUsedAsFuncName();
                     }
                     break;
                 case 3:
                     this.enterOuterAlt(localContext, 3);
                     {
-                        this.state = 2221;
+                        this.state = 2246;
                         this.reservedKeywordsFollowParamsUsedAsFuncName();
                     }
                     break;
                 case 4:
                     this.enterOuterAlt(localContext, 4);
                     {
-                        this.state = 2222;
+                        this.state = 2247;
                         this.uid();
                     }
                     break;
@@ -10578,9 +10679,9 @@ export class FlinkSqlParser extends SQLParserBase {
     }
     functionNameAndParams() {
         let localContext = new FunctionNameAndParamsContext(this.context, this.state);
-        this.enterRule(localContext, 310, FlinkSqlParser.RULE_functionNameAndParams);
+        this.enterRule(localContext, 312, FlinkSqlParser.RULE_functionNameAndParams);
         try {
-            this.state = 2229;
+            this.state = 2254;
             this.errorHandler.sync(this);
             switch (this.tokenStream.LA(1)) {
                 case FlinkSqlParser.KW_DATE:
@@ -10588,16 +10689,16 @@ export class FlinkSqlParser extends SQLParserBase {
                 case FlinkSqlParser.KW_TIMESTAMP:
                     this.enterOuterAlt(localContext, 1);
                     {
-                        this.state = 2225;
+                        this.state = 2250;
                         this.reservedKeywordsFollowParamsUsedAsFuncName();
-                        this.state = 2226;
+                        this.state = 2251;
                         this.match(FlinkSqlParser.STRING_LITERAL);
                     }
                     break;
                 case FlinkSqlParser.KW_INTERVAL:
                     this.enterOuterAlt(localContext, 2);
                     {
-                        this.state = 2228;
+                        this.state = 2253;
                         this.timeIntervalExpression();
                     }
                     break;
@@ -10622,22 +10723,22 @@ export class FlinkSqlParser extends SQLParserBase {
     }
     functionNameWithParams() {
         let localContext = new FunctionNameWithParamsContext(this.context, this.state);
-        this.enterRule(localContext, 312, FlinkSqlParser.RULE_functionNameWithParams);
+        this.enterRule(localContext, 314, FlinkSqlParser.RULE_functionNameWithParams);
         try {
-            this.state = 2233;
+            this.state = 2258;
             this.errorHandler.sync(this);
-            switch (this.interpreter.adaptivePredict(this.tokenStream, 257, this.context)) {
+            switch (this.interpreter.adaptivePredict(this.tokenStream, 265, this.context)) {
                 case 1:
                     this.enterOuterAlt(localContext, 1);
                     {
-                        this.state = 2231;
+                        this.state = 2256;
                         this.reservedKeywordsUsedAsFuncName();
                     }
                     break;
                 case 2:
                     this.enterOuterAlt(localContext, 2);
                     {
-                        this.state = 2232;
+                        this.state = 2257;
                         this.uid();
                     }
                     break;
@@ -10660,64 +10761,64 @@ export class FlinkSqlParser extends SQLParserBase {
     }
     functionParam() {
         let localContext = new FunctionParamContext(this.context, this.state);
-        this.enterRule(localContext, 314, FlinkSqlParser.RULE_functionParam);
+        this.enterRule(localContext, 316, FlinkSqlParser.RULE_functionParam);
         try {
-            this.state = 2243;
+            this.state = 2268;
             this.errorHandler.sync(this);
-            switch (this.interpreter.adaptivePredict(this.tokenStream, 258, this.context)) {
+            switch (this.interpreter.adaptivePredict(this.tokenStream, 266, this.context)) {
                 case 1:
                     this.enterOuterAlt(localContext, 1);
                     {
-                        this.state = 2235;
+                        this.state = 2260;
                         this.reservedKeywordsUsedAsFuncParam();
                     }
                     break;
                 case 2:
                     this.enterOuterAlt(localContext, 2);
                     {
-                        this.state = 2236;
+                        this.state = 2261;
                         this.timeIntervalUnit();
                     }
                     break;
                 case 3:
                     this.enterOuterAlt(localContext, 3);
                     {
-                        this.state = 2237;
+                        this.state = 2262;
                         this.timePointUnit();
                     }
                     break;
                 case 4:
                     this.enterOuterAlt(localContext, 4);
                     {
-                        this.state = 2238;
+                        this.state = 2263;
                         this.expression();
                     }
                     break;
                 case 5:
                     this.enterOuterAlt(localContext, 5);
                     {
-                        this.state = 2239;
+                        this.state = 2264;
                         this.jsonValueParams();
                     }
                     break;
                 case 6:
                     this.enterOuterAlt(localContext, 6);
                     {
-                        this.state = 2240;
+                        this.state = 2265;
                         this.jsonQueryParams();
                     }
                     break;
                 case 7:
                     this.enterOuterAlt(localContext, 7);
                     {
-                        this.state = 2241;
+                        this.state = 2266;
                         this.jsonObjectParams();
                     }
                     break;
                 case 8:
                     this.enterOuterAlt(localContext, 8);
                     {
-                        this.state = 2242;
+                        this.state = 2267;
                         this.jsonArrayParams();
                     }
                     break;
@@ -10740,31 +10841,31 @@ export class FlinkSqlParser extends SQLParserBase {
     }
     jsonValueParams() {
         let localContext = new JsonValueParamsContext(this.context, this.state);
-        this.enterRule(localContext, 316, FlinkSqlParser.RULE_jsonValueParams);
+        this.enterRule(localContext, 318, FlinkSqlParser.RULE_jsonValueParams);
         let _la;
         try {
             this.enterOuterAlt(localContext, 1);
             {
-                this.state = 2245;
+                this.state = 2270;
                 this.columnNamePath();
-                this.state = 2249;
+                this.state = 2274;
                 this.errorHandler.sync(this);
-                switch (this.interpreter.adaptivePredict(this.tokenStream, 259, this.context)) {
+                switch (this.interpreter.adaptivePredict(this.tokenStream, 267, this.context)) {
                     case 1:
                         {
-                            this.state = 2246;
+                            this.state = 2271;
                             this.uid();
-                            this.state = 2247;
+                            this.state = 2272;
                             this.columnType();
                         }
                         break;
                 }
-                this.state = 2259;
+                this.state = 2284;
                 this.errorHandler.sync(this);
-                switch (this.interpreter.adaptivePredict(this.tokenStream, 261, this.context)) {
+                switch (this.interpreter.adaptivePredict(this.tokenStream, 269, this.context)) {
                     case 1:
                         {
-                            this.state = 2255;
+                            this.state = 2280;
                             this.errorHandler.sync(this);
                             switch (this.tokenStream.LA(1)) {
                                 case FlinkSqlParser.KW_ADD:
@@ -10840,40 +10941,40 @@ export class FlinkSqlParser extends SQLParserBase {
                                 case FlinkSqlParser.DIG_LITERAL:
                                 case FlinkSqlParser.ID_LITERAL:
                                     {
-                                        this.state = 2251;
+                                        this.state = 2276;
                                         this.uid();
                                     }
                                     break;
                                 case FlinkSqlParser.KW_NULL:
                                     {
-                                        this.state = 2252;
+                                        this.state = 2277;
                                         this.match(FlinkSqlParser.KW_NULL);
                                     }
                                     break;
                                 case FlinkSqlParser.KW_DEFAULT:
                                     {
-                                        this.state = 2253;
+                                        this.state = 2278;
                                         this.match(FlinkSqlParser.KW_DEFAULT);
-                                        this.state = 2254;
+                                        this.state = 2279;
                                         this.valueExpression(0);
                                     }
                                     break;
                                 default:
                                     throw new antlr.NoViableAltException(this);
                             }
-                            this.state = 2257;
+                            this.state = 2282;
                             this.match(FlinkSqlParser.KW_ON);
-                            this.state = 2258;
+                            this.state = 2283;
                             this.match(FlinkSqlParser.KW_EMPTY);
                         }
                         break;
                 }
-                this.state = 2269;
+                this.state = 2294;
                 this.errorHandler.sync(this);
                 _la = this.tokenStream.LA(1);
                 if (_la === 104 || _la === 246 || ((((_la - 440)) & ~0x1F) === 0 && ((1 << (_la - 440)) & 4294967295) !== 0) || ((((_la - 472)) & ~0x1F) === 0 && ((1 << (_la - 472)) & 4294967295) !== 0) || ((((_la - 504)) & ~0x1F) === 0 && ((1 << (_la - 504)) & 31) !== 0) || ((((_la - 541)) & ~0x1F) === 0 && ((1 << (_la - 541)) & 19) !== 0)) {
                     {
-                        this.state = 2265;
+                        this.state = 2290;
                         this.errorHandler.sync(this);
                         switch (this.tokenStream.LA(1)) {
                             case FlinkSqlParser.KW_ADD:
@@ -10949,126 +11050,27 @@ export class FlinkSqlParser extends SQLParserBase {
                             case FlinkSqlParser.DIG_LITERAL:
                             case FlinkSqlParser.ID_LITERAL:
                                 {
-                                    this.state = 2261;
+                                    this.state = 2286;
                                     this.uid();
                                 }
                                 break;
                             case FlinkSqlParser.KW_NULL:
                                 {
-                                    this.state = 2262;
+                                    this.state = 2287;
                                     this.match(FlinkSqlParser.KW_NULL);
                                 }
                                 break;
                             case FlinkSqlParser.KW_DEFAULT:
                                 {
-                                    this.state = 2263;
+                                    this.state = 2288;
                                     this.match(FlinkSqlParser.KW_DEFAULT);
-                                    this.state = 2264;
+                                    this.state = 2289;
                                     this.valueExpression(0);
                                 }
                                 break;
                             default:
                                 throw new antlr.NoViableAltException(this);
                         }
-                        this.state = 2267;
-                        this.match(FlinkSqlParser.KW_ON);
-                        this.state = 2268;
-                        this.uid();
-                    }
-                }
-            }
-        }
-        catch (re) {
-            if (re instanceof antlr.RecognitionException) {
-                localContext.exception = re;
-                this.errorHandler.reportError(this, re);
-                this.errorHandler.recover(this, re);
-            }
-            else {
-                throw re;
-            }
-        }
-        finally {
-            this.exitRule();
-        }
-        return localContext;
-    }
-    jsonQueryParams() {
-        let localContext = new JsonQueryParamsContext(this.context, this.state);
-        this.enterRule(localContext, 318, FlinkSqlParser.RULE_jsonQueryParams);
-        let _la;
-        try {
-            this.enterOuterAlt(localContext, 1);
-            {
-                this.state = 2271;
-                this.columnNamePath();
-                this.state = 2283;
-                this.errorHandler.sync(this);
-                _la = this.tokenStream.LA(1);
-                if (_la === 436 || _la === 438) {
-                    {
-                        this.state = 2277;
-                        this.errorHandler.sync(this);
-                        switch (this.tokenStream.LA(1)) {
-                            case FlinkSqlParser.KW_WITHOUT:
-                                {
-                                    this.state = 2272;
-                                    this.match(FlinkSqlParser.KW_WITHOUT);
-                                }
-                                break;
-                            case FlinkSqlParser.KW_WITH:
-                                {
-                                    this.state = 2273;
-                                    this.match(FlinkSqlParser.KW_WITH);
-                                    this.state = 2275;
-                                    this.errorHandler.sync(this);
-                                    switch (this.interpreter.adaptivePredict(this.tokenStream, 264, this.context)) {
-                                        case 1:
-                                            {
-                                                this.state = 2274;
-                                                this.uid();
-                                            }
-                                            break;
-                                    }
-                                }
-                                break;
-                            default:
-                                throw new antlr.NoViableAltException(this);
-                        }
-                        this.state = 2280;
-                        this.errorHandler.sync(this);
-                        _la = this.tokenStream.LA(1);
-                        if (_la === 13) {
-                            {
-                                this.state = 2279;
-                                this.match(FlinkSqlParser.KW_ARRAY);
-                            }
-                        }
-                        this.state = 2282;
-                        this.uid();
-                    }
-                }
-                this.state = 2289;
-                this.errorHandler.sync(this);
-                switch (this.interpreter.adaptivePredict(this.tokenStream, 268, this.context)) {
-                    case 1:
-                        {
-                            this.state = 2285;
-                            this.jsonFunctionBranch();
-                            this.state = 2286;
-                            this.match(FlinkSqlParser.KW_ON);
-                            this.state = 2287;
-                            this.match(FlinkSqlParser.KW_EMPTY);
-                        }
-                        break;
-                }
-                this.state = 2295;
-                this.errorHandler.sync(this);
-                _la = this.tokenStream.LA(1);
-                if (_la === 121 || _la === 140 || _la === 246 || _la === 399 || _la === 407) {
-                    {
-                        this.state = 2291;
-                        this.jsonFunctionBranch();
                         this.state = 2292;
                         this.match(FlinkSqlParser.KW_ON);
                         this.state = 2293;
@@ -11092,43 +11094,142 @@ export class FlinkSqlParser extends SQLParserBase {
         }
         return localContext;
     }
+    jsonQueryParams() {
+        let localContext = new JsonQueryParamsContext(this.context, this.state);
+        this.enterRule(localContext, 320, FlinkSqlParser.RULE_jsonQueryParams);
+        let _la;
+        try {
+            this.enterOuterAlt(localContext, 1);
+            {
+                this.state = 2296;
+                this.columnNamePath();
+                this.state = 2308;
+                this.errorHandler.sync(this);
+                _la = this.tokenStream.LA(1);
+                if (_la === 436 || _la === 438) {
+                    {
+                        this.state = 2302;
+                        this.errorHandler.sync(this);
+                        switch (this.tokenStream.LA(1)) {
+                            case FlinkSqlParser.KW_WITHOUT:
+                                {
+                                    this.state = 2297;
+                                    this.match(FlinkSqlParser.KW_WITHOUT);
+                                }
+                                break;
+                            case FlinkSqlParser.KW_WITH:
+                                {
+                                    this.state = 2298;
+                                    this.match(FlinkSqlParser.KW_WITH);
+                                    this.state = 2300;
+                                    this.errorHandler.sync(this);
+                                    switch (this.interpreter.adaptivePredict(this.tokenStream, 272, this.context)) {
+                                        case 1:
+                                            {
+                                                this.state = 2299;
+                                                this.uid();
+                                            }
+                                            break;
+                                    }
+                                }
+                                break;
+                            default:
+                                throw new antlr.NoViableAltException(this);
+                        }
+                        this.state = 2305;
+                        this.errorHandler.sync(this);
+                        _la = this.tokenStream.LA(1);
+                        if (_la === 13) {
+                            {
+                                this.state = 2304;
+                                this.match(FlinkSqlParser.KW_ARRAY);
+                            }
+                        }
+                        this.state = 2307;
+                        this.uid();
+                    }
+                }
+                this.state = 2314;
+                this.errorHandler.sync(this);
+                switch (this.interpreter.adaptivePredict(this.tokenStream, 276, this.context)) {
+                    case 1:
+                        {
+                            this.state = 2310;
+                            this.jsonFunctionBranch();
+                            this.state = 2311;
+                            this.match(FlinkSqlParser.KW_ON);
+                            this.state = 2312;
+                            this.match(FlinkSqlParser.KW_EMPTY);
+                        }
+                        break;
+                }
+                this.state = 2320;
+                this.errorHandler.sync(this);
+                _la = this.tokenStream.LA(1);
+                if (_la === 121 || _la === 140 || _la === 246 || _la === 399 || _la === 407) {
+                    {
+                        this.state = 2316;
+                        this.jsonFunctionBranch();
+                        this.state = 2317;
+                        this.match(FlinkSqlParser.KW_ON);
+                        this.state = 2318;
+                        this.uid();
+                    }
+                }
+            }
+        }
+        catch (re) {
+            if (re instanceof antlr.RecognitionException) {
+                localContext.exception = re;
+                this.errorHandler.reportError(this, re);
+                this.errorHandler.recover(this, re);
+            }
+            else {
+                throw re;
+            }
+        }
+        finally {
+            this.exitRule();
+        }
+        return localContext;
+    }
     jsonObjectParams() {
         let localContext = new JsonObjectParamsContext(this.context, this.state);
-        this.enterRule(localContext, 320, FlinkSqlParser.RULE_jsonObjectParams);
+        this.enterRule(localContext, 322, FlinkSqlParser.RULE_jsonObjectParams);
         let _la;
         try {
             let alternative;
             this.enterOuterAlt(localContext, 1);
             {
-                this.state = 2318;
+                this.state = 2343;
                 this.errorHandler.sync(this);
-                alternative = this.interpreter.adaptivePredict(this.tokenStream, 274, this.context);
+                alternative = this.interpreter.adaptivePredict(this.tokenStream, 282, this.context);
                 while (alternative !== 2 && alternative !== antlr.ATN.INVALID_ALT_NUMBER) {
                     if (alternative === 1) {
                         {
                             {
-                                this.state = 2298;
+                                this.state = 2323;
                                 this.errorHandler.sync(this);
-                                switch (this.interpreter.adaptivePredict(this.tokenStream, 270, this.context)) {
+                                switch (this.interpreter.adaptivePredict(this.tokenStream, 278, this.context)) {
                                     case 1:
                                         {
-                                            this.state = 2297;
+                                            this.state = 2322;
                                             this.match(FlinkSqlParser.KW_KEY);
                                         }
                                         break;
                                 }
-                                this.state = 2300;
+                                this.state = 2325;
                                 this.columnNamePath();
-                                this.state = 2302;
+                                this.state = 2327;
                                 this.errorHandler.sync(this);
                                 _la = this.tokenStream.LA(1);
                                 if (_la === 416) {
                                     {
-                                        this.state = 2301;
+                                        this.state = 2326;
                                         this.match(FlinkSqlParser.KW_VALUE);
                                     }
                                 }
-                                this.state = 2314;
+                                this.state = 2339;
                                 this.errorHandler.sync(this);
                                 switch (this.tokenStream.LA(1)) {
                                     case FlinkSqlParser.KW_ABS:
@@ -11290,31 +11391,31 @@ export class FlinkSqlParser extends SQLParserBase {
                                     case FlinkSqlParser.BIT_STRING:
                                     case FlinkSqlParser.ID_LITERAL:
                                         {
-                                            this.state = 2304;
+                                            this.state = 2329;
                                             this.valueExpression(0);
                                         }
                                         break;
                                     case FlinkSqlParser.KW_JSON:
                                         {
-                                            this.state = 2305;
+                                            this.state = 2330;
                                             this.match(FlinkSqlParser.KW_JSON);
-                                            this.state = 2306;
+                                            this.state = 2331;
                                             this.match(FlinkSqlParser.LR_BRACKET);
-                                            this.state = 2310;
+                                            this.state = 2335;
                                             this.errorHandler.sync(this);
                                             _la = this.tokenStream.LA(1);
                                             while ((((_la) & ~0x1F) === 0 && ((1 << _la) & 8396816) !== 0) || ((((_la - 38)) & ~0x1F) === 0 && ((1 << (_la - 38)) & 2147811437) !== 0) || ((((_la - 75)) & ~0x1F) === 0 && ((1 << (_la - 75)) & 29427209) !== 0) || ((((_la - 107)) & ~0x1F) === 0 && ((1 << (_la - 107)) & 134221825) !== 0) || ((((_la - 139)) & ~0x1F) === 0 && ((1 << (_la - 139)) & 675283027) !== 0) || ((((_la - 183)) & ~0x1F) === 0 && ((1 << (_la - 183)) & 487931745) !== 0) || ((((_la - 216)) & ~0x1F) === 0 && ((1 << (_la - 216)) & 3892347713) !== 0) || ((((_la - 266)) & ~0x1F) === 0 && ((1 << (_la - 266)) & 537530369) !== 0) || ((((_la - 319)) & ~0x1F) === 0 && ((1 << (_la - 319)) & 131185) !== 0) || ((((_la - 359)) & ~0x1F) === 0 && ((1 << (_la - 359)) & 14681219) !== 0) || ((((_la - 397)) & ~0x1F) === 0 && ((1 << (_la - 397)) & 100679709) !== 0) || ((((_la - 439)) & ~0x1F) === 0 && ((1 << (_la - 439)) & 4294967295) !== 0) || ((((_la - 471)) & ~0x1F) === 0 && ((1 << (_la - 471)) & 4294967295) !== 0) || ((((_la - 503)) & ~0x1F) === 0 && ((1 << (_la - 503)) & 3489793087) !== 0) || ((((_la - 541)) & ~0x1F) === 0 && ((1 << (_la - 541)) & 31) !== 0)) {
                                                 {
                                                     {
-                                                        this.state = 2307;
+                                                        this.state = 2332;
                                                         this.valueExpression(0);
                                                     }
                                                 }
-                                                this.state = 2312;
+                                                this.state = 2337;
                                                 this.errorHandler.sync(this);
                                                 _la = this.tokenStream.LA(1);
                                             }
-                                            this.state = 2313;
+                                            this.state = 2338;
                                             this.match(FlinkSqlParser.RR_BRACKET);
                                         }
                                         break;
@@ -11324,21 +11425,21 @@ export class FlinkSqlParser extends SQLParserBase {
                             }
                         }
                     }
-                    this.state = 2320;
+                    this.state = 2345;
                     this.errorHandler.sync(this);
-                    alternative = this.interpreter.adaptivePredict(this.tokenStream, 274, this.context);
+                    alternative = this.interpreter.adaptivePredict(this.tokenStream, 282, this.context);
                 }
-                this.state = 2327;
+                this.state = 2352;
                 this.errorHandler.sync(this);
                 _la = this.tokenStream.LA(1);
                 if (_la === 246 || ((((_la - 440)) & ~0x1F) === 0 && ((1 << (_la - 440)) & 4294967295) !== 0) || ((((_la - 472)) & ~0x1F) === 0 && ((1 << (_la - 472)) & 4294967295) !== 0) || ((((_la - 504)) & ~0x1F) === 0 && ((1 << (_la - 504)) & 31) !== 0) || ((((_la - 541)) & ~0x1F) === 0 && ((1 << (_la - 541)) & 19) !== 0)) {
                     {
-                        this.state = 2323;
+                        this.state = 2348;
                         this.errorHandler.sync(this);
                         switch (this.tokenStream.LA(1)) {
                             case FlinkSqlParser.KW_NULL:
                                 {
-                                    this.state = 2321;
+                                    this.state = 2346;
                                     this.match(FlinkSqlParser.KW_NULL);
                                 }
                                 break;
@@ -11415,16 +11516,16 @@ export class FlinkSqlParser extends SQLParserBase {
                             case FlinkSqlParser.DIG_LITERAL:
                             case FlinkSqlParser.ID_LITERAL:
                                 {
-                                    this.state = 2322;
+                                    this.state = 2347;
                                     this.uid();
                                 }
                                 break;
                             default:
                                 throw new antlr.NoViableAltException(this);
                         }
-                        this.state = 2325;
+                        this.state = 2350;
                         this.match(FlinkSqlParser.KW_ON);
-                        this.state = 2326;
+                        this.state = 2351;
                         this.match(FlinkSqlParser.KW_NULL);
                     }
                 }
@@ -11447,39 +11548,39 @@ export class FlinkSqlParser extends SQLParserBase {
     }
     jsonArrayParams() {
         let localContext = new JsonArrayParamsContext(this.context, this.state);
-        this.enterRule(localContext, 322, FlinkSqlParser.RULE_jsonArrayParams);
+        this.enterRule(localContext, 324, FlinkSqlParser.RULE_jsonArrayParams);
         let _la;
         try {
             let alternative;
             this.enterOuterAlt(localContext, 1);
             {
-                this.state = 2332;
+                this.state = 2357;
                 this.errorHandler.sync(this);
-                alternative = this.interpreter.adaptivePredict(this.tokenStream, 277, this.context);
+                alternative = this.interpreter.adaptivePredict(this.tokenStream, 285, this.context);
                 while (alternative !== 2 && alternative !== antlr.ATN.INVALID_ALT_NUMBER) {
                     if (alternative === 1) {
                         {
                             {
-                                this.state = 2329;
+                                this.state = 2354;
                                 this.valueExpression(0);
                             }
                         }
                     }
-                    this.state = 2334;
+                    this.state = 2359;
                     this.errorHandler.sync(this);
-                    alternative = this.interpreter.adaptivePredict(this.tokenStream, 277, this.context);
+                    alternative = this.interpreter.adaptivePredict(this.tokenStream, 285, this.context);
                 }
-                this.state = 2341;
+                this.state = 2366;
                 this.errorHandler.sync(this);
                 _la = this.tokenStream.LA(1);
                 if (_la === 246 || ((((_la - 440)) & ~0x1F) === 0 && ((1 << (_la - 440)) & 4294967295) !== 0) || ((((_la - 472)) & ~0x1F) === 0 && ((1 << (_la - 472)) & 4294967295) !== 0) || ((((_la - 504)) & ~0x1F) === 0 && ((1 << (_la - 504)) & 31) !== 0) || ((((_la - 541)) & ~0x1F) === 0 && ((1 << (_la - 541)) & 19) !== 0)) {
                     {
-                        this.state = 2337;
+                        this.state = 2362;
                         this.errorHandler.sync(this);
                         switch (this.tokenStream.LA(1)) {
                             case FlinkSqlParser.KW_NULL:
                                 {
-                                    this.state = 2335;
+                                    this.state = 2360;
                                     this.match(FlinkSqlParser.KW_NULL);
                                 }
                                 break;
@@ -11556,16 +11657,16 @@ export class FlinkSqlParser extends SQLParserBase {
                             case FlinkSqlParser.DIG_LITERAL:
                             case FlinkSqlParser.ID_LITERAL:
                                 {
-                                    this.state = 2336;
+                                    this.state = 2361;
                                     this.uid();
                                 }
                                 break;
                             default:
                                 throw new antlr.NoViableAltException(this);
                         }
-                        this.state = 2339;
+                        this.state = 2364;
                         this.match(FlinkSqlParser.KW_ON);
-                        this.state = 2340;
+                        this.state = 2365;
                         this.match(FlinkSqlParser.KW_NULL);
                     }
                 }
@@ -11588,11 +11689,11 @@ export class FlinkSqlParser extends SQLParserBase {
     }
     dereferenceDefinition() {
         let localContext = new DereferenceDefinitionContext(this.context, this.state);
-        this.enterRule(localContext, 324, FlinkSqlParser.RULE_dereferenceDefinition);
+        this.enterRule(localContext, 326, FlinkSqlParser.RULE_dereferenceDefinition);
         try {
             this.enterOuterAlt(localContext, 1);
             {
-                this.state = 2343;
+                this.state = 2368;
                 this.uid();
             }
         }
@@ -11613,11 +11714,11 @@ export class FlinkSqlParser extends SQLParserBase {
     }
     correlationName() {
         let localContext = new CorrelationNameContext(this.context, this.state);
-        this.enterRule(localContext, 326, FlinkSqlParser.RULE_correlationName);
+        this.enterRule(localContext, 328, FlinkSqlParser.RULE_correlationName);
         try {
             this.enterOuterAlt(localContext, 1);
             {
-                this.state = 2345;
+                this.state = 2370;
                 this.identifier();
             }
         }
@@ -11638,22 +11739,22 @@ export class FlinkSqlParser extends SQLParserBase {
     }
     qualifiedName() {
         let localContext = new QualifiedNameContext(this.context, this.state);
-        this.enterRule(localContext, 328, FlinkSqlParser.RULE_qualifiedName);
+        this.enterRule(localContext, 330, FlinkSqlParser.RULE_qualifiedName);
         try {
-            this.state = 2349;
+            this.state = 2374;
             this.errorHandler.sync(this);
-            switch (this.interpreter.adaptivePredict(this.tokenStream, 280, this.context)) {
+            switch (this.interpreter.adaptivePredict(this.tokenStream, 288, this.context)) {
                 case 1:
                     this.enterOuterAlt(localContext, 1);
                     {
-                        this.state = 2347;
+                        this.state = 2372;
                         this.identifier();
                     }
                     break;
                 case 2:
                     this.enterOuterAlt(localContext, 2);
                     {
-                        this.state = 2348;
+                        this.state = 2373;
                         this.dereferenceDefinition();
                     }
                     break;
@@ -11676,24 +11777,24 @@ export class FlinkSqlParser extends SQLParserBase {
     }
     timeIntervalExpression() {
         let localContext = new TimeIntervalExpressionContext(this.context, this.state);
-        this.enterRule(localContext, 330, FlinkSqlParser.RULE_timeIntervalExpression);
+        this.enterRule(localContext, 332, FlinkSqlParser.RULE_timeIntervalExpression);
         try {
             this.enterOuterAlt(localContext, 1);
             {
-                this.state = 2351;
+                this.state = 2376;
                 this.match(FlinkSqlParser.KW_INTERVAL);
-                this.state = 2354;
+                this.state = 2379;
                 this.errorHandler.sync(this);
-                switch (this.interpreter.adaptivePredict(this.tokenStream, 281, this.context)) {
+                switch (this.interpreter.adaptivePredict(this.tokenStream, 289, this.context)) {
                     case 1:
                         {
-                            this.state = 2352;
+                            this.state = 2377;
                             this.errorCapturingMultiUnitsInterval();
                         }
                         break;
                     case 2:
                         {
-                            this.state = 2353;
+                            this.state = 2378;
                             this.errorCapturingUnitToUnitInterval();
                         }
                         break;
@@ -11717,18 +11818,18 @@ export class FlinkSqlParser extends SQLParserBase {
     }
     errorCapturingMultiUnitsInterval() {
         let localContext = new ErrorCapturingMultiUnitsIntervalContext(this.context, this.state);
-        this.enterRule(localContext, 332, FlinkSqlParser.RULE_errorCapturingMultiUnitsInterval);
+        this.enterRule(localContext, 334, FlinkSqlParser.RULE_errorCapturingMultiUnitsInterval);
         try {
             this.enterOuterAlt(localContext, 1);
             {
-                this.state = 2356;
+                this.state = 2381;
                 this.multiUnitsInterval();
-                this.state = 2358;
+                this.state = 2383;
                 this.errorHandler.sync(this);
-                switch (this.interpreter.adaptivePredict(this.tokenStream, 282, this.context)) {
+                switch (this.interpreter.adaptivePredict(this.tokenStream, 290, this.context)) {
                     case 1:
                         {
-                            this.state = 2357;
+                            this.state = 2382;
                             this.unitToUnitInterval();
                         }
                         break;
@@ -11752,12 +11853,12 @@ export class FlinkSqlParser extends SQLParserBase {
     }
     multiUnitsInterval() {
         let localContext = new MultiUnitsIntervalContext(this.context, this.state);
-        this.enterRule(localContext, 334, FlinkSqlParser.RULE_multiUnitsInterval);
+        this.enterRule(localContext, 336, FlinkSqlParser.RULE_multiUnitsInterval);
         try {
             let alternative;
             this.enterOuterAlt(localContext, 1);
             {
-                this.state = 2363;
+                this.state = 2388;
                 this.errorHandler.sync(this);
                 alternative = 1;
                 do {
@@ -11765,9 +11866,9 @@ export class FlinkSqlParser extends SQLParserBase {
                         case 1:
                             {
                                 {
-                                    this.state = 2360;
+                                    this.state = 2385;
                                     this.intervalValue();
-                                    this.state = 2361;
+                                    this.state = 2386;
                                     this.timeIntervalUnit();
                                 }
                             }
@@ -11775,9 +11876,9 @@ export class FlinkSqlParser extends SQLParserBase {
                         default:
                             throw new antlr.NoViableAltException(this);
                     }
-                    this.state = 2365;
+                    this.state = 2390;
                     this.errorHandler.sync(this);
-                    alternative = this.interpreter.adaptivePredict(this.tokenStream, 283, this.context);
+                    alternative = this.interpreter.adaptivePredict(this.tokenStream, 291, this.context);
                 } while (alternative !== 2 && alternative !== antlr.ATN.INVALID_ALT_NUMBER);
             }
         }
@@ -11798,24 +11899,24 @@ export class FlinkSqlParser extends SQLParserBase {
     }
     errorCapturingUnitToUnitInterval() {
         let localContext = new ErrorCapturingUnitToUnitIntervalContext(this.context, this.state);
-        this.enterRule(localContext, 336, FlinkSqlParser.RULE_errorCapturingUnitToUnitInterval);
+        this.enterRule(localContext, 338, FlinkSqlParser.RULE_errorCapturingUnitToUnitInterval);
         try {
             this.enterOuterAlt(localContext, 1);
             {
-                this.state = 2367;
+                this.state = 2392;
                 localContext._body = this.unitToUnitInterval();
-                this.state = 2370;
+                this.state = 2395;
                 this.errorHandler.sync(this);
-                switch (this.interpreter.adaptivePredict(this.tokenStream, 284, this.context)) {
+                switch (this.interpreter.adaptivePredict(this.tokenStream, 292, this.context)) {
                     case 1:
                         {
-                            this.state = 2368;
+                            this.state = 2393;
                             localContext._error1 = this.multiUnitsInterval();
                         }
                         break;
                     case 2:
                         {
-                            this.state = 2369;
+                            this.state = 2394;
                             localContext._error2 = this.unitToUnitInterval();
                         }
                         break;
@@ -11839,17 +11940,17 @@ export class FlinkSqlParser extends SQLParserBase {
     }
     unitToUnitInterval() {
         let localContext = new UnitToUnitIntervalContext(this.context, this.state);
-        this.enterRule(localContext, 338, FlinkSqlParser.RULE_unitToUnitInterval);
+        this.enterRule(localContext, 340, FlinkSqlParser.RULE_unitToUnitInterval);
         try {
             this.enterOuterAlt(localContext, 1);
             {
-                this.state = 2372;
+                this.state = 2397;
                 localContext._value = this.intervalValue();
-                this.state = 2373;
+                this.state = 2398;
                 localContext._from_ = this.timeIntervalUnit();
-                this.state = 2374;
+                this.state = 2399;
                 this.match(FlinkSqlParser.KW_TO);
-                this.state = 2375;
+                this.state = 2400;
                 localContext._to = this.timeIntervalUnit();
             }
         }
@@ -11870,10 +11971,10 @@ export class FlinkSqlParser extends SQLParserBase {
     }
     intervalValue() {
         let localContext = new IntervalValueContext(this.context, this.state);
-        this.enterRule(localContext, 340, FlinkSqlParser.RULE_intervalValue);
+        this.enterRule(localContext, 342, FlinkSqlParser.RULE_intervalValue);
         let _la;
         try {
-            this.state = 2382;
+            this.state = 2407;
             this.errorHandler.sync(this);
             switch (this.tokenStream.LA(1)) {
                 case FlinkSqlParser.HYPHEN_SIGN:
@@ -11882,12 +11983,12 @@ export class FlinkSqlParser extends SQLParserBase {
                 case FlinkSqlParser.REAL_LITERAL:
                     this.enterOuterAlt(localContext, 1);
                     {
-                        this.state = 2378;
+                        this.state = 2403;
                         this.errorHandler.sync(this);
                         _la = this.tokenStream.LA(1);
                         if (_la === 533 || _la === 534) {
                             {
-                                this.state = 2377;
+                                this.state = 2402;
                                 _la = this.tokenStream.LA(1);
                                 if (!(_la === 533 || _la === 534)) {
                                     this.errorHandler.recoverInline(this);
@@ -11898,7 +11999,7 @@ export class FlinkSqlParser extends SQLParserBase {
                                 }
                             }
                         }
-                        this.state = 2380;
+                        this.state = 2405;
                         _la = this.tokenStream.LA(1);
                         if (!(_la === 542 || _la === 543)) {
                             this.errorHandler.recoverInline(this);
@@ -11912,7 +12013,7 @@ export class FlinkSqlParser extends SQLParserBase {
                 case FlinkSqlParser.STRING_LITERAL:
                     this.enterOuterAlt(localContext, 2);
                     {
-                        this.state = 2381;
+                        this.state = 2406;
                         this.match(FlinkSqlParser.STRING_LITERAL);
                     }
                     break;
@@ -11937,28 +12038,28 @@ export class FlinkSqlParser extends SQLParserBase {
     }
     tableAlias() {
         let localContext = new TableAliasContext(this.context, this.state);
-        this.enterRule(localContext, 342, FlinkSqlParser.RULE_tableAlias);
+        this.enterRule(localContext, 344, FlinkSqlParser.RULE_tableAlias);
         let _la;
         try {
             this.enterOuterAlt(localContext, 1);
             {
-                this.state = 2385;
+                this.state = 2410;
                 this.errorHandler.sync(this);
                 _la = this.tokenStream.LA(1);
                 if (_la === 17) {
                     {
-                        this.state = 2384;
+                        this.state = 2409;
                         this.match(FlinkSqlParser.KW_AS);
                     }
                 }
-                this.state = 2387;
+                this.state = 2412;
                 localContext._alias = this.identifier();
-                this.state = 2389;
+                this.state = 2414;
                 this.errorHandler.sync(this);
-                switch (this.interpreter.adaptivePredict(this.tokenStream, 288, this.context)) {
+                switch (this.interpreter.adaptivePredict(this.tokenStream, 296, this.context)) {
                     case 1:
                         {
-                            this.state = 2388;
+                            this.state = 2413;
                             this.identifierList();
                         }
                         break;
@@ -11982,13 +12083,13 @@ export class FlinkSqlParser extends SQLParserBase {
     }
     errorCapturingIdentifier() {
         let localContext = new ErrorCapturingIdentifierContext(this.context, this.state);
-        this.enterRule(localContext, 344, FlinkSqlParser.RULE_errorCapturingIdentifier);
+        this.enterRule(localContext, 346, FlinkSqlParser.RULE_errorCapturingIdentifier);
         try {
             this.enterOuterAlt(localContext, 1);
             {
-                this.state = 2391;
+                this.state = 2416;
                 this.identifier();
-                this.state = 2392;
+                this.state = 2417;
                 this.errorCapturingIdentifierExtra();
             }
         }
@@ -12009,29 +12110,29 @@ export class FlinkSqlParser extends SQLParserBase {
     }
     errorCapturingIdentifierExtra() {
         let localContext = new ErrorCapturingIdentifierExtraContext(this.context, this.state);
-        this.enterRule(localContext, 346, FlinkSqlParser.RULE_errorCapturingIdentifierExtra);
+        this.enterRule(localContext, 348, FlinkSqlParser.RULE_errorCapturingIdentifierExtra);
         let _la;
         try {
-            this.state = 2401;
+            this.state = 2426;
             this.errorHandler.sync(this);
             switch (this.tokenStream.LA(1)) {
                 case FlinkSqlParser.KW_MINUS:
                     localContext = new ErrorIdentContext(localContext);
                     this.enterOuterAlt(localContext, 1);
                     {
-                        this.state = 2396;
+                        this.state = 2421;
                         this.errorHandler.sync(this);
                         _la = this.tokenStream.LA(1);
                         do {
                             {
                                 {
-                                    this.state = 2394;
+                                    this.state = 2419;
                                     this.match(FlinkSqlParser.KW_MINUS);
-                                    this.state = 2395;
+                                    this.state = 2420;
                                     this.identifier();
                                 }
                             }
-                            this.state = 2398;
+                            this.state = 2423;
                             this.errorHandler.sync(this);
                             _la = this.tokenStream.LA(1);
                         } while (_la === 223);
@@ -12066,15 +12167,15 @@ export class FlinkSqlParser extends SQLParserBase {
     }
     identifierList() {
         let localContext = new IdentifierListContext(this.context, this.state);
-        this.enterRule(localContext, 348, FlinkSqlParser.RULE_identifierList);
+        this.enterRule(localContext, 350, FlinkSqlParser.RULE_identifierList);
         try {
             this.enterOuterAlt(localContext, 1);
             {
-                this.state = 2403;
+                this.state = 2428;
                 this.match(FlinkSqlParser.LR_BRACKET);
-                this.state = 2404;
+                this.state = 2429;
                 this.identifierSeq();
-                this.state = 2405;
+                this.state = 2430;
                 this.match(FlinkSqlParser.RR_BRACKET);
             }
         }
@@ -12095,26 +12196,26 @@ export class FlinkSqlParser extends SQLParserBase {
     }
     identifierSeq() {
         let localContext = new IdentifierSeqContext(this.context, this.state);
-        this.enterRule(localContext, 350, FlinkSqlParser.RULE_identifierSeq);
+        this.enterRule(localContext, 352, FlinkSqlParser.RULE_identifierSeq);
         let _la;
         try {
             this.enterOuterAlt(localContext, 1);
             {
-                this.state = 2407;
+                this.state = 2432;
                 this.identifier();
-                this.state = 2412;
+                this.state = 2437;
                 this.errorHandler.sync(this);
                 _la = this.tokenStream.LA(1);
                 while (_la === 524) {
                     {
                         {
-                            this.state = 2408;
+                            this.state = 2433;
                             this.match(FlinkSqlParser.COMMA);
-                            this.state = 2409;
+                            this.state = 2434;
                             this.identifier();
                         }
                     }
-                    this.state = 2414;
+                    this.state = 2439;
                     this.errorHandler.sync(this);
                     _la = this.tokenStream.LA(1);
                 }
@@ -12137,9 +12238,9 @@ export class FlinkSqlParser extends SQLParserBase {
     }
     identifier() {
         let localContext = new IdentifierContext(this.context, this.state);
-        this.enterRule(localContext, 352, FlinkSqlParser.RULE_identifier);
+        this.enterRule(localContext, 354, FlinkSqlParser.RULE_identifier);
         try {
-            this.state = 2418;
+            this.state = 2443;
             this.errorHandler.sync(this);
             switch (this.tokenStream.LA(1)) {
                 case FlinkSqlParser.DIG_LITERAL:
@@ -12147,7 +12248,7 @@ export class FlinkSqlParser extends SQLParserBase {
                     localContext = new UnquotedIdentifierAlternativeContext(localContext);
                     this.enterOuterAlt(localContext, 1);
                     {
-                        this.state = 2415;
+                        this.state = 2440;
                         this.unquotedIdentifier();
                     }
                     break;
@@ -12155,7 +12256,7 @@ export class FlinkSqlParser extends SQLParserBase {
                     localContext = new QuotedIdentifierAlternativeContext(localContext);
                     this.enterOuterAlt(localContext, 2);
                     {
-                        this.state = 2416;
+                        this.state = 2441;
                         this.quotedIdentifier();
                     }
                     break;
@@ -12231,7 +12332,7 @@ export class FlinkSqlParser extends SQLParserBase {
                     localContext = new NonReservedKeywordsAlternativeContext(localContext);
                     this.enterOuterAlt(localContext, 3);
                     {
-                        this.state = 2417;
+                        this.state = 2442;
                         this.nonReservedKeywords();
                     }
                     break;
@@ -12256,12 +12357,12 @@ export class FlinkSqlParser extends SQLParserBase {
     }
     unquotedIdentifier() {
         let localContext = new UnquotedIdentifierContext(this.context, this.state);
-        this.enterRule(localContext, 354, FlinkSqlParser.RULE_unquotedIdentifier);
+        this.enterRule(localContext, 356, FlinkSqlParser.RULE_unquotedIdentifier);
         let _la;
         try {
             this.enterOuterAlt(localContext, 1);
             {
-                this.state = 2420;
+                this.state = 2445;
                 _la = this.tokenStream.LA(1);
                 if (!(_la === 542 || _la === 545)) {
                     this.errorHandler.recoverInline(this);
@@ -12289,11 +12390,11 @@ export class FlinkSqlParser extends SQLParserBase {
     }
     quotedIdentifier() {
         let localContext = new QuotedIdentifierContext(this.context, this.state);
-        this.enterRule(localContext, 356, FlinkSqlParser.RULE_quotedIdentifier);
+        this.enterRule(localContext, 358, FlinkSqlParser.RULE_quotedIdentifier);
         try {
             this.enterOuterAlt(localContext, 1);
             {
-                this.state = 2422;
+                this.state = 2447;
                 this.match(FlinkSqlParser.STRING_LITERAL);
             }
         }
@@ -12314,17 +12415,17 @@ export class FlinkSqlParser extends SQLParserBase {
     }
     whenClause() {
         let localContext = new WhenClauseContext(this.context, this.state);
-        this.enterRule(localContext, 358, FlinkSqlParser.RULE_whenClause);
+        this.enterRule(localContext, 360, FlinkSqlParser.RULE_whenClause);
         try {
             this.enterOuterAlt(localContext, 1);
             {
-                this.state = 2424;
+                this.state = 2449;
                 this.match(FlinkSqlParser.KW_WHEN);
-                this.state = 2425;
+                this.state = 2450;
                 localContext._condition = this.expression();
-                this.state = 2426;
+                this.state = 2451;
                 this.match(FlinkSqlParser.KW_THEN);
-                this.state = 2427;
+                this.state = 2452;
                 localContext._result = this.expression();
             }
         }
@@ -12345,11 +12446,11 @@ export class FlinkSqlParser extends SQLParserBase {
     }
     catalogPath() {
         let localContext = new CatalogPathContext(this.context, this.state);
-        this.enterRule(localContext, 360, FlinkSqlParser.RULE_catalogPath);
+        this.enterRule(localContext, 362, FlinkSqlParser.RULE_catalogPath);
         try {
             this.enterOuterAlt(localContext, 1);
             {
-                this.state = 2429;
+                this.state = 2454;
                 this.identifier();
             }
         }
@@ -12370,11 +12471,11 @@ export class FlinkSqlParser extends SQLParserBase {
     }
     catalogPathCreate() {
         let localContext = new CatalogPathCreateContext(this.context, this.state);
-        this.enterRule(localContext, 362, FlinkSqlParser.RULE_catalogPathCreate);
+        this.enterRule(localContext, 364, FlinkSqlParser.RULE_catalogPathCreate);
         try {
             this.enterOuterAlt(localContext, 1);
             {
-                this.state = 2431;
+                this.state = 2456;
                 this.identifier();
             }
         }
@@ -12395,21 +12496,21 @@ export class FlinkSqlParser extends SQLParserBase {
     }
     databasePath() {
         let localContext = new DatabasePathContext(this.context, this.state);
-        this.enterRule(localContext, 364, FlinkSqlParser.RULE_databasePath);
+        this.enterRule(localContext, 366, FlinkSqlParser.RULE_databasePath);
         let _la;
         try {
             this.enterOuterAlt(localContext, 1);
             {
-                this.state = 2433;
+                this.state = 2458;
                 this.identifier();
-                this.state = 2436;
+                this.state = 2461;
                 this.errorHandler.sync(this);
                 _la = this.tokenStream.LA(1);
                 if (_la === 517) {
                     {
-                        this.state = 2434;
+                        this.state = 2459;
                         this.match(FlinkSqlParser.DOT);
-                        this.state = 2435;
+                        this.state = 2460;
                         this.identifier();
                     }
                 }
@@ -12432,21 +12533,21 @@ export class FlinkSqlParser extends SQLParserBase {
     }
     databasePathCreate() {
         let localContext = new DatabasePathCreateContext(this.context, this.state);
-        this.enterRule(localContext, 366, FlinkSqlParser.RULE_databasePathCreate);
+        this.enterRule(localContext, 368, FlinkSqlParser.RULE_databasePathCreate);
         let _la;
         try {
             this.enterOuterAlt(localContext, 1);
             {
-                this.state = 2438;
+                this.state = 2463;
                 this.identifier();
-                this.state = 2441;
+                this.state = 2466;
                 this.errorHandler.sync(this);
                 _la = this.tokenStream.LA(1);
                 if (_la === 517) {
                     {
-                        this.state = 2439;
+                        this.state = 2464;
                         this.match(FlinkSqlParser.DOT);
-                        this.state = 2440;
+                        this.state = 2465;
                         this.identifier();
                     }
                 }
@@ -12469,25 +12570,25 @@ export class FlinkSqlParser extends SQLParserBase {
     }
     tablePathCreate() {
         let localContext = new TablePathCreateContext(this.context, this.state);
-        this.enterRule(localContext, 368, FlinkSqlParser.RULE_tablePathCreate);
+        this.enterRule(localContext, 370, FlinkSqlParser.RULE_tablePathCreate);
         let _la;
         try {
-            this.state = 2455;
+            this.state = 2480;
             this.errorHandler.sync(this);
-            switch (this.interpreter.adaptivePredict(this.tokenStream, 297, this.context)) {
+            switch (this.interpreter.adaptivePredict(this.tokenStream, 305, this.context)) {
                 case 1:
                     this.enterOuterAlt(localContext, 1);
                     {
-                        this.state = 2443;
+                        this.state = 2468;
                         this.identifier();
-                        this.state = 2446;
+                        this.state = 2471;
                         this.errorHandler.sync(this);
                         _la = this.tokenStream.LA(1);
                         if (_la === 517) {
                             {
-                                this.state = 2444;
+                                this.state = 2469;
                                 this.match(FlinkSqlParser.DOT);
-                                this.state = 2445;
+                                this.state = 2470;
                                 this.identifier();
                             }
                         }
@@ -12496,20 +12597,20 @@ export class FlinkSqlParser extends SQLParserBase {
                 case 2:
                     this.enterOuterAlt(localContext, 2);
                     {
-                        this.state = 2448;
+                        this.state = 2473;
                         this.identifier();
-                        this.state = 2449;
+                        this.state = 2474;
                         this.match(FlinkSqlParser.DOT);
-                        this.state = 2450;
+                        this.state = 2475;
                         this.identifier();
-                        this.state = 2453;
+                        this.state = 2478;
                         this.errorHandler.sync(this);
                         _la = this.tokenStream.LA(1);
                         if (_la === 517) {
                             {
-                                this.state = 2451;
+                                this.state = 2476;
                                 this.match(FlinkSqlParser.DOT);
-                                this.state = 2452;
+                                this.state = 2477;
                                 this.identifier();
                             }
                         }
@@ -12534,24 +12635,24 @@ export class FlinkSqlParser extends SQLParserBase {
     }
     tablePath() {
         let localContext = new TablePathContext(this.context, this.state);
-        this.enterRule(localContext, 370, FlinkSqlParser.RULE_tablePath);
+        this.enterRule(localContext, 372, FlinkSqlParser.RULE_tablePath);
         try {
-            this.state = 2469;
+            this.state = 2494;
             this.errorHandler.sync(this);
-            switch (this.interpreter.adaptivePredict(this.tokenStream, 300, this.context)) {
+            switch (this.interpreter.adaptivePredict(this.tokenStream, 308, this.context)) {
                 case 1:
                     this.enterOuterAlt(localContext, 1);
                     {
-                        this.state = 2457;
+                        this.state = 2482;
                         this.identifier();
-                        this.state = 2460;
+                        this.state = 2485;
                         this.errorHandler.sync(this);
-                        switch (this.interpreter.adaptivePredict(this.tokenStream, 298, this.context)) {
+                        switch (this.interpreter.adaptivePredict(this.tokenStream, 306, this.context)) {
                             case 1:
                                 {
-                                    this.state = 2458;
+                                    this.state = 2483;
                                     this.match(FlinkSqlParser.DOT);
-                                    this.state = 2459;
+                                    this.state = 2484;
                                     this.identifier();
                                 }
                                 break;
@@ -12561,20 +12662,20 @@ export class FlinkSqlParser extends SQLParserBase {
                 case 2:
                     this.enterOuterAlt(localContext, 2);
                     {
-                        this.state = 2462;
+                        this.state = 2487;
                         this.identifier();
-                        this.state = 2463;
+                        this.state = 2488;
                         this.match(FlinkSqlParser.DOT);
-                        this.state = 2464;
+                        this.state = 2489;
                         this.identifier();
-                        this.state = 2467;
+                        this.state = 2492;
                         this.errorHandler.sync(this);
-                        switch (this.interpreter.adaptivePredict(this.tokenStream, 299, this.context)) {
+                        switch (this.interpreter.adaptivePredict(this.tokenStream, 307, this.context)) {
                             case 1:
                                 {
-                                    this.state = 2465;
+                                    this.state = 2490;
                                     this.match(FlinkSqlParser.DOT);
-                                    this.state = 2466;
+                                    this.state = 2491;
                                     this.identifier();
                                 }
                                 break;
@@ -12600,24 +12701,24 @@ export class FlinkSqlParser extends SQLParserBase {
     }
     viewPath() {
         let localContext = new ViewPathContext(this.context, this.state);
-        this.enterRule(localContext, 372, FlinkSqlParser.RULE_viewPath);
+        this.enterRule(localContext, 374, FlinkSqlParser.RULE_viewPath);
         try {
-            this.state = 2483;
+            this.state = 2508;
             this.errorHandler.sync(this);
-            switch (this.interpreter.adaptivePredict(this.tokenStream, 303, this.context)) {
+            switch (this.interpreter.adaptivePredict(this.tokenStream, 311, this.context)) {
                 case 1:
                     this.enterOuterAlt(localContext, 1);
                     {
-                        this.state = 2471;
+                        this.state = 2496;
                         this.identifier();
-                        this.state = 2474;
+                        this.state = 2499;
                         this.errorHandler.sync(this);
-                        switch (this.interpreter.adaptivePredict(this.tokenStream, 301, this.context)) {
+                        switch (this.interpreter.adaptivePredict(this.tokenStream, 309, this.context)) {
                             case 1:
                                 {
-                                    this.state = 2472;
+                                    this.state = 2497;
                                     this.match(FlinkSqlParser.DOT);
-                                    this.state = 2473;
+                                    this.state = 2498;
                                     this.identifier();
                                 }
                                 break;
@@ -12627,20 +12728,20 @@ export class FlinkSqlParser extends SQLParserBase {
                 case 2:
                     this.enterOuterAlt(localContext, 2);
                     {
-                        this.state = 2476;
+                        this.state = 2501;
                         this.identifier();
-                        this.state = 2477;
+                        this.state = 2502;
                         this.match(FlinkSqlParser.DOT);
-                        this.state = 2478;
+                        this.state = 2503;
                         this.identifier();
-                        this.state = 2481;
+                        this.state = 2506;
                         this.errorHandler.sync(this);
-                        switch (this.interpreter.adaptivePredict(this.tokenStream, 302, this.context)) {
+                        switch (this.interpreter.adaptivePredict(this.tokenStream, 310, this.context)) {
                             case 1:
                                 {
-                                    this.state = 2479;
+                                    this.state = 2504;
                                     this.match(FlinkSqlParser.DOT);
-                                    this.state = 2480;
+                                    this.state = 2505;
                                     this.identifier();
                                 }
                                 break;
@@ -12666,25 +12767,25 @@ export class FlinkSqlParser extends SQLParserBase {
     }
     viewPathCreate() {
         let localContext = new ViewPathCreateContext(this.context, this.state);
-        this.enterRule(localContext, 374, FlinkSqlParser.RULE_viewPathCreate);
+        this.enterRule(localContext, 376, FlinkSqlParser.RULE_viewPathCreate);
         let _la;
         try {
-            this.state = 2497;
+            this.state = 2522;
             this.errorHandler.sync(this);
-            switch (this.interpreter.adaptivePredict(this.tokenStream, 306, this.context)) {
+            switch (this.interpreter.adaptivePredict(this.tokenStream, 314, this.context)) {
                 case 1:
                     this.enterOuterAlt(localContext, 1);
                     {
-                        this.state = 2485;
+                        this.state = 2510;
                         this.identifier();
-                        this.state = 2488;
+                        this.state = 2513;
                         this.errorHandler.sync(this);
                         _la = this.tokenStream.LA(1);
                         if (_la === 517) {
                             {
-                                this.state = 2486;
+                                this.state = 2511;
                                 this.match(FlinkSqlParser.DOT);
-                                this.state = 2487;
+                                this.state = 2512;
                                 this.identifier();
                             }
                         }
@@ -12693,20 +12794,20 @@ export class FlinkSqlParser extends SQLParserBase {
                 case 2:
                     this.enterOuterAlt(localContext, 2);
                     {
-                        this.state = 2490;
+                        this.state = 2515;
                         this.identifier();
-                        this.state = 2491;
+                        this.state = 2516;
                         this.match(FlinkSqlParser.DOT);
-                        this.state = 2492;
+                        this.state = 2517;
                         this.identifier();
-                        this.state = 2495;
+                        this.state = 2520;
                         this.errorHandler.sync(this);
                         _la = this.tokenStream.LA(1);
                         if (_la === 517) {
                             {
-                                this.state = 2493;
+                                this.state = 2518;
                                 this.match(FlinkSqlParser.DOT);
-                                this.state = 2494;
+                                this.state = 2519;
                                 this.identifier();
                             }
                         }
@@ -12731,30 +12832,30 @@ export class FlinkSqlParser extends SQLParserBase {
     }
     uid() {
         let localContext = new UidContext(this.context, this.state);
-        this.enterRule(localContext, 376, FlinkSqlParser.RULE_uid);
+        this.enterRule(localContext, 378, FlinkSqlParser.RULE_uid);
         try {
             let alternative;
             this.enterOuterAlt(localContext, 1);
             {
-                this.state = 2499;
+                this.state = 2524;
                 this.identifier();
-                this.state = 2504;
+                this.state = 2529;
                 this.errorHandler.sync(this);
-                alternative = this.interpreter.adaptivePredict(this.tokenStream, 307, this.context);
+                alternative = this.interpreter.adaptivePredict(this.tokenStream, 315, this.context);
                 while (alternative !== 2 && alternative !== antlr.ATN.INVALID_ALT_NUMBER) {
                     if (alternative === 1) {
                         {
                             {
-                                this.state = 2500;
+                                this.state = 2525;
                                 this.match(FlinkSqlParser.DOT);
-                                this.state = 2501;
+                                this.state = 2526;
                                 this.identifier();
                             }
                         }
                     }
-                    this.state = 2506;
+                    this.state = 2531;
                     this.errorHandler.sync(this);
-                    alternative = this.interpreter.adaptivePredict(this.tokenStream, 307, this.context);
+                    alternative = this.interpreter.adaptivePredict(this.tokenStream, 315, this.context);
                 }
             }
         }
@@ -12775,49 +12876,49 @@ export class FlinkSqlParser extends SQLParserBase {
     }
     uidAllowEmpty() {
         let localContext = new UidAllowEmptyContext(this.context, this.state);
-        this.enterRule(localContext, 378, FlinkSqlParser.RULE_uidAllowEmpty);
+        this.enterRule(localContext, 380, FlinkSqlParser.RULE_uidAllowEmpty);
         try {
             let alternative;
-            this.state = 2520;
+            this.state = 2545;
             this.errorHandler.sync(this);
-            switch (this.interpreter.adaptivePredict(this.tokenStream, 309, this.context)) {
+            switch (this.interpreter.adaptivePredict(this.tokenStream, 317, this.context)) {
                 case 1:
                     this.enterOuterAlt(localContext, 1);
                     {
-                        this.state = 2507;
+                        this.state = 2532;
                         this.identifier();
-                        this.state = 2512;
+                        this.state = 2537;
                         this.errorHandler.sync(this);
-                        alternative = this.interpreter.adaptivePredict(this.tokenStream, 308, this.context);
+                        alternative = this.interpreter.adaptivePredict(this.tokenStream, 316, this.context);
                         while (alternative !== 2 && alternative !== antlr.ATN.INVALID_ALT_NUMBER) {
                             if (alternative === 1) {
                                 {
                                     {
-                                        this.state = 2508;
+                                        this.state = 2533;
                                         this.match(FlinkSqlParser.DOT);
-                                        this.state = 2509;
+                                        this.state = 2534;
                                         this.identifier();
                                     }
                                 }
                             }
-                            this.state = 2514;
+                            this.state = 2539;
                             this.errorHandler.sync(this);
-                            alternative = this.interpreter.adaptivePredict(this.tokenStream, 308, this.context);
+                            alternative = this.interpreter.adaptivePredict(this.tokenStream, 316, this.context);
                         }
                     }
                     break;
                 case 2:
                     this.enterOuterAlt(localContext, 2);
                     {
-                        this.state = 2515;
+                        this.state = 2540;
                         if (!(this.shouldMatchEmpty())) {
                             throw this.createFailedPredicateException("this.shouldMatchEmpty()");
                         }
-                        this.state = 2516;
+                        this.state = 2541;
                         this.identifier();
-                        this.state = 2517;
+                        this.state = 2542;
                         this.match(FlinkSqlParser.DOT);
-                        this.state = 2518;
+                        this.state = 2543;
                         this.emptyColumn();
                     }
                     break;
@@ -12840,13 +12941,13 @@ export class FlinkSqlParser extends SQLParserBase {
     }
     withOption() {
         let localContext = new WithOptionContext(this.context, this.state);
-        this.enterRule(localContext, 380, FlinkSqlParser.RULE_withOption);
+        this.enterRule(localContext, 382, FlinkSqlParser.RULE_withOption);
         try {
             this.enterOuterAlt(localContext, 1);
             {
-                this.state = 2522;
+                this.state = 2547;
                 this.match(FlinkSqlParser.KW_WITH);
-                this.state = 2523;
+                this.state = 2548;
                 this.tablePropertyList();
             }
         }
@@ -12867,15 +12968,15 @@ export class FlinkSqlParser extends SQLParserBase {
     }
     ifNotExists() {
         let localContext = new IfNotExistsContext(this.context, this.state);
-        this.enterRule(localContext, 382, FlinkSqlParser.RULE_ifNotExists);
+        this.enterRule(localContext, 384, FlinkSqlParser.RULE_ifNotExists);
         try {
             this.enterOuterAlt(localContext, 1);
             {
-                this.state = 2525;
+                this.state = 2550;
                 this.match(FlinkSqlParser.KW_IF);
-                this.state = 2526;
+                this.state = 2551;
                 this.match(FlinkSqlParser.KW_NOT);
-                this.state = 2527;
+                this.state = 2552;
                 this.match(FlinkSqlParser.KW_EXISTS);
             }
         }
@@ -12896,13 +12997,13 @@ export class FlinkSqlParser extends SQLParserBase {
     }
     ifExists() {
         let localContext = new IfExistsContext(this.context, this.state);
-        this.enterRule(localContext, 384, FlinkSqlParser.RULE_ifExists);
+        this.enterRule(localContext, 386, FlinkSqlParser.RULE_ifExists);
         try {
             this.enterOuterAlt(localContext, 1);
             {
-                this.state = 2529;
+                this.state = 2554;
                 this.match(FlinkSqlParser.KW_IF);
-                this.state = 2530;
+                this.state = 2555;
                 this.match(FlinkSqlParser.KW_EXISTS);
             }
         }
@@ -12923,32 +13024,32 @@ export class FlinkSqlParser extends SQLParserBase {
     }
     tablePropertyList() {
         let localContext = new TablePropertyListContext(this.context, this.state);
-        this.enterRule(localContext, 386, FlinkSqlParser.RULE_tablePropertyList);
+        this.enterRule(localContext, 388, FlinkSqlParser.RULE_tablePropertyList);
         let _la;
         try {
             this.enterOuterAlt(localContext, 1);
             {
-                this.state = 2532;
+                this.state = 2557;
                 this.match(FlinkSqlParser.LR_BRACKET);
-                this.state = 2533;
+                this.state = 2558;
                 this.tableProperty();
-                this.state = 2538;
+                this.state = 2563;
                 this.errorHandler.sync(this);
                 _la = this.tokenStream.LA(1);
                 while (_la === 524) {
                     {
                         {
-                            this.state = 2534;
+                            this.state = 2559;
                             this.match(FlinkSqlParser.COMMA);
-                            this.state = 2535;
+                            this.state = 2560;
                             this.tableProperty();
                         }
                     }
-                    this.state = 2540;
+                    this.state = 2565;
                     this.errorHandler.sync(this);
                     _la = this.tokenStream.LA(1);
                 }
-                this.state = 2541;
+                this.state = 2566;
                 this.match(FlinkSqlParser.RR_BRACKET);
             }
         }
@@ -12969,28 +13070,28 @@ export class FlinkSqlParser extends SQLParserBase {
     }
     tableProperty() {
         let localContext = new TablePropertyContext(this.context, this.state);
-        this.enterRule(localContext, 388, FlinkSqlParser.RULE_tableProperty);
+        this.enterRule(localContext, 390, FlinkSqlParser.RULE_tableProperty);
         let _la;
         try {
             this.enterOuterAlt(localContext, 1);
             {
-                this.state = 2543;
+                this.state = 2568;
                 localContext._key = this.tablePropertyKey();
-                this.state = 2548;
+                this.state = 2573;
                 this.errorHandler.sync(this);
                 _la = this.tokenStream.LA(1);
                 if (_la === 140 || _la === 399 || _la === 509 || ((((_la - 541)) & ~0x1F) === 0 && ((1 << (_la - 541)) & 7) !== 0)) {
                     {
-                        this.state = 2545;
+                        this.state = 2570;
                         this.errorHandler.sync(this);
                         _la = this.tokenStream.LA(1);
                         if (_la === 509) {
                             {
-                                this.state = 2544;
+                                this.state = 2569;
                                 this.match(FlinkSqlParser.EQUAL_SYMBOL);
                             }
                         }
-                        this.state = 2547;
+                        this.state = 2572;
                         localContext._value = this.tablePropertyValue();
                     }
                 }
@@ -13013,29 +13114,29 @@ export class FlinkSqlParser extends SQLParserBase {
     }
     tablePropertyKey() {
         let localContext = new TablePropertyKeyContext(this.context, this.state);
-        this.enterRule(localContext, 390, FlinkSqlParser.RULE_tablePropertyKey);
+        this.enterRule(localContext, 392, FlinkSqlParser.RULE_tablePropertyKey);
         try {
-            this.state = 2553;
+            this.state = 2578;
             this.errorHandler.sync(this);
-            switch (this.interpreter.adaptivePredict(this.tokenStream, 313, this.context)) {
+            switch (this.interpreter.adaptivePredict(this.tokenStream, 321, this.context)) {
                 case 1:
                     this.enterOuterAlt(localContext, 1);
                     {
-                        this.state = 2550;
+                        this.state = 2575;
                         this.identifier();
                     }
                     break;
                 case 2:
                     this.enterOuterAlt(localContext, 2);
                     {
-                        this.state = 2551;
+                        this.state = 2576;
                         this.dereferenceDefinition();
                     }
                     break;
                 case 3:
                     this.enterOuterAlt(localContext, 3);
                     {
-                        this.state = 2552;
+                        this.state = 2577;
                         this.match(FlinkSqlParser.STRING_LITERAL);
                     }
                     break;
@@ -13058,22 +13159,22 @@ export class FlinkSqlParser extends SQLParserBase {
     }
     tablePropertyValue() {
         let localContext = new TablePropertyValueContext(this.context, this.state);
-        this.enterRule(localContext, 392, FlinkSqlParser.RULE_tablePropertyValue);
+        this.enterRule(localContext, 394, FlinkSqlParser.RULE_tablePropertyValue);
         try {
-            this.state = 2559;
+            this.state = 2584;
             this.errorHandler.sync(this);
             switch (this.tokenStream.LA(1)) {
                 case FlinkSqlParser.DIG_LITERAL:
                     this.enterOuterAlt(localContext, 1);
                     {
-                        this.state = 2555;
+                        this.state = 2580;
                         this.match(FlinkSqlParser.DIG_LITERAL);
                     }
                     break;
                 case FlinkSqlParser.REAL_LITERAL:
                     this.enterOuterAlt(localContext, 2);
                     {
-                        this.state = 2556;
+                        this.state = 2581;
                         this.match(FlinkSqlParser.REAL_LITERAL);
                     }
                     break;
@@ -13081,14 +13182,14 @@ export class FlinkSqlParser extends SQLParserBase {
                 case FlinkSqlParser.KW_TRUE:
                     this.enterOuterAlt(localContext, 3);
                     {
-                        this.state = 2557;
+                        this.state = 2582;
                         this.booleanLiteral();
                     }
                     break;
                 case FlinkSqlParser.STRING_LITERAL:
                     this.enterOuterAlt(localContext, 4);
                     {
-                        this.state = 2558;
+                        this.state = 2583;
                         this.match(FlinkSqlParser.STRING_LITERAL);
                     }
                     break;
@@ -13113,40 +13214,40 @@ export class FlinkSqlParser extends SQLParserBase {
     }
     logicalOperator() {
         let localContext = new LogicalOperatorContext(this.context, this.state);
-        this.enterRule(localContext, 394, FlinkSqlParser.RULE_logicalOperator);
+        this.enterRule(localContext, 396, FlinkSqlParser.RULE_logicalOperator);
         try {
-            this.state = 2567;
+            this.state = 2592;
             this.errorHandler.sync(this);
             switch (this.tokenStream.LA(1)) {
                 case FlinkSqlParser.KW_AND:
                     this.enterOuterAlt(localContext, 1);
                     {
-                        this.state = 2561;
+                        this.state = 2586;
                         this.match(FlinkSqlParser.KW_AND);
                     }
                     break;
                 case FlinkSqlParser.BIT_AND_OP:
                     this.enterOuterAlt(localContext, 2);
                     {
-                        this.state = 2562;
+                        this.state = 2587;
                         this.match(FlinkSqlParser.BIT_AND_OP);
-                        this.state = 2563;
+                        this.state = 2588;
                         this.match(FlinkSqlParser.BIT_AND_OP);
                     }
                     break;
                 case FlinkSqlParser.KW_OR:
                     this.enterOuterAlt(localContext, 3);
                     {
-                        this.state = 2564;
+                        this.state = 2589;
                         this.match(FlinkSqlParser.KW_OR);
                     }
                     break;
                 case FlinkSqlParser.BIT_OR_OP:
                     this.enterOuterAlt(localContext, 4);
                     {
-                        this.state = 2565;
+                        this.state = 2590;
                         this.match(FlinkSqlParser.BIT_OR_OP);
-                        this.state = 2566;
+                        this.state = 2591;
                         this.match(FlinkSqlParser.BIT_OR_OP);
                     }
                     break;
@@ -13171,76 +13272,76 @@ export class FlinkSqlParser extends SQLParserBase {
     }
     comparisonOperator() {
         let localContext = new ComparisonOperatorContext(this.context, this.state);
-        this.enterRule(localContext, 396, FlinkSqlParser.RULE_comparisonOperator);
+        this.enterRule(localContext, 398, FlinkSqlParser.RULE_comparisonOperator);
         try {
-            this.state = 2583;
+            this.state = 2608;
             this.errorHandler.sync(this);
-            switch (this.interpreter.adaptivePredict(this.tokenStream, 316, this.context)) {
+            switch (this.interpreter.adaptivePredict(this.tokenStream, 324, this.context)) {
                 case 1:
                     this.enterOuterAlt(localContext, 1);
                     {
-                        this.state = 2569;
+                        this.state = 2594;
                         this.match(FlinkSqlParser.EQUAL_SYMBOL);
                     }
                     break;
                 case 2:
                     this.enterOuterAlt(localContext, 2);
                     {
-                        this.state = 2570;
+                        this.state = 2595;
                         this.match(FlinkSqlParser.GREATER_SYMBOL);
                     }
                     break;
                 case 3:
                     this.enterOuterAlt(localContext, 3);
                     {
-                        this.state = 2571;
+                        this.state = 2596;
                         this.match(FlinkSqlParser.LESS_SYMBOL);
                     }
                     break;
                 case 4:
                     this.enterOuterAlt(localContext, 4);
                     {
-                        this.state = 2572;
+                        this.state = 2597;
                         this.match(FlinkSqlParser.LESS_SYMBOL);
-                        this.state = 2573;
+                        this.state = 2598;
                         this.match(FlinkSqlParser.EQUAL_SYMBOL);
                     }
                     break;
                 case 5:
                     this.enterOuterAlt(localContext, 5);
                     {
-                        this.state = 2574;
+                        this.state = 2599;
                         this.match(FlinkSqlParser.GREATER_SYMBOL);
-                        this.state = 2575;
+                        this.state = 2600;
                         this.match(FlinkSqlParser.EQUAL_SYMBOL);
                     }
                     break;
                 case 6:
                     this.enterOuterAlt(localContext, 6);
                     {
-                        this.state = 2576;
+                        this.state = 2601;
                         this.match(FlinkSqlParser.LESS_SYMBOL);
-                        this.state = 2577;
+                        this.state = 2602;
                         this.match(FlinkSqlParser.GREATER_SYMBOL);
                     }
                     break;
                 case 7:
                     this.enterOuterAlt(localContext, 7);
                     {
-                        this.state = 2578;
+                        this.state = 2603;
                         this.match(FlinkSqlParser.EXCLAMATION_SYMBOL);
-                        this.state = 2579;
+                        this.state = 2604;
                         this.match(FlinkSqlParser.EQUAL_SYMBOL);
                     }
                     break;
                 case 8:
                     this.enterOuterAlt(localContext, 8);
                     {
-                        this.state = 2580;
+                        this.state = 2605;
                         this.match(FlinkSqlParser.LESS_SYMBOL);
-                        this.state = 2581;
+                        this.state = 2606;
                         this.match(FlinkSqlParser.EQUAL_SYMBOL);
-                        this.state = 2582;
+                        this.state = 2607;
                         this.match(FlinkSqlParser.GREATER_SYMBOL);
                     }
                     break;
@@ -13263,47 +13364,47 @@ export class FlinkSqlParser extends SQLParserBase {
     }
     bitOperator() {
         let localContext = new BitOperatorContext(this.context, this.state);
-        this.enterRule(localContext, 398, FlinkSqlParser.RULE_bitOperator);
+        this.enterRule(localContext, 400, FlinkSqlParser.RULE_bitOperator);
         try {
-            this.state = 2592;
+            this.state = 2617;
             this.errorHandler.sync(this);
             switch (this.tokenStream.LA(1)) {
                 case FlinkSqlParser.LESS_SYMBOL:
                     this.enterOuterAlt(localContext, 1);
                     {
-                        this.state = 2585;
+                        this.state = 2610;
                         this.match(FlinkSqlParser.LESS_SYMBOL);
-                        this.state = 2586;
+                        this.state = 2611;
                         this.match(FlinkSqlParser.LESS_SYMBOL);
                     }
                     break;
                 case FlinkSqlParser.GREATER_SYMBOL:
                     this.enterOuterAlt(localContext, 2);
                     {
-                        this.state = 2587;
+                        this.state = 2612;
                         this.match(FlinkSqlParser.GREATER_SYMBOL);
-                        this.state = 2588;
+                        this.state = 2613;
                         this.match(FlinkSqlParser.GREATER_SYMBOL);
                     }
                     break;
                 case FlinkSqlParser.BIT_AND_OP:
                     this.enterOuterAlt(localContext, 3);
                     {
-                        this.state = 2589;
+                        this.state = 2614;
                         this.match(FlinkSqlParser.BIT_AND_OP);
                     }
                     break;
                 case FlinkSqlParser.BIT_XOR_OP:
                     this.enterOuterAlt(localContext, 4);
                     {
-                        this.state = 2590;
+                        this.state = 2615;
                         this.match(FlinkSqlParser.BIT_XOR_OP);
                     }
                     break;
                 case FlinkSqlParser.BIT_OR_OP:
                     this.enterOuterAlt(localContext, 5);
                     {
-                        this.state = 2591;
+                        this.state = 2616;
                         this.match(FlinkSqlParser.BIT_OR_OP);
                     }
                     break;
@@ -13328,12 +13429,12 @@ export class FlinkSqlParser extends SQLParserBase {
     }
     mathOperator() {
         let localContext = new MathOperatorContext(this.context, this.state);
-        this.enterRule(localContext, 400, FlinkSqlParser.RULE_mathOperator);
+        this.enterRule(localContext, 402, FlinkSqlParser.RULE_mathOperator);
         let _la;
         try {
             this.enterOuterAlt(localContext, 1);
             {
-                this.state = 2594;
+                this.state = 2619;
                 _la = this.tokenStream.LA(1);
                 if (!(_la === 455 || ((((_la - 531)) & ~0x1F) === 0 && ((1 << (_la - 531)) & 221) !== 0))) {
                     this.errorHandler.recoverInline(this);
@@ -13361,12 +13462,12 @@ export class FlinkSqlParser extends SQLParserBase {
     }
     unaryOperator() {
         let localContext = new UnaryOperatorContext(this.context, this.state);
-        this.enterRule(localContext, 402, FlinkSqlParser.RULE_unaryOperator);
+        this.enterRule(localContext, 404, FlinkSqlParser.RULE_unaryOperator);
         let _la;
         try {
             this.enterOuterAlt(localContext, 1);
             {
-                this.state = 2596;
+                this.state = 2621;
                 _la = this.tokenStream.LA(1);
                 if (!(_la === 243 || ((((_la - 512)) & ~0x1F) === 0 && ((1 << (_la - 512)) & 6291459) !== 0))) {
                     this.errorHandler.recoverInline(this);
@@ -13394,16 +13495,16 @@ export class FlinkSqlParser extends SQLParserBase {
     }
     constant() {
         let localContext = new ConstantContext(this.context, this.state);
-        this.enterRule(localContext, 404, FlinkSqlParser.RULE_constant);
+        this.enterRule(localContext, 406, FlinkSqlParser.RULE_constant);
         let _la;
         try {
-            this.state = 2612;
+            this.state = 2637;
             this.errorHandler.sync(this);
             switch (this.tokenStream.LA(1)) {
                 case FlinkSqlParser.KW_INTERVAL:
                     this.enterOuterAlt(localContext, 1);
                     {
-                        this.state = 2598;
+                        this.state = 2623;
                         this.timeIntervalExpression();
                     }
                     break;
@@ -13419,14 +13520,14 @@ export class FlinkSqlParser extends SQLParserBase {
                 case FlinkSqlParser.KW_WEEK:
                     this.enterOuterAlt(localContext, 2);
                     {
-                        this.state = 2599;
+                        this.state = 2624;
                         this.timePointLiteral();
                     }
                     break;
                 case FlinkSqlParser.STRING_LITERAL:
                     this.enterOuterAlt(localContext, 3);
                     {
-                        this.state = 2600;
+                        this.state = 2625;
                         this.stringLiteral();
                     }
                     break;
@@ -13434,16 +13535,16 @@ export class FlinkSqlParser extends SQLParserBase {
                 case FlinkSqlParser.DIG_LITERAL:
                     this.enterOuterAlt(localContext, 4);
                     {
-                        this.state = 2602;
+                        this.state = 2627;
                         this.errorHandler.sync(this);
                         _la = this.tokenStream.LA(1);
                         if (_la === 533) {
                             {
-                                this.state = 2601;
+                                this.state = 2626;
                                 this.match(FlinkSqlParser.HYPHEN_SIGN);
                             }
                         }
-                        this.state = 2604;
+                        this.state = 2629;
                         this.decimalLiteral();
                     }
                     break;
@@ -13451,21 +13552,21 @@ export class FlinkSqlParser extends SQLParserBase {
                 case FlinkSqlParser.KW_TRUE:
                     this.enterOuterAlt(localContext, 5);
                     {
-                        this.state = 2605;
+                        this.state = 2630;
                         this.booleanLiteral();
                     }
                     break;
                 case FlinkSqlParser.REAL_LITERAL:
                     this.enterOuterAlt(localContext, 6);
                     {
-                        this.state = 2606;
+                        this.state = 2631;
                         this.match(FlinkSqlParser.REAL_LITERAL);
                     }
                     break;
                 case FlinkSqlParser.BIT_STRING:
                     this.enterOuterAlt(localContext, 7);
                     {
-                        this.state = 2607;
+                        this.state = 2632;
                         this.match(FlinkSqlParser.BIT_STRING);
                     }
                     break;
@@ -13473,16 +13574,16 @@ export class FlinkSqlParser extends SQLParserBase {
                 case FlinkSqlParser.KW_NULL:
                     this.enterOuterAlt(localContext, 8);
                     {
-                        this.state = 2609;
+                        this.state = 2634;
                         this.errorHandler.sync(this);
                         _la = this.tokenStream.LA(1);
                         if (_la === 243) {
                             {
-                                this.state = 2608;
+                                this.state = 2633;
                                 this.match(FlinkSqlParser.KW_NOT);
                             }
                         }
-                        this.state = 2611;
+                        this.state = 2636;
                         this.match(FlinkSqlParser.KW_NULL);
                     }
                     break;
@@ -13507,13 +13608,13 @@ export class FlinkSqlParser extends SQLParserBase {
     }
     timePointLiteral() {
         let localContext = new TimePointLiteralContext(this.context, this.state);
-        this.enterRule(localContext, 406, FlinkSqlParser.RULE_timePointLiteral);
+        this.enterRule(localContext, 408, FlinkSqlParser.RULE_timePointLiteral);
         try {
             this.enterOuterAlt(localContext, 1);
             {
-                this.state = 2614;
+                this.state = 2639;
                 this.timePointUnit();
-                this.state = 2615;
+                this.state = 2640;
                 this.stringLiteral();
             }
         }
@@ -13534,11 +13635,11 @@ export class FlinkSqlParser extends SQLParserBase {
     }
     stringLiteral() {
         let localContext = new StringLiteralContext(this.context, this.state);
-        this.enterRule(localContext, 408, FlinkSqlParser.RULE_stringLiteral);
+        this.enterRule(localContext, 410, FlinkSqlParser.RULE_stringLiteral);
         try {
             this.enterOuterAlt(localContext, 1);
             {
-                this.state = 2617;
+                this.state = 2642;
                 this.match(FlinkSqlParser.STRING_LITERAL);
             }
         }
@@ -13559,11 +13660,11 @@ export class FlinkSqlParser extends SQLParserBase {
     }
     decimalLiteral() {
         let localContext = new DecimalLiteralContext(this.context, this.state);
-        this.enterRule(localContext, 410, FlinkSqlParser.RULE_decimalLiteral);
+        this.enterRule(localContext, 412, FlinkSqlParser.RULE_decimalLiteral);
         try {
             this.enterOuterAlt(localContext, 1);
             {
-                this.state = 2619;
+                this.state = 2644;
                 this.match(FlinkSqlParser.DIG_LITERAL);
             }
         }
@@ -13584,12 +13685,12 @@ export class FlinkSqlParser extends SQLParserBase {
     }
     booleanLiteral() {
         let localContext = new BooleanLiteralContext(this.context, this.state);
-        this.enterRule(localContext, 412, FlinkSqlParser.RULE_booleanLiteral);
+        this.enterRule(localContext, 414, FlinkSqlParser.RULE_booleanLiteral);
         let _la;
         try {
             this.enterOuterAlt(localContext, 1);
             {
-                this.state = 2621;
+                this.state = 2646;
                 _la = this.tokenStream.LA(1);
                 if (!(_la === 140 || _la === 399)) {
                     this.errorHandler.recoverInline(this);
@@ -13617,12 +13718,12 @@ export class FlinkSqlParser extends SQLParserBase {
     }
     setQuantifier() {
         let localContext = new SetQuantifierContext(this.context, this.state);
-        this.enterRule(localContext, 414, FlinkSqlParser.RULE_setQuantifier);
+        this.enterRule(localContext, 416, FlinkSqlParser.RULE_setQuantifier);
         let _la;
         try {
             this.enterOuterAlt(localContext, 1);
             {
-                this.state = 2623;
+                this.state = 2648;
                 _la = this.tokenStream.LA(1);
                 if (!(_la === 5 || _la === 113)) {
                     this.errorHandler.recoverInline(this);
@@ -13650,12 +13751,12 @@ export class FlinkSqlParser extends SQLParserBase {
     }
     timePointUnit() {
         let localContext = new TimePointUnitContext(this.context, this.state);
-        this.enterRule(localContext, 416, FlinkSqlParser.RULE_timePointUnit);
+        this.enterRule(localContext, 418, FlinkSqlParser.RULE_timePointUnit);
         let _la;
         try {
             this.enterOuterAlt(localContext, 1);
             {
-                this.state = 2625;
+                this.state = 2650;
                 _la = this.tokenStream.LA(1);
                 if (!(_la === 97 || _la === 166 || _la === 224 || _la === 231 || _la === 336 || _la === 439 || ((((_la - 474)) & ~0x1F) === 0 && ((1 << (_la - 474)) & 262149) !== 0) || _la === 506)) {
                     this.errorHandler.recoverInline(this);
@@ -13683,12 +13784,12 @@ export class FlinkSqlParser extends SQLParserBase {
     }
     timeIntervalUnit() {
         let localContext = new TimeIntervalUnitContext(this.context, this.state);
-        this.enterRule(localContext, 418, FlinkSqlParser.RULE_timeIntervalUnit);
+        this.enterRule(localContext, 420, FlinkSqlParser.RULE_timeIntervalUnit);
         let _la;
         try {
             this.enterOuterAlt(localContext, 1);
             {
-                this.state = 2627;
+                this.state = 2652;
                 _la = this.tokenStream.LA(1);
                 if (!(_la === 97 || _la === 166 || _la === 224 || _la === 231 || _la === 336 || ((((_la - 430)) & ~0x1F) === 0 && ((1 << (_la - 430)) & 140542465) !== 0) || ((((_la - 464)) & ~0x1F) === 0 && ((1 << (_la - 464)) & 2415983617) !== 0) || _la === 506 || _la === 507)) {
                     this.errorHandler.recoverInline(this);
@@ -13716,12 +13817,12 @@ export class FlinkSqlParser extends SQLParserBase {
     }
     reservedKeywordsUsedAsFuncParam() {
         let localContext = new ReservedKeywordsUsedAsFuncParamContext(this.context, this.state);
-        this.enterRule(localContext, 420, FlinkSqlParser.RULE_reservedKeywordsUsedAsFuncParam);
+        this.enterRule(localContext, 422, FlinkSqlParser.RULE_reservedKeywordsUsedAsFuncParam);
         let _la;
         try {
             this.enterOuterAlt(localContext, 1);
             {
-                this.state = 2629;
+                this.state = 2654;
                 _la = this.tokenStream.LA(1);
                 if (!(((((_la - 5)) & ~0x1F) === 0 && ((1 << (_la - 5)) & 268435713) !== 0) || ((((_la - 78)) & ~0x1F) === 0 && ((1 << (_la - 78)) & 193) !== 0) || _la === 113 || ((((_la - 202)) & ~0x1F) === 0 && ((1 << (_la - 202)) & 385) !== 0) || _la === 391 || _la === 416 || _la === 531)) {
                     this.errorHandler.recoverInline(this);
@@ -13749,12 +13850,12 @@ export class FlinkSqlParser extends SQLParserBase {
     }
     reservedKeywordsNoParamsUsedAsFuncName() {
         let localContext = new ReservedKeywordsNoParamsUsedAsFuncNameContext(this.context, this.state);
-        this.enterRule(localContext, 422, FlinkSqlParser.RULE_reservedKeywordsNoParamsUsedAsFuncName);
+        this.enterRule(localContext, 424, FlinkSqlParser.RULE_reservedKeywordsNoParamsUsedAsFuncName);
         let _la;
         try {
             this.enterOuterAlt(localContext, 1);
             {
-                this.state = 2631;
+                this.state = 2656;
                 _la = this.tokenStream.LA(1);
                 if (!(((((_la - 78)) & ~0x1F) === 0 && ((1 << (_la - 78)) & 193) !== 0) || _la === 209 || _la === 210)) {
                     this.errorHandler.recoverInline(this);
@@ -13782,12 +13883,12 @@ export class FlinkSqlParser extends SQLParserBase {
     }
     reservedKeywordsFollowParamsUsedAsFuncName() {
         let localContext = new ReservedKeywordsFollowParamsUsedAsFuncNameContext(this.context, this.state);
-        this.enterRule(localContext, 424, FlinkSqlParser.RULE_reservedKeywordsFollowParamsUsedAsFuncName);
+        this.enterRule(localContext, 426, FlinkSqlParser.RULE_reservedKeywordsFollowParamsUsedAsFuncName);
         let _la;
         try {
             this.enterOuterAlt(localContext, 1);
             {
-                this.state = 2633;
+                this.state = 2658;
                 _la = this.tokenStream.LA(1);
                 if (!(_la === 91 || _la === 380 || _la === 381)) {
                     this.errorHandler.recoverInline(this);
@@ -13815,12 +13916,12 @@ export class FlinkSqlParser extends SQLParserBase {
     }
     reservedKeywordsUsedAsFuncName() {
         let localContext = new ReservedKeywordsUsedAsFuncNameContext(this.context, this.state);
-        this.enterRule(localContext, 426, FlinkSqlParser.RULE_reservedKeywordsUsedAsFuncName);
+        this.enterRule(localContext, 428, FlinkSqlParser.RULE_reservedKeywordsUsedAsFuncName);
         let _la;
         try {
             this.enterOuterAlt(localContext, 1);
             {
-                this.state = 2635;
+                this.state = 2660;
                 _la = this.tokenStream.LA(1);
                 if (!((((_la) & ~0x1F) === 0 && ((1 << _la) & 8396816) !== 0) || ((((_la - 38)) & ~0x1F) === 0 && ((1 << (_la - 38)) & 2147811433) !== 0) || ((((_la - 75)) & ~0x1F) === 0 && ((1 << (_la - 75)) & 25165825) !== 0) || ((((_la - 107)) & ~0x1F) === 0 && ((1 << (_la - 107)) & 134221825) !== 0) || ((((_la - 139)) & ~0x1F) === 0 && ((1 << (_la - 139)) & 675283025) !== 0) || ((((_la - 188)) & ~0x1F) === 0 && ((1 << (_la - 188)) & 277391867) !== 0) || ((((_la - 222)) & ~0x1F) === 0 && ((1 << (_la - 222)) & 41943565) !== 0) || ((((_la - 266)) & ~0x1F) === 0 && ((1 << (_la - 266)) & 537530369) !== 0) || ((((_la - 319)) & ~0x1F) === 0 && ((1 << (_la - 319)) & 131185) !== 0) || ((((_la - 359)) & ~0x1F) === 0 && ((1 << (_la - 359)) & 8389763) !== 0) || ((((_la - 397)) & ~0x1F) === 0 && ((1 << (_la - 397)) & 100679705) !== 0) || _la === 439 || _la === 473 || _la === 492 || _la === 506)) {
                     this.errorHandler.recoverInline(this);
@@ -13848,12 +13949,12 @@ export class FlinkSqlParser extends SQLParserBase {
     }
     nonReservedKeywords() {
         let localContext = new NonReservedKeywordsContext(this.context, this.state);
-        this.enterRule(localContext, 428, FlinkSqlParser.RULE_nonReservedKeywords);
+        this.enterRule(localContext, 430, FlinkSqlParser.RULE_nonReservedKeywords);
         let _la;
         try {
             this.enterOuterAlt(localContext, 1);
             {
-                this.state = 2637;
+                this.state = 2662;
                 _la = this.tokenStream.LA(1);
                 if (!(((((_la - 440)) & ~0x1F) === 0 && ((1 << (_la - 440)) & 4294967295) !== 0) || ((((_la - 472)) & ~0x1F) === 0 && ((1 << (_la - 472)) & 4294967295) !== 0) || ((((_la - 504)) & ~0x1F) === 0 && ((1 << (_la - 504)) & 31) !== 0))) {
                     this.errorHandler.recoverInline(this);
@@ -13885,19 +13986,19 @@ export class FlinkSqlParser extends SQLParserBase {
                 return this.columnName_sempred(localContext, predIndex);
             case 29:
                 return this.columnNamePathAllowEmpty_sempred(localContext, predIndex);
-            case 82:
+            case 83:
                 return this.queryStatement_sempred(localContext, predIndex);
-            case 90:
+            case 91:
                 return this.columnProjectItem_sempred(localContext, predIndex);
-            case 99:
+            case 100:
                 return this.tableExpression_sempred(localContext, predIndex);
-            case 145:
+            case 146:
                 return this.booleanExpression_sempred(localContext, predIndex);
-            case 149:
+            case 150:
                 return this.valueExpression_sempred(localContext, predIndex);
-            case 152:
+            case 153:
                 return this.primaryExpression_sempred(localContext, predIndex);
-            case 189:
+            case 190:
                 return this.uidAllowEmpty_sempred(localContext, predIndex);
         }
         return true;
@@ -13982,7 +14083,7 @@ export class FlinkSqlParser extends SQLParserBase {
         return true;
     }
     static { this._serializedATN = [
-        4, 1, 545, 2640, 2, 0, 7, 0, 2, 1, 7, 1, 2, 2, 7, 2, 2, 3, 7, 3, 2, 4, 7, 4, 2, 5, 7, 5, 2, 6,
+        4, 1, 545, 2665, 2, 0, 7, 0, 2, 1, 7, 1, 2, 2, 7, 2, 2, 3, 7, 3, 2, 4, 7, 4, 2, 5, 7, 5, 2, 6,
         7, 6, 2, 7, 7, 7, 2, 8, 7, 8, 2, 9, 7, 9, 2, 10, 7, 10, 2, 11, 7, 11, 2, 12, 7, 12, 2, 13, 7,
         13, 2, 14, 7, 14, 2, 15, 7, 15, 2, 16, 7, 16, 2, 17, 7, 17, 2, 18, 7, 18, 2, 19, 7, 19, 2,
         20, 7, 20, 2, 21, 7, 21, 2, 22, 7, 22, 2, 23, 7, 23, 2, 24, 7, 24, 2, 25, 7, 25, 2, 26, 7,
@@ -14018,223 +14119,226 @@ export class FlinkSqlParser extends SQLParserBase {
         7, 197, 2, 198, 7, 198, 2, 199, 7, 199, 2, 200, 7, 200, 2, 201, 7, 201, 2, 202, 7, 202,
         2, 203, 7, 203, 2, 204, 7, 204, 2, 205, 7, 205, 2, 206, 7, 206, 2, 207, 7, 207, 2, 208,
         7, 208, 2, 209, 7, 209, 2, 210, 7, 210, 2, 211, 7, 211, 2, 212, 7, 212, 2, 213, 7, 213,
-        2, 214, 7, 214, 1, 0, 5, 0, 432, 8, 0, 10, 0, 12, 0, 435, 9, 0, 1, 0, 1, 0, 1, 1, 1, 1, 3,
-        1, 441, 8, 1, 1, 1, 3, 1, 444, 8, 1, 1, 2, 1, 2, 1, 2, 1, 2, 1, 2, 1, 2, 1, 2, 1, 2, 1, 2, 1,
-        2, 1, 2, 1, 2, 3, 2, 458, 8, 2, 1, 3, 1, 3, 1, 4, 1, 4, 1, 4, 1, 4, 1, 4, 1, 4, 1, 4, 1, 4, 1,
-        4, 1, 4, 1, 4, 1, 4, 1, 4, 1, 4, 3, 4, 476, 8, 4, 1, 5, 1, 5, 3, 5, 480, 8, 5, 1, 6, 1, 6, 1,
-        6, 1, 7, 1, 7, 1, 7, 1, 7, 3, 7, 489, 8, 7, 1, 7, 1, 7, 1, 7, 3, 7, 494, 8, 7, 1, 8, 1, 8, 1,
-        8, 5, 8, 499, 8, 8, 10, 8, 12, 8, 502, 9, 8, 1, 9, 1, 9, 1, 10, 1, 10, 1, 10, 1, 10, 1, 10,
-        1, 10, 3, 10, 512, 8, 10, 1, 11, 1, 11, 1, 11, 1, 11, 1, 11, 5, 11, 519, 8, 11, 10, 11,
-        12, 11, 522, 9, 11, 1, 12, 1, 12, 1, 12, 1, 12, 1, 12, 1, 12, 1, 12, 1, 12, 1, 12, 3, 12,
-        533, 8, 12, 1, 12, 3, 12, 536, 8, 12, 1, 12, 1, 12, 1, 12, 1, 12, 1, 12, 3, 12, 543, 8,
-        12, 1, 12, 3, 12, 546, 8, 12, 1, 12, 1, 12, 1, 12, 1, 12, 1, 12, 1, 12, 3, 12, 554, 8, 12,
-        1, 12, 1, 12, 3, 12, 558, 8, 12, 1, 12, 1, 12, 1, 12, 3, 12, 563, 8, 12, 1, 12, 3, 12, 566,
-        8, 12, 1, 13, 1, 13, 1, 13, 1, 13, 1, 13, 3, 13, 573, 8, 13, 1, 14, 1, 14, 1, 14, 1, 14,
-        1, 15, 1, 15, 3, 15, 581, 8, 15, 1, 16, 1, 16, 3, 16, 585, 8, 16, 1, 17, 1, 17, 1, 17, 1,
-        17, 1, 18, 1, 18, 1, 18, 1, 18, 1, 18, 1, 18, 3, 18, 597, 8, 18, 1, 18, 1, 18, 1, 18, 1,
-        18, 1, 18, 1, 18, 3, 18, 605, 8, 18, 1, 18, 1, 18, 3, 18, 609, 8, 18, 1, 18, 1, 18, 1, 18,
+        2, 214, 7, 214, 2, 215, 7, 215, 1, 0, 5, 0, 434, 8, 0, 10, 0, 12, 0, 437, 9, 0, 1, 0, 1,
+        0, 1, 1, 1, 1, 3, 1, 443, 8, 1, 1, 1, 3, 1, 446, 8, 1, 1, 2, 1, 2, 1, 2, 1, 2, 1, 2, 1, 2, 1,
+        2, 1, 2, 1, 2, 1, 2, 1, 2, 1, 2, 3, 2, 460, 8, 2, 1, 3, 1, 3, 1, 4, 1, 4, 1, 4, 1, 4, 1, 4, 1,
+        4, 1, 4, 1, 4, 1, 4, 1, 4, 1, 4, 1, 4, 1, 4, 1, 4, 3, 4, 478, 8, 4, 1, 5, 1, 5, 3, 5, 482, 8,
+        5, 1, 6, 1, 6, 1, 6, 1, 7, 1, 7, 1, 7, 1, 7, 3, 7, 491, 8, 7, 1, 7, 1, 7, 1, 7, 3, 7, 496, 8,
+        7, 1, 8, 1, 8, 1, 8, 5, 8, 501, 8, 8, 10, 8, 12, 8, 504, 9, 8, 1, 9, 1, 9, 1, 10, 1, 10, 1,
+        10, 1, 10, 1, 10, 1, 10, 3, 10, 514, 8, 10, 1, 11, 1, 11, 1, 11, 1, 11, 1, 11, 5, 11, 521,
+        8, 11, 10, 11, 12, 11, 524, 9, 11, 1, 12, 1, 12, 1, 12, 1, 12, 1, 12, 1, 12, 1, 12, 1, 12,
+        1, 12, 3, 12, 535, 8, 12, 1, 12, 3, 12, 538, 8, 12, 1, 12, 1, 12, 1, 12, 1, 12, 1, 12, 3,
+        12, 545, 8, 12, 1, 12, 3, 12, 548, 8, 12, 1, 12, 1, 12, 1, 12, 1, 12, 1, 12, 1, 12, 3, 12,
+        556, 8, 12, 1, 12, 1, 12, 3, 12, 560, 8, 12, 1, 12, 1, 12, 1, 12, 3, 12, 565, 8, 12, 1,
+        12, 3, 12, 568, 8, 12, 1, 13, 1, 13, 1, 13, 1, 13, 1, 13, 3, 13, 575, 8, 13, 1, 14, 1, 14,
+        1, 14, 1, 14, 1, 15, 1, 15, 3, 15, 583, 8, 15, 1, 16, 1, 16, 3, 16, 587, 8, 16, 1, 17, 1,
+        17, 1, 17, 1, 17, 1, 18, 1, 18, 1, 18, 1, 18, 1, 18, 1, 18, 3, 18, 599, 8, 18, 1, 18, 1,
+        18, 1, 18, 1, 18, 1, 18, 1, 18, 3, 18, 607, 8, 18, 1, 18, 1, 18, 3, 18, 611, 8, 18, 1, 18,
         1, 18, 1, 18, 1, 18, 1, 18, 1, 18, 1, 18, 1, 18, 1, 18, 1, 18, 1, 18, 1, 18, 1, 18, 1, 18,
         1, 18, 1, 18, 1, 18, 1, 18, 1, 18, 1, 18, 1, 18, 1, 18, 1, 18, 1, 18, 1, 18, 1, 18, 1, 18,
-        1, 18, 3, 18, 641, 8, 18, 1, 19, 3, 19, 644, 8, 19, 1, 19, 4, 19, 647, 8, 19, 11, 19, 12,
-        19, 648, 1, 20, 1, 20, 3, 20, 653, 8, 20, 1, 21, 1, 21, 3, 21, 657, 8, 21, 1, 21, 1, 21,
-        3, 21, 661, 8, 21, 1, 21, 1, 21, 1, 21, 1, 21, 1, 21, 5, 21, 668, 8, 21, 10, 21, 12, 21,
-        671, 9, 21, 1, 21, 1, 21, 3, 21, 675, 8, 21, 1, 21, 1, 21, 3, 21, 679, 8, 21, 1, 21, 1,
-        21, 3, 21, 683, 8, 21, 1, 21, 1, 21, 1, 21, 3, 21, 688, 8, 21, 1, 21, 3, 21, 691, 8, 21,
-        1, 21, 1, 21, 3, 21, 695, 8, 21, 1, 22, 1, 22, 1, 22, 3, 22, 700, 8, 22, 1, 22, 1, 22, 1,
-        22, 1, 22, 3, 22, 706, 8, 22, 1, 23, 1, 23, 1, 23, 3, 23, 711, 8, 23, 1, 24, 1, 24, 1, 24,
-        3, 24, 716, 8, 24, 1, 24, 1, 24, 3, 24, 720, 8, 24, 1, 25, 1, 25, 3, 25, 724, 8, 25, 1,
-        26, 1, 26, 1, 27, 1, 27, 1, 27, 3, 27, 731, 8, 27, 1, 28, 1, 28, 1, 29, 1, 29, 1, 29, 3,
-        29, 738, 8, 29, 1, 30, 1, 30, 1, 30, 1, 30, 5, 30, 744, 8, 30, 10, 30, 12, 30, 747, 9,
-        30, 1, 30, 1, 30, 1, 31, 1, 31, 1, 31, 3, 31, 754, 8, 31, 1, 31, 1, 31, 3, 31, 758, 8, 31,
-        1, 31, 1, 31, 3, 31, 762, 8, 31, 1, 31, 1, 31, 3, 31, 766, 8, 31, 1, 31, 1, 31, 3, 31, 770,
-        8, 31, 1, 31, 1, 31, 3, 31, 774, 8, 31, 1, 31, 1, 31, 3, 31, 778, 8, 31, 1, 31, 1, 31, 3,
-        31, 782, 8, 31, 1, 31, 1, 31, 3, 31, 786, 8, 31, 3, 31, 788, 8, 31, 1, 32, 1, 32, 1, 32,
-        1, 32, 1, 33, 1, 33, 1, 33, 1, 33, 3, 33, 798, 8, 33, 1, 33, 1, 33, 1, 34, 1, 34, 1, 34,
-        1, 34, 3, 34, 806, 8, 34, 1, 34, 1, 34, 1, 35, 1, 35, 1, 35, 1, 35, 1, 36, 1, 36, 1, 36,
-        1, 36, 1, 36, 1, 36, 1, 36, 1, 37, 1, 37, 1, 37, 1, 37, 1, 37, 1, 37, 1, 37, 5, 37, 828,
-        8, 37, 10, 37, 12, 37, 831, 9, 37, 1, 37, 1, 37, 1, 37, 1, 37, 1, 37, 1, 37, 1, 37, 1, 37,
-        1, 37, 5, 37, 842, 8, 37, 10, 37, 12, 37, 845, 9, 37, 1, 37, 1, 37, 3, 37, 849, 8, 37,
-        1, 38, 1, 38, 3, 38, 853, 8, 38, 1, 38, 1, 38, 1, 38, 1, 38, 3, 38, 859, 8, 38, 1, 38, 3,
-        38, 862, 8, 38, 1, 38, 3, 38, 865, 8, 38, 1, 39, 1, 39, 1, 39, 1, 39, 1, 39, 3, 39, 872,
-        8, 39, 1, 39, 3, 39, 875, 8, 39, 1, 40, 1, 40, 1, 41, 1, 41, 1, 41, 1, 41, 1, 41, 3, 41,
-        884, 8, 41, 1, 42, 1, 42, 1, 43, 1, 43, 1, 43, 1, 43, 1, 43, 1, 43, 1, 44, 1, 44, 3, 44,
-        896, 8, 44, 1, 44, 1, 44, 1, 44, 1, 44, 1, 44, 1, 44, 1, 45, 1, 45, 1, 46, 1, 46, 1, 46,
-        1, 46, 1, 47, 1, 47, 1, 47, 1, 47, 1, 48, 1, 48, 1, 48, 1, 48, 5, 48, 918, 8, 48, 10, 48,
-        12, 48, 921, 9, 48, 1, 48, 1, 48, 1, 49, 1, 49, 1, 49, 1, 49, 1, 49, 5, 49, 930, 8, 49,
-        10, 49, 12, 49, 933, 9, 49, 1, 49, 1, 49, 3, 49, 937, 8, 49, 1, 50, 1, 50, 3, 50, 941,
-        8, 50, 1, 51, 1, 51, 1, 51, 1, 51, 5, 51, 947, 8, 51, 10, 51, 12, 51, 950, 9, 51, 1, 51,
-        3, 51, 953, 8, 51, 1, 52, 1, 52, 1, 52, 1, 52, 3, 52, 959, 8, 52, 1, 53, 1, 53, 1, 53, 1,
-        53, 1, 53, 1, 54, 1, 54, 1, 54, 3, 54, 969, 8, 54, 1, 54, 1, 54, 1, 54, 3, 54, 974, 8, 54,
-        1, 54, 1, 54, 1, 55, 1, 55, 3, 55, 980, 8, 55, 1, 55, 1, 55, 3, 55, 984, 8, 55, 1, 55, 1,
-        55, 3, 55, 988, 8, 55, 1, 55, 1, 55, 3, 55, 992, 8, 55, 1, 55, 1, 55, 1, 55, 1, 56, 1, 56,
-        1, 56, 1, 56, 3, 56, 1001, 8, 56, 1, 56, 1, 56, 3, 56, 1005, 8, 56, 1, 56, 1, 56, 1, 56,
-        1, 56, 1, 56, 3, 56, 1012, 8, 56, 1, 56, 3, 56, 1015, 8, 56, 1, 57, 1, 57, 1, 57, 1, 57,
-        1, 57, 1, 57, 5, 57, 1023, 8, 57, 10, 57, 12, 57, 1026, 9, 57, 1, 58, 1, 58, 1, 59, 1,
-        59, 1, 59, 3, 59, 1033, 8, 59, 1, 59, 1, 59, 1, 59, 1, 59, 1, 59, 1, 59, 3, 59, 1041, 8,
-        59, 1, 60, 1, 60, 3, 60, 1045, 8, 60, 1, 60, 1, 60, 1, 60, 1, 61, 1, 61, 1, 61, 1, 62, 1,
-        62, 1, 62, 1, 62, 1, 62, 1, 62, 1, 62, 3, 62, 1060, 8, 62, 1, 63, 1, 63, 1, 63, 1, 63, 1,
-        64, 1, 64, 1, 64, 1, 64, 1, 65, 1, 65, 1, 65, 1, 66, 1, 66, 1, 66, 1, 66, 1, 66, 1, 66, 3,
-        66, 1079, 8, 66, 1, 67, 1, 67, 1, 67, 1, 67, 1, 67, 1, 68, 1, 68, 1, 68, 1, 68, 3, 68, 1090,
-        8, 68, 1, 68, 1, 68, 3, 68, 1094, 8, 68, 1, 68, 1, 68, 1, 68, 1, 68, 1, 68, 3, 68, 1101,
-        8, 68, 1, 69, 1, 69, 1, 69, 3, 69, 1106, 8, 69, 1, 69, 1, 69, 1, 70, 1, 70, 3, 70, 1112,
-        8, 70, 1, 70, 1, 70, 3, 70, 1116, 8, 70, 1, 70, 1, 70, 1, 71, 1, 71, 1, 71, 3, 71, 1123,
-        8, 71, 1, 71, 1, 71, 3, 71, 1127, 8, 71, 1, 72, 1, 72, 3, 72, 1131, 8, 72, 1, 72, 1, 72,
-        3, 72, 1135, 8, 72, 1, 72, 1, 72, 1, 73, 1, 73, 1, 73, 1, 73, 3, 73, 1143, 8, 73, 1, 73,
-        1, 73, 3, 73, 1147, 8, 73, 1, 73, 1, 73, 1, 74, 3, 74, 1152, 8, 74, 1, 74, 1, 74, 1, 74,
-        1, 74, 3, 74, 1158, 8, 74, 1, 75, 1, 75, 1, 75, 1, 75, 3, 75, 1164, 8, 75, 1, 75, 3, 75,
-        1167, 8, 75, 1, 75, 1, 75, 3, 75, 1171, 8, 75, 1, 76, 1, 76, 1, 76, 1, 77, 1, 77, 1, 77,
-        1, 77, 5, 77, 1180, 8, 77, 10, 77, 12, 77, 1183, 9, 77, 1, 78, 1, 78, 1, 78, 1, 78, 5,
-        78, 1189, 8, 78, 10, 78, 12, 78, 1192, 9, 78, 1, 78, 1, 78, 1, 79, 1, 79, 3, 79, 1198,
-        8, 79, 1, 80, 1, 80, 1, 80, 1, 80, 1, 80, 1, 80, 1, 80, 4, 80, 1207, 8, 80, 11, 80, 12,
-        80, 1208, 1, 80, 1, 80, 1, 81, 1, 81, 1, 81, 1, 81, 1, 81, 1, 81, 4, 81, 1219, 8, 81, 11,
-        81, 12, 81, 1220, 1, 81, 1, 81, 1, 82, 1, 82, 1, 82, 1, 82, 1, 82, 1, 82, 1, 82, 1, 82,
-        1, 82, 1, 82, 1, 82, 3, 82, 1236, 8, 82, 1, 82, 3, 82, 1239, 8, 82, 1, 82, 1, 82, 3, 82,
-        1243, 8, 82, 1, 82, 3, 82, 1246, 8, 82, 3, 82, 1248, 8, 82, 1, 82, 1, 82, 1, 82, 3, 82,
-        1253, 8, 82, 1, 82, 1, 82, 3, 82, 1257, 8, 82, 1, 82, 3, 82, 1260, 8, 82, 5, 82, 1262,
-        8, 82, 10, 82, 12, 82, 1265, 9, 82, 1, 83, 1, 83, 1, 83, 1, 83, 5, 83, 1271, 8, 83, 10,
-        83, 12, 83, 1274, 9, 83, 1, 84, 1, 84, 1, 84, 1, 84, 5, 84, 1280, 8, 84, 10, 84, 12, 84,
-        1283, 9, 84, 1, 85, 1, 85, 1, 85, 1, 85, 1, 85, 5, 85, 1290, 8, 85, 10, 85, 12, 85, 1293,
-        9, 85, 1, 85, 1, 85, 3, 85, 1297, 8, 85, 1, 85, 1, 85, 1, 85, 1, 85, 1, 85, 1, 86, 1, 86,
-        1, 87, 1, 87, 3, 87, 1308, 8, 87, 1, 87, 3, 87, 1311, 8, 87, 1, 87, 3, 87, 1314, 8, 87,
-        1, 87, 3, 87, 1317, 8, 87, 1, 87, 3, 87, 1320, 8, 87, 1, 87, 1, 87, 1, 87, 1, 87, 3, 87,
-        1326, 8, 87, 1, 88, 1, 88, 3, 88, 1330, 8, 88, 1, 88, 1, 88, 1, 89, 1, 89, 1, 89, 5, 89,
-        1337, 8, 89, 10, 89, 12, 89, 1340, 9, 89, 1, 90, 1, 90, 1, 90, 1, 90, 3, 90, 1346, 8,
-        90, 1, 90, 3, 90, 1349, 8, 90, 1, 90, 1, 90, 3, 90, 1353, 8, 90, 1, 90, 1, 90, 1, 90, 3,
-        90, 1358, 8, 90, 1, 90, 3, 90, 1361, 8, 90, 1, 90, 1, 90, 3, 90, 1365, 8, 90, 1, 91, 1,
-        91, 1, 92, 1, 92, 1, 93, 1, 93, 1, 94, 3, 94, 1374, 8, 94, 1, 94, 1, 94, 1, 95, 1, 95, 1,
-        95, 3, 95, 1381, 8, 95, 1, 95, 3, 95, 1384, 8, 95, 1, 95, 1, 95, 3, 95, 1388, 8, 95, 1,
-        95, 3, 95, 1391, 8, 95, 3, 95, 1393, 8, 95, 1, 96, 1, 96, 1, 96, 5, 96, 1398, 8, 96, 10,
-        96, 12, 96, 1401, 9, 96, 1, 96, 1, 96, 3, 96, 1405, 8, 96, 1, 96, 1, 96, 1, 97, 1, 97,
-        1, 97, 1, 97, 1, 97, 1, 97, 1, 97, 1, 97, 1, 97, 1, 97, 1, 97, 1, 97, 3, 97, 1421, 8, 97,
-        1, 98, 1, 98, 1, 98, 1, 99, 1, 99, 1, 99, 1, 99, 5, 99, 1430, 8, 99, 10, 99, 12, 99, 1433,
-        9, 99, 1, 99, 1, 99, 3, 99, 1437, 8, 99, 1, 99, 1, 99, 1, 99, 1, 99, 1, 99, 1, 99, 3, 99,
-        1445, 8, 99, 1, 99, 3, 99, 1448, 8, 99, 1, 99, 3, 99, 1451, 8, 99, 1, 99, 1, 99, 1, 99,
-        3, 99, 1456, 8, 99, 5, 99, 1458, 8, 99, 10, 99, 12, 99, 1461, 9, 99, 1, 100, 1, 100,
-        3, 100, 1465, 8, 100, 1, 101, 3, 101, 1468, 8, 101, 1, 101, 1, 101, 3, 101, 1472, 8,
-        101, 1, 101, 1, 101, 3, 101, 1476, 8, 101, 1, 101, 1, 101, 3, 101, 1480, 8, 101, 1,
-        102, 1, 102, 1, 102, 1, 102, 1, 102, 1, 102, 1, 103, 3, 103, 1489, 8, 103, 1, 103, 1,
-        103, 1, 103, 1, 103, 1, 103, 1, 103, 1, 103, 1, 103, 1, 103, 3, 103, 1500, 8, 103, 1,
-        104, 1, 104, 1, 104, 1, 104, 1, 104, 1, 104, 1, 105, 1, 105, 1, 106, 1, 106, 1, 106,
-        1, 106, 1, 106, 1, 107, 1, 107, 1, 107, 1, 107, 1, 107, 1, 108, 1, 108, 1, 108, 1, 108,
-        1, 108, 5, 108, 1525, 8, 108, 10, 108, 12, 108, 1528, 9, 108, 1, 108, 1, 108, 1, 109,
-        1, 109, 1, 110, 1, 110, 1, 110, 3, 110, 1537, 8, 110, 1, 110, 1, 110, 1, 110, 1, 110,
-        1, 110, 1, 110, 1, 110, 3, 110, 1546, 8, 110, 1, 110, 1, 110, 1, 110, 1, 110, 1, 110,
-        1, 110, 1, 110, 3, 110, 1555, 8, 110, 1, 111, 1, 111, 1, 111, 1, 111, 3, 111, 1561,
-        8, 111, 1, 112, 1, 112, 1, 113, 1, 113, 1, 113, 1, 113, 1, 113, 1, 114, 1, 114, 1, 114,
-        1, 114, 1, 114, 3, 114, 1575, 8, 114, 3, 114, 1577, 8, 114, 1, 114, 1, 114, 3, 114,
-        1581, 8, 114, 1, 115, 1, 115, 1, 115, 3, 115, 1586, 8, 115, 1, 116, 1, 116, 1, 116,
-        1, 116, 1, 116, 5, 116, 1593, 8, 116, 10, 116, 12, 116, 1596, 9, 116, 1, 117, 1, 117,
-        1, 117, 1, 117, 1, 117, 1, 117, 1, 117, 1, 117, 5, 117, 1606, 8, 117, 10, 117, 12, 117,
-        1609, 9, 117, 1, 117, 1, 117, 1, 117, 1, 117, 1, 117, 1, 117, 1, 117, 5, 117, 1618,
-        8, 117, 10, 117, 12, 117, 1621, 9, 117, 1, 117, 1, 117, 1, 117, 1, 117, 1, 117, 1, 117,
-        1, 117, 5, 117, 1630, 8, 117, 10, 117, 12, 117, 1633, 9, 117, 1, 117, 1, 117, 1, 117,
-        3, 117, 1638, 8, 117, 1, 118, 1, 118, 1, 118, 1, 119, 1, 119, 1, 120, 1, 120, 1, 120,
-        1, 120, 1, 120, 1, 120, 1, 120, 1, 121, 1, 121, 1, 122, 1, 122, 1, 123, 1, 123, 1, 123,
-        1, 124, 1, 124, 1, 124, 1, 124, 5, 124, 1663, 8, 124, 10, 124, 12, 124, 1666, 9, 124,
-        1, 125, 1, 125, 1, 125, 1, 125, 1, 126, 3, 126, 1673, 8, 126, 1, 126, 1, 126, 3, 126,
-        1677, 8, 126, 1, 126, 3, 126, 1680, 8, 126, 1, 126, 3, 126, 1683, 8, 126, 1, 126, 1,
-        126, 1, 127, 1, 127, 1, 127, 3, 127, 1690, 8, 127, 1, 127, 3, 127, 1693, 8, 127, 1,
-        127, 3, 127, 1696, 8, 127, 1, 127, 3, 127, 1699, 8, 127, 1, 127, 3, 127, 1702, 8, 127,
-        1, 127, 3, 127, 1705, 8, 127, 1, 127, 1, 127, 1, 127, 3, 127, 1710, 8, 127, 1, 127,
-        3, 127, 1713, 8, 127, 1, 128, 1, 128, 1, 128, 1, 128, 1, 128, 5, 128, 1720, 8, 128,
-        10, 128, 12, 128, 1723, 9, 128, 1, 129, 1, 129, 3, 129, 1727, 8, 129, 1, 129, 3, 129,
-        1730, 8, 129, 1, 129, 1, 129, 3, 129, 1734, 8, 129, 1, 130, 1, 130, 1, 130, 3, 130,
-        1739, 8, 130, 1, 131, 1, 131, 1, 131, 1, 131, 3, 131, 1745, 8, 131, 1, 131, 1, 131,
-        1, 131, 3, 131, 1750, 8, 131, 5, 131, 1752, 8, 131, 10, 131, 12, 131, 1755, 9, 131,
-        1, 132, 1, 132, 1, 132, 1, 132, 1, 132, 1, 132, 1, 132, 1, 132, 1, 132, 1, 132, 1, 132,
-        1, 132, 1, 132, 1, 132, 1, 132, 1, 132, 3, 132, 1773, 8, 132, 1, 133, 1, 133, 1, 133,
-        1, 133, 5, 133, 1779, 8, 133, 10, 133, 12, 133, 1782, 9, 133, 1, 134, 1, 134, 1, 134,
-        4, 134, 1787, 8, 134, 11, 134, 12, 134, 1788, 1, 134, 1, 134, 3, 134, 1793, 8, 134,
-        1, 135, 1, 135, 3, 135, 1797, 8, 135, 1, 136, 1, 136, 1, 136, 1, 136, 1, 136, 1, 136,
-        1, 136, 1, 136, 3, 136, 1807, 8, 136, 1, 137, 1, 137, 1, 137, 1, 137, 1, 137, 1, 137,
-        1, 137, 1, 137, 1, 137, 1, 137, 1, 137, 1, 137, 1, 137, 1, 137, 1, 137, 1, 137, 1, 137,
-        1, 137, 1, 137, 1, 137, 1, 137, 1, 137, 1, 137, 1, 137, 3, 137, 1833, 8, 137, 1, 138,
-        1, 138, 1, 138, 1, 138, 5, 138, 1839, 8, 138, 10, 138, 12, 138, 1842, 9, 138, 1, 139,
-        1, 139, 1, 139, 1, 139, 1, 139, 1, 139, 1, 139, 1, 139, 1, 139, 1, 139, 1, 139, 1, 139,
-        1, 139, 1, 139, 1, 139, 3, 139, 1859, 8, 139, 1, 140, 1, 140, 1, 140, 1, 140, 1, 140,
-        1, 141, 1, 141, 1, 141, 1, 141, 1, 141, 1, 141, 3, 141, 1872, 8, 141, 1, 142, 1, 142,
-        1, 142, 1, 142, 1, 142, 1, 142, 3, 142, 1880, 8, 142, 1, 143, 1, 143, 1, 143, 1, 144,
-        1, 144, 1, 145, 1, 145, 1, 145, 1, 145, 1, 145, 1, 145, 1, 145, 1, 145, 1, 145, 1, 145,
-        3, 145, 1897, 8, 145, 3, 145, 1899, 8, 145, 1, 145, 1, 145, 1, 145, 1, 145, 1, 145,
-        1, 145, 1, 145, 1, 145, 1, 145, 3, 145, 1910, 8, 145, 1, 145, 5, 145, 1913, 8, 145,
-        10, 145, 12, 145, 1916, 9, 145, 1, 146, 3, 146, 1919, 8, 146, 1, 146, 1, 146, 3, 146,
-        1923, 8, 146, 1, 146, 1, 146, 1, 146, 1, 146, 1, 146, 3, 146, 1930, 8, 146, 1, 146,
-        1, 146, 1, 146, 1, 146, 1, 146, 5, 146, 1937, 8, 146, 10, 146, 12, 146, 1940, 9, 146,
-        1, 146, 1, 146, 1, 146, 3, 146, 1945, 8, 146, 1, 146, 1, 146, 1, 146, 1, 146, 1, 146,
-        1, 146, 1, 146, 1, 146, 1, 146, 1, 146, 1, 146, 3, 146, 1958, 8, 146, 1, 146, 1, 146,
-        1, 146, 1, 146, 1, 146, 3, 146, 1965, 8, 146, 1, 146, 1, 146, 1, 146, 3, 146, 1970,
-        8, 146, 1, 146, 1, 146, 1, 146, 1, 146, 3, 146, 1976, 8, 146, 1, 146, 1, 146, 1, 146,
-        1, 146, 1, 146, 3, 146, 1983, 8, 146, 1, 146, 1, 146, 1, 146, 1, 146, 1, 146, 3, 146,
-        1990, 8, 146, 3, 146, 1992, 8, 146, 1, 147, 1, 147, 1, 147, 1, 147, 1, 147, 1, 147,
-        1, 147, 1, 147, 3, 147, 2002, 8, 147, 1, 148, 3, 148, 2005, 8, 148, 1, 148, 1, 148,
-        1, 148, 1, 148, 1, 148, 1, 148, 1, 148, 1, 148, 5, 148, 2015, 8, 148, 10, 148, 12, 148,
-        2018, 9, 148, 1, 148, 1, 148, 3, 148, 2022, 8, 148, 1, 148, 3, 148, 2025, 8, 148, 1,
-        148, 1, 148, 1, 148, 1, 148, 3, 148, 2031, 8, 148, 3, 148, 2033, 8, 148, 1, 149, 1,
-        149, 1, 149, 1, 149, 3, 149, 2039, 8, 149, 1, 149, 1, 149, 1, 149, 1, 149, 1, 149, 1,
-        149, 1, 149, 1, 149, 1, 149, 1, 149, 1, 149, 1, 149, 1, 149, 1, 149, 1, 149, 1, 149,
-        1, 149, 1, 149, 1, 149, 5, 149, 2060, 8, 149, 10, 149, 12, 149, 2063, 9, 149, 1, 150,
-        1, 150, 1, 150, 1, 150, 1, 150, 3, 150, 2070, 8, 150, 1, 150, 1, 150, 1, 150, 5, 150,
-        2075, 8, 150, 10, 150, 12, 150, 2078, 9, 150, 3, 150, 2080, 8, 150, 1, 150, 1, 150,
-        3, 150, 2084, 8, 150, 3, 150, 2086, 8, 150, 1, 151, 1, 151, 1, 151, 1, 151, 1, 151,
-        1, 151, 1, 152, 1, 152, 1, 152, 4, 152, 2097, 8, 152, 11, 152, 12, 152, 2098, 1, 152,
-        1, 152, 3, 152, 2103, 8, 152, 1, 152, 1, 152, 1, 152, 1, 152, 1, 152, 4, 152, 2110,
-        8, 152, 11, 152, 12, 152, 2111, 1, 152, 1, 152, 3, 152, 2116, 8, 152, 1, 152, 1, 152,
-        1, 152, 1, 152, 1, 152, 1, 152, 1, 152, 1, 152, 1, 152, 1, 152, 1, 152, 1, 152, 1, 152,
-        1, 152, 3, 152, 2132, 8, 152, 1, 152, 1, 152, 1, 152, 1, 152, 1, 152, 1, 152, 1, 152,
-        3, 152, 2141, 8, 152, 1, 152, 1, 152, 1, 152, 1, 152, 1, 152, 1, 152, 1, 152, 1, 152,
-        1, 152, 1, 152, 1, 152, 1, 152, 1, 152, 1, 152, 1, 152, 1, 152, 1, 152, 1, 152, 1, 152,
-        1, 152, 1, 152, 1, 152, 1, 152, 1, 152, 1, 152, 1, 152, 1, 152, 1, 152, 1, 152, 1, 152,
-        1, 152, 1, 152, 1, 152, 1, 152, 1, 152, 1, 152, 1, 152, 1, 152, 1, 152, 1, 152, 1, 152,
-        1, 152, 1, 152, 1, 152, 1, 152, 1, 152, 1, 152, 3, 152, 2190, 8, 152, 1, 152, 1, 152,
-        1, 152, 1, 152, 1, 152, 3, 152, 2197, 8, 152, 1, 152, 3, 152, 2200, 8, 152, 1, 152,
-        1, 152, 1, 152, 1, 152, 3, 152, 2206, 8, 152, 1, 152, 1, 152, 1, 152, 1, 152, 1, 152,
-        5, 152, 2213, 8, 152, 10, 152, 12, 152, 2216, 9, 152, 1, 153, 1, 153, 1, 154, 1, 154,
-        1, 154, 1, 154, 3, 154, 2224, 8, 154, 1, 155, 1, 155, 1, 155, 1, 155, 3, 155, 2230,
-        8, 155, 1, 156, 1, 156, 3, 156, 2234, 8, 156, 1, 157, 1, 157, 1, 157, 1, 157, 1, 157,
-        1, 157, 1, 157, 1, 157, 3, 157, 2244, 8, 157, 1, 158, 1, 158, 1, 158, 1, 158, 3, 158,
-        2250, 8, 158, 1, 158, 1, 158, 1, 158, 1, 158, 3, 158, 2256, 8, 158, 1, 158, 1, 158,
-        3, 158, 2260, 8, 158, 1, 158, 1, 158, 1, 158, 1, 158, 3, 158, 2266, 8, 158, 1, 158,
-        1, 158, 3, 158, 2270, 8, 158, 1, 159, 1, 159, 1, 159, 1, 159, 3, 159, 2276, 8, 159,
-        3, 159, 2278, 8, 159, 1, 159, 3, 159, 2281, 8, 159, 1, 159, 3, 159, 2284, 8, 159, 1,
-        159, 1, 159, 1, 159, 1, 159, 3, 159, 2290, 8, 159, 1, 159, 1, 159, 1, 159, 1, 159, 3,
-        159, 2296, 8, 159, 1, 160, 3, 160, 2299, 8, 160, 1, 160, 1, 160, 3, 160, 2303, 8, 160,
-        1, 160, 1, 160, 1, 160, 1, 160, 5, 160, 2309, 8, 160, 10, 160, 12, 160, 2312, 9, 160,
-        1, 160, 3, 160, 2315, 8, 160, 5, 160, 2317, 8, 160, 10, 160, 12, 160, 2320, 9, 160,
-        1, 160, 1, 160, 3, 160, 2324, 8, 160, 1, 160, 1, 160, 3, 160, 2328, 8, 160, 1, 161,
-        5, 161, 2331, 8, 161, 10, 161, 12, 161, 2334, 9, 161, 1, 161, 1, 161, 3, 161, 2338,
-        8, 161, 1, 161, 1, 161, 3, 161, 2342, 8, 161, 1, 162, 1, 162, 1, 163, 1, 163, 1, 164,
-        1, 164, 3, 164, 2350, 8, 164, 1, 165, 1, 165, 1, 165, 3, 165, 2355, 8, 165, 1, 166,
-        1, 166, 3, 166, 2359, 8, 166, 1, 167, 1, 167, 1, 167, 4, 167, 2364, 8, 167, 11, 167,
-        12, 167, 2365, 1, 168, 1, 168, 1, 168, 3, 168, 2371, 8, 168, 1, 169, 1, 169, 1, 169,
-        1, 169, 1, 169, 1, 170, 3, 170, 2379, 8, 170, 1, 170, 1, 170, 3, 170, 2383, 8, 170,
-        1, 171, 3, 171, 2386, 8, 171, 1, 171, 1, 171, 3, 171, 2390, 8, 171, 1, 172, 1, 172,
-        1, 172, 1, 173, 1, 173, 4, 173, 2397, 8, 173, 11, 173, 12, 173, 2398, 1, 173, 3, 173,
-        2402, 8, 173, 1, 174, 1, 174, 1, 174, 1, 174, 1, 175, 1, 175, 1, 175, 5, 175, 2411,
-        8, 175, 10, 175, 12, 175, 2414, 9, 175, 1, 176, 1, 176, 1, 176, 3, 176, 2419, 8, 176,
-        1, 177, 1, 177, 1, 178, 1, 178, 1, 179, 1, 179, 1, 179, 1, 179, 1, 179, 1, 180, 1, 180,
-        1, 181, 1, 181, 1, 182, 1, 182, 1, 182, 3, 182, 2437, 8, 182, 1, 183, 1, 183, 1, 183,
-        3, 183, 2442, 8, 183, 1, 184, 1, 184, 1, 184, 3, 184, 2447, 8, 184, 1, 184, 1, 184,
-        1, 184, 1, 184, 1, 184, 3, 184, 2454, 8, 184, 3, 184, 2456, 8, 184, 1, 185, 1, 185,
-        1, 185, 3, 185, 2461, 8, 185, 1, 185, 1, 185, 1, 185, 1, 185, 1, 185, 3, 185, 2468,
-        8, 185, 3, 185, 2470, 8, 185, 1, 186, 1, 186, 1, 186, 3, 186, 2475, 8, 186, 1, 186,
-        1, 186, 1, 186, 1, 186, 1, 186, 3, 186, 2482, 8, 186, 3, 186, 2484, 8, 186, 1, 187,
-        1, 187, 1, 187, 3, 187, 2489, 8, 187, 1, 187, 1, 187, 1, 187, 1, 187, 1, 187, 3, 187,
-        2496, 8, 187, 3, 187, 2498, 8, 187, 1, 188, 1, 188, 1, 188, 5, 188, 2503, 8, 188, 10,
-        188, 12, 188, 2506, 9, 188, 1, 189, 1, 189, 1, 189, 5, 189, 2511, 8, 189, 10, 189,
-        12, 189, 2514, 9, 189, 1, 189, 1, 189, 1, 189, 1, 189, 1, 189, 3, 189, 2521, 8, 189,
-        1, 190, 1, 190, 1, 190, 1, 191, 1, 191, 1, 191, 1, 191, 1, 192, 1, 192, 1, 192, 1, 193,
-        1, 193, 1, 193, 1, 193, 5, 193, 2537, 8, 193, 10, 193, 12, 193, 2540, 9, 193, 1, 193,
-        1, 193, 1, 194, 1, 194, 3, 194, 2546, 8, 194, 1, 194, 3, 194, 2549, 8, 194, 1, 195,
-        1, 195, 1, 195, 3, 195, 2554, 8, 195, 1, 196, 1, 196, 1, 196, 1, 196, 3, 196, 2560,
-        8, 196, 1, 197, 1, 197, 1, 197, 1, 197, 1, 197, 1, 197, 3, 197, 2568, 8, 197, 1, 198,
-        1, 198, 1, 198, 1, 198, 1, 198, 1, 198, 1, 198, 1, 198, 1, 198, 1, 198, 1, 198, 1, 198,
-        1, 198, 1, 198, 3, 198, 2584, 8, 198, 1, 199, 1, 199, 1, 199, 1, 199, 1, 199, 1, 199,
-        1, 199, 3, 199, 2593, 8, 199, 1, 200, 1, 200, 1, 201, 1, 201, 1, 202, 1, 202, 1, 202,
-        1, 202, 3, 202, 2603, 8, 202, 1, 202, 1, 202, 1, 202, 1, 202, 1, 202, 3, 202, 2610,
-        8, 202, 1, 202, 3, 202, 2613, 8, 202, 1, 203, 1, 203, 1, 203, 1, 204, 1, 204, 1, 205,
-        1, 205, 1, 206, 1, 206, 1, 207, 1, 207, 1, 208, 1, 208, 1, 209, 1, 209, 1, 210, 1, 210,
-        1, 211, 1, 211, 1, 212, 1, 212, 1, 213, 1, 213, 1, 214, 1, 214, 1, 214, 0, 5, 164, 198,
-        290, 298, 304, 215, 0, 2, 4, 6, 8, 10, 12, 14, 16, 18, 20, 22, 24, 26, 28, 30, 32, 34,
+        1, 18, 1, 18, 1, 18, 3, 18, 643, 8, 18, 1, 19, 3, 19, 646, 8, 19, 1, 19, 4, 19, 649, 8,
+        19, 11, 19, 12, 19, 650, 1, 20, 1, 20, 3, 20, 655, 8, 20, 1, 21, 1, 21, 3, 21, 659, 8,
+        21, 1, 21, 1, 21, 3, 21, 663, 8, 21, 1, 21, 1, 21, 1, 21, 1, 21, 1, 21, 5, 21, 670, 8, 21,
+        10, 21, 12, 21, 673, 9, 21, 1, 21, 1, 21, 3, 21, 677, 8, 21, 1, 21, 1, 21, 3, 21, 681,
+        8, 21, 1, 21, 1, 21, 3, 21, 685, 8, 21, 1, 21, 1, 21, 1, 21, 3, 21, 690, 8, 21, 1, 21, 3,
+        21, 693, 8, 21, 1, 21, 1, 21, 3, 21, 697, 8, 21, 1, 22, 1, 22, 1, 22, 3, 22, 702, 8, 22,
+        1, 22, 1, 22, 1, 22, 1, 22, 3, 22, 708, 8, 22, 1, 23, 1, 23, 1, 23, 3, 23, 713, 8, 23, 1,
+        24, 1, 24, 1, 24, 3, 24, 718, 8, 24, 1, 24, 1, 24, 3, 24, 722, 8, 24, 1, 25, 1, 25, 3, 25,
+        726, 8, 25, 1, 26, 1, 26, 1, 27, 1, 27, 1, 27, 3, 27, 733, 8, 27, 1, 28, 1, 28, 1, 29, 1,
+        29, 1, 29, 3, 29, 740, 8, 29, 1, 30, 1, 30, 1, 30, 1, 30, 5, 30, 746, 8, 30, 10, 30, 12,
+        30, 749, 9, 30, 1, 30, 1, 30, 1, 31, 1, 31, 1, 31, 3, 31, 756, 8, 31, 1, 31, 1, 31, 3, 31,
+        760, 8, 31, 1, 31, 1, 31, 3, 31, 764, 8, 31, 1, 31, 1, 31, 3, 31, 768, 8, 31, 1, 31, 1,
+        31, 3, 31, 772, 8, 31, 1, 31, 1, 31, 3, 31, 776, 8, 31, 1, 31, 1, 31, 3, 31, 780, 8, 31,
+        1, 31, 1, 31, 3, 31, 784, 8, 31, 1, 31, 1, 31, 3, 31, 788, 8, 31, 3, 31, 790, 8, 31, 1,
+        32, 1, 32, 1, 32, 1, 32, 1, 33, 1, 33, 1, 33, 1, 33, 3, 33, 800, 8, 33, 1, 33, 1, 33, 1,
+        34, 1, 34, 1, 34, 1, 34, 3, 34, 808, 8, 34, 1, 34, 1, 34, 1, 35, 1, 35, 1, 35, 3, 35, 815,
+        8, 35, 1, 35, 1, 35, 1, 36, 1, 36, 1, 36, 3, 36, 822, 8, 36, 1, 36, 1, 36, 1, 36, 3, 36,
+        827, 8, 36, 1, 36, 1, 36, 1, 37, 1, 37, 1, 37, 1, 37, 3, 37, 835, 8, 37, 1, 37, 1, 37, 1,
+        37, 1, 37, 3, 37, 841, 8, 37, 5, 37, 843, 8, 37, 10, 37, 12, 37, 846, 9, 37, 1, 37, 1,
+        37, 1, 37, 1, 37, 1, 37, 1, 37, 3, 37, 854, 8, 37, 1, 37, 1, 37, 1, 37, 1, 37, 3, 37, 860,
+        8, 37, 5, 37, 862, 8, 37, 10, 37, 12, 37, 865, 9, 37, 1, 37, 1, 37, 3, 37, 869, 8, 37,
+        1, 38, 3, 38, 872, 8, 38, 1, 38, 1, 38, 1, 39, 1, 39, 3, 39, 878, 8, 39, 1, 39, 1, 39, 1,
+        39, 1, 39, 3, 39, 884, 8, 39, 1, 39, 3, 39, 887, 8, 39, 1, 39, 3, 39, 890, 8, 39, 1, 40,
+        1, 40, 1, 40, 1, 40, 1, 40, 3, 40, 897, 8, 40, 1, 40, 3, 40, 900, 8, 40, 1, 41, 1, 41, 1,
+        42, 1, 42, 1, 42, 1, 42, 1, 42, 3, 42, 909, 8, 42, 1, 43, 1, 43, 1, 44, 1, 44, 1, 44, 1,
+        44, 1, 44, 1, 44, 1, 45, 1, 45, 3, 45, 921, 8, 45, 1, 45, 1, 45, 1, 45, 1, 45, 1, 45, 1,
+        45, 1, 46, 1, 46, 1, 47, 1, 47, 1, 47, 1, 47, 1, 48, 1, 48, 1, 48, 1, 48, 1, 49, 1, 49, 1,
+        49, 1, 49, 5, 49, 943, 8, 49, 10, 49, 12, 49, 946, 9, 49, 1, 49, 1, 49, 1, 50, 1, 50, 1,
+        50, 1, 50, 1, 50, 5, 50, 955, 8, 50, 10, 50, 12, 50, 958, 9, 50, 1, 50, 1, 50, 3, 50, 962,
+        8, 50, 1, 51, 1, 51, 3, 51, 966, 8, 51, 1, 52, 1, 52, 1, 52, 1, 52, 5, 52, 972, 8, 52, 10,
+        52, 12, 52, 975, 9, 52, 1, 52, 3, 52, 978, 8, 52, 1, 53, 1, 53, 1, 53, 1, 53, 3, 53, 984,
+        8, 53, 1, 54, 1, 54, 1, 54, 1, 54, 1, 54, 1, 55, 1, 55, 1, 55, 3, 55, 994, 8, 55, 1, 55,
+        1, 55, 1, 55, 3, 55, 999, 8, 55, 1, 55, 1, 55, 1, 56, 1, 56, 3, 56, 1005, 8, 56, 1, 56,
+        1, 56, 3, 56, 1009, 8, 56, 1, 56, 1, 56, 3, 56, 1013, 8, 56, 1, 56, 1, 56, 3, 56, 1017,
+        8, 56, 1, 56, 1, 56, 1, 56, 1, 57, 1, 57, 1, 57, 1, 57, 3, 57, 1026, 8, 57, 1, 57, 1, 57,
+        3, 57, 1030, 8, 57, 1, 57, 1, 57, 1, 57, 1, 57, 1, 57, 3, 57, 1037, 8, 57, 1, 57, 3, 57,
+        1040, 8, 57, 1, 58, 1, 58, 1, 58, 1, 58, 1, 58, 1, 58, 5, 58, 1048, 8, 58, 10, 58, 12,
+        58, 1051, 9, 58, 1, 59, 1, 59, 1, 60, 1, 60, 1, 60, 3, 60, 1058, 8, 60, 1, 60, 1, 60, 1,
+        60, 1, 60, 1, 60, 1, 60, 3, 60, 1066, 8, 60, 1, 61, 1, 61, 3, 61, 1070, 8, 61, 1, 61, 1,
+        61, 1, 61, 1, 62, 1, 62, 1, 62, 1, 63, 1, 63, 1, 63, 1, 63, 1, 63, 1, 63, 1, 63, 3, 63, 1085,
+        8, 63, 1, 64, 1, 64, 1, 64, 1, 64, 1, 65, 1, 65, 1, 65, 1, 65, 1, 66, 1, 66, 1, 66, 1, 67,
+        1, 67, 1, 67, 1, 67, 1, 67, 1, 67, 3, 67, 1104, 8, 67, 1, 68, 1, 68, 1, 68, 1, 68, 1, 68,
+        1, 69, 1, 69, 1, 69, 1, 69, 3, 69, 1115, 8, 69, 1, 69, 1, 69, 3, 69, 1119, 8, 69, 1, 69,
+        1, 69, 1, 69, 1, 69, 1, 69, 3, 69, 1126, 8, 69, 1, 70, 1, 70, 1, 70, 3, 70, 1131, 8, 70,
+        1, 70, 1, 70, 1, 71, 1, 71, 3, 71, 1137, 8, 71, 1, 71, 1, 71, 3, 71, 1141, 8, 71, 1, 71,
+        1, 71, 1, 72, 1, 72, 1, 72, 3, 72, 1148, 8, 72, 1, 72, 1, 72, 3, 72, 1152, 8, 72, 1, 73,
+        1, 73, 3, 73, 1156, 8, 73, 1, 73, 1, 73, 3, 73, 1160, 8, 73, 1, 73, 1, 73, 1, 74, 1, 74,
+        1, 74, 1, 74, 3, 74, 1168, 8, 74, 1, 74, 1, 74, 3, 74, 1172, 8, 74, 1, 74, 1, 74, 1, 75,
+        3, 75, 1177, 8, 75, 1, 75, 1, 75, 1, 75, 1, 75, 3, 75, 1183, 8, 75, 1, 76, 1, 76, 1, 76,
+        1, 76, 3, 76, 1189, 8, 76, 1, 76, 3, 76, 1192, 8, 76, 1, 76, 1, 76, 3, 76, 1196, 8, 76,
+        1, 77, 1, 77, 1, 77, 1, 78, 1, 78, 1, 78, 1, 78, 5, 78, 1205, 8, 78, 10, 78, 12, 78, 1208,
+        9, 78, 1, 79, 1, 79, 1, 79, 1, 79, 5, 79, 1214, 8, 79, 10, 79, 12, 79, 1217, 9, 79, 1,
+        79, 1, 79, 1, 80, 1, 80, 3, 80, 1223, 8, 80, 1, 81, 1, 81, 1, 81, 1, 81, 1, 81, 1, 81, 1,
+        81, 4, 81, 1232, 8, 81, 11, 81, 12, 81, 1233, 1, 81, 1, 81, 1, 82, 1, 82, 1, 82, 1, 82,
+        1, 82, 1, 82, 4, 82, 1244, 8, 82, 11, 82, 12, 82, 1245, 1, 82, 1, 82, 1, 83, 1, 83, 1,
+        83, 1, 83, 1, 83, 1, 83, 1, 83, 1, 83, 1, 83, 1, 83, 1, 83, 3, 83, 1261, 8, 83, 1, 83, 3,
+        83, 1264, 8, 83, 1, 83, 1, 83, 3, 83, 1268, 8, 83, 1, 83, 3, 83, 1271, 8, 83, 3, 83, 1273,
+        8, 83, 1, 83, 1, 83, 1, 83, 3, 83, 1278, 8, 83, 1, 83, 1, 83, 3, 83, 1282, 8, 83, 1, 83,
+        3, 83, 1285, 8, 83, 5, 83, 1287, 8, 83, 10, 83, 12, 83, 1290, 9, 83, 1, 84, 1, 84, 1,
+        84, 1, 84, 5, 84, 1296, 8, 84, 10, 84, 12, 84, 1299, 9, 84, 1, 85, 1, 85, 1, 85, 1, 85,
+        5, 85, 1305, 8, 85, 10, 85, 12, 85, 1308, 9, 85, 1, 86, 1, 86, 1, 86, 1, 86, 1, 86, 5,
+        86, 1315, 8, 86, 10, 86, 12, 86, 1318, 9, 86, 1, 86, 1, 86, 3, 86, 1322, 8, 86, 1, 86,
+        1, 86, 1, 86, 1, 86, 1, 86, 1, 87, 1, 87, 1, 88, 1, 88, 3, 88, 1333, 8, 88, 1, 88, 3, 88,
+        1336, 8, 88, 1, 88, 3, 88, 1339, 8, 88, 1, 88, 3, 88, 1342, 8, 88, 1, 88, 3, 88, 1345,
+        8, 88, 1, 88, 1, 88, 1, 88, 1, 88, 3, 88, 1351, 8, 88, 1, 89, 1, 89, 3, 89, 1355, 8, 89,
+        1, 89, 1, 89, 1, 90, 1, 90, 1, 90, 5, 90, 1362, 8, 90, 10, 90, 12, 90, 1365, 9, 90, 1,
+        91, 1, 91, 1, 91, 1, 91, 3, 91, 1371, 8, 91, 1, 91, 3, 91, 1374, 8, 91, 1, 91, 1, 91, 3,
+        91, 1378, 8, 91, 1, 91, 1, 91, 1, 91, 3, 91, 1383, 8, 91, 1, 91, 3, 91, 1386, 8, 91, 1,
+        91, 1, 91, 3, 91, 1390, 8, 91, 1, 92, 1, 92, 1, 93, 1, 93, 1, 94, 1, 94, 1, 95, 3, 95, 1399,
+        8, 95, 1, 95, 1, 95, 1, 96, 1, 96, 1, 96, 3, 96, 1406, 8, 96, 1, 96, 3, 96, 1409, 8, 96,
+        1, 96, 1, 96, 3, 96, 1413, 8, 96, 1, 96, 3, 96, 1416, 8, 96, 3, 96, 1418, 8, 96, 1, 97,
+        1, 97, 1, 97, 5, 97, 1423, 8, 97, 10, 97, 12, 97, 1426, 9, 97, 1, 97, 1, 97, 3, 97, 1430,
+        8, 97, 1, 97, 1, 97, 1, 98, 1, 98, 1, 98, 1, 98, 1, 98, 1, 98, 1, 98, 1, 98, 1, 98, 1, 98,
+        1, 98, 1, 98, 3, 98, 1446, 8, 98, 1, 99, 1, 99, 1, 99, 1, 100, 1, 100, 1, 100, 1, 100,
+        5, 100, 1455, 8, 100, 10, 100, 12, 100, 1458, 9, 100, 1, 100, 1, 100, 3, 100, 1462,
+        8, 100, 1, 100, 1, 100, 1, 100, 1, 100, 1, 100, 1, 100, 3, 100, 1470, 8, 100, 1, 100,
+        3, 100, 1473, 8, 100, 1, 100, 3, 100, 1476, 8, 100, 1, 100, 1, 100, 1, 100, 3, 100,
+        1481, 8, 100, 5, 100, 1483, 8, 100, 10, 100, 12, 100, 1486, 9, 100, 1, 101, 1, 101,
+        3, 101, 1490, 8, 101, 1, 102, 3, 102, 1493, 8, 102, 1, 102, 1, 102, 3, 102, 1497, 8,
+        102, 1, 102, 1, 102, 3, 102, 1501, 8, 102, 1, 102, 1, 102, 3, 102, 1505, 8, 102, 1,
+        103, 1, 103, 1, 103, 1, 103, 1, 103, 1, 103, 1, 104, 3, 104, 1514, 8, 104, 1, 104, 1,
+        104, 1, 104, 1, 104, 1, 104, 1, 104, 1, 104, 1, 104, 1, 104, 3, 104, 1525, 8, 104, 1,
+        105, 1, 105, 1, 105, 1, 105, 1, 105, 1, 105, 1, 106, 1, 106, 1, 107, 1, 107, 1, 107,
+        1, 107, 1, 107, 1, 108, 1, 108, 1, 108, 1, 108, 1, 108, 1, 109, 1, 109, 1, 109, 1, 109,
+        1, 109, 5, 109, 1550, 8, 109, 10, 109, 12, 109, 1553, 9, 109, 1, 109, 1, 109, 1, 110,
+        1, 110, 1, 111, 1, 111, 1, 111, 3, 111, 1562, 8, 111, 1, 111, 1, 111, 1, 111, 1, 111,
+        1, 111, 1, 111, 1, 111, 3, 111, 1571, 8, 111, 1, 111, 1, 111, 1, 111, 1, 111, 1, 111,
+        1, 111, 1, 111, 3, 111, 1580, 8, 111, 1, 112, 1, 112, 1, 112, 1, 112, 3, 112, 1586,
+        8, 112, 1, 113, 1, 113, 1, 114, 1, 114, 1, 114, 1, 114, 1, 114, 1, 115, 1, 115, 1, 115,
+        1, 115, 1, 115, 3, 115, 1600, 8, 115, 3, 115, 1602, 8, 115, 1, 115, 1, 115, 3, 115,
+        1606, 8, 115, 1, 116, 1, 116, 1, 116, 3, 116, 1611, 8, 116, 1, 117, 1, 117, 1, 117,
+        1, 117, 1, 117, 5, 117, 1618, 8, 117, 10, 117, 12, 117, 1621, 9, 117, 1, 118, 1, 118,
+        1, 118, 1, 118, 1, 118, 1, 118, 1, 118, 1, 118, 5, 118, 1631, 8, 118, 10, 118, 12, 118,
+        1634, 9, 118, 1, 118, 1, 118, 1, 118, 1, 118, 1, 118, 1, 118, 1, 118, 5, 118, 1643,
+        8, 118, 10, 118, 12, 118, 1646, 9, 118, 1, 118, 1, 118, 1, 118, 1, 118, 1, 118, 1, 118,
+        1, 118, 5, 118, 1655, 8, 118, 10, 118, 12, 118, 1658, 9, 118, 1, 118, 1, 118, 1, 118,
+        3, 118, 1663, 8, 118, 1, 119, 1, 119, 1, 119, 1, 120, 1, 120, 1, 121, 1, 121, 1, 121,
+        1, 121, 1, 121, 1, 121, 1, 121, 1, 122, 1, 122, 1, 123, 1, 123, 1, 124, 1, 124, 1, 124,
+        1, 125, 1, 125, 1, 125, 1, 125, 5, 125, 1688, 8, 125, 10, 125, 12, 125, 1691, 9, 125,
+        1, 126, 1, 126, 1, 126, 1, 126, 1, 127, 3, 127, 1698, 8, 127, 1, 127, 1, 127, 3, 127,
+        1702, 8, 127, 1, 127, 3, 127, 1705, 8, 127, 1, 127, 3, 127, 1708, 8, 127, 1, 127, 1,
+        127, 1, 128, 1, 128, 1, 128, 3, 128, 1715, 8, 128, 1, 128, 3, 128, 1718, 8, 128, 1,
+        128, 3, 128, 1721, 8, 128, 1, 128, 3, 128, 1724, 8, 128, 1, 128, 3, 128, 1727, 8, 128,
+        1, 128, 3, 128, 1730, 8, 128, 1, 128, 1, 128, 1, 128, 3, 128, 1735, 8, 128, 1, 128,
+        3, 128, 1738, 8, 128, 1, 129, 1, 129, 1, 129, 1, 129, 1, 129, 5, 129, 1745, 8, 129,
+        10, 129, 12, 129, 1748, 9, 129, 1, 130, 1, 130, 3, 130, 1752, 8, 130, 1, 130, 3, 130,
+        1755, 8, 130, 1, 130, 1, 130, 3, 130, 1759, 8, 130, 1, 131, 1, 131, 1, 131, 3, 131,
+        1764, 8, 131, 1, 132, 1, 132, 1, 132, 1, 132, 3, 132, 1770, 8, 132, 1, 132, 1, 132,
+        1, 132, 3, 132, 1775, 8, 132, 5, 132, 1777, 8, 132, 10, 132, 12, 132, 1780, 9, 132,
+        1, 133, 1, 133, 1, 133, 1, 133, 1, 133, 1, 133, 1, 133, 1, 133, 1, 133, 1, 133, 1, 133,
+        1, 133, 1, 133, 1, 133, 1, 133, 1, 133, 3, 133, 1798, 8, 133, 1, 134, 1, 134, 1, 134,
+        1, 134, 5, 134, 1804, 8, 134, 10, 134, 12, 134, 1807, 9, 134, 1, 135, 1, 135, 1, 135,
+        4, 135, 1812, 8, 135, 11, 135, 12, 135, 1813, 1, 135, 1, 135, 3, 135, 1818, 8, 135,
+        1, 136, 1, 136, 3, 136, 1822, 8, 136, 1, 137, 1, 137, 1, 137, 1, 137, 1, 137, 1, 137,
+        1, 137, 1, 137, 3, 137, 1832, 8, 137, 1, 138, 1, 138, 1, 138, 1, 138, 1, 138, 1, 138,
+        1, 138, 1, 138, 1, 138, 1, 138, 1, 138, 1, 138, 1, 138, 1, 138, 1, 138, 1, 138, 1, 138,
+        1, 138, 1, 138, 1, 138, 1, 138, 1, 138, 1, 138, 1, 138, 3, 138, 1858, 8, 138, 1, 139,
+        1, 139, 1, 139, 1, 139, 5, 139, 1864, 8, 139, 10, 139, 12, 139, 1867, 9, 139, 1, 140,
+        1, 140, 1, 140, 1, 140, 1, 140, 1, 140, 1, 140, 1, 140, 1, 140, 1, 140, 1, 140, 1, 140,
+        1, 140, 1, 140, 1, 140, 3, 140, 1884, 8, 140, 1, 141, 1, 141, 1, 141, 1, 141, 1, 141,
+        1, 142, 1, 142, 1, 142, 1, 142, 1, 142, 1, 142, 3, 142, 1897, 8, 142, 1, 143, 1, 143,
+        1, 143, 1, 143, 1, 143, 1, 143, 3, 143, 1905, 8, 143, 1, 144, 1, 144, 1, 144, 1, 145,
+        1, 145, 1, 146, 1, 146, 1, 146, 1, 146, 1, 146, 1, 146, 1, 146, 1, 146, 1, 146, 1, 146,
+        3, 146, 1922, 8, 146, 3, 146, 1924, 8, 146, 1, 146, 1, 146, 1, 146, 1, 146, 1, 146,
+        1, 146, 1, 146, 1, 146, 1, 146, 3, 146, 1935, 8, 146, 1, 146, 5, 146, 1938, 8, 146,
+        10, 146, 12, 146, 1941, 9, 146, 1, 147, 3, 147, 1944, 8, 147, 1, 147, 1, 147, 3, 147,
+        1948, 8, 147, 1, 147, 1, 147, 1, 147, 1, 147, 1, 147, 3, 147, 1955, 8, 147, 1, 147,
+        1, 147, 1, 147, 1, 147, 1, 147, 5, 147, 1962, 8, 147, 10, 147, 12, 147, 1965, 9, 147,
+        1, 147, 1, 147, 1, 147, 3, 147, 1970, 8, 147, 1, 147, 1, 147, 1, 147, 1, 147, 1, 147,
+        1, 147, 1, 147, 1, 147, 1, 147, 1, 147, 1, 147, 3, 147, 1983, 8, 147, 1, 147, 1, 147,
+        1, 147, 1, 147, 1, 147, 3, 147, 1990, 8, 147, 1, 147, 1, 147, 1, 147, 3, 147, 1995,
+        8, 147, 1, 147, 1, 147, 1, 147, 1, 147, 3, 147, 2001, 8, 147, 1, 147, 1, 147, 1, 147,
+        1, 147, 1, 147, 3, 147, 2008, 8, 147, 1, 147, 1, 147, 1, 147, 1, 147, 1, 147, 3, 147,
+        2015, 8, 147, 3, 147, 2017, 8, 147, 1, 148, 1, 148, 1, 148, 1, 148, 1, 148, 1, 148,
+        1, 148, 1, 148, 3, 148, 2027, 8, 148, 1, 149, 3, 149, 2030, 8, 149, 1, 149, 1, 149,
+        1, 149, 1, 149, 1, 149, 1, 149, 1, 149, 1, 149, 5, 149, 2040, 8, 149, 10, 149, 12, 149,
+        2043, 9, 149, 1, 149, 1, 149, 3, 149, 2047, 8, 149, 1, 149, 3, 149, 2050, 8, 149, 1,
+        149, 1, 149, 1, 149, 1, 149, 3, 149, 2056, 8, 149, 3, 149, 2058, 8, 149, 1, 150, 1,
+        150, 1, 150, 1, 150, 3, 150, 2064, 8, 150, 1, 150, 1, 150, 1, 150, 1, 150, 1, 150, 1,
+        150, 1, 150, 1, 150, 1, 150, 1, 150, 1, 150, 1, 150, 1, 150, 1, 150, 1, 150, 1, 150,
+        1, 150, 1, 150, 1, 150, 5, 150, 2085, 8, 150, 10, 150, 12, 150, 2088, 9, 150, 1, 151,
+        1, 151, 1, 151, 1, 151, 1, 151, 3, 151, 2095, 8, 151, 1, 151, 1, 151, 1, 151, 5, 151,
+        2100, 8, 151, 10, 151, 12, 151, 2103, 9, 151, 3, 151, 2105, 8, 151, 1, 151, 1, 151,
+        3, 151, 2109, 8, 151, 3, 151, 2111, 8, 151, 1, 152, 1, 152, 1, 152, 1, 152, 1, 152,
+        1, 152, 1, 153, 1, 153, 1, 153, 4, 153, 2122, 8, 153, 11, 153, 12, 153, 2123, 1, 153,
+        1, 153, 3, 153, 2128, 8, 153, 1, 153, 1, 153, 1, 153, 1, 153, 1, 153, 4, 153, 2135,
+        8, 153, 11, 153, 12, 153, 2136, 1, 153, 1, 153, 3, 153, 2141, 8, 153, 1, 153, 1, 153,
+        1, 153, 1, 153, 1, 153, 1, 153, 1, 153, 1, 153, 1, 153, 1, 153, 1, 153, 1, 153, 1, 153,
+        1, 153, 3, 153, 2157, 8, 153, 1, 153, 1, 153, 1, 153, 1, 153, 1, 153, 1, 153, 1, 153,
+        3, 153, 2166, 8, 153, 1, 153, 1, 153, 1, 153, 1, 153, 1, 153, 1, 153, 1, 153, 1, 153,
+        1, 153, 1, 153, 1, 153, 1, 153, 1, 153, 1, 153, 1, 153, 1, 153, 1, 153, 1, 153, 1, 153,
+        1, 153, 1, 153, 1, 153, 1, 153, 1, 153, 1, 153, 1, 153, 1, 153, 1, 153, 1, 153, 1, 153,
+        1, 153, 1, 153, 1, 153, 1, 153, 1, 153, 1, 153, 1, 153, 1, 153, 1, 153, 1, 153, 1, 153,
+        1, 153, 1, 153, 1, 153, 1, 153, 1, 153, 1, 153, 3, 153, 2215, 8, 153, 1, 153, 1, 153,
+        1, 153, 1, 153, 1, 153, 3, 153, 2222, 8, 153, 1, 153, 3, 153, 2225, 8, 153, 1, 153,
+        1, 153, 1, 153, 1, 153, 3, 153, 2231, 8, 153, 1, 153, 1, 153, 1, 153, 1, 153, 1, 153,
+        5, 153, 2238, 8, 153, 10, 153, 12, 153, 2241, 9, 153, 1, 154, 1, 154, 1, 155, 1, 155,
+        1, 155, 1, 155, 3, 155, 2249, 8, 155, 1, 156, 1, 156, 1, 156, 1, 156, 3, 156, 2255,
+        8, 156, 1, 157, 1, 157, 3, 157, 2259, 8, 157, 1, 158, 1, 158, 1, 158, 1, 158, 1, 158,
+        1, 158, 1, 158, 1, 158, 3, 158, 2269, 8, 158, 1, 159, 1, 159, 1, 159, 1, 159, 3, 159,
+        2275, 8, 159, 1, 159, 1, 159, 1, 159, 1, 159, 3, 159, 2281, 8, 159, 1, 159, 1, 159,
+        3, 159, 2285, 8, 159, 1, 159, 1, 159, 1, 159, 1, 159, 3, 159, 2291, 8, 159, 1, 159,
+        1, 159, 3, 159, 2295, 8, 159, 1, 160, 1, 160, 1, 160, 1, 160, 3, 160, 2301, 8, 160,
+        3, 160, 2303, 8, 160, 1, 160, 3, 160, 2306, 8, 160, 1, 160, 3, 160, 2309, 8, 160, 1,
+        160, 1, 160, 1, 160, 1, 160, 3, 160, 2315, 8, 160, 1, 160, 1, 160, 1, 160, 1, 160, 3,
+        160, 2321, 8, 160, 1, 161, 3, 161, 2324, 8, 161, 1, 161, 1, 161, 3, 161, 2328, 8, 161,
+        1, 161, 1, 161, 1, 161, 1, 161, 5, 161, 2334, 8, 161, 10, 161, 12, 161, 2337, 9, 161,
+        1, 161, 3, 161, 2340, 8, 161, 5, 161, 2342, 8, 161, 10, 161, 12, 161, 2345, 9, 161,
+        1, 161, 1, 161, 3, 161, 2349, 8, 161, 1, 161, 1, 161, 3, 161, 2353, 8, 161, 1, 162,
+        5, 162, 2356, 8, 162, 10, 162, 12, 162, 2359, 9, 162, 1, 162, 1, 162, 3, 162, 2363,
+        8, 162, 1, 162, 1, 162, 3, 162, 2367, 8, 162, 1, 163, 1, 163, 1, 164, 1, 164, 1, 165,
+        1, 165, 3, 165, 2375, 8, 165, 1, 166, 1, 166, 1, 166, 3, 166, 2380, 8, 166, 1, 167,
+        1, 167, 3, 167, 2384, 8, 167, 1, 168, 1, 168, 1, 168, 4, 168, 2389, 8, 168, 11, 168,
+        12, 168, 2390, 1, 169, 1, 169, 1, 169, 3, 169, 2396, 8, 169, 1, 170, 1, 170, 1, 170,
+        1, 170, 1, 170, 1, 171, 3, 171, 2404, 8, 171, 1, 171, 1, 171, 3, 171, 2408, 8, 171,
+        1, 172, 3, 172, 2411, 8, 172, 1, 172, 1, 172, 3, 172, 2415, 8, 172, 1, 173, 1, 173,
+        1, 173, 1, 174, 1, 174, 4, 174, 2422, 8, 174, 11, 174, 12, 174, 2423, 1, 174, 3, 174,
+        2427, 8, 174, 1, 175, 1, 175, 1, 175, 1, 175, 1, 176, 1, 176, 1, 176, 5, 176, 2436,
+        8, 176, 10, 176, 12, 176, 2439, 9, 176, 1, 177, 1, 177, 1, 177, 3, 177, 2444, 8, 177,
+        1, 178, 1, 178, 1, 179, 1, 179, 1, 180, 1, 180, 1, 180, 1, 180, 1, 180, 1, 181, 1, 181,
+        1, 182, 1, 182, 1, 183, 1, 183, 1, 183, 3, 183, 2462, 8, 183, 1, 184, 1, 184, 1, 184,
+        3, 184, 2467, 8, 184, 1, 185, 1, 185, 1, 185, 3, 185, 2472, 8, 185, 1, 185, 1, 185,
+        1, 185, 1, 185, 1, 185, 3, 185, 2479, 8, 185, 3, 185, 2481, 8, 185, 1, 186, 1, 186,
+        1, 186, 3, 186, 2486, 8, 186, 1, 186, 1, 186, 1, 186, 1, 186, 1, 186, 3, 186, 2493,
+        8, 186, 3, 186, 2495, 8, 186, 1, 187, 1, 187, 1, 187, 3, 187, 2500, 8, 187, 1, 187,
+        1, 187, 1, 187, 1, 187, 1, 187, 3, 187, 2507, 8, 187, 3, 187, 2509, 8, 187, 1, 188,
+        1, 188, 1, 188, 3, 188, 2514, 8, 188, 1, 188, 1, 188, 1, 188, 1, 188, 1, 188, 3, 188,
+        2521, 8, 188, 3, 188, 2523, 8, 188, 1, 189, 1, 189, 1, 189, 5, 189, 2528, 8, 189, 10,
+        189, 12, 189, 2531, 9, 189, 1, 190, 1, 190, 1, 190, 5, 190, 2536, 8, 190, 10, 190,
+        12, 190, 2539, 9, 190, 1, 190, 1, 190, 1, 190, 1, 190, 1, 190, 3, 190, 2546, 8, 190,
+        1, 191, 1, 191, 1, 191, 1, 192, 1, 192, 1, 192, 1, 192, 1, 193, 1, 193, 1, 193, 1, 194,
+        1, 194, 1, 194, 1, 194, 5, 194, 2562, 8, 194, 10, 194, 12, 194, 2565, 9, 194, 1, 194,
+        1, 194, 1, 195, 1, 195, 3, 195, 2571, 8, 195, 1, 195, 3, 195, 2574, 8, 195, 1, 196,
+        1, 196, 1, 196, 3, 196, 2579, 8, 196, 1, 197, 1, 197, 1, 197, 1, 197, 3, 197, 2585,
+        8, 197, 1, 198, 1, 198, 1, 198, 1, 198, 1, 198, 1, 198, 3, 198, 2593, 8, 198, 1, 199,
+        1, 199, 1, 199, 1, 199, 1, 199, 1, 199, 1, 199, 1, 199, 1, 199, 1, 199, 1, 199, 1, 199,
+        1, 199, 1, 199, 3, 199, 2609, 8, 199, 1, 200, 1, 200, 1, 200, 1, 200, 1, 200, 1, 200,
+        1, 200, 3, 200, 2618, 8, 200, 1, 201, 1, 201, 1, 202, 1, 202, 1, 203, 1, 203, 1, 203,
+        1, 203, 3, 203, 2628, 8, 203, 1, 203, 1, 203, 1, 203, 1, 203, 1, 203, 3, 203, 2635,
+        8, 203, 1, 203, 3, 203, 2638, 8, 203, 1, 204, 1, 204, 1, 204, 1, 205, 1, 205, 1, 206,
+        1, 206, 1, 207, 1, 207, 1, 208, 1, 208, 1, 209, 1, 209, 1, 210, 1, 210, 1, 211, 1, 211,
+        1, 212, 1, 212, 1, 213, 1, 213, 1, 214, 1, 214, 1, 215, 1, 215, 1, 215, 0, 5, 166, 200,
+        292, 300, 306, 216, 0, 2, 4, 6, 8, 10, 12, 14, 16, 18, 20, 22, 24, 26, 28, 30, 32, 34,
         36, 38, 40, 42, 44, 46, 48, 50, 52, 54, 56, 58, 60, 62, 64, 66, 68, 70, 72, 74, 76, 78,
         80, 82, 84, 86, 88, 90, 92, 94, 96, 98, 100, 102, 104, 106, 108, 110, 112, 114, 116,
         118, 120, 122, 124, 126, 128, 130, 132, 134, 136, 138, 140, 142, 144, 146, 148,
@@ -14246,875 +14350,885 @@ export class FlinkSqlParser extends SQLParserBase {
         310, 312, 314, 316, 318, 320, 322, 324, 326, 328, 330, 332, 334, 336, 338, 340,
         342, 344, 346, 348, 350, 352, 354, 356, 358, 360, 362, 364, 366, 368, 370, 372,
         374, 376, 378, 380, 382, 384, 386, 388, 390, 392, 394, 396, 398, 400, 402, 404,
-        406, 408, 410, 412, 414, 416, 418, 420, 422, 424, 426, 428, 0, 49, 2, 0, 109, 109,
-        453, 453, 3, 0, 45, 45, 128, 128, 190, 190, 4, 0, 42, 42, 90, 90, 425, 425, 468, 468,
-        2, 0, 444, 444, 450, 450, 2, 0, 152, 152, 171, 171, 2, 0, 440, 440, 493, 493, 2, 0,
-        486, 489, 491, 491, 3, 0, 32, 32, 91, 91, 246, 246, 11, 0, 28, 29, 35, 35, 46, 46, 92,
-        92, 179, 180, 346, 346, 362, 362, 380, 380, 383, 383, 389, 389, 419, 420, 2, 0, 436,
-        436, 438, 438, 4, 0, 101, 102, 115, 115, 144, 144, 248, 248, 2, 0, 13, 13, 233, 233,
-        2, 0, 458, 458, 466, 466, 3, 0, 5, 5, 272, 272, 447, 447, 3, 0, 268, 268, 458, 458,
-        466, 466, 3, 0, 428, 428, 462, 462, 481, 481, 3, 0, 332, 332, 469, 469, 485, 485,
-        2, 0, 443, 443, 494, 494, 2, 0, 184, 184, 267, 267, 3, 0, 130, 130, 181, 181, 405,
-        405, 4, 0, 153, 153, 175, 175, 203, 203, 319, 319, 4, 0, 448, 448, 463, 463, 496,
-        496, 503, 503, 5, 0, 252, 252, 449, 449, 461, 461, 498, 500, 502, 502, 2, 0, 74, 74,
-        322, 322, 3, 0, 463, 463, 496, 496, 503, 503, 2, 0, 442, 442, 453, 453, 2, 0, 460,
-        460, 471, 471, 2, 0, 294, 294, 324, 324, 4, 0, 140, 140, 246, 246, 399, 399, 407,
-        407, 2, 0, 19, 19, 371, 371, 2, 0, 5, 5, 11, 11, 2, 0, 513, 513, 533, 534, 4, 0, 455,
-        455, 531, 531, 535, 535, 538, 538, 2, 0, 533, 534, 536, 536, 3, 0, 33, 33, 202, 202,
-        391, 391, 1, 0, 533, 534, 1, 0, 542, 543, 2, 0, 542, 542, 545, 545, 4, 0, 455, 455,
-        531, 531, 533, 535, 537, 538, 3, 0, 243, 243, 512, 513, 533, 534, 2, 0, 140, 140,
-        399, 399, 2, 0, 5, 5, 113, 113, 10, 0, 97, 97, 166, 166, 224, 224, 231, 231, 336, 336,
-        439, 439, 474, 474, 476, 476, 492, 492, 506, 506, 15, 0, 97, 97, 166, 166, 224, 224,
-        231, 231, 336, 336, 430, 430, 439, 439, 445, 445, 451, 452, 457, 457, 464, 464,
-        474, 479, 492, 492, 495, 495, 506, 507, 11, 0, 5, 5, 13, 13, 33, 33, 78, 78, 84, 85,
-        113, 113, 202, 202, 209, 210, 391, 391, 416, 416, 531, 531, 3, 0, 78, 78, 84, 85,
-        209, 210, 2, 0, 91, 91, 380, 381, 53, 0, 4, 4, 13, 13, 23, 23, 38, 38, 41, 41, 43, 44,
-        54, 54, 56, 56, 69, 69, 75, 75, 98, 99, 107, 107, 119, 119, 134, 134, 139, 139, 143,
-        143, 145, 145, 161, 161, 166, 166, 168, 168, 188, 189, 191, 196, 199, 199, 201,
-        201, 203, 203, 207, 207, 211, 211, 216, 216, 222, 222, 224, 225, 231, 231, 245,
-        245, 247, 247, 266, 266, 278, 278, 283, 283, 285, 285, 295, 295, 319, 319, 323,
-        325, 336, 336, 359, 360, 366, 366, 369, 369, 382, 382, 397, 397, 400, 401, 411,
-        411, 422, 423, 439, 439, 473, 473, 492, 492, 506, 506, 1, 0, 440, 508, 2893, 0, 433,
-        1, 0, 0, 0, 2, 443, 1, 0, 0, 0, 4, 457, 1, 0, 0, 0, 6, 459, 1, 0, 0, 0, 8, 475, 1, 0, 0, 0,
-        10, 479, 1, 0, 0, 0, 12, 481, 1, 0, 0, 0, 14, 484, 1, 0, 0, 0, 16, 495, 1, 0, 0, 0, 18, 503,
-        1, 0, 0, 0, 20, 511, 1, 0, 0, 0, 22, 513, 1, 0, 0, 0, 24, 565, 1, 0, 0, 0, 26, 567, 1, 0,
-        0, 0, 28, 574, 1, 0, 0, 0, 30, 578, 1, 0, 0, 0, 32, 582, 1, 0, 0, 0, 34, 586, 1, 0, 0, 0,
-        36, 640, 1, 0, 0, 0, 38, 646, 1, 0, 0, 0, 40, 652, 1, 0, 0, 0, 42, 654, 1, 0, 0, 0, 44, 696,
-        1, 0, 0, 0, 46, 710, 1, 0, 0, 0, 48, 712, 1, 0, 0, 0, 50, 723, 1, 0, 0, 0, 52, 725, 1, 0,
-        0, 0, 54, 730, 1, 0, 0, 0, 56, 732, 1, 0, 0, 0, 58, 737, 1, 0, 0, 0, 60, 739, 1, 0, 0, 0,
-        62, 787, 1, 0, 0, 0, 64, 789, 1, 0, 0, 0, 66, 793, 1, 0, 0, 0, 68, 801, 1, 0, 0, 0, 70, 809,
-        1, 0, 0, 0, 72, 813, 1, 0, 0, 0, 74, 848, 1, 0, 0, 0, 76, 864, 1, 0, 0, 0, 78, 866, 1, 0,
-        0, 0, 80, 876, 1, 0, 0, 0, 82, 878, 1, 0, 0, 0, 84, 885, 1, 0, 0, 0, 86, 887, 1, 0, 0, 0,
-        88, 895, 1, 0, 0, 0, 90, 903, 1, 0, 0, 0, 92, 905, 1, 0, 0, 0, 94, 909, 1, 0, 0, 0, 96, 913,
-        1, 0, 0, 0, 98, 936, 1, 0, 0, 0, 100, 940, 1, 0, 0, 0, 102, 942, 1, 0, 0, 0, 104, 958, 1,
-        0, 0, 0, 106, 960, 1, 0, 0, 0, 108, 965, 1, 0, 0, 0, 110, 977, 1, 0, 0, 0, 112, 996, 1,
-        0, 0, 0, 114, 1016, 1, 0, 0, 0, 116, 1027, 1, 0, 0, 0, 118, 1029, 1, 0, 0, 0, 120, 1042,
-        1, 0, 0, 0, 122, 1049, 1, 0, 0, 0, 124, 1052, 1, 0, 0, 0, 126, 1061, 1, 0, 0, 0, 128, 1065,
-        1, 0, 0, 0, 130, 1069, 1, 0, 0, 0, 132, 1072, 1, 0, 0, 0, 134, 1080, 1, 0, 0, 0, 136, 1085,
-        1, 0, 0, 0, 138, 1102, 1, 0, 0, 0, 140, 1109, 1, 0, 0, 0, 142, 1119, 1, 0, 0, 0, 144, 1128,
-        1, 0, 0, 0, 146, 1138, 1, 0, 0, 0, 148, 1157, 1, 0, 0, 0, 150, 1159, 1, 0, 0, 0, 152, 1172,
-        1, 0, 0, 0, 154, 1175, 1, 0, 0, 0, 156, 1184, 1, 0, 0, 0, 158, 1197, 1, 0, 0, 0, 160, 1199,
-        1, 0, 0, 0, 162, 1212, 1, 0, 0, 0, 164, 1247, 1, 0, 0, 0, 166, 1266, 1, 0, 0, 0, 168, 1275,
-        1, 0, 0, 0, 170, 1284, 1, 0, 0, 0, 172, 1303, 1, 0, 0, 0, 174, 1325, 1, 0, 0, 0, 176, 1327,
-        1, 0, 0, 0, 178, 1333, 1, 0, 0, 0, 180, 1364, 1, 0, 0, 0, 182, 1366, 1, 0, 0, 0, 184, 1368,
-        1, 0, 0, 0, 186, 1370, 1, 0, 0, 0, 188, 1373, 1, 0, 0, 0, 190, 1392, 1, 0, 0, 0, 192, 1404,
-        1, 0, 0, 0, 194, 1420, 1, 0, 0, 0, 196, 1422, 1, 0, 0, 0, 198, 1436, 1, 0, 0, 0, 200, 1462,
-        1, 0, 0, 0, 202, 1479, 1, 0, 0, 0, 204, 1481, 1, 0, 0, 0, 206, 1499, 1, 0, 0, 0, 208, 1501,
-        1, 0, 0, 0, 210, 1507, 1, 0, 0, 0, 212, 1509, 1, 0, 0, 0, 214, 1514, 1, 0, 0, 0, 216, 1519,
-        1, 0, 0, 0, 218, 1531, 1, 0, 0, 0, 220, 1554, 1, 0, 0, 0, 222, 1556, 1, 0, 0, 0, 224, 1562,
-        1, 0, 0, 0, 226, 1564, 1, 0, 0, 0, 228, 1580, 1, 0, 0, 0, 230, 1582, 1, 0, 0, 0, 232, 1587,
-        1, 0, 0, 0, 234, 1637, 1, 0, 0, 0, 236, 1639, 1, 0, 0, 0, 238, 1642, 1, 0, 0, 0, 240, 1644,
-        1, 0, 0, 0, 242, 1651, 1, 0, 0, 0, 244, 1653, 1, 0, 0, 0, 246, 1655, 1, 0, 0, 0, 248, 1658,
-        1, 0, 0, 0, 250, 1667, 1, 0, 0, 0, 252, 1672, 1, 0, 0, 0, 254, 1686, 1, 0, 0, 0, 256, 1714,
-        1, 0, 0, 0, 258, 1726, 1, 0, 0, 0, 260, 1735, 1, 0, 0, 0, 262, 1740, 1, 0, 0, 0, 264, 1772,
-        1, 0, 0, 0, 266, 1774, 1, 0, 0, 0, 268, 1783, 1, 0, 0, 0, 270, 1794, 1, 0, 0, 0, 272, 1806,
-        1, 0, 0, 0, 274, 1832, 1, 0, 0, 0, 276, 1834, 1, 0, 0, 0, 278, 1858, 1, 0, 0, 0, 280, 1860,
-        1, 0, 0, 0, 282, 1871, 1, 0, 0, 0, 284, 1879, 1, 0, 0, 0, 286, 1881, 1, 0, 0, 0, 288, 1884,
-        1, 0, 0, 0, 290, 1898, 1, 0, 0, 0, 292, 1991, 1, 0, 0, 0, 294, 2001, 1, 0, 0, 0, 296, 2032,
-        1, 0, 0, 0, 298, 2038, 1, 0, 0, 0, 300, 2085, 1, 0, 0, 0, 302, 2087, 1, 0, 0, 0, 304, 2205,
-        1, 0, 0, 0, 306, 2217, 1, 0, 0, 0, 308, 2223, 1, 0, 0, 0, 310, 2229, 1, 0, 0, 0, 312, 2233,
-        1, 0, 0, 0, 314, 2243, 1, 0, 0, 0, 316, 2245, 1, 0, 0, 0, 318, 2271, 1, 0, 0, 0, 320, 2318,
-        1, 0, 0, 0, 322, 2332, 1, 0, 0, 0, 324, 2343, 1, 0, 0, 0, 326, 2345, 1, 0, 0, 0, 328, 2349,
-        1, 0, 0, 0, 330, 2351, 1, 0, 0, 0, 332, 2356, 1, 0, 0, 0, 334, 2363, 1, 0, 0, 0, 336, 2367,
-        1, 0, 0, 0, 338, 2372, 1, 0, 0, 0, 340, 2382, 1, 0, 0, 0, 342, 2385, 1, 0, 0, 0, 344, 2391,
-        1, 0, 0, 0, 346, 2401, 1, 0, 0, 0, 348, 2403, 1, 0, 0, 0, 350, 2407, 1, 0, 0, 0, 352, 2418,
-        1, 0, 0, 0, 354, 2420, 1, 0, 0, 0, 356, 2422, 1, 0, 0, 0, 358, 2424, 1, 0, 0, 0, 360, 2429,
-        1, 0, 0, 0, 362, 2431, 1, 0, 0, 0, 364, 2433, 1, 0, 0, 0, 366, 2438, 1, 0, 0, 0, 368, 2455,
-        1, 0, 0, 0, 370, 2469, 1, 0, 0, 0, 372, 2483, 1, 0, 0, 0, 374, 2497, 1, 0, 0, 0, 376, 2499,
-        1, 0, 0, 0, 378, 2520, 1, 0, 0, 0, 380, 2522, 1, 0, 0, 0, 382, 2525, 1, 0, 0, 0, 384, 2529,
-        1, 0, 0, 0, 386, 2532, 1, 0, 0, 0, 388, 2543, 1, 0, 0, 0, 390, 2553, 1, 0, 0, 0, 392, 2559,
-        1, 0, 0, 0, 394, 2567, 1, 0, 0, 0, 396, 2583, 1, 0, 0, 0, 398, 2592, 1, 0, 0, 0, 400, 2594,
-        1, 0, 0, 0, 402, 2596, 1, 0, 0, 0, 404, 2612, 1, 0, 0, 0, 406, 2614, 1, 0, 0, 0, 408, 2617,
-        1, 0, 0, 0, 410, 2619, 1, 0, 0, 0, 412, 2621, 1, 0, 0, 0, 414, 2623, 1, 0, 0, 0, 416, 2625,
-        1, 0, 0, 0, 418, 2627, 1, 0, 0, 0, 420, 2629, 1, 0, 0, 0, 422, 2631, 1, 0, 0, 0, 424, 2633,
-        1, 0, 0, 0, 426, 2635, 1, 0, 0, 0, 428, 2637, 1, 0, 0, 0, 430, 432, 3, 2, 1, 0, 431, 430,
-        1, 0, 0, 0, 432, 435, 1, 0, 0, 0, 433, 431, 1, 0, 0, 0, 433, 434, 1, 0, 0, 0, 434, 436,
-        1, 0, 0, 0, 435, 433, 1, 0, 0, 0, 436, 437, 5, 0, 0, 1, 437, 1, 1, 0, 0, 0, 438, 440, 3,
-        4, 2, 0, 439, 441, 5, 525, 0, 0, 440, 439, 1, 0, 0, 0, 440, 441, 1, 0, 0, 0, 441, 444,
-        1, 0, 0, 0, 442, 444, 3, 6, 3, 0, 443, 438, 1, 0, 0, 0, 443, 442, 1, 0, 0, 0, 444, 3, 1,
-        0, 0, 0, 445, 458, 3, 8, 4, 0, 446, 458, 3, 10, 5, 0, 447, 458, 3, 12, 6, 0, 448, 458,
-        3, 14, 7, 0, 449, 458, 3, 20, 10, 0, 450, 458, 3, 24, 12, 0, 451, 458, 3, 26, 13, 0, 452,
-        458, 3, 28, 14, 0, 453, 458, 3, 30, 15, 0, 454, 458, 3, 32, 16, 0, 455, 458, 3, 34, 17,
-        0, 456, 458, 3, 36, 18, 0, 457, 445, 1, 0, 0, 0, 457, 446, 1, 0, 0, 0, 457, 447, 1, 0,
-        0, 0, 457, 448, 1, 0, 0, 0, 457, 449, 1, 0, 0, 0, 457, 450, 1, 0, 0, 0, 457, 451, 1, 0,
-        0, 0, 457, 452, 1, 0, 0, 0, 457, 453, 1, 0, 0, 0, 457, 454, 1, 0, 0, 0, 457, 455, 1, 0,
-        0, 0, 457, 456, 1, 0, 0, 0, 458, 5, 1, 0, 0, 0, 459, 460, 5, 525, 0, 0, 460, 7, 1, 0, 0,
-        0, 461, 476, 3, 40, 20, 0, 462, 476, 3, 108, 54, 0, 463, 476, 3, 110, 55, 0, 464, 476,
-        3, 112, 56, 0, 465, 476, 3, 106, 53, 0, 466, 476, 3, 118, 59, 0, 467, 476, 3, 132, 66,
-        0, 468, 476, 3, 134, 67, 0, 469, 476, 3, 136, 68, 0, 470, 476, 3, 138, 69, 0, 471, 476,
-        3, 140, 70, 0, 472, 476, 3, 142, 71, 0, 473, 476, 3, 144, 72, 0, 474, 476, 3, 146, 73,
-        0, 475, 461, 1, 0, 0, 0, 475, 462, 1, 0, 0, 0, 475, 463, 1, 0, 0, 0, 475, 464, 1, 0, 0,
-        0, 475, 465, 1, 0, 0, 0, 475, 466, 1, 0, 0, 0, 475, 467, 1, 0, 0, 0, 475, 468, 1, 0, 0,
-        0, 475, 469, 1, 0, 0, 0, 475, 470, 1, 0, 0, 0, 475, 471, 1, 0, 0, 0, 475, 472, 1, 0, 0,
-        0, 475, 473, 1, 0, 0, 0, 475, 474, 1, 0, 0, 0, 476, 9, 1, 0, 0, 0, 477, 480, 3, 164, 82,
-        0, 478, 480, 3, 148, 74, 0, 479, 477, 1, 0, 0, 0, 479, 478, 1, 0, 0, 0, 480, 11, 1, 0,
-        0, 0, 481, 482, 7, 0, 0, 0, 482, 483, 3, 370, 185, 0, 483, 13, 1, 0, 0, 0, 484, 488, 5,
-        135, 0, 0, 485, 489, 3, 16, 8, 0, 486, 487, 5, 483, 0, 0, 487, 489, 5, 147, 0, 0, 488,
-        485, 1, 0, 0, 0, 488, 486, 1, 0, 0, 0, 488, 489, 1, 0, 0, 0, 489, 493, 1, 0, 0, 0, 490,
-        494, 3, 10, 5, 0, 491, 494, 3, 150, 75, 0, 492, 494, 3, 162, 81, 0, 493, 490, 1, 0, 0,
-        0, 493, 491, 1, 0, 0, 0, 493, 492, 1, 0, 0, 0, 494, 15, 1, 0, 0, 0, 495, 500, 3, 18, 9,
-        0, 496, 497, 5, 524, 0, 0, 497, 499, 3, 18, 9, 0, 498, 496, 1, 0, 0, 0, 499, 502, 1, 0,
-        0, 0, 500, 498, 1, 0, 0, 0, 500, 501, 1, 0, 0, 0, 501, 17, 1, 0, 0, 0, 502, 500, 1, 0, 0,
-        0, 503, 504, 7, 1, 0, 0, 504, 19, 1, 0, 0, 0, 505, 506, 5, 413, 0, 0, 506, 507, 5, 444,
-        0, 0, 507, 512, 3, 360, 180, 0, 508, 509, 5, 413, 0, 0, 509, 512, 3, 364, 182, 0, 510,
-        512, 3, 22, 11, 0, 511, 505, 1, 0, 0, 0, 511, 508, 1, 0, 0, 0, 511, 510, 1, 0, 0, 0, 512,
-        21, 1, 0, 0, 0, 513, 514, 5, 413, 0, 0, 514, 515, 5, 229, 0, 0, 515, 520, 3, 376, 188,
-        0, 516, 517, 5, 524, 0, 0, 517, 519, 3, 376, 188, 0, 518, 516, 1, 0, 0, 0, 519, 522,
-        1, 0, 0, 0, 520, 518, 1, 0, 0, 0, 520, 521, 1, 0, 0, 0, 521, 23, 1, 0, 0, 0, 522, 520, 1,
-        0, 0, 0, 523, 524, 5, 343, 0, 0, 524, 566, 7, 2, 0, 0, 525, 526, 5, 343, 0, 0, 526, 527,
-        5, 76, 0, 0, 527, 566, 7, 3, 0, 0, 528, 529, 5, 343, 0, 0, 529, 532, 5, 376, 0, 0, 530,
-        531, 7, 4, 0, 0, 531, 533, 3, 364, 182, 0, 532, 530, 1, 0, 0, 0, 532, 533, 1, 0, 0, 0,
-        533, 535, 1, 0, 0, 0, 534, 536, 3, 296, 148, 0, 535, 534, 1, 0, 0, 0, 535, 536, 1, 0,
-        0, 0, 536, 566, 1, 0, 0, 0, 537, 538, 5, 343, 0, 0, 538, 539, 5, 58, 0, 0, 539, 542, 7,
-        4, 0, 0, 540, 543, 3, 372, 186, 0, 541, 543, 3, 370, 185, 0, 542, 540, 1, 0, 0, 0, 542,
-        541, 1, 0, 0, 0, 543, 545, 1, 0, 0, 0, 544, 546, 3, 296, 148, 0, 545, 544, 1, 0, 0, 0,
-        545, 546, 1, 0, 0, 0, 546, 566, 1, 0, 0, 0, 547, 548, 5, 343, 0, 0, 548, 553, 5, 72, 0,
-        0, 549, 550, 5, 375, 0, 0, 550, 554, 3, 370, 185, 0, 551, 552, 5, 505, 0, 0, 552, 554,
-        3, 372, 186, 0, 553, 549, 1, 0, 0, 0, 553, 551, 1, 0, 0, 0, 554, 566, 1, 0, 0, 0, 555,
-        557, 5, 343, 0, 0, 556, 558, 5, 414, 0, 0, 557, 556, 1, 0, 0, 0, 557, 558, 1, 0, 0, 0,
-        558, 559, 1, 0, 0, 0, 559, 566, 5, 155, 0, 0, 560, 562, 5, 343, 0, 0, 561, 563, 5, 153,
-        0, 0, 562, 561, 1, 0, 0, 0, 562, 563, 1, 0, 0, 0, 563, 564, 1, 0, 0, 0, 564, 566, 5, 229,
-        0, 0, 565, 523, 1, 0, 0, 0, 565, 525, 1, 0, 0, 0, 565, 528, 1, 0, 0, 0, 565, 537, 1, 0,
-        0, 0, 565, 547, 1, 0, 0, 0, 565, 555, 1, 0, 0, 0, 565, 560, 1, 0, 0, 0, 566, 25, 1, 0, 0,
-        0, 567, 568, 5, 472, 0, 0, 568, 569, 5, 228, 0, 0, 569, 572, 3, 376, 188, 0, 570, 571,
-        5, 436, 0, 0, 571, 573, 3, 386, 193, 0, 572, 570, 1, 0, 0, 0, 572, 573, 1, 0, 0, 0, 573,
-        27, 1, 0, 0, 0, 574, 575, 5, 504, 0, 0, 575, 576, 5, 228, 0, 0, 576, 577, 3, 376, 188,
-        0, 577, 29, 1, 0, 0, 0, 578, 580, 5, 342, 0, 0, 579, 581, 3, 388, 194, 0, 580, 579, 1,
-        0, 0, 0, 580, 581, 1, 0, 0, 0, 581, 31, 1, 0, 0, 0, 582, 584, 5, 314, 0, 0, 583, 585, 3,
-        390, 195, 0, 584, 583, 1, 0, 0, 0, 584, 585, 1, 0, 0, 0, 585, 33, 1, 0, 0, 0, 586, 587,
-        7, 5, 0, 0, 587, 588, 5, 467, 0, 0, 588, 589, 3, 116, 58, 0, 589, 35, 1, 0, 0, 0, 590,
-        591, 5, 440, 0, 0, 591, 592, 5, 467, 0, 0, 592, 593, 5, 436, 0, 0, 593, 596, 3, 38, 19,
-        0, 594, 595, 5, 17, 0, 0, 595, 597, 3, 376, 188, 0, 596, 594, 1, 0, 0, 0, 596, 597, 1,
-        0, 0, 0, 597, 641, 1, 0, 0, 0, 598, 599, 5, 440, 0, 0, 599, 600, 5, 459, 0, 0, 600, 601,
-        5, 436, 0, 0, 601, 604, 3, 38, 19, 0, 602, 603, 5, 17, 0, 0, 603, 605, 3, 376, 188, 0,
-        604, 602, 1, 0, 0, 0, 604, 605, 1, 0, 0, 0, 605, 608, 1, 0, 0, 0, 606, 607, 5, 313, 0,
-        0, 607, 609, 3, 376, 188, 0, 608, 606, 1, 0, 0, 0, 608, 609, 1, 0, 0, 0, 609, 641, 1,
-        0, 0, 0, 610, 611, 5, 440, 0, 0, 611, 612, 7, 6, 0, 0, 612, 613, 5, 436, 0, 0, 613, 614,
-        3, 38, 19, 0, 614, 615, 5, 313, 0, 0, 615, 616, 3, 376, 188, 0, 616, 641, 1, 0, 0, 0,
-        617, 618, 5, 440, 0, 0, 618, 619, 5, 490, 0, 0, 619, 641, 3, 38, 19, 0, 620, 621, 5,
-        440, 0, 0, 621, 622, 5, 456, 0, 0, 622, 623, 5, 459, 0, 0, 623, 624, 5, 436, 0, 0, 624,
-        625, 3, 38, 19, 0, 625, 626, 5, 313, 0, 0, 626, 627, 3, 376, 188, 0, 627, 628, 5, 470,
-        0, 0, 628, 629, 3, 376, 188, 0, 629, 641, 1, 0, 0, 0, 630, 631, 5, 440, 0, 0, 631, 632,
-        5, 446, 0, 0, 632, 633, 5, 459, 0, 0, 633, 634, 5, 436, 0, 0, 634, 635, 3, 38, 19, 0,
-        635, 636, 5, 147, 0, 0, 636, 637, 3, 376, 188, 0, 637, 638, 5, 17, 0, 0, 638, 639, 3,
-        376, 188, 0, 639, 641, 1, 0, 0, 0, 640, 590, 1, 0, 0, 0, 640, 598, 1, 0, 0, 0, 640, 610,
-        1, 0, 0, 0, 640, 617, 1, 0, 0, 0, 640, 620, 1, 0, 0, 0, 640, 630, 1, 0, 0, 0, 641, 37, 1,
-        0, 0, 0, 642, 644, 5, 538, 0, 0, 643, 642, 1, 0, 0, 0, 643, 644, 1, 0, 0, 0, 644, 645,
-        1, 0, 0, 0, 645, 647, 3, 376, 188, 0, 646, 643, 1, 0, 0, 0, 647, 648, 1, 0, 0, 0, 648,
-        646, 1, 0, 0, 0, 648, 649, 1, 0, 0, 0, 649, 39, 1, 0, 0, 0, 650, 653, 3, 42, 21, 0, 651,
-        653, 3, 44, 22, 0, 652, 650, 1, 0, 0, 0, 652, 651, 1, 0, 0, 0, 653, 41, 1, 0, 0, 0, 654,
-        656, 5, 72, 0, 0, 655, 657, 5, 501, 0, 0, 656, 655, 1, 0, 0, 0, 656, 657, 1, 0, 0, 0, 657,
-        658, 1, 0, 0, 0, 658, 660, 5, 375, 0, 0, 659, 661, 3, 382, 191, 0, 660, 659, 1, 0, 0,
-        0, 660, 661, 1, 0, 0, 0, 661, 662, 1, 0, 0, 0, 662, 663, 3, 368, 184, 0, 663, 664, 5,
-        520, 0, 0, 664, 669, 3, 46, 23, 0, 665, 666, 5, 524, 0, 0, 666, 668, 3, 46, 23, 0, 667,
-        665, 1, 0, 0, 0, 668, 671, 1, 0, 0, 0, 669, 667, 1, 0, 0, 0, 669, 670, 1, 0, 0, 0, 670,
-        674, 1, 0, 0, 0, 671, 669, 1, 0, 0, 0, 672, 673, 5, 524, 0, 0, 673, 675, 3, 86, 43, 0,
-        674, 672, 1, 0, 0, 0, 674, 675, 1, 0, 0, 0, 675, 678, 1, 0, 0, 0, 676, 677, 5, 524, 0,
-        0, 677, 679, 3, 88, 44, 0, 678, 676, 1, 0, 0, 0, 678, 679, 1, 0, 0, 0, 679, 682, 1, 0,
-        0, 0, 680, 681, 5, 524, 0, 0, 681, 683, 3, 92, 46, 0, 682, 680, 1, 0, 0, 0, 682, 683,
-        1, 0, 0, 0, 683, 684, 1, 0, 0, 0, 684, 687, 5, 521, 0, 0, 685, 686, 5, 59, 0, 0, 686, 688,
-        5, 541, 0, 0, 687, 685, 1, 0, 0, 0, 687, 688, 1, 0, 0, 0, 688, 690, 1, 0, 0, 0, 689, 691,
-        3, 94, 47, 0, 690, 689, 1, 0, 0, 0, 690, 691, 1, 0, 0, 0, 691, 692, 1, 0, 0, 0, 692, 694,
-        3, 380, 190, 0, 693, 695, 3, 102, 51, 0, 694, 693, 1, 0, 0, 0, 694, 695, 1, 0, 0, 0, 695,
-        43, 1, 0, 0, 0, 696, 697, 5, 72, 0, 0, 697, 699, 5, 375, 0, 0, 698, 700, 3, 382, 191,
-        0, 699, 698, 1, 0, 0, 0, 699, 700, 1, 0, 0, 0, 700, 701, 1, 0, 0, 0, 701, 702, 3, 368,
-        184, 0, 702, 705, 3, 380, 190, 0, 703, 704, 5, 17, 0, 0, 704, 706, 3, 164, 82, 0, 705,
-        703, 1, 0, 0, 0, 705, 706, 1, 0, 0, 0, 706, 45, 1, 0, 0, 0, 707, 711, 3, 48, 24, 0, 708,
-        711, 3, 78, 39, 0, 709, 711, 3, 82, 41, 0, 710, 707, 1, 0, 0, 0, 710, 708, 1, 0, 0, 0,
-        710, 709, 1, 0, 0, 0, 711, 47, 1, 0, 0, 0, 712, 713, 3, 50, 25, 0, 713, 715, 3, 62, 31,
-        0, 714, 716, 3, 76, 38, 0, 715, 714, 1, 0, 0, 0, 715, 716, 1, 0, 0, 0, 716, 719, 1, 0,
-        0, 0, 717, 718, 5, 59, 0, 0, 718, 720, 5, 541, 0, 0, 719, 717, 1, 0, 0, 0, 719, 720, 1,
-        0, 0, 0, 720, 49, 1, 0, 0, 0, 721, 724, 3, 376, 188, 0, 722, 724, 3, 288, 144, 0, 723,
-        721, 1, 0, 0, 0, 723, 722, 1, 0, 0, 0, 724, 51, 1, 0, 0, 0, 725, 726, 1, 0, 0, 0, 726, 53,
-        1, 0, 0, 0, 727, 731, 3, 378, 189, 0, 728, 729, 4, 27, 0, 0, 729, 731, 3, 52, 26, 0, 730,
-        727, 1, 0, 0, 0, 730, 728, 1, 0, 0, 0, 731, 55, 1, 0, 0, 0, 732, 733, 3, 376, 188, 0, 733,
-        57, 1, 0, 0, 0, 734, 738, 3, 378, 189, 0, 735, 736, 4, 29, 1, 0, 736, 738, 3, 52, 26,
-        0, 737, 734, 1, 0, 0, 0, 737, 735, 1, 0, 0, 0, 738, 59, 1, 0, 0, 0, 739, 740, 5, 520, 0,
-        0, 740, 745, 3, 54, 27, 0, 741, 742, 5, 524, 0, 0, 742, 744, 3, 54, 27, 0, 743, 741,
-        1, 0, 0, 0, 744, 747, 1, 0, 0, 0, 745, 743, 1, 0, 0, 0, 745, 746, 1, 0, 0, 0, 746, 748,
-        1, 0, 0, 0, 747, 745, 1, 0, 0, 0, 748, 749, 5, 521, 0, 0, 749, 61, 1, 0, 0, 0, 750, 788,
-        7, 7, 0, 0, 751, 753, 7, 8, 0, 0, 752, 754, 3, 64, 32, 0, 753, 752, 1, 0, 0, 0, 753, 754,
-        1, 0, 0, 0, 754, 788, 1, 0, 0, 0, 755, 757, 5, 381, 0, 0, 756, 758, 3, 64, 32, 0, 757,
-        756, 1, 0, 0, 0, 757, 758, 1, 0, 0, 0, 758, 765, 1, 0, 0, 0, 759, 761, 7, 9, 0, 0, 760,
-        762, 5, 208, 0, 0, 761, 760, 1, 0, 0, 0, 761, 762, 1, 0, 0, 0, 762, 763, 1, 0, 0, 0, 763,
-        764, 5, 380, 0, 0, 764, 766, 5, 508, 0, 0, 765, 759, 1, 0, 0, 0, 765, 766, 1, 0, 0, 0,
-        766, 788, 1, 0, 0, 0, 767, 769, 7, 10, 0, 0, 768, 770, 3, 66, 33, 0, 769, 768, 1, 0, 0,
-        0, 769, 770, 1, 0, 0, 0, 770, 788, 1, 0, 0, 0, 771, 773, 7, 11, 0, 0, 772, 774, 3, 70,
-        35, 0, 773, 772, 1, 0, 0, 0, 773, 774, 1, 0, 0, 0, 774, 788, 1, 0, 0, 0, 775, 777, 5, 473,
-        0, 0, 776, 778, 3, 72, 36, 0, 777, 776, 1, 0, 0, 0, 777, 778, 1, 0, 0, 0, 778, 788, 1,
-        0, 0, 0, 779, 781, 5, 323, 0, 0, 780, 782, 3, 74, 37, 0, 781, 780, 1, 0, 0, 0, 781, 782,
-        1, 0, 0, 0, 782, 788, 1, 0, 0, 0, 783, 785, 5, 296, 0, 0, 784, 786, 3, 68, 34, 0, 785,
-        784, 1, 0, 0, 0, 785, 786, 1, 0, 0, 0, 786, 788, 1, 0, 0, 0, 787, 750, 1, 0, 0, 0, 787,
-        751, 1, 0, 0, 0, 787, 755, 1, 0, 0, 0, 787, 767, 1, 0, 0, 0, 787, 771, 1, 0, 0, 0, 787,
-        775, 1, 0, 0, 0, 787, 779, 1, 0, 0, 0, 787, 783, 1, 0, 0, 0, 788, 63, 1, 0, 0, 0, 789, 790,
-        5, 520, 0, 0, 790, 791, 3, 410, 205, 0, 791, 792, 5, 521, 0, 0, 792, 65, 1, 0, 0, 0, 793,
-        794, 5, 520, 0, 0, 794, 797, 3, 410, 205, 0, 795, 796, 5, 524, 0, 0, 796, 798, 3, 410,
-        205, 0, 797, 795, 1, 0, 0, 0, 797, 798, 1, 0, 0, 0, 798, 799, 1, 0, 0, 0, 799, 800, 5,
-        521, 0, 0, 800, 67, 1, 0, 0, 0, 801, 802, 5, 520, 0, 0, 802, 805, 3, 408, 204, 0, 803,
-        804, 5, 524, 0, 0, 804, 806, 3, 408, 204, 0, 805, 803, 1, 0, 0, 0, 805, 806, 1, 0, 0,
-        0, 806, 807, 1, 0, 0, 0, 807, 808, 5, 521, 0, 0, 808, 69, 1, 0, 0, 0, 809, 810, 5, 511,
-        0, 0, 810, 811, 3, 62, 31, 0, 811, 812, 5, 510, 0, 0, 812, 71, 1, 0, 0, 0, 813, 814, 5,
-        511, 0, 0, 814, 815, 3, 62, 31, 0, 815, 816, 5, 524, 0, 0, 816, 817, 3, 62, 31, 0, 817,
-        818, 1, 0, 0, 0, 818, 819, 5, 510, 0, 0, 819, 73, 1, 0, 0, 0, 820, 821, 5, 511, 0, 0, 821,
-        822, 3, 54, 27, 0, 822, 829, 3, 62, 31, 0, 823, 824, 5, 524, 0, 0, 824, 825, 3, 54, 27,
-        0, 825, 826, 3, 62, 31, 0, 826, 828, 1, 0, 0, 0, 827, 823, 1, 0, 0, 0, 828, 831, 1, 0,
-        0, 0, 829, 827, 1, 0, 0, 0, 829, 830, 1, 0, 0, 0, 830, 832, 1, 0, 0, 0, 831, 829, 1, 0,
-        0, 0, 832, 833, 5, 510, 0, 0, 833, 849, 1, 0, 0, 0, 834, 835, 5, 520, 0, 0, 835, 836,
-        3, 54, 27, 0, 836, 843, 3, 62, 31, 0, 837, 838, 5, 524, 0, 0, 838, 839, 3, 54, 27, 0,
-        839, 840, 3, 62, 31, 0, 840, 842, 1, 0, 0, 0, 841, 837, 1, 0, 0, 0, 842, 845, 1, 0, 0,
-        0, 843, 841, 1, 0, 0, 0, 843, 844, 1, 0, 0, 0, 844, 846, 1, 0, 0, 0, 845, 843, 1, 0, 0,
-        0, 846, 847, 5, 521, 0, 0, 847, 849, 1, 0, 0, 0, 848, 820, 1, 0, 0, 0, 848, 834, 1, 0,
-        0, 0, 849, 75, 1, 0, 0, 0, 850, 851, 5, 64, 0, 0, 851, 853, 3, 90, 45, 0, 852, 850, 1,
-        0, 0, 0, 852, 853, 1, 0, 0, 0, 853, 854, 1, 0, 0, 0, 854, 855, 5, 290, 0, 0, 855, 858,
-        5, 470, 0, 0, 856, 857, 5, 243, 0, 0, 857, 859, 5, 125, 0, 0, 858, 856, 1, 0, 0, 0, 858,
-        859, 1, 0, 0, 0, 859, 865, 1, 0, 0, 0, 860, 862, 5, 243, 0, 0, 861, 860, 1, 0, 0, 0, 861,
-        862, 1, 0, 0, 0, 862, 863, 1, 0, 0, 0, 863, 865, 5, 246, 0, 0, 864, 852, 1, 0, 0, 0, 864,
-        861, 1, 0, 0, 0, 865, 77, 1, 0, 0, 0, 866, 867, 3, 50, 25, 0, 867, 868, 3, 62, 31, 0, 868,
-        871, 5, 220, 0, 0, 869, 870, 5, 152, 0, 0, 870, 872, 3, 80, 40, 0, 871, 869, 1, 0, 0,
-        0, 871, 872, 1, 0, 0, 0, 872, 874, 1, 0, 0, 0, 873, 875, 5, 426, 0, 0, 874, 873, 1, 0,
-        0, 0, 874, 875, 1, 0, 0, 0, 875, 79, 1, 0, 0, 0, 876, 877, 5, 541, 0, 0, 877, 81, 1, 0,
-        0, 0, 878, 879, 3, 50, 25, 0, 879, 880, 5, 17, 0, 0, 880, 883, 3, 84, 42, 0, 881, 882,
-        5, 59, 0, 0, 882, 884, 5, 541, 0, 0, 883, 881, 1, 0, 0, 0, 883, 884, 1, 0, 0, 0, 884, 83,
-        1, 0, 0, 0, 885, 886, 3, 288, 144, 0, 886, 85, 1, 0, 0, 0, 887, 888, 5, 427, 0, 0, 888,
-        889, 5, 147, 0, 0, 889, 890, 3, 54, 27, 0, 890, 891, 5, 17, 0, 0, 891, 892, 3, 288, 144,
-        0, 892, 87, 1, 0, 0, 0, 893, 894, 5, 64, 0, 0, 894, 896, 3, 90, 45, 0, 895, 893, 1, 0,
-        0, 0, 895, 896, 1, 0, 0, 0, 896, 897, 1, 0, 0, 0, 897, 898, 5, 290, 0, 0, 898, 899, 5,
-        470, 0, 0, 899, 900, 3, 60, 30, 0, 900, 901, 5, 243, 0, 0, 901, 902, 5, 125, 0, 0, 902,
-        89, 1, 0, 0, 0, 903, 904, 3, 352, 176, 0, 904, 91, 1, 0, 0, 0, 905, 906, 5, 279, 0, 0,
-        906, 907, 5, 147, 0, 0, 907, 908, 5, 373, 0, 0, 908, 93, 1, 0, 0, 0, 909, 910, 5, 271,
-        0, 0, 910, 911, 5, 34, 0, 0, 911, 912, 3, 96, 48, 0, 912, 95, 1, 0, 0, 0, 913, 914, 5,
-        520, 0, 0, 914, 919, 3, 98, 49, 0, 915, 916, 5, 524, 0, 0, 916, 918, 3, 98, 49, 0, 917,
-        915, 1, 0, 0, 0, 918, 921, 1, 0, 0, 0, 919, 917, 1, 0, 0, 0, 919, 920, 1, 0, 0, 0, 920,
-        922, 1, 0, 0, 0, 921, 919, 1, 0, 0, 0, 922, 923, 5, 521, 0, 0, 923, 97, 1, 0, 0, 0, 924,
-        937, 3, 54, 27, 0, 925, 926, 5, 520, 0, 0, 926, 931, 3, 100, 50, 0, 927, 928, 5, 524,
-        0, 0, 928, 930, 3, 100, 50, 0, 929, 927, 1, 0, 0, 0, 930, 933, 1, 0, 0, 0, 931, 929, 1,
-        0, 0, 0, 931, 932, 1, 0, 0, 0, 932, 934, 1, 0, 0, 0, 933, 931, 1, 0, 0, 0, 934, 935, 5,
-        521, 0, 0, 935, 937, 1, 0, 0, 0, 936, 924, 1, 0, 0, 0, 936, 925, 1, 0, 0, 0, 937, 99, 1,
-        0, 0, 0, 938, 941, 3, 328, 164, 0, 939, 941, 3, 404, 202, 0, 940, 938, 1, 0, 0, 0, 940,
-        939, 1, 0, 0, 0, 941, 101, 1, 0, 0, 0, 942, 943, 5, 204, 0, 0, 943, 952, 3, 370, 185,
-        0, 944, 948, 5, 520, 0, 0, 945, 947, 3, 104, 52, 0, 946, 945, 1, 0, 0, 0, 947, 950, 1,
-        0, 0, 0, 948, 946, 1, 0, 0, 0, 948, 949, 1, 0, 0, 0, 949, 951, 1, 0, 0, 0, 950, 948, 1,
-        0, 0, 0, 951, 953, 5, 521, 0, 0, 952, 944, 1, 0, 0, 0, 952, 953, 1, 0, 0, 0, 953, 103,
-        1, 0, 0, 0, 954, 955, 7, 12, 0, 0, 955, 959, 7, 13, 0, 0, 956, 957, 7, 14, 0, 0, 957, 959,
-        7, 15, 0, 0, 958, 954, 1, 0, 0, 0, 958, 956, 1, 0, 0, 0, 959, 105, 1, 0, 0, 0, 960, 961,
-        5, 72, 0, 0, 961, 962, 5, 444, 0, 0, 962, 963, 3, 362, 181, 0, 963, 964, 3, 380, 190,
-        0, 964, 107, 1, 0, 0, 0, 965, 966, 5, 72, 0, 0, 966, 968, 5, 450, 0, 0, 967, 969, 3, 382,
-        191, 0, 968, 967, 1, 0, 0, 0, 968, 969, 1, 0, 0, 0, 969, 970, 1, 0, 0, 0, 970, 973, 3,
-        366, 183, 0, 971, 972, 5, 59, 0, 0, 972, 974, 5, 541, 0, 0, 973, 971, 1, 0, 0, 0, 973,
-        974, 1, 0, 0, 0, 974, 975, 1, 0, 0, 0, 975, 976, 3, 380, 190, 0, 976, 109, 1, 0, 0, 0,
-        977, 979, 5, 72, 0, 0, 978, 980, 5, 501, 0, 0, 979, 978, 1, 0, 0, 0, 979, 980, 1, 0, 0,
-        0, 980, 981, 1, 0, 0, 0, 981, 983, 5, 505, 0, 0, 982, 984, 3, 382, 191, 0, 983, 982,
-        1, 0, 0, 0, 983, 984, 1, 0, 0, 0, 984, 985, 1, 0, 0, 0, 985, 987, 3, 374, 187, 0, 986,
-        988, 3, 60, 30, 0, 987, 986, 1, 0, 0, 0, 987, 988, 1, 0, 0, 0, 988, 991, 1, 0, 0, 0, 989,
-        990, 5, 59, 0, 0, 990, 992, 5, 541, 0, 0, 991, 989, 1, 0, 0, 0, 991, 992, 1, 0, 0, 0, 992,
-        993, 1, 0, 0, 0, 993, 994, 5, 17, 0, 0, 994, 995, 3, 164, 82, 0, 995, 111, 1, 0, 0, 0,
-        996, 1000, 5, 72, 0, 0, 997, 1001, 5, 501, 0, 0, 998, 999, 5, 501, 0, 0, 999, 1001,
-        5, 372, 0, 0, 1000, 997, 1, 0, 0, 0, 1000, 998, 1, 0, 0, 0, 1000, 1001, 1, 0, 0, 0, 1001,
-        1002, 1, 0, 0, 0, 1002, 1004, 5, 154, 0, 0, 1003, 1005, 3, 382, 191, 0, 1004, 1003,
-        1, 0, 0, 0, 1004, 1005, 1, 0, 0, 0, 1005, 1006, 1, 0, 0, 0, 1006, 1007, 3, 306, 153,
-        0, 1007, 1008, 5, 17, 0, 0, 1008, 1011, 3, 352, 176, 0, 1009, 1010, 5, 197, 0, 0, 1010,
-        1012, 7, 16, 0, 0, 1011, 1009, 1, 0, 0, 0, 1011, 1012, 1, 0, 0, 0, 1012, 1014, 1, 0,
-        0, 0, 1013, 1015, 3, 114, 57, 0, 1014, 1013, 1, 0, 0, 0, 1014, 1015, 1, 0, 0, 0, 1015,
-        113, 1, 0, 0, 0, 1016, 1017, 5, 415, 0, 0, 1017, 1018, 5, 467, 0, 0, 1018, 1024, 3,
-        116, 58, 0, 1019, 1020, 5, 524, 0, 0, 1020, 1021, 5, 467, 0, 0, 1021, 1023, 3, 116,
-        58, 0, 1022, 1019, 1, 0, 0, 0, 1023, 1026, 1, 0, 0, 0, 1024, 1022, 1, 0, 0, 0, 1024,
-        1025, 1, 0, 0, 0, 1025, 115, 1, 0, 0, 0, 1026, 1024, 1, 0, 0, 0, 1027, 1028, 5, 541,
-        0, 0, 1028, 117, 1, 0, 0, 0, 1029, 1030, 5, 8, 0, 0, 1030, 1032, 5, 375, 0, 0, 1031,
-        1033, 3, 384, 192, 0, 1032, 1031, 1, 0, 0, 0, 1032, 1033, 1, 0, 0, 0, 1033, 1034, 1,
-        0, 0, 0, 1034, 1040, 3, 370, 185, 0, 1035, 1041, 3, 120, 60, 0, 1036, 1041, 3, 122,
-        61, 0, 1037, 1041, 3, 124, 62, 0, 1038, 1041, 3, 126, 63, 0, 1039, 1041, 3, 128, 64,
-        0, 1040, 1035, 1, 0, 0, 0, 1040, 1036, 1, 0, 0, 0, 1040, 1037, 1, 0, 0, 0, 1040, 1038,
-        1, 0, 0, 0, 1040, 1039, 1, 0, 0, 0, 1041, 119, 1, 0, 0, 0, 1042, 1044, 5, 313, 0, 0, 1043,
-        1045, 3, 376, 188, 0, 1044, 1043, 1, 0, 0, 0, 1044, 1045, 1, 0, 0, 0, 1045, 1046, 1,
-        0, 0, 0, 1046, 1047, 5, 390, 0, 0, 1047, 1048, 3, 376, 188, 0, 1048, 121, 1, 0, 0, 0,
-        1049, 1050, 5, 342, 0, 0, 1050, 1051, 3, 386, 193, 0, 1051, 123, 1, 0, 0, 0, 1052,
-        1053, 5, 440, 0, 0, 1053, 1054, 5, 64, 0, 0, 1054, 1055, 3, 90, 45, 0, 1055, 1056,
-        5, 290, 0, 0, 1056, 1057, 5, 470, 0, 0, 1057, 1059, 3, 60, 30, 0, 1058, 1060, 3, 130,
-        65, 0, 1059, 1058, 1, 0, 0, 0, 1059, 1060, 1, 0, 0, 0, 1060, 125, 1, 0, 0, 0, 1061, 1062,
-        5, 116, 0, 0, 1062, 1063, 5, 64, 0, 0, 1063, 1064, 3, 90, 45, 0, 1064, 127, 1, 0, 0,
-        0, 1065, 1066, 5, 440, 0, 0, 1066, 1067, 5, 406, 0, 0, 1067, 1068, 3, 60, 30, 0, 1068,
-        129, 1, 0, 0, 0, 1069, 1070, 5, 243, 0, 0, 1070, 1071, 5, 125, 0, 0, 1071, 131, 1, 0,
-        0, 0, 1072, 1073, 5, 8, 0, 0, 1073, 1074, 5, 505, 0, 0, 1074, 1078, 3, 372, 186, 0,
-        1075, 1079, 3, 120, 60, 0, 1076, 1077, 5, 17, 0, 0, 1077, 1079, 3, 164, 82, 0, 1078,
-        1075, 1, 0, 0, 0, 1078, 1076, 1, 0, 0, 0, 1079, 133, 1, 0, 0, 0, 1080, 1081, 5, 8, 0,
-        0, 1081, 1082, 5, 450, 0, 0, 1082, 1083, 3, 364, 182, 0, 1083, 1084, 3, 122, 61, 0,
-        1084, 135, 1, 0, 0, 0, 1085, 1089, 5, 8, 0, 0, 1086, 1090, 5, 501, 0, 0, 1087, 1088,
-        5, 501, 0, 0, 1088, 1090, 5, 372, 0, 0, 1089, 1086, 1, 0, 0, 0, 1089, 1087, 1, 0, 0,
-        0, 1089, 1090, 1, 0, 0, 0, 1090, 1091, 1, 0, 0, 0, 1091, 1093, 5, 154, 0, 0, 1092, 1094,
-        3, 384, 192, 0, 1093, 1092, 1, 0, 0, 0, 1093, 1094, 1, 0, 0, 0, 1094, 1095, 1, 0, 0,
-        0, 1095, 1096, 3, 308, 154, 0, 1096, 1097, 5, 17, 0, 0, 1097, 1100, 3, 352, 176, 0,
-        1098, 1099, 5, 197, 0, 0, 1099, 1101, 7, 16, 0, 0, 1100, 1098, 1, 0, 0, 0, 1100, 1101,
-        1, 0, 0, 0, 1101, 137, 1, 0, 0, 0, 1102, 1103, 5, 116, 0, 0, 1103, 1105, 5, 444, 0, 0,
-        1104, 1106, 3, 384, 192, 0, 1105, 1104, 1, 0, 0, 0, 1105, 1106, 1, 0, 0, 0, 1106, 1107,
-        1, 0, 0, 0, 1107, 1108, 3, 360, 180, 0, 1108, 139, 1, 0, 0, 0, 1109, 1111, 5, 116, 0,
-        0, 1110, 1112, 5, 501, 0, 0, 1111, 1110, 1, 0, 0, 0, 1111, 1112, 1, 0, 0, 0, 1112, 1113,
-        1, 0, 0, 0, 1113, 1115, 5, 375, 0, 0, 1114, 1116, 3, 384, 192, 0, 1115, 1114, 1, 0,
-        0, 0, 1115, 1116, 1, 0, 0, 0, 1116, 1117, 1, 0, 0, 0, 1117, 1118, 3, 370, 185, 0, 1118,
-        141, 1, 0, 0, 0, 1119, 1120, 5, 116, 0, 0, 1120, 1122, 5, 450, 0, 0, 1121, 1123, 3,
-        384, 192, 0, 1122, 1121, 1, 0, 0, 0, 1122, 1123, 1, 0, 0, 0, 1123, 1124, 1, 0, 0, 0,
-        1124, 1126, 3, 364, 182, 0, 1125, 1127, 7, 17, 0, 0, 1126, 1125, 1, 0, 0, 0, 1126,
-        1127, 1, 0, 0, 0, 1127, 143, 1, 0, 0, 0, 1128, 1130, 5, 116, 0, 0, 1129, 1131, 5, 501,
-        0, 0, 1130, 1129, 1, 0, 0, 0, 1130, 1131, 1, 0, 0, 0, 1131, 1132, 1, 0, 0, 0, 1132, 1134,
-        5, 505, 0, 0, 1133, 1135, 3, 384, 192, 0, 1134, 1133, 1, 0, 0, 0, 1134, 1135, 1, 0,
-        0, 0, 1135, 1136, 1, 0, 0, 0, 1136, 1137, 3, 372, 186, 0, 1137, 145, 1, 0, 0, 0, 1138,
-        1142, 5, 116, 0, 0, 1139, 1143, 5, 501, 0, 0, 1140, 1141, 5, 501, 0, 0, 1141, 1143,
-        5, 372, 0, 0, 1142, 1139, 1, 0, 0, 0, 1142, 1140, 1, 0, 0, 0, 1142, 1143, 1, 0, 0, 0,
-        1143, 1144, 1, 0, 0, 0, 1144, 1146, 5, 154, 0, 0, 1145, 1147, 3, 384, 192, 0, 1146,
-        1145, 1, 0, 0, 0, 1146, 1147, 1, 0, 0, 0, 1147, 1148, 1, 0, 0, 0, 1148, 1149, 3, 308,
-        154, 0, 1149, 147, 1, 0, 0, 0, 1150, 1152, 5, 132, 0, 0, 1151, 1150, 1, 0, 0, 0, 1151,
-        1152, 1, 0, 0, 0, 1152, 1153, 1, 0, 0, 0, 1153, 1158, 3, 150, 75, 0, 1154, 1158, 3,
-        160, 80, 0, 1155, 1156, 5, 132, 0, 0, 1156, 1158, 3, 162, 81, 0, 1157, 1151, 1, 0,
-        0, 0, 1157, 1154, 1, 0, 0, 0, 1157, 1155, 1, 0, 0, 0, 1158, 149, 1, 0, 0, 0, 1159, 1160,
-        5, 178, 0, 0, 1160, 1161, 7, 18, 0, 0, 1161, 1170, 3, 370, 185, 0, 1162, 1164, 3, 152,
-        76, 0, 1163, 1162, 1, 0, 0, 0, 1163, 1164, 1, 0, 0, 0, 1164, 1166, 1, 0, 0, 0, 1165,
-        1167, 3, 60, 30, 0, 1166, 1165, 1, 0, 0, 0, 1166, 1167, 1, 0, 0, 0, 1167, 1168, 1, 0,
-        0, 0, 1168, 1171, 3, 164, 82, 0, 1169, 1171, 3, 154, 77, 0, 1170, 1163, 1, 0, 0, 0,
-        1170, 1169, 1, 0, 0, 0, 1171, 151, 1, 0, 0, 0, 1172, 1173, 5, 270, 0, 0, 1173, 1174,
-        3, 386, 193, 0, 1174, 153, 1, 0, 0, 0, 1175, 1176, 5, 417, 0, 0, 1176, 1181, 3, 156,
-        78, 0, 1177, 1178, 5, 524, 0, 0, 1178, 1180, 3, 156, 78, 0, 1179, 1177, 1, 0, 0, 0,
-        1180, 1183, 1, 0, 0, 0, 1181, 1179, 1, 0, 0, 0, 1181, 1182, 1, 0, 0, 0, 1182, 155, 1,
-        0, 0, 0, 1183, 1181, 1, 0, 0, 0, 1184, 1185, 5, 520, 0, 0, 1185, 1190, 3, 158, 79, 0,
-        1186, 1187, 5, 524, 0, 0, 1187, 1189, 3, 158, 79, 0, 1188, 1186, 1, 0, 0, 0, 1189,
-        1192, 1, 0, 0, 0, 1190, 1188, 1, 0, 0, 0, 1190, 1191, 1, 0, 0, 0, 1191, 1193, 1, 0, 0,
-        0, 1192, 1190, 1, 0, 0, 0, 1193, 1194, 5, 521, 0, 0, 1194, 157, 1, 0, 0, 0, 1195, 1198,
-        3, 404, 202, 0, 1196, 1198, 3, 300, 150, 0, 1197, 1195, 1, 0, 0, 0, 1197, 1196, 1,
-        0, 0, 0, 1198, 159, 1, 0, 0, 0, 1199, 1200, 5, 24, 0, 0, 1200, 1201, 5, 356, 0, 0, 1201,
-        1202, 5, 342, 0, 0, 1202, 1206, 5, 525, 0, 0, 1203, 1204, 3, 150, 75, 0, 1204, 1205,
-        5, 525, 0, 0, 1205, 1207, 1, 0, 0, 0, 1206, 1203, 1, 0, 0, 0, 1207, 1208, 1, 0, 0, 0,
-        1208, 1206, 1, 0, 0, 0, 1208, 1209, 1, 0, 0, 0, 1209, 1210, 1, 0, 0, 0, 1210, 1211,
-        5, 122, 0, 0, 1211, 161, 1, 0, 0, 0, 1212, 1213, 5, 356, 0, 0, 1213, 1214, 5, 342, 0,
-        0, 1214, 1218, 5, 24, 0, 0, 1215, 1216, 3, 150, 75, 0, 1216, 1217, 5, 525, 0, 0, 1217,
-        1219, 1, 0, 0, 0, 1218, 1215, 1, 0, 0, 0, 1219, 1220, 1, 0, 0, 0, 1220, 1218, 1, 0, 0,
-        0, 1220, 1221, 1, 0, 0, 0, 1221, 1222, 1, 0, 0, 0, 1222, 1223, 5, 122, 0, 0, 1223, 163,
-        1, 0, 0, 0, 1224, 1225, 6, 82, -1, 0, 1225, 1248, 3, 166, 83, 0, 1226, 1227, 3, 168,
-        84, 0, 1227, 1228, 3, 164, 82, 5, 1228, 1248, 1, 0, 0, 0, 1229, 1230, 5, 520, 0, 0,
-        1230, 1231, 3, 164, 82, 0, 1231, 1232, 5, 521, 0, 0, 1232, 1248, 1, 0, 0, 0, 1233,
-        1235, 3, 176, 88, 0, 1234, 1236, 3, 256, 128, 0, 1235, 1234, 1, 0, 0, 0, 1235, 1236,
-        1, 0, 0, 0, 1236, 1238, 1, 0, 0, 0, 1237, 1239, 3, 260, 130, 0, 1238, 1237, 1, 0, 0,
-        0, 1238, 1239, 1, 0, 0, 0, 1239, 1248, 1, 0, 0, 0, 1240, 1242, 3, 174, 87, 0, 1241,
-        1243, 3, 256, 128, 0, 1242, 1241, 1, 0, 0, 0, 1242, 1243, 1, 0, 0, 0, 1243, 1245, 1,
-        0, 0, 0, 1244, 1246, 3, 260, 130, 0, 1245, 1244, 1, 0, 0, 0, 1245, 1246, 1, 0, 0, 0,
-        1246, 1248, 1, 0, 0, 0, 1247, 1224, 1, 0, 0, 0, 1247, 1226, 1, 0, 0, 0, 1247, 1229,
-        1, 0, 0, 0, 1247, 1233, 1, 0, 0, 0, 1247, 1240, 1, 0, 0, 0, 1248, 1263, 1, 0, 0, 0, 1249,
-        1250, 10, 3, 0, 0, 1250, 1252, 7, 19, 0, 0, 1251, 1253, 5, 5, 0, 0, 1252, 1251, 1, 0,
-        0, 0, 1252, 1253, 1, 0, 0, 0, 1253, 1254, 1, 0, 0, 0, 1254, 1256, 3, 164, 82, 0, 1255,
-        1257, 3, 256, 128, 0, 1256, 1255, 1, 0, 0, 0, 1256, 1257, 1, 0, 0, 0, 1257, 1259, 1,
-        0, 0, 0, 1258, 1260, 3, 260, 130, 0, 1259, 1258, 1, 0, 0, 0, 1259, 1260, 1, 0, 0, 0,
-        1260, 1262, 1, 0, 0, 0, 1261, 1249, 1, 0, 0, 0, 1262, 1265, 1, 0, 0, 0, 1263, 1261,
-        1, 0, 0, 0, 1263, 1264, 1, 0, 0, 0, 1264, 165, 1, 0, 0, 0, 1265, 1263, 1, 0, 0, 0, 1266,
-        1267, 5, 417, 0, 0, 1267, 1272, 3, 288, 144, 0, 1268, 1269, 5, 524, 0, 0, 1269, 1271,
-        3, 288, 144, 0, 1270, 1268, 1, 0, 0, 0, 1271, 1274, 1, 0, 0, 0, 1272, 1270, 1, 0, 0,
-        0, 1272, 1273, 1, 0, 0, 0, 1273, 167, 1, 0, 0, 0, 1274, 1272, 1, 0, 0, 0, 1275, 1276,
-        5, 436, 0, 0, 1276, 1281, 3, 170, 85, 0, 1277, 1278, 5, 524, 0, 0, 1278, 1280, 3, 170,
-        85, 0, 1279, 1277, 1, 0, 0, 0, 1280, 1283, 1, 0, 0, 0, 1281, 1279, 1, 0, 0, 0, 1281,
-        1282, 1, 0, 0, 0, 1282, 169, 1, 0, 0, 0, 1283, 1281, 1, 0, 0, 0, 1284, 1296, 3, 172,
-        86, 0, 1285, 1286, 5, 520, 0, 0, 1286, 1291, 3, 54, 27, 0, 1287, 1288, 5, 524, 0, 0,
-        1288, 1290, 3, 54, 27, 0, 1289, 1287, 1, 0, 0, 0, 1290, 1293, 1, 0, 0, 0, 1291, 1289,
-        1, 0, 0, 0, 1291, 1292, 1, 0, 0, 0, 1292, 1294, 1, 0, 0, 0, 1293, 1291, 1, 0, 0, 0, 1294,
-        1295, 5, 521, 0, 0, 1295, 1297, 1, 0, 0, 0, 1296, 1285, 1, 0, 0, 0, 1296, 1297, 1, 0,
-        0, 0, 1297, 1298, 1, 0, 0, 0, 1298, 1299, 5, 17, 0, 0, 1299, 1300, 5, 520, 0, 0, 1300,
-        1301, 3, 164, 82, 0, 1301, 1302, 5, 521, 0, 0, 1302, 171, 1, 0, 0, 0, 1303, 1304, 3,
-        352, 176, 0, 1304, 173, 1, 0, 0, 0, 1305, 1307, 3, 176, 88, 0, 1306, 1308, 3, 196,
-        98, 0, 1307, 1306, 1, 0, 0, 0, 1307, 1308, 1, 0, 0, 0, 1308, 1310, 1, 0, 0, 0, 1309,
-        1311, 3, 230, 115, 0, 1310, 1309, 1, 0, 0, 0, 1310, 1311, 1, 0, 0, 0, 1311, 1313, 1,
-        0, 0, 0, 1312, 1314, 3, 232, 116, 0, 1313, 1312, 1, 0, 0, 0, 1313, 1314, 1, 0, 0, 0,
-        1314, 1316, 1, 0, 0, 0, 1315, 1317, 3, 246, 123, 0, 1316, 1315, 1, 0, 0, 0, 1316, 1317,
-        1, 0, 0, 0, 1317, 1319, 1, 0, 0, 0, 1318, 1320, 3, 248, 124, 0, 1319, 1318, 1, 0, 0,
-        0, 1319, 1320, 1, 0, 0, 0, 1320, 1326, 1, 0, 0, 0, 1321, 1322, 3, 176, 88, 0, 1322,
-        1323, 3, 196, 98, 0, 1323, 1324, 3, 254, 127, 0, 1324, 1326, 1, 0, 0, 0, 1325, 1305,
-        1, 0, 0, 0, 1325, 1321, 1, 0, 0, 0, 1326, 175, 1, 0, 0, 0, 1327, 1329, 5, 338, 0, 0, 1328,
-        1330, 3, 414, 207, 0, 1329, 1328, 1, 0, 0, 0, 1329, 1330, 1, 0, 0, 0, 1330, 1331, 1,
-        0, 0, 0, 1331, 1332, 3, 178, 89, 0, 1332, 177, 1, 0, 0, 0, 1333, 1338, 3, 180, 90, 0,
-        1334, 1335, 5, 524, 0, 0, 1335, 1337, 3, 180, 90, 0, 1336, 1334, 1, 0, 0, 0, 1337,
-        1340, 1, 0, 0, 0, 1338, 1336, 1, 0, 0, 0, 1338, 1339, 1, 0, 0, 0, 1339, 179, 1, 0, 0,
-        0, 1340, 1338, 1, 0, 0, 0, 1341, 1365, 3, 182, 91, 0, 1342, 1348, 3, 186, 93, 0, 1343,
-        1349, 3, 188, 94, 0, 1344, 1346, 5, 17, 0, 0, 1345, 1344, 1, 0, 0, 0, 1345, 1346, 1,
-        0, 0, 0, 1346, 1347, 1, 0, 0, 0, 1347, 1349, 3, 288, 144, 0, 1348, 1343, 1, 0, 0, 0,
-        1348, 1345, 1, 0, 0, 0, 1348, 1349, 1, 0, 0, 0, 1349, 1365, 1, 0, 0, 0, 1350, 1352,
-        3, 192, 96, 0, 1351, 1353, 3, 188, 94, 0, 1352, 1351, 1, 0, 0, 0, 1352, 1353, 1, 0,
-        0, 0, 1353, 1365, 1, 0, 0, 0, 1354, 1360, 3, 184, 92, 0, 1355, 1361, 3, 188, 94, 0,
-        1356, 1358, 5, 17, 0, 0, 1357, 1356, 1, 0, 0, 0, 1357, 1358, 1, 0, 0, 0, 1358, 1359,
-        1, 0, 0, 0, 1359, 1361, 3, 54, 27, 0, 1360, 1355, 1, 0, 0, 0, 1360, 1357, 1, 0, 0, 0,
-        1360, 1361, 1, 0, 0, 0, 1361, 1365, 1, 0, 0, 0, 1362, 1363, 4, 90, 3, 0, 1363, 1365,
-        3, 52, 26, 0, 1364, 1341, 1, 0, 0, 0, 1364, 1342, 1, 0, 0, 0, 1364, 1350, 1, 0, 0, 0,
-        1364, 1354, 1, 0, 0, 0, 1364, 1362, 1, 0, 0, 0, 1365, 181, 1, 0, 0, 0, 1366, 1367, 3,
-        194, 97, 0, 1367, 183, 1, 0, 0, 0, 1368, 1369, 3, 288, 144, 0, 1369, 185, 1, 0, 0, 0,
-        1370, 1371, 3, 54, 27, 0, 1371, 187, 1, 0, 0, 0, 1372, 1374, 5, 17, 0, 0, 1373, 1372,
-        1, 0, 0, 0, 1373, 1374, 1, 0, 0, 0, 1374, 1375, 1, 0, 0, 0, 1375, 1376, 3, 352, 176,
-        0, 1376, 189, 1, 0, 0, 0, 1377, 1393, 3, 194, 97, 0, 1378, 1383, 3, 288, 144, 0, 1379,
-        1381, 5, 17, 0, 0, 1380, 1379, 1, 0, 0, 0, 1380, 1381, 1, 0, 0, 0, 1381, 1382, 1, 0,
-        0, 0, 1382, 1384, 3, 54, 27, 0, 1383, 1380, 1, 0, 0, 0, 1383, 1384, 1, 0, 0, 0, 1384,
-        1393, 1, 0, 0, 0, 1385, 1390, 3, 54, 27, 0, 1386, 1388, 5, 17, 0, 0, 1387, 1386, 1,
-        0, 0, 0, 1387, 1388, 1, 0, 0, 0, 1388, 1389, 1, 0, 0, 0, 1389, 1391, 3, 288, 144, 0,
-        1390, 1387, 1, 0, 0, 0, 1390, 1391, 1, 0, 0, 0, 1391, 1393, 1, 0, 0, 0, 1392, 1377,
-        1, 0, 0, 0, 1392, 1378, 1, 0, 0, 0, 1392, 1385, 1, 0, 0, 0, 1393, 191, 1, 0, 0, 0, 1394,
-        1399, 3, 352, 176, 0, 1395, 1396, 5, 517, 0, 0, 1396, 1398, 3, 352, 176, 0, 1397,
-        1395, 1, 0, 0, 0, 1398, 1401, 1, 0, 0, 0, 1399, 1397, 1, 0, 0, 0, 1399, 1400, 1, 0, 0,
-        0, 1400, 1402, 1, 0, 0, 0, 1401, 1399, 1, 0, 0, 0, 1402, 1403, 5, 517, 0, 0, 1403, 1405,
-        1, 0, 0, 0, 1404, 1394, 1, 0, 0, 0, 1404, 1405, 1, 0, 0, 0, 1405, 1406, 1, 0, 0, 0, 1406,
-        1407, 5, 531, 0, 0, 1407, 193, 1, 0, 0, 0, 1408, 1409, 3, 304, 152, 0, 1409, 1410,
-        5, 264, 0, 0, 1410, 1411, 3, 252, 126, 0, 1411, 1412, 5, 17, 0, 0, 1412, 1413, 3, 352,
-        176, 0, 1413, 1421, 1, 0, 0, 0, 1414, 1415, 3, 304, 152, 0, 1415, 1416, 5, 264, 0,
-        0, 1416, 1417, 3, 344, 172, 0, 1417, 1418, 5, 17, 0, 0, 1418, 1419, 3, 352, 176, 0,
-        1419, 1421, 1, 0, 0, 0, 1420, 1408, 1, 0, 0, 0, 1420, 1414, 1, 0, 0, 0, 1421, 195, 1,
-        0, 0, 0, 1422, 1423, 5, 152, 0, 0, 1423, 1424, 3, 198, 99, 0, 1424, 197, 1, 0, 0, 0,
-        1425, 1426, 6, 99, -1, 0, 1426, 1431, 3, 200, 100, 0, 1427, 1428, 5, 524, 0, 0, 1428,
-        1430, 3, 200, 100, 0, 1429, 1427, 1, 0, 0, 0, 1430, 1433, 1, 0, 0, 0, 1431, 1429, 1,
-        0, 0, 0, 1431, 1432, 1, 0, 0, 0, 1432, 1437, 1, 0, 0, 0, 1433, 1431, 1, 0, 0, 0, 1434,
-        1437, 3, 212, 106, 0, 1435, 1437, 3, 214, 107, 0, 1436, 1425, 1, 0, 0, 0, 1436, 1434,
-        1, 0, 0, 0, 1436, 1435, 1, 0, 0, 0, 1437, 1459, 1, 0, 0, 0, 1438, 1439, 10, 3, 0, 0, 1439,
-        1440, 5, 73, 0, 0, 1440, 1441, 5, 186, 0, 0, 1441, 1458, 3, 198, 99, 4, 1442, 1444,
-        10, 4, 0, 0, 1443, 1445, 5, 235, 0, 0, 1444, 1443, 1, 0, 0, 0, 1444, 1445, 1, 0, 0, 0,
-        1445, 1447, 1, 0, 0, 0, 1446, 1448, 7, 20, 0, 0, 1447, 1446, 1, 0, 0, 0, 1447, 1448,
-        1, 0, 0, 0, 1448, 1450, 1, 0, 0, 0, 1449, 1451, 5, 263, 0, 0, 1450, 1449, 1, 0, 0, 0,
-        1450, 1451, 1, 0, 0, 0, 1451, 1452, 1, 0, 0, 0, 1452, 1453, 5, 186, 0, 0, 1453, 1455,
-        3, 198, 99, 0, 1454, 1456, 3, 228, 114, 0, 1455, 1454, 1, 0, 0, 0, 1455, 1456, 1, 0,
-        0, 0, 1456, 1458, 1, 0, 0, 0, 1457, 1438, 1, 0, 0, 0, 1457, 1442, 1, 0, 0, 0, 1458, 1461,
-        1, 0, 0, 0, 1459, 1457, 1, 0, 0, 0, 1459, 1460, 1, 0, 0, 0, 1460, 199, 1, 0, 0, 0, 1461,
-        1459, 1, 0, 0, 0, 1462, 1464, 3, 202, 101, 0, 1463, 1465, 3, 342, 171, 0, 1464, 1463,
-        1, 0, 0, 0, 1464, 1465, 1, 0, 0, 0, 1465, 201, 1, 0, 0, 0, 1466, 1468, 5, 375, 0, 0, 1467,
-        1466, 1, 0, 0, 0, 1467, 1468, 1, 0, 0, 0, 1468, 1469, 1, 0, 0, 0, 1469, 1471, 3, 370,
-        185, 0, 1470, 1472, 3, 208, 104, 0, 1471, 1470, 1, 0, 0, 0, 1471, 1472, 1, 0, 0, 0,
-        1472, 1480, 1, 0, 0, 0, 1473, 1475, 3, 372, 186, 0, 1474, 1476, 3, 208, 104, 0, 1475,
-        1474, 1, 0, 0, 0, 1475, 1476, 1, 0, 0, 0, 1476, 1480, 1, 0, 0, 0, 1477, 1480, 3, 204,
-        102, 0, 1478, 1480, 3, 206, 103, 0, 1479, 1467, 1, 0, 0, 0, 1479, 1473, 1, 0, 0, 0,
-        1479, 1477, 1, 0, 0, 0, 1479, 1478, 1, 0, 0, 0, 1480, 203, 1, 0, 0, 0, 1481, 1482, 5,
-        200, 0, 0, 1482, 1483, 5, 375, 0, 0, 1483, 1484, 5, 520, 0, 0, 1484, 1485, 3, 300,
-        150, 0, 1485, 1486, 5, 521, 0, 0, 1486, 205, 1, 0, 0, 0, 1487, 1489, 5, 200, 0, 0, 1488,
-        1487, 1, 0, 0, 0, 1488, 1489, 1, 0, 0, 0, 1489, 1490, 1, 0, 0, 0, 1490, 1491, 5, 520,
-        0, 0, 1491, 1492, 3, 164, 82, 0, 1492, 1493, 5, 521, 0, 0, 1493, 1500, 1, 0, 0, 0, 1494,
-        1495, 5, 408, 0, 0, 1495, 1496, 5, 520, 0, 0, 1496, 1497, 3, 288, 144, 0, 1497, 1498,
-        5, 521, 0, 0, 1498, 1500, 1, 0, 0, 0, 1499, 1488, 1, 0, 0, 0, 1499, 1494, 1, 0, 0, 0,
-        1500, 207, 1, 0, 0, 0, 1501, 1502, 5, 147, 0, 0, 1502, 1503, 5, 373, 0, 0, 1503, 1504,
-        5, 17, 0, 0, 1504, 1505, 5, 251, 0, 0, 1505, 1506, 3, 210, 105, 0, 1506, 209, 1, 0,
-        0, 0, 1507, 1508, 3, 288, 144, 0, 1508, 211, 1, 0, 0, 0, 1509, 1510, 5, 520, 0, 0, 1510,
-        1511, 3, 154, 77, 0, 1511, 1512, 5, 521, 0, 0, 1512, 1513, 3, 342, 171, 0, 1513, 213,
-        1, 0, 0, 0, 1514, 1515, 5, 375, 0, 0, 1515, 1516, 5, 520, 0, 0, 1516, 1517, 3, 216,
-        108, 0, 1517, 1518, 5, 521, 0, 0, 1518, 215, 1, 0, 0, 0, 1519, 1520, 3, 218, 109, 0,
-        1520, 1521, 5, 520, 0, 0, 1521, 1526, 3, 220, 110, 0, 1522, 1523, 5, 524, 0, 0, 1523,
-        1525, 3, 220, 110, 0, 1524, 1522, 1, 0, 0, 0, 1525, 1528, 1, 0, 0, 0, 1526, 1524, 1,
-        0, 0, 0, 1526, 1527, 1, 0, 0, 0, 1527, 1529, 1, 0, 0, 0, 1528, 1526, 1, 0, 0, 0, 1529,
-        1530, 5, 521, 0, 0, 1530, 217, 1, 0, 0, 0, 1531, 1532, 7, 21, 0, 0, 1532, 219, 1, 0,
-        0, 0, 1533, 1534, 5, 375, 0, 0, 1534, 1536, 3, 244, 122, 0, 1535, 1537, 3, 222, 111,
-        0, 1536, 1535, 1, 0, 0, 0, 1536, 1537, 1, 0, 0, 0, 1537, 1555, 1, 0, 0, 0, 1538, 1555,
-        3, 226, 113, 0, 1539, 1555, 3, 330, 165, 0, 1540, 1541, 5, 449, 0, 0, 1541, 1542,
-        5, 540, 0, 0, 1542, 1543, 5, 375, 0, 0, 1543, 1545, 3, 244, 122, 0, 1544, 1546, 3,
-        222, 111, 0, 1545, 1544, 1, 0, 0, 0, 1545, 1546, 1, 0, 0, 0, 1546, 1555, 1, 0, 0, 0,
-        1547, 1548, 5, 502, 0, 0, 1548, 1549, 5, 540, 0, 0, 1549, 1555, 3, 226, 113, 0, 1550,
-        1551, 3, 224, 112, 0, 1551, 1552, 5, 540, 0, 0, 1552, 1553, 3, 330, 165, 0, 1553,
-        1555, 1, 0, 0, 0, 1554, 1533, 1, 0, 0, 0, 1554, 1538, 1, 0, 0, 0, 1554, 1539, 1, 0, 0,
-        0, 1554, 1540, 1, 0, 0, 0, 1554, 1547, 1, 0, 0, 0, 1554, 1550, 1, 0, 0, 0, 1555, 221,
-        1, 0, 0, 0, 1556, 1557, 5, 270, 0, 0, 1557, 1560, 5, 34, 0, 0, 1558, 1561, 3, 54, 27,
-        0, 1559, 1561, 3, 60, 30, 0, 1560, 1558, 1, 0, 0, 0, 1560, 1559, 1, 0, 0, 0, 1561, 223,
-        1, 0, 0, 0, 1562, 1563, 7, 22, 0, 0, 1563, 225, 1, 0, 0, 0, 1564, 1565, 5, 454, 0, 0,
-        1565, 1566, 5, 520, 0, 0, 1566, 1567, 3, 54, 27, 0, 1567, 1568, 5, 521, 0, 0, 1568,
-        227, 1, 0, 0, 0, 1569, 1576, 5, 255, 0, 0, 1570, 1577, 3, 290, 145, 0, 1571, 1574,
-        3, 58, 29, 0, 1572, 1573, 5, 509, 0, 0, 1573, 1575, 3, 58, 29, 0, 1574, 1572, 1, 0,
-        0, 0, 1574, 1575, 1, 0, 0, 0, 1575, 1577, 1, 0, 0, 0, 1576, 1570, 1, 0, 0, 0, 1576, 1571,
-        1, 0, 0, 0, 1577, 1581, 1, 0, 0, 0, 1578, 1579, 5, 415, 0, 0, 1579, 1581, 3, 60, 30,
-        0, 1580, 1569, 1, 0, 0, 0, 1580, 1578, 1, 0, 0, 0, 1581, 229, 1, 0, 0, 0, 1582, 1585,
-        5, 433, 0, 0, 1583, 1586, 3, 290, 145, 0, 1584, 1586, 3, 58, 29, 0, 1585, 1583, 1,
-        0, 0, 0, 1585, 1584, 1, 0, 0, 0, 1586, 231, 1, 0, 0, 0, 1587, 1588, 5, 160, 0, 0, 1588,
-        1589, 5, 34, 0, 0, 1589, 1594, 3, 234, 117, 0, 1590, 1591, 5, 524, 0, 0, 1591, 1593,
-        3, 234, 117, 0, 1592, 1590, 1, 0, 0, 0, 1593, 1596, 1, 0, 0, 0, 1594, 1592, 1, 0, 0,
-        0, 1594, 1595, 1, 0, 0, 0, 1595, 233, 1, 0, 0, 0, 1596, 1594, 1, 0, 0, 0, 1597, 1638,
-        3, 54, 27, 0, 1598, 1638, 3, 240, 120, 0, 1599, 1600, 5, 520, 0, 0, 1600, 1638, 5,
-        521, 0, 0, 1601, 1602, 5, 520, 0, 0, 1602, 1607, 3, 288, 144, 0, 1603, 1604, 5, 524,
-        0, 0, 1604, 1606, 3, 288, 144, 0, 1605, 1603, 1, 0, 0, 0, 1606, 1609, 1, 0, 0, 0, 1607,
-        1605, 1, 0, 0, 0, 1607, 1608, 1, 0, 0, 0, 1608, 1610, 1, 0, 0, 0, 1609, 1607, 1, 0, 0,
-        0, 1610, 1611, 5, 521, 0, 0, 1611, 1638, 1, 0, 0, 0, 1612, 1613, 3, 238, 119, 0, 1613,
-        1614, 5, 520, 0, 0, 1614, 1619, 3, 288, 144, 0, 1615, 1616, 5, 524, 0, 0, 1616, 1618,
-        3, 288, 144, 0, 1617, 1615, 1, 0, 0, 0, 1618, 1621, 1, 0, 0, 0, 1619, 1617, 1, 0, 0,
-        0, 1619, 1620, 1, 0, 0, 0, 1620, 1622, 1, 0, 0, 0, 1621, 1619, 1, 0, 0, 0, 1622, 1623,
-        5, 521, 0, 0, 1623, 1638, 1, 0, 0, 0, 1624, 1625, 3, 236, 118, 0, 1625, 1626, 5, 520,
-        0, 0, 1626, 1631, 3, 234, 117, 0, 1627, 1628, 5, 524, 0, 0, 1628, 1630, 3, 234, 117,
-        0, 1629, 1627, 1, 0, 0, 0, 1630, 1633, 1, 0, 0, 0, 1631, 1629, 1, 0, 0, 0, 1631, 1632,
-        1, 0, 0, 0, 1632, 1634, 1, 0, 0, 0, 1633, 1631, 1, 0, 0, 0, 1634, 1635, 5, 521, 0, 0,
-        1635, 1638, 1, 0, 0, 0, 1636, 1638, 3, 288, 144, 0, 1637, 1597, 1, 0, 0, 0, 1637, 1598,
-        1, 0, 0, 0, 1637, 1599, 1, 0, 0, 0, 1637, 1601, 1, 0, 0, 0, 1637, 1612, 1, 0, 0, 0, 1637,
-        1624, 1, 0, 0, 0, 1637, 1636, 1, 0, 0, 0, 1638, 235, 1, 0, 0, 0, 1639, 1640, 5, 161,
-        0, 0, 1640, 1641, 5, 497, 0, 0, 1641, 237, 1, 0, 0, 0, 1642, 1643, 7, 23, 0, 0, 1643,
-        239, 1, 0, 0, 0, 1644, 1645, 3, 242, 121, 0, 1645, 1646, 5, 520, 0, 0, 1646, 1647,
-        3, 244, 122, 0, 1647, 1648, 5, 524, 0, 0, 1648, 1649, 3, 330, 165, 0, 1649, 1650,
-        5, 521, 0, 0, 1650, 241, 1, 0, 0, 0, 1651, 1652, 7, 24, 0, 0, 1652, 243, 1, 0, 0, 0, 1653,
-        1654, 3, 376, 188, 0, 1654, 245, 1, 0, 0, 0, 1655, 1656, 5, 164, 0, 0, 1656, 1657,
-        3, 290, 145, 0, 1657, 247, 1, 0, 0, 0, 1658, 1659, 5, 435, 0, 0, 1659, 1664, 3, 250,
-        125, 0, 1660, 1661, 5, 524, 0, 0, 1661, 1663, 3, 250, 125, 0, 1662, 1660, 1, 0, 0,
-        0, 1663, 1666, 1, 0, 0, 0, 1664, 1662, 1, 0, 0, 0, 1664, 1665, 1, 0, 0, 0, 1665, 249,
-        1, 0, 0, 0, 1666, 1664, 1, 0, 0, 0, 1667, 1668, 3, 344, 172, 0, 1668, 1669, 5, 17, 0,
-        0, 1669, 1670, 3, 252, 126, 0, 1670, 251, 1, 0, 0, 0, 1671, 1673, 3, 344, 172, 0, 1672,
-        1671, 1, 0, 0, 0, 1672, 1673, 1, 0, 0, 0, 1673, 1674, 1, 0, 0, 0, 1674, 1676, 5, 520,
-        0, 0, 1675, 1677, 3, 262, 131, 0, 1676, 1675, 1, 0, 0, 0, 1676, 1677, 1, 0, 0, 0, 1677,
-        1679, 1, 0, 0, 0, 1678, 1680, 3, 256, 128, 0, 1679, 1678, 1, 0, 0, 0, 1679, 1680, 1,
-        0, 0, 0, 1680, 1682, 1, 0, 0, 0, 1681, 1683, 3, 278, 139, 0, 1682, 1681, 1, 0, 0, 0,
-        1682, 1683, 1, 0, 0, 0, 1683, 1684, 1, 0, 0, 0, 1684, 1685, 5, 521, 0, 0, 1685, 253,
-        1, 0, 0, 0, 1686, 1687, 5, 215, 0, 0, 1687, 1689, 5, 520, 0, 0, 1688, 1690, 3, 262,
-        131, 0, 1689, 1688, 1, 0, 0, 0, 1689, 1690, 1, 0, 0, 0, 1690, 1692, 1, 0, 0, 0, 1691,
-        1693, 3, 256, 128, 0, 1692, 1691, 1, 0, 0, 0, 1692, 1693, 1, 0, 0, 0, 1693, 1695, 1,
-        0, 0, 0, 1694, 1696, 3, 266, 133, 0, 1695, 1694, 1, 0, 0, 0, 1695, 1696, 1, 0, 0, 0,
-        1696, 1698, 1, 0, 0, 0, 1697, 1699, 3, 272, 136, 0, 1698, 1697, 1, 0, 0, 0, 1698, 1699,
-        1, 0, 0, 0, 1699, 1701, 1, 0, 0, 0, 1700, 1702, 3, 274, 137, 0, 1701, 1700, 1, 0, 0,
-        0, 1701, 1702, 1, 0, 0, 0, 1702, 1704, 1, 0, 0, 0, 1703, 1705, 3, 268, 134, 0, 1704,
-        1703, 1, 0, 0, 0, 1704, 1705, 1, 0, 0, 0, 1705, 1706, 1, 0, 0, 0, 1706, 1707, 3, 276,
-        138, 0, 1707, 1712, 5, 521, 0, 0, 1708, 1710, 5, 17, 0, 0, 1709, 1708, 1, 0, 0, 0, 1709,
-        1710, 1, 0, 0, 0, 1710, 1711, 1, 0, 0, 0, 1711, 1713, 3, 352, 176, 0, 1712, 1709, 1,
-        0, 0, 0, 1712, 1713, 1, 0, 0, 0, 1713, 255, 1, 0, 0, 0, 1714, 1715, 5, 260, 0, 0, 1715,
-        1716, 5, 34, 0, 0, 1716, 1721, 3, 258, 129, 0, 1717, 1718, 5, 524, 0, 0, 1718, 1720,
-        3, 258, 129, 0, 1719, 1717, 1, 0, 0, 0, 1720, 1723, 1, 0, 0, 0, 1721, 1719, 1, 0, 0,
-        0, 1721, 1722, 1, 0, 0, 0, 1722, 257, 1, 0, 0, 0, 1723, 1721, 1, 0, 0, 0, 1724, 1727,
-        3, 54, 27, 0, 1725, 1727, 3, 298, 149, 0, 1726, 1724, 1, 0, 0, 0, 1726, 1725, 1, 0,
-        0, 0, 1727, 1729, 1, 0, 0, 0, 1728, 1730, 7, 25, 0, 0, 1729, 1728, 1, 0, 0, 0, 1729,
-        1730, 1, 0, 0, 0, 1730, 1733, 1, 0, 0, 0, 1731, 1732, 5, 480, 0, 0, 1732, 1734, 7, 26,
-        0, 0, 1733, 1731, 1, 0, 0, 0, 1733, 1734, 1, 0, 0, 0, 1734, 259, 1, 0, 0, 0, 1735, 1738,
-        5, 206, 0, 0, 1736, 1739, 5, 5, 0, 0, 1737, 1739, 3, 288, 144, 0, 1738, 1736, 1, 0,
-        0, 0, 1738, 1737, 1, 0, 0, 0, 1739, 261, 1, 0, 0, 0, 1740, 1741, 5, 270, 0, 0, 1741,
-        1744, 5, 34, 0, 0, 1742, 1745, 3, 54, 27, 0, 1743, 1745, 3, 304, 152, 0, 1744, 1742,
-        1, 0, 0, 0, 1744, 1743, 1, 0, 0, 0, 1745, 1753, 1, 0, 0, 0, 1746, 1749, 5, 524, 0, 0,
-        1747, 1750, 3, 54, 27, 0, 1748, 1750, 3, 304, 152, 0, 1749, 1747, 1, 0, 0, 0, 1749,
-        1748, 1, 0, 0, 0, 1750, 1752, 1, 0, 0, 0, 1751, 1746, 1, 0, 0, 0, 1752, 1755, 1, 0, 0,
-        0, 1753, 1751, 1, 0, 0, 0, 1753, 1754, 1, 0, 0, 0, 1754, 263, 1, 0, 0, 0, 1755, 1753,
-        1, 0, 0, 0, 1756, 1773, 5, 531, 0, 0, 1757, 1773, 5, 534, 0, 0, 1758, 1773, 5, 539,
-        0, 0, 1759, 1760, 5, 522, 0, 0, 1760, 1761, 5, 542, 0, 0, 1761, 1762, 5, 524, 0, 0,
-        1762, 1763, 5, 542, 0, 0, 1763, 1773, 5, 523, 0, 0, 1764, 1765, 5, 522, 0, 0, 1765,
-        1766, 5, 542, 0, 0, 1766, 1767, 5, 524, 0, 0, 1767, 1773, 5, 523, 0, 0, 1768, 1769,
-        5, 522, 0, 0, 1769, 1770, 5, 524, 0, 0, 1770, 1771, 5, 542, 0, 0, 1771, 1773, 5, 523,
-        0, 0, 1772, 1756, 1, 0, 0, 0, 1772, 1757, 1, 0, 0, 0, 1772, 1758, 1, 0, 0, 0, 1772, 1759,
-        1, 0, 0, 0, 1772, 1764, 1, 0, 0, 0, 1772, 1768, 1, 0, 0, 0, 1773, 265, 1, 0, 0, 0, 1774,
-        1775, 5, 217, 0, 0, 1775, 1780, 3, 190, 95, 0, 1776, 1777, 5, 524, 0, 0, 1777, 1779,
-        3, 190, 95, 0, 1778, 1776, 1, 0, 0, 0, 1779, 1782, 1, 0, 0, 0, 1780, 1778, 1, 0, 0, 0,
-        1780, 1781, 1, 0, 0, 0, 1781, 267, 1, 0, 0, 0, 1782, 1780, 1, 0, 0, 0, 1783, 1784, 5,
-        273, 0, 0, 1784, 1786, 5, 520, 0, 0, 1785, 1787, 3, 270, 135, 0, 1786, 1785, 1, 0,
-        0, 0, 1787, 1788, 1, 0, 0, 0, 1788, 1786, 1, 0, 0, 0, 1788, 1789, 1, 0, 0, 0, 1789, 1790,
-        1, 0, 0, 0, 1790, 1792, 5, 521, 0, 0, 1791, 1793, 3, 286, 143, 0, 1792, 1791, 1, 0,
-        0, 0, 1792, 1793, 1, 0, 0, 0, 1793, 269, 1, 0, 0, 0, 1794, 1796, 3, 354, 177, 0, 1795,
-        1797, 3, 264, 132, 0, 1796, 1795, 1, 0, 0, 0, 1796, 1797, 1, 0, 0, 0, 1797, 271, 1,
-        0, 0, 0, 1798, 1799, 5, 5, 0, 0, 1799, 1800, 5, 324, 0, 0, 1800, 1801, 5, 274, 0, 0,
-        1801, 1807, 5, 212, 0, 0, 1802, 1803, 5, 256, 0, 0, 1803, 1804, 5, 323, 0, 0, 1804,
-        1805, 5, 274, 0, 0, 1805, 1807, 5, 212, 0, 0, 1806, 1798, 1, 0, 0, 0, 1806, 1802, 1,
-        0, 0, 0, 1807, 273, 1, 0, 0, 0, 1808, 1809, 5, 441, 0, 0, 1809, 1810, 5, 212, 0, 0, 1810,
-        1811, 5, 345, 0, 0, 1811, 1812, 5, 482, 0, 0, 1812, 1813, 5, 471, 0, 0, 1813, 1833,
-        5, 323, 0, 0, 1814, 1815, 5, 441, 0, 0, 1815, 1816, 5, 212, 0, 0, 1816, 1817, 5, 345,
-        0, 0, 1817, 1818, 5, 390, 0, 0, 1818, 1819, 5, 239, 0, 0, 1819, 1833, 5, 323, 0, 0,
-        1820, 1821, 5, 441, 0, 0, 1821, 1822, 5, 212, 0, 0, 1822, 1823, 5, 345, 0, 0, 1823,
-        1824, 5, 390, 0, 0, 1824, 1825, 5, 471, 0, 0, 1825, 1833, 3, 354, 177, 0, 1826, 1827,
-        5, 441, 0, 0, 1827, 1828, 5, 212, 0, 0, 1828, 1829, 5, 345, 0, 0, 1829, 1830, 5, 390,
-        0, 0, 1830, 1831, 5, 460, 0, 0, 1831, 1833, 3, 354, 177, 0, 1832, 1808, 1, 0, 0, 0,
-        1832, 1814, 1, 0, 0, 0, 1832, 1820, 1, 0, 0, 0, 1832, 1826, 1, 0, 0, 0, 1833, 275, 1,
-        0, 0, 0, 1834, 1835, 5, 105, 0, 0, 1835, 1840, 3, 190, 95, 0, 1836, 1837, 5, 524, 0,
-        0, 1837, 1839, 3, 190, 95, 0, 1838, 1836, 1, 0, 0, 0, 1839, 1842, 1, 0, 0, 0, 1840,
-        1838, 1, 0, 0, 0, 1840, 1841, 1, 0, 0, 0, 1841, 277, 1, 0, 0, 0, 1842, 1840, 1, 0, 0,
-        0, 1843, 1844, 5, 294, 0, 0, 1844, 1845, 5, 27, 0, 0, 1845, 1846, 3, 330, 165, 0, 1846,
-        1847, 3, 280, 140, 0, 1847, 1859, 1, 0, 0, 0, 1848, 1849, 7, 27, 0, 0, 1849, 1850,
-        5, 27, 0, 0, 1850, 1851, 3, 282, 141, 0, 1851, 1852, 5, 10, 0, 0, 1852, 1853, 3, 284,
-        142, 0, 1853, 1859, 1, 0, 0, 0, 1854, 1855, 5, 324, 0, 0, 1855, 1856, 5, 27, 0, 0, 1856,
-        1857, 5, 542, 0, 0, 1857, 1859, 3, 280, 140, 0, 1858, 1843, 1, 0, 0, 0, 1858, 1848,
-        1, 0, 0, 0, 1858, 1854, 1, 0, 0, 0, 1859, 279, 1, 0, 0, 0, 1860, 1861, 5, 484, 0, 0, 1861,
-        1862, 5, 10, 0, 0, 1862, 1863, 5, 76, 0, 0, 1863, 1864, 5, 323, 0, 0, 1864, 281, 1,
-        0, 0, 0, 1865, 1866, 5, 404, 0, 0, 1866, 1872, 5, 484, 0, 0, 1867, 1868, 5, 542, 0,
-        0, 1868, 1872, 5, 484, 0, 0, 1869, 1870, 5, 76, 0, 0, 1870, 1872, 5, 323, 0, 0, 1871,
-        1865, 1, 0, 0, 0, 1871, 1867, 1, 0, 0, 0, 1871, 1869, 1, 0, 0, 0, 1872, 283, 1, 0, 0,
-        0, 1873, 1874, 5, 76, 0, 0, 1874, 1880, 5, 323, 0, 0, 1875, 1876, 5, 542, 0, 0, 1876,
-        1880, 5, 146, 0, 0, 1877, 1878, 5, 404, 0, 0, 1878, 1880, 5, 146, 0, 0, 1879, 1873,
-        1, 0, 0, 0, 1879, 1875, 1, 0, 0, 0, 1879, 1877, 1, 0, 0, 0, 1880, 285, 1, 0, 0, 0, 1881,
-        1882, 5, 437, 0, 0, 1882, 1883, 3, 330, 165, 0, 1883, 287, 1, 0, 0, 0, 1884, 1885,
-        3, 290, 145, 0, 1885, 289, 1, 0, 0, 0, 1886, 1887, 6, 145, -1, 0, 1887, 1888, 5, 243,
-        0, 0, 1888, 1899, 3, 290, 145, 6, 1889, 1890, 5, 133, 0, 0, 1890, 1891, 5, 520, 0,
-        0, 1891, 1892, 3, 164, 82, 0, 1892, 1893, 5, 521, 0, 0, 1893, 1899, 1, 0, 0, 0, 1894,
-        1896, 3, 298, 149, 0, 1895, 1897, 3, 292, 146, 0, 1896, 1895, 1, 0, 0, 0, 1896, 1897,
-        1, 0, 0, 0, 1897, 1899, 1, 0, 0, 0, 1898, 1886, 1, 0, 0, 0, 1898, 1889, 1, 0, 0, 0, 1898,
-        1894, 1, 0, 0, 0, 1899, 1914, 1, 0, 0, 0, 1900, 1901, 10, 3, 0, 0, 1901, 1902, 5, 10,
-        0, 0, 1902, 1913, 3, 290, 145, 4, 1903, 1904, 10, 2, 0, 0, 1904, 1905, 5, 259, 0, 0,
-        1905, 1913, 3, 290, 145, 3, 1906, 1907, 10, 1, 0, 0, 1907, 1909, 5, 185, 0, 0, 1908,
-        1910, 5, 243, 0, 0, 1909, 1908, 1, 0, 0, 0, 1909, 1910, 1, 0, 0, 0, 1910, 1911, 1, 0,
-        0, 0, 1911, 1913, 7, 28, 0, 0, 1912, 1900, 1, 0, 0, 0, 1912, 1903, 1, 0, 0, 0, 1912,
-        1906, 1, 0, 0, 0, 1913, 1916, 1, 0, 0, 0, 1914, 1912, 1, 0, 0, 0, 1914, 1915, 1, 0, 0,
-        0, 1915, 291, 1, 0, 0, 0, 1916, 1914, 1, 0, 0, 0, 1917, 1919, 5, 243, 0, 0, 1918, 1917,
-        1, 0, 0, 0, 1918, 1919, 1, 0, 0, 0, 1919, 1920, 1, 0, 0, 0, 1920, 1922, 5, 27, 0, 0, 1921,
-        1923, 7, 29, 0, 0, 1922, 1921, 1, 0, 0, 0, 1922, 1923, 1, 0, 0, 0, 1923, 1924, 1, 0,
-        0, 0, 1924, 1925, 3, 298, 149, 0, 1925, 1926, 5, 10, 0, 0, 1926, 1927, 3, 298, 149,
-        0, 1927, 1992, 1, 0, 0, 0, 1928, 1930, 5, 243, 0, 0, 1929, 1928, 1, 0, 0, 0, 1929, 1930,
-        1, 0, 0, 0, 1930, 1931, 1, 0, 0, 0, 1931, 1932, 5, 171, 0, 0, 1932, 1933, 5, 520, 0,
-        0, 1933, 1938, 3, 288, 144, 0, 1934, 1935, 5, 524, 0, 0, 1935, 1937, 3, 288, 144,
-        0, 1936, 1934, 1, 0, 0, 0, 1937, 1940, 1, 0, 0, 0, 1938, 1936, 1, 0, 0, 0, 1938, 1939,
-        1, 0, 0, 0, 1939, 1941, 1, 0, 0, 0, 1940, 1938, 1, 0, 0, 0, 1941, 1942, 5, 521, 0, 0,
-        1942, 1992, 1, 0, 0, 0, 1943, 1945, 5, 243, 0, 0, 1944, 1943, 1, 0, 0, 0, 1944, 1945,
-        1, 0, 0, 0, 1945, 1946, 1, 0, 0, 0, 1946, 1947, 5, 171, 0, 0, 1947, 1948, 5, 520, 0,
-        0, 1948, 1949, 3, 164, 82, 0, 1949, 1950, 5, 521, 0, 0, 1950, 1992, 1, 0, 0, 0, 1951,
-        1952, 5, 133, 0, 0, 1952, 1953, 5, 520, 0, 0, 1953, 1954, 3, 164, 82, 0, 1954, 1955,
-        5, 521, 0, 0, 1955, 1992, 1, 0, 0, 0, 1956, 1958, 5, 243, 0, 0, 1957, 1956, 1, 0, 0,
-        0, 1957, 1958, 1, 0, 0, 0, 1958, 1959, 1, 0, 0, 0, 1959, 1960, 5, 320, 0, 0, 1960, 1992,
-        3, 298, 149, 0, 1961, 1992, 3, 296, 148, 0, 1962, 1964, 5, 185, 0, 0, 1963, 1965,
-        5, 243, 0, 0, 1964, 1963, 1, 0, 0, 0, 1964, 1965, 1, 0, 0, 0, 1965, 1966, 1, 0, 0, 0,
-        1966, 1992, 7, 28, 0, 0, 1967, 1969, 5, 185, 0, 0, 1968, 1970, 5, 243, 0, 0, 1969,
-        1968, 1, 0, 0, 0, 1969, 1970, 1, 0, 0, 0, 1970, 1971, 1, 0, 0, 0, 1971, 1972, 5, 113,
-        0, 0, 1972, 1973, 5, 152, 0, 0, 1973, 1992, 3, 298, 149, 0, 1974, 1976, 5, 243, 0,
-        0, 1975, 1974, 1, 0, 0, 0, 1975, 1976, 1, 0, 0, 0, 1976, 1977, 1, 0, 0, 0, 1977, 1978,
-        5, 344, 0, 0, 1978, 1979, 5, 390, 0, 0, 1979, 1982, 3, 298, 149, 0, 1980, 1981, 5,
-        127, 0, 0, 1981, 1983, 3, 408, 204, 0, 1982, 1980, 1, 0, 0, 0, 1982, 1983, 1, 0, 0,
-        0, 1983, 1992, 1, 0, 0, 0, 1984, 1985, 5, 185, 0, 0, 1985, 1989, 5, 187, 0, 0, 1986,
-        1990, 5, 416, 0, 0, 1987, 1990, 5, 13, 0, 0, 1988, 1990, 3, 352, 176, 0, 1989, 1986,
-        1, 0, 0, 0, 1989, 1987, 1, 0, 0, 0, 1989, 1988, 1, 0, 0, 0, 1989, 1990, 1, 0, 0, 0, 1990,
-        1992, 1, 0, 0, 0, 1991, 1918, 1, 0, 0, 0, 1991, 1929, 1, 0, 0, 0, 1991, 1944, 1, 0, 0,
-        0, 1991, 1951, 1, 0, 0, 0, 1991, 1957, 1, 0, 0, 0, 1991, 1961, 1, 0, 0, 0, 1991, 1962,
-        1, 0, 0, 0, 1991, 1967, 1, 0, 0, 0, 1991, 1975, 1, 0, 0, 0, 1991, 1984, 1, 0, 0, 0, 1992,
-        293, 1, 0, 0, 0, 1993, 2002, 5, 246, 0, 0, 1994, 1995, 5, 121, 0, 0, 1995, 2002, 5,
-        13, 0, 0, 1996, 1997, 5, 121, 0, 0, 1997, 2002, 3, 376, 188, 0, 1998, 2002, 5, 399,
-        0, 0, 1999, 2002, 5, 140, 0, 0, 2000, 2002, 5, 407, 0, 0, 2001, 1993, 1, 0, 0, 0, 2001,
-        1994, 1, 0, 0, 0, 2001, 1996, 1, 0, 0, 0, 2001, 1998, 1, 0, 0, 0, 2001, 1999, 1, 0, 0,
-        0, 2001, 2000, 1, 0, 0, 0, 2002, 295, 1, 0, 0, 0, 2003, 2005, 5, 243, 0, 0, 2004, 2003,
-        1, 0, 0, 0, 2004, 2005, 1, 0, 0, 0, 2005, 2006, 1, 0, 0, 0, 2006, 2007, 5, 204, 0, 0,
-        2007, 2021, 7, 30, 0, 0, 2008, 2009, 5, 520, 0, 0, 2009, 2022, 5, 521, 0, 0, 2010,
-        2011, 5, 520, 0, 0, 2011, 2016, 3, 288, 144, 0, 2012, 2013, 5, 524, 0, 0, 2013, 2015,
-        3, 288, 144, 0, 2014, 2012, 1, 0, 0, 0, 2015, 2018, 1, 0, 0, 0, 2016, 2014, 1, 0, 0,
-        0, 2016, 2017, 1, 0, 0, 0, 2017, 2019, 1, 0, 0, 0, 2018, 2016, 1, 0, 0, 0, 2019, 2020,
-        5, 521, 0, 0, 2020, 2022, 1, 0, 0, 0, 2021, 2008, 1, 0, 0, 0, 2021, 2010, 1, 0, 0, 0,
-        2022, 2033, 1, 0, 0, 0, 2023, 2025, 5, 243, 0, 0, 2024, 2023, 1, 0, 0, 0, 2024, 2025,
-        1, 0, 0, 0, 2025, 2026, 1, 0, 0, 0, 2026, 2027, 5, 204, 0, 0, 2027, 2030, 3, 298, 149,
-        0, 2028, 2029, 5, 127, 0, 0, 2029, 2031, 3, 408, 204, 0, 2030, 2028, 1, 0, 0, 0, 2030,
-        2031, 1, 0, 0, 0, 2031, 2033, 1, 0, 0, 0, 2032, 2004, 1, 0, 0, 0, 2032, 2024, 1, 0, 0,
-        0, 2033, 297, 1, 0, 0, 0, 2034, 2035, 6, 149, -1, 0, 2035, 2039, 3, 304, 152, 0, 2036,
-        2037, 7, 31, 0, 0, 2037, 2039, 3, 298, 149, 7, 2038, 2034, 1, 0, 0, 0, 2038, 2036,
-        1, 0, 0, 0, 2039, 2061, 1, 0, 0, 0, 2040, 2041, 10, 6, 0, 0, 2041, 2042, 7, 32, 0, 0,
-        2042, 2060, 3, 298, 149, 7, 2043, 2044, 10, 5, 0, 0, 2044, 2045, 7, 33, 0, 0, 2045,
-        2060, 3, 298, 149, 6, 2046, 2047, 10, 4, 0, 0, 2047, 2048, 5, 515, 0, 0, 2048, 2060,
-        3, 298, 149, 5, 2049, 2050, 10, 3, 0, 0, 2050, 2051, 5, 516, 0, 0, 2051, 2060, 3, 298,
-        149, 4, 2052, 2053, 10, 2, 0, 0, 2053, 2054, 5, 514, 0, 0, 2054, 2060, 3, 298, 149,
-        3, 2055, 2056, 10, 1, 0, 0, 2056, 2057, 3, 396, 198, 0, 2057, 2058, 3, 298, 149, 2,
-        2058, 2060, 1, 0, 0, 0, 2059, 2040, 1, 0, 0, 0, 2059, 2043, 1, 0, 0, 0, 2059, 2046,
-        1, 0, 0, 0, 2059, 2049, 1, 0, 0, 0, 2059, 2052, 1, 0, 0, 0, 2059, 2055, 1, 0, 0, 0, 2060,
-        2063, 1, 0, 0, 0, 2061, 2059, 1, 0, 0, 0, 2061, 2062, 1, 0, 0, 0, 2062, 299, 1, 0, 0,
-        0, 2063, 2061, 1, 0, 0, 0, 2064, 2086, 3, 422, 211, 0, 2065, 2086, 3, 310, 155, 0,
-        2066, 2067, 3, 312, 156, 0, 2067, 2079, 5, 520, 0, 0, 2068, 2070, 3, 414, 207, 0,
-        2069, 2068, 1, 0, 0, 0, 2069, 2070, 1, 0, 0, 0, 2070, 2071, 1, 0, 0, 0, 2071, 2076,
-        3, 314, 157, 0, 2072, 2073, 5, 524, 0, 0, 2073, 2075, 3, 314, 157, 0, 2074, 2072,
-        1, 0, 0, 0, 2075, 2078, 1, 0, 0, 0, 2076, 2074, 1, 0, 0, 0, 2076, 2077, 1, 0, 0, 0, 2077,
-        2080, 1, 0, 0, 0, 2078, 2076, 1, 0, 0, 0, 2079, 2069, 1, 0, 0, 0, 2079, 2080, 1, 0, 0,
-        0, 2080, 2081, 1, 0, 0, 0, 2081, 2083, 5, 521, 0, 0, 2082, 2084, 3, 302, 151, 0, 2083,
-        2082, 1, 0, 0, 0, 2083, 2084, 1, 0, 0, 0, 2084, 2086, 1, 0, 0, 0, 2085, 2064, 1, 0, 0,
-        0, 2085, 2065, 1, 0, 0, 0, 2085, 2066, 1, 0, 0, 0, 2086, 301, 1, 0, 0, 0, 2087, 2088,
-        5, 142, 0, 0, 2088, 2089, 5, 520, 0, 0, 2089, 2090, 5, 433, 0, 0, 2090, 2091, 3, 290,
-        145, 0, 2091, 2092, 5, 521, 0, 0, 2092, 303, 1, 0, 0, 0, 2093, 2094, 6, 152, -1, 0,
-        2094, 2096, 5, 40, 0, 0, 2095, 2097, 3, 358, 179, 0, 2096, 2095, 1, 0, 0, 0, 2097,
-        2098, 1, 0, 0, 0, 2098, 2096, 1, 0, 0, 0, 2098, 2099, 1, 0, 0, 0, 2099, 2102, 1, 0, 0,
-        0, 2100, 2101, 5, 120, 0, 0, 2101, 2103, 3, 288, 144, 0, 2102, 2100, 1, 0, 0, 0, 2102,
-        2103, 1, 0, 0, 0, 2103, 2104, 1, 0, 0, 0, 2104, 2105, 5, 122, 0, 0, 2105, 2206, 1, 0,
-        0, 0, 2106, 2107, 5, 40, 0, 0, 2107, 2109, 3, 288, 144, 0, 2108, 2110, 3, 358, 179,
-        0, 2109, 2108, 1, 0, 0, 0, 2110, 2111, 1, 0, 0, 0, 2111, 2109, 1, 0, 0, 0, 2111, 2112,
-        1, 0, 0, 0, 2112, 2115, 1, 0, 0, 0, 2113, 2114, 5, 120, 0, 0, 2114, 2116, 3, 288, 144,
-        0, 2115, 2113, 1, 0, 0, 0, 2115, 2116, 1, 0, 0, 0, 2116, 2117, 1, 0, 0, 0, 2117, 2118,
-        5, 122, 0, 0, 2118, 2206, 1, 0, 0, 0, 2119, 2120, 5, 41, 0, 0, 2120, 2121, 5, 520, 0,
-        0, 2121, 2122, 3, 288, 144, 0, 2122, 2123, 5, 17, 0, 0, 2123, 2124, 3, 62, 31, 0, 2124,
-        2125, 5, 521, 0, 0, 2125, 2206, 1, 0, 0, 0, 2126, 2127, 5, 460, 0, 0, 2127, 2128, 5,
-        520, 0, 0, 2128, 2131, 3, 288, 144, 0, 2129, 2130, 5, 465, 0, 0, 2130, 2132, 5, 480,
-        0, 0, 2131, 2129, 1, 0, 0, 0, 2131, 2132, 1, 0, 0, 0, 2132, 2133, 1, 0, 0, 0, 2133, 2134,
-        5, 521, 0, 0, 2134, 2206, 1, 0, 0, 0, 2135, 2136, 5, 471, 0, 0, 2136, 2137, 5, 520,
-        0, 0, 2137, 2140, 3, 288, 144, 0, 2138, 2139, 5, 465, 0, 0, 2139, 2141, 5, 480, 0,
+        406, 408, 410, 412, 414, 416, 418, 420, 422, 424, 426, 428, 430, 0, 49, 2, 0, 109,
+        109, 453, 453, 3, 0, 45, 45, 128, 128, 190, 190, 4, 0, 42, 42, 90, 90, 425, 425, 468,
+        468, 2, 0, 444, 444, 450, 450, 2, 0, 152, 152, 171, 171, 2, 0, 440, 440, 493, 493,
+        2, 0, 486, 489, 491, 491, 3, 0, 32, 32, 91, 91, 246, 246, 11, 0, 28, 29, 35, 35, 46,
+        46, 92, 92, 179, 180, 346, 346, 362, 362, 380, 380, 383, 383, 389, 389, 419, 420,
+        2, 0, 436, 436, 438, 438, 4, 0, 101, 102, 115, 115, 144, 144, 248, 248, 2, 0, 13, 13,
+        233, 233, 2, 0, 458, 458, 466, 466, 3, 0, 5, 5, 272, 272, 447, 447, 3, 0, 268, 268,
+        458, 458, 466, 466, 3, 0, 428, 428, 462, 462, 481, 481, 3, 0, 332, 332, 469, 469,
+        485, 485, 2, 0, 443, 443, 494, 494, 2, 0, 184, 184, 267, 267, 3, 0, 130, 130, 181,
+        181, 405, 405, 4, 0, 153, 153, 175, 175, 203, 203, 319, 319, 4, 0, 448, 448, 463,
+        463, 496, 496, 503, 503, 5, 0, 252, 252, 449, 449, 461, 461, 498, 500, 502, 502,
+        2, 0, 74, 74, 322, 322, 3, 0, 463, 463, 496, 496, 503, 503, 2, 0, 442, 442, 453, 453,
+        2, 0, 460, 460, 471, 471, 2, 0, 294, 294, 324, 324, 4, 0, 140, 140, 246, 246, 399,
+        399, 407, 407, 2, 0, 19, 19, 371, 371, 2, 0, 5, 5, 11, 11, 2, 0, 513, 513, 533, 534,
+        4, 0, 455, 455, 531, 531, 535, 535, 538, 538, 2, 0, 533, 534, 536, 536, 3, 0, 33, 33,
+        202, 202, 391, 391, 1, 0, 533, 534, 1, 0, 542, 543, 2, 0, 542, 542, 545, 545, 4, 0,
+        455, 455, 531, 531, 533, 535, 537, 538, 3, 0, 243, 243, 512, 513, 533, 534, 2, 0,
+        140, 140, 399, 399, 2, 0, 5, 5, 113, 113, 10, 0, 97, 97, 166, 166, 224, 224, 231, 231,
+        336, 336, 439, 439, 474, 474, 476, 476, 492, 492, 506, 506, 15, 0, 97, 97, 166, 166,
+        224, 224, 231, 231, 336, 336, 430, 430, 439, 439, 445, 445, 451, 452, 457, 457,
+        464, 464, 474, 479, 492, 492, 495, 495, 506, 507, 11, 0, 5, 5, 13, 13, 33, 33, 78,
+        78, 84, 85, 113, 113, 202, 202, 209, 210, 391, 391, 416, 416, 531, 531, 3, 0, 78,
+        78, 84, 85, 209, 210, 2, 0, 91, 91, 380, 381, 53, 0, 4, 4, 13, 13, 23, 23, 38, 38, 41,
+        41, 43, 44, 54, 54, 56, 56, 69, 69, 75, 75, 98, 99, 107, 107, 119, 119, 134, 134, 139,
+        139, 143, 143, 145, 145, 161, 161, 166, 166, 168, 168, 188, 189, 191, 196, 199,
+        199, 201, 201, 203, 203, 207, 207, 211, 211, 216, 216, 222, 222, 224, 225, 231,
+        231, 245, 245, 247, 247, 266, 266, 278, 278, 283, 283, 285, 285, 295, 295, 319,
+        319, 323, 325, 336, 336, 359, 360, 366, 366, 369, 369, 382, 382, 397, 397, 400,
+        401, 411, 411, 422, 423, 439, 439, 473, 473, 492, 492, 506, 506, 1, 0, 440, 508,
+        2925, 0, 435, 1, 0, 0, 0, 2, 445, 1, 0, 0, 0, 4, 459, 1, 0, 0, 0, 6, 461, 1, 0, 0, 0, 8, 477,
+        1, 0, 0, 0, 10, 481, 1, 0, 0, 0, 12, 483, 1, 0, 0, 0, 14, 486, 1, 0, 0, 0, 16, 497, 1, 0,
+        0, 0, 18, 505, 1, 0, 0, 0, 20, 513, 1, 0, 0, 0, 22, 515, 1, 0, 0, 0, 24, 567, 1, 0, 0, 0,
+        26, 569, 1, 0, 0, 0, 28, 576, 1, 0, 0, 0, 30, 580, 1, 0, 0, 0, 32, 584, 1, 0, 0, 0, 34, 588,
+        1, 0, 0, 0, 36, 642, 1, 0, 0, 0, 38, 648, 1, 0, 0, 0, 40, 654, 1, 0, 0, 0, 42, 656, 1, 0,
+        0, 0, 44, 698, 1, 0, 0, 0, 46, 712, 1, 0, 0, 0, 48, 714, 1, 0, 0, 0, 50, 725, 1, 0, 0, 0,
+        52, 727, 1, 0, 0, 0, 54, 732, 1, 0, 0, 0, 56, 734, 1, 0, 0, 0, 58, 739, 1, 0, 0, 0, 60, 741,
+        1, 0, 0, 0, 62, 789, 1, 0, 0, 0, 64, 791, 1, 0, 0, 0, 66, 795, 1, 0, 0, 0, 68, 803, 1, 0,
+        0, 0, 70, 811, 1, 0, 0, 0, 72, 818, 1, 0, 0, 0, 74, 868, 1, 0, 0, 0, 76, 871, 1, 0, 0, 0,
+        78, 889, 1, 0, 0, 0, 80, 891, 1, 0, 0, 0, 82, 901, 1, 0, 0, 0, 84, 903, 1, 0, 0, 0, 86, 910,
+        1, 0, 0, 0, 88, 912, 1, 0, 0, 0, 90, 920, 1, 0, 0, 0, 92, 928, 1, 0, 0, 0, 94, 930, 1, 0,
+        0, 0, 96, 934, 1, 0, 0, 0, 98, 938, 1, 0, 0, 0, 100, 961, 1, 0, 0, 0, 102, 965, 1, 0, 0,
+        0, 104, 967, 1, 0, 0, 0, 106, 983, 1, 0, 0, 0, 108, 985, 1, 0, 0, 0, 110, 990, 1, 0, 0,
+        0, 112, 1002, 1, 0, 0, 0, 114, 1021, 1, 0, 0, 0, 116, 1041, 1, 0, 0, 0, 118, 1052, 1,
+        0, 0, 0, 120, 1054, 1, 0, 0, 0, 122, 1067, 1, 0, 0, 0, 124, 1074, 1, 0, 0, 0, 126, 1077,
+        1, 0, 0, 0, 128, 1086, 1, 0, 0, 0, 130, 1090, 1, 0, 0, 0, 132, 1094, 1, 0, 0, 0, 134, 1097,
+        1, 0, 0, 0, 136, 1105, 1, 0, 0, 0, 138, 1110, 1, 0, 0, 0, 140, 1127, 1, 0, 0, 0, 142, 1134,
+        1, 0, 0, 0, 144, 1144, 1, 0, 0, 0, 146, 1153, 1, 0, 0, 0, 148, 1163, 1, 0, 0, 0, 150, 1182,
+        1, 0, 0, 0, 152, 1184, 1, 0, 0, 0, 154, 1197, 1, 0, 0, 0, 156, 1200, 1, 0, 0, 0, 158, 1209,
+        1, 0, 0, 0, 160, 1222, 1, 0, 0, 0, 162, 1224, 1, 0, 0, 0, 164, 1237, 1, 0, 0, 0, 166, 1272,
+        1, 0, 0, 0, 168, 1291, 1, 0, 0, 0, 170, 1300, 1, 0, 0, 0, 172, 1309, 1, 0, 0, 0, 174, 1328,
+        1, 0, 0, 0, 176, 1350, 1, 0, 0, 0, 178, 1352, 1, 0, 0, 0, 180, 1358, 1, 0, 0, 0, 182, 1389,
+        1, 0, 0, 0, 184, 1391, 1, 0, 0, 0, 186, 1393, 1, 0, 0, 0, 188, 1395, 1, 0, 0, 0, 190, 1398,
+        1, 0, 0, 0, 192, 1417, 1, 0, 0, 0, 194, 1429, 1, 0, 0, 0, 196, 1445, 1, 0, 0, 0, 198, 1447,
+        1, 0, 0, 0, 200, 1461, 1, 0, 0, 0, 202, 1487, 1, 0, 0, 0, 204, 1504, 1, 0, 0, 0, 206, 1506,
+        1, 0, 0, 0, 208, 1524, 1, 0, 0, 0, 210, 1526, 1, 0, 0, 0, 212, 1532, 1, 0, 0, 0, 214, 1534,
+        1, 0, 0, 0, 216, 1539, 1, 0, 0, 0, 218, 1544, 1, 0, 0, 0, 220, 1556, 1, 0, 0, 0, 222, 1579,
+        1, 0, 0, 0, 224, 1581, 1, 0, 0, 0, 226, 1587, 1, 0, 0, 0, 228, 1589, 1, 0, 0, 0, 230, 1605,
+        1, 0, 0, 0, 232, 1607, 1, 0, 0, 0, 234, 1612, 1, 0, 0, 0, 236, 1662, 1, 0, 0, 0, 238, 1664,
+        1, 0, 0, 0, 240, 1667, 1, 0, 0, 0, 242, 1669, 1, 0, 0, 0, 244, 1676, 1, 0, 0, 0, 246, 1678,
+        1, 0, 0, 0, 248, 1680, 1, 0, 0, 0, 250, 1683, 1, 0, 0, 0, 252, 1692, 1, 0, 0, 0, 254, 1697,
+        1, 0, 0, 0, 256, 1711, 1, 0, 0, 0, 258, 1739, 1, 0, 0, 0, 260, 1751, 1, 0, 0, 0, 262, 1760,
+        1, 0, 0, 0, 264, 1765, 1, 0, 0, 0, 266, 1797, 1, 0, 0, 0, 268, 1799, 1, 0, 0, 0, 270, 1808,
+        1, 0, 0, 0, 272, 1819, 1, 0, 0, 0, 274, 1831, 1, 0, 0, 0, 276, 1857, 1, 0, 0, 0, 278, 1859,
+        1, 0, 0, 0, 280, 1883, 1, 0, 0, 0, 282, 1885, 1, 0, 0, 0, 284, 1896, 1, 0, 0, 0, 286, 1904,
+        1, 0, 0, 0, 288, 1906, 1, 0, 0, 0, 290, 1909, 1, 0, 0, 0, 292, 1923, 1, 0, 0, 0, 294, 2016,
+        1, 0, 0, 0, 296, 2026, 1, 0, 0, 0, 298, 2057, 1, 0, 0, 0, 300, 2063, 1, 0, 0, 0, 302, 2110,
+        1, 0, 0, 0, 304, 2112, 1, 0, 0, 0, 306, 2230, 1, 0, 0, 0, 308, 2242, 1, 0, 0, 0, 310, 2248,
+        1, 0, 0, 0, 312, 2254, 1, 0, 0, 0, 314, 2258, 1, 0, 0, 0, 316, 2268, 1, 0, 0, 0, 318, 2270,
+        1, 0, 0, 0, 320, 2296, 1, 0, 0, 0, 322, 2343, 1, 0, 0, 0, 324, 2357, 1, 0, 0, 0, 326, 2368,
+        1, 0, 0, 0, 328, 2370, 1, 0, 0, 0, 330, 2374, 1, 0, 0, 0, 332, 2376, 1, 0, 0, 0, 334, 2381,
+        1, 0, 0, 0, 336, 2388, 1, 0, 0, 0, 338, 2392, 1, 0, 0, 0, 340, 2397, 1, 0, 0, 0, 342, 2407,
+        1, 0, 0, 0, 344, 2410, 1, 0, 0, 0, 346, 2416, 1, 0, 0, 0, 348, 2426, 1, 0, 0, 0, 350, 2428,
+        1, 0, 0, 0, 352, 2432, 1, 0, 0, 0, 354, 2443, 1, 0, 0, 0, 356, 2445, 1, 0, 0, 0, 358, 2447,
+        1, 0, 0, 0, 360, 2449, 1, 0, 0, 0, 362, 2454, 1, 0, 0, 0, 364, 2456, 1, 0, 0, 0, 366, 2458,
+        1, 0, 0, 0, 368, 2463, 1, 0, 0, 0, 370, 2480, 1, 0, 0, 0, 372, 2494, 1, 0, 0, 0, 374, 2508,
+        1, 0, 0, 0, 376, 2522, 1, 0, 0, 0, 378, 2524, 1, 0, 0, 0, 380, 2545, 1, 0, 0, 0, 382, 2547,
+        1, 0, 0, 0, 384, 2550, 1, 0, 0, 0, 386, 2554, 1, 0, 0, 0, 388, 2557, 1, 0, 0, 0, 390, 2568,
+        1, 0, 0, 0, 392, 2578, 1, 0, 0, 0, 394, 2584, 1, 0, 0, 0, 396, 2592, 1, 0, 0, 0, 398, 2608,
+        1, 0, 0, 0, 400, 2617, 1, 0, 0, 0, 402, 2619, 1, 0, 0, 0, 404, 2621, 1, 0, 0, 0, 406, 2637,
+        1, 0, 0, 0, 408, 2639, 1, 0, 0, 0, 410, 2642, 1, 0, 0, 0, 412, 2644, 1, 0, 0, 0, 414, 2646,
+        1, 0, 0, 0, 416, 2648, 1, 0, 0, 0, 418, 2650, 1, 0, 0, 0, 420, 2652, 1, 0, 0, 0, 422, 2654,
+        1, 0, 0, 0, 424, 2656, 1, 0, 0, 0, 426, 2658, 1, 0, 0, 0, 428, 2660, 1, 0, 0, 0, 430, 2662,
+        1, 0, 0, 0, 432, 434, 3, 2, 1, 0, 433, 432, 1, 0, 0, 0, 434, 437, 1, 0, 0, 0, 435, 433,
+        1, 0, 0, 0, 435, 436, 1, 0, 0, 0, 436, 438, 1, 0, 0, 0, 437, 435, 1, 0, 0, 0, 438, 439,
+        5, 0, 0, 1, 439, 1, 1, 0, 0, 0, 440, 442, 3, 4, 2, 0, 441, 443, 5, 525, 0, 0, 442, 441,
+        1, 0, 0, 0, 442, 443, 1, 0, 0, 0, 443, 446, 1, 0, 0, 0, 444, 446, 3, 6, 3, 0, 445, 440,
+        1, 0, 0, 0, 445, 444, 1, 0, 0, 0, 446, 3, 1, 0, 0, 0, 447, 460, 3, 8, 4, 0, 448, 460, 3,
+        10, 5, 0, 449, 460, 3, 12, 6, 0, 450, 460, 3, 14, 7, 0, 451, 460, 3, 20, 10, 0, 452, 460,
+        3, 24, 12, 0, 453, 460, 3, 26, 13, 0, 454, 460, 3, 28, 14, 0, 455, 460, 3, 30, 15, 0,
+        456, 460, 3, 32, 16, 0, 457, 460, 3, 34, 17, 0, 458, 460, 3, 36, 18, 0, 459, 447, 1,
+        0, 0, 0, 459, 448, 1, 0, 0, 0, 459, 449, 1, 0, 0, 0, 459, 450, 1, 0, 0, 0, 459, 451, 1,
+        0, 0, 0, 459, 452, 1, 0, 0, 0, 459, 453, 1, 0, 0, 0, 459, 454, 1, 0, 0, 0, 459, 455, 1,
+        0, 0, 0, 459, 456, 1, 0, 0, 0, 459, 457, 1, 0, 0, 0, 459, 458, 1, 0, 0, 0, 460, 5, 1, 0,
+        0, 0, 461, 462, 5, 525, 0, 0, 462, 7, 1, 0, 0, 0, 463, 478, 3, 40, 20, 0, 464, 478, 3,
+        110, 55, 0, 465, 478, 3, 112, 56, 0, 466, 478, 3, 114, 57, 0, 467, 478, 3, 108, 54,
+        0, 468, 478, 3, 120, 60, 0, 469, 478, 3, 134, 67, 0, 470, 478, 3, 136, 68, 0, 471, 478,
+        3, 138, 69, 0, 472, 478, 3, 140, 70, 0, 473, 478, 3, 142, 71, 0, 474, 478, 3, 144, 72,
+        0, 475, 478, 3, 146, 73, 0, 476, 478, 3, 148, 74, 0, 477, 463, 1, 0, 0, 0, 477, 464,
+        1, 0, 0, 0, 477, 465, 1, 0, 0, 0, 477, 466, 1, 0, 0, 0, 477, 467, 1, 0, 0, 0, 477, 468,
+        1, 0, 0, 0, 477, 469, 1, 0, 0, 0, 477, 470, 1, 0, 0, 0, 477, 471, 1, 0, 0, 0, 477, 472,
+        1, 0, 0, 0, 477, 473, 1, 0, 0, 0, 477, 474, 1, 0, 0, 0, 477, 475, 1, 0, 0, 0, 477, 476,
+        1, 0, 0, 0, 478, 9, 1, 0, 0, 0, 479, 482, 3, 166, 83, 0, 480, 482, 3, 150, 75, 0, 481,
+        479, 1, 0, 0, 0, 481, 480, 1, 0, 0, 0, 482, 11, 1, 0, 0, 0, 483, 484, 7, 0, 0, 0, 484, 485,
+        3, 372, 186, 0, 485, 13, 1, 0, 0, 0, 486, 490, 5, 135, 0, 0, 487, 491, 3, 16, 8, 0, 488,
+        489, 5, 483, 0, 0, 489, 491, 5, 147, 0, 0, 490, 487, 1, 0, 0, 0, 490, 488, 1, 0, 0, 0,
+        490, 491, 1, 0, 0, 0, 491, 495, 1, 0, 0, 0, 492, 496, 3, 10, 5, 0, 493, 496, 3, 152, 76,
+        0, 494, 496, 3, 164, 82, 0, 495, 492, 1, 0, 0, 0, 495, 493, 1, 0, 0, 0, 495, 494, 1, 0,
+        0, 0, 496, 15, 1, 0, 0, 0, 497, 502, 3, 18, 9, 0, 498, 499, 5, 524, 0, 0, 499, 501, 3,
+        18, 9, 0, 500, 498, 1, 0, 0, 0, 501, 504, 1, 0, 0, 0, 502, 500, 1, 0, 0, 0, 502, 503, 1,
+        0, 0, 0, 503, 17, 1, 0, 0, 0, 504, 502, 1, 0, 0, 0, 505, 506, 7, 1, 0, 0, 506, 19, 1, 0,
+        0, 0, 507, 508, 5, 413, 0, 0, 508, 509, 5, 444, 0, 0, 509, 514, 3, 362, 181, 0, 510,
+        511, 5, 413, 0, 0, 511, 514, 3, 366, 183, 0, 512, 514, 3, 22, 11, 0, 513, 507, 1, 0,
+        0, 0, 513, 510, 1, 0, 0, 0, 513, 512, 1, 0, 0, 0, 514, 21, 1, 0, 0, 0, 515, 516, 5, 413,
+        0, 0, 516, 517, 5, 229, 0, 0, 517, 522, 3, 378, 189, 0, 518, 519, 5, 524, 0, 0, 519,
+        521, 3, 378, 189, 0, 520, 518, 1, 0, 0, 0, 521, 524, 1, 0, 0, 0, 522, 520, 1, 0, 0, 0,
+        522, 523, 1, 0, 0, 0, 523, 23, 1, 0, 0, 0, 524, 522, 1, 0, 0, 0, 525, 526, 5, 343, 0, 0,
+        526, 568, 7, 2, 0, 0, 527, 528, 5, 343, 0, 0, 528, 529, 5, 76, 0, 0, 529, 568, 7, 3, 0,
+        0, 530, 531, 5, 343, 0, 0, 531, 534, 5, 376, 0, 0, 532, 533, 7, 4, 0, 0, 533, 535, 3,
+        366, 183, 0, 534, 532, 1, 0, 0, 0, 534, 535, 1, 0, 0, 0, 535, 537, 1, 0, 0, 0, 536, 538,
+        3, 298, 149, 0, 537, 536, 1, 0, 0, 0, 537, 538, 1, 0, 0, 0, 538, 568, 1, 0, 0, 0, 539,
+        540, 5, 343, 0, 0, 540, 541, 5, 58, 0, 0, 541, 544, 7, 4, 0, 0, 542, 545, 3, 374, 187,
+        0, 543, 545, 3, 372, 186, 0, 544, 542, 1, 0, 0, 0, 544, 543, 1, 0, 0, 0, 545, 547, 1,
+        0, 0, 0, 546, 548, 3, 298, 149, 0, 547, 546, 1, 0, 0, 0, 547, 548, 1, 0, 0, 0, 548, 568,
+        1, 0, 0, 0, 549, 550, 5, 343, 0, 0, 550, 555, 5, 72, 0, 0, 551, 552, 5, 375, 0, 0, 552,
+        556, 3, 372, 186, 0, 553, 554, 5, 505, 0, 0, 554, 556, 3, 374, 187, 0, 555, 551, 1,
+        0, 0, 0, 555, 553, 1, 0, 0, 0, 556, 568, 1, 0, 0, 0, 557, 559, 5, 343, 0, 0, 558, 560,
+        5, 414, 0, 0, 559, 558, 1, 0, 0, 0, 559, 560, 1, 0, 0, 0, 560, 561, 1, 0, 0, 0, 561, 568,
+        5, 155, 0, 0, 562, 564, 5, 343, 0, 0, 563, 565, 5, 153, 0, 0, 564, 563, 1, 0, 0, 0, 564,
+        565, 1, 0, 0, 0, 565, 566, 1, 0, 0, 0, 566, 568, 5, 229, 0, 0, 567, 525, 1, 0, 0, 0, 567,
+        527, 1, 0, 0, 0, 567, 530, 1, 0, 0, 0, 567, 539, 1, 0, 0, 0, 567, 549, 1, 0, 0, 0, 567,
+        557, 1, 0, 0, 0, 567, 562, 1, 0, 0, 0, 568, 25, 1, 0, 0, 0, 569, 570, 5, 472, 0, 0, 570,
+        571, 5, 228, 0, 0, 571, 574, 3, 378, 189, 0, 572, 573, 5, 436, 0, 0, 573, 575, 3, 388,
+        194, 0, 574, 572, 1, 0, 0, 0, 574, 575, 1, 0, 0, 0, 575, 27, 1, 0, 0, 0, 576, 577, 5, 504,
+        0, 0, 577, 578, 5, 228, 0, 0, 578, 579, 3, 378, 189, 0, 579, 29, 1, 0, 0, 0, 580, 582,
+        5, 342, 0, 0, 581, 583, 3, 390, 195, 0, 582, 581, 1, 0, 0, 0, 582, 583, 1, 0, 0, 0, 583,
+        31, 1, 0, 0, 0, 584, 586, 5, 314, 0, 0, 585, 587, 3, 392, 196, 0, 586, 585, 1, 0, 0, 0,
+        586, 587, 1, 0, 0, 0, 587, 33, 1, 0, 0, 0, 588, 589, 7, 5, 0, 0, 589, 590, 5, 467, 0, 0,
+        590, 591, 3, 118, 59, 0, 591, 35, 1, 0, 0, 0, 592, 593, 5, 440, 0, 0, 593, 594, 5, 467,
+        0, 0, 594, 595, 5, 436, 0, 0, 595, 598, 3, 38, 19, 0, 596, 597, 5, 17, 0, 0, 597, 599,
+        3, 378, 189, 0, 598, 596, 1, 0, 0, 0, 598, 599, 1, 0, 0, 0, 599, 643, 1, 0, 0, 0, 600,
+        601, 5, 440, 0, 0, 601, 602, 5, 459, 0, 0, 602, 603, 5, 436, 0, 0, 603, 606, 3, 38, 19,
+        0, 604, 605, 5, 17, 0, 0, 605, 607, 3, 378, 189, 0, 606, 604, 1, 0, 0, 0, 606, 607, 1,
+        0, 0, 0, 607, 610, 1, 0, 0, 0, 608, 609, 5, 313, 0, 0, 609, 611, 3, 378, 189, 0, 610,
+        608, 1, 0, 0, 0, 610, 611, 1, 0, 0, 0, 611, 643, 1, 0, 0, 0, 612, 613, 5, 440, 0, 0, 613,
+        614, 7, 6, 0, 0, 614, 615, 5, 436, 0, 0, 615, 616, 3, 38, 19, 0, 616, 617, 5, 313, 0,
+        0, 617, 618, 3, 378, 189, 0, 618, 643, 1, 0, 0, 0, 619, 620, 5, 440, 0, 0, 620, 621,
+        5, 490, 0, 0, 621, 643, 3, 38, 19, 0, 622, 623, 5, 440, 0, 0, 623, 624, 5, 456, 0, 0,
+        624, 625, 5, 459, 0, 0, 625, 626, 5, 436, 0, 0, 626, 627, 3, 38, 19, 0, 627, 628, 5,
+        313, 0, 0, 628, 629, 3, 378, 189, 0, 629, 630, 5, 470, 0, 0, 630, 631, 3, 378, 189,
+        0, 631, 643, 1, 0, 0, 0, 632, 633, 5, 440, 0, 0, 633, 634, 5, 446, 0, 0, 634, 635, 5,
+        459, 0, 0, 635, 636, 5, 436, 0, 0, 636, 637, 3, 38, 19, 0, 637, 638, 5, 147, 0, 0, 638,
+        639, 3, 378, 189, 0, 639, 640, 5, 17, 0, 0, 640, 641, 3, 378, 189, 0, 641, 643, 1, 0,
+        0, 0, 642, 592, 1, 0, 0, 0, 642, 600, 1, 0, 0, 0, 642, 612, 1, 0, 0, 0, 642, 619, 1, 0,
+        0, 0, 642, 622, 1, 0, 0, 0, 642, 632, 1, 0, 0, 0, 643, 37, 1, 0, 0, 0, 644, 646, 5, 538,
+        0, 0, 645, 644, 1, 0, 0, 0, 645, 646, 1, 0, 0, 0, 646, 647, 1, 0, 0, 0, 647, 649, 3, 378,
+        189, 0, 648, 645, 1, 0, 0, 0, 649, 650, 1, 0, 0, 0, 650, 648, 1, 0, 0, 0, 650, 651, 1,
+        0, 0, 0, 651, 39, 1, 0, 0, 0, 652, 655, 3, 42, 21, 0, 653, 655, 3, 44, 22, 0, 654, 652,
+        1, 0, 0, 0, 654, 653, 1, 0, 0, 0, 655, 41, 1, 0, 0, 0, 656, 658, 5, 72, 0, 0, 657, 659,
+        5, 501, 0, 0, 658, 657, 1, 0, 0, 0, 658, 659, 1, 0, 0, 0, 659, 660, 1, 0, 0, 0, 660, 662,
+        5, 375, 0, 0, 661, 663, 3, 384, 192, 0, 662, 661, 1, 0, 0, 0, 662, 663, 1, 0, 0, 0, 663,
+        664, 1, 0, 0, 0, 664, 665, 3, 370, 185, 0, 665, 666, 5, 520, 0, 0, 666, 671, 3, 46, 23,
+        0, 667, 668, 5, 524, 0, 0, 668, 670, 3, 46, 23, 0, 669, 667, 1, 0, 0, 0, 670, 673, 1,
+        0, 0, 0, 671, 669, 1, 0, 0, 0, 671, 672, 1, 0, 0, 0, 672, 676, 1, 0, 0, 0, 673, 671, 1,
+        0, 0, 0, 674, 675, 5, 524, 0, 0, 675, 677, 3, 88, 44, 0, 676, 674, 1, 0, 0, 0, 676, 677,
+        1, 0, 0, 0, 677, 680, 1, 0, 0, 0, 678, 679, 5, 524, 0, 0, 679, 681, 3, 90, 45, 0, 680,
+        678, 1, 0, 0, 0, 680, 681, 1, 0, 0, 0, 681, 684, 1, 0, 0, 0, 682, 683, 5, 524, 0, 0, 683,
+        685, 3, 94, 47, 0, 684, 682, 1, 0, 0, 0, 684, 685, 1, 0, 0, 0, 685, 686, 1, 0, 0, 0, 686,
+        689, 5, 521, 0, 0, 687, 688, 5, 59, 0, 0, 688, 690, 5, 541, 0, 0, 689, 687, 1, 0, 0, 0,
+        689, 690, 1, 0, 0, 0, 690, 692, 1, 0, 0, 0, 691, 693, 3, 96, 48, 0, 692, 691, 1, 0, 0,
+        0, 692, 693, 1, 0, 0, 0, 693, 694, 1, 0, 0, 0, 694, 696, 3, 382, 191, 0, 695, 697, 3,
+        104, 52, 0, 696, 695, 1, 0, 0, 0, 696, 697, 1, 0, 0, 0, 697, 43, 1, 0, 0, 0, 698, 699,
+        5, 72, 0, 0, 699, 701, 5, 375, 0, 0, 700, 702, 3, 384, 192, 0, 701, 700, 1, 0, 0, 0, 701,
+        702, 1, 0, 0, 0, 702, 703, 1, 0, 0, 0, 703, 704, 3, 370, 185, 0, 704, 707, 3, 382, 191,
+        0, 705, 706, 5, 17, 0, 0, 706, 708, 3, 166, 83, 0, 707, 705, 1, 0, 0, 0, 707, 708, 1,
+        0, 0, 0, 708, 45, 1, 0, 0, 0, 709, 713, 3, 48, 24, 0, 710, 713, 3, 80, 40, 0, 711, 713,
+        3, 84, 42, 0, 712, 709, 1, 0, 0, 0, 712, 710, 1, 0, 0, 0, 712, 711, 1, 0, 0, 0, 713, 47,
+        1, 0, 0, 0, 714, 715, 3, 50, 25, 0, 715, 717, 3, 62, 31, 0, 716, 718, 3, 78, 39, 0, 717,
+        716, 1, 0, 0, 0, 717, 718, 1, 0, 0, 0, 718, 721, 1, 0, 0, 0, 719, 720, 5, 59, 0, 0, 720,
+        722, 5, 541, 0, 0, 721, 719, 1, 0, 0, 0, 721, 722, 1, 0, 0, 0, 722, 49, 1, 0, 0, 0, 723,
+        726, 3, 378, 189, 0, 724, 726, 3, 290, 145, 0, 725, 723, 1, 0, 0, 0, 725, 724, 1, 0,
+        0, 0, 726, 51, 1, 0, 0, 0, 727, 728, 1, 0, 0, 0, 728, 53, 1, 0, 0, 0, 729, 733, 3, 380,
+        190, 0, 730, 731, 4, 27, 0, 0, 731, 733, 3, 52, 26, 0, 732, 729, 1, 0, 0, 0, 732, 730,
+        1, 0, 0, 0, 733, 55, 1, 0, 0, 0, 734, 735, 3, 378, 189, 0, 735, 57, 1, 0, 0, 0, 736, 740,
+        3, 380, 190, 0, 737, 738, 4, 29, 1, 0, 738, 740, 3, 52, 26, 0, 739, 736, 1, 0, 0, 0, 739,
+        737, 1, 0, 0, 0, 740, 59, 1, 0, 0, 0, 741, 742, 5, 520, 0, 0, 742, 747, 3, 54, 27, 0, 743,
+        744, 5, 524, 0, 0, 744, 746, 3, 54, 27, 0, 745, 743, 1, 0, 0, 0, 746, 749, 1, 0, 0, 0,
+        747, 745, 1, 0, 0, 0, 747, 748, 1, 0, 0, 0, 748, 750, 1, 0, 0, 0, 749, 747, 1, 0, 0, 0,
+        750, 751, 5, 521, 0, 0, 751, 61, 1, 0, 0, 0, 752, 790, 7, 7, 0, 0, 753, 755, 7, 8, 0, 0,
+        754, 756, 3, 64, 32, 0, 755, 754, 1, 0, 0, 0, 755, 756, 1, 0, 0, 0, 756, 790, 1, 0, 0,
+        0, 757, 759, 5, 381, 0, 0, 758, 760, 3, 64, 32, 0, 759, 758, 1, 0, 0, 0, 759, 760, 1,
+        0, 0, 0, 760, 767, 1, 0, 0, 0, 761, 763, 7, 9, 0, 0, 762, 764, 5, 208, 0, 0, 763, 762,
+        1, 0, 0, 0, 763, 764, 1, 0, 0, 0, 764, 765, 1, 0, 0, 0, 765, 766, 5, 380, 0, 0, 766, 768,
+        5, 508, 0, 0, 767, 761, 1, 0, 0, 0, 767, 768, 1, 0, 0, 0, 768, 790, 1, 0, 0, 0, 769, 771,
+        7, 10, 0, 0, 770, 772, 3, 66, 33, 0, 771, 770, 1, 0, 0, 0, 771, 772, 1, 0, 0, 0, 772, 790,
+        1, 0, 0, 0, 773, 775, 7, 11, 0, 0, 774, 776, 3, 70, 35, 0, 775, 774, 1, 0, 0, 0, 775, 776,
+        1, 0, 0, 0, 776, 790, 1, 0, 0, 0, 777, 779, 5, 473, 0, 0, 778, 780, 3, 72, 36, 0, 779,
+        778, 1, 0, 0, 0, 779, 780, 1, 0, 0, 0, 780, 790, 1, 0, 0, 0, 781, 783, 5, 323, 0, 0, 782,
+        784, 3, 74, 37, 0, 783, 782, 1, 0, 0, 0, 783, 784, 1, 0, 0, 0, 784, 790, 1, 0, 0, 0, 785,
+        787, 5, 296, 0, 0, 786, 788, 3, 68, 34, 0, 787, 786, 1, 0, 0, 0, 787, 788, 1, 0, 0, 0,
+        788, 790, 1, 0, 0, 0, 789, 752, 1, 0, 0, 0, 789, 753, 1, 0, 0, 0, 789, 757, 1, 0, 0, 0,
+        789, 769, 1, 0, 0, 0, 789, 773, 1, 0, 0, 0, 789, 777, 1, 0, 0, 0, 789, 781, 1, 0, 0, 0,
+        789, 785, 1, 0, 0, 0, 790, 63, 1, 0, 0, 0, 791, 792, 5, 520, 0, 0, 792, 793, 3, 412, 206,
+        0, 793, 794, 5, 521, 0, 0, 794, 65, 1, 0, 0, 0, 795, 796, 5, 520, 0, 0, 796, 799, 3, 412,
+        206, 0, 797, 798, 5, 524, 0, 0, 798, 800, 3, 412, 206, 0, 799, 797, 1, 0, 0, 0, 799,
+        800, 1, 0, 0, 0, 800, 801, 1, 0, 0, 0, 801, 802, 5, 521, 0, 0, 802, 67, 1, 0, 0, 0, 803,
+        804, 5, 520, 0, 0, 804, 807, 3, 410, 205, 0, 805, 806, 5, 524, 0, 0, 806, 808, 3, 410,
+        205, 0, 807, 805, 1, 0, 0, 0, 807, 808, 1, 0, 0, 0, 808, 809, 1, 0, 0, 0, 809, 810, 5,
+        521, 0, 0, 810, 69, 1, 0, 0, 0, 811, 812, 5, 511, 0, 0, 812, 814, 3, 62, 31, 0, 813, 815,
+        3, 76, 38, 0, 814, 813, 1, 0, 0, 0, 814, 815, 1, 0, 0, 0, 815, 816, 1, 0, 0, 0, 816, 817,
+        5, 510, 0, 0, 817, 71, 1, 0, 0, 0, 818, 819, 5, 511, 0, 0, 819, 821, 3, 62, 31, 0, 820,
+        822, 3, 76, 38, 0, 821, 820, 1, 0, 0, 0, 821, 822, 1, 0, 0, 0, 822, 823, 1, 0, 0, 0, 823,
+        824, 5, 524, 0, 0, 824, 826, 3, 62, 31, 0, 825, 827, 3, 76, 38, 0, 826, 825, 1, 0, 0,
+        0, 826, 827, 1, 0, 0, 0, 827, 828, 1, 0, 0, 0, 828, 829, 5, 510, 0, 0, 829, 73, 1, 0, 0,
+        0, 830, 831, 5, 511, 0, 0, 831, 832, 3, 54, 27, 0, 832, 834, 3, 62, 31, 0, 833, 835,
+        3, 76, 38, 0, 834, 833, 1, 0, 0, 0, 834, 835, 1, 0, 0, 0, 835, 844, 1, 0, 0, 0, 836, 837,
+        5, 524, 0, 0, 837, 838, 3, 54, 27, 0, 838, 840, 3, 62, 31, 0, 839, 841, 3, 76, 38, 0,
+        840, 839, 1, 0, 0, 0, 840, 841, 1, 0, 0, 0, 841, 843, 1, 0, 0, 0, 842, 836, 1, 0, 0, 0,
+        843, 846, 1, 0, 0, 0, 844, 842, 1, 0, 0, 0, 844, 845, 1, 0, 0, 0, 845, 847, 1, 0, 0, 0,
+        846, 844, 1, 0, 0, 0, 847, 848, 5, 510, 0, 0, 848, 869, 1, 0, 0, 0, 849, 850, 5, 520,
+        0, 0, 850, 851, 3, 54, 27, 0, 851, 853, 3, 62, 31, 0, 852, 854, 3, 76, 38, 0, 853, 852,
+        1, 0, 0, 0, 853, 854, 1, 0, 0, 0, 854, 863, 1, 0, 0, 0, 855, 856, 5, 524, 0, 0, 856, 857,
+        3, 54, 27, 0, 857, 859, 3, 62, 31, 0, 858, 860, 3, 76, 38, 0, 859, 858, 1, 0, 0, 0, 859,
+        860, 1, 0, 0, 0, 860, 862, 1, 0, 0, 0, 861, 855, 1, 0, 0, 0, 862, 865, 1, 0, 0, 0, 863,
+        861, 1, 0, 0, 0, 863, 864, 1, 0, 0, 0, 864, 866, 1, 0, 0, 0, 865, 863, 1, 0, 0, 0, 866,
+        867, 5, 521, 0, 0, 867, 869, 1, 0, 0, 0, 868, 830, 1, 0, 0, 0, 868, 849, 1, 0, 0, 0, 869,
+        75, 1, 0, 0, 0, 870, 872, 5, 243, 0, 0, 871, 870, 1, 0, 0, 0, 871, 872, 1, 0, 0, 0, 872,
+        873, 1, 0, 0, 0, 873, 874, 5, 246, 0, 0, 874, 77, 1, 0, 0, 0, 875, 876, 5, 64, 0, 0, 876,
+        878, 3, 92, 46, 0, 877, 875, 1, 0, 0, 0, 877, 878, 1, 0, 0, 0, 878, 879, 1, 0, 0, 0, 879,
+        880, 5, 290, 0, 0, 880, 883, 5, 470, 0, 0, 881, 882, 5, 243, 0, 0, 882, 884, 5, 125,
+        0, 0, 883, 881, 1, 0, 0, 0, 883, 884, 1, 0, 0, 0, 884, 890, 1, 0, 0, 0, 885, 887, 5, 243,
+        0, 0, 886, 885, 1, 0, 0, 0, 886, 887, 1, 0, 0, 0, 887, 888, 1, 0, 0, 0, 888, 890, 5, 246,
+        0, 0, 889, 877, 1, 0, 0, 0, 889, 886, 1, 0, 0, 0, 890, 79, 1, 0, 0, 0, 891, 892, 3, 50,
+        25, 0, 892, 893, 3, 62, 31, 0, 893, 896, 5, 220, 0, 0, 894, 895, 5, 152, 0, 0, 895, 897,
+        3, 82, 41, 0, 896, 894, 1, 0, 0, 0, 896, 897, 1, 0, 0, 0, 897, 899, 1, 0, 0, 0, 898, 900,
+        5, 426, 0, 0, 899, 898, 1, 0, 0, 0, 899, 900, 1, 0, 0, 0, 900, 81, 1, 0, 0, 0, 901, 902,
+        5, 541, 0, 0, 902, 83, 1, 0, 0, 0, 903, 904, 3, 50, 25, 0, 904, 905, 5, 17, 0, 0, 905,
+        908, 3, 86, 43, 0, 906, 907, 5, 59, 0, 0, 907, 909, 5, 541, 0, 0, 908, 906, 1, 0, 0, 0,
+        908, 909, 1, 0, 0, 0, 909, 85, 1, 0, 0, 0, 910, 911, 3, 290, 145, 0, 911, 87, 1, 0, 0,
+        0, 912, 913, 5, 427, 0, 0, 913, 914, 5, 147, 0, 0, 914, 915, 3, 54, 27, 0, 915, 916,
+        5, 17, 0, 0, 916, 917, 3, 290, 145, 0, 917, 89, 1, 0, 0, 0, 918, 919, 5, 64, 0, 0, 919,
+        921, 3, 92, 46, 0, 920, 918, 1, 0, 0, 0, 920, 921, 1, 0, 0, 0, 921, 922, 1, 0, 0, 0, 922,
+        923, 5, 290, 0, 0, 923, 924, 5, 470, 0, 0, 924, 925, 3, 60, 30, 0, 925, 926, 5, 243,
+        0, 0, 926, 927, 5, 125, 0, 0, 927, 91, 1, 0, 0, 0, 928, 929, 3, 354, 177, 0, 929, 93,
+        1, 0, 0, 0, 930, 931, 5, 279, 0, 0, 931, 932, 5, 147, 0, 0, 932, 933, 5, 373, 0, 0, 933,
+        95, 1, 0, 0, 0, 934, 935, 5, 271, 0, 0, 935, 936, 5, 34, 0, 0, 936, 937, 3, 98, 49, 0,
+        937, 97, 1, 0, 0, 0, 938, 939, 5, 520, 0, 0, 939, 944, 3, 100, 50, 0, 940, 941, 5, 524,
+        0, 0, 941, 943, 3, 100, 50, 0, 942, 940, 1, 0, 0, 0, 943, 946, 1, 0, 0, 0, 944, 942, 1,
+        0, 0, 0, 944, 945, 1, 0, 0, 0, 945, 947, 1, 0, 0, 0, 946, 944, 1, 0, 0, 0, 947, 948, 5,
+        521, 0, 0, 948, 99, 1, 0, 0, 0, 949, 962, 3, 54, 27, 0, 950, 951, 5, 520, 0, 0, 951, 956,
+        3, 102, 51, 0, 952, 953, 5, 524, 0, 0, 953, 955, 3, 102, 51, 0, 954, 952, 1, 0, 0, 0,
+        955, 958, 1, 0, 0, 0, 956, 954, 1, 0, 0, 0, 956, 957, 1, 0, 0, 0, 957, 959, 1, 0, 0, 0,
+        958, 956, 1, 0, 0, 0, 959, 960, 5, 521, 0, 0, 960, 962, 1, 0, 0, 0, 961, 949, 1, 0, 0,
+        0, 961, 950, 1, 0, 0, 0, 962, 101, 1, 0, 0, 0, 963, 966, 3, 330, 165, 0, 964, 966, 3,
+        406, 203, 0, 965, 963, 1, 0, 0, 0, 965, 964, 1, 0, 0, 0, 966, 103, 1, 0, 0, 0, 967, 968,
+        5, 204, 0, 0, 968, 977, 3, 372, 186, 0, 969, 973, 5, 520, 0, 0, 970, 972, 3, 106, 53,
+        0, 971, 970, 1, 0, 0, 0, 972, 975, 1, 0, 0, 0, 973, 971, 1, 0, 0, 0, 973, 974, 1, 0, 0,
+        0, 974, 976, 1, 0, 0, 0, 975, 973, 1, 0, 0, 0, 976, 978, 5, 521, 0, 0, 977, 969, 1, 0,
+        0, 0, 977, 978, 1, 0, 0, 0, 978, 105, 1, 0, 0, 0, 979, 980, 7, 12, 0, 0, 980, 984, 7, 13,
+        0, 0, 981, 982, 7, 14, 0, 0, 982, 984, 7, 15, 0, 0, 983, 979, 1, 0, 0, 0, 983, 981, 1,
+        0, 0, 0, 984, 107, 1, 0, 0, 0, 985, 986, 5, 72, 0, 0, 986, 987, 5, 444, 0, 0, 987, 988,
+        3, 364, 182, 0, 988, 989, 3, 382, 191, 0, 989, 109, 1, 0, 0, 0, 990, 991, 5, 72, 0, 0,
+        991, 993, 5, 450, 0, 0, 992, 994, 3, 384, 192, 0, 993, 992, 1, 0, 0, 0, 993, 994, 1,
+        0, 0, 0, 994, 995, 1, 0, 0, 0, 995, 998, 3, 368, 184, 0, 996, 997, 5, 59, 0, 0, 997, 999,
+        5, 541, 0, 0, 998, 996, 1, 0, 0, 0, 998, 999, 1, 0, 0, 0, 999, 1000, 1, 0, 0, 0, 1000,
+        1001, 3, 382, 191, 0, 1001, 111, 1, 0, 0, 0, 1002, 1004, 5, 72, 0, 0, 1003, 1005, 5,
+        501, 0, 0, 1004, 1003, 1, 0, 0, 0, 1004, 1005, 1, 0, 0, 0, 1005, 1006, 1, 0, 0, 0, 1006,
+        1008, 5, 505, 0, 0, 1007, 1009, 3, 384, 192, 0, 1008, 1007, 1, 0, 0, 0, 1008, 1009,
+        1, 0, 0, 0, 1009, 1010, 1, 0, 0, 0, 1010, 1012, 3, 376, 188, 0, 1011, 1013, 3, 60, 30,
+        0, 1012, 1011, 1, 0, 0, 0, 1012, 1013, 1, 0, 0, 0, 1013, 1016, 1, 0, 0, 0, 1014, 1015,
+        5, 59, 0, 0, 1015, 1017, 5, 541, 0, 0, 1016, 1014, 1, 0, 0, 0, 1016, 1017, 1, 0, 0, 0,
+        1017, 1018, 1, 0, 0, 0, 1018, 1019, 5, 17, 0, 0, 1019, 1020, 3, 166, 83, 0, 1020, 113,
+        1, 0, 0, 0, 1021, 1025, 5, 72, 0, 0, 1022, 1026, 5, 501, 0, 0, 1023, 1024, 5, 501, 0,
+        0, 1024, 1026, 5, 372, 0, 0, 1025, 1022, 1, 0, 0, 0, 1025, 1023, 1, 0, 0, 0, 1025, 1026,
+        1, 0, 0, 0, 1026, 1027, 1, 0, 0, 0, 1027, 1029, 5, 154, 0, 0, 1028, 1030, 3, 384, 192,
+        0, 1029, 1028, 1, 0, 0, 0, 1029, 1030, 1, 0, 0, 0, 1030, 1031, 1, 0, 0, 0, 1031, 1032,
+        3, 308, 154, 0, 1032, 1033, 5, 17, 0, 0, 1033, 1036, 3, 354, 177, 0, 1034, 1035, 5,
+        197, 0, 0, 1035, 1037, 7, 16, 0, 0, 1036, 1034, 1, 0, 0, 0, 1036, 1037, 1, 0, 0, 0, 1037,
+        1039, 1, 0, 0, 0, 1038, 1040, 3, 116, 58, 0, 1039, 1038, 1, 0, 0, 0, 1039, 1040, 1,
+        0, 0, 0, 1040, 115, 1, 0, 0, 0, 1041, 1042, 5, 415, 0, 0, 1042, 1043, 5, 467, 0, 0, 1043,
+        1049, 3, 118, 59, 0, 1044, 1045, 5, 524, 0, 0, 1045, 1046, 5, 467, 0, 0, 1046, 1048,
+        3, 118, 59, 0, 1047, 1044, 1, 0, 0, 0, 1048, 1051, 1, 0, 0, 0, 1049, 1047, 1, 0, 0, 0,
+        1049, 1050, 1, 0, 0, 0, 1050, 117, 1, 0, 0, 0, 1051, 1049, 1, 0, 0, 0, 1052, 1053, 5,
+        541, 0, 0, 1053, 119, 1, 0, 0, 0, 1054, 1055, 5, 8, 0, 0, 1055, 1057, 5, 375, 0, 0, 1056,
+        1058, 3, 386, 193, 0, 1057, 1056, 1, 0, 0, 0, 1057, 1058, 1, 0, 0, 0, 1058, 1059, 1,
+        0, 0, 0, 1059, 1065, 3, 372, 186, 0, 1060, 1066, 3, 122, 61, 0, 1061, 1066, 3, 124,
+        62, 0, 1062, 1066, 3, 126, 63, 0, 1063, 1066, 3, 128, 64, 0, 1064, 1066, 3, 130, 65,
+        0, 1065, 1060, 1, 0, 0, 0, 1065, 1061, 1, 0, 0, 0, 1065, 1062, 1, 0, 0, 0, 1065, 1063,
+        1, 0, 0, 0, 1065, 1064, 1, 0, 0, 0, 1066, 121, 1, 0, 0, 0, 1067, 1069, 5, 313, 0, 0, 1068,
+        1070, 3, 378, 189, 0, 1069, 1068, 1, 0, 0, 0, 1069, 1070, 1, 0, 0, 0, 1070, 1071, 1,
+        0, 0, 0, 1071, 1072, 5, 390, 0, 0, 1072, 1073, 3, 378, 189, 0, 1073, 123, 1, 0, 0, 0,
+        1074, 1075, 5, 342, 0, 0, 1075, 1076, 3, 388, 194, 0, 1076, 125, 1, 0, 0, 0, 1077,
+        1078, 5, 440, 0, 0, 1078, 1079, 5, 64, 0, 0, 1079, 1080, 3, 92, 46, 0, 1080, 1081,
+        5, 290, 0, 0, 1081, 1082, 5, 470, 0, 0, 1082, 1084, 3, 60, 30, 0, 1083, 1085, 3, 132,
+        66, 0, 1084, 1083, 1, 0, 0, 0, 1084, 1085, 1, 0, 0, 0, 1085, 127, 1, 0, 0, 0, 1086, 1087,
+        5, 116, 0, 0, 1087, 1088, 5, 64, 0, 0, 1088, 1089, 3, 92, 46, 0, 1089, 129, 1, 0, 0,
+        0, 1090, 1091, 5, 440, 0, 0, 1091, 1092, 5, 406, 0, 0, 1092, 1093, 3, 60, 30, 0, 1093,
+        131, 1, 0, 0, 0, 1094, 1095, 5, 243, 0, 0, 1095, 1096, 5, 125, 0, 0, 1096, 133, 1, 0,
+        0, 0, 1097, 1098, 5, 8, 0, 0, 1098, 1099, 5, 505, 0, 0, 1099, 1103, 3, 374, 187, 0,
+        1100, 1104, 3, 122, 61, 0, 1101, 1102, 5, 17, 0, 0, 1102, 1104, 3, 166, 83, 0, 1103,
+        1100, 1, 0, 0, 0, 1103, 1101, 1, 0, 0, 0, 1104, 135, 1, 0, 0, 0, 1105, 1106, 5, 8, 0,
+        0, 1106, 1107, 5, 450, 0, 0, 1107, 1108, 3, 366, 183, 0, 1108, 1109, 3, 124, 62, 0,
+        1109, 137, 1, 0, 0, 0, 1110, 1114, 5, 8, 0, 0, 1111, 1115, 5, 501, 0, 0, 1112, 1113,
+        5, 501, 0, 0, 1113, 1115, 5, 372, 0, 0, 1114, 1111, 1, 0, 0, 0, 1114, 1112, 1, 0, 0,
+        0, 1114, 1115, 1, 0, 0, 0, 1115, 1116, 1, 0, 0, 0, 1116, 1118, 5, 154, 0, 0, 1117, 1119,
+        3, 386, 193, 0, 1118, 1117, 1, 0, 0, 0, 1118, 1119, 1, 0, 0, 0, 1119, 1120, 1, 0, 0,
+        0, 1120, 1121, 3, 310, 155, 0, 1121, 1122, 5, 17, 0, 0, 1122, 1125, 3, 354, 177, 0,
+        1123, 1124, 5, 197, 0, 0, 1124, 1126, 7, 16, 0, 0, 1125, 1123, 1, 0, 0, 0, 1125, 1126,
+        1, 0, 0, 0, 1126, 139, 1, 0, 0, 0, 1127, 1128, 5, 116, 0, 0, 1128, 1130, 5, 444, 0, 0,
+        1129, 1131, 3, 386, 193, 0, 1130, 1129, 1, 0, 0, 0, 1130, 1131, 1, 0, 0, 0, 1131, 1132,
+        1, 0, 0, 0, 1132, 1133, 3, 362, 181, 0, 1133, 141, 1, 0, 0, 0, 1134, 1136, 5, 116, 0,
+        0, 1135, 1137, 5, 501, 0, 0, 1136, 1135, 1, 0, 0, 0, 1136, 1137, 1, 0, 0, 0, 1137, 1138,
+        1, 0, 0, 0, 1138, 1140, 5, 375, 0, 0, 1139, 1141, 3, 386, 193, 0, 1140, 1139, 1, 0,
+        0, 0, 1140, 1141, 1, 0, 0, 0, 1141, 1142, 1, 0, 0, 0, 1142, 1143, 3, 372, 186, 0, 1143,
+        143, 1, 0, 0, 0, 1144, 1145, 5, 116, 0, 0, 1145, 1147, 5, 450, 0, 0, 1146, 1148, 3,
+        386, 193, 0, 1147, 1146, 1, 0, 0, 0, 1147, 1148, 1, 0, 0, 0, 1148, 1149, 1, 0, 0, 0,
+        1149, 1151, 3, 366, 183, 0, 1150, 1152, 7, 17, 0, 0, 1151, 1150, 1, 0, 0, 0, 1151,
+        1152, 1, 0, 0, 0, 1152, 145, 1, 0, 0, 0, 1153, 1155, 5, 116, 0, 0, 1154, 1156, 5, 501,
+        0, 0, 1155, 1154, 1, 0, 0, 0, 1155, 1156, 1, 0, 0, 0, 1156, 1157, 1, 0, 0, 0, 1157, 1159,
+        5, 505, 0, 0, 1158, 1160, 3, 386, 193, 0, 1159, 1158, 1, 0, 0, 0, 1159, 1160, 1, 0,
+        0, 0, 1160, 1161, 1, 0, 0, 0, 1161, 1162, 3, 374, 187, 0, 1162, 147, 1, 0, 0, 0, 1163,
+        1167, 5, 116, 0, 0, 1164, 1168, 5, 501, 0, 0, 1165, 1166, 5, 501, 0, 0, 1166, 1168,
+        5, 372, 0, 0, 1167, 1164, 1, 0, 0, 0, 1167, 1165, 1, 0, 0, 0, 1167, 1168, 1, 0, 0, 0,
+        1168, 1169, 1, 0, 0, 0, 1169, 1171, 5, 154, 0, 0, 1170, 1172, 3, 386, 193, 0, 1171,
+        1170, 1, 0, 0, 0, 1171, 1172, 1, 0, 0, 0, 1172, 1173, 1, 0, 0, 0, 1173, 1174, 3, 310,
+        155, 0, 1174, 149, 1, 0, 0, 0, 1175, 1177, 5, 132, 0, 0, 1176, 1175, 1, 0, 0, 0, 1176,
+        1177, 1, 0, 0, 0, 1177, 1178, 1, 0, 0, 0, 1178, 1183, 3, 152, 76, 0, 1179, 1183, 3,
+        162, 81, 0, 1180, 1181, 5, 132, 0, 0, 1181, 1183, 3, 164, 82, 0, 1182, 1176, 1, 0,
+        0, 0, 1182, 1179, 1, 0, 0, 0, 1182, 1180, 1, 0, 0, 0, 1183, 151, 1, 0, 0, 0, 1184, 1185,
+        5, 178, 0, 0, 1185, 1186, 7, 18, 0, 0, 1186, 1195, 3, 372, 186, 0, 1187, 1189, 3, 154,
+        77, 0, 1188, 1187, 1, 0, 0, 0, 1188, 1189, 1, 0, 0, 0, 1189, 1191, 1, 0, 0, 0, 1190,
+        1192, 3, 60, 30, 0, 1191, 1190, 1, 0, 0, 0, 1191, 1192, 1, 0, 0, 0, 1192, 1193, 1, 0,
+        0, 0, 1193, 1196, 3, 166, 83, 0, 1194, 1196, 3, 156, 78, 0, 1195, 1188, 1, 0, 0, 0,
+        1195, 1194, 1, 0, 0, 0, 1196, 153, 1, 0, 0, 0, 1197, 1198, 5, 270, 0, 0, 1198, 1199,
+        3, 388, 194, 0, 1199, 155, 1, 0, 0, 0, 1200, 1201, 5, 417, 0, 0, 1201, 1206, 3, 158,
+        79, 0, 1202, 1203, 5, 524, 0, 0, 1203, 1205, 3, 158, 79, 0, 1204, 1202, 1, 0, 0, 0,
+        1205, 1208, 1, 0, 0, 0, 1206, 1204, 1, 0, 0, 0, 1206, 1207, 1, 0, 0, 0, 1207, 157, 1,
+        0, 0, 0, 1208, 1206, 1, 0, 0, 0, 1209, 1210, 5, 520, 0, 0, 1210, 1215, 3, 160, 80, 0,
+        1211, 1212, 5, 524, 0, 0, 1212, 1214, 3, 160, 80, 0, 1213, 1211, 1, 0, 0, 0, 1214,
+        1217, 1, 0, 0, 0, 1215, 1213, 1, 0, 0, 0, 1215, 1216, 1, 0, 0, 0, 1216, 1218, 1, 0, 0,
+        0, 1217, 1215, 1, 0, 0, 0, 1218, 1219, 5, 521, 0, 0, 1219, 159, 1, 0, 0, 0, 1220, 1223,
+        3, 406, 203, 0, 1221, 1223, 3, 302, 151, 0, 1222, 1220, 1, 0, 0, 0, 1222, 1221, 1,
+        0, 0, 0, 1223, 161, 1, 0, 0, 0, 1224, 1225, 5, 24, 0, 0, 1225, 1226, 5, 356, 0, 0, 1226,
+        1227, 5, 342, 0, 0, 1227, 1231, 5, 525, 0, 0, 1228, 1229, 3, 152, 76, 0, 1229, 1230,
+        5, 525, 0, 0, 1230, 1232, 1, 0, 0, 0, 1231, 1228, 1, 0, 0, 0, 1232, 1233, 1, 0, 0, 0,
+        1233, 1231, 1, 0, 0, 0, 1233, 1234, 1, 0, 0, 0, 1234, 1235, 1, 0, 0, 0, 1235, 1236,
+        5, 122, 0, 0, 1236, 163, 1, 0, 0, 0, 1237, 1238, 5, 356, 0, 0, 1238, 1239, 5, 342, 0,
+        0, 1239, 1243, 5, 24, 0, 0, 1240, 1241, 3, 152, 76, 0, 1241, 1242, 5, 525, 0, 0, 1242,
+        1244, 1, 0, 0, 0, 1243, 1240, 1, 0, 0, 0, 1244, 1245, 1, 0, 0, 0, 1245, 1243, 1, 0, 0,
+        0, 1245, 1246, 1, 0, 0, 0, 1246, 1247, 1, 0, 0, 0, 1247, 1248, 5, 122, 0, 0, 1248, 165,
+        1, 0, 0, 0, 1249, 1250, 6, 83, -1, 0, 1250, 1273, 3, 168, 84, 0, 1251, 1252, 3, 170,
+        85, 0, 1252, 1253, 3, 166, 83, 5, 1253, 1273, 1, 0, 0, 0, 1254, 1255, 5, 520, 0, 0,
+        1255, 1256, 3, 166, 83, 0, 1256, 1257, 5, 521, 0, 0, 1257, 1273, 1, 0, 0, 0, 1258,
+        1260, 3, 178, 89, 0, 1259, 1261, 3, 258, 129, 0, 1260, 1259, 1, 0, 0, 0, 1260, 1261,
+        1, 0, 0, 0, 1261, 1263, 1, 0, 0, 0, 1262, 1264, 3, 262, 131, 0, 1263, 1262, 1, 0, 0,
+        0, 1263, 1264, 1, 0, 0, 0, 1264, 1273, 1, 0, 0, 0, 1265, 1267, 3, 176, 88, 0, 1266,
+        1268, 3, 258, 129, 0, 1267, 1266, 1, 0, 0, 0, 1267, 1268, 1, 0, 0, 0, 1268, 1270, 1,
+        0, 0, 0, 1269, 1271, 3, 262, 131, 0, 1270, 1269, 1, 0, 0, 0, 1270, 1271, 1, 0, 0, 0,
+        1271, 1273, 1, 0, 0, 0, 1272, 1249, 1, 0, 0, 0, 1272, 1251, 1, 0, 0, 0, 1272, 1254,
+        1, 0, 0, 0, 1272, 1258, 1, 0, 0, 0, 1272, 1265, 1, 0, 0, 0, 1273, 1288, 1, 0, 0, 0, 1274,
+        1275, 10, 3, 0, 0, 1275, 1277, 7, 19, 0, 0, 1276, 1278, 5, 5, 0, 0, 1277, 1276, 1, 0,
+        0, 0, 1277, 1278, 1, 0, 0, 0, 1278, 1279, 1, 0, 0, 0, 1279, 1281, 3, 166, 83, 0, 1280,
+        1282, 3, 258, 129, 0, 1281, 1280, 1, 0, 0, 0, 1281, 1282, 1, 0, 0, 0, 1282, 1284, 1,
+        0, 0, 0, 1283, 1285, 3, 262, 131, 0, 1284, 1283, 1, 0, 0, 0, 1284, 1285, 1, 0, 0, 0,
+        1285, 1287, 1, 0, 0, 0, 1286, 1274, 1, 0, 0, 0, 1287, 1290, 1, 0, 0, 0, 1288, 1286,
+        1, 0, 0, 0, 1288, 1289, 1, 0, 0, 0, 1289, 167, 1, 0, 0, 0, 1290, 1288, 1, 0, 0, 0, 1291,
+        1292, 5, 417, 0, 0, 1292, 1297, 3, 290, 145, 0, 1293, 1294, 5, 524, 0, 0, 1294, 1296,
+        3, 290, 145, 0, 1295, 1293, 1, 0, 0, 0, 1296, 1299, 1, 0, 0, 0, 1297, 1295, 1, 0, 0,
+        0, 1297, 1298, 1, 0, 0, 0, 1298, 169, 1, 0, 0, 0, 1299, 1297, 1, 0, 0, 0, 1300, 1301,
+        5, 436, 0, 0, 1301, 1306, 3, 172, 86, 0, 1302, 1303, 5, 524, 0, 0, 1303, 1305, 3, 172,
+        86, 0, 1304, 1302, 1, 0, 0, 0, 1305, 1308, 1, 0, 0, 0, 1306, 1304, 1, 0, 0, 0, 1306,
+        1307, 1, 0, 0, 0, 1307, 171, 1, 0, 0, 0, 1308, 1306, 1, 0, 0, 0, 1309, 1321, 3, 174,
+        87, 0, 1310, 1311, 5, 520, 0, 0, 1311, 1316, 3, 54, 27, 0, 1312, 1313, 5, 524, 0, 0,
+        1313, 1315, 3, 54, 27, 0, 1314, 1312, 1, 0, 0, 0, 1315, 1318, 1, 0, 0, 0, 1316, 1314,
+        1, 0, 0, 0, 1316, 1317, 1, 0, 0, 0, 1317, 1319, 1, 0, 0, 0, 1318, 1316, 1, 0, 0, 0, 1319,
+        1320, 5, 521, 0, 0, 1320, 1322, 1, 0, 0, 0, 1321, 1310, 1, 0, 0, 0, 1321, 1322, 1, 0,
+        0, 0, 1322, 1323, 1, 0, 0, 0, 1323, 1324, 5, 17, 0, 0, 1324, 1325, 5, 520, 0, 0, 1325,
+        1326, 3, 166, 83, 0, 1326, 1327, 5, 521, 0, 0, 1327, 173, 1, 0, 0, 0, 1328, 1329, 3,
+        354, 177, 0, 1329, 175, 1, 0, 0, 0, 1330, 1332, 3, 178, 89, 0, 1331, 1333, 3, 198,
+        99, 0, 1332, 1331, 1, 0, 0, 0, 1332, 1333, 1, 0, 0, 0, 1333, 1335, 1, 0, 0, 0, 1334,
+        1336, 3, 232, 116, 0, 1335, 1334, 1, 0, 0, 0, 1335, 1336, 1, 0, 0, 0, 1336, 1338, 1,
+        0, 0, 0, 1337, 1339, 3, 234, 117, 0, 1338, 1337, 1, 0, 0, 0, 1338, 1339, 1, 0, 0, 0,
+        1339, 1341, 1, 0, 0, 0, 1340, 1342, 3, 248, 124, 0, 1341, 1340, 1, 0, 0, 0, 1341, 1342,
+        1, 0, 0, 0, 1342, 1344, 1, 0, 0, 0, 1343, 1345, 3, 250, 125, 0, 1344, 1343, 1, 0, 0,
+        0, 1344, 1345, 1, 0, 0, 0, 1345, 1351, 1, 0, 0, 0, 1346, 1347, 3, 178, 89, 0, 1347,
+        1348, 3, 198, 99, 0, 1348, 1349, 3, 256, 128, 0, 1349, 1351, 1, 0, 0, 0, 1350, 1330,
+        1, 0, 0, 0, 1350, 1346, 1, 0, 0, 0, 1351, 177, 1, 0, 0, 0, 1352, 1354, 5, 338, 0, 0, 1353,
+        1355, 3, 416, 208, 0, 1354, 1353, 1, 0, 0, 0, 1354, 1355, 1, 0, 0, 0, 1355, 1356, 1,
+        0, 0, 0, 1356, 1357, 3, 180, 90, 0, 1357, 179, 1, 0, 0, 0, 1358, 1363, 3, 182, 91, 0,
+        1359, 1360, 5, 524, 0, 0, 1360, 1362, 3, 182, 91, 0, 1361, 1359, 1, 0, 0, 0, 1362,
+        1365, 1, 0, 0, 0, 1363, 1361, 1, 0, 0, 0, 1363, 1364, 1, 0, 0, 0, 1364, 181, 1, 0, 0,
+        0, 1365, 1363, 1, 0, 0, 0, 1366, 1390, 3, 184, 92, 0, 1367, 1373, 3, 188, 94, 0, 1368,
+        1374, 3, 190, 95, 0, 1369, 1371, 5, 17, 0, 0, 1370, 1369, 1, 0, 0, 0, 1370, 1371, 1,
+        0, 0, 0, 1371, 1372, 1, 0, 0, 0, 1372, 1374, 3, 290, 145, 0, 1373, 1368, 1, 0, 0, 0,
+        1373, 1370, 1, 0, 0, 0, 1373, 1374, 1, 0, 0, 0, 1374, 1390, 1, 0, 0, 0, 1375, 1377,
+        3, 194, 97, 0, 1376, 1378, 3, 190, 95, 0, 1377, 1376, 1, 0, 0, 0, 1377, 1378, 1, 0,
+        0, 0, 1378, 1390, 1, 0, 0, 0, 1379, 1385, 3, 186, 93, 0, 1380, 1386, 3, 190, 95, 0,
+        1381, 1383, 5, 17, 0, 0, 1382, 1381, 1, 0, 0, 0, 1382, 1383, 1, 0, 0, 0, 1383, 1384,
+        1, 0, 0, 0, 1384, 1386, 3, 54, 27, 0, 1385, 1380, 1, 0, 0, 0, 1385, 1382, 1, 0, 0, 0,
+        1385, 1386, 1, 0, 0, 0, 1386, 1390, 1, 0, 0, 0, 1387, 1388, 4, 91, 3, 0, 1388, 1390,
+        3, 52, 26, 0, 1389, 1366, 1, 0, 0, 0, 1389, 1367, 1, 0, 0, 0, 1389, 1375, 1, 0, 0, 0,
+        1389, 1379, 1, 0, 0, 0, 1389, 1387, 1, 0, 0, 0, 1390, 183, 1, 0, 0, 0, 1391, 1392, 3,
+        196, 98, 0, 1392, 185, 1, 0, 0, 0, 1393, 1394, 3, 290, 145, 0, 1394, 187, 1, 0, 0, 0,
+        1395, 1396, 3, 54, 27, 0, 1396, 189, 1, 0, 0, 0, 1397, 1399, 5, 17, 0, 0, 1398, 1397,
+        1, 0, 0, 0, 1398, 1399, 1, 0, 0, 0, 1399, 1400, 1, 0, 0, 0, 1400, 1401, 3, 354, 177,
+        0, 1401, 191, 1, 0, 0, 0, 1402, 1418, 3, 196, 98, 0, 1403, 1408, 3, 290, 145, 0, 1404,
+        1406, 5, 17, 0, 0, 1405, 1404, 1, 0, 0, 0, 1405, 1406, 1, 0, 0, 0, 1406, 1407, 1, 0,
+        0, 0, 1407, 1409, 3, 54, 27, 0, 1408, 1405, 1, 0, 0, 0, 1408, 1409, 1, 0, 0, 0, 1409,
+        1418, 1, 0, 0, 0, 1410, 1415, 3, 54, 27, 0, 1411, 1413, 5, 17, 0, 0, 1412, 1411, 1,
+        0, 0, 0, 1412, 1413, 1, 0, 0, 0, 1413, 1414, 1, 0, 0, 0, 1414, 1416, 3, 290, 145, 0,
+        1415, 1412, 1, 0, 0, 0, 1415, 1416, 1, 0, 0, 0, 1416, 1418, 1, 0, 0, 0, 1417, 1402,
+        1, 0, 0, 0, 1417, 1403, 1, 0, 0, 0, 1417, 1410, 1, 0, 0, 0, 1418, 193, 1, 0, 0, 0, 1419,
+        1424, 3, 354, 177, 0, 1420, 1421, 5, 517, 0, 0, 1421, 1423, 3, 354, 177, 0, 1422,
+        1420, 1, 0, 0, 0, 1423, 1426, 1, 0, 0, 0, 1424, 1422, 1, 0, 0, 0, 1424, 1425, 1, 0, 0,
+        0, 1425, 1427, 1, 0, 0, 0, 1426, 1424, 1, 0, 0, 0, 1427, 1428, 5, 517, 0, 0, 1428, 1430,
+        1, 0, 0, 0, 1429, 1419, 1, 0, 0, 0, 1429, 1430, 1, 0, 0, 0, 1430, 1431, 1, 0, 0, 0, 1431,
+        1432, 5, 531, 0, 0, 1432, 195, 1, 0, 0, 0, 1433, 1434, 3, 306, 153, 0, 1434, 1435,
+        5, 264, 0, 0, 1435, 1436, 3, 254, 127, 0, 1436, 1437, 5, 17, 0, 0, 1437, 1438, 3, 354,
+        177, 0, 1438, 1446, 1, 0, 0, 0, 1439, 1440, 3, 306, 153, 0, 1440, 1441, 5, 264, 0,
+        0, 1441, 1442, 3, 346, 173, 0, 1442, 1443, 5, 17, 0, 0, 1443, 1444, 3, 354, 177, 0,
+        1444, 1446, 1, 0, 0, 0, 1445, 1433, 1, 0, 0, 0, 1445, 1439, 1, 0, 0, 0, 1446, 197, 1,
+        0, 0, 0, 1447, 1448, 5, 152, 0, 0, 1448, 1449, 3, 200, 100, 0, 1449, 199, 1, 0, 0, 0,
+        1450, 1451, 6, 100, -1, 0, 1451, 1456, 3, 202, 101, 0, 1452, 1453, 5, 524, 0, 0, 1453,
+        1455, 3, 202, 101, 0, 1454, 1452, 1, 0, 0, 0, 1455, 1458, 1, 0, 0, 0, 1456, 1454, 1,
+        0, 0, 0, 1456, 1457, 1, 0, 0, 0, 1457, 1462, 1, 0, 0, 0, 1458, 1456, 1, 0, 0, 0, 1459,
+        1462, 3, 214, 107, 0, 1460, 1462, 3, 216, 108, 0, 1461, 1450, 1, 0, 0, 0, 1461, 1459,
+        1, 0, 0, 0, 1461, 1460, 1, 0, 0, 0, 1462, 1484, 1, 0, 0, 0, 1463, 1464, 10, 3, 0, 0, 1464,
+        1465, 5, 73, 0, 0, 1465, 1466, 5, 186, 0, 0, 1466, 1483, 3, 200, 100, 4, 1467, 1469,
+        10, 4, 0, 0, 1468, 1470, 5, 235, 0, 0, 1469, 1468, 1, 0, 0, 0, 1469, 1470, 1, 0, 0, 0,
+        1470, 1472, 1, 0, 0, 0, 1471, 1473, 7, 20, 0, 0, 1472, 1471, 1, 0, 0, 0, 1472, 1473,
+        1, 0, 0, 0, 1473, 1475, 1, 0, 0, 0, 1474, 1476, 5, 263, 0, 0, 1475, 1474, 1, 0, 0, 0,
+        1475, 1476, 1, 0, 0, 0, 1476, 1477, 1, 0, 0, 0, 1477, 1478, 5, 186, 0, 0, 1478, 1480,
+        3, 200, 100, 0, 1479, 1481, 3, 230, 115, 0, 1480, 1479, 1, 0, 0, 0, 1480, 1481, 1,
+        0, 0, 0, 1481, 1483, 1, 0, 0, 0, 1482, 1463, 1, 0, 0, 0, 1482, 1467, 1, 0, 0, 0, 1483,
+        1486, 1, 0, 0, 0, 1484, 1482, 1, 0, 0, 0, 1484, 1485, 1, 0, 0, 0, 1485, 201, 1, 0, 0,
+        0, 1486, 1484, 1, 0, 0, 0, 1487, 1489, 3, 204, 102, 0, 1488, 1490, 3, 344, 172, 0,
+        1489, 1488, 1, 0, 0, 0, 1489, 1490, 1, 0, 0, 0, 1490, 203, 1, 0, 0, 0, 1491, 1493, 5,
+        375, 0, 0, 1492, 1491, 1, 0, 0, 0, 1492, 1493, 1, 0, 0, 0, 1493, 1494, 1, 0, 0, 0, 1494,
+        1496, 3, 372, 186, 0, 1495, 1497, 3, 210, 105, 0, 1496, 1495, 1, 0, 0, 0, 1496, 1497,
+        1, 0, 0, 0, 1497, 1505, 1, 0, 0, 0, 1498, 1500, 3, 374, 187, 0, 1499, 1501, 3, 210,
+        105, 0, 1500, 1499, 1, 0, 0, 0, 1500, 1501, 1, 0, 0, 0, 1501, 1505, 1, 0, 0, 0, 1502,
+        1505, 3, 206, 103, 0, 1503, 1505, 3, 208, 104, 0, 1504, 1492, 1, 0, 0, 0, 1504, 1498,
+        1, 0, 0, 0, 1504, 1502, 1, 0, 0, 0, 1504, 1503, 1, 0, 0, 0, 1505, 205, 1, 0, 0, 0, 1506,
+        1507, 5, 200, 0, 0, 1507, 1508, 5, 375, 0, 0, 1508, 1509, 5, 520, 0, 0, 1509, 1510,
+        3, 302, 151, 0, 1510, 1511, 5, 521, 0, 0, 1511, 207, 1, 0, 0, 0, 1512, 1514, 5, 200,
+        0, 0, 1513, 1512, 1, 0, 0, 0, 1513, 1514, 1, 0, 0, 0, 1514, 1515, 1, 0, 0, 0, 1515, 1516,
+        5, 520, 0, 0, 1516, 1517, 3, 166, 83, 0, 1517, 1518, 5, 521, 0, 0, 1518, 1525, 1, 0,
+        0, 0, 1519, 1520, 5, 408, 0, 0, 1520, 1521, 5, 520, 0, 0, 1521, 1522, 3, 290, 145,
+        0, 1522, 1523, 5, 521, 0, 0, 1523, 1525, 1, 0, 0, 0, 1524, 1513, 1, 0, 0, 0, 1524, 1519,
+        1, 0, 0, 0, 1525, 209, 1, 0, 0, 0, 1526, 1527, 5, 147, 0, 0, 1527, 1528, 5, 373, 0, 0,
+        1528, 1529, 5, 17, 0, 0, 1529, 1530, 5, 251, 0, 0, 1530, 1531, 3, 212, 106, 0, 1531,
+        211, 1, 0, 0, 0, 1532, 1533, 3, 290, 145, 0, 1533, 213, 1, 0, 0, 0, 1534, 1535, 5, 520,
+        0, 0, 1535, 1536, 3, 156, 78, 0, 1536, 1537, 5, 521, 0, 0, 1537, 1538, 3, 344, 172,
+        0, 1538, 215, 1, 0, 0, 0, 1539, 1540, 5, 375, 0, 0, 1540, 1541, 5, 520, 0, 0, 1541,
+        1542, 3, 218, 109, 0, 1542, 1543, 5, 521, 0, 0, 1543, 217, 1, 0, 0, 0, 1544, 1545,
+        3, 220, 110, 0, 1545, 1546, 5, 520, 0, 0, 1546, 1551, 3, 222, 111, 0, 1547, 1548,
+        5, 524, 0, 0, 1548, 1550, 3, 222, 111, 0, 1549, 1547, 1, 0, 0, 0, 1550, 1553, 1, 0,
+        0, 0, 1551, 1549, 1, 0, 0, 0, 1551, 1552, 1, 0, 0, 0, 1552, 1554, 1, 0, 0, 0, 1553, 1551,
+        1, 0, 0, 0, 1554, 1555, 5, 521, 0, 0, 1555, 219, 1, 0, 0, 0, 1556, 1557, 7, 21, 0, 0,
+        1557, 221, 1, 0, 0, 0, 1558, 1559, 5, 375, 0, 0, 1559, 1561, 3, 246, 123, 0, 1560,
+        1562, 3, 224, 112, 0, 1561, 1560, 1, 0, 0, 0, 1561, 1562, 1, 0, 0, 0, 1562, 1580, 1,
+        0, 0, 0, 1563, 1580, 3, 228, 114, 0, 1564, 1580, 3, 332, 166, 0, 1565, 1566, 5, 449,
+        0, 0, 1566, 1567, 5, 540, 0, 0, 1567, 1568, 5, 375, 0, 0, 1568, 1570, 3, 246, 123,
+        0, 1569, 1571, 3, 224, 112, 0, 1570, 1569, 1, 0, 0, 0, 1570, 1571, 1, 0, 0, 0, 1571,
+        1580, 1, 0, 0, 0, 1572, 1573, 5, 502, 0, 0, 1573, 1574, 5, 540, 0, 0, 1574, 1580, 3,
+        228, 114, 0, 1575, 1576, 3, 226, 113, 0, 1576, 1577, 5, 540, 0, 0, 1577, 1578, 3,
+        332, 166, 0, 1578, 1580, 1, 0, 0, 0, 1579, 1558, 1, 0, 0, 0, 1579, 1563, 1, 0, 0, 0,
+        1579, 1564, 1, 0, 0, 0, 1579, 1565, 1, 0, 0, 0, 1579, 1572, 1, 0, 0, 0, 1579, 1575,
+        1, 0, 0, 0, 1580, 223, 1, 0, 0, 0, 1581, 1582, 5, 270, 0, 0, 1582, 1585, 5, 34, 0, 0,
+        1583, 1586, 3, 54, 27, 0, 1584, 1586, 3, 60, 30, 0, 1585, 1583, 1, 0, 0, 0, 1585, 1584,
+        1, 0, 0, 0, 1586, 225, 1, 0, 0, 0, 1587, 1588, 7, 22, 0, 0, 1588, 227, 1, 0, 0, 0, 1589,
+        1590, 5, 454, 0, 0, 1590, 1591, 5, 520, 0, 0, 1591, 1592, 3, 54, 27, 0, 1592, 1593,
+        5, 521, 0, 0, 1593, 229, 1, 0, 0, 0, 1594, 1601, 5, 255, 0, 0, 1595, 1602, 3, 292, 146,
+        0, 1596, 1599, 3, 58, 29, 0, 1597, 1598, 5, 509, 0, 0, 1598, 1600, 3, 58, 29, 0, 1599,
+        1597, 1, 0, 0, 0, 1599, 1600, 1, 0, 0, 0, 1600, 1602, 1, 0, 0, 0, 1601, 1595, 1, 0, 0,
+        0, 1601, 1596, 1, 0, 0, 0, 1602, 1606, 1, 0, 0, 0, 1603, 1604, 5, 415, 0, 0, 1604, 1606,
+        3, 60, 30, 0, 1605, 1594, 1, 0, 0, 0, 1605, 1603, 1, 0, 0, 0, 1606, 231, 1, 0, 0, 0, 1607,
+        1610, 5, 433, 0, 0, 1608, 1611, 3, 292, 146, 0, 1609, 1611, 3, 58, 29, 0, 1610, 1608,
+        1, 0, 0, 0, 1610, 1609, 1, 0, 0, 0, 1611, 233, 1, 0, 0, 0, 1612, 1613, 5, 160, 0, 0, 1613,
+        1614, 5, 34, 0, 0, 1614, 1619, 3, 236, 118, 0, 1615, 1616, 5, 524, 0, 0, 1616, 1618,
+        3, 236, 118, 0, 1617, 1615, 1, 0, 0, 0, 1618, 1621, 1, 0, 0, 0, 1619, 1617, 1, 0, 0,
+        0, 1619, 1620, 1, 0, 0, 0, 1620, 235, 1, 0, 0, 0, 1621, 1619, 1, 0, 0, 0, 1622, 1663,
+        3, 54, 27, 0, 1623, 1663, 3, 242, 121, 0, 1624, 1625, 5, 520, 0, 0, 1625, 1663, 5,
+        521, 0, 0, 1626, 1627, 5, 520, 0, 0, 1627, 1632, 3, 290, 145, 0, 1628, 1629, 5, 524,
+        0, 0, 1629, 1631, 3, 290, 145, 0, 1630, 1628, 1, 0, 0, 0, 1631, 1634, 1, 0, 0, 0, 1632,
+        1630, 1, 0, 0, 0, 1632, 1633, 1, 0, 0, 0, 1633, 1635, 1, 0, 0, 0, 1634, 1632, 1, 0, 0,
+        0, 1635, 1636, 5, 521, 0, 0, 1636, 1663, 1, 0, 0, 0, 1637, 1638, 3, 240, 120, 0, 1638,
+        1639, 5, 520, 0, 0, 1639, 1644, 3, 290, 145, 0, 1640, 1641, 5, 524, 0, 0, 1641, 1643,
+        3, 290, 145, 0, 1642, 1640, 1, 0, 0, 0, 1643, 1646, 1, 0, 0, 0, 1644, 1642, 1, 0, 0,
+        0, 1644, 1645, 1, 0, 0, 0, 1645, 1647, 1, 0, 0, 0, 1646, 1644, 1, 0, 0, 0, 1647, 1648,
+        5, 521, 0, 0, 1648, 1663, 1, 0, 0, 0, 1649, 1650, 3, 238, 119, 0, 1650, 1651, 5, 520,
+        0, 0, 1651, 1656, 3, 236, 118, 0, 1652, 1653, 5, 524, 0, 0, 1653, 1655, 3, 236, 118,
+        0, 1654, 1652, 1, 0, 0, 0, 1655, 1658, 1, 0, 0, 0, 1656, 1654, 1, 0, 0, 0, 1656, 1657,
+        1, 0, 0, 0, 1657, 1659, 1, 0, 0, 0, 1658, 1656, 1, 0, 0, 0, 1659, 1660, 5, 521, 0, 0,
+        1660, 1663, 1, 0, 0, 0, 1661, 1663, 3, 290, 145, 0, 1662, 1622, 1, 0, 0, 0, 1662, 1623,
+        1, 0, 0, 0, 1662, 1624, 1, 0, 0, 0, 1662, 1626, 1, 0, 0, 0, 1662, 1637, 1, 0, 0, 0, 1662,
+        1649, 1, 0, 0, 0, 1662, 1661, 1, 0, 0, 0, 1663, 237, 1, 0, 0, 0, 1664, 1665, 5, 161,
+        0, 0, 1665, 1666, 5, 497, 0, 0, 1666, 239, 1, 0, 0, 0, 1667, 1668, 7, 23, 0, 0, 1668,
+        241, 1, 0, 0, 0, 1669, 1670, 3, 244, 122, 0, 1670, 1671, 5, 520, 0, 0, 1671, 1672,
+        3, 246, 123, 0, 1672, 1673, 5, 524, 0, 0, 1673, 1674, 3, 332, 166, 0, 1674, 1675,
+        5, 521, 0, 0, 1675, 243, 1, 0, 0, 0, 1676, 1677, 7, 24, 0, 0, 1677, 245, 1, 0, 0, 0, 1678,
+        1679, 3, 378, 189, 0, 1679, 247, 1, 0, 0, 0, 1680, 1681, 5, 164, 0, 0, 1681, 1682,
+        3, 292, 146, 0, 1682, 249, 1, 0, 0, 0, 1683, 1684, 5, 435, 0, 0, 1684, 1689, 3, 252,
+        126, 0, 1685, 1686, 5, 524, 0, 0, 1686, 1688, 3, 252, 126, 0, 1687, 1685, 1, 0, 0,
+        0, 1688, 1691, 1, 0, 0, 0, 1689, 1687, 1, 0, 0, 0, 1689, 1690, 1, 0, 0, 0, 1690, 251,
+        1, 0, 0, 0, 1691, 1689, 1, 0, 0, 0, 1692, 1693, 3, 346, 173, 0, 1693, 1694, 5, 17, 0,
+        0, 1694, 1695, 3, 254, 127, 0, 1695, 253, 1, 0, 0, 0, 1696, 1698, 3, 346, 173, 0, 1697,
+        1696, 1, 0, 0, 0, 1697, 1698, 1, 0, 0, 0, 1698, 1699, 1, 0, 0, 0, 1699, 1701, 5, 520,
+        0, 0, 1700, 1702, 3, 264, 132, 0, 1701, 1700, 1, 0, 0, 0, 1701, 1702, 1, 0, 0, 0, 1702,
+        1704, 1, 0, 0, 0, 1703, 1705, 3, 258, 129, 0, 1704, 1703, 1, 0, 0, 0, 1704, 1705, 1,
+        0, 0, 0, 1705, 1707, 1, 0, 0, 0, 1706, 1708, 3, 280, 140, 0, 1707, 1706, 1, 0, 0, 0,
+        1707, 1708, 1, 0, 0, 0, 1708, 1709, 1, 0, 0, 0, 1709, 1710, 5, 521, 0, 0, 1710, 255,
+        1, 0, 0, 0, 1711, 1712, 5, 215, 0, 0, 1712, 1714, 5, 520, 0, 0, 1713, 1715, 3, 264,
+        132, 0, 1714, 1713, 1, 0, 0, 0, 1714, 1715, 1, 0, 0, 0, 1715, 1717, 1, 0, 0, 0, 1716,
+        1718, 3, 258, 129, 0, 1717, 1716, 1, 0, 0, 0, 1717, 1718, 1, 0, 0, 0, 1718, 1720, 1,
+        0, 0, 0, 1719, 1721, 3, 268, 134, 0, 1720, 1719, 1, 0, 0, 0, 1720, 1721, 1, 0, 0, 0,
+        1721, 1723, 1, 0, 0, 0, 1722, 1724, 3, 274, 137, 0, 1723, 1722, 1, 0, 0, 0, 1723, 1724,
+        1, 0, 0, 0, 1724, 1726, 1, 0, 0, 0, 1725, 1727, 3, 276, 138, 0, 1726, 1725, 1, 0, 0,
+        0, 1726, 1727, 1, 0, 0, 0, 1727, 1729, 1, 0, 0, 0, 1728, 1730, 3, 270, 135, 0, 1729,
+        1728, 1, 0, 0, 0, 1729, 1730, 1, 0, 0, 0, 1730, 1731, 1, 0, 0, 0, 1731, 1732, 3, 278,
+        139, 0, 1732, 1737, 5, 521, 0, 0, 1733, 1735, 5, 17, 0, 0, 1734, 1733, 1, 0, 0, 0, 1734,
+        1735, 1, 0, 0, 0, 1735, 1736, 1, 0, 0, 0, 1736, 1738, 3, 354, 177, 0, 1737, 1734, 1,
+        0, 0, 0, 1737, 1738, 1, 0, 0, 0, 1738, 257, 1, 0, 0, 0, 1739, 1740, 5, 260, 0, 0, 1740,
+        1741, 5, 34, 0, 0, 1741, 1746, 3, 260, 130, 0, 1742, 1743, 5, 524, 0, 0, 1743, 1745,
+        3, 260, 130, 0, 1744, 1742, 1, 0, 0, 0, 1745, 1748, 1, 0, 0, 0, 1746, 1744, 1, 0, 0,
+        0, 1746, 1747, 1, 0, 0, 0, 1747, 259, 1, 0, 0, 0, 1748, 1746, 1, 0, 0, 0, 1749, 1752,
+        3, 54, 27, 0, 1750, 1752, 3, 300, 150, 0, 1751, 1749, 1, 0, 0, 0, 1751, 1750, 1, 0,
+        0, 0, 1752, 1754, 1, 0, 0, 0, 1753, 1755, 7, 25, 0, 0, 1754, 1753, 1, 0, 0, 0, 1754,
+        1755, 1, 0, 0, 0, 1755, 1758, 1, 0, 0, 0, 1756, 1757, 5, 480, 0, 0, 1757, 1759, 7, 26,
+        0, 0, 1758, 1756, 1, 0, 0, 0, 1758, 1759, 1, 0, 0, 0, 1759, 261, 1, 0, 0, 0, 1760, 1763,
+        5, 206, 0, 0, 1761, 1764, 5, 5, 0, 0, 1762, 1764, 3, 290, 145, 0, 1763, 1761, 1, 0,
+        0, 0, 1763, 1762, 1, 0, 0, 0, 1764, 263, 1, 0, 0, 0, 1765, 1766, 5, 270, 0, 0, 1766,
+        1769, 5, 34, 0, 0, 1767, 1770, 3, 54, 27, 0, 1768, 1770, 3, 306, 153, 0, 1769, 1767,
+        1, 0, 0, 0, 1769, 1768, 1, 0, 0, 0, 1770, 1778, 1, 0, 0, 0, 1771, 1774, 5, 524, 0, 0,
+        1772, 1775, 3, 54, 27, 0, 1773, 1775, 3, 306, 153, 0, 1774, 1772, 1, 0, 0, 0, 1774,
+        1773, 1, 0, 0, 0, 1775, 1777, 1, 0, 0, 0, 1776, 1771, 1, 0, 0, 0, 1777, 1780, 1, 0, 0,
+        0, 1778, 1776, 1, 0, 0, 0, 1778, 1779, 1, 0, 0, 0, 1779, 265, 1, 0, 0, 0, 1780, 1778,
+        1, 0, 0, 0, 1781, 1798, 5, 531, 0, 0, 1782, 1798, 5, 534, 0, 0, 1783, 1798, 5, 539,
+        0, 0, 1784, 1785, 5, 522, 0, 0, 1785, 1786, 5, 542, 0, 0, 1786, 1787, 5, 524, 0, 0,
+        1787, 1788, 5, 542, 0, 0, 1788, 1798, 5, 523, 0, 0, 1789, 1790, 5, 522, 0, 0, 1790,
+        1791, 5, 542, 0, 0, 1791, 1792, 5, 524, 0, 0, 1792, 1798, 5, 523, 0, 0, 1793, 1794,
+        5, 522, 0, 0, 1794, 1795, 5, 524, 0, 0, 1795, 1796, 5, 542, 0, 0, 1796, 1798, 5, 523,
+        0, 0, 1797, 1781, 1, 0, 0, 0, 1797, 1782, 1, 0, 0, 0, 1797, 1783, 1, 0, 0, 0, 1797, 1784,
+        1, 0, 0, 0, 1797, 1789, 1, 0, 0, 0, 1797, 1793, 1, 0, 0, 0, 1798, 267, 1, 0, 0, 0, 1799,
+        1800, 5, 217, 0, 0, 1800, 1805, 3, 192, 96, 0, 1801, 1802, 5, 524, 0, 0, 1802, 1804,
+        3, 192, 96, 0, 1803, 1801, 1, 0, 0, 0, 1804, 1807, 1, 0, 0, 0, 1805, 1803, 1, 0, 0, 0,
+        1805, 1806, 1, 0, 0, 0, 1806, 269, 1, 0, 0, 0, 1807, 1805, 1, 0, 0, 0, 1808, 1809, 5,
+        273, 0, 0, 1809, 1811, 5, 520, 0, 0, 1810, 1812, 3, 272, 136, 0, 1811, 1810, 1, 0,
+        0, 0, 1812, 1813, 1, 0, 0, 0, 1813, 1811, 1, 0, 0, 0, 1813, 1814, 1, 0, 0, 0, 1814, 1815,
+        1, 0, 0, 0, 1815, 1817, 5, 521, 0, 0, 1816, 1818, 3, 288, 144, 0, 1817, 1816, 1, 0,
+        0, 0, 1817, 1818, 1, 0, 0, 0, 1818, 271, 1, 0, 0, 0, 1819, 1821, 3, 356, 178, 0, 1820,
+        1822, 3, 266, 133, 0, 1821, 1820, 1, 0, 0, 0, 1821, 1822, 1, 0, 0, 0, 1822, 273, 1,
+        0, 0, 0, 1823, 1824, 5, 5, 0, 0, 1824, 1825, 5, 324, 0, 0, 1825, 1826, 5, 274, 0, 0,
+        1826, 1832, 5, 212, 0, 0, 1827, 1828, 5, 256, 0, 0, 1828, 1829, 5, 323, 0, 0, 1829,
+        1830, 5, 274, 0, 0, 1830, 1832, 5, 212, 0, 0, 1831, 1823, 1, 0, 0, 0, 1831, 1827, 1,
+        0, 0, 0, 1832, 275, 1, 0, 0, 0, 1833, 1834, 5, 441, 0, 0, 1834, 1835, 5, 212, 0, 0, 1835,
+        1836, 5, 345, 0, 0, 1836, 1837, 5, 482, 0, 0, 1837, 1838, 5, 471, 0, 0, 1838, 1858,
+        5, 323, 0, 0, 1839, 1840, 5, 441, 0, 0, 1840, 1841, 5, 212, 0, 0, 1841, 1842, 5, 345,
+        0, 0, 1842, 1843, 5, 390, 0, 0, 1843, 1844, 5, 239, 0, 0, 1844, 1858, 5, 323, 0, 0,
+        1845, 1846, 5, 441, 0, 0, 1846, 1847, 5, 212, 0, 0, 1847, 1848, 5, 345, 0, 0, 1848,
+        1849, 5, 390, 0, 0, 1849, 1850, 5, 471, 0, 0, 1850, 1858, 3, 356, 178, 0, 1851, 1852,
+        5, 441, 0, 0, 1852, 1853, 5, 212, 0, 0, 1853, 1854, 5, 345, 0, 0, 1854, 1855, 5, 390,
+        0, 0, 1855, 1856, 5, 460, 0, 0, 1856, 1858, 3, 356, 178, 0, 1857, 1833, 1, 0, 0, 0,
+        1857, 1839, 1, 0, 0, 0, 1857, 1845, 1, 0, 0, 0, 1857, 1851, 1, 0, 0, 0, 1858, 277, 1,
+        0, 0, 0, 1859, 1860, 5, 105, 0, 0, 1860, 1865, 3, 192, 96, 0, 1861, 1862, 5, 524, 0,
+        0, 1862, 1864, 3, 192, 96, 0, 1863, 1861, 1, 0, 0, 0, 1864, 1867, 1, 0, 0, 0, 1865,
+        1863, 1, 0, 0, 0, 1865, 1866, 1, 0, 0, 0, 1866, 279, 1, 0, 0, 0, 1867, 1865, 1, 0, 0,
+        0, 1868, 1869, 5, 294, 0, 0, 1869, 1870, 5, 27, 0, 0, 1870, 1871, 3, 332, 166, 0, 1871,
+        1872, 3, 282, 141, 0, 1872, 1884, 1, 0, 0, 0, 1873, 1874, 7, 27, 0, 0, 1874, 1875,
+        5, 27, 0, 0, 1875, 1876, 3, 284, 142, 0, 1876, 1877, 5, 10, 0, 0, 1877, 1878, 3, 286,
+        143, 0, 1878, 1884, 1, 0, 0, 0, 1879, 1880, 5, 324, 0, 0, 1880, 1881, 5, 27, 0, 0, 1881,
+        1882, 5, 542, 0, 0, 1882, 1884, 3, 282, 141, 0, 1883, 1868, 1, 0, 0, 0, 1883, 1873,
+        1, 0, 0, 0, 1883, 1879, 1, 0, 0, 0, 1884, 281, 1, 0, 0, 0, 1885, 1886, 5, 484, 0, 0, 1886,
+        1887, 5, 10, 0, 0, 1887, 1888, 5, 76, 0, 0, 1888, 1889, 5, 323, 0, 0, 1889, 283, 1,
+        0, 0, 0, 1890, 1891, 5, 404, 0, 0, 1891, 1897, 5, 484, 0, 0, 1892, 1893, 5, 542, 0,
+        0, 1893, 1897, 5, 484, 0, 0, 1894, 1895, 5, 76, 0, 0, 1895, 1897, 5, 323, 0, 0, 1896,
+        1890, 1, 0, 0, 0, 1896, 1892, 1, 0, 0, 0, 1896, 1894, 1, 0, 0, 0, 1897, 285, 1, 0, 0,
+        0, 1898, 1899, 5, 76, 0, 0, 1899, 1905, 5, 323, 0, 0, 1900, 1901, 5, 542, 0, 0, 1901,
+        1905, 5, 146, 0, 0, 1902, 1903, 5, 404, 0, 0, 1903, 1905, 5, 146, 0, 0, 1904, 1898,
+        1, 0, 0, 0, 1904, 1900, 1, 0, 0, 0, 1904, 1902, 1, 0, 0, 0, 1905, 287, 1, 0, 0, 0, 1906,
+        1907, 5, 437, 0, 0, 1907, 1908, 3, 332, 166, 0, 1908, 289, 1, 0, 0, 0, 1909, 1910,
+        3, 292, 146, 0, 1910, 291, 1, 0, 0, 0, 1911, 1912, 6, 146, -1, 0, 1912, 1913, 5, 243,
+        0, 0, 1913, 1924, 3, 292, 146, 6, 1914, 1915, 5, 133, 0, 0, 1915, 1916, 5, 520, 0,
+        0, 1916, 1917, 3, 166, 83, 0, 1917, 1918, 5, 521, 0, 0, 1918, 1924, 1, 0, 0, 0, 1919,
+        1921, 3, 300, 150, 0, 1920, 1922, 3, 294, 147, 0, 1921, 1920, 1, 0, 0, 0, 1921, 1922,
+        1, 0, 0, 0, 1922, 1924, 1, 0, 0, 0, 1923, 1911, 1, 0, 0, 0, 1923, 1914, 1, 0, 0, 0, 1923,
+        1919, 1, 0, 0, 0, 1924, 1939, 1, 0, 0, 0, 1925, 1926, 10, 3, 0, 0, 1926, 1927, 5, 10,
+        0, 0, 1927, 1938, 3, 292, 146, 4, 1928, 1929, 10, 2, 0, 0, 1929, 1930, 5, 259, 0, 0,
+        1930, 1938, 3, 292, 146, 3, 1931, 1932, 10, 1, 0, 0, 1932, 1934, 5, 185, 0, 0, 1933,
+        1935, 5, 243, 0, 0, 1934, 1933, 1, 0, 0, 0, 1934, 1935, 1, 0, 0, 0, 1935, 1936, 1, 0,
+        0, 0, 1936, 1938, 7, 28, 0, 0, 1937, 1925, 1, 0, 0, 0, 1937, 1928, 1, 0, 0, 0, 1937,
+        1931, 1, 0, 0, 0, 1938, 1941, 1, 0, 0, 0, 1939, 1937, 1, 0, 0, 0, 1939, 1940, 1, 0, 0,
+        0, 1940, 293, 1, 0, 0, 0, 1941, 1939, 1, 0, 0, 0, 1942, 1944, 5, 243, 0, 0, 1943, 1942,
+        1, 0, 0, 0, 1943, 1944, 1, 0, 0, 0, 1944, 1945, 1, 0, 0, 0, 1945, 1947, 5, 27, 0, 0, 1946,
+        1948, 7, 29, 0, 0, 1947, 1946, 1, 0, 0, 0, 1947, 1948, 1, 0, 0, 0, 1948, 1949, 1, 0,
+        0, 0, 1949, 1950, 3, 300, 150, 0, 1950, 1951, 5, 10, 0, 0, 1951, 1952, 3, 300, 150,
+        0, 1952, 2017, 1, 0, 0, 0, 1953, 1955, 5, 243, 0, 0, 1954, 1953, 1, 0, 0, 0, 1954, 1955,
+        1, 0, 0, 0, 1955, 1956, 1, 0, 0, 0, 1956, 1957, 5, 171, 0, 0, 1957, 1958, 5, 520, 0,
+        0, 1958, 1963, 3, 290, 145, 0, 1959, 1960, 5, 524, 0, 0, 1960, 1962, 3, 290, 145,
+        0, 1961, 1959, 1, 0, 0, 0, 1962, 1965, 1, 0, 0, 0, 1963, 1961, 1, 0, 0, 0, 1963, 1964,
+        1, 0, 0, 0, 1964, 1966, 1, 0, 0, 0, 1965, 1963, 1, 0, 0, 0, 1966, 1967, 5, 521, 0, 0,
+        1967, 2017, 1, 0, 0, 0, 1968, 1970, 5, 243, 0, 0, 1969, 1968, 1, 0, 0, 0, 1969, 1970,
+        1, 0, 0, 0, 1970, 1971, 1, 0, 0, 0, 1971, 1972, 5, 171, 0, 0, 1972, 1973, 5, 520, 0,
+        0, 1973, 1974, 3, 166, 83, 0, 1974, 1975, 5, 521, 0, 0, 1975, 2017, 1, 0, 0, 0, 1976,
+        1977, 5, 133, 0, 0, 1977, 1978, 5, 520, 0, 0, 1978, 1979, 3, 166, 83, 0, 1979, 1980,
+        5, 521, 0, 0, 1980, 2017, 1, 0, 0, 0, 1981, 1983, 5, 243, 0, 0, 1982, 1981, 1, 0, 0,
+        0, 1982, 1983, 1, 0, 0, 0, 1983, 1984, 1, 0, 0, 0, 1984, 1985, 5, 320, 0, 0, 1985, 2017,
+        3, 300, 150, 0, 1986, 2017, 3, 298, 149, 0, 1987, 1989, 5, 185, 0, 0, 1988, 1990,
+        5, 243, 0, 0, 1989, 1988, 1, 0, 0, 0, 1989, 1990, 1, 0, 0, 0, 1990, 1991, 1, 0, 0, 0,
+        1991, 2017, 7, 28, 0, 0, 1992, 1994, 5, 185, 0, 0, 1993, 1995, 5, 243, 0, 0, 1994,
+        1993, 1, 0, 0, 0, 1994, 1995, 1, 0, 0, 0, 1995, 1996, 1, 0, 0, 0, 1996, 1997, 5, 113,
+        0, 0, 1997, 1998, 5, 152, 0, 0, 1998, 2017, 3, 300, 150, 0, 1999, 2001, 5, 243, 0,
+        0, 2000, 1999, 1, 0, 0, 0, 2000, 2001, 1, 0, 0, 0, 2001, 2002, 1, 0, 0, 0, 2002, 2003,
+        5, 344, 0, 0, 2003, 2004, 5, 390, 0, 0, 2004, 2007, 3, 300, 150, 0, 2005, 2006, 5,
+        127, 0, 0, 2006, 2008, 3, 410, 205, 0, 2007, 2005, 1, 0, 0, 0, 2007, 2008, 1, 0, 0,
+        0, 2008, 2017, 1, 0, 0, 0, 2009, 2010, 5, 185, 0, 0, 2010, 2014, 5, 187, 0, 0, 2011,
+        2015, 5, 416, 0, 0, 2012, 2015, 5, 13, 0, 0, 2013, 2015, 3, 354, 177, 0, 2014, 2011,
+        1, 0, 0, 0, 2014, 2012, 1, 0, 0, 0, 2014, 2013, 1, 0, 0, 0, 2014, 2015, 1, 0, 0, 0, 2015,
+        2017, 1, 0, 0, 0, 2016, 1943, 1, 0, 0, 0, 2016, 1954, 1, 0, 0, 0, 2016, 1969, 1, 0, 0,
+        0, 2016, 1976, 1, 0, 0, 0, 2016, 1982, 1, 0, 0, 0, 2016, 1986, 1, 0, 0, 0, 2016, 1987,
+        1, 0, 0, 0, 2016, 1992, 1, 0, 0, 0, 2016, 2000, 1, 0, 0, 0, 2016, 2009, 1, 0, 0, 0, 2017,
+        295, 1, 0, 0, 0, 2018, 2027, 5, 246, 0, 0, 2019, 2020, 5, 121, 0, 0, 2020, 2027, 5,
+        13, 0, 0, 2021, 2022, 5, 121, 0, 0, 2022, 2027, 3, 378, 189, 0, 2023, 2027, 5, 399,
+        0, 0, 2024, 2027, 5, 140, 0, 0, 2025, 2027, 5, 407, 0, 0, 2026, 2018, 1, 0, 0, 0, 2026,
+        2019, 1, 0, 0, 0, 2026, 2021, 1, 0, 0, 0, 2026, 2023, 1, 0, 0, 0, 2026, 2024, 1, 0, 0,
+        0, 2026, 2025, 1, 0, 0, 0, 2027, 297, 1, 0, 0, 0, 2028, 2030, 5, 243, 0, 0, 2029, 2028,
+        1, 0, 0, 0, 2029, 2030, 1, 0, 0, 0, 2030, 2031, 1, 0, 0, 0, 2031, 2032, 5, 204, 0, 0,
+        2032, 2046, 7, 30, 0, 0, 2033, 2034, 5, 520, 0, 0, 2034, 2047, 5, 521, 0, 0, 2035,
+        2036, 5, 520, 0, 0, 2036, 2041, 3, 290, 145, 0, 2037, 2038, 5, 524, 0, 0, 2038, 2040,
+        3, 290, 145, 0, 2039, 2037, 1, 0, 0, 0, 2040, 2043, 1, 0, 0, 0, 2041, 2039, 1, 0, 0,
+        0, 2041, 2042, 1, 0, 0, 0, 2042, 2044, 1, 0, 0, 0, 2043, 2041, 1, 0, 0, 0, 2044, 2045,
+        5, 521, 0, 0, 2045, 2047, 1, 0, 0, 0, 2046, 2033, 1, 0, 0, 0, 2046, 2035, 1, 0, 0, 0,
+        2047, 2058, 1, 0, 0, 0, 2048, 2050, 5, 243, 0, 0, 2049, 2048, 1, 0, 0, 0, 2049, 2050,
+        1, 0, 0, 0, 2050, 2051, 1, 0, 0, 0, 2051, 2052, 5, 204, 0, 0, 2052, 2055, 3, 300, 150,
+        0, 2053, 2054, 5, 127, 0, 0, 2054, 2056, 3, 410, 205, 0, 2055, 2053, 1, 0, 0, 0, 2055,
+        2056, 1, 0, 0, 0, 2056, 2058, 1, 0, 0, 0, 2057, 2029, 1, 0, 0, 0, 2057, 2049, 1, 0, 0,
+        0, 2058, 299, 1, 0, 0, 0, 2059, 2060, 6, 150, -1, 0, 2060, 2064, 3, 306, 153, 0, 2061,
+        2062, 7, 31, 0, 0, 2062, 2064, 3, 300, 150, 7, 2063, 2059, 1, 0, 0, 0, 2063, 2061,
+        1, 0, 0, 0, 2064, 2086, 1, 0, 0, 0, 2065, 2066, 10, 6, 0, 0, 2066, 2067, 7, 32, 0, 0,
+        2067, 2085, 3, 300, 150, 7, 2068, 2069, 10, 5, 0, 0, 2069, 2070, 7, 33, 0, 0, 2070,
+        2085, 3, 300, 150, 6, 2071, 2072, 10, 4, 0, 0, 2072, 2073, 5, 515, 0, 0, 2073, 2085,
+        3, 300, 150, 5, 2074, 2075, 10, 3, 0, 0, 2075, 2076, 5, 516, 0, 0, 2076, 2085, 3, 300,
+        150, 4, 2077, 2078, 10, 2, 0, 0, 2078, 2079, 5, 514, 0, 0, 2079, 2085, 3, 300, 150,
+        3, 2080, 2081, 10, 1, 0, 0, 2081, 2082, 3, 398, 199, 0, 2082, 2083, 3, 300, 150, 2,
+        2083, 2085, 1, 0, 0, 0, 2084, 2065, 1, 0, 0, 0, 2084, 2068, 1, 0, 0, 0, 2084, 2071,
+        1, 0, 0, 0, 2084, 2074, 1, 0, 0, 0, 2084, 2077, 1, 0, 0, 0, 2084, 2080, 1, 0, 0, 0, 2085,
+        2088, 1, 0, 0, 0, 2086, 2084, 1, 0, 0, 0, 2086, 2087, 1, 0, 0, 0, 2087, 301, 1, 0, 0,
+        0, 2088, 2086, 1, 0, 0, 0, 2089, 2111, 3, 424, 212, 0, 2090, 2111, 3, 312, 156, 0,
+        2091, 2092, 3, 314, 157, 0, 2092, 2104, 5, 520, 0, 0, 2093, 2095, 3, 416, 208, 0,
+        2094, 2093, 1, 0, 0, 0, 2094, 2095, 1, 0, 0, 0, 2095, 2096, 1, 0, 0, 0, 2096, 2101,
+        3, 316, 158, 0, 2097, 2098, 5, 524, 0, 0, 2098, 2100, 3, 316, 158, 0, 2099, 2097,
+        1, 0, 0, 0, 2100, 2103, 1, 0, 0, 0, 2101, 2099, 1, 0, 0, 0, 2101, 2102, 1, 0, 0, 0, 2102,
+        2105, 1, 0, 0, 0, 2103, 2101, 1, 0, 0, 0, 2104, 2094, 1, 0, 0, 0, 2104, 2105, 1, 0, 0,
+        0, 2105, 2106, 1, 0, 0, 0, 2106, 2108, 5, 521, 0, 0, 2107, 2109, 3, 304, 152, 0, 2108,
+        2107, 1, 0, 0, 0, 2108, 2109, 1, 0, 0, 0, 2109, 2111, 1, 0, 0, 0, 2110, 2089, 1, 0, 0,
+        0, 2110, 2090, 1, 0, 0, 0, 2110, 2091, 1, 0, 0, 0, 2111, 303, 1, 0, 0, 0, 2112, 2113,
+        5, 142, 0, 0, 2113, 2114, 5, 520, 0, 0, 2114, 2115, 5, 433, 0, 0, 2115, 2116, 3, 292,
+        146, 0, 2116, 2117, 5, 521, 0, 0, 2117, 305, 1, 0, 0, 0, 2118, 2119, 6, 153, -1, 0,
+        2119, 2121, 5, 40, 0, 0, 2120, 2122, 3, 360, 180, 0, 2121, 2120, 1, 0, 0, 0, 2122,
+        2123, 1, 0, 0, 0, 2123, 2121, 1, 0, 0, 0, 2123, 2124, 1, 0, 0, 0, 2124, 2127, 1, 0, 0,
+        0, 2125, 2126, 5, 120, 0, 0, 2126, 2128, 3, 290, 145, 0, 2127, 2125, 1, 0, 0, 0, 2127,
+        2128, 1, 0, 0, 0, 2128, 2129, 1, 0, 0, 0, 2129, 2130, 5, 122, 0, 0, 2130, 2231, 1, 0,
+        0, 0, 2131, 2132, 5, 40, 0, 0, 2132, 2134, 3, 290, 145, 0, 2133, 2135, 3, 360, 180,
+        0, 2134, 2133, 1, 0, 0, 0, 2135, 2136, 1, 0, 0, 0, 2136, 2134, 1, 0, 0, 0, 2136, 2137,
+        1, 0, 0, 0, 2137, 2140, 1, 0, 0, 0, 2138, 2139, 5, 120, 0, 0, 2139, 2141, 3, 290, 145,
         0, 2140, 2138, 1, 0, 0, 0, 2140, 2141, 1, 0, 0, 0, 2141, 2142, 1, 0, 0, 0, 2142, 2143,
-        5, 521, 0, 0, 2143, 2206, 1, 0, 0, 0, 2144, 2145, 5, 283, 0, 0, 2145, 2146, 5, 520,
-        0, 0, 2146, 2147, 3, 298, 149, 0, 2147, 2148, 5, 171, 0, 0, 2148, 2149, 3, 298, 149,
-        0, 2149, 2150, 5, 521, 0, 0, 2150, 2206, 1, 0, 0, 0, 2151, 2206, 3, 404, 202, 0, 2152,
-        2206, 5, 531, 0, 0, 2153, 2154, 3, 376, 188, 0, 2154, 2155, 5, 517, 0, 0, 2155, 2156,
-        5, 531, 0, 0, 2156, 2206, 1, 0, 0, 0, 2157, 2158, 5, 520, 0, 0, 2158, 2159, 3, 164,
-        82, 0, 2159, 2160, 5, 521, 0, 0, 2160, 2206, 1, 0, 0, 0, 2161, 2206, 3, 300, 150, 0,
-        2162, 2206, 3, 56, 28, 0, 2163, 2206, 3, 324, 162, 0, 2164, 2165, 5, 520, 0, 0, 2165,
-        2166, 3, 288, 144, 0, 2166, 2167, 5, 521, 0, 0, 2167, 2206, 1, 0, 0, 0, 2168, 2169,
-        5, 139, 0, 0, 2169, 2170, 5, 520, 0, 0, 2170, 2171, 3, 352, 176, 0, 2171, 2172, 5,
-        152, 0, 0, 2172, 2173, 3, 298, 149, 0, 2173, 2174, 5, 521, 0, 0, 2174, 2206, 1, 0,
-        0, 0, 2175, 2176, 5, 139, 0, 0, 2176, 2177, 5, 520, 0, 0, 2177, 2178, 3, 418, 209,
-        0, 2178, 2179, 5, 152, 0, 0, 2179, 2180, 3, 298, 149, 0, 2180, 2181, 5, 521, 0, 0,
-        2181, 2206, 1, 0, 0, 0, 2182, 2183, 5, 366, 0, 0, 2183, 2184, 5, 520, 0, 0, 2184, 2185,
-        3, 298, 149, 0, 2185, 2186, 5, 152, 0, 0, 2186, 2189, 3, 298, 149, 0, 2187, 2188,
-        5, 147, 0, 0, 2188, 2190, 3, 298, 149, 0, 2189, 2187, 1, 0, 0, 0, 2189, 2190, 1, 0,
-        0, 0, 2190, 2191, 1, 0, 0, 0, 2191, 2192, 5, 521, 0, 0, 2192, 2206, 1, 0, 0, 0, 2193,
-        2194, 5, 397, 0, 0, 2194, 2196, 5, 520, 0, 0, 2195, 2197, 7, 34, 0, 0, 2196, 2195,
-        1, 0, 0, 0, 2196, 2197, 1, 0, 0, 0, 2197, 2199, 1, 0, 0, 0, 2198, 2200, 3, 298, 149,
-        0, 2199, 2198, 1, 0, 0, 0, 2199, 2200, 1, 0, 0, 0, 2200, 2201, 1, 0, 0, 0, 2201, 2202,
-        5, 152, 0, 0, 2202, 2203, 3, 298, 149, 0, 2203, 2204, 5, 521, 0, 0, 2204, 2206, 1,
-        0, 0, 0, 2205, 2093, 1, 0, 0, 0, 2205, 2106, 1, 0, 0, 0, 2205, 2119, 1, 0, 0, 0, 2205,
-        2126, 1, 0, 0, 0, 2205, 2135, 1, 0, 0, 0, 2205, 2144, 1, 0, 0, 0, 2205, 2151, 1, 0, 0,
-        0, 2205, 2152, 1, 0, 0, 0, 2205, 2153, 1, 0, 0, 0, 2205, 2157, 1, 0, 0, 0, 2205, 2161,
-        1, 0, 0, 0, 2205, 2162, 1, 0, 0, 0, 2205, 2163, 1, 0, 0, 0, 2205, 2164, 1, 0, 0, 0, 2205,
-        2168, 1, 0, 0, 0, 2205, 2175, 1, 0, 0, 0, 2205, 2182, 1, 0, 0, 0, 2205, 2193, 1, 0, 0,
-        0, 2206, 2214, 1, 0, 0, 0, 2207, 2208, 10, 8, 0, 0, 2208, 2209, 5, 518, 0, 0, 2209,
-        2210, 3, 298, 149, 0, 2210, 2211, 5, 519, 0, 0, 2211, 2213, 1, 0, 0, 0, 2212, 2207,
-        1, 0, 0, 0, 2213, 2216, 1, 0, 0, 0, 2214, 2212, 1, 0, 0, 0, 2214, 2215, 1, 0, 0, 0, 2215,
-        305, 1, 0, 0, 0, 2216, 2214, 1, 0, 0, 0, 2217, 2218, 3, 376, 188, 0, 2218, 307, 1, 0,
-        0, 0, 2219, 2224, 3, 426, 213, 0, 2220, 2224, 3, 422, 211, 0, 2221, 2224, 3, 424,
-        212, 0, 2222, 2224, 3, 376, 188, 0, 2223, 2219, 1, 0, 0, 0, 2223, 2220, 1, 0, 0, 0,
-        2223, 2221, 1, 0, 0, 0, 2223, 2222, 1, 0, 0, 0, 2224, 309, 1, 0, 0, 0, 2225, 2226, 3,
-        424, 212, 0, 2226, 2227, 5, 541, 0, 0, 2227, 2230, 1, 0, 0, 0, 2228, 2230, 3, 330,
-        165, 0, 2229, 2225, 1, 0, 0, 0, 2229, 2228, 1, 0, 0, 0, 2230, 311, 1, 0, 0, 0, 2231,
-        2234, 3, 426, 213, 0, 2232, 2234, 3, 376, 188, 0, 2233, 2231, 1, 0, 0, 0, 2233, 2232,
-        1, 0, 0, 0, 2234, 313, 1, 0, 0, 0, 2235, 2244, 3, 420, 210, 0, 2236, 2244, 3, 418, 209,
-        0, 2237, 2244, 3, 416, 208, 0, 2238, 2244, 3, 288, 144, 0, 2239, 2244, 3, 316, 158,
-        0, 2240, 2244, 3, 318, 159, 0, 2241, 2244, 3, 320, 160, 0, 2242, 2244, 3, 322, 161,
-        0, 2243, 2235, 1, 0, 0, 0, 2243, 2236, 1, 0, 0, 0, 2243, 2237, 1, 0, 0, 0, 2243, 2238,
-        1, 0, 0, 0, 2243, 2239, 1, 0, 0, 0, 2243, 2240, 1, 0, 0, 0, 2243, 2241, 1, 0, 0, 0, 2243,
-        2242, 1, 0, 0, 0, 2244, 315, 1, 0, 0, 0, 2245, 2249, 3, 56, 28, 0, 2246, 2247, 3, 376,
-        188, 0, 2247, 2248, 3, 62, 31, 0, 2248, 2250, 1, 0, 0, 0, 2249, 2246, 1, 0, 0, 0, 2249,
-        2250, 1, 0, 0, 0, 2250, 2259, 1, 0, 0, 0, 2251, 2256, 3, 376, 188, 0, 2252, 2256, 5,
-        246, 0, 0, 2253, 2254, 5, 104, 0, 0, 2254, 2256, 3, 298, 149, 0, 2255, 2251, 1, 0,
-        0, 0, 2255, 2252, 1, 0, 0, 0, 2255, 2253, 1, 0, 0, 0, 2256, 2257, 1, 0, 0, 0, 2257, 2258,
-        5, 255, 0, 0, 2258, 2260, 5, 121, 0, 0, 2259, 2255, 1, 0, 0, 0, 2259, 2260, 1, 0, 0,
-        0, 2260, 2269, 1, 0, 0, 0, 2261, 2266, 3, 376, 188, 0, 2262, 2266, 5, 246, 0, 0, 2263,
-        2264, 5, 104, 0, 0, 2264, 2266, 3, 298, 149, 0, 2265, 2261, 1, 0, 0, 0, 2265, 2262,
-        1, 0, 0, 0, 2265, 2263, 1, 0, 0, 0, 2266, 2267, 1, 0, 0, 0, 2267, 2268, 5, 255, 0, 0,
-        2268, 2270, 3, 376, 188, 0, 2269, 2265, 1, 0, 0, 0, 2269, 2270, 1, 0, 0, 0, 2270, 317,
-        1, 0, 0, 0, 2271, 2283, 3, 56, 28, 0, 2272, 2278, 5, 438, 0, 0, 2273, 2275, 5, 436,
-        0, 0, 2274, 2276, 3, 376, 188, 0, 2275, 2274, 1, 0, 0, 0, 2275, 2276, 1, 0, 0, 0, 2276,
-        2278, 1, 0, 0, 0, 2277, 2272, 1, 0, 0, 0, 2277, 2273, 1, 0, 0, 0, 2278, 2280, 1, 0, 0,
-        0, 2279, 2281, 5, 13, 0, 0, 2280, 2279, 1, 0, 0, 0, 2280, 2281, 1, 0, 0, 0, 2281, 2282,
-        1, 0, 0, 0, 2282, 2284, 3, 376, 188, 0, 2283, 2277, 1, 0, 0, 0, 2283, 2284, 1, 0, 0,
-        0, 2284, 2289, 1, 0, 0, 0, 2285, 2286, 3, 294, 147, 0, 2286, 2287, 5, 255, 0, 0, 2287,
-        2288, 5, 121, 0, 0, 2288, 2290, 1, 0, 0, 0, 2289, 2285, 1, 0, 0, 0, 2289, 2290, 1, 0,
-        0, 0, 2290, 2295, 1, 0, 0, 0, 2291, 2292, 3, 294, 147, 0, 2292, 2293, 5, 255, 0, 0,
-        2293, 2294, 3, 376, 188, 0, 2294, 2296, 1, 0, 0, 0, 2295, 2291, 1, 0, 0, 0, 2295, 2296,
-        1, 0, 0, 0, 2296, 319, 1, 0, 0, 0, 2297, 2299, 5, 470, 0, 0, 2298, 2297, 1, 0, 0, 0, 2298,
-        2299, 1, 0, 0, 0, 2299, 2300, 1, 0, 0, 0, 2300, 2302, 3, 56, 28, 0, 2301, 2303, 5, 416,
-        0, 0, 2302, 2301, 1, 0, 0, 0, 2302, 2303, 1, 0, 0, 0, 2303, 2314, 1, 0, 0, 0, 2304, 2315,
-        3, 298, 149, 0, 2305, 2306, 5, 187, 0, 0, 2306, 2310, 5, 520, 0, 0, 2307, 2309, 3,
-        298, 149, 0, 2308, 2307, 1, 0, 0, 0, 2309, 2312, 1, 0, 0, 0, 2310, 2308, 1, 0, 0, 0,
-        2310, 2311, 1, 0, 0, 0, 2311, 2313, 1, 0, 0, 0, 2312, 2310, 1, 0, 0, 0, 2313, 2315,
-        5, 521, 0, 0, 2314, 2304, 1, 0, 0, 0, 2314, 2305, 1, 0, 0, 0, 2315, 2317, 1, 0, 0, 0,
-        2316, 2298, 1, 0, 0, 0, 2317, 2320, 1, 0, 0, 0, 2318, 2316, 1, 0, 0, 0, 2318, 2319,
-        1, 0, 0, 0, 2319, 2327, 1, 0, 0, 0, 2320, 2318, 1, 0, 0, 0, 2321, 2324, 5, 246, 0, 0,
-        2322, 2324, 3, 376, 188, 0, 2323, 2321, 1, 0, 0, 0, 2323, 2322, 1, 0, 0, 0, 2324, 2325,
-        1, 0, 0, 0, 2325, 2326, 5, 255, 0, 0, 2326, 2328, 5, 246, 0, 0, 2327, 2323, 1, 0, 0,
-        0, 2327, 2328, 1, 0, 0, 0, 2328, 321, 1, 0, 0, 0, 2329, 2331, 3, 298, 149, 0, 2330,
-        2329, 1, 0, 0, 0, 2331, 2334, 1, 0, 0, 0, 2332, 2330, 1, 0, 0, 0, 2332, 2333, 1, 0, 0,
-        0, 2333, 2341, 1, 0, 0, 0, 2334, 2332, 1, 0, 0, 0, 2335, 2338, 5, 246, 0, 0, 2336, 2338,
-        3, 376, 188, 0, 2337, 2335, 1, 0, 0, 0, 2337, 2336, 1, 0, 0, 0, 2338, 2339, 1, 0, 0,
-        0, 2339, 2340, 5, 255, 0, 0, 2340, 2342, 5, 246, 0, 0, 2341, 2337, 1, 0, 0, 0, 2341,
-        2342, 1, 0, 0, 0, 2342, 323, 1, 0, 0, 0, 2343, 2344, 3, 376, 188, 0, 2344, 325, 1, 0,
-        0, 0, 2345, 2346, 3, 352, 176, 0, 2346, 327, 1, 0, 0, 0, 2347, 2350, 3, 352, 176, 0,
-        2348, 2350, 3, 324, 162, 0, 2349, 2347, 1, 0, 0, 0, 2349, 2348, 1, 0, 0, 0, 2350, 329,
-        1, 0, 0, 0, 2351, 2354, 5, 183, 0, 0, 2352, 2355, 3, 332, 166, 0, 2353, 2355, 3, 336,
-        168, 0, 2354, 2352, 1, 0, 0, 0, 2354, 2353, 1, 0, 0, 0, 2354, 2355, 1, 0, 0, 0, 2355,
-        331, 1, 0, 0, 0, 2356, 2358, 3, 334, 167, 0, 2357, 2359, 3, 338, 169, 0, 2358, 2357,
-        1, 0, 0, 0, 2358, 2359, 1, 0, 0, 0, 2359, 333, 1, 0, 0, 0, 2360, 2361, 3, 340, 170, 0,
-        2361, 2362, 3, 418, 209, 0, 2362, 2364, 1, 0, 0, 0, 2363, 2360, 1, 0, 0, 0, 2364, 2365,
-        1, 0, 0, 0, 2365, 2363, 1, 0, 0, 0, 2365, 2366, 1, 0, 0, 0, 2366, 335, 1, 0, 0, 0, 2367,
-        2370, 3, 338, 169, 0, 2368, 2371, 3, 334, 167, 0, 2369, 2371, 3, 338, 169, 0, 2370,
-        2368, 1, 0, 0, 0, 2370, 2369, 1, 0, 0, 0, 2370, 2371, 1, 0, 0, 0, 2371, 337, 1, 0, 0,
-        0, 2372, 2373, 3, 340, 170, 0, 2373, 2374, 3, 418, 209, 0, 2374, 2375, 5, 390, 0,
-        0, 2375, 2376, 3, 418, 209, 0, 2376, 339, 1, 0, 0, 0, 2377, 2379, 7, 35, 0, 0, 2378,
-        2377, 1, 0, 0, 0, 2378, 2379, 1, 0, 0, 0, 2379, 2380, 1, 0, 0, 0, 2380, 2383, 7, 36,
-        0, 0, 2381, 2383, 5, 541, 0, 0, 2382, 2378, 1, 0, 0, 0, 2382, 2381, 1, 0, 0, 0, 2383,
-        341, 1, 0, 0, 0, 2384, 2386, 5, 17, 0, 0, 2385, 2384, 1, 0, 0, 0, 2385, 2386, 1, 0, 0,
-        0, 2386, 2387, 1, 0, 0, 0, 2387, 2389, 3, 352, 176, 0, 2388, 2390, 3, 348, 174, 0,
-        2389, 2388, 1, 0, 0, 0, 2389, 2390, 1, 0, 0, 0, 2390, 343, 1, 0, 0, 0, 2391, 2392, 3,
-        352, 176, 0, 2392, 2393, 3, 346, 173, 0, 2393, 345, 1, 0, 0, 0, 2394, 2395, 5, 223,
-        0, 0, 2395, 2397, 3, 352, 176, 0, 2396, 2394, 1, 0, 0, 0, 2397, 2398, 1, 0, 0, 0, 2398,
-        2396, 1, 0, 0, 0, 2398, 2399, 1, 0, 0, 0, 2399, 2402, 1, 0, 0, 0, 2400, 2402, 1, 0, 0,
-        0, 2401, 2396, 1, 0, 0, 0, 2401, 2400, 1, 0, 0, 0, 2402, 347, 1, 0, 0, 0, 2403, 2404,
-        5, 520, 0, 0, 2404, 2405, 3, 350, 175, 0, 2405, 2406, 5, 521, 0, 0, 2406, 349, 1, 0,
-        0, 0, 2407, 2412, 3, 352, 176, 0, 2408, 2409, 5, 524, 0, 0, 2409, 2411, 3, 352, 176,
-        0, 2410, 2408, 1, 0, 0, 0, 2411, 2414, 1, 0, 0, 0, 2412, 2410, 1, 0, 0, 0, 2412, 2413,
-        1, 0, 0, 0, 2413, 351, 1, 0, 0, 0, 2414, 2412, 1, 0, 0, 0, 2415, 2419, 3, 354, 177, 0,
-        2416, 2419, 3, 356, 178, 0, 2417, 2419, 3, 428, 214, 0, 2418, 2415, 1, 0, 0, 0, 2418,
-        2416, 1, 0, 0, 0, 2418, 2417, 1, 0, 0, 0, 2419, 353, 1, 0, 0, 0, 2420, 2421, 7, 37, 0,
-        0, 2421, 355, 1, 0, 0, 0, 2422, 2423, 5, 541, 0, 0, 2423, 357, 1, 0, 0, 0, 2424, 2425,
-        5, 431, 0, 0, 2425, 2426, 3, 288, 144, 0, 2426, 2427, 5, 378, 0, 0, 2427, 2428, 3,
-        288, 144, 0, 2428, 359, 1, 0, 0, 0, 2429, 2430, 3, 352, 176, 0, 2430, 361, 1, 0, 0,
-        0, 2431, 2432, 3, 352, 176, 0, 2432, 363, 1, 0, 0, 0, 2433, 2436, 3, 352, 176, 0, 2434,
-        2435, 5, 517, 0, 0, 2435, 2437, 3, 352, 176, 0, 2436, 2434, 1, 0, 0, 0, 2436, 2437,
-        1, 0, 0, 0, 2437, 365, 1, 0, 0, 0, 2438, 2441, 3, 352, 176, 0, 2439, 2440, 5, 517, 0,
-        0, 2440, 2442, 3, 352, 176, 0, 2441, 2439, 1, 0, 0, 0, 2441, 2442, 1, 0, 0, 0, 2442,
-        367, 1, 0, 0, 0, 2443, 2446, 3, 352, 176, 0, 2444, 2445, 5, 517, 0, 0, 2445, 2447,
-        3, 352, 176, 0, 2446, 2444, 1, 0, 0, 0, 2446, 2447, 1, 0, 0, 0, 2447, 2456, 1, 0, 0,
-        0, 2448, 2449, 3, 352, 176, 0, 2449, 2450, 5, 517, 0, 0, 2450, 2453, 3, 352, 176,
-        0, 2451, 2452, 5, 517, 0, 0, 2452, 2454, 3, 352, 176, 0, 2453, 2451, 1, 0, 0, 0, 2453,
-        2454, 1, 0, 0, 0, 2454, 2456, 1, 0, 0, 0, 2455, 2443, 1, 0, 0, 0, 2455, 2448, 1, 0, 0,
-        0, 2456, 369, 1, 0, 0, 0, 2457, 2460, 3, 352, 176, 0, 2458, 2459, 5, 517, 0, 0, 2459,
-        2461, 3, 352, 176, 0, 2460, 2458, 1, 0, 0, 0, 2460, 2461, 1, 0, 0, 0, 2461, 2470, 1,
-        0, 0, 0, 2462, 2463, 3, 352, 176, 0, 2463, 2464, 5, 517, 0, 0, 2464, 2467, 3, 352,
-        176, 0, 2465, 2466, 5, 517, 0, 0, 2466, 2468, 3, 352, 176, 0, 2467, 2465, 1, 0, 0,
-        0, 2467, 2468, 1, 0, 0, 0, 2468, 2470, 1, 0, 0, 0, 2469, 2457, 1, 0, 0, 0, 2469, 2462,
-        1, 0, 0, 0, 2470, 371, 1, 0, 0, 0, 2471, 2474, 3, 352, 176, 0, 2472, 2473, 5, 517, 0,
-        0, 2473, 2475, 3, 352, 176, 0, 2474, 2472, 1, 0, 0, 0, 2474, 2475, 1, 0, 0, 0, 2475,
-        2484, 1, 0, 0, 0, 2476, 2477, 3, 352, 176, 0, 2477, 2478, 5, 517, 0, 0, 2478, 2481,
-        3, 352, 176, 0, 2479, 2480, 5, 517, 0, 0, 2480, 2482, 3, 352, 176, 0, 2481, 2479,
-        1, 0, 0, 0, 2481, 2482, 1, 0, 0, 0, 2482, 2484, 1, 0, 0, 0, 2483, 2471, 1, 0, 0, 0, 2483,
-        2476, 1, 0, 0, 0, 2484, 373, 1, 0, 0, 0, 2485, 2488, 3, 352, 176, 0, 2486, 2487, 5,
-        517, 0, 0, 2487, 2489, 3, 352, 176, 0, 2488, 2486, 1, 0, 0, 0, 2488, 2489, 1, 0, 0,
-        0, 2489, 2498, 1, 0, 0, 0, 2490, 2491, 3, 352, 176, 0, 2491, 2492, 5, 517, 0, 0, 2492,
-        2495, 3, 352, 176, 0, 2493, 2494, 5, 517, 0, 0, 2494, 2496, 3, 352, 176, 0, 2495,
-        2493, 1, 0, 0, 0, 2495, 2496, 1, 0, 0, 0, 2496, 2498, 1, 0, 0, 0, 2497, 2485, 1, 0, 0,
-        0, 2497, 2490, 1, 0, 0, 0, 2498, 375, 1, 0, 0, 0, 2499, 2504, 3, 352, 176, 0, 2500,
-        2501, 5, 517, 0, 0, 2501, 2503, 3, 352, 176, 0, 2502, 2500, 1, 0, 0, 0, 2503, 2506,
-        1, 0, 0, 0, 2504, 2502, 1, 0, 0, 0, 2504, 2505, 1, 0, 0, 0, 2505, 377, 1, 0, 0, 0, 2506,
-        2504, 1, 0, 0, 0, 2507, 2512, 3, 352, 176, 0, 2508, 2509, 5, 517, 0, 0, 2509, 2511,
-        3, 352, 176, 0, 2510, 2508, 1, 0, 0, 0, 2511, 2514, 1, 0, 0, 0, 2512, 2510, 1, 0, 0,
-        0, 2512, 2513, 1, 0, 0, 0, 2513, 2521, 1, 0, 0, 0, 2514, 2512, 1, 0, 0, 0, 2515, 2516,
-        4, 189, 16, 0, 2516, 2517, 3, 352, 176, 0, 2517, 2518, 5, 517, 0, 0, 2518, 2519, 3,
-        52, 26, 0, 2519, 2521, 1, 0, 0, 0, 2520, 2507, 1, 0, 0, 0, 2520, 2515, 1, 0, 0, 0, 2521,
-        379, 1, 0, 0, 0, 2522, 2523, 5, 436, 0, 0, 2523, 2524, 3, 386, 193, 0, 2524, 381, 1,
-        0, 0, 0, 2525, 2526, 5, 168, 0, 0, 2526, 2527, 5, 243, 0, 0, 2527, 2528, 5, 133, 0,
-        0, 2528, 383, 1, 0, 0, 0, 2529, 2530, 5, 168, 0, 0, 2530, 2531, 5, 133, 0, 0, 2531,
-        385, 1, 0, 0, 0, 2532, 2533, 5, 520, 0, 0, 2533, 2538, 3, 388, 194, 0, 2534, 2535,
-        5, 524, 0, 0, 2535, 2537, 3, 388, 194, 0, 2536, 2534, 1, 0, 0, 0, 2537, 2540, 1, 0,
-        0, 0, 2538, 2536, 1, 0, 0, 0, 2538, 2539, 1, 0, 0, 0, 2539, 2541, 1, 0, 0, 0, 2540, 2538,
-        1, 0, 0, 0, 2541, 2542, 5, 521, 0, 0, 2542, 387, 1, 0, 0, 0, 2543, 2548, 3, 390, 195,
-        0, 2544, 2546, 5, 509, 0, 0, 2545, 2544, 1, 0, 0, 0, 2545, 2546, 1, 0, 0, 0, 2546, 2547,
-        1, 0, 0, 0, 2547, 2549, 3, 392, 196, 0, 2548, 2545, 1, 0, 0, 0, 2548, 2549, 1, 0, 0,
-        0, 2549, 389, 1, 0, 0, 0, 2550, 2554, 3, 352, 176, 0, 2551, 2554, 3, 324, 162, 0, 2552,
-        2554, 5, 541, 0, 0, 2553, 2550, 1, 0, 0, 0, 2553, 2551, 1, 0, 0, 0, 2553, 2552, 1, 0,
-        0, 0, 2554, 391, 1, 0, 0, 0, 2555, 2560, 5, 542, 0, 0, 2556, 2560, 5, 543, 0, 0, 2557,
-        2560, 3, 412, 206, 0, 2558, 2560, 5, 541, 0, 0, 2559, 2555, 1, 0, 0, 0, 2559, 2556,
-        1, 0, 0, 0, 2559, 2557, 1, 0, 0, 0, 2559, 2558, 1, 0, 0, 0, 2560, 393, 1, 0, 0, 0, 2561,
-        2568, 5, 10, 0, 0, 2562, 2563, 5, 515, 0, 0, 2563, 2568, 5, 515, 0, 0, 2564, 2568,
-        5, 259, 0, 0, 2565, 2566, 5, 514, 0, 0, 2566, 2568, 5, 514, 0, 0, 2567, 2561, 1, 0,
-        0, 0, 2567, 2562, 1, 0, 0, 0, 2567, 2564, 1, 0, 0, 0, 2567, 2565, 1, 0, 0, 0, 2568, 395,
-        1, 0, 0, 0, 2569, 2584, 5, 509, 0, 0, 2570, 2584, 5, 510, 0, 0, 2571, 2584, 5, 511,
-        0, 0, 2572, 2573, 5, 511, 0, 0, 2573, 2584, 5, 509, 0, 0, 2574, 2575, 5, 510, 0, 0,
-        2575, 2584, 5, 509, 0, 0, 2576, 2577, 5, 511, 0, 0, 2577, 2584, 5, 510, 0, 0, 2578,
-        2579, 5, 512, 0, 0, 2579, 2584, 5, 509, 0, 0, 2580, 2581, 5, 511, 0, 0, 2581, 2582,
-        5, 509, 0, 0, 2582, 2584, 5, 510, 0, 0, 2583, 2569, 1, 0, 0, 0, 2583, 2570, 1, 0, 0,
-        0, 2583, 2571, 1, 0, 0, 0, 2583, 2572, 1, 0, 0, 0, 2583, 2574, 1, 0, 0, 0, 2583, 2576,
-        1, 0, 0, 0, 2583, 2578, 1, 0, 0, 0, 2583, 2580, 1, 0, 0, 0, 2584, 397, 1, 0, 0, 0, 2585,
-        2586, 5, 511, 0, 0, 2586, 2593, 5, 511, 0, 0, 2587, 2588, 5, 510, 0, 0, 2588, 2593,
-        5, 510, 0, 0, 2589, 2593, 5, 515, 0, 0, 2590, 2593, 5, 516, 0, 0, 2591, 2593, 5, 514,
-        0, 0, 2592, 2585, 1, 0, 0, 0, 2592, 2587, 1, 0, 0, 0, 2592, 2589, 1, 0, 0, 0, 2592, 2590,
-        1, 0, 0, 0, 2592, 2591, 1, 0, 0, 0, 2593, 399, 1, 0, 0, 0, 2594, 2595, 7, 38, 0, 0, 2595,
-        401, 1, 0, 0, 0, 2596, 2597, 7, 39, 0, 0, 2597, 403, 1, 0, 0, 0, 2598, 2613, 3, 330,
-        165, 0, 2599, 2613, 3, 406, 203, 0, 2600, 2613, 3, 408, 204, 0, 2601, 2603, 5, 533,
-        0, 0, 2602, 2601, 1, 0, 0, 0, 2602, 2603, 1, 0, 0, 0, 2603, 2604, 1, 0, 0, 0, 2604, 2613,
-        3, 410, 205, 0, 2605, 2613, 3, 412, 206, 0, 2606, 2613, 5, 543, 0, 0, 2607, 2613,
-        5, 544, 0, 0, 2608, 2610, 5, 243, 0, 0, 2609, 2608, 1, 0, 0, 0, 2609, 2610, 1, 0, 0,
-        0, 2610, 2611, 1, 0, 0, 0, 2611, 2613, 5, 246, 0, 0, 2612, 2598, 1, 0, 0, 0, 2612, 2599,
-        1, 0, 0, 0, 2612, 2600, 1, 0, 0, 0, 2612, 2602, 1, 0, 0, 0, 2612, 2605, 1, 0, 0, 0, 2612,
-        2606, 1, 0, 0, 0, 2612, 2607, 1, 0, 0, 0, 2612, 2609, 1, 0, 0, 0, 2613, 405, 1, 0, 0,
-        0, 2614, 2615, 3, 416, 208, 0, 2615, 2616, 3, 408, 204, 0, 2616, 407, 1, 0, 0, 0, 2617,
-        2618, 5, 541, 0, 0, 2618, 409, 1, 0, 0, 0, 2619, 2620, 5, 542, 0, 0, 2620, 411, 1, 0,
-        0, 0, 2621, 2622, 7, 40, 0, 0, 2622, 413, 1, 0, 0, 0, 2623, 2624, 7, 41, 0, 0, 2624,
-        415, 1, 0, 0, 0, 2625, 2626, 7, 42, 0, 0, 2626, 417, 1, 0, 0, 0, 2627, 2628, 7, 43, 0,
-        0, 2628, 419, 1, 0, 0, 0, 2629, 2630, 7, 44, 0, 0, 2630, 421, 1, 0, 0, 0, 2631, 2632,
-        7, 45, 0, 0, 2632, 423, 1, 0, 0, 0, 2633, 2634, 7, 46, 0, 0, 2634, 425, 1, 0, 0, 0, 2635,
-        2636, 7, 47, 0, 0, 2636, 427, 1, 0, 0, 0, 2637, 2638, 7, 48, 0, 0, 2638, 429, 1, 0, 0,
-        0, 321, 433, 440, 443, 457, 475, 479, 488, 493, 500, 511, 520, 532, 535, 542, 545,
-        553, 557, 562, 565, 572, 580, 584, 596, 604, 608, 640, 643, 648, 652, 656, 660,
-        669, 674, 678, 682, 687, 690, 694, 699, 705, 710, 715, 719, 723, 730, 737, 745,
-        753, 757, 761, 765, 769, 773, 777, 781, 785, 787, 797, 805, 829, 843, 848, 852,
-        858, 861, 864, 871, 874, 883, 895, 919, 931, 936, 940, 948, 952, 958, 968, 973,
-        979, 983, 987, 991, 1000, 1004, 1011, 1014, 1024, 1032, 1040, 1044, 1059, 1078,
-        1089, 1093, 1100, 1105, 1111, 1115, 1122, 1126, 1130, 1134, 1142, 1146, 1151,
-        1157, 1163, 1166, 1170, 1181, 1190, 1197, 1208, 1220, 1235, 1238, 1242, 1245,
-        1247, 1252, 1256, 1259, 1263, 1272, 1281, 1291, 1296, 1307, 1310, 1313, 1316,
-        1319, 1325, 1329, 1338, 1345, 1348, 1352, 1357, 1360, 1364, 1373, 1380, 1383,
-        1387, 1390, 1392, 1399, 1404, 1420, 1431, 1436, 1444, 1447, 1450, 1455, 1457,
-        1459, 1464, 1467, 1471, 1475, 1479, 1488, 1499, 1526, 1536, 1545, 1554, 1560,
-        1574, 1576, 1580, 1585, 1594, 1607, 1619, 1631, 1637, 1664, 1672, 1676, 1679,
-        1682, 1689, 1692, 1695, 1698, 1701, 1704, 1709, 1712, 1721, 1726, 1729, 1733,
-        1738, 1744, 1749, 1753, 1772, 1780, 1788, 1792, 1796, 1806, 1832, 1840, 1858,
-        1871, 1879, 1896, 1898, 1909, 1912, 1914, 1918, 1922, 1929, 1938, 1944, 1957,
-        1964, 1969, 1975, 1982, 1989, 1991, 2001, 2004, 2016, 2021, 2024, 2030, 2032,
-        2038, 2059, 2061, 2069, 2076, 2079, 2083, 2085, 2098, 2102, 2111, 2115, 2131,
-        2140, 2189, 2196, 2199, 2205, 2214, 2223, 2229, 2233, 2243, 2249, 2255, 2259,
-        2265, 2269, 2275, 2277, 2280, 2283, 2289, 2295, 2298, 2302, 2310, 2314, 2318,
-        2323, 2327, 2332, 2337, 2341, 2349, 2354, 2358, 2365, 2370, 2378, 2382, 2385,
-        2389, 2398, 2401, 2412, 2418, 2436, 2441, 2446, 2453, 2455, 2460, 2467, 2469,
-        2474, 2481, 2483, 2488, 2495, 2497, 2504, 2512, 2520, 2538, 2545, 2548, 2553,
-        2559, 2567, 2583, 2592, 2602, 2609, 2612
+        5, 122, 0, 0, 2143, 2231, 1, 0, 0, 0, 2144, 2145, 5, 41, 0, 0, 2145, 2146, 5, 520, 0,
+        0, 2146, 2147, 3, 290, 145, 0, 2147, 2148, 5, 17, 0, 0, 2148, 2149, 3, 62, 31, 0, 2149,
+        2150, 5, 521, 0, 0, 2150, 2231, 1, 0, 0, 0, 2151, 2152, 5, 460, 0, 0, 2152, 2153, 5,
+        520, 0, 0, 2153, 2156, 3, 290, 145, 0, 2154, 2155, 5, 465, 0, 0, 2155, 2157, 5, 480,
+        0, 0, 2156, 2154, 1, 0, 0, 0, 2156, 2157, 1, 0, 0, 0, 2157, 2158, 1, 0, 0, 0, 2158, 2159,
+        5, 521, 0, 0, 2159, 2231, 1, 0, 0, 0, 2160, 2161, 5, 471, 0, 0, 2161, 2162, 5, 520,
+        0, 0, 2162, 2165, 3, 290, 145, 0, 2163, 2164, 5, 465, 0, 0, 2164, 2166, 5, 480, 0,
+        0, 2165, 2163, 1, 0, 0, 0, 2165, 2166, 1, 0, 0, 0, 2166, 2167, 1, 0, 0, 0, 2167, 2168,
+        5, 521, 0, 0, 2168, 2231, 1, 0, 0, 0, 2169, 2170, 5, 283, 0, 0, 2170, 2171, 5, 520,
+        0, 0, 2171, 2172, 3, 300, 150, 0, 2172, 2173, 5, 171, 0, 0, 2173, 2174, 3, 300, 150,
+        0, 2174, 2175, 5, 521, 0, 0, 2175, 2231, 1, 0, 0, 0, 2176, 2231, 3, 406, 203, 0, 2177,
+        2231, 5, 531, 0, 0, 2178, 2179, 3, 378, 189, 0, 2179, 2180, 5, 517, 0, 0, 2180, 2181,
+        5, 531, 0, 0, 2181, 2231, 1, 0, 0, 0, 2182, 2183, 5, 520, 0, 0, 2183, 2184, 3, 166,
+        83, 0, 2184, 2185, 5, 521, 0, 0, 2185, 2231, 1, 0, 0, 0, 2186, 2231, 3, 302, 151, 0,
+        2187, 2231, 3, 56, 28, 0, 2188, 2231, 3, 326, 163, 0, 2189, 2190, 5, 520, 0, 0, 2190,
+        2191, 3, 290, 145, 0, 2191, 2192, 5, 521, 0, 0, 2192, 2231, 1, 0, 0, 0, 2193, 2194,
+        5, 139, 0, 0, 2194, 2195, 5, 520, 0, 0, 2195, 2196, 3, 354, 177, 0, 2196, 2197, 5,
+        152, 0, 0, 2197, 2198, 3, 300, 150, 0, 2198, 2199, 5, 521, 0, 0, 2199, 2231, 1, 0,
+        0, 0, 2200, 2201, 5, 139, 0, 0, 2201, 2202, 5, 520, 0, 0, 2202, 2203, 3, 420, 210,
+        0, 2203, 2204, 5, 152, 0, 0, 2204, 2205, 3, 300, 150, 0, 2205, 2206, 5, 521, 0, 0,
+        2206, 2231, 1, 0, 0, 0, 2207, 2208, 5, 366, 0, 0, 2208, 2209, 5, 520, 0, 0, 2209, 2210,
+        3, 300, 150, 0, 2210, 2211, 5, 152, 0, 0, 2211, 2214, 3, 300, 150, 0, 2212, 2213,
+        5, 147, 0, 0, 2213, 2215, 3, 300, 150, 0, 2214, 2212, 1, 0, 0, 0, 2214, 2215, 1, 0,
+        0, 0, 2215, 2216, 1, 0, 0, 0, 2216, 2217, 5, 521, 0, 0, 2217, 2231, 1, 0, 0, 0, 2218,
+        2219, 5, 397, 0, 0, 2219, 2221, 5, 520, 0, 0, 2220, 2222, 7, 34, 0, 0, 2221, 2220,
+        1, 0, 0, 0, 2221, 2222, 1, 0, 0, 0, 2222, 2224, 1, 0, 0, 0, 2223, 2225, 3, 300, 150,
+        0, 2224, 2223, 1, 0, 0, 0, 2224, 2225, 1, 0, 0, 0, 2225, 2226, 1, 0, 0, 0, 2226, 2227,
+        5, 152, 0, 0, 2227, 2228, 3, 300, 150, 0, 2228, 2229, 5, 521, 0, 0, 2229, 2231, 1,
+        0, 0, 0, 2230, 2118, 1, 0, 0, 0, 2230, 2131, 1, 0, 0, 0, 2230, 2144, 1, 0, 0, 0, 2230,
+        2151, 1, 0, 0, 0, 2230, 2160, 1, 0, 0, 0, 2230, 2169, 1, 0, 0, 0, 2230, 2176, 1, 0, 0,
+        0, 2230, 2177, 1, 0, 0, 0, 2230, 2178, 1, 0, 0, 0, 2230, 2182, 1, 0, 0, 0, 2230, 2186,
+        1, 0, 0, 0, 2230, 2187, 1, 0, 0, 0, 2230, 2188, 1, 0, 0, 0, 2230, 2189, 1, 0, 0, 0, 2230,
+        2193, 1, 0, 0, 0, 2230, 2200, 1, 0, 0, 0, 2230, 2207, 1, 0, 0, 0, 2230, 2218, 1, 0, 0,
+        0, 2231, 2239, 1, 0, 0, 0, 2232, 2233, 10, 8, 0, 0, 2233, 2234, 5, 518, 0, 0, 2234,
+        2235, 3, 300, 150, 0, 2235, 2236, 5, 519, 0, 0, 2236, 2238, 1, 0, 0, 0, 2237, 2232,
+        1, 0, 0, 0, 2238, 2241, 1, 0, 0, 0, 2239, 2237, 1, 0, 0, 0, 2239, 2240, 1, 0, 0, 0, 2240,
+        307, 1, 0, 0, 0, 2241, 2239, 1, 0, 0, 0, 2242, 2243, 3, 378, 189, 0, 2243, 309, 1, 0,
+        0, 0, 2244, 2249, 3, 428, 214, 0, 2245, 2249, 3, 424, 212, 0, 2246, 2249, 3, 426,
+        213, 0, 2247, 2249, 3, 378, 189, 0, 2248, 2244, 1, 0, 0, 0, 2248, 2245, 1, 0, 0, 0,
+        2248, 2246, 1, 0, 0, 0, 2248, 2247, 1, 0, 0, 0, 2249, 311, 1, 0, 0, 0, 2250, 2251, 3,
+        426, 213, 0, 2251, 2252, 5, 541, 0, 0, 2252, 2255, 1, 0, 0, 0, 2253, 2255, 3, 332,
+        166, 0, 2254, 2250, 1, 0, 0, 0, 2254, 2253, 1, 0, 0, 0, 2255, 313, 1, 0, 0, 0, 2256,
+        2259, 3, 428, 214, 0, 2257, 2259, 3, 378, 189, 0, 2258, 2256, 1, 0, 0, 0, 2258, 2257,
+        1, 0, 0, 0, 2259, 315, 1, 0, 0, 0, 2260, 2269, 3, 422, 211, 0, 2261, 2269, 3, 420, 210,
+        0, 2262, 2269, 3, 418, 209, 0, 2263, 2269, 3, 290, 145, 0, 2264, 2269, 3, 318, 159,
+        0, 2265, 2269, 3, 320, 160, 0, 2266, 2269, 3, 322, 161, 0, 2267, 2269, 3, 324, 162,
+        0, 2268, 2260, 1, 0, 0, 0, 2268, 2261, 1, 0, 0, 0, 2268, 2262, 1, 0, 0, 0, 2268, 2263,
+        1, 0, 0, 0, 2268, 2264, 1, 0, 0, 0, 2268, 2265, 1, 0, 0, 0, 2268, 2266, 1, 0, 0, 0, 2268,
+        2267, 1, 0, 0, 0, 2269, 317, 1, 0, 0, 0, 2270, 2274, 3, 56, 28, 0, 2271, 2272, 3, 378,
+        189, 0, 2272, 2273, 3, 62, 31, 0, 2273, 2275, 1, 0, 0, 0, 2274, 2271, 1, 0, 0, 0, 2274,
+        2275, 1, 0, 0, 0, 2275, 2284, 1, 0, 0, 0, 2276, 2281, 3, 378, 189, 0, 2277, 2281, 5,
+        246, 0, 0, 2278, 2279, 5, 104, 0, 0, 2279, 2281, 3, 300, 150, 0, 2280, 2276, 1, 0,
+        0, 0, 2280, 2277, 1, 0, 0, 0, 2280, 2278, 1, 0, 0, 0, 2281, 2282, 1, 0, 0, 0, 2282, 2283,
+        5, 255, 0, 0, 2283, 2285, 5, 121, 0, 0, 2284, 2280, 1, 0, 0, 0, 2284, 2285, 1, 0, 0,
+        0, 2285, 2294, 1, 0, 0, 0, 2286, 2291, 3, 378, 189, 0, 2287, 2291, 5, 246, 0, 0, 2288,
+        2289, 5, 104, 0, 0, 2289, 2291, 3, 300, 150, 0, 2290, 2286, 1, 0, 0, 0, 2290, 2287,
+        1, 0, 0, 0, 2290, 2288, 1, 0, 0, 0, 2291, 2292, 1, 0, 0, 0, 2292, 2293, 5, 255, 0, 0,
+        2293, 2295, 3, 378, 189, 0, 2294, 2290, 1, 0, 0, 0, 2294, 2295, 1, 0, 0, 0, 2295, 319,
+        1, 0, 0, 0, 2296, 2308, 3, 56, 28, 0, 2297, 2303, 5, 438, 0, 0, 2298, 2300, 5, 436,
+        0, 0, 2299, 2301, 3, 378, 189, 0, 2300, 2299, 1, 0, 0, 0, 2300, 2301, 1, 0, 0, 0, 2301,
+        2303, 1, 0, 0, 0, 2302, 2297, 1, 0, 0, 0, 2302, 2298, 1, 0, 0, 0, 2303, 2305, 1, 0, 0,
+        0, 2304, 2306, 5, 13, 0, 0, 2305, 2304, 1, 0, 0, 0, 2305, 2306, 1, 0, 0, 0, 2306, 2307,
+        1, 0, 0, 0, 2307, 2309, 3, 378, 189, 0, 2308, 2302, 1, 0, 0, 0, 2308, 2309, 1, 0, 0,
+        0, 2309, 2314, 1, 0, 0, 0, 2310, 2311, 3, 296, 148, 0, 2311, 2312, 5, 255, 0, 0, 2312,
+        2313, 5, 121, 0, 0, 2313, 2315, 1, 0, 0, 0, 2314, 2310, 1, 0, 0, 0, 2314, 2315, 1, 0,
+        0, 0, 2315, 2320, 1, 0, 0, 0, 2316, 2317, 3, 296, 148, 0, 2317, 2318, 5, 255, 0, 0,
+        2318, 2319, 3, 378, 189, 0, 2319, 2321, 1, 0, 0, 0, 2320, 2316, 1, 0, 0, 0, 2320, 2321,
+        1, 0, 0, 0, 2321, 321, 1, 0, 0, 0, 2322, 2324, 5, 470, 0, 0, 2323, 2322, 1, 0, 0, 0, 2323,
+        2324, 1, 0, 0, 0, 2324, 2325, 1, 0, 0, 0, 2325, 2327, 3, 56, 28, 0, 2326, 2328, 5, 416,
+        0, 0, 2327, 2326, 1, 0, 0, 0, 2327, 2328, 1, 0, 0, 0, 2328, 2339, 1, 0, 0, 0, 2329, 2340,
+        3, 300, 150, 0, 2330, 2331, 5, 187, 0, 0, 2331, 2335, 5, 520, 0, 0, 2332, 2334, 3,
+        300, 150, 0, 2333, 2332, 1, 0, 0, 0, 2334, 2337, 1, 0, 0, 0, 2335, 2333, 1, 0, 0, 0,
+        2335, 2336, 1, 0, 0, 0, 2336, 2338, 1, 0, 0, 0, 2337, 2335, 1, 0, 0, 0, 2338, 2340,
+        5, 521, 0, 0, 2339, 2329, 1, 0, 0, 0, 2339, 2330, 1, 0, 0, 0, 2340, 2342, 1, 0, 0, 0,
+        2341, 2323, 1, 0, 0, 0, 2342, 2345, 1, 0, 0, 0, 2343, 2341, 1, 0, 0, 0, 2343, 2344,
+        1, 0, 0, 0, 2344, 2352, 1, 0, 0, 0, 2345, 2343, 1, 0, 0, 0, 2346, 2349, 5, 246, 0, 0,
+        2347, 2349, 3, 378, 189, 0, 2348, 2346, 1, 0, 0, 0, 2348, 2347, 1, 0, 0, 0, 2349, 2350,
+        1, 0, 0, 0, 2350, 2351, 5, 255, 0, 0, 2351, 2353, 5, 246, 0, 0, 2352, 2348, 1, 0, 0,
+        0, 2352, 2353, 1, 0, 0, 0, 2353, 323, 1, 0, 0, 0, 2354, 2356, 3, 300, 150, 0, 2355,
+        2354, 1, 0, 0, 0, 2356, 2359, 1, 0, 0, 0, 2357, 2355, 1, 0, 0, 0, 2357, 2358, 1, 0, 0,
+        0, 2358, 2366, 1, 0, 0, 0, 2359, 2357, 1, 0, 0, 0, 2360, 2363, 5, 246, 0, 0, 2361, 2363,
+        3, 378, 189, 0, 2362, 2360, 1, 0, 0, 0, 2362, 2361, 1, 0, 0, 0, 2363, 2364, 1, 0, 0,
+        0, 2364, 2365, 5, 255, 0, 0, 2365, 2367, 5, 246, 0, 0, 2366, 2362, 1, 0, 0, 0, 2366,
+        2367, 1, 0, 0, 0, 2367, 325, 1, 0, 0, 0, 2368, 2369, 3, 378, 189, 0, 2369, 327, 1, 0,
+        0, 0, 2370, 2371, 3, 354, 177, 0, 2371, 329, 1, 0, 0, 0, 2372, 2375, 3, 354, 177, 0,
+        2373, 2375, 3, 326, 163, 0, 2374, 2372, 1, 0, 0, 0, 2374, 2373, 1, 0, 0, 0, 2375, 331,
+        1, 0, 0, 0, 2376, 2379, 5, 183, 0, 0, 2377, 2380, 3, 334, 167, 0, 2378, 2380, 3, 338,
+        169, 0, 2379, 2377, 1, 0, 0, 0, 2379, 2378, 1, 0, 0, 0, 2379, 2380, 1, 0, 0, 0, 2380,
+        333, 1, 0, 0, 0, 2381, 2383, 3, 336, 168, 0, 2382, 2384, 3, 340, 170, 0, 2383, 2382,
+        1, 0, 0, 0, 2383, 2384, 1, 0, 0, 0, 2384, 335, 1, 0, 0, 0, 2385, 2386, 3, 342, 171, 0,
+        2386, 2387, 3, 420, 210, 0, 2387, 2389, 1, 0, 0, 0, 2388, 2385, 1, 0, 0, 0, 2389, 2390,
+        1, 0, 0, 0, 2390, 2388, 1, 0, 0, 0, 2390, 2391, 1, 0, 0, 0, 2391, 337, 1, 0, 0, 0, 2392,
+        2395, 3, 340, 170, 0, 2393, 2396, 3, 336, 168, 0, 2394, 2396, 3, 340, 170, 0, 2395,
+        2393, 1, 0, 0, 0, 2395, 2394, 1, 0, 0, 0, 2395, 2396, 1, 0, 0, 0, 2396, 339, 1, 0, 0,
+        0, 2397, 2398, 3, 342, 171, 0, 2398, 2399, 3, 420, 210, 0, 2399, 2400, 5, 390, 0,
+        0, 2400, 2401, 3, 420, 210, 0, 2401, 341, 1, 0, 0, 0, 2402, 2404, 7, 35, 0, 0, 2403,
+        2402, 1, 0, 0, 0, 2403, 2404, 1, 0, 0, 0, 2404, 2405, 1, 0, 0, 0, 2405, 2408, 7, 36,
+        0, 0, 2406, 2408, 5, 541, 0, 0, 2407, 2403, 1, 0, 0, 0, 2407, 2406, 1, 0, 0, 0, 2408,
+        343, 1, 0, 0, 0, 2409, 2411, 5, 17, 0, 0, 2410, 2409, 1, 0, 0, 0, 2410, 2411, 1, 0, 0,
+        0, 2411, 2412, 1, 0, 0, 0, 2412, 2414, 3, 354, 177, 0, 2413, 2415, 3, 350, 175, 0,
+        2414, 2413, 1, 0, 0, 0, 2414, 2415, 1, 0, 0, 0, 2415, 345, 1, 0, 0, 0, 2416, 2417, 3,
+        354, 177, 0, 2417, 2418, 3, 348, 174, 0, 2418, 347, 1, 0, 0, 0, 2419, 2420, 5, 223,
+        0, 0, 2420, 2422, 3, 354, 177, 0, 2421, 2419, 1, 0, 0, 0, 2422, 2423, 1, 0, 0, 0, 2423,
+        2421, 1, 0, 0, 0, 2423, 2424, 1, 0, 0, 0, 2424, 2427, 1, 0, 0, 0, 2425, 2427, 1, 0, 0,
+        0, 2426, 2421, 1, 0, 0, 0, 2426, 2425, 1, 0, 0, 0, 2427, 349, 1, 0, 0, 0, 2428, 2429,
+        5, 520, 0, 0, 2429, 2430, 3, 352, 176, 0, 2430, 2431, 5, 521, 0, 0, 2431, 351, 1, 0,
+        0, 0, 2432, 2437, 3, 354, 177, 0, 2433, 2434, 5, 524, 0, 0, 2434, 2436, 3, 354, 177,
+        0, 2435, 2433, 1, 0, 0, 0, 2436, 2439, 1, 0, 0, 0, 2437, 2435, 1, 0, 0, 0, 2437, 2438,
+        1, 0, 0, 0, 2438, 353, 1, 0, 0, 0, 2439, 2437, 1, 0, 0, 0, 2440, 2444, 3, 356, 178, 0,
+        2441, 2444, 3, 358, 179, 0, 2442, 2444, 3, 430, 215, 0, 2443, 2440, 1, 0, 0, 0, 2443,
+        2441, 1, 0, 0, 0, 2443, 2442, 1, 0, 0, 0, 2444, 355, 1, 0, 0, 0, 2445, 2446, 7, 37, 0,
+        0, 2446, 357, 1, 0, 0, 0, 2447, 2448, 5, 541, 0, 0, 2448, 359, 1, 0, 0, 0, 2449, 2450,
+        5, 431, 0, 0, 2450, 2451, 3, 290, 145, 0, 2451, 2452, 5, 378, 0, 0, 2452, 2453, 3,
+        290, 145, 0, 2453, 361, 1, 0, 0, 0, 2454, 2455, 3, 354, 177, 0, 2455, 363, 1, 0, 0,
+        0, 2456, 2457, 3, 354, 177, 0, 2457, 365, 1, 0, 0, 0, 2458, 2461, 3, 354, 177, 0, 2459,
+        2460, 5, 517, 0, 0, 2460, 2462, 3, 354, 177, 0, 2461, 2459, 1, 0, 0, 0, 2461, 2462,
+        1, 0, 0, 0, 2462, 367, 1, 0, 0, 0, 2463, 2466, 3, 354, 177, 0, 2464, 2465, 5, 517, 0,
+        0, 2465, 2467, 3, 354, 177, 0, 2466, 2464, 1, 0, 0, 0, 2466, 2467, 1, 0, 0, 0, 2467,
+        369, 1, 0, 0, 0, 2468, 2471, 3, 354, 177, 0, 2469, 2470, 5, 517, 0, 0, 2470, 2472,
+        3, 354, 177, 0, 2471, 2469, 1, 0, 0, 0, 2471, 2472, 1, 0, 0, 0, 2472, 2481, 1, 0, 0,
+        0, 2473, 2474, 3, 354, 177, 0, 2474, 2475, 5, 517, 0, 0, 2475, 2478, 3, 354, 177,
+        0, 2476, 2477, 5, 517, 0, 0, 2477, 2479, 3, 354, 177, 0, 2478, 2476, 1, 0, 0, 0, 2478,
+        2479, 1, 0, 0, 0, 2479, 2481, 1, 0, 0, 0, 2480, 2468, 1, 0, 0, 0, 2480, 2473, 1, 0, 0,
+        0, 2481, 371, 1, 0, 0, 0, 2482, 2485, 3, 354, 177, 0, 2483, 2484, 5, 517, 0, 0, 2484,
+        2486, 3, 354, 177, 0, 2485, 2483, 1, 0, 0, 0, 2485, 2486, 1, 0, 0, 0, 2486, 2495, 1,
+        0, 0, 0, 2487, 2488, 3, 354, 177, 0, 2488, 2489, 5, 517, 0, 0, 2489, 2492, 3, 354,
+        177, 0, 2490, 2491, 5, 517, 0, 0, 2491, 2493, 3, 354, 177, 0, 2492, 2490, 1, 0, 0,
+        0, 2492, 2493, 1, 0, 0, 0, 2493, 2495, 1, 0, 0, 0, 2494, 2482, 1, 0, 0, 0, 2494, 2487,
+        1, 0, 0, 0, 2495, 373, 1, 0, 0, 0, 2496, 2499, 3, 354, 177, 0, 2497, 2498, 5, 517, 0,
+        0, 2498, 2500, 3, 354, 177, 0, 2499, 2497, 1, 0, 0, 0, 2499, 2500, 1, 0, 0, 0, 2500,
+        2509, 1, 0, 0, 0, 2501, 2502, 3, 354, 177, 0, 2502, 2503, 5, 517, 0, 0, 2503, 2506,
+        3, 354, 177, 0, 2504, 2505, 5, 517, 0, 0, 2505, 2507, 3, 354, 177, 0, 2506, 2504,
+        1, 0, 0, 0, 2506, 2507, 1, 0, 0, 0, 2507, 2509, 1, 0, 0, 0, 2508, 2496, 1, 0, 0, 0, 2508,
+        2501, 1, 0, 0, 0, 2509, 375, 1, 0, 0, 0, 2510, 2513, 3, 354, 177, 0, 2511, 2512, 5,
+        517, 0, 0, 2512, 2514, 3, 354, 177, 0, 2513, 2511, 1, 0, 0, 0, 2513, 2514, 1, 0, 0,
+        0, 2514, 2523, 1, 0, 0, 0, 2515, 2516, 3, 354, 177, 0, 2516, 2517, 5, 517, 0, 0, 2517,
+        2520, 3, 354, 177, 0, 2518, 2519, 5, 517, 0, 0, 2519, 2521, 3, 354, 177, 0, 2520,
+        2518, 1, 0, 0, 0, 2520, 2521, 1, 0, 0, 0, 2521, 2523, 1, 0, 0, 0, 2522, 2510, 1, 0, 0,
+        0, 2522, 2515, 1, 0, 0, 0, 2523, 377, 1, 0, 0, 0, 2524, 2529, 3, 354, 177, 0, 2525,
+        2526, 5, 517, 0, 0, 2526, 2528, 3, 354, 177, 0, 2527, 2525, 1, 0, 0, 0, 2528, 2531,
+        1, 0, 0, 0, 2529, 2527, 1, 0, 0, 0, 2529, 2530, 1, 0, 0, 0, 2530, 379, 1, 0, 0, 0, 2531,
+        2529, 1, 0, 0, 0, 2532, 2537, 3, 354, 177, 0, 2533, 2534, 5, 517, 0, 0, 2534, 2536,
+        3, 354, 177, 0, 2535, 2533, 1, 0, 0, 0, 2536, 2539, 1, 0, 0, 0, 2537, 2535, 1, 0, 0,
+        0, 2537, 2538, 1, 0, 0, 0, 2538, 2546, 1, 0, 0, 0, 2539, 2537, 1, 0, 0, 0, 2540, 2541,
+        4, 190, 16, 0, 2541, 2542, 3, 354, 177, 0, 2542, 2543, 5, 517, 0, 0, 2543, 2544, 3,
+        52, 26, 0, 2544, 2546, 1, 0, 0, 0, 2545, 2532, 1, 0, 0, 0, 2545, 2540, 1, 0, 0, 0, 2546,
+        381, 1, 0, 0, 0, 2547, 2548, 5, 436, 0, 0, 2548, 2549, 3, 388, 194, 0, 2549, 383, 1,
+        0, 0, 0, 2550, 2551, 5, 168, 0, 0, 2551, 2552, 5, 243, 0, 0, 2552, 2553, 5, 133, 0,
+        0, 2553, 385, 1, 0, 0, 0, 2554, 2555, 5, 168, 0, 0, 2555, 2556, 5, 133, 0, 0, 2556,
+        387, 1, 0, 0, 0, 2557, 2558, 5, 520, 0, 0, 2558, 2563, 3, 390, 195, 0, 2559, 2560,
+        5, 524, 0, 0, 2560, 2562, 3, 390, 195, 0, 2561, 2559, 1, 0, 0, 0, 2562, 2565, 1, 0,
+        0, 0, 2563, 2561, 1, 0, 0, 0, 2563, 2564, 1, 0, 0, 0, 2564, 2566, 1, 0, 0, 0, 2565, 2563,
+        1, 0, 0, 0, 2566, 2567, 5, 521, 0, 0, 2567, 389, 1, 0, 0, 0, 2568, 2573, 3, 392, 196,
+        0, 2569, 2571, 5, 509, 0, 0, 2570, 2569, 1, 0, 0, 0, 2570, 2571, 1, 0, 0, 0, 2571, 2572,
+        1, 0, 0, 0, 2572, 2574, 3, 394, 197, 0, 2573, 2570, 1, 0, 0, 0, 2573, 2574, 1, 0, 0,
+        0, 2574, 391, 1, 0, 0, 0, 2575, 2579, 3, 354, 177, 0, 2576, 2579, 3, 326, 163, 0, 2577,
+        2579, 5, 541, 0, 0, 2578, 2575, 1, 0, 0, 0, 2578, 2576, 1, 0, 0, 0, 2578, 2577, 1, 0,
+        0, 0, 2579, 393, 1, 0, 0, 0, 2580, 2585, 5, 542, 0, 0, 2581, 2585, 5, 543, 0, 0, 2582,
+        2585, 3, 414, 207, 0, 2583, 2585, 5, 541, 0, 0, 2584, 2580, 1, 0, 0, 0, 2584, 2581,
+        1, 0, 0, 0, 2584, 2582, 1, 0, 0, 0, 2584, 2583, 1, 0, 0, 0, 2585, 395, 1, 0, 0, 0, 2586,
+        2593, 5, 10, 0, 0, 2587, 2588, 5, 515, 0, 0, 2588, 2593, 5, 515, 0, 0, 2589, 2593,
+        5, 259, 0, 0, 2590, 2591, 5, 514, 0, 0, 2591, 2593, 5, 514, 0, 0, 2592, 2586, 1, 0,
+        0, 0, 2592, 2587, 1, 0, 0, 0, 2592, 2589, 1, 0, 0, 0, 2592, 2590, 1, 0, 0, 0, 2593, 397,
+        1, 0, 0, 0, 2594, 2609, 5, 509, 0, 0, 2595, 2609, 5, 510, 0, 0, 2596, 2609, 5, 511,
+        0, 0, 2597, 2598, 5, 511, 0, 0, 2598, 2609, 5, 509, 0, 0, 2599, 2600, 5, 510, 0, 0,
+        2600, 2609, 5, 509, 0, 0, 2601, 2602, 5, 511, 0, 0, 2602, 2609, 5, 510, 0, 0, 2603,
+        2604, 5, 512, 0, 0, 2604, 2609, 5, 509, 0, 0, 2605, 2606, 5, 511, 0, 0, 2606, 2607,
+        5, 509, 0, 0, 2607, 2609, 5, 510, 0, 0, 2608, 2594, 1, 0, 0, 0, 2608, 2595, 1, 0, 0,
+        0, 2608, 2596, 1, 0, 0, 0, 2608, 2597, 1, 0, 0, 0, 2608, 2599, 1, 0, 0, 0, 2608, 2601,
+        1, 0, 0, 0, 2608, 2603, 1, 0, 0, 0, 2608, 2605, 1, 0, 0, 0, 2609, 399, 1, 0, 0, 0, 2610,
+        2611, 5, 511, 0, 0, 2611, 2618, 5, 511, 0, 0, 2612, 2613, 5, 510, 0, 0, 2613, 2618,
+        5, 510, 0, 0, 2614, 2618, 5, 515, 0, 0, 2615, 2618, 5, 516, 0, 0, 2616, 2618, 5, 514,
+        0, 0, 2617, 2610, 1, 0, 0, 0, 2617, 2612, 1, 0, 0, 0, 2617, 2614, 1, 0, 0, 0, 2617, 2615,
+        1, 0, 0, 0, 2617, 2616, 1, 0, 0, 0, 2618, 401, 1, 0, 0, 0, 2619, 2620, 7, 38, 0, 0, 2620,
+        403, 1, 0, 0, 0, 2621, 2622, 7, 39, 0, 0, 2622, 405, 1, 0, 0, 0, 2623, 2638, 3, 332,
+        166, 0, 2624, 2638, 3, 408, 204, 0, 2625, 2638, 3, 410, 205, 0, 2626, 2628, 5, 533,
+        0, 0, 2627, 2626, 1, 0, 0, 0, 2627, 2628, 1, 0, 0, 0, 2628, 2629, 1, 0, 0, 0, 2629, 2638,
+        3, 412, 206, 0, 2630, 2638, 3, 414, 207, 0, 2631, 2638, 5, 543, 0, 0, 2632, 2638,
+        5, 544, 0, 0, 2633, 2635, 5, 243, 0, 0, 2634, 2633, 1, 0, 0, 0, 2634, 2635, 1, 0, 0,
+        0, 2635, 2636, 1, 0, 0, 0, 2636, 2638, 5, 246, 0, 0, 2637, 2623, 1, 0, 0, 0, 2637, 2624,
+        1, 0, 0, 0, 2637, 2625, 1, 0, 0, 0, 2637, 2627, 1, 0, 0, 0, 2637, 2630, 1, 0, 0, 0, 2637,
+        2631, 1, 0, 0, 0, 2637, 2632, 1, 0, 0, 0, 2637, 2634, 1, 0, 0, 0, 2638, 407, 1, 0, 0,
+        0, 2639, 2640, 3, 418, 209, 0, 2640, 2641, 3, 410, 205, 0, 2641, 409, 1, 0, 0, 0, 2642,
+        2643, 5, 541, 0, 0, 2643, 411, 1, 0, 0, 0, 2644, 2645, 5, 542, 0, 0, 2645, 413, 1, 0,
+        0, 0, 2646, 2647, 7, 40, 0, 0, 2647, 415, 1, 0, 0, 0, 2648, 2649, 7, 41, 0, 0, 2649,
+        417, 1, 0, 0, 0, 2650, 2651, 7, 42, 0, 0, 2651, 419, 1, 0, 0, 0, 2652, 2653, 7, 43, 0,
+        0, 2653, 421, 1, 0, 0, 0, 2654, 2655, 7, 44, 0, 0, 2655, 423, 1, 0, 0, 0, 2656, 2657,
+        7, 45, 0, 0, 2657, 425, 1, 0, 0, 0, 2658, 2659, 7, 46, 0, 0, 2659, 427, 1, 0, 0, 0, 2660,
+        2661, 7, 47, 0, 0, 2661, 429, 1, 0, 0, 0, 2662, 2663, 7, 48, 0, 0, 2663, 431, 1, 0, 0,
+        0, 329, 435, 442, 445, 459, 477, 481, 490, 495, 502, 513, 522, 534, 537, 544, 547,
+        555, 559, 564, 567, 574, 582, 586, 598, 606, 610, 642, 645, 650, 654, 658, 662,
+        671, 676, 680, 684, 689, 692, 696, 701, 707, 712, 717, 721, 725, 732, 739, 747,
+        755, 759, 763, 767, 771, 775, 779, 783, 787, 789, 799, 807, 814, 821, 826, 834,
+        840, 844, 853, 859, 863, 868, 871, 877, 883, 886, 889, 896, 899, 908, 920, 944,
+        956, 961, 965, 973, 977, 983, 993, 998, 1004, 1008, 1012, 1016, 1025, 1029, 1036,
+        1039, 1049, 1057, 1065, 1069, 1084, 1103, 1114, 1118, 1125, 1130, 1136, 1140,
+        1147, 1151, 1155, 1159, 1167, 1171, 1176, 1182, 1188, 1191, 1195, 1206, 1215,
+        1222, 1233, 1245, 1260, 1263, 1267, 1270, 1272, 1277, 1281, 1284, 1288, 1297,
+        1306, 1316, 1321, 1332, 1335, 1338, 1341, 1344, 1350, 1354, 1363, 1370, 1373,
+        1377, 1382, 1385, 1389, 1398, 1405, 1408, 1412, 1415, 1417, 1424, 1429, 1445,
+        1456, 1461, 1469, 1472, 1475, 1480, 1482, 1484, 1489, 1492, 1496, 1500, 1504,
+        1513, 1524, 1551, 1561, 1570, 1579, 1585, 1599, 1601, 1605, 1610, 1619, 1632,
+        1644, 1656, 1662, 1689, 1697, 1701, 1704, 1707, 1714, 1717, 1720, 1723, 1726,
+        1729, 1734, 1737, 1746, 1751, 1754, 1758, 1763, 1769, 1774, 1778, 1797, 1805,
+        1813, 1817, 1821, 1831, 1857, 1865, 1883, 1896, 1904, 1921, 1923, 1934, 1937,
+        1939, 1943, 1947, 1954, 1963, 1969, 1982, 1989, 1994, 2000, 2007, 2014, 2016,
+        2026, 2029, 2041, 2046, 2049, 2055, 2057, 2063, 2084, 2086, 2094, 2101, 2104,
+        2108, 2110, 2123, 2127, 2136, 2140, 2156, 2165, 2214, 2221, 2224, 2230, 2239,
+        2248, 2254, 2258, 2268, 2274, 2280, 2284, 2290, 2294, 2300, 2302, 2305, 2308,
+        2314, 2320, 2323, 2327, 2335, 2339, 2343, 2348, 2352, 2357, 2362, 2366, 2374,
+        2379, 2383, 2390, 2395, 2403, 2407, 2410, 2414, 2423, 2426, 2437, 2443, 2461,
+        2466, 2471, 2478, 2480, 2485, 2492, 2494, 2499, 2506, 2508, 2513, 2520, 2522,
+        2529, 2537, 2545, 2563, 2570, 2573, 2578, 2584, 2592, 2608, 2617, 2627, 2634,
+        2637
     ]; }
     static get _ATN() {
         if (!FlinkSqlParser.__ATN) {
@@ -16736,6 +16850,9 @@ export class LengthOneTypeDimensionContext extends antlr.ParserRuleContext {
     GREATER_SYMBOL() {
         return this.getToken(FlinkSqlParser.GREATER_SYMBOL, 0);
     }
+    typeNullability() {
+        return this.getRuleContext(0, TypeNullabilityContext);
+    }
     get ruleIndex() {
         return FlinkSqlParser.RULE_lengthOneTypeDimension;
     }
@@ -16776,6 +16893,12 @@ export class MapTypeDimensionContext extends antlr.ParserRuleContext {
     }
     COMMA() {
         return this.getToken(FlinkSqlParser.COMMA, 0);
+    }
+    typeNullability(i) {
+        if (i === undefined) {
+            return this.getRuleContexts(TypeNullabilityContext);
+        }
+        return this.getRuleContext(i, TypeNullabilityContext);
     }
     get ruleIndex() {
         return FlinkSqlParser.RULE_mapTypeDimension;
@@ -16821,6 +16944,12 @@ export class RowTypeDimensionContext extends antlr.ParserRuleContext {
     GREATER_SYMBOL() {
         return this.getToken(FlinkSqlParser.GREATER_SYMBOL, 0);
     }
+    typeNullability(i) {
+        if (i === undefined) {
+            return this.getRuleContexts(TypeNullabilityContext);
+        }
+        return this.getRuleContext(i, TypeNullabilityContext);
+    }
     COMMA(i) {
         if (i === undefined) {
             return this.getTokens(FlinkSqlParser.COMMA);
@@ -16851,6 +16980,38 @@ export class RowTypeDimensionContext extends antlr.ParserRuleContext {
     accept(visitor) {
         if (visitor.visitRowTypeDimension) {
             return visitor.visitRowTypeDimension(this);
+        }
+        else {
+            return visitor.visitChildren(this);
+        }
+    }
+}
+export class TypeNullabilityContext extends antlr.ParserRuleContext {
+    constructor(parent, invokingState) {
+        super(parent, invokingState);
+    }
+    KW_NULL() {
+        return this.getToken(FlinkSqlParser.KW_NULL, 0);
+    }
+    KW_NOT() {
+        return this.getToken(FlinkSqlParser.KW_NOT, 0);
+    }
+    get ruleIndex() {
+        return FlinkSqlParser.RULE_typeNullability;
+    }
+    enterRule(listener) {
+        if (listener.enterTypeNullability) {
+            listener.enterTypeNullability(this);
+        }
+    }
+    exitRule(listener) {
+        if (listener.exitTypeNullability) {
+            listener.exitTypeNullability(this);
+        }
+    }
+    accept(visitor) {
+        if (visitor.visitTypeNullability) {
+            return visitor.visitTypeNullability(this);
         }
         else {
             return visitor.visitChildren(this);

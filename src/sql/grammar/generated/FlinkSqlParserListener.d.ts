@@ -39,6 +39,7 @@ import { LengthTwoStringDimensionContext } from "./FlinkSqlParser.js";
 import { LengthOneTypeDimensionContext } from "./FlinkSqlParser.js";
 import { MapTypeDimensionContext } from "./FlinkSqlParser.js";
 import { RowTypeDimensionContext } from "./FlinkSqlParser.js";
+import { TypeNullabilityContext } from "./FlinkSqlParser.js";
 import { ColumnConstraintContext } from "./FlinkSqlParser.js";
 import { MetadataColumnDefinitionContext } from "./FlinkSqlParser.js";
 import { MetadataKeyContext } from "./FlinkSqlParser.js";
@@ -629,6 +630,16 @@ export declare class FlinkSqlParserListener implements ParseTreeListener {
      * @param ctx the parse tree
      */
     exitRowTypeDimension?: (ctx: RowTypeDimensionContext) => void;
+    /**
+     * Enter a parse tree produced by `FlinkSqlParser.typeNullability`.
+     * @param ctx the parse tree
+     */
+    enterTypeNullability?: (ctx: TypeNullabilityContext) => void;
+    /**
+     * Exit a parse tree produced by `FlinkSqlParser.typeNullability`.
+     * @param ctx the parse tree
+     */
+    exitTypeNullability?: (ctx: TypeNullabilityContext) => void;
     /**
      * Enter a parse tree produced by `FlinkSqlParser.columnConstraint`.
      * @param ctx the parse tree

@@ -39,6 +39,7 @@ import { LengthTwoStringDimensionContext } from "./FlinkSqlParser.js";
 import { LengthOneTypeDimensionContext } from "./FlinkSqlParser.js";
 import { MapTypeDimensionContext } from "./FlinkSqlParser.js";
 import { RowTypeDimensionContext } from "./FlinkSqlParser.js";
+import { TypeNullabilityContext } from "./FlinkSqlParser.js";
 import { ColumnConstraintContext } from "./FlinkSqlParser.js";
 import { MetadataColumnDefinitionContext } from "./FlinkSqlParser.js";
 import { MetadataKeyContext } from "./FlinkSqlParser.js";
@@ -480,6 +481,12 @@ export declare class FlinkSqlParserVisitor<Result> extends AbstractParseTreeVisi
      * @return the visitor result
      */
     visitRowTypeDimension?: (ctx: RowTypeDimensionContext) => Result;
+    /**
+     * Visit a parse tree produced by `FlinkSqlParser.typeNullability`.
+     * @param ctx the parse tree
+     * @return the visitor result
+     */
+    visitTypeNullability?: (ctx: TypeNullabilityContext) => Result;
     /**
      * Visit a parse tree produced by `FlinkSqlParser.columnConstraint`.
      * @param ctx the parse tree
