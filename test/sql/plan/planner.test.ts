@@ -1,0 +1,192 @@
+// The planner on the test driver: SQL text in, the DSL pipeline it plans run over piped rows. Each
+// test states the rows Flink's semantics give, and the refusals name their construct and position.
+import assert from 'node:assert/strict'
+import { test } from 'node:test'
+import { FreshetError } from '../../../src/errors/index.ts'
+import { parseSql } from '../../../src/sql/parse/index.ts'
+import { defineTable } from '../../../src/sql/plan/define-table.ts'
+import { planScript, type PlannedScript } from '../../../src/sql/plan/planner.ts'
+import { MemoryRegistry, TestDriver } from '../../../src/testing/index.ts'
+
+const T0 = Date.UTC(2026, 0, 1, 10)
+
+const ORDERS = `CREATE TABLE orders (
+  order_id STRING NOT NULL,
+  customer STRING,
+  amount DOUBLE,
+  quantity INT NOT NULL,
+  order_time TIMESTAMP(3) NOT NULL,
+  WATERMARK FOR order_time AS order_time - INTERVAL '2' SECOND
+) WITH ('connector' = 'kafka', 'topic' = 'orders', 'properties.bootstrap.servers' = 'k:9092', 'format' = 'json');
+`
+
+function sink(name: string, columns: string): string {
+  return `CREATE TABLE ${name} (${columns}) WITH ('connector' = 'kafka', 'topic' = '${name}', 'properties.bootstrap.servers' = 'k:9092', 'format' = 'json');\n`
+}
+
+async function plan(sql: string): Promise<PlannedScript> {
+  const registry = new MemoryRegistry()
+  return planScript(await parseSql(sql, 'test.sql'), {
+    defaultApplicationId: 'sql-test',
+    defineTable,
+    registry: () => registry,
+  })
+}
+
+interface Order {
+  order_id: string
+  customer: string | null
+  amount: number | null
+  quantity: number
+  order_time: number
+}
+
+function order(id: number, customer: string | null, amount: number | null, seconds: number): Order {
+  return { order_id: `o${id}`, customer, amount, quantity: id % 3, order_time: T0 + seconds * 1_000 }
+}
+
+async function run(sql: string, orders: readonly Order[], output: string): Promise<unknown[]> {
+  const planned = await plan(sql)
+  const driver = await TestDriver.create(planned.topology, {
+    partitions: 2,
+    maxOutOfOrdernessMs: planned.maxOutOfOrdernessMs ?? 0,
+  })
+  const input = driver.input<Order, string>('orders')
+  for (const o of orders) input.pipe(o, { key: o.order_id, timestampMs: o.order_time })
+  driver.advanceWatermark(Infinity)
+  const values = driver.output(output).readValues()
+  await driver.close()
+  return values
+}
+
+const sortJson = (rows: readonly unknown[]): string[] => rows.map((r) => JSON.stringify(r)).sort()
+
+test('WHERE and a projection with expressions: NULL is not true, columns named as Flink names them', async () => {
+  const sql = `${ORDERS}${sink('big', 'order_id STRING, customer STRING, total DOUBLE, q INT')}
+INSERT INTO big
+SELECT order_id, UPPER(customer), amount * quantity AS total, quantity + 1
+FROM orders WHERE amount > 10;`
+  const rows = await run(
+    sql,
+    [order(1, 'ann', 20, 1), order(2, 'bob', 5, 2), order(3, null, 30, 3), order(4, 'gus', null, 4)],
+    'big',
+  )
+  assert.deepEqual(
+    sortJson(rows),
+    sortJson([
+      { order_id: 'o1', customer: 'ANN', total: 20, q: 2 },
+      { order_id: 'o3', customer: null, total: 0, q: 1 },
+    ]),
+  )
+})
+
+test('HOP window aggregation with a HAVING and two aggregates of one call shared', async () => {
+  const sql = `${ORDERS}${sink('per_customer', 'ws TIMESTAMP(3), we TIMESTAMP(3), customer STRING, n BIGINT, total DOUBLE')}
+INSERT INTO per_customer
+SELECT window_start, window_end, customer, COUNT(*), SUM(amount)
+FROM TABLE(HOP(TABLE orders, DESCRIPTOR(order_time), INTERVAL '5' SECOND, INTERVAL '10' SECOND))
+GROUP BY window_start, window_end, customer
+HAVING SUM(amount) > 15;`
+  const rows = await run(
+    sql,
+    [order(1, 'ann', 10, 1), order(2, 'ann', 10, 6), order(3, 'bob', 20, 7), order(4, null, 40, 12)],
+    'per_customer',
+  )
+  const w = (s: number) => T0 + s * 1_000
+  assert.deepEqual(
+    sortJson(rows),
+    sortJson(
+      [
+        { ws: w(-5), we: w(5), customer: 'ann', n: 1, total: 10 }, // HAVING drops it
+        { ws: w(0), we: w(10), customer: 'ann', n: 2, total: 20 },
+        { ws: w(0), we: w(10), customer: 'bob', n: 1, total: 20 },
+        { ws: w(5), we: w(15), customer: 'bob', n: 1, total: 20 },
+        { ws: w(10), we: w(20), customer: null, n: 1, total: 40 },
+        { ws: w(5), we: w(15), customer: null, n: 1, total: 40 },
+      ].filter((r) => r.total > 15),
+    ),
+  )
+})
+
+test('a view over a view keeps the time attribute; UNION ALL of two branches', async () => {
+  const sql = `${ORDERS}${sink('counts', 'ws TIMESTAMP(3), kind STRING, n BIGINT')}
+CREATE VIEW cheap AS SELECT order_time, 'cheap' AS kind FROM orders WHERE amount < 15;
+CREATE VIEW dear AS SELECT order_time, 'dear' AS kind FROM orders WHERE amount >= 15;
+CREATE VIEW all_kinds AS SELECT * FROM cheap UNION ALL SELECT * FROM dear;
+INSERT INTO counts
+SELECT window_start, kind, COUNT(*)
+FROM TABLE(TUMBLE(TABLE all_kinds, DESCRIPTOR(order_time), INTERVAL '10' SECOND))
+GROUP BY window_start, window_end, kind;`
+  const rows = await run(
+    sql,
+    [order(1, 'a', 10, 1), order(2, 'b', 20, 2), order(3, 'c', 30, 3), order(4, 'd', 5, 11)],
+    'counts',
+  )
+  assert.deepEqual(
+    sortJson(rows),
+    sortJson([
+      { ws: T0, kind: 'cheap', n: 1 },
+      { ws: T0, kind: 'dear', n: 2 },
+      { ws: T0 + 10_000, kind: 'cheap', n: 1 },
+    ]),
+  )
+})
+
+test('the WATERMARK delay is the worker out-of-orderness; explain shows the repartition by the group key', async () => {
+  const planned = await plan(`${ORDERS}${sink('s', 'c STRING, n BIGINT')}
+INSERT INTO s SELECT customer, COUNT(*) FROM TABLE(TUMBLE(TABLE orders, DESCRIPTOR(order_time), INTERVAL '1' MINUTE)) GROUP BY window_start, window_end, customer;`)
+  assert.equal(planned.maxOutOfOrdernessMs, 2_000)
+  assert.equal(planned.applicationId, 'sql-test')
+  assert.deepEqual(planned.topology.description.topics.sources, ['orders'])
+  assert.deepEqual(planned.topology.description.topics.sinks, ['s'])
+  assert.equal(planned.topology.description.topics.repartition.length, 1)
+})
+
+async function refused(sql: string, code: string, message: RegExp): Promise<void> {
+  await assert.rejects(plan(sql), (error: unknown) => {
+    assert.ok(error instanceof FreshetError)
+    assert.equal(error.code, code)
+    assert.match(error.message, message)
+    return true
+  })
+}
+
+test('refusals: each with its construct and test.sql:line:column', async () => {
+  const s = sink('s', 'a STRING, n BIGINT')
+  const lines = (ORDERS + s).split('\n').length
+  await refused(
+    `${ORDERS}${s}INSERT INTO s SELECT customer, COUNT(*) FROM orders GROUP BY customer;`,
+    'FRESHET_SQL_UNSUPPORTED',
+    new RegExp(`test\\.sql:${lines}:\\d+: GROUP BY aggregation without a window TVF`),
+  )
+  await refused(
+    `${ORDERS}${s}INSERT INTO s SELECT customer, COUNT(*) FROM TABLE(CUMULATE(TABLE orders, DESCRIPTOR(order_time), INTERVAL '1' MINUTE, INTERVAL '5' MINUTE)) GROUP BY window_start, window_end, customer;`,
+    'FRESHET_SQL_UNSUPPORTED',
+    /the CUMULATE window TVF/,
+  )
+  await refused(
+    `${ORDERS}${s}INSERT INTO s SELECT custom, 1 FROM orders;`,
+    'FRESHET_SQL_INVALID',
+    /custom.*did you mean 'customer'/,
+  )
+  await refused(
+    `${ORDERS}${s}INSERT INTO s SELECT customer FROM orders;`,
+    'FRESHET_SQL_INVALID',
+    /gives 1 columns and the table takes 2/,
+  )
+  await refused(
+    `${ORDERS}${s}INSERT INTO s SELECT customer, COUNT(*) FROM TABLE(TUMBLE(TABLE orders, DESCRIPTOR(amount), INTERVAL '1' MINUTE)) GROUP BY window_start, window_end, customer;`,
+    'FRESHET_SQL_INVALID',
+    /DESCRIPTOR\(amount\).*time attribute/,
+  )
+  await refused(
+    `${ORDERS}${s}INSERT INTO s SELECT order_id, quantity FROM TABLE(TUMBLE(TABLE orders, DESCRIPTOR(order_time), INTERVAL '1' MINUTE)) GROUP BY window_start, window_end, customer;`,
+    'FRESHET_SQL_INVALID',
+    /"order_id" is neither grouped nor aggregated/,
+  )
+  await refused(
+    `${ORDERS}${s}SELECT * FROM orders;`,
+    'FRESHET_SQL_UNSUPPORTED',
+    /a bare SELECT in a job file/,
+  )
+})
