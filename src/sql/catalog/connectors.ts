@@ -407,6 +407,7 @@ function readUpsertKafka(reader: OptionReader, ctx: ConnectorContext): UpsertKaf
 const NUMBERS = new Set(['TINYINT', 'SMALLINT', 'INT', 'BIGINT', 'FLOAT', 'DOUBLE', 'DECIMAL'])
 const STRINGS = new Set(['CHAR', 'VARCHAR', 'BINARY', 'VARBINARY'])
 const COLLECTIONS = new Set(['ARRAY', 'MAP', 'MULTISET'])
+const DEFAULT_DATAGEN_LENGTH = 100
 
 /** The `fields.<column>.*` options Flink's datagen accepts for a column of this type and kind. */
 function datagenFieldOptions(type: SqlType, kind: 'random' | 'sequence'): string[] {
@@ -443,16 +444,22 @@ function readDatagen(reader: OptionReader, ctx: ConnectorContext): DatagenConnec
       }
       continue
     }
-    const length = reader.int(`${prefix}length`)
+    const allowed = datagenFieldOptions(column.type, kind)
+    const option = (name: string): string | undefined => (allowed.includes(name) ? prefix + name : undefined)
+    const read = <T>(name: string, parse: (key: string) => T | undefined): T | undefined => {
+      const key = option(name)
+      return key === undefined || !reader.has(key) ? undefined : parse(key)
+    }
     const random: DatagenField = {
       kind,
-      min: reader.has(`${prefix}min`) ? reader.string(`${prefix}min`) : undefined,
-      max: reader.has(`${prefix}max`) ? reader.string(`${prefix}max`) : undefined,
+      min: read('min', (k) => reader.string(k)),
+      max: read('max', (k) => reader.string(k)),
       length:
-        length ?? (STRINGS.has(column.type.kind) || COLLECTIONS.has(column.type.kind) ? 100 : undefined),
-      varLen: reader.has(`${prefix}var-len`) ? reader.boolean(`${prefix}var-len`, false) : false,
-      maxPastMs: reader.has(`${prefix}max-past`) ? reader.durationMs(`${prefix}max-past`) : undefined,
-      nullRate: reader.has(`${prefix}null-rate`) ? reader.double(`${prefix}null-rate`)! : 0,
+        read('length', (k) => reader.int(k)) ??
+        (allowed.includes('length') ? DEFAULT_DATAGEN_LENGTH : undefined),
+      varLen: read('var-len', (k) => reader.boolean(k, false)) ?? false,
+      maxPastMs: read('max-past', (k) => reader.durationMs(k)),
+      nullRate: read('null-rate', (k) => reader.double(k)) ?? 0,
     }
     fields[column.name] = random
   }
