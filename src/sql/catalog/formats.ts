@@ -119,6 +119,7 @@ function readAvroConfluent(reader: OptionReader, prefix: string, ctx: FormatCont
     const value = reader.string(`${prefix}${option}`)
     if (value !== undefined) registryProperties[clientKey] = value
   }
+  reader.declare(`${prefix}properties`)
   const mapPrefix = `${prefix}properties.`
   for (const key of reader.keys()) {
     if (!key.startsWith(mapPrefix)) continue

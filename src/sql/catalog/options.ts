@@ -42,6 +42,11 @@ export class OptionReader {
     for (const key of keys) this.#declared.add(key)
   }
 
+  /** Takes back keys declared before (datagen does not accept the `scan.watermark.*` options). */
+  undeclare(...keys: string[]): void {
+    for (const key of keys) this.#declared.delete(key)
+  }
+
   /** Keys starting with `prefix` are accepted unchecked (`properties.`), and not listed. */
   acceptPrefix(prefix: string): void {
     this.#consumedPrefixes.push(prefix)

@@ -9,7 +9,7 @@
  */
 import type { ColumnDefinition, CreateTableStatement, Expr, Position, SqlType } from '../ast.ts'
 import { sqlInvalid, sqlUnsupported } from '../errors.ts'
-import { formatType, supportsImplicitCast, withNullable } from '../types/index.ts'
+import { formatType, supportsExplicitCast, withNullable } from '../types/index.ts'
 import { readConnector, type ConnectorContext } from './connectors.ts'
 import { OptionReader } from './options.ts'
 import type {
@@ -30,9 +30,12 @@ export interface DefineTableOptions {
   readonly inferType?: ((expr: Expr, columns: readonly TableColumn[]) => SqlType | undefined) | undefined
 }
 
-/** Kafka's metadata keys (flink-connector-kafka `KafkaDynamicSource.ReadableMetadata`), readable. */
+/**
+ * Kafka's metadata keys (flink-connector-kafka `KafkaDynamicSource.ReadableMetadata`); a sink
+ * writes only `headers` and `timestamp` (other keys need VIRTUAL columns in a table written to).
+ */
 const KAFKA_METADATA: Readonly<Record<string, { type: SqlType; writable: boolean }>> = {
-  topic: { type: { kind: 'VARCHAR', nullable: false }, writable: true },
+  topic: { type: { kind: 'VARCHAR', nullable: false }, writable: false },
   partition: { type: { kind: 'INT', nullable: false }, writable: false },
   headers: {
     type: {
@@ -232,9 +235,9 @@ function checkMetadata(
         column.at,
       )
     }
-    if (!supportsImplicitCast(meta!.type, column.type) && !supportsImplicitCast(column.type, meta!.type)) {
+    if (!supportsExplicitCast(meta!.type, column.type)) {
       fail(
-        `Invalid data type for metadata column '${column.name}'. The column cannot be declared as '${formatType(column.type)}' because the type must be castable from metadata type '${formatType(meta!.type)}'.`,
+        `Invalid data type for metadata column '${column.name}' with metadata key '${column.key}'. The column cannot be declared as '${formatType(column.type)}' because the type must be castable from metadata type '${formatType(meta!.type)}'.`,
         column.at,
       )
     }

@@ -5,6 +5,7 @@
  */
 import type { Position } from '../ast.ts'
 import { sqlInvalid } from '../errors.ts'
+import { metadataKeys } from './table.ts'
 import type {
   KafkaBounded,
   KafkaConnector,
@@ -60,6 +61,7 @@ export function checkSink(table: TableDefinition, file: string, at: Position): v
     case 'blackhole':
       return
     case 'kafka':
+      checkWritableMetadata(table, fail)
       if (connector.partitioner === 'round-robin' && connector.key !== undefined) {
         fail(`Currently 'round-robin' partitioner only works when option 'key.fields' is not specified.`)
       }
@@ -67,6 +69,7 @@ export function checkSink(table: TableDefinition, file: string, at: Position): v
       checkDeliveryGuarantee(connector, fail)
       return
     case 'upsert-kafka': {
+      checkWritableMetadata(table, fail)
       const rows = connector.bufferFlushMaxRows > 0
       const interval = connector.bufferFlushIntervalMs > 0
       if (rows !== interval) {
@@ -78,6 +81,18 @@ export function checkSink(table: TableDefinition, file: string, at: Position): v
       checkDeliveryGuarantee(connector, fail)
       return
     }
+  }
+}
+
+/** A table that is written declares the metadata it cannot write as VIRTUAL. */
+function checkWritableMetadata(table: TableDefinition, fail: (m: string) => never): void {
+  const keys = metadataKeys(table.connector.kind)
+  const writable = Object.keys(keys).filter((k) => keys[k]!.writable)
+  for (const column of table.columns) {
+    if (column.kind !== 'metadata' || column.virtual || keys[column.key]?.writable === true) continue
+    fail(
+      `Invalid metadata key '${column.key}' in column '${column.name}' of table '${table.name}'. The sink supports the following metadata keys for writing:\n${writable.join('\n')}`,
+    )
   }
 }
 

@@ -59,6 +59,36 @@ export function supportsImplicitCast(source: SqlType, target: SqlType): boolean 
   return (IMPLICIT[target.kind] ?? []).includes(source.kind)
 }
 
+const CHARACTER: readonly Kind[] = ['CHAR', 'VARCHAR']
+const BINARY: readonly Kind[] = ['BINARY', 'VARBINARY']
+const DATETIME: readonly Kind[] = ['DATE', 'TIME', 'TIMESTAMP', 'TIMESTAMP_LTZ']
+const PREDEFINED: readonly Kind[] = [...NUMERIC, ...CHARACTER, ...BINARY, ...DATETIME, 'BOOLEAN', 'INTERVAL']
+
+/**
+ * Whether `CAST(source AS target)` is valid (Flink's explicit casts, coarsely: every predefined
+ * type to and from strings, numbers among themselves and from BOOLEAN, date-time types among
+ * themselves and from numbers, constructed types child by child).
+ */
+export function supportsExplicitCast(source: SqlType, target: SqlType): boolean {
+  if (supportsImplicitCast(source, target)) return true
+  if (CONSTRUCTED.includes(source.kind) || CONSTRUCTED.includes(target.kind)) {
+    if (source.kind !== target.kind) return false
+    const a = children(source)
+    const b = children(target)
+    return a.length === b.length && a.every((child, i) => supportsExplicitCast(child, b[i]!))
+  }
+  if (CHARACTER.includes(target.kind))
+    return PREDEFINED.includes(source.kind) && !BINARY.includes(source.kind)
+  if (CHARACTER.includes(source.kind))
+    return PREDEFINED.includes(target.kind) && !BINARY.includes(target.kind)
+  if (BINARY.includes(target.kind)) return BINARY.includes(source.kind)
+  if (NUMERIC.includes(target.kind))
+    return NUMERIC.includes(source.kind) || source.kind === 'BOOLEAN' || source.kind === 'INTERVAL'
+  if (target.kind === 'BOOLEAN') return NUMERIC.includes(source.kind)
+  if (DATETIME.includes(target.kind)) return DATETIME.includes(source.kind) || INTEGERS.includes(source.kind)
+  return false
+}
+
 function children(t: SqlType): readonly SqlType[] {
   switch (t.kind) {
     case 'ARRAY':

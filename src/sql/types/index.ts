@@ -14,6 +14,7 @@ export {
   checkInsertCompatible,
   isAssignable,
   leastRestrictive,
+  supportsExplicitCast,
   supportsImplicitCast,
   type InsertCompatibility,
 } from './casts.ts'

@@ -527,9 +527,9 @@ describe('columns, watermark, metadata', () => {
     )
     refuses(['a INT', "x STRING METADATA FROM 'nope'"], kafka(), /Invalid metadata key 'nope' in column 'x'/)
     refuses(
-      ['a INT', "x BOOLEAN METADATA FROM 'offset'"],
+      ['a INT', "x BYTES METADATA FROM 'offset'"],
       kafka(),
-      /Invalid data type for metadata column 'x'/,
+      /Invalid data type for metadata column 'x' with metadata key 'offset'/,
     )
     refuses(
       ['a INT', 'x INT METADATA'],
