@@ -4,7 +4,7 @@
  * the position of the statement that reads or writes.
  */
 import type { Position } from '../ast.ts'
-import { sqlInvalid } from '../errors.ts'
+import { sqlInvalid, sqlUnsupported } from '../errors.ts'
 import { metadataKeys } from './table.ts'
 import type {
   KafkaBounded,
@@ -62,6 +62,14 @@ export function checkSink(table: TableDefinition, file: string, at: Position): v
       return
     case 'kafka':
       checkWritableMetadata(table, fail)
+      if (!['default', 'fixed', 'round-robin'].includes(connector.partitioner)) {
+        throw sqlUnsupported(
+          file,
+          at,
+          `the partitioner class '${connector.partitioner}'`,
+          "use 'default', 'fixed' or 'round-robin'",
+        )
+      }
       if (connector.partitioner === 'round-robin' && connector.key !== undefined) {
         fail(`Currently 'round-robin' partitioner only works when option 'key.fields' is not specified.`)
       }

@@ -615,6 +615,14 @@ describe('checkSource and checkSink', () => {
     )
   })
 
+  test('a partitioner class is Java, which freshet does not load', () => {
+    const table = define(['a INT'], kafka({ 'sink.partitioner': 'com.example.MyPartitioner' }))
+    assert.throws(() => checkSink(table, FILE, at), {
+      code: 'FRESHET_SQL_UNSUPPORTED',
+      message: /the partitioner class 'com\.example\.MyPartitioner'/,
+    })
+  })
+
   test('sink-only and source-only connectors', () => {
     assert.throws(
       () => checkSource(define(['a INT'], { connector: 'print' }), FILE, at),
