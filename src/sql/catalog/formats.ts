@@ -62,28 +62,32 @@ function readJson(reader: OptionReader, prefix: string, ctx: FormatContext): Jso
       `Unsupported value '${timestampFormat}' for timestamp-format.standard. Supported values are [SQL, ISO-8601].`,
     )
   }
-  const mapNullKeyMode = reader.string(`${prefix}map-null-key.mode`) ?? 'FAIL'
-  const mode = mapNullKeyMode.toUpperCase()
-  if (mode !== 'FAIL' && mode !== 'DROP' && mode !== 'LITERAL') {
-    ctx.fail(
-      `Unsupported value '${mapNullKeyMode}' for option map-null-key.mode. Supported values are [LITERAL, FAIL, DROP].`,
-    )
-  }
-  const format: JsonFormat = {
+  const mapNullKeyText = reader.string(`${prefix}map-null-key.mode`) ?? 'FAIL'
+  const upper = mapNullKeyText.toUpperCase()
+  const mapNullKeyMode = upper === 'DROP' || upper === 'LITERAL' ? upper : 'FAIL'
+  const failOnMissingField = reader.boolean(`${prefix}fail-on-missing-field`, false)
+  const ignoreParseErrors = reader.boolean(`${prefix}ignore-parse-errors`, false)
+  // Flink checks these two only when it creates a decoder (reading) or an encoder (writing).
+  const whenRead =
+    failOnMissingField && ignoreParseErrors
+      ? `fail-on-missing-field and ignore-parse-errors shouldn't both be true.`
+      : undefined
+  const whenWritten =
+    upper === mapNullKeyMode
+      ? undefined
+      : `Unsupported value '${mapNullKeyText}' for option map-null-key.mode. Supported values are [LITERAL, FAIL, DROP].`
+  return {
     kind: 'json',
-    failOnMissingField: reader.boolean(`${prefix}fail-on-missing-field`, false),
-    ignoreParseErrors: reader.boolean(`${prefix}ignore-parse-errors`, false),
+    failOnMissingField,
+    ignoreParseErrors,
     timestampFormat,
-    mapNullKeyMode: mode,
+    mapNullKeyMode,
     mapNullKeyLiteral: reader.string(`${prefix}map-null-key.literal`) ?? 'null',
     encodeDecimalAsPlainNumber: reader.boolean(`${prefix}encode.decimal-as-plain-number`, false),
     encodeIgnoreNullFields: reader.boolean(`${prefix}encode.ignore-null-fields`, false),
     decodeJsonParserEnabled: reader.boolean(`${prefix}decode.json-parser.enabled`, true),
+    ...(whenRead === undefined && whenWritten === undefined ? {} : { refused: { whenRead, whenWritten } }),
   }
-  if (format.failOnMissingField && format.ignoreParseErrors) {
-    ctx.fail(`fail-on-missing-field and ignore-parse-errors shouldn't both be true.`)
-  }
-  return format
 }
 
 /** `avro-confluent.*` option -> the Confluent client setting Flink passes it as. */

@@ -73,6 +73,12 @@ export interface JsonFormat {
   readonly encodeDecimalAsPlainNumber: boolean
   readonly encodeIgnoreNullFields: boolean
   readonly decodeJsonParserEnabled: boolean
+  /**
+   * Flink's error for options that are wrong for one use only (`fail-on-missing-field` with
+   * `ignore-parse-errors` when read; a bad `map-null-key.mode` when written), raised by
+   * `checkSource` / `checkSink`.
+   */
+  readonly refused?: { readonly whenRead?: string | undefined; readonly whenWritten?: string | undefined }
 }
 
 export interface AvroConfluentFormat {

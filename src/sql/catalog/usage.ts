@@ -28,6 +28,7 @@ export function checkSource(table: TableDefinition, file: string, at: Position):
     case 'datagen':
       return
     case 'kafka':
+      checkFormats(connector, 'whenRead', fail)
       checkStartup(connector.startup, connector, fail)
       checkBounded(connector.bounded, connector, fail)
       // Flink's KafkaSource refuses committed offsets without a group (as the start, or as the end).
@@ -39,6 +40,7 @@ export function checkSource(table: TableDefinition, file: string, at: Position):
       }
       return
     case 'upsert-kafka':
+      checkFormats(connector, 'whenRead', fail)
       checkBounded(connector.bounded, connector, fail)
       if (connector.bounded.mode === 'group-offsets' && connector.properties['group.id'] === undefined) {
         fail(`Property group.id is required when using committed offset for offsets initializer`)
@@ -61,6 +63,7 @@ export function checkSink(table: TableDefinition, file: string, at: Position): v
     case 'blackhole':
       return
     case 'kafka':
+      checkFormats(connector, 'whenWritten', fail)
       checkWritableMetadata(table, fail)
       if (!['default', 'fixed', 'round-robin'].includes(connector.partitioner)) {
         throw sqlUnsupported(
@@ -77,6 +80,7 @@ export function checkSink(table: TableDefinition, file: string, at: Position): v
       checkDeliveryGuarantee(connector, fail)
       return
     case 'upsert-kafka': {
+      checkFormats(connector, 'whenWritten', fail)
       checkWritableMetadata(table, fail)
       const rows = connector.bufferFlushMaxRows > 0
       const interval = connector.bufferFlushIntervalMs > 0
@@ -89,6 +93,17 @@ export function checkSink(table: TableDefinition, file: string, at: Position): v
       checkDeliveryGuarantee(connector, fail)
       return
     }
+  }
+}
+
+function checkFormats(
+  connector: KafkaConnector | UpsertKafkaConnector,
+  use: 'whenRead' | 'whenWritten',
+  fail: (m: string) => never,
+): void {
+  for (const part of [connector.key, connector.value]) {
+    const message = part?.format.kind === 'json' ? part.format.refused?.[use] : undefined
+    if (message !== undefined) fail(message)
   }
 }
 

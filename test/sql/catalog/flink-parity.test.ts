@@ -1,7 +1,8 @@
 /**
  * Parity with Flink 2.2: each table below was created on a Flink 2.2 TableEnvironment (Flink 2.2.0,
  * flink-sql-connector-kafka 5.0.0-2.2, flink-sql-avro-confluent-registry 2.2.0) and read
- * (`EXPLAIN SELECT * FROM t`) or written (`EXPLAIN INSERT INTO t SELECT * FROM s`). `flink` is
+ * (`EXPLAIN SELECT * FROM t`) or written (`EXPLAIN INSERT INTO t SELECT * FROM s`, `s` a datagen
+ * table of t's writable columns). `flink` is
  * Flink's verdict: OK, or the text of its error that freshet's error must hold too (where
  * freshet words the same error differently, the part both name).
  */
@@ -479,6 +480,27 @@ const CASES: readonly Case[] = [
     },
     use: 'sink',
     earliest: false,
+    flink: 'OK',
+  },
+  {
+    columns: 'a INT',
+    options: { format: 'json', 'json.fail-on-missing-field': 'true', 'json.ignore-parse-errors': 'true' },
+    use: 'source',
+    earliest: true,
+    flink: "fail-on-missing-field and ignore-parse-errors shouldn't both be true.",
+  },
+  {
+    columns: 'a INT',
+    options: { format: 'json', 'json.fail-on-missing-field': 'true', 'json.ignore-parse-errors': 'true' },
+    use: 'sink',
+    earliest: true,
+    flink: 'OK',
+  },
+  {
+    columns: 'a INT',
+    options: { format: 'json', 'json.map-null-key.mode': 'nope' },
+    use: 'source',
+    earliest: true,
     flink: 'OK',
   },
 ]

@@ -270,11 +270,26 @@ describe('formats', () => {
       kafka({ 'json.timestamp-format.standard': 'iso-8601' }),
       /Unsupported value 'iso-8601' for timestamp-format\.standard\. Supported values are \[SQL, ISO-8601\]\./,
     )
-    refuses(
+    // Flink checks these when the table is read, or written, only.
+    const both = define(
       ['a INT'],
-      kafka({ 'json.fail-on-missing-field': 'true', 'json.ignore-parse-errors': 'true' }),
+      kafka({
+        'json.fail-on-missing-field': 'true',
+        'json.ignore-parse-errors': 'true',
+        'properties.group.id': 'g',
+      }),
+    )
+    assert.throws(
+      () => checkSource(both, FILE, AT),
       /fail-on-missing-field and ignore-parse-errors shouldn't both be true\./,
     )
+    checkSink(both, FILE, AT)
+    const nullKey = define(['a INT'], kafka({ 'json.map-null-key.mode': 'nope', 'properties.group.id': 'g' }))
+    assert.throws(
+      () => checkSink(nullKey, FILE, AT),
+      /Unsupported value 'nope' for option map-null-key\.mode\. Supported values are \[LITERAL, FAIL, DROP\]\./,
+    )
+    checkSource(nullKey, FILE, AT)
   })
 
   test('raw takes a single physical column', () => {
