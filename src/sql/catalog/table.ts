@@ -77,7 +77,7 @@ export function defineTable(
   const primaryKey = stmt.primaryKey !== undefined && stmt.primaryKey.length > 0 ? stmt.primaryKey : undefined
   const columns = resolveColumns(stmt, primaryKey, options, fail)
   const physical = columns.filter((c): c is PhysicalColumn => c.kind === 'physical')
-  checkPrimaryKey(stmt, primaryKey, columns, fail)
+  checkPrimaryKey(primaryKey, columns, fail)
   const watermark = resolveWatermark(stmt, columns, fail)
   if (stmt.partitionedBy.length > 0) {
     fail(
@@ -168,7 +168,6 @@ function resolveColumns(
 }
 
 function checkPrimaryKey(
-  stmt: CreateTableStatement,
   primaryKey: readonly string[] | undefined,
   columns: readonly TableColumn[],
   fail: (message: string, at?: Position) => never,
@@ -186,7 +185,6 @@ function checkPrimaryKey(
   if (new Set(primaryKey).size !== primaryKey.length) {
     fail(`Could not create a PRIMARY KEY '${name}'. A column is named twice.`)
   }
-  void stmt
 }
 
 /** Flink: the rowtime column is TIMESTAMP(p) or TIMESTAMP_LTZ(p) with p from 0 to 3. */
