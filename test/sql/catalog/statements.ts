@@ -6,6 +6,9 @@ import type {
   Expr,
   Position,
 } from '../../../src/sql/ast.ts'
+import assert from 'node:assert/strict'
+import { readFileSync } from 'node:fs'
+import { defineTable, type TableDefinition } from '../../../src/sql/catalog/index.ts'
 import { parseType } from '../../../src/sql/types/index.ts'
 
 export const FILE = 'jobs.sql'
@@ -92,3 +95,38 @@ export function kafka(extra: Readonly<Record<string, string>> = {}): Record<stri
     ...extra,
   }
 }
+
+export const define = (
+  columns: readonly string[],
+  options: Record<string, string>,
+  extra = {},
+): TableDefinition => defineTable(createTable(columns, options, extra), FILE)
+
+/** Asserts that defining the table fails with SQL_INVALID at the statement, matching `message`. */
+export function refuses(
+  columns: readonly string[],
+  options: Record<string, string>,
+  message: RegExp,
+  extra = {},
+): void {
+  assert.throws(
+    () => define(columns, options, extra),
+    (error: Error & { code?: string }) => {
+      assert.equal(error.code, 'FRESHET_SQL_INVALID')
+      assert.match(error.message, /^jobs\.sql:\d+:\d+: table 't': /)
+      assert.match(error.message, message)
+      return true
+    },
+  )
+}
+
+export const USER_EVENT = JSON.stringify(
+  JSON.parse(readFileSync(new URL('../../../schemas/user_event.avsc', import.meta.url), 'utf8')),
+)
+export const USER_EVENT_COLUMNS = [
+  '`timestamp` TIMESTAMP(3) NOT NULL',
+  'event_type STRING NOT NULL',
+  'user_id STRING NOT NULL',
+  'version STRING NOT NULL',
+  'data ROW<product_id STRING, amount DOUBLE, currency STRING, session_id STRING NOT NULL, device STRING NOT NULL, browser STRING NOT NULL, search_query STRING, transaction_id STRING> NOT NULL',
+].map((c) => c.replace(/^`timestamp`/, 'timestamp'))

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict'
 import { describe, test } from 'node:test'
 import type { SqlType } from '../../../src/sql/ast.ts'
-import { formatType, identifier, parseType, quoteIdentifier } from '../../../src/sql/types/index.ts'
+import { formatType, parseType } from '../../../src/sql/types/index.ts'
 
 describe('formatType', () => {
   test('writes the types as Flink spells them in DDL', () => {
@@ -60,20 +60,5 @@ describe('formatType', () => {
   test('refuses what is not a type', () => {
     assert.throws(() => parseType('INT NOT'), { code: 'FRESHET_SQL_INVALID' })
     assert.throws(() => parseType('WIDGET'), /unknown type WIDGET/)
-  })
-})
-
-describe('identifiers', () => {
-  test('back-quotes reserved words and names that are not plain identifiers', () => {
-    assert.equal(identifier('timestamp'), '`timestamp`')
-    assert.equal(identifier('user'), '`user`')
-    assert.equal(identifier('value'), '`value`')
-    assert.equal(identifier('rank'), '`rank`')
-    assert.equal(identifier('user-events'), '`user-events`')
-    // Not reserved in Flink 2.2 (its parser takes them as column names).
-    assert.equal(identifier('data'), 'data')
-    assert.equal(identifier('key'), 'key')
-    assert.equal(identifier('version'), 'version')
-    assert.equal(quoteIdentifier('a`b'), '`a``b`')
   })
 })
