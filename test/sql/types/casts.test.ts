@@ -64,19 +64,56 @@ describe('checkInsertCompatible', () => {
 })
 
 describe('leastRestrictive', () => {
-  test('widens numbers, strings and timestamps, nullable when either is', () => {
+  test("gives Flink 2.2's UNION ALL column types, quirks included", () => {
+    // SELECT CAST(NULL AS a) AS x UNION ALL SELECT CAST(NULL AS b) on Flink 2.2.
     const cases = [
-      ['INT NOT NULL', 'BIGINT NOT NULL', 'BIGINT NOT NULL'],
-      ['INT', 'DECIMAL(5, 2) NOT NULL', 'DECIMAL(12, 2)'],
-      ['INT NOT NULL', 'DOUBLE NOT NULL', 'DOUBLE NOT NULL'],
-      ['CHAR(3) NOT NULL', 'VARCHAR(10) NOT NULL', 'VARCHAR(10) NOT NULL'],
+      ['INT', 'BIGINT', 'BIGINT'],
+      ['TINYINT', 'SMALLINT', 'SMALLINT'],
+      ['INT', 'DECIMAL(5, 2)', 'DECIMAL(12, 2)'],
+      ['BIGINT', 'DECIMAL(5, 2)', 'DECIMAL(21, 2)'],
+      ['TINYINT', 'DECIMAL(2, 1)', 'DECIMAL(4, 1)'],
+      ['BIGINT', 'DECIMAL(38, 10)', 'DECIMAL(38, 10)'],
+      ['DECIMAL(10, 2)', 'DECIMAL(20, 5)', 'DECIMAL(20, 5)'],
+      ['DECIMAL(38, 0)', 'DECIMAL(38, 10)', 'DECIMAL(38, 0)'],
+      ['INT', 'DOUBLE', 'DOUBLE'],
+      ['FLOAT', 'INT', 'FLOAT'],
+      ['FLOAT', 'BIGINT', 'FLOAT'],
+      ['FLOAT', 'DECIMAL(5, 2)', 'DOUBLE'],
+      ['DECIMAL(5, 2)', 'FLOAT', 'DOUBLE'],
+      ['DOUBLE', 'DECIMAL(5, 2)', 'DOUBLE'],
+      ['FLOAT', 'DOUBLE', 'FLOAT'],
+      ['DOUBLE', 'FLOAT', 'DOUBLE'],
+      ['CHAR(3)', 'VARCHAR(10)', 'VARCHAR(10)'],
       ['CHAR(3)', 'STRING', 'STRING'],
-      ['TIMESTAMP(3)', 'TIMESTAMP(6) NOT NULL', 'TIMESTAMP(6)'],
-      ['NULL', 'INT NOT NULL', 'INT'],
+      ['CHAR(3)', 'CHAR(5)', 'VARCHAR(5)'],
+      ['CHAR(3)', 'CHAR(3)', 'CHAR(3)'],
+      ['VARCHAR(3)', 'CHAR(3)', 'VARCHAR(3)'],
+      ['BINARY(3)', 'BINARY(5)', 'VARBINARY(5)'],
+      ['BINARY(3)', 'BYTES', 'BYTES'],
+      ['TIMESTAMP(3)', 'TIMESTAMP(6)', 'TIMESTAMP(6)'],
+      ['TIMESTAMP(3)', 'TIMESTAMP_LTZ(3)', 'TIMESTAMP(3)'],
+      ['TIMESTAMP(6)', 'TIMESTAMP_LTZ(3)', 'TIMESTAMP_LTZ(6)'],
+      ['TIMESTAMP_LTZ(6)', 'TIMESTAMP(3)', 'TIMESTAMP(6)'],
+      ['TIME(3)', 'TIME(0)', 'TIME(0)'],
+      ['TIME(0)', 'TIME(3)', 'TIME(0)'],
+      ['ARRAY<INT>', 'ARRAY<BIGINT>', 'ARRAY<BIGINT>'],
+      ['MAP<STRING, INT>', 'MAP<STRING, BIGINT>', 'MAP<STRING, BIGINT>'],
+      ['ROW<a INT>', 'ROW<b BIGINT>', 'ROW<`a` BIGINT>'],
     ]
     for (const [a, b, common] of cases) {
       assert.equal(formatType(leastRestrictive(parseType(a!), parseType(b!))!), common, `${a} and ${b}`)
     }
+    // Flink: "Type mismatch in column 1 of UNION ALL".
     assert.equal(leastRestrictive(parseType('INT'), parseType('STRING')), undefined)
+    assert.equal(leastRestrictive(parseType('DATE'), parseType('TIMESTAMP(3)')), undefined)
+  })
+
+  test('is NOT NULL only when both are', () => {
+    assert.equal(
+      formatType(leastRestrictive(parseType('INT NOT NULL'), parseType('BIGINT NOT NULL'))!),
+      'BIGINT NOT NULL',
+    )
+    assert.equal(formatType(leastRestrictive(parseType('INT NOT NULL'), parseType('BIGINT'))!), 'BIGINT')
+    assert.equal(formatType(leastRestrictive(parseType('NULL'), parseType('INT NOT NULL'))!), 'INT')
   })
 })
