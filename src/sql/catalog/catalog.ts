@@ -112,8 +112,8 @@ export class Catalog {
       file,
       at,
       temporary
-        ? `Temporary table or view '${name}' already exists (created at ${where})`
-        : `Table or view '${name}' already exists (created at ${where})`,
+        ? `Temporary table '${name}' already exists (created at ${where})`
+        : `Table (or view) ${name} already exists (created at ${where})`,
     )
   }
 

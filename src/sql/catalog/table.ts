@@ -79,10 +79,9 @@ export function defineTable(
   const physical = columns.filter((c): c is PhysicalColumn => c.kind === 'physical')
   checkPrimaryKey(primaryKey, columns, fail)
   const watermark = resolveWatermark(stmt, columns, fail)
-  if (stmt.partitionedBy.length > 0) {
-    fail(
-      `PARTITIONED BY: the '${stmt.options.connector ?? ''}' connector does not support partitioned tables.`,
-    )
+  for (const key of stmt.partitionedBy) {
+    if (!columns.some((c) => c.name === key))
+      fail(`Partition column '${key}' not defined in the table schema.`)
   }
 
   const reader = new OptionReader(stmt.options, (m) => fail(m))
@@ -119,7 +118,13 @@ function resolveColumns(
   stmt.columns.forEach((column: ColumnDefinition, position) => {
     const earlier = columns.find((c) => c.name === column.name)
     if (earlier !== undefined) {
-      fail(`A column named '${column.name}' is defined twice (first at line ${earlier.at.line}).`, column.at)
+      // Flink's wording: "A regular Column named 'a' already exists in the table." for two
+      // physical columns, the one below when a computed or metadata column is involved.
+      const kind = earlier.kind === 'physical' && column.kind === 'physical' ? 'regular Column' : 'column'
+      fail(
+        `A ${kind} named '${column.name}' already exists in the table (line ${earlier.at.line}).`,
+        column.at,
+      )
     }
     switch (column.kind) {
       case 'physical': {
@@ -173,17 +178,17 @@ function checkPrimaryKey(
   fail: (message: string, at?: Position) => never,
 ): void {
   if (primaryKey === undefined) return
-  const name = `PK_${primaryKey.join('_')}`
   for (const key of primaryKey) {
     const column = columns.find((c) => c.name === key)
-    if (column === undefined)
-      fail(`Could not create a PRIMARY KEY '${name}'. Column '${key}' does not exist.`)
+    if (column === undefined) fail(`Primary key column '${key}' is not defined in the schema.`)
     if (column!.kind !== 'physical') {
-      fail(`Could not create a PRIMARY KEY '${name}'. Column '${key}' is not a physical column.`)
+      fail(
+        `Could not create a PRIMARY KEY with column '${key}'. A PRIMARY KEY constraint must be declared on physical columns.`,
+      )
     }
   }
   if (new Set(primaryKey).size !== primaryKey.length) {
-    fail(`Could not create a PRIMARY KEY '${name}'. A column is named twice.`)
+    fail(`Could not create a PRIMARY KEY: a column is named twice in (${primaryKey.join(', ')}).`)
   }
 }
 

@@ -63,6 +63,7 @@ export function checkSink(table: TableDefinition, file: string, at: Position): v
     case 'blackhole':
       return
     case 'kafka':
+      checkPartitioning(table, fail)
       checkFormats(connector, 'whenWritten', fail)
       checkWritableMetadata(table, fail)
       if (!['default', 'fixed', 'round-robin'].includes(connector.partitioner)) {
@@ -80,6 +81,7 @@ export function checkSink(table: TableDefinition, file: string, at: Position): v
       checkDeliveryGuarantee(connector, fail)
       return
     case 'upsert-kafka': {
+      checkPartitioning(table, fail)
       checkFormats(connector, 'whenWritten', fail)
       checkWritableMetadata(table, fail)
       const rows = connector.bufferFlushMaxRows > 0
@@ -93,6 +95,15 @@ export function checkSink(table: TableDefinition, file: string, at: Position): v
       checkDeliveryGuarantee(connector, fail)
       return
     }
+  }
+}
+
+/** Kafka sinks write no partitioned tables (print and blackhole do; reading ignores it). */
+function checkPartitioning(table: TableDefinition, fail: (m: string) => never): void {
+  if (table.partitionedBy.length > 0) {
+    fail(
+      `Table '${table.name}' is a partitioned table, but the underlying DynamicTableSink doesn't implement the SupportsPartitioning interface.`,
+    )
   }
 }
 

@@ -89,4 +89,19 @@ describe('checkSource and checkSink', () => {
       /Option avro-confluent\.subject is required for serialization/,
     )
   })
+
+  test('a kafka table written is not partitioned; print and blackhole take it', () => {
+    const partitioned = { partitionedBy: ['a'] }
+    const table = define(['a INT'], kafka({ 'properties.group.id': 'g' }), partitioned)
+    checkSource(table, FILE, at)
+    assert.throws(
+      () => checkSink(table, FILE, at),
+      /Table 't' is a partitioned table, but the underlying DynamicTableSink doesn't implement the SupportsPartitioning interface\./,
+    )
+    checkSink(define(['a INT'], { connector: 'print' }, partitioned), FILE, at)
+    assert.throws(
+      () => define(['a INT'], { connector: 'blackhole' }, { partitionedBy: ['b'] }),
+      /Partition column 'b' not defined in the table schema\./,
+    )
+  })
 })
