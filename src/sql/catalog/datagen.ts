@@ -10,35 +10,62 @@ import { IMPLICIT_OPTIONS, type OptionReader } from './options.ts'
 import type { DatagenConnector, DatagenField } from './types.ts'
 
 const NUMBERS = new Set(['TINYINT', 'SMALLINT', 'INT', 'BIGINT', 'FLOAT', 'DOUBLE', 'DECIMAL'])
-const STRINGS = new Set(['CHAR', 'VARCHAR', 'BINARY', 'VARBINARY'])
 const DEFAULT_DATAGEN_LENGTH = 100
 
-/** The `fields.<column>.*` options Flink's datagen accepts for a column of this type and kind. */
+/**
+ * The `fields.<column>.*` options Flink 2.2's datagen declares for a column of this type and
+ * kind (printed by Flink for a table of every type): VARCHAR takes `length`, `var-len` and
+ * `null-rate`, VARBINARY `length` and `var-len` but no `null-rate`, CHAR only `null-rate`, BINARY,
+ * DATE and TIME nothing but `kind`; an ARRAY's element, a MAP's key and value and a ROW's fields
+ * have their own options under `element.`, `key.`, `value.` and `<field>.`.
+ */
 function datagenFieldOptions(type: SqlType, kind: 'random' | 'sequence'): string[] {
   if (kind === 'sequence') return sequenceable(type) ? ['kind', 'start', 'end'] : ['kind']
-  if (NUMBERS.has(type.kind)) return ['kind', 'min', 'max', 'null-rate']
-  if (STRINGS.has(type.kind)) return ['kind', 'length', 'var-len', 'null-rate']
-  if (type.kind === 'TIMESTAMP' || type.kind === 'TIMESTAMP_LTZ') return ['kind', 'max-past', 'null-rate']
-  if (type.kind === 'ARRAY' || type.kind === 'MULTISET') {
-    return ['kind', 'length', 'null-rate', ...nested('element', type.element)]
+  return ['kind', ...randomOptions(type)]
+}
+
+function randomOptions(type: SqlType): string[] {
+  switch (type.kind) {
+    case 'TINYINT':
+    case 'SMALLINT':
+    case 'INT':
+    case 'BIGINT':
+    case 'FLOAT':
+    case 'DOUBLE':
+    case 'DECIMAL':
+      return ['min', 'max', 'null-rate']
+    case 'VARCHAR':
+      return ['length', 'var-len', 'null-rate']
+    case 'VARBINARY':
+      return ['length', 'var-len']
+    case 'CHAR':
+    case 'BOOLEAN':
+      return ['null-rate']
+    case 'TIMESTAMP':
+    case 'TIMESTAMP_LTZ':
+      return ['max-past', 'null-rate']
+    case 'ARRAY':
+    case 'MULTISET':
+      return ['length', 'null-rate', ...nested('element', type.element)]
+    case 'MAP':
+      return ['length', 'null-rate', ...nested('key', type.key), ...nested('value', type.value)]
+    case 'ROW':
+      return ['null-rate', ...type.fields.flatMap((f) => nested(f.name, f.type))]
+    default:
+      return []
   }
-  if (type.kind === 'MAP') {
-    return ['kind', 'length', 'null-rate', ...nested('key', type.key), ...nested('value', type.value)]
-  }
-  return ['kind', 'null-rate']
 }
 
 function sequenceable(type: SqlType): boolean {
   return NUMBERS.has(type.kind) || type.kind === 'CHAR' || type.kind === 'VARCHAR'
 }
 
-/** The options of an array's element (`fields.<col>.element.min`) or a map's key and value. */
+/** The options of an array's element (`fields.<col>.element.min`), a map's key and value, a row's field. */
 function nested(name: string, type: SqlType): string[] {
-  return datagenFieldOptions(type, 'random')
-    .filter((o) => o !== 'kind')
-    .map((o) => `${name}.${o}`)
+  return randomOptions(type).map((o) => `${name}.${o}`)
 }
 
+/** `'connector' = 'datagen'`: one generator per physical column, random unless `sequence`. */
 export function readDatagen(reader: OptionReader, ctx: ConnectorContext): DatagenConnector {
   // Flink's datagen checks its options itself, without the options every other table accepts.
   reader.undeclare(...IMPLICIT_OPTIONS.filter((k) => k !== 'connector'))

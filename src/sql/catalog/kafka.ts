@@ -40,6 +40,8 @@ const DELIVERY_GUARANTEES: readonly DeliveryGuarantee[] = ['exactly-once', 'at-l
 const NAMING_STRATEGIES = ['INCREMENTING', 'POOLING'] as const
 const FIELDS_INCLUDE = ['ALL', 'EXCEPT_KEY'] as const
 const DEFAULT_DISCOVERY_INTERVAL_MS = 5 * 60_000
+
+/** `'connector' = 'kafka'`: an append-only topic, optionally keyed by `key.fields`. */
 export function readKafka(reader: OptionReader, ctx: ConnectorContext): KafkaConnector {
   declareKafkaCommon(reader)
   reader.declare(
@@ -306,6 +308,7 @@ function requireOptions(reader: OptionReader, keys: readonly string[], ctx: Form
 
 // -- upsert-kafka ------------------------------------------------------------------------------
 
+/** `'connector' = 'upsert-kafka'`: a changelog topic keyed by the PRIMARY KEY. */
 export function readUpsertKafka(reader: OptionReader, ctx: ConnectorContext): UpsertKafkaConnector {
   declareKafkaCommon(reader)
   reader.declare('key.format', 'sink.buffer-flush.max-rows', 'sink.buffer-flush.interval')

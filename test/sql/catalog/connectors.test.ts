@@ -22,6 +22,33 @@ describe('datagen, print, blackhole', () => {
     assert.equal(table.connector.fields.ts?.kind === 'random' && table.connector.fields.ts.maxPastMs, 5000)
   })
 
+  test("datagen declares Flink 2.2's per-column options for every type", () => {
+    // Flink 2.2's "Supported options" for this table, its fields.* lines.
+    const flink =
+      'fields.a.element.null-rate fields.a.element.y.length fields.a.element.y.null-rate fields.a.element.y.var-len fields.a.kind fields.a.length fields.a.null-rate fields.b.kind fields.b.length fields.b.var-len fields.bi.kind fields.c.kind fields.c.null-rate fields.d.kind fields.dc.kind fields.dc.max fields.dc.min fields.dc.null-rate fields.m.key.length fields.m.key.null-rate fields.m.key.var-len fields.m.kind fields.m.length fields.m.null-rate fields.m.value.max fields.m.value.min fields.m.value.null-rate fields.o.kind fields.o.null-rate fields.r.kind fields.r.null-rate fields.r.x.max fields.r.x.min fields.r.x.null-rate fields.r.z.null-rate fields.r.z.w.length fields.r.z.w.null-rate fields.r.z.w.var-len fields.t.kind fields.t.max-past fields.t.null-rate fields.tm.kind'
+    const columns = [
+      'a ARRAY<ROW<y STRING>>',
+      'b BYTES',
+      'bi BINARY(3)',
+      'c CHAR(3)',
+      'd DATE',
+      'dc DECIMAL(5, 2)',
+      'm MAP<STRING, INT>',
+      'o BOOLEAN',
+      'r ROW<x INT, z ROW<w STRING>>',
+      't TIMESTAMP(3)',
+      'tm TIME(3)',
+    ]
+    assert.throws(
+      () => define(columns, { connector: 'datagen', foo: '1' }),
+      (error: Error) => {
+        const declared = error.message.split('\n').filter((line) => line.startsWith('fields.'))
+        assert.equal(declared.join(' '), flink)
+        return true
+      },
+    )
+  })
+
   test('datagen refuses what Flink refuses', () => {
     refuses(
       ['a INT'],
