@@ -1,0 +1,20 @@
+/** SQL types: Flink's spelling, Avro in both directions, implicit casts. */
+export {
+  formatType,
+  MAX_LENGTH,
+  parseType,
+  quoteIdentifier,
+  typesEqual,
+  withNullable,
+  type FormatTypeOptions,
+} from './format.ts'
+export { identifier, isReservedWord } from './identifiers.ts'
+export { avroToColumns, avroToSqlType, FLINK_RECORD_NAME, sqlRowToAvroSchema, type AvroJson } from './avro.ts'
+export {
+  checkInsertCompatible,
+  isAssignable,
+  leastRestrictive,
+  supportsExplicitCast,
+  supportsImplicitCast,
+  type InsertCompatibility,
+} from './casts.ts'
