@@ -6,7 +6,6 @@ import { readFile } from 'node:fs/promises'
 import { basename } from 'node:path'
 import { FreshetError } from '../errors/index.ts'
 import type { SchemaRegistryClient } from '../serde/index.ts'
-import { defineTable } from './plan/define-table.ts'
 import { parseSql } from './parse/index.ts'
 import { planScript, type PlannedScript } from './plan/planner.ts'
 
@@ -41,7 +40,6 @@ export async function planSqlFile(file: string, options: SqlJobOptions = {}): Pr
   return planScript(script, {
     defaultApplicationId: defaultApplicationId(file),
     applicationId: options.applicationId,
-    defineTable,
     properties: options.properties,
     registry: options.registry,
   })

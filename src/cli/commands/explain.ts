@@ -25,7 +25,7 @@ export async function explainCommand(argv: string[]): Promise<number> {
   const sources = planned.sources.map((s) => ({
     table: s.table.name,
     topic: s.topic,
-    format: s.table.connector.kind === 'kafka' ? s.table.connector.value.format : s.table.connector.kind,
+    format: s.table.connector.kind === 'kafka' ? s.table.connector.value.format.kind : s.table.connector.kind,
     timeAttribute: s.relation.timeColumn ?? null,
     watermarkDelayMs: s.watermarkDelayMs ?? null,
   }))

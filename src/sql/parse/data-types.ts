@@ -7,7 +7,7 @@
  */
 import type { RowField, SqlType } from '../ast.ts'
 import { invalid, unsupported, type Converter } from './context.ts'
-import type { ColumnTypeContext, ParserRuleContext, TypeNullabilityContext } from './grammar.ts'
+import { TypeNullabilityContext, type ColumnTypeContext, type ParserRuleContext } from './grammar.ts'
 import { simpleColumnName } from './names.ts'
 
 const SIMPLE = {
@@ -106,22 +106,14 @@ function timestampType(cv: Converter, ctx: ColumnTypeContext, nullable: boolean)
 }
 
 /**
- * A type inside ARRAY, MAP or ROW, nullable unless the `NOT NULL` right after it says otherwise
- * (the dimension's `typeNullability` children, matched to the type by token position).
+ * A type inside ARRAY, MAP or ROW, nullable unless the `typeNullability` child right after it in
+ * its dimension (freshet's grammar patch) says `NOT NULL`.
  */
-function innerType(
-  cv: Converter,
-  type: ColumnTypeContext,
-  dimension: ParserRuleContext & {
-    typeNullability(): TypeNullabilityContext[] | TypeNullabilityContext | null
-  },
-): SqlType {
-  const after = (type.stop?.tokenIndex ?? -2) + 1
-  const markers = dimension.typeNullability()
-  const marker = (Array.isArray(markers) ? markers : markers === null ? [] : [markers]).find(
-    (n) => n.start?.tokenIndex === after,
-  )
-  return sqlType(cv, type, marker === undefined || marker.KW_NOT() === null)
+function innerType(cv: Converter, type: ColumnTypeContext, dimension: ParserRuleContext): SqlType {
+  const children = dimension.children ?? []
+  const next = children[children.indexOf(type) + 1]
+  const notNull = next instanceof TypeNullabilityContext && next.KW_NOT() !== null
+  return sqlType(cv, type, !notNull)
 }
 
 function nestedType(cv: Converter, ctx: ColumnTypeContext, name: string, nullable: boolean): SqlType {

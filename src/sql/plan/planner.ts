@@ -10,7 +10,7 @@
  *   4. The result: the topology plus what the worker needs to read and write the tables' formats
  *      (a deserializer per source topic, the watermark delay, the Kafka cluster).
  */
-import type { InsertStatement, SqlScript, Statement } from '../ast.ts'
+import type { InsertStatement, SqlScript } from '../ast.ts'
 import { sqlInvalid, sqlUnsupported } from '../errors.ts'
 import { RegistryClient } from '../../registry/index.ts'
 import type { Deserializer, SchemaRegistryClient } from '../../serde/index.ts'
@@ -19,15 +19,13 @@ import { planQuery, type QueryContext } from './query.ts'
 import type { Relation } from './relation.ts'
 import { planSink, type SinkPlan } from './sink.ts'
 import { planSource, type SourcePlan } from './source.ts'
-import type { TableSpec } from './tables.ts'
+import { Catalog } from '../catalog/index.ts'
 
 export interface PlanOptions {
   /** The application id when the script sets no `pipeline.name`. */
   readonly defaultApplicationId: string
   /** The application id whatever the script sets (`--application-id`). */
   readonly applicationId?: string | undefined
-  /** Turns a CREATE TABLE into the planner's table (the catalog validates it against Flink's options). */
-  readonly defineTable: (statement: Extract<Statement, { kind: 'create-table' }>, file: string) => TableSpec
   /** Session properties given outside the file (`--set key=value`), applied before its SETs. */
   readonly properties?: Readonly<Record<string, string>> | undefined
   /** The registry client for a table's `avro-confluent.url` (tests give an in-memory one). */
@@ -49,14 +47,10 @@ export interface PlannedScript {
   readonly bootstrapServers: string | undefined
 }
 
-type CatalogEntry =
-  | { readonly kind: 'table'; readonly table: TableSpec }
-  | { readonly kind: 'view'; readonly statement: Extract<Statement, { kind: 'create-view' }> }
-
 export function planScript(script: SqlScript, options: PlanOptions): PlannedScript {
   const { file } = script
   const properties: Record<string, string> = { ...options.properties }
-  const catalog = new Map<string, CatalogEntry>()
+  const catalog = new Catalog()
   const inserts: InsertStatement[] = []
 
   // 1-2. Properties and the catalog, in file order.
@@ -70,20 +64,11 @@ export function planScript(script: SqlScript, options: PlanOptions): PlannedScri
         if (statement.key === undefined) for (const k of Object.keys(properties)) delete properties[k]
         else delete properties[statement.key]
         break
-      case 'create-table': {
-        if (catalog.has(statement.name)) {
-          if (statement.ifNotExists) break
-          throw sqlInvalid(file, statement.at, `table "${statement.name}" already exists`)
-        }
-        catalog.set(statement.name, { kind: 'table', table: options.defineTable(statement, file) })
+      case 'create-table':
+        catalog.defineTable(statement, file)
         break
-      }
       case 'create-view':
-        if (catalog.has(statement.name)) {
-          if (statement.ifNotExists) break
-          throw sqlInvalid(file, statement.at, `view "${statement.name}" already exists`)
-        }
-        catalog.set(statement.name, { kind: 'view', statement })
+        catalog.defineView(statement, file)
         break
       case 'insert':
         inserts.push(statement)
@@ -132,7 +117,7 @@ export function planScript(script: SqlScript, options: PlanOptions): PlannedScri
     },
     localTimeZone,
     name: (base) => `${base}-${++names}`,
-    relationNames: () => [...catalog.keys()],
+    relationNames: () => catalog.names(),
     relation(name) {
       const known = relations.get(name)
       if (known !== undefined) return known
@@ -142,9 +127,9 @@ export function planScript(script: SqlScript, options: PlanOptions): PlannedScri
         throw sqlInvalid(file, { line: 1, column: 1 }, `view "${name}" refers to itself`)
       planning.add(name)
       let relation: Relation
-      if (entry.kind === 'view') relation = planQuery(entry.statement.query, context)
+      if (entry.kind === 'view') relation = planQuery(entry.query, context)
       else {
-        const source = planSource(app, entry.table, context)
+        const source = planSource(app, entry, context)
         sources.push(source)
         relation = source.relation
       }
@@ -157,20 +142,11 @@ export function planScript(script: SqlScript, options: PlanOptions): PlannedScri
   // 3. Every INSERT, as a branch ending in its sink.
   const sinks: SinkPlan[] = []
   for (const insert of inserts) {
-    const target = catalog.get(insert.table)
-    if (target === undefined || target.kind === 'view') {
-      throw sqlInvalid(
-        file,
-        insert.at,
-        target === undefined
-          ? `unknown table "${insert.table}"`
-          : `cannot INSERT INTO the view "${insert.table}"`,
-      )
-    }
+    const target = catalog.lookupTable(insert.table, file, insert.at)
     if (insert.overwrite) throw sqlUnsupported(file, insert.at, 'INSERT OVERWRITE')
     if (Object.keys(insert.hints).length > 0) throw sqlUnsupported(file, insert.at, 'OPTIONS hints on INSERT')
     const relation = planQuery(insert.query, context)
-    sinks.push(planSink(relation, target.table, insert, context))
+    sinks.push(planSink(relation, target, insert, context))
   }
 
   // 4. What the worker needs.

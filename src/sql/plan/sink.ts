@@ -9,17 +9,19 @@
  * - print: each row on stdout (stderr with 'standard-error'), as `+I[v1, v2]` like Flink's.
  * - blackhole: nothing.
  */
-import type { InsertStatement, SqlType } from '../ast.ts'
+import type { InsertStatement } from '../ast.ts'
 import { sqlInvalid, sqlUnsupported } from '../errors.ts'
 import type { Row } from '../expr/types.ts'
-import type { AvroSchemaJson, JsonValue } from '../../schemas/index.ts'
+import type { AvroSchemaJson } from '../../schemas/index.ts'
 import { AvroSerializer, JsonSerializer, type Serializer } from '../../serde/index.ts'
 import type { QueryContext } from './query.ts'
 import type { Relation } from './relation.ts'
-import type { TableSpec, ValueFormat } from './tables.ts'
+import { checkSink, type FormatDefinition, type TableDefinition } from '../catalog/index.ts'
+import { checkInsertCompatible, sqlRowToAvroSchema } from '../types/index.ts'
+import { singleTopic } from './source.ts'
 
 export interface SinkPlan {
-  readonly table: TableSpec
+  readonly table: TableDefinition
   readonly insert: InsertStatement
   /** The topic written, for kafka tables. */
   readonly topic: string | undefined
@@ -27,11 +29,12 @@ export interface SinkPlan {
 
 export function planSink(
   relation: Relation,
-  table: TableSpec,
+  table: TableDefinition,
   insert: InsertStatement,
   context: QueryContext,
 ): SinkPlan {
   const { file } = context
+  checkSink(table, file, insert.at)
   const connector = table.connector
   if (connector.kind === 'datagen')
     throw sqlInvalid(file, insert.at, `table "${table.name}" uses 'datagen', which can only be read`)
@@ -54,13 +57,9 @@ export function planSink(
   }
   relation.columns.forEach((source, i) => {
     const target = targets[i]!
-    if (!assignable(source.type, target.type)) {
-      throw sqlInvalid(
-        file,
-        insert.query.at,
-        `INSERT INTO ${table.name}: column ${i + 1} (${source.name}) is ${source.type.kind} and ${target.name} is ${target.type.kind}`,
-      )
-    }
+    const check = checkInsertCompatible(source.type, target.type, target.name, i)
+    if (!check.compatible)
+      throw sqlInvalid(file, insert.query.at, `INSERT INTO ${table.name}: ${check.reason}`)
   })
   const names = physical.map((c) => c.name)
   const reads = physical.map((c) => {
@@ -78,7 +77,7 @@ export function planSink(
 
   if (connector.kind === 'blackhole') return { table, insert, topic: undefined }
   if (connector.kind === 'print') {
-    const prefix = connector.identifier === undefined ? '' : `${connector.identifier}> `
+    const prefix = connector.printIdentifier === undefined ? '' : `${connector.printIdentifier}> `
     const write = connector.standardError ? console.error : console.log
     rows.peek(
       (row) =>
@@ -92,10 +91,11 @@ export function planSink(
   if (connector.kind === 'upsert-kafka')
     throw sqlUnsupported(file, insert.at, "writing the 'upsert-kafka' connector")
   if (connector.key !== undefined) throw sqlUnsupported(file, insert.at, "writing a table with 'key.fields'")
-  rows.to(connector.topic, {
-    serde: serializerFor(connector.value, connector.topic, table, context) as Serializer<Row>,
+  const topic = singleTopic(table, connector.topics, connector.topicPattern, file)
+  rows.to(topic, {
+    serde: serializerFor(connector.value.format, topic, table, context) as Serializer<Row>,
   })
-  return { table, insert, topic: connector.topic }
+  return { table, insert, topic }
 }
 
 function printValue(value: unknown): string {
@@ -103,74 +103,26 @@ function printValue(value: unknown): string {
   return typeof value === 'string' ? value : JSON.stringify(value)
 }
 
-const NUMERIC = new Set(['TINYINT', 'SMALLINT', 'INT', 'BIGINT', 'FLOAT', 'DOUBLE', 'DECIMAL'])
-const STRING = new Set(['CHAR', 'VARCHAR'])
-const TIME = new Set(['TIMESTAMP', 'TIMESTAMP_LTZ'])
-
-/** Whether Flink takes a query column of type `from` into a table column of type `to`. */
-function assignable(from: SqlType, to: SqlType): boolean {
-  if (from.kind === 'NULL') return to.nullable
-  if (from.kind === to.kind) return true
-  if (NUMERIC.has(from.kind) && NUMERIC.has(to.kind)) return true
-  if (STRING.has(from.kind) && STRING.has(to.kind)) return true
-  return TIME.has(from.kind) && TIME.has(to.kind)
-}
-
 function serializerFor(
-  format: ValueFormat,
+  format: FormatDefinition,
   topic: string,
-  table: TableSpec,
+  table: TableDefinition,
   context: QueryContext,
 ): Serializer<unknown> {
   const { file } = context
-  switch (format.format) {
+  switch (format.kind) {
     case 'avro-confluent':
       return new AvroSerializer<unknown>({
-        registry: context.registry(format.registryUrl),
+        registry: context.registry(format.url),
         topic,
-        schema: format.schema ?? rowSchema(table, file),
+        schema: (format.schema === undefined
+          ? sqlRowToAvroSchema(table.physicalColumns)
+          : JSON.parse(format.schema)) as AvroSchemaJson,
         ...(format.subject === undefined ? {} : { subject: format.subject }),
       })
     case 'json':
       return new JsonSerializer<unknown>()
     case 'raw':
       throw sqlUnsupported(file, table.at, "writing 'format' = 'raw'")
-  }
-}
-
-/** The Avro schema Flink's avro-confluent format derives from a sink table's physical columns. */
-function rowSchema(table: TableSpec, file: string): AvroSchemaJson {
-  const fields = table.columns.flatMap((c) => {
-    if (c.kind !== 'physical') return []
-    const type = avroType(c.type, file, table)
-    return [c.type.nullable ? { name: c.name, type: ['null', type], default: null } : { name: c.name, type }]
-  })
-  return { type: 'record', name: 'record', namespace: 'org.apache.flink.avro.generated', fields }
-}
-
-function avroType(type: SqlType, file: string, table: TableSpec): JsonValue {
-  switch (type.kind) {
-    case 'BOOLEAN':
-      return 'boolean'
-    case 'TINYINT':
-    case 'SMALLINT':
-    case 'INT':
-      return 'int'
-    case 'BIGINT':
-      return 'long'
-    case 'FLOAT':
-      return 'float'
-    case 'DOUBLE':
-      return 'double'
-    case 'CHAR':
-    case 'VARCHAR':
-      return 'string'
-    case 'TIMESTAMP':
-    case 'TIMESTAMP_LTZ':
-      return { type: 'long', logicalType: 'timestamp-millis' }
-    case 'DATE':
-      return { type: 'int', logicalType: 'date' }
-    default:
-      throw sqlUnsupported(file, table.at, `a ${type.kind} column in an Avro sink table`)
   }
 }

@@ -10,23 +10,25 @@ import type { Expr } from '../ast.ts'
 import { sqlInvalid, sqlUnsupported } from '../errors.ts'
 import { compileExpression } from '../expr/index.ts'
 import { AvroDeserializer, JsonDeserializer, type Deserializer } from '../../serde/index.ts'
+import type { AvroSchemaJson } from '../../schemas/index.ts'
 import type { Pipeline } from '../../stream/index.ts'
 import { fromRecordTimestamp, type TimestampExtractor } from '../../time/index.ts'
 import type { QueryContext } from './query.ts'
 import type { Relation } from './relation.ts'
 import { ColumnScope, fieldReader, type RelationColumn } from './scope.ts'
-import type { TableSpec, ValueFormat } from './tables.ts'
+import { checkSource, type FormatDefinition, type TableDefinition } from '../catalog/index.ts'
 
 export interface SourcePlan {
-  readonly table: TableSpec
+  readonly table: TableDefinition
   readonly topic: string
   readonly relation: Relation
   readonly deserializer: Deserializer<unknown> | undefined
   readonly watermarkDelayMs: number | undefined
 }
 
-export function planSource(app: Pipeline, table: TableSpec, context: QueryContext): SourcePlan {
+export function planSource(app: Pipeline, table: TableDefinition, context: QueryContext): SourcePlan {
   const { file } = context
+  checkSource(table, file, table.at)
   const connector = table.connector
   if (connector.kind === 'print' || connector.kind === 'blackhole') {
     throw sqlInvalid(
@@ -38,18 +40,18 @@ export function planSource(app: Pipeline, table: TableSpec, context: QueryContex
   if (connector.kind !== 'kafka') {
     throw sqlUnsupported(file, table.at, `reading the '${connector.kind}' connector`)
   }
-  if (connector.boundedMode !== 'unbounded') {
-    throw sqlUnsupported(file, table.at, `'scan.bounded.mode' = '${connector.boundedMode}'`)
+  if (connector.bounded.mode !== 'unbounded') {
+    throw sqlUnsupported(file, table.at, `'scan.bounded.mode' = '${connector.bounded.mode}'`)
   }
   if (
-    connector.startupMode === 'latest-offset' ||
-    connector.startupMode === 'timestamp' ||
-    connector.startupMode === 'specific-offsets'
+    connector.startup.mode === 'latest-offset' ||
+    connector.startup.mode === 'timestamp' ||
+    connector.startup.mode === 'specific-offsets'
   ) {
     throw sqlUnsupported(
       file,
       table.at,
-      `'scan.startup.mode' = '${connector.startupMode}'`,
+      `'scan.startup.mode' = '${connector.startup.mode}'`,
       "a job starts from its group's committed offsets, else from the earliest ('earliest-offset' or 'group-offsets')",
     )
   }
@@ -120,15 +122,16 @@ export function planSource(app: Pipeline, table: TableSpec, context: QueryContex
     }
   }
 
-  const stream = app.stream<unknown>(connector.topic, {
+  const topic = singleTopic(table, connector.topics, connector.topicPattern, file)
+  const stream = app.stream<unknown>(topic, {
     name: context.name(`source-${table.name}`),
     timestamp,
   })
   return {
     table,
-    topic: connector.topic,
+    topic,
     relation: { stream, columns, timeColumn: watermark?.column },
-    deserializer: deserializerFor(connector.value, connector.topic, table, context),
+    deserializer: deserializerFor(connector.value.format, topic, table, context),
     watermarkDelayMs,
   }
 }
@@ -149,21 +152,35 @@ function watermarkDelay(expr: Expr, column: string, file: string): number {
 }
 
 function deserializerFor(
-  format: ValueFormat,
+  format: FormatDefinition,
   topic: string,
-  table: TableSpec,
+  table: TableDefinition,
   context: QueryContext,
 ): Deserializer<unknown> {
-  switch (format.format) {
+  switch (format.kind) {
     case 'avro-confluent':
       return new AvroDeserializer<unknown>({
-        registry: context.registry(format.registryUrl),
+        registry: context.registry(format.url),
         topic,
-        ...(format.schema === undefined ? {} : { readerSchema: format.schema }),
+        ...(format.schema === undefined ? {} : { readerSchema: JSON.parse(format.schema) as AvroSchemaJson }),
       })
     case 'json':
       return new JsonDeserializer<unknown>()
     case 'raw':
       throw sqlUnsupported(context.file, table.at, "reading 'format' = 'raw'")
   }
+}
+
+/** The one topic of a Kafka table (`topic` with several names, or `topic-pattern`, is not run). */
+export function singleTopic(
+  table: TableDefinition,
+  topics: readonly string[] | undefined,
+  pattern: string | undefined,
+  file: string,
+): string {
+  if (pattern !== undefined) throw sqlUnsupported(file, table.at, "'topic-pattern'")
+  if (topics === undefined || topics.length !== 1) {
+    throw sqlUnsupported(file, table.at, "a 'topic' option naming several topics")
+  }
+  return topics[0]!
 }

@@ -4,7 +4,6 @@ import assert from 'node:assert/strict'
 import { test } from 'node:test'
 import { FreshetError } from '../../../src/errors/index.ts'
 import { parseSql } from '../../../src/sql/parse/index.ts'
-import { defineTable } from '../../../src/sql/plan/define-table.ts'
 import { planScript, type PlannedScript } from '../../../src/sql/plan/planner.ts'
 import { MemoryRegistry, TestDriver } from '../../../src/testing/index.ts'
 
@@ -17,7 +16,7 @@ const ORDERS = `CREATE TABLE orders (
   quantity INT NOT NULL,
   order_time TIMESTAMP(3) NOT NULL,
   WATERMARK FOR order_time AS order_time - INTERVAL '2' SECOND
-) WITH ('connector' = 'kafka', 'topic' = 'orders', 'properties.bootstrap.servers' = 'k:9092', 'format' = 'json');
+) WITH ('connector' = 'kafka', 'topic' = 'orders', 'properties.bootstrap.servers' = 'k:9092', 'scan.startup.mode' = 'earliest-offset', 'format' = 'json');
 `
 
 function sink(name: string, columns: string): string {
@@ -28,7 +27,6 @@ async function plan(sql: string): Promise<PlannedScript> {
   const registry = new MemoryRegistry()
   return planScript(await parseSql(sql, 'test.sql'), {
     defaultApplicationId: 'sql-test',
-    defineTable,
     registry: () => registry,
   })
 }
