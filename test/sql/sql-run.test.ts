@@ -180,5 +180,57 @@ test('a wrong statement stops freshet sql run at file:line:column with FRESHET_S
   const { code, stderr } = await freshetProcess('sql', 'run', file)
   assert.equal(code, 1)
   assert.match(stderr, /FRESHET_SQL_INVALID/)
-  assert.match(stderr, new RegExp(`${file.replaceAll('.', '\\.')}:3:1: unknown table "nowhere"`))
+  assert.match(stderr, new RegExp(`${file.replaceAll('.', '\\.')}:3:1: Object 'nowhere' not found`))
+})
+
+test('freshet sql ddl prints the registry catalog as a CREATE TABLE that freshet plans with its event time', async (t) => {
+  const { url, client } = await testRegistry(t)
+  const input = await randomTopic(t, 'sql-ddl', 1)
+  await createSerializer<UserEvent>({
+    format: 'avro',
+    topic: input,
+    schema: UserEventSchema,
+    registry: client,
+  }).init()
+  const ddl = await freshetProcess('sql', 'ddl', input, '--registry-url', url, '--bootstrap', bootstrap())
+  assert.equal(ddl.code, 0, ddl.stderr)
+  const table = input.replace(/[^A-Za-z0-9_]/g, '_')
+  assert.match(ddl.stdout, new RegExp(`^-- ${input}-value, version 1 \\(schema id \\d+\\)$`, 'm'))
+  assert.match(ddl.stdout, new RegExp(`CREATE TABLE \`?${table}\`? \\(`))
+  assert.match(ddl.stdout, /'avro-confluent\.schema' = '\{"type":"record","name":"UserEvent"/)
+
+  const dir = await mkdtemp(join(tmpdir(), 'freshet-sql-'))
+  t.after(() => rm(dir, { recursive: true, force: true }))
+  const file = join(dir, 'counts.sql')
+  const time = /WATERMARK FOR `?(\w+)`?/.exec(ddl.stdout)?.[1]
+  assert.ok(time !== undefined, ddl.stdout)
+  await writeFile(
+    file,
+    `${ddl.stdout}
+CREATE TABLE counts (event_type STRING, n BIGINT) WITH ('connector' = 'blackhole');
+INSERT INTO counts
+SELECT event_type, COUNT(*) FROM TABLE(TUMBLE(TABLE ${table}, DESCRIPTOR(\`${time}\`), INTERVAL '1' MINUTE))
+GROUP BY window_start, window_end, event_type;
+`,
+  )
+  const explained = await freshetProcess('sql', 'explain', file)
+  assert.equal(explained.code, 0, explained.stderr)
+  assert.match(
+    explained.stdout,
+    new RegExp(
+      `${table} <- ${input} \\(avro-confluent\\); time attribute ${time}, watermark ${time} - 5000 ms`,
+    ),
+  )
+
+  const missing = await freshetProcess(
+    'sql',
+    'ddl',
+    'no-such-topic',
+    '--registry-url',
+    url,
+    '--bootstrap',
+    bootstrap(),
+  )
+  assert.equal(missing.code, 1)
+  assert.match(missing.stderr, /FRESHET_SCHEMA_NOT_FOUND.*no subject no-such-topic-value/)
 })

@@ -3,17 +3,22 @@ import { resolveFlinkOptions, submitSql, type StatementReport } from '../../flin
 import { FreshetError } from '../../errors/index.ts'
 import { COMMON_HELP, common, parse } from '../args.ts'
 import { isSqlFile } from '../../sql/index.ts'
+import { ddlCommand } from './ddl.ts'
 import { explainCommand } from './explain.ts'
 import { runCommand } from './run.ts'
 
 export const sqlHelp = `freshet sql run FILE.sql [flags of freshet run] [--set key=value]...
 freshet sql explain FILE.sql [--set key=value]... [--json]
+freshet sql ddl [TOPIC]... [--json]
 freshet sql submit FILE.sql [--flink URL] [--set key=value]...
 
 run: plans every INSERT of FILE.sql onto one freshet pipeline and runs it as a worker, exactly as
 freshet run runs a job (same flags, metrics, dead letters, scale-out: the same command again on
 another machine shares the partitions). SET 'pipeline.name' names the application id (default
 sql-<file name>; --application-id overrides both). See docs/sql.md.
+
+ddl: prints a CREATE TABLE for each topic whose value schema is in the registry, with the exact
+schema Flink needs to read it (see freshet sql ddl --help).
 
 explain: prints the plan without connecting: the tables read and written, the watermark, then the
 topology (sub-topologies, repartition topics, state stores with their changelogs).
@@ -56,6 +61,7 @@ function describe(entry: StatementReport): string {
 
 export async function sqlCommand(argv: string[]): Promise<number> {
   const [verb, ...tail] = argv
+  if (verb === 'ddl') return ddlCommand(tail)
   if (verb === 'run' || verb === 'explain') {
     const file = tail.find((a) => !a.startsWith('-'))
     if (file === undefined || !isSqlFile(file)) {
@@ -73,7 +79,10 @@ export async function sqlCommand(argv: string[]): Promise<number> {
   const [action, file, ...rest] = positionals
   if (values.help || action === undefined) return (console.log(sqlHelp), values.help ? 0 : 2)
   if (action !== 'submit')
-    throw new FreshetError('INVALID_OPTION', `sql: unknown action "${action}"; allowed: run, explain, submit`)
+    throw new FreshetError(
+      'INVALID_OPTION',
+      `sql: unknown action "${action}"; allowed: run, explain, ddl, submit`,
+    )
   if (file === undefined || rest.length > 0)
     throw new FreshetError('INVALID_OPTION', 'sql submit: name one .sql file')
   const c = common(values)
