@@ -5,8 +5,8 @@
  * Kafka table in the avro-confluent format, a one-minute tumbling count per event type into a JSON
  * topic, a bounded scan so that the job finishes), and the output equals an oracle computed from
  * the same seeded events. On the same cluster: a refused statement stops a file with its file line,
- * and a table without the writer schema fails its job on the enum (docs/flink.md). `flink down`
- * then leaves no Flink process.
+ * a table without the writer schema fails its job on the enum (docs/flink.md), and the seed
+ * analytics of sql/ give the seed jobs' rows. `flink down` then leaves no Flink process.
  */
 import assert from 'node:assert/strict'
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
@@ -17,7 +17,24 @@ import { flinkDown, resolveFlinkOptions, waitForJob, type FlinkTarget } from '..
 import { EventGenerator, EventProducer } from '../../src/producer/index.ts'
 import { freePort, isAlive, watchOwner } from '../../src/stack/processes.ts'
 import { freshetProcess } from '../helpers/cli.ts'
-import { bootstrap, brokers, randomName, randomTopic, readToSentinel } from '../helpers/kafka.ts'
+import { KafkaProducer, type OutRecord } from '../../src/kafka/index.ts'
+import {
+  AnalyticsResultSchema,
+  UserEventSchema,
+  type AnalyticsResult,
+  type UserEvent,
+} from '../../src/schemas/index.ts'
+import { AvroDeserializer, createSerializer } from '../../src/serde/index.ts'
+import { runJob, sortRows } from '../jobs/harness.ts'
+import {
+  awaitRecords,
+  bootstrap,
+  brokers,
+  randomName,
+  randomTopic,
+  readToSentinel,
+} from '../helpers/kafka.ts'
+import { seedSqlFile } from '../helpers/sql.ts'
 import { testRegistry } from '../helpers/registry.ts'
 
 const COUNT = 600
@@ -77,6 +94,16 @@ SELECT window_start, window_end, event_type, COUNT(*) AS events
 FROM TABLE(TUMBLE(TABLE user_events, DESCRIPTOR(\`timestamp\`), INTERVAL '1' MINUTE))
 GROUP BY window_start, window_end, event_type;
 `
+}
+
+async function produceRecords(records: OutRecord[]): Promise<number> {
+  const producer = new KafkaProducer({ bootstrapBrokers: brokers() })
+  try {
+    await producer.send(records)
+    return records.length
+  } finally {
+    await producer.close()
+  }
 }
 
 /** Flink's JSON format writes TIMESTAMP(3) as "2026-01-01 00:01:00" (UTC here: no time zone). */
@@ -258,6 +285,60 @@ test('flink up, sql submit of a windowed count over Avro events, output equals t
     pitfallOutcome.failure ?? '',
     /AvroTypeException: Found dev\.freshet\.events\.EventType, expecting union/,
   )
+
+  // The seed analytics of sql/, unchanged but for their addresses, give on Flink the rows of the
+  // seed jobs (which sql/*.sql give on freshet: test/sql/seed-analytics.test.ts). One closing event
+  // per partition, an hour later, moves every partition's watermark past the events' windows.
+  const serializer = createSerializer<UserEvent>({
+    format: 'avro',
+    topic: input,
+    schema: UserEventSchema,
+    registry: client,
+  })
+  await serializer.init()
+  const closing = await produceRecords(
+    [0, 1, 2].map((partition) => ({
+      topic: input,
+      partition,
+      value: serializer.serialize({
+        ...new EventGenerator({ users: USERS, seed: SEED, clock: () => Date.UTC(2026, 0, 1, 1) }).batch(
+          1,
+        )[0]!,
+        event_type: 'logout',
+      }),
+    })),
+  )
+  assert.equal(closing, 3)
+  const events = new EventGenerator({ users: USERS, seed: SEED, clock: clock() }).batch(COUNT)
+  const reader = new AvroDeserializer<AnalyticsResult>({
+    registry: client,
+    readerSchema: AnalyticsResultSchema,
+  })
+  for (const job of ['event-counts', 'revenue'] as const) {
+    const analytics = await randomTopic(t, `flink-${job}`, 1)
+    const seedFile = join(stateDir, `${job}.sql`)
+    writeFileSync(
+      seedFile,
+      seedSqlFile(job, { input, output: analytics, bootstrap: bootstrap(), registryUrl }),
+    )
+    const seeded = await freshetProcess(
+      'sql',
+      'submit',
+      seedFile,
+      '--flink',
+      `http://127.0.0.1:${ports.gateway}`,
+      '--json',
+    )
+    assert.equal(seeded.code, 0, `${seeded.stdout}\n${seeded.stderr}`)
+    const expected = (await runJob(job, {}, { events })).rows
+    assert.ok(expected.length > 5, `${job}: ${expected.length} rows`)
+    await awaitRecords(analytics, expected.length, { timeoutMs: 300_000 })
+    const records = await readToSentinel(analytics)
+    const rows = await Promise.all(
+      records.map(async (r) => ({ ...(await reader.deserialize(r.value as Buffer)) })),
+    )
+    assert.deepEqual(sortRows(rows), sortRows(expected), `${job}: Flink's rows are the seed job's`)
+  }
 
   const status = await freshetProcess('flink', 'status', '--json', ...flags)
   assert.equal(status.code, 0, status.stderr)

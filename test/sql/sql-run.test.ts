@@ -3,7 +3,7 @@
 // minute exactly as an oracle does; `freshet sql explain` shows the plan; a wrong statement stops
 // the command at its file:line:column.
 import assert from 'node:assert/strict'
-import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises'
+import { mkdtemp, rm, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { test, type TestContext } from 'node:test'
@@ -19,6 +19,7 @@ import { AvroDeserializer, createSerializer } from '../../src/serde/index.ts'
 import { freshetBackground, freshetProcess } from '../helpers/cli.ts'
 import { awaitRecords, bootstrap, brokers, randomName, randomTopic, readToEnd } from '../helpers/kafka.ts'
 import { testRegistry } from '../helpers/registry.ts'
+import { seedSqlFile } from '../helpers/sql.ts'
 
 const PARTITIONS = 3
 const MINUTE_MS = 60_000
@@ -68,21 +69,24 @@ function sortRows(rows: readonly AnalyticsResult[]): AnalyticsResult[] {
   return [...rows].sort((a, b) => a.window_start - b.window_start || a.key.localeCompare(b.key))
 }
 
-/** sql/event-counts.sql with the test's topics, broker, registry and application id. */
+/** sql/event-counts.sql with the test's topics, broker, registry and application id, in a temporary directory. */
 async function sqlFile(
   t: TestContext,
   names: { input: string; output: string; app: string; registryUrl: string },
 ) {
   const dir = await mkdtemp(join(tmpdir(), 'freshet-sql-'))
   t.after(() => rm(dir, { recursive: true, force: true }))
-  const text = (await readFile(join(import.meta.dirname, '../../sql/event-counts.sql'), 'utf8'))
-    .replace("'topic' = 'user-events'", `'topic' = '${names.input}'`)
-    .replace("'topic' = 'event-analytics'", `'topic' = '${names.output}'`)
-    .replaceAll("'127.0.0.1:9092'", `'${bootstrap()}'`)
-    .replaceAll("'http://127.0.0.1:8081'", `'${names.registryUrl}'`)
-    .replace("'pipeline.name' = 'sql-event-counts'", `'pipeline.name' = '${names.app}'`)
   const file = join(dir, 'event-counts.sql')
-  await writeFile(file, text)
+  await writeFile(
+    file,
+    seedSqlFile('event-counts', {
+      input: names.input,
+      output: names.output,
+      bootstrap: bootstrap(),
+      registryUrl: names.registryUrl,
+      applicationId: names.app,
+    }),
+  )
   return { dir, file }
 }
 
