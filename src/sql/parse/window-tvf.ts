@@ -24,7 +24,7 @@ type WindowFn = WindowTableRef['fn']
 const PARAMS: Record<WindowFn, { names: readonly string[]; required: number }> = {
   TUMBLE: { names: ['SIZE', 'OFFSET'], required: 1 },
   HOP: { names: ['SLIDE', 'SIZE', 'OFFSET'], required: 2 },
-  CUMULATE: { names: ['STEP', 'MAX_SIZE', 'OFFSET'], required: 2 },
+  CUMULATE: { names: ['STEP', 'SIZE', 'OFFSET'], required: 2 },
   SESSION: { names: ['GAP'], required: 1 },
 }
 

@@ -146,3 +146,10 @@ test('a column named gap is still a column (GAP is a non-reserved keyword)', asy
   assert.deepEqual(shape(select.groupBy), [{ kind: 'column', name: 'gap' }])
   assert.deepEqual(shape(select.from), { ...window('SESSION', [min(5)]), partitionBy: ['gap'] })
 })
+
+test("CUMULATE's named size is SIZE, as in Flink", async () => {
+  const cumulate = await windowOf(
+    "CUMULATE(DATA => TABLE Bid, TIMECOL => DESCRIPTOR(bidtime), SIZE => INTERVAL '10' MINUTES, STEP => INTERVAL '2' MINUTES)",
+  )
+  assert.deepEqual(shape(cumulate), window('CUMULATE', [min(2), min(10)]))
+})
