@@ -168,7 +168,7 @@ export function primaryExpr(cv: Converter, ctx: PrimaryExpressionContext): Expr 
   if (ctx instanceof ConstantDefaultContext) return constantExpr(cv, ctx.constant())
   if (ctx instanceof ColumnReferenceContext) return columnPath(cv, ctx.columnNamePath().uid())
   if (ctx instanceof DereferenceContext) return columnPath(cv, ctx.dereferenceDefinition().uid())
-  if (ctx instanceof FunctionCallContext) return callExpr(cv, ctx.functionCallExpression(), ctx)
+  if (ctx instanceof FunctionCallContext) return callExpr(cv, ctx.functionCallExpression())
   if (ctx instanceof ParenthesizedExpressionContext) {
     const inner = expr(cv, ctx.expression())
     parenthesized.add(inner)

@@ -1,7 +1,7 @@
-/** Function calls: names upper-case, COUNT(*) and DISTINCT, keyword functions, symbols, JSON_VALUE. */
+/** Function calls: names upper-case, COUNT(*), DISTINCT and FILTER, keyword functions, symbols, JSON_VALUE. */
 import assert from 'node:assert/strict'
 import { test } from 'node:test'
-import { assertRefused, call, col, exprsOf, int, shape, str } from './helpers.ts'
+import { assertRefused, bin, call, col, exprsOf, int, selectOf, shape, str } from './helpers.ts'
 
 const symbol = (value: string) => ({
   kind: 'literal',
@@ -57,6 +57,30 @@ test('JSON_VALUE with RETURNING, ON EMPTY and ON ERROR', async () => {
       onError: { kind: 'ERROR' },
     }),
   ])
+})
+
+test('FILTER (WHERE ...) after an aggregate, also with DISTINCT and an alias after it', async () => {
+  const select = await selectOf(
+    'SELECT COUNT(*) FILTER (WHERE a = 1) AS n, SUM(DISTINCT x) filter (where a > 1 and b is not null) FROM t',
+  )
+  assert.deepEqual(shape(select.items), [
+    { kind: 'expr', expr: call('COUNT', [], { star: true, filter: bin('=', col('a'), int(1)) }), alias: 'n' },
+    {
+      kind: 'expr',
+      expr: call('SUM', [col('x')], {
+        distinct: true,
+        filter: bin('AND', bin('>', col('a'), int(1)), {
+          kind: 'is',
+          operand: col('b'),
+          test: 'NULL',
+          negated: true,
+        }),
+      }),
+    },
+  ])
+  const first = select.items[0]!
+  assert.ok(first.kind === 'expr' && first.expr.kind === 'call')
+  assert.deepEqual(first.expr.filter?.at, { line: 1, column: 31 })
 })
 
 test('POSITION(a IN b) and FIRST/LAST_VALUE', async () => {
