@@ -57,27 +57,6 @@ export function children(ctx: ParserRuleContext): readonly ParseTree[] {
   return ctx.children ?? []
 }
 
-/**
- * A child rule context by rule accessor name, if the grammar in use has that rule there. The
- * patched grammar (SESSION with PARTITION BY, FILTER (WHERE ...)) adds rules the released one lacks;
- * reading them through this accessor keeps one converter for both.
- */
-export function optionalRule(ctx: ParserRuleContext, name: string): ParserRuleContext | undefined {
-  const accessor = (ctx as unknown as Record<string, unknown>)[name]
-  if (typeof accessor !== 'function') return undefined
-  const result: unknown = (accessor as (this: unknown) => unknown).call(ctx)
-  if (Array.isArray(result)) return result[0] instanceof ParserRuleContext ? result[0] : undefined
-  return result instanceof ParserRuleContext ? result : undefined
-}
-
-/** The first direct child context whose class name matches, for rules only the patched grammar has. */
-export function childByClassName(ctx: ParserRuleContext, pattern: RegExp): ParserRuleContext | undefined {
-  for (const child of ctx.children ?? []) {
-    if (child instanceof ParserRuleContext && pattern.test(child.constructor.name)) return child
-  }
-  return undefined
-}
-
 /** A context that spans no token (the grammar matched an empty alternative). */
 export function isEmpty(ctx: ParserRuleContext): boolean {
   return ctx.start === null || ctx.stop === null || ctx.stop.tokenIndex < ctx.start.tokenIndex

@@ -1,8 +1,10 @@
 /**
  * A syntax error, turned into freshet's error. Some constructs are valid Flink SQL that the
- * grammar rejects (decision 0009, points 2 and 4); when the tokens around the error show one of
- * them, the error is FRESHET_SQL_UNSUPPORTED naming it, with the form that works today, at the
- * construct's first token. Anything else is FRESHET_SQL_INVALID at the parser's first error.
+ * grammar rejects (decision 0009, point 8: TRY_CAST, a window function without an alias or inside
+ * an expression, an alias after a window TVF, `FLOOR(t TO unit)`, OVERLAY, ARRAY[...] and MAP[...]);
+ * when the tokens around the error show one of them, the error is FRESHET_SQL_UNSUPPORTED naming
+ * it, with the form that works today, at the construct's first token. Anything else is
+ * FRESHET_SQL_INVALID at the parser's first error.
  */
 import type { FreshetError } from '../../errors/index.ts'
 import { sqlInvalid, sqlUnsupported } from '../errors.ts'
@@ -15,12 +17,6 @@ interface Rejected {
 }
 
 export const HINTS = {
-  session:
-    "use the group window: GROUP BY key, SESSION(time_column, INTERVAL '30' MINUTE) with SESSION_START and SESSION_END",
-  filter: 'write SUM(CASE WHEN cond THEN x END) or COUNT(CASE WHEN cond THEN 1 END)',
-  substring: 'use the comma form SUBSTRING(s, start, length)',
-  trim: 'use TRIM(s), LTRIM(s) or RTRIM(s)',
-  extract: 'use HOUR(t), MINUTE(t), DAYOFMONTH(t), ... or DATE_FORMAT(t, pattern)',
   tryCast: 'use CAST(x AS type) (which fails on a bad value instead of giving NULL)',
   overAlias: 'name the column: ROW_NUMBER() OVER (...) AS rn',
   overItem: 'select f() OVER (...) AS name on its own, and compute with it in an outer query',
@@ -85,21 +81,10 @@ function text(token: Token | undefined): string {
 
 function rejectedConstruct(tokens: readonly Token[], errorIndex: number): Rejected | undefined {
   return (
-    filterClause(tokens, errorIndex) ??
     afterParenthesis(tokens, errorIndex) ??
     valueConstructor(tokens, errorIndex) ??
     enclosingCall(tokens, errorIndex)
   )
-}
-
-/** `agg(x) FILTER (WHERE ...)`: the error lands on FILTER, `(` or WHERE. */
-function filterClause(tokens: readonly Token[], errorIndex: number): Rejected | undefined {
-  for (let i = Math.max(1, errorIndex - 2); i <= errorIndex; i++) {
-    if (text(tokens[i]) === 'FILTER' && text(tokens[i - 1]) === ')' && text(tokens[i + 1]) === '(') {
-      return { construct: 'FILTER (WHERE ...) on an aggregate', hint: HINTS.filter, token: tokens[i]! }
-    }
-  }
-  return undefined
 }
 
 /** The index of the `(` that the `)` at `close` closes, or -1. */
@@ -148,32 +133,11 @@ function openCalls(tokens: readonly Token[], errorIndex: number): number[] {
 
 function enclosingCall(tokens: readonly Token[], errorIndex: number): Rejected | undefined {
   const error = text(tokens[errorIndex])
-  if (
-    error === 'SESSION' &&
-    text(tokens[errorIndex - 1]) === '(' &&
-    text(tokens[errorIndex - 2]) === 'TABLE'
-  ) {
-    return { construct: 'SESSION window TVF', hint: HINTS.session, token: tokens[errorIndex]! }
-  }
   const calls = openCalls(tokens, errorIndex)
-  const sessionAt = calls.findIndex(
-    (c, i) => text(tokens[c]) === 'SESSION' && text(tokens[calls[i - 1] ?? -1]) === 'TABLE',
-  )
-  if (sessionAt >= 0)
-    return { construct: 'SESSION window TVF', hint: HINTS.session, token: tokens[calls[sessionAt]!]! }
   const callee = calls.length > 0 ? tokens[calls[calls.length - 1]!] : undefined
   switch (text(callee)) {
-    case 'SUBSTRING':
-      if (error === 'FROM' || error === 'FOR') {
-        return { construct: 'SUBSTRING(s FROM i FOR n)', hint: HINTS.substring, token: callee! }
-      }
-      return undefined
-    case 'TRIM':
-      return { construct: 'TRIM(BOTH|LEADING|TRAILING ... FROM s)', hint: HINTS.trim, token: callee! }
     case 'TRY_CAST':
       return { construct: 'TRY_CAST(x AS type)', hint: HINTS.tryCast, token: callee! }
-    case 'EXTRACT':
-      return { construct: 'EXTRACT(unit FROM t)', hint: HINTS.extract, token: callee! }
     case 'FLOOR':
     case 'CEIL':
     case 'CEILING':

@@ -6,7 +6,7 @@
  * `a + b || c` is `a + (b || c)` and `a || b * c` is `(a || b) * c`, where the grammar reads
  * `(a + b) || c` and `a || (b * c)`.
  */
-import type { BinaryOperator, Expr } from '../ast.ts'
+import type { BinaryOperator, CallExpr, Expr } from '../ast.ts'
 import { at, invalid, sourceText, unsupported, type Converter } from './context.ts'
 import { callExpr } from './functions.ts'
 import type { BooleanExpressionContext } from './grammar.ts'
@@ -20,6 +20,7 @@ import {
   DereferenceContext,
   ExistsContext,
   ExtractContext,
+  ExtractUnitContext,
   FirstContext,
   FunctionCallContext,
   LastContext,
@@ -34,6 +35,8 @@ import {
   StarContext,
   SubqueryExpressionContext,
   SubscriptContext,
+  SubstringContext,
+  TrimContext,
   ValueExpressionDefaultContext,
   type ComparisonOperatorContext,
   type ConstantContext,
@@ -168,7 +171,7 @@ export function primaryExpr(cv: Converter, ctx: PrimaryExpressionContext): Expr 
   if (ctx instanceof ConstantDefaultContext) return constantExpr(cv, ctx.constant())
   if (ctx instanceof ColumnReferenceContext) return columnPath(cv, ctx.columnNamePath().uid())
   if (ctx instanceof DereferenceContext) return columnPath(cv, ctx.dereferenceDefinition().uid())
-  if (ctx instanceof FunctionCallContext) return callExpr(cv, ctx.functionCallExpression(), ctx)
+  if (ctx instanceof FunctionCallContext) return callExpr(cv, ctx.functionCallExpression())
   if (ctx instanceof ParenthesizedExpressionContext) {
     const inner = expr(cv, ctx.expression())
     parenthesized.add(inner)
@@ -187,15 +190,8 @@ export function primaryExpr(cv: Converter, ctx: PrimaryExpressionContext): Expr 
 }
 
 function otherPrimary(cv: Converter, ctx: PrimaryExpressionContext): Expr {
-  if (ctx instanceof PositionContext) {
-    const args = [valueExpr(cv, ctx._substr!), valueExpr(cv, ctx._str!)]
-    return { kind: 'call', name: 'POSITION', args, star: false, distinct: false, at: at(ctx) }
-  }
-  if (ctx instanceof ExtractContext) {
-    const unit = symbolLiteral(ctx.identifier().getText(), at(ctx.identifier()))
-    const args = [unit, valueExpr(cv, ctx.valueExpression())]
-    return { kind: 'call', name: 'EXTRACT', args, star: false, distinct: false, at: at(ctx) }
-  }
+  const standard = standardForm(cv, ctx)
+  if (standard) return standard
   if (ctx instanceof FirstContext || ctx instanceof LastContext) {
     if (ctx.KW_IGNORE()) throw unsupported(cv, ctx, 'IGNORE NULLS')
     const name = ctx instanceof FirstContext ? 'FIRST' : 'LAST'
@@ -212,6 +208,39 @@ function otherPrimary(cv: Converter, ctx: PrimaryExpressionContext): Expr {
   if (ctx instanceof StarContext)
     throw invalid(cv, ctx, `${ctx.getText()} is only valid in a select list or COUNT(*)`)
   throw invalid(cv, ctx, `unexpected expression ${sourceText(cv, ctx)}`)
+}
+
+function call(name: string, args: Expr[], ctx: PrimaryExpressionContext): CallExpr {
+  return { kind: 'call', name, args, star: false, distinct: false, at: at(ctx) }
+}
+
+/**
+ * SQL's keyword forms of a few functions, as the calls the expression compiler takes:
+ * `POSITION(a IN b)` is `POSITION(a, b)`; `EXTRACT(unit FROM t)` is `EXTRACT(unit, t)` with the unit
+ * a symbol; `SUBSTRING(s FROM i [FOR n])` is `SUBSTRING(s, i [, n])`; `TRIM([flag] [chars] FROM s)`
+ * is `TRIM(flag, [chars,] s)`, flag a symbol: BOTH at the TRIM keyword when not written, as the
+ * compiler reads a TRIM with more than one argument only after its flag. `TRIM(s)` stays a plain call.
+ */
+function standardForm(cv: Converter, ctx: PrimaryExpressionContext): CallExpr | undefined {
+  if (ctx instanceof PositionContext) {
+    return call('POSITION', [valueExpr(cv, ctx._substr!), valueExpr(cv, ctx._str!)], ctx)
+  }
+  if (ctx instanceof ExtractContext || ctx instanceof ExtractUnitContext) {
+    const unitCtx = ctx instanceof ExtractContext ? ctx._field! : ctx._unit!
+    const unit = symbolLiteral(unitCtx.getText(), at(unitCtx))
+    return call('EXTRACT', [unit, valueExpr(cv, ctx._source!)], ctx)
+  }
+  if (ctx instanceof SubstringContext) {
+    const args = [ctx._str!, ctx._pos!, ...(ctx._len ? [ctx._len] : [])].map((arg) => valueExpr(cv, arg))
+    return call('SUBSTRING', args, ctx)
+  }
+  if (ctx instanceof TrimContext) {
+    const option = ctx._trimOption
+    const flag = option ? symbolLiteral(option.text!, at(option)) : symbolLiteral('BOTH', at(ctx))
+    const chars = ctx._trimStr ? [valueExpr(cv, ctx._trimStr)] : []
+    return call('TRIM', [flag, ...chars, valueExpr(cv, ctx._srcStr!)], ctx)
+  }
+  return undefined
 }
 
 function caseExpr(cv: Converter, ctx: SearchedCaseContext | SimpleCaseContext): Expr {

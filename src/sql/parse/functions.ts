@@ -1,31 +1,19 @@
 /**
  * Function calls: `f(a, b)`, `COUNT(*)`, `COUNT(DISTINCT x)`, keyword functions without
  * parentheses (`CURRENT_TIMESTAMP`), keyword arguments as symbols (`TIMESTAMPDIFF(SECOND, a, b)`),
- * JSON_VALUE's RETURNING / ON EMPTY / ON ERROR, and `FILTER (WHERE ...)` when the grammar has it.
- * Names are upper-case.
+ * JSON_VALUE's RETURNING / ON EMPTY / ON ERROR, and an aggregate's `FILTER (WHERE ...)`. Names are
+ * upper-case.
  */
 import type { CallExpr, Expr, JsonValueBehavior, SqlType } from '../ast.ts'
-import {
-  at,
-  childByClassName,
-  invalid,
-  isEmpty,
-  optionalRule,
-  sourceText,
-  unsupported,
-  type Converter,
-} from './context.ts'
+import { at, invalid, isEmpty, sourceText, unsupported, type Converter } from './context.ts'
 import { sqlType } from './data-types.ts'
 import { booleanExpr, columnPath, expr, valueExpr } from './expressions.ts'
 import type { ValueExpressionContext } from './grammar.ts'
 import {
-  BooleanExpressionContext,
   ColumnTypeContext,
-  ExpressionContext,
   ParserRuleContext,
   TerminalNode,
   UidContext,
-  type FunctionCallContext,
   type FunctionCallExpressionContext,
   type FunctionParamContext,
   type JsonValueParamsContext,
@@ -35,13 +23,7 @@ import { intervalExpr } from './interval.ts'
 import { symbolLiteral, typedLiteral } from './literals.ts'
 import { uidParts } from './names.ts'
 
-const FILTER_HINT = 'write SUM(CASE WHEN cond THEN x END) or COUNT(CASE WHEN cond THEN 1 END)'
-
-export function callExpr(
-  cv: Converter,
-  ctx: FunctionCallExpressionContext,
-  outer?: FunctionCallContext,
-): Expr {
+export function callExpr(cv: Converter, ctx: FunctionCallExpressionContext): Expr {
   const noParams = ctx.reservedKeywordsNoParamsUsedAsFuncName()
   if (noParams) return keywordCall(noParams.getText(), ctx)
   const literal = ctx.functionNameAndParams()
@@ -58,7 +40,7 @@ export function callExpr(
       at(literal),
     )
   }
-  return callWithParams(cv, ctx, outer)
+  return callWithParams(cv, ctx)
 }
 
 function keywordCall(text: string, ctx: ParserRuleContext): CallExpr {
@@ -84,18 +66,15 @@ interface CallParts {
   onError?: JsonValueBehavior
 }
 
-function callWithParams(
-  cv: Converter,
-  ctx: FunctionCallExpressionContext,
-  outer?: FunctionCallContext,
-): CallExpr {
+function callWithParams(cv: Converter, ctx: FunctionCallExpressionContext): CallExpr {
   const name = functionName(cv, ctx)
   const parts: CallParts = { args: [], star: false }
   const params = ctx.functionParam().filter((p) => !isEmpty(p))
   for (const param of params) functionParam(cv, name, param, parts)
   if (parts.star && params.length !== 1) throw invalid(cv, ctx, `${name}(*) takes no other argument`)
   const distinct = ctx.setQuantifier()?.KW_DISTINCT() != null
-  const filter = filterOf(cv, ctx, outer)
+  const filterClause = ctx.filterClause()
+  const filter = filterClause ? booleanExpr(cv, filterClause.booleanExpression()) : undefined
   return {
     kind: 'call',
     name,
@@ -170,28 +149,4 @@ function jsonBehavior(cv: Converter, rest: ParseTree[], i: number): [JsonValueBe
 
 function expectWord(cv: Converter, ctx: UidContext, word: string): void {
   if (ctx.getText().toUpperCase() !== word) throw invalid(cv, ctx, `expected ${word}, got ${ctx.getText()}`)
-}
-
-/**
- * `agg(x) FILTER (WHERE cond)`: the released grammar rejects it (the error is reported by
- * diagnose.ts); a regenerated grammar that adds it under any rule name with "Filter" in it, on the
- * call or on the enclosing primary expression, is read here.
- */
-function filterOf(
-  cv: Converter,
-  ctx: FunctionCallExpressionContext,
-  outer?: FunctionCallContext,
-): Expr | undefined {
-  const clause =
-    optionalRule(ctx, 'filterClause') ??
-    optionalRule(ctx, 'aggregateFilter') ??
-    childByClassName(ctx, /Filter/) ??
-    (outer && (optionalRule(outer, 'filterClause') ?? childByClassName(outer, /Filter/)))
-  if (!clause) return undefined
-  const condition = (clause.children ?? []).find(
-    (c) => c instanceof BooleanExpressionContext || c instanceof ExpressionContext,
-  )
-  if (condition instanceof ExpressionContext) return expr(cv, condition)
-  if (condition instanceof BooleanExpressionContext) return booleanExpr(cv, condition)
-  throw unsupported(cv, clause, 'FILTER clause without WHERE', FILTER_HINT)
 }

@@ -5,9 +5,15 @@
  * when first needed: `parseSql` loads it on first use; after `loadSqlParser()` has resolved,
  * `parseSqlSync` parses without awaiting.
  *
+ * The grammar is freshet's patched build of dt-sql-parser's (decision 0009): the SESSION window TVF
+ * with `PARTITION BY`, an aggregate's `FILTER (WHERE ...)` and the keyword forms of SUBSTRING, TRIM
+ * and EXTRACT are in the tree, the last three as the calls the expression compiler takes
+ * (expressions.ts).
+ *
  * Errors: FRESHET_SQL_INVALID for a syntax error (the parser's first error, 1-based line and
- * column of the file), FRESHET_SQL_UNSUPPORTED for valid Flink SQL that freshet does not run or
- * that the grammar rejects (`TRY_CAST` and the others of diagnose.ts), naming the construct.
+ * column of the file) and for what Flink rejects though the grammar takes it (`PARTITION BY` on a
+ * window TVF other than SESSION); FRESHET_SQL_UNSUPPORTED for valid Flink SQL that freshet does not
+ * run or that the grammar rejects (`TRY_CAST` and the others of diagnose.ts), naming the construct.
  * Every construct the grammar parses is either in the tree or refused by name. Left out, as they
  * change no result: COMMENTs of tables, views and non-physical columns, CONSTRAINT names, and the
  * options of `CREATE TABLE ... LIKE` (which the planner refuses as a whole).

@@ -1,23 +1,21 @@
 /**
  * Window table-valued functions: `TABLE(TUMBLE(TABLE t, DESCRIPTOR(ts), INTERVAL '1' MINUTE))` and
  * HOP, CUMULATE, SESSION, with positional or named arguments. Named interval arguments are put in
- * the positional order of `WindowTableRef.args`. The released grammar has no SESSION and no
- * `PARTITION BY`; a regenerated one that adds them (same rule names, PARTITION BY inside the
- * `TABLE t` argument) is read by the same code.
+ * the positional order of `WindowTableRef.args`. SESSION's `PARTITION BY k` / `PARTITION BY (k1, k2)`
+ * follows its `TABLE t` argument; the grammar takes it after any function's table, and, as Flink
+ * does, only SESSION's is accepted.
  */
 import type { Expr, TableRef, WindowTableRef } from '../ast.ts'
-import { at, invalid, keyword, optionalRule, unsupported, type Converter } from './context.ts'
-import {
-  IdentifierContext,
+import { at, invalid, keyword, unsupported, type Converter } from './context.ts'
+import type {
+  ColumnDescriptorContext,
   ParserRuleContext,
-  TerminalNode,
-  type ColumnDescriptorContext,
-  type ParseTree,
-  type WindowTVFClauseContext,
-  type WindowTVFParamContext,
+  WindowTVFClauseContext,
+  WindowTVFParamContext,
+  WindowTVFPartitionByContext,
 } from './grammar.ts'
 import { hintsAfter } from './hints.ts'
-import { identifierName, simpleColumnName, uidName } from './names.ts'
+import { simpleColumnName, uidName } from './names.ts'
 import { intervalExpr } from './interval.ts'
 
 type WindowFn = WindowTableRef['fn']
@@ -26,13 +24,13 @@ type WindowFn = WindowTableRef['fn']
 const PARAMS: Record<WindowFn, { names: readonly string[]; required: number }> = {
   TUMBLE: { names: ['SIZE', 'OFFSET'], required: 1 },
   HOP: { names: ['SLIDE', 'SIZE', 'OFFSET'], required: 2 },
-  CUMULATE: { names: ['STEP', 'MAX_SIZE', 'OFFSET'], required: 2 },
+  CUMULATE: { names: ['STEP', 'SIZE', 'OFFSET'], required: 2 },
   SESSION: { names: ['GAP'], required: 1 },
 }
 
 interface Collected {
   input?: TableRef
-  partitionBy: string[]
+  partitionBy?: WindowTVFPartitionByContext
   timeColumn?: string
   positional: Expr[]
   named: Map<string, Expr>
@@ -42,40 +40,32 @@ export function windowTableRef(cv: Converter, ctx: WindowTVFClauseContext): Wind
   const call = ctx.windowTVFExpression()
   const fn = keyword(call.windowTVFName()) as WindowFn
   if (!(fn in PARAMS)) throw unsupported(cv, call, `${fn} window function`)
-  const collected: Collected = { partitionBy: [], positional: [], named: new Map() }
+  const collected: Collected = { positional: [], named: new Map() }
   for (const param of call.windowTVFParam()) windowParam(cv, param, collected)
   if (!collected.input) throw invalid(cv, call, `${fn} needs its input: TABLE name`)
   if (collected.timeColumn === undefined)
     throw invalid(cv, call, `${fn} needs its time column: DESCRIPTOR(column)`)
-  if (collected.partitionBy.length > 0 && fn !== 'SESSION')
-    throw invalid(cv, call, `PARTITION BY is for SESSION windows only`)
-  // The released grammar has no alias here; a regenerated one may.
-  const aliasCtx = optionalRule(ctx, 'tableAlias')
+  if (collected.partitionBy && fn !== 'SESSION')
+    throw invalid(
+      cv,
+      collected.partitionBy,
+      `${fn} takes no PARTITION BY: only SESSION windows are partitioned`,
+    )
   return {
     kind: 'window',
     fn,
     input: collected.input,
     timeColumn: collected.timeColumn,
     args: windowArgs(cv, call, fn, collected),
-    partitionBy: collected.partitionBy,
-    ...(aliasCtx && { alias: aliasName(cv, aliasCtx) }),
+    partitionBy: collected.partitionBy ? partitionColumns(cv, collected.partitionBy) : [],
     at: at(ctx),
   }
 }
 
-function aliasName(cv: Converter, ctx: ParserRuleContext): string {
-  const identifier = (ctx.children ?? []).find((c) => c instanceof IdentifierContext)
-  if (!identifier) throw invalid(cv, ctx, `expected an alias, got ${ctx.getText()}`)
-  return identifierName(cv, identifier)
-}
-
 function windowParam(cv: Converter, ctx: WindowTVFParamContext, out: Collected): void {
-  const children: readonly ParseTree[] = ctx.children ?? []
-  const named = ctx.DOUBLE_RIGHT_ARROW() !== null
-  const name = named ? children[0]!.getText().toUpperCase() : undefined
+  const name = ctx.DOUBLE_RIGHT_ARROW() !== null ? ctx.getChild(0)!.getText().toUpperCase() : undefined
   const table = ctx.timeAttrColumn()
   if (table) {
-    if (named && name !== 'DATA') throw invalid(cv, ctx, `${name} takes an interval, not a table`)
     if (out.input) throw invalid(cv, ctx, 'the window function has two TABLE arguments')
     const uid = table.uid()
     out.input = {
@@ -84,50 +74,39 @@ function windowParam(cv: Converter, ctx: WindowTVFParamContext, out: Collected):
       hints: hintsAfter(cv, uid.stop!.tokenIndex),
       at: at(table),
     }
-    out.partitionBy.push(...partitionColumns(cv, children))
+    const partitionBy = ctx.windowTVFPartitionBy()
+    if (partitionBy) out.partitionBy = partitionBy
     return
   }
   const descriptor = ctx.columnDescriptor()
   if (descriptor) {
-    if (named && name !== 'TIMECOL') throw invalid(cv, ctx, `${name} takes an interval, not a DESCRIPTOR`)
     if (out.timeColumn !== undefined)
       throw invalid(cv, ctx, 'the window function has two DESCRIPTOR arguments')
     out.timeColumn = descriptorColumn(cv, descriptor)
     return
   }
   const interval = ctx.timeIntervalExpression()
-  if (!interval) {
-    // A regenerated grammar may give PARTITION BY a parameter of its own.
-    const partition = partitionColumns(cv, children)
-    if (partition.length === 0) throw invalid(cv, ctx, `unexpected window function argument ${ctx.getText()}`)
-    out.partitionBy.push(...partition)
-    return
-  }
+  if (!interval) throw invalid(cv, ctx, `unexpected window function argument ${ctx.getText()}`)
+  if (name === 'DATA' || name === 'TIMECOL')
+    throw invalid(
+      cv,
+      ctx,
+      `${name} takes ${name === 'DATA' ? 'TABLE name' : 'DESCRIPTOR(column)'}, not an interval`,
+    )
   const value = intervalExpr(cv, interval)
   if (name === undefined) out.positional.push(value)
   else if (out.named.has(name)) throw invalid(cv, ctx, `${name} is given twice`)
   else out.named.set(name, value)
-  out.partitionBy.push(...partitionColumns(cv, children))
 }
 
 function descriptorColumn(cv: Converter, ctx: ColumnDescriptorContext): string {
   return simpleColumnName(cv, ctx.columnName())
 }
 
-/** Names after `PARTITION BY` among a parameter's children (only in a regenerated grammar). */
-function partitionColumns(cv: Converter, children: readonly ParseTree[]): string[] {
-  const by = children.findIndex((c) => c instanceof TerminalNode && c.getText().toUpperCase() === 'BY')
-  if (by < 0 || children[by - 1]?.getText().toUpperCase() !== 'PARTITION') return []
-  return children.slice(by + 1).flatMap((c) => (c instanceof ParserRuleContext ? namesIn(cv, c) : []))
-}
-
-function namesIn(cv: Converter, ctx: ParserRuleContext): string[] {
-  if (ctx instanceof IdentifierContext) return [identifierName(cv, ctx)]
-  const parts = (ctx as unknown as { identifier?: () => unknown }).identifier?.()
-  if (Array.isArray(parts) && parts.length > 0 && parts.every((p) => p instanceof IdentifierContext)) {
-    return [parts.map((p: IdentifierContext) => identifierName(cv, p)).join('.')]
-  }
-  return (ctx.children ?? []).flatMap((c) => (c instanceof ParserRuleContext ? namesIn(cv, c) : []))
+/** `PARTITION BY k` or `PARTITION BY (k1, k2)`: plain column names of the input. */
+function partitionColumns(cv: Converter, ctx: WindowTVFPartitionByContext): string[] {
+  const columns = ctx.columnNameList()?.columnName() ?? [ctx.columnName()!]
+  return columns.map((column) => simpleColumnName(cv, column))
 }
 
 function windowArgs(cv: Converter, call: ParserRuleContext, fn: WindowFn, collected: Collected): Expr[] {

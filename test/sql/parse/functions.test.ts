@@ -1,7 +1,11 @@
-/** Function calls: names upper-case, COUNT(*) and DISTINCT, keyword functions, symbols, JSON_VALUE. */
+/**
+ * Function calls: names upper-case, COUNT(*) and DISTINCT, FILTER, keyword functions, symbols,
+ * JSON_VALUE, and the standard forms (SUBSTRING ... FROM, TRIM ... FROM, EXTRACT, POSITION).
+ */
 import assert from 'node:assert/strict'
 import { test } from 'node:test'
-import { assertRefused, call, col, exprsOf, int, shape, str } from './helpers.ts'
+import type { CallExpr } from '../../../src/sql/ast.ts'
+import { assertRefused, bin, call, col, exprsOf, int, selectOf, shape, str } from './helpers.ts'
 
 const symbol = (value: string) => ({
   kind: 'literal',
@@ -56,6 +60,70 @@ test('JSON_VALUE with RETURNING, ON EMPTY and ON ERROR', async () => {
       onEmpty: { kind: 'NULL' },
       onError: { kind: 'ERROR' },
     }),
+  ])
+})
+
+test('FILTER (WHERE ...) after an aggregate, also with DISTINCT and an alias after it', async () => {
+  const select = await selectOf(
+    'SELECT COUNT(*) FILTER (WHERE a = 1) AS n, SUM(DISTINCT x) filter (where a > 1 and b is not null) FROM t',
+  )
+  assert.deepEqual(shape(select.items), [
+    { kind: 'expr', expr: call('COUNT', [], { star: true, filter: bin('=', col('a'), int(1)) }), alias: 'n' },
+    {
+      kind: 'expr',
+      expr: call('SUM', [col('x')], {
+        distinct: true,
+        filter: bin('AND', bin('>', col('a'), int(1)), {
+          kind: 'is',
+          operand: col('b'),
+          test: 'NULL',
+          negated: true,
+        }),
+      }),
+    },
+  ])
+  const first = select.items[0]!
+  assert.ok(first.kind === 'expr' && first.expr.kind === 'call')
+  assert.deepEqual(first.expr.filter?.at, { line: 1, column: 31 })
+})
+
+test('SUBSTRING(s FROM i [FOR n]) is SUBSTRING(s, i [, n])', async () => {
+  const values = await exprsOf('SUBSTRING(s FROM 2 FOR 3), SUBSTRING(s FROM a + 1), SUBSTRING(s, 2, 3)')
+  assert.deepEqual(shape(values), [
+    call('SUBSTRING', [col('s'), int(2), int(3)]),
+    call('SUBSTRING', [col('s'), bin('+', col('a'), int(1))]),
+    call('SUBSTRING', [col('s'), int(2), int(3)]),
+  ])
+})
+
+test('TRIM(... FROM s) gives its flag first, BOTH when not written; TRIM(s) stays one argument', async () => {
+  const values = await exprsOf(
+    "TRIM(BOTH ' ' FROM s), TRIM(leading 'x' FROM s), TRIM(TRAILING FROM s), TRIM('x' FROM s), TRIM(FROM s), TRIM(s)",
+  )
+  assert.deepEqual(shape(values), [
+    call('TRIM', [symbol('BOTH'), str(' '), col('s')]),
+    call('TRIM', [{ ...symbol('LEADING'), text: 'leading' }, str('x'), col('s')]),
+    call('TRIM', [symbol('TRAILING'), col('s')]),
+    call('TRIM', [symbol('BOTH'), str('x'), col('s')]),
+    call('TRIM', [symbol('BOTH'), col('s')]),
+    call('TRIM', [col('s')]),
+  ])
+  // A flag not written is placed at TRIM; a written one at itself.
+  const [written, , , implied] = values as CallExpr[]
+  assert.deepEqual(written!.args[0]!.at, { line: 1, column: 13 })
+  assert.deepEqual(implied!.args[0]!.at, { line: 1, column: 80 })
+})
+
+test('EXTRACT(unit FROM t) is EXTRACT(unit, t), reserved units and the others alike', async () => {
+  const values = await exprsOf(
+    'EXTRACT(HOUR FROM ts), EXTRACT(year FROM ts), EXTRACT(WEEK FROM ts), EXTRACT(DOW FROM ts), EXTRACT(EPOCH FROM ts)',
+  )
+  assert.deepEqual(shape(values), [
+    call('EXTRACT', [symbol('HOUR'), col('ts')]),
+    call('EXTRACT', [{ ...symbol('YEAR'), text: 'year' }, col('ts')]),
+    call('EXTRACT', [symbol('WEEK'), col('ts')]),
+    call('EXTRACT', [symbol('DOW'), col('ts')]),
+    call('EXTRACT', [symbol('EPOCH'), col('ts')]),
   ])
 })
 

@@ -1,27 +1,14 @@
 /**
  * The four seed jobs in Flink SQL (bench/sql-parser/corpus.ts), tree by tree: these are the
- * statements the planner compiles first, so every node is checked. Revenue and sessions use
- * `FILTER (WHERE ...)` and the SESSION TVF, which the released grammar rejects: those are refused
- * with FRESHET_SQL_UNSUPPORTED, and their rewrites in the forms the errors suggest are checked.
+ * statements the planner compiles first, so every node is checked, `FILTER (WHERE ...)` and the
+ * SESSION TVF with its PARTITION BY included.
  */
 import assert from 'node:assert/strict'
 import { test } from 'node:test'
 import { VALID } from '../../../bench/sql-parser/corpus.ts'
+import type { CallExpr, SelectQuery } from '../../../src/sql/ast.ts'
 import { parseSql } from '../../../src/sql/parse/index.ts'
-import {
-  assertRefused,
-  bin,
-  call,
-  col,
-  countStar,
-  int,
-  interval,
-  item,
-  parseOne,
-  shape,
-  str,
-  table,
-} from './helpers.ts'
+import { bin, call, col, countStar, int, interval, item, parseOne, shape, str, table } from './helpers.ts'
 
 function corpus(id: string): string {
   const statement = VALID.find((v) => v.id === id)
@@ -60,27 +47,10 @@ test('event counts: INSERT of a TUMBLE window aggregation', async () => {
   assert.deepEqual(statement.at, { line: 1, column: 1 })
 })
 
-test('revenue as written: FILTER (WHERE ...) is refused at FILTER with the CASE WHEN form', async () => {
-  const error = await assertRefused(corpus('seed-revenue'), {
-    code: 'FRESHET_SQL_UNSUPPORTED',
-    line: 3,
-    column: 12,
-    construct: 'FILTER (WHERE ...) on an aggregate',
-  })
-  assert.match(error.message, /SUM\(CASE WHEN cond THEN x END\)/)
-})
-
-test('revenue rewritten with CASE WHEN: INSERT of a HOP window aggregation, slide before size', async () => {
-  const sql = `INSERT INTO analytics_results (job, window_start, window_end, \`key\`, purchases, revenue, avg_amount)
-SELECT 'revenue', window_start, window_end, currency,
-  COUNT(CASE WHEN status = 'completed' THEN 1 END),
-  SUM(CASE WHEN status = 'completed' THEN amount END),
-  CAST(AVG(amount) AS DOUBLE)
-FROM TABLE(HOP(TABLE transactions, DESCRIPTOR(ts), INTERVAL '1' MINUTE, INTERVAL '5' MINUTE))
-GROUP BY window_start, window_end, currency`
+test('revenue: INSERT of a HOP window aggregation, slide before size, FILTER on two aggregates', async () => {
+  const statement = await parseOne(corpus('seed-revenue'))
   const completed = bin('=', col('status'), str('completed'))
-  const caseWhen = (then: unknown) => ({ kind: 'case', whens: [{ when: completed, then }] })
-  assert.deepEqual(shape(await parseOne(sql)), {
+  assert.deepEqual(shape(statement), {
     kind: 'insert',
     table: 'analytics_results',
     overwrite: false,
@@ -94,8 +64,8 @@ GROUP BY window_start, window_end, currency`
         item(str('revenue')),
         ...windowBounds,
         item(col('currency')),
-        item(call('COUNT', [caseWhen(int(1))])),
-        item(call('SUM', [caseWhen(col('amount'))])),
+        item(call('COUNT', [], { star: true, filter: completed })),
+        item(call('SUM', [col('amount')], { filter: completed })),
         item({
           kind: 'cast',
           operand: call('AVG', [col('amount')]),
@@ -115,6 +85,11 @@ GROUP BY window_start, window_end, currency`
       orderBy: [],
     },
   })
+  assert.equal(statement.kind, 'insert')
+  const select = statement.query as SelectQuery
+  const purchases = select.items[4] as { expr: CallExpr }
+  assert.deepEqual(purchases.expr.at, { line: 3, column: 3 })
+  assert.deepEqual(purchases.expr.filter?.at, { line: 3, column: 26 })
 })
 
 test('top users: ROW_NUMBER() OVER a TUMBLE aggregation, filtered on the rank', async () => {
@@ -180,24 +155,57 @@ test('top users: ROW_NUMBER() OVER a TUMBLE aggregation, filtered on the rank', 
   })
 })
 
-test('sessions as written: the SESSION TVF is refused at SESSION with the group window form', async () => {
-  // The statement has FILTER before SESSION; the parser stops at the first one.
-  await assertRefused(corpus('seed-sessions'), {
-    code: 'FRESHET_SQL_UNSUPPORTED',
-    line: 4,
-    column: 12,
-    construct: 'FILTER (WHERE ...) on an aggregate',
+test('sessions: INSERT of a SESSION window aggregation partitioned by user, with FILTER', async () => {
+  const statement = await parseOne(corpus('seed-sessions'))
+  const countOf = (type: string) =>
+    call('COUNT', [], { star: true, filter: bin('=', col('event_type'), str(type)) })
+  assert.deepEqual(shape(statement), {
+    kind: 'insert',
+    table: 'analytics_results',
+    overwrite: false,
+    columns: ['job', 'window_start', 'window_end', 'key', 'events', 'page_views', 'purchases', 'revenue'],
+    hints: {},
+    query: {
+      kind: 'select',
+      with: [],
+      distinct: false,
+      items: [
+        item(str('sessions')),
+        ...windowBounds,
+        item(col('user_id')),
+        item(countStar),
+        item(countOf('page_view')),
+        item(countOf('purchase')),
+        item(
+          call('SUM', [
+            {
+              kind: 'case',
+              whens: [{ when: bin('=', col('event_type'), str('purchase')), then: col('amount', 'data') }],
+              else: int(0),
+            },
+          ]),
+        ),
+      ],
+      from: {
+        kind: 'window',
+        fn: 'SESSION',
+        input: table('user_events'),
+        timeColumn: 'event_time',
+        args: [interval(1_800_000, "INTERVAL '30' MINUTE")],
+        partitionBy: ['user_id'],
+      },
+      groupBy: [...groupByWindow, col('user_id')],
+      orderBy: [],
+    },
   })
-  const error = await assertRefused(corpus('docs-session-agg'), {
-    code: 'FRESHET_SQL_UNSUPPORTED',
-    line: 2,
-    column: 12,
-    construct: 'SESSION window TVF',
-  })
-  assert.match(error.message, /GROUP BY key, SESSION\(time_column, INTERVAL '30' MINUTE\)/)
+  assert.equal(statement.kind, 'insert')
+  const select = statement.query as SelectQuery
+  assert.deepEqual(select.from?.at, { line: 7, column: 6 })
+  assert.equal(select.from?.kind, 'window')
+  assert.deepEqual(select.from.input.at, { line: 7, column: 26 })
 })
 
-test('sessions rewritten as a group window: SESSION(...) in GROUP BY, SESSION_START/END', async () => {
+test('sessions as a legacy group window: SESSION(...) in GROUP BY, SESSION_START/END', async () => {
   const sql = `INSERT INTO analytics_results (job, window_start, window_end, \`key\`, events, page_views, purchases, revenue)
 SELECT 'sessions', SESSION_START(event_time, INTERVAL '30' MINUTE), SESSION_END(event_time, INTERVAL '30' MINUTE), user_id,
   COUNT(*),
