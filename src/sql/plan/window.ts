@@ -40,10 +40,18 @@ export function planWindowAggregate(query: SelectQuery, input: Relation, context
     )
   }
   if (windows.fn === 'SESSION') {
-    for (const p of windows.partitionBy) {
-      if (!keys.some((k) => k.kind === 'column' && k.name === p)) {
-        throw sqlInvalid(file, windows.at, `SESSION ... PARTITION BY ${p}: GROUP BY must list ${p} too`)
-      }
+    // freshet's sessions are per group key; Flink's per PARTITION BY key (all rows without one).
+    // They agree when the two are the same columns.
+    const keyNames = keys.map((k) => (k.kind === 'column' ? k.name : undefined))
+    const same =
+      keyNames.length === windows.partitionBy.length && windows.partitionBy.every((p) => keyNames.includes(p))
+    if (!same) {
+      throw sqlUnsupported(
+        file,
+        windows.at,
+        'a SESSION window aggregation whose GROUP BY keys are not its PARTITION BY columns',
+        `partition by the grouped columns (${keyNames.filter((k) => k !== undefined).join(', ') || 'none'}) and group by them`,
+      )
     }
   }
   if (query.where !== undefined) {

@@ -188,3 +188,42 @@ test('refusals: each with its construct and test.sql:line:column', async () => {
     /a bare SELECT in a job file/,
   )
 })
+
+test('SESSION window TVF partitioned by a key, with FILTER aggregates: events one gap apart are one session', async () => {
+  const sql = `${ORDERS}${sink('sessions', 'customer STRING, ws TIMESTAMP(3), we TIMESTAMP(3), n BIGINT, big BIGINT')}
+INSERT INTO sessions
+SELECT customer, window_start, window_end, COUNT(*), COUNT(*) FILTER (WHERE amount >= 20)
+FROM TABLE(SESSION(TABLE orders PARTITION BY customer, DESCRIPTOR(order_time), INTERVAL '10' SECOND))
+GROUP BY window_start, window_end, customer;`
+  const rows = await run(
+    sql,
+    [
+      order(1, 'ann', 10, 0),
+      order(2, 'ann', 25, 10),
+      order(3, 'bob', 30, 5),
+      order(4, 'ann', 40, 21),
+      order(5, 'bob', 1, 30),
+    ],
+    'sessions',
+  )
+  const s = (n: number) => T0 + n * 1_000
+  assert.deepEqual(
+    sortJson(rows),
+    sortJson([
+      // ann at 0 and 10 (exactly one gap apart): one session; 21 is 11 s after 10: a new one.
+      { customer: 'ann', ws: s(0), we: s(20), n: 2, big: 1 },
+      { customer: 'ann', ws: s(21), we: s(31), n: 1, big: 1 },
+      { customer: 'bob', ws: s(5), we: s(15), n: 1, big: 1 },
+      { customer: 'bob', ws: s(30), we: s(40), n: 1, big: 0 },
+    ]),
+  )
+})
+
+test('a SESSION aggregation grouped by other columns than it is partitioned by is refused, not run per group', async () => {
+  const s = sink('s', 'c STRING, n BIGINT')
+  await refused(
+    `${ORDERS}${s}INSERT INTO s SELECT customer, COUNT(*) FROM TABLE(SESSION(TABLE orders, DESCRIPTOR(order_time), INTERVAL '10' SECOND)) GROUP BY window_start, window_end, customer;`,
+    'FRESHET_SQL_UNSUPPORTED',
+    /GROUP BY keys are not its PARTITION BY columns/,
+  )
+})
