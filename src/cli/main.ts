@@ -56,7 +56,10 @@ const COMMANDS: Record<string, Command> = {
     run: flinkCommand,
     summary: 'up | down | status of a local Flink 2.2 session cluster with its SQL Gateway',
   },
-  sql: { run: sqlCommand, summary: 'run | explain a Flink SQL file on freshet, ddl from the registry, submit to Flink' },
+  sql: {
+    run: sqlCommand,
+    summary: 'run | explain a Flink SQL file on freshet, ddl from the registry, submit to Flink',
+  },
 }
 
 function usage(): string {
