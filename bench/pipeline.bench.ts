@@ -9,6 +9,8 @@
  *      worker in a process of its own (bench/lib/pipeline-worker.ts) running event-counts, and
  *      time it from `Worker.start()` to the first commit after which both sub-topologies have
  *      taken in all N records. Cross-check the group's lag on the input topic (must be 0).
+ *      Then the same drain of sql/event-counts.sql planned onto the DSL (src/sql), on the same
+ *      backlog, and its ratio to the job's (`--skip-sql` leaves it out).
  *   3. State: the window store's keys and bytes as the worker reports them, then, after the worker
  *      stopped, the changelog topic: its records and its size on the broker's disk.
  *   4. The peer's drain: Kafka Streams (bench/lib/streams-peer.ts) on the same input topic, timed
@@ -90,6 +92,7 @@ const spec = {
   'skip-drain': { kind: 'boolean', help: 'skip the drain (and state) figures' },
   'skip-latency': { kind: 'boolean', help: 'skip the latency runs' },
   'skip-peer': { kind: 'boolean', help: 'skip the Kafka Streams peer' },
+  'skip-sql': { kind: 'boolean', help: 'skip the drain of sql/event-counts.sql planned onto the DSL' },
   'worker-cpu-prof': {
     kind: 'boolean',
     help: "write a CPU profile (node --cpu-prof) of each worker process into the run's directory",
@@ -194,16 +197,31 @@ async function readChangelogs(cluster: BenchCluster, applicationId: string): Pro
 }
 
 /** Steps 2 and 3. */
-async function drain(cluster: BenchCluster): Promise<void> {
-  const input = `bench-drain-${runId}-in`
-  const output = `bench-drain-${runId}-out`
-  await cluster.createTopic(input, flags.partitions)
-  await cluster.createTopic(output, flags.partitions)
-  await fill(cluster, input, flags.count)
+/**
+ * What a drain runs and under which figure names: the seed job (`pipeline.drain.*`), or the same
+ * as SQL planned onto the DSL (`pipeline.sql_drain.*`), on the same backlog.
+ */
+interface DrainRun {
+  readonly topology: 'event-counts' | 'sql-event-counts'
+  readonly prefix: 'pipeline.drain' | 'pipeline.sql_drain'
+  readonly label: string
+}
 
-  const applicationId = `bench-drain-${runId}`
+const DSL_DRAIN: DrainRun = { topology: 'event-counts', prefix: 'pipeline.drain', label: 'drain' }
+const SQL_DRAIN: DrainRun = { topology: 'sql-event-counts', prefix: 'pipeline.sql_drain', label: 'sql drain' }
+
+async function drain(cluster: BenchCluster, run: DrainRun = DSL_DRAIN): Promise<void> {
+  const input = `bench-drain-${runId}-in`
+  const output = `bench-${run.topology}-${runId}-out`
+  if (run === DSL_DRAIN) {
+    await cluster.createTopic(input, flags.partitions)
+    await fill(cluster, input, flags.count)
+  }
+  await cluster.createTopic(output, flags.partitions)
+
+  const applicationId = `bench-${run.topology}-${runId}`
   const config: WorkerConfig = {
-    topology: 'event-counts',
+    topology: run.topology,
     bootstrap: cluster.bootstrap,
     registryUrl: cluster.registryUrl,
     applicationId,
@@ -218,10 +236,10 @@ async function drain(cluster: BenchCluster): Promise<void> {
   const commitMs: number[] = []
   worker.onMessage((m) => {
     if (m.type === 'committed') commitMs.push(m.durationMs)
-    if (m.type === 'aborted') log(`drain: a commit failed and was aborted: ${m.reason}`)
+    if (m.type === 'aborted') log(`${run.label}: a commit failed and was aborted: ${m.reason}`)
     if (m.type === 'committed' && m.atMs - progressAt >= 2_000) {
       progressAt = m.atMs
-      log(`drain: committed ${m.recordsIn.join(' / ')} records in (per sub-topology) of ${n}`)
+      log(`${run.label}: committed ${m.recordsIn.join(' / ')} records in (per sub-topology) of ${n}`)
     }
   })
   const brokerCpuAtStartMs = cpuTimeMs(cluster.brokerPid)
@@ -236,42 +254,49 @@ async function drain(cluster: BenchCluster): Promise<void> {
   const seconds = (drained.atMs - started.calledAtMs) / 1000
   const processingSeconds = (drained.atMs - firstAssignment.atMs) / 1000
   log(
-    `drain: ${n} events in ${seconds.toFixed(2)} s from Worker.start() (${processingSeconds.toFixed(2)} s after the assignment); late records: ${drained.late}`,
+    `${run.label}: ${n} events in ${seconds.toFixed(2)} s from Worker.start() (${processingSeconds.toFixed(2)} s after the assignment); late records: ${drained.late}`,
   )
   if (drained.recordsIn.some((count) => count !== n)) {
-    log(`drain: WARNING: records in per sub-topology ${drained.recordsIn.join(' / ')}, expected ${n} each`)
+    log(
+      `${run.label}: WARNING: records in per sub-topology ${drained.recordsIn.join(' / ')}, expected ${n} each`,
+    )
   }
 
   const admin = new KafkaAdmin({ bootstrapBrokers: [cluster.bootstrap] })
   try {
     const lag = await admin.groupLag(applicationId, input)
     const total = lag.reduce((sum, p) => sum + p.lag, 0n)
-    log(`drain: group lag on ${input} after the drain: ${total} (must be 0)`)
+    log(`${run.label}: group lag on ${input} after the drain: ${total} (must be 0)`)
   } finally {
     await admin.close()
   }
   const stopped = await worker.stop()
 
-  report('pipeline.drain.events_per_sec', n / seconds, 'events/s')
-  report('pipeline.drain.seconds', seconds, 's')
-  report('pipeline.drain.startup_ms', firstAssignment.atMs - started.calledAtMs, 'ms')
-  report('pipeline.drain.processing_events_per_sec', n / processingSeconds, 'events/s')
+  report(`${run.prefix}.events_per_sec`, n / seconds, 'events/s')
+  report(`${run.prefix}.seconds`, seconds, 's')
+  report(`${run.prefix}.startup_ms`, firstAssignment.atMs - started.calledAtMs, 'ms')
+  report(`${run.prefix}.processing_events_per_sec`, n / processingSeconds, 'events/s')
   const cpuUs = drained.usage.cpuUs - started.usageAtCall.cpuUs
-  report('pipeline.drain.worker_cpu_us_per_event', cpuUs / n, 'us/event')
-  report('pipeline.drain.worker_cpu_share', cpuUs / 1000 / (drained.atMs - started.calledAtMs), 'cores')
+  report(`${run.prefix}.worker_cpu_us_per_event`, cpuUs / n, 'us/event')
+  report(`${run.prefix}.worker_cpu_share`, cpuUs / 1000 / (drained.atMs - started.calledAtMs), 'cores')
   if (brokerCpuAtStartMs !== undefined && brokerCpuAtEndMs !== undefined) {
     report(
-      'pipeline.drain.broker_cpu_us_per_event',
+      `${run.prefix}.broker_cpu_us_per_event`,
       ((brokerCpuAtEndMs - brokerCpuAtStartMs) * 1000) / n,
       'us/event',
     )
   }
-  report('pipeline.drain.worker_peak_rss_mib', drained.usage.maxRssBytes / MIB, 'MiB')
-  report('pipeline.drain.commits', stopped.commits, 'commits')
+  report(`${run.prefix}.worker_peak_rss_mib`, drained.usage.maxRssBytes / MIB, 'MiB')
+  report(`${run.prefix}.commits`, stopped.commits, 'commits')
   const sortedCommitMs = Float64Array.from(commitMs).sort()
-  report('pipeline.drain.commit_ms_p50', quantile(sortedCommitMs, 0.5), 'ms')
-  report('pipeline.drain.commit_ms_p99', quantile(sortedCommitMs, 0.99), 'ms')
+  report(`${run.prefix}.commit_ms_p50`, quantile(sortedCommitMs, 0.5), 'ms')
+  report(`${run.prefix}.commit_ms_p99`, quantile(sortedCommitMs, 0.99), 'ms')
 
+  if (run !== DSL_DRAIN) {
+    await cluster.deleteTopic(output).catch(() => undefined)
+    if (flags['skip-peer']) await cluster.deleteTopic(input).catch(() => undefined)
+    return
+  }
   // Step 3
   const windowStore = pickWindowStore(stopped.stores)
   if (windowStore === undefined || windowStore.keys === 0) {
@@ -299,7 +324,7 @@ async function drain(cluster: BenchCluster): Promise<void> {
     report('pipeline.state.changelog_disk_bytes_per_key', changelog.diskBytes / changelog.keys, 'bytes')
   }
   await cluster.deleteTopic(output).catch(() => undefined)
-  if (flags['skip-peer']) await cluster.deleteTopic(input).catch(() => undefined)
+  if (flags['skip-peer'] && flags['skip-sql']) await cluster.deleteTopic(input).catch(() => undefined)
 }
 
 function pickWindowStore(stores: StoreFigures[]): StoreFigures | undefined {
@@ -324,7 +349,7 @@ interface RunningPipeline {
 async function startPipeline(
   cluster: BenchCluster,
   side: Side,
-  topology: WorkerConfig['topology'],
+  topology: 'event-counts' | 'passthrough',
   names: { applicationId: string; input: string; output: string },
 ): Promise<RunningPipeline> {
   if (side === 'kafka-streams') {
@@ -393,7 +418,7 @@ interface LatencyRun {
 async function latencyRun(
   cluster: BenchCluster,
   side: Side,
-  topology: WorkerConfig['topology'],
+  topology: 'event-counts' | 'passthrough',
   onBatch: (records: InRecord[], receivedMs: number) => Promise<void> | void,
   enough: (sent: number) => boolean,
 ): Promise<LatencyRun> {
@@ -668,8 +693,15 @@ function summary(): string {
     }),
   ]
   const ratio = value('pipeline.drain.ratio_vs_kafka_streams')
+  const sqlRatio = value('pipeline.sql_drain.ratio_vs_dsl')
   const out = ['', table(lines)]
   if (ratio !== undefined) out.push(`drain, freshet / Kafka Streams: ${ratio.toFixed(2)}x`)
+  if (sqlRatio !== undefined) {
+    out.push(
+      `drain of sql/event-counts.sql / the event-counts job: ${sqlRatio.toFixed(2)}x ` +
+        `(${formatRate(value('pipeline.sql_drain.events_per_sec') ?? NaN)} events/s; target >= 0.90x)`,
+    )
+  }
   return out.join('\n')
 }
 
@@ -682,6 +714,13 @@ async function main(): Promise<void> {
     // Steps 2-3
     if (!flags['skip-drain']) {
       await drain(cluster)
+      if (!flags['skip-sql']) {
+        await drain(cluster, SQL_DRAIN)
+        const dsl = figures.find((f) => f.name === 'pipeline.drain.events_per_sec')?.value
+        const sql = figures.find((f) => f.name === 'pipeline.sql_drain.events_per_sec')?.value
+        if (dsl !== undefined && sql !== undefined)
+          report('pipeline.sql_drain.ratio_vs_dsl', sql / dsl, 'ratio')
+      }
       // Step 4
       if (!flags['skip-peer']) {
         const peer = await peerDrain(cluster)

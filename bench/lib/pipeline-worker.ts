@@ -20,15 +20,26 @@ import { resourceUsage } from 'node:process'
 import { inspect } from 'node:util'
 import { buildJob } from '../../src/jobs/index.ts'
 import { RegistryClient } from '../../src/registry/index.ts'
-import { randomWorkerId, Worker, type WorkerEvent, type WorkerStatus } from '../../src/runtime/index.ts'
+import {
+  randomWorkerId,
+  Worker,
+  type WorkerEvent,
+  type WorkerOptions,
+  type WorkerStatus,
+} from '../../src/runtime/index.ts'
 import { AnalyticsResultSchema, UserEventSchema, type UserEvent } from '../../src/schemas/index.ts'
 import { AvroSerializer } from '../../src/serde/index.ts'
+import { planSql } from '../../src/sql/index.ts'
 import { pipeline, type Topology } from '../../src/stream/index.ts'
+import { seedSqlFile } from '../../test/helpers/sql.ts'
 
 /** What the benchmark asks the worker process to run. */
 export interface WorkerConfig {
-  /** `event-counts` is the job; `passthrough` is stream -> map -> to, without state. */
-  topology: 'event-counts' | 'passthrough'
+  /**
+   * `event-counts` is the job; `sql-event-counts` the same as sql/event-counts.sql, planned onto
+   * the DSL; `passthrough` is stream -> map -> to, without state.
+   */
+  topology: 'event-counts' | 'sql-event-counts' | 'passthrough'
   bootstrap: string
   registryUrl: string
   applicationId: string
@@ -154,11 +165,38 @@ function storesOf(status: WorkerStatus): StoreFigures[] {
 
 let worker: Worker | undefined
 
+/** sql/event-counts.sql on the benchmark's topics, broker and registry, planned. */
+async function sqlEventCounts(
+  config: WorkerConfig,
+): Promise<Partial<WorkerOptions> & { topology: Topology }> {
+  const planned = await planSql(
+    seedSqlFile('event-counts', {
+      input: config.inputTopic,
+      output: config.outputTopic,
+      bootstrap: config.bootstrap,
+      registryUrl: config.registryUrl,
+      applicationId: config.applicationId,
+    }),
+    'sql/event-counts.sql',
+  )
+  return {
+    topology: planned.topology,
+    deserializers: { ...planned.deserializers },
+    ...(planned.maxOutOfOrdernessMs === undefined
+      ? {}
+      : { maxOutOfOrdernessMs: planned.maxOutOfOrdernessMs }),
+  }
+}
+
 async function start(config: WorkerConfig): Promise<void> {
   const registry = new RegistryClient({ url: config.registryUrl })
+  const plan =
+    config.topology === 'sql-event-counts'
+      ? await sqlEventCounts(config)
+      : { topology: topologyOf(config, registry) }
   const current: Worker = new Worker({
     bootstrapBrokers: [config.bootstrap],
-    topology: topologyOf(config, registry),
+    ...plan,
     workerId: randomWorkerId(),
     processingGuarantee: 'exactly-once',
     format: 'avro',

@@ -36,6 +36,15 @@ export async function planSqlFile(file: string, options: SqlJobOptions = {}): Pr
       details: { option: 'file' },
     })
   }
+  return planSql(text, file, options)
+}
+
+/** `planSqlFile` of SQL text; `file` names it in errors and gives the default application id. */
+export async function planSql(
+  text: string,
+  file: string,
+  options: SqlJobOptions = {},
+): Promise<PlannedScript> {
   const script = await parseSql(text, file)
   return planScript(script, {
     defaultApplicationId: defaultApplicationId(file),
