@@ -102,7 +102,18 @@ export function planScript(script: SqlScript, options: PlanOptions): PlannedScri
   const relations = new Map<string, Relation>()
   const sources: SourcePlan[] = []
   const planning = new Set<string>()
-  let names = 0
+  // Operator names (they name the repartition and changelog topics) are the INSERT's target table
+  // and the operator's role: editing one query does not rename another's stores.
+  const taken = new Set<string>()
+  let prefix = ''
+  const unique = (wanted: string): string => {
+    // Names become parts of topic names: only [a-zA-Z0-9._-].
+    const name = wanted.replace(/[^a-zA-Z0-9._-]/g, '_')
+    let free = name
+    for (let n = 2; taken.has(free); n++) free = `${name}-${n}`
+    taken.add(free)
+    return free
+  }
 
   const registries = new Map<string, SchemaRegistryClient>()
   const context: QueryContext = {
@@ -116,7 +127,8 @@ export function planScript(script: SqlScript, options: PlanOptions): PlannedScri
       return client
     },
     localTimeZone,
-    name: (base) => `${base}-${++names}`,
+    name: (base) => unique(prefix === '' ? base : `${prefix}-${base}`),
+    sourceName: (table) => unique(`source-${table}`),
     relationNames: () => catalog.names(),
     relation(name) {
       const known = relations.get(name)
@@ -145,6 +157,7 @@ export function planScript(script: SqlScript, options: PlanOptions): PlannedScri
     const target = catalog.lookupTable(insert.table, file, insert.at)
     if (insert.overwrite) throw sqlUnsupported(file, insert.at, 'INSERT OVERWRITE')
     if (Object.keys(insert.hints).length > 0) throw sqlUnsupported(file, insert.at, 'OPTIONS hints on INSERT')
+    prefix = insert.table
     const relation = planQuery(insert.query, context)
     sinks.push(planSink(relation, target, insert, context))
   }

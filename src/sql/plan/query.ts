@@ -26,8 +26,10 @@ export interface QueryContext {
   relation(name: string): Relation | undefined
   /** Names known, for "did you mean". */
   relationNames(): readonly string[]
-  /** A unique operator name derived from `base`. */
+  /** A unique operator name for `base` (a role: `where`, `group-by`), under the INSERT's target. */
   name(base: string): string
+  /** The source node's name of a table. */
+  sourceName(table: string): string
   /** The registry client for a table's `avro-confluent.url`. */
   registry(url: string): SchemaRegistryClient
 }

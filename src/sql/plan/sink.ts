@@ -72,7 +72,7 @@ export function planSink(
       for (let i = 0; i < names.length; i++) out[names[i]!] = reads[i]!(row)
       return out as Row
     },
-    { name: context.name(`into-${table.name}`) },
+    { name: context.name('into') },
   )
 
   if (connector.kind === 'blackhole') return { table, insert, topic: undefined }
@@ -83,7 +83,7 @@ export function planSink(
       (row) =>
         write(`${prefix}+I[${names.map((n) => printValue((row as Record<string, unknown>)[n])).join(', ')}]`),
       {
-        name: context.name(`print-${table.name}`),
+        name: context.name('print'),
       },
     )
     return { table, insert, topic: undefined }

@@ -124,7 +124,7 @@ export function planSource(app: Pipeline, table: TableDefinition, context: Query
 
   const topic = singleTopic(table, connector.topics, connector.topicPattern, file)
   const stream = app.stream<unknown>(topic, {
-    name: context.name(`source-${table.name}`),
+    name: context.sourceName(table.name),
     timestamp,
   })
   return {
