@@ -4,7 +4,8 @@
  * ARRAY WRAPPER). Paths are SQL/JSON paths in lax mode: `$`, `.name`, `."name"`, `['name']`, `[n]`,
  * `[*]`, `.*`; a `strict` prefix is accepted and read as lax.
  */
-import type { SqlType } from '../ast.ts'
+import type { JsonValueBehavior, SqlType } from '../ast.ts'
+import { compileExpression } from '../expr/compile.ts'
 import { caster } from '../expr/cast.ts'
 import { javaDoubleString } from '../expr/numeric.ts'
 import { formatType } from '../expr/typing.ts'
@@ -100,6 +101,34 @@ function scalarText(value: unknown): string | null {
 
 const STRING: SqlType = { kind: 'VARCHAR', nullable: true }
 
+/**
+ * What JSON_VALUE gives when the path selects nothing (`ON EMPTY`) or the value cannot be read as
+ * the RETURNING type (`ON ERROR`): NULL (Flink's default), a constant DEFAULT cast to that type, or
+ * a failure of the row (`ERROR`).
+ */
+function behaviour(
+  call: FunctionCall,
+  type: SqlType,
+  spec: JsonValueBehavior | undefined,
+  on: 'EMPTY' | 'ERROR',
+): () => unknown {
+  if (spec === undefined || spec.kind === 'NULL') return () => null
+  if (spec.kind === 'ERROR') {
+    const message =
+      on === 'EMPTY'
+        ? 'JSON_VALUE: the path selects no value (ERROR ON EMPTY)'
+        : 'JSON_VALUE: the value cannot be read (ERROR ON ERROR)'
+    return () => call.fail(message)
+  }
+  const compiled = compileExpression(spec.value, call.context)
+  if (!compiled.constant) call.invalid(`JSON_VALUE: the DEFAULT of ON ${on} must be a constant`)
+  const value = compiled.evaluate(null)
+  const cast =
+    value === null ? null : caster(compiled.type, type, call.context.localTimeZone, (m) => call.invalid(m))
+  const result = cast === null || cast === undefined ? value : cast(value)
+  return () => result
+}
+
 export const JSON_FUNCTIONS: FunctionTable = {
   JSON_VALUE: {
     params: ['string', 'string'],
@@ -118,17 +147,21 @@ export const JSON_FUNCTIONS: FunctionTable = {
       if (type.kind !== 'VARCHAR' && convert === undefined) {
         call.invalid(`JSON_VALUE cannot return ${formatType(type)}`)
       }
+      const onEmpty = behaviour(call, type, call.call.onEmpty, 'EMPTY')
+      const onError = behaviour(call, type, call.call.onError, 'ERROR')
       return (json: string) => {
         const root = parse(json)
-        if (root === NOT_JSON) return null
+        if (root === NOT_JSON) return onError()
         const items = select(root, steps)
-        if (items.length !== 1) return null
-        const text = scalarText(items[0])
-        if (text === null || convert === undefined) return text
+        if (items.length === 0) return onEmpty()
+        const text = items.length === 1 ? scalarText(items[0]) : null
+        // Several items, an object or an array where a scalar is asked for: an error, as in Flink.
+        if (text === null) return items.length === 1 && items[0] === null ? onEmpty() : onError()
+        if (convert === undefined) return text
         try {
           return convert(text)
         } catch {
-          return null
+          return onError()
         }
       }
     },

@@ -69,13 +69,18 @@ test('JSON_VALUE with and without RETURNING', async () => {
   ])
 })
 
-test(
-  'JSON_VALUE ... DEFAULT 0 ON EMPTY',
-  { todo: 'the compiler ignores CallExpr.onEmpty and onError (src/sql/functions/json.ts)' },
-  async () => {
-    assert.deepEqual(await evaluated("JSON_VALUE(j, '$.missing' RETURNING INT DEFAULT 0 ON EMPTY)"), [0])
-  },
-)
+test('JSON_VALUE ... DEFAULT x ON EMPTY, ON ERROR; ERROR ON EMPTY fails the row', async () => {
+  assert.deepEqual(
+    await evaluated(
+      "JSON_VALUE(j, '$.missing' RETURNING INT DEFAULT 0 ON EMPTY), " +
+        "JSON_VALUE(j, '$.o' RETURNING INT DEFAULT -1 ON ERROR), " +
+        "JSON_VALUE(j, '$.n' RETURNING INT DEFAULT 7 ON EMPTY), " +
+        "JSON_VALUE(j, '$.missing' NULL ON EMPTY)",
+    ),
+    [0, -1, 42, null],
+  )
+  await assert.rejects(evaluated("JSON_VALUE(j, '$.missing' ERROR ON EMPTY)"), /ERROR ON EMPTY/)
+})
 
 test('FILTER (WHERE ...) reaches the aggregate', async () => {
   const [count, sum] = (await exprsOf(
