@@ -33,7 +33,7 @@ async function runSql(file: string, events: readonly UserEvent[] = EVENTS): Prom
   return records.map((r) => r.value)
 }
 
-for (const job of ['event-counts', 'revenue'] as const) {
+for (const job of ['event-counts', 'revenue', 'top-users'] as const) {
   test(`sql/${job}.sql writes the rows of the seed job ${job}`, async () => {
     const sql = await runSql(`${job}.sql`)
     const dsl = (await runJob(job)).rows

@@ -16,6 +16,7 @@ import type { SchemaRegistryClient } from '../../serde/index.ts'
 import type { Relation, WindowSpec } from './relation.ts'
 import { ColumnScope, objectColumns, requalify, type RelationColumn } from './scope.ts'
 import { walkExpr } from './walk.ts'
+import { matchTopN, planTopN } from './top-n.ts'
 import { planWindowAggregate } from './window.ts'
 
 /** What planning a query needs from the statement planner around it. */
@@ -114,9 +115,11 @@ function planSelect(query: SelectQuery, context: QueryContext): Relation {
   }
   if (query.limit !== undefined) throw sqlUnsupported(file, query.at, 'LIMIT in a streaming query')
   if (query.distinct) throw sqlUnsupported(file, query.at, 'SELECT DISTINCT')
+  const topN = matchTopN(query, file)
+  if (topN !== undefined) return planTopN(query, topN, context)
   refuseOver(query, file)
 
-  const input = planFrom(query.from, context)
+  const input = planFromItem(query.from, context)
   if (isAggregation(query)) {
     if (input.windows === undefined) {
       throw sqlUnsupported(
@@ -162,7 +165,7 @@ export function isAggregation(query: SelectQuery): boolean {
   return exprs.some((e) => [...walkExpr(e)].some((n) => n.kind === 'call' && isAggregateFunction(n.name)))
 }
 
-function planFrom(from: FromItem, context: QueryContext): Relation {
+export function planFromItem(from: FromItem, context: QueryContext): Relation {
   const { file } = context
   switch (from.kind) {
     case 'table': {
@@ -196,7 +199,7 @@ function planFrom(from: FromItem, context: QueryContext): Relation {
 
 function planWindowTvf(tvf: WindowTableRef, context: QueryContext): Relation {
   const { file } = context
-  const input = planFrom(tvf.input, context)
+  const input = planFromItem(tvf.input, context)
   const time = input.columns.find((c) => c.name === tvf.timeColumn)
   if (time === undefined) {
     throw sqlInvalid(

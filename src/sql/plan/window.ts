@@ -195,7 +195,7 @@ function readColumns(exprs: readonly Expr[], columns: readonly RelationColumn[])
  * A group key as the window store keys it: one value as itself (readable Kafka keys), several as
  * an array. A null single key, or a single array value, is wrapped so that it cannot be mistaken.
  */
-function encodeKey(values: unknown[]): unknown {
+export function encodeKey(values: unknown[]): unknown {
   if (values.length !== 1) return values
   const v = values[0]
   return v === null || v === undefined || Array.isArray(v) ? [v ?? null] : v

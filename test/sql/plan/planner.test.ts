@@ -227,3 +227,44 @@ test('a SESSION aggregation grouped by other columns than it is partitioned by i
     /GROUP BY keys are not its PARTITION BY columns/,
   )
 })
+
+test('window Top-N: the first N rows per window in the ORDER BY order, numbered; the other shapes refused', async () => {
+  const counts = `CREATE VIEW counts AS SELECT window_start, window_end, window_time, customer, SUM(amount) AS total
+FROM TABLE(TUMBLE(TABLE orders, DESCRIPTOR(order_time), INTERVAL '10' SECOND))
+GROUP BY window_start, window_end, window_time, customer;
+`
+  const sql = `${ORDERS}${sink('top', 'ws TIMESTAMP(3), customer STRING, total DOUBLE, r BIGINT')}${counts}
+INSERT INTO top SELECT window_start, customer, total, r FROM (
+  SELECT *, ROW_NUMBER() OVER (PARTITION BY window_start, window_end ORDER BY total DESC, customer) AS r FROM counts
+) WHERE r <= 2;`
+  const rows = await run(
+    sql,
+    [
+      order(1, 'ann', 10, 1),
+      order(2, 'bob', 30, 2),
+      order(3, 'gus', 20, 3),
+      order(4, 'ann', 15, 4),
+      order(5, 'eve', 5, 12),
+    ],
+    'top',
+  )
+  assert.deepEqual(
+    sortJson(rows),
+    sortJson([
+      { ws: T0, customer: 'bob', total: 30, r: 1 },
+      { ws: T0, customer: 'ann', total: 25, r: 2 },
+      { ws: T0 + 10_000, customer: 'eve', total: 5, r: 1 },
+    ]),
+  )
+  const s = sink('s', 'c STRING, r BIGINT')
+  await refused(
+    `${ORDERS}${s}${counts}INSERT INTO s SELECT customer, r FROM (SELECT *, ROW_NUMBER() OVER (PARTITION BY customer ORDER BY total DESC) AS r FROM counts) WHERE r <= 2;`,
+    'FRESHET_SQL_UNSUPPORTED',
+    /an updating Top-N/,
+  )
+  await refused(
+    `${ORDERS}${s}${counts}INSERT INTO s SELECT customer, r FROM (SELECT *, ROW_NUMBER() OVER (PARTITION BY window_start, window_end ORDER BY total DESC) AS r FROM counts);`,
+    'FRESHET_SQL_UNSUPPORTED',
+    /without an outer `WHERE rn <= N`/,
+  )
+})
