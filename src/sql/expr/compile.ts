@@ -23,6 +23,7 @@ import type {
 } from '../ast.ts'
 import { sqlInvalid } from '../errors.ts'
 import { lookupFunction } from '../functions/index.ts'
+import { didYouMean } from '../types/index.ts'
 import { checkArguments, NOT_CONSTANT, type Evaluator, type FunctionCall } from '../functions/registry.ts'
 import { caster, widening } from './cast.ts'
 import { likeMatcher } from './like.ts'
@@ -800,32 +801,4 @@ function strict(impl: (...values: unknown[]) => unknown, args: readonly Evaluato
         return impl(...values)
       }
   }
-}
-
-/** `; did you mean 'x'?` for the closest name (edit distance), or nothing. */
-export function didYouMean(name: string, names: readonly string[]): string {
-  let best: string | undefined
-  let bestDistance = Infinity
-  for (const candidate of names) {
-    const distance = candidate.toLowerCase() === name.toLowerCase() ? 0 : editDistance(name, candidate)
-    if (distance < bestDistance) {
-      best = candidate
-      bestDistance = distance
-    }
-  }
-  const limit = Math.max(2, Math.floor(name.length / 3))
-  return best !== undefined && bestDistance <= limit ? `; did you mean '${best}'?` : ''
-}
-
-function editDistance(a: string, b: string): number {
-  let previous = Array.from({ length: b.length + 1 }, (_, j) => j)
-  for (let i = 1; i <= a.length; i++) {
-    const current = [i]
-    for (let j = 1; j <= b.length; j++) {
-      const cost = a[i - 1] === b[j - 1] ? 0 : 1
-      current.push(Math.min(previous[j]! + 1, current[j - 1]! + 1, previous[j - 1]! + cost))
-    }
-    previous = current
-  }
-  return previous[b.length]!
 }

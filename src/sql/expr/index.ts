@@ -2,7 +2,7 @@
  * The expression compiler: SQL expressions and aggregate calls, compiled once into plain
  * functions with Flink's types and semantics. The planner resolves columns through a `Scope`.
  */
-export { compileExpression, didYouMean, isAggregateFunction } from './compile.ts'
+export { compileExpression, isAggregateFunction } from './compile.ts'
 export { compileAggregate } from './aggregates.ts'
 export { formatType, leastCommonType } from './typing.ts'
 export type {

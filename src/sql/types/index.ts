@@ -8,7 +8,7 @@ export {
   withNullable,
   type FormatTypeOptions,
 } from './format.ts'
-export { identifier, isReservedWord } from './identifiers.ts'
+export { closest, didYouMean, editDistance, identifier, isReservedWord } from './identifiers.ts'
 export { avroToColumns, avroToSqlType, FLINK_RECORD_NAME, sqlRowToAvroSchema, type AvroJson } from './avro.ts'
 export {
   checkInsertCompatible,
