@@ -18,16 +18,8 @@ import { compileExpression } from './compile.ts'
 import { fitsDecimal, roundHalfUp, wrapper } from './numeric.ts'
 import { ordering } from './operators.ts'
 import type { CompileContext, CompiledAggregate, Row } from './types.ts'
-import {
-  formatType,
-  isBinary,
-  isInteger,
-  isNumeric,
-  isString,
-  orderable,
-  simple,
-  withNullable,
-} from './typing.ts'
+import { isBinary, isInteger, isNumeric, isString, orderable, simple } from './typing.ts'
+import { formatType, withNullable } from '../types/index.ts'
 
 /** The part of an aggregate that DISTINCT and FILTER wrap: values in, result out. */
 interface Kernel {

@@ -23,7 +23,7 @@ import type {
 } from '../ast.ts'
 import { sqlInvalid } from '../errors.ts'
 import { lookupFunction } from '../functions/index.ts'
-import { didYouMean } from '../types/index.ts'
+import { didYouMean, formatType, leastCommonType, withNullable } from '../types/index.ts'
 import { checkArguments, NOT_CONSTANT, type Evaluator, type FunctionCall } from '../functions/registry.ts'
 import { caster, widening } from './cast.ts'
 import { likeMatcher } from './like.ts'
@@ -45,16 +45,14 @@ import type { CompileContext, CompiledExpression } from './types.ts'
 import {
   arithmeticType,
   comparable,
-  formatType,
+  comparisonType,
   isBinary,
   isInteger,
   isNumeric,
   isString,
   isTimestamp,
-  leastCommonType,
   orderable,
   simple,
-  withNullable,
 } from './typing.ts'
 
 const AGGREGATES = new Set([
@@ -489,7 +487,7 @@ class Compiler {
   /** Both operands as evaluators of one comparable domain (a DATE meeting a TIMESTAMP becomes one). */
   private comparablePair(expr: Expr, l: Node, r: Node): [Evaluator, Evaluator, SqlType] {
     if (!comparable(l.type, r.type)) this.mismatch(expr, l.type, r.type)
-    const type = leastCommonType([l.type, r.type]) ?? l.type
+    const type = comparisonType([l.type, r.type]) ?? l.type
     return [this.coerce(l, type), this.coerce(r, type), type]
   }
 
@@ -519,7 +517,7 @@ class Compiler {
     for (const bound of [low, high]) {
       if (!comparable(operand.type, bound.type)) this.mismatch(expr, operand.type, bound.type)
     }
-    const type = leastCommonType([operand.type, low.type, high.type]) ?? operand.type
+    const type = comparisonType([operand.type, low.type, high.type]) ?? operand.type
     if (!orderable(type)) this.mismatch(expr, operand.type, low.type)
     const cmp = ordering(type)
     const v = this.coerce(operand, type)
@@ -548,7 +546,7 @@ class Compiler {
     const items = expr.list.map((item) => this.compile(item))
     for (const item of items)
       if (!comparable(operand.type, item.type)) this.mismatch(expr, operand.type, item.type)
-    const type = leastCommonType([operand.type, ...items.map((item) => item.type)]) ?? operand.type
+    const type = comparisonType([operand.type, ...items.map((item) => item.type)]) ?? operand.type
     const v = this.coerce(operand, type)
     const negated = expr.negated
     const nullable = operand.type.nullable || items.some((item) => item.type.nullable)
@@ -675,7 +673,7 @@ class Compiler {
     for (const [i, when] of whens.entries()) {
       if (!comparable(operand.type, when.type)) this.mismatch(expr.whens[i]!.when, operand.type, when.type)
     }
-    const compared = leastCommonType([operand.type, ...whens.map((when) => when.type)]) ?? operand.type
+    const compared = comparisonType([operand.type, ...whens.map((when) => when.type)]) ?? operand.type
     const eq = equality(compared)
     const subject = this.coerce(operand, compared)
     const candidates = whens.map((when) => this.coerce(when, compared))

@@ -4,7 +4,7 @@
  */
 export { compileExpression, isAggregateFunction } from './compile.ts'
 export { compileAggregate } from './aggregates.ts'
-export { formatType, leastCommonType } from './typing.ts'
+export { formatType, leastCommonType } from '../types/index.ts'
 export type {
   ColumnBinding,
   CompileContext,

@@ -7,7 +7,7 @@
 import type { SqlType } from '../ast.ts'
 import { caster } from '../expr/cast.ts'
 import { javaDoubleString } from '../expr/numeric.ts'
-import { formatType } from '../expr/typing.ts'
+import { formatType } from '../types/index.ts'
 import { constantArgument, type FunctionCall, type FunctionTable } from './registry.ts'
 
 type Step =

@@ -7,7 +7,8 @@
 import type { SqlType } from '../ast.ts'
 import { roundHalfUp, truncateTo, wrapper } from '../expr/numeric.ts'
 import { arithmetic } from '../expr/operators.ts'
-import { anyNullable, arithmeticType, boundedDecimal, isInteger, withNullable } from '../expr/typing.ts'
+import { anyNullable, arithmeticType, boundedDecimal, isInteger } from '../expr/typing.ts'
+import { withNullable } from '../types/index.ts'
 import {
   constantArgument,
   returns,

@@ -9,7 +9,6 @@ import type { Fail } from '../expr/runtime-errors.ts'
 import type { CompileContext, Row } from '../expr/types.ts'
 import {
   anyNullable,
-  formatType,
   isBinary,
   isInteger,
   isNumeric,
@@ -17,6 +16,7 @@ import {
   isTemporal,
   isTimestamp,
 } from '../expr/typing.ts'
+import { formatType } from '../types/index.ts'
 
 export type Evaluator = (row: Row) => unknown
 

@@ -13,7 +13,7 @@
  * the first null (`table.exec.sink.not-null-enforcer` = ERROR).
  */
 import type { SqlType } from '../ast.ts'
-import { formatType, MAX_LENGTH } from './format.ts'
+import { formatType, MAX_LENGTH, sameShape } from './format.ts'
 
 type Kind = SqlType['kind']
 
@@ -136,10 +136,7 @@ export function checkInsertCompatible(
       reason: `Incompatible types for sink column '${column}' at position ${position}: ${formatType(queryType)} cannot go into ${formatType(sinkType)}`,
     }
   }
-  const same =
-    formatType({ ...queryType, nullable: true } as SqlType) ===
-    formatType({ ...sinkType, nullable: true } as SqlType)
-  return { compatible: true, implicitCast: !same, notNullEnforced }
+  return { compatible: true, implicitCast: !sameShape(queryType, sinkType), notNullEnforced }
 }
 
 // -- Common type -------------------------------------------------------------------------------
@@ -212,13 +209,22 @@ export function leastRestrictive(a: SqlType, b: SqlType): SqlType | undefined {
     }
     return { kind: 'ROW', fields, nullable }
   }
-  if (
-    a.kind === b.kind &&
-    formatType({ ...a, nullable } as SqlType) === formatType({ ...b, nullable } as SqlType)
-  ) {
-    return { ...a, nullable } as SqlType
-  }
+  if (a.kind === b.kind && sameShape(a, b)) return { ...a, nullable } as SqlType
   return undefined
+}
+
+/**
+ * The common type of several types (CASE and IF branches, COALESCE, GREATEST, UNION ALL columns):
+ * `leastRestrictive` of them in order, or undefined when two have none. NULL literals take the
+ * type of the others and make it nullable; NULLs alone stay NULL.
+ */
+export function leastCommonType(types: readonly SqlType[]): SqlType | undefined {
+  let result: SqlType | undefined = types[0]
+  for (const type of types.slice(1)) {
+    if (result === undefined) return undefined
+    result = leastRestrictive(result, type)
+  }
+  return result
 }
 
 function commonNumber(a: SqlType, b: SqlType, nullable: boolean): SqlType {

@@ -4,6 +4,7 @@ export {
   MAX_LENGTH,
   parseType,
   quoteIdentifier,
+  sameShape,
   typesEqual,
   withNullable,
   type FormatTypeOptions,
@@ -13,6 +14,7 @@ export { avroToColumns, avroToSqlType, FLINK_RECORD_NAME, sqlRowToAvroSchema, ty
 export {
   checkInsertCompatible,
   isAssignable,
+  leastCommonType,
   leastRestrictive,
   supportsExplicitCast,
   supportsImplicitCast,
