@@ -8,14 +8,17 @@
  * scale; beyond precision 38 the scale is cut down to no less than min(s, 6).
  */
 import type { SqlType } from '../ast.ts'
-import { leastRestrictive, withNullable } from '../types/index.ts'
+import {
+  INTEGER_DIGITS,
+  leastRestrictive,
+  MAX_DECIMAL_PRECISION,
+  withNullable,
+  type IntegerKind,
+} from '../types/index.ts'
 
-export type IntegerKind = 'TINYINT' | 'SMALLINT' | 'INT' | 'BIGINT'
+export type { IntegerKind } from '../types/index.ts'
 
 const INTEGER_RANK: Record<IntegerKind, number> = { TINYINT: 1, SMALLINT: 2, INT: 3, BIGINT: 4 }
-/** The DECIMAL precision an integer type converts to without loss. */
-const INTEGER_DIGITS: Record<IntegerKind, number> = { TINYINT: 3, SMALLINT: 5, INT: 10, BIGINT: 19 }
-export const MAX_DECIMAL_PRECISION = 38
 
 export function simple(
   kind: 'BOOLEAN' | IntegerKind | 'FLOAT' | 'DOUBLE' | 'DATE',

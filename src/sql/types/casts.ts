@@ -142,12 +142,19 @@ export function checkInsertCompatible(
 // -- Common type -------------------------------------------------------------------------------
 
 const NUMERIC_ORDER: readonly Kind[] = ['TINYINT', 'SMALLINT', 'INT', 'BIGINT', 'DECIMAL', 'FLOAT', 'DOUBLE']
-const INTEGER_DIGITS: Readonly<Partial<Record<Kind, number>>> = {
+
+export type IntegerKind = 'TINYINT' | 'SMALLINT' | 'INT' | 'BIGINT'
+
+/** The DECIMAL precision an integer type converts to without loss. */
+export const INTEGER_DIGITS: Readonly<Record<IntegerKind, number>> = {
   TINYINT: 3,
   SMALLINT: 5,
   INT: 10,
   BIGINT: 19,
 }
+
+/** Flink's largest DECIMAL precision. */
+export const MAX_DECIMAL_PRECISION = 38
 
 /**
  * The common type of `a` and `b` (the column type of `UNION ALL`), nullable when either is, or
@@ -242,10 +249,10 @@ function commonNumber(a: SqlType, b: SqlType, nullable: boolean): SqlType {
   const digits = (t: SqlType): { int: number; scale: number } =>
     t.kind === 'DECIMAL'
       ? { int: t.precision - t.scale, scale: t.scale }
-      : { int: INTEGER_DIGITS[t.kind] ?? 19, scale: 0 }
+      : { int: INTEGER_DIGITS[t.kind as IntegerKind], scale: 0 }
   const da = digits(a)
   const db = digits(b)
-  const integer = Math.min(38, Math.max(da.int, db.int))
-  const scale = Math.min(Math.max(da.scale, db.scale), 38 - integer)
+  const integer = Math.min(MAX_DECIMAL_PRECISION, Math.max(da.int, db.int))
+  const scale = Math.min(Math.max(da.scale, db.scale), MAX_DECIMAL_PRECISION - integer)
   return { kind: 'DECIMAL', precision: integer + scale, scale, nullable }
 }

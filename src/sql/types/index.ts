@@ -13,10 +13,13 @@ export { closest, didYouMean, editDistance, identifier, isReservedWord } from '.
 export { avroToColumns, avroToSqlType, FLINK_RECORD_NAME, sqlRowToAvroSchema, type AvroJson } from './avro.ts'
 export {
   checkInsertCompatible,
+  INTEGER_DIGITS,
   isAssignable,
   leastCommonType,
   leastRestrictive,
+  MAX_DECIMAL_PRECISION,
   supportsExplicitCast,
   supportsImplicitCast,
+  type IntegerKind,
   type InsertCompatibility,
 } from './casts.ts'
