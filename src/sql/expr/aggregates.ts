@@ -18,8 +18,16 @@ import { compileExpression } from './compile.ts'
 import { fitsDecimal, roundHalfUp, wrapper } from './numeric.ts'
 import { ordering } from './operators.ts'
 import type { CompileContext, CompiledAggregate, Row } from './types.ts'
-import { isBinary, isInteger, isNumeric, isString, orderable, simple } from './typing.ts'
-import { formatType, MAX_DECIMAL_PRECISION, withNullable } from '../types/index.ts'
+import { orderable, simple } from './typing.ts'
+import {
+  formatType,
+  isBinary,
+  isInteger,
+  isNumeric,
+  isString,
+  MAX_DECIMAL_PRECISION,
+  withNullable,
+} from '../types/index.ts'
 
 /** The part of an aggregate that DISTINCT and FILTER wrap: values in, result out. */
 interface Kernel {

@@ -30,8 +30,8 @@ import {
   truncateMillis,
   wallToInstant,
 } from './temporal.ts'
-import { isBinary, isInteger, isNumeric, isString, type IntegerKind } from './typing.ts'
-import { formatType, sameShape } from '../types/index.ts'
+import { type IntegerKind } from './typing.ts'
+import { formatType, isBinary, isInteger, isNumeric, isString, sameShape } from '../types/index.ts'
 
 /** Converts one non-null value; may throw through `fail`. */
 export type Caster = (value: unknown) => unknown

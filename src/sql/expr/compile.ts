@@ -23,7 +23,17 @@ import type {
 } from '../ast.ts'
 import { sqlInvalid } from '../errors.ts'
 import { lookupFunction } from '../functions/index.ts'
-import { didYouMean, formatType, leastCommonType, withNullable } from '../types/index.ts'
+import {
+  didYouMean,
+  formatType,
+  isBinary,
+  isInteger,
+  isNumeric,
+  isString,
+  isTemporal,
+  leastCommonType,
+  withNullable,
+} from '../types/index.ts'
 import { checkArguments, NOT_CONSTANT, type Evaluator, type FunctionCall } from '../functions/registry.ts'
 import { caster, widening } from './cast.ts'
 import { likeMatcher } from './like.ts'
@@ -42,18 +52,7 @@ import {
 import { runtimeFailure } from './runtime-errors.ts'
 import { floorDiv, MS_PER_DAY, parseDate, parseTime, parseTimestamp, wallToInstant } from './temporal.ts'
 import type { CompileContext, CompiledExpression } from './types.ts'
-import {
-  arithmeticType,
-  comparable,
-  comparisonType,
-  isBinary,
-  isInteger,
-  isNumeric,
-  isString,
-  isTimestamp,
-  orderable,
-  simple,
-} from './typing.ts'
+import { arithmeticType, comparable, comparisonType, orderable, simple } from './typing.ts'
 
 const AGGREGATES = new Set([
   'COUNT',
@@ -416,18 +415,14 @@ class Compiler {
     const lk = l.type.kind
     const rk = r.type.kind
     // Time +/- interval.
-    if (
-      (op === '+' || op === '-') &&
-      rk === 'INTERVAL' &&
-      (isTimestamp(l.type) || lk === 'DATE' || lk === 'TIME')
-    ) {
+    if ((op === '+' || op === '-') && rk === 'INTERVAL' && isTemporal(l.type)) {
       return {
         type: withNullable(l.type, nullable),
         evaluate: timeShift(lk, la, ra, op === '-' ? -1 : 1),
         constant,
       }
     }
-    if (op === '+' && lk === 'INTERVAL' && (isTimestamp(r.type) || rk === 'DATE' || rk === 'TIME')) {
+    if (op === '+' && lk === 'INTERVAL' && isTemporal(r.type)) {
       return { type: withNullable(r.type, nullable), evaluate: timeShift(rk, ra, la, 1), constant }
     }
     if (lk === 'INTERVAL' || rk === 'INTERVAL') {

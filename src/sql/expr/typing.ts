@@ -10,6 +10,10 @@
 import type { SqlType } from '../ast.ts'
 import {
   INTEGER_DIGITS,
+  isBinary,
+  isInteger,
+  isNumeric,
+  isString,
   leastRestrictive,
   MAX_DECIMAL_PRECISION,
   withNullable,
@@ -45,39 +49,6 @@ export function timestampType(
 
 export function anyNullable(types: readonly SqlType[]): boolean {
   return types.some((type) => type.nullable)
-}
-
-export function isInteger(type: SqlType): type is SqlType & { kind: IntegerKind } {
-  return type.kind === 'TINYINT' || type.kind === 'SMALLINT' || type.kind === 'INT' || type.kind === 'BIGINT'
-}
-
-export function isApproximate(type: SqlType): boolean {
-  return type.kind === 'FLOAT' || type.kind === 'DOUBLE'
-}
-
-export function isNumeric(type: SqlType): boolean {
-  return isInteger(type) || isApproximate(type) || type.kind === 'DECIMAL'
-}
-
-export function isString(type: SqlType): boolean {
-  return type.kind === 'CHAR' || type.kind === 'VARCHAR'
-}
-
-export function isBinary(type: SqlType): boolean {
-  return type.kind === 'BINARY' || type.kind === 'VARBINARY'
-}
-
-export function isTimestamp(type: SqlType): boolean {
-  return type.kind === 'TIMESTAMP' || type.kind === 'TIMESTAMP_LTZ'
-}
-
-/** DATE, TIME, TIMESTAMP, TIMESTAMP_LTZ. */
-export function isTemporal(type: SqlType): boolean {
-  return isTimestamp(type) || type.kind === 'DATE' || type.kind === 'TIME'
-}
-
-export function isNull(type: SqlType): boolean {
-  return type.kind === 'NULL'
 }
 
 /** Precision and scale of a type seen as DECIMAL (integers as DECIMAL(digits, 0)). */

@@ -7,8 +7,8 @@
 import type { SqlType } from '../ast.ts'
 import { roundHalfUp, truncateTo, wrapper } from '../expr/numeric.ts'
 import { arithmetic } from '../expr/operators.ts'
-import { anyNullable, arithmeticType, boundedDecimal, isInteger } from '../expr/typing.ts'
-import { MAX_DECIMAL_PRECISION, withNullable } from '../types/index.ts'
+import { anyNullable, arithmeticType, boundedDecimal } from '../expr/typing.ts'
+import { isInteger, MAX_DECIMAL_PRECISION, withNullable } from '../types/index.ts'
 import {
   constantArgument,
   returns,

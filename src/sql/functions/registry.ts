@@ -7,16 +7,16 @@
 import type { CallExpr, SqlType } from '../ast.ts'
 import type { Fail } from '../expr/runtime-errors.ts'
 import type { CompileContext, Row } from '../expr/types.ts'
+import { anyNullable } from '../expr/typing.ts'
 import {
-  anyNullable,
+  formatType,
   isBinary,
   isInteger,
   isNumeric,
   isString,
   isTemporal,
   isTimestamp,
-} from '../expr/typing.ts'
-import { formatType } from '../types/index.ts'
+} from '../types/index.ts'
 
 export type Evaluator = (row: Row) => unknown
 

@@ -13,6 +13,7 @@
  * the first null (`table.exec.sink.not-null-enforcer` = ERROR).
  */
 import type { SqlType } from '../ast.ts'
+import { isApproximate, isBinary, isNumeric, isString, type IntegerKind } from './families.ts'
 import { formatType, MAX_LENGTH, sameShape } from './format.ts'
 
 type Kind = SqlType['kind']
@@ -143,8 +144,6 @@ export function checkInsertCompatible(
 
 const NUMERIC_ORDER: readonly Kind[] = ['TINYINT', 'SMALLINT', 'INT', 'BIGINT', 'DECIMAL', 'FLOAT', 'DOUBLE']
 
-export type IntegerKind = 'TINYINT' | 'SMALLINT' | 'INT' | 'BIGINT'
-
 /** The DECIMAL precision an integer type converts to without loss. */
 export const INTEGER_DIGITS: Readonly<Record<IntegerKind, number>> = {
   TINYINT: 3,
@@ -174,15 +173,15 @@ export function leastRestrictive(a: SqlType, b: SqlType): SqlType | undefined {
   const nullable = a.nullable || b.nullable
   if (a.kind === 'NULL') return b.kind === 'NULL' ? a : ({ ...b, nullable: true } as SqlType)
   if (b.kind === 'NULL') return { ...a, nullable: true } as SqlType
-  if (NUMERIC.includes(a.kind) && NUMERIC.includes(b.kind)) return commonNumber(a, b, nullable)
-  if ((a.kind === 'CHAR' || a.kind === 'VARCHAR') && (b.kind === 'CHAR' || b.kind === 'VARCHAR')) {
+  if (isNumeric(a) && isNumeric(b)) return commonNumber(a, b, nullable)
+  if (isString(a) && isString(b)) {
     const la = a.length ?? MAX_LENGTH
     const lb = b.length ?? MAX_LENGTH
     if (a.kind === 'CHAR' && b.kind === 'CHAR' && la === lb) return { kind: 'CHAR', length: la, nullable }
     const length = Math.max(la, lb)
     return length === MAX_LENGTH ? { kind: 'VARCHAR', nullable } : { kind: 'VARCHAR', length, nullable }
   }
-  if ((a.kind === 'BINARY' || a.kind === 'VARBINARY') && (b.kind === 'BINARY' || b.kind === 'VARBINARY')) {
+  if (isBinary(a) && isBinary(b)) {
     const length = Math.max(a.length ?? MAX_LENGTH, b.length ?? MAX_LENGTH)
     if (a.kind === 'BINARY' && b.kind === 'BINARY' && a.length === b.length) return { ...a, nullable }
     return length === MAX_LENGTH ? { kind: 'VARBINARY', nullable } : { kind: 'VARBINARY', length, nullable }
@@ -235,10 +234,9 @@ export function leastCommonType(types: readonly SqlType[]): SqlType | undefined 
 }
 
 function commonNumber(a: SqlType, b: SqlType, nullable: boolean): SqlType {
-  const approximate = (k: Kind): boolean => k === 'FLOAT' || k === 'DOUBLE'
-  if (approximate(a.kind) && approximate(b.kind)) return { kind: a.kind, nullable } as SqlType
-  if (approximate(a.kind) || approximate(b.kind)) {
-    const [float, other] = approximate(a.kind) ? [a, b] : [b, a]
+  if (isApproximate(a) && isApproximate(b)) return { kind: a.kind, nullable } as SqlType
+  if (isApproximate(a) || isApproximate(b)) {
+    const [float, other] = isApproximate(a) ? [a, b] : [b, a]
     const kind = float.kind === 'FLOAT' && other.kind === 'DECIMAL' ? 'DOUBLE' : float.kind
     return { kind, nullable } as SqlType
   }

@@ -9,6 +9,16 @@ export {
   withNullable,
   type FormatTypeOptions,
 } from './format.ts'
+export {
+  isApproximate,
+  isBinary,
+  isInteger,
+  isNumeric,
+  isString,
+  isTemporal,
+  isTimestamp,
+  type IntegerKind,
+} from './families.ts'
 export { closest, didYouMean, editDistance, identifier, isReservedWord } from './identifiers.ts'
 export { avroToColumns, avroToSqlType, FLINK_RECORD_NAME, sqlRowToAvroSchema, type AvroJson } from './avro.ts'
 export {
@@ -20,6 +30,5 @@ export {
   MAX_DECIMAL_PRECISION,
   supportsExplicitCast,
   supportsImplicitCast,
-  type IntegerKind,
   type InsertCompatibility,
 } from './casts.ts'
