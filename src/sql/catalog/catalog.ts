@@ -7,6 +7,7 @@
  */
 import type { CreateTableStatement, CreateViewStatement, Position } from '../ast.ts'
 import { sqlInvalid } from '../errors.ts'
+import { didYouMean } from '../types/index.ts'
 import { defineTable, type DefineTableOptions } from './table.ts'
 import type { CatalogObject, TableDefinition, ViewDefinition } from './types.ts'
 
@@ -63,9 +64,7 @@ export class Catalog {
   lookup(name: string, file: string, at: Position): CatalogObject {
     const found = this.get(name)
     if (found !== undefined) return found
-    const suggestions = closest(stripDefaultPath(name), this.names())
-    const hint =
-      suggestions.length === 0 ? '' : `; did you mean ${suggestions.map((s) => `'${s}'`).join(' or ')}?`
+    const hint = didYouMean(stripDefaultPath(name), this.names())
     throw sqlInvalid(file, at, `Object '${name}' not found${hint}`)
   }
 
@@ -135,27 +134,4 @@ function stripDefaultPath(name: string): string {
   if (parts.length === 3 && parts[0] === DEFAULT_PATH[0] && parts[1] === DEFAULT_PATH[1]) return parts[2]!
   if (parts.length === 2 && parts[0] === DEFAULT_PATH[1]) return parts[1]!
   return name
-}
-
-/** Names within edit distance 2 of `name`, or equal ignoring case, closest first. */
-export function closest(name: string, candidates: readonly string[]): string[] {
-  const scored = candidates
-    .map((c) => ({ c, d: c.toLowerCase() === name.toLowerCase() ? 0 : distance(name, c) }))
-    .filter((s) => s.d <= Math.min(2, Math.max(1, Math.floor(name.length / 3))))
-    .sort((a, b) => a.d - b.d || a.c.localeCompare(b.c))
-  return scored.slice(0, 3).map((s) => s.c)
-}
-
-function distance(a: string, b: string): number {
-  const row = Array.from({ length: b.length + 1 }, (_, j) => j)
-  for (let i = 1; i <= a.length; i++) {
-    let previous = row[0]!
-    row[0] = i
-    for (let j = 1; j <= b.length; j++) {
-      const current = row[j]!
-      row[j] = Math.min(row[j]! + 1, row[j - 1]! + 1, previous + (a[i - 1] === b[j - 1] ? 0 : 1))
-      previous = current
-    }
-  }
-  return row[b.length]!
 }

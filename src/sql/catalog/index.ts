@@ -2,7 +2,7 @@
  * The SQL catalog: the tables and views of a file, each table's columns, key, watermark and
  * connector checked against Flink 2.2's rules; and tables generated from the schema registry.
  */
-export { Catalog, closest } from './catalog.ts'
+export { Catalog } from './catalog.ts'
 export { SUPPORTED_CONNECTORS } from './connectors.ts'
 export { nodeEncoding, SUPPORTED_FORMATS } from './formats.ts'
 export { parseDurationMs } from './options.ts'

@@ -29,8 +29,8 @@ export function checkSource(table: TableDefinition, file: string, at: Position):
       return
     case 'kafka':
       checkFormats(connector, 'whenRead', fail)
-      checkStartup(connector.startup, connector, fail)
-      checkBounded(connector.bounded, connector, fail)
+      checkPosition('startup', connector.startup, connector, fail)
+      checkPosition('bounded', connector.bounded, connector, fail)
       // Flink's KafkaSource refuses committed offsets without a group (as the start, or as the end).
       if (
         (connector.startup.mode === 'group-offsets' || connector.bounded.mode === 'group-offsets') &&
@@ -41,7 +41,7 @@ export function checkSource(table: TableDefinition, file: string, at: Position):
       return
     case 'upsert-kafka':
       checkFormats(connector, 'whenRead', fail)
-      checkBounded(connector.bounded, connector, fail)
+      checkPosition('bounded', connector.bounded, connector, fail)
       if (connector.bounded.mode === 'group-offsets' && connector.properties['group.id'] === undefined) {
         fail(`Property group.id is required when using committed offset for offsets initializer`)
       }
@@ -130,30 +130,22 @@ function checkWritableMetadata(table: TableDefinition, fail: (m: string) => neve
   }
 }
 
-function checkStartup(startup: KafkaStartup, connector: KafkaConnector, fail: (m: string) => never): void {
-  if (startup.mode === 'timestamp' && startup.timestampMs === undefined) {
-    fail(`'scan.startup.timestamp-millis' is required in 'timestamp' startup mode but missing.`)
-  }
-  if (startup.mode === 'specific-offsets') {
-    if (startup.specificOffsets === undefined) {
-      fail(`'scan.startup.specific-offsets' is required in 'specific-offsets' startup mode but missing.`)
-    }
-    if (connector.topics?.length !== 1)
-      fail(`Currently Kafka source only supports specific offset for single topic.`)
-  }
-}
-
-function checkBounded(
-  bounded: KafkaBounded,
+/**
+ * The options that `scan.startup.mode` or `scan.bounded.mode` needs beside it, as Flink's Kafka
+ * source checks them (same words for both, but for `startup` / `bounded`).
+ */
+function checkPosition(
+  which: 'startup' | 'bounded',
+  position: KafkaStartup | KafkaBounded,
   connector: KafkaConnector | UpsertKafkaConnector,
   fail: (m: string) => never,
 ): void {
-  if (bounded.mode === 'timestamp' && bounded.timestampMs === undefined) {
-    fail(`'scan.bounded.timestamp-millis' is required in 'timestamp' bounded mode but missing.`)
+  if (position.mode === 'timestamp' && position.timestampMs === undefined) {
+    fail(`'scan.${which}.timestamp-millis' is required in 'timestamp' ${which} mode but missing.`)
   }
-  if (bounded.mode === 'specific-offsets') {
-    if (bounded.specificOffsets === undefined) {
-      fail(`'scan.bounded.specific-offsets' is required in 'specific-offsets' bounded mode but missing.`)
+  if (position.mode === 'specific-offsets') {
+    if (position.specificOffsets === undefined) {
+      fail(`'scan.${which}.specific-offsets' is required in 'specific-offsets' ${which} mode but missing.`)
     }
     if (connector.topics?.length !== 1)
       fail(`Currently Kafka source only supports specific offset for single topic.`)

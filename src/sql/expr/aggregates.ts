@@ -18,16 +18,16 @@ import { compileExpression } from './compile.ts'
 import { fitsDecimal, roundHalfUp, wrapper } from './numeric.ts'
 import { ordering } from './operators.ts'
 import type { CompileContext, CompiledAggregate, Row } from './types.ts'
+import { orderable, simple } from './typing.ts'
 import {
   formatType,
   isBinary,
   isInteger,
   isNumeric,
   isString,
-  orderable,
-  simple,
+  MAX_DECIMAL_PRECISION,
   withNullable,
-} from './typing.ts'
+} from '../types/index.ts'
 
 /** The part of an aggregate that DISTINCT and FILTER wrap: values in, result out. */
 interface Kernel {
@@ -165,7 +165,12 @@ function adder(type: SqlType): (a: number, b: number) => number {
 function sum(argument: SqlType, zero: boolean): Kernel {
   const type =
     argument.kind === 'DECIMAL'
-      ? ({ kind: 'DECIMAL', precision: 38, scale: argument.scale, nullable: !zero } as SqlType)
+      ? ({
+          kind: 'DECIMAL',
+          precision: MAX_DECIMAL_PRECISION,
+          scale: argument.scale,
+          nullable: !zero,
+        } as SqlType)
       : withNullable(argument, !zero)
   const plus = adder(type)
   const precision = type.kind === 'DECIMAL' ? type.precision : 0
@@ -187,7 +192,12 @@ function sum(argument: SqlType, zero: boolean): Kernel {
 function avg(argument: SqlType): Kernel {
   const type =
     argument.kind === 'DECIMAL'
-      ? ({ kind: 'DECIMAL', precision: 38, scale: Math.max(argument.scale, 6), nullable: true } as SqlType)
+      ? ({
+          kind: 'DECIMAL',
+          precision: MAX_DECIMAL_PRECISION,
+          scale: Math.max(argument.scale, 6),
+          nullable: true,
+        } as SqlType)
       : withNullable(argument, true)
   // The sum is kept as BIGINT for integer inputs (Flink's AVG accumulator), as DOUBLE otherwise.
   const integer = isInteger(argument)

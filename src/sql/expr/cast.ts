@@ -30,15 +30,8 @@ import {
   truncateMillis,
   wallToInstant,
 } from './temporal.ts'
-import {
-  formatType,
-  isBinary,
-  isInteger,
-  isNumeric,
-  isString,
-  sameShape,
-  type IntegerKind,
-} from './typing.ts'
+import { type IntegerKind } from './typing.ts'
+import { formatType, isBinary, isInteger, isNumeric, isString, sameShape } from '../types/index.ts'
 
 /** Converts one non-null value; may throw through `fail`. */
 export type Caster = (value: unknown) => unknown
@@ -300,8 +293,9 @@ function intervalString(ms: number): string {
 /**
  * The implicit conversion of a value of `from` to the common type `to` of a comparison, CASE or
  * COALESCE, where the runtime representation differs; undefined when the value can be used as it is.
- * DATE becomes TIMESTAMP (midnight) or TIMESTAMP_LTZ (midnight in the session zone); TIMESTAMP
- * becomes TIMESTAMP_LTZ through the session zone, as Flink's implicit cast between them.
+ * DATE becomes TIMESTAMP (midnight) or TIMESTAMP_LTZ (midnight in the session zone); TIMESTAMP and
+ * TIMESTAMP_LTZ become each other through the session zone, as Flink's implicit cast between them
+ * (a CASE or COALESCE of the two takes the kind of the one with the smaller precision).
  */
 export function widening(from: SqlType, to: SqlType, zone: string): Caster | undefined {
   if (from.kind === 'DATE' && to.kind === 'TIMESTAMP') return (days) => (days as number) * MS_PER_DAY
@@ -309,5 +303,7 @@ export function widening(from: SqlType, to: SqlType, zone: string): Caster | und
     return (days) => wallToInstant((days as number) * MS_PER_DAY, zone)
   if (from.kind === 'TIMESTAMP' && to.kind === 'TIMESTAMP_LTZ')
     return (wall) => wallToInstant(wall as number, zone)
+  if (from.kind === 'TIMESTAMP_LTZ' && to.kind === 'TIMESTAMP')
+    return (instant) => instantToWall(instant as number, zone)
   return undefined
 }

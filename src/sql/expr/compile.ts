@@ -23,6 +23,17 @@ import type {
 } from '../ast.ts'
 import { sqlInvalid } from '../errors.ts'
 import { lookupFunction } from '../functions/index.ts'
+import {
+  didYouMean,
+  formatType,
+  isBinary,
+  isInteger,
+  isNumeric,
+  isString,
+  isTemporal,
+  leastCommonType,
+  withNullable,
+} from '../types/index.ts'
 import { checkArguments, NOT_CONSTANT, type Evaluator, type FunctionCall } from '../functions/registry.ts'
 import { caster, widening } from './cast.ts'
 import { likeMatcher } from './like.ts'
@@ -41,20 +52,7 @@ import {
 import { runtimeFailure } from './runtime-errors.ts'
 import { floorDiv, MS_PER_DAY, parseDate, parseTime, parseTimestamp, wallToInstant } from './temporal.ts'
 import type { CompileContext, CompiledExpression } from './types.ts'
-import {
-  arithmeticType,
-  comparable,
-  formatType,
-  isBinary,
-  isInteger,
-  isNumeric,
-  isString,
-  isTimestamp,
-  leastCommonType,
-  orderable,
-  simple,
-  withNullable,
-} from './typing.ts'
+import { arithmeticType, comparable, comparisonType, orderable, simple } from './typing.ts'
 
 const AGGREGATES = new Set([
   'COUNT',
@@ -417,18 +415,14 @@ class Compiler {
     const lk = l.type.kind
     const rk = r.type.kind
     // Time +/- interval.
-    if (
-      (op === '+' || op === '-') &&
-      rk === 'INTERVAL' &&
-      (isTimestamp(l.type) || lk === 'DATE' || lk === 'TIME')
-    ) {
+    if ((op === '+' || op === '-') && rk === 'INTERVAL' && isTemporal(l.type)) {
       return {
         type: withNullable(l.type, nullable),
         evaluate: timeShift(lk, la, ra, op === '-' ? -1 : 1),
         constant,
       }
     }
-    if (op === '+' && lk === 'INTERVAL' && (isTimestamp(r.type) || rk === 'DATE' || rk === 'TIME')) {
+    if (op === '+' && lk === 'INTERVAL' && isTemporal(r.type)) {
       return { type: withNullable(r.type, nullable), evaluate: timeShift(rk, ra, la, 1), constant }
     }
     if (lk === 'INTERVAL' || rk === 'INTERVAL') {
@@ -488,7 +482,7 @@ class Compiler {
   /** Both operands as evaluators of one comparable domain (a DATE meeting a TIMESTAMP becomes one). */
   private comparablePair(expr: Expr, l: Node, r: Node): [Evaluator, Evaluator, SqlType] {
     if (!comparable(l.type, r.type)) this.mismatch(expr, l.type, r.type)
-    const type = leastCommonType([l.type, r.type]) ?? l.type
+    const type = comparisonType([l.type, r.type]) ?? l.type
     return [this.coerce(l, type), this.coerce(r, type), type]
   }
 
@@ -518,7 +512,7 @@ class Compiler {
     for (const bound of [low, high]) {
       if (!comparable(operand.type, bound.type)) this.mismatch(expr, operand.type, bound.type)
     }
-    const type = leastCommonType([operand.type, low.type, high.type]) ?? operand.type
+    const type = comparisonType([operand.type, low.type, high.type]) ?? operand.type
     if (!orderable(type)) this.mismatch(expr, operand.type, low.type)
     const cmp = ordering(type)
     const v = this.coerce(operand, type)
@@ -547,7 +541,7 @@ class Compiler {
     const items = expr.list.map((item) => this.compile(item))
     for (const item of items)
       if (!comparable(operand.type, item.type)) this.mismatch(expr, operand.type, item.type)
-    const type = leastCommonType([operand.type, ...items.map((item) => item.type)]) ?? operand.type
+    const type = comparisonType([operand.type, ...items.map((item) => item.type)]) ?? operand.type
     const v = this.coerce(operand, type)
     const negated = expr.negated
     const nullable = operand.type.nullable || items.some((item) => item.type.nullable)
@@ -674,7 +668,7 @@ class Compiler {
     for (const [i, when] of whens.entries()) {
       if (!comparable(operand.type, when.type)) this.mismatch(expr.whens[i]!.when, operand.type, when.type)
     }
-    const compared = leastCommonType([operand.type, ...whens.map((when) => when.type)]) ?? operand.type
+    const compared = comparisonType([operand.type, ...whens.map((when) => when.type)]) ?? operand.type
     const eq = equality(compared)
     const subject = this.coerce(operand, compared)
     const candidates = whens.map((when) => this.coerce(when, compared))
@@ -800,32 +794,4 @@ function strict(impl: (...values: unknown[]) => unknown, args: readonly Evaluato
         return impl(...values)
       }
   }
-}
-
-/** `; did you mean 'x'?` for the closest name (edit distance), or nothing. */
-export function didYouMean(name: string, names: readonly string[]): string {
-  let best: string | undefined
-  let bestDistance = Infinity
-  for (const candidate of names) {
-    const distance = candidate.toLowerCase() === name.toLowerCase() ? 0 : editDistance(name, candidate)
-    if (distance < bestDistance) {
-      best = candidate
-      bestDistance = distance
-    }
-  }
-  const limit = Math.max(2, Math.floor(name.length / 3))
-  return best !== undefined && bestDistance <= limit ? `; did you mean '${best}'?` : ''
-}
-
-function editDistance(a: string, b: string): number {
-  let previous = Array.from({ length: b.length + 1 }, (_, j) => j)
-  for (let i = 1; i <= a.length; i++) {
-    const current = [i]
-    for (let j = 1; j <= b.length; j++) {
-      const cost = a[i - 1] === b[j - 1] ? 0 : 1
-      current.push(Math.min(previous[j]! + 1, current[j - 1]! + 1, previous[j - 1]! + cost))
-    }
-    previous = current
-  }
-  return previous[b.length]!
 }

@@ -2,9 +2,9 @@
  * The expression compiler: SQL expressions and aggregate calls, compiled once into plain
  * functions with Flink's types and semantics. The planner resolves columns through a `Scope`.
  */
-export { compileExpression, didYouMean, isAggregateFunction } from './compile.ts'
+export { compileExpression, isAggregateFunction } from './compile.ts'
 export { compileAggregate } from './aggregates.ts'
-export { formatType, leastCommonType } from './typing.ts'
+export { formatType, leastCommonType } from '../types/index.ts'
 export type {
   ColumnBinding,
   CompileContext,

@@ -6,7 +6,8 @@ import type { SqlType } from '../ast.ts'
 import type { Evaluator } from '../functions/registry.ts'
 import { fitsDecimal, roundHalfUp, wrapper } from './numeric.ts'
 import type { Fail } from './runtime-errors.ts'
-import { isBinary, isInteger, type ArithmeticOperator } from './typing.ts'
+import { type ArithmeticOperator } from './typing.ts'
+import { isBinary, isInteger } from '../types/index.ts'
 
 /** Numeric `a op b` with the semantics of the result type (see typing.ts for the types). */
 export function arithmetic(

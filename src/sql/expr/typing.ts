@@ -1,19 +1,28 @@
 /**
- * SQL types at compile time: constructors, families, Flink's type names for messages, and the
- * result-type rules of arithmetic and of "least common type" (CASE, COALESCE, IN, UNION).
+ * SQL types at compile time: constructors, families, and the result-type rules of arithmetic and
+ * of comparisons. Flink's type names, nullability and the least common type (CASE, COALESCE,
+ * UNION) are the ones in `../types/`.
  *
  * DECIMAL rules follow Flink's LogicalTypeMerging: `+`/`-` keep max(s1, s2) digits of scale and one
  * more integer digit, `*` adds precisions and scales, `/` keeps max(6, s1 + p2 + 1) digits of
  * scale; beyond precision 38 the scale is cut down to no less than min(s, 6).
  */
 import type { SqlType } from '../ast.ts'
+import {
+  INTEGER_DIGITS,
+  isBinary,
+  isInteger,
+  isNumeric,
+  isString,
+  leastRestrictive,
+  MAX_DECIMAL_PRECISION,
+  withNullable,
+  type IntegerKind,
+} from '../types/index.ts'
 
-export type IntegerKind = 'TINYINT' | 'SMALLINT' | 'INT' | 'BIGINT'
+export type { IntegerKind } from '../types/index.ts'
 
 const INTEGER_RANK: Record<IntegerKind, number> = { TINYINT: 1, SMALLINT: 2, INT: 3, BIGINT: 4 }
-/** The DECIMAL precision an integer type converts to without loss. */
-const INTEGER_DIGITS: Record<IntegerKind, number> = { TINYINT: 3, SMALLINT: 5, INT: 10, BIGINT: 19 }
-export const MAX_DECIMAL_PRECISION = 38
 
 export function simple(
   kind: 'BOOLEAN' | IntegerKind | 'FLOAT' | 'DOUBLE' | 'DATE',
@@ -38,79 +47,8 @@ export function timestampType(
   return { kind, precision, nullable }
 }
 
-export function withNullable(type: SqlType, nullable: boolean): SqlType {
-  if (type.kind === 'NULL' || type.nullable === nullable) return type
-  return { ...type, nullable } as SqlType
-}
-
 export function anyNullable(types: readonly SqlType[]): boolean {
   return types.some((type) => type.nullable)
-}
-
-export function isInteger(type: SqlType): type is SqlType & { kind: IntegerKind } {
-  return type.kind === 'TINYINT' || type.kind === 'SMALLINT' || type.kind === 'INT' || type.kind === 'BIGINT'
-}
-
-export function isApproximate(type: SqlType): boolean {
-  return type.kind === 'FLOAT' || type.kind === 'DOUBLE'
-}
-
-export function isNumeric(type: SqlType): boolean {
-  return isInteger(type) || isApproximate(type) || type.kind === 'DECIMAL'
-}
-
-export function isString(type: SqlType): boolean {
-  return type.kind === 'CHAR' || type.kind === 'VARCHAR'
-}
-
-export function isBinary(type: SqlType): boolean {
-  return type.kind === 'BINARY' || type.kind === 'VARBINARY'
-}
-
-export function isTimestamp(type: SqlType): boolean {
-  return type.kind === 'TIMESTAMP' || type.kind === 'TIMESTAMP_LTZ'
-}
-
-/** DATE, TIME, TIMESTAMP, TIMESTAMP_LTZ. */
-export function isTemporal(type: SqlType): boolean {
-  return isTimestamp(type) || type.kind === 'DATE' || type.kind === 'TIME'
-}
-
-export function isNull(type: SqlType): boolean {
-  return type.kind === 'NULL'
-}
-
-/** Flink's name of a type, as its error messages print it (`INT NOT NULL`, `VARCHAR(2147483647)`). */
-export function formatType(type: SqlType): string {
-  const tail = type.nullable ? '' : ' NOT NULL'
-  switch (type.kind) {
-    case 'NULL':
-      return 'NULL'
-    case 'CHAR':
-    case 'VARCHAR':
-      return `${type.kind}(${type.length ?? 2147483647})${tail}`
-    case 'BINARY':
-    case 'VARBINARY':
-      return `${type.kind}(${type.length ?? 2147483647})${tail}`
-    case 'DECIMAL':
-      return `DECIMAL(${type.precision}, ${type.scale})${tail}`
-    case 'TIMESTAMP':
-    case 'TIME':
-      return `${type.kind}(${type.precision})${tail}`
-    case 'TIMESTAMP_LTZ':
-      return `TIMESTAMP_LTZ(${type.precision})${tail}`
-    case 'ARRAY':
-    case 'MULTISET':
-      return `${type.kind}<${formatType(type.element)}>${tail}`
-    case 'MAP':
-      return `MAP<${formatType(type.key)}, ${formatType(type.value)}>${tail}`
-    case 'ROW':
-      return `ROW<${type.fields.map((f) => `\`${f.name}\` ${formatType(f.type)}`).join(', ')}>${tail}`
-    case 'INTERVAL':
-      return `INTERVAL ${type.unit === 'DAY_TIME' ? 'DAY TO SECOND' : 'YEAR TO MONTH'}${tail}`
-    default:
-      return `${type.kind}${tail}`
-  }
 }
 
 /** Precision and scale of a type seen as DECIMAL (integers as DECIMAL(digits, 0)). */
@@ -177,7 +115,7 @@ export function arithmeticType(op: ArithmeticOperator, a: SqlType, b: SqlType): 
   }
 }
 
-/** DATE, TIMESTAMP and TIMESTAMP_LTZ meet in the later of the two: Flink casts implicitly that way. */
+/** DATE, TIMESTAMP and TIMESTAMP_LTZ compare in the later of the two: Flink casts implicitly that way. */
 const TIME_RANK: Partial<Record<SqlType['kind'], number>> = { DATE: 1, TIMESTAMP: 2, TIMESTAMP_LTZ: 3 }
 
 /** Whether two types may be compared (`=`, `<`, IN, BETWEEN), as Flink's validator allows. */
@@ -193,66 +131,28 @@ export function comparable(a: SqlType, b: SqlType): boolean {
 }
 
 /**
- * Calcite's least restrictive type with Flink's settings, or undefined when there is none. CHARs of
- * different lengths give VARCHAR (Flink converts ragged CHAR unions to VARCHAR, so no padding);
- * NULL takes the other type and makes it nullable.
+ * The type two or more operands are compared in (`=`, `<`, BETWEEN, IN, simple CASE, NULLIF), or
+ * undefined when there is none: their least common type (`leastCommonType`), except that DATE,
+ * TIMESTAMP and TIMESTAMP_LTZ of different kinds meet in the later kind of the three, so that a
+ * DATE compares with a TIMESTAMP as a TIMESTAMP (midnight) and a TIMESTAMP with a TIMESTAMP_LTZ as
+ * an instant, where UNION ALL and CASE results find no common type or take the first one's kind.
  */
-export function leastCommonType(types: readonly SqlType[]): SqlType | undefined {
-  const known = types.filter((type) => type.kind !== 'NULL')
-  const nullable = types.some((type) => type.nullable)
-  if (known.length === 0) return types[0]
-  let result: SqlType = known[0] as SqlType
-  for (const type of known.slice(1)) {
-    const merged = mergeTwo(result, type)
-    if (merged === undefined) return undefined
-    result = merged
+export function comparisonType(types: readonly SqlType[]): SqlType | undefined {
+  let result: SqlType | undefined = types[0]
+  for (const type of types.slice(1)) {
+    if (result === undefined) return undefined
+    result = laterInTime(result, type) ?? leastRestrictive(result, type)
   }
-  return withNullable(result, nullable)
+  return result
 }
 
-function mergeTwo(a: SqlType, b: SqlType): SqlType | undefined {
-  const nullable = a.nullable || b.nullable
-  if (isNumeric(a) && isNumeric(b)) {
-    if (a.kind === b.kind && a.kind !== 'DECIMAL') return withNullable(a, nullable)
-    if (isApproximate(a) || isApproximate(b)) {
-      const double =
-        a.kind === 'DOUBLE' || b.kind === 'DOUBLE' || a.kind === 'DECIMAL' || b.kind === 'DECIMAL'
-      return simple(double ? 'DOUBLE' : 'FLOAT', nullable)
-    }
-    if (isInteger(a) && isInteger(b)) {
-      return INTEGER_RANK[a.kind] >= INTEGER_RANK[b.kind]
-        ? withNullable(a, nullable)
-        : withNullable(b, nullable)
-    }
-    const x = asDecimal(a)
-    const y = asDecimal(b)
-    const scale = Math.max(x.scale, y.scale)
-    const integerDigits = Math.max(x.precision - x.scale, y.precision - y.scale)
-    return boundedDecimal(integerDigits + scale, scale, nullable)
-  }
-  if ((a.kind === 'CHAR' || a.kind === 'VARCHAR') && (b.kind === 'CHAR' || b.kind === 'VARCHAR')) {
-    const length = a.length === undefined || b.length === undefined ? undefined : Math.max(a.length, b.length)
-    if (a.kind === 'CHAR' && b.kind === 'CHAR' && a.length === b.length) return withNullable(a, nullable)
-    return length === undefined ? { kind: 'VARCHAR', nullable } : { kind: 'VARCHAR', length, nullable }
-  }
-  if (isBinary(a) && isBinary(b)) return { kind: 'VARBINARY', nullable }
-  if ((a.kind === 'TIMESTAMP' || a.kind === 'TIMESTAMP_LTZ') && a.kind === b.kind) {
-    return timestampType(a.kind, Math.max(a.precision, b.precision), nullable)
-  }
+function laterInTime(a: SqlType, b: SqlType): SqlType | undefined {
   const ra = TIME_RANK[a.kind]
   const rb = TIME_RANK[b.kind]
-  if (ra !== undefined && rb !== undefined && ra !== rb) {
-    const wider = (ra > rb ? a.kind : b.kind) as 'TIMESTAMP' | 'TIMESTAMP_LTZ'
-    const precision = Math.max('precision' in a ? a.precision : 0, 'precision' in b ? b.precision : 0)
-    return timestampType(wider, precision, nullable)
-  }
-  if (a.kind === b.kind && sameShape(a, b)) return withNullable(a, nullable)
-  return undefined
-}
-
-/** Structural equality of two types, nullability of the outer type aside. */
-export function sameShape(a: SqlType, b: SqlType): boolean {
-  return formatType(withNullable(a, true)) === formatType(withNullable(b, true))
+  if (ra === undefined || rb === undefined || ra === rb) return undefined
+  const kind = (ra > rb ? a.kind : b.kind) as 'TIMESTAMP' | 'TIMESTAMP_LTZ'
+  const precision = Math.max('precision' in a ? a.precision : 0, 'precision' in b ? b.precision : 0)
+  return timestampType(kind, precision, a.nullable || b.nullable)
 }
 
 /** Whether values of the type have an order (`<`, MIN, GREATEST), not only equality. */

@@ -4,7 +4,8 @@
  */
 import type { SqlType } from '../ast.ts'
 import { deepEqual } from '../expr/operators.ts'
-import { comparable, formatType } from '../expr/typing.ts'
+import { comparable } from '../expr/typing.ts'
+import { formatType } from '../types/index.ts'
 import type { FunctionCall, FunctionTable } from './registry.ts'
 
 function arrayArgument(call: FunctionCall): Extract<SqlType, { kind: 'ARRAY' | 'MULTISET' }> {

@@ -3,7 +3,8 @@
  * LEAST, IS_ALPHA, IS_DECIMAL, IS_DIGIT. Branches meet in their least common type.
  */
 import type { SqlType } from '../ast.ts'
-import { comparable, formatType, leastCommonType, orderable, withNullable } from '../expr/typing.ts'
+import { comparable, comparisonType, orderable } from '../expr/typing.ts'
+import { formatType, leastCommonType, withNullable } from '../types/index.ts'
 import { equality, ordering } from '../expr/operators.ts'
 import { widening } from '../expr/cast.ts'
 import type { Evaluator, FunctionCall, FunctionTable, ScalarFunction } from './registry.ts'
@@ -117,7 +118,7 @@ export const CONDITIONAL_FUNCTIONS: FunctionTable = {
       return withNullable(a, true)
     },
     lazy: (call, _type, [a, b]) => {
-      const compared = leastCommonType(call.types) ?? call.types[0]!
+      const compared = comparisonType(call.types) ?? call.types[0]!
       const eq = equality(compared)
       const first = widen(call, call.types[0]!, compared, a!)
       const second = widen(call, call.types[1]!, compared, b!)

@@ -8,7 +8,7 @@ import type { JsonValueBehavior, SqlType } from '../ast.ts'
 import { compileExpression } from '../expr/compile.ts'
 import { caster } from '../expr/cast.ts'
 import { javaDoubleString } from '../expr/numeric.ts'
-import { formatType } from '../expr/typing.ts'
+import { formatType } from '../types/index.ts'
 import { constantArgument, type FunctionCall, type FunctionTable } from './registry.ts'
 
 type Step =

@@ -7,7 +7,8 @@
 import type { SqlType } from '../ast.ts'
 import { roundHalfUp, truncateTo, wrapper } from '../expr/numeric.ts'
 import { arithmetic } from '../expr/operators.ts'
-import { anyNullable, arithmeticType, boundedDecimal, isInteger, withNullable } from '../expr/typing.ts'
+import { anyNullable, arithmeticType, boundedDecimal } from '../expr/typing.ts'
+import { isInteger, MAX_DECIMAL_PRECISION, withNullable } from '../types/index.ts'
 import {
   constantArgument,
   returns,
@@ -36,7 +37,8 @@ function roundedType(call: FunctionCall): SqlType {
   const r =
     call.types.length > 1 ? ((constantArgument(call, 1, 'number of digits') as number | null) ?? 0) : 0
   if (r >= type.scale) return withNullable(type, nullable)
-  if (r < 0) return boundedDecimal(Math.min(38, 1 + type.precision - type.scale), 0, nullable)
+  if (r < 0)
+    return boundedDecimal(Math.min(MAX_DECIMAL_PRECISION, 1 + type.precision - type.scale), 0, nullable)
   return boundedDecimal(1 + type.precision - type.scale + r, r, nullable)
 }
 

@@ -7,8 +7,8 @@
 import type { CallExpr, SqlType } from '../ast.ts'
 import type { Fail } from '../expr/runtime-errors.ts'
 import type { CompileContext, Row } from '../expr/types.ts'
+import { anyNullable } from '../expr/typing.ts'
 import {
-  anyNullable,
   formatType,
   isBinary,
   isInteger,
@@ -16,7 +16,7 @@ import {
   isString,
   isTemporal,
   isTimestamp,
-} from '../expr/typing.ts'
+} from '../types/index.ts'
 
 export type Evaluator = (row: Row) => unknown
 

@@ -18,7 +18,8 @@ import {
   zone,
   formatTimestamp,
 } from '../expr/temporal.ts'
-import { anyNullable, isNumeric, isString, timestampType } from '../expr/typing.ts'
+import { anyNullable, timestampType } from '../expr/typing.ts'
+import { isNumeric, isString } from '../types/index.ts'
 import {
   constantArgument,
   returns,

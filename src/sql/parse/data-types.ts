@@ -6,6 +6,7 @@
  * grammar has no `NOT NULL` inside CAST).
  */
 import type { RowField, SqlType } from '../ast.ts'
+import { MAX_DECIMAL_PRECISION } from '../types/index.ts'
 import { invalid, unsupported, type Converter } from './context.ts'
 import { TypeNullabilityContext, type ColumnTypeContext, type ParserRuleContext } from './grammar.ts'
 import { simpleColumnName } from './names.ts'
@@ -71,7 +72,7 @@ function decimalType(cv: Converter, ctx: ColumnTypeContext, nullable: boolean): 
   const dims = ctx.lengthTwoOptionalDimension()?.decimalLiteral() ?? []
   const precision = dims[0] ? Number(dims[0].getText()) : 10
   const scale = dims[1] ? Number(dims[1].getText()) : 0
-  if (precision < 1 || precision > 38 || scale > precision) {
+  if (precision < 1 || precision > MAX_DECIMAL_PRECISION || scale > precision) {
     throw invalid(
       cv,
       ctx,

@@ -10,9 +10,10 @@
  */
 import type { Expr, FromItem, Query, SelectItem, SelectQuery, SqlType, WindowTableRef } from '../ast.ts'
 import { sqlInvalid, sqlUnsupported } from '../errors.ts'
-import { compileExpression, didYouMean, isAggregateFunction } from '../expr/index.ts'
+import { compileExpression, isAggregateFunction } from '../expr/index.ts'
 import type { CompiledExpression, Row } from '../expr/types.ts'
 import type { SchemaRegistryClient } from '../../serde/index.ts'
+import { didYouMean } from '../types/index.ts'
 import type { Relation, WindowSpec } from './relation.ts'
 import { ColumnScope, objectColumns, requalify, type RelationColumn } from './scope.ts'
 import { walkExpr } from './walk.ts'

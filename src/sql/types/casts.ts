@@ -13,7 +13,8 @@
  * the first null (`table.exec.sink.not-null-enforcer` = ERROR).
  */
 import type { SqlType } from '../ast.ts'
-import { formatType, MAX_LENGTH } from './format.ts'
+import { isApproximate, isBinary, isNumeric, isString, type IntegerKind } from './families.ts'
+import { formatType, MAX_LENGTH, sameShape } from './format.ts'
 
 type Kind = SqlType['kind']
 
@@ -136,21 +137,23 @@ export function checkInsertCompatible(
       reason: `Incompatible types for sink column '${column}' at position ${position}: ${formatType(queryType)} cannot go into ${formatType(sinkType)}`,
     }
   }
-  const same =
-    formatType({ ...queryType, nullable: true } as SqlType) ===
-    formatType({ ...sinkType, nullable: true } as SqlType)
-  return { compatible: true, implicitCast: !same, notNullEnforced }
+  return { compatible: true, implicitCast: !sameShape(queryType, sinkType), notNullEnforced }
 }
 
 // -- Common type -------------------------------------------------------------------------------
 
 const NUMERIC_ORDER: readonly Kind[] = ['TINYINT', 'SMALLINT', 'INT', 'BIGINT', 'DECIMAL', 'FLOAT', 'DOUBLE']
-const INTEGER_DIGITS: Readonly<Partial<Record<Kind, number>>> = {
+
+/** The DECIMAL precision an integer type converts to without loss. */
+export const INTEGER_DIGITS: Readonly<Record<IntegerKind, number>> = {
   TINYINT: 3,
   SMALLINT: 5,
   INT: 10,
   BIGINT: 19,
 }
+
+/** Flink's largest DECIMAL precision. */
+export const MAX_DECIMAL_PRECISION = 38
 
 /**
  * The common type of `a` and `b` (the column type of `UNION ALL`), nullable when either is, or
@@ -170,15 +173,15 @@ export function leastRestrictive(a: SqlType, b: SqlType): SqlType | undefined {
   const nullable = a.nullable || b.nullable
   if (a.kind === 'NULL') return b.kind === 'NULL' ? a : ({ ...b, nullable: true } as SqlType)
   if (b.kind === 'NULL') return { ...a, nullable: true } as SqlType
-  if (NUMERIC.includes(a.kind) && NUMERIC.includes(b.kind)) return commonNumber(a, b, nullable)
-  if ((a.kind === 'CHAR' || a.kind === 'VARCHAR') && (b.kind === 'CHAR' || b.kind === 'VARCHAR')) {
+  if (isNumeric(a) && isNumeric(b)) return commonNumber(a, b, nullable)
+  if (isString(a) && isString(b)) {
     const la = a.length ?? MAX_LENGTH
     const lb = b.length ?? MAX_LENGTH
     if (a.kind === 'CHAR' && b.kind === 'CHAR' && la === lb) return { kind: 'CHAR', length: la, nullable }
     const length = Math.max(la, lb)
     return length === MAX_LENGTH ? { kind: 'VARCHAR', nullable } : { kind: 'VARCHAR', length, nullable }
   }
-  if ((a.kind === 'BINARY' || a.kind === 'VARBINARY') && (b.kind === 'BINARY' || b.kind === 'VARBINARY')) {
+  if (isBinary(a) && isBinary(b)) {
     const length = Math.max(a.length ?? MAX_LENGTH, b.length ?? MAX_LENGTH)
     if (a.kind === 'BINARY' && b.kind === 'BINARY' && a.length === b.length) return { ...a, nullable }
     return length === MAX_LENGTH ? { kind: 'VARBINARY', nullable } : { kind: 'VARBINARY', length, nullable }
@@ -212,20 +215,28 @@ export function leastRestrictive(a: SqlType, b: SqlType): SqlType | undefined {
     }
     return { kind: 'ROW', fields, nullable }
   }
-  if (
-    a.kind === b.kind &&
-    formatType({ ...a, nullable } as SqlType) === formatType({ ...b, nullable } as SqlType)
-  ) {
-    return { ...a, nullable } as SqlType
-  }
+  if (a.kind === b.kind && sameShape(a, b)) return { ...a, nullable } as SqlType
   return undefined
 }
 
+/**
+ * The common type of several types (CASE and IF branches, COALESCE, GREATEST, UNION ALL columns):
+ * `leastRestrictive` of them in order, or undefined when two have none. NULL literals take the
+ * type of the others and make it nullable; NULLs alone stay NULL.
+ */
+export function leastCommonType(types: readonly SqlType[]): SqlType | undefined {
+  let result: SqlType | undefined = types[0]
+  for (const type of types.slice(1)) {
+    if (result === undefined) return undefined
+    result = leastRestrictive(result, type)
+  }
+  return result
+}
+
 function commonNumber(a: SqlType, b: SqlType, nullable: boolean): SqlType {
-  const approximate = (k: Kind): boolean => k === 'FLOAT' || k === 'DOUBLE'
-  if (approximate(a.kind) && approximate(b.kind)) return { kind: a.kind, nullable } as SqlType
-  if (approximate(a.kind) || approximate(b.kind)) {
-    const [float, other] = approximate(a.kind) ? [a, b] : [b, a]
+  if (isApproximate(a) && isApproximate(b)) return { kind: a.kind, nullable } as SqlType
+  if (isApproximate(a) || isApproximate(b)) {
+    const [float, other] = isApproximate(a) ? [a, b] : [b, a]
     const kind = float.kind === 'FLOAT' && other.kind === 'DECIMAL' ? 'DOUBLE' : float.kind
     return { kind, nullable } as SqlType
   }
@@ -236,10 +247,10 @@ function commonNumber(a: SqlType, b: SqlType, nullable: boolean): SqlType {
   const digits = (t: SqlType): { int: number; scale: number } =>
     t.kind === 'DECIMAL'
       ? { int: t.precision - t.scale, scale: t.scale }
-      : { int: INTEGER_DIGITS[t.kind] ?? 19, scale: 0 }
+      : { int: INTEGER_DIGITS[t.kind as IntegerKind], scale: 0 }
   const da = digits(a)
   const db = digits(b)
-  const integer = Math.min(38, Math.max(da.int, db.int))
-  const scale = Math.min(Math.max(da.scale, db.scale), 38 - integer)
+  const integer = Math.min(MAX_DECIMAL_PRECISION, Math.max(da.int, db.int))
+  const scale = Math.min(Math.max(da.scale, db.scale), MAX_DECIMAL_PRECISION - integer)
   return { kind: 'DECIMAL', precision: integer + scale, scale, nullable }
 }

@@ -63,6 +63,11 @@ export function typesEqual(a: SqlType, b: SqlType): boolean {
   return formatType(a) === formatType(b)
 }
 
+/** Same type, nullability of the outer type aside (ROW fields and elements keep theirs). */
+export function sameShape(a: SqlType, b: SqlType): boolean {
+  return formatType(withNullable(a, true)) === formatType(withNullable(b, true))
+}
+
 /** The type with another nullability (ROW fields and elements keep theirs). */
 export function withNullable<T extends SqlType>(t: T, nullable: boolean): T {
   if (t.kind === 'NULL') return t

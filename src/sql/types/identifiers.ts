@@ -4,6 +4,9 @@
  * keywords. The list is what Flink 2.2's parser refuses as an unquoted column name in
  * `CREATE TABLE t (<name> INT)`, measured against a list of candidate words (SQL:2016's reserved
  * words, Flink's DDL keywords, freshet's own field names). Case does not matter.
+ *
+ * Also the suggestions for a name that is not found (`closest`, `didYouMean`), which the catalog
+ * (tables and views) and the expression compiler (columns, fields) share.
  */
 import { quoteIdentifier } from './format.ts'
 
@@ -57,4 +60,39 @@ export function isReservedWord(name: string): boolean {
 /** `name` as Flink needs it written: bare when it can be, in back-quotes otherwise. */
 export function identifier(name: string): string {
   return /^[A-Za-z_][A-Za-z0-9_]*$/.test(name) && !isReservedWord(name) ? name : quoteIdentifier(name)
+}
+
+/**
+ * Names within a few edits of `name` (one for names under six characters, two otherwise), or
+ * equal to it but for case, closest first, at most three: the suggestions for an unknown name.
+ */
+export function closest(name: string, candidates: readonly string[]): string[] {
+  const limit = Math.min(2, Math.max(1, Math.floor(name.length / 3)))
+  return candidates
+    .map((c) => ({ c, d: c.toLowerCase() === name.toLowerCase() ? 0 : editDistance(name, c) }))
+    .filter((s) => s.d <= limit)
+    .sort((a, b) => a.d - b.d || a.c.localeCompare(b.c))
+    .slice(0, 3)
+    .map((s) => s.c)
+}
+
+/** `; did you mean 'a' or 'b'?` for the names `closest` finds, or nothing when there are none. */
+export function didYouMean(name: string, candidates: readonly string[]): string {
+  const suggestions = closest(name, candidates)
+  return suggestions.length === 0 ? '' : `; did you mean ${suggestions.map((s) => `'${s}'`).join(' or ')}?`
+}
+
+/** Levenshtein distance: the fewest one-character insertions, deletions and substitutions. */
+export function editDistance(a: string, b: string): number {
+  const row = Array.from({ length: b.length + 1 }, (_, j) => j)
+  for (let i = 1; i <= a.length; i++) {
+    let diagonal = row[0]!
+    row[0] = i
+    for (let j = 1; j <= b.length; j++) {
+      const above = row[j]!
+      row[j] = Math.min(above + 1, row[j - 1]! + 1, diagonal + (a[i - 1] === b[j - 1] ? 0 : 1))
+      diagonal = above
+    }
+  }
+  return row[b.length]!
 }

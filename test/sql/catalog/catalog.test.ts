@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict'
 import { describe, test } from 'node:test'
-import { Catalog, closest } from '../../../src/sql/catalog/index.ts'
+import { Catalog } from '../../../src/sql/catalog/index.ts'
 import { AT, createTable, createView, FILE } from './statements.ts'
 
 const blackhole = (name: string, extra = {}) =>
@@ -72,10 +72,5 @@ describe('Catalog', () => {
 
   test('refuses a name in another catalog or database', () => {
     assert.throws(() => new Catalog().defineTable(blackhole('other_db.t'), FILE), /one catalog and database/)
-  })
-
-  test('closest: within two edits, or equal but for case', () => {
-    assert.deepEqual(closest('Events', ['events', 'evens', 'other']), ['events', 'evens'])
-    assert.deepEqual(closest('x', ['abc']), [])
   })
 })

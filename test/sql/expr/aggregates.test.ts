@@ -3,7 +3,7 @@ import { test } from 'node:test'
 import type { CallExpr } from '../../../src/sql/ast.ts'
 import { compileAggregate } from '../../../src/sql/expr/aggregates.ts'
 import type { CompiledAggregate } from '../../../src/sql/expr/types.ts'
-import { formatType } from '../../../src/sql/expr/typing.ts'
+import { formatType } from '../../../src/sql/types/index.ts'
 import { at, bin, call, col, context, errorOf, int, str, T } from '../helpers.ts'
 
 const columns = { a: T.int, d: T.double, s: T.string, t: T.ts, p: T.decimal(10, 2), big: T.bigint }

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict'
 import { test } from 'node:test'
 import type { SqlType } from '../../../src/sql/ast.ts'
-import { formatType } from '../../../src/sql/expr/typing.ts'
+import { formatType } from '../../../src/sql/types/index.ts'
 import {
   at,
   bool,

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict'
 import { test } from 'node:test'
-import { formatType } from '../../../src/sql/expr/typing.ts'
+import { formatType } from '../../../src/sql/types/index.ts'
 import { bin, bool, call, col, compile, dbl, errorOf, evaluate, int, nul, str, T } from '../helpers.ts'
 
 const columns = { a: T.int, b: T.int, s: T.string, n: T.intNN }
@@ -13,6 +13,39 @@ test('COALESCE: first non-NULL, NOT NULL when any argument is NOT NULL, lazy', (
   assert.equal(formatType(compile(call('COALESCE', [col('a'), dbl(0.5)]), columns).type), 'DOUBLE NOT NULL')
   const lazy = call('COALESCE', [int(1), bin('/', int(1), col('n'))])
   assert.equal(evaluate(lazy, { n: 0 }, columns), 1, 'the second argument is not evaluated')
+})
+
+test("COALESCE and CASE meet in Flink 2.2's common type, as UNION ALL does", () => {
+  // Flink's validator runs without implicit type coercion, so CASE, COALESCE and UNION ALL all take
+  // Calcite's leastRestrictive; the cases are those measured in test/sql/types/casts.test.ts.
+  const types = {
+    f: T.float,
+    d: T.double,
+    x: T.decimal(38, 0),
+    y: T.decimal(38, 10),
+    day: T.date,
+    t: T.ts,
+    a: T.array(T.int),
+    b: T.array(T.bigint),
+  }
+  const coalesce = (...names: string[]): string =>
+    formatType(
+      compile(
+        call(
+          'COALESCE',
+          names.map((n) => col(n)),
+        ),
+        types,
+      ).type,
+    )
+  assert.equal(coalesce('f', 'd'), 'FLOAT')
+  assert.equal(coalesce('d', 'f'), 'DOUBLE')
+  assert.equal(coalesce('x', 'y'), 'DECIMAL(38, 0)')
+  assert.equal(coalesce('a', 'b'), 'ARRAY<BIGINT>')
+  assert.match(
+    errorOf(() => compile(call('COALESCE', [col('day'), col('t')]), types)).message,
+    /COALESCE arguments have no common type: DATE, TIMESTAMP\(3\)/,
+  )
 })
 
 test('IF, IFNULL, NULLIF', () => {

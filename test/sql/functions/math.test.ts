@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict'
 import { test } from 'node:test'
-import { formatType } from '../../../src/sql/expr/typing.ts'
+import { formatType } from '../../../src/sql/types/index.ts'
 import { call, col, compile, dbl, dec, errorOf, evaluate, int, nul, T } from '../helpers.ts'
 
 const f = (name: string, ...args: Parameters<typeof call>[1]) => evaluate(call(name, args))

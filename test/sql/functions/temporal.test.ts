@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict'
 import { test } from 'node:test'
-import { formatType } from '../../../src/sql/expr/typing.ts'
+import { formatType } from '../../../src/sql/types/index.ts'
 import { call, col, compile, errorOf, evaluate, int, str, symbol, T, typed, wall } from '../helpers.ts'
 
 const TS3 = { kind: 'TIMESTAMP', precision: 3, nullable: true } as const
