@@ -8,7 +8,7 @@ export {
   flinkInstalled,
   installFlink,
 } from './install.ts'
-export { jobState, waitForJob, type JobOutcome, type TerminalJobState } from './jobs.ts'
+export { cancelJob, jobState, waitForJob, type JobOutcome, type TerminalJobState } from './jobs.ts'
 export { FLINK_ENV, resolveFlinkOptions, type FlinkOptions, type ResolvedFlinkOptions } from './options.ts'
 export { splitStatements, toFilePositions, type SqlStatement } from './statements.ts'
 export { submitSql, type StatementReport, type SubmitOptions, type SubmitReport } from './submit.ts'

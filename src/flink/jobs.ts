@@ -69,3 +69,28 @@ export async function waitForJob(
     await sleep(500)
   }
 }
+
+/**
+ * Cancels a job and waits until it is CANCELED (or ended otherwise): an unbounded job holds its
+ * task slots until then, and a session cluster has few.
+ */
+export async function cancelJob(
+  restUrl: string,
+  jobId: string,
+  options: { timeoutMs?: number } = {},
+): Promise<JobOutcome> {
+  const url = `${restUrl}/jobs/${jobId}?mode=cancel`
+  let response: Response
+  try {
+    response = await fetch(url, { method: 'PATCH', signal: AbortSignal.timeout(10_000) })
+  } catch (error) {
+    throw new FreshetError('FLINK_GATEWAY_UNREACHABLE', `Flink at ${url} did not answer`, { cause: error })
+  }
+  if (!response.ok) {
+    throw new FreshetError(
+      'FLINK_GATEWAY_ERROR',
+      `PATCH ${url}: HTTP ${response.status} ${await response.text()}`,
+    )
+  }
+  return waitForJob(restUrl, jobId, options)
+}

@@ -13,7 +13,13 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { test } from 'node:test'
-import { flinkDown, resolveFlinkOptions, waitForJob, type FlinkTarget } from '../../src/flink/index.ts'
+import {
+  cancelJob,
+  flinkDown,
+  resolveFlinkOptions,
+  waitForJob,
+  type FlinkTarget,
+} from '../../src/flink/index.ts'
 import { EventGenerator, EventProducer } from '../../src/producer/index.ts'
 import { freePort, isAlive, watchOwner } from '../../src/stack/processes.ts'
 import { freshetProcess } from '../helpers/cli.ts'
@@ -332,12 +338,24 @@ test('flink up, sql submit of a windowed count over Avro events, output equals t
     assert.equal(seeded.code, 0, `${seeded.stdout}\n${seeded.stderr}`)
     const expected = (await runJob(job, {}, { events })).rows
     assert.ok(expected.length > 5, `${job}: ${expected.length} rows`)
-    await awaitRecords(analytics, expected.length, { timeoutMs: 300_000 })
+    const jobId = (JSON.parse(seeded.stdout) as { jobIds: string[] }).jobIds[0]!
+    await awaitRecords(analytics, expected.length, { timeoutMs: 120_000 }).catch(async (error: unknown) => {
+      // What Flink says of the job: its state, and its root exception when it failed or restarts.
+      const rest = `http://127.0.0.1:${ports.rest}/jobs/${jobId}`
+      const state = await fetch(rest).then((r) => r.json() as Promise<{ state?: string }>)
+      const exceptions = await fetch(`${rest}/exceptions`).then((r) => r.text())
+      throw new Error(`${job}: job ${jobId} is ${state.state}; exceptions: ${exceptions.slice(0, 2_000)}`, {
+        cause: error,
+      })
+    })
     const records = await readToSentinel(analytics)
     const rows = await Promise.all(
       records.map(async (r) => ({ ...(await reader.deserialize(r.value as Buffer)) })),
     )
     assert.deepEqual(sortRows(rows), sortRows(expected), `${job}: Flink's rows are the seed job's`)
+    // The job reads an unbounded scan: cancelled, it gives its task slots back.
+    const cancelled = await cancelJob(`http://127.0.0.1:${ports.rest}`, jobId, { timeoutMs: 60_000 })
+    assert.equal(cancelled.state, 'CANCELED')
   }
 
   const status = await freshetProcess('flink', 'status', '--json', ...flags)
