@@ -151,8 +151,10 @@ const FIELDS: Record<string, Field> = {
   HOUR: (w) => Math.floor((w - floorDiv(w, MS_PER_DAY) * MS_PER_DAY) / 3_600_000),
   MINUTE: (w) => Math.floor((w - floorDiv(w, 60 * 60_000) * 3_600_000) / 60_000),
   SECOND: (w) => Math.floor((w - floorDiv(w, 60_000) * 60_000) / 1000),
-  MILLISECOND: (w) => w - floorDiv(w, 60_000) * 60_000,
-  MICROSECOND: (w) => (w - floorDiv(w, 60_000) * 60_000) * 1000,
+  // Within the second, as Flink 2.2 gives them (EXTRACT(MILLISECOND FROM '... 00:01:12.345') is
+  // 345), not Calcite's seconds-and-milliseconds (72345).
+  MILLISECOND: (w) => w - floorDiv(w, 1000) * 1000,
+  MICROSECOND: (w) => (w - floorDiv(w, 1000) * 1000) * 1000,
   EPOCH: (w) => floorDiv(w, 1000),
   DECADE: (w) => Math.floor(civilOf(w).year / 10),
   CENTURY: (w) => Math.ceil(civilOf(w).year / 100),
@@ -399,6 +401,10 @@ export const TEMPORAL_FUNCTIONS: FunctionTable = {
       if (months !== undefined) {
         return (_unit: string, x: number, y: number) =>
           Math.trunc(monthsBetween(readA(x), readB(y)) / months) | 0
+      }
+      // Flink 2.2 counts MILLISECOND in whole seconds (1.2 s apart is 1000, 0.8 s is 0).
+      if (unit === 'MILLISECOND') {
+        return (_unit: string, x: number, y: number) => (Math.trunc((readB(y) - readA(x)) / 1000) * 1000) | 0
       }
       const ms = UNIT_MS[unit]!
       return (_unit: string, x: number, y: number) => Math.trunc((readB(y) - readA(x)) / ms) | 0
