@@ -320,7 +320,7 @@ test('flink up, sql submit of a windowed count over Avro events, output equals t
     registry: client,
     readerSchema: AnalyticsResultSchema,
   })
-  for (const job of ['event-counts', 'revenue', 'top-users'] as const) {
+  for (const job of ['event-counts', 'revenue', 'top-users', 'sessions'] as const) {
     const analytics = await randomTopic(t, `flink-${job}`, 1)
     const seedFile = join(stateDir, `${job}.sql`)
     writeFileSync(

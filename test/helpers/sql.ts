@@ -6,7 +6,7 @@ import { join } from 'node:path'
  * the local stack's (`user-events`, `event-analytics`, 127.0.0.1:9092, http://127.0.0.1:8081).
  */
 export function seedSqlFile(
-  name: 'event-counts' | 'revenue' | 'top-users',
+  name: 'event-counts' | 'revenue' | 'top-users' | 'sessions',
   at: { input: string; output: string; bootstrap: string; registryUrl: string; applicationId?: string },
 ): string {
   let text = readFileSync(join(import.meta.dirname, `../../sql/${name}.sql`), 'utf8')
