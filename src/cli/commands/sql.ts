@@ -5,7 +5,7 @@ import { COMMON_HELP, common, parse } from '../args.ts'
 import { isSqlFile } from '../../sql/index.ts'
 import { ddlCommand } from './ddl.ts'
 import { explainCommand } from './explain.ts'
-import { runCommand } from './run.ts'
+import { parseSetFlags, runCommand } from './run.ts'
 
 export const sqlHelp = `freshet sql run FILE.sql [flags of freshet run] [--set key=value]...
 freshet sql explain FILE.sql [--set key=value]... [--json]
@@ -86,12 +86,7 @@ export async function sqlCommand(argv: string[]): Promise<number> {
   if (file === undefined || rest.length > 0)
     throw new FreshetError('INVALID_OPTION', 'sql submit: name one .sql file')
   const c = common(values)
-  const properties: Record<string, string> = {}
-  for (const entry of (values.set as unknown as string[] | undefined) ?? []) {
-    const eq = entry.indexOf('=')
-    if (eq <= 0) throw new FreshetError('INVALID_OPTION', `sql submit: --set must be key=value, got ${entry}`)
-    properties[entry.slice(0, eq).trim()] = entry.slice(eq + 1).trim()
-  }
+  const properties = parseSetFlags((values.set as unknown as string[] | undefined) ?? [])
   const gatewayUrl =
     (values.flink as string | undefined) ||
     process.env.FRESHET_FLINK_GATEWAY_URL ||

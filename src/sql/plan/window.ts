@@ -17,7 +17,7 @@ import type { CompiledAggregate, Row } from '../expr/types.ts'
 import { hopping, session, tumbling, type SessionWindows, type TimeWindows } from '../../windows/index.ts'
 import { applyWhere, compileIn, project, type QueryContext } from './query.ts'
 import { WINDOW_END, WINDOW_START, WINDOW_TIME, type Relation, type WindowSpec } from './relation.ts'
-import { ColumnScope, objectColumns, type RelationColumn } from './scope.ts'
+import { ColumnScope, fieldReader, objectColumns, type RelationColumn } from './scope.ts'
 import { exprKey, rewriteExpr, walkExpr } from './walk.ts'
 
 const TIMESTAMP_3: SqlType = { kind: 'TIMESTAMP', precision: 3, nullable: false }
@@ -99,7 +99,7 @@ export function planWindowAggregate(query: SelectQuery, input: Relation, context
             },
             { name: context.name('window-input') },
           ),
-          columns: read.map((c) => ({ ...objectColumns([c], c.qualifiers)[0]! })),
+          columns: read.map((c) => ({ ...c, read: fieldReader(c.name) })),
         }
 
   // 3. keyBy, windows, one aggregate node.
