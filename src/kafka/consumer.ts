@@ -197,6 +197,8 @@ export class GroupConsumer {
    * a release begins, or a rewind. A batch carries the value it was read under; see `handOutEpoch`.
    */
   #handOutEpoch = 0
+  /** Batches handed out by `nextTaggedBatch()` since the member started. */
+  #handedOut = 0
   /** Streams replaced by a rewind that has not finished: nothing is read from them. */
   readonly #retired = new Set<RawStream>()
   /** The take-over of the latest assignment (onPartitionsAssigned, stream), while under way. */
@@ -654,13 +656,34 @@ export class GroupConsumer {
           batch.push(toInRecord(m))
         }
       }
-      if (batch.length > 0) return { records: batch, epoch: this.#handOutEpoch }
+      if (batch.length > 0) {
+        this.#handedOut++
+        return { records: batch, epoch: this.#handOutEpoch }
+      }
       if (this.#error) throw this.#error
       if (this.#ended) return { records: batch, epoch: this.#handOutEpoch }
       await new Promise<void>((resolve) => {
         this.#waiter = resolve
       })
     }
+  }
+
+  /** How many non-empty batches `nextTaggedBatch()` has handed out. */
+  get batchesHandedOut(): number {
+    return this.#handedOut
+  }
+
+  /**
+   * The offset up to which everything of `topic`/`partition` has been handed out: the next fetch
+   * offset, when no fetched record waits in the buffer; otherwise, and before the first fetch,
+   * undefined. Unlike the offset after the last record handed out, it moves past what a consumer
+   * never hands out (transaction markers, aborted records), so a reader knows it has reached an end
+   * offset that lies behind a transaction marker.
+   */
+  handedOutThrough(topic: string, partition: number): bigint | undefined {
+    const stream = this.#stream
+    if (this.#state !== 'CONSUMING' || stream === undefined || stream.readableLength > 0) return undefined
+    return stream.offsetsToFetch.get(`${topic}:${partition}`)
   }
 
   /**

@@ -61,6 +61,11 @@ export type WorkerEvent =
   | { type: 'waiting'; for: 'kafka' | 'registry'; reason: string; code: string | undefined; sinceMs: number }
   /** It reached it again and carries on; `waitedMs` since the wait began. */
   | { type: 'resumed'; for: 'kafka' | 'registry'; waitedMs: number }
+  /**
+   * Every task the worker holds has read its bounded sources to their end, closed its windows and
+   * committed: the worker stops by itself (`stopped` follows). See `boundedTopics`.
+   */
+  | { type: 'finished'; tasks: string[] }
   | { type: 'stopped' }
 
 export interface WorkerOptions extends ConnectionOptions {
@@ -86,6 +91,15 @@ export interface WorkerOptions extends ConnectionOptions {
   registry?: SchemaRegistryClient
   /** A deserializer per source topic, instead of the one `format` implies. */
   deserializers?: Record<string, Deserializer<unknown>>
+  /**
+   * Stream source topics read as bounded inputs (Flink's `scan.bounded.mode` = `latest-offset`):
+   * each partition up to the end offset (last stable offset) it has when the worker starts, records
+   * written later are left unread. A task whose inputs have all ended gets the final watermark,
+   * which closes every window, and the worker stops by itself once every task it holds has ended
+   * and committed (event `finished`): backfills and reprocessing. A worker started later reads up
+   * to the offsets of its own start; a worker that holds no task stops at once.
+   */
+  boundedTopics?: readonly string[]
   maxOutOfOrdernessMs?: number
   idleTimeoutMs?: number
   maxFutureSkewMs?: number
@@ -193,6 +207,7 @@ const workerSpec: Spec<WorkerOptions> = {
   format: { check: checks.oneOf(['avro', 'json'] as const), default: 'json' },
   registry: { check: objectCheck<SchemaRegistryClient>() },
   deserializers: { check: objectCheck<Record<string, Deserializer<unknown>>>() },
+  boundedTopics: { check: checks.stringList() },
   maxOutOfOrdernessMs: { check: checks.int(0) },
   idleTimeoutMs: { check: durationOrInfinity(1) },
   maxFutureSkewMs: { check: durationOrInfinity(0) },
@@ -255,6 +270,21 @@ export function resolveWorkerOptions(options: WorkerOptions): ResolvedWorkerOpti
       `Worker: option "transactionTimeoutMs" (${transactionTimeoutMs}) must be at least twice "commitIntervalMs" (${commitIntervalMs})`,
       { details: { option: 'transactionTimeoutMs' } },
     )
+  }
+  const streams = new Set(
+    resolved.topology
+      .sources()
+      .filter((s) => s.kind === 'stream')
+      .map((s) => s.topic),
+  )
+  for (const topic of resolved.boundedTopics ?? []) {
+    if (!streams.has(topic)) {
+      throw new FreshetError(
+        'INVALID_OPTION',
+        `Worker: option "boundedTopics" names ${JSON.stringify(topic)}, which is no stream source of the topology (${[...streams].join(', ')})`,
+        { details: { option: 'boundedTopics' } },
+      )
+    }
   }
   const applicationId = resolved.topology.applicationId
   return {

@@ -28,6 +28,12 @@
  * Global tables (src/runtime/global-tables.ts) are read in full before the worker joins the group,
  * and followed in the background while it runs; every task looks them up.
  *
+ * Bounded sources (`boundedTopics`, Flink's `scan.bounded.mode`): the worker reads them up to the
+ * end offsets they had when it started, then ends each partition's input; a task whose inputs have
+ * all ended has the final watermark, which closes every window (src/time/watermarks.ts), and tells
+ * the tasks downstream through its markers. Once every task the worker holds has ended and that was
+ * committed, the worker stops by itself (`finished`).
+ *
  * When the cluster cannot be reached (a broker restart, a network cut) the worker waits it out,
  * for up to `outageTimeoutMs`, and resumes by itself with new clients (`#resume`); while the
  * registry cannot be reached it holds the batch that needs it, with nothing left in an open
@@ -280,6 +286,12 @@ export class Worker {
    * failure that comes back before then continues the same outage, against the same limit.
    */
   #outage: { sinceMs: number; resumedMs: number | undefined } | undefined
+  /** Bounded source topics: the end offset of each partition when the worker started. */
+  #stopOffsets = new Map<string, ReadonlyMap<number, bigint>>()
+  /** Batches taken from each consumer (processed or dropped): see `#endBoundedInputs`. */
+  readonly #batchesTaken = new WeakMap<GroupConsumer, number>()
+  /** Every task's bounded input ended and was committed: the worker stops by itself. */
+  #finished = false
   /** Since when the worker waits for the registry, while it does (`#awaitDecoding`). */
   #registryWaitSinceMs: number | undefined
   /** The purge of the repartition topics: its client, the request under way, when it was sent. */
@@ -425,10 +437,15 @@ export class Worker {
       this.#plan = await this.#whenReachable('kafka', deadlineMs, async () => {
         const admin = new KafkaAdmin({ ...this.#connection(), clientId: this.#clientId() })
         try {
-          return await planTopics(options.topology, admin, {
+          const plan = await planTopics(options.topology, admin, {
             replicas: options.replicas,
             dlqTopic: options.dlqTopic,
           })
+          // What a bounded source holds now is what the worker reads of it.
+          for (const topic of options.boundedTopics ?? []) {
+            this.#stopOffsets.set(topic, await admin.endOffsets(topic, 'read_committed'))
+          }
+          return plan
         } finally {
           await admin.close().catch(() => {})
         }
@@ -635,6 +652,7 @@ export class Worker {
       while (!this.#stopping) {
         try {
           await this.#consume(this.#consumer as GroupConsumer)
+          if (this.#finished) await this.#stopFinished()
           return
         } catch (error) {
           const failure = toFreshetError(error, 'KAFKA_ERROR', `worker ${this.#options.workerId} failed`)
@@ -668,6 +686,7 @@ export class Worker {
       const batch = await this.#nextOrTimeout(pending, waitMs)
       if (batch !== undefined) {
         pending = undefined
+        this.#batchesTaken.set(consumer, (this.#batchesTaken.get(consumer) ?? 0) + 1)
         if (batch.records.length === 0 && !this.#stopping) {
           // Only a closed consumer hands out an empty batch.
           break
@@ -683,10 +702,60 @@ export class Worker {
         await this.#locked(async () => {
           // Partitions that went quiet stop holding the watermark back, even without records.
           for (const task of this.#tasks.values()) task.advanceIdle()
+          this.#endBoundedInputs()
+          // Ended before this commit: the commit holds the final results and markers.
+          const ended = this.#stopOffsets.size > 0 && [...this.#tasks.values()].every((t) => t.finished)
+          const commits = this.#commits
           await this.#commit()
+          // A failed commit recovers the tasks from the last one: they have not ended any more.
+          if (ended && this.#commits > commits && consumer === this.#consumer) {
+            this.#finished = true
+            this.#stopping = true
+          }
         })
         this.#badRecordReports.flush()
       }
+    }
+  }
+
+  /**
+   * Ends the input of every bounded source partition of the worker's tasks that has been read up
+   * to its stop offset. Called under the lock, with no batch taken and not yet processed. Reached
+   * means one of:
+   *   - every record below the stop offset was processed: the next offset is at or past it;
+   *   - the consumer has handed out everything below the stop offset (its fetch position moved past
+   *     it, which it does also over transaction markers and aborted records, and nothing waits in its
+   *     buffer), and every batch it handed out was taken.
+   * A record at or past the stop offset ends its partition where the batch meets it (`#process`).
+   */
+  #endBoundedInputs(): void {
+    if (this.#stopOffsets.size === 0) return
+    const consumer = this.#consumer
+    const idle =
+      consumer !== undefined && consumer.batchesHandedOut === (this.#batchesTaken.get(consumer) ?? 0)
+    for (const task of this.#tasks.values()) {
+      if (task.finished) continue
+      for (const [topic, stops] of this.#stopOffsets) {
+        if (this.#readers.get(topic)?.subtopology !== task.subtopology) continue
+        const stop = stops.get(task.partition) ?? 0n
+        const next = this.#offsets.get(`${topic}\u0000${task.partition}`)?.offset ?? -1n
+        const through = idle ? consumer.handedOutThrough(topic, task.partition) : undefined
+        if (next >= stop || (through !== undefined && through >= stop))
+          task.finishInput(topic, task.partition)
+      }
+    }
+  }
+
+  /** The end of a bounded run: the last commit is done; leave the group and close, as stop(). */
+  async #stopFinished(): Promise<void> {
+    this.#emit({ type: 'finished', tasks: [...this.#tasks.keys()].sort() })
+    this.#moveTo('STOPPING')
+    try {
+      await this.#consumer?.close()
+    } finally {
+      await this.#closeClients()
+      this.#moveTo(this.#failure === undefined ? 'STOPPED' : 'FAILED')
+      this.#emit({ type: 'stopped' })
     }
   }
 
@@ -807,6 +876,14 @@ export class Worker {
         }
       }
       if (task === undefined) continue
+      if (this.#stopOffsets.size > 0) {
+        const stop = this.#stopOffsets.get(record.topic)?.get(record.partition)
+        if (stop !== undefined && record.offset >= stop) {
+          // Past the end of a bounded source: everything before it was processed.
+          task.finishInput(record.topic, record.partition)
+          continue
+        }
+      }
       if (record.offset < entry.offset) {
         // Within one commit a partition's offsets only grow; a record that goes back means it
         // would be processed twice. Never ignored (quix-streams' InvalidStoredOffset).
@@ -822,6 +899,7 @@ export class Worker {
       entry.offset = record.offset + 1n
     }
     for (const task of this.#tasks.values()) task.advanceIdle()
+    this.#endBoundedInputs()
     // Step 4
     const out = []
     for (const task of this.#tasks.values()) out.push(...task.takeOutput())

@@ -28,20 +28,34 @@ export interface WatermarkMarker {
   readonly watermarkMs: number | null
   /** Every input partition of the upstream task is idle: it does not hold the watermark back. */
   readonly idle: boolean
+  /**
+   * Every input of the upstream task has ended (bounded sources read to their end): it writes
+   * nothing more. Absent in markers of tasks that have not finished.
+   */
+  readonly finished?: boolean
 }
 
 export function isWatermarkMarker(record: InRecord): boolean {
   return record.headers.has(WATERMARK_HEADER)
 }
 
-export function watermarkMarker(topic: string, partition: number, marker: WatermarkMarker): OutRecord {
+/**
+ * A marker record. Its timestamp is the watermark, or the processing time `nowMs` once the task has
+ * finished (the final watermark is no time a broker accepts).
+ */
+export function watermarkMarker(
+  topic: string,
+  partition: number,
+  marker: WatermarkMarker,
+  nowMs: number,
+): OutRecord {
   return {
     topic,
     partition,
     key: null,
     value: Buffer.from(JSON.stringify(marker)),
     headers: { [WATERMARK_HEADER]: '1' },
-    timestampMs: Math.max(0, marker.watermarkMs ?? 0),
+    timestampMs: marker.finished === true ? nowMs : Math.max(0, marker.watermarkMs ?? 0),
   }
 }
 
@@ -52,7 +66,8 @@ export function readWatermarkMarker(record: InRecord): WatermarkMarker {
       typeof parsed.task === 'string' &&
       Number.isSafeInteger(parsed.tasks) &&
       (parsed.watermarkMs === null || typeof parsed.watermarkMs === 'number') &&
-      typeof parsed.idle === 'boolean'
+      typeof parsed.idle === 'boolean' &&
+      (parsed.finished === undefined || typeof parsed.finished === 'boolean')
     ) {
       return parsed
     }

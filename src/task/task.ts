@@ -133,7 +133,7 @@ export interface TaskCounters {
 
 interface RepartitionInput {
   /** Latest marker per upstream task. */
-  readonly upstream: Map<string, { watermarkMs: number | null; idle: boolean }>
+  readonly upstream: Map<string, { watermarkMs: number | null; idle: boolean; finished: boolean }>
   tasks: number
   /** The watermark last fed to the tracker for this partition. */
   fedMs: number
@@ -396,6 +396,25 @@ export class StreamTask {
     this.#deliverWatermark()
   }
 
+  /**
+   * Ends the input of a stream source partition (a bounded source read up to its end offset): it no
+   * longer holds the watermark back, and once every input of the task has ended the watermark
+   * becomes final (`MAX_TIMESTAMP_MS`) and closes every window. Repartition inputs end by
+   * themselves, when every upstream task's marker says it has finished.
+   */
+  finishInput(topic: string, partition: number): void {
+    if (this.#lifecycle.state !== 'RUNNING') this.#lifecycle.transition('RUNNING', 'finishInput')
+    if (this.#tracker.finish(topicPartition(topic, partition))) {
+      this.#uncommitted = true
+      this.#deliverWatermark()
+    }
+  }
+
+  /** Every input of the task has ended (`finishInput`) and its final watermark was delivered. */
+  get finished(): boolean {
+    return this.#tracker.finished
+  }
+
   /** Records produced since the last call: outputs, repartition records and dead letters. */
   takeOutput(): OutRecord[] {
     this.#lifecycle.require('takeOutput')
@@ -527,11 +546,22 @@ export class StreamTask {
     const input = this.#repartitionInputs.get(record.topic) as RepartitionInput
     const marker = readWatermarkMarker(record)
     input.tasks = marker.tasks
-    input.upstream.set(marker.task, { watermarkMs: marker.watermarkMs, idle: marker.idle })
+    input.upstream.set(marker.task, {
+      watermarkMs: marker.watermarkMs,
+      idle: marker.idle,
+      finished: marker.finished === true,
+    })
     if (input.upstream.size < input.tasks) return
+    const partition = topicPartition(record.topic, record.partition)
+    if ([...input.upstream.values()].every((u) => u.finished)) {
+      // Every writer of the partition has finished: nothing more comes through it.
+      if (this.#tracker.finish(partition)) this.#deliverWatermark()
+      return
+    }
     let activeMs = Infinity
     let idleMs = -Infinity
     for (const upstream of input.upstream.values()) {
+      if (upstream.finished) continue
       const upstreamMs = upstream.watermarkMs ?? -Infinity
       if (upstream.idle) idleMs = Math.max(idleMs, upstreamMs)
       else activeMs = Math.min(activeMs, upstreamMs)
@@ -540,17 +570,15 @@ export class StreamTask {
     if (!Number.isFinite(watermarkMs) || watermarkMs <= input.fedMs) return
     input.fedMs = watermarkMs
     // The tracker's partition watermark is its largest timestamp minus the bound.
-    this.#tracker.observe(
-      topicPartition(record.topic, record.partition),
-      watermarkMs + this.#tracker.maxOutOfOrdernessMs,
-    )
+    this.#tracker.observe(partition, watermarkMs + this.#tracker.maxOutOfOrdernessMs)
     this.#deliverWatermark()
   }
 
   #markers(): OutRecord[] {
     if (this.#repartitionSinks.length === 0) return []
     const watermarkMs = this.#tracker.watermarkMs
-    const idle = this.#tracker.partitionWatermarks().every((p) => p.idle)
+    const finished = this.#tracker.finished
+    const idle = !finished && this.#tracker.partitionWatermarks().every((p) => p.idle || p.finished)
     // Before its first record a task has nothing to say, unless it is idle: then it must say so,
     // or the tasks downstream would wait for it forever.
     if (!Number.isFinite(watermarkMs) && !idle) return []
@@ -564,12 +592,18 @@ export class StreamTask {
     for (const sink of this.#repartitionSinks) {
       for (let partition = 0; partition < sink.partitions; partition++) {
         markers.push(
-          watermarkMarker(sink.spec.topic, partition, {
-            task: this.id,
-            tasks: this.#options.taskCount,
-            watermarkMs: Number.isFinite(watermarkMs) ? watermarkMs : null,
-            idle,
-          }),
+          watermarkMarker(
+            sink.spec.topic,
+            partition,
+            {
+              task: this.id,
+              tasks: this.#options.taskCount,
+              watermarkMs: Number.isFinite(watermarkMs) ? watermarkMs : null,
+              idle,
+              ...(finished ? { finished } : {}),
+            },
+            nowMs,
+          ),
         )
       }
     }

@@ -56,6 +56,8 @@ export interface PartitionWatermark {
   readonly maxTimestampMs: number
   /** Idle partitions do not hold the task watermark back. */
   readonly idle: boolean
+  /** The partition's input has ended (`WatermarkTracker.finish`). */
+  readonly finished: boolean
   /** Processing time of the partition's last accepted record, or of its assignment. */
   readonly lastActivityMs: number
 }

@@ -13,6 +13,8 @@ interface PartitionState {
   maxTimestampMs: number
   lastActivityMs: number
   idle: boolean
+  /** The partition's input has ended (`finish`): it never holds the watermark back again. */
+  finished: boolean
 }
 
 const ACCEPTED: TimestampAccepted = Object.freeze({ ok: true })
@@ -34,6 +36,9 @@ const NONE: readonly PartitionId[] = Object.freeze([])
  * - When every partition is idle the watermark moves to the largest partition watermark (everything
  *   every partition delivered is then complete), and with `followClockWhenIdle` on with the clock.
  * - A record more than `maxFutureSkewMs` ahead of the clock is rejected before it can move anything.
+ * - A finished partition (`finish`: a bounded input read to its end) holds nothing back; once every
+ *   partition is finished the watermark is `MAX_TIMESTAMP_MS`, which closes every window (Flink's
+ *   final watermark at the end of a bounded source).
  *
  * Deterministic: processing time comes from the `nowMs` arguments, or from the injected `clock`.
  */
@@ -71,9 +76,41 @@ export class WatermarkTracker {
   assign(partitions: Iterable<PartitionId>, nowMs: number = this.#clock()): void {
     for (const partition of partitions) {
       if (this.#partitions.has(partition)) continue
-      this.#partitions.set(partition, { maxTimestampMs: -Infinity, lastActivityMs: nowMs, idle: false })
+      this.#partitions.set(partition, {
+        maxTimestampMs: -Infinity,
+        lastActivityMs: nowMs,
+        idle: false,
+        finished: false,
+      })
       this.#nextIdleCheckMs = Math.min(this.#nextIdleCheckMs, nowMs + this.idleTimeoutMs)
     }
+  }
+
+  /**
+   * Marks `partition` finished: its input has ended (a bounded source read up to its end offset, a
+   * repartition topic whose writers have all finished). It is no longer idle or active and never
+   * holds the watermark back; when every tracked partition is finished the watermark becomes
+   * `MAX_TIMESTAMP_MS`. Returns whether the partition was not finished before.
+   */
+  finish(partition: PartitionId, nowMs: number = this.#clock()): boolean {
+    const state = this.#partitions.get(partition)
+    if (state === undefined) {
+      throw new FreshetError('INVALID_STATE', `WatermarkTracker: partition "${partition}" is not assigned`, {
+        details: { partition, assigned: this.partitions },
+      })
+    }
+    if (state.finished) return false
+    state.finished = true
+    state.idle = false
+    this.#recompute(nowMs)
+    return true
+  }
+
+  /** Whether every tracked partition is finished (and at least one is tracked). */
+  get finished(): boolean {
+    if (this.#partitions.size === 0) return false
+    for (const state of this.#partitions.values()) if (!state.finished) return false
+    return true
   }
 
   /** Stops tracking `partitions`; the task watermark may advance, as they no longer hold it back. */
@@ -140,6 +177,7 @@ export class WatermarkTracker {
         watermarkMs: state.maxTimestampMs - this.maxOutOfOrdernessMs,
         maxTimestampMs: state.maxTimestampMs,
         idle: state.idle,
+        finished: state.finished,
         lastActivityMs: state.lastActivityMs,
       }
     })
@@ -171,6 +209,7 @@ export class WatermarkTracker {
         maxTimestampMs: entry.maxTimestampMs ?? -Infinity,
         lastActivityMs: nowMs,
         idle: entry.idle,
+        finished: false,
       })
       if (!entry.idle) this.#nextIdleCheckMs = Math.min(this.#nextIdleCheckMs, nowMs + this.idleTimeoutMs)
     }
@@ -182,7 +221,7 @@ export class WatermarkTracker {
     const newlyIdle: PartitionId[] = []
     let next = Infinity
     for (const [partition, state] of this.#partitions) {
-      if (state.idle) continue
+      if (state.idle || state.finished) continue
       const idleAtMs = state.lastActivityMs + this.idleTimeoutMs
       if (nowMs >= idleAtMs) {
         state.idle = true
@@ -197,7 +236,12 @@ export class WatermarkTracker {
     let minActiveMs = Infinity
     let maxIdleMs = -Infinity
     let active = 0
+    let finished = 0
     for (const state of this.#partitions.values()) {
+      if (state.finished) {
+        finished++
+        continue
+      }
       const watermarkMs = state.maxTimestampMs - this.maxOutOfOrdernessMs
       if (state.idle) {
         if (watermarkMs > maxIdleMs) maxIdleMs = watermarkMs
@@ -209,6 +253,7 @@ export class WatermarkTracker {
     let candidateMs: number
     if (active > 0) candidateMs = minActiveMs
     else if (this.#partitions.size === 0) candidateMs = -Infinity
+    else if (finished === this.#partitions.size) candidateMs = MAX_TIMESTAMP_MS
     else {
       candidateMs = maxIdleMs
       if (this.followClockWhenIdle) {

@@ -1,6 +1,7 @@
 // `freshet sql run` as a process against the test broker and registry: sql/event-counts.sql, with
 // its topics, broker and registry pointed at the test's, counts Avro user events per type and
-// minute exactly as an oracle does; `freshet sql explain` shows the plan; a wrong statement stops
+// minute exactly as an oracle does; with a bounded source table it closes every window at the end
+// of its input and exits 0 by itself; `freshet sql explain` shows the plan; a wrong statement stops
 // the command at its file:line:column.
 import assert from 'node:assert/strict'
 import { mkdtemp, rm, writeFile } from 'node:fs/promises'
@@ -15,7 +16,7 @@ import {
   type AnalyticsResult,
   type UserEvent,
 } from '../../src/schemas/index.ts'
-import { AvroDeserializer, createSerializer } from '../../src/serde/index.ts'
+import { AvroDeserializer, createSerializer, type SchemaRegistryClient } from '../../src/serde/index.ts'
 import { freshetBackground, freshetProcess } from '../helpers/cli.ts'
 import { awaitRecords, bootstrap, brokers, randomName, randomTopic, readToEnd } from '../helpers/kafka.ts'
 import { testRegistry } from '../helpers/registry.ts'
@@ -69,10 +70,59 @@ function sortRows(rows: readonly AnalyticsResult[]): AnalyticsResult[] {
   return [...rows].sort((a, b) => a.window_start - b.window_start || a.key.localeCompare(b.key))
 }
 
+/** User events as Avro through the registry; `extra` to given partitions. */
+async function produceEvents(
+  registry: SchemaRegistryClient,
+  input: string,
+  events: readonly UserEvent[],
+  extra: ReadonlyArray<{ partition: number; event: UserEvent }> = [],
+): Promise<void> {
+  const serializer = createSerializer<UserEvent>({
+    format: 'avro',
+    topic: input,
+    schema: UserEventSchema,
+    registry,
+  })
+  await serializer.init()
+  const producer = new KafkaProducer({ bootstrapBrokers: brokers() })
+  try {
+    await producer.send([
+      ...events.map((e) => ({
+        topic: input,
+        key: Buffer.from(e.user_id),
+        value: serializer.serialize(e),
+        timestampMs: e.timestamp,
+      })),
+      ...extra.map((c) => ({
+        topic: input,
+        partition: c.partition,
+        key: null,
+        value: serializer.serialize(c.event),
+      })),
+    ])
+  } finally {
+    await producer.close()
+  }
+}
+
+/** The output's rows, sorted; each record must be keyed by its row's group key. */
+async function readResults(registry: SchemaRegistryClient, output: string): Promise<AnalyticsResult[]> {
+  const deserializer = new AvroDeserializer<AnalyticsResult>({
+    registry,
+    readerSchema: AnalyticsResultSchema,
+  })
+  const records = await readToEnd(output)
+  const rows = await Promise.all(records.map((r) => deserializer.deserialize(r.value as Buffer)))
+  for (const [i, record] of records.entries()) {
+    assert.equal(record.key?.toString(), rows[i]!.key, 'keyed by the group key')
+  }
+  return sortRows(rows.map((r) => ({ ...r })))
+}
+
 /** sql/event-counts.sql with the test's topics, broker, registry and application id, in a temporary directory. */
 async function sqlFile(
   t: TestContext,
-  names: { input: string; output: string; app: string; registryUrl: string },
+  names: { input: string; output: string; app: string; registryUrl: string; bounded?: boolean },
 ) {
   const dir = await mkdtemp(join(tmpdir(), 'freshet-sql-'))
   t.after(() => rm(dir, { recursive: true, force: true }))
@@ -85,6 +135,7 @@ async function sqlFile(
       bootstrap: bootstrap(),
       registryUrl: names.registryUrl,
       applicationId: names.app,
+      bounded: names.bounded ?? false,
     }),
   )
   return { dir, file }
@@ -108,46 +159,12 @@ test('freshet sql run sql/event-counts.sql: Avro events in, the oracle counts ou
       user_id: 'user_end',
     },
   }))
-  const serializer = createSerializer<UserEvent>({
-    format: 'avro',
-    topic: input,
-    schema: UserEventSchema,
-    registry: client,
-  })
-  await serializer.init()
-  const producer = new KafkaProducer({ bootstrapBrokers: brokers() })
-  try {
-    await producer.send([
-      ...events.map((e) => ({
-        topic: input,
-        key: Buffer.from(e.user_id),
-        value: serializer.serialize(e),
-        timestampMs: e.timestamp,
-      })),
-      ...closing.map((c) => ({
-        topic: input,
-        partition: c.partition,
-        key: null,
-        value: serializer.serialize(c.event),
-      })),
-    ])
-  } finally {
-    await producer.close()
-  }
+  await produceEvents(client, input, events, closing)
 
   const run = freshetBackground(t, ['sql', 'run', file, '--state-dir', join(dir, 'state'), '--json'])
   const expected = oracle(events)
   await awaitRecords(output, expected.length, { timeoutMs: 60_000 })
-  const deserializer = new AvroDeserializer<AnalyticsResult>({
-    registry: client,
-    readerSchema: AnalyticsResultSchema,
-  })
-  const records = await readToEnd(output)
-  const rows = await Promise.all(records.map((r) => deserializer.deserialize(r.value as Buffer)))
-  assert.deepEqual(sortRows(rows.map((r) => ({ ...r }))), expected)
-  for (const [i, record] of records.entries()) {
-    assert.equal(record.key?.toString(), rows[i]!.key, 'keyed by the group key')
-  }
+  assert.deepEqual(await readResults(client, output), expected)
   assert.equal(await run.stop(), 0, run.stderr())
   const summary = run
     .stdout()
@@ -155,6 +172,23 @@ test('freshet sql run sql/event-counts.sql: Avro events in, the oracle counts ou
     .find((l) => l.includes('"summary"'))
   assert.ok(summary !== undefined, run.stdout())
   assert.equal(JSON.parse(summary).applicationId, app)
+})
+
+test("freshet sql run of a bounded table ('scan.bounded.mode' = 'latest-offset'): every window closes at the end of the input, exit 0", async (t) => {
+  const { url, client } = await testRegistry(t)
+  const input = await randomTopic(t, 'sql-in', PARTITIONS)
+  const output = await randomTopic(t, 'sql-out', PARTITIONS)
+  const app = randomName('sql-app')
+  const { dir, file } = await sqlFile(t, { input, output, app, registryUrl: url, bounded: true })
+  const events = userEvents()
+  // No closing events: the end of the input closes the last minute, as in Flink.
+  await produceEvents(client, input, events)
+  const run = await freshetProcess('sql', 'run', file, '--state-dir', join(dir, 'state'), '--json')
+  assert.equal(run.code, 0, run.stderr)
+  const lines = run.stdout.split('\n').filter((l) => l.startsWith('{'))
+  const finished = lines.map((l) => JSON.parse(l) as { type: string }).find((l) => l.type === 'finished')
+  assert.ok(finished !== undefined, run.stdout)
+  assert.deepEqual(await readResults(client, output), oracle(events))
 })
 
 test('freshet sql explain prints the tables, the watermark and the topology without connecting', async (t) => {

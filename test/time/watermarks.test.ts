@@ -5,6 +5,7 @@ import {
   DEFAULT_IDLE_TIMEOUT_MS,
   DEFAULT_MAX_FUTURE_SKEW_MS,
   DEFAULT_MAX_OUT_OF_ORDERNESS_MS,
+  MAX_TIMESTAMP_MS,
   WatermarkTracker,
   type WatermarkOptions,
 } from '../../src/time/index.ts'
@@ -198,6 +199,36 @@ test('revoking the partition that holds the watermark back releases it', () => {
   wm.observe('t:0', 2_000)
   assert.equal(wm.watermarkMs, 1_000)
   assert.deepEqual(wm.partitions, ['t:0', 't:1'])
+})
+
+test('a finished partition holds nothing back; when all are finished the watermark is final', () => {
+  const { wm, clock } = tracker({ maxOutOfOrdernessMs: 100 })
+  wm.assign(['t:0', 't:1', 't:2'])
+  wm.observe('t:0', 5_000)
+  wm.observe('t:1', 1_000)
+  assert.equal(wm.watermarkMs, -Infinity, 't:2 has delivered nothing')
+  assert.equal(wm.finish('t:2'), true)
+  assert.equal(wm.finish('t:2'), false, 'finishing twice changes nothing')
+  assert.equal(wm.watermarkMs, 900)
+  assert.equal(wm.finished, false)
+  wm.finish('t:1')
+  assert.equal(wm.watermarkMs, 4_900, 'the one partition left decides')
+  // A finished partition never becomes idle, and idleness of the others does not finish the task.
+  clock.nowMs += 10_000
+  wm.advanceIdle()
+  assert.equal(wm.watermarkMs, 4_900)
+  assert.deepEqual(
+    wm.partitionWatermarks().map((p) => [p.partition, p.idle, p.finished]),
+    [
+      ['t:0', true, false],
+      ['t:1', false, true],
+      ['t:2', false, true],
+    ],
+  )
+  wm.finish('t:0')
+  assert.equal(wm.finished, true)
+  assert.equal(wm.watermarkMs, MAX_TIMESTAMP_MS, 'every window closes')
+  assert.throws(() => wm.finish('t:9'), /not assigned/)
 })
 
 test('when every partition is idle the watermark moves to the largest partition watermark', () => {

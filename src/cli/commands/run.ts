@@ -11,7 +11,8 @@
  *   3. Start the worker: it checks that the input and output topics exist, creates its internal
  *      topics, joins the group and restores its first tasks. Restores, assignments and revocations
  *      are printed as they happen.
- *   4. Run until SIGINT/SIGTERM or a worker failure, printing statistics every `--stats-interval`.
+ *   4. Run until SIGINT/SIGTERM, a worker failure, or the end of a bounded input, printing
+ *      statistics every `--stats-interval`.
  *   5. On a signal: stop the worker (final commit, leave the group), print the summary, exit 0. On a
  *      failure: print the summary and the error (code and message), exit 1.
  */
@@ -89,6 +90,7 @@ const RUN_OPTIONS = {
   'outage-timeout': { type: 'string' },
   'stats-interval': { type: 'string' },
   'advertised-url': { type: 'string' },
+  bounded: { type: 'boolean' },
   ...METRICS_OPTIONS,
   ...LOG_OPTIONS,
 } as const
@@ -122,8 +124,8 @@ function jobLines(): string {
 export const runHelp = `freshet run <job|module>: run a seed job, or your own topology module, as a worker. Workers of
 the same application id form one consumer group: start more, each with its own --worker-id, and
 they share the partitions. Restores, assignments and revocations are printed as they happen,
-statistics every --stats-interval. SIGINT/SIGTERM: final commit, leave the group, print a summary,
-exit 0. A worker failure prints the error and exits 1.
+statistics every --stats-interval. SIGINT/SIGTERM, or the end of a --bounded input: final commit,
+leave the group, print a summary, exit 0. A worker failure prints the error and exits 1.
 
 A module is a path (./pipeline.ts, dist/pipeline.js): its default export, or the export --export
 names, is a topology (pipeline(...).build()), or a function (context) => topology that gets
@@ -154,6 +156,9 @@ ${jobLines()}
   --on-bad-record P          fail|skip|dlq (default dlq: to <application-id>.dlq, like late events)
   --max-out-of-orderness D   how far the watermark trails the largest timestamp (default ${formatDuration(DEFAULT_MAX_OUT_OF_ORDERNESS_MS)})
   --idle-timeout D|never     a partition this quiet stops holding the watermark back (default ${formatDuration(DEFAULT_IDLE_TIMEOUT_MS)})
+  --bounded                  read the input topics up to the offsets they have now, close every
+                             window at their end, commit and exit 0: a backfill or a reprocessing
+                             (a .sql file's tables say it with 'scan.bounded.mode' instead)
   --outage-timeout D|never   how long the worker waits out an unreachable Kafka or registry before it
                              fails (default 5m); it carries on by itself once they answer
   --stats-interval D         how often to print statistics (default ${formatDuration(DEFAULT_STATS_INTERVAL_MS)})
@@ -350,7 +355,9 @@ export interface RunTarget {
   /** The topic the group's lag is reported for; all the group's topics when undefined. */
   readonly lagTopic: string | undefined
   /** A SQL file's: how to read its tables' formats, its WATERMARK delay, its tables' Kafka cluster. */
-  readonly sql?: Pick<PlannedScript, 'deserializers' | 'maxOutOfOrdernessMs' | 'bootstrapServers'> | undefined
+  readonly sql?:
+    | Pick<PlannedScript, 'deserializers' | 'maxOutOfOrdernessMs' | 'bootstrapServers' | 'boundedTopics'>
+    | undefined
 }
 
 /** Flags only the seed jobs take: a module takes its settings as --param key=value. */
@@ -435,12 +442,13 @@ async function sqlTarget(
   file: string,
   applicationId: string | undefined,
 ): Promise<RunTarget> {
-  for (const flag of [...SEED_JOB_FLAGS, 'export', 'param', 'max-out-of-orderness'] as const) {
+  for (const flag of [...SEED_JOB_FLAGS, 'export', 'param', 'max-out-of-orderness', 'bounded'] as const) {
     if (values[flag] !== undefined) {
       throw new FreshetError(
         'INVALID_OPTION',
-        `--${flag} does not apply to a .sql file: its tables name their topics, its WATERMARK the ` +
-          "out-of-orderness, and --set 'key=value' sets session properties",
+        `--${flag} does not apply to a .sql file: its tables name their topics and say whether ` +
+          "they are bounded ('scan.bounded.mode'), its WATERMARK the out-of-orderness, and " +
+          "--set 'key=value' sets session properties",
         { details: { option: flag } },
       )
     }
@@ -518,6 +526,14 @@ export async function runCommand(argv: string[]): Promise<number> {
 
   // Step 2
   const { label: job, topology, lagTopic, sql } = await runTarget('run', values, positionals)
+  const boundedTopics =
+    sql?.boundedTopics ??
+    (values.bounded === true
+      ? topology
+          .sources()
+          .filter((s) => s.kind === 'stream')
+          .map((s) => s.topic)
+      : [])
   const brokers = sql?.bootstrapServers === undefined ? c.brokers : parseBrokers(sql.bootstrapServers)
   const applicationId = topology.applicationId
   const dlqTopic = `${applicationId}.dlq`
@@ -534,6 +550,7 @@ export async function runCommand(argv: string[]): Promise<number> {
   const plural = (n: number, word: string): string => `${n} ${word}${n === 1 ? '' : 's'}`
   const restorePrintedMs = new Map<string, number>()
   let started = false
+  let finished = false
 
   const onEvent = (event: WorkerEvent): void => {
     switch (event.type) {
@@ -625,6 +642,14 @@ export async function runCommand(argv: string[]): Promise<number> {
               "the sink with recordTimestamp: 'processing-time' or raise the topic's retention.ms",
           )
         return
+      case 'finished':
+        finished = true
+        report(
+          { ...event },
+          () =>
+            `bounded input read to its end: every window closed and committed (${plural(event.tasks.length, 'task')}); stopping`,
+        )
+        return
       case 'stopped':
         return
     }
@@ -709,6 +734,7 @@ export async function runCommand(argv: string[]): Promise<number> {
     ...(maxOutOfOrdernessMs === undefined ? {} : { maxOutOfOrdernessMs }),
     ...(sql === undefined ? {} : { deserializers: { ...sql.deserializers } }),
     ...(sql?.maxOutOfOrdernessMs === undefined ? {} : { maxOutOfOrdernessMs: sql.maxOutOfOrdernessMs }),
+    ...(boundedTopics.length === 0 ? {} : { boundedTopics }),
     ...(idleTimeoutMs === undefined ? {} : { idleTimeoutMs }),
     ...(outageTimeoutMs === undefined ? {} : { outageTimeoutMs }),
     onEvent: (event) => {
@@ -806,7 +832,7 @@ export async function runCommand(argv: string[]): Promise<number> {
     const ended = await Promise.race([stopRequested, worker.done.then(() => 'ended' as const)])
     // Step 5
     await worker.stop()
-    if (ended === 'ended') {
+    if (ended === 'ended' && !finished) {
       // Only a consumer closed under the worker ends its loop without a signal or an error.
       return fail(
         new FreshetError('KAFKA_ERROR', `worker ${worker.workerId} stopped on its own: its consumer closed`),

@@ -45,6 +45,11 @@ export interface PlannedScript {
   readonly maxOutOfOrdernessMs: number | undefined
   /** `properties.bootstrap.servers` of the tables. */
   readonly bootstrapServers: string | undefined
+  /**
+   * Topics of the bounded tables (`'scan.bounded.mode' = 'latest-offset'`): the worker reads them
+   * up to the offsets they have when it starts, closes every window at their end and stops.
+   */
+  readonly boundedTopics: readonly string[]
 }
 
 export function planScript(script: SqlScript, options: PlanOptions): PlannedScript {
@@ -195,5 +200,6 @@ export function planScript(script: SqlScript, options: PlanOptions): PlannedScri
     deserializers,
     maxOutOfOrdernessMs: [...delays][0],
     bootstrapServers: [...servers][0],
+    boundedTopics: [...new Set(sources.filter((s) => s.bounded).map((s) => s.topic))],
   }
 }

@@ -24,6 +24,8 @@ export interface SourcePlan {
   readonly relation: Relation
   readonly deserializer: Deserializer<unknown> | undefined
   readonly watermarkDelayMs: number | undefined
+  /** `'scan.bounded.mode' = 'latest-offset'`: read up to the offsets the topic has at the start. */
+  readonly bounded: boolean
 }
 
 export function planSource(app: Pipeline, table: TableDefinition, context: QueryContext): SourcePlan {
@@ -40,8 +42,13 @@ export function planSource(app: Pipeline, table: TableDefinition, context: Query
   if (connector.kind !== 'kafka') {
     throw sqlUnsupported(file, table.at, `reading the '${connector.kind}' connector`)
   }
-  if (connector.bounded.mode !== 'unbounded') {
-    throw sqlUnsupported(file, table.at, `'scan.bounded.mode' = '${connector.bounded.mode}'`)
+  if (connector.bounded.mode !== 'unbounded' && connector.bounded.mode !== 'latest-offset') {
+    throw sqlUnsupported(
+      file,
+      table.at,
+      `'scan.bounded.mode' = '${connector.bounded.mode}'`,
+      "a bounded table reads up to the offsets it has when the job starts ('latest-offset')",
+    )
   }
   if (
     connector.startup.mode === 'latest-offset' ||
@@ -133,6 +140,7 @@ export function planSource(app: Pipeline, table: TableDefinition, context: Query
     relation: { stream, columns, timeColumn: watermark?.column },
     deserializer: deserializerFor(connector.value.format, topic, table, context),
     watermarkDelayMs,
+    bounded: connector.bounded.mode === 'latest-offset',
   }
 }
 
