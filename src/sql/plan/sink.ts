@@ -3,7 +3,8 @@
  * the INSERT's column list, the others null), written with the table's connector and format.
  *
  * - kafka: the topic, values in the table's format (Avro registered under `<topic>-value`, with the
- *   table's `avro-confluent.schema` or the schema Flink derives from the columns; or JSON). The
+ *   table's `avro-confluent.schema` or the schema Flink derives from the columns; or Flink's JSON,
+ *   src/sql/formats/json.ts). The
  *   record key is the stream's key: the group key of a window aggregation, none otherwise. The
  *   record timestamp is the row's event time, as Flink writes it.
  * - print: each row on stdout (stderr with 'standard-error'), as `+I[v1, v2]` like Flink's.
@@ -13,7 +14,8 @@ import type { InsertStatement } from '../ast.ts'
 import { sqlInvalid, sqlUnsupported } from '../errors.ts'
 import type { Row } from '../expr/types.ts'
 import type { AvroSchemaJson } from '../../schemas/index.ts'
-import { AvroSerializer, JsonSerializer, type Serializer } from '../../serde/index.ts'
+import { AvroSerializer, type Serializer } from '../../serde/index.ts'
+import { FlinkJsonSerializer } from '../formats/json.ts'
 import type { QueryContext } from './query.ts'
 import type { Relation } from './relation.ts'
 import { checkSink, type FormatDefinition, type TableDefinition } from '../catalog/index.ts'
@@ -121,7 +123,7 @@ function serializerFor(
         ...(format.subject === undefined ? {} : { subject: format.subject }),
       })
     case 'json':
-      return new JsonSerializer<unknown>()
+      return new FlinkJsonSerializer(table.physicalColumns, format)
     case 'raw':
       throw sqlUnsupported(file, table.at, "writing 'format' = 'raw'")
   }

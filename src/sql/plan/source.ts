@@ -9,7 +9,8 @@
 import type { Expr } from '../ast.ts'
 import { sqlInvalid, sqlUnsupported } from '../errors.ts'
 import { compileExpression } from '../expr/index.ts'
-import { AvroDeserializer, JsonDeserializer, type Deserializer } from '../../serde/index.ts'
+import { AvroDeserializer, type Deserializer } from '../../serde/index.ts'
+import { FlinkJsonDeserializer } from '../formats/json.ts'
 import type { AvroSchemaJson } from '../../schemas/index.ts'
 import type { Pipeline } from '../../stream/index.ts'
 import { fromRecordTimestamp, type TimestampExtractor } from '../../time/index.ts'
@@ -173,7 +174,15 @@ function deserializerFor(
         ...(format.schema === undefined ? {} : { readerSchema: JSON.parse(format.schema) as AvroSchemaJson }),
       })
     case 'json':
-      return new JsonDeserializer<unknown>()
+      if (format.ignoreParseErrors) {
+        throw sqlUnsupported(
+          context.file,
+          table.at,
+          "'json.ignore-parse-errors' = 'true'",
+          "a record that does not decode goes to the job's dead-letter topic (--on-bad-record)",
+        )
+      }
+      return new FlinkJsonDeserializer(table.physicalColumns, format)
     case 'raw':
       throw sqlUnsupported(context.file, table.at, "reading 'format' = 'raw'")
   }
