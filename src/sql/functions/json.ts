@@ -1,8 +1,13 @@
 /**
  * JSON functions (Flink's "JSON Functions"): JSON_VALUE, JSON_EXISTS, JSON_QUERY with Flink's
  * defaults (NULL ON EMPTY and NULL ON ERROR; FALSE ON ERROR for JSON_EXISTS; JSON_QUERY WITHOUT
- * ARRAY WRAPPER). Paths are SQL/JSON paths in lax mode: `$`, `.name`, `."name"`, `['name']`, `[n]`,
- * `[*]`, `.*`; a `strict` prefix is accepted and read as lax.
+ * ARRAY WRAPPER). Paths are SQL/JSON paths: `$`, `.name`, `."name"`, `['name']`, `[n]`, `[*]`, `.*`,
+ * after an optional mode, `lax` or `strict`. As in Flink 2.2 (Calcite), a path without a mode is
+ * **strict** (measured with Flink's TableEnvironment):
+ *
+ * - strict: a missing member, an index past the end, a member of a non-object, a JSON null and a
+ *   non-scalar where JSON_VALUE wants a scalar are errors (`ON ERROR`);
+ * - lax: the same select nothing (`ON EMPTY`).
  */
 import type { JsonValueBehavior, SqlType } from '../ast.ts'
 import { compileExpression } from '../expr/compile.ts'
@@ -16,11 +21,17 @@ type Step =
   | { readonly kind: 'index'; readonly index: number }
   | { readonly kind: 'any' }
 
+interface JsonPath {
+  readonly strict: boolean
+  readonly steps: readonly Step[]
+}
+
 /** Parses a path; undefined when it is not one freshet reads. */
-export function parseJsonPath(path: string): Step[] | undefined {
+export function parseJsonPath(path: string): JsonPath | undefined {
   let text = path.trim()
   const mode = /^(lax|strict)\s+/i.exec(text)
   if (mode !== null) text = text.slice(mode[0].length)
+  const strict = mode === null || mode[1]!.toLowerCase() === 'strict'
   if (!text.startsWith('$')) return undefined
   const steps: Step[] = []
   let i = 1
@@ -39,13 +50,19 @@ export function parseJsonPath(path: string): Step[] | undefined {
     else return undefined
     i += m[0].length
   }
-  return steps
+  return { strict, steps }
 }
 
-/** The items a path selects (lax: a missing member selects nothing). */
-function select(root: unknown, steps: readonly Step[]): unknown[] {
+/** A strict path met a missing member, an index past the end or a member of a non-object. */
+const STRICT_ERROR = Symbol('strict path error')
+
+/**
+ * The items a path selects. Lax: a missing member selects nothing. Strict: returns STRICT_ERROR
+ * instead.
+ */
+function select(root: unknown, path: JsonPath): unknown[] | typeof STRICT_ERROR {
   let items: unknown[] = [root]
-  for (const step of steps) {
+  for (const step of path.steps) {
     const next: unknown[] = []
     for (const item of items) {
       if (step.kind === 'member') {
@@ -56,11 +73,13 @@ function select(root: unknown, steps: readonly Step[]): unknown[] {
           Object.hasOwn(item, step.name)
         ) {
           next.push((item as Record<string, unknown>)[step.name])
-        }
+        } else if (path.strict) return STRICT_ERROR
       } else if (step.kind === 'index') {
         if (Array.isArray(item) && step.index < item.length) next.push(item[step.index])
+        else if (path.strict) return STRICT_ERROR
       } else if (Array.isArray(item)) next.push(...item)
       else if (item !== null && typeof item === 'object') next.push(...Object.values(item))
+      else if (path.strict) return STRICT_ERROR
     }
     items = next
   }
@@ -84,11 +103,10 @@ function parse(text: string): unknown {
   return lastParsed
 }
 
-function pathArgument(call: FunctionCall): Step[] {
+function pathArgument(call: FunctionCall): JsonPath {
   const path = constantArgument(call, 1, 'JSON path')
   if (typeof path !== 'string') return call.invalid(`${call.name} expects a JSON path string`)
-  const steps = parseJsonPath(path)
-  return steps ?? call.invalid(`invalid JSON path '${path}'`)
+  return parseJsonPath(path) ?? call.invalid(`invalid JSON path '${path}'`)
 }
 
 /** A scalar JSON value as the text JSON_VALUE returns by default. */
@@ -137,7 +155,7 @@ export const JSON_FUNCTIONS: FunctionTable = {
       return returning === undefined ? STRING : ({ ...returning, nullable: true } as SqlType)
     },
     strict: (call, type) => {
-      const steps = pathArgument(call)
+      const path = pathArgument(call)
       const convert =
         type.kind === 'VARCHAR' && type.length === undefined
           ? undefined
@@ -152,11 +170,12 @@ export const JSON_FUNCTIONS: FunctionTable = {
       return (json: string) => {
         const root = parse(json)
         if (root === NOT_JSON) return onError()
-        const items = select(root, steps)
-        if (items.length === 0) return onEmpty()
+        const items = select(root, path)
+        if (items === STRICT_ERROR) return onError()
         const text = items.length === 1 ? scalarText(items[0]) : null
-        // Several items, an object or an array where a scalar is asked for: an error, as in Flink.
-        if (text === null) return items.length === 1 && items[0] === null ? onEmpty() : onError()
+        // Nothing, a JSON null, several items, an object or an array where a scalar is asked for:
+        // empty in lax mode, an error in strict mode, as in Flink 2.2.
+        if (text === null) return path.strict ? onError() : onEmpty()
         if (convert === undefined) return text
         try {
           return convert(text)
@@ -170,10 +189,12 @@ export const JSON_FUNCTIONS: FunctionTable = {
     params: ['string', 'string'],
     returns: (call) => ({ kind: 'BOOLEAN', nullable: call.types[0]!.nullable }),
     strict: (call) => {
-      const steps = pathArgument(call)
+      const path = pathArgument(call)
       return (json: string) => {
         const root = parse(json)
-        return root !== NOT_JSON && select(root, steps).length > 0
+        if (root === NOT_JSON) return false
+        const items = select(root, path)
+        return items !== STRICT_ERROR && items.length > 0
       }
     },
   },
@@ -181,12 +202,12 @@ export const JSON_FUNCTIONS: FunctionTable = {
     params: ['string', 'string'],
     returns: () => STRING,
     strict: (call) => {
-      const steps = pathArgument(call)
+      const path = pathArgument(call)
       return (json: string) => {
         const root = parse(json)
         if (root === NOT_JSON) return null
-        const items = select(root, steps)
-        if (items.length !== 1) return null
+        const items = select(root, path)
+        if (items === STRICT_ERROR || items.length !== 1) return null
         const item = items[0]
         return item !== null && typeof item === 'object' ? JSON.stringify(item) : null
       }

@@ -1,7 +1,7 @@
 /**
  * A syntax error, turned into freshet's error. Some constructs are valid Flink SQL that the
  * grammar rejects (decision 0009, point 8: TRY_CAST, a window function without an alias or inside
- * an expression, an alias after a window TVF, `FLOOR(t TO unit)`, OVERLAY, ARRAY[...] and MAP[...]);
+ * an expression, an alias after a window TVF, OVERLAY, ARRAY[...] and MAP[...]);
  * when the tokens around the error show one of them, the error is FRESHET_SQL_UNSUPPORTED naming
  * it, with the form that works today, at the construct's first token. Anything else is
  * FRESHET_SQL_INVALID at the parser's first error.
@@ -20,7 +20,6 @@ export const HINTS = {
   tryCast: 'use CAST(x AS type) (which fails on a bad value instead of giving NULL)',
   overAlias: 'name the column: ROW_NUMBER() OVER (...) AS rn',
   overItem: 'select f() OVER (...) AS name on its own, and compute with it in an outer query',
-  floorTo: "use DATE_FORMAT(t, 'yyyy-MM-dd HH:00:00') or a window TVF",
   overlay: 'use SUBSTRING and ||',
   constructor: 'read the values from columns of that type',
   tvfAlias: 'wrap the window TVF in a subquery: (SELECT * FROM TABLE(...)) AS w',
@@ -132,17 +131,11 @@ function openCalls(tokens: readonly Token[], errorIndex: number): number[] {
 }
 
 function enclosingCall(tokens: readonly Token[], errorIndex: number): Rejected | undefined {
-  const error = text(tokens[errorIndex])
   const calls = openCalls(tokens, errorIndex)
   const callee = calls.length > 0 ? tokens[calls[calls.length - 1]!] : undefined
   switch (text(callee)) {
     case 'TRY_CAST':
       return { construct: 'TRY_CAST(x AS type)', hint: HINTS.tryCast, token: callee! }
-    case 'FLOOR':
-    case 'CEIL':
-    case 'CEILING':
-      if (error !== 'TO') return undefined
-      return { construct: `${text(callee)}(t TO unit)`, hint: HINTS.floorTo, token: callee! }
     case 'OVERLAY':
       return { construct: 'OVERLAY(s PLACING r FROM i)', hint: HINTS.overlay, token: callee! }
     default:

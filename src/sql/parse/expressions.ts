@@ -36,6 +36,7 @@ import {
   SubqueryExpressionContext,
   SubscriptContext,
   SubstringContext,
+  FloorCeilToContext,
   TrimContext,
   ValueExpressionDefaultContext,
   type ComparisonOperatorContext,
@@ -217,7 +218,8 @@ function call(name: string, args: Expr[], ctx: PrimaryExpressionContext): CallEx
 /**
  * SQL's keyword forms of a few functions, as the calls the expression compiler takes:
  * `POSITION(a IN b)` is `POSITION(a, b)`; `EXTRACT(unit FROM t)` is `EXTRACT(unit, t)` with the unit
- * a symbol; `SUBSTRING(s FROM i [FOR n])` is `SUBSTRING(s, i [, n])`; `TRIM([flag] [chars] FROM s)`
+ * a symbol; `FLOOR(t TO unit)` / `CEIL(t TO unit)` is `FLOOR(t, unit)`, the unit a symbol;
+ * `SUBSTRING(s FROM i [FOR n])` is `SUBSTRING(s, i [, n])`; `TRIM([flag] [chars] FROM s)`
  * is `TRIM(flag, [chars,] s)`, flag a symbol: BOTH at the TRIM keyword when not written, as the
  * compiler reads a TRIM with more than one argument only after its flag. `TRIM(s)` stays a plain call.
  */
@@ -229,6 +231,10 @@ function standardForm(cv: Converter, ctx: PrimaryExpressionContext): CallExpr | 
     const unitCtx = ctx instanceof ExtractContext ? ctx._field! : ctx._unit!
     const unit = symbolLiteral(unitCtx.getText(), at(unitCtx))
     return call('EXTRACT', [unit, valueExpr(cv, ctx._source!)], ctx)
+  }
+  if (ctx instanceof FloorCeilToContext) {
+    const unit = symbolLiteral(ctx._unit!.getText(), at(ctx._unit!))
+    return call(ctx._fn!.text!.toUpperCase(), [valueExpr(cv, ctx._source!), unit], ctx)
   }
   if (ctx instanceof SubstringContext) {
     const args = [ctx._str!, ctx._pos!, ...(ctx._len ? [ctx._len] : [])].map((arg) => valueExpr(cv, arg))

@@ -14,7 +14,7 @@ import { compileExpression, isAggregateFunction } from '../expr/index.ts'
 import type { CompiledExpression, Row } from '../expr/types.ts'
 import type { SchemaRegistryClient } from '../../serde/index.ts'
 import { didYouMean } from '../types/index.ts'
-import type { Relation, WindowSpec } from './relation.ts'
+import { WINDOW_END, WINDOW_START, type Relation, type WindowSpec } from './relation.ts'
 import { ColumnScope, objectColumns, requalify, type RelationColumn } from './scope.ts'
 import { walkExpr } from './walk.ts'
 import { matchTopN, planTopN } from './top-n.ts'
@@ -90,6 +90,7 @@ function planUnionAll(left: Query, right: Query, context: QueryContext, at: Sele
       [],
     ),
     timeColumn: a.timeColumn !== undefined && a.timeColumn === b.timeColumn ? a.timeColumn : undefined,
+    ...(a.windowed === true && b.windowed === true ? { windowed: true } : {}),
   }
 }
 
@@ -316,10 +317,14 @@ export function project(input: Relation, items: readonly SelectItem[], context: 
       item.expr.kind === 'column' && item.expr.name === input.timeColumn && compiled.type.kind !== 'NULL'
     outputs.push({ name: itemName(item, index), type: compiled.type, read: compiled.evaluate, time })
   })
+  // Two items with one name: the later ones get a number, as Calcite names them (qty, qty0, ...).
   const seen = new Set<string>()
   for (const o of outputs) {
-    if (seen.has(o.name))
-      throw sqlInvalid(file, items[0]!.at, `the query has two columns named "${o.name}": give one an alias`)
+    if (seen.has(o.name)) {
+      let n = 0
+      while (seen.has(`${o.name}${n}`)) n++
+      o.name = `${o.name}${n}`
+    }
     seen.add(o.name)
   }
   const names = outputs.map((o) => o.name)
@@ -332,9 +337,20 @@ export function project(input: Relation, items: readonly SelectItem[], context: 
     },
     { name: context.name('select') },
   )
+  // Rows of a window aggregation stay so while window_start and window_end go on unchanged.
+  const passed = (name: string): boolean =>
+    items.some(
+      (item) =>
+        (item.kind === 'star' && item.qualifier === undefined) ||
+        (item.kind === 'expr' &&
+          item.expr.kind === 'column' &&
+          item.expr.name === name &&
+          (item.alias === undefined || item.alias === name)),
+    )
   return {
     stream,
     columns: objectColumns(outputs, []),
     timeColumn: outputs.find((o) => o.time)?.name,
+    ...(input.windowed === true && passed(WINDOW_START) && passed(WINDOW_END) ? { windowed: true } : {}),
   }
 }

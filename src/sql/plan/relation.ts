@@ -27,6 +27,11 @@ export interface Relation {
   readonly timeColumn?: string | undefined
   /** Set after a window TVF: the window columns exist once a window aggregation has run. */
   readonly windows?: WindowSpec | undefined
+  /**
+   * The rows of a window aggregation, with window_start and window_end still as it wrote them:
+   * each row's event time is its window's window_time, kept or not (what a window Top-N needs).
+   */
+  readonly windowed?: boolean | undefined
 }
 
 /** The names Flink gives a window TVF's extra columns. */

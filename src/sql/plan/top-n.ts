@@ -105,7 +105,7 @@ export function planTopN(query: SelectQuery, shape: TopNShape, context: QueryCon
   }
   const partition = over.partitionBy
   const named = new Set(partition.flatMap((e) => (e.kind === 'column' ? [e.name] : [])))
-  if (!named.has(WINDOW_START) || !named.has(WINDOW_END) || input.timeColumn === undefined) {
+  if (!named.has(WINDOW_START) || !named.has(WINDOW_END) || input.windowed !== true) {
     throw sqlUnsupported(
       file,
       over.at,
@@ -157,6 +157,7 @@ export function planTopN(query: SelectQuery, shape: TopNShape, context: QueryCon
       input.columns[0]?.qualifiers ?? [],
     ),
     timeColumn: input.timeColumn,
+    windowed: true,
   }
   // The inner list over the numbered rows: its `*` stands for the input's columns (not the rank),
   // its ROW_NUMBER() for the rank.

@@ -171,7 +171,7 @@ export function planWindowAggregate(query: SelectQuery, input: Relation, context
       }
       return undefined
     })
-  const output: Relation = { stream: rows, columns, timeColumn: WINDOW_TIME }
+  const output: Relation = { stream: rows, columns, timeColumn: WINDOW_TIME, windowed: true }
   const having = query.having === undefined ? output : applyWhere(output, rewrite(query.having), context)
   return project(
     having,

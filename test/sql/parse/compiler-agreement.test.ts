@@ -59,6 +59,13 @@ test('SUBSTRING(s FROM i [FOR n])', async () => {
   assert.deepEqual(await evaluated('SUBSTRING(s FROM 3 FOR 5), SUBSTRING(s FROM 9)'), ['hello', 'worldxx'])
 })
 
+test('FLOOR(t TO unit), CEIL(t TO unit), SQRT and CHAR_LENGTH', async () => {
+  assert.deepEqual(
+    await evaluated('FLOOR(a TO MINUTE), CEIL(a TO HOUR), CEILING(a TO DAY), SQRT(x * 7), CHAR_LENGTH(s)'),
+    [wall('2026-05-17 13:45:00'), wall('2026-05-17 14:00:00'), wall('2026-05-18 00:00:00'), 7, 15],
+  )
+})
+
 test('TIMESTAMPDIFF(MILLISECOND, ...) counts whole seconds, as Flink 2.2 does', async () => {
   assert.deepEqual(
     await evaluated(
@@ -81,17 +88,23 @@ test('JSON_VALUE with and without RETURNING', async () => {
   ])
 })
 
-test('JSON_VALUE ... DEFAULT x ON EMPTY, ON ERROR; ERROR ON EMPTY fails the row', async () => {
+test('JSON_VALUE ... DEFAULT x ON EMPTY, ON ERROR: a path without a mode is strict, as in Flink 2.2', async () => {
+  // Measured with Flink 2.2's TableEnvironment: without `lax`, a missing member is an error (ON
+  // ERROR, NULL by default) and DEFAULT ... ON EMPTY does not apply; with `lax` it is empty.
   assert.deepEqual(
     await evaluated(
-      "JSON_VALUE(j, '$.missing' RETURNING INT DEFAULT 0 ON EMPTY), " +
+      "JSON_VALUE(j, 'lax $.missing' RETURNING INT DEFAULT 0 ON EMPTY), " +
+        "JSON_VALUE(j, '$.missing' RETURNING INT DEFAULT 0 ON EMPTY), " +
+        "JSON_VALUE(j, '$.missing' RETURNING INT DEFAULT 5 ON EMPTY DEFAULT 6 ON ERROR), " +
         "JSON_VALUE(j, '$.o' RETURNING INT DEFAULT -1 ON ERROR), " +
+        "JSON_VALUE(j, 'lax $.o' DEFAULT 'x' ON EMPTY DEFAULT 'y' ON ERROR), " +
         "JSON_VALUE(j, '$.n' RETURNING INT DEFAULT 7 ON EMPTY), " +
-        "JSON_VALUE(j, '$.missing' NULL ON EMPTY)",
+        "JSON_VALUE(j, 'lax $.missing' NULL ON EMPTY)",
     ),
-    [0, -1, 42, null],
+    [0, null, 6, -1, 'x', 42, null],
   )
-  await assert.rejects(evaluated("JSON_VALUE(j, '$.missing' ERROR ON EMPTY)"), /ERROR ON EMPTY/)
+  await assert.rejects(evaluated("JSON_VALUE(j, 'lax $.missing' ERROR ON EMPTY)"), /ERROR ON EMPTY/)
+  await assert.rejects(evaluated("JSON_VALUE(j, '$.missing' ERROR ON ERROR)"), /ERROR ON ERROR/)
 })
 
 test('FILTER (WHERE ...) reaches the aggregate', async () => {

@@ -3180,6 +3180,23 @@ export declare class SubscriptContext extends PrimaryExpressionContext {
     exitRule(listener: FlinkSqlParserListener): void;
     accept<Result>(visitor: FlinkSqlParserVisitor<Result>): Result | null;
 }
+export declare class FloorCeilToContext extends PrimaryExpressionContext {
+    _fn?: Token | null;
+    _source?: ValueExpressionContext;
+    _unit?: TimeIntervalUnitContext;
+    constructor(ctx: PrimaryExpressionContext);
+    LR_BRACKET(): antlr.TerminalNode;
+    KW_TO(): antlr.TerminalNode;
+    RR_BRACKET(): antlr.TerminalNode;
+    valueExpression(): ValueExpressionContext;
+    timeIntervalUnit(): TimeIntervalUnitContext;
+    KW_FLOOR(): antlr.TerminalNode | null;
+    KW_CEIL(): antlr.TerminalNode | null;
+    KW_CEILING(): antlr.TerminalNode | null;
+    enterRule(listener: FlinkSqlParserListener): void;
+    exitRule(listener: FlinkSqlParserListener): void;
+    accept<Result>(visitor: FlinkSqlParserVisitor<Result>): Result | null;
+}
 export declare class SubqueryExpressionContext extends PrimaryExpressionContext {
     constructor(ctx: PrimaryExpressionContext);
     LR_BRACKET(): antlr.TerminalNode;
@@ -4050,6 +4067,8 @@ export declare class ReservedKeywordsUsedAsFuncNameContext extends antlr.ParserR
     KW_CAST(): antlr.TerminalNode | null;
     KW_CEIL(): antlr.TerminalNode | null;
     KW_CEILING(): antlr.TerminalNode | null;
+    KW_CHAR_LENGTH(): antlr.TerminalNode | null;
+    KW_CHARACTER_LENGTH(): antlr.TerminalNode | null;
     KW_COALESCE(): antlr.TerminalNode | null;
     KW_COLLECT(): antlr.TerminalNode | null;
     KW_COUNT(): antlr.TerminalNode | null;
@@ -4090,6 +4109,7 @@ export declare class ReservedKeywordsUsedAsFuncNameContext extends antlr.ParserR
     KW_RANK(): antlr.TerminalNode | null;
     KW_RIGHT(): antlr.TerminalNode | null;
     KW_SECOND(): antlr.TerminalNode | null;
+    KW_SQRT(): antlr.TerminalNode | null;
     KW_STDDEV_POP(): antlr.TerminalNode | null;
     KW_STDDEV_SAMP(): antlr.TerminalNode | null;
     KW_SUBSTRING(): antlr.TerminalNode | null;

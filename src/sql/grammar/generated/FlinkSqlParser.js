@@ -8155,6 +8155,8 @@ export class FlinkSqlParser extends SQLParserBase {
                     case FlinkSqlParser.KW_CAST:
                     case FlinkSqlParser.KW_CEIL:
                     case FlinkSqlParser.KW_CEILING:
+                    case FlinkSqlParser.KW_CHARACTER_LENGTH:
+                    case FlinkSqlParser.KW_CHAR_LENGTH:
                     case FlinkSqlParser.KW_COALESCE:
                     case FlinkSqlParser.KW_COLLECT:
                     case FlinkSqlParser.KW_COUNT:
@@ -8212,6 +8214,7 @@ export class FlinkSqlParser extends SQLParserBase {
                     case FlinkSqlParser.KW_ROWS:
                     case FlinkSqlParser.KW_ROW_NUMBER:
                     case FlinkSqlParser.KW_SECOND:
+                    case FlinkSqlParser.KW_SQRT:
                     case FlinkSqlParser.KW_STDDEV_POP:
                     case FlinkSqlParser.KW_STDDEV_SAMP:
                     case FlinkSqlParser.KW_SUBSTRING:
@@ -9936,6 +9939,8 @@ export class FlinkSqlParser extends SQLParserBase {
                 case FlinkSqlParser.KW_CAST:
                 case FlinkSqlParser.KW_CEIL:
                 case FlinkSqlParser.KW_CEILING:
+                case FlinkSqlParser.KW_CHARACTER_LENGTH:
+                case FlinkSqlParser.KW_CHAR_LENGTH:
                 case FlinkSqlParser.KW_COALESCE:
                 case FlinkSqlParser.KW_COLLECT:
                 case FlinkSqlParser.KW_COUNT:
@@ -9981,6 +9986,7 @@ export class FlinkSqlParser extends SQLParserBase {
                 case FlinkSqlParser.KW_ROWS:
                 case FlinkSqlParser.KW_ROW_NUMBER:
                 case FlinkSqlParser.KW_SECOND:
+                case FlinkSqlParser.KW_SQRT:
                 case FlinkSqlParser.KW_STDDEV_POP:
                 case FlinkSqlParser.KW_STDDEV_SAMP:
                 case FlinkSqlParser.KW_SUBSTRING:
@@ -10188,7 +10194,7 @@ export class FlinkSqlParser extends SQLParserBase {
             let alternative;
             this.enterOuterAlt(localContext, 1);
             {
-                this.state = 2230;
+                this.state = 2237;
                 this.errorHandler.sync(this);
                 switch (this.interpreter.adaptivePredict(this.tokenStream, 261, this.context)) {
                     case 1:
@@ -10509,19 +10515,46 @@ export class FlinkSqlParser extends SQLParserBase {
                         break;
                     case 18:
                         {
-                            localContext = new TrimContext(localContext);
+                            localContext = new FloorCeilToContext(localContext);
                             this.context = localContext;
                             previousContext = localContext;
                             this.state = 2218;
-                            this.match(FlinkSqlParser.KW_TRIM);
+                            localContext._fn = this.tokenStream.LT(1);
+                            _la = this.tokenStream.LA(1);
+                            if (!(_la === 43 || _la === 44 || _la === 145)) {
+                                localContext._fn = this.errorHandler.recoverInline(this);
+                            }
+                            else {
+                                this.errorHandler.reportMatch(this);
+                                this.consume();
+                            }
                             this.state = 2219;
                             this.match(FlinkSqlParser.LR_BRACKET);
+                            this.state = 2220;
+                            localContext._source = this.valueExpression(0);
                             this.state = 2221;
+                            this.match(FlinkSqlParser.KW_TO);
+                            this.state = 2222;
+                            localContext._unit = this.timeIntervalUnit();
+                            this.state = 2223;
+                            this.match(FlinkSqlParser.RR_BRACKET);
+                        }
+                        break;
+                    case 19:
+                        {
+                            localContext = new TrimContext(localContext);
+                            this.context = localContext;
+                            previousContext = localContext;
+                            this.state = 2225;
+                            this.match(FlinkSqlParser.KW_TRIM);
+                            this.state = 2226;
+                            this.match(FlinkSqlParser.LR_BRACKET);
+                            this.state = 2228;
                             this.errorHandler.sync(this);
                             _la = this.tokenStream.LA(1);
                             if (_la === 33 || _la === 202 || _la === 391) {
                                 {
-                                    this.state = 2220;
+                                    this.state = 2227;
                                     localContext._trimOption = this.tokenStream.LT(1);
                                     _la = this.tokenStream.LA(1);
                                     if (!(_la === 33 || _la === 202 || _la === 391)) {
@@ -10533,26 +10566,26 @@ export class FlinkSqlParser extends SQLParserBase {
                                     }
                                 }
                             }
-                            this.state = 2224;
+                            this.state = 2231;
                             this.errorHandler.sync(this);
                             _la = this.tokenStream.LA(1);
-                            if ((((_la) & ~0x1F) === 0 && ((1 << _la) & 8396816) !== 0) || ((((_la - 38)) & ~0x1F) === 0 && ((1 << (_la - 38)) & 2147811437) !== 0) || ((((_la - 75)) & ~0x1F) === 0 && ((1 << (_la - 75)) & 29427209) !== 0) || ((((_la - 107)) & ~0x1F) === 0 && ((1 << (_la - 107)) & 134221825) !== 0) || ((((_la - 139)) & ~0x1F) === 0 && ((1 << (_la - 139)) & 675283027) !== 0) || ((((_la - 183)) & ~0x1F) === 0 && ((1 << (_la - 183)) & 487931745) !== 0) || ((((_la - 216)) & ~0x1F) === 0 && ((1 << (_la - 216)) & 3892347713) !== 0) || ((((_la - 266)) & ~0x1F) === 0 && ((1 << (_la - 266)) & 537530369) !== 0) || ((((_la - 319)) & ~0x1F) === 0 && ((1 << (_la - 319)) & 131185) !== 0) || ((((_la - 359)) & ~0x1F) === 0 && ((1 << (_la - 359)) & 14681219) !== 0) || ((((_la - 397)) & ~0x1F) === 0 && ((1 << (_la - 397)) & 100679709) !== 0) || ((((_la - 439)) & ~0x1F) === 0 && ((1 << (_la - 439)) & 4294967295) !== 0) || ((((_la - 471)) & ~0x1F) === 0 && ((1 << (_la - 471)) & 4294967295) !== 0) || ((((_la - 503)) & ~0x1F) === 0 && ((1 << (_la - 503)) & 3489793087) !== 0) || ((((_la - 541)) & ~0x1F) === 0 && ((1 << (_la - 541)) & 31) !== 0)) {
+                            if ((((_la) & ~0x1F) === 0 && ((1 << _la) & 8396816) !== 0) || ((((_la - 38)) & ~0x1F) === 0 && ((1 << (_la - 38)) & 2147814509) !== 0) || ((((_la - 75)) & ~0x1F) === 0 && ((1 << (_la - 75)) & 29427209) !== 0) || ((((_la - 107)) & ~0x1F) === 0 && ((1 << (_la - 107)) & 134221825) !== 0) || ((((_la - 139)) & ~0x1F) === 0 && ((1 << (_la - 139)) & 675283027) !== 0) || ((((_la - 183)) & ~0x1F) === 0 && ((1 << (_la - 183)) & 487931745) !== 0) || ((((_la - 216)) & ~0x1F) === 0 && ((1 << (_la - 216)) & 3892347713) !== 0) || ((((_la - 266)) & ~0x1F) === 0 && ((1 << (_la - 266)) & 537530369) !== 0) || ((((_la - 319)) & ~0x1F) === 0 && ((1 << (_la - 319)) & 131185) !== 0) || ((((_la - 354)) & ~0x1F) === 0 && ((1 << (_la - 354)) & 469799009) !== 0) || ((((_la - 397)) & ~0x1F) === 0 && ((1 << (_la - 397)) & 100679709) !== 0) || ((((_la - 439)) & ~0x1F) === 0 && ((1 << (_la - 439)) & 4294967295) !== 0) || ((((_la - 471)) & ~0x1F) === 0 && ((1 << (_la - 471)) & 4294967295) !== 0) || ((((_la - 503)) & ~0x1F) === 0 && ((1 << (_la - 503)) & 3489793087) !== 0) || ((((_la - 541)) & ~0x1F) === 0 && ((1 << (_la - 541)) & 31) !== 0)) {
                                 {
-                                    this.state = 2223;
+                                    this.state = 2230;
                                     localContext._trimStr = this.valueExpression(0);
                                 }
                             }
-                            this.state = 2226;
+                            this.state = 2233;
                             this.match(FlinkSqlParser.KW_FROM);
-                            this.state = 2227;
+                            this.state = 2234;
                             localContext._srcStr = this.valueExpression(0);
-                            this.state = 2228;
+                            this.state = 2235;
                             this.match(FlinkSqlParser.RR_BRACKET);
                         }
                         break;
                 }
                 this.context.stop = this.tokenStream.LT(-1);
-                this.state = 2239;
+                this.state = 2246;
                 this.errorHandler.sync(this);
                 alternative = this.interpreter.adaptivePredict(this.tokenStream, 262, this.context);
                 while (alternative !== 2 && alternative !== antlr.ATN.INVALID_ALT_NUMBER) {
@@ -10566,20 +10599,20 @@ export class FlinkSqlParser extends SQLParserBase {
                                 localContext = new SubscriptContext(new PrimaryExpressionContext(parentContext, parentState));
                                 localContext._value = previousContext;
                                 this.pushNewRecursionContext(localContext, _startState, FlinkSqlParser.RULE_primaryExpression);
-                                this.state = 2232;
-                                if (!(this.precpred(this.context, 8))) {
-                                    throw this.createFailedPredicateException("this.precpred(this.context, 8)");
+                                this.state = 2239;
+                                if (!(this.precpred(this.context, 9))) {
+                                    throw this.createFailedPredicateException("this.precpred(this.context, 9)");
                                 }
-                                this.state = 2233;
+                                this.state = 2240;
                                 this.match(FlinkSqlParser.LS_BRACKET);
-                                this.state = 2234;
+                                this.state = 2241;
                                 localContext._index = this.valueExpression(0);
-                                this.state = 2235;
+                                this.state = 2242;
                                 this.match(FlinkSqlParser.RS_BRACKET);
                             }
                         }
                     }
-                    this.state = 2241;
+                    this.state = 2248;
                     this.errorHandler.sync(this);
                     alternative = this.interpreter.adaptivePredict(this.tokenStream, 262, this.context);
                 }
@@ -10606,7 +10639,7 @@ export class FlinkSqlParser extends SQLParserBase {
         try {
             this.enterOuterAlt(localContext, 1);
             {
-                this.state = 2242;
+                this.state = 2249;
                 this.uid();
             }
         }
@@ -10629,34 +10662,34 @@ export class FlinkSqlParser extends SQLParserBase {
         let localContext = new FunctionNameContext(this.context, this.state);
         this.enterRule(localContext, 310, FlinkSqlParser.RULE_functionName);
         try {
-            this.state = 2248;
+            this.state = 2255;
             this.errorHandler.sync(this);
             switch (this.interpreter.adaptivePredict(this.tokenStream, 263, this.context)) {
                 case 1:
                     this.enterOuterAlt(localContext, 1);
                     {
-                        this.state = 2244;
+                        this.state = 2251;
                         this.reservedKeywordsUsedAsFuncName();
                     }
                     break;
                 case 2:
                     this.enterOuterAlt(localContext, 2);
                     {
-                        this.state = 2245;
+                        this.state = 2252;
                         this.reservedKeywordsNoParamsUsedAsFuncName();
                     }
                     break;
                 case 3:
                     this.enterOuterAlt(localContext, 3);
                     {
-                        this.state = 2246;
+                        this.state = 2253;
                         this.reservedKeywordsFollowParamsUsedAsFuncName();
                     }
                     break;
                 case 4:
                     this.enterOuterAlt(localContext, 4);
                     {
-                        this.state = 2247;
+                        this.state = 2254;
                         this.uid();
                     }
                     break;
@@ -10681,7 +10714,7 @@ export class FlinkSqlParser extends SQLParserBase {
         let localContext = new FunctionNameAndParamsContext(this.context, this.state);
         this.enterRule(localContext, 312, FlinkSqlParser.RULE_functionNameAndParams);
         try {
-            this.state = 2254;
+            this.state = 2261;
             this.errorHandler.sync(this);
             switch (this.tokenStream.LA(1)) {
                 case FlinkSqlParser.KW_DATE:
@@ -10689,16 +10722,16 @@ export class FlinkSqlParser extends SQLParserBase {
                 case FlinkSqlParser.KW_TIMESTAMP:
                     this.enterOuterAlt(localContext, 1);
                     {
-                        this.state = 2250;
+                        this.state = 2257;
                         this.reservedKeywordsFollowParamsUsedAsFuncName();
-                        this.state = 2251;
+                        this.state = 2258;
                         this.match(FlinkSqlParser.STRING_LITERAL);
                     }
                     break;
                 case FlinkSqlParser.KW_INTERVAL:
                     this.enterOuterAlt(localContext, 2);
                     {
-                        this.state = 2253;
+                        this.state = 2260;
                         this.timeIntervalExpression();
                     }
                     break;
@@ -10725,20 +10758,20 @@ export class FlinkSqlParser extends SQLParserBase {
         let localContext = new FunctionNameWithParamsContext(this.context, this.state);
         this.enterRule(localContext, 314, FlinkSqlParser.RULE_functionNameWithParams);
         try {
-            this.state = 2258;
+            this.state = 2265;
             this.errorHandler.sync(this);
             switch (this.interpreter.adaptivePredict(this.tokenStream, 265, this.context)) {
                 case 1:
                     this.enterOuterAlt(localContext, 1);
                     {
-                        this.state = 2256;
+                        this.state = 2263;
                         this.reservedKeywordsUsedAsFuncName();
                     }
                     break;
                 case 2:
                     this.enterOuterAlt(localContext, 2);
                     {
-                        this.state = 2257;
+                        this.state = 2264;
                         this.uid();
                     }
                     break;
@@ -10763,62 +10796,62 @@ export class FlinkSqlParser extends SQLParserBase {
         let localContext = new FunctionParamContext(this.context, this.state);
         this.enterRule(localContext, 316, FlinkSqlParser.RULE_functionParam);
         try {
-            this.state = 2268;
+            this.state = 2275;
             this.errorHandler.sync(this);
             switch (this.interpreter.adaptivePredict(this.tokenStream, 266, this.context)) {
                 case 1:
                     this.enterOuterAlt(localContext, 1);
                     {
-                        this.state = 2260;
+                        this.state = 2267;
                         this.reservedKeywordsUsedAsFuncParam();
                     }
                     break;
                 case 2:
                     this.enterOuterAlt(localContext, 2);
                     {
-                        this.state = 2261;
+                        this.state = 2268;
                         this.timeIntervalUnit();
                     }
                     break;
                 case 3:
                     this.enterOuterAlt(localContext, 3);
                     {
-                        this.state = 2262;
+                        this.state = 2269;
                         this.timePointUnit();
                     }
                     break;
                 case 4:
                     this.enterOuterAlt(localContext, 4);
                     {
-                        this.state = 2263;
+                        this.state = 2270;
                         this.expression();
                     }
                     break;
                 case 5:
                     this.enterOuterAlt(localContext, 5);
                     {
-                        this.state = 2264;
+                        this.state = 2271;
                         this.jsonValueParams();
                     }
                     break;
                 case 6:
                     this.enterOuterAlt(localContext, 6);
                     {
-                        this.state = 2265;
+                        this.state = 2272;
                         this.jsonQueryParams();
                     }
                     break;
                 case 7:
                     this.enterOuterAlt(localContext, 7);
                     {
-                        this.state = 2266;
+                        this.state = 2273;
                         this.jsonObjectParams();
                     }
                     break;
                 case 8:
                     this.enterOuterAlt(localContext, 8);
                     {
-                        this.state = 2267;
+                        this.state = 2274;
                         this.jsonArrayParams();
                     }
                     break;
@@ -10846,26 +10879,26 @@ export class FlinkSqlParser extends SQLParserBase {
         try {
             this.enterOuterAlt(localContext, 1);
             {
-                this.state = 2270;
+                this.state = 2277;
                 this.columnNamePath();
-                this.state = 2274;
+                this.state = 2281;
                 this.errorHandler.sync(this);
                 switch (this.interpreter.adaptivePredict(this.tokenStream, 267, this.context)) {
                     case 1:
                         {
-                            this.state = 2271;
+                            this.state = 2278;
                             this.uid();
-                            this.state = 2272;
+                            this.state = 2279;
                             this.columnType();
                         }
                         break;
                 }
-                this.state = 2284;
+                this.state = 2291;
                 this.errorHandler.sync(this);
                 switch (this.interpreter.adaptivePredict(this.tokenStream, 269, this.context)) {
                     case 1:
                         {
-                            this.state = 2280;
+                            this.state = 2287;
                             this.errorHandler.sync(this);
                             switch (this.tokenStream.LA(1)) {
                                 case FlinkSqlParser.KW_ADD:
@@ -10941,40 +10974,40 @@ export class FlinkSqlParser extends SQLParserBase {
                                 case FlinkSqlParser.DIG_LITERAL:
                                 case FlinkSqlParser.ID_LITERAL:
                                     {
-                                        this.state = 2276;
+                                        this.state = 2283;
                                         this.uid();
                                     }
                                     break;
                                 case FlinkSqlParser.KW_NULL:
                                     {
-                                        this.state = 2277;
+                                        this.state = 2284;
                                         this.match(FlinkSqlParser.KW_NULL);
                                     }
                                     break;
                                 case FlinkSqlParser.KW_DEFAULT:
                                     {
-                                        this.state = 2278;
+                                        this.state = 2285;
                                         this.match(FlinkSqlParser.KW_DEFAULT);
-                                        this.state = 2279;
+                                        this.state = 2286;
                                         this.valueExpression(0);
                                     }
                                     break;
                                 default:
                                     throw new antlr.NoViableAltException(this);
                             }
-                            this.state = 2282;
+                            this.state = 2289;
                             this.match(FlinkSqlParser.KW_ON);
-                            this.state = 2283;
+                            this.state = 2290;
                             this.match(FlinkSqlParser.KW_EMPTY);
                         }
                         break;
                 }
-                this.state = 2294;
+                this.state = 2301;
                 this.errorHandler.sync(this);
                 _la = this.tokenStream.LA(1);
                 if (_la === 104 || _la === 246 || ((((_la - 440)) & ~0x1F) === 0 && ((1 << (_la - 440)) & 4294967295) !== 0) || ((((_la - 472)) & ~0x1F) === 0 && ((1 << (_la - 472)) & 4294967295) !== 0) || ((((_la - 504)) & ~0x1F) === 0 && ((1 << (_la - 504)) & 31) !== 0) || ((((_la - 541)) & ~0x1F) === 0 && ((1 << (_la - 541)) & 19) !== 0)) {
                     {
-                        this.state = 2290;
+                        this.state = 2297;
                         this.errorHandler.sync(this);
                         switch (this.tokenStream.LA(1)) {
                             case FlinkSqlParser.KW_ADD:
@@ -11050,30 +11083,30 @@ export class FlinkSqlParser extends SQLParserBase {
                             case FlinkSqlParser.DIG_LITERAL:
                             case FlinkSqlParser.ID_LITERAL:
                                 {
-                                    this.state = 2286;
+                                    this.state = 2293;
                                     this.uid();
                                 }
                                 break;
                             case FlinkSqlParser.KW_NULL:
                                 {
-                                    this.state = 2287;
+                                    this.state = 2294;
                                     this.match(FlinkSqlParser.KW_NULL);
                                 }
                                 break;
                             case FlinkSqlParser.KW_DEFAULT:
                                 {
-                                    this.state = 2288;
+                                    this.state = 2295;
                                     this.match(FlinkSqlParser.KW_DEFAULT);
-                                    this.state = 2289;
+                                    this.state = 2296;
                                     this.valueExpression(0);
                                 }
                                 break;
                             default:
                                 throw new antlr.NoViableAltException(this);
                         }
-                        this.state = 2292;
+                        this.state = 2299;
                         this.match(FlinkSqlParser.KW_ON);
-                        this.state = 2293;
+                        this.state = 2300;
                         this.uid();
                     }
                 }
@@ -11101,32 +11134,32 @@ export class FlinkSqlParser extends SQLParserBase {
         try {
             this.enterOuterAlt(localContext, 1);
             {
-                this.state = 2296;
+                this.state = 2303;
                 this.columnNamePath();
-                this.state = 2308;
+                this.state = 2315;
                 this.errorHandler.sync(this);
                 _la = this.tokenStream.LA(1);
                 if (_la === 436 || _la === 438) {
                     {
-                        this.state = 2302;
+                        this.state = 2309;
                         this.errorHandler.sync(this);
                         switch (this.tokenStream.LA(1)) {
                             case FlinkSqlParser.KW_WITHOUT:
                                 {
-                                    this.state = 2297;
+                                    this.state = 2304;
                                     this.match(FlinkSqlParser.KW_WITHOUT);
                                 }
                                 break;
                             case FlinkSqlParser.KW_WITH:
                                 {
-                                    this.state = 2298;
+                                    this.state = 2305;
                                     this.match(FlinkSqlParser.KW_WITH);
-                                    this.state = 2300;
+                                    this.state = 2307;
                                     this.errorHandler.sync(this);
                                     switch (this.interpreter.adaptivePredict(this.tokenStream, 272, this.context)) {
                                         case 1:
                                             {
-                                                this.state = 2299;
+                                                this.state = 2306;
                                                 this.uid();
                                             }
                                             break;
@@ -11136,43 +11169,43 @@ export class FlinkSqlParser extends SQLParserBase {
                             default:
                                 throw new antlr.NoViableAltException(this);
                         }
-                        this.state = 2305;
+                        this.state = 2312;
                         this.errorHandler.sync(this);
                         _la = this.tokenStream.LA(1);
                         if (_la === 13) {
                             {
-                                this.state = 2304;
+                                this.state = 2311;
                                 this.match(FlinkSqlParser.KW_ARRAY);
                             }
                         }
-                        this.state = 2307;
+                        this.state = 2314;
                         this.uid();
                     }
                 }
-                this.state = 2314;
+                this.state = 2321;
                 this.errorHandler.sync(this);
                 switch (this.interpreter.adaptivePredict(this.tokenStream, 276, this.context)) {
                     case 1:
                         {
-                            this.state = 2310;
+                            this.state = 2317;
                             this.jsonFunctionBranch();
-                            this.state = 2311;
+                            this.state = 2318;
                             this.match(FlinkSqlParser.KW_ON);
-                            this.state = 2312;
+                            this.state = 2319;
                             this.match(FlinkSqlParser.KW_EMPTY);
                         }
                         break;
                 }
-                this.state = 2320;
+                this.state = 2327;
                 this.errorHandler.sync(this);
                 _la = this.tokenStream.LA(1);
                 if (_la === 121 || _la === 140 || _la === 246 || _la === 399 || _la === 407) {
                     {
-                        this.state = 2316;
+                        this.state = 2323;
                         this.jsonFunctionBranch();
-                        this.state = 2317;
+                        this.state = 2324;
                         this.match(FlinkSqlParser.KW_ON);
-                        this.state = 2318;
+                        this.state = 2325;
                         this.uid();
                     }
                 }
@@ -11201,35 +11234,35 @@ export class FlinkSqlParser extends SQLParserBase {
             let alternative;
             this.enterOuterAlt(localContext, 1);
             {
-                this.state = 2343;
+                this.state = 2350;
                 this.errorHandler.sync(this);
                 alternative = this.interpreter.adaptivePredict(this.tokenStream, 282, this.context);
                 while (alternative !== 2 && alternative !== antlr.ATN.INVALID_ALT_NUMBER) {
                     if (alternative === 1) {
                         {
                             {
-                                this.state = 2323;
+                                this.state = 2330;
                                 this.errorHandler.sync(this);
                                 switch (this.interpreter.adaptivePredict(this.tokenStream, 278, this.context)) {
                                     case 1:
                                         {
-                                            this.state = 2322;
+                                            this.state = 2329;
                                             this.match(FlinkSqlParser.KW_KEY);
                                         }
                                         break;
                                 }
-                                this.state = 2325;
+                                this.state = 2332;
                                 this.columnNamePath();
-                                this.state = 2327;
+                                this.state = 2334;
                                 this.errorHandler.sync(this);
                                 _la = this.tokenStream.LA(1);
                                 if (_la === 416) {
                                     {
-                                        this.state = 2326;
+                                        this.state = 2333;
                                         this.match(FlinkSqlParser.KW_VALUE);
                                     }
                                 }
-                                this.state = 2339;
+                                this.state = 2346;
                                 this.errorHandler.sync(this);
                                 switch (this.tokenStream.LA(1)) {
                                     case FlinkSqlParser.KW_ABS:
@@ -11240,6 +11273,8 @@ export class FlinkSqlParser extends SQLParserBase {
                                     case FlinkSqlParser.KW_CAST:
                                     case FlinkSqlParser.KW_CEIL:
                                     case FlinkSqlParser.KW_CEILING:
+                                    case FlinkSqlParser.KW_CHARACTER_LENGTH:
+                                    case FlinkSqlParser.KW_CHAR_LENGTH:
                                     case FlinkSqlParser.KW_COALESCE:
                                     case FlinkSqlParser.KW_COLLECT:
                                     case FlinkSqlParser.KW_COUNT:
@@ -11296,6 +11331,7 @@ export class FlinkSqlParser extends SQLParserBase {
                                     case FlinkSqlParser.KW_ROWS:
                                     case FlinkSqlParser.KW_ROW_NUMBER:
                                     case FlinkSqlParser.KW_SECOND:
+                                    case FlinkSqlParser.KW_SQRT:
                                     case FlinkSqlParser.KW_STDDEV_POP:
                                     case FlinkSqlParser.KW_STDDEV_SAMP:
                                     case FlinkSqlParser.KW_SUBSTRING:
@@ -11391,31 +11427,31 @@ export class FlinkSqlParser extends SQLParserBase {
                                     case FlinkSqlParser.BIT_STRING:
                                     case FlinkSqlParser.ID_LITERAL:
                                         {
-                                            this.state = 2329;
+                                            this.state = 2336;
                                             this.valueExpression(0);
                                         }
                                         break;
                                     case FlinkSqlParser.KW_JSON:
                                         {
-                                            this.state = 2330;
+                                            this.state = 2337;
                                             this.match(FlinkSqlParser.KW_JSON);
-                                            this.state = 2331;
+                                            this.state = 2338;
                                             this.match(FlinkSqlParser.LR_BRACKET);
-                                            this.state = 2335;
+                                            this.state = 2342;
                                             this.errorHandler.sync(this);
                                             _la = this.tokenStream.LA(1);
-                                            while ((((_la) & ~0x1F) === 0 && ((1 << _la) & 8396816) !== 0) || ((((_la - 38)) & ~0x1F) === 0 && ((1 << (_la - 38)) & 2147811437) !== 0) || ((((_la - 75)) & ~0x1F) === 0 && ((1 << (_la - 75)) & 29427209) !== 0) || ((((_la - 107)) & ~0x1F) === 0 && ((1 << (_la - 107)) & 134221825) !== 0) || ((((_la - 139)) & ~0x1F) === 0 && ((1 << (_la - 139)) & 675283027) !== 0) || ((((_la - 183)) & ~0x1F) === 0 && ((1 << (_la - 183)) & 487931745) !== 0) || ((((_la - 216)) & ~0x1F) === 0 && ((1 << (_la - 216)) & 3892347713) !== 0) || ((((_la - 266)) & ~0x1F) === 0 && ((1 << (_la - 266)) & 537530369) !== 0) || ((((_la - 319)) & ~0x1F) === 0 && ((1 << (_la - 319)) & 131185) !== 0) || ((((_la - 359)) & ~0x1F) === 0 && ((1 << (_la - 359)) & 14681219) !== 0) || ((((_la - 397)) & ~0x1F) === 0 && ((1 << (_la - 397)) & 100679709) !== 0) || ((((_la - 439)) & ~0x1F) === 0 && ((1 << (_la - 439)) & 4294967295) !== 0) || ((((_la - 471)) & ~0x1F) === 0 && ((1 << (_la - 471)) & 4294967295) !== 0) || ((((_la - 503)) & ~0x1F) === 0 && ((1 << (_la - 503)) & 3489793087) !== 0) || ((((_la - 541)) & ~0x1F) === 0 && ((1 << (_la - 541)) & 31) !== 0)) {
+                                            while ((((_la) & ~0x1F) === 0 && ((1 << _la) & 8396816) !== 0) || ((((_la - 38)) & ~0x1F) === 0 && ((1 << (_la - 38)) & 2147814509) !== 0) || ((((_la - 75)) & ~0x1F) === 0 && ((1 << (_la - 75)) & 29427209) !== 0) || ((((_la - 107)) & ~0x1F) === 0 && ((1 << (_la - 107)) & 134221825) !== 0) || ((((_la - 139)) & ~0x1F) === 0 && ((1 << (_la - 139)) & 675283027) !== 0) || ((((_la - 183)) & ~0x1F) === 0 && ((1 << (_la - 183)) & 487931745) !== 0) || ((((_la - 216)) & ~0x1F) === 0 && ((1 << (_la - 216)) & 3892347713) !== 0) || ((((_la - 266)) & ~0x1F) === 0 && ((1 << (_la - 266)) & 537530369) !== 0) || ((((_la - 319)) & ~0x1F) === 0 && ((1 << (_la - 319)) & 131185) !== 0) || ((((_la - 354)) & ~0x1F) === 0 && ((1 << (_la - 354)) & 469799009) !== 0) || ((((_la - 397)) & ~0x1F) === 0 && ((1 << (_la - 397)) & 100679709) !== 0) || ((((_la - 439)) & ~0x1F) === 0 && ((1 << (_la - 439)) & 4294967295) !== 0) || ((((_la - 471)) & ~0x1F) === 0 && ((1 << (_la - 471)) & 4294967295) !== 0) || ((((_la - 503)) & ~0x1F) === 0 && ((1 << (_la - 503)) & 3489793087) !== 0) || ((((_la - 541)) & ~0x1F) === 0 && ((1 << (_la - 541)) & 31) !== 0)) {
                                                 {
                                                     {
-                                                        this.state = 2332;
+                                                        this.state = 2339;
                                                         this.valueExpression(0);
                                                     }
                                                 }
-                                                this.state = 2337;
+                                                this.state = 2344;
                                                 this.errorHandler.sync(this);
                                                 _la = this.tokenStream.LA(1);
                                             }
-                                            this.state = 2338;
+                                            this.state = 2345;
                                             this.match(FlinkSqlParser.RR_BRACKET);
                                         }
                                         break;
@@ -11425,21 +11461,21 @@ export class FlinkSqlParser extends SQLParserBase {
                             }
                         }
                     }
-                    this.state = 2345;
+                    this.state = 2352;
                     this.errorHandler.sync(this);
                     alternative = this.interpreter.adaptivePredict(this.tokenStream, 282, this.context);
                 }
-                this.state = 2352;
+                this.state = 2359;
                 this.errorHandler.sync(this);
                 _la = this.tokenStream.LA(1);
                 if (_la === 246 || ((((_la - 440)) & ~0x1F) === 0 && ((1 << (_la - 440)) & 4294967295) !== 0) || ((((_la - 472)) & ~0x1F) === 0 && ((1 << (_la - 472)) & 4294967295) !== 0) || ((((_la - 504)) & ~0x1F) === 0 && ((1 << (_la - 504)) & 31) !== 0) || ((((_la - 541)) & ~0x1F) === 0 && ((1 << (_la - 541)) & 19) !== 0)) {
                     {
-                        this.state = 2348;
+                        this.state = 2355;
                         this.errorHandler.sync(this);
                         switch (this.tokenStream.LA(1)) {
                             case FlinkSqlParser.KW_NULL:
                                 {
-                                    this.state = 2346;
+                                    this.state = 2353;
                                     this.match(FlinkSqlParser.KW_NULL);
                                 }
                                 break;
@@ -11516,16 +11552,16 @@ export class FlinkSqlParser extends SQLParserBase {
                             case FlinkSqlParser.DIG_LITERAL:
                             case FlinkSqlParser.ID_LITERAL:
                                 {
-                                    this.state = 2347;
+                                    this.state = 2354;
                                     this.uid();
                                 }
                                 break;
                             default:
                                 throw new antlr.NoViableAltException(this);
                         }
-                        this.state = 2350;
+                        this.state = 2357;
                         this.match(FlinkSqlParser.KW_ON);
-                        this.state = 2351;
+                        this.state = 2358;
                         this.match(FlinkSqlParser.KW_NULL);
                     }
                 }
@@ -11554,33 +11590,33 @@ export class FlinkSqlParser extends SQLParserBase {
             let alternative;
             this.enterOuterAlt(localContext, 1);
             {
-                this.state = 2357;
+                this.state = 2364;
                 this.errorHandler.sync(this);
                 alternative = this.interpreter.adaptivePredict(this.tokenStream, 285, this.context);
                 while (alternative !== 2 && alternative !== antlr.ATN.INVALID_ALT_NUMBER) {
                     if (alternative === 1) {
                         {
                             {
-                                this.state = 2354;
+                                this.state = 2361;
                                 this.valueExpression(0);
                             }
                         }
                     }
-                    this.state = 2359;
+                    this.state = 2366;
                     this.errorHandler.sync(this);
                     alternative = this.interpreter.adaptivePredict(this.tokenStream, 285, this.context);
                 }
-                this.state = 2366;
+                this.state = 2373;
                 this.errorHandler.sync(this);
                 _la = this.tokenStream.LA(1);
                 if (_la === 246 || ((((_la - 440)) & ~0x1F) === 0 && ((1 << (_la - 440)) & 4294967295) !== 0) || ((((_la - 472)) & ~0x1F) === 0 && ((1 << (_la - 472)) & 4294967295) !== 0) || ((((_la - 504)) & ~0x1F) === 0 && ((1 << (_la - 504)) & 31) !== 0) || ((((_la - 541)) & ~0x1F) === 0 && ((1 << (_la - 541)) & 19) !== 0)) {
                     {
-                        this.state = 2362;
+                        this.state = 2369;
                         this.errorHandler.sync(this);
                         switch (this.tokenStream.LA(1)) {
                             case FlinkSqlParser.KW_NULL:
                                 {
-                                    this.state = 2360;
+                                    this.state = 2367;
                                     this.match(FlinkSqlParser.KW_NULL);
                                 }
                                 break;
@@ -11657,16 +11693,16 @@ export class FlinkSqlParser extends SQLParserBase {
                             case FlinkSqlParser.DIG_LITERAL:
                             case FlinkSqlParser.ID_LITERAL:
                                 {
-                                    this.state = 2361;
+                                    this.state = 2368;
                                     this.uid();
                                 }
                                 break;
                             default:
                                 throw new antlr.NoViableAltException(this);
                         }
-                        this.state = 2364;
+                        this.state = 2371;
                         this.match(FlinkSqlParser.KW_ON);
-                        this.state = 2365;
+                        this.state = 2372;
                         this.match(FlinkSqlParser.KW_NULL);
                     }
                 }
@@ -11693,7 +11729,7 @@ export class FlinkSqlParser extends SQLParserBase {
         try {
             this.enterOuterAlt(localContext, 1);
             {
-                this.state = 2368;
+                this.state = 2375;
                 this.uid();
             }
         }
@@ -11718,7 +11754,7 @@ export class FlinkSqlParser extends SQLParserBase {
         try {
             this.enterOuterAlt(localContext, 1);
             {
-                this.state = 2370;
+                this.state = 2377;
                 this.identifier();
             }
         }
@@ -11741,20 +11777,20 @@ export class FlinkSqlParser extends SQLParserBase {
         let localContext = new QualifiedNameContext(this.context, this.state);
         this.enterRule(localContext, 330, FlinkSqlParser.RULE_qualifiedName);
         try {
-            this.state = 2374;
+            this.state = 2381;
             this.errorHandler.sync(this);
             switch (this.interpreter.adaptivePredict(this.tokenStream, 288, this.context)) {
                 case 1:
                     this.enterOuterAlt(localContext, 1);
                     {
-                        this.state = 2372;
+                        this.state = 2379;
                         this.identifier();
                     }
                     break;
                 case 2:
                     this.enterOuterAlt(localContext, 2);
                     {
-                        this.state = 2373;
+                        this.state = 2380;
                         this.dereferenceDefinition();
                     }
                     break;
@@ -11781,20 +11817,20 @@ export class FlinkSqlParser extends SQLParserBase {
         try {
             this.enterOuterAlt(localContext, 1);
             {
-                this.state = 2376;
+                this.state = 2383;
                 this.match(FlinkSqlParser.KW_INTERVAL);
-                this.state = 2379;
+                this.state = 2386;
                 this.errorHandler.sync(this);
                 switch (this.interpreter.adaptivePredict(this.tokenStream, 289, this.context)) {
                     case 1:
                         {
-                            this.state = 2377;
+                            this.state = 2384;
                             this.errorCapturingMultiUnitsInterval();
                         }
                         break;
                     case 2:
                         {
-                            this.state = 2378;
+                            this.state = 2385;
                             this.errorCapturingUnitToUnitInterval();
                         }
                         break;
@@ -11822,14 +11858,14 @@ export class FlinkSqlParser extends SQLParserBase {
         try {
             this.enterOuterAlt(localContext, 1);
             {
-                this.state = 2381;
+                this.state = 2388;
                 this.multiUnitsInterval();
-                this.state = 2383;
+                this.state = 2390;
                 this.errorHandler.sync(this);
                 switch (this.interpreter.adaptivePredict(this.tokenStream, 290, this.context)) {
                     case 1:
                         {
-                            this.state = 2382;
+                            this.state = 2389;
                             this.unitToUnitInterval();
                         }
                         break;
@@ -11858,7 +11894,7 @@ export class FlinkSqlParser extends SQLParserBase {
             let alternative;
             this.enterOuterAlt(localContext, 1);
             {
-                this.state = 2388;
+                this.state = 2395;
                 this.errorHandler.sync(this);
                 alternative = 1;
                 do {
@@ -11866,9 +11902,9 @@ export class FlinkSqlParser extends SQLParserBase {
                         case 1:
                             {
                                 {
-                                    this.state = 2385;
+                                    this.state = 2392;
                                     this.intervalValue();
-                                    this.state = 2386;
+                                    this.state = 2393;
                                     this.timeIntervalUnit();
                                 }
                             }
@@ -11876,7 +11912,7 @@ export class FlinkSqlParser extends SQLParserBase {
                         default:
                             throw new antlr.NoViableAltException(this);
                     }
-                    this.state = 2390;
+                    this.state = 2397;
                     this.errorHandler.sync(this);
                     alternative = this.interpreter.adaptivePredict(this.tokenStream, 291, this.context);
                 } while (alternative !== 2 && alternative !== antlr.ATN.INVALID_ALT_NUMBER);
@@ -11903,20 +11939,20 @@ export class FlinkSqlParser extends SQLParserBase {
         try {
             this.enterOuterAlt(localContext, 1);
             {
-                this.state = 2392;
+                this.state = 2399;
                 localContext._body = this.unitToUnitInterval();
-                this.state = 2395;
+                this.state = 2402;
                 this.errorHandler.sync(this);
                 switch (this.interpreter.adaptivePredict(this.tokenStream, 292, this.context)) {
                     case 1:
                         {
-                            this.state = 2393;
+                            this.state = 2400;
                             localContext._error1 = this.multiUnitsInterval();
                         }
                         break;
                     case 2:
                         {
-                            this.state = 2394;
+                            this.state = 2401;
                             localContext._error2 = this.unitToUnitInterval();
                         }
                         break;
@@ -11944,13 +11980,13 @@ export class FlinkSqlParser extends SQLParserBase {
         try {
             this.enterOuterAlt(localContext, 1);
             {
-                this.state = 2397;
+                this.state = 2404;
                 localContext._value = this.intervalValue();
-                this.state = 2398;
+                this.state = 2405;
                 localContext._from_ = this.timeIntervalUnit();
-                this.state = 2399;
+                this.state = 2406;
                 this.match(FlinkSqlParser.KW_TO);
-                this.state = 2400;
+                this.state = 2407;
                 localContext._to = this.timeIntervalUnit();
             }
         }
@@ -11974,7 +12010,7 @@ export class FlinkSqlParser extends SQLParserBase {
         this.enterRule(localContext, 342, FlinkSqlParser.RULE_intervalValue);
         let _la;
         try {
-            this.state = 2407;
+            this.state = 2414;
             this.errorHandler.sync(this);
             switch (this.tokenStream.LA(1)) {
                 case FlinkSqlParser.HYPHEN_SIGN:
@@ -11983,12 +12019,12 @@ export class FlinkSqlParser extends SQLParserBase {
                 case FlinkSqlParser.REAL_LITERAL:
                     this.enterOuterAlt(localContext, 1);
                     {
-                        this.state = 2403;
+                        this.state = 2410;
                         this.errorHandler.sync(this);
                         _la = this.tokenStream.LA(1);
                         if (_la === 533 || _la === 534) {
                             {
-                                this.state = 2402;
+                                this.state = 2409;
                                 _la = this.tokenStream.LA(1);
                                 if (!(_la === 533 || _la === 534)) {
                                     this.errorHandler.recoverInline(this);
@@ -11999,7 +12035,7 @@ export class FlinkSqlParser extends SQLParserBase {
                                 }
                             }
                         }
-                        this.state = 2405;
+                        this.state = 2412;
                         _la = this.tokenStream.LA(1);
                         if (!(_la === 542 || _la === 543)) {
                             this.errorHandler.recoverInline(this);
@@ -12013,7 +12049,7 @@ export class FlinkSqlParser extends SQLParserBase {
                 case FlinkSqlParser.STRING_LITERAL:
                     this.enterOuterAlt(localContext, 2);
                     {
-                        this.state = 2406;
+                        this.state = 2413;
                         this.match(FlinkSqlParser.STRING_LITERAL);
                     }
                     break;
@@ -12043,23 +12079,23 @@ export class FlinkSqlParser extends SQLParserBase {
         try {
             this.enterOuterAlt(localContext, 1);
             {
-                this.state = 2410;
+                this.state = 2417;
                 this.errorHandler.sync(this);
                 _la = this.tokenStream.LA(1);
                 if (_la === 17) {
                     {
-                        this.state = 2409;
+                        this.state = 2416;
                         this.match(FlinkSqlParser.KW_AS);
                     }
                 }
-                this.state = 2412;
+                this.state = 2419;
                 localContext._alias = this.identifier();
-                this.state = 2414;
+                this.state = 2421;
                 this.errorHandler.sync(this);
                 switch (this.interpreter.adaptivePredict(this.tokenStream, 296, this.context)) {
                     case 1:
                         {
-                            this.state = 2413;
+                            this.state = 2420;
                             this.identifierList();
                         }
                         break;
@@ -12087,9 +12123,9 @@ export class FlinkSqlParser extends SQLParserBase {
         try {
             this.enterOuterAlt(localContext, 1);
             {
-                this.state = 2416;
+                this.state = 2423;
                 this.identifier();
-                this.state = 2417;
+                this.state = 2424;
                 this.errorCapturingIdentifierExtra();
             }
         }
@@ -12113,26 +12149,26 @@ export class FlinkSqlParser extends SQLParserBase {
         this.enterRule(localContext, 348, FlinkSqlParser.RULE_errorCapturingIdentifierExtra);
         let _la;
         try {
-            this.state = 2426;
+            this.state = 2433;
             this.errorHandler.sync(this);
             switch (this.tokenStream.LA(1)) {
                 case FlinkSqlParser.KW_MINUS:
                     localContext = new ErrorIdentContext(localContext);
                     this.enterOuterAlt(localContext, 1);
                     {
-                        this.state = 2421;
+                        this.state = 2428;
                         this.errorHandler.sync(this);
                         _la = this.tokenStream.LA(1);
                         do {
                             {
                                 {
-                                    this.state = 2419;
+                                    this.state = 2426;
                                     this.match(FlinkSqlParser.KW_MINUS);
-                                    this.state = 2420;
+                                    this.state = 2427;
                                     this.identifier();
                                 }
                             }
-                            this.state = 2423;
+                            this.state = 2430;
                             this.errorHandler.sync(this);
                             _la = this.tokenStream.LA(1);
                         } while (_la === 223);
@@ -12171,11 +12207,11 @@ export class FlinkSqlParser extends SQLParserBase {
         try {
             this.enterOuterAlt(localContext, 1);
             {
-                this.state = 2428;
+                this.state = 2435;
                 this.match(FlinkSqlParser.LR_BRACKET);
-                this.state = 2429;
+                this.state = 2436;
                 this.identifierSeq();
-                this.state = 2430;
+                this.state = 2437;
                 this.match(FlinkSqlParser.RR_BRACKET);
             }
         }
@@ -12201,21 +12237,21 @@ export class FlinkSqlParser extends SQLParserBase {
         try {
             this.enterOuterAlt(localContext, 1);
             {
-                this.state = 2432;
+                this.state = 2439;
                 this.identifier();
-                this.state = 2437;
+                this.state = 2444;
                 this.errorHandler.sync(this);
                 _la = this.tokenStream.LA(1);
                 while (_la === 524) {
                     {
                         {
-                            this.state = 2433;
+                            this.state = 2440;
                             this.match(FlinkSqlParser.COMMA);
-                            this.state = 2434;
+                            this.state = 2441;
                             this.identifier();
                         }
                     }
-                    this.state = 2439;
+                    this.state = 2446;
                     this.errorHandler.sync(this);
                     _la = this.tokenStream.LA(1);
                 }
@@ -12240,7 +12276,7 @@ export class FlinkSqlParser extends SQLParserBase {
         let localContext = new IdentifierContext(this.context, this.state);
         this.enterRule(localContext, 354, FlinkSqlParser.RULE_identifier);
         try {
-            this.state = 2443;
+            this.state = 2450;
             this.errorHandler.sync(this);
             switch (this.tokenStream.LA(1)) {
                 case FlinkSqlParser.DIG_LITERAL:
@@ -12248,7 +12284,7 @@ export class FlinkSqlParser extends SQLParserBase {
                     localContext = new UnquotedIdentifierAlternativeContext(localContext);
                     this.enterOuterAlt(localContext, 1);
                     {
-                        this.state = 2440;
+                        this.state = 2447;
                         this.unquotedIdentifier();
                     }
                     break;
@@ -12256,7 +12292,7 @@ export class FlinkSqlParser extends SQLParserBase {
                     localContext = new QuotedIdentifierAlternativeContext(localContext);
                     this.enterOuterAlt(localContext, 2);
                     {
-                        this.state = 2441;
+                        this.state = 2448;
                         this.quotedIdentifier();
                     }
                     break;
@@ -12332,7 +12368,7 @@ export class FlinkSqlParser extends SQLParserBase {
                     localContext = new NonReservedKeywordsAlternativeContext(localContext);
                     this.enterOuterAlt(localContext, 3);
                     {
-                        this.state = 2442;
+                        this.state = 2449;
                         this.nonReservedKeywords();
                     }
                     break;
@@ -12362,7 +12398,7 @@ export class FlinkSqlParser extends SQLParserBase {
         try {
             this.enterOuterAlt(localContext, 1);
             {
-                this.state = 2445;
+                this.state = 2452;
                 _la = this.tokenStream.LA(1);
                 if (!(_la === 542 || _la === 545)) {
                     this.errorHandler.recoverInline(this);
@@ -12394,7 +12430,7 @@ export class FlinkSqlParser extends SQLParserBase {
         try {
             this.enterOuterAlt(localContext, 1);
             {
-                this.state = 2447;
+                this.state = 2454;
                 this.match(FlinkSqlParser.STRING_LITERAL);
             }
         }
@@ -12419,13 +12455,13 @@ export class FlinkSqlParser extends SQLParserBase {
         try {
             this.enterOuterAlt(localContext, 1);
             {
-                this.state = 2449;
+                this.state = 2456;
                 this.match(FlinkSqlParser.KW_WHEN);
-                this.state = 2450;
+                this.state = 2457;
                 localContext._condition = this.expression();
-                this.state = 2451;
+                this.state = 2458;
                 this.match(FlinkSqlParser.KW_THEN);
-                this.state = 2452;
+                this.state = 2459;
                 localContext._result = this.expression();
             }
         }
@@ -12450,7 +12486,7 @@ export class FlinkSqlParser extends SQLParserBase {
         try {
             this.enterOuterAlt(localContext, 1);
             {
-                this.state = 2454;
+                this.state = 2461;
                 this.identifier();
             }
         }
@@ -12475,7 +12511,7 @@ export class FlinkSqlParser extends SQLParserBase {
         try {
             this.enterOuterAlt(localContext, 1);
             {
-                this.state = 2456;
+                this.state = 2463;
                 this.identifier();
             }
         }
@@ -12501,16 +12537,16 @@ export class FlinkSqlParser extends SQLParserBase {
         try {
             this.enterOuterAlt(localContext, 1);
             {
-                this.state = 2458;
+                this.state = 2465;
                 this.identifier();
-                this.state = 2461;
+                this.state = 2468;
                 this.errorHandler.sync(this);
                 _la = this.tokenStream.LA(1);
                 if (_la === 517) {
                     {
-                        this.state = 2459;
+                        this.state = 2466;
                         this.match(FlinkSqlParser.DOT);
-                        this.state = 2460;
+                        this.state = 2467;
                         this.identifier();
                     }
                 }
@@ -12538,16 +12574,16 @@ export class FlinkSqlParser extends SQLParserBase {
         try {
             this.enterOuterAlt(localContext, 1);
             {
-                this.state = 2463;
+                this.state = 2470;
                 this.identifier();
-                this.state = 2466;
+                this.state = 2473;
                 this.errorHandler.sync(this);
                 _la = this.tokenStream.LA(1);
                 if (_la === 517) {
                     {
-                        this.state = 2464;
+                        this.state = 2471;
                         this.match(FlinkSqlParser.DOT);
-                        this.state = 2465;
+                        this.state = 2472;
                         this.identifier();
                     }
                 }
@@ -12573,34 +12609,12 @@ export class FlinkSqlParser extends SQLParserBase {
         this.enterRule(localContext, 370, FlinkSqlParser.RULE_tablePathCreate);
         let _la;
         try {
-            this.state = 2480;
+            this.state = 2487;
             this.errorHandler.sync(this);
             switch (this.interpreter.adaptivePredict(this.tokenStream, 305, this.context)) {
                 case 1:
                     this.enterOuterAlt(localContext, 1);
                     {
-                        this.state = 2468;
-                        this.identifier();
-                        this.state = 2471;
-                        this.errorHandler.sync(this);
-                        _la = this.tokenStream.LA(1);
-                        if (_la === 517) {
-                            {
-                                this.state = 2469;
-                                this.match(FlinkSqlParser.DOT);
-                                this.state = 2470;
-                                this.identifier();
-                            }
-                        }
-                    }
-                    break;
-                case 2:
-                    this.enterOuterAlt(localContext, 2);
-                    {
-                        this.state = 2473;
-                        this.identifier();
-                        this.state = 2474;
-                        this.match(FlinkSqlParser.DOT);
                         this.state = 2475;
                         this.identifier();
                         this.state = 2478;
@@ -12611,6 +12625,28 @@ export class FlinkSqlParser extends SQLParserBase {
                                 this.state = 2476;
                                 this.match(FlinkSqlParser.DOT);
                                 this.state = 2477;
+                                this.identifier();
+                            }
+                        }
+                    }
+                    break;
+                case 2:
+                    this.enterOuterAlt(localContext, 2);
+                    {
+                        this.state = 2480;
+                        this.identifier();
+                        this.state = 2481;
+                        this.match(FlinkSqlParser.DOT);
+                        this.state = 2482;
+                        this.identifier();
+                        this.state = 2485;
+                        this.errorHandler.sync(this);
+                        _la = this.tokenStream.LA(1);
+                        if (_la === 517) {
+                            {
+                                this.state = 2483;
+                                this.match(FlinkSqlParser.DOT);
+                                this.state = 2484;
                                 this.identifier();
                             }
                         }
@@ -12637,22 +12673,22 @@ export class FlinkSqlParser extends SQLParserBase {
         let localContext = new TablePathContext(this.context, this.state);
         this.enterRule(localContext, 372, FlinkSqlParser.RULE_tablePath);
         try {
-            this.state = 2494;
+            this.state = 2501;
             this.errorHandler.sync(this);
             switch (this.interpreter.adaptivePredict(this.tokenStream, 308, this.context)) {
                 case 1:
                     this.enterOuterAlt(localContext, 1);
                     {
-                        this.state = 2482;
+                        this.state = 2489;
                         this.identifier();
-                        this.state = 2485;
+                        this.state = 2492;
                         this.errorHandler.sync(this);
                         switch (this.interpreter.adaptivePredict(this.tokenStream, 306, this.context)) {
                             case 1:
                                 {
-                                    this.state = 2483;
+                                    this.state = 2490;
                                     this.match(FlinkSqlParser.DOT);
-                                    this.state = 2484;
+                                    this.state = 2491;
                                     this.identifier();
                                 }
                                 break;
@@ -12662,20 +12698,20 @@ export class FlinkSqlParser extends SQLParserBase {
                 case 2:
                     this.enterOuterAlt(localContext, 2);
                     {
-                        this.state = 2487;
+                        this.state = 2494;
                         this.identifier();
-                        this.state = 2488;
+                        this.state = 2495;
                         this.match(FlinkSqlParser.DOT);
-                        this.state = 2489;
+                        this.state = 2496;
                         this.identifier();
-                        this.state = 2492;
+                        this.state = 2499;
                         this.errorHandler.sync(this);
                         switch (this.interpreter.adaptivePredict(this.tokenStream, 307, this.context)) {
                             case 1:
                                 {
-                                    this.state = 2490;
+                                    this.state = 2497;
                                     this.match(FlinkSqlParser.DOT);
-                                    this.state = 2491;
+                                    this.state = 2498;
                                     this.identifier();
                                 }
                                 break;
@@ -12703,22 +12739,22 @@ export class FlinkSqlParser extends SQLParserBase {
         let localContext = new ViewPathContext(this.context, this.state);
         this.enterRule(localContext, 374, FlinkSqlParser.RULE_viewPath);
         try {
-            this.state = 2508;
+            this.state = 2515;
             this.errorHandler.sync(this);
             switch (this.interpreter.adaptivePredict(this.tokenStream, 311, this.context)) {
                 case 1:
                     this.enterOuterAlt(localContext, 1);
                     {
-                        this.state = 2496;
+                        this.state = 2503;
                         this.identifier();
-                        this.state = 2499;
+                        this.state = 2506;
                         this.errorHandler.sync(this);
                         switch (this.interpreter.adaptivePredict(this.tokenStream, 309, this.context)) {
                             case 1:
                                 {
-                                    this.state = 2497;
+                                    this.state = 2504;
                                     this.match(FlinkSqlParser.DOT);
-                                    this.state = 2498;
+                                    this.state = 2505;
                                     this.identifier();
                                 }
                                 break;
@@ -12728,20 +12764,20 @@ export class FlinkSqlParser extends SQLParserBase {
                 case 2:
                     this.enterOuterAlt(localContext, 2);
                     {
-                        this.state = 2501;
+                        this.state = 2508;
                         this.identifier();
-                        this.state = 2502;
+                        this.state = 2509;
                         this.match(FlinkSqlParser.DOT);
-                        this.state = 2503;
+                        this.state = 2510;
                         this.identifier();
-                        this.state = 2506;
+                        this.state = 2513;
                         this.errorHandler.sync(this);
                         switch (this.interpreter.adaptivePredict(this.tokenStream, 310, this.context)) {
                             case 1:
                                 {
-                                    this.state = 2504;
+                                    this.state = 2511;
                                     this.match(FlinkSqlParser.DOT);
-                                    this.state = 2505;
+                                    this.state = 2512;
                                     this.identifier();
                                 }
                                 break;
@@ -12770,34 +12806,12 @@ export class FlinkSqlParser extends SQLParserBase {
         this.enterRule(localContext, 376, FlinkSqlParser.RULE_viewPathCreate);
         let _la;
         try {
-            this.state = 2522;
+            this.state = 2529;
             this.errorHandler.sync(this);
             switch (this.interpreter.adaptivePredict(this.tokenStream, 314, this.context)) {
                 case 1:
                     this.enterOuterAlt(localContext, 1);
                     {
-                        this.state = 2510;
-                        this.identifier();
-                        this.state = 2513;
-                        this.errorHandler.sync(this);
-                        _la = this.tokenStream.LA(1);
-                        if (_la === 517) {
-                            {
-                                this.state = 2511;
-                                this.match(FlinkSqlParser.DOT);
-                                this.state = 2512;
-                                this.identifier();
-                            }
-                        }
-                    }
-                    break;
-                case 2:
-                    this.enterOuterAlt(localContext, 2);
-                    {
-                        this.state = 2515;
-                        this.identifier();
-                        this.state = 2516;
-                        this.match(FlinkSqlParser.DOT);
                         this.state = 2517;
                         this.identifier();
                         this.state = 2520;
@@ -12808,6 +12822,28 @@ export class FlinkSqlParser extends SQLParserBase {
                                 this.state = 2518;
                                 this.match(FlinkSqlParser.DOT);
                                 this.state = 2519;
+                                this.identifier();
+                            }
+                        }
+                    }
+                    break;
+                case 2:
+                    this.enterOuterAlt(localContext, 2);
+                    {
+                        this.state = 2522;
+                        this.identifier();
+                        this.state = 2523;
+                        this.match(FlinkSqlParser.DOT);
+                        this.state = 2524;
+                        this.identifier();
+                        this.state = 2527;
+                        this.errorHandler.sync(this);
+                        _la = this.tokenStream.LA(1);
+                        if (_la === 517) {
+                            {
+                                this.state = 2525;
+                                this.match(FlinkSqlParser.DOT);
+                                this.state = 2526;
                                 this.identifier();
                             }
                         }
@@ -12837,23 +12873,23 @@ export class FlinkSqlParser extends SQLParserBase {
             let alternative;
             this.enterOuterAlt(localContext, 1);
             {
-                this.state = 2524;
+                this.state = 2531;
                 this.identifier();
-                this.state = 2529;
+                this.state = 2536;
                 this.errorHandler.sync(this);
                 alternative = this.interpreter.adaptivePredict(this.tokenStream, 315, this.context);
                 while (alternative !== 2 && alternative !== antlr.ATN.INVALID_ALT_NUMBER) {
                     if (alternative === 1) {
                         {
                             {
-                                this.state = 2525;
+                                this.state = 2532;
                                 this.match(FlinkSqlParser.DOT);
-                                this.state = 2526;
+                                this.state = 2533;
                                 this.identifier();
                             }
                         }
                     }
-                    this.state = 2531;
+                    this.state = 2538;
                     this.errorHandler.sync(this);
                     alternative = this.interpreter.adaptivePredict(this.tokenStream, 315, this.context);
                 }
@@ -12879,29 +12915,29 @@ export class FlinkSqlParser extends SQLParserBase {
         this.enterRule(localContext, 380, FlinkSqlParser.RULE_uidAllowEmpty);
         try {
             let alternative;
-            this.state = 2545;
+            this.state = 2552;
             this.errorHandler.sync(this);
             switch (this.interpreter.adaptivePredict(this.tokenStream, 317, this.context)) {
                 case 1:
                     this.enterOuterAlt(localContext, 1);
                     {
-                        this.state = 2532;
+                        this.state = 2539;
                         this.identifier();
-                        this.state = 2537;
+                        this.state = 2544;
                         this.errorHandler.sync(this);
                         alternative = this.interpreter.adaptivePredict(this.tokenStream, 316, this.context);
                         while (alternative !== 2 && alternative !== antlr.ATN.INVALID_ALT_NUMBER) {
                             if (alternative === 1) {
                                 {
                                     {
-                                        this.state = 2533;
+                                        this.state = 2540;
                                         this.match(FlinkSqlParser.DOT);
-                                        this.state = 2534;
+                                        this.state = 2541;
                                         this.identifier();
                                     }
                                 }
                             }
-                            this.state = 2539;
+                            this.state = 2546;
                             this.errorHandler.sync(this);
                             alternative = this.interpreter.adaptivePredict(this.tokenStream, 316, this.context);
                         }
@@ -12910,15 +12946,15 @@ export class FlinkSqlParser extends SQLParserBase {
                 case 2:
                     this.enterOuterAlt(localContext, 2);
                     {
-                        this.state = 2540;
+                        this.state = 2547;
                         if (!(this.shouldMatchEmpty())) {
                             throw this.createFailedPredicateException("this.shouldMatchEmpty()");
                         }
-                        this.state = 2541;
+                        this.state = 2548;
                         this.identifier();
-                        this.state = 2542;
+                        this.state = 2549;
                         this.match(FlinkSqlParser.DOT);
-                        this.state = 2543;
+                        this.state = 2550;
                         this.emptyColumn();
                     }
                     break;
@@ -12945,9 +12981,9 @@ export class FlinkSqlParser extends SQLParserBase {
         try {
             this.enterOuterAlt(localContext, 1);
             {
-                this.state = 2547;
+                this.state = 2554;
                 this.match(FlinkSqlParser.KW_WITH);
-                this.state = 2548;
+                this.state = 2555;
                 this.tablePropertyList();
             }
         }
@@ -12972,11 +13008,11 @@ export class FlinkSqlParser extends SQLParserBase {
         try {
             this.enterOuterAlt(localContext, 1);
             {
-                this.state = 2550;
+                this.state = 2557;
                 this.match(FlinkSqlParser.KW_IF);
-                this.state = 2551;
+                this.state = 2558;
                 this.match(FlinkSqlParser.KW_NOT);
-                this.state = 2552;
+                this.state = 2559;
                 this.match(FlinkSqlParser.KW_EXISTS);
             }
         }
@@ -13001,9 +13037,9 @@ export class FlinkSqlParser extends SQLParserBase {
         try {
             this.enterOuterAlt(localContext, 1);
             {
-                this.state = 2554;
+                this.state = 2561;
                 this.match(FlinkSqlParser.KW_IF);
-                this.state = 2555;
+                this.state = 2562;
                 this.match(FlinkSqlParser.KW_EXISTS);
             }
         }
@@ -13029,27 +13065,27 @@ export class FlinkSqlParser extends SQLParserBase {
         try {
             this.enterOuterAlt(localContext, 1);
             {
-                this.state = 2557;
+                this.state = 2564;
                 this.match(FlinkSqlParser.LR_BRACKET);
-                this.state = 2558;
+                this.state = 2565;
                 this.tableProperty();
-                this.state = 2563;
+                this.state = 2570;
                 this.errorHandler.sync(this);
                 _la = this.tokenStream.LA(1);
                 while (_la === 524) {
                     {
                         {
-                            this.state = 2559;
+                            this.state = 2566;
                             this.match(FlinkSqlParser.COMMA);
-                            this.state = 2560;
+                            this.state = 2567;
                             this.tableProperty();
                         }
                     }
-                    this.state = 2565;
+                    this.state = 2572;
                     this.errorHandler.sync(this);
                     _la = this.tokenStream.LA(1);
                 }
-                this.state = 2566;
+                this.state = 2573;
                 this.match(FlinkSqlParser.RR_BRACKET);
             }
         }
@@ -13075,23 +13111,23 @@ export class FlinkSqlParser extends SQLParserBase {
         try {
             this.enterOuterAlt(localContext, 1);
             {
-                this.state = 2568;
+                this.state = 2575;
                 localContext._key = this.tablePropertyKey();
-                this.state = 2573;
+                this.state = 2580;
                 this.errorHandler.sync(this);
                 _la = this.tokenStream.LA(1);
                 if (_la === 140 || _la === 399 || _la === 509 || ((((_la - 541)) & ~0x1F) === 0 && ((1 << (_la - 541)) & 7) !== 0)) {
                     {
-                        this.state = 2570;
+                        this.state = 2577;
                         this.errorHandler.sync(this);
                         _la = this.tokenStream.LA(1);
                         if (_la === 509) {
                             {
-                                this.state = 2569;
+                                this.state = 2576;
                                 this.match(FlinkSqlParser.EQUAL_SYMBOL);
                             }
                         }
-                        this.state = 2572;
+                        this.state = 2579;
                         localContext._value = this.tablePropertyValue();
                     }
                 }
@@ -13116,27 +13152,27 @@ export class FlinkSqlParser extends SQLParserBase {
         let localContext = new TablePropertyKeyContext(this.context, this.state);
         this.enterRule(localContext, 392, FlinkSqlParser.RULE_tablePropertyKey);
         try {
-            this.state = 2578;
+            this.state = 2585;
             this.errorHandler.sync(this);
             switch (this.interpreter.adaptivePredict(this.tokenStream, 321, this.context)) {
                 case 1:
                     this.enterOuterAlt(localContext, 1);
                     {
-                        this.state = 2575;
+                        this.state = 2582;
                         this.identifier();
                     }
                     break;
                 case 2:
                     this.enterOuterAlt(localContext, 2);
                     {
-                        this.state = 2576;
+                        this.state = 2583;
                         this.dereferenceDefinition();
                     }
                     break;
                 case 3:
                     this.enterOuterAlt(localContext, 3);
                     {
-                        this.state = 2577;
+                        this.state = 2584;
                         this.match(FlinkSqlParser.STRING_LITERAL);
                     }
                     break;
@@ -13161,20 +13197,20 @@ export class FlinkSqlParser extends SQLParserBase {
         let localContext = new TablePropertyValueContext(this.context, this.state);
         this.enterRule(localContext, 394, FlinkSqlParser.RULE_tablePropertyValue);
         try {
-            this.state = 2584;
+            this.state = 2591;
             this.errorHandler.sync(this);
             switch (this.tokenStream.LA(1)) {
                 case FlinkSqlParser.DIG_LITERAL:
                     this.enterOuterAlt(localContext, 1);
                     {
-                        this.state = 2580;
+                        this.state = 2587;
                         this.match(FlinkSqlParser.DIG_LITERAL);
                     }
                     break;
                 case FlinkSqlParser.REAL_LITERAL:
                     this.enterOuterAlt(localContext, 2);
                     {
-                        this.state = 2581;
+                        this.state = 2588;
                         this.match(FlinkSqlParser.REAL_LITERAL);
                     }
                     break;
@@ -13182,14 +13218,14 @@ export class FlinkSqlParser extends SQLParserBase {
                 case FlinkSqlParser.KW_TRUE:
                     this.enterOuterAlt(localContext, 3);
                     {
-                        this.state = 2582;
+                        this.state = 2589;
                         this.booleanLiteral();
                     }
                     break;
                 case FlinkSqlParser.STRING_LITERAL:
                     this.enterOuterAlt(localContext, 4);
                     {
-                        this.state = 2583;
+                        this.state = 2590;
                         this.match(FlinkSqlParser.STRING_LITERAL);
                     }
                     break;
@@ -13216,38 +13252,38 @@ export class FlinkSqlParser extends SQLParserBase {
         let localContext = new LogicalOperatorContext(this.context, this.state);
         this.enterRule(localContext, 396, FlinkSqlParser.RULE_logicalOperator);
         try {
-            this.state = 2592;
+            this.state = 2599;
             this.errorHandler.sync(this);
             switch (this.tokenStream.LA(1)) {
                 case FlinkSqlParser.KW_AND:
                     this.enterOuterAlt(localContext, 1);
                     {
-                        this.state = 2586;
+                        this.state = 2593;
                         this.match(FlinkSqlParser.KW_AND);
                     }
                     break;
                 case FlinkSqlParser.BIT_AND_OP:
                     this.enterOuterAlt(localContext, 2);
                     {
-                        this.state = 2587;
+                        this.state = 2594;
                         this.match(FlinkSqlParser.BIT_AND_OP);
-                        this.state = 2588;
+                        this.state = 2595;
                         this.match(FlinkSqlParser.BIT_AND_OP);
                     }
                     break;
                 case FlinkSqlParser.KW_OR:
                     this.enterOuterAlt(localContext, 3);
                     {
-                        this.state = 2589;
+                        this.state = 2596;
                         this.match(FlinkSqlParser.KW_OR);
                     }
                     break;
                 case FlinkSqlParser.BIT_OR_OP:
                     this.enterOuterAlt(localContext, 4);
                     {
-                        this.state = 2590;
+                        this.state = 2597;
                         this.match(FlinkSqlParser.BIT_OR_OP);
-                        this.state = 2591;
+                        this.state = 2598;
                         this.match(FlinkSqlParser.BIT_OR_OP);
                     }
                     break;
@@ -13274,74 +13310,74 @@ export class FlinkSqlParser extends SQLParserBase {
         let localContext = new ComparisonOperatorContext(this.context, this.state);
         this.enterRule(localContext, 398, FlinkSqlParser.RULE_comparisonOperator);
         try {
-            this.state = 2608;
+            this.state = 2615;
             this.errorHandler.sync(this);
             switch (this.interpreter.adaptivePredict(this.tokenStream, 324, this.context)) {
                 case 1:
                     this.enterOuterAlt(localContext, 1);
                     {
-                        this.state = 2594;
+                        this.state = 2601;
                         this.match(FlinkSqlParser.EQUAL_SYMBOL);
                     }
                     break;
                 case 2:
                     this.enterOuterAlt(localContext, 2);
                     {
-                        this.state = 2595;
+                        this.state = 2602;
                         this.match(FlinkSqlParser.GREATER_SYMBOL);
                     }
                     break;
                 case 3:
                     this.enterOuterAlt(localContext, 3);
                     {
-                        this.state = 2596;
+                        this.state = 2603;
                         this.match(FlinkSqlParser.LESS_SYMBOL);
                     }
                     break;
                 case 4:
                     this.enterOuterAlt(localContext, 4);
                     {
-                        this.state = 2597;
+                        this.state = 2604;
                         this.match(FlinkSqlParser.LESS_SYMBOL);
-                        this.state = 2598;
+                        this.state = 2605;
                         this.match(FlinkSqlParser.EQUAL_SYMBOL);
                     }
                     break;
                 case 5:
                     this.enterOuterAlt(localContext, 5);
                     {
-                        this.state = 2599;
+                        this.state = 2606;
                         this.match(FlinkSqlParser.GREATER_SYMBOL);
-                        this.state = 2600;
+                        this.state = 2607;
                         this.match(FlinkSqlParser.EQUAL_SYMBOL);
                     }
                     break;
                 case 6:
                     this.enterOuterAlt(localContext, 6);
                     {
-                        this.state = 2601;
+                        this.state = 2608;
                         this.match(FlinkSqlParser.LESS_SYMBOL);
-                        this.state = 2602;
+                        this.state = 2609;
                         this.match(FlinkSqlParser.GREATER_SYMBOL);
                     }
                     break;
                 case 7:
                     this.enterOuterAlt(localContext, 7);
                     {
-                        this.state = 2603;
+                        this.state = 2610;
                         this.match(FlinkSqlParser.EXCLAMATION_SYMBOL);
-                        this.state = 2604;
+                        this.state = 2611;
                         this.match(FlinkSqlParser.EQUAL_SYMBOL);
                     }
                     break;
                 case 8:
                     this.enterOuterAlt(localContext, 8);
                     {
-                        this.state = 2605;
+                        this.state = 2612;
                         this.match(FlinkSqlParser.LESS_SYMBOL);
-                        this.state = 2606;
+                        this.state = 2613;
                         this.match(FlinkSqlParser.EQUAL_SYMBOL);
-                        this.state = 2607;
+                        this.state = 2614;
                         this.match(FlinkSqlParser.GREATER_SYMBOL);
                     }
                     break;
@@ -13366,45 +13402,45 @@ export class FlinkSqlParser extends SQLParserBase {
         let localContext = new BitOperatorContext(this.context, this.state);
         this.enterRule(localContext, 400, FlinkSqlParser.RULE_bitOperator);
         try {
-            this.state = 2617;
+            this.state = 2624;
             this.errorHandler.sync(this);
             switch (this.tokenStream.LA(1)) {
                 case FlinkSqlParser.LESS_SYMBOL:
                     this.enterOuterAlt(localContext, 1);
                     {
-                        this.state = 2610;
+                        this.state = 2617;
                         this.match(FlinkSqlParser.LESS_SYMBOL);
-                        this.state = 2611;
+                        this.state = 2618;
                         this.match(FlinkSqlParser.LESS_SYMBOL);
                     }
                     break;
                 case FlinkSqlParser.GREATER_SYMBOL:
                     this.enterOuterAlt(localContext, 2);
                     {
-                        this.state = 2612;
+                        this.state = 2619;
                         this.match(FlinkSqlParser.GREATER_SYMBOL);
-                        this.state = 2613;
+                        this.state = 2620;
                         this.match(FlinkSqlParser.GREATER_SYMBOL);
                     }
                     break;
                 case FlinkSqlParser.BIT_AND_OP:
                     this.enterOuterAlt(localContext, 3);
                     {
-                        this.state = 2614;
+                        this.state = 2621;
                         this.match(FlinkSqlParser.BIT_AND_OP);
                     }
                     break;
                 case FlinkSqlParser.BIT_XOR_OP:
                     this.enterOuterAlt(localContext, 4);
                     {
-                        this.state = 2615;
+                        this.state = 2622;
                         this.match(FlinkSqlParser.BIT_XOR_OP);
                     }
                     break;
                 case FlinkSqlParser.BIT_OR_OP:
                     this.enterOuterAlt(localContext, 5);
                     {
-                        this.state = 2616;
+                        this.state = 2623;
                         this.match(FlinkSqlParser.BIT_OR_OP);
                     }
                     break;
@@ -13434,7 +13470,7 @@ export class FlinkSqlParser extends SQLParserBase {
         try {
             this.enterOuterAlt(localContext, 1);
             {
-                this.state = 2619;
+                this.state = 2626;
                 _la = this.tokenStream.LA(1);
                 if (!(_la === 455 || ((((_la - 531)) & ~0x1F) === 0 && ((1 << (_la - 531)) & 221) !== 0))) {
                     this.errorHandler.recoverInline(this);
@@ -13467,7 +13503,7 @@ export class FlinkSqlParser extends SQLParserBase {
         try {
             this.enterOuterAlt(localContext, 1);
             {
-                this.state = 2621;
+                this.state = 2628;
                 _la = this.tokenStream.LA(1);
                 if (!(_la === 243 || ((((_la - 512)) & ~0x1F) === 0 && ((1 << (_la - 512)) & 6291459) !== 0))) {
                     this.errorHandler.recoverInline(this);
@@ -13498,13 +13534,13 @@ export class FlinkSqlParser extends SQLParserBase {
         this.enterRule(localContext, 406, FlinkSqlParser.RULE_constant);
         let _la;
         try {
-            this.state = 2637;
+            this.state = 2644;
             this.errorHandler.sync(this);
             switch (this.tokenStream.LA(1)) {
                 case FlinkSqlParser.KW_INTERVAL:
                     this.enterOuterAlt(localContext, 1);
                     {
-                        this.state = 2623;
+                        this.state = 2630;
                         this.timeIntervalExpression();
                     }
                     break;
@@ -13520,14 +13556,14 @@ export class FlinkSqlParser extends SQLParserBase {
                 case FlinkSqlParser.KW_WEEK:
                     this.enterOuterAlt(localContext, 2);
                     {
-                        this.state = 2624;
+                        this.state = 2631;
                         this.timePointLiteral();
                     }
                     break;
                 case FlinkSqlParser.STRING_LITERAL:
                     this.enterOuterAlt(localContext, 3);
                     {
-                        this.state = 2625;
+                        this.state = 2632;
                         this.stringLiteral();
                     }
                     break;
@@ -13535,16 +13571,16 @@ export class FlinkSqlParser extends SQLParserBase {
                 case FlinkSqlParser.DIG_LITERAL:
                     this.enterOuterAlt(localContext, 4);
                     {
-                        this.state = 2627;
+                        this.state = 2634;
                         this.errorHandler.sync(this);
                         _la = this.tokenStream.LA(1);
                         if (_la === 533) {
                             {
-                                this.state = 2626;
+                                this.state = 2633;
                                 this.match(FlinkSqlParser.HYPHEN_SIGN);
                             }
                         }
-                        this.state = 2629;
+                        this.state = 2636;
                         this.decimalLiteral();
                     }
                     break;
@@ -13552,21 +13588,21 @@ export class FlinkSqlParser extends SQLParserBase {
                 case FlinkSqlParser.KW_TRUE:
                     this.enterOuterAlt(localContext, 5);
                     {
-                        this.state = 2630;
+                        this.state = 2637;
                         this.booleanLiteral();
                     }
                     break;
                 case FlinkSqlParser.REAL_LITERAL:
                     this.enterOuterAlt(localContext, 6);
                     {
-                        this.state = 2631;
+                        this.state = 2638;
                         this.match(FlinkSqlParser.REAL_LITERAL);
                     }
                     break;
                 case FlinkSqlParser.BIT_STRING:
                     this.enterOuterAlt(localContext, 7);
                     {
-                        this.state = 2632;
+                        this.state = 2639;
                         this.match(FlinkSqlParser.BIT_STRING);
                     }
                     break;
@@ -13574,16 +13610,16 @@ export class FlinkSqlParser extends SQLParserBase {
                 case FlinkSqlParser.KW_NULL:
                     this.enterOuterAlt(localContext, 8);
                     {
-                        this.state = 2634;
+                        this.state = 2641;
                         this.errorHandler.sync(this);
                         _la = this.tokenStream.LA(1);
                         if (_la === 243) {
                             {
-                                this.state = 2633;
+                                this.state = 2640;
                                 this.match(FlinkSqlParser.KW_NOT);
                             }
                         }
-                        this.state = 2636;
+                        this.state = 2643;
                         this.match(FlinkSqlParser.KW_NULL);
                     }
                     break;
@@ -13612,9 +13648,9 @@ export class FlinkSqlParser extends SQLParserBase {
         try {
             this.enterOuterAlt(localContext, 1);
             {
-                this.state = 2639;
+                this.state = 2646;
                 this.timePointUnit();
-                this.state = 2640;
+                this.state = 2647;
                 this.stringLiteral();
             }
         }
@@ -13639,7 +13675,7 @@ export class FlinkSqlParser extends SQLParserBase {
         try {
             this.enterOuterAlt(localContext, 1);
             {
-                this.state = 2642;
+                this.state = 2649;
                 this.match(FlinkSqlParser.STRING_LITERAL);
             }
         }
@@ -13664,7 +13700,7 @@ export class FlinkSqlParser extends SQLParserBase {
         try {
             this.enterOuterAlt(localContext, 1);
             {
-                this.state = 2644;
+                this.state = 2651;
                 this.match(FlinkSqlParser.DIG_LITERAL);
             }
         }
@@ -13690,7 +13726,7 @@ export class FlinkSqlParser extends SQLParserBase {
         try {
             this.enterOuterAlt(localContext, 1);
             {
-                this.state = 2646;
+                this.state = 2653;
                 _la = this.tokenStream.LA(1);
                 if (!(_la === 140 || _la === 399)) {
                     this.errorHandler.recoverInline(this);
@@ -13723,7 +13759,7 @@ export class FlinkSqlParser extends SQLParserBase {
         try {
             this.enterOuterAlt(localContext, 1);
             {
-                this.state = 2648;
+                this.state = 2655;
                 _la = this.tokenStream.LA(1);
                 if (!(_la === 5 || _la === 113)) {
                     this.errorHandler.recoverInline(this);
@@ -13756,7 +13792,7 @@ export class FlinkSqlParser extends SQLParserBase {
         try {
             this.enterOuterAlt(localContext, 1);
             {
-                this.state = 2650;
+                this.state = 2657;
                 _la = this.tokenStream.LA(1);
                 if (!(_la === 97 || _la === 166 || _la === 224 || _la === 231 || _la === 336 || _la === 439 || ((((_la - 474)) & ~0x1F) === 0 && ((1 << (_la - 474)) & 262149) !== 0) || _la === 506)) {
                     this.errorHandler.recoverInline(this);
@@ -13789,7 +13825,7 @@ export class FlinkSqlParser extends SQLParserBase {
         try {
             this.enterOuterAlt(localContext, 1);
             {
-                this.state = 2652;
+                this.state = 2659;
                 _la = this.tokenStream.LA(1);
                 if (!(_la === 97 || _la === 166 || _la === 224 || _la === 231 || _la === 336 || ((((_la - 430)) & ~0x1F) === 0 && ((1 << (_la - 430)) & 140542465) !== 0) || ((((_la - 464)) & ~0x1F) === 0 && ((1 << (_la - 464)) & 2415983617) !== 0) || _la === 506 || _la === 507)) {
                     this.errorHandler.recoverInline(this);
@@ -13822,7 +13858,7 @@ export class FlinkSqlParser extends SQLParserBase {
         try {
             this.enterOuterAlt(localContext, 1);
             {
-                this.state = 2654;
+                this.state = 2661;
                 _la = this.tokenStream.LA(1);
                 if (!(((((_la - 5)) & ~0x1F) === 0 && ((1 << (_la - 5)) & 268435713) !== 0) || ((((_la - 78)) & ~0x1F) === 0 && ((1 << (_la - 78)) & 193) !== 0) || _la === 113 || ((((_la - 202)) & ~0x1F) === 0 && ((1 << (_la - 202)) & 385) !== 0) || _la === 391 || _la === 416 || _la === 531)) {
                     this.errorHandler.recoverInline(this);
@@ -13855,7 +13891,7 @@ export class FlinkSqlParser extends SQLParserBase {
         try {
             this.enterOuterAlt(localContext, 1);
             {
-                this.state = 2656;
+                this.state = 2663;
                 _la = this.tokenStream.LA(1);
                 if (!(((((_la - 78)) & ~0x1F) === 0 && ((1 << (_la - 78)) & 193) !== 0) || _la === 209 || _la === 210)) {
                     this.errorHandler.recoverInline(this);
@@ -13888,7 +13924,7 @@ export class FlinkSqlParser extends SQLParserBase {
         try {
             this.enterOuterAlt(localContext, 1);
             {
-                this.state = 2658;
+                this.state = 2665;
                 _la = this.tokenStream.LA(1);
                 if (!(_la === 91 || _la === 380 || _la === 381)) {
                     this.errorHandler.recoverInline(this);
@@ -13921,9 +13957,9 @@ export class FlinkSqlParser extends SQLParserBase {
         try {
             this.enterOuterAlt(localContext, 1);
             {
-                this.state = 2660;
+                this.state = 2667;
                 _la = this.tokenStream.LA(1);
-                if (!((((_la) & ~0x1F) === 0 && ((1 << _la) & 8396816) !== 0) || ((((_la - 38)) & ~0x1F) === 0 && ((1 << (_la - 38)) & 2147811433) !== 0) || ((((_la - 75)) & ~0x1F) === 0 && ((1 << (_la - 75)) & 25165825) !== 0) || ((((_la - 107)) & ~0x1F) === 0 && ((1 << (_la - 107)) & 134221825) !== 0) || ((((_la - 139)) & ~0x1F) === 0 && ((1 << (_la - 139)) & 675283025) !== 0) || ((((_la - 188)) & ~0x1F) === 0 && ((1 << (_la - 188)) & 277391867) !== 0) || ((((_la - 222)) & ~0x1F) === 0 && ((1 << (_la - 222)) & 41943565) !== 0) || ((((_la - 266)) & ~0x1F) === 0 && ((1 << (_la - 266)) & 537530369) !== 0) || ((((_la - 319)) & ~0x1F) === 0 && ((1 << (_la - 319)) & 131185) !== 0) || ((((_la - 359)) & ~0x1F) === 0 && ((1 << (_la - 359)) & 8389763) !== 0) || ((((_la - 397)) & ~0x1F) === 0 && ((1 << (_la - 397)) & 100679705) !== 0) || _la === 439 || _la === 473 || _la === 492 || _la === 506)) {
+                if (!((((_la) & ~0x1F) === 0 && ((1 << _la) & 8396816) !== 0) || ((((_la - 38)) & ~0x1F) === 0 && ((1 << (_la - 38)) & 2147814505) !== 0) || ((((_la - 75)) & ~0x1F) === 0 && ((1 << (_la - 75)) & 25165825) !== 0) || ((((_la - 107)) & ~0x1F) === 0 && ((1 << (_la - 107)) & 134221825) !== 0) || ((((_la - 139)) & ~0x1F) === 0 && ((1 << (_la - 139)) & 675283025) !== 0) || ((((_la - 188)) & ~0x1F) === 0 && ((1 << (_la - 188)) & 277391867) !== 0) || ((((_la - 222)) & ~0x1F) === 0 && ((1 << (_la - 222)) & 41943565) !== 0) || ((((_la - 266)) & ~0x1F) === 0 && ((1 << (_la - 266)) & 537530369) !== 0) || ((((_la - 319)) & ~0x1F) === 0 && ((1 << (_la - 319)) & 131185) !== 0) || ((((_la - 354)) & ~0x1F) === 0 && ((1 << (_la - 354)) & 268472417) !== 0) || ((((_la - 397)) & ~0x1F) === 0 && ((1 << (_la - 397)) & 100679705) !== 0) || _la === 439 || _la === 473 || _la === 492 || _la === 506)) {
                     this.errorHandler.recoverInline(this);
                 }
                 else {
@@ -13954,7 +13990,7 @@ export class FlinkSqlParser extends SQLParserBase {
         try {
             this.enterOuterAlt(localContext, 1);
             {
-                this.state = 2662;
+                this.state = 2669;
                 _la = this.tokenStream.LA(1);
                 if (!(((((_la - 440)) & ~0x1F) === 0 && ((1 << (_la - 440)) & 4294967295) !== 0) || ((((_la - 472)) & ~0x1F) === 0 && ((1 << (_la - 472)) & 4294967295) !== 0) || ((((_la - 504)) & ~0x1F) === 0 && ((1 << (_la - 504)) & 31) !== 0))) {
                     this.errorHandler.recoverInline(this);
@@ -14071,7 +14107,7 @@ export class FlinkSqlParser extends SQLParserBase {
     primaryExpression_sempred(localContext, predIndex) {
         switch (predIndex) {
             case 15:
-                return this.precpred(this.context, 8);
+                return this.precpred(this.context, 9);
         }
         return true;
     }
@@ -14083,7 +14119,7 @@ export class FlinkSqlParser extends SQLParserBase {
         return true;
     }
     static { this._serializedATN = [
-        4, 1, 545, 2665, 2, 0, 7, 0, 2, 1, 7, 1, 2, 2, 7, 2, 2, 3, 7, 3, 2, 4, 7, 4, 2, 5, 7, 5, 2, 6,
+        4, 1, 545, 2672, 2, 0, 7, 0, 2, 1, 7, 1, 2, 2, 7, 2, 2, 3, 7, 3, 2, 4, 7, 4, 2, 5, 7, 5, 2, 6,
         7, 6, 2, 7, 7, 7, 2, 8, 7, 8, 2, 9, 7, 9, 2, 10, 7, 10, 2, 11, 7, 11, 2, 12, 7, 12, 2, 13, 7,
         13, 2, 14, 7, 14, 2, 15, 7, 15, 2, 16, 7, 16, 2, 17, 7, 17, 2, 18, 7, 18, 2, 19, 7, 19, 2,
         20, 7, 20, 2, 21, 7, 21, 2, 22, 7, 22, 2, 23, 7, 23, 2, 24, 7, 24, 2, 25, 7, 25, 2, 26, 7,
@@ -14290,945 +14326,948 @@ export class FlinkSqlParser extends SQLParserBase {
         1, 153, 1, 153, 1, 153, 1, 153, 1, 153, 1, 153, 1, 153, 1, 153, 1, 153, 1, 153, 1, 153,
         1, 153, 1, 153, 1, 153, 1, 153, 1, 153, 1, 153, 1, 153, 1, 153, 1, 153, 1, 153, 1, 153,
         1, 153, 1, 153, 1, 153, 1, 153, 1, 153, 1, 153, 3, 153, 2215, 8, 153, 1, 153, 1, 153,
-        1, 153, 1, 153, 1, 153, 3, 153, 2222, 8, 153, 1, 153, 3, 153, 2225, 8, 153, 1, 153,
-        1, 153, 1, 153, 1, 153, 3, 153, 2231, 8, 153, 1, 153, 1, 153, 1, 153, 1, 153, 1, 153,
-        5, 153, 2238, 8, 153, 10, 153, 12, 153, 2241, 9, 153, 1, 154, 1, 154, 1, 155, 1, 155,
-        1, 155, 1, 155, 3, 155, 2249, 8, 155, 1, 156, 1, 156, 1, 156, 1, 156, 3, 156, 2255,
-        8, 156, 1, 157, 1, 157, 3, 157, 2259, 8, 157, 1, 158, 1, 158, 1, 158, 1, 158, 1, 158,
-        1, 158, 1, 158, 1, 158, 3, 158, 2269, 8, 158, 1, 159, 1, 159, 1, 159, 1, 159, 3, 159,
-        2275, 8, 159, 1, 159, 1, 159, 1, 159, 1, 159, 3, 159, 2281, 8, 159, 1, 159, 1, 159,
-        3, 159, 2285, 8, 159, 1, 159, 1, 159, 1, 159, 1, 159, 3, 159, 2291, 8, 159, 1, 159,
-        1, 159, 3, 159, 2295, 8, 159, 1, 160, 1, 160, 1, 160, 1, 160, 3, 160, 2301, 8, 160,
-        3, 160, 2303, 8, 160, 1, 160, 3, 160, 2306, 8, 160, 1, 160, 3, 160, 2309, 8, 160, 1,
-        160, 1, 160, 1, 160, 1, 160, 3, 160, 2315, 8, 160, 1, 160, 1, 160, 1, 160, 1, 160, 3,
-        160, 2321, 8, 160, 1, 161, 3, 161, 2324, 8, 161, 1, 161, 1, 161, 3, 161, 2328, 8, 161,
-        1, 161, 1, 161, 1, 161, 1, 161, 5, 161, 2334, 8, 161, 10, 161, 12, 161, 2337, 9, 161,
-        1, 161, 3, 161, 2340, 8, 161, 5, 161, 2342, 8, 161, 10, 161, 12, 161, 2345, 9, 161,
-        1, 161, 1, 161, 3, 161, 2349, 8, 161, 1, 161, 1, 161, 3, 161, 2353, 8, 161, 1, 162,
-        5, 162, 2356, 8, 162, 10, 162, 12, 162, 2359, 9, 162, 1, 162, 1, 162, 3, 162, 2363,
-        8, 162, 1, 162, 1, 162, 3, 162, 2367, 8, 162, 1, 163, 1, 163, 1, 164, 1, 164, 1, 165,
-        1, 165, 3, 165, 2375, 8, 165, 1, 166, 1, 166, 1, 166, 3, 166, 2380, 8, 166, 1, 167,
-        1, 167, 3, 167, 2384, 8, 167, 1, 168, 1, 168, 1, 168, 4, 168, 2389, 8, 168, 11, 168,
-        12, 168, 2390, 1, 169, 1, 169, 1, 169, 3, 169, 2396, 8, 169, 1, 170, 1, 170, 1, 170,
-        1, 170, 1, 170, 1, 171, 3, 171, 2404, 8, 171, 1, 171, 1, 171, 3, 171, 2408, 8, 171,
-        1, 172, 3, 172, 2411, 8, 172, 1, 172, 1, 172, 3, 172, 2415, 8, 172, 1, 173, 1, 173,
-        1, 173, 1, 174, 1, 174, 4, 174, 2422, 8, 174, 11, 174, 12, 174, 2423, 1, 174, 3, 174,
-        2427, 8, 174, 1, 175, 1, 175, 1, 175, 1, 175, 1, 176, 1, 176, 1, 176, 5, 176, 2436,
-        8, 176, 10, 176, 12, 176, 2439, 9, 176, 1, 177, 1, 177, 1, 177, 3, 177, 2444, 8, 177,
-        1, 178, 1, 178, 1, 179, 1, 179, 1, 180, 1, 180, 1, 180, 1, 180, 1, 180, 1, 181, 1, 181,
-        1, 182, 1, 182, 1, 183, 1, 183, 1, 183, 3, 183, 2462, 8, 183, 1, 184, 1, 184, 1, 184,
-        3, 184, 2467, 8, 184, 1, 185, 1, 185, 1, 185, 3, 185, 2472, 8, 185, 1, 185, 1, 185,
-        1, 185, 1, 185, 1, 185, 3, 185, 2479, 8, 185, 3, 185, 2481, 8, 185, 1, 186, 1, 186,
-        1, 186, 3, 186, 2486, 8, 186, 1, 186, 1, 186, 1, 186, 1, 186, 1, 186, 3, 186, 2493,
-        8, 186, 3, 186, 2495, 8, 186, 1, 187, 1, 187, 1, 187, 3, 187, 2500, 8, 187, 1, 187,
-        1, 187, 1, 187, 1, 187, 1, 187, 3, 187, 2507, 8, 187, 3, 187, 2509, 8, 187, 1, 188,
-        1, 188, 1, 188, 3, 188, 2514, 8, 188, 1, 188, 1, 188, 1, 188, 1, 188, 1, 188, 3, 188,
-        2521, 8, 188, 3, 188, 2523, 8, 188, 1, 189, 1, 189, 1, 189, 5, 189, 2528, 8, 189, 10,
-        189, 12, 189, 2531, 9, 189, 1, 190, 1, 190, 1, 190, 5, 190, 2536, 8, 190, 10, 190,
-        12, 190, 2539, 9, 190, 1, 190, 1, 190, 1, 190, 1, 190, 1, 190, 3, 190, 2546, 8, 190,
-        1, 191, 1, 191, 1, 191, 1, 192, 1, 192, 1, 192, 1, 192, 1, 193, 1, 193, 1, 193, 1, 194,
-        1, 194, 1, 194, 1, 194, 5, 194, 2562, 8, 194, 10, 194, 12, 194, 2565, 9, 194, 1, 194,
-        1, 194, 1, 195, 1, 195, 3, 195, 2571, 8, 195, 1, 195, 3, 195, 2574, 8, 195, 1, 196,
-        1, 196, 1, 196, 3, 196, 2579, 8, 196, 1, 197, 1, 197, 1, 197, 1, 197, 3, 197, 2585,
-        8, 197, 1, 198, 1, 198, 1, 198, 1, 198, 1, 198, 1, 198, 3, 198, 2593, 8, 198, 1, 199,
-        1, 199, 1, 199, 1, 199, 1, 199, 1, 199, 1, 199, 1, 199, 1, 199, 1, 199, 1, 199, 1, 199,
-        1, 199, 1, 199, 3, 199, 2609, 8, 199, 1, 200, 1, 200, 1, 200, 1, 200, 1, 200, 1, 200,
-        1, 200, 3, 200, 2618, 8, 200, 1, 201, 1, 201, 1, 202, 1, 202, 1, 203, 1, 203, 1, 203,
-        1, 203, 3, 203, 2628, 8, 203, 1, 203, 1, 203, 1, 203, 1, 203, 1, 203, 3, 203, 2635,
-        8, 203, 1, 203, 3, 203, 2638, 8, 203, 1, 204, 1, 204, 1, 204, 1, 205, 1, 205, 1, 206,
-        1, 206, 1, 207, 1, 207, 1, 208, 1, 208, 1, 209, 1, 209, 1, 210, 1, 210, 1, 211, 1, 211,
-        1, 212, 1, 212, 1, 213, 1, 213, 1, 214, 1, 214, 1, 215, 1, 215, 1, 215, 0, 5, 166, 200,
-        292, 300, 306, 216, 0, 2, 4, 6, 8, 10, 12, 14, 16, 18, 20, 22, 24, 26, 28, 30, 32, 34,
-        36, 38, 40, 42, 44, 46, 48, 50, 52, 54, 56, 58, 60, 62, 64, 66, 68, 70, 72, 74, 76, 78,
-        80, 82, 84, 86, 88, 90, 92, 94, 96, 98, 100, 102, 104, 106, 108, 110, 112, 114, 116,
-        118, 120, 122, 124, 126, 128, 130, 132, 134, 136, 138, 140, 142, 144, 146, 148,
-        150, 152, 154, 156, 158, 160, 162, 164, 166, 168, 170, 172, 174, 176, 178, 180,
-        182, 184, 186, 188, 190, 192, 194, 196, 198, 200, 202, 204, 206, 208, 210, 212,
-        214, 216, 218, 220, 222, 224, 226, 228, 230, 232, 234, 236, 238, 240, 242, 244,
-        246, 248, 250, 252, 254, 256, 258, 260, 262, 264, 266, 268, 270, 272, 274, 276,
-        278, 280, 282, 284, 286, 288, 290, 292, 294, 296, 298, 300, 302, 304, 306, 308,
-        310, 312, 314, 316, 318, 320, 322, 324, 326, 328, 330, 332, 334, 336, 338, 340,
-        342, 344, 346, 348, 350, 352, 354, 356, 358, 360, 362, 364, 366, 368, 370, 372,
-        374, 376, 378, 380, 382, 384, 386, 388, 390, 392, 394, 396, 398, 400, 402, 404,
-        406, 408, 410, 412, 414, 416, 418, 420, 422, 424, 426, 428, 430, 0, 49, 2, 0, 109,
-        109, 453, 453, 3, 0, 45, 45, 128, 128, 190, 190, 4, 0, 42, 42, 90, 90, 425, 425, 468,
-        468, 2, 0, 444, 444, 450, 450, 2, 0, 152, 152, 171, 171, 2, 0, 440, 440, 493, 493,
-        2, 0, 486, 489, 491, 491, 3, 0, 32, 32, 91, 91, 246, 246, 11, 0, 28, 29, 35, 35, 46,
-        46, 92, 92, 179, 180, 346, 346, 362, 362, 380, 380, 383, 383, 389, 389, 419, 420,
-        2, 0, 436, 436, 438, 438, 4, 0, 101, 102, 115, 115, 144, 144, 248, 248, 2, 0, 13, 13,
-        233, 233, 2, 0, 458, 458, 466, 466, 3, 0, 5, 5, 272, 272, 447, 447, 3, 0, 268, 268,
-        458, 458, 466, 466, 3, 0, 428, 428, 462, 462, 481, 481, 3, 0, 332, 332, 469, 469,
-        485, 485, 2, 0, 443, 443, 494, 494, 2, 0, 184, 184, 267, 267, 3, 0, 130, 130, 181,
-        181, 405, 405, 4, 0, 153, 153, 175, 175, 203, 203, 319, 319, 4, 0, 448, 448, 463,
-        463, 496, 496, 503, 503, 5, 0, 252, 252, 449, 449, 461, 461, 498, 500, 502, 502,
-        2, 0, 74, 74, 322, 322, 3, 0, 463, 463, 496, 496, 503, 503, 2, 0, 442, 442, 453, 453,
-        2, 0, 460, 460, 471, 471, 2, 0, 294, 294, 324, 324, 4, 0, 140, 140, 246, 246, 399,
-        399, 407, 407, 2, 0, 19, 19, 371, 371, 2, 0, 5, 5, 11, 11, 2, 0, 513, 513, 533, 534,
-        4, 0, 455, 455, 531, 531, 535, 535, 538, 538, 2, 0, 533, 534, 536, 536, 3, 0, 33, 33,
-        202, 202, 391, 391, 1, 0, 533, 534, 1, 0, 542, 543, 2, 0, 542, 542, 545, 545, 4, 0,
-        455, 455, 531, 531, 533, 535, 537, 538, 3, 0, 243, 243, 512, 513, 533, 534, 2, 0,
-        140, 140, 399, 399, 2, 0, 5, 5, 113, 113, 10, 0, 97, 97, 166, 166, 224, 224, 231, 231,
-        336, 336, 439, 439, 474, 474, 476, 476, 492, 492, 506, 506, 15, 0, 97, 97, 166, 166,
-        224, 224, 231, 231, 336, 336, 430, 430, 439, 439, 445, 445, 451, 452, 457, 457,
-        464, 464, 474, 479, 492, 492, 495, 495, 506, 507, 11, 0, 5, 5, 13, 13, 33, 33, 78,
-        78, 84, 85, 113, 113, 202, 202, 209, 210, 391, 391, 416, 416, 531, 531, 3, 0, 78,
-        78, 84, 85, 209, 210, 2, 0, 91, 91, 380, 381, 53, 0, 4, 4, 13, 13, 23, 23, 38, 38, 41,
-        41, 43, 44, 54, 54, 56, 56, 69, 69, 75, 75, 98, 99, 107, 107, 119, 119, 134, 134, 139,
+        1, 153, 1, 153, 1, 153, 1, 153, 1, 153, 1, 153, 1, 153, 1, 153, 1, 153, 1, 153, 3, 153,
+        2229, 8, 153, 1, 153, 3, 153, 2232, 8, 153, 1, 153, 1, 153, 1, 153, 1, 153, 3, 153,
+        2238, 8, 153, 1, 153, 1, 153, 1, 153, 1, 153, 1, 153, 5, 153, 2245, 8, 153, 10, 153,
+        12, 153, 2248, 9, 153, 1, 154, 1, 154, 1, 155, 1, 155, 1, 155, 1, 155, 3, 155, 2256,
+        8, 155, 1, 156, 1, 156, 1, 156, 1, 156, 3, 156, 2262, 8, 156, 1, 157, 1, 157, 3, 157,
+        2266, 8, 157, 1, 158, 1, 158, 1, 158, 1, 158, 1, 158, 1, 158, 1, 158, 1, 158, 3, 158,
+        2276, 8, 158, 1, 159, 1, 159, 1, 159, 1, 159, 3, 159, 2282, 8, 159, 1, 159, 1, 159,
+        1, 159, 1, 159, 3, 159, 2288, 8, 159, 1, 159, 1, 159, 3, 159, 2292, 8, 159, 1, 159,
+        1, 159, 1, 159, 1, 159, 3, 159, 2298, 8, 159, 1, 159, 1, 159, 3, 159, 2302, 8, 159,
+        1, 160, 1, 160, 1, 160, 1, 160, 3, 160, 2308, 8, 160, 3, 160, 2310, 8, 160, 1, 160,
+        3, 160, 2313, 8, 160, 1, 160, 3, 160, 2316, 8, 160, 1, 160, 1, 160, 1, 160, 1, 160,
+        3, 160, 2322, 8, 160, 1, 160, 1, 160, 1, 160, 1, 160, 3, 160, 2328, 8, 160, 1, 161,
+        3, 161, 2331, 8, 161, 1, 161, 1, 161, 3, 161, 2335, 8, 161, 1, 161, 1, 161, 1, 161,
+        1, 161, 5, 161, 2341, 8, 161, 10, 161, 12, 161, 2344, 9, 161, 1, 161, 3, 161, 2347,
+        8, 161, 5, 161, 2349, 8, 161, 10, 161, 12, 161, 2352, 9, 161, 1, 161, 1, 161, 3, 161,
+        2356, 8, 161, 1, 161, 1, 161, 3, 161, 2360, 8, 161, 1, 162, 5, 162, 2363, 8, 162, 10,
+        162, 12, 162, 2366, 9, 162, 1, 162, 1, 162, 3, 162, 2370, 8, 162, 1, 162, 1, 162, 3,
+        162, 2374, 8, 162, 1, 163, 1, 163, 1, 164, 1, 164, 1, 165, 1, 165, 3, 165, 2382, 8,
+        165, 1, 166, 1, 166, 1, 166, 3, 166, 2387, 8, 166, 1, 167, 1, 167, 3, 167, 2391, 8,
+        167, 1, 168, 1, 168, 1, 168, 4, 168, 2396, 8, 168, 11, 168, 12, 168, 2397, 1, 169,
+        1, 169, 1, 169, 3, 169, 2403, 8, 169, 1, 170, 1, 170, 1, 170, 1, 170, 1, 170, 1, 171,
+        3, 171, 2411, 8, 171, 1, 171, 1, 171, 3, 171, 2415, 8, 171, 1, 172, 3, 172, 2418, 8,
+        172, 1, 172, 1, 172, 3, 172, 2422, 8, 172, 1, 173, 1, 173, 1, 173, 1, 174, 1, 174, 4,
+        174, 2429, 8, 174, 11, 174, 12, 174, 2430, 1, 174, 3, 174, 2434, 8, 174, 1, 175, 1,
+        175, 1, 175, 1, 175, 1, 176, 1, 176, 1, 176, 5, 176, 2443, 8, 176, 10, 176, 12, 176,
+        2446, 9, 176, 1, 177, 1, 177, 1, 177, 3, 177, 2451, 8, 177, 1, 178, 1, 178, 1, 179,
+        1, 179, 1, 180, 1, 180, 1, 180, 1, 180, 1, 180, 1, 181, 1, 181, 1, 182, 1, 182, 1, 183,
+        1, 183, 1, 183, 3, 183, 2469, 8, 183, 1, 184, 1, 184, 1, 184, 3, 184, 2474, 8, 184,
+        1, 185, 1, 185, 1, 185, 3, 185, 2479, 8, 185, 1, 185, 1, 185, 1, 185, 1, 185, 1, 185,
+        3, 185, 2486, 8, 185, 3, 185, 2488, 8, 185, 1, 186, 1, 186, 1, 186, 3, 186, 2493, 8,
+        186, 1, 186, 1, 186, 1, 186, 1, 186, 1, 186, 3, 186, 2500, 8, 186, 3, 186, 2502, 8,
+        186, 1, 187, 1, 187, 1, 187, 3, 187, 2507, 8, 187, 1, 187, 1, 187, 1, 187, 1, 187, 1,
+        187, 3, 187, 2514, 8, 187, 3, 187, 2516, 8, 187, 1, 188, 1, 188, 1, 188, 3, 188, 2521,
+        8, 188, 1, 188, 1, 188, 1, 188, 1, 188, 1, 188, 3, 188, 2528, 8, 188, 3, 188, 2530,
+        8, 188, 1, 189, 1, 189, 1, 189, 5, 189, 2535, 8, 189, 10, 189, 12, 189, 2538, 9, 189,
+        1, 190, 1, 190, 1, 190, 5, 190, 2543, 8, 190, 10, 190, 12, 190, 2546, 9, 190, 1, 190,
+        1, 190, 1, 190, 1, 190, 1, 190, 3, 190, 2553, 8, 190, 1, 191, 1, 191, 1, 191, 1, 192,
+        1, 192, 1, 192, 1, 192, 1, 193, 1, 193, 1, 193, 1, 194, 1, 194, 1, 194, 1, 194, 5, 194,
+        2569, 8, 194, 10, 194, 12, 194, 2572, 9, 194, 1, 194, 1, 194, 1, 195, 1, 195, 3, 195,
+        2578, 8, 195, 1, 195, 3, 195, 2581, 8, 195, 1, 196, 1, 196, 1, 196, 3, 196, 2586, 8,
+        196, 1, 197, 1, 197, 1, 197, 1, 197, 3, 197, 2592, 8, 197, 1, 198, 1, 198, 1, 198, 1,
+        198, 1, 198, 1, 198, 3, 198, 2600, 8, 198, 1, 199, 1, 199, 1, 199, 1, 199, 1, 199, 1,
+        199, 1, 199, 1, 199, 1, 199, 1, 199, 1, 199, 1, 199, 1, 199, 1, 199, 3, 199, 2616, 8,
+        199, 1, 200, 1, 200, 1, 200, 1, 200, 1, 200, 1, 200, 1, 200, 3, 200, 2625, 8, 200, 1,
+        201, 1, 201, 1, 202, 1, 202, 1, 203, 1, 203, 1, 203, 1, 203, 3, 203, 2635, 8, 203, 1,
+        203, 1, 203, 1, 203, 1, 203, 1, 203, 3, 203, 2642, 8, 203, 1, 203, 3, 203, 2645, 8,
+        203, 1, 204, 1, 204, 1, 204, 1, 205, 1, 205, 1, 206, 1, 206, 1, 207, 1, 207, 1, 208,
+        1, 208, 1, 209, 1, 209, 1, 210, 1, 210, 1, 211, 1, 211, 1, 212, 1, 212, 1, 213, 1, 213,
+        1, 214, 1, 214, 1, 215, 1, 215, 1, 215, 0, 5, 166, 200, 292, 300, 306, 216, 0, 2, 4,
+        6, 8, 10, 12, 14, 16, 18, 20, 22, 24, 26, 28, 30, 32, 34, 36, 38, 40, 42, 44, 46, 48,
+        50, 52, 54, 56, 58, 60, 62, 64, 66, 68, 70, 72, 74, 76, 78, 80, 82, 84, 86, 88, 90, 92,
+        94, 96, 98, 100, 102, 104, 106, 108, 110, 112, 114, 116, 118, 120, 122, 124, 126,
+        128, 130, 132, 134, 136, 138, 140, 142, 144, 146, 148, 150, 152, 154, 156, 158,
+        160, 162, 164, 166, 168, 170, 172, 174, 176, 178, 180, 182, 184, 186, 188, 190,
+        192, 194, 196, 198, 200, 202, 204, 206, 208, 210, 212, 214, 216, 218, 220, 222,
+        224, 226, 228, 230, 232, 234, 236, 238, 240, 242, 244, 246, 248, 250, 252, 254,
+        256, 258, 260, 262, 264, 266, 268, 270, 272, 274, 276, 278, 280, 282, 284, 286,
+        288, 290, 292, 294, 296, 298, 300, 302, 304, 306, 308, 310, 312, 314, 316, 318,
+        320, 322, 324, 326, 328, 330, 332, 334, 336, 338, 340, 342, 344, 346, 348, 350,
+        352, 354, 356, 358, 360, 362, 364, 366, 368, 370, 372, 374, 376, 378, 380, 382,
+        384, 386, 388, 390, 392, 394, 396, 398, 400, 402, 404, 406, 408, 410, 412, 414,
+        416, 418, 420, 422, 424, 426, 428, 430, 0, 50, 2, 0, 109, 109, 453, 453, 3, 0, 45,
+        45, 128, 128, 190, 190, 4, 0, 42, 42, 90, 90, 425, 425, 468, 468, 2, 0, 444, 444, 450,
+        450, 2, 0, 152, 152, 171, 171, 2, 0, 440, 440, 493, 493, 2, 0, 486, 489, 491, 491,
+        3, 0, 32, 32, 91, 91, 246, 246, 11, 0, 28, 29, 35, 35, 46, 46, 92, 92, 179, 180, 346,
+        346, 362, 362, 380, 380, 383, 383, 389, 389, 419, 420, 2, 0, 436, 436, 438, 438,
+        4, 0, 101, 102, 115, 115, 144, 144, 248, 248, 2, 0, 13, 13, 233, 233, 2, 0, 458, 458,
+        466, 466, 3, 0, 5, 5, 272, 272, 447, 447, 3, 0, 268, 268, 458, 458, 466, 466, 3, 0,
+        428, 428, 462, 462, 481, 481, 3, 0, 332, 332, 469, 469, 485, 485, 2, 0, 443, 443,
+        494, 494, 2, 0, 184, 184, 267, 267, 3, 0, 130, 130, 181, 181, 405, 405, 4, 0, 153,
+        153, 175, 175, 203, 203, 319, 319, 4, 0, 448, 448, 463, 463, 496, 496, 503, 503,
+        5, 0, 252, 252, 449, 449, 461, 461, 498, 500, 502, 502, 2, 0, 74, 74, 322, 322, 3,
+        0, 463, 463, 496, 496, 503, 503, 2, 0, 442, 442, 453, 453, 2, 0, 460, 460, 471, 471,
+        2, 0, 294, 294, 324, 324, 4, 0, 140, 140, 246, 246, 399, 399, 407, 407, 2, 0, 19, 19,
+        371, 371, 2, 0, 5, 5, 11, 11, 2, 0, 513, 513, 533, 534, 4, 0, 455, 455, 531, 531, 535,
+        535, 538, 538, 2, 0, 533, 534, 536, 536, 2, 0, 43, 44, 145, 145, 3, 0, 33, 33, 202,
+        202, 391, 391, 1, 0, 533, 534, 1, 0, 542, 543, 2, 0, 542, 542, 545, 545, 4, 0, 455,
+        455, 531, 531, 533, 535, 537, 538, 3, 0, 243, 243, 512, 513, 533, 534, 2, 0, 140,
+        140, 399, 399, 2, 0, 5, 5, 113, 113, 10, 0, 97, 97, 166, 166, 224, 224, 231, 231, 336,
+        336, 439, 439, 474, 474, 476, 476, 492, 492, 506, 506, 15, 0, 97, 97, 166, 166, 224,
+        224, 231, 231, 336, 336, 430, 430, 439, 439, 445, 445, 451, 452, 457, 457, 464,
+        464, 474, 479, 492, 492, 495, 495, 506, 507, 11, 0, 5, 5, 13, 13, 33, 33, 78, 78, 84,
+        85, 113, 113, 202, 202, 209, 210, 391, 391, 416, 416, 531, 531, 3, 0, 78, 78, 84,
+        85, 209, 210, 2, 0, 91, 91, 380, 381, 55, 0, 4, 4, 13, 13, 23, 23, 38, 38, 41, 41, 43,
+        44, 48, 49, 54, 54, 56, 56, 69, 69, 75, 75, 98, 99, 107, 107, 119, 119, 134, 134, 139,
         139, 143, 143, 145, 145, 161, 161, 166, 166, 168, 168, 188, 189, 191, 196, 199,
         199, 201, 201, 203, 203, 207, 207, 211, 211, 216, 216, 222, 222, 224, 225, 231,
         231, 245, 245, 247, 247, 266, 266, 278, 278, 283, 283, 285, 285, 295, 295, 319,
-        319, 323, 325, 336, 336, 359, 360, 366, 366, 369, 369, 382, 382, 397, 397, 400,
-        401, 411, 411, 422, 423, 439, 439, 473, 473, 492, 492, 506, 506, 1, 0, 440, 508,
-        2925, 0, 435, 1, 0, 0, 0, 2, 445, 1, 0, 0, 0, 4, 459, 1, 0, 0, 0, 6, 461, 1, 0, 0, 0, 8, 477,
-        1, 0, 0, 0, 10, 481, 1, 0, 0, 0, 12, 483, 1, 0, 0, 0, 14, 486, 1, 0, 0, 0, 16, 497, 1, 0,
-        0, 0, 18, 505, 1, 0, 0, 0, 20, 513, 1, 0, 0, 0, 22, 515, 1, 0, 0, 0, 24, 567, 1, 0, 0, 0,
-        26, 569, 1, 0, 0, 0, 28, 576, 1, 0, 0, 0, 30, 580, 1, 0, 0, 0, 32, 584, 1, 0, 0, 0, 34, 588,
-        1, 0, 0, 0, 36, 642, 1, 0, 0, 0, 38, 648, 1, 0, 0, 0, 40, 654, 1, 0, 0, 0, 42, 656, 1, 0,
-        0, 0, 44, 698, 1, 0, 0, 0, 46, 712, 1, 0, 0, 0, 48, 714, 1, 0, 0, 0, 50, 725, 1, 0, 0, 0,
-        52, 727, 1, 0, 0, 0, 54, 732, 1, 0, 0, 0, 56, 734, 1, 0, 0, 0, 58, 739, 1, 0, 0, 0, 60, 741,
-        1, 0, 0, 0, 62, 789, 1, 0, 0, 0, 64, 791, 1, 0, 0, 0, 66, 795, 1, 0, 0, 0, 68, 803, 1, 0,
-        0, 0, 70, 811, 1, 0, 0, 0, 72, 818, 1, 0, 0, 0, 74, 868, 1, 0, 0, 0, 76, 871, 1, 0, 0, 0,
-        78, 889, 1, 0, 0, 0, 80, 891, 1, 0, 0, 0, 82, 901, 1, 0, 0, 0, 84, 903, 1, 0, 0, 0, 86, 910,
-        1, 0, 0, 0, 88, 912, 1, 0, 0, 0, 90, 920, 1, 0, 0, 0, 92, 928, 1, 0, 0, 0, 94, 930, 1, 0,
-        0, 0, 96, 934, 1, 0, 0, 0, 98, 938, 1, 0, 0, 0, 100, 961, 1, 0, 0, 0, 102, 965, 1, 0, 0,
-        0, 104, 967, 1, 0, 0, 0, 106, 983, 1, 0, 0, 0, 108, 985, 1, 0, 0, 0, 110, 990, 1, 0, 0,
-        0, 112, 1002, 1, 0, 0, 0, 114, 1021, 1, 0, 0, 0, 116, 1041, 1, 0, 0, 0, 118, 1052, 1,
-        0, 0, 0, 120, 1054, 1, 0, 0, 0, 122, 1067, 1, 0, 0, 0, 124, 1074, 1, 0, 0, 0, 126, 1077,
-        1, 0, 0, 0, 128, 1086, 1, 0, 0, 0, 130, 1090, 1, 0, 0, 0, 132, 1094, 1, 0, 0, 0, 134, 1097,
-        1, 0, 0, 0, 136, 1105, 1, 0, 0, 0, 138, 1110, 1, 0, 0, 0, 140, 1127, 1, 0, 0, 0, 142, 1134,
-        1, 0, 0, 0, 144, 1144, 1, 0, 0, 0, 146, 1153, 1, 0, 0, 0, 148, 1163, 1, 0, 0, 0, 150, 1182,
-        1, 0, 0, 0, 152, 1184, 1, 0, 0, 0, 154, 1197, 1, 0, 0, 0, 156, 1200, 1, 0, 0, 0, 158, 1209,
-        1, 0, 0, 0, 160, 1222, 1, 0, 0, 0, 162, 1224, 1, 0, 0, 0, 164, 1237, 1, 0, 0, 0, 166, 1272,
-        1, 0, 0, 0, 168, 1291, 1, 0, 0, 0, 170, 1300, 1, 0, 0, 0, 172, 1309, 1, 0, 0, 0, 174, 1328,
-        1, 0, 0, 0, 176, 1350, 1, 0, 0, 0, 178, 1352, 1, 0, 0, 0, 180, 1358, 1, 0, 0, 0, 182, 1389,
-        1, 0, 0, 0, 184, 1391, 1, 0, 0, 0, 186, 1393, 1, 0, 0, 0, 188, 1395, 1, 0, 0, 0, 190, 1398,
-        1, 0, 0, 0, 192, 1417, 1, 0, 0, 0, 194, 1429, 1, 0, 0, 0, 196, 1445, 1, 0, 0, 0, 198, 1447,
-        1, 0, 0, 0, 200, 1461, 1, 0, 0, 0, 202, 1487, 1, 0, 0, 0, 204, 1504, 1, 0, 0, 0, 206, 1506,
-        1, 0, 0, 0, 208, 1524, 1, 0, 0, 0, 210, 1526, 1, 0, 0, 0, 212, 1532, 1, 0, 0, 0, 214, 1534,
-        1, 0, 0, 0, 216, 1539, 1, 0, 0, 0, 218, 1544, 1, 0, 0, 0, 220, 1556, 1, 0, 0, 0, 222, 1579,
-        1, 0, 0, 0, 224, 1581, 1, 0, 0, 0, 226, 1587, 1, 0, 0, 0, 228, 1589, 1, 0, 0, 0, 230, 1605,
-        1, 0, 0, 0, 232, 1607, 1, 0, 0, 0, 234, 1612, 1, 0, 0, 0, 236, 1662, 1, 0, 0, 0, 238, 1664,
-        1, 0, 0, 0, 240, 1667, 1, 0, 0, 0, 242, 1669, 1, 0, 0, 0, 244, 1676, 1, 0, 0, 0, 246, 1678,
-        1, 0, 0, 0, 248, 1680, 1, 0, 0, 0, 250, 1683, 1, 0, 0, 0, 252, 1692, 1, 0, 0, 0, 254, 1697,
-        1, 0, 0, 0, 256, 1711, 1, 0, 0, 0, 258, 1739, 1, 0, 0, 0, 260, 1751, 1, 0, 0, 0, 262, 1760,
-        1, 0, 0, 0, 264, 1765, 1, 0, 0, 0, 266, 1797, 1, 0, 0, 0, 268, 1799, 1, 0, 0, 0, 270, 1808,
-        1, 0, 0, 0, 272, 1819, 1, 0, 0, 0, 274, 1831, 1, 0, 0, 0, 276, 1857, 1, 0, 0, 0, 278, 1859,
-        1, 0, 0, 0, 280, 1883, 1, 0, 0, 0, 282, 1885, 1, 0, 0, 0, 284, 1896, 1, 0, 0, 0, 286, 1904,
-        1, 0, 0, 0, 288, 1906, 1, 0, 0, 0, 290, 1909, 1, 0, 0, 0, 292, 1923, 1, 0, 0, 0, 294, 2016,
-        1, 0, 0, 0, 296, 2026, 1, 0, 0, 0, 298, 2057, 1, 0, 0, 0, 300, 2063, 1, 0, 0, 0, 302, 2110,
-        1, 0, 0, 0, 304, 2112, 1, 0, 0, 0, 306, 2230, 1, 0, 0, 0, 308, 2242, 1, 0, 0, 0, 310, 2248,
-        1, 0, 0, 0, 312, 2254, 1, 0, 0, 0, 314, 2258, 1, 0, 0, 0, 316, 2268, 1, 0, 0, 0, 318, 2270,
-        1, 0, 0, 0, 320, 2296, 1, 0, 0, 0, 322, 2343, 1, 0, 0, 0, 324, 2357, 1, 0, 0, 0, 326, 2368,
-        1, 0, 0, 0, 328, 2370, 1, 0, 0, 0, 330, 2374, 1, 0, 0, 0, 332, 2376, 1, 0, 0, 0, 334, 2381,
-        1, 0, 0, 0, 336, 2388, 1, 0, 0, 0, 338, 2392, 1, 0, 0, 0, 340, 2397, 1, 0, 0, 0, 342, 2407,
-        1, 0, 0, 0, 344, 2410, 1, 0, 0, 0, 346, 2416, 1, 0, 0, 0, 348, 2426, 1, 0, 0, 0, 350, 2428,
-        1, 0, 0, 0, 352, 2432, 1, 0, 0, 0, 354, 2443, 1, 0, 0, 0, 356, 2445, 1, 0, 0, 0, 358, 2447,
-        1, 0, 0, 0, 360, 2449, 1, 0, 0, 0, 362, 2454, 1, 0, 0, 0, 364, 2456, 1, 0, 0, 0, 366, 2458,
-        1, 0, 0, 0, 368, 2463, 1, 0, 0, 0, 370, 2480, 1, 0, 0, 0, 372, 2494, 1, 0, 0, 0, 374, 2508,
-        1, 0, 0, 0, 376, 2522, 1, 0, 0, 0, 378, 2524, 1, 0, 0, 0, 380, 2545, 1, 0, 0, 0, 382, 2547,
-        1, 0, 0, 0, 384, 2550, 1, 0, 0, 0, 386, 2554, 1, 0, 0, 0, 388, 2557, 1, 0, 0, 0, 390, 2568,
-        1, 0, 0, 0, 392, 2578, 1, 0, 0, 0, 394, 2584, 1, 0, 0, 0, 396, 2592, 1, 0, 0, 0, 398, 2608,
-        1, 0, 0, 0, 400, 2617, 1, 0, 0, 0, 402, 2619, 1, 0, 0, 0, 404, 2621, 1, 0, 0, 0, 406, 2637,
-        1, 0, 0, 0, 408, 2639, 1, 0, 0, 0, 410, 2642, 1, 0, 0, 0, 412, 2644, 1, 0, 0, 0, 414, 2646,
-        1, 0, 0, 0, 416, 2648, 1, 0, 0, 0, 418, 2650, 1, 0, 0, 0, 420, 2652, 1, 0, 0, 0, 422, 2654,
-        1, 0, 0, 0, 424, 2656, 1, 0, 0, 0, 426, 2658, 1, 0, 0, 0, 428, 2660, 1, 0, 0, 0, 430, 2662,
-        1, 0, 0, 0, 432, 434, 3, 2, 1, 0, 433, 432, 1, 0, 0, 0, 434, 437, 1, 0, 0, 0, 435, 433,
-        1, 0, 0, 0, 435, 436, 1, 0, 0, 0, 436, 438, 1, 0, 0, 0, 437, 435, 1, 0, 0, 0, 438, 439,
-        5, 0, 0, 1, 439, 1, 1, 0, 0, 0, 440, 442, 3, 4, 2, 0, 441, 443, 5, 525, 0, 0, 442, 441,
-        1, 0, 0, 0, 442, 443, 1, 0, 0, 0, 443, 446, 1, 0, 0, 0, 444, 446, 3, 6, 3, 0, 445, 440,
-        1, 0, 0, 0, 445, 444, 1, 0, 0, 0, 446, 3, 1, 0, 0, 0, 447, 460, 3, 8, 4, 0, 448, 460, 3,
-        10, 5, 0, 449, 460, 3, 12, 6, 0, 450, 460, 3, 14, 7, 0, 451, 460, 3, 20, 10, 0, 452, 460,
-        3, 24, 12, 0, 453, 460, 3, 26, 13, 0, 454, 460, 3, 28, 14, 0, 455, 460, 3, 30, 15, 0,
-        456, 460, 3, 32, 16, 0, 457, 460, 3, 34, 17, 0, 458, 460, 3, 36, 18, 0, 459, 447, 1,
-        0, 0, 0, 459, 448, 1, 0, 0, 0, 459, 449, 1, 0, 0, 0, 459, 450, 1, 0, 0, 0, 459, 451, 1,
-        0, 0, 0, 459, 452, 1, 0, 0, 0, 459, 453, 1, 0, 0, 0, 459, 454, 1, 0, 0, 0, 459, 455, 1,
-        0, 0, 0, 459, 456, 1, 0, 0, 0, 459, 457, 1, 0, 0, 0, 459, 458, 1, 0, 0, 0, 460, 5, 1, 0,
-        0, 0, 461, 462, 5, 525, 0, 0, 462, 7, 1, 0, 0, 0, 463, 478, 3, 40, 20, 0, 464, 478, 3,
-        110, 55, 0, 465, 478, 3, 112, 56, 0, 466, 478, 3, 114, 57, 0, 467, 478, 3, 108, 54,
-        0, 468, 478, 3, 120, 60, 0, 469, 478, 3, 134, 67, 0, 470, 478, 3, 136, 68, 0, 471, 478,
-        3, 138, 69, 0, 472, 478, 3, 140, 70, 0, 473, 478, 3, 142, 71, 0, 474, 478, 3, 144, 72,
-        0, 475, 478, 3, 146, 73, 0, 476, 478, 3, 148, 74, 0, 477, 463, 1, 0, 0, 0, 477, 464,
-        1, 0, 0, 0, 477, 465, 1, 0, 0, 0, 477, 466, 1, 0, 0, 0, 477, 467, 1, 0, 0, 0, 477, 468,
-        1, 0, 0, 0, 477, 469, 1, 0, 0, 0, 477, 470, 1, 0, 0, 0, 477, 471, 1, 0, 0, 0, 477, 472,
-        1, 0, 0, 0, 477, 473, 1, 0, 0, 0, 477, 474, 1, 0, 0, 0, 477, 475, 1, 0, 0, 0, 477, 476,
-        1, 0, 0, 0, 478, 9, 1, 0, 0, 0, 479, 482, 3, 166, 83, 0, 480, 482, 3, 150, 75, 0, 481,
-        479, 1, 0, 0, 0, 481, 480, 1, 0, 0, 0, 482, 11, 1, 0, 0, 0, 483, 484, 7, 0, 0, 0, 484, 485,
-        3, 372, 186, 0, 485, 13, 1, 0, 0, 0, 486, 490, 5, 135, 0, 0, 487, 491, 3, 16, 8, 0, 488,
-        489, 5, 483, 0, 0, 489, 491, 5, 147, 0, 0, 490, 487, 1, 0, 0, 0, 490, 488, 1, 0, 0, 0,
-        490, 491, 1, 0, 0, 0, 491, 495, 1, 0, 0, 0, 492, 496, 3, 10, 5, 0, 493, 496, 3, 152, 76,
-        0, 494, 496, 3, 164, 82, 0, 495, 492, 1, 0, 0, 0, 495, 493, 1, 0, 0, 0, 495, 494, 1, 0,
-        0, 0, 496, 15, 1, 0, 0, 0, 497, 502, 3, 18, 9, 0, 498, 499, 5, 524, 0, 0, 499, 501, 3,
-        18, 9, 0, 500, 498, 1, 0, 0, 0, 501, 504, 1, 0, 0, 0, 502, 500, 1, 0, 0, 0, 502, 503, 1,
-        0, 0, 0, 503, 17, 1, 0, 0, 0, 504, 502, 1, 0, 0, 0, 505, 506, 7, 1, 0, 0, 506, 19, 1, 0,
-        0, 0, 507, 508, 5, 413, 0, 0, 508, 509, 5, 444, 0, 0, 509, 514, 3, 362, 181, 0, 510,
-        511, 5, 413, 0, 0, 511, 514, 3, 366, 183, 0, 512, 514, 3, 22, 11, 0, 513, 507, 1, 0,
-        0, 0, 513, 510, 1, 0, 0, 0, 513, 512, 1, 0, 0, 0, 514, 21, 1, 0, 0, 0, 515, 516, 5, 413,
-        0, 0, 516, 517, 5, 229, 0, 0, 517, 522, 3, 378, 189, 0, 518, 519, 5, 524, 0, 0, 519,
-        521, 3, 378, 189, 0, 520, 518, 1, 0, 0, 0, 521, 524, 1, 0, 0, 0, 522, 520, 1, 0, 0, 0,
-        522, 523, 1, 0, 0, 0, 523, 23, 1, 0, 0, 0, 524, 522, 1, 0, 0, 0, 525, 526, 5, 343, 0, 0,
-        526, 568, 7, 2, 0, 0, 527, 528, 5, 343, 0, 0, 528, 529, 5, 76, 0, 0, 529, 568, 7, 3, 0,
-        0, 530, 531, 5, 343, 0, 0, 531, 534, 5, 376, 0, 0, 532, 533, 7, 4, 0, 0, 533, 535, 3,
-        366, 183, 0, 534, 532, 1, 0, 0, 0, 534, 535, 1, 0, 0, 0, 535, 537, 1, 0, 0, 0, 536, 538,
-        3, 298, 149, 0, 537, 536, 1, 0, 0, 0, 537, 538, 1, 0, 0, 0, 538, 568, 1, 0, 0, 0, 539,
-        540, 5, 343, 0, 0, 540, 541, 5, 58, 0, 0, 541, 544, 7, 4, 0, 0, 542, 545, 3, 374, 187,
-        0, 543, 545, 3, 372, 186, 0, 544, 542, 1, 0, 0, 0, 544, 543, 1, 0, 0, 0, 545, 547, 1,
-        0, 0, 0, 546, 548, 3, 298, 149, 0, 547, 546, 1, 0, 0, 0, 547, 548, 1, 0, 0, 0, 548, 568,
-        1, 0, 0, 0, 549, 550, 5, 343, 0, 0, 550, 555, 5, 72, 0, 0, 551, 552, 5, 375, 0, 0, 552,
-        556, 3, 372, 186, 0, 553, 554, 5, 505, 0, 0, 554, 556, 3, 374, 187, 0, 555, 551, 1,
-        0, 0, 0, 555, 553, 1, 0, 0, 0, 556, 568, 1, 0, 0, 0, 557, 559, 5, 343, 0, 0, 558, 560,
-        5, 414, 0, 0, 559, 558, 1, 0, 0, 0, 559, 560, 1, 0, 0, 0, 560, 561, 1, 0, 0, 0, 561, 568,
-        5, 155, 0, 0, 562, 564, 5, 343, 0, 0, 563, 565, 5, 153, 0, 0, 564, 563, 1, 0, 0, 0, 564,
-        565, 1, 0, 0, 0, 565, 566, 1, 0, 0, 0, 566, 568, 5, 229, 0, 0, 567, 525, 1, 0, 0, 0, 567,
-        527, 1, 0, 0, 0, 567, 530, 1, 0, 0, 0, 567, 539, 1, 0, 0, 0, 567, 549, 1, 0, 0, 0, 567,
-        557, 1, 0, 0, 0, 567, 562, 1, 0, 0, 0, 568, 25, 1, 0, 0, 0, 569, 570, 5, 472, 0, 0, 570,
-        571, 5, 228, 0, 0, 571, 574, 3, 378, 189, 0, 572, 573, 5, 436, 0, 0, 573, 575, 3, 388,
-        194, 0, 574, 572, 1, 0, 0, 0, 574, 575, 1, 0, 0, 0, 575, 27, 1, 0, 0, 0, 576, 577, 5, 504,
-        0, 0, 577, 578, 5, 228, 0, 0, 578, 579, 3, 378, 189, 0, 579, 29, 1, 0, 0, 0, 580, 582,
-        5, 342, 0, 0, 581, 583, 3, 390, 195, 0, 582, 581, 1, 0, 0, 0, 582, 583, 1, 0, 0, 0, 583,
-        31, 1, 0, 0, 0, 584, 586, 5, 314, 0, 0, 585, 587, 3, 392, 196, 0, 586, 585, 1, 0, 0, 0,
-        586, 587, 1, 0, 0, 0, 587, 33, 1, 0, 0, 0, 588, 589, 7, 5, 0, 0, 589, 590, 5, 467, 0, 0,
-        590, 591, 3, 118, 59, 0, 591, 35, 1, 0, 0, 0, 592, 593, 5, 440, 0, 0, 593, 594, 5, 467,
-        0, 0, 594, 595, 5, 436, 0, 0, 595, 598, 3, 38, 19, 0, 596, 597, 5, 17, 0, 0, 597, 599,
-        3, 378, 189, 0, 598, 596, 1, 0, 0, 0, 598, 599, 1, 0, 0, 0, 599, 643, 1, 0, 0, 0, 600,
-        601, 5, 440, 0, 0, 601, 602, 5, 459, 0, 0, 602, 603, 5, 436, 0, 0, 603, 606, 3, 38, 19,
-        0, 604, 605, 5, 17, 0, 0, 605, 607, 3, 378, 189, 0, 606, 604, 1, 0, 0, 0, 606, 607, 1,
-        0, 0, 0, 607, 610, 1, 0, 0, 0, 608, 609, 5, 313, 0, 0, 609, 611, 3, 378, 189, 0, 610,
-        608, 1, 0, 0, 0, 610, 611, 1, 0, 0, 0, 611, 643, 1, 0, 0, 0, 612, 613, 5, 440, 0, 0, 613,
-        614, 7, 6, 0, 0, 614, 615, 5, 436, 0, 0, 615, 616, 3, 38, 19, 0, 616, 617, 5, 313, 0,
-        0, 617, 618, 3, 378, 189, 0, 618, 643, 1, 0, 0, 0, 619, 620, 5, 440, 0, 0, 620, 621,
-        5, 490, 0, 0, 621, 643, 3, 38, 19, 0, 622, 623, 5, 440, 0, 0, 623, 624, 5, 456, 0, 0,
-        624, 625, 5, 459, 0, 0, 625, 626, 5, 436, 0, 0, 626, 627, 3, 38, 19, 0, 627, 628, 5,
-        313, 0, 0, 628, 629, 3, 378, 189, 0, 629, 630, 5, 470, 0, 0, 630, 631, 3, 378, 189,
-        0, 631, 643, 1, 0, 0, 0, 632, 633, 5, 440, 0, 0, 633, 634, 5, 446, 0, 0, 634, 635, 5,
-        459, 0, 0, 635, 636, 5, 436, 0, 0, 636, 637, 3, 38, 19, 0, 637, 638, 5, 147, 0, 0, 638,
-        639, 3, 378, 189, 0, 639, 640, 5, 17, 0, 0, 640, 641, 3, 378, 189, 0, 641, 643, 1, 0,
-        0, 0, 642, 592, 1, 0, 0, 0, 642, 600, 1, 0, 0, 0, 642, 612, 1, 0, 0, 0, 642, 619, 1, 0,
-        0, 0, 642, 622, 1, 0, 0, 0, 642, 632, 1, 0, 0, 0, 643, 37, 1, 0, 0, 0, 644, 646, 5, 538,
-        0, 0, 645, 644, 1, 0, 0, 0, 645, 646, 1, 0, 0, 0, 646, 647, 1, 0, 0, 0, 647, 649, 3, 378,
-        189, 0, 648, 645, 1, 0, 0, 0, 649, 650, 1, 0, 0, 0, 650, 648, 1, 0, 0, 0, 650, 651, 1,
-        0, 0, 0, 651, 39, 1, 0, 0, 0, 652, 655, 3, 42, 21, 0, 653, 655, 3, 44, 22, 0, 654, 652,
-        1, 0, 0, 0, 654, 653, 1, 0, 0, 0, 655, 41, 1, 0, 0, 0, 656, 658, 5, 72, 0, 0, 657, 659,
-        5, 501, 0, 0, 658, 657, 1, 0, 0, 0, 658, 659, 1, 0, 0, 0, 659, 660, 1, 0, 0, 0, 660, 662,
-        5, 375, 0, 0, 661, 663, 3, 384, 192, 0, 662, 661, 1, 0, 0, 0, 662, 663, 1, 0, 0, 0, 663,
-        664, 1, 0, 0, 0, 664, 665, 3, 370, 185, 0, 665, 666, 5, 520, 0, 0, 666, 671, 3, 46, 23,
-        0, 667, 668, 5, 524, 0, 0, 668, 670, 3, 46, 23, 0, 669, 667, 1, 0, 0, 0, 670, 673, 1,
-        0, 0, 0, 671, 669, 1, 0, 0, 0, 671, 672, 1, 0, 0, 0, 672, 676, 1, 0, 0, 0, 673, 671, 1,
-        0, 0, 0, 674, 675, 5, 524, 0, 0, 675, 677, 3, 88, 44, 0, 676, 674, 1, 0, 0, 0, 676, 677,
-        1, 0, 0, 0, 677, 680, 1, 0, 0, 0, 678, 679, 5, 524, 0, 0, 679, 681, 3, 90, 45, 0, 680,
-        678, 1, 0, 0, 0, 680, 681, 1, 0, 0, 0, 681, 684, 1, 0, 0, 0, 682, 683, 5, 524, 0, 0, 683,
-        685, 3, 94, 47, 0, 684, 682, 1, 0, 0, 0, 684, 685, 1, 0, 0, 0, 685, 686, 1, 0, 0, 0, 686,
-        689, 5, 521, 0, 0, 687, 688, 5, 59, 0, 0, 688, 690, 5, 541, 0, 0, 689, 687, 1, 0, 0, 0,
-        689, 690, 1, 0, 0, 0, 690, 692, 1, 0, 0, 0, 691, 693, 3, 96, 48, 0, 692, 691, 1, 0, 0,
-        0, 692, 693, 1, 0, 0, 0, 693, 694, 1, 0, 0, 0, 694, 696, 3, 382, 191, 0, 695, 697, 3,
-        104, 52, 0, 696, 695, 1, 0, 0, 0, 696, 697, 1, 0, 0, 0, 697, 43, 1, 0, 0, 0, 698, 699,
-        5, 72, 0, 0, 699, 701, 5, 375, 0, 0, 700, 702, 3, 384, 192, 0, 701, 700, 1, 0, 0, 0, 701,
-        702, 1, 0, 0, 0, 702, 703, 1, 0, 0, 0, 703, 704, 3, 370, 185, 0, 704, 707, 3, 382, 191,
-        0, 705, 706, 5, 17, 0, 0, 706, 708, 3, 166, 83, 0, 707, 705, 1, 0, 0, 0, 707, 708, 1,
-        0, 0, 0, 708, 45, 1, 0, 0, 0, 709, 713, 3, 48, 24, 0, 710, 713, 3, 80, 40, 0, 711, 713,
-        3, 84, 42, 0, 712, 709, 1, 0, 0, 0, 712, 710, 1, 0, 0, 0, 712, 711, 1, 0, 0, 0, 713, 47,
-        1, 0, 0, 0, 714, 715, 3, 50, 25, 0, 715, 717, 3, 62, 31, 0, 716, 718, 3, 78, 39, 0, 717,
-        716, 1, 0, 0, 0, 717, 718, 1, 0, 0, 0, 718, 721, 1, 0, 0, 0, 719, 720, 5, 59, 0, 0, 720,
-        722, 5, 541, 0, 0, 721, 719, 1, 0, 0, 0, 721, 722, 1, 0, 0, 0, 722, 49, 1, 0, 0, 0, 723,
-        726, 3, 378, 189, 0, 724, 726, 3, 290, 145, 0, 725, 723, 1, 0, 0, 0, 725, 724, 1, 0,
-        0, 0, 726, 51, 1, 0, 0, 0, 727, 728, 1, 0, 0, 0, 728, 53, 1, 0, 0, 0, 729, 733, 3, 380,
-        190, 0, 730, 731, 4, 27, 0, 0, 731, 733, 3, 52, 26, 0, 732, 729, 1, 0, 0, 0, 732, 730,
-        1, 0, 0, 0, 733, 55, 1, 0, 0, 0, 734, 735, 3, 378, 189, 0, 735, 57, 1, 0, 0, 0, 736, 740,
-        3, 380, 190, 0, 737, 738, 4, 29, 1, 0, 738, 740, 3, 52, 26, 0, 739, 736, 1, 0, 0, 0, 739,
-        737, 1, 0, 0, 0, 740, 59, 1, 0, 0, 0, 741, 742, 5, 520, 0, 0, 742, 747, 3, 54, 27, 0, 743,
-        744, 5, 524, 0, 0, 744, 746, 3, 54, 27, 0, 745, 743, 1, 0, 0, 0, 746, 749, 1, 0, 0, 0,
-        747, 745, 1, 0, 0, 0, 747, 748, 1, 0, 0, 0, 748, 750, 1, 0, 0, 0, 749, 747, 1, 0, 0, 0,
-        750, 751, 5, 521, 0, 0, 751, 61, 1, 0, 0, 0, 752, 790, 7, 7, 0, 0, 753, 755, 7, 8, 0, 0,
-        754, 756, 3, 64, 32, 0, 755, 754, 1, 0, 0, 0, 755, 756, 1, 0, 0, 0, 756, 790, 1, 0, 0,
-        0, 757, 759, 5, 381, 0, 0, 758, 760, 3, 64, 32, 0, 759, 758, 1, 0, 0, 0, 759, 760, 1,
-        0, 0, 0, 760, 767, 1, 0, 0, 0, 761, 763, 7, 9, 0, 0, 762, 764, 5, 208, 0, 0, 763, 762,
-        1, 0, 0, 0, 763, 764, 1, 0, 0, 0, 764, 765, 1, 0, 0, 0, 765, 766, 5, 380, 0, 0, 766, 768,
-        5, 508, 0, 0, 767, 761, 1, 0, 0, 0, 767, 768, 1, 0, 0, 0, 768, 790, 1, 0, 0, 0, 769, 771,
-        7, 10, 0, 0, 770, 772, 3, 66, 33, 0, 771, 770, 1, 0, 0, 0, 771, 772, 1, 0, 0, 0, 772, 790,
-        1, 0, 0, 0, 773, 775, 7, 11, 0, 0, 774, 776, 3, 70, 35, 0, 775, 774, 1, 0, 0, 0, 775, 776,
-        1, 0, 0, 0, 776, 790, 1, 0, 0, 0, 777, 779, 5, 473, 0, 0, 778, 780, 3, 72, 36, 0, 779,
-        778, 1, 0, 0, 0, 779, 780, 1, 0, 0, 0, 780, 790, 1, 0, 0, 0, 781, 783, 5, 323, 0, 0, 782,
-        784, 3, 74, 37, 0, 783, 782, 1, 0, 0, 0, 783, 784, 1, 0, 0, 0, 784, 790, 1, 0, 0, 0, 785,
-        787, 5, 296, 0, 0, 786, 788, 3, 68, 34, 0, 787, 786, 1, 0, 0, 0, 787, 788, 1, 0, 0, 0,
-        788, 790, 1, 0, 0, 0, 789, 752, 1, 0, 0, 0, 789, 753, 1, 0, 0, 0, 789, 757, 1, 0, 0, 0,
-        789, 769, 1, 0, 0, 0, 789, 773, 1, 0, 0, 0, 789, 777, 1, 0, 0, 0, 789, 781, 1, 0, 0, 0,
-        789, 785, 1, 0, 0, 0, 790, 63, 1, 0, 0, 0, 791, 792, 5, 520, 0, 0, 792, 793, 3, 412, 206,
-        0, 793, 794, 5, 521, 0, 0, 794, 65, 1, 0, 0, 0, 795, 796, 5, 520, 0, 0, 796, 799, 3, 412,
-        206, 0, 797, 798, 5, 524, 0, 0, 798, 800, 3, 412, 206, 0, 799, 797, 1, 0, 0, 0, 799,
-        800, 1, 0, 0, 0, 800, 801, 1, 0, 0, 0, 801, 802, 5, 521, 0, 0, 802, 67, 1, 0, 0, 0, 803,
-        804, 5, 520, 0, 0, 804, 807, 3, 410, 205, 0, 805, 806, 5, 524, 0, 0, 806, 808, 3, 410,
-        205, 0, 807, 805, 1, 0, 0, 0, 807, 808, 1, 0, 0, 0, 808, 809, 1, 0, 0, 0, 809, 810, 5,
-        521, 0, 0, 810, 69, 1, 0, 0, 0, 811, 812, 5, 511, 0, 0, 812, 814, 3, 62, 31, 0, 813, 815,
-        3, 76, 38, 0, 814, 813, 1, 0, 0, 0, 814, 815, 1, 0, 0, 0, 815, 816, 1, 0, 0, 0, 816, 817,
-        5, 510, 0, 0, 817, 71, 1, 0, 0, 0, 818, 819, 5, 511, 0, 0, 819, 821, 3, 62, 31, 0, 820,
-        822, 3, 76, 38, 0, 821, 820, 1, 0, 0, 0, 821, 822, 1, 0, 0, 0, 822, 823, 1, 0, 0, 0, 823,
-        824, 5, 524, 0, 0, 824, 826, 3, 62, 31, 0, 825, 827, 3, 76, 38, 0, 826, 825, 1, 0, 0,
-        0, 826, 827, 1, 0, 0, 0, 827, 828, 1, 0, 0, 0, 828, 829, 5, 510, 0, 0, 829, 73, 1, 0, 0,
-        0, 830, 831, 5, 511, 0, 0, 831, 832, 3, 54, 27, 0, 832, 834, 3, 62, 31, 0, 833, 835,
-        3, 76, 38, 0, 834, 833, 1, 0, 0, 0, 834, 835, 1, 0, 0, 0, 835, 844, 1, 0, 0, 0, 836, 837,
-        5, 524, 0, 0, 837, 838, 3, 54, 27, 0, 838, 840, 3, 62, 31, 0, 839, 841, 3, 76, 38, 0,
-        840, 839, 1, 0, 0, 0, 840, 841, 1, 0, 0, 0, 841, 843, 1, 0, 0, 0, 842, 836, 1, 0, 0, 0,
-        843, 846, 1, 0, 0, 0, 844, 842, 1, 0, 0, 0, 844, 845, 1, 0, 0, 0, 845, 847, 1, 0, 0, 0,
-        846, 844, 1, 0, 0, 0, 847, 848, 5, 510, 0, 0, 848, 869, 1, 0, 0, 0, 849, 850, 5, 520,
-        0, 0, 850, 851, 3, 54, 27, 0, 851, 853, 3, 62, 31, 0, 852, 854, 3, 76, 38, 0, 853, 852,
-        1, 0, 0, 0, 853, 854, 1, 0, 0, 0, 854, 863, 1, 0, 0, 0, 855, 856, 5, 524, 0, 0, 856, 857,
-        3, 54, 27, 0, 857, 859, 3, 62, 31, 0, 858, 860, 3, 76, 38, 0, 859, 858, 1, 0, 0, 0, 859,
-        860, 1, 0, 0, 0, 860, 862, 1, 0, 0, 0, 861, 855, 1, 0, 0, 0, 862, 865, 1, 0, 0, 0, 863,
-        861, 1, 0, 0, 0, 863, 864, 1, 0, 0, 0, 864, 866, 1, 0, 0, 0, 865, 863, 1, 0, 0, 0, 866,
-        867, 5, 521, 0, 0, 867, 869, 1, 0, 0, 0, 868, 830, 1, 0, 0, 0, 868, 849, 1, 0, 0, 0, 869,
-        75, 1, 0, 0, 0, 870, 872, 5, 243, 0, 0, 871, 870, 1, 0, 0, 0, 871, 872, 1, 0, 0, 0, 872,
-        873, 1, 0, 0, 0, 873, 874, 5, 246, 0, 0, 874, 77, 1, 0, 0, 0, 875, 876, 5, 64, 0, 0, 876,
-        878, 3, 92, 46, 0, 877, 875, 1, 0, 0, 0, 877, 878, 1, 0, 0, 0, 878, 879, 1, 0, 0, 0, 879,
-        880, 5, 290, 0, 0, 880, 883, 5, 470, 0, 0, 881, 882, 5, 243, 0, 0, 882, 884, 5, 125,
-        0, 0, 883, 881, 1, 0, 0, 0, 883, 884, 1, 0, 0, 0, 884, 890, 1, 0, 0, 0, 885, 887, 5, 243,
-        0, 0, 886, 885, 1, 0, 0, 0, 886, 887, 1, 0, 0, 0, 887, 888, 1, 0, 0, 0, 888, 890, 5, 246,
-        0, 0, 889, 877, 1, 0, 0, 0, 889, 886, 1, 0, 0, 0, 890, 79, 1, 0, 0, 0, 891, 892, 3, 50,
-        25, 0, 892, 893, 3, 62, 31, 0, 893, 896, 5, 220, 0, 0, 894, 895, 5, 152, 0, 0, 895, 897,
-        3, 82, 41, 0, 896, 894, 1, 0, 0, 0, 896, 897, 1, 0, 0, 0, 897, 899, 1, 0, 0, 0, 898, 900,
-        5, 426, 0, 0, 899, 898, 1, 0, 0, 0, 899, 900, 1, 0, 0, 0, 900, 81, 1, 0, 0, 0, 901, 902,
-        5, 541, 0, 0, 902, 83, 1, 0, 0, 0, 903, 904, 3, 50, 25, 0, 904, 905, 5, 17, 0, 0, 905,
-        908, 3, 86, 43, 0, 906, 907, 5, 59, 0, 0, 907, 909, 5, 541, 0, 0, 908, 906, 1, 0, 0, 0,
-        908, 909, 1, 0, 0, 0, 909, 85, 1, 0, 0, 0, 910, 911, 3, 290, 145, 0, 911, 87, 1, 0, 0,
-        0, 912, 913, 5, 427, 0, 0, 913, 914, 5, 147, 0, 0, 914, 915, 3, 54, 27, 0, 915, 916,
-        5, 17, 0, 0, 916, 917, 3, 290, 145, 0, 917, 89, 1, 0, 0, 0, 918, 919, 5, 64, 0, 0, 919,
-        921, 3, 92, 46, 0, 920, 918, 1, 0, 0, 0, 920, 921, 1, 0, 0, 0, 921, 922, 1, 0, 0, 0, 922,
-        923, 5, 290, 0, 0, 923, 924, 5, 470, 0, 0, 924, 925, 3, 60, 30, 0, 925, 926, 5, 243,
-        0, 0, 926, 927, 5, 125, 0, 0, 927, 91, 1, 0, 0, 0, 928, 929, 3, 354, 177, 0, 929, 93,
-        1, 0, 0, 0, 930, 931, 5, 279, 0, 0, 931, 932, 5, 147, 0, 0, 932, 933, 5, 373, 0, 0, 933,
-        95, 1, 0, 0, 0, 934, 935, 5, 271, 0, 0, 935, 936, 5, 34, 0, 0, 936, 937, 3, 98, 49, 0,
-        937, 97, 1, 0, 0, 0, 938, 939, 5, 520, 0, 0, 939, 944, 3, 100, 50, 0, 940, 941, 5, 524,
-        0, 0, 941, 943, 3, 100, 50, 0, 942, 940, 1, 0, 0, 0, 943, 946, 1, 0, 0, 0, 944, 942, 1,
-        0, 0, 0, 944, 945, 1, 0, 0, 0, 945, 947, 1, 0, 0, 0, 946, 944, 1, 0, 0, 0, 947, 948, 5,
-        521, 0, 0, 948, 99, 1, 0, 0, 0, 949, 962, 3, 54, 27, 0, 950, 951, 5, 520, 0, 0, 951, 956,
-        3, 102, 51, 0, 952, 953, 5, 524, 0, 0, 953, 955, 3, 102, 51, 0, 954, 952, 1, 0, 0, 0,
-        955, 958, 1, 0, 0, 0, 956, 954, 1, 0, 0, 0, 956, 957, 1, 0, 0, 0, 957, 959, 1, 0, 0, 0,
-        958, 956, 1, 0, 0, 0, 959, 960, 5, 521, 0, 0, 960, 962, 1, 0, 0, 0, 961, 949, 1, 0, 0,
-        0, 961, 950, 1, 0, 0, 0, 962, 101, 1, 0, 0, 0, 963, 966, 3, 330, 165, 0, 964, 966, 3,
-        406, 203, 0, 965, 963, 1, 0, 0, 0, 965, 964, 1, 0, 0, 0, 966, 103, 1, 0, 0, 0, 967, 968,
-        5, 204, 0, 0, 968, 977, 3, 372, 186, 0, 969, 973, 5, 520, 0, 0, 970, 972, 3, 106, 53,
-        0, 971, 970, 1, 0, 0, 0, 972, 975, 1, 0, 0, 0, 973, 971, 1, 0, 0, 0, 973, 974, 1, 0, 0,
-        0, 974, 976, 1, 0, 0, 0, 975, 973, 1, 0, 0, 0, 976, 978, 5, 521, 0, 0, 977, 969, 1, 0,
-        0, 0, 977, 978, 1, 0, 0, 0, 978, 105, 1, 0, 0, 0, 979, 980, 7, 12, 0, 0, 980, 984, 7, 13,
-        0, 0, 981, 982, 7, 14, 0, 0, 982, 984, 7, 15, 0, 0, 983, 979, 1, 0, 0, 0, 983, 981, 1,
-        0, 0, 0, 984, 107, 1, 0, 0, 0, 985, 986, 5, 72, 0, 0, 986, 987, 5, 444, 0, 0, 987, 988,
-        3, 364, 182, 0, 988, 989, 3, 382, 191, 0, 989, 109, 1, 0, 0, 0, 990, 991, 5, 72, 0, 0,
-        991, 993, 5, 450, 0, 0, 992, 994, 3, 384, 192, 0, 993, 992, 1, 0, 0, 0, 993, 994, 1,
-        0, 0, 0, 994, 995, 1, 0, 0, 0, 995, 998, 3, 368, 184, 0, 996, 997, 5, 59, 0, 0, 997, 999,
-        5, 541, 0, 0, 998, 996, 1, 0, 0, 0, 998, 999, 1, 0, 0, 0, 999, 1000, 1, 0, 0, 0, 1000,
-        1001, 3, 382, 191, 0, 1001, 111, 1, 0, 0, 0, 1002, 1004, 5, 72, 0, 0, 1003, 1005, 5,
-        501, 0, 0, 1004, 1003, 1, 0, 0, 0, 1004, 1005, 1, 0, 0, 0, 1005, 1006, 1, 0, 0, 0, 1006,
-        1008, 5, 505, 0, 0, 1007, 1009, 3, 384, 192, 0, 1008, 1007, 1, 0, 0, 0, 1008, 1009,
-        1, 0, 0, 0, 1009, 1010, 1, 0, 0, 0, 1010, 1012, 3, 376, 188, 0, 1011, 1013, 3, 60, 30,
-        0, 1012, 1011, 1, 0, 0, 0, 1012, 1013, 1, 0, 0, 0, 1013, 1016, 1, 0, 0, 0, 1014, 1015,
-        5, 59, 0, 0, 1015, 1017, 5, 541, 0, 0, 1016, 1014, 1, 0, 0, 0, 1016, 1017, 1, 0, 0, 0,
-        1017, 1018, 1, 0, 0, 0, 1018, 1019, 5, 17, 0, 0, 1019, 1020, 3, 166, 83, 0, 1020, 113,
-        1, 0, 0, 0, 1021, 1025, 5, 72, 0, 0, 1022, 1026, 5, 501, 0, 0, 1023, 1024, 5, 501, 0,
-        0, 1024, 1026, 5, 372, 0, 0, 1025, 1022, 1, 0, 0, 0, 1025, 1023, 1, 0, 0, 0, 1025, 1026,
-        1, 0, 0, 0, 1026, 1027, 1, 0, 0, 0, 1027, 1029, 5, 154, 0, 0, 1028, 1030, 3, 384, 192,
-        0, 1029, 1028, 1, 0, 0, 0, 1029, 1030, 1, 0, 0, 0, 1030, 1031, 1, 0, 0, 0, 1031, 1032,
-        3, 308, 154, 0, 1032, 1033, 5, 17, 0, 0, 1033, 1036, 3, 354, 177, 0, 1034, 1035, 5,
-        197, 0, 0, 1035, 1037, 7, 16, 0, 0, 1036, 1034, 1, 0, 0, 0, 1036, 1037, 1, 0, 0, 0, 1037,
-        1039, 1, 0, 0, 0, 1038, 1040, 3, 116, 58, 0, 1039, 1038, 1, 0, 0, 0, 1039, 1040, 1,
-        0, 0, 0, 1040, 115, 1, 0, 0, 0, 1041, 1042, 5, 415, 0, 0, 1042, 1043, 5, 467, 0, 0, 1043,
-        1049, 3, 118, 59, 0, 1044, 1045, 5, 524, 0, 0, 1045, 1046, 5, 467, 0, 0, 1046, 1048,
-        3, 118, 59, 0, 1047, 1044, 1, 0, 0, 0, 1048, 1051, 1, 0, 0, 0, 1049, 1047, 1, 0, 0, 0,
-        1049, 1050, 1, 0, 0, 0, 1050, 117, 1, 0, 0, 0, 1051, 1049, 1, 0, 0, 0, 1052, 1053, 5,
-        541, 0, 0, 1053, 119, 1, 0, 0, 0, 1054, 1055, 5, 8, 0, 0, 1055, 1057, 5, 375, 0, 0, 1056,
-        1058, 3, 386, 193, 0, 1057, 1056, 1, 0, 0, 0, 1057, 1058, 1, 0, 0, 0, 1058, 1059, 1,
-        0, 0, 0, 1059, 1065, 3, 372, 186, 0, 1060, 1066, 3, 122, 61, 0, 1061, 1066, 3, 124,
-        62, 0, 1062, 1066, 3, 126, 63, 0, 1063, 1066, 3, 128, 64, 0, 1064, 1066, 3, 130, 65,
-        0, 1065, 1060, 1, 0, 0, 0, 1065, 1061, 1, 0, 0, 0, 1065, 1062, 1, 0, 0, 0, 1065, 1063,
-        1, 0, 0, 0, 1065, 1064, 1, 0, 0, 0, 1066, 121, 1, 0, 0, 0, 1067, 1069, 5, 313, 0, 0, 1068,
-        1070, 3, 378, 189, 0, 1069, 1068, 1, 0, 0, 0, 1069, 1070, 1, 0, 0, 0, 1070, 1071, 1,
-        0, 0, 0, 1071, 1072, 5, 390, 0, 0, 1072, 1073, 3, 378, 189, 0, 1073, 123, 1, 0, 0, 0,
-        1074, 1075, 5, 342, 0, 0, 1075, 1076, 3, 388, 194, 0, 1076, 125, 1, 0, 0, 0, 1077,
-        1078, 5, 440, 0, 0, 1078, 1079, 5, 64, 0, 0, 1079, 1080, 3, 92, 46, 0, 1080, 1081,
-        5, 290, 0, 0, 1081, 1082, 5, 470, 0, 0, 1082, 1084, 3, 60, 30, 0, 1083, 1085, 3, 132,
-        66, 0, 1084, 1083, 1, 0, 0, 0, 1084, 1085, 1, 0, 0, 0, 1085, 127, 1, 0, 0, 0, 1086, 1087,
-        5, 116, 0, 0, 1087, 1088, 5, 64, 0, 0, 1088, 1089, 3, 92, 46, 0, 1089, 129, 1, 0, 0,
-        0, 1090, 1091, 5, 440, 0, 0, 1091, 1092, 5, 406, 0, 0, 1092, 1093, 3, 60, 30, 0, 1093,
-        131, 1, 0, 0, 0, 1094, 1095, 5, 243, 0, 0, 1095, 1096, 5, 125, 0, 0, 1096, 133, 1, 0,
-        0, 0, 1097, 1098, 5, 8, 0, 0, 1098, 1099, 5, 505, 0, 0, 1099, 1103, 3, 374, 187, 0,
-        1100, 1104, 3, 122, 61, 0, 1101, 1102, 5, 17, 0, 0, 1102, 1104, 3, 166, 83, 0, 1103,
-        1100, 1, 0, 0, 0, 1103, 1101, 1, 0, 0, 0, 1104, 135, 1, 0, 0, 0, 1105, 1106, 5, 8, 0,
-        0, 1106, 1107, 5, 450, 0, 0, 1107, 1108, 3, 366, 183, 0, 1108, 1109, 3, 124, 62, 0,
-        1109, 137, 1, 0, 0, 0, 1110, 1114, 5, 8, 0, 0, 1111, 1115, 5, 501, 0, 0, 1112, 1113,
-        5, 501, 0, 0, 1113, 1115, 5, 372, 0, 0, 1114, 1111, 1, 0, 0, 0, 1114, 1112, 1, 0, 0,
-        0, 1114, 1115, 1, 0, 0, 0, 1115, 1116, 1, 0, 0, 0, 1116, 1118, 5, 154, 0, 0, 1117, 1119,
-        3, 386, 193, 0, 1118, 1117, 1, 0, 0, 0, 1118, 1119, 1, 0, 0, 0, 1119, 1120, 1, 0, 0,
-        0, 1120, 1121, 3, 310, 155, 0, 1121, 1122, 5, 17, 0, 0, 1122, 1125, 3, 354, 177, 0,
-        1123, 1124, 5, 197, 0, 0, 1124, 1126, 7, 16, 0, 0, 1125, 1123, 1, 0, 0, 0, 1125, 1126,
-        1, 0, 0, 0, 1126, 139, 1, 0, 0, 0, 1127, 1128, 5, 116, 0, 0, 1128, 1130, 5, 444, 0, 0,
-        1129, 1131, 3, 386, 193, 0, 1130, 1129, 1, 0, 0, 0, 1130, 1131, 1, 0, 0, 0, 1131, 1132,
-        1, 0, 0, 0, 1132, 1133, 3, 362, 181, 0, 1133, 141, 1, 0, 0, 0, 1134, 1136, 5, 116, 0,
-        0, 1135, 1137, 5, 501, 0, 0, 1136, 1135, 1, 0, 0, 0, 1136, 1137, 1, 0, 0, 0, 1137, 1138,
-        1, 0, 0, 0, 1138, 1140, 5, 375, 0, 0, 1139, 1141, 3, 386, 193, 0, 1140, 1139, 1, 0,
-        0, 0, 1140, 1141, 1, 0, 0, 0, 1141, 1142, 1, 0, 0, 0, 1142, 1143, 3, 372, 186, 0, 1143,
-        143, 1, 0, 0, 0, 1144, 1145, 5, 116, 0, 0, 1145, 1147, 5, 450, 0, 0, 1146, 1148, 3,
-        386, 193, 0, 1147, 1146, 1, 0, 0, 0, 1147, 1148, 1, 0, 0, 0, 1148, 1149, 1, 0, 0, 0,
-        1149, 1151, 3, 366, 183, 0, 1150, 1152, 7, 17, 0, 0, 1151, 1150, 1, 0, 0, 0, 1151,
-        1152, 1, 0, 0, 0, 1152, 145, 1, 0, 0, 0, 1153, 1155, 5, 116, 0, 0, 1154, 1156, 5, 501,
-        0, 0, 1155, 1154, 1, 0, 0, 0, 1155, 1156, 1, 0, 0, 0, 1156, 1157, 1, 0, 0, 0, 1157, 1159,
-        5, 505, 0, 0, 1158, 1160, 3, 386, 193, 0, 1159, 1158, 1, 0, 0, 0, 1159, 1160, 1, 0,
-        0, 0, 1160, 1161, 1, 0, 0, 0, 1161, 1162, 3, 374, 187, 0, 1162, 147, 1, 0, 0, 0, 1163,
-        1167, 5, 116, 0, 0, 1164, 1168, 5, 501, 0, 0, 1165, 1166, 5, 501, 0, 0, 1166, 1168,
-        5, 372, 0, 0, 1167, 1164, 1, 0, 0, 0, 1167, 1165, 1, 0, 0, 0, 1167, 1168, 1, 0, 0, 0,
-        1168, 1169, 1, 0, 0, 0, 1169, 1171, 5, 154, 0, 0, 1170, 1172, 3, 386, 193, 0, 1171,
-        1170, 1, 0, 0, 0, 1171, 1172, 1, 0, 0, 0, 1172, 1173, 1, 0, 0, 0, 1173, 1174, 3, 310,
-        155, 0, 1174, 149, 1, 0, 0, 0, 1175, 1177, 5, 132, 0, 0, 1176, 1175, 1, 0, 0, 0, 1176,
-        1177, 1, 0, 0, 0, 1177, 1178, 1, 0, 0, 0, 1178, 1183, 3, 152, 76, 0, 1179, 1183, 3,
-        162, 81, 0, 1180, 1181, 5, 132, 0, 0, 1181, 1183, 3, 164, 82, 0, 1182, 1176, 1, 0,
-        0, 0, 1182, 1179, 1, 0, 0, 0, 1182, 1180, 1, 0, 0, 0, 1183, 151, 1, 0, 0, 0, 1184, 1185,
-        5, 178, 0, 0, 1185, 1186, 7, 18, 0, 0, 1186, 1195, 3, 372, 186, 0, 1187, 1189, 3, 154,
-        77, 0, 1188, 1187, 1, 0, 0, 0, 1188, 1189, 1, 0, 0, 0, 1189, 1191, 1, 0, 0, 0, 1190,
-        1192, 3, 60, 30, 0, 1191, 1190, 1, 0, 0, 0, 1191, 1192, 1, 0, 0, 0, 1192, 1193, 1, 0,
-        0, 0, 1193, 1196, 3, 166, 83, 0, 1194, 1196, 3, 156, 78, 0, 1195, 1188, 1, 0, 0, 0,
-        1195, 1194, 1, 0, 0, 0, 1196, 153, 1, 0, 0, 0, 1197, 1198, 5, 270, 0, 0, 1198, 1199,
-        3, 388, 194, 0, 1199, 155, 1, 0, 0, 0, 1200, 1201, 5, 417, 0, 0, 1201, 1206, 3, 158,
-        79, 0, 1202, 1203, 5, 524, 0, 0, 1203, 1205, 3, 158, 79, 0, 1204, 1202, 1, 0, 0, 0,
-        1205, 1208, 1, 0, 0, 0, 1206, 1204, 1, 0, 0, 0, 1206, 1207, 1, 0, 0, 0, 1207, 157, 1,
-        0, 0, 0, 1208, 1206, 1, 0, 0, 0, 1209, 1210, 5, 520, 0, 0, 1210, 1215, 3, 160, 80, 0,
-        1211, 1212, 5, 524, 0, 0, 1212, 1214, 3, 160, 80, 0, 1213, 1211, 1, 0, 0, 0, 1214,
-        1217, 1, 0, 0, 0, 1215, 1213, 1, 0, 0, 0, 1215, 1216, 1, 0, 0, 0, 1216, 1218, 1, 0, 0,
-        0, 1217, 1215, 1, 0, 0, 0, 1218, 1219, 5, 521, 0, 0, 1219, 159, 1, 0, 0, 0, 1220, 1223,
-        3, 406, 203, 0, 1221, 1223, 3, 302, 151, 0, 1222, 1220, 1, 0, 0, 0, 1222, 1221, 1,
-        0, 0, 0, 1223, 161, 1, 0, 0, 0, 1224, 1225, 5, 24, 0, 0, 1225, 1226, 5, 356, 0, 0, 1226,
-        1227, 5, 342, 0, 0, 1227, 1231, 5, 525, 0, 0, 1228, 1229, 3, 152, 76, 0, 1229, 1230,
-        5, 525, 0, 0, 1230, 1232, 1, 0, 0, 0, 1231, 1228, 1, 0, 0, 0, 1232, 1233, 1, 0, 0, 0,
-        1233, 1231, 1, 0, 0, 0, 1233, 1234, 1, 0, 0, 0, 1234, 1235, 1, 0, 0, 0, 1235, 1236,
-        5, 122, 0, 0, 1236, 163, 1, 0, 0, 0, 1237, 1238, 5, 356, 0, 0, 1238, 1239, 5, 342, 0,
-        0, 1239, 1243, 5, 24, 0, 0, 1240, 1241, 3, 152, 76, 0, 1241, 1242, 5, 525, 0, 0, 1242,
-        1244, 1, 0, 0, 0, 1243, 1240, 1, 0, 0, 0, 1244, 1245, 1, 0, 0, 0, 1245, 1243, 1, 0, 0,
-        0, 1245, 1246, 1, 0, 0, 0, 1246, 1247, 1, 0, 0, 0, 1247, 1248, 5, 122, 0, 0, 1248, 165,
-        1, 0, 0, 0, 1249, 1250, 6, 83, -1, 0, 1250, 1273, 3, 168, 84, 0, 1251, 1252, 3, 170,
-        85, 0, 1252, 1253, 3, 166, 83, 5, 1253, 1273, 1, 0, 0, 0, 1254, 1255, 5, 520, 0, 0,
-        1255, 1256, 3, 166, 83, 0, 1256, 1257, 5, 521, 0, 0, 1257, 1273, 1, 0, 0, 0, 1258,
-        1260, 3, 178, 89, 0, 1259, 1261, 3, 258, 129, 0, 1260, 1259, 1, 0, 0, 0, 1260, 1261,
-        1, 0, 0, 0, 1261, 1263, 1, 0, 0, 0, 1262, 1264, 3, 262, 131, 0, 1263, 1262, 1, 0, 0,
-        0, 1263, 1264, 1, 0, 0, 0, 1264, 1273, 1, 0, 0, 0, 1265, 1267, 3, 176, 88, 0, 1266,
-        1268, 3, 258, 129, 0, 1267, 1266, 1, 0, 0, 0, 1267, 1268, 1, 0, 0, 0, 1268, 1270, 1,
-        0, 0, 0, 1269, 1271, 3, 262, 131, 0, 1270, 1269, 1, 0, 0, 0, 1270, 1271, 1, 0, 0, 0,
-        1271, 1273, 1, 0, 0, 0, 1272, 1249, 1, 0, 0, 0, 1272, 1251, 1, 0, 0, 0, 1272, 1254,
-        1, 0, 0, 0, 1272, 1258, 1, 0, 0, 0, 1272, 1265, 1, 0, 0, 0, 1273, 1288, 1, 0, 0, 0, 1274,
-        1275, 10, 3, 0, 0, 1275, 1277, 7, 19, 0, 0, 1276, 1278, 5, 5, 0, 0, 1277, 1276, 1, 0,
-        0, 0, 1277, 1278, 1, 0, 0, 0, 1278, 1279, 1, 0, 0, 0, 1279, 1281, 3, 166, 83, 0, 1280,
-        1282, 3, 258, 129, 0, 1281, 1280, 1, 0, 0, 0, 1281, 1282, 1, 0, 0, 0, 1282, 1284, 1,
-        0, 0, 0, 1283, 1285, 3, 262, 131, 0, 1284, 1283, 1, 0, 0, 0, 1284, 1285, 1, 0, 0, 0,
-        1285, 1287, 1, 0, 0, 0, 1286, 1274, 1, 0, 0, 0, 1287, 1290, 1, 0, 0, 0, 1288, 1286,
-        1, 0, 0, 0, 1288, 1289, 1, 0, 0, 0, 1289, 167, 1, 0, 0, 0, 1290, 1288, 1, 0, 0, 0, 1291,
-        1292, 5, 417, 0, 0, 1292, 1297, 3, 290, 145, 0, 1293, 1294, 5, 524, 0, 0, 1294, 1296,
-        3, 290, 145, 0, 1295, 1293, 1, 0, 0, 0, 1296, 1299, 1, 0, 0, 0, 1297, 1295, 1, 0, 0,
-        0, 1297, 1298, 1, 0, 0, 0, 1298, 169, 1, 0, 0, 0, 1299, 1297, 1, 0, 0, 0, 1300, 1301,
-        5, 436, 0, 0, 1301, 1306, 3, 172, 86, 0, 1302, 1303, 5, 524, 0, 0, 1303, 1305, 3, 172,
-        86, 0, 1304, 1302, 1, 0, 0, 0, 1305, 1308, 1, 0, 0, 0, 1306, 1304, 1, 0, 0, 0, 1306,
-        1307, 1, 0, 0, 0, 1307, 171, 1, 0, 0, 0, 1308, 1306, 1, 0, 0, 0, 1309, 1321, 3, 174,
-        87, 0, 1310, 1311, 5, 520, 0, 0, 1311, 1316, 3, 54, 27, 0, 1312, 1313, 5, 524, 0, 0,
-        1313, 1315, 3, 54, 27, 0, 1314, 1312, 1, 0, 0, 0, 1315, 1318, 1, 0, 0, 0, 1316, 1314,
-        1, 0, 0, 0, 1316, 1317, 1, 0, 0, 0, 1317, 1319, 1, 0, 0, 0, 1318, 1316, 1, 0, 0, 0, 1319,
-        1320, 5, 521, 0, 0, 1320, 1322, 1, 0, 0, 0, 1321, 1310, 1, 0, 0, 0, 1321, 1322, 1, 0,
-        0, 0, 1322, 1323, 1, 0, 0, 0, 1323, 1324, 5, 17, 0, 0, 1324, 1325, 5, 520, 0, 0, 1325,
-        1326, 3, 166, 83, 0, 1326, 1327, 5, 521, 0, 0, 1327, 173, 1, 0, 0, 0, 1328, 1329, 3,
-        354, 177, 0, 1329, 175, 1, 0, 0, 0, 1330, 1332, 3, 178, 89, 0, 1331, 1333, 3, 198,
-        99, 0, 1332, 1331, 1, 0, 0, 0, 1332, 1333, 1, 0, 0, 0, 1333, 1335, 1, 0, 0, 0, 1334,
-        1336, 3, 232, 116, 0, 1335, 1334, 1, 0, 0, 0, 1335, 1336, 1, 0, 0, 0, 1336, 1338, 1,
-        0, 0, 0, 1337, 1339, 3, 234, 117, 0, 1338, 1337, 1, 0, 0, 0, 1338, 1339, 1, 0, 0, 0,
-        1339, 1341, 1, 0, 0, 0, 1340, 1342, 3, 248, 124, 0, 1341, 1340, 1, 0, 0, 0, 1341, 1342,
-        1, 0, 0, 0, 1342, 1344, 1, 0, 0, 0, 1343, 1345, 3, 250, 125, 0, 1344, 1343, 1, 0, 0,
-        0, 1344, 1345, 1, 0, 0, 0, 1345, 1351, 1, 0, 0, 0, 1346, 1347, 3, 178, 89, 0, 1347,
-        1348, 3, 198, 99, 0, 1348, 1349, 3, 256, 128, 0, 1349, 1351, 1, 0, 0, 0, 1350, 1330,
-        1, 0, 0, 0, 1350, 1346, 1, 0, 0, 0, 1351, 177, 1, 0, 0, 0, 1352, 1354, 5, 338, 0, 0, 1353,
-        1355, 3, 416, 208, 0, 1354, 1353, 1, 0, 0, 0, 1354, 1355, 1, 0, 0, 0, 1355, 1356, 1,
-        0, 0, 0, 1356, 1357, 3, 180, 90, 0, 1357, 179, 1, 0, 0, 0, 1358, 1363, 3, 182, 91, 0,
-        1359, 1360, 5, 524, 0, 0, 1360, 1362, 3, 182, 91, 0, 1361, 1359, 1, 0, 0, 0, 1362,
-        1365, 1, 0, 0, 0, 1363, 1361, 1, 0, 0, 0, 1363, 1364, 1, 0, 0, 0, 1364, 181, 1, 0, 0,
-        0, 1365, 1363, 1, 0, 0, 0, 1366, 1390, 3, 184, 92, 0, 1367, 1373, 3, 188, 94, 0, 1368,
-        1374, 3, 190, 95, 0, 1369, 1371, 5, 17, 0, 0, 1370, 1369, 1, 0, 0, 0, 1370, 1371, 1,
-        0, 0, 0, 1371, 1372, 1, 0, 0, 0, 1372, 1374, 3, 290, 145, 0, 1373, 1368, 1, 0, 0, 0,
-        1373, 1370, 1, 0, 0, 0, 1373, 1374, 1, 0, 0, 0, 1374, 1390, 1, 0, 0, 0, 1375, 1377,
-        3, 194, 97, 0, 1376, 1378, 3, 190, 95, 0, 1377, 1376, 1, 0, 0, 0, 1377, 1378, 1, 0,
-        0, 0, 1378, 1390, 1, 0, 0, 0, 1379, 1385, 3, 186, 93, 0, 1380, 1386, 3, 190, 95, 0,
-        1381, 1383, 5, 17, 0, 0, 1382, 1381, 1, 0, 0, 0, 1382, 1383, 1, 0, 0, 0, 1383, 1384,
-        1, 0, 0, 0, 1384, 1386, 3, 54, 27, 0, 1385, 1380, 1, 0, 0, 0, 1385, 1382, 1, 0, 0, 0,
-        1385, 1386, 1, 0, 0, 0, 1386, 1390, 1, 0, 0, 0, 1387, 1388, 4, 91, 3, 0, 1388, 1390,
-        3, 52, 26, 0, 1389, 1366, 1, 0, 0, 0, 1389, 1367, 1, 0, 0, 0, 1389, 1375, 1, 0, 0, 0,
-        1389, 1379, 1, 0, 0, 0, 1389, 1387, 1, 0, 0, 0, 1390, 183, 1, 0, 0, 0, 1391, 1392, 3,
-        196, 98, 0, 1392, 185, 1, 0, 0, 0, 1393, 1394, 3, 290, 145, 0, 1394, 187, 1, 0, 0, 0,
-        1395, 1396, 3, 54, 27, 0, 1396, 189, 1, 0, 0, 0, 1397, 1399, 5, 17, 0, 0, 1398, 1397,
-        1, 0, 0, 0, 1398, 1399, 1, 0, 0, 0, 1399, 1400, 1, 0, 0, 0, 1400, 1401, 3, 354, 177,
-        0, 1401, 191, 1, 0, 0, 0, 1402, 1418, 3, 196, 98, 0, 1403, 1408, 3, 290, 145, 0, 1404,
-        1406, 5, 17, 0, 0, 1405, 1404, 1, 0, 0, 0, 1405, 1406, 1, 0, 0, 0, 1406, 1407, 1, 0,
-        0, 0, 1407, 1409, 3, 54, 27, 0, 1408, 1405, 1, 0, 0, 0, 1408, 1409, 1, 0, 0, 0, 1409,
-        1418, 1, 0, 0, 0, 1410, 1415, 3, 54, 27, 0, 1411, 1413, 5, 17, 0, 0, 1412, 1411, 1,
-        0, 0, 0, 1412, 1413, 1, 0, 0, 0, 1413, 1414, 1, 0, 0, 0, 1414, 1416, 3, 290, 145, 0,
-        1415, 1412, 1, 0, 0, 0, 1415, 1416, 1, 0, 0, 0, 1416, 1418, 1, 0, 0, 0, 1417, 1402,
-        1, 0, 0, 0, 1417, 1403, 1, 0, 0, 0, 1417, 1410, 1, 0, 0, 0, 1418, 193, 1, 0, 0, 0, 1419,
-        1424, 3, 354, 177, 0, 1420, 1421, 5, 517, 0, 0, 1421, 1423, 3, 354, 177, 0, 1422,
-        1420, 1, 0, 0, 0, 1423, 1426, 1, 0, 0, 0, 1424, 1422, 1, 0, 0, 0, 1424, 1425, 1, 0, 0,
-        0, 1425, 1427, 1, 0, 0, 0, 1426, 1424, 1, 0, 0, 0, 1427, 1428, 5, 517, 0, 0, 1428, 1430,
-        1, 0, 0, 0, 1429, 1419, 1, 0, 0, 0, 1429, 1430, 1, 0, 0, 0, 1430, 1431, 1, 0, 0, 0, 1431,
-        1432, 5, 531, 0, 0, 1432, 195, 1, 0, 0, 0, 1433, 1434, 3, 306, 153, 0, 1434, 1435,
-        5, 264, 0, 0, 1435, 1436, 3, 254, 127, 0, 1436, 1437, 5, 17, 0, 0, 1437, 1438, 3, 354,
-        177, 0, 1438, 1446, 1, 0, 0, 0, 1439, 1440, 3, 306, 153, 0, 1440, 1441, 5, 264, 0,
-        0, 1441, 1442, 3, 346, 173, 0, 1442, 1443, 5, 17, 0, 0, 1443, 1444, 3, 354, 177, 0,
-        1444, 1446, 1, 0, 0, 0, 1445, 1433, 1, 0, 0, 0, 1445, 1439, 1, 0, 0, 0, 1446, 197, 1,
-        0, 0, 0, 1447, 1448, 5, 152, 0, 0, 1448, 1449, 3, 200, 100, 0, 1449, 199, 1, 0, 0, 0,
-        1450, 1451, 6, 100, -1, 0, 1451, 1456, 3, 202, 101, 0, 1452, 1453, 5, 524, 0, 0, 1453,
-        1455, 3, 202, 101, 0, 1454, 1452, 1, 0, 0, 0, 1455, 1458, 1, 0, 0, 0, 1456, 1454, 1,
-        0, 0, 0, 1456, 1457, 1, 0, 0, 0, 1457, 1462, 1, 0, 0, 0, 1458, 1456, 1, 0, 0, 0, 1459,
-        1462, 3, 214, 107, 0, 1460, 1462, 3, 216, 108, 0, 1461, 1450, 1, 0, 0, 0, 1461, 1459,
-        1, 0, 0, 0, 1461, 1460, 1, 0, 0, 0, 1462, 1484, 1, 0, 0, 0, 1463, 1464, 10, 3, 0, 0, 1464,
-        1465, 5, 73, 0, 0, 1465, 1466, 5, 186, 0, 0, 1466, 1483, 3, 200, 100, 4, 1467, 1469,
-        10, 4, 0, 0, 1468, 1470, 5, 235, 0, 0, 1469, 1468, 1, 0, 0, 0, 1469, 1470, 1, 0, 0, 0,
-        1470, 1472, 1, 0, 0, 0, 1471, 1473, 7, 20, 0, 0, 1472, 1471, 1, 0, 0, 0, 1472, 1473,
-        1, 0, 0, 0, 1473, 1475, 1, 0, 0, 0, 1474, 1476, 5, 263, 0, 0, 1475, 1474, 1, 0, 0, 0,
-        1475, 1476, 1, 0, 0, 0, 1476, 1477, 1, 0, 0, 0, 1477, 1478, 5, 186, 0, 0, 1478, 1480,
-        3, 200, 100, 0, 1479, 1481, 3, 230, 115, 0, 1480, 1479, 1, 0, 0, 0, 1480, 1481, 1,
-        0, 0, 0, 1481, 1483, 1, 0, 0, 0, 1482, 1463, 1, 0, 0, 0, 1482, 1467, 1, 0, 0, 0, 1483,
-        1486, 1, 0, 0, 0, 1484, 1482, 1, 0, 0, 0, 1484, 1485, 1, 0, 0, 0, 1485, 201, 1, 0, 0,
-        0, 1486, 1484, 1, 0, 0, 0, 1487, 1489, 3, 204, 102, 0, 1488, 1490, 3, 344, 172, 0,
-        1489, 1488, 1, 0, 0, 0, 1489, 1490, 1, 0, 0, 0, 1490, 203, 1, 0, 0, 0, 1491, 1493, 5,
-        375, 0, 0, 1492, 1491, 1, 0, 0, 0, 1492, 1493, 1, 0, 0, 0, 1493, 1494, 1, 0, 0, 0, 1494,
-        1496, 3, 372, 186, 0, 1495, 1497, 3, 210, 105, 0, 1496, 1495, 1, 0, 0, 0, 1496, 1497,
-        1, 0, 0, 0, 1497, 1505, 1, 0, 0, 0, 1498, 1500, 3, 374, 187, 0, 1499, 1501, 3, 210,
-        105, 0, 1500, 1499, 1, 0, 0, 0, 1500, 1501, 1, 0, 0, 0, 1501, 1505, 1, 0, 0, 0, 1502,
-        1505, 3, 206, 103, 0, 1503, 1505, 3, 208, 104, 0, 1504, 1492, 1, 0, 0, 0, 1504, 1498,
-        1, 0, 0, 0, 1504, 1502, 1, 0, 0, 0, 1504, 1503, 1, 0, 0, 0, 1505, 205, 1, 0, 0, 0, 1506,
-        1507, 5, 200, 0, 0, 1507, 1508, 5, 375, 0, 0, 1508, 1509, 5, 520, 0, 0, 1509, 1510,
-        3, 302, 151, 0, 1510, 1511, 5, 521, 0, 0, 1511, 207, 1, 0, 0, 0, 1512, 1514, 5, 200,
-        0, 0, 1513, 1512, 1, 0, 0, 0, 1513, 1514, 1, 0, 0, 0, 1514, 1515, 1, 0, 0, 0, 1515, 1516,
-        5, 520, 0, 0, 1516, 1517, 3, 166, 83, 0, 1517, 1518, 5, 521, 0, 0, 1518, 1525, 1, 0,
-        0, 0, 1519, 1520, 5, 408, 0, 0, 1520, 1521, 5, 520, 0, 0, 1521, 1522, 3, 290, 145,
-        0, 1522, 1523, 5, 521, 0, 0, 1523, 1525, 1, 0, 0, 0, 1524, 1513, 1, 0, 0, 0, 1524, 1519,
-        1, 0, 0, 0, 1525, 209, 1, 0, 0, 0, 1526, 1527, 5, 147, 0, 0, 1527, 1528, 5, 373, 0, 0,
-        1528, 1529, 5, 17, 0, 0, 1529, 1530, 5, 251, 0, 0, 1530, 1531, 3, 212, 106, 0, 1531,
-        211, 1, 0, 0, 0, 1532, 1533, 3, 290, 145, 0, 1533, 213, 1, 0, 0, 0, 1534, 1535, 5, 520,
-        0, 0, 1535, 1536, 3, 156, 78, 0, 1536, 1537, 5, 521, 0, 0, 1537, 1538, 3, 344, 172,
-        0, 1538, 215, 1, 0, 0, 0, 1539, 1540, 5, 375, 0, 0, 1540, 1541, 5, 520, 0, 0, 1541,
-        1542, 3, 218, 109, 0, 1542, 1543, 5, 521, 0, 0, 1543, 217, 1, 0, 0, 0, 1544, 1545,
-        3, 220, 110, 0, 1545, 1546, 5, 520, 0, 0, 1546, 1551, 3, 222, 111, 0, 1547, 1548,
-        5, 524, 0, 0, 1548, 1550, 3, 222, 111, 0, 1549, 1547, 1, 0, 0, 0, 1550, 1553, 1, 0,
-        0, 0, 1551, 1549, 1, 0, 0, 0, 1551, 1552, 1, 0, 0, 0, 1552, 1554, 1, 0, 0, 0, 1553, 1551,
-        1, 0, 0, 0, 1554, 1555, 5, 521, 0, 0, 1555, 219, 1, 0, 0, 0, 1556, 1557, 7, 21, 0, 0,
-        1557, 221, 1, 0, 0, 0, 1558, 1559, 5, 375, 0, 0, 1559, 1561, 3, 246, 123, 0, 1560,
-        1562, 3, 224, 112, 0, 1561, 1560, 1, 0, 0, 0, 1561, 1562, 1, 0, 0, 0, 1562, 1580, 1,
-        0, 0, 0, 1563, 1580, 3, 228, 114, 0, 1564, 1580, 3, 332, 166, 0, 1565, 1566, 5, 449,
-        0, 0, 1566, 1567, 5, 540, 0, 0, 1567, 1568, 5, 375, 0, 0, 1568, 1570, 3, 246, 123,
-        0, 1569, 1571, 3, 224, 112, 0, 1570, 1569, 1, 0, 0, 0, 1570, 1571, 1, 0, 0, 0, 1571,
-        1580, 1, 0, 0, 0, 1572, 1573, 5, 502, 0, 0, 1573, 1574, 5, 540, 0, 0, 1574, 1580, 3,
-        228, 114, 0, 1575, 1576, 3, 226, 113, 0, 1576, 1577, 5, 540, 0, 0, 1577, 1578, 3,
-        332, 166, 0, 1578, 1580, 1, 0, 0, 0, 1579, 1558, 1, 0, 0, 0, 1579, 1563, 1, 0, 0, 0,
-        1579, 1564, 1, 0, 0, 0, 1579, 1565, 1, 0, 0, 0, 1579, 1572, 1, 0, 0, 0, 1579, 1575,
-        1, 0, 0, 0, 1580, 223, 1, 0, 0, 0, 1581, 1582, 5, 270, 0, 0, 1582, 1585, 5, 34, 0, 0,
-        1583, 1586, 3, 54, 27, 0, 1584, 1586, 3, 60, 30, 0, 1585, 1583, 1, 0, 0, 0, 1585, 1584,
-        1, 0, 0, 0, 1586, 225, 1, 0, 0, 0, 1587, 1588, 7, 22, 0, 0, 1588, 227, 1, 0, 0, 0, 1589,
-        1590, 5, 454, 0, 0, 1590, 1591, 5, 520, 0, 0, 1591, 1592, 3, 54, 27, 0, 1592, 1593,
-        5, 521, 0, 0, 1593, 229, 1, 0, 0, 0, 1594, 1601, 5, 255, 0, 0, 1595, 1602, 3, 292, 146,
-        0, 1596, 1599, 3, 58, 29, 0, 1597, 1598, 5, 509, 0, 0, 1598, 1600, 3, 58, 29, 0, 1599,
-        1597, 1, 0, 0, 0, 1599, 1600, 1, 0, 0, 0, 1600, 1602, 1, 0, 0, 0, 1601, 1595, 1, 0, 0,
-        0, 1601, 1596, 1, 0, 0, 0, 1602, 1606, 1, 0, 0, 0, 1603, 1604, 5, 415, 0, 0, 1604, 1606,
-        3, 60, 30, 0, 1605, 1594, 1, 0, 0, 0, 1605, 1603, 1, 0, 0, 0, 1606, 231, 1, 0, 0, 0, 1607,
-        1610, 5, 433, 0, 0, 1608, 1611, 3, 292, 146, 0, 1609, 1611, 3, 58, 29, 0, 1610, 1608,
-        1, 0, 0, 0, 1610, 1609, 1, 0, 0, 0, 1611, 233, 1, 0, 0, 0, 1612, 1613, 5, 160, 0, 0, 1613,
-        1614, 5, 34, 0, 0, 1614, 1619, 3, 236, 118, 0, 1615, 1616, 5, 524, 0, 0, 1616, 1618,
-        3, 236, 118, 0, 1617, 1615, 1, 0, 0, 0, 1618, 1621, 1, 0, 0, 0, 1619, 1617, 1, 0, 0,
-        0, 1619, 1620, 1, 0, 0, 0, 1620, 235, 1, 0, 0, 0, 1621, 1619, 1, 0, 0, 0, 1622, 1663,
-        3, 54, 27, 0, 1623, 1663, 3, 242, 121, 0, 1624, 1625, 5, 520, 0, 0, 1625, 1663, 5,
-        521, 0, 0, 1626, 1627, 5, 520, 0, 0, 1627, 1632, 3, 290, 145, 0, 1628, 1629, 5, 524,
-        0, 0, 1629, 1631, 3, 290, 145, 0, 1630, 1628, 1, 0, 0, 0, 1631, 1634, 1, 0, 0, 0, 1632,
-        1630, 1, 0, 0, 0, 1632, 1633, 1, 0, 0, 0, 1633, 1635, 1, 0, 0, 0, 1634, 1632, 1, 0, 0,
-        0, 1635, 1636, 5, 521, 0, 0, 1636, 1663, 1, 0, 0, 0, 1637, 1638, 3, 240, 120, 0, 1638,
-        1639, 5, 520, 0, 0, 1639, 1644, 3, 290, 145, 0, 1640, 1641, 5, 524, 0, 0, 1641, 1643,
-        3, 290, 145, 0, 1642, 1640, 1, 0, 0, 0, 1643, 1646, 1, 0, 0, 0, 1644, 1642, 1, 0, 0,
-        0, 1644, 1645, 1, 0, 0, 0, 1645, 1647, 1, 0, 0, 0, 1646, 1644, 1, 0, 0, 0, 1647, 1648,
-        5, 521, 0, 0, 1648, 1663, 1, 0, 0, 0, 1649, 1650, 3, 238, 119, 0, 1650, 1651, 5, 520,
-        0, 0, 1651, 1656, 3, 236, 118, 0, 1652, 1653, 5, 524, 0, 0, 1653, 1655, 3, 236, 118,
-        0, 1654, 1652, 1, 0, 0, 0, 1655, 1658, 1, 0, 0, 0, 1656, 1654, 1, 0, 0, 0, 1656, 1657,
-        1, 0, 0, 0, 1657, 1659, 1, 0, 0, 0, 1658, 1656, 1, 0, 0, 0, 1659, 1660, 5, 521, 0, 0,
-        1660, 1663, 1, 0, 0, 0, 1661, 1663, 3, 290, 145, 0, 1662, 1622, 1, 0, 0, 0, 1662, 1623,
-        1, 0, 0, 0, 1662, 1624, 1, 0, 0, 0, 1662, 1626, 1, 0, 0, 0, 1662, 1637, 1, 0, 0, 0, 1662,
-        1649, 1, 0, 0, 0, 1662, 1661, 1, 0, 0, 0, 1663, 237, 1, 0, 0, 0, 1664, 1665, 5, 161,
-        0, 0, 1665, 1666, 5, 497, 0, 0, 1666, 239, 1, 0, 0, 0, 1667, 1668, 7, 23, 0, 0, 1668,
-        241, 1, 0, 0, 0, 1669, 1670, 3, 244, 122, 0, 1670, 1671, 5, 520, 0, 0, 1671, 1672,
-        3, 246, 123, 0, 1672, 1673, 5, 524, 0, 0, 1673, 1674, 3, 332, 166, 0, 1674, 1675,
-        5, 521, 0, 0, 1675, 243, 1, 0, 0, 0, 1676, 1677, 7, 24, 0, 0, 1677, 245, 1, 0, 0, 0, 1678,
-        1679, 3, 378, 189, 0, 1679, 247, 1, 0, 0, 0, 1680, 1681, 5, 164, 0, 0, 1681, 1682,
-        3, 292, 146, 0, 1682, 249, 1, 0, 0, 0, 1683, 1684, 5, 435, 0, 0, 1684, 1689, 3, 252,
-        126, 0, 1685, 1686, 5, 524, 0, 0, 1686, 1688, 3, 252, 126, 0, 1687, 1685, 1, 0, 0,
-        0, 1688, 1691, 1, 0, 0, 0, 1689, 1687, 1, 0, 0, 0, 1689, 1690, 1, 0, 0, 0, 1690, 251,
-        1, 0, 0, 0, 1691, 1689, 1, 0, 0, 0, 1692, 1693, 3, 346, 173, 0, 1693, 1694, 5, 17, 0,
-        0, 1694, 1695, 3, 254, 127, 0, 1695, 253, 1, 0, 0, 0, 1696, 1698, 3, 346, 173, 0, 1697,
-        1696, 1, 0, 0, 0, 1697, 1698, 1, 0, 0, 0, 1698, 1699, 1, 0, 0, 0, 1699, 1701, 5, 520,
-        0, 0, 1700, 1702, 3, 264, 132, 0, 1701, 1700, 1, 0, 0, 0, 1701, 1702, 1, 0, 0, 0, 1702,
-        1704, 1, 0, 0, 0, 1703, 1705, 3, 258, 129, 0, 1704, 1703, 1, 0, 0, 0, 1704, 1705, 1,
-        0, 0, 0, 1705, 1707, 1, 0, 0, 0, 1706, 1708, 3, 280, 140, 0, 1707, 1706, 1, 0, 0, 0,
-        1707, 1708, 1, 0, 0, 0, 1708, 1709, 1, 0, 0, 0, 1709, 1710, 5, 521, 0, 0, 1710, 255,
-        1, 0, 0, 0, 1711, 1712, 5, 215, 0, 0, 1712, 1714, 5, 520, 0, 0, 1713, 1715, 3, 264,
-        132, 0, 1714, 1713, 1, 0, 0, 0, 1714, 1715, 1, 0, 0, 0, 1715, 1717, 1, 0, 0, 0, 1716,
-        1718, 3, 258, 129, 0, 1717, 1716, 1, 0, 0, 0, 1717, 1718, 1, 0, 0, 0, 1718, 1720, 1,
-        0, 0, 0, 1719, 1721, 3, 268, 134, 0, 1720, 1719, 1, 0, 0, 0, 1720, 1721, 1, 0, 0, 0,
-        1721, 1723, 1, 0, 0, 0, 1722, 1724, 3, 274, 137, 0, 1723, 1722, 1, 0, 0, 0, 1723, 1724,
-        1, 0, 0, 0, 1724, 1726, 1, 0, 0, 0, 1725, 1727, 3, 276, 138, 0, 1726, 1725, 1, 0, 0,
-        0, 1726, 1727, 1, 0, 0, 0, 1727, 1729, 1, 0, 0, 0, 1728, 1730, 3, 270, 135, 0, 1729,
-        1728, 1, 0, 0, 0, 1729, 1730, 1, 0, 0, 0, 1730, 1731, 1, 0, 0, 0, 1731, 1732, 3, 278,
-        139, 0, 1732, 1737, 5, 521, 0, 0, 1733, 1735, 5, 17, 0, 0, 1734, 1733, 1, 0, 0, 0, 1734,
-        1735, 1, 0, 0, 0, 1735, 1736, 1, 0, 0, 0, 1736, 1738, 3, 354, 177, 0, 1737, 1734, 1,
-        0, 0, 0, 1737, 1738, 1, 0, 0, 0, 1738, 257, 1, 0, 0, 0, 1739, 1740, 5, 260, 0, 0, 1740,
-        1741, 5, 34, 0, 0, 1741, 1746, 3, 260, 130, 0, 1742, 1743, 5, 524, 0, 0, 1743, 1745,
-        3, 260, 130, 0, 1744, 1742, 1, 0, 0, 0, 1745, 1748, 1, 0, 0, 0, 1746, 1744, 1, 0, 0,
-        0, 1746, 1747, 1, 0, 0, 0, 1747, 259, 1, 0, 0, 0, 1748, 1746, 1, 0, 0, 0, 1749, 1752,
-        3, 54, 27, 0, 1750, 1752, 3, 300, 150, 0, 1751, 1749, 1, 0, 0, 0, 1751, 1750, 1, 0,
-        0, 0, 1752, 1754, 1, 0, 0, 0, 1753, 1755, 7, 25, 0, 0, 1754, 1753, 1, 0, 0, 0, 1754,
-        1755, 1, 0, 0, 0, 1755, 1758, 1, 0, 0, 0, 1756, 1757, 5, 480, 0, 0, 1757, 1759, 7, 26,
-        0, 0, 1758, 1756, 1, 0, 0, 0, 1758, 1759, 1, 0, 0, 0, 1759, 261, 1, 0, 0, 0, 1760, 1763,
-        5, 206, 0, 0, 1761, 1764, 5, 5, 0, 0, 1762, 1764, 3, 290, 145, 0, 1763, 1761, 1, 0,
-        0, 0, 1763, 1762, 1, 0, 0, 0, 1764, 263, 1, 0, 0, 0, 1765, 1766, 5, 270, 0, 0, 1766,
-        1769, 5, 34, 0, 0, 1767, 1770, 3, 54, 27, 0, 1768, 1770, 3, 306, 153, 0, 1769, 1767,
-        1, 0, 0, 0, 1769, 1768, 1, 0, 0, 0, 1770, 1778, 1, 0, 0, 0, 1771, 1774, 5, 524, 0, 0,
-        1772, 1775, 3, 54, 27, 0, 1773, 1775, 3, 306, 153, 0, 1774, 1772, 1, 0, 0, 0, 1774,
-        1773, 1, 0, 0, 0, 1775, 1777, 1, 0, 0, 0, 1776, 1771, 1, 0, 0, 0, 1777, 1780, 1, 0, 0,
-        0, 1778, 1776, 1, 0, 0, 0, 1778, 1779, 1, 0, 0, 0, 1779, 265, 1, 0, 0, 0, 1780, 1778,
-        1, 0, 0, 0, 1781, 1798, 5, 531, 0, 0, 1782, 1798, 5, 534, 0, 0, 1783, 1798, 5, 539,
-        0, 0, 1784, 1785, 5, 522, 0, 0, 1785, 1786, 5, 542, 0, 0, 1786, 1787, 5, 524, 0, 0,
-        1787, 1788, 5, 542, 0, 0, 1788, 1798, 5, 523, 0, 0, 1789, 1790, 5, 522, 0, 0, 1790,
-        1791, 5, 542, 0, 0, 1791, 1792, 5, 524, 0, 0, 1792, 1798, 5, 523, 0, 0, 1793, 1794,
-        5, 522, 0, 0, 1794, 1795, 5, 524, 0, 0, 1795, 1796, 5, 542, 0, 0, 1796, 1798, 5, 523,
-        0, 0, 1797, 1781, 1, 0, 0, 0, 1797, 1782, 1, 0, 0, 0, 1797, 1783, 1, 0, 0, 0, 1797, 1784,
-        1, 0, 0, 0, 1797, 1789, 1, 0, 0, 0, 1797, 1793, 1, 0, 0, 0, 1798, 267, 1, 0, 0, 0, 1799,
-        1800, 5, 217, 0, 0, 1800, 1805, 3, 192, 96, 0, 1801, 1802, 5, 524, 0, 0, 1802, 1804,
-        3, 192, 96, 0, 1803, 1801, 1, 0, 0, 0, 1804, 1807, 1, 0, 0, 0, 1805, 1803, 1, 0, 0, 0,
-        1805, 1806, 1, 0, 0, 0, 1806, 269, 1, 0, 0, 0, 1807, 1805, 1, 0, 0, 0, 1808, 1809, 5,
-        273, 0, 0, 1809, 1811, 5, 520, 0, 0, 1810, 1812, 3, 272, 136, 0, 1811, 1810, 1, 0,
-        0, 0, 1812, 1813, 1, 0, 0, 0, 1813, 1811, 1, 0, 0, 0, 1813, 1814, 1, 0, 0, 0, 1814, 1815,
-        1, 0, 0, 0, 1815, 1817, 5, 521, 0, 0, 1816, 1818, 3, 288, 144, 0, 1817, 1816, 1, 0,
-        0, 0, 1817, 1818, 1, 0, 0, 0, 1818, 271, 1, 0, 0, 0, 1819, 1821, 3, 356, 178, 0, 1820,
-        1822, 3, 266, 133, 0, 1821, 1820, 1, 0, 0, 0, 1821, 1822, 1, 0, 0, 0, 1822, 273, 1,
-        0, 0, 0, 1823, 1824, 5, 5, 0, 0, 1824, 1825, 5, 324, 0, 0, 1825, 1826, 5, 274, 0, 0,
-        1826, 1832, 5, 212, 0, 0, 1827, 1828, 5, 256, 0, 0, 1828, 1829, 5, 323, 0, 0, 1829,
-        1830, 5, 274, 0, 0, 1830, 1832, 5, 212, 0, 0, 1831, 1823, 1, 0, 0, 0, 1831, 1827, 1,
-        0, 0, 0, 1832, 275, 1, 0, 0, 0, 1833, 1834, 5, 441, 0, 0, 1834, 1835, 5, 212, 0, 0, 1835,
-        1836, 5, 345, 0, 0, 1836, 1837, 5, 482, 0, 0, 1837, 1838, 5, 471, 0, 0, 1838, 1858,
-        5, 323, 0, 0, 1839, 1840, 5, 441, 0, 0, 1840, 1841, 5, 212, 0, 0, 1841, 1842, 5, 345,
-        0, 0, 1842, 1843, 5, 390, 0, 0, 1843, 1844, 5, 239, 0, 0, 1844, 1858, 5, 323, 0, 0,
-        1845, 1846, 5, 441, 0, 0, 1846, 1847, 5, 212, 0, 0, 1847, 1848, 5, 345, 0, 0, 1848,
-        1849, 5, 390, 0, 0, 1849, 1850, 5, 471, 0, 0, 1850, 1858, 3, 356, 178, 0, 1851, 1852,
-        5, 441, 0, 0, 1852, 1853, 5, 212, 0, 0, 1853, 1854, 5, 345, 0, 0, 1854, 1855, 5, 390,
-        0, 0, 1855, 1856, 5, 460, 0, 0, 1856, 1858, 3, 356, 178, 0, 1857, 1833, 1, 0, 0, 0,
-        1857, 1839, 1, 0, 0, 0, 1857, 1845, 1, 0, 0, 0, 1857, 1851, 1, 0, 0, 0, 1858, 277, 1,
-        0, 0, 0, 1859, 1860, 5, 105, 0, 0, 1860, 1865, 3, 192, 96, 0, 1861, 1862, 5, 524, 0,
-        0, 1862, 1864, 3, 192, 96, 0, 1863, 1861, 1, 0, 0, 0, 1864, 1867, 1, 0, 0, 0, 1865,
-        1863, 1, 0, 0, 0, 1865, 1866, 1, 0, 0, 0, 1866, 279, 1, 0, 0, 0, 1867, 1865, 1, 0, 0,
-        0, 1868, 1869, 5, 294, 0, 0, 1869, 1870, 5, 27, 0, 0, 1870, 1871, 3, 332, 166, 0, 1871,
-        1872, 3, 282, 141, 0, 1872, 1884, 1, 0, 0, 0, 1873, 1874, 7, 27, 0, 0, 1874, 1875,
-        5, 27, 0, 0, 1875, 1876, 3, 284, 142, 0, 1876, 1877, 5, 10, 0, 0, 1877, 1878, 3, 286,
-        143, 0, 1878, 1884, 1, 0, 0, 0, 1879, 1880, 5, 324, 0, 0, 1880, 1881, 5, 27, 0, 0, 1881,
-        1882, 5, 542, 0, 0, 1882, 1884, 3, 282, 141, 0, 1883, 1868, 1, 0, 0, 0, 1883, 1873,
-        1, 0, 0, 0, 1883, 1879, 1, 0, 0, 0, 1884, 281, 1, 0, 0, 0, 1885, 1886, 5, 484, 0, 0, 1886,
-        1887, 5, 10, 0, 0, 1887, 1888, 5, 76, 0, 0, 1888, 1889, 5, 323, 0, 0, 1889, 283, 1,
-        0, 0, 0, 1890, 1891, 5, 404, 0, 0, 1891, 1897, 5, 484, 0, 0, 1892, 1893, 5, 542, 0,
-        0, 1893, 1897, 5, 484, 0, 0, 1894, 1895, 5, 76, 0, 0, 1895, 1897, 5, 323, 0, 0, 1896,
-        1890, 1, 0, 0, 0, 1896, 1892, 1, 0, 0, 0, 1896, 1894, 1, 0, 0, 0, 1897, 285, 1, 0, 0,
-        0, 1898, 1899, 5, 76, 0, 0, 1899, 1905, 5, 323, 0, 0, 1900, 1901, 5, 542, 0, 0, 1901,
-        1905, 5, 146, 0, 0, 1902, 1903, 5, 404, 0, 0, 1903, 1905, 5, 146, 0, 0, 1904, 1898,
-        1, 0, 0, 0, 1904, 1900, 1, 0, 0, 0, 1904, 1902, 1, 0, 0, 0, 1905, 287, 1, 0, 0, 0, 1906,
-        1907, 5, 437, 0, 0, 1907, 1908, 3, 332, 166, 0, 1908, 289, 1, 0, 0, 0, 1909, 1910,
-        3, 292, 146, 0, 1910, 291, 1, 0, 0, 0, 1911, 1912, 6, 146, -1, 0, 1912, 1913, 5, 243,
-        0, 0, 1913, 1924, 3, 292, 146, 6, 1914, 1915, 5, 133, 0, 0, 1915, 1916, 5, 520, 0,
-        0, 1916, 1917, 3, 166, 83, 0, 1917, 1918, 5, 521, 0, 0, 1918, 1924, 1, 0, 0, 0, 1919,
-        1921, 3, 300, 150, 0, 1920, 1922, 3, 294, 147, 0, 1921, 1920, 1, 0, 0, 0, 1921, 1922,
-        1, 0, 0, 0, 1922, 1924, 1, 0, 0, 0, 1923, 1911, 1, 0, 0, 0, 1923, 1914, 1, 0, 0, 0, 1923,
-        1919, 1, 0, 0, 0, 1924, 1939, 1, 0, 0, 0, 1925, 1926, 10, 3, 0, 0, 1926, 1927, 5, 10,
-        0, 0, 1927, 1938, 3, 292, 146, 4, 1928, 1929, 10, 2, 0, 0, 1929, 1930, 5, 259, 0, 0,
-        1930, 1938, 3, 292, 146, 3, 1931, 1932, 10, 1, 0, 0, 1932, 1934, 5, 185, 0, 0, 1933,
-        1935, 5, 243, 0, 0, 1934, 1933, 1, 0, 0, 0, 1934, 1935, 1, 0, 0, 0, 1935, 1936, 1, 0,
-        0, 0, 1936, 1938, 7, 28, 0, 0, 1937, 1925, 1, 0, 0, 0, 1937, 1928, 1, 0, 0, 0, 1937,
-        1931, 1, 0, 0, 0, 1938, 1941, 1, 0, 0, 0, 1939, 1937, 1, 0, 0, 0, 1939, 1940, 1, 0, 0,
-        0, 1940, 293, 1, 0, 0, 0, 1941, 1939, 1, 0, 0, 0, 1942, 1944, 5, 243, 0, 0, 1943, 1942,
-        1, 0, 0, 0, 1943, 1944, 1, 0, 0, 0, 1944, 1945, 1, 0, 0, 0, 1945, 1947, 5, 27, 0, 0, 1946,
-        1948, 7, 29, 0, 0, 1947, 1946, 1, 0, 0, 0, 1947, 1948, 1, 0, 0, 0, 1948, 1949, 1, 0,
-        0, 0, 1949, 1950, 3, 300, 150, 0, 1950, 1951, 5, 10, 0, 0, 1951, 1952, 3, 300, 150,
-        0, 1952, 2017, 1, 0, 0, 0, 1953, 1955, 5, 243, 0, 0, 1954, 1953, 1, 0, 0, 0, 1954, 1955,
-        1, 0, 0, 0, 1955, 1956, 1, 0, 0, 0, 1956, 1957, 5, 171, 0, 0, 1957, 1958, 5, 520, 0,
-        0, 1958, 1963, 3, 290, 145, 0, 1959, 1960, 5, 524, 0, 0, 1960, 1962, 3, 290, 145,
-        0, 1961, 1959, 1, 0, 0, 0, 1962, 1965, 1, 0, 0, 0, 1963, 1961, 1, 0, 0, 0, 1963, 1964,
-        1, 0, 0, 0, 1964, 1966, 1, 0, 0, 0, 1965, 1963, 1, 0, 0, 0, 1966, 1967, 5, 521, 0, 0,
-        1967, 2017, 1, 0, 0, 0, 1968, 1970, 5, 243, 0, 0, 1969, 1968, 1, 0, 0, 0, 1969, 1970,
-        1, 0, 0, 0, 1970, 1971, 1, 0, 0, 0, 1971, 1972, 5, 171, 0, 0, 1972, 1973, 5, 520, 0,
-        0, 1973, 1974, 3, 166, 83, 0, 1974, 1975, 5, 521, 0, 0, 1975, 2017, 1, 0, 0, 0, 1976,
-        1977, 5, 133, 0, 0, 1977, 1978, 5, 520, 0, 0, 1978, 1979, 3, 166, 83, 0, 1979, 1980,
-        5, 521, 0, 0, 1980, 2017, 1, 0, 0, 0, 1981, 1983, 5, 243, 0, 0, 1982, 1981, 1, 0, 0,
-        0, 1982, 1983, 1, 0, 0, 0, 1983, 1984, 1, 0, 0, 0, 1984, 1985, 5, 320, 0, 0, 1985, 2017,
-        3, 300, 150, 0, 1986, 2017, 3, 298, 149, 0, 1987, 1989, 5, 185, 0, 0, 1988, 1990,
-        5, 243, 0, 0, 1989, 1988, 1, 0, 0, 0, 1989, 1990, 1, 0, 0, 0, 1990, 1991, 1, 0, 0, 0,
-        1991, 2017, 7, 28, 0, 0, 1992, 1994, 5, 185, 0, 0, 1993, 1995, 5, 243, 0, 0, 1994,
-        1993, 1, 0, 0, 0, 1994, 1995, 1, 0, 0, 0, 1995, 1996, 1, 0, 0, 0, 1996, 1997, 5, 113,
-        0, 0, 1997, 1998, 5, 152, 0, 0, 1998, 2017, 3, 300, 150, 0, 1999, 2001, 5, 243, 0,
-        0, 2000, 1999, 1, 0, 0, 0, 2000, 2001, 1, 0, 0, 0, 2001, 2002, 1, 0, 0, 0, 2002, 2003,
-        5, 344, 0, 0, 2003, 2004, 5, 390, 0, 0, 2004, 2007, 3, 300, 150, 0, 2005, 2006, 5,
-        127, 0, 0, 2006, 2008, 3, 410, 205, 0, 2007, 2005, 1, 0, 0, 0, 2007, 2008, 1, 0, 0,
-        0, 2008, 2017, 1, 0, 0, 0, 2009, 2010, 5, 185, 0, 0, 2010, 2014, 5, 187, 0, 0, 2011,
-        2015, 5, 416, 0, 0, 2012, 2015, 5, 13, 0, 0, 2013, 2015, 3, 354, 177, 0, 2014, 2011,
-        1, 0, 0, 0, 2014, 2012, 1, 0, 0, 0, 2014, 2013, 1, 0, 0, 0, 2014, 2015, 1, 0, 0, 0, 2015,
-        2017, 1, 0, 0, 0, 2016, 1943, 1, 0, 0, 0, 2016, 1954, 1, 0, 0, 0, 2016, 1969, 1, 0, 0,
-        0, 2016, 1976, 1, 0, 0, 0, 2016, 1982, 1, 0, 0, 0, 2016, 1986, 1, 0, 0, 0, 2016, 1987,
-        1, 0, 0, 0, 2016, 1992, 1, 0, 0, 0, 2016, 2000, 1, 0, 0, 0, 2016, 2009, 1, 0, 0, 0, 2017,
-        295, 1, 0, 0, 0, 2018, 2027, 5, 246, 0, 0, 2019, 2020, 5, 121, 0, 0, 2020, 2027, 5,
-        13, 0, 0, 2021, 2022, 5, 121, 0, 0, 2022, 2027, 3, 378, 189, 0, 2023, 2027, 5, 399,
-        0, 0, 2024, 2027, 5, 140, 0, 0, 2025, 2027, 5, 407, 0, 0, 2026, 2018, 1, 0, 0, 0, 2026,
-        2019, 1, 0, 0, 0, 2026, 2021, 1, 0, 0, 0, 2026, 2023, 1, 0, 0, 0, 2026, 2024, 1, 0, 0,
-        0, 2026, 2025, 1, 0, 0, 0, 2027, 297, 1, 0, 0, 0, 2028, 2030, 5, 243, 0, 0, 2029, 2028,
-        1, 0, 0, 0, 2029, 2030, 1, 0, 0, 0, 2030, 2031, 1, 0, 0, 0, 2031, 2032, 5, 204, 0, 0,
-        2032, 2046, 7, 30, 0, 0, 2033, 2034, 5, 520, 0, 0, 2034, 2047, 5, 521, 0, 0, 2035,
-        2036, 5, 520, 0, 0, 2036, 2041, 3, 290, 145, 0, 2037, 2038, 5, 524, 0, 0, 2038, 2040,
-        3, 290, 145, 0, 2039, 2037, 1, 0, 0, 0, 2040, 2043, 1, 0, 0, 0, 2041, 2039, 1, 0, 0,
-        0, 2041, 2042, 1, 0, 0, 0, 2042, 2044, 1, 0, 0, 0, 2043, 2041, 1, 0, 0, 0, 2044, 2045,
-        5, 521, 0, 0, 2045, 2047, 1, 0, 0, 0, 2046, 2033, 1, 0, 0, 0, 2046, 2035, 1, 0, 0, 0,
-        2047, 2058, 1, 0, 0, 0, 2048, 2050, 5, 243, 0, 0, 2049, 2048, 1, 0, 0, 0, 2049, 2050,
-        1, 0, 0, 0, 2050, 2051, 1, 0, 0, 0, 2051, 2052, 5, 204, 0, 0, 2052, 2055, 3, 300, 150,
-        0, 2053, 2054, 5, 127, 0, 0, 2054, 2056, 3, 410, 205, 0, 2055, 2053, 1, 0, 0, 0, 2055,
-        2056, 1, 0, 0, 0, 2056, 2058, 1, 0, 0, 0, 2057, 2029, 1, 0, 0, 0, 2057, 2049, 1, 0, 0,
-        0, 2058, 299, 1, 0, 0, 0, 2059, 2060, 6, 150, -1, 0, 2060, 2064, 3, 306, 153, 0, 2061,
-        2062, 7, 31, 0, 0, 2062, 2064, 3, 300, 150, 7, 2063, 2059, 1, 0, 0, 0, 2063, 2061,
-        1, 0, 0, 0, 2064, 2086, 1, 0, 0, 0, 2065, 2066, 10, 6, 0, 0, 2066, 2067, 7, 32, 0, 0,
-        2067, 2085, 3, 300, 150, 7, 2068, 2069, 10, 5, 0, 0, 2069, 2070, 7, 33, 0, 0, 2070,
-        2085, 3, 300, 150, 6, 2071, 2072, 10, 4, 0, 0, 2072, 2073, 5, 515, 0, 0, 2073, 2085,
-        3, 300, 150, 5, 2074, 2075, 10, 3, 0, 0, 2075, 2076, 5, 516, 0, 0, 2076, 2085, 3, 300,
-        150, 4, 2077, 2078, 10, 2, 0, 0, 2078, 2079, 5, 514, 0, 0, 2079, 2085, 3, 300, 150,
-        3, 2080, 2081, 10, 1, 0, 0, 2081, 2082, 3, 398, 199, 0, 2082, 2083, 3, 300, 150, 2,
-        2083, 2085, 1, 0, 0, 0, 2084, 2065, 1, 0, 0, 0, 2084, 2068, 1, 0, 0, 0, 2084, 2071,
-        1, 0, 0, 0, 2084, 2074, 1, 0, 0, 0, 2084, 2077, 1, 0, 0, 0, 2084, 2080, 1, 0, 0, 0, 2085,
-        2088, 1, 0, 0, 0, 2086, 2084, 1, 0, 0, 0, 2086, 2087, 1, 0, 0, 0, 2087, 301, 1, 0, 0,
-        0, 2088, 2086, 1, 0, 0, 0, 2089, 2111, 3, 424, 212, 0, 2090, 2111, 3, 312, 156, 0,
-        2091, 2092, 3, 314, 157, 0, 2092, 2104, 5, 520, 0, 0, 2093, 2095, 3, 416, 208, 0,
-        2094, 2093, 1, 0, 0, 0, 2094, 2095, 1, 0, 0, 0, 2095, 2096, 1, 0, 0, 0, 2096, 2101,
-        3, 316, 158, 0, 2097, 2098, 5, 524, 0, 0, 2098, 2100, 3, 316, 158, 0, 2099, 2097,
-        1, 0, 0, 0, 2100, 2103, 1, 0, 0, 0, 2101, 2099, 1, 0, 0, 0, 2101, 2102, 1, 0, 0, 0, 2102,
-        2105, 1, 0, 0, 0, 2103, 2101, 1, 0, 0, 0, 2104, 2094, 1, 0, 0, 0, 2104, 2105, 1, 0, 0,
-        0, 2105, 2106, 1, 0, 0, 0, 2106, 2108, 5, 521, 0, 0, 2107, 2109, 3, 304, 152, 0, 2108,
-        2107, 1, 0, 0, 0, 2108, 2109, 1, 0, 0, 0, 2109, 2111, 1, 0, 0, 0, 2110, 2089, 1, 0, 0,
-        0, 2110, 2090, 1, 0, 0, 0, 2110, 2091, 1, 0, 0, 0, 2111, 303, 1, 0, 0, 0, 2112, 2113,
-        5, 142, 0, 0, 2113, 2114, 5, 520, 0, 0, 2114, 2115, 5, 433, 0, 0, 2115, 2116, 3, 292,
-        146, 0, 2116, 2117, 5, 521, 0, 0, 2117, 305, 1, 0, 0, 0, 2118, 2119, 6, 153, -1, 0,
-        2119, 2121, 5, 40, 0, 0, 2120, 2122, 3, 360, 180, 0, 2121, 2120, 1, 0, 0, 0, 2122,
-        2123, 1, 0, 0, 0, 2123, 2121, 1, 0, 0, 0, 2123, 2124, 1, 0, 0, 0, 2124, 2127, 1, 0, 0,
-        0, 2125, 2126, 5, 120, 0, 0, 2126, 2128, 3, 290, 145, 0, 2127, 2125, 1, 0, 0, 0, 2127,
-        2128, 1, 0, 0, 0, 2128, 2129, 1, 0, 0, 0, 2129, 2130, 5, 122, 0, 0, 2130, 2231, 1, 0,
-        0, 0, 2131, 2132, 5, 40, 0, 0, 2132, 2134, 3, 290, 145, 0, 2133, 2135, 3, 360, 180,
-        0, 2134, 2133, 1, 0, 0, 0, 2135, 2136, 1, 0, 0, 0, 2136, 2134, 1, 0, 0, 0, 2136, 2137,
-        1, 0, 0, 0, 2137, 2140, 1, 0, 0, 0, 2138, 2139, 5, 120, 0, 0, 2139, 2141, 3, 290, 145,
-        0, 2140, 2138, 1, 0, 0, 0, 2140, 2141, 1, 0, 0, 0, 2141, 2142, 1, 0, 0, 0, 2142, 2143,
-        5, 122, 0, 0, 2143, 2231, 1, 0, 0, 0, 2144, 2145, 5, 41, 0, 0, 2145, 2146, 5, 520, 0,
-        0, 2146, 2147, 3, 290, 145, 0, 2147, 2148, 5, 17, 0, 0, 2148, 2149, 3, 62, 31, 0, 2149,
-        2150, 5, 521, 0, 0, 2150, 2231, 1, 0, 0, 0, 2151, 2152, 5, 460, 0, 0, 2152, 2153, 5,
-        520, 0, 0, 2153, 2156, 3, 290, 145, 0, 2154, 2155, 5, 465, 0, 0, 2155, 2157, 5, 480,
-        0, 0, 2156, 2154, 1, 0, 0, 0, 2156, 2157, 1, 0, 0, 0, 2157, 2158, 1, 0, 0, 0, 2158, 2159,
-        5, 521, 0, 0, 2159, 2231, 1, 0, 0, 0, 2160, 2161, 5, 471, 0, 0, 2161, 2162, 5, 520,
-        0, 0, 2162, 2165, 3, 290, 145, 0, 2163, 2164, 5, 465, 0, 0, 2164, 2166, 5, 480, 0,
-        0, 2165, 2163, 1, 0, 0, 0, 2165, 2166, 1, 0, 0, 0, 2166, 2167, 1, 0, 0, 0, 2167, 2168,
-        5, 521, 0, 0, 2168, 2231, 1, 0, 0, 0, 2169, 2170, 5, 283, 0, 0, 2170, 2171, 5, 520,
-        0, 0, 2171, 2172, 3, 300, 150, 0, 2172, 2173, 5, 171, 0, 0, 2173, 2174, 3, 300, 150,
-        0, 2174, 2175, 5, 521, 0, 0, 2175, 2231, 1, 0, 0, 0, 2176, 2231, 3, 406, 203, 0, 2177,
-        2231, 5, 531, 0, 0, 2178, 2179, 3, 378, 189, 0, 2179, 2180, 5, 517, 0, 0, 2180, 2181,
-        5, 531, 0, 0, 2181, 2231, 1, 0, 0, 0, 2182, 2183, 5, 520, 0, 0, 2183, 2184, 3, 166,
-        83, 0, 2184, 2185, 5, 521, 0, 0, 2185, 2231, 1, 0, 0, 0, 2186, 2231, 3, 302, 151, 0,
-        2187, 2231, 3, 56, 28, 0, 2188, 2231, 3, 326, 163, 0, 2189, 2190, 5, 520, 0, 0, 2190,
-        2191, 3, 290, 145, 0, 2191, 2192, 5, 521, 0, 0, 2192, 2231, 1, 0, 0, 0, 2193, 2194,
-        5, 139, 0, 0, 2194, 2195, 5, 520, 0, 0, 2195, 2196, 3, 354, 177, 0, 2196, 2197, 5,
-        152, 0, 0, 2197, 2198, 3, 300, 150, 0, 2198, 2199, 5, 521, 0, 0, 2199, 2231, 1, 0,
-        0, 0, 2200, 2201, 5, 139, 0, 0, 2201, 2202, 5, 520, 0, 0, 2202, 2203, 3, 420, 210,
-        0, 2203, 2204, 5, 152, 0, 0, 2204, 2205, 3, 300, 150, 0, 2205, 2206, 5, 521, 0, 0,
-        2206, 2231, 1, 0, 0, 0, 2207, 2208, 5, 366, 0, 0, 2208, 2209, 5, 520, 0, 0, 2209, 2210,
-        3, 300, 150, 0, 2210, 2211, 5, 152, 0, 0, 2211, 2214, 3, 300, 150, 0, 2212, 2213,
-        5, 147, 0, 0, 2213, 2215, 3, 300, 150, 0, 2214, 2212, 1, 0, 0, 0, 2214, 2215, 1, 0,
-        0, 0, 2215, 2216, 1, 0, 0, 0, 2216, 2217, 5, 521, 0, 0, 2217, 2231, 1, 0, 0, 0, 2218,
-        2219, 5, 397, 0, 0, 2219, 2221, 5, 520, 0, 0, 2220, 2222, 7, 34, 0, 0, 2221, 2220,
-        1, 0, 0, 0, 2221, 2222, 1, 0, 0, 0, 2222, 2224, 1, 0, 0, 0, 2223, 2225, 3, 300, 150,
-        0, 2224, 2223, 1, 0, 0, 0, 2224, 2225, 1, 0, 0, 0, 2225, 2226, 1, 0, 0, 0, 2226, 2227,
-        5, 152, 0, 0, 2227, 2228, 3, 300, 150, 0, 2228, 2229, 5, 521, 0, 0, 2229, 2231, 1,
-        0, 0, 0, 2230, 2118, 1, 0, 0, 0, 2230, 2131, 1, 0, 0, 0, 2230, 2144, 1, 0, 0, 0, 2230,
-        2151, 1, 0, 0, 0, 2230, 2160, 1, 0, 0, 0, 2230, 2169, 1, 0, 0, 0, 2230, 2176, 1, 0, 0,
-        0, 2230, 2177, 1, 0, 0, 0, 2230, 2178, 1, 0, 0, 0, 2230, 2182, 1, 0, 0, 0, 2230, 2186,
-        1, 0, 0, 0, 2230, 2187, 1, 0, 0, 0, 2230, 2188, 1, 0, 0, 0, 2230, 2189, 1, 0, 0, 0, 2230,
-        2193, 1, 0, 0, 0, 2230, 2200, 1, 0, 0, 0, 2230, 2207, 1, 0, 0, 0, 2230, 2218, 1, 0, 0,
-        0, 2231, 2239, 1, 0, 0, 0, 2232, 2233, 10, 8, 0, 0, 2233, 2234, 5, 518, 0, 0, 2234,
-        2235, 3, 300, 150, 0, 2235, 2236, 5, 519, 0, 0, 2236, 2238, 1, 0, 0, 0, 2237, 2232,
-        1, 0, 0, 0, 2238, 2241, 1, 0, 0, 0, 2239, 2237, 1, 0, 0, 0, 2239, 2240, 1, 0, 0, 0, 2240,
-        307, 1, 0, 0, 0, 2241, 2239, 1, 0, 0, 0, 2242, 2243, 3, 378, 189, 0, 2243, 309, 1, 0,
-        0, 0, 2244, 2249, 3, 428, 214, 0, 2245, 2249, 3, 424, 212, 0, 2246, 2249, 3, 426,
-        213, 0, 2247, 2249, 3, 378, 189, 0, 2248, 2244, 1, 0, 0, 0, 2248, 2245, 1, 0, 0, 0,
-        2248, 2246, 1, 0, 0, 0, 2248, 2247, 1, 0, 0, 0, 2249, 311, 1, 0, 0, 0, 2250, 2251, 3,
-        426, 213, 0, 2251, 2252, 5, 541, 0, 0, 2252, 2255, 1, 0, 0, 0, 2253, 2255, 3, 332,
-        166, 0, 2254, 2250, 1, 0, 0, 0, 2254, 2253, 1, 0, 0, 0, 2255, 313, 1, 0, 0, 0, 2256,
-        2259, 3, 428, 214, 0, 2257, 2259, 3, 378, 189, 0, 2258, 2256, 1, 0, 0, 0, 2258, 2257,
-        1, 0, 0, 0, 2259, 315, 1, 0, 0, 0, 2260, 2269, 3, 422, 211, 0, 2261, 2269, 3, 420, 210,
-        0, 2262, 2269, 3, 418, 209, 0, 2263, 2269, 3, 290, 145, 0, 2264, 2269, 3, 318, 159,
-        0, 2265, 2269, 3, 320, 160, 0, 2266, 2269, 3, 322, 161, 0, 2267, 2269, 3, 324, 162,
-        0, 2268, 2260, 1, 0, 0, 0, 2268, 2261, 1, 0, 0, 0, 2268, 2262, 1, 0, 0, 0, 2268, 2263,
-        1, 0, 0, 0, 2268, 2264, 1, 0, 0, 0, 2268, 2265, 1, 0, 0, 0, 2268, 2266, 1, 0, 0, 0, 2268,
-        2267, 1, 0, 0, 0, 2269, 317, 1, 0, 0, 0, 2270, 2274, 3, 56, 28, 0, 2271, 2272, 3, 378,
-        189, 0, 2272, 2273, 3, 62, 31, 0, 2273, 2275, 1, 0, 0, 0, 2274, 2271, 1, 0, 0, 0, 2274,
-        2275, 1, 0, 0, 0, 2275, 2284, 1, 0, 0, 0, 2276, 2281, 3, 378, 189, 0, 2277, 2281, 5,
-        246, 0, 0, 2278, 2279, 5, 104, 0, 0, 2279, 2281, 3, 300, 150, 0, 2280, 2276, 1, 0,
-        0, 0, 2280, 2277, 1, 0, 0, 0, 2280, 2278, 1, 0, 0, 0, 2281, 2282, 1, 0, 0, 0, 2282, 2283,
-        5, 255, 0, 0, 2283, 2285, 5, 121, 0, 0, 2284, 2280, 1, 0, 0, 0, 2284, 2285, 1, 0, 0,
-        0, 2285, 2294, 1, 0, 0, 0, 2286, 2291, 3, 378, 189, 0, 2287, 2291, 5, 246, 0, 0, 2288,
-        2289, 5, 104, 0, 0, 2289, 2291, 3, 300, 150, 0, 2290, 2286, 1, 0, 0, 0, 2290, 2287,
-        1, 0, 0, 0, 2290, 2288, 1, 0, 0, 0, 2291, 2292, 1, 0, 0, 0, 2292, 2293, 5, 255, 0, 0,
-        2293, 2295, 3, 378, 189, 0, 2294, 2290, 1, 0, 0, 0, 2294, 2295, 1, 0, 0, 0, 2295, 319,
-        1, 0, 0, 0, 2296, 2308, 3, 56, 28, 0, 2297, 2303, 5, 438, 0, 0, 2298, 2300, 5, 436,
-        0, 0, 2299, 2301, 3, 378, 189, 0, 2300, 2299, 1, 0, 0, 0, 2300, 2301, 1, 0, 0, 0, 2301,
-        2303, 1, 0, 0, 0, 2302, 2297, 1, 0, 0, 0, 2302, 2298, 1, 0, 0, 0, 2303, 2305, 1, 0, 0,
-        0, 2304, 2306, 5, 13, 0, 0, 2305, 2304, 1, 0, 0, 0, 2305, 2306, 1, 0, 0, 0, 2306, 2307,
-        1, 0, 0, 0, 2307, 2309, 3, 378, 189, 0, 2308, 2302, 1, 0, 0, 0, 2308, 2309, 1, 0, 0,
-        0, 2309, 2314, 1, 0, 0, 0, 2310, 2311, 3, 296, 148, 0, 2311, 2312, 5, 255, 0, 0, 2312,
-        2313, 5, 121, 0, 0, 2313, 2315, 1, 0, 0, 0, 2314, 2310, 1, 0, 0, 0, 2314, 2315, 1, 0,
-        0, 0, 2315, 2320, 1, 0, 0, 0, 2316, 2317, 3, 296, 148, 0, 2317, 2318, 5, 255, 0, 0,
-        2318, 2319, 3, 378, 189, 0, 2319, 2321, 1, 0, 0, 0, 2320, 2316, 1, 0, 0, 0, 2320, 2321,
-        1, 0, 0, 0, 2321, 321, 1, 0, 0, 0, 2322, 2324, 5, 470, 0, 0, 2323, 2322, 1, 0, 0, 0, 2323,
-        2324, 1, 0, 0, 0, 2324, 2325, 1, 0, 0, 0, 2325, 2327, 3, 56, 28, 0, 2326, 2328, 5, 416,
-        0, 0, 2327, 2326, 1, 0, 0, 0, 2327, 2328, 1, 0, 0, 0, 2328, 2339, 1, 0, 0, 0, 2329, 2340,
-        3, 300, 150, 0, 2330, 2331, 5, 187, 0, 0, 2331, 2335, 5, 520, 0, 0, 2332, 2334, 3,
-        300, 150, 0, 2333, 2332, 1, 0, 0, 0, 2334, 2337, 1, 0, 0, 0, 2335, 2333, 1, 0, 0, 0,
-        2335, 2336, 1, 0, 0, 0, 2336, 2338, 1, 0, 0, 0, 2337, 2335, 1, 0, 0, 0, 2338, 2340,
-        5, 521, 0, 0, 2339, 2329, 1, 0, 0, 0, 2339, 2330, 1, 0, 0, 0, 2340, 2342, 1, 0, 0, 0,
-        2341, 2323, 1, 0, 0, 0, 2342, 2345, 1, 0, 0, 0, 2343, 2341, 1, 0, 0, 0, 2343, 2344,
-        1, 0, 0, 0, 2344, 2352, 1, 0, 0, 0, 2345, 2343, 1, 0, 0, 0, 2346, 2349, 5, 246, 0, 0,
-        2347, 2349, 3, 378, 189, 0, 2348, 2346, 1, 0, 0, 0, 2348, 2347, 1, 0, 0, 0, 2349, 2350,
-        1, 0, 0, 0, 2350, 2351, 5, 255, 0, 0, 2351, 2353, 5, 246, 0, 0, 2352, 2348, 1, 0, 0,
-        0, 2352, 2353, 1, 0, 0, 0, 2353, 323, 1, 0, 0, 0, 2354, 2356, 3, 300, 150, 0, 2355,
-        2354, 1, 0, 0, 0, 2356, 2359, 1, 0, 0, 0, 2357, 2355, 1, 0, 0, 0, 2357, 2358, 1, 0, 0,
-        0, 2358, 2366, 1, 0, 0, 0, 2359, 2357, 1, 0, 0, 0, 2360, 2363, 5, 246, 0, 0, 2361, 2363,
-        3, 378, 189, 0, 2362, 2360, 1, 0, 0, 0, 2362, 2361, 1, 0, 0, 0, 2363, 2364, 1, 0, 0,
-        0, 2364, 2365, 5, 255, 0, 0, 2365, 2367, 5, 246, 0, 0, 2366, 2362, 1, 0, 0, 0, 2366,
-        2367, 1, 0, 0, 0, 2367, 325, 1, 0, 0, 0, 2368, 2369, 3, 378, 189, 0, 2369, 327, 1, 0,
-        0, 0, 2370, 2371, 3, 354, 177, 0, 2371, 329, 1, 0, 0, 0, 2372, 2375, 3, 354, 177, 0,
-        2373, 2375, 3, 326, 163, 0, 2374, 2372, 1, 0, 0, 0, 2374, 2373, 1, 0, 0, 0, 2375, 331,
-        1, 0, 0, 0, 2376, 2379, 5, 183, 0, 0, 2377, 2380, 3, 334, 167, 0, 2378, 2380, 3, 338,
-        169, 0, 2379, 2377, 1, 0, 0, 0, 2379, 2378, 1, 0, 0, 0, 2379, 2380, 1, 0, 0, 0, 2380,
-        333, 1, 0, 0, 0, 2381, 2383, 3, 336, 168, 0, 2382, 2384, 3, 340, 170, 0, 2383, 2382,
-        1, 0, 0, 0, 2383, 2384, 1, 0, 0, 0, 2384, 335, 1, 0, 0, 0, 2385, 2386, 3, 342, 171, 0,
-        2386, 2387, 3, 420, 210, 0, 2387, 2389, 1, 0, 0, 0, 2388, 2385, 1, 0, 0, 0, 2389, 2390,
-        1, 0, 0, 0, 2390, 2388, 1, 0, 0, 0, 2390, 2391, 1, 0, 0, 0, 2391, 337, 1, 0, 0, 0, 2392,
-        2395, 3, 340, 170, 0, 2393, 2396, 3, 336, 168, 0, 2394, 2396, 3, 340, 170, 0, 2395,
-        2393, 1, 0, 0, 0, 2395, 2394, 1, 0, 0, 0, 2395, 2396, 1, 0, 0, 0, 2396, 339, 1, 0, 0,
-        0, 2397, 2398, 3, 342, 171, 0, 2398, 2399, 3, 420, 210, 0, 2399, 2400, 5, 390, 0,
-        0, 2400, 2401, 3, 420, 210, 0, 2401, 341, 1, 0, 0, 0, 2402, 2404, 7, 35, 0, 0, 2403,
-        2402, 1, 0, 0, 0, 2403, 2404, 1, 0, 0, 0, 2404, 2405, 1, 0, 0, 0, 2405, 2408, 7, 36,
-        0, 0, 2406, 2408, 5, 541, 0, 0, 2407, 2403, 1, 0, 0, 0, 2407, 2406, 1, 0, 0, 0, 2408,
-        343, 1, 0, 0, 0, 2409, 2411, 5, 17, 0, 0, 2410, 2409, 1, 0, 0, 0, 2410, 2411, 1, 0, 0,
-        0, 2411, 2412, 1, 0, 0, 0, 2412, 2414, 3, 354, 177, 0, 2413, 2415, 3, 350, 175, 0,
-        2414, 2413, 1, 0, 0, 0, 2414, 2415, 1, 0, 0, 0, 2415, 345, 1, 0, 0, 0, 2416, 2417, 3,
-        354, 177, 0, 2417, 2418, 3, 348, 174, 0, 2418, 347, 1, 0, 0, 0, 2419, 2420, 5, 223,
-        0, 0, 2420, 2422, 3, 354, 177, 0, 2421, 2419, 1, 0, 0, 0, 2422, 2423, 1, 0, 0, 0, 2423,
-        2421, 1, 0, 0, 0, 2423, 2424, 1, 0, 0, 0, 2424, 2427, 1, 0, 0, 0, 2425, 2427, 1, 0, 0,
-        0, 2426, 2421, 1, 0, 0, 0, 2426, 2425, 1, 0, 0, 0, 2427, 349, 1, 0, 0, 0, 2428, 2429,
-        5, 520, 0, 0, 2429, 2430, 3, 352, 176, 0, 2430, 2431, 5, 521, 0, 0, 2431, 351, 1, 0,
-        0, 0, 2432, 2437, 3, 354, 177, 0, 2433, 2434, 5, 524, 0, 0, 2434, 2436, 3, 354, 177,
-        0, 2435, 2433, 1, 0, 0, 0, 2436, 2439, 1, 0, 0, 0, 2437, 2435, 1, 0, 0, 0, 2437, 2438,
-        1, 0, 0, 0, 2438, 353, 1, 0, 0, 0, 2439, 2437, 1, 0, 0, 0, 2440, 2444, 3, 356, 178, 0,
-        2441, 2444, 3, 358, 179, 0, 2442, 2444, 3, 430, 215, 0, 2443, 2440, 1, 0, 0, 0, 2443,
-        2441, 1, 0, 0, 0, 2443, 2442, 1, 0, 0, 0, 2444, 355, 1, 0, 0, 0, 2445, 2446, 7, 37, 0,
-        0, 2446, 357, 1, 0, 0, 0, 2447, 2448, 5, 541, 0, 0, 2448, 359, 1, 0, 0, 0, 2449, 2450,
-        5, 431, 0, 0, 2450, 2451, 3, 290, 145, 0, 2451, 2452, 5, 378, 0, 0, 2452, 2453, 3,
-        290, 145, 0, 2453, 361, 1, 0, 0, 0, 2454, 2455, 3, 354, 177, 0, 2455, 363, 1, 0, 0,
-        0, 2456, 2457, 3, 354, 177, 0, 2457, 365, 1, 0, 0, 0, 2458, 2461, 3, 354, 177, 0, 2459,
-        2460, 5, 517, 0, 0, 2460, 2462, 3, 354, 177, 0, 2461, 2459, 1, 0, 0, 0, 2461, 2462,
-        1, 0, 0, 0, 2462, 367, 1, 0, 0, 0, 2463, 2466, 3, 354, 177, 0, 2464, 2465, 5, 517, 0,
-        0, 2465, 2467, 3, 354, 177, 0, 2466, 2464, 1, 0, 0, 0, 2466, 2467, 1, 0, 0, 0, 2467,
-        369, 1, 0, 0, 0, 2468, 2471, 3, 354, 177, 0, 2469, 2470, 5, 517, 0, 0, 2470, 2472,
-        3, 354, 177, 0, 2471, 2469, 1, 0, 0, 0, 2471, 2472, 1, 0, 0, 0, 2472, 2481, 1, 0, 0,
-        0, 2473, 2474, 3, 354, 177, 0, 2474, 2475, 5, 517, 0, 0, 2475, 2478, 3, 354, 177,
-        0, 2476, 2477, 5, 517, 0, 0, 2477, 2479, 3, 354, 177, 0, 2478, 2476, 1, 0, 0, 0, 2478,
-        2479, 1, 0, 0, 0, 2479, 2481, 1, 0, 0, 0, 2480, 2468, 1, 0, 0, 0, 2480, 2473, 1, 0, 0,
-        0, 2481, 371, 1, 0, 0, 0, 2482, 2485, 3, 354, 177, 0, 2483, 2484, 5, 517, 0, 0, 2484,
-        2486, 3, 354, 177, 0, 2485, 2483, 1, 0, 0, 0, 2485, 2486, 1, 0, 0, 0, 2486, 2495, 1,
-        0, 0, 0, 2487, 2488, 3, 354, 177, 0, 2488, 2489, 5, 517, 0, 0, 2489, 2492, 3, 354,
-        177, 0, 2490, 2491, 5, 517, 0, 0, 2491, 2493, 3, 354, 177, 0, 2492, 2490, 1, 0, 0,
-        0, 2492, 2493, 1, 0, 0, 0, 2493, 2495, 1, 0, 0, 0, 2494, 2482, 1, 0, 0, 0, 2494, 2487,
-        1, 0, 0, 0, 2495, 373, 1, 0, 0, 0, 2496, 2499, 3, 354, 177, 0, 2497, 2498, 5, 517, 0,
-        0, 2498, 2500, 3, 354, 177, 0, 2499, 2497, 1, 0, 0, 0, 2499, 2500, 1, 0, 0, 0, 2500,
-        2509, 1, 0, 0, 0, 2501, 2502, 3, 354, 177, 0, 2502, 2503, 5, 517, 0, 0, 2503, 2506,
-        3, 354, 177, 0, 2504, 2505, 5, 517, 0, 0, 2505, 2507, 3, 354, 177, 0, 2506, 2504,
-        1, 0, 0, 0, 2506, 2507, 1, 0, 0, 0, 2507, 2509, 1, 0, 0, 0, 2508, 2496, 1, 0, 0, 0, 2508,
-        2501, 1, 0, 0, 0, 2509, 375, 1, 0, 0, 0, 2510, 2513, 3, 354, 177, 0, 2511, 2512, 5,
-        517, 0, 0, 2512, 2514, 3, 354, 177, 0, 2513, 2511, 1, 0, 0, 0, 2513, 2514, 1, 0, 0,
-        0, 2514, 2523, 1, 0, 0, 0, 2515, 2516, 3, 354, 177, 0, 2516, 2517, 5, 517, 0, 0, 2517,
-        2520, 3, 354, 177, 0, 2518, 2519, 5, 517, 0, 0, 2519, 2521, 3, 354, 177, 0, 2520,
-        2518, 1, 0, 0, 0, 2520, 2521, 1, 0, 0, 0, 2521, 2523, 1, 0, 0, 0, 2522, 2510, 1, 0, 0,
-        0, 2522, 2515, 1, 0, 0, 0, 2523, 377, 1, 0, 0, 0, 2524, 2529, 3, 354, 177, 0, 2525,
-        2526, 5, 517, 0, 0, 2526, 2528, 3, 354, 177, 0, 2527, 2525, 1, 0, 0, 0, 2528, 2531,
-        1, 0, 0, 0, 2529, 2527, 1, 0, 0, 0, 2529, 2530, 1, 0, 0, 0, 2530, 379, 1, 0, 0, 0, 2531,
-        2529, 1, 0, 0, 0, 2532, 2537, 3, 354, 177, 0, 2533, 2534, 5, 517, 0, 0, 2534, 2536,
-        3, 354, 177, 0, 2535, 2533, 1, 0, 0, 0, 2536, 2539, 1, 0, 0, 0, 2537, 2535, 1, 0, 0,
-        0, 2537, 2538, 1, 0, 0, 0, 2538, 2546, 1, 0, 0, 0, 2539, 2537, 1, 0, 0, 0, 2540, 2541,
-        4, 190, 16, 0, 2541, 2542, 3, 354, 177, 0, 2542, 2543, 5, 517, 0, 0, 2543, 2544, 3,
-        52, 26, 0, 2544, 2546, 1, 0, 0, 0, 2545, 2532, 1, 0, 0, 0, 2545, 2540, 1, 0, 0, 0, 2546,
-        381, 1, 0, 0, 0, 2547, 2548, 5, 436, 0, 0, 2548, 2549, 3, 388, 194, 0, 2549, 383, 1,
-        0, 0, 0, 2550, 2551, 5, 168, 0, 0, 2551, 2552, 5, 243, 0, 0, 2552, 2553, 5, 133, 0,
-        0, 2553, 385, 1, 0, 0, 0, 2554, 2555, 5, 168, 0, 0, 2555, 2556, 5, 133, 0, 0, 2556,
-        387, 1, 0, 0, 0, 2557, 2558, 5, 520, 0, 0, 2558, 2563, 3, 390, 195, 0, 2559, 2560,
-        5, 524, 0, 0, 2560, 2562, 3, 390, 195, 0, 2561, 2559, 1, 0, 0, 0, 2562, 2565, 1, 0,
-        0, 0, 2563, 2561, 1, 0, 0, 0, 2563, 2564, 1, 0, 0, 0, 2564, 2566, 1, 0, 0, 0, 2565, 2563,
-        1, 0, 0, 0, 2566, 2567, 5, 521, 0, 0, 2567, 389, 1, 0, 0, 0, 2568, 2573, 3, 392, 196,
-        0, 2569, 2571, 5, 509, 0, 0, 2570, 2569, 1, 0, 0, 0, 2570, 2571, 1, 0, 0, 0, 2571, 2572,
-        1, 0, 0, 0, 2572, 2574, 3, 394, 197, 0, 2573, 2570, 1, 0, 0, 0, 2573, 2574, 1, 0, 0,
-        0, 2574, 391, 1, 0, 0, 0, 2575, 2579, 3, 354, 177, 0, 2576, 2579, 3, 326, 163, 0, 2577,
-        2579, 5, 541, 0, 0, 2578, 2575, 1, 0, 0, 0, 2578, 2576, 1, 0, 0, 0, 2578, 2577, 1, 0,
-        0, 0, 2579, 393, 1, 0, 0, 0, 2580, 2585, 5, 542, 0, 0, 2581, 2585, 5, 543, 0, 0, 2582,
-        2585, 3, 414, 207, 0, 2583, 2585, 5, 541, 0, 0, 2584, 2580, 1, 0, 0, 0, 2584, 2581,
-        1, 0, 0, 0, 2584, 2582, 1, 0, 0, 0, 2584, 2583, 1, 0, 0, 0, 2585, 395, 1, 0, 0, 0, 2586,
-        2593, 5, 10, 0, 0, 2587, 2588, 5, 515, 0, 0, 2588, 2593, 5, 515, 0, 0, 2589, 2593,
-        5, 259, 0, 0, 2590, 2591, 5, 514, 0, 0, 2591, 2593, 5, 514, 0, 0, 2592, 2586, 1, 0,
-        0, 0, 2592, 2587, 1, 0, 0, 0, 2592, 2589, 1, 0, 0, 0, 2592, 2590, 1, 0, 0, 0, 2593, 397,
-        1, 0, 0, 0, 2594, 2609, 5, 509, 0, 0, 2595, 2609, 5, 510, 0, 0, 2596, 2609, 5, 511,
-        0, 0, 2597, 2598, 5, 511, 0, 0, 2598, 2609, 5, 509, 0, 0, 2599, 2600, 5, 510, 0, 0,
-        2600, 2609, 5, 509, 0, 0, 2601, 2602, 5, 511, 0, 0, 2602, 2609, 5, 510, 0, 0, 2603,
-        2604, 5, 512, 0, 0, 2604, 2609, 5, 509, 0, 0, 2605, 2606, 5, 511, 0, 0, 2606, 2607,
-        5, 509, 0, 0, 2607, 2609, 5, 510, 0, 0, 2608, 2594, 1, 0, 0, 0, 2608, 2595, 1, 0, 0,
-        0, 2608, 2596, 1, 0, 0, 0, 2608, 2597, 1, 0, 0, 0, 2608, 2599, 1, 0, 0, 0, 2608, 2601,
-        1, 0, 0, 0, 2608, 2603, 1, 0, 0, 0, 2608, 2605, 1, 0, 0, 0, 2609, 399, 1, 0, 0, 0, 2610,
-        2611, 5, 511, 0, 0, 2611, 2618, 5, 511, 0, 0, 2612, 2613, 5, 510, 0, 0, 2613, 2618,
-        5, 510, 0, 0, 2614, 2618, 5, 515, 0, 0, 2615, 2618, 5, 516, 0, 0, 2616, 2618, 5, 514,
-        0, 0, 2617, 2610, 1, 0, 0, 0, 2617, 2612, 1, 0, 0, 0, 2617, 2614, 1, 0, 0, 0, 2617, 2615,
-        1, 0, 0, 0, 2617, 2616, 1, 0, 0, 0, 2618, 401, 1, 0, 0, 0, 2619, 2620, 7, 38, 0, 0, 2620,
-        403, 1, 0, 0, 0, 2621, 2622, 7, 39, 0, 0, 2622, 405, 1, 0, 0, 0, 2623, 2638, 3, 332,
-        166, 0, 2624, 2638, 3, 408, 204, 0, 2625, 2638, 3, 410, 205, 0, 2626, 2628, 5, 533,
-        0, 0, 2627, 2626, 1, 0, 0, 0, 2627, 2628, 1, 0, 0, 0, 2628, 2629, 1, 0, 0, 0, 2629, 2638,
-        3, 412, 206, 0, 2630, 2638, 3, 414, 207, 0, 2631, 2638, 5, 543, 0, 0, 2632, 2638,
-        5, 544, 0, 0, 2633, 2635, 5, 243, 0, 0, 2634, 2633, 1, 0, 0, 0, 2634, 2635, 1, 0, 0,
-        0, 2635, 2636, 1, 0, 0, 0, 2636, 2638, 5, 246, 0, 0, 2637, 2623, 1, 0, 0, 0, 2637, 2624,
-        1, 0, 0, 0, 2637, 2625, 1, 0, 0, 0, 2637, 2627, 1, 0, 0, 0, 2637, 2630, 1, 0, 0, 0, 2637,
-        2631, 1, 0, 0, 0, 2637, 2632, 1, 0, 0, 0, 2637, 2634, 1, 0, 0, 0, 2638, 407, 1, 0, 0,
-        0, 2639, 2640, 3, 418, 209, 0, 2640, 2641, 3, 410, 205, 0, 2641, 409, 1, 0, 0, 0, 2642,
-        2643, 5, 541, 0, 0, 2643, 411, 1, 0, 0, 0, 2644, 2645, 5, 542, 0, 0, 2645, 413, 1, 0,
-        0, 0, 2646, 2647, 7, 40, 0, 0, 2647, 415, 1, 0, 0, 0, 2648, 2649, 7, 41, 0, 0, 2649,
-        417, 1, 0, 0, 0, 2650, 2651, 7, 42, 0, 0, 2651, 419, 1, 0, 0, 0, 2652, 2653, 7, 43, 0,
-        0, 2653, 421, 1, 0, 0, 0, 2654, 2655, 7, 44, 0, 0, 2655, 423, 1, 0, 0, 0, 2656, 2657,
-        7, 45, 0, 0, 2657, 425, 1, 0, 0, 0, 2658, 2659, 7, 46, 0, 0, 2659, 427, 1, 0, 0, 0, 2660,
-        2661, 7, 47, 0, 0, 2661, 429, 1, 0, 0, 0, 2662, 2663, 7, 48, 0, 0, 2663, 431, 1, 0, 0,
-        0, 329, 435, 442, 445, 459, 477, 481, 490, 495, 502, 513, 522, 534, 537, 544, 547,
-        555, 559, 564, 567, 574, 582, 586, 598, 606, 610, 642, 645, 650, 654, 658, 662,
-        671, 676, 680, 684, 689, 692, 696, 701, 707, 712, 717, 721, 725, 732, 739, 747,
-        755, 759, 763, 767, 771, 775, 779, 783, 787, 789, 799, 807, 814, 821, 826, 834,
-        840, 844, 853, 859, 863, 868, 871, 877, 883, 886, 889, 896, 899, 908, 920, 944,
-        956, 961, 965, 973, 977, 983, 993, 998, 1004, 1008, 1012, 1016, 1025, 1029, 1036,
-        1039, 1049, 1057, 1065, 1069, 1084, 1103, 1114, 1118, 1125, 1130, 1136, 1140,
-        1147, 1151, 1155, 1159, 1167, 1171, 1176, 1182, 1188, 1191, 1195, 1206, 1215,
-        1222, 1233, 1245, 1260, 1263, 1267, 1270, 1272, 1277, 1281, 1284, 1288, 1297,
-        1306, 1316, 1321, 1332, 1335, 1338, 1341, 1344, 1350, 1354, 1363, 1370, 1373,
-        1377, 1382, 1385, 1389, 1398, 1405, 1408, 1412, 1415, 1417, 1424, 1429, 1445,
-        1456, 1461, 1469, 1472, 1475, 1480, 1482, 1484, 1489, 1492, 1496, 1500, 1504,
-        1513, 1524, 1551, 1561, 1570, 1579, 1585, 1599, 1601, 1605, 1610, 1619, 1632,
-        1644, 1656, 1662, 1689, 1697, 1701, 1704, 1707, 1714, 1717, 1720, 1723, 1726,
-        1729, 1734, 1737, 1746, 1751, 1754, 1758, 1763, 1769, 1774, 1778, 1797, 1805,
-        1813, 1817, 1821, 1831, 1857, 1865, 1883, 1896, 1904, 1921, 1923, 1934, 1937,
-        1939, 1943, 1947, 1954, 1963, 1969, 1982, 1989, 1994, 2000, 2007, 2014, 2016,
-        2026, 2029, 2041, 2046, 2049, 2055, 2057, 2063, 2084, 2086, 2094, 2101, 2104,
-        2108, 2110, 2123, 2127, 2136, 2140, 2156, 2165, 2214, 2221, 2224, 2230, 2239,
-        2248, 2254, 2258, 2268, 2274, 2280, 2284, 2290, 2294, 2300, 2302, 2305, 2308,
-        2314, 2320, 2323, 2327, 2335, 2339, 2343, 2348, 2352, 2357, 2362, 2366, 2374,
-        2379, 2383, 2390, 2395, 2403, 2407, 2410, 2414, 2423, 2426, 2437, 2443, 2461,
-        2466, 2471, 2478, 2480, 2485, 2492, 2494, 2499, 2506, 2508, 2513, 2520, 2522,
-        2529, 2537, 2545, 2563, 2570, 2573, 2578, 2584, 2592, 2608, 2617, 2627, 2634,
-        2637
+        319, 323, 325, 336, 336, 354, 354, 359, 360, 366, 366, 369, 369, 382, 382, 397,
+        397, 400, 401, 411, 411, 422, 423, 439, 439, 473, 473, 492, 492, 506, 506, 1, 0,
+        440, 508, 2933, 0, 435, 1, 0, 0, 0, 2, 445, 1, 0, 0, 0, 4, 459, 1, 0, 0, 0, 6, 461, 1, 0,
+        0, 0, 8, 477, 1, 0, 0, 0, 10, 481, 1, 0, 0, 0, 12, 483, 1, 0, 0, 0, 14, 486, 1, 0, 0, 0, 16,
+        497, 1, 0, 0, 0, 18, 505, 1, 0, 0, 0, 20, 513, 1, 0, 0, 0, 22, 515, 1, 0, 0, 0, 24, 567,
+        1, 0, 0, 0, 26, 569, 1, 0, 0, 0, 28, 576, 1, 0, 0, 0, 30, 580, 1, 0, 0, 0, 32, 584, 1, 0,
+        0, 0, 34, 588, 1, 0, 0, 0, 36, 642, 1, 0, 0, 0, 38, 648, 1, 0, 0, 0, 40, 654, 1, 0, 0, 0,
+        42, 656, 1, 0, 0, 0, 44, 698, 1, 0, 0, 0, 46, 712, 1, 0, 0, 0, 48, 714, 1, 0, 0, 0, 50, 725,
+        1, 0, 0, 0, 52, 727, 1, 0, 0, 0, 54, 732, 1, 0, 0, 0, 56, 734, 1, 0, 0, 0, 58, 739, 1, 0,
+        0, 0, 60, 741, 1, 0, 0, 0, 62, 789, 1, 0, 0, 0, 64, 791, 1, 0, 0, 0, 66, 795, 1, 0, 0, 0,
+        68, 803, 1, 0, 0, 0, 70, 811, 1, 0, 0, 0, 72, 818, 1, 0, 0, 0, 74, 868, 1, 0, 0, 0, 76, 871,
+        1, 0, 0, 0, 78, 889, 1, 0, 0, 0, 80, 891, 1, 0, 0, 0, 82, 901, 1, 0, 0, 0, 84, 903, 1, 0,
+        0, 0, 86, 910, 1, 0, 0, 0, 88, 912, 1, 0, 0, 0, 90, 920, 1, 0, 0, 0, 92, 928, 1, 0, 0, 0,
+        94, 930, 1, 0, 0, 0, 96, 934, 1, 0, 0, 0, 98, 938, 1, 0, 0, 0, 100, 961, 1, 0, 0, 0, 102,
+        965, 1, 0, 0, 0, 104, 967, 1, 0, 0, 0, 106, 983, 1, 0, 0, 0, 108, 985, 1, 0, 0, 0, 110,
+        990, 1, 0, 0, 0, 112, 1002, 1, 0, 0, 0, 114, 1021, 1, 0, 0, 0, 116, 1041, 1, 0, 0, 0, 118,
+        1052, 1, 0, 0, 0, 120, 1054, 1, 0, 0, 0, 122, 1067, 1, 0, 0, 0, 124, 1074, 1, 0, 0, 0,
+        126, 1077, 1, 0, 0, 0, 128, 1086, 1, 0, 0, 0, 130, 1090, 1, 0, 0, 0, 132, 1094, 1, 0,
+        0, 0, 134, 1097, 1, 0, 0, 0, 136, 1105, 1, 0, 0, 0, 138, 1110, 1, 0, 0, 0, 140, 1127,
+        1, 0, 0, 0, 142, 1134, 1, 0, 0, 0, 144, 1144, 1, 0, 0, 0, 146, 1153, 1, 0, 0, 0, 148, 1163,
+        1, 0, 0, 0, 150, 1182, 1, 0, 0, 0, 152, 1184, 1, 0, 0, 0, 154, 1197, 1, 0, 0, 0, 156, 1200,
+        1, 0, 0, 0, 158, 1209, 1, 0, 0, 0, 160, 1222, 1, 0, 0, 0, 162, 1224, 1, 0, 0, 0, 164, 1237,
+        1, 0, 0, 0, 166, 1272, 1, 0, 0, 0, 168, 1291, 1, 0, 0, 0, 170, 1300, 1, 0, 0, 0, 172, 1309,
+        1, 0, 0, 0, 174, 1328, 1, 0, 0, 0, 176, 1350, 1, 0, 0, 0, 178, 1352, 1, 0, 0, 0, 180, 1358,
+        1, 0, 0, 0, 182, 1389, 1, 0, 0, 0, 184, 1391, 1, 0, 0, 0, 186, 1393, 1, 0, 0, 0, 188, 1395,
+        1, 0, 0, 0, 190, 1398, 1, 0, 0, 0, 192, 1417, 1, 0, 0, 0, 194, 1429, 1, 0, 0, 0, 196, 1445,
+        1, 0, 0, 0, 198, 1447, 1, 0, 0, 0, 200, 1461, 1, 0, 0, 0, 202, 1487, 1, 0, 0, 0, 204, 1504,
+        1, 0, 0, 0, 206, 1506, 1, 0, 0, 0, 208, 1524, 1, 0, 0, 0, 210, 1526, 1, 0, 0, 0, 212, 1532,
+        1, 0, 0, 0, 214, 1534, 1, 0, 0, 0, 216, 1539, 1, 0, 0, 0, 218, 1544, 1, 0, 0, 0, 220, 1556,
+        1, 0, 0, 0, 222, 1579, 1, 0, 0, 0, 224, 1581, 1, 0, 0, 0, 226, 1587, 1, 0, 0, 0, 228, 1589,
+        1, 0, 0, 0, 230, 1605, 1, 0, 0, 0, 232, 1607, 1, 0, 0, 0, 234, 1612, 1, 0, 0, 0, 236, 1662,
+        1, 0, 0, 0, 238, 1664, 1, 0, 0, 0, 240, 1667, 1, 0, 0, 0, 242, 1669, 1, 0, 0, 0, 244, 1676,
+        1, 0, 0, 0, 246, 1678, 1, 0, 0, 0, 248, 1680, 1, 0, 0, 0, 250, 1683, 1, 0, 0, 0, 252, 1692,
+        1, 0, 0, 0, 254, 1697, 1, 0, 0, 0, 256, 1711, 1, 0, 0, 0, 258, 1739, 1, 0, 0, 0, 260, 1751,
+        1, 0, 0, 0, 262, 1760, 1, 0, 0, 0, 264, 1765, 1, 0, 0, 0, 266, 1797, 1, 0, 0, 0, 268, 1799,
+        1, 0, 0, 0, 270, 1808, 1, 0, 0, 0, 272, 1819, 1, 0, 0, 0, 274, 1831, 1, 0, 0, 0, 276, 1857,
+        1, 0, 0, 0, 278, 1859, 1, 0, 0, 0, 280, 1883, 1, 0, 0, 0, 282, 1885, 1, 0, 0, 0, 284, 1896,
+        1, 0, 0, 0, 286, 1904, 1, 0, 0, 0, 288, 1906, 1, 0, 0, 0, 290, 1909, 1, 0, 0, 0, 292, 1923,
+        1, 0, 0, 0, 294, 2016, 1, 0, 0, 0, 296, 2026, 1, 0, 0, 0, 298, 2057, 1, 0, 0, 0, 300, 2063,
+        1, 0, 0, 0, 302, 2110, 1, 0, 0, 0, 304, 2112, 1, 0, 0, 0, 306, 2237, 1, 0, 0, 0, 308, 2249,
+        1, 0, 0, 0, 310, 2255, 1, 0, 0, 0, 312, 2261, 1, 0, 0, 0, 314, 2265, 1, 0, 0, 0, 316, 2275,
+        1, 0, 0, 0, 318, 2277, 1, 0, 0, 0, 320, 2303, 1, 0, 0, 0, 322, 2350, 1, 0, 0, 0, 324, 2364,
+        1, 0, 0, 0, 326, 2375, 1, 0, 0, 0, 328, 2377, 1, 0, 0, 0, 330, 2381, 1, 0, 0, 0, 332, 2383,
+        1, 0, 0, 0, 334, 2388, 1, 0, 0, 0, 336, 2395, 1, 0, 0, 0, 338, 2399, 1, 0, 0, 0, 340, 2404,
+        1, 0, 0, 0, 342, 2414, 1, 0, 0, 0, 344, 2417, 1, 0, 0, 0, 346, 2423, 1, 0, 0, 0, 348, 2433,
+        1, 0, 0, 0, 350, 2435, 1, 0, 0, 0, 352, 2439, 1, 0, 0, 0, 354, 2450, 1, 0, 0, 0, 356, 2452,
+        1, 0, 0, 0, 358, 2454, 1, 0, 0, 0, 360, 2456, 1, 0, 0, 0, 362, 2461, 1, 0, 0, 0, 364, 2463,
+        1, 0, 0, 0, 366, 2465, 1, 0, 0, 0, 368, 2470, 1, 0, 0, 0, 370, 2487, 1, 0, 0, 0, 372, 2501,
+        1, 0, 0, 0, 374, 2515, 1, 0, 0, 0, 376, 2529, 1, 0, 0, 0, 378, 2531, 1, 0, 0, 0, 380, 2552,
+        1, 0, 0, 0, 382, 2554, 1, 0, 0, 0, 384, 2557, 1, 0, 0, 0, 386, 2561, 1, 0, 0, 0, 388, 2564,
+        1, 0, 0, 0, 390, 2575, 1, 0, 0, 0, 392, 2585, 1, 0, 0, 0, 394, 2591, 1, 0, 0, 0, 396, 2599,
+        1, 0, 0, 0, 398, 2615, 1, 0, 0, 0, 400, 2624, 1, 0, 0, 0, 402, 2626, 1, 0, 0, 0, 404, 2628,
+        1, 0, 0, 0, 406, 2644, 1, 0, 0, 0, 408, 2646, 1, 0, 0, 0, 410, 2649, 1, 0, 0, 0, 412, 2651,
+        1, 0, 0, 0, 414, 2653, 1, 0, 0, 0, 416, 2655, 1, 0, 0, 0, 418, 2657, 1, 0, 0, 0, 420, 2659,
+        1, 0, 0, 0, 422, 2661, 1, 0, 0, 0, 424, 2663, 1, 0, 0, 0, 426, 2665, 1, 0, 0, 0, 428, 2667,
+        1, 0, 0, 0, 430, 2669, 1, 0, 0, 0, 432, 434, 3, 2, 1, 0, 433, 432, 1, 0, 0, 0, 434, 437,
+        1, 0, 0, 0, 435, 433, 1, 0, 0, 0, 435, 436, 1, 0, 0, 0, 436, 438, 1, 0, 0, 0, 437, 435,
+        1, 0, 0, 0, 438, 439, 5, 0, 0, 1, 439, 1, 1, 0, 0, 0, 440, 442, 3, 4, 2, 0, 441, 443, 5,
+        525, 0, 0, 442, 441, 1, 0, 0, 0, 442, 443, 1, 0, 0, 0, 443, 446, 1, 0, 0, 0, 444, 446,
+        3, 6, 3, 0, 445, 440, 1, 0, 0, 0, 445, 444, 1, 0, 0, 0, 446, 3, 1, 0, 0, 0, 447, 460, 3,
+        8, 4, 0, 448, 460, 3, 10, 5, 0, 449, 460, 3, 12, 6, 0, 450, 460, 3, 14, 7, 0, 451, 460,
+        3, 20, 10, 0, 452, 460, 3, 24, 12, 0, 453, 460, 3, 26, 13, 0, 454, 460, 3, 28, 14, 0,
+        455, 460, 3, 30, 15, 0, 456, 460, 3, 32, 16, 0, 457, 460, 3, 34, 17, 0, 458, 460, 3,
+        36, 18, 0, 459, 447, 1, 0, 0, 0, 459, 448, 1, 0, 0, 0, 459, 449, 1, 0, 0, 0, 459, 450,
+        1, 0, 0, 0, 459, 451, 1, 0, 0, 0, 459, 452, 1, 0, 0, 0, 459, 453, 1, 0, 0, 0, 459, 454,
+        1, 0, 0, 0, 459, 455, 1, 0, 0, 0, 459, 456, 1, 0, 0, 0, 459, 457, 1, 0, 0, 0, 459, 458,
+        1, 0, 0, 0, 460, 5, 1, 0, 0, 0, 461, 462, 5, 525, 0, 0, 462, 7, 1, 0, 0, 0, 463, 478, 3,
+        40, 20, 0, 464, 478, 3, 110, 55, 0, 465, 478, 3, 112, 56, 0, 466, 478, 3, 114, 57, 0,
+        467, 478, 3, 108, 54, 0, 468, 478, 3, 120, 60, 0, 469, 478, 3, 134, 67, 0, 470, 478,
+        3, 136, 68, 0, 471, 478, 3, 138, 69, 0, 472, 478, 3, 140, 70, 0, 473, 478, 3, 142, 71,
+        0, 474, 478, 3, 144, 72, 0, 475, 478, 3, 146, 73, 0, 476, 478, 3, 148, 74, 0, 477, 463,
+        1, 0, 0, 0, 477, 464, 1, 0, 0, 0, 477, 465, 1, 0, 0, 0, 477, 466, 1, 0, 0, 0, 477, 467,
+        1, 0, 0, 0, 477, 468, 1, 0, 0, 0, 477, 469, 1, 0, 0, 0, 477, 470, 1, 0, 0, 0, 477, 471,
+        1, 0, 0, 0, 477, 472, 1, 0, 0, 0, 477, 473, 1, 0, 0, 0, 477, 474, 1, 0, 0, 0, 477, 475,
+        1, 0, 0, 0, 477, 476, 1, 0, 0, 0, 478, 9, 1, 0, 0, 0, 479, 482, 3, 166, 83, 0, 480, 482,
+        3, 150, 75, 0, 481, 479, 1, 0, 0, 0, 481, 480, 1, 0, 0, 0, 482, 11, 1, 0, 0, 0, 483, 484,
+        7, 0, 0, 0, 484, 485, 3, 372, 186, 0, 485, 13, 1, 0, 0, 0, 486, 490, 5, 135, 0, 0, 487,
+        491, 3, 16, 8, 0, 488, 489, 5, 483, 0, 0, 489, 491, 5, 147, 0, 0, 490, 487, 1, 0, 0, 0,
+        490, 488, 1, 0, 0, 0, 490, 491, 1, 0, 0, 0, 491, 495, 1, 0, 0, 0, 492, 496, 3, 10, 5, 0,
+        493, 496, 3, 152, 76, 0, 494, 496, 3, 164, 82, 0, 495, 492, 1, 0, 0, 0, 495, 493, 1,
+        0, 0, 0, 495, 494, 1, 0, 0, 0, 496, 15, 1, 0, 0, 0, 497, 502, 3, 18, 9, 0, 498, 499, 5,
+        524, 0, 0, 499, 501, 3, 18, 9, 0, 500, 498, 1, 0, 0, 0, 501, 504, 1, 0, 0, 0, 502, 500,
+        1, 0, 0, 0, 502, 503, 1, 0, 0, 0, 503, 17, 1, 0, 0, 0, 504, 502, 1, 0, 0, 0, 505, 506, 7,
+        1, 0, 0, 506, 19, 1, 0, 0, 0, 507, 508, 5, 413, 0, 0, 508, 509, 5, 444, 0, 0, 509, 514,
+        3, 362, 181, 0, 510, 511, 5, 413, 0, 0, 511, 514, 3, 366, 183, 0, 512, 514, 3, 22, 11,
+        0, 513, 507, 1, 0, 0, 0, 513, 510, 1, 0, 0, 0, 513, 512, 1, 0, 0, 0, 514, 21, 1, 0, 0, 0,
+        515, 516, 5, 413, 0, 0, 516, 517, 5, 229, 0, 0, 517, 522, 3, 378, 189, 0, 518, 519,
+        5, 524, 0, 0, 519, 521, 3, 378, 189, 0, 520, 518, 1, 0, 0, 0, 521, 524, 1, 0, 0, 0, 522,
+        520, 1, 0, 0, 0, 522, 523, 1, 0, 0, 0, 523, 23, 1, 0, 0, 0, 524, 522, 1, 0, 0, 0, 525, 526,
+        5, 343, 0, 0, 526, 568, 7, 2, 0, 0, 527, 528, 5, 343, 0, 0, 528, 529, 5, 76, 0, 0, 529,
+        568, 7, 3, 0, 0, 530, 531, 5, 343, 0, 0, 531, 534, 5, 376, 0, 0, 532, 533, 7, 4, 0, 0,
+        533, 535, 3, 366, 183, 0, 534, 532, 1, 0, 0, 0, 534, 535, 1, 0, 0, 0, 535, 537, 1, 0,
+        0, 0, 536, 538, 3, 298, 149, 0, 537, 536, 1, 0, 0, 0, 537, 538, 1, 0, 0, 0, 538, 568,
+        1, 0, 0, 0, 539, 540, 5, 343, 0, 0, 540, 541, 5, 58, 0, 0, 541, 544, 7, 4, 0, 0, 542, 545,
+        3, 374, 187, 0, 543, 545, 3, 372, 186, 0, 544, 542, 1, 0, 0, 0, 544, 543, 1, 0, 0, 0,
+        545, 547, 1, 0, 0, 0, 546, 548, 3, 298, 149, 0, 547, 546, 1, 0, 0, 0, 547, 548, 1, 0,
+        0, 0, 548, 568, 1, 0, 0, 0, 549, 550, 5, 343, 0, 0, 550, 555, 5, 72, 0, 0, 551, 552, 5,
+        375, 0, 0, 552, 556, 3, 372, 186, 0, 553, 554, 5, 505, 0, 0, 554, 556, 3, 374, 187,
+        0, 555, 551, 1, 0, 0, 0, 555, 553, 1, 0, 0, 0, 556, 568, 1, 0, 0, 0, 557, 559, 5, 343,
+        0, 0, 558, 560, 5, 414, 0, 0, 559, 558, 1, 0, 0, 0, 559, 560, 1, 0, 0, 0, 560, 561, 1,
+        0, 0, 0, 561, 568, 5, 155, 0, 0, 562, 564, 5, 343, 0, 0, 563, 565, 5, 153, 0, 0, 564,
+        563, 1, 0, 0, 0, 564, 565, 1, 0, 0, 0, 565, 566, 1, 0, 0, 0, 566, 568, 5, 229, 0, 0, 567,
+        525, 1, 0, 0, 0, 567, 527, 1, 0, 0, 0, 567, 530, 1, 0, 0, 0, 567, 539, 1, 0, 0, 0, 567,
+        549, 1, 0, 0, 0, 567, 557, 1, 0, 0, 0, 567, 562, 1, 0, 0, 0, 568, 25, 1, 0, 0, 0, 569, 570,
+        5, 472, 0, 0, 570, 571, 5, 228, 0, 0, 571, 574, 3, 378, 189, 0, 572, 573, 5, 436, 0,
+        0, 573, 575, 3, 388, 194, 0, 574, 572, 1, 0, 0, 0, 574, 575, 1, 0, 0, 0, 575, 27, 1, 0,
+        0, 0, 576, 577, 5, 504, 0, 0, 577, 578, 5, 228, 0, 0, 578, 579, 3, 378, 189, 0, 579,
+        29, 1, 0, 0, 0, 580, 582, 5, 342, 0, 0, 581, 583, 3, 390, 195, 0, 582, 581, 1, 0, 0, 0,
+        582, 583, 1, 0, 0, 0, 583, 31, 1, 0, 0, 0, 584, 586, 5, 314, 0, 0, 585, 587, 3, 392, 196,
+        0, 586, 585, 1, 0, 0, 0, 586, 587, 1, 0, 0, 0, 587, 33, 1, 0, 0, 0, 588, 589, 7, 5, 0, 0,
+        589, 590, 5, 467, 0, 0, 590, 591, 3, 118, 59, 0, 591, 35, 1, 0, 0, 0, 592, 593, 5, 440,
+        0, 0, 593, 594, 5, 467, 0, 0, 594, 595, 5, 436, 0, 0, 595, 598, 3, 38, 19, 0, 596, 597,
+        5, 17, 0, 0, 597, 599, 3, 378, 189, 0, 598, 596, 1, 0, 0, 0, 598, 599, 1, 0, 0, 0, 599,
+        643, 1, 0, 0, 0, 600, 601, 5, 440, 0, 0, 601, 602, 5, 459, 0, 0, 602, 603, 5, 436, 0,
+        0, 603, 606, 3, 38, 19, 0, 604, 605, 5, 17, 0, 0, 605, 607, 3, 378, 189, 0, 606, 604,
+        1, 0, 0, 0, 606, 607, 1, 0, 0, 0, 607, 610, 1, 0, 0, 0, 608, 609, 5, 313, 0, 0, 609, 611,
+        3, 378, 189, 0, 610, 608, 1, 0, 0, 0, 610, 611, 1, 0, 0, 0, 611, 643, 1, 0, 0, 0, 612,
+        613, 5, 440, 0, 0, 613, 614, 7, 6, 0, 0, 614, 615, 5, 436, 0, 0, 615, 616, 3, 38, 19,
+        0, 616, 617, 5, 313, 0, 0, 617, 618, 3, 378, 189, 0, 618, 643, 1, 0, 0, 0, 619, 620,
+        5, 440, 0, 0, 620, 621, 5, 490, 0, 0, 621, 643, 3, 38, 19, 0, 622, 623, 5, 440, 0, 0,
+        623, 624, 5, 456, 0, 0, 624, 625, 5, 459, 0, 0, 625, 626, 5, 436, 0, 0, 626, 627, 3,
+        38, 19, 0, 627, 628, 5, 313, 0, 0, 628, 629, 3, 378, 189, 0, 629, 630, 5, 470, 0, 0,
+        630, 631, 3, 378, 189, 0, 631, 643, 1, 0, 0, 0, 632, 633, 5, 440, 0, 0, 633, 634, 5,
+        446, 0, 0, 634, 635, 5, 459, 0, 0, 635, 636, 5, 436, 0, 0, 636, 637, 3, 38, 19, 0, 637,
+        638, 5, 147, 0, 0, 638, 639, 3, 378, 189, 0, 639, 640, 5, 17, 0, 0, 640, 641, 3, 378,
+        189, 0, 641, 643, 1, 0, 0, 0, 642, 592, 1, 0, 0, 0, 642, 600, 1, 0, 0, 0, 642, 612, 1,
+        0, 0, 0, 642, 619, 1, 0, 0, 0, 642, 622, 1, 0, 0, 0, 642, 632, 1, 0, 0, 0, 643, 37, 1, 0,
+        0, 0, 644, 646, 5, 538, 0, 0, 645, 644, 1, 0, 0, 0, 645, 646, 1, 0, 0, 0, 646, 647, 1,
+        0, 0, 0, 647, 649, 3, 378, 189, 0, 648, 645, 1, 0, 0, 0, 649, 650, 1, 0, 0, 0, 650, 648,
+        1, 0, 0, 0, 650, 651, 1, 0, 0, 0, 651, 39, 1, 0, 0, 0, 652, 655, 3, 42, 21, 0, 653, 655,
+        3, 44, 22, 0, 654, 652, 1, 0, 0, 0, 654, 653, 1, 0, 0, 0, 655, 41, 1, 0, 0, 0, 656, 658,
+        5, 72, 0, 0, 657, 659, 5, 501, 0, 0, 658, 657, 1, 0, 0, 0, 658, 659, 1, 0, 0, 0, 659, 660,
+        1, 0, 0, 0, 660, 662, 5, 375, 0, 0, 661, 663, 3, 384, 192, 0, 662, 661, 1, 0, 0, 0, 662,
+        663, 1, 0, 0, 0, 663, 664, 1, 0, 0, 0, 664, 665, 3, 370, 185, 0, 665, 666, 5, 520, 0,
+        0, 666, 671, 3, 46, 23, 0, 667, 668, 5, 524, 0, 0, 668, 670, 3, 46, 23, 0, 669, 667,
+        1, 0, 0, 0, 670, 673, 1, 0, 0, 0, 671, 669, 1, 0, 0, 0, 671, 672, 1, 0, 0, 0, 672, 676,
+        1, 0, 0, 0, 673, 671, 1, 0, 0, 0, 674, 675, 5, 524, 0, 0, 675, 677, 3, 88, 44, 0, 676,
+        674, 1, 0, 0, 0, 676, 677, 1, 0, 0, 0, 677, 680, 1, 0, 0, 0, 678, 679, 5, 524, 0, 0, 679,
+        681, 3, 90, 45, 0, 680, 678, 1, 0, 0, 0, 680, 681, 1, 0, 0, 0, 681, 684, 1, 0, 0, 0, 682,
+        683, 5, 524, 0, 0, 683, 685, 3, 94, 47, 0, 684, 682, 1, 0, 0, 0, 684, 685, 1, 0, 0, 0,
+        685, 686, 1, 0, 0, 0, 686, 689, 5, 521, 0, 0, 687, 688, 5, 59, 0, 0, 688, 690, 5, 541,
+        0, 0, 689, 687, 1, 0, 0, 0, 689, 690, 1, 0, 0, 0, 690, 692, 1, 0, 0, 0, 691, 693, 3, 96,
+        48, 0, 692, 691, 1, 0, 0, 0, 692, 693, 1, 0, 0, 0, 693, 694, 1, 0, 0, 0, 694, 696, 3, 382,
+        191, 0, 695, 697, 3, 104, 52, 0, 696, 695, 1, 0, 0, 0, 696, 697, 1, 0, 0, 0, 697, 43,
+        1, 0, 0, 0, 698, 699, 5, 72, 0, 0, 699, 701, 5, 375, 0, 0, 700, 702, 3, 384, 192, 0, 701,
+        700, 1, 0, 0, 0, 701, 702, 1, 0, 0, 0, 702, 703, 1, 0, 0, 0, 703, 704, 3, 370, 185, 0,
+        704, 707, 3, 382, 191, 0, 705, 706, 5, 17, 0, 0, 706, 708, 3, 166, 83, 0, 707, 705,
+        1, 0, 0, 0, 707, 708, 1, 0, 0, 0, 708, 45, 1, 0, 0, 0, 709, 713, 3, 48, 24, 0, 710, 713,
+        3, 80, 40, 0, 711, 713, 3, 84, 42, 0, 712, 709, 1, 0, 0, 0, 712, 710, 1, 0, 0, 0, 712,
+        711, 1, 0, 0, 0, 713, 47, 1, 0, 0, 0, 714, 715, 3, 50, 25, 0, 715, 717, 3, 62, 31, 0, 716,
+        718, 3, 78, 39, 0, 717, 716, 1, 0, 0, 0, 717, 718, 1, 0, 0, 0, 718, 721, 1, 0, 0, 0, 719,
+        720, 5, 59, 0, 0, 720, 722, 5, 541, 0, 0, 721, 719, 1, 0, 0, 0, 721, 722, 1, 0, 0, 0, 722,
+        49, 1, 0, 0, 0, 723, 726, 3, 378, 189, 0, 724, 726, 3, 290, 145, 0, 725, 723, 1, 0, 0,
+        0, 725, 724, 1, 0, 0, 0, 726, 51, 1, 0, 0, 0, 727, 728, 1, 0, 0, 0, 728, 53, 1, 0, 0, 0,
+        729, 733, 3, 380, 190, 0, 730, 731, 4, 27, 0, 0, 731, 733, 3, 52, 26, 0, 732, 729, 1,
+        0, 0, 0, 732, 730, 1, 0, 0, 0, 733, 55, 1, 0, 0, 0, 734, 735, 3, 378, 189, 0, 735, 57,
+        1, 0, 0, 0, 736, 740, 3, 380, 190, 0, 737, 738, 4, 29, 1, 0, 738, 740, 3, 52, 26, 0, 739,
+        736, 1, 0, 0, 0, 739, 737, 1, 0, 0, 0, 740, 59, 1, 0, 0, 0, 741, 742, 5, 520, 0, 0, 742,
+        747, 3, 54, 27, 0, 743, 744, 5, 524, 0, 0, 744, 746, 3, 54, 27, 0, 745, 743, 1, 0, 0,
+        0, 746, 749, 1, 0, 0, 0, 747, 745, 1, 0, 0, 0, 747, 748, 1, 0, 0, 0, 748, 750, 1, 0, 0,
+        0, 749, 747, 1, 0, 0, 0, 750, 751, 5, 521, 0, 0, 751, 61, 1, 0, 0, 0, 752, 790, 7, 7, 0,
+        0, 753, 755, 7, 8, 0, 0, 754, 756, 3, 64, 32, 0, 755, 754, 1, 0, 0, 0, 755, 756, 1, 0,
+        0, 0, 756, 790, 1, 0, 0, 0, 757, 759, 5, 381, 0, 0, 758, 760, 3, 64, 32, 0, 759, 758,
+        1, 0, 0, 0, 759, 760, 1, 0, 0, 0, 760, 767, 1, 0, 0, 0, 761, 763, 7, 9, 0, 0, 762, 764,
+        5, 208, 0, 0, 763, 762, 1, 0, 0, 0, 763, 764, 1, 0, 0, 0, 764, 765, 1, 0, 0, 0, 765, 766,
+        5, 380, 0, 0, 766, 768, 5, 508, 0, 0, 767, 761, 1, 0, 0, 0, 767, 768, 1, 0, 0, 0, 768,
+        790, 1, 0, 0, 0, 769, 771, 7, 10, 0, 0, 770, 772, 3, 66, 33, 0, 771, 770, 1, 0, 0, 0, 771,
+        772, 1, 0, 0, 0, 772, 790, 1, 0, 0, 0, 773, 775, 7, 11, 0, 0, 774, 776, 3, 70, 35, 0, 775,
+        774, 1, 0, 0, 0, 775, 776, 1, 0, 0, 0, 776, 790, 1, 0, 0, 0, 777, 779, 5, 473, 0, 0, 778,
+        780, 3, 72, 36, 0, 779, 778, 1, 0, 0, 0, 779, 780, 1, 0, 0, 0, 780, 790, 1, 0, 0, 0, 781,
+        783, 5, 323, 0, 0, 782, 784, 3, 74, 37, 0, 783, 782, 1, 0, 0, 0, 783, 784, 1, 0, 0, 0,
+        784, 790, 1, 0, 0, 0, 785, 787, 5, 296, 0, 0, 786, 788, 3, 68, 34, 0, 787, 786, 1, 0,
+        0, 0, 787, 788, 1, 0, 0, 0, 788, 790, 1, 0, 0, 0, 789, 752, 1, 0, 0, 0, 789, 753, 1, 0,
+        0, 0, 789, 757, 1, 0, 0, 0, 789, 769, 1, 0, 0, 0, 789, 773, 1, 0, 0, 0, 789, 777, 1, 0,
+        0, 0, 789, 781, 1, 0, 0, 0, 789, 785, 1, 0, 0, 0, 790, 63, 1, 0, 0, 0, 791, 792, 5, 520,
+        0, 0, 792, 793, 3, 412, 206, 0, 793, 794, 5, 521, 0, 0, 794, 65, 1, 0, 0, 0, 795, 796,
+        5, 520, 0, 0, 796, 799, 3, 412, 206, 0, 797, 798, 5, 524, 0, 0, 798, 800, 3, 412, 206,
+        0, 799, 797, 1, 0, 0, 0, 799, 800, 1, 0, 0, 0, 800, 801, 1, 0, 0, 0, 801, 802, 5, 521,
+        0, 0, 802, 67, 1, 0, 0, 0, 803, 804, 5, 520, 0, 0, 804, 807, 3, 410, 205, 0, 805, 806,
+        5, 524, 0, 0, 806, 808, 3, 410, 205, 0, 807, 805, 1, 0, 0, 0, 807, 808, 1, 0, 0, 0, 808,
+        809, 1, 0, 0, 0, 809, 810, 5, 521, 0, 0, 810, 69, 1, 0, 0, 0, 811, 812, 5, 511, 0, 0, 812,
+        814, 3, 62, 31, 0, 813, 815, 3, 76, 38, 0, 814, 813, 1, 0, 0, 0, 814, 815, 1, 0, 0, 0,
+        815, 816, 1, 0, 0, 0, 816, 817, 5, 510, 0, 0, 817, 71, 1, 0, 0, 0, 818, 819, 5, 511, 0,
+        0, 819, 821, 3, 62, 31, 0, 820, 822, 3, 76, 38, 0, 821, 820, 1, 0, 0, 0, 821, 822, 1,
+        0, 0, 0, 822, 823, 1, 0, 0, 0, 823, 824, 5, 524, 0, 0, 824, 826, 3, 62, 31, 0, 825, 827,
+        3, 76, 38, 0, 826, 825, 1, 0, 0, 0, 826, 827, 1, 0, 0, 0, 827, 828, 1, 0, 0, 0, 828, 829,
+        5, 510, 0, 0, 829, 73, 1, 0, 0, 0, 830, 831, 5, 511, 0, 0, 831, 832, 3, 54, 27, 0, 832,
+        834, 3, 62, 31, 0, 833, 835, 3, 76, 38, 0, 834, 833, 1, 0, 0, 0, 834, 835, 1, 0, 0, 0,
+        835, 844, 1, 0, 0, 0, 836, 837, 5, 524, 0, 0, 837, 838, 3, 54, 27, 0, 838, 840, 3, 62,
+        31, 0, 839, 841, 3, 76, 38, 0, 840, 839, 1, 0, 0, 0, 840, 841, 1, 0, 0, 0, 841, 843, 1,
+        0, 0, 0, 842, 836, 1, 0, 0, 0, 843, 846, 1, 0, 0, 0, 844, 842, 1, 0, 0, 0, 844, 845, 1,
+        0, 0, 0, 845, 847, 1, 0, 0, 0, 846, 844, 1, 0, 0, 0, 847, 848, 5, 510, 0, 0, 848, 869,
+        1, 0, 0, 0, 849, 850, 5, 520, 0, 0, 850, 851, 3, 54, 27, 0, 851, 853, 3, 62, 31, 0, 852,
+        854, 3, 76, 38, 0, 853, 852, 1, 0, 0, 0, 853, 854, 1, 0, 0, 0, 854, 863, 1, 0, 0, 0, 855,
+        856, 5, 524, 0, 0, 856, 857, 3, 54, 27, 0, 857, 859, 3, 62, 31, 0, 858, 860, 3, 76, 38,
+        0, 859, 858, 1, 0, 0, 0, 859, 860, 1, 0, 0, 0, 860, 862, 1, 0, 0, 0, 861, 855, 1, 0, 0,
+        0, 862, 865, 1, 0, 0, 0, 863, 861, 1, 0, 0, 0, 863, 864, 1, 0, 0, 0, 864, 866, 1, 0, 0,
+        0, 865, 863, 1, 0, 0, 0, 866, 867, 5, 521, 0, 0, 867, 869, 1, 0, 0, 0, 868, 830, 1, 0,
+        0, 0, 868, 849, 1, 0, 0, 0, 869, 75, 1, 0, 0, 0, 870, 872, 5, 243, 0, 0, 871, 870, 1, 0,
+        0, 0, 871, 872, 1, 0, 0, 0, 872, 873, 1, 0, 0, 0, 873, 874, 5, 246, 0, 0, 874, 77, 1, 0,
+        0, 0, 875, 876, 5, 64, 0, 0, 876, 878, 3, 92, 46, 0, 877, 875, 1, 0, 0, 0, 877, 878, 1,
+        0, 0, 0, 878, 879, 1, 0, 0, 0, 879, 880, 5, 290, 0, 0, 880, 883, 5, 470, 0, 0, 881, 882,
+        5, 243, 0, 0, 882, 884, 5, 125, 0, 0, 883, 881, 1, 0, 0, 0, 883, 884, 1, 0, 0, 0, 884,
+        890, 1, 0, 0, 0, 885, 887, 5, 243, 0, 0, 886, 885, 1, 0, 0, 0, 886, 887, 1, 0, 0, 0, 887,
+        888, 1, 0, 0, 0, 888, 890, 5, 246, 0, 0, 889, 877, 1, 0, 0, 0, 889, 886, 1, 0, 0, 0, 890,
+        79, 1, 0, 0, 0, 891, 892, 3, 50, 25, 0, 892, 893, 3, 62, 31, 0, 893, 896, 5, 220, 0, 0,
+        894, 895, 5, 152, 0, 0, 895, 897, 3, 82, 41, 0, 896, 894, 1, 0, 0, 0, 896, 897, 1, 0,
+        0, 0, 897, 899, 1, 0, 0, 0, 898, 900, 5, 426, 0, 0, 899, 898, 1, 0, 0, 0, 899, 900, 1,
+        0, 0, 0, 900, 81, 1, 0, 0, 0, 901, 902, 5, 541, 0, 0, 902, 83, 1, 0, 0, 0, 903, 904, 3,
+        50, 25, 0, 904, 905, 5, 17, 0, 0, 905, 908, 3, 86, 43, 0, 906, 907, 5, 59, 0, 0, 907,
+        909, 5, 541, 0, 0, 908, 906, 1, 0, 0, 0, 908, 909, 1, 0, 0, 0, 909, 85, 1, 0, 0, 0, 910,
+        911, 3, 290, 145, 0, 911, 87, 1, 0, 0, 0, 912, 913, 5, 427, 0, 0, 913, 914, 5, 147, 0,
+        0, 914, 915, 3, 54, 27, 0, 915, 916, 5, 17, 0, 0, 916, 917, 3, 290, 145, 0, 917, 89,
+        1, 0, 0, 0, 918, 919, 5, 64, 0, 0, 919, 921, 3, 92, 46, 0, 920, 918, 1, 0, 0, 0, 920, 921,
+        1, 0, 0, 0, 921, 922, 1, 0, 0, 0, 922, 923, 5, 290, 0, 0, 923, 924, 5, 470, 0, 0, 924,
+        925, 3, 60, 30, 0, 925, 926, 5, 243, 0, 0, 926, 927, 5, 125, 0, 0, 927, 91, 1, 0, 0, 0,
+        928, 929, 3, 354, 177, 0, 929, 93, 1, 0, 0, 0, 930, 931, 5, 279, 0, 0, 931, 932, 5, 147,
+        0, 0, 932, 933, 5, 373, 0, 0, 933, 95, 1, 0, 0, 0, 934, 935, 5, 271, 0, 0, 935, 936, 5,
+        34, 0, 0, 936, 937, 3, 98, 49, 0, 937, 97, 1, 0, 0, 0, 938, 939, 5, 520, 0, 0, 939, 944,
+        3, 100, 50, 0, 940, 941, 5, 524, 0, 0, 941, 943, 3, 100, 50, 0, 942, 940, 1, 0, 0, 0,
+        943, 946, 1, 0, 0, 0, 944, 942, 1, 0, 0, 0, 944, 945, 1, 0, 0, 0, 945, 947, 1, 0, 0, 0,
+        946, 944, 1, 0, 0, 0, 947, 948, 5, 521, 0, 0, 948, 99, 1, 0, 0, 0, 949, 962, 3, 54, 27,
+        0, 950, 951, 5, 520, 0, 0, 951, 956, 3, 102, 51, 0, 952, 953, 5, 524, 0, 0, 953, 955,
+        3, 102, 51, 0, 954, 952, 1, 0, 0, 0, 955, 958, 1, 0, 0, 0, 956, 954, 1, 0, 0, 0, 956, 957,
+        1, 0, 0, 0, 957, 959, 1, 0, 0, 0, 958, 956, 1, 0, 0, 0, 959, 960, 5, 521, 0, 0, 960, 962,
+        1, 0, 0, 0, 961, 949, 1, 0, 0, 0, 961, 950, 1, 0, 0, 0, 962, 101, 1, 0, 0, 0, 963, 966,
+        3, 330, 165, 0, 964, 966, 3, 406, 203, 0, 965, 963, 1, 0, 0, 0, 965, 964, 1, 0, 0, 0,
+        966, 103, 1, 0, 0, 0, 967, 968, 5, 204, 0, 0, 968, 977, 3, 372, 186, 0, 969, 973, 5,
+        520, 0, 0, 970, 972, 3, 106, 53, 0, 971, 970, 1, 0, 0, 0, 972, 975, 1, 0, 0, 0, 973, 971,
+        1, 0, 0, 0, 973, 974, 1, 0, 0, 0, 974, 976, 1, 0, 0, 0, 975, 973, 1, 0, 0, 0, 976, 978,
+        5, 521, 0, 0, 977, 969, 1, 0, 0, 0, 977, 978, 1, 0, 0, 0, 978, 105, 1, 0, 0, 0, 979, 980,
+        7, 12, 0, 0, 980, 984, 7, 13, 0, 0, 981, 982, 7, 14, 0, 0, 982, 984, 7, 15, 0, 0, 983,
+        979, 1, 0, 0, 0, 983, 981, 1, 0, 0, 0, 984, 107, 1, 0, 0, 0, 985, 986, 5, 72, 0, 0, 986,
+        987, 5, 444, 0, 0, 987, 988, 3, 364, 182, 0, 988, 989, 3, 382, 191, 0, 989, 109, 1,
+        0, 0, 0, 990, 991, 5, 72, 0, 0, 991, 993, 5, 450, 0, 0, 992, 994, 3, 384, 192, 0, 993,
+        992, 1, 0, 0, 0, 993, 994, 1, 0, 0, 0, 994, 995, 1, 0, 0, 0, 995, 998, 3, 368, 184, 0,
+        996, 997, 5, 59, 0, 0, 997, 999, 5, 541, 0, 0, 998, 996, 1, 0, 0, 0, 998, 999, 1, 0, 0,
+        0, 999, 1000, 1, 0, 0, 0, 1000, 1001, 3, 382, 191, 0, 1001, 111, 1, 0, 0, 0, 1002, 1004,
+        5, 72, 0, 0, 1003, 1005, 5, 501, 0, 0, 1004, 1003, 1, 0, 0, 0, 1004, 1005, 1, 0, 0, 0,
+        1005, 1006, 1, 0, 0, 0, 1006, 1008, 5, 505, 0, 0, 1007, 1009, 3, 384, 192, 0, 1008,
+        1007, 1, 0, 0, 0, 1008, 1009, 1, 0, 0, 0, 1009, 1010, 1, 0, 0, 0, 1010, 1012, 3, 376,
+        188, 0, 1011, 1013, 3, 60, 30, 0, 1012, 1011, 1, 0, 0, 0, 1012, 1013, 1, 0, 0, 0, 1013,
+        1016, 1, 0, 0, 0, 1014, 1015, 5, 59, 0, 0, 1015, 1017, 5, 541, 0, 0, 1016, 1014, 1,
+        0, 0, 0, 1016, 1017, 1, 0, 0, 0, 1017, 1018, 1, 0, 0, 0, 1018, 1019, 5, 17, 0, 0, 1019,
+        1020, 3, 166, 83, 0, 1020, 113, 1, 0, 0, 0, 1021, 1025, 5, 72, 0, 0, 1022, 1026, 5,
+        501, 0, 0, 1023, 1024, 5, 501, 0, 0, 1024, 1026, 5, 372, 0, 0, 1025, 1022, 1, 0, 0,
+        0, 1025, 1023, 1, 0, 0, 0, 1025, 1026, 1, 0, 0, 0, 1026, 1027, 1, 0, 0, 0, 1027, 1029,
+        5, 154, 0, 0, 1028, 1030, 3, 384, 192, 0, 1029, 1028, 1, 0, 0, 0, 1029, 1030, 1, 0,
+        0, 0, 1030, 1031, 1, 0, 0, 0, 1031, 1032, 3, 308, 154, 0, 1032, 1033, 5, 17, 0, 0, 1033,
+        1036, 3, 354, 177, 0, 1034, 1035, 5, 197, 0, 0, 1035, 1037, 7, 16, 0, 0, 1036, 1034,
+        1, 0, 0, 0, 1036, 1037, 1, 0, 0, 0, 1037, 1039, 1, 0, 0, 0, 1038, 1040, 3, 116, 58, 0,
+        1039, 1038, 1, 0, 0, 0, 1039, 1040, 1, 0, 0, 0, 1040, 115, 1, 0, 0, 0, 1041, 1042, 5,
+        415, 0, 0, 1042, 1043, 5, 467, 0, 0, 1043, 1049, 3, 118, 59, 0, 1044, 1045, 5, 524,
+        0, 0, 1045, 1046, 5, 467, 0, 0, 1046, 1048, 3, 118, 59, 0, 1047, 1044, 1, 0, 0, 0, 1048,
+        1051, 1, 0, 0, 0, 1049, 1047, 1, 0, 0, 0, 1049, 1050, 1, 0, 0, 0, 1050, 117, 1, 0, 0,
+        0, 1051, 1049, 1, 0, 0, 0, 1052, 1053, 5, 541, 0, 0, 1053, 119, 1, 0, 0, 0, 1054, 1055,
+        5, 8, 0, 0, 1055, 1057, 5, 375, 0, 0, 1056, 1058, 3, 386, 193, 0, 1057, 1056, 1, 0,
+        0, 0, 1057, 1058, 1, 0, 0, 0, 1058, 1059, 1, 0, 0, 0, 1059, 1065, 3, 372, 186, 0, 1060,
+        1066, 3, 122, 61, 0, 1061, 1066, 3, 124, 62, 0, 1062, 1066, 3, 126, 63, 0, 1063, 1066,
+        3, 128, 64, 0, 1064, 1066, 3, 130, 65, 0, 1065, 1060, 1, 0, 0, 0, 1065, 1061, 1, 0,
+        0, 0, 1065, 1062, 1, 0, 0, 0, 1065, 1063, 1, 0, 0, 0, 1065, 1064, 1, 0, 0, 0, 1066, 121,
+        1, 0, 0, 0, 1067, 1069, 5, 313, 0, 0, 1068, 1070, 3, 378, 189, 0, 1069, 1068, 1, 0,
+        0, 0, 1069, 1070, 1, 0, 0, 0, 1070, 1071, 1, 0, 0, 0, 1071, 1072, 5, 390, 0, 0, 1072,
+        1073, 3, 378, 189, 0, 1073, 123, 1, 0, 0, 0, 1074, 1075, 5, 342, 0, 0, 1075, 1076,
+        3, 388, 194, 0, 1076, 125, 1, 0, 0, 0, 1077, 1078, 5, 440, 0, 0, 1078, 1079, 5, 64,
+        0, 0, 1079, 1080, 3, 92, 46, 0, 1080, 1081, 5, 290, 0, 0, 1081, 1082, 5, 470, 0, 0,
+        1082, 1084, 3, 60, 30, 0, 1083, 1085, 3, 132, 66, 0, 1084, 1083, 1, 0, 0, 0, 1084,
+        1085, 1, 0, 0, 0, 1085, 127, 1, 0, 0, 0, 1086, 1087, 5, 116, 0, 0, 1087, 1088, 5, 64,
+        0, 0, 1088, 1089, 3, 92, 46, 0, 1089, 129, 1, 0, 0, 0, 1090, 1091, 5, 440, 0, 0, 1091,
+        1092, 5, 406, 0, 0, 1092, 1093, 3, 60, 30, 0, 1093, 131, 1, 0, 0, 0, 1094, 1095, 5,
+        243, 0, 0, 1095, 1096, 5, 125, 0, 0, 1096, 133, 1, 0, 0, 0, 1097, 1098, 5, 8, 0, 0, 1098,
+        1099, 5, 505, 0, 0, 1099, 1103, 3, 374, 187, 0, 1100, 1104, 3, 122, 61, 0, 1101, 1102,
+        5, 17, 0, 0, 1102, 1104, 3, 166, 83, 0, 1103, 1100, 1, 0, 0, 0, 1103, 1101, 1, 0, 0,
+        0, 1104, 135, 1, 0, 0, 0, 1105, 1106, 5, 8, 0, 0, 1106, 1107, 5, 450, 0, 0, 1107, 1108,
+        3, 366, 183, 0, 1108, 1109, 3, 124, 62, 0, 1109, 137, 1, 0, 0, 0, 1110, 1114, 5, 8,
+        0, 0, 1111, 1115, 5, 501, 0, 0, 1112, 1113, 5, 501, 0, 0, 1113, 1115, 5, 372, 0, 0,
+        1114, 1111, 1, 0, 0, 0, 1114, 1112, 1, 0, 0, 0, 1114, 1115, 1, 0, 0, 0, 1115, 1116,
+        1, 0, 0, 0, 1116, 1118, 5, 154, 0, 0, 1117, 1119, 3, 386, 193, 0, 1118, 1117, 1, 0,
+        0, 0, 1118, 1119, 1, 0, 0, 0, 1119, 1120, 1, 0, 0, 0, 1120, 1121, 3, 310, 155, 0, 1121,
+        1122, 5, 17, 0, 0, 1122, 1125, 3, 354, 177, 0, 1123, 1124, 5, 197, 0, 0, 1124, 1126,
+        7, 16, 0, 0, 1125, 1123, 1, 0, 0, 0, 1125, 1126, 1, 0, 0, 0, 1126, 139, 1, 0, 0, 0, 1127,
+        1128, 5, 116, 0, 0, 1128, 1130, 5, 444, 0, 0, 1129, 1131, 3, 386, 193, 0, 1130, 1129,
+        1, 0, 0, 0, 1130, 1131, 1, 0, 0, 0, 1131, 1132, 1, 0, 0, 0, 1132, 1133, 3, 362, 181,
+        0, 1133, 141, 1, 0, 0, 0, 1134, 1136, 5, 116, 0, 0, 1135, 1137, 5, 501, 0, 0, 1136,
+        1135, 1, 0, 0, 0, 1136, 1137, 1, 0, 0, 0, 1137, 1138, 1, 0, 0, 0, 1138, 1140, 5, 375,
+        0, 0, 1139, 1141, 3, 386, 193, 0, 1140, 1139, 1, 0, 0, 0, 1140, 1141, 1, 0, 0, 0, 1141,
+        1142, 1, 0, 0, 0, 1142, 1143, 3, 372, 186, 0, 1143, 143, 1, 0, 0, 0, 1144, 1145, 5,
+        116, 0, 0, 1145, 1147, 5, 450, 0, 0, 1146, 1148, 3, 386, 193, 0, 1147, 1146, 1, 0,
+        0, 0, 1147, 1148, 1, 0, 0, 0, 1148, 1149, 1, 0, 0, 0, 1149, 1151, 3, 366, 183, 0, 1150,
+        1152, 7, 17, 0, 0, 1151, 1150, 1, 0, 0, 0, 1151, 1152, 1, 0, 0, 0, 1152, 145, 1, 0, 0,
+        0, 1153, 1155, 5, 116, 0, 0, 1154, 1156, 5, 501, 0, 0, 1155, 1154, 1, 0, 0, 0, 1155,
+        1156, 1, 0, 0, 0, 1156, 1157, 1, 0, 0, 0, 1157, 1159, 5, 505, 0, 0, 1158, 1160, 3, 386,
+        193, 0, 1159, 1158, 1, 0, 0, 0, 1159, 1160, 1, 0, 0, 0, 1160, 1161, 1, 0, 0, 0, 1161,
+        1162, 3, 374, 187, 0, 1162, 147, 1, 0, 0, 0, 1163, 1167, 5, 116, 0, 0, 1164, 1168,
+        5, 501, 0, 0, 1165, 1166, 5, 501, 0, 0, 1166, 1168, 5, 372, 0, 0, 1167, 1164, 1, 0,
+        0, 0, 1167, 1165, 1, 0, 0, 0, 1167, 1168, 1, 0, 0, 0, 1168, 1169, 1, 0, 0, 0, 1169, 1171,
+        5, 154, 0, 0, 1170, 1172, 3, 386, 193, 0, 1171, 1170, 1, 0, 0, 0, 1171, 1172, 1, 0,
+        0, 0, 1172, 1173, 1, 0, 0, 0, 1173, 1174, 3, 310, 155, 0, 1174, 149, 1, 0, 0, 0, 1175,
+        1177, 5, 132, 0, 0, 1176, 1175, 1, 0, 0, 0, 1176, 1177, 1, 0, 0, 0, 1177, 1178, 1, 0,
+        0, 0, 1178, 1183, 3, 152, 76, 0, 1179, 1183, 3, 162, 81, 0, 1180, 1181, 5, 132, 0,
+        0, 1181, 1183, 3, 164, 82, 0, 1182, 1176, 1, 0, 0, 0, 1182, 1179, 1, 0, 0, 0, 1182,
+        1180, 1, 0, 0, 0, 1183, 151, 1, 0, 0, 0, 1184, 1185, 5, 178, 0, 0, 1185, 1186, 7, 18,
+        0, 0, 1186, 1195, 3, 372, 186, 0, 1187, 1189, 3, 154, 77, 0, 1188, 1187, 1, 0, 0, 0,
+        1188, 1189, 1, 0, 0, 0, 1189, 1191, 1, 0, 0, 0, 1190, 1192, 3, 60, 30, 0, 1191, 1190,
+        1, 0, 0, 0, 1191, 1192, 1, 0, 0, 0, 1192, 1193, 1, 0, 0, 0, 1193, 1196, 3, 166, 83, 0,
+        1194, 1196, 3, 156, 78, 0, 1195, 1188, 1, 0, 0, 0, 1195, 1194, 1, 0, 0, 0, 1196, 153,
+        1, 0, 0, 0, 1197, 1198, 5, 270, 0, 0, 1198, 1199, 3, 388, 194, 0, 1199, 155, 1, 0, 0,
+        0, 1200, 1201, 5, 417, 0, 0, 1201, 1206, 3, 158, 79, 0, 1202, 1203, 5, 524, 0, 0, 1203,
+        1205, 3, 158, 79, 0, 1204, 1202, 1, 0, 0, 0, 1205, 1208, 1, 0, 0, 0, 1206, 1204, 1,
+        0, 0, 0, 1206, 1207, 1, 0, 0, 0, 1207, 157, 1, 0, 0, 0, 1208, 1206, 1, 0, 0, 0, 1209,
+        1210, 5, 520, 0, 0, 1210, 1215, 3, 160, 80, 0, 1211, 1212, 5, 524, 0, 0, 1212, 1214,
+        3, 160, 80, 0, 1213, 1211, 1, 0, 0, 0, 1214, 1217, 1, 0, 0, 0, 1215, 1213, 1, 0, 0, 0,
+        1215, 1216, 1, 0, 0, 0, 1216, 1218, 1, 0, 0, 0, 1217, 1215, 1, 0, 0, 0, 1218, 1219,
+        5, 521, 0, 0, 1219, 159, 1, 0, 0, 0, 1220, 1223, 3, 406, 203, 0, 1221, 1223, 3, 302,
+        151, 0, 1222, 1220, 1, 0, 0, 0, 1222, 1221, 1, 0, 0, 0, 1223, 161, 1, 0, 0, 0, 1224,
+        1225, 5, 24, 0, 0, 1225, 1226, 5, 356, 0, 0, 1226, 1227, 5, 342, 0, 0, 1227, 1231,
+        5, 525, 0, 0, 1228, 1229, 3, 152, 76, 0, 1229, 1230, 5, 525, 0, 0, 1230, 1232, 1, 0,
+        0, 0, 1231, 1228, 1, 0, 0, 0, 1232, 1233, 1, 0, 0, 0, 1233, 1231, 1, 0, 0, 0, 1233, 1234,
+        1, 0, 0, 0, 1234, 1235, 1, 0, 0, 0, 1235, 1236, 5, 122, 0, 0, 1236, 163, 1, 0, 0, 0, 1237,
+        1238, 5, 356, 0, 0, 1238, 1239, 5, 342, 0, 0, 1239, 1243, 5, 24, 0, 0, 1240, 1241,
+        3, 152, 76, 0, 1241, 1242, 5, 525, 0, 0, 1242, 1244, 1, 0, 0, 0, 1243, 1240, 1, 0, 0,
+        0, 1244, 1245, 1, 0, 0, 0, 1245, 1243, 1, 0, 0, 0, 1245, 1246, 1, 0, 0, 0, 1246, 1247,
+        1, 0, 0, 0, 1247, 1248, 5, 122, 0, 0, 1248, 165, 1, 0, 0, 0, 1249, 1250, 6, 83, -1, 0,
+        1250, 1273, 3, 168, 84, 0, 1251, 1252, 3, 170, 85, 0, 1252, 1253, 3, 166, 83, 5, 1253,
+        1273, 1, 0, 0, 0, 1254, 1255, 5, 520, 0, 0, 1255, 1256, 3, 166, 83, 0, 1256, 1257,
+        5, 521, 0, 0, 1257, 1273, 1, 0, 0, 0, 1258, 1260, 3, 178, 89, 0, 1259, 1261, 3, 258,
+        129, 0, 1260, 1259, 1, 0, 0, 0, 1260, 1261, 1, 0, 0, 0, 1261, 1263, 1, 0, 0, 0, 1262,
+        1264, 3, 262, 131, 0, 1263, 1262, 1, 0, 0, 0, 1263, 1264, 1, 0, 0, 0, 1264, 1273, 1,
+        0, 0, 0, 1265, 1267, 3, 176, 88, 0, 1266, 1268, 3, 258, 129, 0, 1267, 1266, 1, 0, 0,
+        0, 1267, 1268, 1, 0, 0, 0, 1268, 1270, 1, 0, 0, 0, 1269, 1271, 3, 262, 131, 0, 1270,
+        1269, 1, 0, 0, 0, 1270, 1271, 1, 0, 0, 0, 1271, 1273, 1, 0, 0, 0, 1272, 1249, 1, 0, 0,
+        0, 1272, 1251, 1, 0, 0, 0, 1272, 1254, 1, 0, 0, 0, 1272, 1258, 1, 0, 0, 0, 1272, 1265,
+        1, 0, 0, 0, 1273, 1288, 1, 0, 0, 0, 1274, 1275, 10, 3, 0, 0, 1275, 1277, 7, 19, 0, 0,
+        1276, 1278, 5, 5, 0, 0, 1277, 1276, 1, 0, 0, 0, 1277, 1278, 1, 0, 0, 0, 1278, 1279,
+        1, 0, 0, 0, 1279, 1281, 3, 166, 83, 0, 1280, 1282, 3, 258, 129, 0, 1281, 1280, 1, 0,
+        0, 0, 1281, 1282, 1, 0, 0, 0, 1282, 1284, 1, 0, 0, 0, 1283, 1285, 3, 262, 131, 0, 1284,
+        1283, 1, 0, 0, 0, 1284, 1285, 1, 0, 0, 0, 1285, 1287, 1, 0, 0, 0, 1286, 1274, 1, 0, 0,
+        0, 1287, 1290, 1, 0, 0, 0, 1288, 1286, 1, 0, 0, 0, 1288, 1289, 1, 0, 0, 0, 1289, 167,
+        1, 0, 0, 0, 1290, 1288, 1, 0, 0, 0, 1291, 1292, 5, 417, 0, 0, 1292, 1297, 3, 290, 145,
+        0, 1293, 1294, 5, 524, 0, 0, 1294, 1296, 3, 290, 145, 0, 1295, 1293, 1, 0, 0, 0, 1296,
+        1299, 1, 0, 0, 0, 1297, 1295, 1, 0, 0, 0, 1297, 1298, 1, 0, 0, 0, 1298, 169, 1, 0, 0,
+        0, 1299, 1297, 1, 0, 0, 0, 1300, 1301, 5, 436, 0, 0, 1301, 1306, 3, 172, 86, 0, 1302,
+        1303, 5, 524, 0, 0, 1303, 1305, 3, 172, 86, 0, 1304, 1302, 1, 0, 0, 0, 1305, 1308,
+        1, 0, 0, 0, 1306, 1304, 1, 0, 0, 0, 1306, 1307, 1, 0, 0, 0, 1307, 171, 1, 0, 0, 0, 1308,
+        1306, 1, 0, 0, 0, 1309, 1321, 3, 174, 87, 0, 1310, 1311, 5, 520, 0, 0, 1311, 1316,
+        3, 54, 27, 0, 1312, 1313, 5, 524, 0, 0, 1313, 1315, 3, 54, 27, 0, 1314, 1312, 1, 0,
+        0, 0, 1315, 1318, 1, 0, 0, 0, 1316, 1314, 1, 0, 0, 0, 1316, 1317, 1, 0, 0, 0, 1317, 1319,
+        1, 0, 0, 0, 1318, 1316, 1, 0, 0, 0, 1319, 1320, 5, 521, 0, 0, 1320, 1322, 1, 0, 0, 0,
+        1321, 1310, 1, 0, 0, 0, 1321, 1322, 1, 0, 0, 0, 1322, 1323, 1, 0, 0, 0, 1323, 1324,
+        5, 17, 0, 0, 1324, 1325, 5, 520, 0, 0, 1325, 1326, 3, 166, 83, 0, 1326, 1327, 5, 521,
+        0, 0, 1327, 173, 1, 0, 0, 0, 1328, 1329, 3, 354, 177, 0, 1329, 175, 1, 0, 0, 0, 1330,
+        1332, 3, 178, 89, 0, 1331, 1333, 3, 198, 99, 0, 1332, 1331, 1, 0, 0, 0, 1332, 1333,
+        1, 0, 0, 0, 1333, 1335, 1, 0, 0, 0, 1334, 1336, 3, 232, 116, 0, 1335, 1334, 1, 0, 0,
+        0, 1335, 1336, 1, 0, 0, 0, 1336, 1338, 1, 0, 0, 0, 1337, 1339, 3, 234, 117, 0, 1338,
+        1337, 1, 0, 0, 0, 1338, 1339, 1, 0, 0, 0, 1339, 1341, 1, 0, 0, 0, 1340, 1342, 3, 248,
+        124, 0, 1341, 1340, 1, 0, 0, 0, 1341, 1342, 1, 0, 0, 0, 1342, 1344, 1, 0, 0, 0, 1343,
+        1345, 3, 250, 125, 0, 1344, 1343, 1, 0, 0, 0, 1344, 1345, 1, 0, 0, 0, 1345, 1351, 1,
+        0, 0, 0, 1346, 1347, 3, 178, 89, 0, 1347, 1348, 3, 198, 99, 0, 1348, 1349, 3, 256,
+        128, 0, 1349, 1351, 1, 0, 0, 0, 1350, 1330, 1, 0, 0, 0, 1350, 1346, 1, 0, 0, 0, 1351,
+        177, 1, 0, 0, 0, 1352, 1354, 5, 338, 0, 0, 1353, 1355, 3, 416, 208, 0, 1354, 1353,
+        1, 0, 0, 0, 1354, 1355, 1, 0, 0, 0, 1355, 1356, 1, 0, 0, 0, 1356, 1357, 3, 180, 90, 0,
+        1357, 179, 1, 0, 0, 0, 1358, 1363, 3, 182, 91, 0, 1359, 1360, 5, 524, 0, 0, 1360, 1362,
+        3, 182, 91, 0, 1361, 1359, 1, 0, 0, 0, 1362, 1365, 1, 0, 0, 0, 1363, 1361, 1, 0, 0, 0,
+        1363, 1364, 1, 0, 0, 0, 1364, 181, 1, 0, 0, 0, 1365, 1363, 1, 0, 0, 0, 1366, 1390, 3,
+        184, 92, 0, 1367, 1373, 3, 188, 94, 0, 1368, 1374, 3, 190, 95, 0, 1369, 1371, 5, 17,
+        0, 0, 1370, 1369, 1, 0, 0, 0, 1370, 1371, 1, 0, 0, 0, 1371, 1372, 1, 0, 0, 0, 1372, 1374,
+        3, 290, 145, 0, 1373, 1368, 1, 0, 0, 0, 1373, 1370, 1, 0, 0, 0, 1373, 1374, 1, 0, 0,
+        0, 1374, 1390, 1, 0, 0, 0, 1375, 1377, 3, 194, 97, 0, 1376, 1378, 3, 190, 95, 0, 1377,
+        1376, 1, 0, 0, 0, 1377, 1378, 1, 0, 0, 0, 1378, 1390, 1, 0, 0, 0, 1379, 1385, 3, 186,
+        93, 0, 1380, 1386, 3, 190, 95, 0, 1381, 1383, 5, 17, 0, 0, 1382, 1381, 1, 0, 0, 0, 1382,
+        1383, 1, 0, 0, 0, 1383, 1384, 1, 0, 0, 0, 1384, 1386, 3, 54, 27, 0, 1385, 1380, 1, 0,
+        0, 0, 1385, 1382, 1, 0, 0, 0, 1385, 1386, 1, 0, 0, 0, 1386, 1390, 1, 0, 0, 0, 1387, 1388,
+        4, 91, 3, 0, 1388, 1390, 3, 52, 26, 0, 1389, 1366, 1, 0, 0, 0, 1389, 1367, 1, 0, 0, 0,
+        1389, 1375, 1, 0, 0, 0, 1389, 1379, 1, 0, 0, 0, 1389, 1387, 1, 0, 0, 0, 1390, 183, 1,
+        0, 0, 0, 1391, 1392, 3, 196, 98, 0, 1392, 185, 1, 0, 0, 0, 1393, 1394, 3, 290, 145,
+        0, 1394, 187, 1, 0, 0, 0, 1395, 1396, 3, 54, 27, 0, 1396, 189, 1, 0, 0, 0, 1397, 1399,
+        5, 17, 0, 0, 1398, 1397, 1, 0, 0, 0, 1398, 1399, 1, 0, 0, 0, 1399, 1400, 1, 0, 0, 0, 1400,
+        1401, 3, 354, 177, 0, 1401, 191, 1, 0, 0, 0, 1402, 1418, 3, 196, 98, 0, 1403, 1408,
+        3, 290, 145, 0, 1404, 1406, 5, 17, 0, 0, 1405, 1404, 1, 0, 0, 0, 1405, 1406, 1, 0, 0,
+        0, 1406, 1407, 1, 0, 0, 0, 1407, 1409, 3, 54, 27, 0, 1408, 1405, 1, 0, 0, 0, 1408, 1409,
+        1, 0, 0, 0, 1409, 1418, 1, 0, 0, 0, 1410, 1415, 3, 54, 27, 0, 1411, 1413, 5, 17, 0, 0,
+        1412, 1411, 1, 0, 0, 0, 1412, 1413, 1, 0, 0, 0, 1413, 1414, 1, 0, 0, 0, 1414, 1416,
+        3, 290, 145, 0, 1415, 1412, 1, 0, 0, 0, 1415, 1416, 1, 0, 0, 0, 1416, 1418, 1, 0, 0,
+        0, 1417, 1402, 1, 0, 0, 0, 1417, 1403, 1, 0, 0, 0, 1417, 1410, 1, 0, 0, 0, 1418, 193,
+        1, 0, 0, 0, 1419, 1424, 3, 354, 177, 0, 1420, 1421, 5, 517, 0, 0, 1421, 1423, 3, 354,
+        177, 0, 1422, 1420, 1, 0, 0, 0, 1423, 1426, 1, 0, 0, 0, 1424, 1422, 1, 0, 0, 0, 1424,
+        1425, 1, 0, 0, 0, 1425, 1427, 1, 0, 0, 0, 1426, 1424, 1, 0, 0, 0, 1427, 1428, 5, 517,
+        0, 0, 1428, 1430, 1, 0, 0, 0, 1429, 1419, 1, 0, 0, 0, 1429, 1430, 1, 0, 0, 0, 1430, 1431,
+        1, 0, 0, 0, 1431, 1432, 5, 531, 0, 0, 1432, 195, 1, 0, 0, 0, 1433, 1434, 3, 306, 153,
+        0, 1434, 1435, 5, 264, 0, 0, 1435, 1436, 3, 254, 127, 0, 1436, 1437, 5, 17, 0, 0, 1437,
+        1438, 3, 354, 177, 0, 1438, 1446, 1, 0, 0, 0, 1439, 1440, 3, 306, 153, 0, 1440, 1441,
+        5, 264, 0, 0, 1441, 1442, 3, 346, 173, 0, 1442, 1443, 5, 17, 0, 0, 1443, 1444, 3, 354,
+        177, 0, 1444, 1446, 1, 0, 0, 0, 1445, 1433, 1, 0, 0, 0, 1445, 1439, 1, 0, 0, 0, 1446,
+        197, 1, 0, 0, 0, 1447, 1448, 5, 152, 0, 0, 1448, 1449, 3, 200, 100, 0, 1449, 199, 1,
+        0, 0, 0, 1450, 1451, 6, 100, -1, 0, 1451, 1456, 3, 202, 101, 0, 1452, 1453, 5, 524,
+        0, 0, 1453, 1455, 3, 202, 101, 0, 1454, 1452, 1, 0, 0, 0, 1455, 1458, 1, 0, 0, 0, 1456,
+        1454, 1, 0, 0, 0, 1456, 1457, 1, 0, 0, 0, 1457, 1462, 1, 0, 0, 0, 1458, 1456, 1, 0, 0,
+        0, 1459, 1462, 3, 214, 107, 0, 1460, 1462, 3, 216, 108, 0, 1461, 1450, 1, 0, 0, 0,
+        1461, 1459, 1, 0, 0, 0, 1461, 1460, 1, 0, 0, 0, 1462, 1484, 1, 0, 0, 0, 1463, 1464,
+        10, 3, 0, 0, 1464, 1465, 5, 73, 0, 0, 1465, 1466, 5, 186, 0, 0, 1466, 1483, 3, 200,
+        100, 4, 1467, 1469, 10, 4, 0, 0, 1468, 1470, 5, 235, 0, 0, 1469, 1468, 1, 0, 0, 0, 1469,
+        1470, 1, 0, 0, 0, 1470, 1472, 1, 0, 0, 0, 1471, 1473, 7, 20, 0, 0, 1472, 1471, 1, 0,
+        0, 0, 1472, 1473, 1, 0, 0, 0, 1473, 1475, 1, 0, 0, 0, 1474, 1476, 5, 263, 0, 0, 1475,
+        1474, 1, 0, 0, 0, 1475, 1476, 1, 0, 0, 0, 1476, 1477, 1, 0, 0, 0, 1477, 1478, 5, 186,
+        0, 0, 1478, 1480, 3, 200, 100, 0, 1479, 1481, 3, 230, 115, 0, 1480, 1479, 1, 0, 0,
+        0, 1480, 1481, 1, 0, 0, 0, 1481, 1483, 1, 0, 0, 0, 1482, 1463, 1, 0, 0, 0, 1482, 1467,
+        1, 0, 0, 0, 1483, 1486, 1, 0, 0, 0, 1484, 1482, 1, 0, 0, 0, 1484, 1485, 1, 0, 0, 0, 1485,
+        201, 1, 0, 0, 0, 1486, 1484, 1, 0, 0, 0, 1487, 1489, 3, 204, 102, 0, 1488, 1490, 3,
+        344, 172, 0, 1489, 1488, 1, 0, 0, 0, 1489, 1490, 1, 0, 0, 0, 1490, 203, 1, 0, 0, 0, 1491,
+        1493, 5, 375, 0, 0, 1492, 1491, 1, 0, 0, 0, 1492, 1493, 1, 0, 0, 0, 1493, 1494, 1, 0,
+        0, 0, 1494, 1496, 3, 372, 186, 0, 1495, 1497, 3, 210, 105, 0, 1496, 1495, 1, 0, 0,
+        0, 1496, 1497, 1, 0, 0, 0, 1497, 1505, 1, 0, 0, 0, 1498, 1500, 3, 374, 187, 0, 1499,
+        1501, 3, 210, 105, 0, 1500, 1499, 1, 0, 0, 0, 1500, 1501, 1, 0, 0, 0, 1501, 1505, 1,
+        0, 0, 0, 1502, 1505, 3, 206, 103, 0, 1503, 1505, 3, 208, 104, 0, 1504, 1492, 1, 0,
+        0, 0, 1504, 1498, 1, 0, 0, 0, 1504, 1502, 1, 0, 0, 0, 1504, 1503, 1, 0, 0, 0, 1505, 205,
+        1, 0, 0, 0, 1506, 1507, 5, 200, 0, 0, 1507, 1508, 5, 375, 0, 0, 1508, 1509, 5, 520,
+        0, 0, 1509, 1510, 3, 302, 151, 0, 1510, 1511, 5, 521, 0, 0, 1511, 207, 1, 0, 0, 0, 1512,
+        1514, 5, 200, 0, 0, 1513, 1512, 1, 0, 0, 0, 1513, 1514, 1, 0, 0, 0, 1514, 1515, 1, 0,
+        0, 0, 1515, 1516, 5, 520, 0, 0, 1516, 1517, 3, 166, 83, 0, 1517, 1518, 5, 521, 0, 0,
+        1518, 1525, 1, 0, 0, 0, 1519, 1520, 5, 408, 0, 0, 1520, 1521, 5, 520, 0, 0, 1521, 1522,
+        3, 290, 145, 0, 1522, 1523, 5, 521, 0, 0, 1523, 1525, 1, 0, 0, 0, 1524, 1513, 1, 0,
+        0, 0, 1524, 1519, 1, 0, 0, 0, 1525, 209, 1, 0, 0, 0, 1526, 1527, 5, 147, 0, 0, 1527,
+        1528, 5, 373, 0, 0, 1528, 1529, 5, 17, 0, 0, 1529, 1530, 5, 251, 0, 0, 1530, 1531,
+        3, 212, 106, 0, 1531, 211, 1, 0, 0, 0, 1532, 1533, 3, 290, 145, 0, 1533, 213, 1, 0,
+        0, 0, 1534, 1535, 5, 520, 0, 0, 1535, 1536, 3, 156, 78, 0, 1536, 1537, 5, 521, 0, 0,
+        1537, 1538, 3, 344, 172, 0, 1538, 215, 1, 0, 0, 0, 1539, 1540, 5, 375, 0, 0, 1540,
+        1541, 5, 520, 0, 0, 1541, 1542, 3, 218, 109, 0, 1542, 1543, 5, 521, 0, 0, 1543, 217,
+        1, 0, 0, 0, 1544, 1545, 3, 220, 110, 0, 1545, 1546, 5, 520, 0, 0, 1546, 1551, 3, 222,
+        111, 0, 1547, 1548, 5, 524, 0, 0, 1548, 1550, 3, 222, 111, 0, 1549, 1547, 1, 0, 0,
+        0, 1550, 1553, 1, 0, 0, 0, 1551, 1549, 1, 0, 0, 0, 1551, 1552, 1, 0, 0, 0, 1552, 1554,
+        1, 0, 0, 0, 1553, 1551, 1, 0, 0, 0, 1554, 1555, 5, 521, 0, 0, 1555, 219, 1, 0, 0, 0, 1556,
+        1557, 7, 21, 0, 0, 1557, 221, 1, 0, 0, 0, 1558, 1559, 5, 375, 0, 0, 1559, 1561, 3, 246,
+        123, 0, 1560, 1562, 3, 224, 112, 0, 1561, 1560, 1, 0, 0, 0, 1561, 1562, 1, 0, 0, 0,
+        1562, 1580, 1, 0, 0, 0, 1563, 1580, 3, 228, 114, 0, 1564, 1580, 3, 332, 166, 0, 1565,
+        1566, 5, 449, 0, 0, 1566, 1567, 5, 540, 0, 0, 1567, 1568, 5, 375, 0, 0, 1568, 1570,
+        3, 246, 123, 0, 1569, 1571, 3, 224, 112, 0, 1570, 1569, 1, 0, 0, 0, 1570, 1571, 1,
+        0, 0, 0, 1571, 1580, 1, 0, 0, 0, 1572, 1573, 5, 502, 0, 0, 1573, 1574, 5, 540, 0, 0,
+        1574, 1580, 3, 228, 114, 0, 1575, 1576, 3, 226, 113, 0, 1576, 1577, 5, 540, 0, 0,
+        1577, 1578, 3, 332, 166, 0, 1578, 1580, 1, 0, 0, 0, 1579, 1558, 1, 0, 0, 0, 1579, 1563,
+        1, 0, 0, 0, 1579, 1564, 1, 0, 0, 0, 1579, 1565, 1, 0, 0, 0, 1579, 1572, 1, 0, 0, 0, 1579,
+        1575, 1, 0, 0, 0, 1580, 223, 1, 0, 0, 0, 1581, 1582, 5, 270, 0, 0, 1582, 1585, 5, 34,
+        0, 0, 1583, 1586, 3, 54, 27, 0, 1584, 1586, 3, 60, 30, 0, 1585, 1583, 1, 0, 0, 0, 1585,
+        1584, 1, 0, 0, 0, 1586, 225, 1, 0, 0, 0, 1587, 1588, 7, 22, 0, 0, 1588, 227, 1, 0, 0,
+        0, 1589, 1590, 5, 454, 0, 0, 1590, 1591, 5, 520, 0, 0, 1591, 1592, 3, 54, 27, 0, 1592,
+        1593, 5, 521, 0, 0, 1593, 229, 1, 0, 0, 0, 1594, 1601, 5, 255, 0, 0, 1595, 1602, 3,
+        292, 146, 0, 1596, 1599, 3, 58, 29, 0, 1597, 1598, 5, 509, 0, 0, 1598, 1600, 3, 58,
+        29, 0, 1599, 1597, 1, 0, 0, 0, 1599, 1600, 1, 0, 0, 0, 1600, 1602, 1, 0, 0, 0, 1601,
+        1595, 1, 0, 0, 0, 1601, 1596, 1, 0, 0, 0, 1602, 1606, 1, 0, 0, 0, 1603, 1604, 5, 415,
+        0, 0, 1604, 1606, 3, 60, 30, 0, 1605, 1594, 1, 0, 0, 0, 1605, 1603, 1, 0, 0, 0, 1606,
+        231, 1, 0, 0, 0, 1607, 1610, 5, 433, 0, 0, 1608, 1611, 3, 292, 146, 0, 1609, 1611,
+        3, 58, 29, 0, 1610, 1608, 1, 0, 0, 0, 1610, 1609, 1, 0, 0, 0, 1611, 233, 1, 0, 0, 0, 1612,
+        1613, 5, 160, 0, 0, 1613, 1614, 5, 34, 0, 0, 1614, 1619, 3, 236, 118, 0, 1615, 1616,
+        5, 524, 0, 0, 1616, 1618, 3, 236, 118, 0, 1617, 1615, 1, 0, 0, 0, 1618, 1621, 1, 0,
+        0, 0, 1619, 1617, 1, 0, 0, 0, 1619, 1620, 1, 0, 0, 0, 1620, 235, 1, 0, 0, 0, 1621, 1619,
+        1, 0, 0, 0, 1622, 1663, 3, 54, 27, 0, 1623, 1663, 3, 242, 121, 0, 1624, 1625, 5, 520,
+        0, 0, 1625, 1663, 5, 521, 0, 0, 1626, 1627, 5, 520, 0, 0, 1627, 1632, 3, 290, 145,
+        0, 1628, 1629, 5, 524, 0, 0, 1629, 1631, 3, 290, 145, 0, 1630, 1628, 1, 0, 0, 0, 1631,
+        1634, 1, 0, 0, 0, 1632, 1630, 1, 0, 0, 0, 1632, 1633, 1, 0, 0, 0, 1633, 1635, 1, 0, 0,
+        0, 1634, 1632, 1, 0, 0, 0, 1635, 1636, 5, 521, 0, 0, 1636, 1663, 1, 0, 0, 0, 1637, 1638,
+        3, 240, 120, 0, 1638, 1639, 5, 520, 0, 0, 1639, 1644, 3, 290, 145, 0, 1640, 1641,
+        5, 524, 0, 0, 1641, 1643, 3, 290, 145, 0, 1642, 1640, 1, 0, 0, 0, 1643, 1646, 1, 0,
+        0, 0, 1644, 1642, 1, 0, 0, 0, 1644, 1645, 1, 0, 0, 0, 1645, 1647, 1, 0, 0, 0, 1646, 1644,
+        1, 0, 0, 0, 1647, 1648, 5, 521, 0, 0, 1648, 1663, 1, 0, 0, 0, 1649, 1650, 3, 238, 119,
+        0, 1650, 1651, 5, 520, 0, 0, 1651, 1656, 3, 236, 118, 0, 1652, 1653, 5, 524, 0, 0,
+        1653, 1655, 3, 236, 118, 0, 1654, 1652, 1, 0, 0, 0, 1655, 1658, 1, 0, 0, 0, 1656, 1654,
+        1, 0, 0, 0, 1656, 1657, 1, 0, 0, 0, 1657, 1659, 1, 0, 0, 0, 1658, 1656, 1, 0, 0, 0, 1659,
+        1660, 5, 521, 0, 0, 1660, 1663, 1, 0, 0, 0, 1661, 1663, 3, 290, 145, 0, 1662, 1622,
+        1, 0, 0, 0, 1662, 1623, 1, 0, 0, 0, 1662, 1624, 1, 0, 0, 0, 1662, 1626, 1, 0, 0, 0, 1662,
+        1637, 1, 0, 0, 0, 1662, 1649, 1, 0, 0, 0, 1662, 1661, 1, 0, 0, 0, 1663, 237, 1, 0, 0,
+        0, 1664, 1665, 5, 161, 0, 0, 1665, 1666, 5, 497, 0, 0, 1666, 239, 1, 0, 0, 0, 1667,
+        1668, 7, 23, 0, 0, 1668, 241, 1, 0, 0, 0, 1669, 1670, 3, 244, 122, 0, 1670, 1671, 5,
+        520, 0, 0, 1671, 1672, 3, 246, 123, 0, 1672, 1673, 5, 524, 0, 0, 1673, 1674, 3, 332,
+        166, 0, 1674, 1675, 5, 521, 0, 0, 1675, 243, 1, 0, 0, 0, 1676, 1677, 7, 24, 0, 0, 1677,
+        245, 1, 0, 0, 0, 1678, 1679, 3, 378, 189, 0, 1679, 247, 1, 0, 0, 0, 1680, 1681, 5, 164,
+        0, 0, 1681, 1682, 3, 292, 146, 0, 1682, 249, 1, 0, 0, 0, 1683, 1684, 5, 435, 0, 0, 1684,
+        1689, 3, 252, 126, 0, 1685, 1686, 5, 524, 0, 0, 1686, 1688, 3, 252, 126, 0, 1687,
+        1685, 1, 0, 0, 0, 1688, 1691, 1, 0, 0, 0, 1689, 1687, 1, 0, 0, 0, 1689, 1690, 1, 0, 0,
+        0, 1690, 251, 1, 0, 0, 0, 1691, 1689, 1, 0, 0, 0, 1692, 1693, 3, 346, 173, 0, 1693,
+        1694, 5, 17, 0, 0, 1694, 1695, 3, 254, 127, 0, 1695, 253, 1, 0, 0, 0, 1696, 1698, 3,
+        346, 173, 0, 1697, 1696, 1, 0, 0, 0, 1697, 1698, 1, 0, 0, 0, 1698, 1699, 1, 0, 0, 0,
+        1699, 1701, 5, 520, 0, 0, 1700, 1702, 3, 264, 132, 0, 1701, 1700, 1, 0, 0, 0, 1701,
+        1702, 1, 0, 0, 0, 1702, 1704, 1, 0, 0, 0, 1703, 1705, 3, 258, 129, 0, 1704, 1703, 1,
+        0, 0, 0, 1704, 1705, 1, 0, 0, 0, 1705, 1707, 1, 0, 0, 0, 1706, 1708, 3, 280, 140, 0,
+        1707, 1706, 1, 0, 0, 0, 1707, 1708, 1, 0, 0, 0, 1708, 1709, 1, 0, 0, 0, 1709, 1710,
+        5, 521, 0, 0, 1710, 255, 1, 0, 0, 0, 1711, 1712, 5, 215, 0, 0, 1712, 1714, 5, 520, 0,
+        0, 1713, 1715, 3, 264, 132, 0, 1714, 1713, 1, 0, 0, 0, 1714, 1715, 1, 0, 0, 0, 1715,
+        1717, 1, 0, 0, 0, 1716, 1718, 3, 258, 129, 0, 1717, 1716, 1, 0, 0, 0, 1717, 1718, 1,
+        0, 0, 0, 1718, 1720, 1, 0, 0, 0, 1719, 1721, 3, 268, 134, 0, 1720, 1719, 1, 0, 0, 0,
+        1720, 1721, 1, 0, 0, 0, 1721, 1723, 1, 0, 0, 0, 1722, 1724, 3, 274, 137, 0, 1723, 1722,
+        1, 0, 0, 0, 1723, 1724, 1, 0, 0, 0, 1724, 1726, 1, 0, 0, 0, 1725, 1727, 3, 276, 138,
+        0, 1726, 1725, 1, 0, 0, 0, 1726, 1727, 1, 0, 0, 0, 1727, 1729, 1, 0, 0, 0, 1728, 1730,
+        3, 270, 135, 0, 1729, 1728, 1, 0, 0, 0, 1729, 1730, 1, 0, 0, 0, 1730, 1731, 1, 0, 0,
+        0, 1731, 1732, 3, 278, 139, 0, 1732, 1737, 5, 521, 0, 0, 1733, 1735, 5, 17, 0, 0, 1734,
+        1733, 1, 0, 0, 0, 1734, 1735, 1, 0, 0, 0, 1735, 1736, 1, 0, 0, 0, 1736, 1738, 3, 354,
+        177, 0, 1737, 1734, 1, 0, 0, 0, 1737, 1738, 1, 0, 0, 0, 1738, 257, 1, 0, 0, 0, 1739,
+        1740, 5, 260, 0, 0, 1740, 1741, 5, 34, 0, 0, 1741, 1746, 3, 260, 130, 0, 1742, 1743,
+        5, 524, 0, 0, 1743, 1745, 3, 260, 130, 0, 1744, 1742, 1, 0, 0, 0, 1745, 1748, 1, 0,
+        0, 0, 1746, 1744, 1, 0, 0, 0, 1746, 1747, 1, 0, 0, 0, 1747, 259, 1, 0, 0, 0, 1748, 1746,
+        1, 0, 0, 0, 1749, 1752, 3, 54, 27, 0, 1750, 1752, 3, 300, 150, 0, 1751, 1749, 1, 0,
+        0, 0, 1751, 1750, 1, 0, 0, 0, 1752, 1754, 1, 0, 0, 0, 1753, 1755, 7, 25, 0, 0, 1754,
+        1753, 1, 0, 0, 0, 1754, 1755, 1, 0, 0, 0, 1755, 1758, 1, 0, 0, 0, 1756, 1757, 5, 480,
+        0, 0, 1757, 1759, 7, 26, 0, 0, 1758, 1756, 1, 0, 0, 0, 1758, 1759, 1, 0, 0, 0, 1759,
+        261, 1, 0, 0, 0, 1760, 1763, 5, 206, 0, 0, 1761, 1764, 5, 5, 0, 0, 1762, 1764, 3, 290,
+        145, 0, 1763, 1761, 1, 0, 0, 0, 1763, 1762, 1, 0, 0, 0, 1764, 263, 1, 0, 0, 0, 1765,
+        1766, 5, 270, 0, 0, 1766, 1769, 5, 34, 0, 0, 1767, 1770, 3, 54, 27, 0, 1768, 1770,
+        3, 306, 153, 0, 1769, 1767, 1, 0, 0, 0, 1769, 1768, 1, 0, 0, 0, 1770, 1778, 1, 0, 0,
+        0, 1771, 1774, 5, 524, 0, 0, 1772, 1775, 3, 54, 27, 0, 1773, 1775, 3, 306, 153, 0,
+        1774, 1772, 1, 0, 0, 0, 1774, 1773, 1, 0, 0, 0, 1775, 1777, 1, 0, 0, 0, 1776, 1771,
+        1, 0, 0, 0, 1777, 1780, 1, 0, 0, 0, 1778, 1776, 1, 0, 0, 0, 1778, 1779, 1, 0, 0, 0, 1779,
+        265, 1, 0, 0, 0, 1780, 1778, 1, 0, 0, 0, 1781, 1798, 5, 531, 0, 0, 1782, 1798, 5, 534,
+        0, 0, 1783, 1798, 5, 539, 0, 0, 1784, 1785, 5, 522, 0, 0, 1785, 1786, 5, 542, 0, 0,
+        1786, 1787, 5, 524, 0, 0, 1787, 1788, 5, 542, 0, 0, 1788, 1798, 5, 523, 0, 0, 1789,
+        1790, 5, 522, 0, 0, 1790, 1791, 5, 542, 0, 0, 1791, 1792, 5, 524, 0, 0, 1792, 1798,
+        5, 523, 0, 0, 1793, 1794, 5, 522, 0, 0, 1794, 1795, 5, 524, 0, 0, 1795, 1796, 5, 542,
+        0, 0, 1796, 1798, 5, 523, 0, 0, 1797, 1781, 1, 0, 0, 0, 1797, 1782, 1, 0, 0, 0, 1797,
+        1783, 1, 0, 0, 0, 1797, 1784, 1, 0, 0, 0, 1797, 1789, 1, 0, 0, 0, 1797, 1793, 1, 0, 0,
+        0, 1798, 267, 1, 0, 0, 0, 1799, 1800, 5, 217, 0, 0, 1800, 1805, 3, 192, 96, 0, 1801,
+        1802, 5, 524, 0, 0, 1802, 1804, 3, 192, 96, 0, 1803, 1801, 1, 0, 0, 0, 1804, 1807,
+        1, 0, 0, 0, 1805, 1803, 1, 0, 0, 0, 1805, 1806, 1, 0, 0, 0, 1806, 269, 1, 0, 0, 0, 1807,
+        1805, 1, 0, 0, 0, 1808, 1809, 5, 273, 0, 0, 1809, 1811, 5, 520, 0, 0, 1810, 1812, 3,
+        272, 136, 0, 1811, 1810, 1, 0, 0, 0, 1812, 1813, 1, 0, 0, 0, 1813, 1811, 1, 0, 0, 0,
+        1813, 1814, 1, 0, 0, 0, 1814, 1815, 1, 0, 0, 0, 1815, 1817, 5, 521, 0, 0, 1816, 1818,
+        3, 288, 144, 0, 1817, 1816, 1, 0, 0, 0, 1817, 1818, 1, 0, 0, 0, 1818, 271, 1, 0, 0, 0,
+        1819, 1821, 3, 356, 178, 0, 1820, 1822, 3, 266, 133, 0, 1821, 1820, 1, 0, 0, 0, 1821,
+        1822, 1, 0, 0, 0, 1822, 273, 1, 0, 0, 0, 1823, 1824, 5, 5, 0, 0, 1824, 1825, 5, 324,
+        0, 0, 1825, 1826, 5, 274, 0, 0, 1826, 1832, 5, 212, 0, 0, 1827, 1828, 5, 256, 0, 0,
+        1828, 1829, 5, 323, 0, 0, 1829, 1830, 5, 274, 0, 0, 1830, 1832, 5, 212, 0, 0, 1831,
+        1823, 1, 0, 0, 0, 1831, 1827, 1, 0, 0, 0, 1832, 275, 1, 0, 0, 0, 1833, 1834, 5, 441,
+        0, 0, 1834, 1835, 5, 212, 0, 0, 1835, 1836, 5, 345, 0, 0, 1836, 1837, 5, 482, 0, 0,
+        1837, 1838, 5, 471, 0, 0, 1838, 1858, 5, 323, 0, 0, 1839, 1840, 5, 441, 0, 0, 1840,
+        1841, 5, 212, 0, 0, 1841, 1842, 5, 345, 0, 0, 1842, 1843, 5, 390, 0, 0, 1843, 1844,
+        5, 239, 0, 0, 1844, 1858, 5, 323, 0, 0, 1845, 1846, 5, 441, 0, 0, 1846, 1847, 5, 212,
+        0, 0, 1847, 1848, 5, 345, 0, 0, 1848, 1849, 5, 390, 0, 0, 1849, 1850, 5, 471, 0, 0,
+        1850, 1858, 3, 356, 178, 0, 1851, 1852, 5, 441, 0, 0, 1852, 1853, 5, 212, 0, 0, 1853,
+        1854, 5, 345, 0, 0, 1854, 1855, 5, 390, 0, 0, 1855, 1856, 5, 460, 0, 0, 1856, 1858,
+        3, 356, 178, 0, 1857, 1833, 1, 0, 0, 0, 1857, 1839, 1, 0, 0, 0, 1857, 1845, 1, 0, 0,
+        0, 1857, 1851, 1, 0, 0, 0, 1858, 277, 1, 0, 0, 0, 1859, 1860, 5, 105, 0, 0, 1860, 1865,
+        3, 192, 96, 0, 1861, 1862, 5, 524, 0, 0, 1862, 1864, 3, 192, 96, 0, 1863, 1861, 1,
+        0, 0, 0, 1864, 1867, 1, 0, 0, 0, 1865, 1863, 1, 0, 0, 0, 1865, 1866, 1, 0, 0, 0, 1866,
+        279, 1, 0, 0, 0, 1867, 1865, 1, 0, 0, 0, 1868, 1869, 5, 294, 0, 0, 1869, 1870, 5, 27,
+        0, 0, 1870, 1871, 3, 332, 166, 0, 1871, 1872, 3, 282, 141, 0, 1872, 1884, 1, 0, 0,
+        0, 1873, 1874, 7, 27, 0, 0, 1874, 1875, 5, 27, 0, 0, 1875, 1876, 3, 284, 142, 0, 1876,
+        1877, 5, 10, 0, 0, 1877, 1878, 3, 286, 143, 0, 1878, 1884, 1, 0, 0, 0, 1879, 1880,
+        5, 324, 0, 0, 1880, 1881, 5, 27, 0, 0, 1881, 1882, 5, 542, 0, 0, 1882, 1884, 3, 282,
+        141, 0, 1883, 1868, 1, 0, 0, 0, 1883, 1873, 1, 0, 0, 0, 1883, 1879, 1, 0, 0, 0, 1884,
+        281, 1, 0, 0, 0, 1885, 1886, 5, 484, 0, 0, 1886, 1887, 5, 10, 0, 0, 1887, 1888, 5, 76,
+        0, 0, 1888, 1889, 5, 323, 0, 0, 1889, 283, 1, 0, 0, 0, 1890, 1891, 5, 404, 0, 0, 1891,
+        1897, 5, 484, 0, 0, 1892, 1893, 5, 542, 0, 0, 1893, 1897, 5, 484, 0, 0, 1894, 1895,
+        5, 76, 0, 0, 1895, 1897, 5, 323, 0, 0, 1896, 1890, 1, 0, 0, 0, 1896, 1892, 1, 0, 0, 0,
+        1896, 1894, 1, 0, 0, 0, 1897, 285, 1, 0, 0, 0, 1898, 1899, 5, 76, 0, 0, 1899, 1905,
+        5, 323, 0, 0, 1900, 1901, 5, 542, 0, 0, 1901, 1905, 5, 146, 0, 0, 1902, 1903, 5, 404,
+        0, 0, 1903, 1905, 5, 146, 0, 0, 1904, 1898, 1, 0, 0, 0, 1904, 1900, 1, 0, 0, 0, 1904,
+        1902, 1, 0, 0, 0, 1905, 287, 1, 0, 0, 0, 1906, 1907, 5, 437, 0, 0, 1907, 1908, 3, 332,
+        166, 0, 1908, 289, 1, 0, 0, 0, 1909, 1910, 3, 292, 146, 0, 1910, 291, 1, 0, 0, 0, 1911,
+        1912, 6, 146, -1, 0, 1912, 1913, 5, 243, 0, 0, 1913, 1924, 3, 292, 146, 6, 1914, 1915,
+        5, 133, 0, 0, 1915, 1916, 5, 520, 0, 0, 1916, 1917, 3, 166, 83, 0, 1917, 1918, 5, 521,
+        0, 0, 1918, 1924, 1, 0, 0, 0, 1919, 1921, 3, 300, 150, 0, 1920, 1922, 3, 294, 147,
+        0, 1921, 1920, 1, 0, 0, 0, 1921, 1922, 1, 0, 0, 0, 1922, 1924, 1, 0, 0, 0, 1923, 1911,
+        1, 0, 0, 0, 1923, 1914, 1, 0, 0, 0, 1923, 1919, 1, 0, 0, 0, 1924, 1939, 1, 0, 0, 0, 1925,
+        1926, 10, 3, 0, 0, 1926, 1927, 5, 10, 0, 0, 1927, 1938, 3, 292, 146, 4, 1928, 1929,
+        10, 2, 0, 0, 1929, 1930, 5, 259, 0, 0, 1930, 1938, 3, 292, 146, 3, 1931, 1932, 10,
+        1, 0, 0, 1932, 1934, 5, 185, 0, 0, 1933, 1935, 5, 243, 0, 0, 1934, 1933, 1, 0, 0, 0,
+        1934, 1935, 1, 0, 0, 0, 1935, 1936, 1, 0, 0, 0, 1936, 1938, 7, 28, 0, 0, 1937, 1925,
+        1, 0, 0, 0, 1937, 1928, 1, 0, 0, 0, 1937, 1931, 1, 0, 0, 0, 1938, 1941, 1, 0, 0, 0, 1939,
+        1937, 1, 0, 0, 0, 1939, 1940, 1, 0, 0, 0, 1940, 293, 1, 0, 0, 0, 1941, 1939, 1, 0, 0,
+        0, 1942, 1944, 5, 243, 0, 0, 1943, 1942, 1, 0, 0, 0, 1943, 1944, 1, 0, 0, 0, 1944, 1945,
+        1, 0, 0, 0, 1945, 1947, 5, 27, 0, 0, 1946, 1948, 7, 29, 0, 0, 1947, 1946, 1, 0, 0, 0,
+        1947, 1948, 1, 0, 0, 0, 1948, 1949, 1, 0, 0, 0, 1949, 1950, 3, 300, 150, 0, 1950, 1951,
+        5, 10, 0, 0, 1951, 1952, 3, 300, 150, 0, 1952, 2017, 1, 0, 0, 0, 1953, 1955, 5, 243,
+        0, 0, 1954, 1953, 1, 0, 0, 0, 1954, 1955, 1, 0, 0, 0, 1955, 1956, 1, 0, 0, 0, 1956, 1957,
+        5, 171, 0, 0, 1957, 1958, 5, 520, 0, 0, 1958, 1963, 3, 290, 145, 0, 1959, 1960, 5,
+        524, 0, 0, 1960, 1962, 3, 290, 145, 0, 1961, 1959, 1, 0, 0, 0, 1962, 1965, 1, 0, 0,
+        0, 1963, 1961, 1, 0, 0, 0, 1963, 1964, 1, 0, 0, 0, 1964, 1966, 1, 0, 0, 0, 1965, 1963,
+        1, 0, 0, 0, 1966, 1967, 5, 521, 0, 0, 1967, 2017, 1, 0, 0, 0, 1968, 1970, 5, 243, 0,
+        0, 1969, 1968, 1, 0, 0, 0, 1969, 1970, 1, 0, 0, 0, 1970, 1971, 1, 0, 0, 0, 1971, 1972,
+        5, 171, 0, 0, 1972, 1973, 5, 520, 0, 0, 1973, 1974, 3, 166, 83, 0, 1974, 1975, 5, 521,
+        0, 0, 1975, 2017, 1, 0, 0, 0, 1976, 1977, 5, 133, 0, 0, 1977, 1978, 5, 520, 0, 0, 1978,
+        1979, 3, 166, 83, 0, 1979, 1980, 5, 521, 0, 0, 1980, 2017, 1, 0, 0, 0, 1981, 1983,
+        5, 243, 0, 0, 1982, 1981, 1, 0, 0, 0, 1982, 1983, 1, 0, 0, 0, 1983, 1984, 1, 0, 0, 0,
+        1984, 1985, 5, 320, 0, 0, 1985, 2017, 3, 300, 150, 0, 1986, 2017, 3, 298, 149, 0,
+        1987, 1989, 5, 185, 0, 0, 1988, 1990, 5, 243, 0, 0, 1989, 1988, 1, 0, 0, 0, 1989, 1990,
+        1, 0, 0, 0, 1990, 1991, 1, 0, 0, 0, 1991, 2017, 7, 28, 0, 0, 1992, 1994, 5, 185, 0, 0,
+        1993, 1995, 5, 243, 0, 0, 1994, 1993, 1, 0, 0, 0, 1994, 1995, 1, 0, 0, 0, 1995, 1996,
+        1, 0, 0, 0, 1996, 1997, 5, 113, 0, 0, 1997, 1998, 5, 152, 0, 0, 1998, 2017, 3, 300,
+        150, 0, 1999, 2001, 5, 243, 0, 0, 2000, 1999, 1, 0, 0, 0, 2000, 2001, 1, 0, 0, 0, 2001,
+        2002, 1, 0, 0, 0, 2002, 2003, 5, 344, 0, 0, 2003, 2004, 5, 390, 0, 0, 2004, 2007, 3,
+        300, 150, 0, 2005, 2006, 5, 127, 0, 0, 2006, 2008, 3, 410, 205, 0, 2007, 2005, 1,
+        0, 0, 0, 2007, 2008, 1, 0, 0, 0, 2008, 2017, 1, 0, 0, 0, 2009, 2010, 5, 185, 0, 0, 2010,
+        2014, 5, 187, 0, 0, 2011, 2015, 5, 416, 0, 0, 2012, 2015, 5, 13, 0, 0, 2013, 2015,
+        3, 354, 177, 0, 2014, 2011, 1, 0, 0, 0, 2014, 2012, 1, 0, 0, 0, 2014, 2013, 1, 0, 0,
+        0, 2014, 2015, 1, 0, 0, 0, 2015, 2017, 1, 0, 0, 0, 2016, 1943, 1, 0, 0, 0, 2016, 1954,
+        1, 0, 0, 0, 2016, 1969, 1, 0, 0, 0, 2016, 1976, 1, 0, 0, 0, 2016, 1982, 1, 0, 0, 0, 2016,
+        1986, 1, 0, 0, 0, 2016, 1987, 1, 0, 0, 0, 2016, 1992, 1, 0, 0, 0, 2016, 2000, 1, 0, 0,
+        0, 2016, 2009, 1, 0, 0, 0, 2017, 295, 1, 0, 0, 0, 2018, 2027, 5, 246, 0, 0, 2019, 2020,
+        5, 121, 0, 0, 2020, 2027, 5, 13, 0, 0, 2021, 2022, 5, 121, 0, 0, 2022, 2027, 3, 378,
+        189, 0, 2023, 2027, 5, 399, 0, 0, 2024, 2027, 5, 140, 0, 0, 2025, 2027, 5, 407, 0,
+        0, 2026, 2018, 1, 0, 0, 0, 2026, 2019, 1, 0, 0, 0, 2026, 2021, 1, 0, 0, 0, 2026, 2023,
+        1, 0, 0, 0, 2026, 2024, 1, 0, 0, 0, 2026, 2025, 1, 0, 0, 0, 2027, 297, 1, 0, 0, 0, 2028,
+        2030, 5, 243, 0, 0, 2029, 2028, 1, 0, 0, 0, 2029, 2030, 1, 0, 0, 0, 2030, 2031, 1, 0,
+        0, 0, 2031, 2032, 5, 204, 0, 0, 2032, 2046, 7, 30, 0, 0, 2033, 2034, 5, 520, 0, 0, 2034,
+        2047, 5, 521, 0, 0, 2035, 2036, 5, 520, 0, 0, 2036, 2041, 3, 290, 145, 0, 2037, 2038,
+        5, 524, 0, 0, 2038, 2040, 3, 290, 145, 0, 2039, 2037, 1, 0, 0, 0, 2040, 2043, 1, 0,
+        0, 0, 2041, 2039, 1, 0, 0, 0, 2041, 2042, 1, 0, 0, 0, 2042, 2044, 1, 0, 0, 0, 2043, 2041,
+        1, 0, 0, 0, 2044, 2045, 5, 521, 0, 0, 2045, 2047, 1, 0, 0, 0, 2046, 2033, 1, 0, 0, 0,
+        2046, 2035, 1, 0, 0, 0, 2047, 2058, 1, 0, 0, 0, 2048, 2050, 5, 243, 0, 0, 2049, 2048,
+        1, 0, 0, 0, 2049, 2050, 1, 0, 0, 0, 2050, 2051, 1, 0, 0, 0, 2051, 2052, 5, 204, 0, 0,
+        2052, 2055, 3, 300, 150, 0, 2053, 2054, 5, 127, 0, 0, 2054, 2056, 3, 410, 205, 0,
+        2055, 2053, 1, 0, 0, 0, 2055, 2056, 1, 0, 0, 0, 2056, 2058, 1, 0, 0, 0, 2057, 2029,
+        1, 0, 0, 0, 2057, 2049, 1, 0, 0, 0, 2058, 299, 1, 0, 0, 0, 2059, 2060, 6, 150, -1, 0,
+        2060, 2064, 3, 306, 153, 0, 2061, 2062, 7, 31, 0, 0, 2062, 2064, 3, 300, 150, 7, 2063,
+        2059, 1, 0, 0, 0, 2063, 2061, 1, 0, 0, 0, 2064, 2086, 1, 0, 0, 0, 2065, 2066, 10, 6,
+        0, 0, 2066, 2067, 7, 32, 0, 0, 2067, 2085, 3, 300, 150, 7, 2068, 2069, 10, 5, 0, 0,
+        2069, 2070, 7, 33, 0, 0, 2070, 2085, 3, 300, 150, 6, 2071, 2072, 10, 4, 0, 0, 2072,
+        2073, 5, 515, 0, 0, 2073, 2085, 3, 300, 150, 5, 2074, 2075, 10, 3, 0, 0, 2075, 2076,
+        5, 516, 0, 0, 2076, 2085, 3, 300, 150, 4, 2077, 2078, 10, 2, 0, 0, 2078, 2079, 5, 514,
+        0, 0, 2079, 2085, 3, 300, 150, 3, 2080, 2081, 10, 1, 0, 0, 2081, 2082, 3, 398, 199,
+        0, 2082, 2083, 3, 300, 150, 2, 2083, 2085, 1, 0, 0, 0, 2084, 2065, 1, 0, 0, 0, 2084,
+        2068, 1, 0, 0, 0, 2084, 2071, 1, 0, 0, 0, 2084, 2074, 1, 0, 0, 0, 2084, 2077, 1, 0, 0,
+        0, 2084, 2080, 1, 0, 0, 0, 2085, 2088, 1, 0, 0, 0, 2086, 2084, 1, 0, 0, 0, 2086, 2087,
+        1, 0, 0, 0, 2087, 301, 1, 0, 0, 0, 2088, 2086, 1, 0, 0, 0, 2089, 2111, 3, 424, 212, 0,
+        2090, 2111, 3, 312, 156, 0, 2091, 2092, 3, 314, 157, 0, 2092, 2104, 5, 520, 0, 0,
+        2093, 2095, 3, 416, 208, 0, 2094, 2093, 1, 0, 0, 0, 2094, 2095, 1, 0, 0, 0, 2095, 2096,
+        1, 0, 0, 0, 2096, 2101, 3, 316, 158, 0, 2097, 2098, 5, 524, 0, 0, 2098, 2100, 3, 316,
+        158, 0, 2099, 2097, 1, 0, 0, 0, 2100, 2103, 1, 0, 0, 0, 2101, 2099, 1, 0, 0, 0, 2101,
+        2102, 1, 0, 0, 0, 2102, 2105, 1, 0, 0, 0, 2103, 2101, 1, 0, 0, 0, 2104, 2094, 1, 0, 0,
+        0, 2104, 2105, 1, 0, 0, 0, 2105, 2106, 1, 0, 0, 0, 2106, 2108, 5, 521, 0, 0, 2107, 2109,
+        3, 304, 152, 0, 2108, 2107, 1, 0, 0, 0, 2108, 2109, 1, 0, 0, 0, 2109, 2111, 1, 0, 0,
+        0, 2110, 2089, 1, 0, 0, 0, 2110, 2090, 1, 0, 0, 0, 2110, 2091, 1, 0, 0, 0, 2111, 303,
+        1, 0, 0, 0, 2112, 2113, 5, 142, 0, 0, 2113, 2114, 5, 520, 0, 0, 2114, 2115, 5, 433,
+        0, 0, 2115, 2116, 3, 292, 146, 0, 2116, 2117, 5, 521, 0, 0, 2117, 305, 1, 0, 0, 0, 2118,
+        2119, 6, 153, -1, 0, 2119, 2121, 5, 40, 0, 0, 2120, 2122, 3, 360, 180, 0, 2121, 2120,
+        1, 0, 0, 0, 2122, 2123, 1, 0, 0, 0, 2123, 2121, 1, 0, 0, 0, 2123, 2124, 1, 0, 0, 0, 2124,
+        2127, 1, 0, 0, 0, 2125, 2126, 5, 120, 0, 0, 2126, 2128, 3, 290, 145, 0, 2127, 2125,
+        1, 0, 0, 0, 2127, 2128, 1, 0, 0, 0, 2128, 2129, 1, 0, 0, 0, 2129, 2130, 5, 122, 0, 0,
+        2130, 2238, 1, 0, 0, 0, 2131, 2132, 5, 40, 0, 0, 2132, 2134, 3, 290, 145, 0, 2133,
+        2135, 3, 360, 180, 0, 2134, 2133, 1, 0, 0, 0, 2135, 2136, 1, 0, 0, 0, 2136, 2134, 1,
+        0, 0, 0, 2136, 2137, 1, 0, 0, 0, 2137, 2140, 1, 0, 0, 0, 2138, 2139, 5, 120, 0, 0, 2139,
+        2141, 3, 290, 145, 0, 2140, 2138, 1, 0, 0, 0, 2140, 2141, 1, 0, 0, 0, 2141, 2142, 1,
+        0, 0, 0, 2142, 2143, 5, 122, 0, 0, 2143, 2238, 1, 0, 0, 0, 2144, 2145, 5, 41, 0, 0, 2145,
+        2146, 5, 520, 0, 0, 2146, 2147, 3, 290, 145, 0, 2147, 2148, 5, 17, 0, 0, 2148, 2149,
+        3, 62, 31, 0, 2149, 2150, 5, 521, 0, 0, 2150, 2238, 1, 0, 0, 0, 2151, 2152, 5, 460,
+        0, 0, 2152, 2153, 5, 520, 0, 0, 2153, 2156, 3, 290, 145, 0, 2154, 2155, 5, 465, 0,
+        0, 2155, 2157, 5, 480, 0, 0, 2156, 2154, 1, 0, 0, 0, 2156, 2157, 1, 0, 0, 0, 2157, 2158,
+        1, 0, 0, 0, 2158, 2159, 5, 521, 0, 0, 2159, 2238, 1, 0, 0, 0, 2160, 2161, 5, 471, 0,
+        0, 2161, 2162, 5, 520, 0, 0, 2162, 2165, 3, 290, 145, 0, 2163, 2164, 5, 465, 0, 0,
+        2164, 2166, 5, 480, 0, 0, 2165, 2163, 1, 0, 0, 0, 2165, 2166, 1, 0, 0, 0, 2166, 2167,
+        1, 0, 0, 0, 2167, 2168, 5, 521, 0, 0, 2168, 2238, 1, 0, 0, 0, 2169, 2170, 5, 283, 0,
+        0, 2170, 2171, 5, 520, 0, 0, 2171, 2172, 3, 300, 150, 0, 2172, 2173, 5, 171, 0, 0,
+        2173, 2174, 3, 300, 150, 0, 2174, 2175, 5, 521, 0, 0, 2175, 2238, 1, 0, 0, 0, 2176,
+        2238, 3, 406, 203, 0, 2177, 2238, 5, 531, 0, 0, 2178, 2179, 3, 378, 189, 0, 2179,
+        2180, 5, 517, 0, 0, 2180, 2181, 5, 531, 0, 0, 2181, 2238, 1, 0, 0, 0, 2182, 2183, 5,
+        520, 0, 0, 2183, 2184, 3, 166, 83, 0, 2184, 2185, 5, 521, 0, 0, 2185, 2238, 1, 0, 0,
+        0, 2186, 2238, 3, 302, 151, 0, 2187, 2238, 3, 56, 28, 0, 2188, 2238, 3, 326, 163,
+        0, 2189, 2190, 5, 520, 0, 0, 2190, 2191, 3, 290, 145, 0, 2191, 2192, 5, 521, 0, 0,
+        2192, 2238, 1, 0, 0, 0, 2193, 2194, 5, 139, 0, 0, 2194, 2195, 5, 520, 0, 0, 2195, 2196,
+        3, 354, 177, 0, 2196, 2197, 5, 152, 0, 0, 2197, 2198, 3, 300, 150, 0, 2198, 2199,
+        5, 521, 0, 0, 2199, 2238, 1, 0, 0, 0, 2200, 2201, 5, 139, 0, 0, 2201, 2202, 5, 520,
+        0, 0, 2202, 2203, 3, 420, 210, 0, 2203, 2204, 5, 152, 0, 0, 2204, 2205, 3, 300, 150,
+        0, 2205, 2206, 5, 521, 0, 0, 2206, 2238, 1, 0, 0, 0, 2207, 2208, 5, 366, 0, 0, 2208,
+        2209, 5, 520, 0, 0, 2209, 2210, 3, 300, 150, 0, 2210, 2211, 5, 152, 0, 0, 2211, 2214,
+        3, 300, 150, 0, 2212, 2213, 5, 147, 0, 0, 2213, 2215, 3, 300, 150, 0, 2214, 2212,
+        1, 0, 0, 0, 2214, 2215, 1, 0, 0, 0, 2215, 2216, 1, 0, 0, 0, 2216, 2217, 5, 521, 0, 0,
+        2217, 2238, 1, 0, 0, 0, 2218, 2219, 7, 34, 0, 0, 2219, 2220, 5, 520, 0, 0, 2220, 2221,
+        3, 300, 150, 0, 2221, 2222, 5, 390, 0, 0, 2222, 2223, 3, 420, 210, 0, 2223, 2224,
+        5, 521, 0, 0, 2224, 2238, 1, 0, 0, 0, 2225, 2226, 5, 397, 0, 0, 2226, 2228, 5, 520,
+        0, 0, 2227, 2229, 7, 35, 0, 0, 2228, 2227, 1, 0, 0, 0, 2228, 2229, 1, 0, 0, 0, 2229,
+        2231, 1, 0, 0, 0, 2230, 2232, 3, 300, 150, 0, 2231, 2230, 1, 0, 0, 0, 2231, 2232, 1,
+        0, 0, 0, 2232, 2233, 1, 0, 0, 0, 2233, 2234, 5, 152, 0, 0, 2234, 2235, 3, 300, 150,
+        0, 2235, 2236, 5, 521, 0, 0, 2236, 2238, 1, 0, 0, 0, 2237, 2118, 1, 0, 0, 0, 2237, 2131,
+        1, 0, 0, 0, 2237, 2144, 1, 0, 0, 0, 2237, 2151, 1, 0, 0, 0, 2237, 2160, 1, 0, 0, 0, 2237,
+        2169, 1, 0, 0, 0, 2237, 2176, 1, 0, 0, 0, 2237, 2177, 1, 0, 0, 0, 2237, 2178, 1, 0, 0,
+        0, 2237, 2182, 1, 0, 0, 0, 2237, 2186, 1, 0, 0, 0, 2237, 2187, 1, 0, 0, 0, 2237, 2188,
+        1, 0, 0, 0, 2237, 2189, 1, 0, 0, 0, 2237, 2193, 1, 0, 0, 0, 2237, 2200, 1, 0, 0, 0, 2237,
+        2207, 1, 0, 0, 0, 2237, 2218, 1, 0, 0, 0, 2237, 2225, 1, 0, 0, 0, 2238, 2246, 1, 0, 0,
+        0, 2239, 2240, 10, 9, 0, 0, 2240, 2241, 5, 518, 0, 0, 2241, 2242, 3, 300, 150, 0, 2242,
+        2243, 5, 519, 0, 0, 2243, 2245, 1, 0, 0, 0, 2244, 2239, 1, 0, 0, 0, 2245, 2248, 1, 0,
+        0, 0, 2246, 2244, 1, 0, 0, 0, 2246, 2247, 1, 0, 0, 0, 2247, 307, 1, 0, 0, 0, 2248, 2246,
+        1, 0, 0, 0, 2249, 2250, 3, 378, 189, 0, 2250, 309, 1, 0, 0, 0, 2251, 2256, 3, 428, 214,
+        0, 2252, 2256, 3, 424, 212, 0, 2253, 2256, 3, 426, 213, 0, 2254, 2256, 3, 378, 189,
+        0, 2255, 2251, 1, 0, 0, 0, 2255, 2252, 1, 0, 0, 0, 2255, 2253, 1, 0, 0, 0, 2255, 2254,
+        1, 0, 0, 0, 2256, 311, 1, 0, 0, 0, 2257, 2258, 3, 426, 213, 0, 2258, 2259, 5, 541, 0,
+        0, 2259, 2262, 1, 0, 0, 0, 2260, 2262, 3, 332, 166, 0, 2261, 2257, 1, 0, 0, 0, 2261,
+        2260, 1, 0, 0, 0, 2262, 313, 1, 0, 0, 0, 2263, 2266, 3, 428, 214, 0, 2264, 2266, 3,
+        378, 189, 0, 2265, 2263, 1, 0, 0, 0, 2265, 2264, 1, 0, 0, 0, 2266, 315, 1, 0, 0, 0, 2267,
+        2276, 3, 422, 211, 0, 2268, 2276, 3, 420, 210, 0, 2269, 2276, 3, 418, 209, 0, 2270,
+        2276, 3, 290, 145, 0, 2271, 2276, 3, 318, 159, 0, 2272, 2276, 3, 320, 160, 0, 2273,
+        2276, 3, 322, 161, 0, 2274, 2276, 3, 324, 162, 0, 2275, 2267, 1, 0, 0, 0, 2275, 2268,
+        1, 0, 0, 0, 2275, 2269, 1, 0, 0, 0, 2275, 2270, 1, 0, 0, 0, 2275, 2271, 1, 0, 0, 0, 2275,
+        2272, 1, 0, 0, 0, 2275, 2273, 1, 0, 0, 0, 2275, 2274, 1, 0, 0, 0, 2276, 317, 1, 0, 0,
+        0, 2277, 2281, 3, 56, 28, 0, 2278, 2279, 3, 378, 189, 0, 2279, 2280, 3, 62, 31, 0,
+        2280, 2282, 1, 0, 0, 0, 2281, 2278, 1, 0, 0, 0, 2281, 2282, 1, 0, 0, 0, 2282, 2291,
+        1, 0, 0, 0, 2283, 2288, 3, 378, 189, 0, 2284, 2288, 5, 246, 0, 0, 2285, 2286, 5, 104,
+        0, 0, 2286, 2288, 3, 300, 150, 0, 2287, 2283, 1, 0, 0, 0, 2287, 2284, 1, 0, 0, 0, 2287,
+        2285, 1, 0, 0, 0, 2288, 2289, 1, 0, 0, 0, 2289, 2290, 5, 255, 0, 0, 2290, 2292, 5, 121,
+        0, 0, 2291, 2287, 1, 0, 0, 0, 2291, 2292, 1, 0, 0, 0, 2292, 2301, 1, 0, 0, 0, 2293, 2298,
+        3, 378, 189, 0, 2294, 2298, 5, 246, 0, 0, 2295, 2296, 5, 104, 0, 0, 2296, 2298, 3,
+        300, 150, 0, 2297, 2293, 1, 0, 0, 0, 2297, 2294, 1, 0, 0, 0, 2297, 2295, 1, 0, 0, 0,
+        2298, 2299, 1, 0, 0, 0, 2299, 2300, 5, 255, 0, 0, 2300, 2302, 3, 378, 189, 0, 2301,
+        2297, 1, 0, 0, 0, 2301, 2302, 1, 0, 0, 0, 2302, 319, 1, 0, 0, 0, 2303, 2315, 3, 56, 28,
+        0, 2304, 2310, 5, 438, 0, 0, 2305, 2307, 5, 436, 0, 0, 2306, 2308, 3, 378, 189, 0,
+        2307, 2306, 1, 0, 0, 0, 2307, 2308, 1, 0, 0, 0, 2308, 2310, 1, 0, 0, 0, 2309, 2304,
+        1, 0, 0, 0, 2309, 2305, 1, 0, 0, 0, 2310, 2312, 1, 0, 0, 0, 2311, 2313, 5, 13, 0, 0, 2312,
+        2311, 1, 0, 0, 0, 2312, 2313, 1, 0, 0, 0, 2313, 2314, 1, 0, 0, 0, 2314, 2316, 3, 378,
+        189, 0, 2315, 2309, 1, 0, 0, 0, 2315, 2316, 1, 0, 0, 0, 2316, 2321, 1, 0, 0, 0, 2317,
+        2318, 3, 296, 148, 0, 2318, 2319, 5, 255, 0, 0, 2319, 2320, 5, 121, 0, 0, 2320, 2322,
+        1, 0, 0, 0, 2321, 2317, 1, 0, 0, 0, 2321, 2322, 1, 0, 0, 0, 2322, 2327, 1, 0, 0, 0, 2323,
+        2324, 3, 296, 148, 0, 2324, 2325, 5, 255, 0, 0, 2325, 2326, 3, 378, 189, 0, 2326,
+        2328, 1, 0, 0, 0, 2327, 2323, 1, 0, 0, 0, 2327, 2328, 1, 0, 0, 0, 2328, 321, 1, 0, 0,
+        0, 2329, 2331, 5, 470, 0, 0, 2330, 2329, 1, 0, 0, 0, 2330, 2331, 1, 0, 0, 0, 2331, 2332,
+        1, 0, 0, 0, 2332, 2334, 3, 56, 28, 0, 2333, 2335, 5, 416, 0, 0, 2334, 2333, 1, 0, 0,
+        0, 2334, 2335, 1, 0, 0, 0, 2335, 2346, 1, 0, 0, 0, 2336, 2347, 3, 300, 150, 0, 2337,
+        2338, 5, 187, 0, 0, 2338, 2342, 5, 520, 0, 0, 2339, 2341, 3, 300, 150, 0, 2340, 2339,
+        1, 0, 0, 0, 2341, 2344, 1, 0, 0, 0, 2342, 2340, 1, 0, 0, 0, 2342, 2343, 1, 0, 0, 0, 2343,
+        2345, 1, 0, 0, 0, 2344, 2342, 1, 0, 0, 0, 2345, 2347, 5, 521, 0, 0, 2346, 2336, 1, 0,
+        0, 0, 2346, 2337, 1, 0, 0, 0, 2347, 2349, 1, 0, 0, 0, 2348, 2330, 1, 0, 0, 0, 2349, 2352,
+        1, 0, 0, 0, 2350, 2348, 1, 0, 0, 0, 2350, 2351, 1, 0, 0, 0, 2351, 2359, 1, 0, 0, 0, 2352,
+        2350, 1, 0, 0, 0, 2353, 2356, 5, 246, 0, 0, 2354, 2356, 3, 378, 189, 0, 2355, 2353,
+        1, 0, 0, 0, 2355, 2354, 1, 0, 0, 0, 2356, 2357, 1, 0, 0, 0, 2357, 2358, 5, 255, 0, 0,
+        2358, 2360, 5, 246, 0, 0, 2359, 2355, 1, 0, 0, 0, 2359, 2360, 1, 0, 0, 0, 2360, 323,
+        1, 0, 0, 0, 2361, 2363, 3, 300, 150, 0, 2362, 2361, 1, 0, 0, 0, 2363, 2366, 1, 0, 0,
+        0, 2364, 2362, 1, 0, 0, 0, 2364, 2365, 1, 0, 0, 0, 2365, 2373, 1, 0, 0, 0, 2366, 2364,
+        1, 0, 0, 0, 2367, 2370, 5, 246, 0, 0, 2368, 2370, 3, 378, 189, 0, 2369, 2367, 1, 0,
+        0, 0, 2369, 2368, 1, 0, 0, 0, 2370, 2371, 1, 0, 0, 0, 2371, 2372, 5, 255, 0, 0, 2372,
+        2374, 5, 246, 0, 0, 2373, 2369, 1, 0, 0, 0, 2373, 2374, 1, 0, 0, 0, 2374, 325, 1, 0,
+        0, 0, 2375, 2376, 3, 378, 189, 0, 2376, 327, 1, 0, 0, 0, 2377, 2378, 3, 354, 177, 0,
+        2378, 329, 1, 0, 0, 0, 2379, 2382, 3, 354, 177, 0, 2380, 2382, 3, 326, 163, 0, 2381,
+        2379, 1, 0, 0, 0, 2381, 2380, 1, 0, 0, 0, 2382, 331, 1, 0, 0, 0, 2383, 2386, 5, 183,
+        0, 0, 2384, 2387, 3, 334, 167, 0, 2385, 2387, 3, 338, 169, 0, 2386, 2384, 1, 0, 0,
+        0, 2386, 2385, 1, 0, 0, 0, 2386, 2387, 1, 0, 0, 0, 2387, 333, 1, 0, 0, 0, 2388, 2390,
+        3, 336, 168, 0, 2389, 2391, 3, 340, 170, 0, 2390, 2389, 1, 0, 0, 0, 2390, 2391, 1,
+        0, 0, 0, 2391, 335, 1, 0, 0, 0, 2392, 2393, 3, 342, 171, 0, 2393, 2394, 3, 420, 210,
+        0, 2394, 2396, 1, 0, 0, 0, 2395, 2392, 1, 0, 0, 0, 2396, 2397, 1, 0, 0, 0, 2397, 2395,
+        1, 0, 0, 0, 2397, 2398, 1, 0, 0, 0, 2398, 337, 1, 0, 0, 0, 2399, 2402, 3, 340, 170, 0,
+        2400, 2403, 3, 336, 168, 0, 2401, 2403, 3, 340, 170, 0, 2402, 2400, 1, 0, 0, 0, 2402,
+        2401, 1, 0, 0, 0, 2402, 2403, 1, 0, 0, 0, 2403, 339, 1, 0, 0, 0, 2404, 2405, 3, 342,
+        171, 0, 2405, 2406, 3, 420, 210, 0, 2406, 2407, 5, 390, 0, 0, 2407, 2408, 3, 420,
+        210, 0, 2408, 341, 1, 0, 0, 0, 2409, 2411, 7, 36, 0, 0, 2410, 2409, 1, 0, 0, 0, 2410,
+        2411, 1, 0, 0, 0, 2411, 2412, 1, 0, 0, 0, 2412, 2415, 7, 37, 0, 0, 2413, 2415, 5, 541,
+        0, 0, 2414, 2410, 1, 0, 0, 0, 2414, 2413, 1, 0, 0, 0, 2415, 343, 1, 0, 0, 0, 2416, 2418,
+        5, 17, 0, 0, 2417, 2416, 1, 0, 0, 0, 2417, 2418, 1, 0, 0, 0, 2418, 2419, 1, 0, 0, 0, 2419,
+        2421, 3, 354, 177, 0, 2420, 2422, 3, 350, 175, 0, 2421, 2420, 1, 0, 0, 0, 2421, 2422,
+        1, 0, 0, 0, 2422, 345, 1, 0, 0, 0, 2423, 2424, 3, 354, 177, 0, 2424, 2425, 3, 348, 174,
+        0, 2425, 347, 1, 0, 0, 0, 2426, 2427, 5, 223, 0, 0, 2427, 2429, 3, 354, 177, 0, 2428,
+        2426, 1, 0, 0, 0, 2429, 2430, 1, 0, 0, 0, 2430, 2428, 1, 0, 0, 0, 2430, 2431, 1, 0, 0,
+        0, 2431, 2434, 1, 0, 0, 0, 2432, 2434, 1, 0, 0, 0, 2433, 2428, 1, 0, 0, 0, 2433, 2432,
+        1, 0, 0, 0, 2434, 349, 1, 0, 0, 0, 2435, 2436, 5, 520, 0, 0, 2436, 2437, 3, 352, 176,
+        0, 2437, 2438, 5, 521, 0, 0, 2438, 351, 1, 0, 0, 0, 2439, 2444, 3, 354, 177, 0, 2440,
+        2441, 5, 524, 0, 0, 2441, 2443, 3, 354, 177, 0, 2442, 2440, 1, 0, 0, 0, 2443, 2446,
+        1, 0, 0, 0, 2444, 2442, 1, 0, 0, 0, 2444, 2445, 1, 0, 0, 0, 2445, 353, 1, 0, 0, 0, 2446,
+        2444, 1, 0, 0, 0, 2447, 2451, 3, 356, 178, 0, 2448, 2451, 3, 358, 179, 0, 2449, 2451,
+        3, 430, 215, 0, 2450, 2447, 1, 0, 0, 0, 2450, 2448, 1, 0, 0, 0, 2450, 2449, 1, 0, 0,
+        0, 2451, 355, 1, 0, 0, 0, 2452, 2453, 7, 38, 0, 0, 2453, 357, 1, 0, 0, 0, 2454, 2455,
+        5, 541, 0, 0, 2455, 359, 1, 0, 0, 0, 2456, 2457, 5, 431, 0, 0, 2457, 2458, 3, 290, 145,
+        0, 2458, 2459, 5, 378, 0, 0, 2459, 2460, 3, 290, 145, 0, 2460, 361, 1, 0, 0, 0, 2461,
+        2462, 3, 354, 177, 0, 2462, 363, 1, 0, 0, 0, 2463, 2464, 3, 354, 177, 0, 2464, 365,
+        1, 0, 0, 0, 2465, 2468, 3, 354, 177, 0, 2466, 2467, 5, 517, 0, 0, 2467, 2469, 3, 354,
+        177, 0, 2468, 2466, 1, 0, 0, 0, 2468, 2469, 1, 0, 0, 0, 2469, 367, 1, 0, 0, 0, 2470,
+        2473, 3, 354, 177, 0, 2471, 2472, 5, 517, 0, 0, 2472, 2474, 3, 354, 177, 0, 2473,
+        2471, 1, 0, 0, 0, 2473, 2474, 1, 0, 0, 0, 2474, 369, 1, 0, 0, 0, 2475, 2478, 3, 354,
+        177, 0, 2476, 2477, 5, 517, 0, 0, 2477, 2479, 3, 354, 177, 0, 2478, 2476, 1, 0, 0,
+        0, 2478, 2479, 1, 0, 0, 0, 2479, 2488, 1, 0, 0, 0, 2480, 2481, 3, 354, 177, 0, 2481,
+        2482, 5, 517, 0, 0, 2482, 2485, 3, 354, 177, 0, 2483, 2484, 5, 517, 0, 0, 2484, 2486,
+        3, 354, 177, 0, 2485, 2483, 1, 0, 0, 0, 2485, 2486, 1, 0, 0, 0, 2486, 2488, 1, 0, 0,
+        0, 2487, 2475, 1, 0, 0, 0, 2487, 2480, 1, 0, 0, 0, 2488, 371, 1, 0, 0, 0, 2489, 2492,
+        3, 354, 177, 0, 2490, 2491, 5, 517, 0, 0, 2491, 2493, 3, 354, 177, 0, 2492, 2490,
+        1, 0, 0, 0, 2492, 2493, 1, 0, 0, 0, 2493, 2502, 1, 0, 0, 0, 2494, 2495, 3, 354, 177,
+        0, 2495, 2496, 5, 517, 0, 0, 2496, 2499, 3, 354, 177, 0, 2497, 2498, 5, 517, 0, 0,
+        2498, 2500, 3, 354, 177, 0, 2499, 2497, 1, 0, 0, 0, 2499, 2500, 1, 0, 0, 0, 2500, 2502,
+        1, 0, 0, 0, 2501, 2489, 1, 0, 0, 0, 2501, 2494, 1, 0, 0, 0, 2502, 373, 1, 0, 0, 0, 2503,
+        2506, 3, 354, 177, 0, 2504, 2505, 5, 517, 0, 0, 2505, 2507, 3, 354, 177, 0, 2506,
+        2504, 1, 0, 0, 0, 2506, 2507, 1, 0, 0, 0, 2507, 2516, 1, 0, 0, 0, 2508, 2509, 3, 354,
+        177, 0, 2509, 2510, 5, 517, 0, 0, 2510, 2513, 3, 354, 177, 0, 2511, 2512, 5, 517,
+        0, 0, 2512, 2514, 3, 354, 177, 0, 2513, 2511, 1, 0, 0, 0, 2513, 2514, 1, 0, 0, 0, 2514,
+        2516, 1, 0, 0, 0, 2515, 2503, 1, 0, 0, 0, 2515, 2508, 1, 0, 0, 0, 2516, 375, 1, 0, 0,
+        0, 2517, 2520, 3, 354, 177, 0, 2518, 2519, 5, 517, 0, 0, 2519, 2521, 3, 354, 177,
+        0, 2520, 2518, 1, 0, 0, 0, 2520, 2521, 1, 0, 0, 0, 2521, 2530, 1, 0, 0, 0, 2522, 2523,
+        3, 354, 177, 0, 2523, 2524, 5, 517, 0, 0, 2524, 2527, 3, 354, 177, 0, 2525, 2526,
+        5, 517, 0, 0, 2526, 2528, 3, 354, 177, 0, 2527, 2525, 1, 0, 0, 0, 2527, 2528, 1, 0,
+        0, 0, 2528, 2530, 1, 0, 0, 0, 2529, 2517, 1, 0, 0, 0, 2529, 2522, 1, 0, 0, 0, 2530, 377,
+        1, 0, 0, 0, 2531, 2536, 3, 354, 177, 0, 2532, 2533, 5, 517, 0, 0, 2533, 2535, 3, 354,
+        177, 0, 2534, 2532, 1, 0, 0, 0, 2535, 2538, 1, 0, 0, 0, 2536, 2534, 1, 0, 0, 0, 2536,
+        2537, 1, 0, 0, 0, 2537, 379, 1, 0, 0, 0, 2538, 2536, 1, 0, 0, 0, 2539, 2544, 3, 354,
+        177, 0, 2540, 2541, 5, 517, 0, 0, 2541, 2543, 3, 354, 177, 0, 2542, 2540, 1, 0, 0,
+        0, 2543, 2546, 1, 0, 0, 0, 2544, 2542, 1, 0, 0, 0, 2544, 2545, 1, 0, 0, 0, 2545, 2553,
+        1, 0, 0, 0, 2546, 2544, 1, 0, 0, 0, 2547, 2548, 4, 190, 16, 0, 2548, 2549, 3, 354, 177,
+        0, 2549, 2550, 5, 517, 0, 0, 2550, 2551, 3, 52, 26, 0, 2551, 2553, 1, 0, 0, 0, 2552,
+        2539, 1, 0, 0, 0, 2552, 2547, 1, 0, 0, 0, 2553, 381, 1, 0, 0, 0, 2554, 2555, 5, 436,
+        0, 0, 2555, 2556, 3, 388, 194, 0, 2556, 383, 1, 0, 0, 0, 2557, 2558, 5, 168, 0, 0, 2558,
+        2559, 5, 243, 0, 0, 2559, 2560, 5, 133, 0, 0, 2560, 385, 1, 0, 0, 0, 2561, 2562, 5,
+        168, 0, 0, 2562, 2563, 5, 133, 0, 0, 2563, 387, 1, 0, 0, 0, 2564, 2565, 5, 520, 0, 0,
+        2565, 2570, 3, 390, 195, 0, 2566, 2567, 5, 524, 0, 0, 2567, 2569, 3, 390, 195, 0,
+        2568, 2566, 1, 0, 0, 0, 2569, 2572, 1, 0, 0, 0, 2570, 2568, 1, 0, 0, 0, 2570, 2571,
+        1, 0, 0, 0, 2571, 2573, 1, 0, 0, 0, 2572, 2570, 1, 0, 0, 0, 2573, 2574, 5, 521, 0, 0,
+        2574, 389, 1, 0, 0, 0, 2575, 2580, 3, 392, 196, 0, 2576, 2578, 5, 509, 0, 0, 2577,
+        2576, 1, 0, 0, 0, 2577, 2578, 1, 0, 0, 0, 2578, 2579, 1, 0, 0, 0, 2579, 2581, 3, 394,
+        197, 0, 2580, 2577, 1, 0, 0, 0, 2580, 2581, 1, 0, 0, 0, 2581, 391, 1, 0, 0, 0, 2582,
+        2586, 3, 354, 177, 0, 2583, 2586, 3, 326, 163, 0, 2584, 2586, 5, 541, 0, 0, 2585,
+        2582, 1, 0, 0, 0, 2585, 2583, 1, 0, 0, 0, 2585, 2584, 1, 0, 0, 0, 2586, 393, 1, 0, 0,
+        0, 2587, 2592, 5, 542, 0, 0, 2588, 2592, 5, 543, 0, 0, 2589, 2592, 3, 414, 207, 0,
+        2590, 2592, 5, 541, 0, 0, 2591, 2587, 1, 0, 0, 0, 2591, 2588, 1, 0, 0, 0, 2591, 2589,
+        1, 0, 0, 0, 2591, 2590, 1, 0, 0, 0, 2592, 395, 1, 0, 0, 0, 2593, 2600, 5, 10, 0, 0, 2594,
+        2595, 5, 515, 0, 0, 2595, 2600, 5, 515, 0, 0, 2596, 2600, 5, 259, 0, 0, 2597, 2598,
+        5, 514, 0, 0, 2598, 2600, 5, 514, 0, 0, 2599, 2593, 1, 0, 0, 0, 2599, 2594, 1, 0, 0,
+        0, 2599, 2596, 1, 0, 0, 0, 2599, 2597, 1, 0, 0, 0, 2600, 397, 1, 0, 0, 0, 2601, 2616,
+        5, 509, 0, 0, 2602, 2616, 5, 510, 0, 0, 2603, 2616, 5, 511, 0, 0, 2604, 2605, 5, 511,
+        0, 0, 2605, 2616, 5, 509, 0, 0, 2606, 2607, 5, 510, 0, 0, 2607, 2616, 5, 509, 0, 0,
+        2608, 2609, 5, 511, 0, 0, 2609, 2616, 5, 510, 0, 0, 2610, 2611, 5, 512, 0, 0, 2611,
+        2616, 5, 509, 0, 0, 2612, 2613, 5, 511, 0, 0, 2613, 2614, 5, 509, 0, 0, 2614, 2616,
+        5, 510, 0, 0, 2615, 2601, 1, 0, 0, 0, 2615, 2602, 1, 0, 0, 0, 2615, 2603, 1, 0, 0, 0,
+        2615, 2604, 1, 0, 0, 0, 2615, 2606, 1, 0, 0, 0, 2615, 2608, 1, 0, 0, 0, 2615, 2610,
+        1, 0, 0, 0, 2615, 2612, 1, 0, 0, 0, 2616, 399, 1, 0, 0, 0, 2617, 2618, 5, 511, 0, 0, 2618,
+        2625, 5, 511, 0, 0, 2619, 2620, 5, 510, 0, 0, 2620, 2625, 5, 510, 0, 0, 2621, 2625,
+        5, 515, 0, 0, 2622, 2625, 5, 516, 0, 0, 2623, 2625, 5, 514, 0, 0, 2624, 2617, 1, 0,
+        0, 0, 2624, 2619, 1, 0, 0, 0, 2624, 2621, 1, 0, 0, 0, 2624, 2622, 1, 0, 0, 0, 2624, 2623,
+        1, 0, 0, 0, 2625, 401, 1, 0, 0, 0, 2626, 2627, 7, 39, 0, 0, 2627, 403, 1, 0, 0, 0, 2628,
+        2629, 7, 40, 0, 0, 2629, 405, 1, 0, 0, 0, 2630, 2645, 3, 332, 166, 0, 2631, 2645, 3,
+        408, 204, 0, 2632, 2645, 3, 410, 205, 0, 2633, 2635, 5, 533, 0, 0, 2634, 2633, 1,
+        0, 0, 0, 2634, 2635, 1, 0, 0, 0, 2635, 2636, 1, 0, 0, 0, 2636, 2645, 3, 412, 206, 0,
+        2637, 2645, 3, 414, 207, 0, 2638, 2645, 5, 543, 0, 0, 2639, 2645, 5, 544, 0, 0, 2640,
+        2642, 5, 243, 0, 0, 2641, 2640, 1, 0, 0, 0, 2641, 2642, 1, 0, 0, 0, 2642, 2643, 1, 0,
+        0, 0, 2643, 2645, 5, 246, 0, 0, 2644, 2630, 1, 0, 0, 0, 2644, 2631, 1, 0, 0, 0, 2644,
+        2632, 1, 0, 0, 0, 2644, 2634, 1, 0, 0, 0, 2644, 2637, 1, 0, 0, 0, 2644, 2638, 1, 0, 0,
+        0, 2644, 2639, 1, 0, 0, 0, 2644, 2641, 1, 0, 0, 0, 2645, 407, 1, 0, 0, 0, 2646, 2647,
+        3, 418, 209, 0, 2647, 2648, 3, 410, 205, 0, 2648, 409, 1, 0, 0, 0, 2649, 2650, 5, 541,
+        0, 0, 2650, 411, 1, 0, 0, 0, 2651, 2652, 5, 542, 0, 0, 2652, 413, 1, 0, 0, 0, 2653, 2654,
+        7, 41, 0, 0, 2654, 415, 1, 0, 0, 0, 2655, 2656, 7, 42, 0, 0, 2656, 417, 1, 0, 0, 0, 2657,
+        2658, 7, 43, 0, 0, 2658, 419, 1, 0, 0, 0, 2659, 2660, 7, 44, 0, 0, 2660, 421, 1, 0, 0,
+        0, 2661, 2662, 7, 45, 0, 0, 2662, 423, 1, 0, 0, 0, 2663, 2664, 7, 46, 0, 0, 2664, 425,
+        1, 0, 0, 0, 2665, 2666, 7, 47, 0, 0, 2666, 427, 1, 0, 0, 0, 2667, 2668, 7, 48, 0, 0, 2668,
+        429, 1, 0, 0, 0, 2669, 2670, 7, 49, 0, 0, 2670, 431, 1, 0, 0, 0, 329, 435, 442, 445,
+        459, 477, 481, 490, 495, 502, 513, 522, 534, 537, 544, 547, 555, 559, 564, 567,
+        574, 582, 586, 598, 606, 610, 642, 645, 650, 654, 658, 662, 671, 676, 680, 684,
+        689, 692, 696, 701, 707, 712, 717, 721, 725, 732, 739, 747, 755, 759, 763, 767,
+        771, 775, 779, 783, 787, 789, 799, 807, 814, 821, 826, 834, 840, 844, 853, 859,
+        863, 868, 871, 877, 883, 886, 889, 896, 899, 908, 920, 944, 956, 961, 965, 973,
+        977, 983, 993, 998, 1004, 1008, 1012, 1016, 1025, 1029, 1036, 1039, 1049, 1057,
+        1065, 1069, 1084, 1103, 1114, 1118, 1125, 1130, 1136, 1140, 1147, 1151, 1155,
+        1159, 1167, 1171, 1176, 1182, 1188, 1191, 1195, 1206, 1215, 1222, 1233, 1245,
+        1260, 1263, 1267, 1270, 1272, 1277, 1281, 1284, 1288, 1297, 1306, 1316, 1321,
+        1332, 1335, 1338, 1341, 1344, 1350, 1354, 1363, 1370, 1373, 1377, 1382, 1385,
+        1389, 1398, 1405, 1408, 1412, 1415, 1417, 1424, 1429, 1445, 1456, 1461, 1469,
+        1472, 1475, 1480, 1482, 1484, 1489, 1492, 1496, 1500, 1504, 1513, 1524, 1551,
+        1561, 1570, 1579, 1585, 1599, 1601, 1605, 1610, 1619, 1632, 1644, 1656, 1662,
+        1689, 1697, 1701, 1704, 1707, 1714, 1717, 1720, 1723, 1726, 1729, 1734, 1737,
+        1746, 1751, 1754, 1758, 1763, 1769, 1774, 1778, 1797, 1805, 1813, 1817, 1821,
+        1831, 1857, 1865, 1883, 1896, 1904, 1921, 1923, 1934, 1937, 1939, 1943, 1947,
+        1954, 1963, 1969, 1982, 1989, 1994, 2000, 2007, 2014, 2016, 2026, 2029, 2041,
+        2046, 2049, 2055, 2057, 2063, 2084, 2086, 2094, 2101, 2104, 2108, 2110, 2123,
+        2127, 2136, 2140, 2156, 2165, 2214, 2228, 2231, 2237, 2246, 2255, 2261, 2265,
+        2275, 2281, 2287, 2291, 2297, 2301, 2307, 2309, 2312, 2315, 2321, 2327, 2330,
+        2334, 2342, 2346, 2350, 2355, 2359, 2364, 2369, 2373, 2381, 2386, 2390, 2397,
+        2402, 2410, 2414, 2417, 2421, 2430, 2433, 2444, 2450, 2468, 2473, 2478, 2485,
+        2487, 2492, 2499, 2501, 2506, 2513, 2515, 2520, 2527, 2529, 2536, 2544, 2552,
+        2570, 2577, 2580, 2585, 2591, 2599, 2615, 2624, 2634, 2641, 2644
     ]; }
     static get _ATN() {
         if (!FlinkSqlParser.__ATN) {
@@ -22524,6 +22563,54 @@ export class SubscriptContext extends PrimaryExpressionContext {
         }
     }
 }
+export class FloorCeilToContext extends PrimaryExpressionContext {
+    constructor(ctx) {
+        super(ctx.parent, ctx.invokingState);
+        super.copyFrom(ctx);
+    }
+    LR_BRACKET() {
+        return this.getToken(FlinkSqlParser.LR_BRACKET, 0);
+    }
+    KW_TO() {
+        return this.getToken(FlinkSqlParser.KW_TO, 0);
+    }
+    RR_BRACKET() {
+        return this.getToken(FlinkSqlParser.RR_BRACKET, 0);
+    }
+    valueExpression() {
+        return this.getRuleContext(0, ValueExpressionContext);
+    }
+    timeIntervalUnit() {
+        return this.getRuleContext(0, TimeIntervalUnitContext);
+    }
+    KW_FLOOR() {
+        return this.getToken(FlinkSqlParser.KW_FLOOR, 0);
+    }
+    KW_CEIL() {
+        return this.getToken(FlinkSqlParser.KW_CEIL, 0);
+    }
+    KW_CEILING() {
+        return this.getToken(FlinkSqlParser.KW_CEILING, 0);
+    }
+    enterRule(listener) {
+        if (listener.enterFloorCeilTo) {
+            listener.enterFloorCeilTo(this);
+        }
+    }
+    exitRule(listener) {
+        if (listener.exitFloorCeilTo) {
+            listener.exitFloorCeilTo(this);
+        }
+    }
+    accept(visitor) {
+        if (visitor.visitFloorCeilTo) {
+            return visitor.visitFloorCeilTo(this);
+        }
+        else {
+            return visitor.visitChildren(this);
+        }
+    }
+}
 export class SubqueryExpressionContext extends PrimaryExpressionContext {
     constructor(ctx) {
         super(ctx.parent, ctx.invokingState);
@@ -25492,6 +25579,12 @@ export class ReservedKeywordsUsedAsFuncNameContext extends antlr.ParserRuleConte
     KW_CEILING() {
         return this.getToken(FlinkSqlParser.KW_CEILING, 0);
     }
+    KW_CHAR_LENGTH() {
+        return this.getToken(FlinkSqlParser.KW_CHAR_LENGTH, 0);
+    }
+    KW_CHARACTER_LENGTH() {
+        return this.getToken(FlinkSqlParser.KW_CHARACTER_LENGTH, 0);
+    }
     KW_COALESCE() {
         return this.getToken(FlinkSqlParser.KW_COALESCE, 0);
     }
@@ -25611,6 +25704,9 @@ export class ReservedKeywordsUsedAsFuncNameContext extends antlr.ParserRuleConte
     }
     KW_SECOND() {
         return this.getToken(FlinkSqlParser.KW_SECOND, 0);
+    }
+    KW_SQRT() {
+        return this.getToken(FlinkSqlParser.KW_SQRT, 0);
     }
     KW_STDDEV_POP() {
         return this.getToken(FlinkSqlParser.KW_STDDEV_POP, 0);

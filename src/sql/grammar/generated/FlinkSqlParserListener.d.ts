@@ -169,6 +169,7 @@ import { ExtractUnitContext } from "./FlinkSqlParser.js";
 import { LastContext } from "./FlinkSqlParser.js";
 import { StarContext } from "./FlinkSqlParser.js";
 import { SubscriptContext } from "./FlinkSqlParser.js";
+import { FloorCeilToContext } from "./FlinkSqlParser.js";
 import { SubqueryExpressionContext } from "./FlinkSqlParser.js";
 import { SubstringContext } from "./FlinkSqlParser.js";
 import { CastContext } from "./FlinkSqlParser.js";
@@ -1966,6 +1967,18 @@ export declare class FlinkSqlParserListener implements ParseTreeListener {
      * @param ctx the parse tree
      */
     exitSubscript?: (ctx: SubscriptContext) => void;
+    /**
+     * Enter a parse tree produced by the `floorCeilTo`
+     * labeled alternative in `FlinkSqlParser.primaryExpression`.
+     * @param ctx the parse tree
+     */
+    enterFloorCeilTo?: (ctx: FloorCeilToContext) => void;
+    /**
+     * Exit a parse tree produced by the `floorCeilTo`
+     * labeled alternative in `FlinkSqlParser.primaryExpression`.
+     * @param ctx the parse tree
+     */
+    exitFloorCeilTo?: (ctx: FloorCeilToContext) => void;
     /**
      * Enter a parse tree produced by the `subqueryExpression`
      * labeled alternative in `FlinkSqlParser.primaryExpression`.

@@ -169,6 +169,7 @@ import { ExtractUnitContext } from "./FlinkSqlParser.js";
 import { LastContext } from "./FlinkSqlParser.js";
 import { StarContext } from "./FlinkSqlParser.js";
 import { SubscriptContext } from "./FlinkSqlParser.js";
+import { FloorCeilToContext } from "./FlinkSqlParser.js";
 import { SubqueryExpressionContext } from "./FlinkSqlParser.js";
 import { SubstringContext } from "./FlinkSqlParser.js";
 import { CastContext } from "./FlinkSqlParser.js";
@@ -1279,6 +1280,13 @@ export declare class FlinkSqlParserVisitor<Result> extends AbstractParseTreeVisi
      * @return the visitor result
      */
     visitSubscript?: (ctx: SubscriptContext) => Result;
+    /**
+     * Visit a parse tree produced by the `floorCeilTo`
+     * labeled alternative in `FlinkSqlParser.primaryExpression`.
+     * @param ctx the parse tree
+     * @return the visitor result
+     */
+    visitFloorCeilTo?: (ctx: FloorCeilToContext) => Result;
     /**
      * Visit a parse tree produced by the `subqueryExpression`
      * labeled alternative in `FlinkSqlParser.primaryExpression`.

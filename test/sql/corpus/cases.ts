@@ -1,0 +1,309 @@
+/**
+ * The golden corpus: queries over `clicks` (harness.ts), each run on freshet and on Flink 2.2 and
+ * compared row for row. Every construct docs/sql.md lists as supported appears here at least once.
+ *
+ * `clicks`: user_id STRING, page STRING (null in some rows), amount DOUBLE (null in some), qty INT,
+ * price DECIMAL(10, 2) (null in some), payload STRING (a JSON object), ts TIMESTAMP(3) with
+ * `WATERMARK FOR ts AS ts - INTERVAL '2' SECOND`. Each case declares the columns of its `out_rows`
+ * table and the INSERT that fills it.
+ *
+ * Order-sensitive aggregates (FIRST_VALUE, LAST_VALUE, LISTAGG) group by user: a user's clicks are
+ * in one partition, read in order by both engines.
+ */
+export interface CorpusCase {
+  readonly name: string
+  /** The columns of the `out_rows` table. */
+  readonly columns: string
+  /** The statement(s) that write `out_rows`. */
+  readonly sql: string
+}
+
+const TUMBLE_1M = `TABLE(TUMBLE(TABLE clicks, DESCRIPTOR(ts), INTERVAL '1' MINUTE))`
+
+export const CASES: readonly CorpusCase[] = [
+  // -- Projection, filters, expressions --------------------------------------------------------
+  {
+    name: 'projection of every column',
+    columns: 'user_id STRING, page STRING, amount DOUBLE, qty INT, price DECIMAL(10, 2), ts TIMESTAMP(3)',
+    sql: 'INSERT INTO out_rows SELECT user_id, page, amount, qty, price, ts FROM clicks',
+  },
+  {
+    name: 'WHERE with AND, OR, comparison and IS NOT NULL',
+    columns: 'user_id STRING, amount DOUBLE',
+    sql: `INSERT INTO out_rows SELECT user_id, amount FROM clicks
+      WHERE (amount > 120 OR qty = 5) AND page IS NOT NULL AND user_id <> 'bob'`,
+  },
+  {
+    name: 'IN, BETWEEN, LIKE and NOT',
+    columns: 'user_id STRING, page STRING, qty INT',
+    sql: `INSERT INTO out_rows SELECT user_id, page, qty FROM clicks
+      WHERE page IN ('cart', 'checkout') AND qty BETWEEN 2 AND 4 AND NOT user_id LIKE 'e%'`,
+  },
+  {
+    name: 'searched and simple CASE, with NULL branches',
+    columns: 'user_id STRING, size STRING, kind STRING',
+    sql: `INSERT INTO out_rows SELECT user_id,
+      CASE WHEN amount IS NULL THEN 'none' WHEN amount < 50 THEN 'small' WHEN amount < 150 THEN 'medium' ELSE 'large' END,
+      CASE page WHEN 'home' THEN 'landing' WHEN 'checkout' THEN 'money' ELSE NULL END
+      FROM clicks`,
+  },
+  {
+    name: 'integer and decimal arithmetic',
+    columns: 'qty INT, doubled INT, total DECIMAL(21, 2), half INT, rest INT, neg INT',
+    sql: `INSERT INTO out_rows SELECT qty, qty * 2, qty * price, qty / 2, MOD(qty, 3), -qty FROM clicks`,
+  },
+  {
+    name: 'double arithmetic and rounding',
+    columns: 'amount DOUBLE, taxed DOUBLE, rounded DOUBLE, floor_ DOUBLE, ceil_ DOUBLE, absd DOUBLE',
+    sql: `INSERT INTO out_rows SELECT amount, amount * 1.2, ROUND(amount, 1), FLOOR(amount), CEIL(amount), ABS(amount - 100)
+      FROM clicks WHERE amount IS NOT NULL`,
+  },
+  {
+    name: 'CAST between numbers, strings and decimals',
+    columns: 's STRING, i INT, d DECIMAL(6, 1), b BIGINT, q STRING',
+    sql: `INSERT INTO out_rows SELECT CAST(amount AS STRING), CAST(amount AS INT), CAST(amount AS DECIMAL(6, 1)),
+      CAST(qty AS BIGINT) * 1000000000, CAST(qty AS STRING) FROM clicks`,
+  },
+  {
+    name: 'string functions',
+    columns: 'u STRING, l STRING, c STRING, len INT, sub STRING, pos INT, rep STRING, lp STRING, rp STRING',
+    sql: `INSERT INTO out_rows SELECT UPPER(user_id), LOWER(UPPER(page)), CONCAT(user_id, '-', page), CHAR_LENGTH(page),
+      SUBSTRING(page FROM 2 FOR 3), POSITION('e' IN page), REPLACE(page, 'e', 'E'), LPAD(user_id, 5, '*'), RPAD(user_id, 2, '*')
+      FROM clicks`,
+  },
+  {
+    name: 'TRIM, CONCAT_WS, INITCAP, REVERSE and string concatenation',
+    columns: 't STRING, w STRING, i STRING, r STRING, cc STRING',
+    sql: `INSERT INTO out_rows SELECT TRIM(BOTH 'e' FROM page), CONCAT_WS('/', user_id, page, 'x'), INITCAP(page), REVERSE(user_id),
+      user_id || ':' || CAST(qty AS STRING) FROM clicks`,
+  },
+  {
+    name: 'COALESCE, NULLIF, IFNULL and IS NULL',
+    columns: 'p STRING, a DOUBLE, n INT, missing BOOLEAN',
+    sql: `INSERT INTO out_rows SELECT COALESCE(page, 'unknown'), IFNULL(amount, -1.0), NULLIF(qty, 3), price IS NULL FROM clicks`,
+  },
+  {
+    name: 'regular expressions and SPLIT_INDEX',
+    columns: 'e STRING, m BOOLEAN, s STRING, r STRING',
+    sql: `INSERT INTO out_rows SELECT REGEXP_EXTRACT(payload, '"n":([0-9]+)', 1), REGEXP(page, '^c'), SPLIT_INDEX(payload, ',', 1),
+      REGEXP_REPLACE(user_id, '[aeiou]', '_') FROM clicks`,
+  },
+  {
+    name: 'JSON_VALUE, JSON_EXISTS and JSON_QUERY, strict and lax paths',
+    columns:
+      'n INT, first_tag STRING, ok BOOLEAN, has_tags BOOLEAN, strict_missing STRING, lax_missing STRING, on_error STRING, tags STRING',
+    sql: `INSERT INTO out_rows SELECT JSON_VALUE(payload, '$.n' RETURNING INT), JSON_VALUE(payload, '$.tags[0]'),
+      JSON_VALUE(payload, '$.ok' RETURNING BOOLEAN), JSON_EXISTS(payload, '$.tags'), JSON_VALUE(payload, '$.nope' DEFAULT 'd' ON EMPTY),
+      JSON_VALUE(payload, 'lax $.nope' DEFAULT 'd' ON EMPTY), JSON_VALUE(payload, '$.tags' DEFAULT 'e' ON ERROR), JSON_QUERY(payload, '$.tags')
+      FROM clicks`,
+  },
+  {
+    name: 'temporal functions: DATE_FORMAT, EXTRACT, HOUR, MINUTE, FLOOR and CEIL to a unit',
+    columns: 'f STRING, m BIGINT, h BIGINT, mi BIGINT, fl TIMESTAMP(3), ce TIMESTAMP(3), d DATE',
+    sql: `INSERT INTO out_rows SELECT DATE_FORMAT(ts, 'yyyy-MM-dd HH:mm'), EXTRACT(MINUTE FROM ts), HOUR(ts), MINUTE(ts),
+      FLOOR(ts TO MINUTE), CEIL(ts TO HOUR), CAST(ts AS DATE) FROM clicks`,
+  },
+  {
+    name: 'timestamp arithmetic: TIMESTAMPADD, TIMESTAMPDIFF and intervals',
+    columns: 'later TIMESTAMP(3), diff INT, earlier TIMESTAMP(3), secs INT',
+    sql: `INSERT INTO out_rows SELECT TIMESTAMPADD(MINUTE, qty, ts), TIMESTAMPDIFF(SECOND, TIMESTAMP '2026-01-01 10:00:00', ts),
+      ts - INTERVAL '90' SECOND, TIMESTAMPDIFF(MINUTE, ts, ts + INTERVAL '1' HOUR) FROM clicks`,
+  },
+  {
+    name: 'TO_TIMESTAMP, TO_TIMESTAMP_LTZ, UNIX_TIMESTAMP and FROM_UNIXTIME in UTC',
+    columns: 'parsed TIMESTAMP(3), ltz TIMESTAMP_LTZ(3), epoch BIGINT, back STRING',
+    sql: `INSERT INTO out_rows SELECT TO_TIMESTAMP(DATE_FORMAT(ts, 'yyyy-MM-dd HH:mm:ss')), TO_TIMESTAMP_LTZ(qty * 1000, 3),
+      UNIX_TIMESTAMP(DATE_FORMAT(ts, 'yyyy-MM-dd HH:mm:ss')), FROM_UNIXTIME(qty * 3600) FROM clicks`,
+  },
+  {
+    name: 'math functions',
+    columns: 'p DOUBLE, s DOUBLE, l DOUBLE, sg INT, tr DOUBLE, g INT, lst INT',
+    sql: `INSERT INTO out_rows SELECT POWER(qty, 2), SQRT(qty), LN(qty), SIGN(qty - 3), TRUNCATE(amount, 1), GREATEST(qty, 3), LEAST(qty, 3)
+      FROM clicks WHERE amount IS NOT NULL`,
+  },
+  {
+    name: 'a computed value filtered by its alias in a subquery',
+    columns: 'user_id STRING, spend DOUBLE',
+    sql: `INSERT INTO out_rows SELECT user_id, spend FROM (SELECT user_id, amount * qty AS spend FROM clicks) WHERE spend > 300`,
+  },
+  {
+    name: 'a view and a CTE',
+    columns: 'user_id STRING, page STRING',
+    sql: `CREATE TEMPORARY VIEW carts AS SELECT user_id, page, qty FROM clicks WHERE page = 'cart';
+      INSERT INTO out_rows WITH big AS (SELECT * FROM carts WHERE qty >= 3) SELECT user_id, page FROM big`,
+  },
+  {
+    name: 'UNION ALL of two filters of one table',
+    columns: 'user_id STRING, tag STRING',
+    sql: `INSERT INTO out_rows SELECT user_id, 'cheap' FROM clicks WHERE amount < 20
+      UNION ALL SELECT user_id, 'many' FROM clicks WHERE qty = 5`,
+  },
+  {
+    name: 'INSERT with a column list: the other columns are null',
+    columns: 'user_id STRING, page STRING, qty INT',
+    sql: `INSERT INTO out_rows (qty, user_id) SELECT qty, user_id FROM clicks WHERE qty > 3`,
+  },
+  {
+    name: 'implicit casts into the result columns',
+    columns: 'qty BIGINT, amount DOUBLE, price DECIMAL(12, 4)',
+    sql: `INSERT INTO out_rows SELECT qty, qty, price FROM clicks`,
+  },
+
+  // -- Window aggregations ---------------------------------------------------------------------
+  {
+    name: 'TUMBLE: COUNT(*) per page and minute',
+    columns: 'window_start TIMESTAMP(3), window_end TIMESTAMP(3), page STRING, n BIGINT',
+    sql: `INSERT INTO out_rows SELECT window_start, window_end, page, COUNT(*) FROM ${TUMBLE_1M}
+      GROUP BY window_start, window_end, page`,
+  },
+  {
+    name: 'TUMBLE: SUM, AVG, MIN, MAX of a nullable DOUBLE',
+    columns: 'window_start TIMESTAMP(3), s DOUBLE, a DOUBLE, lo DOUBLE, hi DOUBLE, n BIGINT',
+    sql: `INSERT INTO out_rows SELECT window_start, SUM(amount), AVG(amount), MIN(amount), MAX(amount), COUNT(amount)
+      FROM ${TUMBLE_1M} GROUP BY window_start, window_end`,
+  },
+  {
+    name: 'TUMBLE: SUM and AVG of INT and DECIMAL keep their types',
+    columns: 'window_start TIMESTAMP(3), q INT, aq INT, p DECIMAL(38, 2), ap DECIMAL(38, 6)',
+    sql: `INSERT INTO out_rows SELECT window_start, SUM(qty), AVG(qty), SUM(price), AVG(price)
+      FROM ${TUMBLE_1M} GROUP BY window_start, window_end`,
+  },
+  {
+    name: 'TUMBLE: COUNT(DISTINCT) and COUNT of a column',
+    columns: 'window_start TIMESTAMP(3), users BIGINT, pages BIGINT, priced BIGINT',
+    sql: `INSERT INTO out_rows SELECT window_start, COUNT(DISTINCT user_id), COUNT(DISTINCT page), COUNT(price)
+      FROM ${TUMBLE_1M} GROUP BY window_start, window_end`,
+  },
+  {
+    name: 'TUMBLE: two group keys and window_time',
+    columns: 'window_time TIMESTAMP(3), user_id STRING, page STRING, n BIGINT',
+    sql: `INSERT INTO out_rows SELECT window_time, user_id, page, COUNT(*)
+      FROM TABLE(TUMBLE(TABLE clicks, DESCRIPTOR(ts), INTERVAL '2' MINUTE)) GROUP BY window_start, window_end, window_time, user_id, page`,
+  },
+  {
+    name: 'TUMBLE: aggregates with FILTER (WHERE ...)',
+    columns: 'window_start TIMESTAMP(3), home_views BIGINT, carts BIGINT, cart_amount DOUBLE',
+    sql: `INSERT INTO out_rows SELECT window_start, COUNT(*) FILTER (WHERE page = 'home'), COUNT(*) FILTER (WHERE page = 'cart'),
+      SUM(amount) FILTER (WHERE page = 'cart') FROM ${TUMBLE_1M} GROUP BY window_start, window_end`,
+  },
+  {
+    name: 'TUMBLE: HAVING',
+    columns: 'window_start TIMESTAMP(3), user_id STRING, n BIGINT',
+    sql: `INSERT INTO out_rows SELECT window_start, user_id, COUNT(*) AS n FROM ${TUMBLE_1M}
+      GROUP BY window_start, window_end, user_id HAVING COUNT(*) >= 7`,
+  },
+  {
+    name: 'TUMBLE: expressions over aggregates and group keys',
+    columns: 'hh_mm STRING, who STRING, spend DOUBLE, share DOUBLE',
+    sql: `INSERT INTO out_rows SELECT DATE_FORMAT(window_start, 'HH:mm'), UPPER(user_id), ROUND(SUM(amount * qty), 2),
+      CAST(COUNT(*) AS DOUBLE) / 40 FROM ${TUMBLE_1M} GROUP BY window_start, window_end, user_id`,
+  },
+  {
+    name: 'TUMBLE: FIRST_VALUE and LAST_VALUE per user',
+    columns: 'window_start TIMESTAMP(3), user_id STRING, first_page STRING, last_amount DOUBLE',
+    sql: `INSERT INTO out_rows SELECT window_start, user_id, FIRST_VALUE(page), LAST_VALUE(amount)
+      FROM TABLE(TUMBLE(TABLE clicks, DESCRIPTOR(ts), INTERVAL '3' MINUTE)) GROUP BY window_start, window_end, user_id`,
+  },
+  {
+    name: 'TUMBLE: LISTAGG per user',
+    columns: 'window_start TIMESTAMP(3), user_id STRING, pages STRING',
+    sql: `INSERT INTO out_rows SELECT window_start, user_id, LISTAGG(page, '|')
+      FROM TABLE(TUMBLE(TABLE clicks, DESCRIPTOR(ts), INTERVAL '3' MINUTE)) GROUP BY window_start, window_end, user_id`,
+  },
+  {
+    name: 'TUMBLE over a filtered CTE with a computed column',
+    columns: 'window_start TIMESTAMP(3), band STRING, n BIGINT',
+    sql: `INSERT INTO out_rows
+      WITH banded AS (SELECT ts, CASE WHEN qty > 2 THEN 'bulk' ELSE 'single' END AS band FROM clicks WHERE page IS NOT NULL)
+      SELECT window_start, band, COUNT(*) FROM TABLE(TUMBLE(TABLE banded, DESCRIPTOR(ts), INTERVAL '1' MINUTE))
+      GROUP BY window_start, window_end, band`,
+  },
+  {
+    name: 'HOP: sums per user over 2-minute windows every minute',
+    columns: 'window_start TIMESTAMP(3), window_end TIMESTAMP(3), user_id STRING, s DOUBLE',
+    sql: `INSERT INTO out_rows SELECT window_start, window_end, user_id, SUM(amount)
+      FROM TABLE(HOP(TABLE clicks, DESCRIPTOR(ts), INTERVAL '1' MINUTE, INTERVAL '2' MINUTE))
+      GROUP BY window_start, window_end, user_id`,
+  },
+  {
+    name: 'HOP: COUNT(DISTINCT) over 5-minute windows every 30 seconds',
+    columns: 'window_start TIMESTAMP(3), users BIGINT, n BIGINT',
+    sql: `INSERT INTO out_rows SELECT window_start, COUNT(DISTINCT user_id), COUNT(*)
+      FROM TABLE(HOP(TABLE clicks, DESCRIPTOR(ts), INTERVAL '30' SECOND, INTERVAL '5' MINUTE))
+      GROUP BY window_start, window_end`,
+  },
+  {
+    name: 'SESSION per user with a 20-second gap',
+    columns: 'window_start TIMESTAMP(3), window_end TIMESTAMP(3), user_id STRING, n BIGINT, spend DOUBLE',
+    sql: `INSERT INTO out_rows SELECT window_start, window_end, user_id, COUNT(*), SUM(amount)
+      FROM TABLE(SESSION(TABLE clicks PARTITION BY user_id, DESCRIPTOR(ts), INTERVAL '20' SECOND))
+      GROUP BY window_start, window_end, user_id`,
+  },
+  {
+    name: 'SESSION per page with MIN and MAX of the event time',
+    columns: 'page STRING, first_ts TIMESTAMP(3), last_ts TIMESTAMP(3), n BIGINT',
+    sql: `INSERT INTO out_rows SELECT page, MIN(ts), MAX(ts), COUNT(*)
+      FROM TABLE(SESSION(TABLE clicks PARTITION BY page, DESCRIPTOR(ts), INTERVAL '10' SECOND))
+      GROUP BY window_start, window_end, page`,
+  },
+  {
+    name: 'two window aggregations of one table in UNION ALL',
+    columns: 'window_start TIMESTAMP(3), what STRING, n BIGINT',
+    sql: `INSERT INTO out_rows
+      SELECT window_start, 'users', COUNT(DISTINCT user_id) FROM ${TUMBLE_1M} GROUP BY window_start, window_end
+      UNION ALL
+      SELECT window_start, 'clicks', COUNT(*) FROM ${TUMBLE_1M} GROUP BY window_start, window_end`,
+  },
+
+  // -- Window Top-N ----------------------------------------------------------------------------
+  {
+    name: 'window Top-3 users by clicks per 2 minutes',
+    columns: 'window_start TIMESTAMP(3), user_id STRING, n BIGINT, rn BIGINT',
+    sql: `INSERT INTO out_rows SELECT window_start, user_id, n, rn FROM (
+        SELECT *, ROW_NUMBER() OVER (PARTITION BY window_start, window_end ORDER BY n DESC, user_id) AS rn FROM (
+          SELECT window_start, window_end, user_id, COUNT(*) AS n
+          FROM TABLE(TUMBLE(TABLE clicks, DESCRIPTOR(ts), INTERVAL '2' MINUTE)) GROUP BY window_start, window_end, user_id))
+      WHERE rn <= 3`,
+  },
+  {
+    name: 'window Top-1 page per user by amount, rank not written',
+    columns: 'window_start TIMESTAMP(3), user_id STRING, page STRING, s DOUBLE',
+    sql: `INSERT INTO out_rows SELECT window_start, user_id, page, s FROM (
+        SELECT *, ROW_NUMBER() OVER (PARTITION BY window_start, window_end, user_id ORDER BY s DESC, page) AS rn FROM (
+          SELECT window_start, window_end, user_id, page, SUM(amount) AS s
+          FROM TABLE(TUMBLE(TABLE clicks, DESCRIPTOR(ts), INTERVAL '4' MINUTE))
+          WHERE amount IS NOT NULL AND page IS NOT NULL GROUP BY window_start, window_end, user_id, page))
+      WHERE rn = 1`,
+  },
+  {
+    name: 'window Top-2 over HOP windows',
+    columns: 'window_end TIMESTAMP(3), page STRING, n BIGINT',
+    sql: `INSERT INTO out_rows SELECT window_end, page, n FROM (
+        SELECT *, ROW_NUMBER() OVER (PARTITION BY window_start, window_end ORDER BY n DESC, page) AS rn FROM (
+          SELECT window_start, window_end, page, COUNT(*) AS n
+          FROM TABLE(HOP(TABLE clicks, DESCRIPTOR(ts), INTERVAL '2' MINUTE, INTERVAL '4' MINUTE))
+          WHERE page IS NOT NULL GROUP BY window_start, window_end, page))
+      WHERE rn <= 2`,
+  },
+
+  // -- Statements ------------------------------------------------------------------------------
+  {
+    name: 'EXECUTE STATEMENT SET with one INSERT',
+    columns: 'user_id STRING, n BIGINT',
+    sql: `EXECUTE STATEMENT SET BEGIN
+        INSERT INTO out_rows SELECT user_id, COUNT(*) FROM ${TUMBLE_1M} GROUP BY window_start, window_end, user_id;
+      END`,
+  },
+  {
+    name: 'a computed column of a view used as a group key',
+    columns: 'window_start TIMESTAMP(3), domain STRING, n BIGINT',
+    sql: `CREATE TEMPORARY VIEW tagged AS SELECT ts, SPLIT_INDEX(JSON_VALUE(payload, '$.tags[0]'), 'e', 0) AS domain FROM clicks;
+      INSERT INTO out_rows SELECT window_start, domain, COUNT(*)
+      FROM TABLE(TUMBLE(TABLE tagged, DESCRIPTOR(ts), INTERVAL '1' MINUTE)) GROUP BY window_start, window_end, domain`,
+  },
+  {
+    name: 'boolean expressions written as columns',
+    columns: 'big BOOLEAN, home BOOLEAN, both_ BOOLEAN, unknown_ BOOLEAN',
+    sql: `INSERT INTO out_rows SELECT amount > 100, page = 'home', amount > 100 AND page = 'home', (amount > 100) IS UNKNOWN FROM clicks`,
+  },
+]

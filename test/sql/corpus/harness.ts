@@ -1,0 +1,177 @@
+/**
+ * The differential corpus: each query of cases.ts runs on freshet and on Apache Flink over the
+ * same input topic, and the two output topics must hold the same rows (as multisets: the order of
+ * rows across windows and keys is neither engine's promise).
+ *
+ *   1. The input: `clicks`, a fixed set of rows in Flink's JSON format on a topic of 2 partitions
+ *      (keyed by user), events out of order within the WATERMARK delay, nulls in several columns.
+ *   2. Per case, one file: the shared prelude (session time zone, the bounded `clicks` table), the
+ *      case's `out_rows` table on a topic of its own per engine, and its INSERT.
+ *   3. freshet: the file planned in process and run by a worker reading `clicks` as a bounded
+ *      input; it stops by itself at the end of the input, every window closed.
+ *   4. Flink: the same file through the SQL Gateway; the job finishes at the end of its bounded
+ *      scan, every window closed by the final watermark.
+ *   5. Both output topics read to the end and compared as multisets of rows.
+ *
+ */
+import { KafkaProducer } from '../../../src/kafka/index.ts'
+import { Worker } from '../../../src/runtime/index.ts'
+import { planSql } from '../../../src/sql/index.ts'
+import { submitSql, waitForJob } from '../../../src/flink/index.ts'
+import { brokers, readToEnd } from '../../helpers/kafka.ts'
+import type { CorpusCase } from './cases.ts'
+
+export const CLICKS_PARTITIONS = 2
+const BASE_MS = Date.UTC(2026, 0, 1, 10)
+const PAGES = ['home', 'search', 'product', 'cart', 'checkout', null] as const
+const USERS = ['ada', 'bob', 'cyd', 'dee', 'eve', 'fay', 'gus']
+
+export interface Click {
+  user_id: string
+  page: string | null
+  amount: number | null
+  qty: number
+  price: number | null
+  payload: string
+  ts: string
+}
+
+/** `yyyy-MM-dd HH:mm:ss.SSS` as Flink's json format reads a TIMESTAMP(3). */
+function sqlTimestamp(ms: number): string {
+  return new Date(ms).toISOString().replace('T', ' ').replace('Z', '')
+}
+
+/**
+ * 480 clicks over 12 minutes: one every 1.5 s, each up to 1.2 s off its slot (the WATERMARK allows
+ * 2 s: no click is late on either engine), in a fixed pseudo-random pattern.
+ */
+export function clicks(): Click[] {
+  let seed = 42
+  const next = (): number => {
+    seed = (seed * 1_103_515_245 + 12_345) % 2_147_483_648
+    return seed / 2_147_483_648
+  }
+  return Array.from({ length: 480 }, (_, i) => {
+    const user = USERS[Math.floor(next() * USERS.length)]!
+    const page = PAGES[Math.floor(next() * PAGES.length)]!
+    const jitterMs = Math.floor(next() * 1_200)
+    const amount = next() < 0.15 ? null : Math.round(next() * 20_000) / 100
+    const qty = 1 + Math.floor(next() * 5)
+    const price = next() < 0.1 ? null : Math.round(next() * 9_999) / 100
+    return {
+      user_id: user,
+      page,
+      amount,
+      qty,
+      price,
+      payload: JSON.stringify({ n: i, tags: [page ?? 'none', user], ok: i % 3 === 0 }),
+      ts: sqlTimestamp(BASE_MS + i * 1_500 + jitterMs),
+    }
+  })
+}
+
+export async function produceClicks(topic: string, rows: readonly Click[]): Promise<void> {
+  const producer = new KafkaProducer({ bootstrapBrokers: brokers() })
+  try {
+    await producer.send(
+      rows.map((row) => ({ topic, key: Buffer.from(row.user_id), value: Buffer.from(JSON.stringify(row)) })),
+    )
+  } finally {
+    await producer.close()
+  }
+}
+
+/** Step 2: the file one engine runs for a case. */
+export function caseFile(
+  c: CorpusCase,
+  at: { input: string; output: string; bootstrap: string; applicationId: string },
+): string {
+  const kafka = (topic: string): string =>
+    `'connector' = 'kafka', 'topic' = '${topic}', 'properties.bootstrap.servers' = '${at.bootstrap}'`
+  return `SET 'pipeline.name' = '${at.applicationId}';
+SET 'table.local-time-zone' = 'UTC';
+SET 'parallelism.default' = '1';
+
+CREATE TABLE clicks (
+  user_id STRING,
+  page STRING,
+  amount DOUBLE,
+  qty INT,
+  price DECIMAL(10, 2),
+  payload STRING,
+  ts TIMESTAMP(3),
+  WATERMARK FOR ts AS ts - INTERVAL '2' SECOND
+) WITH (
+  ${kafka(at.input)},
+  'scan.startup.mode' = 'earliest-offset',
+  'scan.bounded.mode' = 'latest-offset',
+  'format' = 'json'
+);
+
+CREATE TABLE out_rows (
+  ${c.columns}
+) WITH (
+  ${kafka(at.output)},
+  'format' = 'json'
+);
+
+${c.sql.trim().replace(/;$/, '')};
+`
+}
+
+/** Step 3 */
+export async function runOnFreshet(text: string, file: string): Promise<void> {
+  const planned = await planSql(text, file)
+  const worker = new Worker({
+    bootstrapBrokers: brokers(),
+    topology: planned.topology,
+    deserializers: { ...planned.deserializers },
+    boundedTopics: planned.boundedTopics,
+    ...(planned.maxOutOfOrdernessMs === undefined
+      ? {}
+      : { maxOutOfOrdernessMs: planned.maxOutOfOrdernessMs }),
+    onBadRecord: 'dlq',
+    workerId: 'corpus',
+  })
+  await worker.start()
+  try {
+    await worker.done
+  } finally {
+    await worker.stop()
+  }
+}
+
+/** Step 4: submits the file; resolves with the job's id once it has finished. */
+export async function runOnFlink(
+  text: string,
+  file: string,
+  urls: { gateway: string; rest: string },
+): Promise<void> {
+  const report = await submitSql({ gatewayUrl: urls.gateway, sql: text, file })
+  if (report.failed !== null) throw new Error(`Flink refused ${file}: ${report.failed.error}`)
+  const jobId = report.jobIds[0]
+  if (jobId === undefined) throw new Error(`Flink started no job for ${file}`)
+  const outcome = await waitForJob(urls.rest, jobId, { timeoutMs: 300_000 })
+  if (outcome.state !== 'FINISHED')
+    throw new Error(`Flink job of ${file} ${outcome.state}: ${outcome.failure}`)
+}
+
+/** Step 5: the rows of a topic as canonical JSON texts, sorted (a multiset). */
+export async function rowsOf(topic: string): Promise<string[]> {
+  const records = await readToEnd(topic)
+  return records.map((r) => canonical(JSON.parse((r.value as Buffer).toString('utf8')))).sort()
+}
+
+/**
+ * JSON with object keys sorted, so that equal rows give equal texts, and fractional numbers to 12
+ * significant digits: a DOUBLE sum depends on the order its terms arrive in, which differs between
+ * engines (and between Flink runs of another parallelism) in the last bits (docs/sql.md).
+ */
+function canonical(value: unknown): string {
+  return JSON.stringify(value, (_key, v: unknown) => {
+    if (typeof v === 'number' && !Number.isInteger(v)) return Number(v.toPrecision(12))
+    return v !== null && typeof v === 'object' && !Array.isArray(v)
+      ? Object.fromEntries(Object.entries(v).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)))
+      : v
+  })
+}
