@@ -6,16 +6,19 @@
  * topic, a bounded scan so that the job finishes), and the output equals an oracle computed from
  * the same seeded events. On the same cluster: a refused statement stops a file with its file line,
  * a table without the writer schema fails its job on the enum (docs/flink.md), and the seed
- * analytics of sql/ give the seed jobs' rows. `flink down` then leaves no Flink process.
+ * analytics of sql/ give the seed jobs' rows. Then the differential corpus (test/sql/corpus/) runs
+ * on freshet and on the same cluster, and `flink down` leaves no Flink process. The cluster is
+ * started once for the file; after() stops it whatever failed, and it dies with the runner.
  */
 import assert from 'node:assert/strict'
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { test } from 'node:test'
+import { after, before, test } from 'node:test'
 import {
   cancelJob,
   flinkDown,
+  flinkUp,
   resolveFlinkOptions,
   waitForJob,
   type FlinkTarget,
@@ -41,6 +44,8 @@ import {
   readToSentinel,
 } from '../helpers/kafka.ts'
 import { seedSqlFile } from '../helpers/sql.ts'
+import { CASES } from '../sql/corpus/cases.ts'
+import { runCorpus } from '../sql/corpus/harness.ts'
 import { testRegistry } from '../helpers/registry.ts'
 
 const COUNT = 600
@@ -117,14 +122,20 @@ function epochMs(sqlTimestamp: string): number {
   return Date.parse(`${sqlTimestamp.replace(' ', 'T')}Z`)
 }
 
-test('flink up, sql submit of a windowed count over Avro events, output equals the oracle, flink down', async (t) => {
-  const stateDir = mkdtempSync(join(tmpdir(), 'freshet-flink-'))
+/** One local Flink for the file: started by the first test, stopped by the last (and by after()). */
+let stateDir = ''
+let flags: string[] = []
+let target: FlinkTarget | undefined
+let pids: number[] = []
+
+before(async () => {
+  stateDir = mkdtempSync(join(tmpdir(), 'freshet-flink-'))
   const ports = {
     rest: await freePort(),
     rpc: await freePort(),
     gateway: await freePort(),
   }
-  const flags = [
+  flags = [
     '--state-dir',
     stateDir,
     '--rest-port',
@@ -136,15 +147,28 @@ test('flink up, sql submit of a windowed count over Avro events, output equals t
     '--checkpoint-interval',
     '5s',
   ]
-  const target: FlinkTarget = {
+  target = {
     stateDir,
     host: '127.0.0.1',
     flink: resolveFlinkOptions({ restPort: ports.rest, rpcPort: ports.rpc, gatewayPort: ports.gateway }),
   }
-  t.after(async () => {
-    await flinkDown(target)
-    if (!process.env.FRESHET_TEST_KEEP) rmSync(stateDir, { recursive: true, force: true })
-  })
+})
+
+after(async () => {
+  if (target !== undefined) await flinkDown(target)
+  if (stateDir !== '' && !process.env.FRESHET_TEST_KEEP) rmSync(stateDir, { recursive: true, force: true })
+})
+
+function urls(): { rest: string; gateway: string } {
+  const flink = (target as FlinkTarget).flink
+  return { rest: `http://127.0.0.1:${flink.restPort}`, gateway: `http://127.0.0.1:${flink.gatewayPort}` }
+}
+
+test('flink up, sql submit of a windowed count over Avro events, output equals the oracle', async (t) => {
+  const ports = {
+    rest: (target as FlinkTarget).flink.restPort,
+    gateway: (target as FlinkTarget).flink.gatewayPort,
+  }
 
   const startedMs = Date.now()
   const up = await freshetProcess('flink', 'up', '--json', ...flags)
@@ -158,7 +182,7 @@ test('flink up, sql submit of a windowed count over Avro events, output equals t
       ['sql-gateway', true],
     ],
   )
-  const pids = services.map((s) => s.pid)
+  pids = services.map((s) => s.pid)
   await watchOwner(process.pid, pids)
   t.diagnostic(`flink up took ${Date.now() - startedMs} ms`)
 
@@ -357,7 +381,27 @@ test('flink up, sql submit of a windowed count over Avro events, output equals t
     const cancelled = await cancelJob(`http://127.0.0.1:${ports.rest}`, jobId, { timeoutMs: 60_000 })
     assert.equal(cancelled.state, 'CANCELED')
   }
+})
 
+test(`differential corpus: ${CASES.length} queries give the same rows on freshet and on Flink 2.2`, async (t) => {
+  assert.ok(CASES.length >= 40, `${CASES.length} cases`)
+  if (pids.length === 0) {
+    // Run on its own (--test-name-pattern): the first test did not start the cluster.
+    const services = await flinkUp(target as FlinkTarget)
+    pids = services.flatMap((s) => (s.pid === null ? [] : [s.pid]))
+    await watchOwner(process.pid, pids)
+  }
+  const { failures, elapsedMs } = await runCorpus(t, urls())
+  t.diagnostic(`both engines ran ${CASES.length} cases in ${elapsedMs} ms`)
+  assert.equal(
+    failures.length,
+    0,
+    `${failures.length} of ${CASES.length} cases differ:\n${failures.join('\n')}`,
+  )
+})
+
+test('flink status, then flink down leaves no Flink process', async () => {
+  assert.ok(pids.length > 0, 'the first test started Flink')
   const status = await freshetProcess('flink', 'status', '--json', ...flags)
   assert.equal(status.code, 0, status.stderr)
 
@@ -367,7 +411,7 @@ test('flink up, sql submit of a windowed count over Avro events, output equals t
     pids.every((pid) => !isAlive(pid)),
     'no Flink process outlives flink down',
   )
-  const after = await freshetProcess('flink', 'status', '--json', ...flags)
-  assert.equal(after.code, 3)
-  assert.ok((JSON.parse(after.stdout) as Array<{ up: boolean }>).every((s) => !s.up))
+  const stopped = await freshetProcess('flink', 'status', '--json', ...flags)
+  assert.equal(stopped.code, 3)
+  assert.ok((JSON.parse(stopped.stdout) as Array<{ up: boolean }>).every((s) => !s.up))
 })

@@ -17,6 +17,7 @@ import { didYouMean } from '../types/index.ts'
 import { WINDOW_END, WINDOW_START, type Relation, type WindowSpec } from './relation.ts'
 import { ColumnScope, objectColumns, requalify, type RelationColumn } from './scope.ts'
 import { walkExpr } from './walk.ts'
+import { planJoin } from './join.ts'
 import { matchTopN, planTopN } from './top-n.ts'
 import { planWindowAggregate } from './window.ts'
 
@@ -195,7 +196,7 @@ export function planFromItem(from: FromItem, context: QueryContext): Relation {
     case 'window':
       return planWindowTvf(from, context)
     case 'join':
-      throw sqlUnsupported(file, from.at, `${from.type} JOIN`)
+      return planJoin(from, context)
   }
 }
 

@@ -286,6 +286,33 @@ export const CASES: readonly CorpusCase[] = [
       WHERE rn <= 2`,
   },
 
+  // -- Interval joins --------------------------------------------------------------------------
+  {
+    name: 'interval join: a cart followed within 30 seconds by a checkout of the same user',
+    columns: 'user_id STRING, cart_ts TIMESTAMP(3), checkout_ts TIMESTAMP(3), cart_amount DOUBLE',
+    // Flink refuses to write two time attributes into one table: the second is cast to a plain TIMESTAMP.
+    sql: `INSERT INTO out_rows SELECT a.user_id, a.ts, CAST(b.ts AS TIMESTAMP(3)), a.amount
+      FROM clicks a JOIN clicks b
+        ON a.user_id = b.user_id AND b.ts BETWEEN a.ts AND a.ts + INTERVAL '30' SECOND
+      WHERE a.page = 'cart' AND b.page = 'checkout'`,
+  },
+  {
+    name: 'interval join: strict bounds on both sides, a residual condition in ON',
+    columns: 'qty INT, a_user STRING, b_user STRING, gap_ms BIGINT',
+    sql: `INSERT INTO out_rows SELECT a.qty, a.user_id, b.user_id, CAST(TIMESTAMPDIFF(SECOND, a.ts, b.ts) AS BIGINT)
+      FROM clicks AS a INNER JOIN clicks AS b
+        ON a.qty = b.qty AND b.ts > a.ts - INTERVAL '4' SECOND AND b.ts < a.ts + INTERVAL '6' SECOND
+        AND a.user_id < b.user_id`,
+  },
+  {
+    name: 'interval join on two keys, one an expression, with bounds written with the right side first',
+    columns: 'user_id STRING, page STRING, n INT',
+    sql: `INSERT INTO out_rows SELECT a.user_id, b.page, a.qty + b.qty
+      FROM clicks a JOIN clicks b
+        ON UPPER(a.user_id) = UPPER(b.user_id) AND COALESCE(a.page, '-') = COALESCE(b.page, '-')
+        AND a.ts <= b.ts AND a.ts >= b.ts - INTERVAL '1' MINUTE AND a.price <> b.price`,
+  },
+
   // -- Statements ------------------------------------------------------------------------------
   {
     name: 'EXECUTE STATEMENT SET with one INSERT',

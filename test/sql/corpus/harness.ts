@@ -18,8 +18,12 @@ import { KafkaProducer } from '../../../src/kafka/index.ts'
 import { Worker } from '../../../src/runtime/index.ts'
 import { planSql } from '../../../src/sql/index.ts'
 import { submitSql, waitForJob } from '../../../src/flink/index.ts'
-import { brokers, readToEnd } from '../../helpers/kafka.ts'
-import type { CorpusCase } from './cases.ts'
+import type { TestContext } from 'node:test'
+import { bootstrap, brokers, createTopics, randomName, readToEnd } from '../../helpers/kafka.ts'
+import { CASES, type CorpusCase } from './cases.ts'
+
+/** Cases run on each engine at once: Flink's TaskManager has two task slots. */
+const CONCURRENCY = 2
 
 export const CLICKS_PARTITIONS = 2
 const BASE_MS = Date.UTC(2026, 0, 1, 10)
@@ -174,4 +178,95 @@ function canonical(value: unknown): string {
       ? Object.fromEntries(Object.entries(v).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)))
       : v
   })
+}
+
+function firstLine(error: unknown): string {
+  return (error instanceof Error ? error.message : String(error)).split('\n')[0]!.slice(0, 400)
+}
+
+async function inPool<T>(items: readonly T[], size: number, work: (item: T) => Promise<void>): Promise<void> {
+  let next = 0
+  await Promise.all(
+    Array.from({ length: size }, async () => {
+      while (next < items.length) await work(items[next++]!)
+    }),
+  )
+}
+
+/**
+ * Steps 1-5 for every case against a running Flink; returns what differs, one line per case (the
+ * rows only one engine wrote, at most three of each), sorted.
+ */
+export async function runCorpus(
+  t: TestContext,
+  urls: { gateway: string; rest: string },
+): Promise<{ failures: string[]; elapsedMs: number }> {
+  // Step 1 (FRESHET_CORPUS_ONLY=text runs the cases whose name contains it, to look at one)
+  const only = process.env.FRESHET_CORPUS_ONLY
+  const cases = CASES.map((c, i) => ({ c, i })).filter(({ c }) => only === undefined || c.name.includes(only))
+  const input = randomName('corpus-clicks')
+  const outputs = CASES.map((_, i) => ({
+    freshet: randomName(`corpus-${i}-freshet`),
+    flink: randomName(`corpus-${i}-flink`),
+  }))
+  await createTopics(t, [
+    { topic: input, partitions: CLICKS_PARTITIONS },
+    ...outputs.flatMap((o) => [
+      { topic: o.freshet, partitions: 1 },
+      { topic: o.flink, partitions: 1 },
+    ]),
+  ])
+  await produceClicks(input, clicks())
+
+  // Step 2
+  const files = cases.map(({ c, i }) => ({
+    c,
+    i,
+    freshet: caseFile(c, {
+      input,
+      output: outputs[i]!.freshet,
+      bootstrap: bootstrap(),
+      applicationId: randomName(`corpus-${i}`),
+    }),
+    flink: caseFile(c, {
+      input,
+      output: outputs[i]!.flink,
+      bootstrap: bootstrap(),
+      applicationId: `corpus-${i}`,
+    }),
+  }))
+  const failures: string[] = []
+  const startedMs = Date.now()
+  // Steps 3-4: both engines at once.
+  await Promise.all([
+    inPool(files, CONCURRENCY, async ({ c, i, freshet }) => {
+      await runOnFreshet(freshet, `corpus-${i}.sql`).catch((error: unknown) => {
+        failures.push(`[${i}] ${c.name}: freshet: ${firstLine(error)}`)
+      })
+    }),
+    inPool(files, CONCURRENCY, async ({ c, i, flink }) => {
+      await runOnFlink(flink, `corpus-${i}.sql`, urls).catch((error: unknown) => {
+        failures.push(`[${i}] ${c.name}: Flink: ${firstLine(error)}`)
+      })
+    }),
+  ])
+  const elapsedMs = Date.now() - startedMs
+
+  // Step 5
+  for (const { c, i } of files) {
+    if (failures.some((f) => f.startsWith(`[${i}] `))) continue
+    const [ours, theirs] = await Promise.all([rowsOf(outputs[i]!.freshet), rowsOf(outputs[i]!.flink)])
+    if (theirs.length === 0) {
+      failures.push(`[${i}] ${c.name}: Flink wrote no row`)
+      continue
+    }
+    const only = (a: string[], b: string[]): string[] => a.filter((r) => !b.includes(r)).slice(0, 3)
+    if (ours.length !== theirs.length || ours.some((row, k) => row !== theirs[k])) {
+      failures.push(
+        `[${i}] ${c.name}: ${ours.length} rows on freshet, ${theirs.length} on Flink; ` +
+          `only Flink's: ${only(theirs, ours).join(' ')}; only freshet's: ${only(ours, theirs).join(' ')}`,
+      )
+    }
+  }
+  return { failures: failures.sort(), elapsedMs }
 }

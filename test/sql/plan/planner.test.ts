@@ -268,3 +268,60 @@ INSERT INTO top SELECT window_start, customer, total, r FROM (
     /without an outer `WHERE rn <= N`/,
   )
 })
+
+test('interval join: pairs with equal keys whose times are within the bounds; the other join shapes refused', async () => {
+  const sql = `${ORDERS}${sink('pairs', 'a STRING, b STRING, customer STRING, gap_s INT')}
+INSERT INTO pairs
+SELECT x.order_id, y.order_id, x.customer, TIMESTAMPDIFF(SECOND, x.order_time, y.order_time)
+FROM orders x JOIN orders y
+  ON x.customer = y.customer AND y.order_time BETWEEN x.order_time - INTERVAL '2' SECOND AND x.order_time + INTERVAL '5' SECOND
+  AND x.order_id < y.order_id;`
+  const rows = await run(
+    sql,
+    [
+      order(1, 'ann', 1, 1),
+      order(2, 'ann', 1, 4), // 3 s after o1
+      order(3, 'ann', 1, 12), // 8 s after o2: too late for both
+      order(4, 'bob', 1, 13),
+      order(5, 'ann', 1, 11), // 1 s before o3: within its 2 s before
+      order(6, null, 1, 13), // a null key equals nothing, not even another null
+      order(7, null, 1, 13),
+    ],
+    'pairs',
+  )
+  assert.deepEqual(
+    sortJson(rows),
+    sortJson([
+      { a: 'o1', b: 'o2', customer: 'ann', gap_s: 3 },
+      { a: 'o3', b: 'o5', customer: 'ann', gap_s: -1 },
+    ]),
+  )
+
+  const s = sink('s', 'a STRING, b STRING')
+  const join = (on: string, kind = 'JOIN'): string =>
+    `${ORDERS}${s}INSERT INTO s SELECT x.order_id, y.order_id FROM orders x ${kind} orders y ON ${on};`
+  const bounded = "y.order_time BETWEEN x.order_time AND x.order_time + INTERVAL '1' SECOND"
+  await refused(
+    join('x.customer = y.customer'),
+    'FRESHET_SQL_UNSUPPORTED',
+    /a regular join \(no lower and upper bound/,
+  )
+  await refused(join(bounded), 'FRESHET_SQL_UNSUPPORTED', /without an equality of the two sides/)
+  await refused(
+    join(`x.customer = y.customer AND ${bounded}`, 'LEFT JOIN'),
+    'FRESHET_SQL_UNSUPPORTED',
+    /LEFT OUTER JOIN/,
+  )
+  await refused(
+    join(
+      `x.customer = y.customer AND y.order_time BETWEEN x.order_time + INTERVAL '1' SECOND AND x.order_time + INTERVAL '2' SECOND`,
+    ),
+    'FRESHET_SQL_UNSUPPORTED',
+    /exclude the left row's own time/,
+  )
+  await refused(
+    `${ORDERS}${s}INSERT INTO s SELECT x.order_id, y.order_id FROM orders x, orders y WHERE x.customer = y.customer;`,
+    'FRESHET_SQL_UNSUPPORTED',
+    /a join without a join condition/,
+  )
+})

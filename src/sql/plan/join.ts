@@ -1,0 +1,231 @@
+/**
+ * Joins. freshet runs Flink's interval join: `a [INNER] JOIN b ON <equalities> AND <time bounds>`,
+ * where the equalities compare an expression of `a` with one of `b` (the join key) and the bounds
+ * compare the two sides' time attributes, give or take an interval:
+ *
+ *   ON a.id = b.order_id AND b.ts BETWEEN a.ts - INTERVAL '1' MINUTE AND a.ts + INTERVAL '5' MINUTE
+ *   ON a.id = b.order_id AND b.ts >= a.ts AND b.ts < a.ts + INTERVAL '1' HOUR
+ *
+ * Each pair of rows with equal keys whose times are within the bounds gives one row, once both have
+ * arrived; a row behind the watermark is late (dead-lettered, where Flink drops it). As numbered
+ * steps:
+ *
+ *   1. Plan both sides; each needs a time attribute (a WATERMARK column).
+ *   2. Split ON into its conjuncts: a left = right equality joins the key, a comparison of the two
+ *      time attributes (each plus or minus a constant interval) bounds `b.ts - a.ts`, anything else
+ *      filters the joined rows.
+ *   3. Each side: rows with a null key are dropped (they equal nothing), the rest become plain
+ *      objects of the side's columns and are keyed by the join key (a repartition topic each).
+ *   4. The DSL's interval join pairs them: `{ l, r }`, read through the two sides' columns.
+ *   5. The other conjuncts filter the pairs.
+ *
+ * Regular joins (no time bounds), outer interval joins, window joins and temporal joins are
+ * FRESHET_SQL_UNSUPPORTED.
+ */
+import type { ColumnExpr, Expr, JoinRef } from '../ast.ts'
+import { sqlInvalid, sqlUnsupported } from '../errors.ts'
+import type { Row } from '../expr/types.ts'
+import { applyWhere, compileIn, planFromItem, type QueryContext } from './query.ts'
+import type { Relation } from './relation.ts'
+import { fieldReader, type RelationColumn } from './scope.ts'
+import { walkExpr } from './walk.ts'
+import { encodeKey } from './window.ts'
+
+type Side = 'left' | 'right'
+
+/** A side's time attribute plus a constant: `a.ts - INTERVAL '5' SECOND` is `{ side: left, offsetMs: -5000 }`. */
+interface TimeTerm {
+  readonly side: Side
+  readonly offsetMs: number
+}
+
+/** `b.ts - a.ts` lies in `[lowerMs, upperMs]`. */
+interface Bounds {
+  lowerMs: number
+  upperMs: number
+}
+
+export function planJoin(join: JoinRef, context: QueryContext): Relation {
+  const { file } = context
+  if (join.type === 'CROSS' || (join.on === undefined && join.using === undefined)) {
+    throw sqlUnsupported(
+      file,
+      join.at,
+      'a join without a join condition (FROM a, b or CROSS JOIN)',
+      'write an interval join: a JOIN b ON a.k = b.k AND b.ts BETWEEN a.ts - INTERVAL ... AND a.ts + INTERVAL ...',
+    )
+  }
+  if (join.type !== 'INNER') throw sqlUnsupported(file, join.at, `a ${join.type} OUTER JOIN`)
+  if (join.using !== undefined)
+    throw sqlUnsupported(file, join.at, 'JOIN ... USING', 'write the condition with ON')
+  // Step 1
+  const left = planFromItem(join.left, context)
+  const right = planFromItem(join.right, context)
+  for (const side of [left, right]) {
+    if (side.windows !== undefined)
+      throw sqlUnsupported(file, join.at, 'a window join (a join of window TVFs)')
+  }
+
+  // Step 2
+  const leftKeys: Expr[] = []
+  const rightKeys: Expr[] = []
+  const rest: Expr[] = []
+  const bounds: Bounds = { lowerMs: -Infinity, upperMs: Infinity }
+  const sideOf = (expr: Expr): Side | 'both' | undefined => {
+    const sides = new Set<Side>()
+    for (const ref of columnRefs(expr)) {
+      const inLeft = resolves(left, ref)
+      const inRight = resolves(right, ref)
+      if (inLeft && inRight) return undefined
+      if (inLeft) sides.add('left')
+      else if (inRight) sides.add('right')
+    }
+    if (sides.size === 2) return 'both'
+    return sides.size === 1 ? [...sides][0] : undefined
+  }
+  const timeTerm = (expr: Expr): TimeTerm | undefined => {
+    const term = (column: Expr, offsetMs: number): TimeTerm | undefined => {
+      if (column.kind !== 'column') return undefined
+      if (left.timeColumn === column.name && resolves(left, column) && !resolves(right, column))
+        return { side: 'left', offsetMs }
+      if (right.timeColumn === column.name && resolves(right, column) && !resolves(left, column))
+        return { side: 'right', offsetMs }
+      return undefined
+    }
+    if (expr.kind === 'binary' && (expr.op === '+' || expr.op === '-') && expr.right.kind === 'interval') {
+      return term(expr.left, expr.op === '+' ? expr.right.ms : -expr.right.ms)
+    }
+    return term(expr, 0)
+  }
+  /** `x op y` on time terms of both sides: narrows the bounds; false when it is no such comparison. */
+  const bound = (x: Expr, op: string, y: Expr): boolean => {
+    let a = timeTerm(x)
+    let b = timeTerm(y)
+    if (a === undefined || b === undefined || a.side === b.side) return false
+    let relation = op
+    if (a.side === 'right') {
+      ;[a, b] = [b, a]
+      relation = { '<': '>', '<=': '>=', '>': '<', '>=': '<=', '=': '=' }[op] ?? op
+    }
+    // left.ts + a <op> right.ts + b, so d = right.ts - left.ts <op'> a - b.
+    const c = a.offsetMs - b.offsetMs
+    if (relation === '<=' || relation === '=') bounds.lowerMs = Math.max(bounds.lowerMs, c)
+    if (relation === '<') bounds.lowerMs = Math.max(bounds.lowerMs, c + 1)
+    if (relation === '>=' || relation === '=') bounds.upperMs = Math.min(bounds.upperMs, c)
+    if (relation === '>') bounds.upperMs = Math.min(bounds.upperMs, c - 1)
+    return true
+  }
+  for (const conjunct of conjuncts(join.on!)) {
+    if (conjunct.kind === 'between' && !conjunct.negated) {
+      if (bound(conjunct.operand, '>=', conjunct.low) && bound(conjunct.operand, '<=', conjunct.high))
+        continue
+    }
+    if (conjunct.kind === 'binary' && ['<', '<=', '>', '>=', '='].includes(conjunct.op)) {
+      if (bound(conjunct.left, conjunct.op, conjunct.right)) continue
+      if (conjunct.op === '=') {
+        const l = sideOf(conjunct.left)
+        const r = sideOf(conjunct.right)
+        if (l === 'left' && r === 'right') {
+          leftKeys.push(conjunct.left)
+          rightKeys.push(conjunct.right)
+          continue
+        }
+        if (l === 'right' && r === 'left') {
+          leftKeys.push(conjunct.right)
+          rightKeys.push(conjunct.left)
+          continue
+        }
+      }
+    }
+    rest.push(conjunct)
+  }
+  if (left.timeColumn === undefined || right.timeColumn === undefined) {
+    throw sqlUnsupported(
+      file,
+      join.at,
+      'a regular join (both sides of an interval join need a time attribute, a WATERMARK column)',
+    )
+  }
+  if (!Number.isFinite(bounds.lowerMs) || !Number.isFinite(bounds.upperMs)) {
+    throw sqlUnsupported(
+      file,
+      join.at,
+      'a regular join (no lower and upper bound between the two time attributes)',
+      `bound them: ${right.timeColumn} BETWEEN ${left.timeColumn} - INTERVAL ... AND ${left.timeColumn} + INTERVAL ...`,
+    )
+  }
+  if (leftKeys.length === 0) {
+    throw sqlUnsupported(file, join.at, 'an interval join without an equality of the two sides (a join key)')
+  }
+  if (bounds.lowerMs > bounds.upperMs) {
+    throw sqlInvalid(file, join.at, 'the time bounds of the join admit no pair of rows')
+  }
+  if (bounds.lowerMs > 0 || bounds.upperMs < 0) {
+    throw sqlUnsupported(
+      file,
+      join.at,
+      "time bounds that exclude the left row's own time",
+      `widen them to include ${left.timeColumn} itself`,
+    )
+  }
+
+  // Step 3
+  const keyed = (relation: Relation, keys: readonly Expr[], role: Side) => {
+    const reads = keys.map((k) => compileIn(relation, k, context).evaluate)
+    const names = relation.columns.map((c) => c.name)
+    const columnReads = relation.columns.map((c) => c.read)
+    return relation.stream
+      .filter((row) => reads.every((read) => read(row) !== null), {
+        name: context.name(`join-${role}-keyed`),
+      })
+      .map(
+        (row) => {
+          const out: Record<string, unknown> = {}
+          for (let i = 0; i < names.length; i++) out[names[i]!] = columnReads[i]!(row)
+          return out
+        },
+        { name: context.name(`join-${role}-row`) },
+      )
+      .keyBy((row) => encodeKey(reads.map((read) => read(row))), { name: context.name(`join-${role}`) })
+  }
+  // Step 4: each side's row stays an object of its own, so same-named columns stay apart.
+  const joined = keyed(left, leftKeys, 'left').intervalJoin(
+    keyed(right, rightKeys, 'right'),
+    { name: context.name('interval-join'), beforeMs: -bounds.lowerMs, afterMs: bounds.upperMs },
+    (l, r) => ({ l, r }),
+  )
+  const side = (relation: Relation, part: 'l' | 'r'): RelationColumn[] =>
+    relation.columns.map((c) => {
+      const read = fieldReader(c.name)
+      return { ...c, read: (row: Row) => read((row as Record<string, unknown>)[part]) }
+    })
+  const relation: Relation = {
+    stream: joined.map((pair) => pair as Row, { name: context.name('join-rows') }),
+    columns: [...side(left, 'l'), ...side(right, 'r')],
+  }
+
+  // Step 5
+  if (rest.length === 0) return relation
+  return applyWhere(
+    relation,
+    rest.reduce((a, b): Expr => ({ kind: 'binary', op: 'AND', left: a, right: b, at: a.at })),
+    context,
+  )
+}
+
+function conjuncts(expr: Expr): Expr[] {
+  return expr.kind === 'binary' && expr.op === 'AND'
+    ? [...conjuncts(expr.left), ...conjuncts(expr.right)]
+    : [expr]
+}
+
+function columnRefs(expr: Expr): ColumnExpr[] {
+  return [...walkExpr(expr)].filter((n): n is ColumnExpr => n.kind === 'column')
+}
+
+/** Whether `ref` names a column of `relation` (by name, and by qualifier when it has one). */
+function resolves(relation: Relation, ref: ColumnExpr): boolean {
+  return relation.columns.some(
+    (c) => c.name === ref.name && (ref.qualifier === undefined || c.qualifiers.includes(ref.qualifier)),
+  )
+}
