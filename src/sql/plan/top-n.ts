@@ -12,14 +12,22 @@
  * keeps the N first in the ORDER BY order; when the window closes, they go on numbered 1..N. The
  * watermark closes it only once every upstream task has sent its rows of that window.
  *
+ * Deduplication is the same shape over rows with a time attribute, ordered by it ascending and
+ * `WHERE rn = 1` (Flink's "keep first row" on rowtime, insert-only in Flink 2.2): each partition's
+ * earliest row, emitted once the watermark passes it. Its rows keep their time attribute.
+ *
  *   1. Recognize the shape; anything else with ROW_NUMBER() OVER is refused by the caller.
- *   2. Plan the inner FROM and WHERE; check PARTITION BY has window_start and window_end.
+ *   2. Plan the inner FROM and WHERE; check PARTITION BY has window_start and window_end, or that
+ *      it is a deduplication.
  *   3. keyBy the partition, 1 ms windows, one aggregate keeping the N first rows (as plain objects).
+ *      A deduplication keeps the first row of each millisecond and then, in a store per partition
+ *      key, only the first millisecond's: the windows of one key close in time order.
  *   4. Number them (the rn column), then the inner SELECT list and the outer query over them.
  */
 import type { Expr, OrderItem, OverExpr, SelectItem, SelectQuery, SqlType } from '../ast.ts'
 import { sqlInvalid, sqlUnsupported } from '../errors.ts'
 import type { Row } from '../expr/types.ts'
+import { valueStore } from '../../operators/index.ts'
 import { tumbling } from '../../windows/index.ts'
 import { applyWhere, compileIn, planFromItem, project, type QueryContext } from './query.ts'
 import { WINDOW_END, WINDOW_START, type Relation } from './relation.ts'
@@ -105,16 +113,31 @@ export function planTopN(query: SelectQuery, shape: TopNShape, context: QueryCon
   }
   const partition = over.partitionBy
   const named = new Set(partition.flatMap((e) => (e.kind === 'column' ? [e.name] : [])))
-  if (!named.has(WINDOW_START) || !named.has(WINDOW_END) || input.windowed !== true) {
+  if (over.orderBy.length === 0) throw sqlInvalid(file, over.at, 'ROW_NUMBER() OVER (...) needs an ORDER BY')
+  if (over.frame !== undefined) throw sqlUnsupported(file, over.at, 'a frame clause on ROW_NUMBER()')
+  const windowed = named.has(WINDOW_START) && named.has(WINDOW_END) && input.windowed === true
+  const byTime =
+    over.orderBy.length === 1 &&
+    over.orderBy[0]!.expr.kind === 'column' &&
+    over.orderBy[0]!.expr.name === input.timeColumn
+  const deduplicate = !windowed && limit === 1 && byTime && over.orderBy[0]!.descending !== true
+  if (!windowed && limit === 1 && byTime) {
+    if (!deduplicate) {
+      throw sqlUnsupported(
+        file,
+        over.at,
+        'deduplication keeping the last row (ORDER BY the time attribute DESC: its result updates)',
+        'keep the first row: ORDER BY the time attribute ASC',
+      )
+    }
+  } else if (!windowed) {
     throw sqlUnsupported(
       file,
       over.at,
       'Top-N without window_start and window_end in PARTITION BY (an updating Top-N)',
-      'rank within windows: PARTITION BY window_start, window_end, ...',
+      'rank within windows (PARTITION BY window_start, window_end, ...), or deduplicate (ORDER BY the time attribute ASC, rn = 1)',
     )
   }
-  if (over.orderBy.length === 0) throw sqlInvalid(file, over.at, 'ROW_NUMBER() OVER (...) needs an ORDER BY')
-  if (over.frame !== undefined) throw sqlUnsupported(file, over.at, 'a frame clause on ROW_NUMBER()')
 
   // Step 3: the rows become plain objects of the input's columns (they are kept in state as JSON);
   // the keys and the order read those.
@@ -123,33 +146,58 @@ export function planTopN(query: SelectQuery, shape: TopNShape, context: QueryCon
   const compare = comparator(over.orderBy, materialized, context)
   const names = input.columns.map((c) => c.name)
   const reads = input.columns.map((c) => c.read)
-  const ranked = input.stream
+  const partitioned = input.stream
     .map(
       (row) => {
         const out: Record<string, unknown> = {}
         for (let i = 0; i < names.length; i++) out[names[i]!] = reads[i]!(row)
         return out
       },
-      { name: context.name('top-n-input') },
+      { name: context.name(deduplicate ? 'deduplicate-input' : 'top-n-input') },
     )
-    .keyBy((row) => encodeKey(keys.map((k) => k(row))), { name: context.name('top-n-partition') })
+    .keyBy((row) => encodeKey(keys.map((k) => k(row))), {
+      name: context.name(deduplicate ? 'deduplicate-partition' : 'top-n-partition'),
+    })
     .window(tumbling({ sizeMs: 1, graceMs: 0 }))
-    .aggregate(
-      {
-        init: (): Row[] => [],
-        add: (top: Row[], row: Row) => keepFirst(top, row, limit, compare),
-        merge: (a: Row[], b: Row[]) => b.reduce((top: Row[], row) => keepFirst(top, row, limit, compare), a),
-      },
-      { name: context.name('top-n') },
-    )
-    // Step 4
-    .flatMap(
-      (result) =>
-        (result.value as Array<Record<string, unknown>>).map((row, i): Row => ({ ...row, [rank]: i + 1 })),
-      {
-        name: context.name('top-n-rows'),
-      },
-    )
+  const ranked = deduplicate
+    ? partitioned
+        .aggregate(
+          {
+            init: (): Row | null => null,
+            add: (first: Row | null, row: Row) => first ?? row,
+            merge: (a: Row | null, b: Row | null) => a ?? b,
+          },
+          { name: context.name('deduplicate-first') },
+        )
+        .process(
+          (record, { stores }) => {
+            if (stores.seen.get(record.key) === true) return undefined
+            stores.seen.put(record.key, true)
+            return { ...(record.value.value as Record<string, unknown>), [rank]: 1 } as Row
+          },
+          { name: context.name('deduplicate'), stores: { seen: valueStore<boolean>() } },
+        )
+    : partitioned
+        .aggregate(
+          {
+            init: (): Row[] => [],
+            add: (top: Row[], row: Row) => keepFirst(top, row, limit, compare),
+            merge: (a: Row[], b: Row[]) =>
+              b.reduce((top: Row[], row) => keepFirst(top, row, limit, compare), a),
+          },
+          { name: context.name('top-n') },
+        )
+        // Step 4
+        .flatMap(
+          (result) =>
+            (result.value as Array<Record<string, unknown>>).map((row, i): Row => ({
+              ...row,
+              [rank]: i + 1,
+            })),
+          {
+            name: context.name('top-n-rows'),
+          },
+        )
   const numbered: Relation = {
     stream: ranked,
     columns: objectColumns(
@@ -157,7 +205,7 @@ export function planTopN(query: SelectQuery, shape: TopNShape, context: QueryCon
       input.columns[0]?.qualifiers ?? [],
     ),
     timeColumn: input.timeColumn,
-    windowed: true,
+    ...(deduplicate ? {} : { windowed: true }),
   }
   // The inner list over the numbered rows: its `*` stands for the input's columns (not the rank),
   // its ROW_NUMBER() for the rank.

@@ -286,6 +286,24 @@ export const CASES: readonly CorpusCase[] = [
       WHERE rn <= 2`,
   },
 
+  // -- Deduplication ---------------------------------------------------------------------------
+  {
+    name: 'deduplication: the first click of each user on each page',
+    columns: 'user_id STRING, page STRING, ts TIMESTAMP(3), amount DOUBLE',
+    sql: `INSERT INTO out_rows SELECT user_id, page, ts, amount FROM (
+        SELECT *, ROW_NUMBER() OVER (PARTITION BY user_id, page ORDER BY ts ASC) AS rn FROM clicks)
+      WHERE rn = 1`,
+  },
+  {
+    name: 'deduplication keeps the time attribute: first visits per page and minute',
+    columns: 'window_start TIMESTAMP(3), page STRING, first_visits BIGINT',
+    sql: `CREATE TEMPORARY VIEW first_visits AS SELECT user_id, page, ts FROM (
+        SELECT user_id, page, ts, ROW_NUMBER() OVER (PARTITION BY user_id, page ORDER BY ts) AS rn FROM clicks)
+      WHERE rn = 1;
+      INSERT INTO out_rows SELECT window_start, page, COUNT(*)
+      FROM TABLE(TUMBLE(TABLE first_visits, DESCRIPTOR(ts), INTERVAL '1' MINUTE)) GROUP BY window_start, window_end, page`,
+  },
+
   // -- Interval joins --------------------------------------------------------------------------
   {
     name: 'interval join: a cart followed within 30 seconds by a checkout of the same user',

@@ -325,3 +325,43 @@ FROM orders x JOIN orders y
     /a join without a join condition/,
   )
 })
+
+test('deduplication: the earliest row of each partition, once, whatever the arrival order; keep-last refused', async () => {
+  const sql = `${ORDERS}${sink('firsts', 'customer STRING, order_id STRING, n BIGINT')}
+INSERT INTO firsts
+SELECT customer, order_id, rn FROM (
+  SELECT *, ROW_NUMBER() OVER (PARTITION BY customer ORDER BY order_time ASC) AS rn FROM orders
+) WHERE rn = 1;`
+  const rows = await run(
+    sql,
+    [
+      order(1, 'ann', 1, 5),
+      order(2, 'ann', 1, 3), // earlier than o1, arrives later: ann's first
+      order(3, 'bob', 1, 4),
+      order(4, 'ann', 1, 30),
+      order(5, null, 1, 8),
+      order(6, null, 1, 9),
+      order(7, 'bob', 1, 40),
+    ],
+    'firsts',
+  )
+  assert.deepEqual(
+    sortJson(rows),
+    sortJson([
+      { customer: 'ann', order_id: 'o2', n: 1 },
+      { customer: 'bob', order_id: 'o3', n: 1 },
+      { customer: null, order_id: 'o5', n: 1 },
+    ]),
+  )
+  const s = sink('s', 'customer STRING')
+  await refused(
+    `${ORDERS}${s}INSERT INTO s SELECT customer FROM (SELECT *, ROW_NUMBER() OVER (PARTITION BY customer ORDER BY order_time DESC) AS rn FROM orders) WHERE rn = 1;`,
+    'FRESHET_SQL_UNSUPPORTED',
+    /deduplication keeping the last row/,
+  )
+  await refused(
+    `${ORDERS}${s}INSERT INTO s SELECT customer FROM (SELECT *, ROW_NUMBER() OVER (PARTITION BY customer ORDER BY amount) AS rn FROM orders) WHERE rn = 1;`,
+    'FRESHET_SQL_UNSUPPORTED',
+    /an updating Top-N/,
+  )
+})
