@@ -381,6 +381,29 @@ test('flink up, sql submit of a windowed count over Avro events, output equals t
     const cancelled = await cancelJob(`http://127.0.0.1:${ports.rest}`, jobId, { timeoutMs: 60_000 })
     assert.equal(cancelled.state, 'CANCELED')
   }
+
+  // sql/dedup-purchases.sql: every purchased line item once, as JSON rows in Flink's format.
+  const purchasesTopic = await randomTopic(t, 'flink-purchases', 1)
+  const dedupFile = join(stateDir, 'dedup-purchases.sql')
+  writeFileSync(
+    dedupFile,
+    seedSqlFile('dedup-purchases', { input, output: purchasesTopic, bootstrap: bootstrap(), registryUrl }),
+  )
+  const dedup = await freshetProcess('sql', 'submit', dedupFile, '--flink', urls().gateway, '--json')
+  assert.equal(dedup.code, 0, `${dedup.stdout}\n${dedup.stderr}`)
+  const purchases = events.filter((e) => e.event_type === 'purchase')
+  assert.ok(purchases.length > 0, 'the events hold purchases')
+  await awaitRecords(purchasesTopic, purchases.length, { timeoutMs: 120_000 })
+  const written = (await readToSentinel(purchasesTopic)).map((r) => {
+    const row = JSON.parse(r.value!.toString()) as Record<string, unknown>
+    return `${String(row.transaction_id)} ${String(row.product_id)} ${epochMs(row.purchased_at as string)}`
+  })
+  assert.deepEqual(
+    written.sort(),
+    purchases.map((e) => `${e.data.transaction_id} ${e.data.product_id} ${e.timestamp}`).sort(),
+  )
+  const dedupJob = (JSON.parse(dedup.stdout) as { jobIds: string[] }).jobIds[0]!
+  assert.equal((await cancelJob(urls().rest, dedupJob, { timeoutMs: 60_000 })).state, 'CANCELED')
 })
 
 test(`differential corpus: ${CASES.length} queries give the same rows on freshet and on Flink 2.2`, async (t) => {

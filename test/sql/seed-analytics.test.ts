@@ -44,3 +44,39 @@ for (const job of ['event-counts', 'revenue', 'top-users', 'sessions'] as const)
     assert.deepEqual(sortRows(sql), sortRows(dsl))
   })
 }
+
+test('sql/dedup-purchases.sql writes each purchased line item once, however often its event was written', async () => {
+  const registry = new MemoryRegistry()
+  const planned = await planSqlFile(join(SQL_DIR, 'dedup-purchases.sql'), { registry: () => registry })
+  const driver = await TestDriver.create(planned.topology, {
+    partitions: 4,
+    maxOutOfOrdernessMs: planned.maxOutOfOrdernessMs ?? 0,
+  })
+  const input = driver.input<UserEvent, string>('user-events')
+  const purchases = EVENTS.filter((e) => e.event_type === 'purchase')
+  assert.ok(purchases.length > 50, `${purchases.length} purchases`)
+  // Every third purchase written again right after itself, as a retried send writes it.
+  for (const [i, event] of EVENTS.entries()) {
+    input.pipe(event, { key: event.user_id, timestampMs: event.timestamp })
+    if (event.event_type === 'purchase' && i % 3 === 0) {
+      input.pipe(event, { key: event.user_id, timestampMs: event.timestamp })
+    }
+  }
+  driver.advanceWatermark(Infinity)
+  const rows = driver.output<Record<string, unknown>, unknown>('purchases').readValues()
+  assert.equal(driver.late().length, 0)
+  await driver.close()
+  const expected = purchases.map((e) => ({
+    transaction_id: e.data.transaction_id,
+    product_id: e.data.product_id,
+    user_id: e.user_id,
+    amount: e.data.amount,
+    currency: e.data.currency,
+    purchased_at: e.timestamp,
+  }))
+  const key = (r: Record<string, unknown>): string => `${String(r.transaction_id)}/${String(r.product_id)}`
+  assert.equal(new Set(expected.map(key)).size, expected.length, 'the generator writes each line item once')
+  const sort = (list: Array<Record<string, unknown>>) =>
+    [...list].sort((a, b) => key(a).localeCompare(key(b)))
+  assert.deepEqual(sort(rows), sort(expected))
+})
