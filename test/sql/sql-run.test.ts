@@ -1,8 +1,8 @@
 // `freshet sql run` as a process against the test broker and registry: sql/event-counts.sql, with
 // its topics, broker and registry pointed at the test's, counts Avro user events per type and
 // minute exactly as an oracle does; with a bounded source table it closes every window at the end
-// of its input and exits 0 by itself; `freshet sql explain` shows the plan; a wrong statement stops
-// the command at its file:line:column.
+// of its input and exits 0 by itself; `freshet status` lists the running SQL application;
+// `freshet sql explain` shows the plan; a wrong statement stops the command at its file:line:column.
 import assert from 'node:assert/strict'
 import { mkdtemp, rm, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
@@ -165,6 +165,30 @@ test('freshet sql run sql/event-counts.sql: Avro events in, the oracle counts ou
   const expected = oracle(events)
   await awaitRecords(output, expected.length, { timeoutMs: 60_000 })
   assert.deepEqual(await readResults(client, output), expected)
+
+  // `freshet status` lists the SQL application as it lists the seed jobs: its group and worker.
+  const [host, kafkaPort] = bootstrap().split(':') as [string, string]
+  const status = await freshetProcess(
+    'status',
+    '--json',
+    '--state-dir',
+    join(dir, 'stack'),
+    '--host',
+    host,
+    '--kafka-port',
+    kafkaPort,
+    '--registry-port',
+    new URL(url).port,
+  )
+  const job = (
+    JSON.parse(status.stdout) as {
+      jobs: Array<{ applicationId: string; state: string; workers: Array<{ partitions: unknown[] }> }>
+    }
+  ).jobs.find((j) => j.applicationId === app)
+  assert.ok(job !== undefined, `freshet status lists ${app}: ${status.stdout}`)
+  assert.equal(job.state, 'Stable')
+  assert.equal(job.workers.length, 1)
+
   assert.equal(await run.stop(), 0, run.stderr())
   const summary = run
     .stdout()
