@@ -494,6 +494,11 @@ export class Worker {
     this.#wakeLoop?.()
     await this.#loop?.catch(() => {})
     if (this.#state === 'STOPPED' || this.#state === 'FAILED') return
+    await this.#leave()
+  }
+
+  /** STOPPING: the final commit, leaving the group, closing the clients; then STOPPED. */
+  async #leave(): Promise<void> {
     this.#moveTo('STOPPING')
     try {
       // Revokes every task through onPartitionsRevoked: the final commit.
@@ -749,14 +754,7 @@ export class Worker {
   /** The end of a bounded run: the last commit is done; leave the group and close, as stop(). */
   async #stopFinished(): Promise<void> {
     this.#emit({ type: 'finished', tasks: [...this.#tasks.keys()].sort() })
-    this.#moveTo('STOPPING')
-    try {
-      await this.#consumer?.close()
-    } finally {
-      await this.#closeClients()
-      this.#moveTo(this.#failure === undefined ? 'STOPPED' : 'FAILED')
-      this.#emit({ type: 'stopped' })
-    }
+    await this.#leave()
   }
 
   /**

@@ -1,6 +1,7 @@
 // The integrity suite (issue: "exactly-once means proven"). A windowed aggregation through a
 // repartition topic runs over 100,000 sequence-numbered records on 6 partitions while the suite
-// kills workers with SIGKILL, restarts the broker and adds a worker (a rebalance). A read_committed
+// kills workers with SIGKILL, restarts the broker and adds a worker (a rebalance); once written with
+// the DSL, once as a Flink SQL file planned onto the same engine. A read_committed
 // reader collects the output during the run. The oracles:
 //   - exactly-once: every window result appears exactly once and equals its closed form; per
 //     output partition each group's windows come in order; a marker written after the run is
@@ -74,6 +75,7 @@ async function faultedRun(
   guarantee: WorkerConfig['guarantee'],
   kills: number,
   seed: number,
+  sql = false,
 ): Promise<FaultedRun> {
   const applicationId = `${name}-app`
   const input = `${name}-in`
@@ -93,6 +95,7 @@ async function faultedRun(
     guarantee,
     stateDir: join(stateRoot, name, workerId),
     maxBatchRecords: 2_000,
+    sql,
   })
   const all: WorkerProcess[] = []
   const spawn = (workerId: string): WorkerProcess => {
@@ -219,6 +222,14 @@ test('exactly-once: kill -9 three times, a broker restart and a rebalance change
     await worker.stop()
     await reader.close()
   }
+})
+
+test('exactly-once in Flink SQL: the same aggregation as a .sql file, kill -9 twice, a broker restart and a rebalance change nothing', async (t) => {
+  const seed = (Date.now() + 13) % 1_000_000
+  t.diagnostic(`fault seed ${seed}`)
+  const run = await faultedRun(`sql-${seed}`, 'exactly-once', 2, seed, true)
+  assertExactlyOnce(run.records, oracle(COUNT, END_MS))
+  assert.equal(run.workers.length, 2 + 2, 'two workers, two restarts after kill -9')
 })
 
 test('at-least-once: kill -9 twice, a broker restart and a rebalance lose nothing', async (t) => {

@@ -116,6 +116,8 @@ export interface WorkerConfig {
   /** Input values are Confluent-framed Avro, decoded through this registry; JSON without it. */
   registryUrl?: string
   outageTimeoutMs?: number
+  /** Run the pipeline as written in Flink SQL (`integritySql`) rather than with the DSL. */
+  sql?: boolean
 }
 
 /** A worker in a child process; its events (JSON lines) are kept in `events`, with `receivedMs`. */

@@ -42,6 +42,35 @@ export function integrityTopology(applicationId: string, input: string, output: 
   return app.build()
 }
 
+/**
+ * The same pipeline in Flink SQL: the JSON input's `timestamp` (epoch milliseconds) as the rowtime,
+ * one-second tumbling windows per `seq mod GROUPS`, rows shaped as `integrityTopology` writes them
+ * (Flink's JSON format keeps the numbers numbers), keyed by the group.
+ */
+export function integritySql(
+  applicationId: string,
+  input: string,
+  output: string,
+  bootstrap: string,
+): string {
+  return `SET 'pipeline.name' = '${applicationId}';
+CREATE TABLE seqs (
+  seq BIGINT NOT NULL,
+  \`timestamp\` BIGINT NOT NULL,
+  ts AS CAST(TO_TIMESTAMP_LTZ(\`timestamp\`, 3) AS TIMESTAMP(3)),
+  WATERMARK FOR ts AS ts
+) WITH ('connector' = 'kafka', 'topic' = '${input}', 'properties.bootstrap.servers' = '${bootstrap}',
+  'scan.startup.mode' = 'earliest-offset', 'format' = 'json');
+CREATE TABLE sums (\`group\` INT, \`start\` BIGINT, \`count\` BIGINT, \`sum\` BIGINT)
+  WITH ('connector' = 'kafka', 'topic' = '${output}', 'properties.bootstrap.servers' = '${bootstrap}', 'format' = 'json');
+INSERT INTO sums
+SELECT CAST(MOD(seq, ${GROUPS}) AS INT), CAST(TIMESTAMPDIFF(SECOND, TIMESTAMP '1970-01-01 00:00:00', window_start) AS BIGINT) * 1000,
+  COUNT(*), SUM(seq)
+FROM TABLE(TUMBLE(TABLE seqs, DESCRIPTOR(ts), INTERVAL '${WINDOW_MS / 1000}' SECOND))
+GROUP BY window_start, window_end, MOD(seq, ${GROUPS});
+`
+}
+
 export function inputKey(seq: number): string {
   return `k${seq % KEYS}`
 }

@@ -8,14 +8,24 @@ import { RegistryClient } from '../../src/registry/index.ts'
 import { Worker, type WorkerOptions } from '../../src/runtime/index.ts'
 import { createDeserializer } from '../../src/serde/index.ts'
 import type { WorkerConfig } from './harness.ts'
-import { integrityTopology } from './topology.ts'
+import { integritySql, integrityTopology } from './topology.ts'
+import { planSql } from '../../src/sql/index.ts'
 
 const config = JSON.parse(process.argv[2] as string) as WorkerConfig
 const print = (line: object): void => void process.stdout.write(`${JSON.stringify(line)}\n`)
 
+const sql =
+  config.sql === true
+    ? await planSql(
+        integritySql(config.applicationId, config.input, config.output, config.bootstrap),
+        'integrity.sql',
+      )
+    : undefined
+
 const options: WorkerOptions = {
   bootstrapBrokers: [config.bootstrap],
-  topology: integrityTopology(config.applicationId, config.input, config.output),
+  topology: sql?.topology ?? integrityTopology(config.applicationId, config.input, config.output),
+  ...(sql === undefined ? {} : { deserializers: { ...sql.deserializers } }),
   workerId: config.workerId,
   processingGuarantee: config.guarantee,
   maxOutOfOrdernessMs: 0,

@@ -8,54 +8,11 @@ import { test, type TestContext } from 'node:test'
 import { KafkaProducer, TransactionalProducer, type OutRecord } from '../../src/kafka/index.ts'
 import { FreshetError } from '../../src/errors/index.ts'
 import { Worker, type WorkerEvent } from '../../src/runtime/index.ts'
-import { pipeline, type Topology } from '../../src/stream/index.ts'
-import { tumbling } from '../../src/windows/index.ts'
+import type { Topology } from '../../src/stream/index.ts'
 import { brokers, randomName, randomTopic, readToSentinel } from '../helpers/kafka.ts'
+import { countTopology, oracle, sortCounts, TYPES, type Count, type Input } from './counts.ts'
 
 const PARTITIONS = 3
-const WINDOW_MS = 1_000
-const TYPES = ['view', 'click', 'buy']
-
-interface Input {
-  seq: number
-  type: string
-  timestamp: number
-}
-
-interface Count {
-  type: string
-  start: number
-  count: number
-}
-
-function countTopology(applicationId: string, input: string, output: string): Topology {
-  const app = pipeline({ applicationId })
-  app
-    .stream<Input>(input)
-    .keyBy((e) => e.type, { name: 'by-type' })
-    .window(tumbling({ sizeMs: WINDOW_MS }))
-    .count({ name: 'counts' })
-    .map((r): Count => ({ type: r.key, start: r.window.startMs, count: r.value }))
-    .to(output)
-  return app.build()
-}
-
-/** Every window closed: the final watermark of a bounded input leaves none open. */
-function oracle(events: readonly Input[]): Count[] {
-  const counts = new Map<string, Count>()
-  for (const e of events) {
-    const start = e.timestamp - (e.timestamp % WINDOW_MS)
-    const id = `${e.type}/${start}`
-    const row = counts.get(id) ?? { type: e.type, start, count: 0 }
-    row.count++
-    counts.set(id, row)
-  }
-  return sortCounts([...counts.values()])
-}
-
-function sortCounts(rows: Count[]): Count[] {
-  return [...rows].sort((a, b) => a.start - b.start || (a.type < b.type ? -1 : a.type > b.type ? 1 : 0))
-}
 
 /** Partitions 0 and 1 only (partition 2 stays empty), in transactions: each ends in a marker. */
 function records(topic: string, events: readonly Input[]): OutRecord[] {

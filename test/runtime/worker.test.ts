@@ -15,10 +15,8 @@ import {
 } from '../../src/kafka/index.ts'
 import { FreshetError } from '../../src/errors/index.ts'
 import { Worker, type WorkerEvent, type WorkerOptions } from '../../src/runtime/index.ts'
-import { pipeline, type Topology } from '../../src/stream/index.ts'
 import { AvroDeserializer, AvroSerializer } from '../../src/serde/index.ts'
 import { MemoryRegistry } from '../../src/testing/index.ts'
-import { tumbling } from '../../src/windows/index.ts'
 import { FaultProxy } from '../integrity/fault-proxy.ts'
 import {
   awaitRecords,
@@ -29,66 +27,11 @@ import {
   randomTopic,
   readToSentinel,
 } from '../helpers/kafka.ts'
+import { pipeline } from '../../src/stream/index.ts'
+import { tumbling } from '../../src/windows/index.ts'
+import { countTopology, inputs, oracle, sortCounts, WINDOW_MS, type Count, type Input } from './counts.ts'
 
 const PARTITIONS = 3
-const WINDOW_MS = 1_000
-const TYPES = ['view', 'click', 'buy']
-
-interface Input {
-  seq: number
-  type: string
-  timestamp: number
-  pad?: string
-}
-
-interface Count {
-  type: string
-  start: number
-  count: number
-}
-
-function countTopology(
-  applicationId: string,
-  input: string,
-  output: string,
-  repartition: { partitions?: number } = {},
-): Topology {
-  const app = pipeline({ applicationId })
-  app
-    .stream<Input>(input)
-    .keyBy((e) => e.type, { name: 'by-type', ...repartition })
-    .window(tumbling({ sizeMs: WINDOW_MS }))
-    .count({ name: 'counts' })
-    .map((r): Count => ({ type: r.key, start: r.window.startMs, count: r.value }))
-    .to(output)
-  return app.build()
-}
-
-/** Event time = sequence number (ms), so window counts are closed-form. */
-function inputs(count: number): Input[] {
-  return Array.from({ length: count }, (_, seq) => ({
-    seq,
-    type: TYPES[seq % TYPES.length] as string,
-    timestamp: seq,
-  }))
-}
-
-function oracle(events: Input[], closedBeforeMs: number): Count[] {
-  const counts = new Map<string, Count>()
-  for (const e of events) {
-    const start = e.timestamp - (e.timestamp % WINDOW_MS)
-    if (start + WINDOW_MS > closedBeforeMs) continue
-    const id = `${e.type}/${start}`
-    const row = counts.get(id) ?? { type: e.type, start, count: 0 }
-    row.count++
-    counts.set(id, row)
-  }
-  return sortCounts([...counts.values()])
-}
-
-function sortCounts(rows: Count[]): Count[] {
-  return [...rows].sort((a, b) => a.start - b.start || (a.type < b.type ? -1 : a.type > b.type ? 1 : 0))
-}
 
 async function produce(topic: string, events: Input[], extra: OutRecord[] = []): Promise<void> {
   const producer = new KafkaProducer({ bootstrapBrokers: brokers() })
