@@ -79,6 +79,9 @@ function planUnionAll(left: Query, right: Query, context: QueryContext, at: Sele
       `UNION ALL: the two sides have ${a.columns.length} and ${b.columns.length} columns`,
     )
   }
+  if (a.updating === true || b.updating === true) {
+    throw sqlUnsupported(context.file, at, 'UNION ALL of an updating result (a GROUP BY without a window)')
+  }
   // Rows of the right side are renamed to the left side's column names.
   const names = a.columns.map((c) => c.name)
   const renamed = b.columns.every((c, i) => c.name === names[i])
@@ -124,14 +127,10 @@ function planSelect(query: SelectQuery, context: QueryContext): Relation {
 
   const input = planFromItem(query.from, context)
   if (isAggregation(query)) {
-    if (input.windows === undefined) {
-      throw sqlUnsupported(
-        file,
-        query.groupBy[0]?.at ?? query.at,
-        'GROUP BY aggregation without a window TVF (updating results)',
-        'group by window_start, window_end of a TUMBLE, HOP or SESSION window TVF',
-      )
+    if (input.updating === true) {
+      throw sqlUnsupported(file, query.at, 'an aggregation over the updating result of a GROUP BY')
     }
+    // Over a window TVF: one final row per window and key; else Flink's updating GROUP BY.
     return planWindowAggregate(query, input, context)
   }
   if (input.windows !== undefined) {
@@ -348,10 +347,22 @@ export function project(input: Relation, items: readonly SelectItem[], context: 
           item.expr.name === name &&
           (item.alias === undefined || item.alias === name)),
     )
+  // An updating result stays one; its key survives when each key column goes on as a column.
+  let upsertKey: string[] | undefined
+  if (input.upsertKey !== undefined) {
+    const renamed = input.upsertKey.map((key) => {
+      const index = items.findIndex(
+        (item) => item.kind === 'expr' && item.expr.kind === 'column' && item.expr.name === key,
+      )
+      return index < 0 ? undefined : outputs[index]?.name
+    })
+    if (renamed.every((name) => name !== undefined)) upsertKey = renamed as string[]
+  }
   return {
     stream,
     columns: objectColumns(outputs, []),
     timeColumn: outputs.find((o) => o.time)?.name,
     ...(input.windowed === true && passed(WINDOW_START) && passed(WINDOW_END) ? { windowed: true } : {}),
+    ...(input.updating === true ? { updating: true, upsertKey } : {}),
   }
 }

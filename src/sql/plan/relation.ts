@@ -32,6 +32,13 @@ export interface Relation {
    * each row's event time is its window's window_time, kept or not (what a window Top-N needs).
    */
   readonly windowed?: boolean | undefined
+  /**
+   * The rows are updates (a GROUP BY without a window, Flink's changelog): a later row replaces the
+   * earlier one with the same `upsertKey`. Only an `upsert-kafka` table can take them.
+   */
+  readonly updating?: boolean | undefined
+  /** The columns that identify an updating row; undefined when a projection dropped one of them. */
+  readonly upsertKey?: readonly string[] | undefined
 }
 
 /** The names Flink gives a window TVF's extra columns. */

@@ -7,6 +7,9 @@
  *   src/sql/formats/json.ts). The
  *   record key is the stream's key: the group key of a window aggregation, none otherwise. The
  *   record timestamp is the row's event time, as Flink writes it.
+ * - upsert-kafka: the same, keyed by the PRIMARY KEY columns in the key format (Flink's JSON of
+ *   them), through one more repartition by that key; an updating result (a GROUP BY without a
+ *   window) only into a table whose PRIMARY KEY is the GROUP BY key.
  * - print: each row on stdout (stderr with 'standard-error'), as `+I[v1, v2]` like Flink's.
  * - blackhole: nothing.
  */
@@ -77,6 +80,14 @@ export function planSink(
     { name: context.name('into') },
   )
 
+  if (relation.updating === true && connector.kind !== 'upsert-kafka' && connector.kind !== 'blackhole') {
+    throw sqlInvalid(
+      file,
+      insert.at,
+      `table "${table.name}" ('${connector.kind}') cannot take the updating result of a GROUP BY without a window: ` +
+        "write it to an 'upsert-kafka' table whose PRIMARY KEY is the GROUP BY key",
+    )
+  }
   if (connector.kind === 'blackhole') return { table, insert, topic: undefined }
   if (connector.kind === 'print') {
     const prefix = connector.printIdentifier === undefined ? '' : `${connector.printIdentifier}> `
@@ -90,8 +101,61 @@ export function planSink(
     )
     return { table, insert, topic: undefined }
   }
-  if (connector.kind === 'upsert-kafka')
-    throw sqlUnsupported(file, insert.at, "writing the 'upsert-kafka' connector")
+  if (connector.kind === 'upsert-kafka') {
+    // The rows of one key must follow each other: the query's key is the table's PRIMARY KEY.
+    const primaryKey = connector.key.fields
+    if (relation.updating === true) {
+      const keyTargets = (relation.upsertKey ?? []).map((name) => {
+        const i = relation.columns.findIndex((c) => c.name === name)
+        return i < 0 ? undefined : targets[i]?.name
+      })
+      const same =
+        relation.upsertKey !== undefined &&
+        keyTargets.length === primaryKey.length &&
+        primaryKey.every((k) => keyTargets.includes(k))
+      if (!same) {
+        throw sqlUnsupported(
+          file,
+          insert.at,
+          `an upsert-kafka table whose PRIMARY KEY (${primaryKey.join(', ')}) is not the GROUP BY key of the query`,
+          'give the table the GROUP BY columns as its PRIMARY KEY, and select them unchanged',
+        )
+      }
+    }
+    const topic = singleTopic(table, connector.topics, connector.topicPattern, file)
+    const fieldsOf = (names: readonly string[]) =>
+      names.map((name) => {
+        const column = physical.find((c) => c.name === name)!
+        return { name: column.name, type: column.type }
+      })
+    if (connector.key.format.kind !== 'json') {
+      throw sqlUnsupported(
+        file,
+        table.at,
+        `'key.format' = '${connector.key.format.kind}' for upsert-kafka`,
+        "use 'json'",
+      )
+    }
+    const keySerializer = new FlinkJsonSerializer(fieldsOf(primaryKey), connector.key.format)
+    const valueFields = connector.value.fields
+    if (connector.value.format.kind !== 'json' && valueFields.length !== physical.length) {
+      throw sqlUnsupported(
+        file,
+        table.at,
+        "'value.fields-include' = 'EXCEPT_KEY' with a value format other than json",
+      )
+    }
+    const valueSerializer =
+      connector.value.format.kind === 'json'
+        ? new FlinkJsonSerializer(fieldsOf(valueFields), connector.value.format)
+        : serializerFor(connector.value.format, topic, table, context)
+    // The record key is the primary key in the key format, as Flink writes it; keyed by its text,
+    // the rows of one key go to one partition, where a later row replaces the earlier one.
+    rows
+      .keyBy((row) => keySerializer.serialize(row).toString('utf8'), { name: context.name('upsert-key') })
+      .to(topic, { serde: valueSerializer as Serializer<Row> })
+    return { table, insert, topic }
+  }
   if (connector.key !== undefined) throw sqlUnsupported(file, insert.at, "writing a table with 'key.fields'")
   const topic = singleTopic(table, connector.topics, connector.topicPattern, file)
   rows.to(topic, {

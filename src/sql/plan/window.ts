@@ -1,6 +1,8 @@
 /**
  * Window aggregation: `GROUP BY window_start, window_end, keys...` over a window TVF, as Flink runs
- * it (one final row per key and window, when the watermark passes the window's end).
+ * it (one final row per key and window, when the watermark passes the window's end). Without a
+ * window TVF, Flink's GroupAggregate: for every row of input, the updated row of its key (an
+ * updating result, for an upsert-kafka table), from an accumulator per key in a store.
  *
  *   1. WHERE filters the TVF's input rows (before windowing: it cannot read window columns yet).
  *   2. Only the columns the keys and aggregates read go on: a map to small row objects, so a
@@ -14,6 +16,8 @@ import type { CallExpr, ColumnExpr, Expr, SelectQuery, SqlType } from '../ast.ts
 import { sqlInvalid, sqlUnsupported } from '../errors.ts'
 import { compileAggregate, isAggregateFunction } from '../expr/index.ts'
 import type { CompiledAggregate, Row } from '../expr/types.ts'
+import { valueStore } from '../../operators/index.ts'
+import type { KeyedStream } from '../../stream/index.ts'
 import { hopping, session, tumbling, type SessionWindows, type TimeWindows } from '../../windows/index.ts'
 import { applyWhere, compileIn, project, type QueryContext } from './query.ts'
 import { WINDOW_END, WINDOW_START, WINDOW_TIME, type Relation, type WindowSpec } from './relation.ts'
@@ -24,22 +28,35 @@ const TIMESTAMP_3: SqlType = { kind: 'TIMESTAMP', precision: 3, nullable: false 
 
 export function planWindowAggregate(query: SelectQuery, input: Relation, context: QueryContext): Relation {
   const { file } = context
-  const windows = input.windows as WindowSpec
+  const windows = input.windows
   const windowColumns = new Set([WINDOW_START, WINDOW_END, WINDOW_TIME])
   const isWindowColumn = (e: Expr): boolean =>
-    e.kind === 'column' && windowColumns.has(e.name) && !input.columns.some((c) => c.name === e.name)
+    windows !== undefined &&
+    e.kind === 'column' &&
+    windowColumns.has(e.name) &&
+    !input.columns.some((c) => c.name === e.name)
 
   // The GROUP BY list: window_start and window_end, then the keys.
   const keys = query.groupBy.filter((e) => !isWindowColumn(e))
   const grouped = new Set(query.groupBy.filter(isWindowColumn).map((e) => (e as ColumnExpr).name))
-  if (!grouped.has(WINDOW_START) || !grouped.has(WINDOW_END)) {
+  if (windows === undefined) {
+    // A GROUP BY without a window (Flink's GroupAggregate): every row of input updates its key's row.
+    if (query.having !== undefined) {
+      throw sqlUnsupported(
+        file,
+        query.having.at,
+        'HAVING on a GROUP BY without a window (its rows would be retracted)',
+        'filter the rows where they are read',
+      )
+    }
+  } else if (!grouped.has(WINDOW_START) || !grouped.has(WINDOW_END)) {
     throw sqlUnsupported(
       file,
       query.groupBy[0]?.at ?? query.at,
       'aggregation over a window TVF without both window_start and window_end in GROUP BY',
     )
   }
-  if (windows.fn === 'SESSION') {
+  if (windows?.fn === 'SESSION') {
     // freshet's sessions are per group key; Flink's per PARTITION BY key (all rows without one).
     // They agree when the two are the same columns.
     const keyNames = keys.map((k) => (k.kind === 'column' ? k.name : undefined))
@@ -115,6 +132,8 @@ export function planWindowAggregate(query: SelectQuery, input: Relation, context
   const keyed = narrow.stream.keyBy((row) => encodeKey(keyReads.map((f) => f(row))), {
     name: context.name('group-by'),
   })
+  if (windows === undefined)
+    return planGroupAggregate(query, keyed, keys, keyExprs, calls, aggregates, context)
   const results = keyed
     .window(windowsOf(windows))
     .aggregate(combine(aggregates), { name: context.name('window-aggregate') })
@@ -159,7 +178,75 @@ export function planWindowAggregate(query: SelectQuery, input: Relation, context
       [],
     ),
   ]
-  const rewrite = (e: Expr): Expr =>
+  const rewrite = groupRewrite(file, keys, keyNames, calls, aggregateNames, columns)
+  const output: Relation = { stream: rows, columns, timeColumn: WINDOW_TIME, windowed: true }
+  const having = query.having === undefined ? output : applyWhere(output, rewrite(query.having), context)
+  return project(
+    having,
+    query.items.map((item) => (item.kind === 'expr' ? { ...item, expr: rewrite(item.expr) } : item)),
+    context,
+  )
+}
+
+/**
+ * A GROUP BY without a window: one accumulator per key in a store, and for every row of input the
+ * key's row as it is now (Flink's updating result; an upsert-kafka table keeps the latest per key).
+ */
+function planGroupAggregate(
+  query: SelectQuery,
+  keyed: KeyedStream<unknown, Row>,
+  keys: readonly Expr[],
+  keyExprs: ReadonlyArray<{ readonly type: SqlType }>,
+  calls: ReadonlyMap<string, CallExpr>,
+  aggregates: readonly CompiledAggregate[],
+  context: QueryContext,
+): Relation {
+  const { file } = context
+  const aggregator = combine(aggregates)
+  const keyNames = keys.map((k, i) => (k.kind === 'column' ? k.name : `$key${i}`))
+  const aggregateNames = [...calls.keys()].map((_, i) => `$agg${i}`)
+  const rows = keyed.process(
+    (record, { stores }) => {
+      const accumulator = aggregator.add(
+        stores.accumulators.get(record.key) ?? aggregator.init(),
+        record.value,
+      )
+      stores.accumulators.put(record.key, accumulator)
+      const out: Record<string, unknown> = {}
+      const values = decodeKey(record.key, keyNames.length)
+      for (let i = 0; i < keyNames.length; i++) out[keyNames[i]!] = values[i]
+      const results = aggregator.result(accumulator)
+      for (let i = 0; i < aggregateNames.length; i++) out[aggregateNames[i]!] = results[i]
+      return out as Row
+    },
+    { name: context.name('group-aggregate'), stores: { accumulators: valueStore<unknown[]>() } },
+  )
+  const columns: RelationColumn[] = objectColumns(
+    [
+      ...keyNames.map((name, i) => ({ name, type: keyExprs[i]!.type })),
+      ...aggregates.map((a, i) => ({ name: aggregateNames[i]!, type: a.type })),
+    ],
+    [],
+  )
+  const rewrite = groupRewrite(file, keys, keyNames, calls, aggregateNames, columns)
+  const output: Relation = { stream: rows, columns, updating: true, upsertKey: keyNames }
+  return project(
+    output,
+    query.items.map((item) => (item.kind === 'expr' ? { ...item, expr: rewrite(item.expr) } : item)),
+    context,
+  )
+}
+
+/** Rewrites an expression over the input into one over the aggregate's rows: calls and keys to their columns. */
+function groupRewrite(
+  file: string,
+  keys: readonly Expr[],
+  keyNames: readonly string[],
+  calls: ReadonlyMap<string, CallExpr>,
+  aggregateNames: readonly string[],
+  columns: readonly RelationColumn[],
+): (e: Expr) => Expr {
+  return (e) =>
     rewriteExpr(e, (n) => {
       const key = exprKey(n)
       const agg = [...calls.keys()].indexOf(key)
@@ -171,13 +258,6 @@ export function planWindowAggregate(query: SelectQuery, input: Relation, context
       }
       return undefined
     })
-  const output: Relation = { stream: rows, columns, timeColumn: WINDOW_TIME, windowed: true }
-  const having = query.having === undefined ? output : applyWhere(output, rewrite(query.having), context)
-  return project(
-    having,
-    query.items.map((item) => (item.kind === 'expr' ? { ...item, expr: rewrite(item.expr) } : item)),
-    context,
-  )
 }
 
 function callParts(call: CallExpr): Expr[] {

@@ -16,6 +16,8 @@ export interface CorpusCase {
   readonly columns: string
   /** The statement(s) that write `out_rows`. */
   readonly sql: string
+  /** An updating query's key: `out_rows` is an upsert-kafka table with this PRIMARY KEY. */
+  readonly primaryKey?: string
 }
 
 const TUMBLE_1M = `TABLE(TUMBLE(TABLE clicks, DESCRIPTOR(ts), INTERVAL '1' MINUTE))`
@@ -284,6 +286,29 @@ export const CASES: readonly CorpusCase[] = [
           FROM TABLE(HOP(TABLE clicks, DESCRIPTOR(ts), INTERVAL '2' MINUTE, INTERVAL '4' MINUTE))
           WHERE page IS NOT NULL GROUP BY window_start, window_end, page))
       WHERE rn <= 2`,
+  },
+
+  // -- GROUP BY without a window: updating results into upsert-kafka ----------------------------
+  {
+    name: 'updating GROUP BY: counts, sums and extremes per user',
+    columns:
+      'user_id STRING, n BIGINT, items INT, biggest DOUBLE, first_ts TIMESTAMP(3), spent DECIMAL(38, 2)',
+    primaryKey: 'user_id',
+    sql: `INSERT INTO out_rows SELECT user_id, COUNT(*), SUM(qty), MAX(amount), MIN(ts), SUM(price) FROM clicks GROUP BY user_id`,
+  },
+  {
+    name: 'updating GROUP BY on an expression, with COUNT(DISTINCT) and AVG',
+    columns: 'page STRING, users BIGINT, avg_qty INT, avg_amount DOUBLE',
+    primaryKey: 'page',
+    sql: `INSERT INTO out_rows SELECT COALESCE(page, 'none') AS page, COUNT(DISTINCT user_id), AVG(qty), AVG(amount)
+      FROM clicks GROUP BY COALESCE(page, 'none')`,
+  },
+  {
+    name: 'updating GROUP BY on two keys over a filter, with FILTER and LISTAGG',
+    columns: 'user_id STRING, page STRING, n BIGINT, big BIGINT, qtys STRING',
+    primaryKey: 'user_id, page',
+    sql: `INSERT INTO out_rows SELECT user_id, page, COUNT(*), COUNT(*) FILTER (WHERE amount > 100), LISTAGG(CAST(qty AS STRING))
+      FROM clicks WHERE page IS NOT NULL GROUP BY user_id, page`,
   },
 
   // -- Deduplication ---------------------------------------------------------------------------

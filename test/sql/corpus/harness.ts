@@ -11,7 +11,8 @@
  *      input; it stops by itself at the end of the input, every window closed.
  *   4. Flink: the same file through the SQL Gateway; the job finishes at the end of its bounded
  *      scan, every window closed by the final watermark.
- *   5. Both output topics read to the end and compared as multisets of rows.
+ *   5. Both output topics read to the end and compared as multisets of rows; for an updating query
+ *      (a case with a primary key, written to upsert-kafka) as the final row of every key.
  *
  */
 import { KafkaProducer } from '../../../src/kafka/index.ts'
@@ -112,12 +113,23 @@ CREATE TABLE clicks (
   'format' = 'json'
 );
 
-CREATE TABLE out_rows (
+${
+  c.primaryKey === undefined
+    ? `CREATE TABLE out_rows (
   ${c.columns}
 ) WITH (
   ${kafka(at.output)},
   'format' = 'json'
-);
+);`
+    : `CREATE TABLE out_rows (
+  ${c.columns},
+  PRIMARY KEY (${c.primaryKey}) NOT ENFORCED
+) WITH (
+  ${kafka(at.output).replace("'kafka'", "'upsert-kafka'")},
+  'key.format' = 'json',
+  'value.format' = 'json'
+);`
+}
 
 ${c.sql.trim().replace(/;$/, '')};
 `
@@ -160,10 +172,21 @@ export async function runOnFlink(
     throw new Error(`Flink job of ${file} ${outcome.state}: ${outcome.failure}`)
 }
 
-/** Step 5: the rows of a topic as canonical JSON texts, sorted (a multiset). */
-export async function rowsOf(topic: string): Promise<string[]> {
+/**
+ * Step 5: the rows of a topic as canonical JSON texts, sorted (a multiset). An upsert table's are
+ * its final state: per key the latest row (a tombstone deletes it), as `key => row`.
+ */
+export async function rowsOf(topic: string, upsert: boolean): Promise<string[]> {
   const records = await readToEnd(topic)
-  return records.map((r) => canonical(JSON.parse((r.value as Buffer).toString('utf8')))).sort()
+  const parse = (buffer: Buffer): unknown => JSON.parse(buffer.toString('utf8'))
+  if (!upsert) return records.map((r) => canonical(parse(r.value as Buffer))).sort()
+  const state = new Map<string, string>()
+  for (const r of records) {
+    const key = canonical(r.key === null ? null : parse(r.key))
+    if (r.value === null) state.delete(key)
+    else state.set(key, canonical(parse(r.value)))
+  }
+  return [...state].map(([key, row]) => `${key} => ${row}`).sort()
 }
 
 /**
@@ -255,7 +278,11 @@ export async function runCorpus(
   // Step 5
   for (const { c, i } of files) {
     if (failures.some((f) => f.startsWith(`[${i}] `))) continue
-    const [ours, theirs] = await Promise.all([rowsOf(outputs[i]!.freshet), rowsOf(outputs[i]!.flink)])
+    const upsert = c.primaryKey !== undefined
+    const [ours, theirs] = await Promise.all([
+      rowsOf(outputs[i]!.freshet, upsert),
+      rowsOf(outputs[i]!.flink, upsert),
+    ])
     if (theirs.length === 0) {
       failures.push(`[${i}] ${c.name}: Flink wrote no row`)
       continue

@@ -154,8 +154,8 @@ test('refusals: each with its construct and test.sql:line:column', async () => {
   const lines = (ORDERS + s).split('\n').length
   await refused(
     `${ORDERS}${s}INSERT INTO s SELECT customer, COUNT(*) FROM orders GROUP BY customer;`,
-    'FRESHET_SQL_UNSUPPORTED',
-    new RegExp(`test\\.sql:${lines}:\\d+: GROUP BY aggregation without a window TVF`),
+    'FRESHET_SQL_INVALID',
+    new RegExp(`test\\.sql:${lines}:\\d+: table "s" \\('kafka'\\) cannot take the updating result`),
   )
   await refused(
     `${ORDERS}${s}INSERT INTO s SELECT customer, COUNT(*) FROM TABLE(CUMULATE(TABLE orders, DESCRIPTOR(order_time), INTERVAL '1' MINUTE, INTERVAL '5' MINUTE)) GROUP BY window_start, window_end, customer;`,
@@ -363,5 +363,43 @@ SELECT customer, order_id, rn FROM (
     `${ORDERS}${s}INSERT INTO s SELECT customer FROM (SELECT *, ROW_NUMBER() OVER (PARTITION BY customer ORDER BY amount) AS rn FROM orders) WHERE rn = 1;`,
     'FRESHET_SQL_UNSUPPORTED',
     /an updating Top-N/,
+  )
+})
+
+test('GROUP BY without a window: every row updates its key, written to upsert-kafka keyed by the PRIMARY KEY', async () => {
+  const upsert = `CREATE TABLE totals (customer STRING, n BIGINT, total DOUBLE, biggest DOUBLE, PRIMARY KEY (customer) NOT ENFORCED)
+WITH ('connector' = 'upsert-kafka', 'topic' = 'totals', 'properties.bootstrap.servers' = 'k:9092', 'key.format' = 'json', 'value.format' = 'json');\n`
+  const sql = `${ORDERS}${upsert}INSERT INTO totals SELECT customer, COUNT(*), SUM(amount), MAX(amount) FROM orders GROUP BY customer;`
+  const planned = await plan(sql)
+  const driver = await TestDriver.create(planned.topology, { partitions: 2, maxOutOfOrdernessMs: 0 })
+  const input = driver.input<Order, string>('orders')
+  const orders = [order(1, 'ann', 10, 1), order(2, 'bob', 5, 2), order(3, 'ann', 30, 3), order(4, null, 7, 4)]
+  for (const o of orders) input.pipe(o, { key: o.order_id, timestampMs: o.order_time })
+  const records = driver.output('totals').readAll()
+  await driver.close()
+  // One update per row of input; the last per key is the key's row.
+  assert.equal(records.length, orders.length)
+  const latest = new Map(records.map((r) => [String(r.key), r.value]))
+  assert.deepEqual(Object.fromEntries(latest), {
+    '{"customer":"ann"}': { customer: 'ann', n: 2, total: 40, biggest: 30 },
+    '{"customer":"bob"}': { customer: 'bob', n: 1, total: 5, biggest: 5 },
+    '{"customer":null}': { customer: null, n: 1, total: 7, biggest: 7 },
+  })
+
+  const kafka = sink('s', 'customer STRING, n BIGINT')
+  await refused(
+    `${ORDERS}${kafka}INSERT INTO s SELECT customer, COUNT(*) FROM orders GROUP BY customer;`,
+    'FRESHET_SQL_INVALID',
+    /cannot take the updating result of a GROUP BY without a window/,
+  )
+  await refused(
+    `${ORDERS}${upsert}INSERT INTO totals SELECT customer, COUNT(*), SUM(amount), MAX(amount) FROM orders GROUP BY customer HAVING COUNT(*) > 1;`,
+    'FRESHET_SQL_UNSUPPORTED',
+    /HAVING on a GROUP BY without a window/,
+  )
+  await refused(
+    `${ORDERS}${upsert}INSERT INTO totals SELECT order_id, COUNT(*), SUM(amount), MAX(amount) FROM orders GROUP BY order_id, customer;`,
+    'FRESHET_SQL_UNSUPPORTED',
+    /PRIMARY KEY \(customer\) is not the GROUP BY key/,
   )
 })
