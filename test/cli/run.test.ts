@@ -298,6 +298,25 @@ test('event-counts --format json: the committed rows equal the oracle, bad input
   assert.equal((letters[0] as InRecord).value?.toString(), '{not json')
 })
 
+test('--bounded: what the input holds at the start, every window closed at its end, committed, exit 0', async (t) => {
+  const s = await setup(t)
+  const events = userEvents()
+  await produceEvents(s.input, events)
+  const run = cli(t, runArgs(s, '--format', 'json', '--json', '--bounded'))
+  assert.equal(await exitCode(run), 0, run.stderr())
+  const lines = run.lines()
+  assert.ok(
+    lines.some((l) => l.type === 'finished'),
+    run.stdout(),
+  )
+  const summary = lines.at(-1) as Record<string, unknown>
+  assert.equal(summary.type, 'summary')
+  assert.equal(summary.state, 'STOPPED')
+  // The closing events' windows too: no later event closes them, the end of the input does.
+  const all = [...events, ...closingEvents().map((c) => c.event)]
+  assert.deepEqual(sortRows(jsonRows(await readToSentinel(s.output))), oracle(all))
+})
+
 test('a restart on a fresh state dir restores the stores from their changelogs, prints it, and writes no row twice', async (t) => {
   const s = await setup(t)
   const events = userEvents()
