@@ -71,6 +71,7 @@ import {
 import {
   createDeserializer,
   createSerializer,
+  isRecordDeserializer,
   parseJson,
   type Deserializer,
   type Serializer,
@@ -1317,7 +1318,11 @@ export class Worker {
     return (record) => {
       if (record.value === null && table) return null
       const location = { topic: record.topic, partition: record.partition, offset: record.offset }
-      if (decoder !== undefined) return decoder.deserializeSync(record.value, location)
+      if (decoder !== undefined) {
+        return isRecordDeserializer(decoder)
+          ? decoder.deserializeRecord(record)
+          : decoder.deserializeSync(record.value, location)
+      }
       if (record.value === null) {
         throw new FreshetError('SERDE_NULL_VALUE', `record without a value on ${record.topic}`, location)
       }

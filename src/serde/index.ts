@@ -15,8 +15,11 @@ export {
   type JsonSerdeOptions,
 } from './options.ts'
 export {
+  isRecordDeserializer,
   SERDE_FORMATS,
   type Deserializer,
+  type RecordDeserializer,
+  type SourceRecord,
   type SchemaInput,
   type SchemaRegistryClient,
   type SerdeFormat,

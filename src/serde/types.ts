@@ -41,5 +41,28 @@ export interface Deserializer<T> {
   prepare(buffers: Iterable<Buffer | null | undefined>): Promise<void>
 }
 
+/** A Kafka record as a `RecordDeserializer` reads it: its value and its metadata. */
+export interface SourceRecord {
+  readonly topic: string
+  readonly partition: number
+  readonly offset: bigint
+  readonly timestampMs: number
+  readonly value: Buffer | null
+  readonly headers: ReadonlyMap<string, Buffer>
+  readonly leaderEpoch?: number | undefined
+}
+
+/**
+ * A deserializer that reads a record's metadata besides its value (SQL's METADATA columns): the
+ * runtime calls `deserializeRecord` rather than `deserializeSync` when a source's deserializer has it.
+ */
+export interface RecordDeserializer<T> extends Deserializer<T> {
+  deserializeRecord(record: SourceRecord): T
+}
+
+export function isRecordDeserializer<T>(deserializer: Deserializer<T>): deserializer is RecordDeserializer<T> {
+  return typeof (deserializer as Partial<RecordDeserializer<T>>).deserializeRecord === 'function'
+}
+
 export type SerdeFormat = 'avro' | 'json'
 export const SERDE_FORMATS: readonly SerdeFormat[] = ['avro', 'json']

@@ -43,6 +43,15 @@ export function planSink(
   const connector = table.connector
   if (connector.kind === 'datagen')
     throw sqlInvalid(file, insert.at, `table "${table.name}" uses 'datagen', which can only be read`)
+  const written = table.columns.find((c) => c.kind === 'metadata' && !c.virtual)
+  if (written !== undefined) {
+    throw sqlUnsupported(
+      file,
+      insert.at,
+      `writing the METADATA column "${written.name}"`,
+      'declare it VIRTUAL (read only), or write to a table without it',
+    )
+  }
   const physical = table.columns.flatMap((c) => (c.kind === 'physical' ? [c] : []))
   const targets =
     insert.columns === undefined

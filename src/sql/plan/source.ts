@@ -2,14 +2,24 @@
  * A source table as the start of a plan: a stream of the decoded values of its topic, read with
  * the table's format, with its event time from the WATERMARK column.
  *
- * Physical columns are read from the decoded value by name; computed columns are compiled over
- * them and evaluated where they are read (no extra operator). A table without a WATERMARK has no
+ * Physical columns are read from the decoded value by name, METADATA columns (`timestamp`,
+ * `partition`, `offset`, `topic`, `headers`, `leader-epoch`) from its Kafka record; computed columns
+ * are compiled over both and evaluated where they are read (no extra operator). A table without a WATERMARK has no
  * time attribute; its rows carry the Kafka record timestamp as event time.
  */
-import type { Expr } from '../ast.ts'
+import type { Expr, SqlType } from '../ast.ts'
 import { sqlInvalid, sqlUnsupported } from '../errors.ts'
 import { compileExpression } from '../expr/index.ts'
-import { AvroDeserializer, type Deserializer } from '../../serde/index.ts'
+import type { ErrorLocation } from '../../errors/index.ts'
+import {
+  AvroDeserializer,
+  type Deserializer,
+  type RecordDeserializer,
+  type SourceRecord,
+} from '../../serde/index.ts'
+import type { Row } from '../expr/types.ts'
+import { instantToWall } from '../expr/temporal.ts'
+import { formatType } from '../types/index.ts'
 import { FlinkJsonDeserializer } from '../formats/json.ts'
 import type { AvroSchemaJson } from '../../schemas/index.ts'
 import type { Pipeline } from '../../stream/index.ts'
@@ -65,25 +75,33 @@ export function planSource(app: Pipeline, table: TableDefinition, context: Query
   }
   if (connector.key !== undefined) throw sqlUnsupported(file, table.at, "reading a table with 'key.fields'")
 
-  // Physical columns, then computed columns over them.
+  // Physical and METADATA columns, then computed columns over them.
   const physical: RelationColumn[] = []
   for (const column of table.columns) {
-    if (column.kind === 'metadata')
-      throw sqlUnsupported(file, column.at, `the METADATA column "${column.name}"`)
-    if (column.kind === 'physical') {
+    if (column.kind === 'physical' || column.kind === 'metadata') {
       physical.push({
         name: column.name,
         type: column.type,
         qualifiers: [table.name],
-        read: fieldReader(column.name),
+        read:
+          column.kind === 'physical'
+            ? fieldReader(column.name)
+            : metadataReader(column.key, column.type, context.localTimeZone, () =>
+                sqlUnsupported(
+                  file,
+                  column.at,
+                  `the METADATA key '${column.key}' as ${formatType(column.type)}`,
+                ),
+              ),
       })
     }
   }
   const physicalScope = new ColumnScope(file, physical)
   const columns: RelationColumn[] = []
   for (const column of table.columns) {
-    if (column.kind === 'physical') columns.push(physical.find((p) => p.name === column.name)!)
-    else if (column.kind === 'computed') {
+    if (column.kind === 'physical' || column.kind === 'metadata') {
+      columns.push(physical.find((p) => p.name === column.name)!)
+    } else if (column.kind === 'computed') {
       const compiled = compileExpression(column.expr, {
         file,
         localTimeZone: context.localTimeZone,
@@ -135,13 +153,89 @@ export function planSource(app: Pipeline, table: TableDefinition, context: Query
     name: context.sourceName(table.name),
     timestamp,
   })
+  const values = deserializerFor(connector.value.format, topic, table, context)
+  const withMetadata = table.columns.some((c) => c.kind === 'metadata')
   return {
     table,
     topic,
     relation: { stream, columns, timeColumn: watermark?.column },
-    deserializer: deserializerFor(connector.value.format, topic, table, context),
+    deserializer: withMetadata ? new MetadataDeserializer(values) : values,
     watermarkDelayMs,
     bounded: connector.bounded.mode === 'latest-offset',
+  }
+}
+
+/** Where a row decoded by a `MetadataDeserializer` keeps its Kafka record. */
+const RECORD = Symbol('kafka record')
+
+/** Decodes values as `values` does, and keeps each row's record for its METADATA columns. */
+class MetadataDeserializer implements RecordDeserializer<unknown> {
+  readonly #values: Deserializer<unknown>
+
+  constructor(values: Deserializer<unknown>) {
+    this.#values = values
+  }
+
+  deserialize(buf: Buffer | null | undefined, location?: ErrorLocation): Promise<unknown> {
+    return this.#values.deserialize(buf, location)
+  }
+
+  deserializeSync(buf: Buffer | null | undefined, location?: ErrorLocation): unknown {
+    return this.#values.deserializeSync(buf, location)
+  }
+
+  prepare(buffers: Iterable<Buffer | null | undefined>): Promise<void> {
+    return this.#values.prepare(buffers)
+  }
+
+  deserializeRecord(record: SourceRecord): unknown {
+    const { topic, partition, offset } = record
+    const row = this.#values.deserializeSync(record.value, { topic, partition, offset })
+    if (row !== null && typeof row === 'object') (row as Record<symbol, SourceRecord>)[RECORD] = record
+    return row
+  }
+}
+
+/**
+ * A METADATA column of the Kafka connector, read from the row's record (null where there is none:
+ * rows piped into the test driver). `timestamp` is TIMESTAMP_LTZ(3), or TIMESTAMP(3) in the session
+ * time zone, as Flink casts it; the other keys take their own type.
+ */
+function metadataReader(
+  key: string,
+  type: SqlType,
+  zoneName: string,
+  refuse: () => Error,
+): (row: Row) => unknown {
+  const recordOf = (row: Row): SourceRecord | undefined =>
+    row === null || typeof row !== 'object' ? undefined : (row as Record<symbol, SourceRecord>)[RECORD]
+  const read = (get: (record: SourceRecord) => unknown) => (row: Row) => {
+    const record = recordOf(row)
+    return record === undefined ? null : get(record)
+  }
+  switch (key) {
+    case 'timestamp':
+      if (type.kind === 'TIMESTAMP_LTZ') return read((r) => r.timestampMs)
+      if (type.kind === 'TIMESTAMP') return read((r) => instantToWall(r.timestampMs, zoneName))
+      throw refuse()
+    case 'partition':
+      if (type.kind !== 'INT' && type.kind !== 'BIGINT') throw refuse()
+      return read((r) => r.partition)
+    case 'offset':
+      if (type.kind !== 'BIGINT') throw refuse()
+      return read((r) => Number(r.offset))
+    case 'topic':
+      if (type.kind !== 'VARCHAR') throw refuse()
+      return read((r) => r.topic)
+    case 'leader-epoch':
+      if (type.kind !== 'INT') throw refuse()
+      return read((r) => r.leaderEpoch ?? null)
+    case 'headers':
+      if (type.kind !== 'MAP') throw refuse()
+      return read((r) => new Map(r.headers))
+    default:
+      // `timestamp-type`: the client does not say which the broker used.
+      throw refuse()
   }
 }
 

@@ -7,6 +7,9 @@
  * `WATERMARK FOR ts AS ts - INTERVAL '2' SECOND`. Each case declares the columns of its `out_rows`
  * table and the INSERT that fills it.
  *
+ * A case may declare tables of its own over the clicks topic: `${clicks}` in its SQL stands for the
+ * WITH options of `clicks` (connector, topic, servers, bounded scan, format).
+ *
  * Order-sensitive aggregates (FIRST_VALUE, LAST_VALUE, LISTAGG) group by user: a user's clicks are
  * in one partition, read in order by both engines.
  */
@@ -354,6 +357,33 @@ export const CASES: readonly CorpusCase[] = [
       FROM clicks a JOIN clicks b
         ON UPPER(a.user_id) = UPPER(b.user_id) AND COALESCE(a.page, '-') = COALESCE(b.page, '-')
         AND a.ts <= b.ts AND a.ts >= b.ts - INTERVAL '1' MINUTE AND a.price <> b.price`,
+  },
+
+  // -- METADATA columns ------------------------------------------------------------------------
+  {
+    name: "METADATA columns: the record's partition, offset, topic and timestamp",
+    columns: 'user_id STRING, part INT, off BIGINT, kafka_ts TIMESTAMP_LTZ(3), topic_name STRING',
+    sql: `CREATE TEMPORARY TABLE clicks_meta (
+        user_id STRING,
+        ts TIMESTAMP(3),
+        kafka_ts TIMESTAMP_LTZ(3) METADATA FROM 'timestamp',
+        part INT METADATA FROM 'partition' VIRTUAL,
+        off BIGINT METADATA FROM 'offset' VIRTUAL,
+        topic_name STRING METADATA FROM 'topic' VIRTUAL,
+        WATERMARK FOR ts AS ts - INTERVAL '2' SECOND
+      ) WITH (\${clicks});
+      INSERT INTO out_rows SELECT user_id, part, off, kafka_ts, topic_name FROM clicks_meta WHERE MOD(off, 7) = 0`,
+  },
+  {
+    name: 'METADATA timestamp as the time attribute of a window',
+    columns: 'window_start TIMESTAMP_LTZ(3), n BIGINT, users BIGINT',
+    sql: `CREATE TEMPORARY TABLE clicks_by_arrival (
+        user_id STRING,
+        arrived TIMESTAMP_LTZ(3) METADATA FROM 'timestamp',
+        WATERMARK FOR arrived AS arrived - INTERVAL '1' SECOND
+      ) WITH (\${clicks});
+      INSERT INTO out_rows SELECT window_start, COUNT(*), COUNT(DISTINCT user_id)
+      FROM TABLE(TUMBLE(TABLE clicks_by_arrival, DESCRIPTOR(arrived), INTERVAL '1' SECOND)) GROUP BY window_start, window_end`,
   },
 
   // -- Statements ------------------------------------------------------------------------------

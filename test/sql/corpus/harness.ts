@@ -93,6 +93,7 @@ export function caseFile(
 ): string {
   const kafka = (topic: string): string =>
     `'connector' = 'kafka', 'topic' = '${topic}', 'properties.bootstrap.servers' = '${at.bootstrap}'`
+  const clicksOptions = `${kafka(at.input)}, 'scan.startup.mode' = 'earliest-offset', 'scan.bounded.mode' = 'latest-offset', 'format' = 'json'`
   return `SET 'pipeline.name' = '${at.applicationId}';
 SET 'table.local-time-zone' = 'UTC';
 SET 'parallelism.default' = '1';
@@ -106,12 +107,7 @@ CREATE TABLE clicks (
   payload STRING,
   ts TIMESTAMP(3),
   WATERMARK FOR ts AS ts - INTERVAL '2' SECOND
-) WITH (
-  ${kafka(at.input)},
-  'scan.startup.mode' = 'earliest-offset',
-  'scan.bounded.mode' = 'latest-offset',
-  'format' = 'json'
-);
+) WITH (${clicksOptions});
 
 ${
   c.primaryKey === undefined
@@ -131,7 +127,7 @@ ${
 );`
 }
 
-${c.sql.trim().replace(/;$/, '')};
+${c.sql.trim().replace(/;$/, '').replaceAll('${clicks}', clicksOptions)};
 `
 }
 

@@ -403,3 +403,24 @@ WITH ('connector' = 'upsert-kafka', 'topic' = 'totals', 'properties.bootstrap.se
     /PRIMARY KEY \(customer\) is not the GROUP BY key/,
   )
 })
+
+test('METADATA columns: read from the record (null on the test driver, which has none); written ones refused', async () => {
+  const withMeta = `CREATE TABLE m (order_id STRING, order_time TIMESTAMP(3), at_ TIMESTAMP_LTZ(3) METADATA FROM 'timestamp',
+  part INT METADATA FROM 'partition' VIRTUAL, WATERMARK FOR order_time AS order_time)
+WITH ('connector' = 'kafka', 'topic' = 'orders', 'properties.bootstrap.servers' = 'k:9092', 'scan.startup.mode' = 'earliest-offset', 'format' = 'json');\n`
+  const planned = await plan(
+    `${withMeta}${sink('sunk', 'order_id STRING, part INT')}INSERT INTO sunk SELECT order_id, part FROM m;`,
+  )
+  assert.equal(planned.sources[0]!.relation.columns.find((c) => c.name === 'part')?.type.kind, 'INT')
+  await refused(
+    `${withMeta}INSERT INTO m SELECT order_id, order_time, at_ FROM m;`,
+    'FRESHET_SQL_UNSUPPORTED',
+    /writing the METADATA column "at_"/,
+  )
+  await refused(
+    withMeta.replace("INT METADATA FROM 'partition'", "STRING METADATA FROM 'partition'") +
+      `${sink('sunk', 'order_id STRING, part STRING')}INSERT INTO sunk SELECT order_id, part FROM m;`,
+    'FRESHET_SQL_UNSUPPORTED',
+    /the METADATA key 'partition' as STRING/,
+  )
+})
