@@ -60,7 +60,9 @@ export interface RecordDeserializer<T> extends Deserializer<T> {
   deserializeRecord(record: SourceRecord): T
 }
 
-export function isRecordDeserializer<T>(deserializer: Deserializer<T>): deserializer is RecordDeserializer<T> {
+export function isRecordDeserializer<T>(
+  deserializer: Deserializer<T>,
+): deserializer is RecordDeserializer<T> {
   return typeof (deserializer as Partial<RecordDeserializer<T>>).deserializeRecord === 'function'
 }
 
