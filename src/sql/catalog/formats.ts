@@ -141,7 +141,7 @@ function readAvroConfluent(reader: OptionReader, prefix: string, ctx: FormatCont
 }
 
 /** Charsets Flink's `raw.charset` commonly names that Node can encode and decode. */
-const CHARSETS: Readonly<Record<string, string>> = {
+const CHARSETS: Readonly<Record<string, BufferEncoding>> = {
   'utf-8': 'utf8',
   utf8: 'utf8',
   'utf-16le': 'utf16le',
@@ -162,7 +162,7 @@ function readRaw(reader: OptionReader, prefix: string, ctx: FormatContext): RawF
       `Unsupported endianness name: ${endianness}. Valid values of '${prefix}endianness' option are 'big-endian' and 'little-endian'.`,
     )
   }
-  return { kind: 'raw', charset, endianness }
+  return { kind: 'raw', charset, encoding: CHARSETS[charset.toLowerCase()] ?? 'utf8', endianness }
 }
 
 /** Node's name of a `raw.charset` value (UTF-8 -> utf8). */

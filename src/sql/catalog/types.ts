@@ -103,6 +103,8 @@ export interface RawFormat {
   readonly kind: 'raw'
   /** `raw.charset`, as written (Flink's default `UTF-8`). */
   readonly charset: string
+  /** Node's name of the charset. */
+  readonly encoding: BufferEncoding
   readonly endianness: 'big-endian' | 'little-endian'
 }
 

@@ -19,11 +19,12 @@ import type { Row } from '../expr/types.ts'
 import type { AvroSchemaJson } from '../../schemas/index.ts'
 import { AvroSerializer, type Serializer } from '../../serde/index.ts'
 import { FlinkJsonSerializer } from '../formats/json.ts'
+import { RawSerializer } from '../formats/raw.ts'
 import type { QueryContext } from './query.ts'
 import type { Relation } from './relation.ts'
 import { checkSink, type FormatDefinition, type TableDefinition } from '../catalog/index.ts'
 import { checkInsertCompatible, sqlRowToAvroSchema } from '../types/index.ts'
-import { singleTopic } from './source.ts'
+import { rawColumn, singleTopic } from './source.ts'
 
 export interface SinkPlan {
   readonly table: TableDefinition
@@ -198,6 +199,6 @@ function serializerFor(
     case 'json':
       return new FlinkJsonSerializer(table.physicalColumns, format)
     case 'raw':
-      throw sqlUnsupported(file, table.at, "writing 'format' = 'raw'")
+      return new RawSerializer(rawColumn(table, file), format)
   }
 }

@@ -21,6 +21,7 @@ import type { Row } from '../expr/types.ts'
 import { instantToWall } from '../expr/temporal.ts'
 import { formatType } from '../types/index.ts'
 import { FlinkJsonDeserializer } from '../formats/json.ts'
+import { isRawColumn, RawDeserializer } from '../formats/raw.ts'
 import type { AvroSchemaJson } from '../../schemas/index.ts'
 import type { Pipeline } from '../../stream/index.ts'
 import { fromRecordTimestamp, type TimestampExtractor } from '../../time/index.ts'
@@ -278,8 +279,22 @@ function deserializerFor(
       }
       return new FlinkJsonDeserializer(table.physicalColumns, format)
     case 'raw':
-      throw sqlUnsupported(context.file, table.at, "reading 'format' = 'raw'")
+      return new RawDeserializer(rawColumn(table, context.file), format)
   }
+}
+
+/** The one physical column of a `raw` table, when freshet reads and writes it. */
+export function rawColumn(table: TableDefinition, file: string): { name: string; type: SqlType } {
+  const column = table.physicalColumns[0]!
+  if (!isRawColumn(column)) {
+    throw sqlUnsupported(
+      file,
+      table.at,
+      `'format' = 'raw' with a ${formatType(column.type)} column`,
+      'use STRING or BYTES',
+    )
+  }
+  return column
 }
 
 /** The one topic of a Kafka table (`topic` with several names, or `topic-pattern`, is not run). */

@@ -75,7 +75,7 @@ describe('formats', () => {
       define(['a STRING', "ts TIMESTAMP_LTZ(3) METADATA FROM 'timestamp'"], kafka({ format: 'raw' }))
         .connector as KafkaConnector
     ).value.format
-    assert.deepEqual(format, { kind: 'raw', charset: 'UTF-8', endianness: 'big-endian' })
+    assert.deepEqual(format, { kind: 'raw', charset: 'UTF-8', encoding: 'utf8', endianness: 'big-endian' })
   })
 
   test('avro-confluent requires the registry url and fills in the subject from the topic', () => {

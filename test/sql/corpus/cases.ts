@@ -8,7 +8,7 @@
  * table and the INSERT that fills it.
  *
  * A case may declare tables of its own over the clicks topic: `${clicks}` in its SQL stands for the
- * WITH options of `clicks` (connector, topic, servers, bounded scan, format).
+ * WITH options of `clicks` but its format (connector, topic, servers, bounded scan).
  *
  * Order-sensitive aggregates (FIRST_VALUE, LAST_VALUE, LISTAGG) group by user: a user's clicks are
  * in one partition, read in order by both engines.
@@ -371,7 +371,7 @@ export const CASES: readonly CorpusCase[] = [
         off BIGINT METADATA FROM 'offset' VIRTUAL,
         topic_name STRING METADATA FROM 'topic' VIRTUAL,
         WATERMARK FOR ts AS ts - INTERVAL '2' SECOND
-      ) WITH (\${clicks});
+      ) WITH (\${clicks}, 'format' = 'json');
       INSERT INTO out_rows SELECT user_id, part, off, kafka_ts, topic_name FROM clicks_meta WHERE MOD(off, 7) = 0`,
   },
   {
@@ -381,9 +381,16 @@ export const CASES: readonly CorpusCase[] = [
         user_id STRING,
         arrived TIMESTAMP_LTZ(3) METADATA FROM 'timestamp',
         WATERMARK FOR arrived AS arrived - INTERVAL '1' SECOND
-      ) WITH (\${clicks});
+      ) WITH (\${clicks}, 'format' = 'json');
       INSERT INTO out_rows SELECT window_start, COUNT(*), COUNT(DISTINCT user_id)
       FROM TABLE(TUMBLE(TABLE clicks_by_arrival, DESCRIPTOR(arrived), INTERVAL '1' SECOND)) GROUP BY window_start, window_end`,
+  },
+
+  {
+    name: "the raw format: each record's value as one STRING column",
+    columns: 'user_id STRING, len INT, has_tags BOOLEAN',
+    sql: `CREATE TEMPORARY TABLE clicks_raw (line STRING) WITH (\${clicks}, 'format' = 'raw');
+      INSERT INTO out_rows SELECT JSON_VALUE(line, '$.user_id'), CHAR_LENGTH(line), line LIKE '%"tags"%' FROM clicks_raw`,
   },
 
   // -- Statements ------------------------------------------------------------------------------

@@ -93,7 +93,7 @@ export function caseFile(
 ): string {
   const kafka = (topic: string): string =>
     `'connector' = 'kafka', 'topic' = '${topic}', 'properties.bootstrap.servers' = '${at.bootstrap}'`
-  const clicksOptions = `${kafka(at.input)}, 'scan.startup.mode' = 'earliest-offset', 'scan.bounded.mode' = 'latest-offset', 'format' = 'json'`
+  const clicksOptions = `${kafka(at.input)}, 'scan.startup.mode' = 'earliest-offset', 'scan.bounded.mode' = 'latest-offset'`
   return `SET 'pipeline.name' = '${at.applicationId}';
 SET 'table.local-time-zone' = 'UTC';
 SET 'parallelism.default' = '1';
@@ -107,7 +107,7 @@ CREATE TABLE clicks (
   payload STRING,
   ts TIMESTAMP(3),
   WATERMARK FOR ts AS ts - INTERVAL '2' SECOND
-) WITH (${clicksOptions});
+) WITH (${clicksOptions}, 'format' = 'json');
 
 ${
   c.primaryKey === undefined
