@@ -19,17 +19,17 @@
  *   4. The DSL's interval join pairs them: `{ l, r }`, read through the two sides' columns.
  *   5. The other conjuncts filter the pairs.
  *
- * Regular joins (no time bounds), outer interval joins, window joins and temporal joins are
- * FRESHET_SQL_UNSUPPORTED.
+ * A join of two window TVFs is a window join (`planWindowJoin`). Regular joins (no time bounds),
+ * outer joins and temporal joins are FRESHET_SQL_UNSUPPORTED.
  */
-import type { ColumnExpr, Expr, JoinRef } from '../ast.ts'
+import type { ColumnExpr, Expr, JoinRef, SqlType } from '../ast.ts'
 import { sqlInvalid, sqlUnsupported } from '../errors.ts'
 import type { Row } from '../expr/types.ts'
 import { applyWhere, compileIn, planFromItem, type QueryContext } from './query.ts'
-import type { Relation } from './relation.ts'
+import { WINDOW_END, WINDOW_START, WINDOW_TIME, type Relation } from './relation.ts'
 import { fieldReader, type RelationColumn } from './scope.ts'
 import { walkExpr } from './walk.ts'
-import { encodeKey } from './window.ts'
+import { encodeKey, windowsOf } from './window.ts'
 
 type Side = 'left' | 'right'
 
@@ -61,28 +61,15 @@ export function planJoin(join: JoinRef, context: QueryContext): Relation {
   // Step 1
   const left = planFromItem(join.left, context)
   const right = planFromItem(join.right, context)
-  for (const side of [left, right]) {
-    if (side.windows !== undefined)
-      throw sqlUnsupported(file, join.at, 'a window join (a join of window TVFs)')
-  }
+  if (left.windows !== undefined || right.windows !== undefined)
+    return planWindowJoin(join, left, right, context)
 
   // Step 2
   const leftKeys: Expr[] = []
   const rightKeys: Expr[] = []
   const rest: Expr[] = []
   const bounds: Bounds = { lowerMs: -Infinity, upperMs: Infinity }
-  const sideOf = (expr: Expr): Side | 'both' | undefined => {
-    const sides = new Set<Side>()
-    for (const ref of columnRefs(expr)) {
-      const inLeft = resolves(left, ref)
-      const inRight = resolves(right, ref)
-      if (inLeft && inRight) return undefined
-      if (inLeft) sides.add('left')
-      else if (inRight) sides.add('right')
-    }
-    if (sides.size === 2) return 'both'
-    return sides.size === 1 ? [...sides][0] : undefined
-  }
+  const sideOf = (expr: Expr): Side | 'both' | undefined => sideOfIn(expr, left, right)
   const timeTerm = (expr: Expr): TimeTerm | undefined => {
     const term = (column: Expr, offsetMs: number): TimeTerm | undefined => {
       if (column.kind !== 'column') return undefined
@@ -211,6 +198,176 @@ export function planJoin(join: JoinRef, context: QueryContext): Relation {
     rest.reduce((a, b): Expr => ({ kind: 'binary', op: 'AND', left: a, right: b, at: a.at })),
     context,
   )
+}
+
+/**
+ * A window join (Flink's): both sides window TVFs of the same windows, joined on
+ * `l.window_start = r.window_start AND l.window_end = r.window_end` and at least one key equality.
+ * Each window's rows of both sides with equal keys meet in one window of the DSL (keyed by the join
+ * key: one repartition topic for both sides, their rows tagged with their side); when the watermark
+ * closes the window, every pair of a left and a right row is one row, with each side's
+ * window_start, window_end and window_time.
+ */
+function planWindowJoin(join: JoinRef, left: Relation, right: Relation, context: QueryContext): Relation {
+  const { file } = context
+  const spec = left.windows
+  const other = right.windows
+  if (spec === undefined || other === undefined) {
+    throw sqlUnsupported(file, join.at, 'a join of a window TVF with a table that is not one')
+  }
+  if (spec.fn === 'SESSION' || other.fn === 'SESSION') {
+    throw sqlUnsupported(file, join.at, 'a window join of SESSION windows')
+  }
+  if (spec.fn !== other.fn || spec.sizeMs !== other.sizeMs || spec.slideMs !== other.slideMs) {
+    throw sqlInvalid(file, join.at, 'a window join needs the same windows on both sides')
+  }
+  const leftQualifiers = left.columns[0]?.qualifiers ?? []
+  const rightQualifiers = right.columns[0]?.qualifiers ?? []
+  /** `l.window_start` and the like: which side's which window column. */
+  const windowColumn = (e: Expr): { side: Side; name: string } | undefined => {
+    if (e.kind !== 'column' || (e.name !== WINDOW_START && e.name !== WINDOW_END)) return undefined
+    if (e.qualifier === undefined) return undefined
+    if (leftQualifiers.includes(e.qualifier)) return { side: 'left', name: e.name }
+    if (rightQualifiers.includes(e.qualifier)) return { side: 'right', name: e.name }
+    return undefined
+  }
+  const leftKeys: Expr[] = []
+  const rightKeys: Expr[] = []
+  const rest: Expr[] = []
+  const joinedWindows = new Set<string>()
+  for (const conjunct of conjuncts(join.on!)) {
+    if (conjunct.kind === 'binary' && conjunct.op === '=') {
+      const a = windowColumn(conjunct.left)
+      const b = windowColumn(conjunct.right)
+      if (a !== undefined && b !== undefined && a.name === b.name && a.side !== b.side) {
+        joinedWindows.add(a.name)
+        continue
+      }
+      const l = sideOfIn(conjunct.left, left, right)
+      const r = sideOfIn(conjunct.right, left, right)
+      if (l === 'left' && r === 'right') {
+        leftKeys.push(conjunct.left)
+        rightKeys.push(conjunct.right)
+        continue
+      }
+      if (l === 'right' && r === 'left') {
+        leftKeys.push(conjunct.right)
+        rightKeys.push(conjunct.left)
+        continue
+      }
+    }
+    rest.push(conjunct)
+  }
+  if (!joinedWindows.has(WINDOW_START) || !joinedWindows.has(WINDOW_END)) {
+    throw sqlUnsupported(
+      file,
+      join.at,
+      'a join of window TVFs without l.window_start = r.window_start AND l.window_end = r.window_end',
+    )
+  }
+  if (leftKeys.length === 0) {
+    throw sqlUnsupported(file, join.at, 'a window join without an equality of the two sides (a join key)')
+  }
+
+  // Each side's rows as plain objects, tagged with their side, keyed by the join key.
+  interface Tagged {
+    readonly side: 0 | 1
+    readonly key: unknown
+    readonly row: Record<string, unknown>
+  }
+  const tagged = (relation: Relation, keys: readonly Expr[], side: 0 | 1) => {
+    const role = side === 0 ? 'left' : 'right'
+    const reads = keys.map((k) => compileIn(relation, k, context).evaluate)
+    const names = relation.columns.map((c) => c.name)
+    const columnReads = relation.columns.map((c) => c.read)
+    return relation.stream
+      .filter((row) => reads.every((read) => read(row) !== null), {
+        name: context.name(`window-join-${role}-keyed`),
+      })
+      .map(
+        (row): Tagged => {
+          const out: Record<string, unknown> = {}
+          for (let i = 0; i < names.length; i++) out[names[i]!] = columnReads[i]!(row)
+          return { side, key: encodeKey(reads.map((read) => read(row))), row: out }
+        },
+        { name: context.name(`window-join-${role}-row`) },
+      )
+  }
+  type Rows = { l: Array<Record<string, unknown>>; r: Array<Record<string, unknown>> }
+  const pairs = tagged(left, leftKeys, 0)
+    .merge(tagged(right, rightKeys, 1), { name: context.name('window-join-sides') })
+    .keyBy((t) => t.key, { name: context.name('window-join') })
+    .window(windowsOf(spec))
+    .aggregate(
+      {
+        init: (): Rows => ({ l: [], r: [] }),
+        add: (acc: Rows, t: Tagged) => {
+          ;(t.side === 0 ? acc.l : acc.r).push(t.row)
+          return acc
+        },
+        merge: (a: Rows, b: Rows): Rows => ({ l: [...a.l, ...b.l], r: [...a.r, ...b.r] }),
+      },
+      { name: context.name('window-join-rows') },
+    )
+    .flatMap(
+      (result) => {
+        const windowColumns = {
+          [WINDOW_START]: result.window.startMs,
+          [WINDOW_END]: result.window.endMs,
+          [WINDOW_TIME]: result.window.endMs - 1,
+        }
+        const rows = result.value as Rows
+        const out: Row[] = []
+        for (const l of rows.l) {
+          for (const r of rows.r) out.push({ l: { ...l, ...windowColumns }, r: { ...r, ...windowColumns } })
+        }
+        return out
+      },
+      { name: context.name('window-join-pairs') },
+    )
+  const TIMESTAMP_3: SqlType = { kind: 'TIMESTAMP', precision: 3, nullable: false }
+  const sideColumns = (
+    relation: Relation,
+    part: 'l' | 'r',
+    qualifiers: readonly string[],
+  ): RelationColumn[] => {
+    const time = (part === 'l' ? spec : other).timeType
+    const windowTime: SqlType =
+      time.kind === 'TIMESTAMP_LTZ' ? { kind: 'TIMESTAMP_LTZ', precision: 3, nullable: false } : TIMESTAMP_3
+    const windowColumns = [
+      { name: WINDOW_START, type: TIMESTAMP_3 },
+      { name: WINDOW_END, type: TIMESTAMP_3 },
+      { name: WINDOW_TIME, type: windowTime },
+    ]
+    return [...relation.columns, ...windowColumns.map((c) => ({ ...c, qualifiers }))].map((c) => {
+      const read = fieldReader(c.name)
+      return { ...c, read: (row: Row) => read((row as Record<string, unknown>)[part]) }
+    })
+  }
+  const relation: Relation = {
+    stream: pairs,
+    columns: [...sideColumns(left, 'l', leftQualifiers), ...sideColumns(right, 'r', rightQualifiers)],
+  }
+  if (rest.length === 0) return relation
+  return applyWhere(
+    relation,
+    rest.reduce((a, b): Expr => ({ kind: 'binary', op: 'AND', left: a, right: b, at: a.at })),
+    context,
+  )
+}
+
+/** Which side of a join an expression reads: one of them, both, or undefined (none, or ambiguous). */
+function sideOfIn(expr: Expr, left: Relation, right: Relation): Side | 'both' | undefined {
+  const sides = new Set<Side>()
+  for (const ref of columnRefs(expr)) {
+    const inLeft = resolves(left, ref)
+    const inRight = resolves(right, ref)
+    if (inLeft && inRight) return undefined
+    if (inLeft) sides.add('left')
+    else if (inRight) sides.add('right')
+  }
+  if (sides.size === 2) return 'both'
+  return sides.size === 1 ? [...sides][0] : undefined
 }
 
 function conjuncts(expr: Expr): Expr[] {

@@ -79,6 +79,8 @@ function planUnionAll(left: Query, right: Query, context: QueryContext, at: Sele
       `UNION ALL: the two sides have ${a.columns.length} and ${b.columns.length} columns`,
     )
   }
+  for (const side of [a, b])
+    if (side.windows !== undefined) throw windowWithoutAggregation(context.file, side.windows.at)
   if (a.updating === true || b.updating === true) {
     throw sqlUnsupported(context.file, at, 'UNION ALL of an updating result (a GROUP BY without a window)')
   }
@@ -134,17 +136,26 @@ function planSelect(query: SelectQuery, context: QueryContext): Relation {
     return planWindowAggregate(query, input, context)
   }
   if (input.windows !== undefined) {
-    throw sqlUnsupported(
-      file,
-      input.windows.at,
-      'a window TVF without window aggregation',
-      'GROUP BY window_start, window_end and aggregate',
-    )
+    // `SELECT * FROM TABLE(TUMBLE(...)) [WHERE ...]`: still the window TVF, for a window join.
+    const star =
+      query.items.length === 1 && query.items[0]!.kind === 'star' && query.items[0]!.qualifier === undefined
+    if (!star || query.having !== undefined) throw windowWithoutAggregation(file, input.windows.at)
+    return applyWhere(input, query.where, context)
   }
   if (query.having !== undefined)
     throw sqlInvalid(file, query.having.at, 'HAVING needs GROUP BY or an aggregate')
   const filtered = applyWhere(input, query.where, context)
   return project(filtered, query.items, context)
+}
+
+/** A window TVF's rows used as they are: freshet runs window TVFs in aggregations and joins. */
+export function windowWithoutAggregation(file: string, at: SelectQuery['at']): Error {
+  return sqlUnsupported(
+    file,
+    at,
+    'a window TVF without window aggregation',
+    'GROUP BY window_start, window_end and aggregate, or join two window TVFs',
+  )
 }
 
 function refuseOver(query: SelectQuery, file: string): void {

@@ -20,7 +20,7 @@ import type { AvroSchemaJson } from '../../schemas/index.ts'
 import { AvroSerializer, type Serializer } from '../../serde/index.ts'
 import { FlinkJsonSerializer } from '../formats/json.ts'
 import { RawSerializer } from '../formats/raw.ts'
-import type { QueryContext } from './query.ts'
+import { windowWithoutAggregation, type QueryContext } from './query.ts'
 import type { Relation } from './relation.ts'
 import { checkSink, type FormatDefinition, type TableDefinition } from '../catalog/index.ts'
 import { checkInsertCompatible, sqlRowToAvroSchema } from '../types/index.ts'
@@ -41,6 +41,7 @@ export function planSink(
 ): SinkPlan {
   const { file } = context
   checkSink(table, file, insert.at)
+  if (relation.windows !== undefined) throw windowWithoutAggregation(file, relation.windows.at)
   const connector = table.connector
   if (connector.kind === 'datagen')
     throw sqlInvalid(file, insert.at, `table "${table.name}" uses 'datagen', which can only be read`)

@@ -286,7 +286,7 @@ function decodeKey(key: unknown, count: number): unknown[] {
   return Array.isArray(key) ? [key[0]] : [key]
 }
 
-function windowsOf(spec: WindowSpec): TimeWindows | SessionWindows {
+export function windowsOf(spec: WindowSpec): TimeWindows | SessionWindows {
   if (spec.fn === 'TUMBLE') return tumbling({ sizeMs: spec.sizeMs, graceMs: 0 })
   if (spec.fn === 'HOP') return hopping({ sizeMs: spec.sizeMs, advanceMs: spec.slideMs!, graceMs: 0 })
   return session({ gapMs: spec.gapMs!, graceMs: 0 })

@@ -314,6 +314,26 @@ export const CASES: readonly CorpusCase[] = [
       FROM clicks WHERE page IS NOT NULL GROUP BY user_id, page`,
   },
 
+  // -- Window joins ----------------------------------------------------------------------------
+  {
+    name: 'window join: a cart and a checkout of the same user in the same minute',
+    columns:
+      'user_id STRING, window_start TIMESTAMP(3), window_end TIMESTAMP(3), cart_ts TIMESTAMP(3), checkout_ts TIMESTAMP(3)',
+    sql: `INSERT INTO out_rows SELECT L.user_id, L.window_start, R.window_end, CAST(L.ts AS TIMESTAMP(3)), CAST(R.ts AS TIMESTAMP(3))
+      FROM (SELECT * FROM TABLE(TUMBLE(TABLE clicks, DESCRIPTOR(ts), INTERVAL '1' MINUTE)) WHERE page = 'cart') L
+      JOIN (SELECT * FROM TABLE(TUMBLE(TABLE clicks, DESCRIPTOR(ts), INTERVAL '1' MINUTE)) WHERE page = 'checkout') R
+      ON L.user_id = R.user_id AND L.window_start = R.window_start AND L.window_end = R.window_end`,
+  },
+  {
+    name: 'window join over HOP windows on an expression key, with a residual condition',
+    columns: 'window_start TIMESTAMP(3), qty INT, a_user STRING, b_user STRING',
+    sql: `INSERT INTO out_rows SELECT A.window_start, A.qty, A.user_id, B.user_id
+      FROM (SELECT * FROM TABLE(HOP(TABLE clicks, DESCRIPTOR(ts), INTERVAL '1' MINUTE, INTERVAL '2' MINUTE))) A
+      JOIN (SELECT * FROM TABLE(HOP(TABLE clicks, DESCRIPTOR(ts), INTERVAL '1' MINUTE, INTERVAL '2' MINUTE))) B
+      ON A.qty * 2 = B.qty + B.qty AND A.window_start = B.window_start AND A.window_end = B.window_end
+        AND A.user_id < B.user_id AND A.page = 'home' AND B.page = 'search'`,
+  },
+
   // -- Deduplication ---------------------------------------------------------------------------
   {
     name: 'deduplication: the first click of each user on each page',

@@ -424,3 +424,41 @@ WITH ('connector' = 'kafka', 'topic' = 'orders', 'properties.bootstrap.servers' 
     /the METADATA key 'partition' as STRING/,
   )
 })
+
+test('window join: rows of both sides with equal keys in the same window, paired when it closes; other shapes refused', async () => {
+  const tumble = (where: string) =>
+    `(SELECT * FROM TABLE(TUMBLE(TABLE orders, DESCRIPTOR(order_time), INTERVAL '10' SECOND)) WHERE ${where})`
+  const sql = `${ORDERS}${sink('pairs', 'ws TIMESTAMP(3), a STRING, b STRING')}
+INSERT INTO pairs SELECT x.window_start, x.order_id, y.order_id
+FROM ${tumble('quantity = 1')} x JOIN ${tumble('quantity = 2')} y
+  ON x.customer = y.customer AND x.window_start = y.window_start AND x.window_end = y.window_end;`
+  const rows = await run(
+    sql,
+    [
+      order(1, 'ann', 1, 1), // quantity 1
+      order(2, 'ann', 1, 4), // quantity 2: pairs with o1 (same window)
+      order(5, 'ann', 1, 12), // quantity 2, next window: o4 is there
+      order(4, 'ann', 1, 13), // quantity 1
+      order(8, 'bob', 1, 2), // quantity 2, no bob with quantity 1
+    ],
+    'pairs',
+  )
+  assert.deepEqual(
+    sortJson(rows),
+    sortJson([
+      { ws: T0, a: 'o1', b: 'o2' },
+      { ws: T0 + 10_000, a: 'o4', b: 'o5' },
+    ]),
+  )
+  const s = sink('s', 'a STRING, b STRING')
+  await refused(
+    `${ORDERS}${s}INSERT INTO s SELECT x.order_id, y.order_id FROM ${tumble('true')} x JOIN ${tumble('true')} y ON x.customer = y.customer;`,
+    'FRESHET_SQL_UNSUPPORTED',
+    /without l\.window_start = r\.window_start/,
+  )
+  await refused(
+    `${ORDERS}${s}INSERT INTO s SELECT order_id, customer FROM TABLE(TUMBLE(TABLE orders, DESCRIPTOR(order_time), INTERVAL '10' SECOND));`,
+    'FRESHET_SQL_UNSUPPORTED',
+    /a window TVF without window aggregation/,
+  )
+})
