@@ -47,6 +47,7 @@ export interface SourceRecord {
   readonly partition: number
   readonly offset: bigint
   readonly timestampMs: number
+  readonly key: Buffer | null
   readonly value: Buffer | null
   readonly headers: ReadonlyMap<string, Buffer>
   readonly leaderEpoch?: number | undefined

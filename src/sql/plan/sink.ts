@@ -22,9 +22,16 @@ import { FlinkJsonSerializer } from '../formats/json.ts'
 import { RawSerializer } from '../formats/raw.ts'
 import { windowWithoutAggregation, type QueryContext } from './query.ts'
 import type { Relation } from './relation.ts'
-import { checkSink, type FormatDefinition, type TableDefinition } from '../catalog/index.ts'
+import {
+  checkSink,
+  type FormatDefinition,
+  type KafkaKey,
+  type KafkaValue,
+  type TableDefinition,
+} from '../catalog/index.ts'
+import type { Stream } from '../../stream/index.ts'
 import { checkInsertCompatible, sqlRowToAvroSchema } from '../types/index.ts'
-import { rawColumn, singleTopic } from './source.ts'
+import { keyFields, rawColumn, singleTopic } from './source.ts'
 
 export interface SinkPlan {
   readonly table: TableDefinition
@@ -134,45 +141,67 @@ export function planSink(
       }
     }
     const topic = singleTopic(table, connector.topics, connector.topicPattern, file)
-    const fieldsOf = (names: readonly string[]) =>
-      names.map((name) => {
-        const column = physical.find((c) => c.name === name)!
-        return { name: column.name, type: column.type }
-      })
-    if (connector.key.format.kind !== 'json') {
-      throw sqlUnsupported(
-        file,
-        table.at,
-        `'key.format' = '${connector.key.format.kind}' for upsert-kafka`,
-        "use 'json'",
-      )
-    }
-    const keySerializer = new FlinkJsonSerializer(fieldsOf(primaryKey), connector.key.format)
-    const valueFields = connector.value.fields
-    if (connector.value.format.kind !== 'json' && valueFields.length !== physical.length) {
-      throw sqlUnsupported(
-        file,
-        table.at,
-        "'value.fields-include' = 'EXCEPT_KEY' with a value format other than json",
-      )
-    }
-    const valueSerializer =
-      connector.value.format.kind === 'json'
-        ? new FlinkJsonSerializer(fieldsOf(valueFields), connector.value.format)
-        : serializerFor(connector.value.format, topic, table, context)
-    // The record key is the primary key in the key format, as Flink writes it; keyed by its text,
-    // the rows of one key go to one partition, where a later row replaces the earlier one.
-    rows
-      .keyBy((row) => keySerializer.serialize(row).toString('utf8'), { name: context.name('upsert-key') })
-      .to(topic, { serde: valueSerializer as Serializer<Row> })
+    writeKeyed(rows, topic, table, connector.key, connector.value, context, 'upsert-key')
     return { table, insert, topic }
   }
-  if (connector.key !== undefined) throw sqlUnsupported(file, insert.at, "writing a table with 'key.fields'")
   const topic = singleTopic(table, connector.topics, connector.topicPattern, file)
+  if (connector.key !== undefined) {
+    writeKeyed(rows, topic, table, connector.key, connector.value, context, 'key')
+    return { table, insert, topic }
+  }
   rows.to(topic, {
     serde: serializerFor(connector.value.format, topic, table, context) as Serializer<Row>,
   })
   return { table, insert, topic }
+}
+
+/**
+ * Writes `rows` keyed by the `key` columns in the key format, as Flink writes them: the record key is
+ * the JSON of the key columns (named without `key.fields-prefix`), the value the `value` columns in
+ * the value format. Keyed by the key's text (one more repartition), the rows of a key go to the
+ * partition Kafka's default partitioner gives its bytes, in order.
+ */
+function writeKeyed(
+  rows: Stream<Row>,
+  topic: string,
+  table: TableDefinition,
+  key: KafkaKey,
+  value: KafkaValue,
+  context: QueryContext,
+  role: string,
+): void {
+  const { file } = context
+  if (key.format.kind !== 'json') {
+    throw sqlUnsupported(file, table.at, `'key.format' = '${key.format.kind}'`, "use 'json'")
+  }
+  const prefix = key.prefix?.length ?? 0
+  const keySerializer = new FlinkJsonSerializer(keyFields(table, key), key.format)
+  const keyNames = key.fields.map((name) => [name, name.slice(prefix)] as const)
+  const physical = table.physicalColumns
+  if (value.format.kind !== 'json' && value.fields.length !== physical.length) {
+    throw sqlUnsupported(
+      file,
+      table.at,
+      "'value.fields-include' = 'EXCEPT_KEY' with a value format other than json",
+    )
+  }
+  const valueSerializer =
+    value.format.kind === 'json'
+      ? new FlinkJsonSerializer(
+          physical.filter((c) => value.fields.includes(c.name)),
+          value.format,
+        )
+      : serializerFor(value.format, topic, table, context)
+  rows
+    .keyBy(
+      (row) => {
+        const keyRow: Record<string, unknown> = {}
+        for (const [column, field] of keyNames) keyRow[field] = (row as Record<string, unknown>)[column]
+        return keySerializer.serialize(keyRow).toString('utf8')
+      },
+      { name: context.name(role) },
+    )
+    .to(topic, { serde: valueSerializer as Serializer<Row> })
 }
 
 function printValue(value: unknown): string {

@@ -7,7 +7,7 @@
  * are compiled over both and evaluated where they are read (no extra operator). A table without a WATERMARK has no
  * time attribute; its rows carry the Kafka record timestamp as event time.
  */
-import type { Expr, SqlType } from '../ast.ts'
+import type { Expr, RowField, SqlType } from '../ast.ts'
 import { sqlInvalid, sqlUnsupported } from '../errors.ts'
 import { compileExpression } from '../expr/index.ts'
 import type { ErrorLocation } from '../../errors/index.ts'
@@ -28,7 +28,13 @@ import { fromRecordTimestamp, type TimestampExtractor } from '../../time/index.t
 import type { QueryContext } from './query.ts'
 import type { Relation } from './relation.ts'
 import { ColumnScope, fieldReader, type RelationColumn } from './scope.ts'
-import { checkSource, type FormatDefinition, type TableDefinition } from '../catalog/index.ts'
+import {
+  checkSource,
+  type FormatDefinition,
+  type JsonFormat,
+  type KafkaKey,
+  type TableDefinition,
+} from '../catalog/index.ts'
 
 export interface SourcePlan {
   readonly table: TableDefinition
@@ -74,7 +80,9 @@ export function planSource(app: Pipeline, table: TableDefinition, context: Query
       "a job starts from its group's committed offsets, else from the earliest ('earliest-offset' or 'group-offsets')",
     )
   }
-  if (connector.key !== undefined) throw sqlUnsupported(file, table.at, "reading a table with 'key.fields'")
+  if (connector.key !== undefined && connector.key.format.kind !== 'json') {
+    throw sqlUnsupported(file, table.at, `'key.format' = '${connector.key.format.kind}'`, "use 'json'")
+  }
 
   // Physical and METADATA columns, then computed columns over them.
   const physical: RelationColumn[] = []
@@ -154,13 +162,21 @@ export function planSource(app: Pipeline, table: TableDefinition, context: Query
     name: context.sourceName(table.name),
     timestamp,
   })
-  const values = deserializerFor(connector.value.format, topic, table, context)
-  const withMetadata = table.columns.some((c) => c.kind === 'metadata')
+  const key = connector.key
+  const values = deserializerFor(connector.value.format, topic, table, context, connector.value.fields)
+  const keys =
+    key === undefined
+      ? undefined
+      : {
+          decoder: new FlinkJsonDeserializer(keyFields(table, key), key.format as JsonFormat),
+          columns: key.fields.map((column) => [column, column.slice(key.prefix?.length ?? 0)] as const),
+        }
+  const withRecord = keys !== undefined || table.columns.some((c) => c.kind === 'metadata')
   return {
     table,
     topic,
     relation: { stream, columns, timeColumn: watermark?.column },
-    deserializer: withMetadata ? new MetadataDeserializer(values) : values,
+    deserializer: withRecord ? new RecordRowDeserializer(values, keys) : values,
     watermarkDelayMs,
     bounded: connector.bounded.mode === 'latest-offset',
   }
@@ -169,12 +185,22 @@ export function planSource(app: Pipeline, table: TableDefinition, context: Query
 /** Where a row decoded by a `MetadataDeserializer` keeps its Kafka record. */
 const RECORD = Symbol('kafka record')
 
-/** Decodes values as `values` does, and keeps each row's record for its METADATA columns. */
-class MetadataDeserializer implements RecordDeserializer<unknown> {
+/**
+ * A Kafka table's rows from whole records: the value decoded as `values` does, the `key.fields`
+ * columns from the record key (JSON, field names without `key.fields-prefix`), and the record kept
+ * for the METADATA columns.
+ */
+class RecordRowDeserializer implements RecordDeserializer<unknown> {
   readonly #values: Deserializer<unknown>
+  readonly #keys:
+    { decoder: Deserializer<unknown>; columns: ReadonlyArray<readonly [string, string]> } | undefined
 
-  constructor(values: Deserializer<unknown>) {
+  constructor(
+    values: Deserializer<unknown>,
+    keys: { decoder: Deserializer<unknown>; columns: ReadonlyArray<readonly [string, string]> } | undefined,
+  ) {
     this.#values = values
+    this.#keys = keys
   }
 
   deserialize(buf: Buffer | null | undefined, location?: ErrorLocation): Promise<unknown> {
@@ -192,7 +218,20 @@ class MetadataDeserializer implements RecordDeserializer<unknown> {
   deserializeRecord(record: SourceRecord): unknown {
     const { topic, partition, offset } = record
     const row = this.#values.deserializeSync(record.value, { topic, partition, offset })
-    if (row !== null && typeof row === 'object') (row as Record<symbol, SourceRecord>)[RECORD] = record
+    if (row === null || typeof row !== 'object') return row
+    ;(row as Record<symbol, SourceRecord>)[RECORD] = record
+    const keys = this.#keys
+    if (keys !== undefined) {
+      const key =
+        record.key === null || record.key === undefined
+          ? {}
+          : (keys.decoder.deserializeSync(record.key, { topic, partition, offset }) as Record<
+              string,
+              unknown
+            >)
+      for (const [column, field] of keys.columns)
+        (row as Record<string, unknown>)[column] = key[field] ?? null
+    }
     return row
   }
 }
@@ -260,6 +299,7 @@ function deserializerFor(
   topic: string,
   table: TableDefinition,
   context: QueryContext,
+  fields: readonly string[],
 ): Deserializer<unknown> {
   switch (format.kind) {
     case 'avro-confluent':
@@ -277,10 +317,21 @@ function deserializerFor(
           "a record that does not decode goes to the job's dead-letter topic (--on-bad-record)",
         )
       }
-      return new FlinkJsonDeserializer(table.physicalColumns, format)
+      return new FlinkJsonDeserializer(
+        table.physicalColumns.filter((c) => fields.includes(c.name)),
+        format,
+      )
     case 'raw':
       return new RawDeserializer(rawColumn(table, context.file), format)
   }
+}
+
+/** The `key.fields` columns as fields of the key format: their names without `key.fields-prefix`. */
+export function keyFields(table: TableDefinition, key: KafkaKey): RowField[] {
+  return key.fields.map((name) => {
+    const column = table.physicalColumns.find((c) => c.name === name)!
+    return { name: name.slice(key.prefix?.length ?? 0), type: column.type }
+  })
 }
 
 /** The one physical column of a `raw` table, when freshet reads and writes it. */

@@ -21,6 +21,8 @@ export interface CorpusCase {
   readonly sql: string
   /** An updating query's key: `out_rows` is an upsert-kafka table with this PRIMARY KEY. */
   readonly primaryKey?: string
+  /** `out_rows` writes these columns as the record key (`key.fields`); keys are compared too. */
+  readonly keyFields?: string
 }
 
 const TUMBLE_1M = `TABLE(TUMBLE(TABLE clicks, DESCRIPTOR(ts), INTERVAL '1' MINUTE))`
@@ -406,6 +408,12 @@ export const CASES: readonly CorpusCase[] = [
       FROM TABLE(TUMBLE(TABLE clicks_by_arrival, DESCRIPTOR(arrived), INTERVAL '1' SECOND)) GROUP BY window_start, window_end`,
   },
 
+  {
+    name: "key.fields: the record key is the JSON of the key columns, as Flink's kafka sink writes it",
+    columns: 'user_id STRING, page STRING, qty INT',
+    keyFields: 'user_id;page',
+    sql: `INSERT INTO out_rows SELECT user_id, page, qty FROM clicks WHERE qty >= 4`,
+  },
   {
     name: "the raw format: each record's value as one STRING column",
     columns: 'user_id STRING, len INT, has_tags BOOLEAN',

@@ -115,7 +115,7 @@ ${
   ${c.columns}
 ) WITH (
   ${kafka(at.output)},
-  'format' = 'json'
+  ${c.keyFields === undefined ? `'format' = 'json'` : `'key.format' = 'json', 'key.fields' = '${c.keyFields}', 'value.format' = 'json'`}
 );`
     : `CREATE TABLE out_rows (
   ${c.columns},
@@ -172,9 +172,16 @@ export async function runOnFlink(
  * Step 5: the rows of a topic as canonical JSON texts, sorted (a multiset). An upsert table's are
  * its final state: per key the latest row (a tombstone deletes it), as `key => row`.
  */
-export async function rowsOf(topic: string, upsert: boolean): Promise<string[]> {
+export async function rowsOf(topic: string, upsert: boolean, keyed = false): Promise<string[]> {
   const records = await readToEnd(topic)
   const parse = (buffer: Buffer): unknown => JSON.parse(buffer.toString('utf8'))
+  if (keyed) {
+    return records
+      .map(
+        (r) => `${canonical(r.key === null ? null : parse(r.key))} => ${canonical(parse(r.value as Buffer))}`,
+      )
+      .sort()
+  }
   if (!upsert) return records.map((r) => canonical(parse(r.value as Buffer))).sort()
   const state = new Map<string, string>()
   for (const r of records) {
@@ -275,9 +282,10 @@ export async function runCorpus(
   for (const { c, i } of files) {
     if (failures.some((f) => f.startsWith(`[${i}] `))) continue
     const upsert = c.primaryKey !== undefined
+    const keyed = c.keyFields !== undefined
     const [ours, theirs] = await Promise.all([
-      rowsOf(outputs[i]!.freshet, upsert),
-      rowsOf(outputs[i]!.flink, upsert),
+      rowsOf(outputs[i]!.freshet, upsert, keyed),
+      rowsOf(outputs[i]!.flink, upsert, keyed),
     ])
     if (theirs.length === 0) {
       failures.push(`[${i}] ${c.name}: Flink wrote no row`)

@@ -5,6 +5,7 @@ import { test } from 'node:test'
 import { FreshetError } from '../../../src/errors/index.ts'
 import { parseSql } from '../../../src/sql/parse/index.ts'
 import { planScript, type PlannedScript } from '../../../src/sql/plan/planner.ts'
+import { isRecordDeserializer } from '../../../src/serde/index.ts'
 import { MemoryRegistry, TestDriver } from '../../../src/testing/index.ts'
 
 const T0 = Date.UTC(2026, 0, 1, 10)
@@ -461,4 +462,26 @@ FROM ${tumble('quantity = 1')} x JOIN ${tumble('quantity = 2')} y
     'FRESHET_SQL_UNSUPPORTED',
     /a window TVF without window aggregation/,
   )
+})
+
+test("key.fields: read from the record key (JSON, without 'key.fields-prefix'), the value without them", async () => {
+  const keyed = `CREATE TABLE k (k_user STRING, page STRING, n INT) WITH ('connector' = 'kafka', 'topic' = 'k', 'properties.bootstrap.servers' = 'k:9092',
+  'scan.startup.mode' = 'earliest-offset', 'key.format' = 'json', 'key.fields' = 'k_user', 'key.fields-prefix' = 'k_',
+  'value.format' = 'json', 'value.fields-include' = 'EXCEPT_KEY');\n`
+  const planned = await plan(
+    `${keyed}${sink('sunk', 'u STRING, page STRING, n INT')}INSERT INTO sunk SELECT * FROM k;`,
+  )
+  const deserializer = planned.deserializers.k!
+  assert.ok(isRecordDeserializer(deserializer))
+  const row = deserializer.deserializeRecord({
+    topic: 'k',
+    partition: 0,
+    offset: 3n,
+    timestampMs: T0,
+    key: Buffer.from('{"user":"ada"}'),
+    value: Buffer.from('{"page":"home","n":2,"k_user":"not read from the value"}'),
+    headers: new Map(),
+  })
+  // Compared as JSON: the row also keeps its record (a symbol property) for METADATA columns.
+  assert.deepEqual(JSON.parse(JSON.stringify(row)), { k_user: 'ada', page: 'home', n: 2 })
 })
