@@ -404,6 +404,36 @@ test('flink up, sql submit of a windowed count over Avro events, output equals t
   )
   const dedupJob = (JSON.parse(dedup.stdout) as { jobIds: string[] }).jobIds[0]!
   assert.equal((await cancelJob(urls().rest, dedupJob, { timeoutMs: 60_000 })).state, 'CANCELED')
+
+  // sql/funnel.sql: the distinct viewers, carters and buyers of each 5-minute window.
+  const funnelTopic = await randomTopic(t, 'flink-funnel', 1)
+  const funnelFile = join(stateDir, 'funnel.sql')
+  writeFileSync(
+    funnelFile,
+    seedSqlFile('funnel', { input, output: funnelTopic, bootstrap: bootstrap(), registryUrl }),
+  )
+  const funnel = await freshetProcess('sql', 'submit', funnelFile, '--flink', urls().gateway, '--json')
+  assert.equal(funnel.code, 0, `${funnel.stdout}\n${funnel.stderr}`)
+  const FUNNEL_MS = 300_000
+  const steps = new Map<number, Array<Set<string>>>()
+  for (const e of events) {
+    const start = e.timestamp - (e.timestamp % FUNNEL_MS)
+    const sets = steps.get(start) ?? [new Set<string>(), new Set<string>(), new Set<string>()]
+    steps.set(start, sets)
+    const step = ['page_view', 'add_to_cart', 'purchase'].indexOf(e.event_type)
+    if (step >= 0) sets[step]!.add(e.user_id)
+  }
+  const funnelRows = [...steps].map(([start, [view, cart, buy]]) =>
+    [start, view!.size, cart!.size, buy!.size].join(' '),
+  )
+  await awaitRecords(funnelTopic, funnelRows.length, { timeoutMs: 120_000 })
+  const funnelWritten = (await readToSentinel(funnelTopic)).map((r) => {
+    const row = JSON.parse(r.value!.toString()) as Record<string, unknown>
+    return [epochMs(row.window_start as string), row.viewers, row.carters, row.buyers].join(' ')
+  })
+  assert.deepEqual(funnelWritten.sort(), funnelRows.sort())
+  const funnelJob = (JSON.parse(funnel.stdout) as { jobIds: string[] }).jobIds[0]!
+  assert.equal((await cancelJob(urls().rest, funnelJob, { timeoutMs: 60_000 })).state, 'CANCELED')
 })
 
 test(`differential corpus: ${CASES.length} queries give the same rows on freshet and on Flink 2.2`, async (t) => {

@@ -3,12 +3,12 @@ import { join } from 'node:path'
 
 /**
  * A seed analytics file of sql/ pointed at a test's topics, broker and registry: its tables name
- * the local stack's (`user-events`, `event-analytics` or `purchases`, 127.0.0.1:9092,
+ * the local stack's (`user-events`, `event-analytics`, `purchases` or `funnel`, 127.0.0.1:9092,
  * http://127.0.0.1:8081).
  * With `bounded`, its source table reads up to the offsets the topic has when the job starts.
  */
 export function seedSqlFile(
-  name: 'event-counts' | 'revenue' | 'top-users' | 'sessions' | 'dedup-purchases',
+  name: 'event-counts' | 'revenue' | 'top-users' | 'sessions' | 'dedup-purchases' | 'funnel',
   at: {
     input: string
     output: string
@@ -22,6 +22,7 @@ export function seedSqlFile(
     .replace("'topic' = 'user-events'", `'topic' = '${at.input}'`)
     .replace("'topic' = 'event-analytics'", `'topic' = '${at.output}'`)
     .replace("'topic' = 'purchases'", `'topic' = '${at.output}'`)
+    .replace("'topic' = 'funnel'", `'topic' = '${at.output}'`)
     .replaceAll("'127.0.0.1:9092'", `'${at.bootstrap}'`)
     .replaceAll("'http://127.0.0.1:8081'", `'${at.registryUrl}'`)
   if (at.bounded === true) {

@@ -80,3 +80,44 @@ test('sql/dedup-purchases.sql writes each purchased line item once, however ofte
     [...list].sort((a, b) => key(a).localeCompare(key(b)))
   assert.deepEqual(sort(rows), sort(expected))
 })
+
+test('sql/funnel.sql counts the distinct viewers, carters and buyers of each 5-minute window, and the rates', async () => {
+  const registry = new MemoryRegistry()
+  const planned = await planSqlFile(join(SQL_DIR, 'funnel.sql'), { registry: () => registry })
+  const driver = await TestDriver.create(planned.topology, {
+    partitions: 4,
+    maxOutOfOrdernessMs: planned.maxOutOfOrdernessMs ?? 0,
+  })
+  const input = driver.input<UserEvent, string>('user-events')
+  for (const event of EVENTS) input.pipe(event, { key: event.user_id, timestampMs: event.timestamp })
+  driver.advanceWatermark(Infinity)
+  const rows = driver.output<Record<string, unknown>, unknown>('funnel').readValues()
+  assert.equal(driver.late().length, 0)
+  await driver.close()
+  const WINDOW_MS = 300_000
+  const windows = new Map<number, { view: Set<string>; cart: Set<string>; buy: Set<string> }>()
+  for (const e of EVENTS) {
+    const start = e.timestamp - (e.timestamp % WINDOW_MS)
+    const w = windows.get(start) ?? { view: new Set(), cart: new Set(), buy: new Set() }
+    windows.set(start, w)
+    if (e.event_type === 'page_view') w.view.add(e.user_id)
+    if (e.event_type === 'add_to_cart') w.cart.add(e.user_id)
+    if (e.event_type === 'purchase') w.buy.add(e.user_id)
+  }
+  const expected = [...windows].map(([start, w]) => ({
+    window_start: start,
+    window_end: start + WINDOW_MS,
+    viewers: w.view.size,
+    carters: w.cart.size,
+    buyers: w.buy.size,
+    view_to_cart: w.view.size === 0 ? null : w.cart.size / w.view.size,
+    cart_to_purchase: w.cart.size === 0 ? null : w.buy.size / w.cart.size,
+  }))
+  assert.ok(
+    expected.some((r) => r.buyers > 0),
+    'some window has buyers',
+  )
+  const byStart = (a: Record<string, unknown>, b: Record<string, unknown>) =>
+    (a.window_start as number) - (b.window_start as number)
+  assert.deepEqual([...rows].sort(byStart), expected.sort(byStart))
+})
