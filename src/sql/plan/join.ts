@@ -27,7 +27,7 @@ import { sqlInvalid, sqlUnsupported } from '../errors.ts'
 import type { Row } from '../expr/types.ts'
 import { applyWhere, compileIn, planFromItem, type QueryContext } from './query.ts'
 import { WINDOW_END, WINDOW_START, WINDOW_TIME, type Relation } from './relation.ts'
-import { fieldReader, type RelationColumn } from './scope.ts'
+import { fieldReader, rowObject, type RelationColumn } from './scope.ts'
 import { walkExpr } from './walk.ts'
 import { encodeKey, windowsOf } from './window.ts'
 
@@ -69,7 +69,6 @@ export function planJoin(join: JoinRef, context: QueryContext): Relation {
   const rightKeys: Expr[] = []
   const rest: Expr[] = []
   const bounds: Bounds = { lowerMs: -Infinity, upperMs: Infinity }
-  const sideOf = (expr: Expr): Side | 'both' | undefined => sideOfIn(expr, left, right)
   const timeTerm = (expr: Expr): TimeTerm | undefined => {
     const term = (column: Expr, offsetMs: number): TimeTerm | undefined => {
       if (column.kind !== 'column') return undefined
@@ -109,19 +108,11 @@ export function planJoin(join: JoinRef, context: QueryContext): Relation {
     }
     if (conjunct.kind === 'binary' && ['<', '<=', '>', '>=', '='].includes(conjunct.op)) {
       if (bound(conjunct.left, conjunct.op, conjunct.right)) continue
-      if (conjunct.op === '=') {
-        const l = sideOf(conjunct.left)
-        const r = sideOf(conjunct.right)
-        if (l === 'left' && r === 'right') {
-          leftKeys.push(conjunct.left)
-          rightKeys.push(conjunct.right)
-          continue
-        }
-        if (l === 'right' && r === 'left') {
-          leftKeys.push(conjunct.right)
-          rightKeys.push(conjunct.left)
-          continue
-        }
+      const key = joinKey(conjunct, left, right)
+      if (key !== undefined) {
+        leftKeys.push(key[0])
+        rightKeys.push(key[1])
+        continue
       }
     }
     rest.push(conjunct)
@@ -159,20 +150,12 @@ export function planJoin(join: JoinRef, context: QueryContext): Relation {
   // Step 3
   const keyed = (relation: Relation, keys: readonly Expr[], role: Side) => {
     const reads = keys.map((k) => compileIn(relation, k, context).evaluate)
-    const names = relation.columns.map((c) => c.name)
-    const columnReads = relation.columns.map((c) => c.read)
+    const toObject = rowObject(relation.columns)
     return relation.stream
       .filter((row) => reads.every((read) => read(row) !== null), {
         name: context.name(`join-${role}-keyed`),
       })
-      .map(
-        (row) => {
-          const out: Record<string, unknown> = {}
-          for (let i = 0; i < names.length; i++) out[names[i]!] = columnReads[i]!(row)
-          return out
-        },
-        { name: context.name(`join-${role}-row`) },
-      )
+      .map(toObject, { name: context.name(`join-${role}-row`) })
       .keyBy((row) => encodeKey(reads.map((read) => read(row))), { name: context.name(`join-${role}`) })
   }
   // Step 4: each side's row stays an object of its own, so same-named columns stay apart.
@@ -243,16 +226,10 @@ function planWindowJoin(join: JoinRef, left: Relation, right: Relation, context:
         joinedWindows.add(a.name)
         continue
       }
-      const l = sideOfIn(conjunct.left, left, right)
-      const r = sideOfIn(conjunct.right, left, right)
-      if (l === 'left' && r === 'right') {
-        leftKeys.push(conjunct.left)
-        rightKeys.push(conjunct.right)
-        continue
-      }
-      if (l === 'right' && r === 'left') {
-        leftKeys.push(conjunct.right)
-        rightKeys.push(conjunct.left)
+      const key = joinKey(conjunct, left, right)
+      if (key !== undefined) {
+        leftKeys.push(key[0])
+        rightKeys.push(key[1])
         continue
       }
     }
@@ -278,20 +255,14 @@ function planWindowJoin(join: JoinRef, left: Relation, right: Relation, context:
   const tagged = (relation: Relation, keys: readonly Expr[], side: 0 | 1) => {
     const role = side === 0 ? 'left' : 'right'
     const reads = keys.map((k) => compileIn(relation, k, context).evaluate)
-    const names = relation.columns.map((c) => c.name)
-    const columnReads = relation.columns.map((c) => c.read)
+    const toObject = rowObject(relation.columns)
     return relation.stream
       .filter((row) => reads.every((read) => read(row) !== null), {
         name: context.name(`window-join-${role}-keyed`),
       })
-      .map(
-        (row): Tagged => {
-          const out: Record<string, unknown> = {}
-          for (let i = 0; i < names.length; i++) out[names[i]!] = columnReads[i]!(row)
-          return { side, key: encodeKey(reads.map((read) => read(row))), row: out }
-        },
-        { name: context.name(`window-join-${role}-row`) },
-      )
+      .map((row): Tagged => ({ side, key: encodeKey(reads.map((read) => read(row))), row: toObject(row) }), {
+        name: context.name(`window-join-${role}-row`),
+      })
   }
   type Rows = { l: Array<Record<string, unknown>>; r: Array<Record<string, unknown>> }
   const pairs = tagged(left, leftKeys, 0)
@@ -354,6 +325,16 @@ function planWindowJoin(join: JoinRef, left: Relation, right: Relation, context:
     rest.reduce((a, b): Expr => ({ kind: 'binary', op: 'AND', left: a, right: b, at: a.at })),
     context,
   )
+}
+
+/** `l = r` with each side reading one join side: the key pair, left side first. */
+function joinKey(conjunct: Expr, left: Relation, right: Relation): [Expr, Expr] | undefined {
+  if (conjunct.kind !== 'binary' || conjunct.op !== '=') return undefined
+  const l = sideOfIn(conjunct.left, left, right)
+  const r = sideOfIn(conjunct.right, left, right)
+  if (l === 'left' && r === 'right') return [conjunct.left, conjunct.right]
+  if (l === 'right' && r === 'left') return [conjunct.right, conjunct.left]
+  return undefined
 }
 
 /** Which side of a join an expression reads: one of them, both, or undefined (none, or ambiguous). */

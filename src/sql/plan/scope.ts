@@ -29,6 +29,17 @@ export function objectColumns(
   return columns.map((c) => ({ name: c.name, type: c.type, qualifiers, read: fieldReader(c.name) }))
 }
 
+/** A function making a row into a plain object of `columns`, by name: what crosses a repartition. */
+export function rowObject(columns: readonly RelationColumn[]): (row: Row) => Record<string, unknown> {
+  const names = columns.map((c) => c.name)
+  const reads = columns.map((c) => c.read)
+  return (row) => {
+    const out: Record<string, unknown> = {}
+    for (let i = 0; i < names.length; i++) out[names[i]!] = reads[i]!(row)
+    return out
+  }
+}
+
 export function requalify(
   columns: readonly RelationColumn[],
   qualifiers: readonly string[],

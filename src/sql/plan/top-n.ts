@@ -31,7 +31,7 @@ import { valueStore } from '../../operators/index.ts'
 import { tumbling } from '../../windows/index.ts'
 import { applyWhere, compileIn, planFromItem, project, type QueryContext } from './query.ts'
 import { WINDOW_END, WINDOW_START, type Relation } from './relation.ts'
-import { objectColumns } from './scope.ts'
+import { objectColumns, rowObject } from './scope.ts'
 import { encodeKey } from './window.ts'
 
 const BIGINT_NOT_NULL: SqlType = { kind: 'BIGINT', nullable: false }
@@ -144,17 +144,8 @@ export function planTopN(query: SelectQuery, shape: TopNShape, context: QueryCon
   const materialized = { columns: objectColumns(input.columns, input.columns[0]?.qualifiers ?? []) }
   const keys = partition.map((e) => compileIn(materialized, e, context).evaluate)
   const compare = comparator(over.orderBy, materialized, context)
-  const names = input.columns.map((c) => c.name)
-  const reads = input.columns.map((c) => c.read)
   const partitioned = input.stream
-    .map(
-      (row) => {
-        const out: Record<string, unknown> = {}
-        for (let i = 0; i < names.length; i++) out[names[i]!] = reads[i]!(row)
-        return out
-      },
-      { name: context.name(deduplicate ? 'deduplicate-input' : 'top-n-input') },
-    )
+    .map(rowObject(input.columns), { name: context.name(deduplicate ? 'deduplicate-input' : 'top-n-input') })
     .keyBy((row) => encodeKey(keys.map((k) => k(row))), {
       name: context.name(deduplicate ? 'deduplicate-partition' : 'top-n-partition'),
     })
