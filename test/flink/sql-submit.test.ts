@@ -444,13 +444,9 @@ test(`differential corpus: ${CASES.length} queries give the same rows on freshet
     pids = services.flatMap((s) => (s.pid === null ? [] : [s.pid]))
     await watchOwner(process.pid, pids)
   }
-  const { failures, elapsedMs } = await runCorpus(t, urls())
-  t.diagnostic(`both engines ran ${CASES.length} cases in ${elapsedMs} ms`)
-  assert.equal(
-    failures.length,
-    0,
-    `${failures.length} of ${CASES.length} cases differ:\n${failures.join('\n')}`,
-  )
+  const { failures, elapsedMs, ran } = await runCorpus(t, urls())
+  t.diagnostic(`both engines ran ${ran} cases in ${elapsedMs} ms`)
+  assert.equal(failures.length, 0, `${failures.length} of ${ran} cases differ:\n${failures.join('\n')}`)
 })
 
 test('flink status, then flink down leaves no Flink process', async () => {

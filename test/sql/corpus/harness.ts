@@ -226,10 +226,11 @@ async function inPool<T>(items: readonly T[], size: number, work: (item: T) => P
 export async function runCorpus(
   t: TestContext,
   urls: { gateway: string; rest: string },
-): Promise<{ failures: string[]; elapsedMs: number }> {
+): Promise<{ failures: string[]; elapsedMs: number; ran: number }> {
   // Step 1 (FRESHET_CORPUS_ONLY=text runs the cases whose name contains it, to look at one)
   const only = process.env.FRESHET_CORPUS_ONLY
   const cases = CASES.map((c, i) => ({ c, i })).filter(({ c }) => only === undefined || c.name.includes(only))
+  if (cases.length === 0) throw new Error(`FRESHET_CORPUS_ONLY=${only ?? ''} names no case`)
   const input = randomName('corpus-clicks')
   const outputs = CASES.map((_, i) => ({
     freshet: randomName(`corpus-${i}-freshet`),
@@ -299,5 +300,5 @@ export async function runCorpus(
       )
     }
   }
-  return { failures: failures.sort(), elapsedMs }
+  return { failures: failures.sort(), elapsedMs, ran: cases.length }
 }
