@@ -858,11 +858,13 @@ export class Worker {
     const startedMs = performance.now()
     // Step 3
     const offsets = this.#offsets
-    // A fetch hands records over in runs per partition: look the task, the offset entry and the
-    // topic's counts up once per run, not per record.
+    // A fetch hands records over in runs per partition: look the task, the offset entry, the
+    // topic's counts and a bounded source's end offset up once per run, not per record.
     let task: StreamTask | undefined
     let entry: TopicPartitionOffset | undefined
     let counts: TopicCounts | undefined
+    /** The end offset of the run's partition when its topic is a bounded source. */
+    let stop: bigint | undefined
     for (const record of batch.records) {
       if (entry === undefined || record.partition !== entry.partition || record.topic !== entry.topic) {
         counts = this.#topicCounts(record.topic)
@@ -873,15 +875,13 @@ export class Worker {
           entry = { topic: record.topic, partition: record.partition, offset: -1n }
           if (task !== undefined) offsets.set(key, entry)
         }
+        stop = this.#stopOffsets.get(record.topic)?.get(record.partition)
       }
       if (task === undefined) continue
-      if (this.#stopOffsets.size > 0) {
-        const stop = this.#stopOffsets.get(record.topic)?.get(record.partition)
-        if (stop !== undefined && record.offset >= stop) {
-          // Past the end of a bounded source: everything before it was processed.
-          task.finishInput(record.topic, record.partition)
-          continue
-        }
+      if (stop !== undefined && record.offset >= stop) {
+        // Past the end of a bounded source: everything before it was processed.
+        task.finishInput(record.topic, record.partition)
+        continue
       }
       if (record.offset < entry.offset) {
         // Within one commit a partition's offsets only grow; a record that goes back means it
