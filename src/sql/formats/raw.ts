@@ -15,14 +15,18 @@ export function isRawColumn(field: RowField): boolean {
   return kind === 'CHAR' || kind === 'VARCHAR' || kind === 'BINARY' || kind === 'VARBINARY'
 }
 
+/** The column's name, and the encoding of its text (undefined for a binary column). */
+function rawCodec(field: RowField, format: RawFormat): { name: string; text: BufferEncoding | undefined } {
+  const binary = field.type.kind === 'BINARY' || field.type.kind === 'VARBINARY'
+  return { name: field.name, text: binary ? undefined : format.encoding }
+}
+
 export class RawDeserializer implements Deserializer<unknown> {
   readonly #name: string
   readonly #text: BufferEncoding | undefined
 
   constructor(field: RowField, format: RawFormat) {
-    this.#name = field.name
-    const binary = field.type.kind === 'BINARY' || field.type.kind === 'VARBINARY'
-    this.#text = binary ? undefined : format.encoding
+    ;({ name: this.#name, text: this.#text } = rawCodec(field, format))
   }
 
   deserialize(buf: Buffer | null | undefined): Promise<unknown> {
@@ -44,9 +48,7 @@ export class RawSerializer implements Serializer<unknown> {
   readonly #text: BufferEncoding | undefined
 
   constructor(field: RowField, format: RawFormat) {
-    this.#name = field.name
-    const binary = field.type.kind === 'BINARY' || field.type.kind === 'VARBINARY'
-    this.#text = binary ? undefined : format.encoding
+    ;({ name: this.#name, text: this.#text } = rawCodec(field, format))
   }
 
   init(): Promise<void> {
