@@ -381,6 +381,16 @@ export class KafkaAdmin {
     }
   }
 
+  /** Deletes consumer groups that have no members (their committed offsets go with them). */
+  async deleteGroups(groups: string[]): Promise<void> {
+    if (groups.length === 0) return
+    try {
+      await this.#admin.deleteGroups({ groups })
+    } catch (error) {
+      throw kafkaError(error, `delete consumer groups ${groups.join(', ')}`)
+    }
+  }
+
   async close(): Promise<void> {
     await this.#admin.close()
   }

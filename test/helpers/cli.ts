@@ -1,6 +1,6 @@
 import { spawn, type ChildProcessByStdio } from 'node:child_process'
 import { join } from 'node:path'
-import type { Readable } from 'node:stream'
+import type { Readable, Writable } from 'node:stream'
 import type { TestContext } from 'node:test'
 import { main } from '../../src/cli/main.ts'
 import { freePort } from '../../src/stack/index.ts'
@@ -66,7 +66,7 @@ export async function stackEnv(stateDir: string): Promise<NodeJS.ProcessEnv & Re
 
 /** A `freshet` process running in the background (see `freshetBackground`). */
 export interface BackgroundCli {
-  readonly child: ChildProcessByStdio<null, Readable, Readable>
+  readonly child: ChildProcessByStdio<Writable | null, Readable, Readable>
   readonly exited: Promise<number | null>
   stdout(): string
   stderr(): string
@@ -76,19 +76,20 @@ export interface BackgroundCli {
 
 /**
  * `freshet <args>` as a child process (from src/, or `options.bin`), killed with SIGKILL after the
- * test if it still runs.
+ * test if it still runs; `options.input` is written to its stdin, which is then closed.
  */
 export function freshetBackground(
   t: TestContext,
   args: readonly string[],
-  options: { bin?: string; cwd?: string; env?: NodeJS.ProcessEnv } = {},
+  options: { bin?: string; cwd?: string; env?: NodeJS.ProcessEnv; input?: string } = {},
 ): BackgroundCli {
   const bin = options.bin ?? join(import.meta.dirname, '../../src/cli/main.ts')
   const child = spawn(process.execPath, [bin, ...args], {
-    stdio: ['ignore', 'pipe', 'pipe'],
+    stdio: [options.input === undefined ? 'ignore' : 'pipe', 'pipe', 'pipe'],
     ...(options.cwd === undefined ? {} : { cwd: options.cwd }),
     ...(options.env === undefined ? {} : { env: options.env }),
-  })
+  }) as ChildProcessByStdio<Writable | null, Readable, Readable>
+  if (options.input !== undefined) child.stdin!.end(options.input)
   let stdout = ''
   let stderr = ''
   child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()))

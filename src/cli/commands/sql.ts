@@ -5,9 +5,11 @@ import { COMMON_HELP, common, parse } from '../args.ts'
 import { isSqlFile } from '../../sql/index.ts'
 import { ddlCommand } from './ddl.ts'
 import { explainCommand } from './explain.ts'
+import { sqlClientCommand } from './sql-client.ts'
 import { parseSetFlags, runCommand } from './run.ts'
 
-export const sqlHelp = `freshet sql run FILE.sql [flags of freshet run] [--set key=value]...
+export const sqlHelp = `freshet sql [--init FILE.sql] [--set key=value]... [--no-catalog]
+freshet sql run FILE.sql [flags of freshet run] [--set key=value]...
 freshet sql explain FILE.sql [--set key=value]... [--json]
 freshet sql ddl [TOPIC]... [--json]
 freshet sql submit FILE.sql [--flink URL] [--set key=value]...
@@ -16,6 +18,10 @@ run: plans every INSERT of FILE.sql onto one freshet pipeline and runs it as a w
 freshet run runs a job (same flags, metrics, dead letters, scale-out: the same command again on
 another machine shares the partitions). SET 'pipeline.name' names the application id (default
 sql-<file name>; --application-id overrides both). See docs/sql.md.
+
+Without an action: the interactive client, like Flink's SQL client. A SELECT shows its live result
+as rows arrive, Ctrl-C stops it; the registry's topics are tables already. From a pipe, it runs the
+statements it reads. --init runs a file first; --no-catalog leaves the registry out.
 
 ddl: prints a CREATE TABLE for each topic whose value schema is in the registry, with the exact
 schema Flink needs to read it (see freshet sql ddl --help).
@@ -61,6 +67,8 @@ function describe(entry: StatementReport): string {
 
 export async function sqlCommand(argv: string[]): Promise<number> {
   const [verb, ...tail] = argv
+  if (verb === undefined || (verb.startsWith('-') && !argv.includes('--help') && !argv.includes('-h')))
+    return sqlClientCommand(argv)
   if (verb === 'ddl') return ddlCommand(tail)
   if (verb === 'run' || verb === 'explain') {
     const file = tail.find((a) => !a.startsWith('-'))

@@ -7,17 +7,18 @@
  *      Unknown keys are kept (Flink ignores keys it does not use, so does freshet).
  *   2. CREATE TABLE / CREATE VIEW: into the catalog (checked when defined, planned when used).
  *   3. INSERT: plan the query (query.ts), check it against the target's columns, add the sink.
- *   4. The result: the topology plus what the worker needs to read and write the tables' formats
+ *   4. The interactive client's bare SELECT (`collect`): its rows go to a callback instead.
+ *   5. The result: the topology plus what the worker needs to read and write the tables' formats
  *      (a deserializer per source topic, the watermark delay, the Kafka cluster).
  */
-import type { InsertStatement, SqlScript } from '../ast.ts'
+import type { InsertStatement, QueryStatement, SqlScript } from '../ast.ts'
 import { sqlInvalid, sqlUnsupported } from '../errors.ts'
 import { RegistryClient } from '../../registry/index.ts'
 import type { Deserializer, SchemaRegistryClient } from '../../serde/index.ts'
 import { pipeline, type Pipeline, type Topology } from '../../stream/index.ts'
 import { planQuery, type QueryContext } from './query.ts'
 import type { Relation } from './relation.ts'
-import { planSink, type SinkPlan } from './sink.ts'
+import { planCollect, planSink, type CollectPlan, type CollectedRow, type SinkPlan } from './sink.ts'
 import { planSource, type SourcePlan } from './source.ts'
 import { Catalog } from '../catalog/index.ts'
 
@@ -30,6 +31,11 @@ export interface PlanOptions {
   readonly properties?: Readonly<Record<string, string>> | undefined
   /** The registry client for a table's `avro-confluent.url` (tests give an in-memory one). */
   readonly registry?: ((url: string) => SchemaRegistryClient) | undefined
+  /**
+   * The interactive client: the script ends in one bare SELECT, whose rows (with their column
+   * values in order) go to this callback instead of a table. Without it a bare SELECT is refused.
+   */
+  readonly collect?: ((row: CollectedRow) => void) | undefined
 }
 
 export interface PlannedScript {
@@ -50,6 +56,8 @@ export interface PlannedScript {
    * up to the offsets they have when it starts, closes every window at their end and stops.
    */
   readonly boundedTopics: readonly string[]
+  /** The bare SELECT's columns and changelog kind, with `collect`. */
+  readonly result?: CollectPlan | undefined
 }
 
 export function planScript(script: SqlScript, options: PlanOptions): PlannedScript {
@@ -57,6 +65,7 @@ export function planScript(script: SqlScript, options: PlanOptions): PlannedScri
   const properties: Record<string, string> = { ...options.properties }
   const catalog = new Catalog()
   const inserts: InsertStatement[] = []
+  let select: QueryStatement | undefined
 
   // 1-2. Properties and the catalog, in file order.
   for (const { statement } of script.statements) {
@@ -82,6 +91,10 @@ export function planScript(script: SqlScript, options: PlanOptions): PlannedScri
         inserts.push(...statement.inserts)
         break
       case 'query':
+        if (options.collect !== undefined && select === undefined) {
+          select = statement
+          break
+        }
         throw sqlUnsupported(
           file,
           statement.at,
@@ -97,7 +110,7 @@ export function planScript(script: SqlScript, options: PlanOptions): PlannedScri
         )
     }
   }
-  if (inserts.length === 0) {
+  if (inserts.length === 0 && select === undefined) {
     throw sqlInvalid(file, { line: 1, column: 1 }, 'the file has no INSERT INTO: nothing to run')
   }
 
@@ -167,7 +180,14 @@ export function planScript(script: SqlScript, options: PlanOptions): PlannedScri
     sinks.push(planSink(relation, target, insert, context))
   }
 
-  // 4. What the worker needs.
+  // 4. The client's SELECT.
+  let result: CollectPlan | undefined
+  if (select !== undefined) {
+    prefix = 'select'
+    result = planCollect(planQuery(select.query, context), context, options.collect!)
+  }
+
+  // 5. What the worker needs.
   const delays = new Set(
     sources.flatMap((s) => (s.watermarkDelayMs === undefined ? [] : [s.watermarkDelayMs])),
   )
@@ -187,7 +207,7 @@ export function planScript(script: SqlScript, options: PlanOptions): PlannedScri
     ),
   )
   if (servers.size > 1) {
-    throw sqlUnsupported(file, inserts[0]!.at, 'tables on different Kafka clusters in one job')
+    throw sqlUnsupported(file, (inserts[0] ?? select)!.at, 'tables on different Kafka clusters in one job')
   }
   const deserializers: Record<string, Deserializer<unknown>> = {}
   for (const s of sources) if (s.deserializer !== undefined) deserializers[s.topic] = s.deserializer
@@ -201,5 +221,6 @@ export function planScript(script: SqlScript, options: PlanOptions): PlannedScri
     maxOutOfOrdernessMs: [...delays][0],
     bootstrapServers: [...servers][0],
     boundedTopics: [...new Set(sources.filter((s) => s.bounded).map((s) => s.topic))],
+    ...(result === undefined ? {} : { result }),
   }
 }

@@ -12,8 +12,10 @@
  *   window) only into a table whose PRIMARY KEY is the GROUP BY key.
  * - print: each row on stdout (stderr with 'standard-error'), as `+I[v1, v2]` like Flink's.
  * - blackhole: nothing.
+ *
+ * The interactive client's bare SELECT ends in `planCollect` instead: its rows go to a callback.
  */
-import type { InsertStatement } from '../ast.ts'
+import type { InsertStatement, SqlType } from '../ast.ts'
 import { sqlInvalid, sqlUnsupported } from '../errors.ts'
 import type { Row } from '../expr/types.ts'
 import type { AvroSchemaJson } from '../../schemas/index.ts'
@@ -202,6 +204,47 @@ function writeKeyed(
       { name: context.name(role) },
     )
     .to(topic, { serde: valueSerializer as Serializer<Row> })
+}
+
+/** A row of the client's SELECT: its column values in the order of `CollectPlan.columns`. */
+export interface CollectedRow {
+  readonly values: readonly unknown[]
+}
+
+export interface CollectPlan {
+  readonly columns: ReadonlyArray<{ readonly name: string; readonly type: SqlType }>
+  /**
+   * The rows are updates (a GROUP BY without a window): a row whose `keyIndexes` values were seen
+   * before replaces that earlier row. Without key indexes (a projection dropped a key column)
+   * every row is shown as it comes.
+   */
+  readonly updating: boolean
+  readonly keyIndexes?: readonly number[] | undefined
+}
+
+/** The end of the client's SELECT: each row's values, in column order, to `collect`. */
+export function planCollect(
+  relation: Relation,
+  context: QueryContext,
+  collect: (row: CollectedRow) => void,
+): CollectPlan {
+  if (relation.windows !== undefined) throw windowWithoutAggregation(context.file, relation.windows.at)
+  const reads = relation.columns.map((c) => c.read)
+  relation.stream.peek(
+    (row) => {
+      const values = new Array<unknown>(reads.length)
+      for (let i = 0; i < reads.length; i++) values[i] = reads[i]!(row)
+      collect({ values })
+    },
+    { name: context.name('collect') },
+  )
+  const names = relation.columns.map((c) => c.name)
+  const keyIndexes = relation.upsertKey?.map((k) => names.indexOf(k))
+  return {
+    columns: relation.columns.map((c) => ({ name: c.name, type: c.type })),
+    updating: relation.updating === true,
+    ...(keyIndexes === undefined || keyIndexes.some((i) => i < 0) ? {} : { keyIndexes }),
+  }
 }
 
 function printValue(value: unknown): string {
