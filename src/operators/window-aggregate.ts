@@ -1,5 +1,5 @@
 /**
- * Windowed aggregation over tumbling, hopping and session windows.
+ * Windowed aggregation over tumbling, hopping, cumulating and session windows.
  *
  * Per record (the task has already observed its timestamp and called `onWatermark`, which emitted
  * what the watermark closed; see docs/windows-and-time.md, "The operator protocol"):
@@ -14,11 +14,11 @@
  * deleted. Emitted windows leave no state behind, so `open` rebuilds the close queue from the store
  * alone: a task restored from its changelog emits exactly the windows that were still open.
  *
- * State per key and window: `windowKey(keyJson, start)` (sessions: `windowKey(keyJson, start, end)`,
- * src/state's layout) -> accumulator.
+ * State per key and window: `windowKey(keyJson, start)` (sessions and cumulating windows, which
+ * share starts: `windowKey(keyJson, start, end)`, src/state's layout) -> accumulator.
  */
 import { FreshetError } from '../errors/index.ts'
-import type { SessionWindows, TimeWindows, Window } from '../windows/index.ts'
+import type { CumulatingWindows, SessionWindows, TimeWindows, Window } from '../windows/index.ts'
 import { WindowCloseQueue } from '../windows/index.ts'
 import type { Aggregator } from './aggregators.ts'
 import { decodeWindowKey, windowKey, windowKeyPrefix, type Revertible } from '../state/index.ts'
@@ -27,7 +27,7 @@ import type { OperatorStore } from './store.ts'
 import { OPEN_WINDOWS, type Keyed, type Operator, type OperatorContext, type WindowResult } from './types.ts'
 
 export interface WindowAggregateConfig<T, K, A, R> {
-  readonly windows: TimeWindows | SessionWindows
+  readonly windows: TimeWindows | CumulatingWindows | SessionWindows
   readonly aggregator: Aggregator<T, A, R, K>
   /** Name of the store holding one accumulator per key and open window. */
   readonly store: string
@@ -41,7 +41,9 @@ interface OpenSession {
 }
 
 export class WindowAggregateOperator<T, K, A, R> implements Operator<T, WindowResult<K, R>> {
-  readonly #windows: TimeWindows | SessionWindows
+  readonly #windows: TimeWindows | CumulatingWindows | SessionWindows
+  /** Sessions and cumulating windows: the state key holds the window's end too. */
+  readonly #keyedByEnd: boolean
   readonly #aggregator: Aggregator<T, A, R, K>
   readonly #result: (accumulator: A) => R
   readonly #storeName: string
@@ -50,6 +52,7 @@ export class WindowAggregateOperator<T, K, A, R> implements Operator<T, WindowRe
   /** Open windows by close time; keys are the keys' JSON text (their state encoding). */
   readonly #queue: WindowCloseQueue<string>
   readonly #starts: number[] = []
+  readonly #cumulating: Window[] = []
   /**
    * Takes back a close-queue change of a record that failed: (true, key, window) un-adds a window,
    * (false, key, window) adds back a session a merge removed. The store's own undo restores the
@@ -68,6 +71,7 @@ export class WindowAggregateOperator<T, K, A, R> implements Operator<T, WindowRe
 
   constructor(config: WindowAggregateConfig<T, K, A, R>) {
     this.#windows = config.windows
+    this.#keyedByEnd = config.windows.kind === 'session' || config.windows.kind === 'cumulating'
     this.#aggregator = config.aggregator
     this.#result = config.aggregator.result ?? ((accumulator: A) => accumulator as unknown as R)
     this.#storeName = config.store
@@ -90,7 +94,7 @@ export class WindowAggregateOperator<T, K, A, R> implements Operator<T, WindowRe
     for (const [stateKey] of this.#store.range()) {
       const { key, startMs, endMs } = decodeWindowKey(stateKey)
       const window =
-        this.#windows.kind === 'session'
+        this.#windows.kind === 'session' || this.#windows.kind === 'cumulating'
           ? { startMs, endMs: endMs ?? startMs }
           : this.#windows.window(startMs)
       this.#queue.add(key.toString('utf8'), window)
@@ -102,38 +106,44 @@ export class WindowAggregateOperator<T, K, A, R> implements Operator<T, WindowRe
     requireKey(record, this.#context.operator)
     const keyJson = JSON.stringify(record.key) ?? 'null'
     const keyBytes = Buffer.from(keyJson)
-    if (this.#windows.kind === 'session')
-      this.#processSession(this.#windows, record, timestampMs, keyJson, keyBytes)
-    else this.#processTime(this.#windows, record, timestampMs, keyJson, keyBytes)
+    const windows = this.#windows
+    if (windows.kind === 'session') this.#processSession(windows, record, timestampMs, keyJson, keyBytes)
+    else if (windows.kind === 'cumulating') {
+      for (const window of windows.assign(timestampMs, this.#cumulating)) {
+        const stateKey = windowKey(keyBytes, window.startMs, window.endMs)
+        this.#addToWindow(record, timestampMs, keyJson, window, stateKey)
+      }
+    } else {
+      for (const startMs of windows.assign(timestampMs, this.#starts)) {
+        this.#addToWindow(record, timestampMs, keyJson, windows.window(startMs), windowKey(keyBytes, startMs))
+      }
+    }
   }
 
-  #processTime(
-    windows: TimeWindows,
+  /** Steps 2-3 for one time window: late, or added to its accumulator. */
+  #addToWindow(
     record: Keyed<T>,
     timestampMs: number,
     keyJson: string,
-    keyBytes: Buffer,
+    window: Window,
+    stateKey: Buffer,
   ): void {
-    for (const startMs of windows.assign(timestampMs, this.#starts)) {
-      const window = windows.window(startMs)
-      const lateByMs = windows.lateByMs(timestampMs, window, this.#watermarkMs)
-      if (lateByMs > 0) {
-        this.#late(record, timestampMs, lateByMs, window)
-        continue
-      }
-      const stateKey = windowKey(keyBytes, startMs)
-      const previous = this.#store.get(stateKey)
-      const accumulator = this.#aggregator.add(
-        previous === undefined ? this.#aggregator.init() : this.#serde.decode(previous),
-        record.value,
-        record.key as K,
-      )
-      this.#store.put(stateKey, this.#serde.encode(accumulator))
-      if (previous === undefined && this.#queue.add(keyJson, window)) {
-        this.#context.undo.log(this.#queueUndo, true, keyJson, window)
-      }
-      if (this.#updates) this.#emit(record.key as K, window, accumulator, false)
+    const lateByMs = this.#windows.lateByMs(timestampMs, window, this.#watermarkMs)
+    if (lateByMs > 0) {
+      this.#late(record, timestampMs, lateByMs, window)
+      return
     }
+    const previous = this.#store.get(stateKey)
+    const accumulator = this.#aggregator.add(
+      previous === undefined ? this.#aggregator.init() : this.#serde.decode(previous),
+      record.value,
+      record.key as K,
+    )
+    this.#store.put(stateKey, this.#serde.encode(accumulator))
+    if (previous === undefined && this.#queue.add(keyJson, window)) {
+      this.#context.undo.log(this.#queueUndo, true, keyJson, window)
+    }
+    if (this.#updates) this.#emit(record.key as K, window, accumulator, false)
   }
 
   #processSession(
@@ -184,10 +194,9 @@ export class WindowAggregateOperator<T, K, A, R> implements Operator<T, WindowRe
     if (watermarkMs <= this.#watermarkMs) return
     this.#watermarkMs = watermarkMs
     if (this.#queue.nextCloseAtMs > watermarkMs) return
-    const sessions = this.#windows.kind === 'session'
     for (const { key: keyJson, window } of this.#queue.popClosed(watermarkMs)) {
       const keyBytes = Buffer.from(keyJson)
-      const stateKey = sessions
+      const stateKey = this.#keyedByEnd
         ? windowKey(keyBytes, window.startMs, window.endMs)
         : windowKey(keyBytes, window.startMs)
       const bytes = this.#store.get(stateKey)

@@ -31,7 +31,7 @@ import {
   type ValueSerde,
 } from '../operators/index.ts'
 import { fromRecordTimestamp } from '../time/index.ts'
-import type { SessionWindows, TimeWindows } from '../windows/index.ts'
+import type { CumulatingWindows, SessionWindows, TimeWindows } from '../windows/index.ts'
 import { attachHandle, handleOf, sameBuilder, type PipelineBuilder, type StreamHandle } from './builder.ts'
 import {
   checkTopic,
@@ -278,10 +278,13 @@ export class KeyedStream<K, T> extends Stream<T> {
   }
 
   /** Groups the records of each key into windows, to aggregate them. */
-  window<W extends TimeWindows | SessionWindows>(windows: W): WindowedStream<K, T, W> {
-    const kind = (windows as Partial<TimeWindows | SessionWindows> | null)?.kind
-    if (kind !== 'tumbling' && kind !== 'hopping' && kind !== 'session') {
-      throw new FreshetError('INVALID_OPTION', 'window: expected tumbling(...), hopping(...) or session(...)')
+  window<W extends TimeWindows | CumulatingWindows | SessionWindows>(windows: W): WindowedStream<K, T, W> {
+    const kind = (windows as Partial<TimeWindows | CumulatingWindows | SessionWindows> | null)?.kind
+    if (kind !== 'tumbling' && kind !== 'hopping' && kind !== 'cumulating' && kind !== 'session') {
+      throw new FreshetError(
+        'INVALID_OPTION',
+        'window: expected tumbling(...), hopping(...), cumulating(...) or session(...)',
+      )
     }
     return new WindowedStream<K, T, W>(handleOf(this, 'window'), windows)
   }

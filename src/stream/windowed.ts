@@ -21,7 +21,7 @@ import {
   type ValueSerde,
   type WindowResult,
 } from '../operators/index.ts'
-import type { SessionWindows, TimeWindows } from '../windows/index.ts'
+import type { CumulatingWindows, SessionWindows, TimeWindows } from '../windows/index.ts'
 import type { StreamHandle } from './builder.ts'
 import {
   requireFunction,
@@ -41,7 +41,7 @@ export type AggregatorFor<W, T, A, R, K> = W extends SessionWindows
 /** Results of a windowed aggregation: per key and window, with the late records on `late()`. */
 export type WindowedResults<K, T, R> = LateAwareStream<K, WindowResult<K, R>, T>
 
-export class WindowedStream<K, T, W extends TimeWindows | SessionWindows> {
+export class WindowedStream<K, T, W extends TimeWindows | CumulatingWindows | SessionWindows> {
   readonly windows: W
   readonly #from: StreamHandle
 
@@ -184,9 +184,11 @@ export class WindowedStream<K, T, W extends TimeWindows | SessionWindows> {
   }
 }
 
-function describeWindows(windows: TimeWindows | SessionWindows): string {
+function describeWindows(windows: TimeWindows | CumulatingWindows | SessionWindows): string {
   const tail = `graceMs: ${windows.graceMs}, emit: ${windows.emit}`
   if (windows.kind === 'session') return `session gapMs: ${windows.gapMs}, ${tail}`
+  if (windows.kind === 'cumulating')
+    return `cumulating sizeMs: ${windows.sizeMs}, stepMs: ${windows.stepMs}, ${tail}`
   if (windows.kind === 'tumbling') return `tumbling sizeMs: ${windows.sizeMs}, ${tail}`
   return `hopping sizeMs: ${windows.sizeMs}, advanceMs: ${windows.advanceMs}, ${tail}`
 }

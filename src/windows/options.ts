@@ -32,6 +32,18 @@ export interface HoppingOptions {
   emit?: EmitMode
 }
 
+export interface CumulatingOptions {
+  /**
+   * The largest window: windows start at the multiples of `sizeMs` and grow by `stepMs` up to it
+   * (`[k * sizeMs, k * sizeMs + n * stepMs)` for n = 1 .. sizeMs / stepMs).
+   */
+  sizeMs: number
+  /** How much each window of one start is longer than the one before; divides `sizeMs`. */
+  stepMs: number
+  graceMs?: number
+  emit?: EmitMode
+}
+
 export interface SessionOptions {
   /** Inactivity gap: events at most `gapMs` apart belong to the same session. */
   gapMs: number
@@ -64,6 +76,13 @@ const hoppingSpec: Spec<HoppingOptions> = {
   emit: { check: emitMode, default: DEFAULT_EMIT_MODE },
 }
 
+const cumulatingSpec: Spec<CumulatingOptions> = {
+  sizeMs: { check: positiveDuration },
+  stepMs: { check: positiveDuration },
+  graceMs: { check: duration, default: DEFAULT_GRACE_MS },
+  emit: { check: emitMode, default: DEFAULT_EMIT_MODE },
+}
+
 const sessionSpec: Spec<SessionOptions> = {
   gapMs: { check: positiveDuration },
   graceMs: { check: duration, default: DEFAULT_GRACE_MS },
@@ -75,6 +94,13 @@ const keyIdCheck = <K>(): Check<(key: K) => string> => checks.func('a function (
 export interface ResolvedTimeWindowOptions {
   sizeMs: number
   advanceMs: number
+  graceMs: number
+  emit: EmitMode
+}
+
+export interface ResolvedCumulatingOptions {
+  sizeMs: number
+  stepMs: number
   graceMs: number
   emit: EmitMode
 }
@@ -125,6 +151,38 @@ export function resolveHoppingOptions(input: unknown): ResolvedTimeWindowOptions
   return {
     sizeMs,
     advanceMs,
+    graceMs: options.graceMs ?? DEFAULT_GRACE_MS,
+    emit: options.emit ?? DEFAULT_EMIT_MODE,
+  }
+}
+
+export function resolveCumulatingOptions(input: unknown): ResolvedCumulatingOptions {
+  const options = validateOptions('cumulating', input, cumulatingSpec)
+  requireOptions('cumulating', options, ['sizeMs', 'stepMs'])
+  const { sizeMs, stepMs } = options
+  if (sizeMs % stepMs !== 0) {
+    throw new FreshetError(
+      'INVALID_OPTION',
+      `cumulating: option "sizeMs" (${sizeMs}) must be a whole multiple of stepMs (${stepMs})`,
+      { details: { option: 'sizeMs', expected: `a multiple of ${stepMs}` } },
+    )
+  }
+  if (sizeMs / stepMs > MAX_WINDOWS_PER_RECORD) {
+    throw new FreshetError(
+      'INVALID_OPTION',
+      `cumulating: sizeMs / stepMs = ${sizeMs / stepMs} windows per record; at most ${MAX_WINDOWS_PER_RECORD} ` +
+        'are allowed (check the units of "stepMs")',
+      {
+        details: {
+          option: 'stepMs',
+          expected: `an integer in [${Math.ceil(sizeMs / MAX_WINDOWS_PER_RECORD)}, ${sizeMs}]`,
+        },
+      },
+    )
+  }
+  return {
+    sizeMs,
+    stepMs,
     graceMs: options.graceMs ?? DEFAULT_GRACE_MS,
     emit: options.emit ?? DEFAULT_EMIT_MODE,
   }

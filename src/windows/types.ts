@@ -1,5 +1,5 @@
 /**
- * A window of event time. For time windows (tumbling, hopping) it is the half-open interval
+ * A window of event time. For time windows (tumbling, hopping, cumulating) it is the half-open interval
  * `[startMs, endMs)`. For session windows both ends are inclusive: `startMs` is the first and `endMs`
  * the last event time of the session (Kafka Streams' convention), so a session of one event has
  * `startMs === endMs`.
@@ -16,7 +16,7 @@ export interface Window {
 export type EmitMode = 'final' | 'updates'
 export const EMIT_MODES: readonly EmitMode[] = ['final', 'updates']
 
-export type WindowKind = 'tumbling' | 'hopping' | 'session'
+export type WindowKind = 'tumbling' | 'hopping' | 'cumulating' | 'session'
 
 /**
  * What every window definition answers about closing and lateness. A window is closed (its result is

@@ -9,7 +9,15 @@ import {
   type Aggregator,
   type WindowResult,
 } from '../../src/operators/index.ts'
-import { hopping, session, tumbling, type SessionWindows, type TimeWindows } from '../../src/windows/index.ts'
+import {
+  cumulating,
+  hopping,
+  session,
+  tumbling,
+  type CumulatingWindows,
+  type SessionWindows,
+  type TimeWindows,
+} from '../../src/windows/index.ts'
 import { Harness, random } from './harness.ts'
 
 type CountSum = [number, number]
@@ -22,7 +30,7 @@ const countSum: Aggregator<number, CountSum> = {
 }
 
 function aggregate(
-  windows: TimeWindows | SessionWindows,
+  windows: TimeWindows | CumulatingWindows | SessionWindows,
   aggregator: Aggregator<number, CountSum> = countSum,
 ) {
   return new WindowAggregateOperator<number, string, CountSum, CountSum>({
@@ -33,7 +41,7 @@ function aggregate(
   })
 }
 
-function harness(windows: TimeWindows | SessionWindows, maxOutOfOrdernessMs = 0) {
+function harness(windows: TimeWindows | CumulatingWindows | SessionWindows, maxOutOfOrdernessMs = 0) {
   return new Harness<number, WindowResult<string, CountSum>>(aggregate(windows), ['windows'], {
     maxOutOfOrdernessMs,
   })
@@ -98,6 +106,60 @@ test('hopping windows overlap: each window has the closed-form count and sum of 
     (_, t) => hopping({ sizeMs, advanceMs }).assign(t).length,
   ).reduce((a, b) => a + b)
   assert.equal(total, expected)
+})
+
+test('cumulating windows: each growing window of a start has the closed-form count and sum, emitted at its own end', () => {
+  const h = harness(cumulating({ sizeMs: 30, stepMs: 10 }))
+  for (let i = 0; i < 60; i++) h.feed('k', i, i)
+  // The watermark is 59: every window up to [30, 50) has closed, in order of its end.
+  const closed = h
+    .main()
+    .map((e) => [e.value.window.startMs, e.value.window.endMs, e.value.value, e.timestampMs])
+  assert.deepEqual(closed, [
+    [0, 10, [10, rangeSum(0, 10)], 9],
+    [0, 20, [20, rangeSum(0, 20)], 19],
+    [0, 30, [30, rangeSum(0, 30)], 29],
+    [30, 40, [10, rangeSum(30, 40)], 39],
+    [30, 50, [20, rangeSum(30, 50)], 49],
+  ])
+  h.watermark(Infinity)
+  assert.deepEqual(h.main().at(-1)?.value.value, [30, rangeSum(30, 60)])
+  assert.equal(h.late.length, 0)
+})
+
+test('cumulating windows: a restarted operator emits the windows of one start still open, told apart by their end', () => {
+  const h = harness(cumulating({ sizeMs: 30, stepMs: 10 }))
+  for (let i = 0; i < 15; i++) h.feed('k', i, i)
+  assert.equal(h.main().length, 1, '[0, 10) closed')
+  h.restart(aggregate(cumulating({ sizeMs: 30, stepMs: 10 })), h.tracker.watermarkMs)
+  for (let i = 15; i < 30; i++) h.feed('k', i, i)
+  h.watermark(Infinity)
+  assert.deepEqual(
+    h.main().map((e) => [e.value.window.endMs, e.value.value]),
+    [
+      [10, [10, rangeSum(0, 10)]],
+      [20, [20, rangeSum(0, 20)]],
+      [30, [30, rangeSum(0, 30)]],
+    ],
+  )
+})
+
+test('cumulating windows: a record late for its shorter windows still counts in the longer open ones', () => {
+  const h = harness(cumulating({ sizeMs: 30, stepMs: 10 }))
+  h.feed('k', 25, 25) // watermark 25: [0, 10) and [0, 20) are closed
+  h.feed('k', 5, 5)
+  assert.deepEqual(
+    h.late.map((l) => [l.timestampMs, l.window.endMs]),
+    [
+      [5, 10],
+      [5, 20],
+    ],
+  )
+  h.watermark(Infinity)
+  assert.deepEqual(
+    h.main().map((e) => [e.value.window.endMs, e.value.value]),
+    [[30, [2, 30]]],
+  )
 })
 
 test('a late record goes to the late output with lateByMs = watermark - grace - timestamp and the closed window', () => {

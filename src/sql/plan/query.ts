@@ -242,11 +242,12 @@ function planWindowTvf(tvf: WindowTableRef, context: QueryContext): Relation {
     )
   }
   if ((ms[arity] ?? 0) !== 0) throw sqlUnsupported(file, tvf.args[arity]!.at, `a ${tvf.fn} window offset`)
-  if (tvf.fn === 'CUMULATE') throw sqlUnsupported(file, tvf.at, 'the CUMULATE window TVF')
+  // HOP(slide, size) and CUMULATE(step, size) name the size second.
+  const stepped = tvf.fn === 'HOP' || tvf.fn === 'CUMULATE'
   const windows: WindowSpec = {
     fn: tvf.fn,
-    sizeMs: tvf.fn === 'HOP' ? ms[1]! : ms[0]!,
-    ...(tvf.fn === 'HOP' ? { slideMs: ms[0]! } : {}),
+    sizeMs: stepped ? ms[1]! : ms[0]!,
+    ...(stepped ? { slideMs: ms[0]! } : {}),
     ...(tvf.fn === 'SESSION' ? { gapMs: ms[0]! } : {}),
     partitionBy: tvf.partitionBy,
     timeColumn: tvf.timeColumn,
@@ -257,7 +258,13 @@ function planWindowTvf(tvf: WindowTableRef, context: QueryContext): Relation {
     if (!(value > 0)) throw sqlInvalid(file, tvf.args[i]!.at, `${tvf.fn}: intervals must be positive`)
   }
   if (windows.slideMs !== undefined && windows.sizeMs % windows.slideMs !== 0) {
-    throw sqlInvalid(file, tvf.at, 'HOP: the size must be a whole multiple of the slide')
+    throw sqlInvalid(
+      file,
+      tvf.at,
+      tvf.fn === 'HOP'
+        ? 'HOP: the size must be a whole multiple of the slide'
+        : 'CUMULATE: the max size must be a whole multiple of the step',
+    )
   }
   return {
     ...input,

@@ -18,7 +18,15 @@ import { compileAggregate, isAggregateFunction } from '../expr/index.ts'
 import type { CompiledAggregate, Row } from '../expr/types.ts'
 import { valueStore } from '../../operators/index.ts'
 import type { KeyedStream } from '../../stream/index.ts'
-import { hopping, session, tumbling, type SessionWindows, type TimeWindows } from '../../windows/index.ts'
+import {
+  cumulating,
+  hopping,
+  session,
+  tumbling,
+  type CumulatingWindows,
+  type SessionWindows,
+  type TimeWindows,
+} from '../../windows/index.ts'
 import { applyWhere, compileIn, project, type QueryContext } from './query.ts'
 import { WINDOW_END, WINDOW_START, WINDOW_TIME, type Relation, type WindowSpec } from './relation.ts'
 import { ColumnScope, fieldReader, objectColumns, type RelationColumn } from './scope.ts'
@@ -286,9 +294,10 @@ function decodeKey(key: unknown, count: number): unknown[] {
   return Array.isArray(key) ? [key[0]] : [key]
 }
 
-export function windowsOf(spec: WindowSpec): TimeWindows | SessionWindows {
+export function windowsOf(spec: WindowSpec): TimeWindows | CumulatingWindows | SessionWindows {
   if (spec.fn === 'TUMBLE') return tumbling({ sizeMs: spec.sizeMs, graceMs: 0 })
   if (spec.fn === 'HOP') return hopping({ sizeMs: spec.sizeMs, advanceMs: spec.slideMs!, graceMs: 0 })
+  if (spec.fn === 'CUMULATE') return cumulating({ sizeMs: spec.sizeMs, stepMs: spec.slideMs!, graceMs: 0 })
   return session({ gapMs: spec.gapMs!, graceMs: 0 })
 }
 

@@ -240,6 +240,31 @@ export const CASES: readonly CorpusCase[] = [
       GROUP BY window_start, window_end`,
   },
   {
+    name: 'CUMULATE: running counts and sums per user, every minute of 4-minute windows',
+    columns:
+      'window_start TIMESTAMP(3), window_end TIMESTAMP(3), window_time TIMESTAMP(3), user_id STRING, n BIGINT, s DOUBLE',
+    sql: `INSERT INTO out_rows SELECT window_start, window_end, window_time, user_id, COUNT(*), SUM(amount)
+      FROM TABLE(CUMULATE(TABLE clicks, DESCRIPTOR(ts), INTERVAL '1' MINUTE, INTERVAL '4' MINUTE))
+      GROUP BY window_start, window_end, window_time, user_id`,
+  },
+  {
+    name: 'CUMULATE: COUNT(DISTINCT), MAX and FILTER over 30-second steps of 3-minute windows',
+    columns: 'window_end TIMESTAMP(3), users BIGINT, top_qty INT, carts BIGINT',
+    sql: `INSERT INTO out_rows SELECT window_end, COUNT(DISTINCT user_id), MAX(qty), COUNT(*) FILTER (WHERE page = 'cart')
+      FROM TABLE(CUMULATE(TABLE clicks, DESCRIPTOR(ts), INTERVAL '30' SECOND, INTERVAL '3' MINUTE))
+      GROUP BY window_start, window_end`,
+  },
+  {
+    name: 'window Top-1 over CUMULATE windows: the user with the most clicks so far in each 5-minute window',
+    columns: 'window_start TIMESTAMP(3), window_end TIMESTAMP(3), user_id STRING, n BIGINT',
+    sql: `INSERT INTO out_rows SELECT window_start, window_end, user_id, n FROM (
+        SELECT *, ROW_NUMBER() OVER (PARTITION BY window_start, window_end ORDER BY n DESC, user_id) AS rn
+        FROM (SELECT window_start, window_end, user_id, COUNT(*) AS n
+          FROM TABLE(CUMULATE(TABLE clicks, DESCRIPTOR(ts), INTERVAL '1' MINUTE, INTERVAL '5' MINUTE))
+          GROUP BY window_start, window_end, user_id))
+      WHERE rn <= 1`,
+  },
+  {
     name: 'SESSION per user with a 20-second gap',
     columns: 'window_start TIMESTAMP(3), window_end TIMESTAMP(3), user_id STRING, n BIGINT, spend DOUBLE',
     sql: `INSERT INTO out_rows SELECT window_start, window_end, user_id, COUNT(*), SUM(amount)
@@ -334,6 +359,14 @@ export const CASES: readonly CorpusCase[] = [
       JOIN (SELECT * FROM TABLE(HOP(TABLE clicks, DESCRIPTOR(ts), INTERVAL '1' MINUTE, INTERVAL '2' MINUTE))) B
       ON A.qty * 2 = B.qty + B.qty AND A.window_start = B.window_start AND A.window_end = B.window_end
         AND A.user_id < B.user_id AND A.page = 'home' AND B.page = 'search'`,
+  },
+  {
+    name: 'window join over CUMULATE windows: pages seen by two users in the same growing window',
+    columns: 'window_start TIMESTAMP(3), window_end TIMESTAMP(3), a_user STRING, b_user STRING, page STRING',
+    sql: `INSERT INTO out_rows SELECT A.window_start, A.window_end, A.user_id, B.user_id, A.page
+      FROM (SELECT * FROM TABLE(CUMULATE(TABLE clicks, DESCRIPTOR(ts), INTERVAL '1' MINUTE, INTERVAL '3' MINUTE)) WHERE user_id = 'ada') A
+      JOIN (SELECT * FROM TABLE(CUMULATE(TABLE clicks, DESCRIPTOR(ts), INTERVAL '1' MINUTE, INTERVAL '3' MINUTE)) WHERE user_id = 'bob') B
+      ON A.page = B.page AND A.window_start = B.window_start AND A.window_end = B.window_end`,
   },
 
   // -- Deduplication ---------------------------------------------------------------------------
