@@ -19,8 +19,9 @@
  *   4. The DSL's interval join pairs them: `{ l, r }`, read through the two sides' columns.
  *   5. The other conjuncts filter the pairs.
  *
- * A join of two window TVFs is a window join (`planWindowJoin`). Regular joins (no time bounds),
- * outer joins and temporal joins are FRESHET_SQL_UNSUPPORTED.
+ * A join of two window TVFs is a window join (`planWindowJoin`); a join whose right side is read
+ * `FOR SYSTEM_TIME AS OF` is a temporal join (temporal-join.ts). Regular joins (no time bounds) and
+ * outer joins other than a temporal LEFT JOIN are FRESHET_SQL_UNSUPPORTED.
  */
 import type { ColumnExpr, Expr, JoinRef, SqlType } from '../ast.ts'
 import { sqlInvalid, sqlUnsupported } from '../errors.ts'
@@ -29,6 +30,7 @@ import { applyWhere, compileIn, planFromItem, type QueryContext } from './query.
 import { WINDOW_END, WINDOW_START, WINDOW_TIME, type Relation } from './relation.ts'
 import { fieldReader, rowObject, type RelationColumn } from './scope.ts'
 import { walkExpr } from './walk.ts'
+import { planTemporalJoin } from './temporal-join.ts'
 import { encodeKey, windowsOf } from './window.ts'
 
 type Side = 'left' | 'right'
@@ -47,6 +49,9 @@ interface Bounds {
 
 export function planJoin(join: JoinRef, context: QueryContext): Relation {
   const { file } = context
+  if (join.right.kind === 'table' && join.right.forSystemTimeAsOf !== undefined) {
+    return planTemporalJoin(join, join.right, context)
+  }
   if (join.type === 'CROSS' || (join.on === undefined && join.using === undefined)) {
     throw sqlUnsupported(
       file,
@@ -328,7 +333,7 @@ function planWindowJoin(join: JoinRef, left: Relation, right: Relation, context:
 }
 
 /** `l = r` with each side reading one join side: the key pair, left side first. */
-function joinKey(conjunct: Expr, left: Relation, right: Relation): [Expr, Expr] | undefined {
+export function joinKey(conjunct: Expr, left: Relation, right: Relation): [Expr, Expr] | undefined {
   if (conjunct.kind !== 'binary' || conjunct.op !== '=') return undefined
   const l = sideOfIn(conjunct.left, left, right)
   const r = sideOfIn(conjunct.right, left, right)
@@ -351,7 +356,7 @@ function sideOfIn(expr: Expr, left: Relation, right: Relation): Side | 'both' | 
   return sides.size === 1 ? [...sides][0] : undefined
 }
 
-function conjuncts(expr: Expr): Expr[] {
+export function conjuncts(expr: Expr): Expr[] {
   return expr.kind === 'binary' && expr.op === 'AND'
     ? [...conjuncts(expr.left), ...conjuncts(expr.right)]
     : [expr]
@@ -362,7 +367,7 @@ function columnRefs(expr: Expr): ColumnExpr[] {
 }
 
 /** Whether `ref` names a column of `relation` (by name, and by qualifier when it has one). */
-function resolves(relation: Relation, ref: ColumnExpr): boolean {
+export function resolves(relation: Relation, ref: ColumnExpr): boolean {
   return relation.columns.some(
     (c) => c.name === ref.name && (ref.qualifier === undefined || c.qualifiers.includes(ref.qualifier)),
   )

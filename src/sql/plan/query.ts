@@ -8,7 +8,16 @@
  *
  * What the planner does not run yet is refused with FRESHET_SQL_UNSUPPORTED at its position.
  */
-import type { Expr, FromItem, Query, SelectItem, SelectQuery, SqlType, WindowTableRef } from '../ast.ts'
+import type {
+  Expr,
+  FromItem,
+  Query,
+  SelectItem,
+  SelectQuery,
+  SqlType,
+  TableRef,
+  WindowTableRef,
+} from '../ast.ts'
 import { sqlInvalid, sqlUnsupported } from '../errors.ts'
 import { compileExpression, isAggregateFunction } from '../expr/index.ts'
 import type { CompiledExpression, Row } from '../expr/types.ts'
@@ -178,23 +187,42 @@ export function isAggregation(query: SelectQuery): boolean {
   return exprs.some((e) => [...walkExpr(e)].some((n) => n.kind === 'call' && isAggregateFunction(n.name)))
 }
 
+/** A table or view named in FROM, its columns qualified by its alias or name. */
+export function tableRelation(from: TableRef, context: QueryContext): Relation {
+  const { file } = context
+  if (Object.keys(from.hints).length > 0) throw sqlUnsupported(file, from.at, 'OPTIONS hints on a table')
+  const relation = context.relation(from.name)
+  if (relation === undefined) {
+    throw sqlInvalid(
+      file,
+      from.at,
+      `unknown table or view "${from.name}"${didYouMean(from.name, context.relationNames())}`,
+    )
+  }
+  return { ...relation, columns: requalify(relation.columns, [from.alias ?? from.name]) }
+}
+
 export function planFromItem(from: FromItem, context: QueryContext): Relation {
   const { file } = context
   switch (from.kind) {
     case 'table': {
       if (from.forSystemTimeAsOf !== undefined) {
-        throw sqlUnsupported(file, from.at, 'FOR SYSTEM_TIME AS OF (temporal join)')
-      }
-      if (Object.keys(from.hints).length > 0) throw sqlUnsupported(file, from.at, 'OPTIONS hints on a table')
-      const relation = context.relation(from.name)
-      if (relation === undefined) {
         throw sqlInvalid(
           file,
           from.at,
-          `unknown table or view "${from.name}"${didYouMean(from.name, context.relationNames())}`,
+          'FOR SYSTEM_TIME AS OF is the right side of a temporal join: l JOIN r FOR SYSTEM_TIME AS OF l.ts ON ...',
         )
       }
-      return { ...relation, columns: requalify(relation.columns, [from.alias ?? from.name]) }
+      const relation = tableRelation(from, context)
+      if (relation.versioned !== undefined) {
+        throw sqlUnsupported(
+          file,
+          from.at,
+          `reading the upsert-kafka table "${from.name}" (a changelog) other than as the versioned table of a temporal join`,
+          `join it: ... JOIN ${from.name} FOR SYSTEM_TIME AS OF <the other side's time attribute> ON ...`,
+        )
+      }
+      return relation
     }
     case 'subquery': {
       const relation = planQuery(from.query, context)

@@ -39,6 +39,11 @@ export interface Relation {
   readonly updating?: boolean | undefined
   /** The columns that identify an updating row; undefined when a projection dropped one of them. */
   readonly upsertKey?: readonly string[] | undefined
+  /**
+   * An upsert-kafka table: each row is a new version of its PRIMARY KEY's row, or its deletion
+   * (`isDeletion`, source.ts). Only a temporal join reads it (`FOR SYSTEM_TIME AS OF`).
+   */
+  readonly versioned?: { readonly primaryKey: readonly string[] } | undefined
 }
 
 /** The names Flink gives a window TVF's extra columns. */

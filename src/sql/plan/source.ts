@@ -6,6 +6,10 @@
  * `partition`, `offset`, `topic`, `headers`, `leader-epoch`) from its Kafka record; computed columns
  * are compiled over both and evaluated where they are read (no extra operator). A table without a WATERMARK has no
  * time attribute; its rows carry the Kafka record timestamp as event time.
+ *
+ * An `upsert-kafka` table is a changelog: each record updates its key (the PRIMARY KEY columns, read
+ * from the record key), a tombstone (null value) deletes it, as a row of the key columns marked
+ * with `isDeletion`. Only a temporal join reads it, as the versioned table (`Relation.versioned`).
  */
 import type { Expr, RowField, SqlType } from '../ast.ts'
 import { sqlInvalid, sqlUnsupported } from '../errors.ts'
@@ -57,9 +61,10 @@ export function planSource(app: Pipeline, table: TableDefinition, context: Query
       `table "${table.name}" uses the '${connector.kind}' connector, which can only be written to`,
     )
   }
-  if (connector.kind !== 'kafka') {
+  if (connector.kind !== 'kafka' && connector.kind !== 'upsert-kafka') {
     throw sqlUnsupported(file, table.at, `reading the '${connector.kind}' connector`)
   }
+  const upsert = connector.kind === 'upsert-kafka'
   if (connector.bounded.mode !== 'unbounded' && connector.bounded.mode !== 'latest-offset') {
     throw sqlUnsupported(
       file,
@@ -69,9 +74,10 @@ export function planSource(app: Pipeline, table: TableDefinition, context: Query
     )
   }
   if (
-    connector.startup.mode === 'latest-offset' ||
-    connector.startup.mode === 'timestamp' ||
-    connector.startup.mode === 'specific-offsets'
+    connector.kind === 'kafka' &&
+    (connector.startup.mode === 'latest-offset' ||
+      connector.startup.mode === 'timestamp' ||
+      connector.startup.mode === 'specific-offsets')
   ) {
     throw sqlUnsupported(
       file,
@@ -175,8 +181,13 @@ export function planSource(app: Pipeline, table: TableDefinition, context: Query
   return {
     table,
     topic,
-    relation: { stream, columns, timeColumn: watermark?.column },
-    deserializer: withRecord ? new RecordRowDeserializer(values, keys) : values,
+    relation: {
+      stream,
+      columns,
+      timeColumn: watermark?.column,
+      ...(upsert ? { versioned: { primaryKey: connector.key.fields } } : {}),
+    },
+    deserializer: withRecord ? new RecordRowDeserializer(values, keys, upsert) : values,
     watermarkDelayMs,
     bounded: connector.bounded.mode === 'latest-offset',
   }
@@ -184,23 +195,34 @@ export function planSource(app: Pipeline, table: TableDefinition, context: Query
 
 /** Where a row decoded by a `MetadataDeserializer` keeps its Kafka record. */
 const RECORD = Symbol('kafka record')
+/** Marks the row of an upsert-kafka tombstone: its key columns, the others null. */
+const DELETION = Symbol('deletion')
+
+/** Whether a row of an upsert-kafka table is a tombstone: its key is deleted. */
+export function isDeletion(row: Row): boolean {
+  return row !== null && typeof row === 'object' && (row as Record<symbol, unknown>)[DELETION] === true
+}
 
 /**
  * A Kafka table's rows from whole records: the value decoded as `values` does, the `key.fields`
  * columns from the record key (JSON, field names without `key.fields-prefix`), and the record kept
- * for the METADATA columns.
+ * for the METADATA columns. With `tombstones` (upsert-kafka), a record without a value is a
+ * deletion of its key.
  */
 class RecordRowDeserializer implements RecordDeserializer<unknown> {
   readonly #values: Deserializer<unknown>
   readonly #keys:
     { decoder: Deserializer<unknown>; columns: ReadonlyArray<readonly [string, string]> } | undefined
+  readonly #tombstones: boolean
 
   constructor(
     values: Deserializer<unknown>,
     keys: { decoder: Deserializer<unknown>; columns: ReadonlyArray<readonly [string, string]> } | undefined,
+    tombstones = false,
   ) {
     this.#values = values
     this.#keys = keys
+    this.#tombstones = tombstones
   }
 
   deserialize(buf: Buffer | null | undefined, location?: ErrorLocation): Promise<unknown> {
@@ -217,7 +239,10 @@ class RecordRowDeserializer implements RecordDeserializer<unknown> {
 
   deserializeRecord(record: SourceRecord): unknown {
     const { topic, partition, offset } = record
-    const row = this.#values.deserializeSync(record.value, { topic, partition, offset })
+    const row =
+      this.#tombstones && (record.value === null || record.value === undefined)
+        ? { [DELETION]: true }
+        : this.#values.deserializeSync(record.value, { topic, partition, offset })
     if (row === null || typeof row !== 'object') return row
     ;(row as Record<symbol, SourceRecord>)[RECORD] = record
     const keys = this.#keys

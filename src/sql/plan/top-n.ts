@@ -150,6 +150,8 @@ export function planTopN(query: SelectQuery, shape: TopNShape, context: QueryCon
       name: context.name(deduplicate ? 'deduplicate-partition' : 'top-n-partition'),
     })
     .window(tumbling({ sizeMs: 1, graceMs: 0 }))
+  // Store names are the pipeline's: one per deduplication.
+  const seenStore = context.name('deduplicate-seen')
   const ranked = deduplicate
     ? partitioned
         .aggregate(
@@ -162,11 +164,12 @@ export function planTopN(query: SelectQuery, shape: TopNShape, context: QueryCon
         )
         .process(
           (record, { stores }) => {
-            if (stores.seen.get(record.key) === true) return undefined
-            stores.seen.put(record.key, true)
+            const seen = stores[seenStore]!
+            if (seen.get(record.key) === true) return undefined
+            seen.put(record.key, true)
             return { ...(record.value.value as Record<string, unknown>), [rank]: 1 } as Row
           },
-          { name: context.name('deduplicate'), stores: { seen: valueStore<boolean>() } },
+          { name: context.name('deduplicate'), stores: { [seenStore]: valueStore<boolean>() } },
         )
     : partitioned
         .aggregate(

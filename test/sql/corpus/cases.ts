@@ -369,6 +369,30 @@ export const CASES: readonly CorpusCase[] = [
       ON A.page = B.page AND A.window_start = B.window_start AND A.window_end = B.window_end`,
   },
 
+  // -- Temporal joins --------------------------------------------------------------------------
+  {
+    name: 'temporal join: each click with the price of its page at the click, and the cost',
+    columns:
+      'user_id STRING, page STRING, ts TIMESTAMP(3), unit_price DECIMAL(10, 2), currency STRING, version_ts TIMESTAMP(3), cost DECIMAL(20, 2)',
+    sql: `INSERT INTO out_rows SELECT c.user_id, c.page, c.ts, p.unit_price, p.currency, p.version_ts, c.qty * p.unit_price
+      FROM clicks AS c JOIN prices FOR SYSTEM_TIME AS OF c.ts AS p ON c.page = p.page`,
+  },
+  {
+    name: 'temporal LEFT JOIN with a condition on the version: nulls where no EUR price was current',
+    columns: 'user_id STRING, page STRING, ts TIMESTAMP(3), unit_price DECIMAL(10, 2), currency STRING',
+    sql: `INSERT INTO out_rows SELECT c.user_id, c.page, c.ts, p.unit_price, p.currency
+      FROM clicks AS c LEFT JOIN prices FOR SYSTEM_TIME AS OF c.ts AS p ON p.page = c.page AND p.currency = 'EUR'`,
+  },
+  {
+    name: 'temporal join keeps the time attribute: revenue per currency per 2 minutes of the enriched clicks',
+    columns: 'window_start TIMESTAMP(3), currency STRING, clicks BIGINT, revenue DECIMAL(38, 2)',
+    sql: `CREATE TEMPORARY VIEW priced AS SELECT c.ts, c.qty, p.unit_price, p.currency
+        FROM clicks AS c JOIN prices FOR SYSTEM_TIME AS OF c.ts AS p ON c.page = p.page;
+      INSERT INTO out_rows SELECT window_start, currency, COUNT(*), SUM(qty * unit_price)
+      FROM TABLE(TUMBLE(TABLE priced, DESCRIPTOR(ts), INTERVAL '2' MINUTE))
+      GROUP BY window_start, window_end, currency`,
+  },
+
   // -- Deduplication ---------------------------------------------------------------------------
   {
     name: 'deduplication: the first click of each user on each page',

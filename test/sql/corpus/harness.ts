@@ -4,7 +4,11 @@
  * rows across windows and keys is neither engine's promise).
  *
  *   1. The input: `clicks`, a fixed set of rows in Flink's JSON format on a topic of 2 partitions
- *      (keyed by user), events out of order within the WATERMARK delay, nulls in several columns.
+ *      (keyed by user), events out of order within the WATERMARK delay, nulls in several columns;
+ *      and `prices`, an upsert-kafka table of each page's price over time (versions, a page
+ *      without one for a while, a version at the very millisecond of a click), for temporal joins.
+ *      It has no tombstone: Flink 2.2 applies a deletion at the time of the version it deletes
+ *      (docs/sql.md, "Differences from Flink"); test/sql/temporal-join.test.ts covers deletions.
  *   2. Per case, one file: the shared prelude (session time zone, the bounded `clicks` table), the
  *      case's `out_rows` table on a topic of its own per engine, and its INSERT.
  *   3. freshet: the file planned in process and run by a worker reading `clicks` as a bounded
@@ -86,10 +90,65 @@ export async function produceClicks(topic: string, rows: readonly Click[]): Prom
   }
 }
 
+/** A version of a page's price: its time is the record's timestamp. */
+export interface PriceVersion {
+  page: string
+  price: number
+  currency: string
+  timestampMs: number
+}
+
+/**
+ * The versions of each page's price, before, during and after the clicks: several per page, a
+ * page with none until a minute in, and one version at the exact millisecond of a click on its
+ * page (the version of time t includes versions at t).
+ */
+export function prices(): PriceVersion[] {
+  const minute = 60_000
+  const at = (page: string, minutes: number, price: number, currency = 'EUR'): PriceVersion => ({
+    page,
+    price,
+    currency,
+    timestampMs: BASE_MS + minutes * minute,
+  })
+  const exact = clicks().find((c, i) => i > 200 && c.page === 'cart')!
+  return [
+    at('home', -1, 1),
+    at('home', 3, 1.5),
+    at('home', 7, 2, 'USD'),
+    at('search', 1, 0.5),
+    at('product', 0, 10),
+    at('product', 5, 11, 'USD'),
+    at('product', 8, 12),
+    at('cart', -0.25, 3),
+    { page: 'cart', price: 3.25, currency: 'USD', timestampMs: Date.parse(`${exact.ts.replace(' ', 'T')}Z`) },
+    at('checkout', 0.5, 20),
+    at('checkout', 2.5, 21, 'USD'),
+    at('checkout', 4.5, 22),
+    at('checkout', 6.5, 23, 'USD'),
+  ]
+}
+
+export async function producePrices(topic: string, versions: readonly PriceVersion[]): Promise<void> {
+  const producer = new KafkaProducer({ bootstrapBrokers: brokers() })
+  try {
+    await producer.send(
+      versions.map((v) => ({
+        topic,
+        key: Buffer.from(JSON.stringify({ page: v.page })),
+        value: Buffer.from(JSON.stringify({ page: v.page, unit_price: v.price, currency: v.currency })),
+        timestampMs: v.timestampMs,
+      })),
+    )
+  } finally {
+    await producer.close()
+  }
+}
+
 /** Step 2: the file one engine runs for a case. */
 export function caseFile(
   c: CorpusCase,
-  at: { input: string; output: string; bootstrap: string; applicationId: string },
+  at: { input: string; prices: string; output: string; bootstrap: string; applicationId: string },
 ): string {
   const kafka = (topic: string): string =>
     `'connector' = 'kafka', 'topic' = '${topic}', 'properties.bootstrap.servers' = '${at.bootstrap}'`
@@ -108,6 +167,20 @@ CREATE TABLE clicks (
   ts TIMESTAMP(3),
   WATERMARK FOR ts AS ts - INTERVAL '2' SECOND
 ) WITH (${clicksOptions}, 'format' = 'json');
+
+CREATE TABLE prices (
+  page STRING,
+  unit_price DECIMAL(10, 2),
+  currency STRING,
+  version_ts TIMESTAMP(3) METADATA FROM 'timestamp',
+  WATERMARK FOR version_ts AS version_ts - INTERVAL '2' SECOND,
+  PRIMARY KEY (page) NOT ENFORCED
+) WITH (
+  ${kafka(at.prices).replace("'kafka'", "'upsert-kafka'")},
+  'key.format' = 'json',
+  'value.format' = 'json',
+  'scan.bounded.mode' = 'latest-offset'
+);
 
 ${
   c.primaryKey === undefined
@@ -232,18 +305,21 @@ export async function runCorpus(
   const cases = CASES.map((c, i) => ({ c, i })).filter(({ c }) => only === undefined || c.name.includes(only))
   if (cases.length === 0) throw new Error(`FRESHET_CORPUS_ONLY=${only ?? ''} names no case`)
   const input = randomName('corpus-clicks')
+  const pricesTopic = randomName('corpus-prices')
   const outputs = CASES.map((_, i) => ({
     freshet: randomName(`corpus-${i}-freshet`),
     flink: randomName(`corpus-${i}-flink`),
   }))
   await createTopics(t, [
     { topic: input, partitions: CLICKS_PARTITIONS },
+    { topic: pricesTopic, partitions: CLICKS_PARTITIONS },
     ...outputs.flatMap((o) => [
       { topic: o.freshet, partitions: 1 },
       { topic: o.flink, partitions: 1 },
     ]),
   ])
   await produceClicks(input, clicks())
+  await producePrices(pricesTopic, prices())
 
   // Step 2
   const files = cases.map(({ c, i }) => ({
@@ -251,12 +327,14 @@ export async function runCorpus(
     i,
     freshet: caseFile(c, {
       input,
+      prices: pricesTopic,
       output: outputs[i]!.freshet,
       bootstrap: bootstrap(),
       applicationId: randomName(`corpus-${i}`),
     }),
     flink: caseFile(c, {
       input,
+      prices: pricesTopic,
       output: outputs[i]!.flink,
       bootstrap: bootstrap(),
       applicationId: `corpus-${i}`,

@@ -359,6 +359,14 @@ SELECT customer, order_id, rn FROM (
       { customer: null, order_id: 'o5', n: 1 },
     ]),
   )
+  // Two deduplications in one file keep a store each.
+  const two = await plan(`${ORDERS}${sink('a', 'order_id STRING')}${sink('b', 'order_id STRING')}
+INSERT INTO a SELECT order_id FROM (SELECT *, ROW_NUMBER() OVER (PARTITION BY customer ORDER BY order_time) AS rn FROM orders) WHERE rn = 1;
+INSERT INTO b SELECT order_id FROM (SELECT *, ROW_NUMBER() OVER (PARTITION BY amount ORDER BY order_time) AS rn FROM orders) WHERE rn = 1;`)
+  assert.equal(
+    two.topology.description.stores.filter((store) => store.name.endsWith('deduplicate-seen')).length,
+    2,
+  )
   const s = sink('s', 'customer STRING')
   await refused(
     `${ORDERS}${s}INSERT INTO s SELECT customer FROM (SELECT *, ROW_NUMBER() OVER (PARTITION BY customer ORDER BY order_time DESC) AS rn FROM orders) WHERE rn = 1;`,
