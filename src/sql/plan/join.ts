@@ -19,9 +19,11 @@
  *   4. The DSL's interval join pairs them: `{ l, r }`, read through the two sides' columns.
  *   5. The other conjuncts filter the pairs.
  *
- * A join of two window TVFs is a window join (`planWindowJoin`); a join whose right side is read
- * `FOR SYSTEM_TIME AS OF` is a temporal join (temporal-join.ts). Regular joins (no time bounds) and
- * outer joins other than a temporal LEFT JOIN are FRESHET_SQL_UNSUPPORTED.
+ * Without both time bounds it is a regular join (`planRegularJoin`): every pair of rows with equal
+ * keys, whenever they arrive, kept in state for ever (as Flink keeps them without a state TTL). A
+ * join of two window TVFs is a window join (`planWindowJoin`); a join whose right side is read
+ * `FOR SYSTEM_TIME AS OF` is a temporal join (temporal-join.ts). Outer joins other than a temporal
+ * LEFT JOIN need retractions and are FRESHET_SQL_UNSUPPORTED.
  */
 import type { ColumnExpr, Expr, JoinRef, SqlType } from '../ast.ts'
 import { sqlInvalid, sqlUnsupported } from '../errors.ts'
@@ -30,6 +32,7 @@ import { applyWhere, compileIn, planFromItem, type QueryContext } from './query.
 import { WINDOW_END, WINDOW_START, WINDOW_TIME, type Relation } from './relation.ts'
 import { fieldReader, rowObject, type RelationColumn } from './scope.ts'
 import { walkExpr } from './walk.ts'
+import { valueStore } from '../../operators/index.ts'
 import { planTemporalJoin } from './temporal-join.ts'
 import { encodeKey, windowsOf } from './window.ts'
 
@@ -106,13 +109,20 @@ export function planJoin(join: JoinRef, context: QueryContext): Relation {
     if (relation === '>') bounds.upperMs = Math.min(bounds.upperMs, c - 1)
     return true
   }
+  /** The conjuncts that bound the time attributes: conditions of a regular join when unbounded. */
+  const timeConditions: Expr[] = []
   for (const conjunct of conjuncts(join.on!)) {
     if (conjunct.kind === 'between' && !conjunct.negated) {
-      if (bound(conjunct.operand, '>=', conjunct.low) && bound(conjunct.operand, '<=', conjunct.high))
+      if (bound(conjunct.operand, '>=', conjunct.low) && bound(conjunct.operand, '<=', conjunct.high)) {
+        timeConditions.push(conjunct)
         continue
+      }
     }
     if (conjunct.kind === 'binary' && ['<', '<=', '>', '>=', '='].includes(conjunct.op)) {
-      if (bound(conjunct.left, conjunct.op, conjunct.right)) continue
+      if (bound(conjunct.left, conjunct.op, conjunct.right)) {
+        timeConditions.push(conjunct)
+        continue
+      }
       const key = joinKey(conjunct, left, right)
       if (key !== undefined) {
         leftKeys.push(key[0])
@@ -122,23 +132,22 @@ export function planJoin(join: JoinRef, context: QueryContext): Relation {
     }
     rest.push(conjunct)
   }
-  if (left.timeColumn === undefined || right.timeColumn === undefined) {
-    throw sqlUnsupported(
-      file,
-      join.at,
-      'a regular join (both sides of an interval join need a time attribute, a WATERMARK column)',
-    )
-  }
-  if (!Number.isFinite(bounds.lowerMs) || !Number.isFinite(bounds.upperMs)) {
-    throw sqlUnsupported(
-      file,
-      join.at,
-      'a regular join (no lower and upper bound between the two time attributes)',
-      `bound them: ${right.timeColumn} BETWEEN ${left.timeColumn} - INTERVAL ... AND ${left.timeColumn} + INTERVAL ...`,
-    )
-  }
+  // Without both a lower and an upper bound between the time attributes it is a regular join, the
+  // time comparisons among its conditions, as in Flink.
+  const interval =
+    left.timeColumn !== undefined &&
+    right.timeColumn !== undefined &&
+    Number.isFinite(bounds.lowerMs) &&
+    Number.isFinite(bounds.upperMs)
   if (leftKeys.length === 0) {
-    throw sqlUnsupported(file, join.at, 'an interval join without an equality of the two sides (a join key)')
+    throw sqlUnsupported(
+      file,
+      join.at,
+      `a${interval ? 'n interval' : ' regular'} join without an equality of the two sides (a join key)`,
+    )
+  }
+  if (!interval) {
+    return planRegularJoin(join, left, right, leftKeys, rightKeys, [...timeConditions, ...rest], context)
   }
   if (bounds.lowerMs > bounds.upperMs) {
     throw sqlInvalid(file, join.at, 'the time bounds of the join admit no pair of rows')
@@ -169,14 +178,9 @@ export function planJoin(join: JoinRef, context: QueryContext): Relation {
     { name: context.name('interval-join'), beforeMs: -bounds.lowerMs, afterMs: bounds.upperMs },
     (l, r) => ({ l, r }),
   )
-  const side = (relation: Relation, part: 'l' | 'r'): RelationColumn[] =>
-    relation.columns.map((c) => {
-      const read = fieldReader(c.name)
-      return { ...c, read: (row: Row) => read((row as Record<string, unknown>)[part]) }
-    })
   const relation: Relation = {
     stream: joined.map((pair) => pair as Row, { name: context.name('join-rows') }),
-    columns: [...side(left, 'l'), ...side(right, 'r')],
+    columns: [...pairColumns(left, 'l'), ...pairColumns(right, 'r')],
   }
 
   // Step 5
@@ -184,6 +188,80 @@ export function planJoin(join: JoinRef, context: QueryContext): Relation {
   return applyWhere(
     relation,
     rest.reduce((a, b): Expr => ({ kind: 'binary', op: 'AND', left: a, right: b, at: a.at })),
+    context,
+  )
+}
+
+/**
+ * A regular inner join of two insert-only inputs: both sides tagged and keyed by the join key
+ * (one repartition topic), and per key a store of each side's rows so far. A row joins every row
+ * of the other side stored under its key, then is stored itself: each pair comes out once, when
+ * its later row arrives. The result is insert-only and has no time attribute (Flink's neither).
+ */
+function planRegularJoin(
+  join: JoinRef,
+  left: Relation,
+  right: Relation,
+  leftKeys: readonly Expr[],
+  rightKeys: readonly Expr[],
+  conditions: readonly Expr[],
+  context: QueryContext,
+): Relation {
+  const { file } = context
+  for (const side of [left, right]) {
+    if (side.updating === true || side.versioned !== undefined) {
+      throw sqlUnsupported(file, join.at, 'a regular join of an updating input (it needs retractions)')
+    }
+  }
+  interface Tagged {
+    readonly side: 0 | 1
+    readonly key: unknown
+    readonly row: Record<string, unknown>
+  }
+  const tagged = (relation: Relation, keys: readonly Expr[], side: 0 | 1) => {
+    const role = side === 0 ? 'left' : 'right'
+    const reads = keys.map((k) => compileIn(relation, k, context).evaluate)
+    const toObject = rowObject(relation.columns)
+    return relation.stream
+      .filter((row) => reads.every((read) => read(row) !== null), {
+        name: context.name(`join-${role}-keyed`),
+      })
+      .map((row): Tagged => ({ side, key: encodeKey(reads.map((read) => read(row))), row: toObject(row) }), {
+        name: context.name(`join-${role}-row`),
+      })
+  }
+  // Store names are the pipeline's: two per join.
+  const stores = [context.name('join-left-rows'), context.name('join-right-rows')] as const
+  const pairs = tagged(left, leftKeys, 0)
+    .merge(tagged(right, rightKeys, 1), { name: context.name('join-sides') })
+    .keyBy((t) => t.key, { name: context.name('join') })
+    .process(
+      (record, context) => {
+        const t = record.value
+        const mine = context.stores[stores[t.side]]!
+        const theirs = context.stores[stores[1 - t.side]!]!
+        mine.put(record.key, [...(mine.get(record.key) ?? []), t.row])
+        return (theirs.get(record.key) ?? []).map((other): Row =>
+          t.side === 0 ? { l: t.row, r: other } : { l: other, r: t.row },
+        )
+      },
+      {
+        name: context.name('regular-join'),
+        stores: {
+          [stores[0]]: valueStore<Array<Record<string, unknown>>>(),
+          [stores[1]]: valueStore<Array<Record<string, unknown>>>(),
+        },
+        expand: true,
+      },
+    )
+  const relation: Relation = {
+    stream: pairs,
+    columns: [...pairColumns(left, 'l'), ...pairColumns(right, 'r')],
+  }
+  if (conditions.length === 0) return relation
+  return applyWhere(
+    relation,
+    conditions.reduce((a, b): Expr => ({ kind: 'binary', op: 'AND', left: a, right: b, at: a.at })),
     context,
   )
 }
@@ -330,6 +408,14 @@ function planWindowJoin(join: JoinRef, left: Relation, right: Relation, context:
     rest.reduce((a, b): Expr => ({ kind: 'binary', op: 'AND', left: a, right: b, at: a.at })),
     context,
   )
+}
+
+/** A side's columns in the rows of a join, `{ l, r }`: each side's row stays an object of its own. */
+function pairColumns(relation: Relation, part: 'l' | 'r'): RelationColumn[] {
+  return relation.columns.map((c) => {
+    const read = fieldReader(c.name)
+    return { ...c, read: (row: Row) => read((row as Record<string, unknown>)[part]) }
+  })
 }
 
 /** `l = r` with each side reading one join side: the key pair, left side first. */

@@ -114,6 +114,20 @@ export function planScript(script: SqlScript, options: PlanOptions): PlannedScri
     throw sqlInvalid(file, { line: 1, column: 1 }, 'the file has no INSERT INTO: nothing to run')
   }
 
+  // State is kept until a window closes, and for ever for a regular join or an updating GROUP BY:
+  // an idle state retention freshet would not apply is refused rather than ignored.
+  const ttl = properties['table.exec.state.ttl']
+  if (ttl !== undefined && !/^0\s*(ms|s|min|h|d)?$/i.test(ttl.trim())) {
+    const set = script.statements.find(
+      (s) => s.statement.kind === 'set' && s.statement.key === 'table.exec.state.ttl',
+    )
+    throw sqlUnsupported(
+      file,
+      set?.statement.at ?? { line: 1, column: 1 },
+      `SET 'table.exec.state.ttl' = '${ttl}'`,
+      "freshet keeps a regular join's rows and an updating GROUP BY's accumulators for ever",
+    )
+  }
   const applicationId = options.applicationId ?? properties['pipeline.name'] ?? options.defaultApplicationId
   const localTimeZone = properties['table.local-time-zone'] ?? 'UTC'
   const app: Pipeline = pipeline({ applicationId })

@@ -259,8 +259,9 @@ function groupRewrite(
       const key = exprKey(n)
       const agg = [...calls.keys()].indexOf(key)
       if (agg >= 0) return { kind: 'column', name: aggregateNames[agg]!, at: n.at }
+      // A key, qualified or not (`a.user_id` over a join), is the result's column of its name.
       const k = keys.findIndex((g) => exprKey(g) === key)
-      if (k >= 0 && keys[k]!.kind !== 'column') return { kind: 'column', name: keyNames[k]!, at: n.at }
+      if (k >= 0) return { kind: 'column', name: keyNames[k]!, at: n.at }
       if (n.kind === 'column' && !columns.some((c) => c.name === n.name)) {
         throw sqlInvalid(file, n.at, `column "${n.name}" is neither grouped nor aggregated`)
       }

@@ -369,6 +369,31 @@ export const CASES: readonly CorpusCase[] = [
       ON A.page = B.page AND A.window_start = B.window_start AND A.window_end = B.window_end`,
   },
 
+  // -- Regular joins ---------------------------------------------------------------------------
+  {
+    name: 'regular join: each cart click with each checkout click of its user and quantity',
+    columns: 'user_id STRING, qty INT, cart_ts TIMESTAMP(3), checkout_ts TIMESTAMP(3)',
+    sql: `INSERT INTO out_rows SELECT a.user_id, a.qty, CAST(a.ts AS TIMESTAMP(3)), CAST(b.ts AS TIMESTAMP(3))
+      FROM clicks a JOIN clicks b ON a.user_id = b.user_id AND a.qty = b.qty
+      WHERE a.page = 'cart' AND b.page = 'checkout'`,
+  },
+  {
+    name: 'regular join with a one-sided time condition and an expression key',
+    columns: 'a_user STRING, b_user STRING, a_ts TIMESTAMP(3), b_ts TIMESTAMP(3)',
+    sql: `INSERT INTO out_rows SELECT a.user_id, b.user_id, CAST(a.ts AS TIMESTAMP(3)), CAST(b.ts AS TIMESTAMP(3))
+      FROM clicks a JOIN clicks b ON UPPER(a.page) = UPPER(b.page) AND b.ts > a.ts + INTERVAL '9' MINUTE
+        AND a.user_id <> b.user_id`,
+  },
+  {
+    name: 'regular join, then GROUP BY without a window: pairs per user, updating',
+    columns: 'user_id STRING, pairs BIGINT',
+    primaryKey: 'user_id',
+    sql: `INSERT INTO out_rows SELECT a.user_id, COUNT(*)
+      FROM clicks a JOIN clicks b ON a.user_id = b.user_id AND a.page = b.page
+      WHERE a.qty < b.qty
+      GROUP BY a.user_id`,
+  },
+
   // -- Temporal joins --------------------------------------------------------------------------
   {
     name: 'temporal join: each click with the price of its page at the click, and the cost',

@@ -169,6 +169,11 @@ test('refusals: each with its construct and test.sql:line:column', async () => {
     /CUMULATE: the max size must be a whole multiple of the step/,
   )
   await refused(
+    `SET 'table.exec.state.ttl' = '1 h';\n${ORDERS}${s}INSERT INTO s SELECT customer, 1 FROM orders;`,
+    'FRESHET_SQL_UNSUPPORTED',
+    /test\.sql:1:1: .*SET 'table\.exec\.state\.ttl' = '1 h'.*for ever/,
+  )
+  await refused(
     `${ORDERS}${s}INSERT INTO s SELECT custom, 1 FROM orders;`,
     'FRESHET_SQL_INVALID',
     /custom.*did you mean 'customer'/,
@@ -308,11 +313,15 @@ FROM orders x JOIN orders y
     `${ORDERS}${s}INSERT INTO s SELECT x.order_id, y.order_id FROM orders x ${kind} orders y ON ${on};`
   const bounded = "y.order_time BETWEEN x.order_time AND x.order_time + INTERVAL '1' SECOND"
   await refused(
-    join('x.customer = y.customer'),
+    join('y.order_time > x.order_time'),
     'FRESHET_SQL_UNSUPPORTED',
-    /a regular join \(no lower and upper bound/,
+    /a regular join without an equality of the two sides/,
   )
-  await refused(join(bounded), 'FRESHET_SQL_UNSUPPORTED', /without an equality of the two sides/)
+  await refused(
+    join(bounded),
+    'FRESHET_SQL_UNSUPPORTED',
+    /an interval join without an equality of the two sides/,
+  )
   await refused(
     join(`x.customer = y.customer AND ${bounded}`, 'LEFT JOIN'),
     'FRESHET_SQL_UNSUPPORTED',
@@ -329,6 +338,32 @@ FROM orders x JOIN orders y
     `${ORDERS}${s}INSERT INTO s SELECT x.order_id, y.order_id FROM orders x, orders y WHERE x.customer = y.customer;`,
     'FRESHET_SQL_UNSUPPORTED',
     /a join without a join condition/,
+  )
+})
+
+test('regular join: every pair with equal keys once, whichever side came first; a one-sided time bound is a condition', async () => {
+  const sql = `${ORDERS}${sink('pairs', 'a STRING, b STRING')}
+INSERT INTO pairs SELECT x.order_id, y.order_id FROM orders x JOIN orders y
+  ON x.customer = y.customer AND y.order_time > x.order_time;`
+  const rows = await run(
+    sql,
+    [
+      order(1, 'ann', 1, 10),
+      order(2, 'bob', 1, 11),
+      order(3, 'ann', 1, 500), // far apart: no interval, still a pair
+      order(4, 'ann', 1, 2), // arrives last, earliest of ann's
+      order(5, null, 1, 3), // a null key equals nothing
+      order(6, null, 1, 4),
+    ],
+    'pairs',
+  )
+  assert.deepEqual(
+    sortJson(rows),
+    sortJson([
+      { a: 'o1', b: 'o3' },
+      { a: 'o4', b: 'o1' },
+      { a: 'o4', b: 'o3' },
+    ]),
   )
 })
 

@@ -16,9 +16,15 @@ const T0 = Date.UTC(2026, 0, 1, 10)
 const s = (seconds: number): number => T0 + seconds * 1_000
 const text = (ms: number): string => new Date(ms).toISOString().replace('T', ' ').replace('Z', '')
 
-function tables(at: { clicks: string; prices: string; inner: string; outer: string }): string {
+function tables(at: {
+  clicks: string
+  prices: string
+  inner: string
+  outer: string
+  bootstrap: string
+}): string {
   const kafka = (topic: string, connector = 'kafka'): string =>
-    `'connector' = '${connector}', 'topic' = '${topic}', 'properties.bootstrap.servers' = '${bootstrap()}'`
+    `'connector' = '${connector}', 'topic' = '${topic}', 'properties.bootstrap.servers' = '${at.bootstrap}'`
   return `CREATE TABLE clicks (
   page STRING,
   ts TIMESTAMP(3),
@@ -77,7 +83,7 @@ test('temporal join on the broker: versions by time whatever their arrival order
     await producer.close()
   }
   const sql = `SET 'pipeline.name' = '${randomName('tj')}';
-${tables({ clicks, prices, inner, outer })}
+${tables({ clicks, prices, inner, outer, bootstrap: bootstrap() })}
 EXECUTE STATEMENT SET BEGIN
 INSERT INTO inner_rows SELECT c.page, c.ts, p.price FROM clicks AS c JOIN prices FOR SYSTEM_TIME AS OF c.ts AS p ON c.page = p.page;
 INSERT INTO outer_rows SELECT c.page, c.ts, p.price FROM clicks AS c LEFT JOIN prices FOR SYSTEM_TIME AS OF c.ts AS p ON c.page = p.page;
@@ -103,7 +109,7 @@ END;`
 })
 
 async function refused(sql: string, code: string, message: RegExp): Promise<void> {
-  const at = { clicks: 'c', prices: 'p', inner: 'i', outer: 'o' }
+  const at = { clicks: 'c', prices: 'p', inner: 'i', outer: 'o', bootstrap: '127.0.0.1:9092' }
   await assert.rejects(
     async () =>
       planScript(await parseSql(`${tables(at)}${sql}`, 'test.sql'), { defaultApplicationId: 'sql-test' }),
