@@ -104,8 +104,8 @@ export function planSink(
     throw sqlInvalid(
       file,
       insert.at,
-      `table "${table.name}" ('${connector.kind}') cannot take the updating result of a GROUP BY without a window: ` +
-        "write it to an 'upsert-kafka' table whose PRIMARY KEY is the GROUP BY key",
+      `table "${table.name}" ('${connector.kind}') cannot take the updating result of a GROUP BY or Top-N without a window: ` +
+        "write it to an 'upsert-kafka' table whose PRIMARY KEY is the key of the updates (the GROUP BY key; a Top-N's PARTITION BY columns and rank)",
     )
   }
   if (connector.kind === 'blackhole') return { table, insert, topic: undefined }
@@ -137,8 +137,9 @@ export function planSink(
         throw sqlUnsupported(
           file,
           insert.at,
-          `an upsert-kafka table whose PRIMARY KEY (${primaryKey.join(', ')}) is not the GROUP BY key of the query`,
-          'give the table the GROUP BY columns as its PRIMARY KEY, and select them unchanged',
+          `an upsert-kafka table whose PRIMARY KEY (${primaryKey.join(', ')}) is not the key of the query's updates` +
+            (relation.upsertKey === undefined ? '' : ` (${relation.upsertKey.join(', ')})`),
+          'give the table the GROUP BY columns (a Top-N: the PARTITION BY columns and the rank) as its PRIMARY KEY, and select them unchanged',
         )
       }
     }

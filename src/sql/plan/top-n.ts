@@ -16,9 +16,14 @@
  * `WHERE rn = 1` (Flink's "keep first row" on rowtime, insert-only in Flink 2.2): each partition's
  * earliest row, emitted once the watermark passes it. Its rows keep their time attribute.
  *
+ * Any other partition (no window columns) is Flink's updating Top-N (`planUpdatingTopN`): per
+ * partition the rows so far in order, each row of input writing the ranks it changed, as updates
+ * keyed by the partition and the rank; ORDER BY the time attribute DESC with `rn = 1` keeps the
+ * last row (Flink's keep-last deduplication).
+ *
  *   1. Recognize the shape; anything else with ROW_NUMBER() OVER is refused by the caller.
  *   2. Plan the inner FROM and WHERE; check PARTITION BY has window_start and window_end, or that
- *      it is a deduplication.
+ *      it is a deduplication; otherwise plan an updating Top-N.
  *   3. keyBy the partition, 1 ms windows, one aggregate keeping the N first rows (as plain objects).
  *      A deduplication keeps the first row of each millisecond and then, in a store per partition
  *      key, only the first millisecond's: the windows of one key close in time order.
@@ -121,23 +126,7 @@ export function planTopN(query: SelectQuery, shape: TopNShape, context: QueryCon
     over.orderBy[0]!.expr.kind === 'column' &&
     over.orderBy[0]!.expr.name === input.timeColumn
   const deduplicate = !windowed && limit === 1 && byTime && over.orderBy[0]!.descending !== true
-  if (!windowed && limit === 1 && byTime) {
-    if (!deduplicate) {
-      throw sqlUnsupported(
-        file,
-        over.at,
-        'deduplication keeping the last row (ORDER BY the time attribute DESC: its result updates)',
-        'keep the first row: ORDER BY the time attribute ASC',
-      )
-    }
-  } else if (!windowed) {
-    throw sqlUnsupported(
-      file,
-      over.at,
-      'Top-N without window_start and window_end in PARTITION BY (an updating Top-N)',
-      'rank within windows (PARTITION BY window_start, window_end, ...), or deduplicate (ORDER BY the time attribute ASC, rn = 1)',
-    )
-  }
+  if (!windowed && !deduplicate) return planUpdatingTopN(query, shape, input, context)
 
   // Step 3: the rows become plain objects of the input's columns (they are kept in state as JSON);
   // the keys and the order read those.
@@ -201,8 +190,21 @@ export function planTopN(query: SelectQuery, shape: TopNShape, context: QueryCon
     timeColumn: input.timeColumn,
     ...(deduplicate ? {} : { windowed: true }),
   }
-  // The inner list over the numbered rows: its `*` stands for the input's columns (not the rank),
-  // its ROW_NUMBER() for the rank.
+  return selectOverRanked(query, shape, input, numbered, context)
+}
+
+/**
+ * Step 4's end: the inner list over the numbered rows (its `*` stands for the input's columns,
+ * not the rank, its ROW_NUMBER() for the rank), then the outer list.
+ */
+function selectOverRanked(
+  query: SelectQuery,
+  shape: TopNShape,
+  input: Relation,
+  numbered: Relation,
+  context: QueryContext,
+): Relation {
+  const { inner, over, rank } = shape
   const innerItems: SelectItem[] = inner.items.flatMap((item): SelectItem[] => {
     if (item.kind === 'star') {
       return input.columns
@@ -215,6 +217,90 @@ export function planTopN(query: SelectQuery, shape: TopNShape, context: QueryCon
   return project(selected, query.items, context)
 }
 
+/**
+ * Top-N without windows (Flink's updating Rank): per partition key the rows in ORDER BY order, and
+ * for every row of input the ranks 1..N whose row changed, as updates keyed by the partition
+ * columns and the rank (an upsert-kafka table's PRIMARY KEY). An insert-only input keeps the first
+ * N rows of each partition (a row past N never comes back); an updating input (a GROUP BY's)
+ * keeps every row, each replacing the earlier row of its key. Rows that tie keep their order of
+ * arrival, but for `ORDER BY <time attribute> DESC ... rn = 1` (keep the last row), where a later
+ * row of the same time wins, as Flink's deduplication keeps it.
+ */
+function planUpdatingTopN(
+  query: SelectQuery,
+  shape: TopNShape,
+  input: Relation,
+  context: QueryContext,
+): Relation {
+  const { file } = context
+  const { over, rank, limit } = shape
+  if (input.updating === true && input.upsertKey === undefined) {
+    throw sqlUnsupported(file, over.at, 'Top-N over an updating result whose key was projected away')
+  }
+  const materialized = { columns: objectColumns(input.columns, input.columns[0]?.qualifiers ?? []) }
+  const keys = over.partitionBy.map((e) => compileIn(materialized, e, context).evaluate)
+  const compare = comparator(over.orderBy, materialized, context)
+  const keepLast =
+    limit === 1 &&
+    over.orderBy.length === 1 &&
+    over.orderBy[0]!.descending === true &&
+    over.orderBy[0]!.expr.kind === 'column' &&
+    over.orderBy[0]!.expr.name === input.timeColumn
+  const rowKey =
+    input.updating === true
+      ? (() => {
+          const names = input.upsertKey!
+          return (row: Row): string => JSON.stringify(names.map((n) => (row as Record<string, unknown>)[n]))
+        })()
+      : undefined
+  // Store names are the pipeline's: one per Top-N.
+  const store = context.name('top-n-rows')
+  const ranked = input.stream
+    .map(rowObject(input.columns), { name: context.name('top-n-input') })
+    .keyBy((row) => encodeKey(keys.map((k) => k(row))), { name: context.name('top-n-partition') })
+    .process(
+      (record, { stores }) => {
+        const rows = stores[store]!
+        const before = rows.get(record.key) ?? []
+        let after = before
+        if (rowKey !== undefined) {
+          const id = rowKey(record.value)
+          after = before.filter((row) => rowKey(row) !== id)
+        } else after = [...before]
+        let i = after.length
+        while (
+          i > 0 &&
+          (keepLast ? compare(after[i - 1], record.value) >= 0 : compare(after[i - 1], record.value) > 0)
+        )
+          i--
+        after.splice(i, 0, record.value)
+        if (rowKey === undefined && after.length > limit) after.length = limit
+        rows.put(record.key, after)
+        const out: Row[] = []
+        for (let r = 0; r < Math.min(limit, after.length); r++) {
+          if (before[r] !== undefined && JSON.stringify(before[r]) === JSON.stringify(after[r])) continue
+          out.push({ ...(after[r] as Record<string, unknown>), [rank]: r + 1 })
+        }
+        return out
+      },
+      { name: context.name('top-n'), stores: { [store]: valueStore<Row[]>() }, expand: true },
+    )
+  const partitionColumns = over.partitionBy.flatMap((e) => (e.kind === 'column' ? [e.name] : []))
+  const numbered: Relation = {
+    stream: ranked,
+    columns: objectColumns(
+      [...input.columns, { name: rank, type: BIGINT_NOT_NULL }],
+      input.columns[0]?.qualifiers ?? [],
+    ),
+    updating: true,
+    ...(partitionColumns.length === over.partitionBy.length
+      ? // Rows are identified by partition and rank; with N = 1 by the partition alone.
+        { upsertKey: limit === 1 ? partitionColumns : [...partitionColumns, rank] }
+      : {}),
+  }
+  return selectOverRanked(query, shape, input, numbered, context)
+}
+
 /** Inserts `row` into `top` (sorted, at most `n`), after the rows it ties with. */
 function keepFirst(top: Row[], row: Row, n: number, compare: (a: Row, b: Row) => number): Row[] {
   let i = top.length
@@ -225,7 +311,10 @@ function keepFirst(top: Row[], row: Row, n: number, compare: (a: Row, b: Row) =>
   return top
 }
 
-/** ORDER BY as a comparator; NULLs last for ASC and first for DESC, as Flink orders them. */
+/**
+ * ORDER BY as a comparator. NULL is the lowest value, as in Flink (Calcite's NullCollation.LOW):
+ * first for ASC, last for DESC, unless NULLS FIRST / NULLS LAST says otherwise.
+ */
 function comparator(
   orderBy: readonly OrderItem[],
   input: Pick<Relation, 'columns'>,
@@ -234,7 +323,7 @@ function comparator(
   const keys = orderBy.map((o) => {
     const read = compileIn(input, o.expr, context).evaluate
     const sign = o.descending ? -1 : 1
-    const nullsFirst = o.nullsFirst ?? o.descending
+    const nullsFirst = o.nullsFirst ?? !o.descending
     return { read, sign, nullsFirst }
   })
   return (a, b) => {

@@ -369,6 +369,42 @@ export const CASES: readonly CorpusCase[] = [
       ON A.page = B.page AND A.window_start = B.window_start AND A.window_end = B.window_end`,
   },
 
+  // -- Top-N without windows (updating) --------------------------------------------------------
+  {
+    name: 'updating Top-3: the dearest clicks of each page so far',
+    columns: 'page STRING NOT NULL, rn BIGINT NOT NULL, user_id STRING, amount DOUBLE, ts TIMESTAMP(3)',
+    primaryKey: 'page, rn',
+    sql: `INSERT INTO out_rows SELECT page, rn, user_id, amount, CAST(ts AS TIMESTAMP(3)) FROM (
+        SELECT *, ROW_NUMBER() OVER (PARTITION BY page ORDER BY amount DESC, ts ASC) AS rn
+        FROM clicks WHERE page IS NOT NULL)
+      WHERE rn <= 3`,
+  },
+  {
+    name: 'updating Top-2: the cheapest clicks of each user so far, a null amount lowest',
+    columns: 'user_id STRING NOT NULL, rn BIGINT NOT NULL, amount DOUBLE, ts TIMESTAMP(3)',
+    primaryKey: 'user_id, rn',
+    sql: `INSERT INTO out_rows SELECT user_id, rn, amount, CAST(ts AS TIMESTAMP(3)) FROM (
+        SELECT *, ROW_NUMBER() OVER (PARTITION BY user_id ORDER BY amount ASC, ts ASC) AS rn FROM clicks)
+      WHERE rn <= 2`,
+  },
+  {
+    name: 'updating Top-2 over a GROUP BY: the two most active users of each page',
+    columns: 'page STRING NOT NULL, rn BIGINT NOT NULL, user_id STRING, n BIGINT',
+    primaryKey: 'page, rn',
+    sql: `INSERT INTO out_rows SELECT page, rn, user_id, n FROM (
+        SELECT *, ROW_NUMBER() OVER (PARTITION BY page ORDER BY n DESC, user_id ASC) AS rn
+        FROM (SELECT page, user_id, COUNT(*) AS n FROM clicks WHERE page IS NOT NULL GROUP BY page, user_id))
+      WHERE rn <= 2`,
+  },
+  {
+    name: "updating Top-1 keeping the last row (a deduplication): each user's latest click",
+    columns: 'user_id STRING NOT NULL, page STRING, ts TIMESTAMP(3)',
+    primaryKey: 'user_id',
+    sql: `INSERT INTO out_rows SELECT user_id, page, CAST(ts AS TIMESTAMP(3)) FROM (
+        SELECT *, ROW_NUMBER() OVER (PARTITION BY user_id ORDER BY ts DESC) AS rn FROM clicks)
+      WHERE rn = 1`,
+  },
+
   // -- Regular joins ---------------------------------------------------------------------------
   {
     name: 'regular join: each cart click with each checkout click of its user and quantity',

@@ -270,8 +270,8 @@ INSERT INTO top SELECT window_start, customer, total, r FROM (
   const s = sink('s', 'c STRING, r BIGINT')
   await refused(
     `${ORDERS}${s}${counts}INSERT INTO s SELECT customer, r FROM (SELECT *, ROW_NUMBER() OVER (PARTITION BY customer ORDER BY total DESC) AS r FROM counts) WHERE r <= 2;`,
-    'FRESHET_SQL_UNSUPPORTED',
-    /an updating Top-N/,
+    'FRESHET_SQL_INVALID',
+    /cannot take the updating result of a GROUP BY or Top-N without a window/,
   )
   await refused(
     `${ORDERS}${s}${counts}INSERT INTO s SELECT customer, r FROM (SELECT *, ROW_NUMBER() OVER (PARTITION BY window_start, window_end ORDER BY total DESC) AS r FROM counts);`,
@@ -367,7 +367,7 @@ INSERT INTO pairs SELECT x.order_id, y.order_id FROM orders x JOIN orders y
   )
 })
 
-test('deduplication: the earliest row of each partition, once, whatever the arrival order; keep-last refused', async () => {
+test('deduplication: the earliest row of each partition, once, whatever the arrival order; keep-last updates', async () => {
   const sql = `${ORDERS}${sink('firsts', 'customer STRING, order_id STRING, n BIGINT')}
 INSERT INTO firsts
 SELECT customer, order_id, rn FROM (
@@ -405,13 +405,13 @@ INSERT INTO b SELECT order_id FROM (SELECT *, ROW_NUMBER() OVER (PARTITION BY am
   const s = sink('s', 'customer STRING')
   await refused(
     `${ORDERS}${s}INSERT INTO s SELECT customer FROM (SELECT *, ROW_NUMBER() OVER (PARTITION BY customer ORDER BY order_time DESC) AS rn FROM orders) WHERE rn = 1;`,
-    'FRESHET_SQL_UNSUPPORTED',
-    /deduplication keeping the last row/,
+    'FRESHET_SQL_INVALID',
+    /cannot take the updating result/,
   )
   await refused(
     `${ORDERS}${s}INSERT INTO s SELECT customer FROM (SELECT *, ROW_NUMBER() OVER (PARTITION BY customer ORDER BY amount) AS rn FROM orders) WHERE rn = 1;`,
-    'FRESHET_SQL_UNSUPPORTED',
-    /an updating Top-N/,
+    'FRESHET_SQL_INVALID',
+    /cannot take the updating result/,
   )
 })
 
@@ -439,7 +439,7 @@ WITH ('connector' = 'upsert-kafka', 'topic' = 'totals', 'properties.bootstrap.se
   await refused(
     `${ORDERS}${kafka}INSERT INTO s SELECT customer, COUNT(*) FROM orders GROUP BY customer;`,
     'FRESHET_SQL_INVALID',
-    /cannot take the updating result of a GROUP BY without a window/,
+    /cannot take the updating result of a GROUP BY or Top-N without a window/,
   )
   await refused(
     `${ORDERS}${upsert}INSERT INTO totals SELECT customer, COUNT(*), SUM(amount), MAX(amount) FROM orders GROUP BY customer HAVING COUNT(*) > 1;`,
@@ -449,8 +449,38 @@ WITH ('connector' = 'upsert-kafka', 'topic' = 'totals', 'properties.bootstrap.se
   await refused(
     `${ORDERS}${upsert}INSERT INTO totals SELECT order_id, COUNT(*), SUM(amount), MAX(amount) FROM orders GROUP BY order_id, customer;`,
     'FRESHET_SQL_UNSUPPORTED',
-    /PRIMARY KEY \(customer\) is not the GROUP BY key/,
+    /PRIMARY KEY \(customer\) is not the key of the query.s updates/,
   )
+})
+
+test('Top-N without windows: updates keyed by partition and rank; an updating input re-ranks its keys', async () => {
+  const ranks = `CREATE TABLE ranks (customer STRING NOT NULL, r BIGINT NOT NULL, order_id STRING, amount DOUBLE, PRIMARY KEY (customer, r) NOT ENFORCED)
+WITH ('connector' = 'upsert-kafka', 'topic' = 'ranks', 'properties.bootstrap.servers' = 'k:9092', 'key.format' = 'json', 'value.format' = 'json');\n`
+  const planned = await plan(`${ORDERS}${ranks}INSERT INTO ranks SELECT customer, r, order_id, amount FROM (
+  SELECT *, ROW_NUMBER() OVER (PARTITION BY customer ORDER BY amount DESC) AS r FROM orders WHERE customer IS NOT NULL
+) WHERE r <= 2;`)
+  const driver = await TestDriver.create(planned.topology, { partitions: 2, maxOutOfOrdernessMs: 0 })
+  const input = driver.input<Order, string>('orders')
+  const orders = [
+    order(1, 'ann', 10, 1),
+    order(2, 'ann', 30, 2), // ann: o2 first, o1 second
+    order(3, 'ann', 20, 3), // o3 second, o1 out
+    order(4, 'ann', 5, 4), // below the top 2: no update
+    order(5, 'bob', null, 5), // NULL is the lowest: last for DESC
+    order(6, 'bob', 1, 6),
+  ]
+  for (const o of orders) input.pipe(o, { key: o.order_id, timestampMs: o.order_time })
+  const records = driver.output('ranks').readAll()
+  await driver.close()
+  const latest = new Map(records.map((r) => [String(r.key), r.value]))
+  assert.deepEqual(Object.fromEntries(latest), {
+    '{"customer":"ann","r":1}': { customer: 'ann', r: 1, order_id: 'o2', amount: 30 },
+    '{"customer":"ann","r":2}': { customer: 'ann', r: 2, order_id: 'o3', amount: 20 },
+    '{"customer":"bob","r":1}': { customer: 'bob', r: 1, order_id: 'o6', amount: 1 },
+    '{"customer":"bob","r":2}': { customer: 'bob', r: 2, order_id: 'o5', amount: null },
+  })
+  // Only changed ranks are written: o1 at 1, then o2 at 1 and o1 at 2, then o3 at 2; bob's three.
+  assert.equal(records.length, 7)
 })
 
 test('METADATA columns: read from the record (null on the test driver, which has none); written ones refused', async () => {
