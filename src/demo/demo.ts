@@ -1,7 +1,8 @@
 /**
  * The seed pipeline end to end in one process: the event producer at a steady rate, the four seed
  * jobs each as a worker of its own consumer group (the same `Worker` that `freshet run` starts),
- * their Prometheus metrics on one endpoint and the live dashboard.
+ * any SQL files given the same way (as `freshet sql run` plans them), their Prometheus metrics on
+ * one endpoint and the live dashboard.
  *
  * start(), as numbered steps:
  *   1. Create the input and output topics when missing (the workers create their internal and
@@ -23,10 +24,13 @@ import { notReadyReason, Worker, type WorkerEvent } from '../runtime/index.ts'
 import { AnalyticsResultSchema, type AnalyticsResult } from '../schemas/index.ts'
 import { createSerializer } from '../serde/index.ts'
 import { validateOptions } from '../options/index.ts'
+import { planSqlFile, type PlannedScript } from '../sql/index.ts'
+import type { Topology } from '../stream/index.ts'
 import { demoSpec, type DemoOptions } from './options.ts'
 
 export interface DemoJob {
-  readonly job: JobName
+  /** A seed job's name, or a SQL file's application id. */
+  readonly job: string
   readonly applicationId: string
   readonly worker: Worker
 }
@@ -120,16 +124,9 @@ export class Demo {
       schema: AnalyticsResultSchema,
       registry: this.#registry,
     })
-    const observers = new Map<JobName, Array<(event: WorkerEvent) => void>>()
-    for (const job of JOB_NAMES) {
-      const applicationId = `${o.applicationPrefix}-${job}`
-      const topology = buildJob(job, {
-        ...(o.jobs?.[job] ?? DEMO_JOB_OPTIONS[job]),
-        applicationId,
-        inputTopic: o.inputTopic!,
-        outputTopic: o.outputTopic!,
-        outputSerde,
-      } as JobOptions)
+    const observers = new Map<string, Array<(event: WorkerEvent) => void>>()
+    const addJob = (job: string, topology: Topology, sql?: PlannedScript): void => {
+      const applicationId = topology.applicationId
       const listeners: Array<(event: WorkerEvent) => void> = []
       observers.set(job, listeners)
       const worker = new Worker({
@@ -142,6 +139,14 @@ export class Demo {
         registry: this.#registry,
         format: 'avro',
         onBadRecord: 'dlq',
+        ...(sql === undefined
+          ? {}
+          : {
+              deserializers: { ...sql.deserializers },
+              ...(sql.maxOutOfOrdernessMs === undefined
+                ? {}
+                : { maxOutOfOrdernessMs: sql.maxOutOfOrdernessMs }),
+            }),
         onEvent: (event) => {
           for (const listener of listeners) listener(event)
           o.onEvent?.(job, event)
@@ -155,6 +160,20 @@ export class Demo {
         }),
       )
       this.#jobs.push({ job, applicationId, worker })
+    }
+    for (const job of JOB_NAMES) {
+      const topology = buildJob(job, {
+        ...(o.jobs?.[job] ?? DEMO_JOB_OPTIONS[job]),
+        applicationId: `${o.applicationPrefix}-${job}`,
+        inputTopic: o.inputTopic!,
+        outputTopic: o.outputTopic!,
+        outputSerde,
+      } as JobOptions)
+      addJob(job, topology)
+    }
+    for (const file of o.sql ?? []) {
+      const planned = await planSqlFile(file)
+      addJob(planned.applicationId, planned.topology, planned)
     }
     await Promise.all(this.#jobs.map((j) => j.worker.start()))
     for (const { job, worker } of this.#jobs) {

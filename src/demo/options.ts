@@ -36,8 +36,13 @@ export interface DemoOptions {
   metricsHost?: string
   /** How often the dashboard samples the workers. Default 1000. */
   sampleIntervalMs?: number
+  /**
+   * Flink SQL files to run beside the seed jobs, each as a worker of its own application (the
+   * file's `pipeline.name`, else `sql-<file name>`), shown on the dashboard under that id.
+   */
+  sql?: string[]
   /** Every worker's events, with the job they come from (progress, rebalances, aborts). */
-  onEvent?: (job: JobName, event: WorkerEvent) => void
+  onEvent?: (job: string, event: WorkerEvent) => void
 }
 
 export const demoSpec: Spec<DemoOptions> = {
@@ -74,5 +79,15 @@ export const demoSpec: Spec<DemoOptions> = {
   metricsPort: { check: checks.int(0, 65_535), default: 0 },
   metricsHost: { check: checks.string(), default: '127.0.0.1' },
   sampleIntervalMs: { check: checks.int(100, 60_000) },
+  sql: {
+    check: (where, key, value) => {
+      if (!Array.isArray(value) || value.some((file) => typeof file !== 'string' || !file.endsWith('.sql'))) {
+        throw new FreshetError('INVALID_OPTION', `${where}: option "${key}" must list .sql files`, {
+          details: { option: key },
+        })
+      }
+      return value as string[]
+    },
+  },
   onEvent: { check: checks.func<NonNullable<DemoOptions['onEvent']>>() },
 }

@@ -1,10 +1,11 @@
 /**
- * The demo end to end: producer, the four jobs as workers, their metrics and the dashboard, against
- * the run's broker and a registry; the dashboard is opened in a real headless Chromium (Debian's,
- * driven by playwright-core) and must fill with live data. A screenshot is kept in test-results/.
+ * The demo end to end: producer, the four jobs and a Flink SQL file as workers, their metrics and
+ * the dashboard, against the run's broker and a registry; the dashboard is opened in a real headless
+ * Chromium (Debian's, driven by playwright-core) and must fill with live data, the SQL job listed
+ * like the seed jobs. A screenshot is kept in test-results/.
  */
 import assert from 'node:assert/strict'
-import { mkdirSync, mkdtempSync, rmSync, statSync } from 'node:fs'
+import { mkdirSync, mkdtempSync, rmSync, statSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { test } from 'node:test'
@@ -12,9 +13,10 @@ import { chromium, type Browser } from 'playwright-core'
 import { Demo } from '../../src/demo/index.ts'
 import type { DashboardSnapshot } from '../../src/dashboard/index.ts'
 import { JOB_NAMES } from '../../src/jobs/index.ts'
-import { brokers, createTopics, randomName } from '../helpers/kafka.ts'
+import { bootstrap, brokers, createTopics, randomName } from '../helpers/kafka.ts'
 import { testRegistry } from '../helpers/registry.ts'
 import { parseExposition } from '../metrics/exposition.ts'
+import { seedSqlFile } from '../helpers/sql.ts'
 
 const CHROMIUM = '/usr/bin/chromium'
 const RESULTS_DIR = 'test-results'
@@ -35,13 +37,28 @@ test('the demo runs the pipeline and its dashboard fills with live data in Chrom
   const registry = await testRegistry(t)
   const input = randomName('demo-events')
   const output = randomName('demo-analytics')
+  const sqlOutput = randomName('demo-sql-analytics')
   await createTopics(t, [
     { topic: input, partitions: 3 },
     { topic: output, partitions: 3 },
+    { topic: sqlOutput, partitions: 3 },
   ])
   const stateDir = mkdtempSync(join(tmpdir(), 'freshet-demo-test-'))
   t.after(() => rmSync(stateDir, { recursive: true, force: true }))
   const prefix = randomName('demo')
+  // sql/event-counts.sql on the test's topics, under an application id of its own.
+  const sqlJob = `${prefix}-sql-event-counts`
+  const sqlFile = join(stateDir, 'event-counts.sql')
+  writeFileSync(
+    sqlFile,
+    seedSqlFile('event-counts', {
+      input,
+      output: sqlOutput,
+      bootstrap: bootstrap(),
+      registryUrl: registry.url,
+      applicationId: sqlJob,
+    }),
+  )
   const demo = new Demo({
     bootstrapBrokers: brokers(),
     registryUrl: registry.url,
@@ -52,6 +69,7 @@ test('the demo runs the pipeline and its dashboard fills with live data in Chrom
     applicationPrefix: prefix,
     workerId: 'demo-test',
     dashboardPort: 0,
+    sql: [sqlFile],
     // Windows of 5 s, sessions ending after 5 s without an event: every chart has data in seconds.
     jobs: {
       'event-counts': { windowMs: 5_000 },
@@ -64,7 +82,7 @@ test('the demo runs the pipeline and its dashboard fills with live data in Chrom
   await demo.start()
   assert.deepEqual(
     demo.jobs.map((j) => [j.job, j.worker.state]),
-    JOB_NAMES.map((job) => [job, 'RUNNING']),
+    [...JOB_NAMES, sqlJob].map((job) => [job, 'RUNNING']),
   )
 
   // The metrics: one endpoint, every job's worker labelled by its application id.
@@ -74,7 +92,7 @@ test('the demo runs the pipeline and its dashboard fills with live data in Chrom
   const up = samples.filter((s) => s.name === 'freshet_worker_up' && s.value === 1)
   assert.deepEqual(
     up.map((s) => s.labels.application).sort(),
-    JOB_NAMES.map((job) => `${prefix}-${job}`).sort(),
+    [...JOB_NAMES.map((job) => `${prefix}-${job}`), sqlJob].sort(),
   )
 
   // The dashboard in a real browser.
@@ -103,7 +121,7 @@ test('the demo runs the pipeline and its dashboard fills with live data in Chrom
     })
   }
   await page.waitForSelector('#connection[data-state="live"]', { timeout: 30_000 })
-  await filled('#jobs', 'data-rows', 4)
+  await filled('#jobs', 'data-rows', 5)
   await filled('[data-chart="throughput"]', 'data-points', 10)
   await filled('[data-chart="event-counts"]', 'data-points', 2)
   await filled('#revenue', 'data-rows', 1)
@@ -112,9 +130,12 @@ test('the demo runs the pipeline and its dashboard fills with live data in Chrom
   await filled('[data-chart="latency"]', 'data-points', 1)
   await page.waitForSelector('.pill[data-up="true"]:has-text("Kafka")', { timeout: 30_000 })
   await page.waitForSelector('.pill[data-up="true"]:has-text("Registry")', { timeout: 30_000 })
-  for (const job of JOB_NAMES) {
+  for (const job of [...JOB_NAMES, sqlJob]) {
     await page.waitForSelector(`.pill[data-up="true"]:has-text("${job}")`, { timeout: 30_000 })
   }
+  await page.waitForSelector(`#jobs tr[data-job="${sqlJob}"] .state[data-state="RUNNING"]`, {
+    timeout: 30_000,
+  })
   // Figures the page shows agree with the running pipeline.
   const inPerSec = Number((await page.textContent('#kpi-in .value'))?.replace(/,/g, ''))
   assert.ok(inPerSec > 0, `events in/s shown: ${inPerSec}`)
@@ -132,7 +153,9 @@ test('the demo runs the pipeline and its dashboard fills with live data in Chrom
 
   // The same picture as JSON.
   const state = (await (await fetch(`${demo.dashboardUrl}/api/state`)).json()) as DashboardSnapshot
-  assert.equal(state.jobs.length, 4)
+  assert.equal(state.jobs.length, 5)
+  const sql = state.jobs.find((j) => j.job === sqlJob)
+  assert.ok(sql !== undefined && sql.recordsIn > 0, 'the SQL job reads the events the producer sends')
   const sessions = state.jobs.find((j) => j.job === 'sessions')
   assert.ok(sessions !== undefined && sessions.openWindows > 0, 'the sessions job holds sessions open')
   assert.ok(state.health.kafka.up && state.health.registry?.up)

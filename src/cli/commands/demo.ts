@@ -29,6 +29,8 @@ The jobs run with short windows so the dashboard fills within a minute: event-co
 every ${DEMO_JOB_OPTIONS['event-counts'].windowMs! / 1_000}s, revenue over ${DEMO_JOB_OPTIONS.revenue.windowMs! / 1_000}s every ${DEMO_JOB_OPTIONS.revenue.advanceMs! / 1_000}s, sessions ending after ${DEMO_JOB_OPTIONS.sessions.gapMs! / 1_000}s without an event.
 
   --rate R               events per second (default 1000)
+  --sql FILE.sql         also run a Flink SQL file as a job, shown on the dashboard under its
+                         application id (repeatable; e.g. sql/funnel.sql)
   --dashboard-port P     default ${DEFAULT_DASHBOARD_PORT}; 0 picks a free port
   --dashboard-host H     default 127.0.0.1
 ${METRICS_HELP}
@@ -40,6 +42,7 @@ export async function demoCommand(argv: string[]): Promise<number> {
   // Step 1
   const { values } = parse(argv, {
     rate: { type: 'string' },
+    sql: { type: 'string', multiple: true },
     'dashboard-port': { type: 'string' },
     'dashboard-host': { type: 'string' },
     ...METRICS_OPTIONS,
@@ -75,6 +78,7 @@ export async function demoCommand(argv: string[]): Promise<number> {
       registryUrl: registry.address,
       stateDir: c.stack.stateDir,
       ratePerSec,
+      sql: (values.sql as unknown as string[] | undefined) ?? [],
       dashboardPort,
       metricsPort,
       ...(values['dashboard-host'] === undefined
@@ -113,6 +117,9 @@ export async function demoCommand(argv: string[]): Promise<number> {
         `  metrics    ${demo.metricsUrl}`,
         `  producing  ${ratePerSec} events/s to user-events`,
         `  jobs       ${JOB_NAMES.join(', ')} -> event-analytics (dead letters: freshet-demo-<job>.dlq)`,
+        ...demo.jobs
+          .filter(({ job }) => !(JOB_NAMES as readonly string[]).includes(job))
+          .map(({ job }) => `  sql job    ${job} (dead letters: ${job}.dlq)`),
         '  results    freshet consume --topic event-analytics --print',
         'Ctrl-C stops everything the demo started.',
         '',
