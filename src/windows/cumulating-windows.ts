@@ -12,6 +12,8 @@ export class CumulatingWindows implements WindowDefinition {
   readonly kind = 'cumulating' as const
   readonly sizeMs: number
   readonly stepMs: number
+  /** Starts are the multiples of `sizeMs` plus this, in [0, sizeMs). */
+  readonly offsetMs: number
   readonly graceMs: number
   readonly emit: EmitMode
   /** The most windows one record belongs to: `sizeMs / stepMs`. */
@@ -21,6 +23,7 @@ export class CumulatingWindows implements WindowDefinition {
     const options = resolveCumulatingOptions(input)
     this.sizeMs = options.sizeMs
     this.stepMs = options.stepMs
+    this.offsetMs = options.offsetMs
     this.graceMs = options.graceMs
     this.emit = options.emit
     this.maxWindowsPerRecord = options.sizeMs / options.stepMs
@@ -34,9 +37,9 @@ export class CumulatingWindows implements WindowDefinition {
   assign(timestampMs: number, out: Window[] = []): Window[] {
     requireTimestampMs(timestampMs, this.kind)
     const t = Math.floor(timestampMs)
-    const startMs = t - (t % this.sizeMs)
+    const startMs = t - ((t - this.offsetMs + this.sizeMs) % this.sizeMs)
     // The first end after t, then every step up to the largest window's.
-    const firstEndMs = t - (t % this.stepMs) + this.stepMs
+    const firstEndMs = t - ((t - startMs) % this.stepMs) + this.stepMs
     const count = (startMs + this.sizeMs - firstEndMs) / this.stepMs + 1
     out.length = count
     for (let i = 0; i < count; i++) out[i] = { startMs, endMs: firstEndMs + i * this.stepMs }

@@ -17,8 +17,13 @@ export const DEFAULT_EMIT_MODE: EmitMode = 'final'
 export const MAX_WINDOWS_PER_RECORD = 10_000
 
 export interface TumblingOptions {
-  /** Length of each window; windows are `[k * sizeMs, (k + 1) * sizeMs)`. */
+  /** Length of each window; windows are `[k * sizeMs + offsetMs, (k + 1) * sizeMs + offsetMs)`. */
   sizeMs: number
+  /**
+   * Shifts the windows' starts from the multiples of the advance (Flink's window offset: `-8 h`
+   * makes daily windows start at midnight UTC+8). Taken modulo the advance; default 0.
+   */
+  offsetMs?: number
   /** How long after its end (in watermark time) a window still accepts records. */
   graceMs?: number
   emit?: EmitMode
@@ -28,6 +33,8 @@ export interface HoppingOptions {
   sizeMs: number
   /** Distance between the starts of consecutive windows; at most `sizeMs`. */
   advanceMs: number
+  /** Shifts the starts from the multiples of `advanceMs` (see `TumblingOptions`). */
+  offsetMs?: number
   graceMs?: number
   emit?: EmitMode
 }
@@ -40,6 +47,8 @@ export interface CumulatingOptions {
   sizeMs: number
   /** How much each window of one start is longer than the one before; divides `sizeMs`. */
   stepMs: number
+  /** Shifts the starts from the multiples of `sizeMs` (see `TumblingOptions`). */
+  offsetMs?: number
   graceMs?: number
   emit?: EmitMode
 }
@@ -60,11 +69,13 @@ export interface WindowCloseQueueOptions<K> {
 }
 
 const duration = checks.int(0)
+const offset = checks.int(-Number.MAX_SAFE_INTEGER, Number.MAX_SAFE_INTEGER)
 const positiveDuration = checks.int(1)
 const emitMode = checks.oneOf(EMIT_MODES)
 
 const tumblingSpec: Spec<TumblingOptions> = {
   sizeMs: { check: positiveDuration },
+  offsetMs: { check: offset, default: 0 },
   graceMs: { check: duration, default: DEFAULT_GRACE_MS },
   emit: { check: emitMode, default: DEFAULT_EMIT_MODE },
 }
@@ -72,6 +83,7 @@ const tumblingSpec: Spec<TumblingOptions> = {
 const hoppingSpec: Spec<HoppingOptions> = {
   sizeMs: { check: positiveDuration },
   advanceMs: { check: positiveDuration },
+  offsetMs: { check: offset, default: 0 },
   graceMs: { check: duration, default: DEFAULT_GRACE_MS },
   emit: { check: emitMode, default: DEFAULT_EMIT_MODE },
 }
@@ -79,6 +91,7 @@ const hoppingSpec: Spec<HoppingOptions> = {
 const cumulatingSpec: Spec<CumulatingOptions> = {
   sizeMs: { check: positiveDuration },
   stepMs: { check: positiveDuration },
+  offsetMs: { check: offset, default: 0 },
   graceMs: { check: duration, default: DEFAULT_GRACE_MS },
   emit: { check: emitMode, default: DEFAULT_EMIT_MODE },
 }
@@ -94,6 +107,8 @@ const keyIdCheck = <K>(): Check<(key: K) => string> => checks.func('a function (
 export interface ResolvedTimeWindowOptions {
   sizeMs: number
   advanceMs: number
+  /** In [0, advanceMs). */
+  offsetMs: number
   graceMs: number
   emit: EmitMode
 }
@@ -101,6 +116,8 @@ export interface ResolvedTimeWindowOptions {
 export interface ResolvedCumulatingOptions {
   sizeMs: number
   stepMs: number
+  /** In [0, sizeMs). */
+  offsetMs: number
   graceMs: number
   emit: EmitMode
 }
@@ -117,6 +134,7 @@ export function resolveTumblingOptions(input: unknown): ResolvedTimeWindowOption
   return {
     sizeMs: options.sizeMs,
     advanceMs: options.sizeMs,
+    offsetMs: modulo(options.offsetMs ?? 0, options.sizeMs),
     graceMs: options.graceMs ?? DEFAULT_GRACE_MS,
     emit: options.emit ?? DEFAULT_EMIT_MODE,
   }
@@ -151,6 +169,7 @@ export function resolveHoppingOptions(input: unknown): ResolvedTimeWindowOptions
   return {
     sizeMs,
     advanceMs,
+    offsetMs: modulo(options.offsetMs ?? 0, advanceMs),
     graceMs: options.graceMs ?? DEFAULT_GRACE_MS,
     emit: options.emit ?? DEFAULT_EMIT_MODE,
   }
@@ -183,6 +202,7 @@ export function resolveCumulatingOptions(input: unknown): ResolvedCumulatingOpti
   return {
     sizeMs,
     stepMs,
+    offsetMs: modulo(options.offsetMs ?? 0, sizeMs),
     graceMs: options.graceMs ?? DEFAULT_GRACE_MS,
     emit: options.emit ?? DEFAULT_EMIT_MODE,
   }
@@ -203,4 +223,9 @@ export function resolveWindowCloseQueueOptions<K>(input: unknown): { keyId: (key
     keyId: { check: keyIdCheck<K>() },
   })
   return { keyId: options.keyId ?? String }
+}
+
+/** `a mod b` in [0, b). */
+function modulo(a: number, b: number): number {
+  return ((a % b) + b) % b
 }

@@ -31,6 +31,8 @@ export class TimeWindows implements WindowDefinition {
   readonly kind: 'tumbling' | 'hopping'
   readonly sizeMs: number
   readonly advanceMs: number
+  /** Starts are the multiples of `advanceMs` plus this, in [0, advanceMs). */
+  readonly offsetMs: number
   readonly graceMs: number
   readonly emit: EmitMode
   /** The most windows one record belongs to: `ceil(sizeMs / advanceMs)`. */
@@ -44,6 +46,7 @@ export class TimeWindows implements WindowDefinition {
     this.kind = kind
     this.sizeMs = options.sizeMs
     this.advanceMs = options.advanceMs
+    this.offsetMs = options.offsetMs
     this.graceMs = options.graceMs
     this.emit = options.emit
     this.maxWindowsPerRecord = Math.ceil(options.sizeMs / options.advanceMs)
@@ -58,7 +61,7 @@ export class TimeWindows implements WindowDefinition {
     requireTimestampMs(timestampMs, this.kind)
     // Starts and sizes are whole milliseconds, so t and floor(t) fall into the same windows.
     const t = Math.floor(timestampMs)
-    const latestStartMs = t - (t % this.advanceMs)
+    const latestStartMs = t - ((t - this.offsetMs + this.advanceMs) % this.advanceMs)
     if (this.advanceMs === this.sizeMs) {
       out.length = 1
       out[0] = latestStartMs
@@ -68,7 +71,8 @@ export class TimeWindows implements WindowDefinition {
     // advance too early, because (maxWindowsPerRecord - 1) * advanceMs < sizeMs.
     let startMs = latestStartMs - (this.maxWindowsPerRecord - 1) * this.advanceMs
     if (startMs + this.sizeMs <= t) startMs += this.advanceMs
-    if (startMs < 0) startMs = 0
+    // No window starts before the epoch (with an offset: the first start after it).
+    while (startMs < 0) startMs += this.advanceMs
     const count = (latestStartMs - startMs) / this.advanceMs + 1
     out.length = count
     for (let i = 0; i < count; i++) out[i] = startMs + i * this.advanceMs

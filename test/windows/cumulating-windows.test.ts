@@ -77,3 +77,12 @@ test('cumulating: the size must be a whole multiple of the step, both positive',
   }
   assert.throws(() => cumulating({ sizeMs: 10 } as never), /stepMs/)
 })
+
+test('cumulating: an offset shifts the starts, the ends follow every step after them', () => {
+  const windows = cumulating({ sizeMs: 40, stepMs: 10, offsetMs: -35 }) // starts at 5 mod 40
+  assert.equal(windows.offsetMs, 5)
+  for (let t = 5; t < 200; t++) {
+    const expected = bruteForce(t - 5, 40, 10).map((w) => ({ startMs: w.startMs + 5, endMs: w.endMs + 5 }))
+    assert.deepEqual(windows.assign(t), expected, `t ${t}`)
+  }
+})

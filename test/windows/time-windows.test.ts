@@ -161,3 +161,29 @@ test('options are checked where they enter, naming the option', () => {
   invalid(() => hopping({ sizeMs: 10 } as never), 'advanceMs')
   invalid(() => new TimeWindows('hopping', { sizeMs: 5, advanceMs: 10 }), 'advanceMs')
 })
+
+test('an offset shifts every start by it, modulo the advance, as Flink window offsets do', () => {
+  for (const [sizeMs, advanceMs, offsetMs] of [
+    [10, 10, 3],
+    [10, 10, -7], // the same windows as +3
+    [10, 5, 2],
+    [12, 4, 13], // 13 mod 4 = 1
+  ] as const) {
+    const windows =
+      sizeMs === advanceMs ? tumbling({ sizeMs, offsetMs }) : hopping({ sizeMs, advanceMs, offsetMs })
+    const shift = (((offsetMs % advanceMs) + advanceMs) % advanceMs) as number
+    assert.equal(windows.offsetMs, shift)
+    for (let t = sizeMs; t < 5 * sizeMs; t++) {
+      const expected = bruteForceStarts(t - shift, sizeMs, advanceMs).map((s) => s + shift)
+      assert.deepEqual(
+        windows.assign(t),
+        expected,
+        `size ${sizeMs} advance ${advanceMs} offset ${offsetMs} t ${t}`,
+      )
+    }
+  }
+  // A daily window eight hours west of UTC: midnight there is 08:00 UTC.
+  const day = tumbling({ sizeMs: 86_400_000, offsetMs: 8 * 3_600_000 })
+  assert.deepEqual(day.assign(Date.UTC(2026, 0, 2, 7, 59)), [Date.UTC(2026, 0, 1, 8)])
+  assert.deepEqual(day.assign(Date.UTC(2026, 0, 2, 8)), [Date.UTC(2026, 0, 2, 8)])
+})

@@ -284,7 +284,12 @@ function planWindowJoin(join: JoinRef, left: Relation, right: Relation, context:
   if (spec.fn === 'SESSION' || other.fn === 'SESSION') {
     throw sqlUnsupported(file, join.at, 'a window join of SESSION windows')
   }
-  if (spec.fn !== other.fn || spec.sizeMs !== other.sizeMs || spec.slideMs !== other.slideMs) {
+  if (
+    spec.fn !== other.fn ||
+    spec.sizeMs !== other.sizeMs ||
+    spec.slideMs !== other.slideMs ||
+    (spec.offsetMs ?? 0) !== (other.offsetMs ?? 0)
+  ) {
     throw sqlInvalid(file, join.at, 'a window join needs the same windows on both sides')
   }
   const leftQualifiers = left.columns[0]?.qualifiers ?? []

@@ -269,13 +269,13 @@ function planWindowTvf(tvf: WindowTableRef, context: QueryContext): Relation {
       `${tvf.fn} takes ${arity} interval argument(s) after the descriptor${tvf.fn === 'SESSION' ? '' : ', then an optional offset'}`,
     )
   }
-  if ((ms[arity] ?? 0) !== 0) throw sqlUnsupported(file, tvf.args[arity]!.at, `a ${tvf.fn} window offset`)
   // HOP(slide, size) and CUMULATE(step, size) name the size second.
   const stepped = tvf.fn === 'HOP' || tvf.fn === 'CUMULATE'
   const windows: WindowSpec = {
     fn: tvf.fn,
     sizeMs: stepped ? ms[1]! : ms[0]!,
     ...(stepped ? { slideMs: ms[0]! } : {}),
+    ...((ms[arity] ?? 0) !== 0 ? { offsetMs: ms[arity]! } : {}),
     ...(tvf.fn === 'SESSION' ? { gapMs: ms[0]! } : {}),
     partitionBy: tvf.partitionBy,
     timeColumn: tvf.timeColumn,

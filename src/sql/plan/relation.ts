@@ -10,6 +10,8 @@ export interface WindowSpec {
   readonly sizeMs: number
   /** HOP's slide, CUMULATE's step. */
   readonly slideMs?: number | undefined
+  /** The window offset (TUMBLE, HOP, CUMULATE's last argument): starts shift by it. */
+  readonly offsetMs?: number | undefined
   /** SESSION's gap. */
   readonly gapMs?: number | undefined
   /** SESSION's PARTITION BY columns. */

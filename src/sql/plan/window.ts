@@ -296,9 +296,12 @@ function decodeKey(key: unknown, count: number): unknown[] {
 }
 
 export function windowsOf(spec: WindowSpec): TimeWindows | CumulatingWindows | SessionWindows {
-  if (spec.fn === 'TUMBLE') return tumbling({ sizeMs: spec.sizeMs, graceMs: 0 })
-  if (spec.fn === 'HOP') return hopping({ sizeMs: spec.sizeMs, advanceMs: spec.slideMs!, graceMs: 0 })
-  if (spec.fn === 'CUMULATE') return cumulating({ sizeMs: spec.sizeMs, stepMs: spec.slideMs!, graceMs: 0 })
+  const offsetMs = spec.offsetMs ?? 0
+  if (spec.fn === 'TUMBLE') return tumbling({ sizeMs: spec.sizeMs, offsetMs, graceMs: 0 })
+  if (spec.fn === 'HOP')
+    return hopping({ sizeMs: spec.sizeMs, advanceMs: spec.slideMs!, offsetMs, graceMs: 0 })
+  if (spec.fn === 'CUMULATE')
+    return cumulating({ sizeMs: spec.sizeMs, stepMs: spec.slideMs!, offsetMs, graceMs: 0 })
   return session({ gapMs: spec.gapMs!, graceMs: 0 })
 }
 

@@ -265,6 +265,25 @@ export const CASES: readonly CorpusCase[] = [
       WHERE rn <= 1`,
   },
   {
+    name: 'window offsets: TUMBLE of 2 minutes shifted by 30 s, HOP shifted back by 20 s',
+    columns: 'kind STRING, window_start TIMESTAMP(3), window_end TIMESTAMP(3), n BIGINT',
+    sql: `INSERT INTO out_rows
+      SELECT 'tumble', window_start, window_end, COUNT(*)
+        FROM TABLE(TUMBLE(TABLE clicks, DESCRIPTOR(ts), INTERVAL '2' MINUTE, INTERVAL '30' SECOND))
+        GROUP BY window_start, window_end
+      UNION ALL
+      SELECT 'hop', window_start, window_end, COUNT(*)
+        FROM TABLE(HOP(TABLE clicks, DESCRIPTOR(ts), INTERVAL '1' MINUTE, INTERVAL '3' MINUTE, INTERVAL '-20' SECOND))
+        GROUP BY window_start, window_end`,
+  },
+  {
+    name: 'window offsets: CUMULATE every minute of 3-minute windows starting 45 s past',
+    columns: 'window_start TIMESTAMP(3), window_end TIMESTAMP(3), user_id STRING, n BIGINT',
+    sql: `INSERT INTO out_rows SELECT window_start, window_end, user_id, COUNT(*)
+      FROM TABLE(CUMULATE(TABLE clicks, DESCRIPTOR(ts), INTERVAL '1' MINUTE, INTERVAL '3' MINUTE, INTERVAL '45' SECOND))
+      GROUP BY window_start, window_end, user_id`,
+  },
+  {
     name: 'SESSION per user with a 20-second gap',
     columns: 'window_start TIMESTAMP(3), window_end TIMESTAMP(3), user_id STRING, n BIGINT, spend DOUBLE',
     sql: `INSERT INTO out_rows SELECT window_start, window_end, user_id, COUNT(*), SUM(amount)
