@@ -62,7 +62,12 @@ export function planSource(app: Pipeline, table: TableDefinition, context: Query
     )
   }
   if (connector.kind !== 'kafka' && connector.kind !== 'upsert-kafka') {
-    throw sqlUnsupported(file, table.at, `reading the '${connector.kind}' connector`)
+    throw sqlUnsupported(
+      file,
+      table.at,
+      `reading the '${connector.kind}' connector`,
+      "freshet's sources are Kafka topics (its tasks are their partitions): generate rows into a topic with `freshet produce` (user events, or your own schema from JSON lines) and read it with 'kafka'",
+    )
   }
   const upsert = connector.kind === 'upsert-kafka'
   if (connector.bounded.mode !== 'unbounded' && connector.bounded.mode !== 'latest-offset') {
