@@ -18,6 +18,7 @@ import { RegistryClient } from '../../registry/index.ts'
 import type { WorkerEvent } from '../../runtime/index.ts'
 import { registryTables } from '../../sql/catalog/index.ts'
 import {
+  LiveTable,
   runPushQuery,
   SqlSession,
   StatementSplitter,
@@ -31,8 +32,10 @@ import { parseSetFlags } from './run.ts'
 export const sqlClientHelp = `freshet sql [--init FILE.sql] [--set key=value]... [--no-catalog]
 
 The interactive SQL client. Type Flink SQL statements ending with ';'. A SELECT runs at once on a
-worker in this process and shows its rows as they arrive (an updating result as -U/+U pairs);
-Ctrl-C stops it and returns to the prompt. CREATE TABLE / VIEW and SET last for the session.
+worker in this process and shows its result live: on a terminal as a table redrawn in place (one
+row per key for an updating result), else each change on a line (+I, -U/+U), as Flink's result
+modes table and tableau (SET 'sql-client.execution.result-mode' = 'tableau' chooses). Ctrl-C
+stops it and returns to the prompt. CREATE TABLE / VIEW and SET last for the session.
 HELP; lists the client's commands; QUIT; or Ctrl-D leaves.
 
 Every topic whose value schema is in the registry is a table already (as \`freshet sql ddl\`
@@ -46,6 +49,9 @@ the first error stops the client with exit code 1.
 ${COMMON_HELP}`
 
 const PROMPT = 'freshet> '
+/** How often a `table` result is redrawn while rows come. */
+const REDRAW_INTERVAL_MS = 200
+const RESULT_MODES = ['table', 'tableau', 'changelog'] as const
 const CONTINUATION = '       > '
 
 export async function sqlClientCommand(argv: string[]): Promise<number> {
@@ -67,13 +73,11 @@ export async function sqlClientCommand(argv: string[]): Promise<number> {
   const out = (text: string): void => void process.stdout.write(`${text}\n`)
   const err = (text: string): void => void process.stderr.write(`${text}\n`)
 
-  let table: StreamingTable | undefined
-  let localTimeZone = 'UTC'
+  /** Where the running query's rows go. */
+  let onRow: ((values: readonly unknown[]) => void) | undefined
   const session = new SqlSession({
     queryApplicationId: () => `freshet-sql-query-${randomBytes(4).toString('hex')}`,
-    collect: ({ values: row }) => {
-      if (table !== undefined) out(table.row(row).join('\n'))
-    },
+    collect: ({ values }) => onRow?.(values),
   })
   if (interactive) out("freshet SQL client. Statements end with ';'. HELP; for help, QUIT; to leave.")
   await loadSqlParser()
@@ -121,19 +125,51 @@ export async function sqlClientCommand(argv: string[]): Promise<number> {
         case 'query': {
           // 3.
           const { planned } = result
-          localTimeZone = planned.properties['table.local-time-zone'] ?? 'UTC'
-          table = new StreamingTable(planned.result!, localTimeZone)
-          out(table.header().join('\n'))
+          const localTimeZone = planned.properties['table.local-time-zone'] ?? 'UTC'
+          const mode = resultMode(planned.properties, process.stdout.isTTY === true)
           query = new AbortController()
-          try {
-            await runPushQuery(planned, {
+          const run = (): Promise<unknown> =>
+            runPushQuery(planned, {
               bootstrapBrokers: c.brokers,
-              signal: query.signal,
+              signal: query!.signal,
               onEvent: (event) => report(event, err),
             })
+          try {
+            if (mode === 'table') {
+              // Redrawn in place at most every REDRAW_INTERVAL_MS while rows come.
+              const live = new LiveTable(planned.result!, localTimeZone)
+              let dirty = true
+              const draw = (): void => {
+                if (!dirty) return
+                dirty = false
+                process.stdout.write(`\x1b[H\x1b[2J${live.render(process.stdout.rows ?? 24).join('\n')}\n`)
+              }
+              onRow = (values) => {
+                live.add(values)
+                dirty = true
+              }
+              const timer = setInterval(draw, REDRAW_INTERVAL_MS)
+              try {
+                draw()
+                await run()
+              } finally {
+                clearInterval(timer)
+                dirty = true
+                draw()
+                out(`Received a total of ${live.changes} row${live.changes === 1 ? '' : 's'}`)
+              }
+            } else {
+              const table = new StreamingTable(planned.result!, localTimeZone)
+              out(table.header().join('\n'))
+              onRow = (values) => out(table.row(values).join('\n'))
+              try {
+                await run()
+              } finally {
+                out(table.footer().join('\n'))
+              }
+            }
           } finally {
-            out(table.footer().join('\n'))
-            table = undefined
+            onRow = undefined
             query = undefined
           }
           return true
@@ -212,6 +248,23 @@ export async function sqlClientCommand(argv: string[]): Promise<number> {
 function prompt(rl: Interface, splitter: StatementSplitter): void {
   rl.setPrompt(splitter.pending ? CONTINUATION : PROMPT)
   rl.prompt()
+}
+
+/**
+ * `sql-client.execution.result-mode`, as in Flink: `table` (the result as it is now, redrawn in
+ * place; the default on a terminal), `tableau` (every change as a line; the default otherwise) or
+ * `changelog` (shown as `tableau`). Without a terminal to redraw, `table` is shown as `tableau`.
+ */
+function resultMode(properties: Readonly<Record<string, string>>, terminal: boolean): 'table' | 'tableau' {
+  const value = properties['sql-client.execution.result-mode']?.toLowerCase()
+  if (value !== undefined && !(RESULT_MODES as readonly string[]).includes(value)) {
+    throw new FreshetError(
+      'INVALID_OPTION',
+      `'sql-client.execution.result-mode' must be one of ${RESULT_MODES.join(', ')}, got '${value}'`,
+      { details: { option: 'sql-client.execution.result-mode' } },
+    )
+  }
+  return terminal && (value === undefined || value === 'table') ? 'table' : 'tableau'
 }
 
 /** What a running query's worker says that the user should know, on stderr. */

@@ -1,8 +1,9 @@
 /**
- * Rows as Flink's SQL client shows them in its `tableau` result mode: a framed table whose first
- * column is the row's change (`+I` insert; `-U`/`+U` the old and new row of an updated key), each
- * value as Flink's CAST to STRING writes it, NULL as `<NULL>`, right-aligned, widths by type and
- * long values cut with `...`. A streaming result prints each row as it arrives.
+ * Rows as Flink's SQL client shows them. In its `tableau` result mode (`StreamingTable`): a framed
+ * table whose first column is the row's change (`+I` insert; `-U`/`+U` the old and new row of an
+ * updated key), each value as Flink's CAST to STRING writes it, NULL as `<NULL>`, right-aligned,
+ * widths by type and long values cut with `...`, each row printed as it arrives. In its `table`
+ * mode (`LiveTable`): the result as it is now, one row per key, redrawn in place.
  */
 import type { SqlType } from '../ast.ts'
 import { stringOf } from '../expr/cast.ts'
@@ -83,15 +84,7 @@ export class StreamingTable {
 
   constructor(plan: CollectPlan, localTimeZone: string) {
     this.#plan = plan
-    this.#text = plan.columns.map(({ type }) => {
-      const cast = stringOf(type, localTimeZone)
-      return (value: unknown) =>
-        value === null || value === undefined
-          ? NULL_TEXT
-          : cast === undefined
-            ? JSON.stringify(value)
-            : String(cast(value))
-    })
+    this.#text = cellText(plan, localTimeZone)
     this.#widths = [
       2,
       ...plan.columns.map((c) => Math.max(c.name.length, typeWidth(c.type), NULL_TEXT.length)),
@@ -129,4 +122,88 @@ export class StreamingTable {
   get count(): number {
     return this.#count
   }
+}
+
+/**
+ * Flink's `table` result mode: the result as it is now, redrawn in place on a terminal. An
+ * updating result holds one row per key (the latest); an insert-only one its rows in arrival
+ * order, the oldest dropped beyond `maxRows`. `render(height)` gives the lines of one screen: the
+ * newest rows that fit, and a status line.
+ */
+export class LiveTable {
+  readonly #plan: CollectPlan
+  readonly #text: ReadonlyArray<(value: unknown) => string>
+  readonly #widths: readonly number[]
+  readonly #maxRows: number
+  readonly #rows = new Map<string, readonly unknown[]>()
+  #appended = 0
+  #changes = 0
+
+  constructor(plan: CollectPlan, localTimeZone: string, maxRows = 100_000) {
+    this.#plan = plan
+    this.#text = cellText(plan, localTimeZone)
+    this.#widths = plan.columns.map((c) => Math.max(c.name.length, typeWidth(c.type), NULL_TEXT.length))
+    this.#maxRows = maxRows
+  }
+
+  add(values: readonly unknown[]): void {
+    this.#changes++
+    const keyIndexes = this.#plan.keyIndexes
+    if (this.#plan.updating && keyIndexes !== undefined) {
+      const key = JSON.stringify(keyIndexes.map((i) => values[i]))
+      this.#rows.delete(key) // re-inserted last: the latest change shows at the bottom
+      this.#rows.set(key, values)
+    } else {
+      this.#rows.set(String(this.#appended++), values)
+      if (this.#rows.size > this.#maxRows) this.#rows.delete(this.#rows.keys().next().value!)
+    }
+  }
+
+  /** Rows in the result now. */
+  get size(): number {
+    return this.#rows.size
+  }
+
+  /** Rows received, updates included. */
+  get changes(): number {
+    return this.#changes
+  }
+
+  render(height: number): string[] {
+    const frame = border(this.#widths)
+    const rows = [...this.#rows.values()]
+    const fit = Math.max(1, height - 5)
+    const shown = rows.slice(-fit)
+    return [
+      frame,
+      line(
+        this.#plan.columns.map((c) => c.name),
+        this.#widths,
+      ),
+      frame,
+      ...shown.map((row) =>
+        line(
+          row.map((v, i) => this.#text[i]!(v)),
+          this.#widths,
+        ),
+      ),
+      frame,
+      `${rows.length} row${rows.length === 1 ? '' : 's'}` +
+        (shown.length < rows.length ? ` (the newest ${shown.length} shown)` : '') +
+        `, ${this.#changes} change${this.#changes === 1 ? '' : 's'} received. Ctrl-C stops the query.`,
+    ]
+  }
+}
+
+/** Each column's text: as Flink's CAST to STRING writes the value, NULL as `<NULL>`. */
+function cellText(plan: CollectPlan, localTimeZone: string): Array<(value: unknown) => string> {
+  return plan.columns.map(({ type }) => {
+    const cast = stringOf(type, localTimeZone)
+    return (value: unknown) =>
+      value === null || value === undefined
+        ? NULL_TEXT
+        : cast === undefined
+          ? JSON.stringify(value)
+          : String(cast(value))
+  })
 }
