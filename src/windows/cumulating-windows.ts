@@ -1,6 +1,6 @@
 import { resolveCumulatingOptions, type CumulatingOptions } from './options.ts'
-import { requireTimestampMs } from './time-windows.ts'
-import type { EmitMode, Window, WindowDefinition } from './types.ts'
+import { EndClosedWindows, requireTimestampMs } from './time-windows.ts'
+import type { EmitMode, Window } from './types.ts'
 
 /**
  * Cumulating windows (Flink's CUMULATE): windows that start together at the multiples of `sizeMs`
@@ -8,7 +8,7 @@ import type { EmitMode, Window, WindowDefinition } from './types.ts'
  * result is an early, growing view of the largest window, emitted as its own window closes. Windows
  * of one start differ by their end, so a window is identified by both (its state key holds both).
  */
-export class CumulatingWindows implements WindowDefinition {
+export class CumulatingWindows extends EndClosedWindows {
   readonly kind = 'cumulating' as const
   readonly sizeMs: number
   readonly stepMs: number
@@ -20,6 +20,7 @@ export class CumulatingWindows implements WindowDefinition {
   readonly maxWindowsPerRecord: number
 
   constructor(input: CumulatingOptions) {
+    super()
     const options = resolveCumulatingOptions(input)
     this.sizeMs = options.sizeMs
     this.stepMs = options.stepMs
@@ -44,18 +45,6 @@ export class CumulatingWindows implements WindowDefinition {
     out.length = count
     for (let i = 0; i < count; i++) out[i] = { startMs, endMs: firstEndMs + i * this.stepMs }
     return out
-  }
-
-  closeAtMs(window: Window): number {
-    return window.endMs + this.graceMs
-  }
-
-  isClosed(window: Window, watermarkMs: number): boolean {
-    return watermarkMs >= window.endMs + this.graceMs
-  }
-
-  lateByMs(timestampMs: number, window: Window, watermarkMs: number): number {
-    return watermarkMs >= window.endMs + this.graceMs ? watermarkMs - this.graceMs - timestampMs : 0
   }
 }
 

@@ -27,7 +27,29 @@ export function requireTimestampMs(timestampMs: number, where: string): void {
  * the epoch, so a record in the first `sizeMs` after it belongs to fewer hopping windows (as in Kafka
  * Streams).
  */
-export class TimeWindows implements WindowDefinition {
+/**
+ * Windows `[startMs, endMs)` that close when the watermark reaches their end plus grace: time
+ * windows and cumulating windows (sessions close a gap later).
+ */
+export abstract class EndClosedWindows implements WindowDefinition {
+  abstract readonly kind: 'tumbling' | 'hopping' | 'cumulating'
+  abstract readonly graceMs: number
+  abstract readonly emit: EmitMode
+
+  closeAtMs(window: Window): number {
+    return window.endMs + this.graceMs
+  }
+
+  isClosed(window: Window, watermarkMs: number): boolean {
+    return watermarkMs >= window.endMs + this.graceMs
+  }
+
+  lateByMs(timestampMs: number, window: Window, watermarkMs: number): number {
+    return watermarkMs >= window.endMs + this.graceMs ? watermarkMs - this.graceMs - timestampMs : 0
+  }
+}
+
+export class TimeWindows extends EndClosedWindows {
   readonly kind: 'tumbling' | 'hopping'
   readonly sizeMs: number
   readonly advanceMs: number
@@ -41,6 +63,7 @@ export class TimeWindows implements WindowDefinition {
   constructor(kind: 'tumbling', options: TumblingOptions)
   constructor(kind: 'hopping', options: HoppingOptions)
   constructor(kind: 'tumbling' | 'hopping', input: TumblingOptions | HoppingOptions) {
+    super()
     const options: ResolvedTimeWindowOptions =
       kind === 'tumbling' ? resolveTumblingOptions(input) : resolveHoppingOptions(input)
     this.kind = kind
@@ -82,18 +105,6 @@ export class TimeWindows implements WindowDefinition {
   /** The window starting at `startMs` (a start returned by `assign`). */
   window(startMs: number): Window {
     return { startMs, endMs: startMs + this.sizeMs }
-  }
-
-  closeAtMs(window: Window): number {
-    return window.endMs + this.graceMs
-  }
-
-  isClosed(window: Window, watermarkMs: number): boolean {
-    return watermarkMs >= window.endMs + this.graceMs
-  }
-
-  lateByMs(timestampMs: number, window: Window, watermarkMs: number): number {
-    return watermarkMs >= window.endMs + this.graceMs ? watermarkMs - this.graceMs - timestampMs : 0
   }
 }
 

@@ -33,6 +33,7 @@ import { WINDOW_END, WINDOW_START, WINDOW_TIME, type Relation } from './relation
 import { fieldReader, rowObject, type RelationColumn } from './scope.ts'
 import { walkExpr } from './walk.ts'
 import { valueStore } from '../../operators/index.ts'
+import type { Stream } from '../../stream/index.ts'
 import { planTemporalJoin } from './temporal-join.ts'
 import { encodeKey, windowsOf } from './window.ts'
 
@@ -213,27 +214,10 @@ function planRegularJoin(
       throw sqlUnsupported(file, join.at, 'a regular join of an updating input (it needs retractions)')
     }
   }
-  interface Tagged {
-    readonly side: 0 | 1
-    readonly key: unknown
-    readonly row: Record<string, unknown>
-  }
-  const tagged = (relation: Relation, keys: readonly Expr[], side: 0 | 1) => {
-    const role = side === 0 ? 'left' : 'right'
-    const reads = keys.map((k) => compileIn(relation, k, context).evaluate)
-    const toObject = rowObject(relation.columns)
-    return relation.stream
-      .filter((row) => reads.every((read) => read(row) !== null), {
-        name: context.name(`join-${role}-keyed`),
-      })
-      .map((row): Tagged => ({ side, key: encodeKey(reads.map((read) => read(row))), row: toObject(row) }), {
-        name: context.name(`join-${role}-row`),
-      })
-  }
   // Store names are the pipeline's: two per join.
   const stores = [context.name('join-left-rows'), context.name('join-right-rows')] as const
-  const pairs = tagged(left, leftKeys, 0)
-    .merge(tagged(right, rightKeys, 1), { name: context.name('join-sides') })
+  const pairs = taggedSide(left, leftKeys, 0, 'join', context)
+    .merge(taggedSide(right, rightKeys, 1, 'join', context), { name: context.name('join-sides') })
     .keyBy((t) => t.key, { name: context.name('join') })
     .process(
       (record, context) => {
@@ -334,27 +318,12 @@ function planWindowJoin(join: JoinRef, left: Relation, right: Relation, context:
     throw sqlUnsupported(file, join.at, 'a window join without an equality of the two sides (a join key)')
   }
 
-  // Each side's rows as plain objects, tagged with their side, keyed by the join key.
-  interface Tagged {
-    readonly side: 0 | 1
-    readonly key: unknown
-    readonly row: Record<string, unknown>
-  }
-  const tagged = (relation: Relation, keys: readonly Expr[], side: 0 | 1) => {
-    const role = side === 0 ? 'left' : 'right'
-    const reads = keys.map((k) => compileIn(relation, k, context).evaluate)
-    const toObject = rowObject(relation.columns)
-    return relation.stream
-      .filter((row) => reads.every((read) => read(row) !== null), {
-        name: context.name(`window-join-${role}-keyed`),
-      })
-      .map((row): Tagged => ({ side, key: encodeKey(reads.map((read) => read(row))), row: toObject(row) }), {
-        name: context.name(`window-join-${role}-row`),
-      })
-  }
   type Rows = { l: Array<Record<string, unknown>>; r: Array<Record<string, unknown>> }
-  const pairs = tagged(left, leftKeys, 0)
-    .merge(tagged(right, rightKeys, 1), { name: context.name('window-join-sides') })
+  // Each side's rows as plain objects, tagged with their side, keyed by the join key.
+  const pairs = taggedSide(left, leftKeys, 0, 'window-join', context)
+    .merge(taggedSide(right, rightKeys, 1, 'window-join', context), {
+      name: context.name('window-join-sides'),
+    })
     .keyBy((t) => t.key, { name: context.name('window-join') })
     .window(windowsOf(spec))
     .aggregate(
@@ -413,6 +382,33 @@ function planWindowJoin(join: JoinRef, left: Relation, right: Relation, context:
     rest.reduce((a, b): Expr => ({ kind: 'binary', op: 'AND', left: a, right: b, at: a.at })),
     context,
   )
+}
+
+/** A row of one join side on its way to the other's, as it crosses the repartition topic. */
+interface Tagged {
+  readonly side: 0 | 1
+  readonly key: unknown
+  readonly row: Record<string, unknown>
+}
+
+/** A side's rows with a key (a null key equals nothing), as plain objects tagged with the side. */
+function taggedSide(
+  relation: Relation,
+  keys: readonly Expr[],
+  side: 0 | 1,
+  operator: string,
+  context: QueryContext,
+): Stream<Tagged> {
+  const role = side === 0 ? 'left' : 'right'
+  const reads = keys.map((k) => compileIn(relation, k, context).evaluate)
+  const toObject = rowObject(relation.columns)
+  return relation.stream
+    .filter((row) => reads.every((read) => read(row) !== null), {
+      name: context.name(`${operator}-${role}-keyed`),
+    })
+    .map((row): Tagged => ({ side, key: encodeKey(reads.map((read) => read(row))), row: toObject(row) }), {
+      name: context.name(`${operator}-${role}-row`),
+    })
 }
 
 /** A side's columns in the rows of a join, `{ l, r }`: each side's row stays an object of its own. */
