@@ -157,6 +157,8 @@ export class ExactlyOnceCommitter implements Committer {
 
   async abort(): Promise<void> {
     const state = this.#producer.state
+    // A new producer whose InitProducerId failed (the cluster went away) starts again from there.
+    if (state === 'UNINITIALIZED') await this.#producer.init()
     if (state === 'IN_TRANSACTION' || state === 'ABORTABLE') await this.#producer.abort()
     if (this.#producer.state === 'READY') await this.#producer.begin()
   }

@@ -228,6 +228,11 @@ const SETTLE_MARGIN_MS = 15_000
 const GLOBAL_POLL_INTERVAL_MS = 100
 /** Failures that replaying the same records would meet again; they stop the worker. */
 const PERMANENT_FAILURES: readonly string[] = [ErrorCodes.RECORD_TOO_LARGE.code]
+/**
+ * A worker whose transactional id is fenced takes it back once (see `#takeOverIfFenced`); fenced
+ * again within this long, it stops: another live worker holds the id.
+ */
+const FENCED_TAKEOVER_INTERVAL_MS = 60_000
 
 interface Batch {
   readonly records: InRecord[]
@@ -256,6 +261,8 @@ export class Worker {
   #plan: RuntimePlan | undefined
   #consumer: GroupConsumer | undefined
   #committer: Committer | undefined
+  /** When this worker last took its fenced transactional id back (`#takeOverIfFenced`). */
+  #lastTakeoverMs = -Infinity
   #reader: PartitionReader | undefined
   /** The global tables, their reader, their follower, and what stopped it if it failed. */
   #globals: GlobalTables | undefined
@@ -576,13 +583,7 @@ export class Worker {
     })
     let committer: Committer
     if (options.processingGuarantee === 'exactly-once') {
-      const producer = new TransactionalProducer({
-        ...connection,
-        clientId,
-        transactionalId: clientId,
-        transactionTimeoutMs: options.transactionTimeoutMs,
-      })
-      committer = new ExactlyOnceCommitter(producer, consumer)
+      committer = new ExactlyOnceCommitter(this.#transactionalProducer(), consumer)
     } else {
       committer = new AtLeastOnceCommitter(
         new KafkaProducer({ ...connection, clientId, idempotent: true, acks: 'all' }),
@@ -1131,10 +1132,9 @@ export class Worker {
     try {
       await committer.abort()
     } catch (abortError) {
-      this.#throwIfFenced(committer, abortError)
-      throw abortError
+      if (!(await this.#takeOverIfFenced(committer, abortError))) throw abortError
     }
-    this.#throwIfFenced(committer, error)
+    await this.#takeOverIfFenced(committer, error)
     // Step 2
     const assigned = [...this.#tasks.values()].map((t) => ({
       subtopology: t.subtopology,
@@ -1152,14 +1152,48 @@ export class Worker {
     await this.#restoreWatermarks([...this.#tasks.values()])
   }
 
-  #throwIfFenced(committer: Committer, error: unknown): void {
-    if (committer instanceof ExactlyOnceCommitter && committer.producer.state === 'FENCED') {
+  /** The exactly-once producer of this worker's transactional id (`<applicationId>-<workerId>`). */
+  #transactionalProducer(): TransactionalProducer {
+    const clientId = this.#clientId()
+    return new TransactionalProducer({
+      ...this.#connection(),
+      clientId,
+      transactionalId: clientId,
+      transactionTimeoutMs: this.#options.transactionTimeoutMs,
+    })
+  }
+
+  /**
+   * When the abort left the producer FENCED: takes the transactional id back, once, as a restarted
+   * worker would, and returns true. A fence does not always mean another worker: when the
+   * transaction coordinator moves while an abort's InitProducerId is retried, the new coordinator
+   * can refuse the epoch the old one just gave this very producer. Kafka Streams treats a fence the
+   * same way (task migrated: a new producer, tasks from their last commit). A new producer's
+   * InitProducerId aborts whatever is open under the id, and fences another live worker that holds
+   * it, which takes it back in turn; the one fenced twice within FENCED_TAKEOVER_INTERVAL_MS stops
+   * with FRESHET_WORKER_FENCED. Returns false when the producer is not fenced.
+   */
+  async #takeOverIfFenced(committer: Committer, error: unknown): Promise<boolean> {
+    if (!(committer instanceof ExactlyOnceCommitter) || committer.producer.state !== 'FENCED') return false
+    const nowMs = Date.now()
+    if (nowMs - this.#lastTakeoverMs < FENCED_TAKEOVER_INTERVAL_MS) {
       throw new FreshetError(
         'WORKER_FENCED',
         `worker ${this.#options.workerId}: another worker took over transactional id ${committer.producer.transactionalId}`,
         { cause: error },
       )
     }
+    this.#lastTakeoverMs = nowMs
+    await committer.close().catch(() => {})
+    const replacement = new ExactlyOnceCommitter(
+      this.#transactionalProducer(),
+      this.#consumer as GroupConsumer,
+    )
+    this.#committer = replacement
+    // An outage here is the recovery loop's: the next abort initializes the new producer.
+    await replacement.producer.init()
+    await replacement.start()
+    return true
   }
 
   async #onAssigned(partitions: TopicPartitions[]): Promise<void> {

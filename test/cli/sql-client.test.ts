@@ -1,8 +1,8 @@
 // `freshet sql`, the interactive client, as a process fed statements on stdin against the test
 // broker: a SELECT over a bounded table prints every row and ends by itself; an updating GROUP BY
 // prints -U/+U pairs; a SELECT over the registry's catalog runs until SIGINT, which ends the query
-// and not the client; each query leaves no topic or consumer group behind; the first error of a
-// script stops it with exit code 1 and the statement's position.
+// and not the client, where SIGTERM ends both; each query leaves no topic or consumer group behind;
+// the first error of a script stops it with exit code 1 and the statement's position.
 import assert from 'node:assert/strict'
 import { test } from 'node:test'
 import { setTimeout as sleep } from 'node:timers/promises'
@@ -171,6 +171,23 @@ test('freshet sql: the registry catalog is there, an unbounded SELECT runs until
   assert.match(cli.stdout(), /Received a total of \d+ rows\n/)
   // The statement after the query ran: the client went on after SIGINT ended the query.
   assert.match(cli.stdout(), new RegExp(`\\|\\s+${table} \\|`))
+  assert.deepEqual(await leftovers(), [])
+})
+
+test('freshet sql: SIGTERM during a query ends the query, cleans it up, and ends the client', async (t) => {
+  const topic = await randomTopic(t, 'client-term', 1)
+  await produceClicks(topic)
+  const cli = freshetBackground(t, ['sql', '--bootstrap', bootstrap(), '--no-catalog'], {
+    input: `${clicksTable(topic, false)}\nSELECT user_id, qty FROM clicks;\nSHOW TABLES;\n`,
+  })
+  for (let waitedMs = 0; rowsOf(cli.stdout()).length < 4; waitedMs += 100) {
+    if (cli.child.exitCode !== null || waitedMs > 60_000)
+      assert.fail(`no rows; stdout:\n${cli.stdout()}\nstderr:\n${cli.stderr()}`)
+    await sleep(100)
+  }
+  assert.equal(await cli.stop(), 0, cli.stderr())
+  assert.match(cli.stdout(), /Received a total of 4 rows\n/)
+  assert.doesNotMatch(cli.stdout(), /table name/, 'the statement after the query did not run')
   assert.deepEqual(await leftovers(), [])
 })
 

@@ -10,6 +10,7 @@ import {
   KafkaAdmin,
   KafkaProducer,
   PartitionReader,
+  TransactionalProducer,
   type InRecord,
   type OutRecord,
 } from '../../src/kafka/index.ts'
@@ -130,6 +131,51 @@ test('exactly-once: windowed counts through a repartition topic equal the oracle
   const inputRecords = events.length + PARTITIONS
   assert.equal(status.totals.recordsIn, 2 * inputRecords)
   assert.equal(status.totals.recordsOut, inputRecords + expected.length)
+})
+
+test('exactly-once: a fence of its transactional id is taken back once and the output stays exact; fenced again within a minute, the worker stops', async (t) => {
+  const { input, output, applicationId } = await setup(t)
+  const first = inputs(3_000)
+  await produce(input, first)
+  await closeWindows(input, 5_000)
+  const worker = startWorker(t, { topology: countTopology(applicationId, input, output), workerId: 'w1' })
+  await worker.start()
+  await awaitRecords(output, oracle(first, 5_000).length)
+  // Another producer of the worker's transactional id, as after a coordinator failover that
+  // refuses the worker's own epoch: its InitProducerId fences the worker's producer.
+  const intrude = async (): Promise<void> => {
+    const intruder = new TransactionalProducer({
+      bootstrapBrokers: brokers(),
+      clientId: 'intruder',
+      transactionalId: `${applicationId}-w1`,
+    })
+    try {
+      await intruder.init()
+    } finally {
+      await intruder.close()
+    }
+  }
+  await intrude()
+  const second = inputs(3_000).map((e) => ({ ...e, seq: e.seq + 3_000, timestamp: e.timestamp + 6_000 }))
+  await produce(input, second)
+  await closeWindows(input, 10_000)
+  const markers = Array.from({ length: PARTITIONS }, (): Input => ({
+    seq: -1,
+    type: 'end',
+    timestamp: 5_000,
+  }))
+  const expected = oracle([...first, ...markers, ...second], 10_000)
+  await awaitRecords(output, expected.length)
+  assert.equal(worker.state, 'RUNNING', 'the worker took its transactional id back and went on')
+  assert.ok(worker.status().aborts >= 1, 'the fenced transaction was aborted')
+
+  await intrude()
+  await assert.rejects(worker.done, (error: unknown) => {
+    assert.ok(error instanceof FreshetError)
+    assert.equal(error.code, 'FRESHET_WORKER_FENCED')
+    return true
+  })
+  assert.deepEqual(sortCounts(valuesOf<Count>(await readToSentinel(output))), expected)
 })
 
 test('repartition topics keep records of any event time; the worker purges what its group committed', async (t) => {

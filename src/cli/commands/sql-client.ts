@@ -201,8 +201,14 @@ export async function sqlClientCommand(argv: string[]): Promise<number> {
   }
   rl.on('SIGINT', interrupt)
   const onSignal = (): void => interrupt()
+  // SIGTERM ends the client: the running query first (it cleans up), then the session.
+  const onTerminate = (): void => {
+    quit = true
+    query?.abort()
+    rl.close()
+  }
   process.on('SIGINT', onSignal)
-  process.on('SIGTERM', onSignal)
+  process.on('SIGTERM', onTerminate)
   try {
     const init = values.init as string | undefined
     if (init !== undefined) {
@@ -233,6 +239,7 @@ export async function sqlClientCommand(argv: string[]): Promise<number> {
       if (quit) return 0
       if (interactive) prompt(rl, splitter)
     }
+    if (quit) return 0
     if (splitter.pending && !interactive) {
       err("[ERROR] the input ended inside a statement: end it with ';'")
       return 1
@@ -240,7 +247,7 @@ export async function sqlClientCommand(argv: string[]): Promise<number> {
     return 0
   } finally {
     process.off('SIGINT', onSignal)
-    process.off('SIGTERM', onSignal)
+    process.off('SIGTERM', onTerminate)
     rl.close()
   }
 }
