@@ -14,7 +14,7 @@ import type { SqlType, Statement } from '../ast.ts'
 import { Catalog } from '../catalog/index.ts'
 import { sqlInvalid, sqlUnsupported } from '../errors.ts'
 import { parseSql } from '../parse/index.ts'
-import { planScript, type PlannedScript } from '../plan/planner.ts'
+import { applyProperty, planScript, type PlannedScript } from '../plan/planner.ts'
 import type { CollectedRow } from '../plan/sink.ts'
 import { formatType, withNullable } from '../types/index.ts'
 import type { SchemaRegistryClient } from '../../serde/index.ts'
@@ -271,12 +271,7 @@ export class SqlSession {
   #properties(): ClientResult {
     const properties: Record<string, string> = {}
     for (const { statement } of this.#kept) {
-      if (statement.kind === 'set' && statement.key !== undefined)
-        properties[statement.key] = statement.value ?? ''
-      if (statement.kind === 'reset') {
-        if (statement.key === undefined) for (const k of Object.keys(properties)) delete properties[k]
-        else delete properties[statement.key]
-      }
+      if (statement.kind === 'set' || statement.kind === 'reset') applyProperty(properties, statement)
     }
     const rows = Object.entries(properties)
       .sort(([a], [b]) => a.localeCompare(b))

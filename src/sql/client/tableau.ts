@@ -47,6 +47,11 @@ function typeWidth(type: SqlType): number {
   }
 }
 
+/** A column's width: its name, its type's usual width or `<NULL>`, whichever is widest. */
+function columnWidth(column: { readonly name: string; readonly type: SqlType }): number {
+  return Math.max(column.name.length, typeWidth(column.type), NULL_TEXT.length)
+}
+
 function fit(text: string, width: number): string {
   const cut = text.length > width ? `${text.slice(0, Math.max(0, width - 3))}...` : text
   return cut.padStart(width)
@@ -85,10 +90,7 @@ export class StreamingTable {
   constructor(plan: CollectPlan, localTimeZone: string) {
     this.#plan = plan
     this.#text = cellText(plan, localTimeZone)
-    this.#widths = [
-      2,
-      ...plan.columns.map((c) => Math.max(c.name.length, typeWidth(c.type), NULL_TEXT.length)),
-    ]
+    this.#widths = [2, ...plan.columns.map(columnWidth)]
   }
 
   header(): string[] {
@@ -142,7 +144,7 @@ export class LiveTable {
   constructor(plan: CollectPlan, localTimeZone: string, maxRows = 100_000) {
     this.#plan = plan
     this.#text = cellText(plan, localTimeZone)
-    this.#widths = plan.columns.map((c) => Math.max(c.name.length, typeWidth(c.type), NULL_TEXT.length))
+    this.#widths = plan.columns.map(columnWidth)
     this.#maxRows = maxRows
   }
 

@@ -185,12 +185,7 @@ export function planJoin(join: JoinRef, context: QueryContext): Relation {
   }
 
   // Step 5
-  if (rest.length === 0) return relation
-  return applyWhere(
-    relation,
-    rest.reduce((a, b): Expr => ({ kind: 'binary', op: 'AND', left: a, right: b, at: a.at })),
-    context,
-  )
+  return filterPairs(relation, rest, context)
 }
 
 /**
@@ -242,12 +237,7 @@ function planRegularJoin(
     stream: pairs,
     columns: [...pairColumns(left, 'l'), ...pairColumns(right, 'r')],
   }
-  if (conditions.length === 0) return relation
-  return applyWhere(
-    relation,
-    conditions.reduce((a, b): Expr => ({ kind: 'binary', op: 'AND', left: a, right: b, at: a.at })),
-    context,
-  )
+  return filterPairs(relation, conditions, context)
 }
 
 /**
@@ -376,12 +366,7 @@ function planWindowJoin(join: JoinRef, left: Relation, right: Relation, context:
     stream: pairs,
     columns: [...sideColumns(left, 'l', leftQualifiers), ...sideColumns(right, 'r', rightQualifiers)],
   }
-  if (rest.length === 0) return relation
-  return applyWhere(
-    relation,
-    rest.reduce((a, b): Expr => ({ kind: 'binary', op: 'AND', left: a, right: b, at: a.at })),
-    context,
-  )
+  return filterPairs(relation, rest, context)
 }
 
 /** A row of one join side on its way to the other's, as it crosses the repartition topic. */
@@ -409,6 +394,16 @@ function taggedSide(
     .map((row): Tagged => ({ side, key: encodeKey(reads.map((read) => read(row))), row: toObject(row) }), {
       name: context.name(`${operator}-${role}-row`),
     })
+}
+
+/** `a AND b AND ...` of conditions (at least one). */
+export function conjunction(conditions: readonly Expr[]): Expr {
+  return conditions.reduce((a, b): Expr => ({ kind: 'binary', op: 'AND', left: a, right: b, at: a.at }))
+}
+
+/** The join's other conditions over its pairs: a filter, or nothing without any. */
+function filterPairs(relation: Relation, conditions: readonly Expr[], context: QueryContext): Relation {
+  return conditions.length === 0 ? relation : applyWhere(relation, conjunction(conditions), context)
 }
 
 /** A side's columns in the rows of a join, `{ l, r }`: each side's row stays an object of its own. */

@@ -11,7 +11,7 @@
  *   5. The result: the topology plus what the worker needs to read and write the tables' formats
  *      (a deserializer per source topic, the watermark delay, the Kafka cluster).
  */
-import type { InsertStatement, QueryStatement, SqlScript } from '../ast.ts'
+import type { InsertStatement, QueryStatement, ResetStatement, SetStatement, SqlScript } from '../ast.ts'
 import { sqlInvalid, sqlUnsupported } from '../errors.ts'
 import { RegistryClient } from '../../registry/index.ts'
 import type { Deserializer, SchemaRegistryClient } from '../../serde/index.ts'
@@ -60,6 +60,17 @@ export interface PlannedScript {
   readonly result?: CollectPlan | undefined
 }
 
+/** `SET 'k' = 'v'` sets a session property, `RESET 'k'` removes it, `RESET` removes them all. */
+export function applyProperty(
+  properties: Record<string, string>,
+  statement: SetStatement | ResetStatement,
+): void {
+  if (statement.kind === 'set') {
+    if (statement.key !== undefined) properties[statement.key] = statement.value ?? ''
+  } else if (statement.key === undefined) for (const k of Object.keys(properties)) delete properties[k]
+  else delete properties[statement.key]
+}
+
 export function planScript(script: SqlScript, options: PlanOptions): PlannedScript {
   const { file } = script
   const properties: Record<string, string> = { ...options.properties }
@@ -71,12 +82,8 @@ export function planScript(script: SqlScript, options: PlanOptions): PlannedScri
   for (const { statement } of script.statements) {
     switch (statement.kind) {
       case 'set':
-        if (statement.key === undefined) break
-        properties[statement.key] = statement.value ?? ''
-        break
       case 'reset':
-        if (statement.key === undefined) for (const k of Object.keys(properties)) delete properties[k]
-        else delete properties[statement.key]
+        applyProperty(properties, statement)
         break
       case 'create-table':
         catalog.defineTable(statement, file)

@@ -29,7 +29,7 @@ import { sqlInvalid, sqlUnsupported } from '../errors.ts'
 import type { Row } from '../expr/types.ts'
 import { valueStore } from '../../operators/index.ts'
 import { tumbling } from '../../windows/index.ts'
-import { conjuncts, joinKey, resolves } from './join.ts'
+import { conjunction, conjuncts, joinKey, resolves } from './join.ts'
 import { compileIn, planFromItem, tableRelation, type QueryContext } from './query.ts'
 import type { Relation } from './relation.ts'
 import { fieldReader, rowObject, type RelationColumn } from './scope.ts'
@@ -150,14 +150,7 @@ export function planTemporalJoin(join: JoinRef, right: TableRef, context: QueryC
       }
     })
   const columns = [...sideColumns(left, 'l'), ...sideColumns(versions, 'r')]
-  const matches =
-    rest.length === 0
-      ? undefined
-      : compileIn(
-          { columns },
-          rest.reduce((a, b): Expr => ({ kind: 'binary', op: 'AND', left: a, right: b, at: a.at })),
-          context,
-        ).evaluate
+  const matches = rest.length === 0 ? undefined : compileIn({ columns }, conjunction(rest), context).evaluate
 
   // Steps 3-4 (store names are the pipeline's: one per join)
   const store = context.name('temporal-join-version')

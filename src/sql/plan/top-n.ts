@@ -246,13 +246,12 @@ function planUpdatingTopN(
     over.orderBy[0]!.descending === true &&
     over.orderBy[0]!.expr.kind === 'column' &&
     over.orderBy[0]!.expr.name === input.timeColumn
+  // An updating input's row replaces the earlier row of its key.
+  const keyNames = input.updating === true ? input.upsertKey! : undefined
   const rowKey =
-    input.updating === true
-      ? (() => {
-          const names = input.upsertKey!
-          return (row: Row): string => JSON.stringify(names.map((n) => (row as Record<string, unknown>)[n]))
-        })()
-      : undefined
+    keyNames === undefined
+      ? undefined
+      : (row: Row): string => JSON.stringify(keyNames.map((n) => (row as Record<string, unknown>)[n]))
   // Store names are the pipeline's: one per Top-N.
   const store = context.name('top-n-rows')
   const ranked = input.stream
