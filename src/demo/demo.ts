@@ -24,7 +24,7 @@ import { notReadyReason, Worker, type WorkerEvent } from '../runtime/index.ts'
 import { AnalyticsResultSchema, type AnalyticsResult } from '../schemas/index.ts'
 import { createSerializer } from '../serde/index.ts'
 import { validateOptions } from '../options/index.ts'
-import { planSqlFile, type PlannedScript } from '../sql/index.ts'
+import { planSqlFile, sqlWorkerOptions, type PlannedScript } from '../sql/index.ts'
 import type { Topology } from '../stream/index.ts'
 import { demoSpec, type DemoOptions } from './options.ts'
 
@@ -139,14 +139,7 @@ export class Demo {
         registry: this.#registry,
         format: 'avro',
         onBadRecord: 'dlq',
-        ...(sql === undefined
-          ? {}
-          : {
-              deserializers: { ...sql.deserializers },
-              ...(sql.maxOutOfOrdernessMs === undefined
-                ? {}
-                : { maxOutOfOrdernessMs: sql.maxOutOfOrdernessMs }),
-            }),
+        ...(sql === undefined ? {} : sqlWorkerOptions(sql)),
         onEvent: (event) => {
           for (const listener of listeners) listener(event)
           o.onEvent?.(job, event)

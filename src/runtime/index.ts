@@ -5,6 +5,7 @@ export {
   type WorkerEvent,
   type WorkerOptions,
 } from './options.ts'
+export { type GeneratedRecord, type SourceGenerator } from './generators.ts'
 export { planTopics, type RuntimePlan } from './plan.ts'
 export { restoreStore, type RestoreProgress } from './restore.ts'
 export {

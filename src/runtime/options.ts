@@ -6,6 +6,7 @@ import { endpointCheck } from '../query/options.ts'
 import type { Deserializer, SchemaRegistryClient, SerdeFormat } from '../serde/index.ts'
 import { Topology } from '../stream/index.ts'
 import type { BadRecordOutcome, BadRecordPolicy } from '../task/index.ts'
+import { checkGenerators, type SourceGenerator } from './generators.ts'
 
 export type ProcessingGuarantee = 'exactly-once' | 'at-least-once'
 
@@ -66,6 +67,8 @@ export type WorkerEvent =
    * committed: the worker stops by itself (`stopped` follows). See `boundedTopics`.
    */
   | { type: 'finished'; tasks: string[] }
+  /** A generated source's send failed (an outage): its generator tries again after a pause. */
+  | { type: 'generator-retry'; topic: string; reason: string; code: string | undefined }
   | { type: 'stopped' }
 
 export interface WorkerOptions extends ConnectionOptions {
@@ -100,6 +103,14 @@ export interface WorkerOptions extends ConnectionOptions {
    * to the offsets of its own start; a worker that holds no task stops at once.
    */
   boundedTopics?: readonly string[]
+  /**
+   * Generated sources (SQL's `datagen`): each writes rows into a stream source topic of its own
+   * (one partition, created when missing) while the worker holds that topic's task, and goes on
+   * from the topic's end after a restart or a rebalance. A bounded one (`rows`) is read up to its
+   * last row, which then ends the partition's input as `boundedTopics` do. See
+   * src/runtime/generators.ts.
+   */
+  generators?: readonly SourceGenerator[]
   maxOutOfOrdernessMs?: number
   idleTimeoutMs?: number
   maxFutureSkewMs?: number
@@ -208,6 +219,7 @@ const workerSpec: Spec<WorkerOptions> = {
   registry: { check: objectCheck<SchemaRegistryClient>() },
   deserializers: { check: objectCheck<Record<string, Deserializer<unknown>>>() },
   boundedTopics: { check: checks.stringList() },
+  generators: { check: objectCheck<readonly SourceGenerator[]>() },
   maxOutOfOrdernessMs: { check: checks.int(0) },
   idleTimeoutMs: { check: durationOrInfinity(1) },
   maxFutureSkewMs: { check: durationOrInfinity(0) },
@@ -286,6 +298,7 @@ export function resolveWorkerOptions(options: WorkerOptions): ResolvedWorkerOpti
       )
     }
   }
+  checkGenerators(resolved.generators ?? [], streams)
   const applicationId = resolved.topology.applicationId
   return {
     ...resolved,

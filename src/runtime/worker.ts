@@ -92,6 +92,7 @@ import {
   type WorkerEvent,
   type WorkerOptions,
 } from './options.ts'
+import { SourceGenerators } from './generators.ts'
 import { GlobalTables } from './global-tables.ts'
 import { planTopics, type RuntimePlan } from './plan.ts'
 import { restoreStore } from './restore.ts'
@@ -269,7 +270,10 @@ export class Worker {
   #globalReader: PartitionReader | undefined
   #following: Promise<void> | undefined
   readonly #globalsStopped = new AbortController()
-  #globalFailure: FreshetError | undefined
+  /** What stopped the global tables' follower or a generator, when it cannot go on. */
+  #backgroundFailure: FreshetError | undefined
+  /** The generated sources (`generators`): each runs while this worker holds its topic's task. */
+  #generators: SourceGenerators | undefined
   readonly #tasks = new Map<string, StreamTask>()
   /** Topic to the sub-topology reading it. */
   readonly #readers = new Map<string, SourceSpec>()
@@ -338,6 +342,23 @@ export class Worker {
     )
     this.#prepareEncoders()
     this.#queries = this.#storeQueries()
+    const generators = this.#options.generators ?? []
+    if (generators.length > 0) {
+      this.#generators = new SourceGenerators(
+        generators,
+        { ...this.#connection(), clientId: `${this.#clientId()}-generator` },
+        (topic, error) => {
+          const failure = toFreshetError(error, 'KAFKA_ERROR', `generating ${topic} failed`)
+          if (failure.retriable) {
+            this.#emit({ type: 'generator-retry', topic, reason: failure.message, code: failure.code })
+            return true
+          }
+          this.#backgroundFailure = failure
+          this.#wakeLoop?.()
+          return false
+        },
+      )
+    }
   }
 
   get workerId(): string {
@@ -445,6 +466,14 @@ export class Worker {
       this.#plan = await this.#whenReachable('kafka', deadlineMs, async () => {
         const admin = new KafkaAdmin({ ...this.#connection(), clientId: this.#clientId() })
         try {
+          // A generated source's topic is its generator's: one partition, row i at offset i.
+          await admin.createTopics(
+            (options.generators ?? []).map((g) => ({
+              topic: g.topic,
+              partitions: 1,
+              replicas: options.replicas,
+            })),
+          )
           const plan = await planTopics(options.topology, admin, {
             replicas: options.replicas,
             dlqTopic: options.dlqTopic,
@@ -453,6 +482,8 @@ export class Worker {
           for (const topic of options.boundedTopics ?? []) {
             this.#stopOffsets.set(topic, await admin.endOffsets(topic, 'read_committed'))
           }
+          for (const [topic, stops] of this.#generators?.stopOffsets() ?? [])
+            this.#stopOffsets.set(topic, stops)
           return plan
         } finally {
           await admin.close().catch(() => {})
@@ -663,7 +694,7 @@ export class Worker {
           return
         } catch (error) {
           const failure = toFreshetError(error, 'KAFKA_ERROR', `worker ${this.#options.workerId} failed`)
-          if (this.#stopping || !isOutage(failure) || failure === this.#globalFailure) throw failure
+          if (this.#stopping || !isOutage(failure) || failure === this.#backgroundFailure) throw failure
           await this.#resume(failure)
         }
       }
@@ -684,7 +715,7 @@ export class Worker {
   async #consume(consumer: GroupConsumer): Promise<void> {
     let pending: Promise<Batch> | undefined
     while (!this.#stopping) {
-      if (this.#globalFailure !== undefined) throw this.#globalFailure
+      if (this.#backgroundFailure !== undefined) throw this.#backgroundFailure
       // Step 1
       pending ??= consumer
         .nextTaggedBatch(this.#options.maxBatchRecords)
@@ -1219,6 +1250,10 @@ export class Worker {
       opened.push(this.#tasks.get(id) as StreamTask)
     }
     await this.#restoreWatermarks(opened)
+    this.#generators?.follow((topic) => {
+      const reader = this.#readers.get(topic)
+      return reader !== undefined && this.#tasks.has(`${reader.subtopology}_0`)
+    })
     this.#lastCommitMs = Date.now()
     this.#emit({ type: 'assigned', tasks: [...wanted.keys()].sort(), generationId: consumer.generationId })
     // In the background: who hosts the other tasks, for queries of keys this worker does not hold.
@@ -1227,6 +1262,8 @@ export class Worker {
 
   async #onRevoked(_partitions: TopicPartitions[], lost: boolean): Promise<void> {
     this.#queries.invalidate()
+    // Before the tasks are handed over: the next holder goes on where this one stopped.
+    await this.#generators?.stopAll()
     const ids = [...this.#tasks.keys()].sort()
     if (lost) {
       await (this.#committer as Committer).abort()
@@ -1447,6 +1484,7 @@ export class Worker {
    * flush, so their local files stay at the last checkpoint.
    */
   async #discardTasks(): Promise<void> {
+    await this.#generators?.stopAll()
     for (const task of [...this.#tasks.values()]) {
       this.#retire(task)
       task.closeDirty()
@@ -1565,7 +1603,7 @@ export class Worker {
             `worker ${this.#options.workerId}: reading the global tables failed`,
           )
           if (!failure.retriable) {
-            this.#globalFailure = failure
+            this.#backgroundFailure = failure
             this.#wakeLoop?.()
             return
           }
@@ -1604,6 +1642,7 @@ export class Worker {
   }
 
   async #closeClients(): Promise<void> {
+    await this.#generators?.stopAll()
     this.#globalsStopped.abort()
     await this.#following?.catch(() => {})
     await this.#globals?.close()

@@ -1,3 +1,10 @@
 export type * from './ast.ts'
-export { defaultApplicationId, isSqlFile, planSql, planSqlFile, type SqlJobOptions } from './job.ts'
+export {
+  defaultApplicationId,
+  isSqlFile,
+  planSql,
+  planSqlFile,
+  sqlWorkerOptions,
+  type SqlJobOptions,
+} from './job.ts'
 export type { PlannedScript } from './plan/planner.ts'

@@ -5,6 +5,7 @@
 import { readFile } from 'node:fs/promises'
 import { basename } from 'node:path'
 import { FreshetError } from '../errors/index.ts'
+import type { WorkerOptions } from '../runtime/index.ts'
 import type { SchemaRegistryClient } from '../serde/index.ts'
 import { parseSql } from './parse/index.ts'
 import { planScript, type PlannedScript } from './plan/planner.ts'
@@ -52,4 +53,21 @@ export async function planSql(
     properties: options.properties,
     registry: options.registry,
   })
+}
+
+/**
+ * What a worker needs to run a planned script besides the topology: its tables' decoders, its
+ * WATERMARK delay, its bounded topics and its `datagen` generators.
+ */
+export function sqlWorkerOptions(
+  planned: Pick<PlannedScript, 'deserializers' | 'maxOutOfOrdernessMs' | 'boundedTopics' | 'generators'>,
+): Pick<WorkerOptions, 'deserializers' | 'maxOutOfOrdernessMs' | 'boundedTopics' | 'generators'> {
+  return {
+    deserializers: { ...planned.deserializers },
+    ...(planned.maxOutOfOrdernessMs === undefined
+      ? {}
+      : { maxOutOfOrdernessMs: planned.maxOutOfOrdernessMs }),
+    ...(planned.boundedTopics.length === 0 ? {} : { boundedTopics: planned.boundedTopics }),
+    ...(planned.generators.length === 0 ? {} : { generators: planned.generators }),
+  }
 }

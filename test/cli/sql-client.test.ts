@@ -73,7 +73,7 @@ async function leftovers(): Promise<string[]> {
   }
 }
 
-test('freshet sql from a script: a bounded SELECT prints every row and ends, a GROUP BY prints -U/+U, nothing is left behind', async (t) => {
+test('freshet sql from a script: a bounded SELECT prints every row and ends, a GROUP BY prints -U/+U, a datagen table is generated, nothing is left behind', async (t) => {
   const topic = await randomTopic(t, 'client-clicks', 1)
   await produceClicks(topic)
   const script = [
@@ -82,6 +82,10 @@ test('freshet sql from a script: a bounded SELECT prints every row and ends, a G
     // One partition: the rows arrive in offset order, so the updates are known.
     'SELECT user_id, SUM(qty) AS total FROM clicks GROUP BY user_id;',
     'SHOW TABLES;',
+    `CREATE TEMPORARY TABLE seq (id INT, s VARCHAR(3)) WITH ('connector' = 'datagen',
+      'fields.id.kind' = 'sequence', 'fields.id.start' = '1', 'fields.id.end' = '3',
+      'fields.s.kind' = 'sequence', 'fields.s.start' = '7', 'fields.s.end' = '90');`,
+    'SELECT id, s FROM seq;',
   ].join('\n')
   const { code, stdout, stderr } = await freshetProcessWithInput(
     script,
@@ -91,7 +95,7 @@ test('freshet sql from a script: a bounded SELECT prints every row and ends, a G
     '--no-catalog',
   )
   assert.equal(code, 0, stderr)
-  const [selected, grouped] = stdout.split(/Received a total of \d+ rows?\n/)
+  const [selected, grouped, generated] = stdout.split(/Received a total of \d+ rows?\n/)
   assert.deepEqual(rowsOf(selected!), [
     ['+I', 'bob', '4', '2026-01-01 10:00:01.000'],
     ['+I', 'ada', '2', '2026-01-01 10:00:02.000'],
@@ -103,6 +107,11 @@ test('freshet sql from a script: a bounded SELECT prints every row and ends, a G
     ['-U', 'ada', '1'],
     ['+U', 'ada', '3'],
     ['+I', 'cyd', '<NULL>'],
+  ])
+  assert.deepEqual(rowsOf(generated!), [
+    ['+I', '1', '7'],
+    ['+I', '2', '8'],
+    ['+I', '3', '9'],
   ])
   assert.match(stdout, /Received a total of 3 rows\n/)
   assert.match(stdout, /Received a total of 5 rows\n/)

@@ -2,7 +2,8 @@
 // its topics, broker and registry pointed at the test's, counts Avro user events per type and
 // minute exactly as an oracle does; with a bounded source table it closes every window at the end
 // of its input and exits 0 by itself; `freshet status` lists the running SQL application;
-// `freshet sql explain` shows the plan; a wrong statement stops the command at its file:line:column.
+// `freshet sql explain` shows the plan; a wrong statement stops the command at its file:line:column;
+// a `datagen` table's rows are generated into the job's own topic and its windows all close.
 import assert from 'node:assert/strict'
 import { mkdtemp, rm, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
@@ -295,4 +296,54 @@ GROUP BY window_start, window_end, event_type;
   )
   assert.equal(missing.code, 1)
   assert.match(missing.stderr, /FRESHET_SCHEMA_NOT_FOUND.*no subject no-such-topic-value/)
+})
+
+test("freshet sql run of a 'datagen' table: its rows are generated into the job's own topic, every window closes, exit 0", async (t) => {
+  const output = await randomTopic(t, 'sql-datagen-out', 1)
+  const app = randomName('sql-datagen')
+  const dir = await mkdtemp(join(tmpdir(), 'freshet-sql-'))
+  t.after(() => rm(dir, { recursive: true, force: true }))
+  const file = join(dir, 'generated.sql')
+  await writeFile(
+    file,
+    `SET 'pipeline.name' = '${app}';
+CREATE TABLE gen (
+  id INT,
+  ts AS TIMESTAMP '2026-01-01 10:00:00.000' + id * INTERVAL '1' SECOND,
+  WATERMARK FOR ts AS ts
+) WITH (
+  'connector' = 'datagen',
+  'rows-per-second' = '500',
+  'fields.id.kind' = 'sequence', 'fields.id.start' = '0', 'fields.id.end' = '599'
+);
+CREATE TABLE per_minute (window_start TIMESTAMP(3), n BIGINT, ids BIGINT) WITH (
+  'connector' = 'kafka', 'topic' = '${output}', 'properties.bootstrap.servers' = '${bootstrap()}',
+  'format' = 'json'
+);
+INSERT INTO per_minute SELECT window_start, COUNT(*), SUM(id)
+FROM TABLE(TUMBLE(TABLE gen, DESCRIPTOR(ts), INTERVAL '1' MINUTE)) GROUP BY window_start, window_end;
+`,
+  )
+  const run = await freshetProcess('sql', 'run', file, '--state-dir', join(dir, 'state'), '--json')
+  assert.equal(run.code, 0, run.stderr)
+  const rows = (await readToEnd(output))
+    .map(
+      (r) =>
+        JSON.parse((r.value as Buffer).toString('utf8')) as { window_start: string; n: number; ids: number },
+    )
+    .sort((a, b) => a.window_start.localeCompare(b.window_start))
+  // Ten minutes of one row a second: ids 60m .. 60m + 59 in minute m.
+  assert.deepEqual(
+    rows,
+    Array.from({ length: 10 }, (_, m) => ({
+      window_start: `2026-01-01 10:${String(m).padStart(2, '0')}:00`,
+      n: 60,
+      ids: 60 * 60 * m + (59 * 60) / 2,
+    })),
+  )
+  const generated = await readToEnd(`${app}-datagen-gen`)
+  assert.deepEqual(
+    generated.map((r) => JSON.parse((r.value as Buffer).toString('utf8')) as { id: number }),
+    Array.from({ length: 600 }, (_, id) => ({ id })),
+  )
 })

@@ -51,7 +51,7 @@ import { COMMON_HELP, common, durationFlag, intFlag, logger, LOG_HELP, LOG_OPTIO
 import { METRICS_HELP, METRICS_OPTIONS, metricsServer } from '../metrics.ts'
 import { closeAll, shutdownSignal } from '../signals.ts'
 import { isModulePath, loadTopology, parseParams } from '../topology-module.ts'
-import { isSqlFile, planSqlFile, type PlannedScript } from '../../sql/index.ts'
+import { isSqlFile, planSqlFile, sqlWorkerOptions, type PlannedScript } from '../../sql/index.ts'
 
 const GUARANTEES: readonly ProcessingGuarantee[] = ['exactly-once', 'at-least-once']
 const DEFAULT_COMMIT_INTERVAL_MS = 100
@@ -356,7 +356,10 @@ export interface RunTarget {
   readonly lagTopic: string | undefined
   /** A SQL file's: how to read its tables' formats, its WATERMARK delay, its tables' Kafka cluster. */
   readonly sql?:
-    | Pick<PlannedScript, 'deserializers' | 'maxOutOfOrdernessMs' | 'bootstrapServers' | 'boundedTopics'>
+    | Pick<
+        PlannedScript,
+        'deserializers' | 'maxOutOfOrdernessMs' | 'bootstrapServers' | 'boundedTopics' | 'generators'
+      >
     | undefined
 }
 
@@ -642,6 +645,10 @@ export async function runCommand(argv: string[]): Promise<number> {
               "the sink with recordTimestamp: 'processing-time' or raise the topic's retention.ms",
           )
         return
+      case 'generator-retry':
+        if (c.json) console.log(JSON.stringify(event))
+        else log.warn({ ...event }, `generating ${event.topic} failed (${event.reason}); trying again`)
+        return
       case 'finished':
         finished = true
         report(
@@ -732,8 +739,7 @@ export async function runCommand(argv: string[]): Promise<number> {
     ...(registry === undefined ? {} : { registry }),
     ...(workerId === undefined ? {} : { workerId }),
     ...(maxOutOfOrdernessMs === undefined ? {} : { maxOutOfOrdernessMs }),
-    ...(sql === undefined ? {} : { deserializers: { ...sql.deserializers } }),
-    ...(sql?.maxOutOfOrdernessMs === undefined ? {} : { maxOutOfOrdernessMs: sql.maxOutOfOrdernessMs }),
+    ...(sql === undefined ? {} : sqlWorkerOptions(sql)),
     ...(boundedTopics.length === 0 ? {} : { boundedTopics }),
     ...(idleTimeoutMs === undefined ? {} : { idleTimeoutMs }),
     ...(outageTimeoutMs === undefined ? {} : { outageTimeoutMs }),

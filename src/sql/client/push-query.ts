@@ -15,6 +15,7 @@ import { join } from 'node:path'
 import { FreshetError } from '../../errors/index.ts'
 import { KafkaAdmin, parseBrokers } from '../../kafka/index.ts'
 import { Worker, type WorkerEvent } from '../../runtime/index.ts'
+import { sqlWorkerOptions } from '../job.ts'
 import type { PlannedScript } from '../plan/planner.ts'
 
 export interface PushQueryOptions {
@@ -45,11 +46,7 @@ export async function runPushQuery(planned: PlannedScript, options: PushQueryOpt
     stateDir,
     onBadRecord: 'skip',
     dlqTopic,
-    deserializers: { ...planned.deserializers },
-    ...(planned.maxOutOfOrdernessMs === undefined
-      ? {}
-      : { maxOutOfOrdernessMs: planned.maxOutOfOrdernessMs }),
-    ...(planned.boundedTopics.length === 0 ? {} : { boundedTopics: planned.boundedTopics }),
+    ...sqlWorkerOptions(planned),
     onEvent: (event) => {
       if (event.type === 'finished') finished = true
       options.onEvent?.(event)
@@ -78,6 +75,7 @@ export async function runPushQuery(planned: PlannedScript, options: PushQueryOpt
     await cleanUp(brokers, applicationId, [
       ...planned.topology.description.topics.repartition,
       ...planned.topology.description.topics.changelog,
+      ...planned.generators.map((g) => g.topic),
       dlqTopic,
     ])
     await rm(stateDir, { recursive: true, force: true })

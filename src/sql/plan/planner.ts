@@ -14,6 +14,7 @@
 import type { InsertStatement, QueryStatement, ResetStatement, SetStatement, SqlScript } from '../ast.ts'
 import { sqlInvalid, sqlUnsupported } from '../errors.ts'
 import { RegistryClient } from '../../registry/index.ts'
+import type { SourceGenerator } from '../../runtime/index.ts'
 import type { Deserializer, SchemaRegistryClient } from '../../serde/index.ts'
 import { pipeline, type Pipeline, type Topology } from '../../stream/index.ts'
 import { planQuery, type QueryContext } from './query.ts'
@@ -56,6 +57,8 @@ export interface PlannedScript {
    * up to the offsets they have when it starts, closes every window at their end and stops.
    */
   readonly boundedTopics: readonly string[]
+  /** The generators of the `datagen` tables (the worker's `generators`). */
+  readonly generators: readonly SourceGenerator[]
   /** The bare SELECT's columns and changelog kind, with `collect`. */
   readonly result?: CollectPlan | undefined
 }
@@ -157,6 +160,7 @@ export function planScript(script: SqlScript, options: PlanOptions): PlannedScri
   const registries = new Map<string, SchemaRegistryClient>()
   const context: QueryContext = {
     file,
+    applicationId,
     registry(url) {
       let client = registries.get(url)
       if (client === undefined) {
@@ -242,6 +246,7 @@ export function planScript(script: SqlScript, options: PlanOptions): PlannedScri
     maxOutOfOrdernessMs: [...delays][0],
     bootstrapServers: [...servers][0],
     boundedTopics: [...new Set(sources.filter((s) => s.bounded).map((s) => s.topic))],
+    generators: sources.flatMap((s) => (s.generator === undefined ? [] : [s.generator])),
     ...(result === undefined ? {} : { result }),
   }
 }

@@ -33,6 +33,8 @@ import { planWindowAggregate } from './window.ts'
 /** What planning a query needs from the statement planner around it. */
 export interface QueryContext {
   readonly file: string
+  /** The job's application id: internal topics of its own (a `datagen` table's) are named after it. */
+  readonly applicationId: string
   readonly localTimeZone: string
   /** A table or view by name (or a WITH item in scope), planned once; undefined when unknown. */
   relation(name: string): Relation | undefined

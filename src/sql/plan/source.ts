@@ -29,6 +29,8 @@ import { isRawColumn, RawDeserializer } from '../formats/raw.ts'
 import type { AvroSchemaJson } from '../../schemas/index.ts'
 import type { Pipeline } from '../../stream/index.ts'
 import { fromRecordTimestamp, type TimestampExtractor } from '../../time/index.ts'
+import { planDatagen, type GeneratedSource } from '../datagen/index.ts'
+import type { SourceGenerator } from '../../runtime/index.ts'
 import type { QueryContext } from './query.ts'
 import type { Relation } from './relation.ts'
 import { ColumnScope, fieldReader, type RelationColumn } from './scope.ts'
@@ -48,6 +50,8 @@ export interface SourcePlan {
   readonly watermarkDelayMs: number | undefined
   /** `'scan.bounded.mode' = 'latest-offset'`: read up to the offsets the topic has at the start. */
   readonly bounded: boolean
+  /** A `datagen` table's generator, which writes its rows into `topic`. */
+  readonly generator?: SourceGenerator | undefined
 }
 
 export function planSource(app: Pipeline, table: TableDefinition, context: QueryContext): SourcePlan {
@@ -61,16 +65,14 @@ export function planSource(app: Pipeline, table: TableDefinition, context: Query
       `table "${table.name}" uses the '${connector.kind}' connector, which can only be written to`,
     )
   }
-  if (connector.kind !== 'kafka' && connector.kind !== 'upsert-kafka') {
-    throw sqlUnsupported(
-      file,
-      table.at,
-      `reading the '${connector.kind}' connector`,
-      "freshet's sources are Kafka topics (its tasks are their partitions): generate rows into a topic with `freshet produce` (user events, or your own schema from JSON lines) and read it with 'kafka'",
-    )
-  }
+  // A `datagen` table is generated into a topic of the job's own (src/runtime/generators.ts).
+  const generated = connector.kind === 'datagen' ? planDatagen(table, connector, context) : undefined
   const upsert = connector.kind === 'upsert-kafka'
-  if (connector.bounded.mode !== 'unbounded' && connector.bounded.mode !== 'latest-offset') {
+  if (
+    connector.kind !== 'datagen' &&
+    connector.bounded.mode !== 'unbounded' &&
+    connector.bounded.mode !== 'latest-offset'
+  ) {
     throw sqlUnsupported(
       file,
       table.at,
@@ -91,7 +93,7 @@ export function planSource(app: Pipeline, table: TableDefinition, context: Query
       "a job starts from its group's committed offsets, else from the earliest ('earliest-offset' or 'group-offsets')",
     )
   }
-  if (connector.key !== undefined && connector.key.format.kind !== 'json') {
+  if (connector.kind !== 'datagen' && connector.key !== undefined && connector.key.format.kind !== 'json') {
     throw sqlUnsupported(file, table.at, `'key.format' = '${connector.key.format.kind}'`, "use 'json'")
   }
 
@@ -168,11 +170,26 @@ export function planSource(app: Pipeline, table: TableDefinition, context: Query
     }
   }
 
-  const topic = singleTopic(table, connector.topics, connector.topicPattern, file)
+  const topic =
+    connector.kind === 'datagen'
+      ? (generated as GeneratedSource).topic
+      : singleTopic(table, connector.topics, connector.topicPattern, file)
   const stream = app.stream<unknown>(topic, {
     name: context.sourceName(table.name),
     timestamp,
   })
+  if (connector.kind === 'datagen') {
+    const { deserializer, generator } = generated as GeneratedSource
+    return {
+      table,
+      topic,
+      relation: { stream, columns, timeColumn: watermark?.column },
+      deserializer,
+      watermarkDelayMs,
+      bounded: false,
+      generator,
+    }
+  }
   const key = connector.key
   const values = deserializerFor(connector.value.format, topic, table, context, connector.value.fields)
   const keys =

@@ -578,4 +578,31 @@ export const CASES: readonly CorpusCase[] = [
     columns: 'big BOOLEAN, home BOOLEAN, both_ BOOLEAN, unknown_ BOOLEAN',
     sql: `INSERT INTO out_rows SELECT amount > 100, page = 'home', amount > 100 AND page = 'home', (amount > 100) IS UNKNOWN FROM clicks`,
   },
+
+  // -- datagen ---------------------------------------------------------------------------------
+  {
+    name: 'datagen sequences: the shortest ends the table; windows over a rowtime computed from one',
+    columns: 'window_start TIMESTAMP(3), n BIGINT, ids BIGINT, top_label STRING',
+    sql: `CREATE TEMPORARY TABLE gen (
+        id INT, label VARCHAR(8),
+        ts AS TIMESTAMP '2026-01-01 10:00:00.000' + id * INTERVAL '1' SECOND,
+        WATERMARK FOR ts AS ts
+      ) WITH (
+        'connector' = 'datagen',
+        'fields.id.kind' = 'sequence', 'fields.id.start' = '1', 'fields.id.end' = '250',
+        'fields.label.kind' = 'sequence', 'fields.label.start' = '1000', 'fields.label.end' = '9000'
+      );
+      INSERT INTO out_rows SELECT window_start, COUNT(*), SUM(id), MAX(label)
+      FROM TABLE(TUMBLE(TABLE gen, DESCRIPTOR(ts), INTERVAL '1' MINUTE)) GROUP BY window_start, window_end`,
+  },
+  {
+    name: 'datagen random columns: number-of-rows rows, each within its bounds and length',
+    columns: 'n_in BOOLEAN, s_len INT, s_hex BOOLEAN, d_in BOOLEAN, b_set BOOLEAN',
+    sql: `CREATE TEMPORARY TABLE rnd (n INT, s VARCHAR(12), d DECIMAL(6, 2), b BOOLEAN) WITH (
+        'connector' = 'datagen', 'number-of-rows' = '300',
+        'fields.n.min' = '-5', 'fields.n.max' = '5', 'fields.d.min' = '1', 'fields.d.max' = '2'
+      );
+      INSERT INTO out_rows SELECT n BETWEEN -5 AND 5, CHAR_LENGTH(s), REGEXP(s, '^[0-9a-f]+$'),
+        d BETWEEN 1 AND 2, b IS NOT NULL FROM rnd`,
+  },
 ]

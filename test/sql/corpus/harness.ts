@@ -21,7 +21,7 @@
  */
 import { KafkaProducer } from '../../../src/kafka/index.ts'
 import { Worker } from '../../../src/runtime/index.ts'
-import { planSql } from '../../../src/sql/index.ts'
+import { planSql, sqlWorkerOptions } from '../../../src/sql/index.ts'
 import { submitSql, waitForJob } from '../../../src/flink/index.ts'
 import type { TestContext } from 'node:test'
 import { bootstrap, brokers, createTopics, randomName, readToEnd } from '../../helpers/kafka.ts'
@@ -210,11 +210,7 @@ export async function runOnFreshet(text: string, file: string): Promise<void> {
   const worker = new Worker({
     bootstrapBrokers: brokers(),
     topology: planned.topology,
-    deserializers: { ...planned.deserializers },
-    boundedTopics: planned.boundedTopics,
-    ...(planned.maxOutOfOrdernessMs === undefined
-      ? {}
-      : { maxOutOfOrdernessMs: planned.maxOutOfOrdernessMs }),
+    ...sqlWorkerOptions(planned),
     onBadRecord: 'dlq',
     workerId: 'corpus',
   })
