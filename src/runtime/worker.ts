@@ -349,7 +349,8 @@ export class Worker {
         { ...this.#connection(), clientId: `${this.#clientId()}-generator` },
         (topic, error) => {
           const failure = toFreshetError(error, 'KAFKA_ERROR', `generating ${topic} failed`)
-          if (failure.retriable) {
+          // As the worker waits out an outage; another writer of the topic is no outage.
+          if (isOutage(failure)) {
             this.#emit({ type: 'generator-retry', topic, reason: failure.message, code: failure.code })
             return true
           }
