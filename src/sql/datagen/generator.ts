@@ -6,24 +6,11 @@
  * dashboard and `freshet status` as the topic's records.
  */
 import type { TableDefinition } from '../catalog/index.ts'
-import type { DatagenConnector, JsonFormat } from '../catalog/index.ts'
-import { FlinkJsonDeserializer, FlinkJsonSerializer } from '../formats/json.ts'
+import type { DatagenConnector } from '../catalog/index.ts'
+import { FLINK_JSON_DEFAULTS, FlinkJsonDeserializer, FlinkJsonSerializer } from '../formats/json.ts'
 import type { Deserializer } from '../../serde/index.ts'
 import type { SourceGenerator } from '../../runtime/index.ts'
 import { datagenRows } from './rows.ts'
-
-/** Flink's JSON format with its defaults: generated rows are written and read with it. */
-const GENERATED_ROWS_FORMAT: JsonFormat = {
-  kind: 'json',
-  failOnMissingField: false,
-  ignoreParseErrors: false,
-  timestampFormat: 'SQL',
-  mapNullKeyMode: 'FAIL',
-  mapNullKeyLiteral: 'null',
-  encodeDecimalAsPlainNumber: false,
-  encodeIgnoreNullFields: false,
-  decodeJsonParserEnabled: true,
-}
 
 export interface GeneratedSource {
   readonly topic: string
@@ -42,7 +29,7 @@ export function planDatagen(
   context: { readonly file: string; readonly applicationId: string },
 ): GeneratedSource {
   const rows = datagenRows(table, connector, context.file)
-  const serializer = new FlinkJsonSerializer(table.physicalColumns, GENERATED_ROWS_FORMAT)
+  const serializer = new FlinkJsonSerializer(table.physicalColumns, FLINK_JSON_DEFAULTS)
   const topic = datagenTopic(context.applicationId, table.name)
   return {
     topic,
@@ -52,6 +39,6 @@ export function planDatagen(
       rowsPerSecond: connector.rowsPerSecond,
       row: (index) => ({ value: serializer.serialize(rows.row(index)) }),
     },
-    deserializer: new FlinkJsonDeserializer(table.physicalColumns, GENERATED_ROWS_FORMAT),
+    deserializer: new FlinkJsonDeserializer(table.physicalColumns, FLINK_JSON_DEFAULTS),
   }
 }

@@ -26,6 +26,19 @@ import type { Deserializer, Serializer } from '../../serde/index.ts'
 import { fitsDecimal, roundHalfUp } from '../expr/numeric.ts'
 import { floorDiv, formatDate, MS_PER_DAY, parseDate, parseTime, parseTimestamp } from '../expr/temporal.ts'
 
+/** The `json` format with every option at Flink's default. */
+export const FLINK_JSON_DEFAULTS: JsonFormat = {
+  kind: 'json',
+  failOnMissingField: false,
+  ignoreParseErrors: false,
+  timestampFormat: 'SQL',
+  mapNullKeyMode: 'FAIL',
+  mapNullKeyLiteral: 'null',
+  encodeDecimalAsPlainNumber: false,
+  encodeIgnoreNullFields: false,
+  decodeJsonParserEnabled: true,
+}
+
 type Read = (value: unknown) => unknown
 type Write = (value: unknown) => unknown
 

@@ -4,20 +4,14 @@ import assert from 'node:assert/strict'
 import { test } from 'node:test'
 import type { RowField } from '../../../src/sql/ast.ts'
 import type { JsonFormat } from '../../../src/sql/catalog/index.ts'
-import { FlinkJsonDeserializer, FlinkJsonSerializer } from '../../../src/sql/formats/json.ts'
+import {
+  FLINK_JSON_DEFAULTS,
+  FlinkJsonDeserializer,
+  FlinkJsonSerializer,
+} from '../../../src/sql/formats/json.ts'
 import { parseType } from '../../../src/sql/types/index.ts'
 
-const FORMAT: JsonFormat = {
-  kind: 'json',
-  failOnMissingField: false,
-  ignoreParseErrors: false,
-  timestampFormat: 'SQL',
-  mapNullKeyMode: 'FAIL',
-  mapNullKeyLiteral: 'null',
-  encodeDecimalAsPlainNumber: false,
-  encodeIgnoreNullFields: false,
-  decodeJsonParserEnabled: true,
-}
+const FORMAT: JsonFormat = FLINK_JSON_DEFAULTS
 
 function fields(spec: Record<string, string>): RowField[] {
   return Object.entries(spec).map(([name, type]) => ({ name, type: parseType(type) }))
