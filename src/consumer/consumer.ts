@@ -210,9 +210,6 @@ export class EventConsumer<T = UserEvent> {
     const max = this.#options.maxMessages ?? Infinity
     // Records of this run whose offsets are committed: what maxMessages counts.
     let consumed = 0
-    const aborted = new Promise<null>((resolve) =>
-      run.signal?.addEventListener('abort', () => resolve(null), { once: true }),
-    )
     let outage: FreshetError | undefined
     try {
       await this.#consumer.start()
@@ -229,7 +226,7 @@ export class EventConsumer<T = UserEvent> {
         continue
       }
       try {
-        const committed = await this.#batch(Math.min(10_000, max - consumed), aborted, run)
+        const committed = await this.#batch(Math.min(10_000, max - consumed), run)
         if (committed === null) break
         consumed += committed
       } catch (error) {
@@ -246,15 +243,11 @@ export class EventConsumer<T = UserEvent> {
   }
 
   /** Steps 1-6 for one batch: how many records it committed; null once the signal aborted. */
-  async #batch(
-    maxRecords: number,
-    aborted: Promise<null>,
-    run: ConsumeRunOptions<T>,
-  ): Promise<number | null> {
+  async #batch(maxRecords: number, run: ConsumeRunOptions<T>): Promise<number | null> {
     const consumer = this.#consumer
     // Step 1
     const next = consumer.nextBatch(maxRecords)
-    const batch = await Promise.race([next, aborted])
+    const batch = await unlessAborted(next, run.signal)
     if (batch === null) {
       void next.catch(() => {})
       return null
@@ -555,4 +548,28 @@ export class EventConsumer<T = UserEvent> {
       }
     }
   }
+}
+
+/**
+ * `pending`, or null as soon as `signal` aborts. The listener goes when `pending` settles: racing
+ * each batch against one promise that lives as long as the run would keep every batch reachable
+ * from that promise's reactions until the run ends.
+ */
+function unlessAborted<T>(pending: Promise<T>, signal: AbortSignal | undefined): Promise<T | null> {
+  if (signal === undefined) return pending
+  if (signal.aborted) return Promise.resolve(null)
+  return new Promise<T | null>((resolve, reject) => {
+    const onAbort = (): void => resolve(null)
+    signal.addEventListener('abort', onAbort, { once: true })
+    pending.then(
+      (value) => {
+        signal.removeEventListener('abort', onAbort)
+        resolve(value)
+      },
+      (error: unknown) => {
+        signal.removeEventListener('abort', onAbort)
+        reject(error as Error)
+      },
+    )
+  })
 }
