@@ -6,6 +6,7 @@ export {
   type WorkerOptions,
 } from './options.ts'
 export { type GeneratedRecord, type SourceGenerator } from './generators.ts'
+export { inRecords, RECORD_LAG_SCAN_OFFSETS } from './record-lag.ts'
 export { planTopics, type RuntimePlan } from './plan.ts'
 export { restoreStore, type RestoreProgress } from './restore.ts'
 export {

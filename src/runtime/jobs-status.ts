@@ -8,6 +8,7 @@
  * Neither fails the status; the job is listed with a note saying what was left out.
  */
 import { KafkaAdmin } from '../kafka/index.ts'
+import { inRecords } from './record-lag.ts'
 
 export interface JobStatus {
   applicationId: string
@@ -18,7 +19,8 @@ export interface JobStatus {
   state: string
   /**
    * Over every partition the group has committed offsets for (inputs and repartition topics) of
-   * the topics that still exist.
+   * the topics that still exist; in records, not counting transaction and watermark markers
+   * (./record-lag.ts).
    */
   lag: number
   workers: Array<{
@@ -46,7 +48,8 @@ export async function jobsStatus(brokers: string[]): Promise<JobStatus[]> {
     for (const group of await admin.consumerGroups()) {
       if (!topics.has(`${group.groupId}.dlq`)) continue
       const report = await admin.groupLagReport(group.groupId)
-      const lag = report.partitions.reduce((sum, p) => sum + p.lag, 0n)
+      const partitions = await inRecords(report.partitions, { bootstrapBrokers: brokers })
+      const lag = partitions.reduce((sum, p) => sum + p.lag, 0n)
       const prefix = `${group.groupId}-`
       jobs.push({
         applicationId: group.groupId,

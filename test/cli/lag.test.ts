@@ -1,9 +1,11 @@
 // `freshet lag` against the test broker: a group that committed part of a topic, as a table and as
-// JSON; one topic or all of the group's; a topic deleted under the group; usage errors.
+// JSON; one topic or all of the group's; lag in records, without transaction or watermark markers;
+// a topic deleted under the group; usage errors.
 import assert from 'node:assert/strict'
 import { test } from 'node:test'
 import { main } from '../../src/cli/main.ts'
-import { GroupConsumer, KafkaProducer } from '../../src/kafka/index.ts'
+import { GroupConsumer, KafkaProducer, TransactionalProducer } from '../../src/kafka/index.ts'
+import { watermarkMarker } from '../../src/task/index.ts'
 import { freshet } from '../helpers/cli.ts'
 import { offsetsOutliveTopic } from '../helpers/admin-races.ts'
 import { bootstrap, brokers, randomName, randomTopic } from '../helpers/kafka.ts'
@@ -65,6 +67,53 @@ test('freshet lag: committed, end and lag per partition and the total, as a tabl
   )
 })
 
+test('freshet lag counts records: commit markers, aborted records and watermark markers are no lag', async (t) => {
+  const topic = await randomTopic(t, 'lag-records', 1)
+  const groupId = randomName('lag-records')
+  const producer = new TransactionalProducer({
+    bootstrapBrokers: brokers(),
+    transactionalId: randomName('lag-tx'),
+  })
+  t.after(() => producer.close())
+  await producer.init()
+  const values = (n: number) =>
+    Array.from({ length: n }, (_, i) => ({ topic, partition: 0, value: Buffer.from(`${i}`) }))
+  const marker = watermarkMarker(topic, 0, { task: '0_0', tasks: 1, watermarkMs: 1_000, idle: false }, 0)
+  // Offsets 0-4 records, 5-6 watermark markers, 7 the commit marker; 8-10 aborted, 11 its marker.
+  await producer.begin()
+  await producer.send([...values(5), marker, marker])
+  await producer.commit()
+  await producer.begin()
+  await producer.send(values(3))
+  await producer.abort()
+  const consumer = new GroupConsumer({ bootstrapBrokers: brokers(), groupId, topics: [topic] })
+  t.after(() => consumer.close())
+  await consumer.start()
+  await consumer.commit([{ topic, partition: 0, offset: 2n }])
+  await consumer.close()
+
+  const json = await freshet(t, ['lag', groupId, '--json'])
+  assert.equal(json.code, 0)
+  const parsed = JSON.parse(json.stdout) as {
+    total: number
+    partitions: Array<{ lag: number; offsetLag: number; endOffset: number }>
+  }
+  assert.deepEqual(
+    parsed.partitions.map((p) => [p.endOffset, p.offsetLag, p.lag]),
+    [[12, 10, 3]],
+  )
+  assert.equal(parsed.total, 3)
+
+  // Read to the end: the markers left behind are no lag.
+  const caughtUp = new GroupConsumer({ bootstrapBrokers: brokers(), groupId, topics: [topic] })
+  t.after(() => caughtUp.close())
+  await caughtUp.start()
+  await caughtUp.commit([{ topic, partition: 0, offset: 5n }])
+  await caughtUp.close()
+  const after = JSON.parse((await freshet(t, ['lag', groupId, '--json'])).stdout) as { total: number }
+  assert.equal(after.total, 0)
+})
+
 test('freshet lag of a group with a deleted topic shows the partitions left and names the topic gone', async (t) => {
   // Root cause: the lag asked the end offsets of every topic the group had committed offsets on,
   // and a topic deleted since (its offsets are dropped by the coordinator only moments later)
@@ -103,7 +152,7 @@ test('freshet lag of a group with a deleted topic shows the partitions left and 
   assert.equal(json.code, 0)
   assert.deepEqual(JSON.parse(json.stdout), {
     group: groupId,
-    partitions: [{ topic: kept, partition: 0, committedOffset: 1, endOffset: 4, lag: 3 }],
+    partitions: [{ topic: kept, partition: 0, committedOffset: 1, endOffset: 4, lag: 3, offsetLag: 3 }],
     total: 3,
     deletedTopics: [gone],
   })

@@ -1,11 +1,13 @@
 /**
  * `freshet lag G` (or `--group G`): how far a consumer group is behind, per partition and in total. The
  * committed offsets come from the group coordinator, the ends from the partition leaders (high
- * watermarks); a partition the group has committed nothing for counts from offset 0. A topic the
+ * watermarks), the lag in records from reading what lies between (src/runtime/record-lag.ts); a
+ * partition the group has committed nothing for counts from offset 0. A topic the
  * group has committed offsets for that no longer exists is named after the total, not counted.
  */
 import { FreshetError } from '../../errors/index.ts'
 import { KafkaAdmin } from '../../kafka/index.ts'
+import { inRecords, RECORD_LAG_SCAN_OFFSETS } from '../../runtime/index.ts'
 import { COMMON_HELP, common, parse } from '../args.ts'
 import { table } from '../table.ts'
 
@@ -16,8 +18,11 @@ export const lagHelp = `freshet lag GROUP [--topic T]: lag of a consumer group p
   --topic T    only this topic (default: every topic the group has committed offsets for)
   --json       one JSON object: the partitions and the total
 
-A transactional topic's end includes the commit marker after its last record: a group that read
-all of it shows a lag of 1 on each partition written in transactions, as kafka-consumer-groups does.
+The lag is in records: the records the group's members would still be handed (read_committed).
+Offsets that hold no such record are not counted: a transaction's commit marker, aborted records
+and the watermark markers of repartition topics, so a caught-up job shows 0 where
+kafka-consumer-groups shows a few. A partition more than ${RECORD_LAG_SCAN_OFFSETS} offsets behind
+is counted in offsets (in JSON, "offsetLag" is always the offset difference).
 A topic the group has committed offsets for that no longer exists is named after the total and left
 out of it (in JSON: "deletedTopics").
 
@@ -42,7 +47,9 @@ export async function lagCommand(argv: string[]): Promise<number> {
   const topic = typeof values.topic === 'string' && values.topic !== '' ? values.topic : undefined
   const admin = new KafkaAdmin({ bootstrapBrokers: c.brokers })
   try {
-    const { partitions: lags, deletedTopics } = await admin.groupLagReport(group, topic)
+    const report = await admin.groupLagReport(group, topic)
+    const { deletedTopics } = report
+    const lags = await inRecords(report.partitions, { bootstrapBrokers: c.brokers })
     const total = lags.reduce((sum, p) => sum + p.lag, 0n)
     if (c.json) {
       console.log(
@@ -54,6 +61,7 @@ export async function lagCommand(argv: string[]): Promise<number> {
             committedOffset: p.committedOffset === null ? null : Number(p.committedOffset),
             endOffset: Number(p.endOffset),
             lag: Number(p.lag),
+            offsetLag: Number(p.endOffset - (p.committedOffset ?? 0n)),
           })),
           total: Number(total),
           deletedTopics,
