@@ -44,6 +44,12 @@ export interface ConsumerOptions extends ConnectionOptions {
   rebalanceTimeoutMs?: number
   /** Longest a fetch waits on the broker for data. */
   maxWaitMs?: number
+  /**
+   * Upper bound of one fetch's record bytes, all partitions together (Kafka's fetch.max.bytes; the
+   * broker still returns a first batch larger than it). The client decodes a fetch into a message
+   * object per record at once, about ten times the record's bytes: this bounds what waits decoded.
+   */
+  maxBytes?: number
   maxBytesPerPartition?: number
   /**
    * Runs before this member's partitions are released, in a rebalance and in close(): commit (or
@@ -99,6 +105,7 @@ const consumerSpec: Spec<ConsumerOptions> = {
   heartbeatIntervalMs: { check: checks.int(100, 60_000), default: 3_000 },
   rebalanceTimeoutMs: { check: checks.int(1_000, 600_000), default: 60_000 },
   maxWaitMs: { check: checks.int(0, 60_000), default: 500 },
+  maxBytes: { check: checks.int(1024, 1 << 30), default: 1024 * 1024 },
   maxBytesPerPartition: { check: checks.int(1024, 1 << 30), default: 1024 * 1024 },
   onPartitionsRevoked: { check: callback() },
   onPartitionsAssigned: { check: callback() },
@@ -230,6 +237,7 @@ export class GroupConsumer {
       heartbeatInterval: resolved.heartbeatIntervalMs ?? 3_000,
       rebalanceTimeout: rebalanceTimeoutMs,
       maxWaitTime: resolved.maxWaitMs ?? 500,
+      maxBytes: resolved.maxBytes ?? 1024 * 1024,
       maxBytesPerPartition: resolved.maxBytesPerPartition ?? 1024 * 1024,
       isolationLevel: readCommitted
         ? FetchIsolationLevels.READ_COMMITTED
