@@ -55,6 +55,12 @@ interface Project {
   exec(command: Command, args: string[], env?: NodeJS.ProcessEnv): Promise<string>
   /** The script the installed package runs for `command`. */
   bin(command: Exclude<Command, 'node'>): string
+  /**
+   * Runs `cleanup` after the test, before the project is removed (last deferred first): a
+   * `freshet down` needs the project's installed package. `t.after` hooks run in the order they
+   * were added, so one added after the removal would find the package gone.
+   */
+  defer(cleanup: () => Promise<void> | void): void
 }
 
 /**
@@ -96,7 +102,11 @@ async function pack(): Promise<string> {
 async function install(t: TestContext, name: string): Promise<Project> {
   const packedFreshet = await tarball()
   const dir = mkdtempSync(join(tmpdir(), `freshet-example-${name}-`))
-  t.after(() => rmSync(dir, { recursive: true, force: true }))
+  const cleanups: Array<() => Promise<void> | void> = []
+  t.after(async () => {
+    for (const cleanup of cleanups.reverse()) await cleanup()
+    rmSync(dir, { recursive: true, force: true })
+  })
   const source = join(EXAMPLES, name)
   cpSync(source, dir, {
     recursive: true,
@@ -116,6 +126,7 @@ async function install(t: TestContext, name: string): Promise<Project> {
   return {
     dir,
     bin,
+    defer: (cleanup) => void cleanups.push(cleanup),
     exec: async (command, args, env = userEnv()) => {
       const argv = command === 'node' ? args : [bin(command), ...args]
       try {
@@ -136,14 +147,11 @@ async function install(t: TestContext, name: string): Promise<Project> {
 }
 
 /** A stack of the test's own (`freshet up --no-default-topics`), stopped after the test. */
-async function stack(
-  t: TestContext,
-  project: Project,
-): Promise<{ env: NodeJS.ProcessEnv; bootstrap: string }> {
+async function stack(project: Project): Promise<{ env: NodeJS.ProcessEnv; bootstrap: string }> {
   const stateDir = mkdtempSync(join(tmpdir(), 'freshet-example-stack-'))
   const env = userEnv(await stackEnv(stateDir))
-  t.after(async () => {
-    await project.exec('freshet', ['down'], env).catch(() => {})
+  project.defer(async () => {
+    await project.exec('freshet', ['down'], env)
     rmSync(stateDir, { recursive: true, force: true })
   })
   await project.exec('freshet', ['up', '--no-default-topics'], env)
@@ -255,7 +263,7 @@ async function prepare(
       : await project.exec('vitest', ['run'], userEnv({ NO_COLOR: '1' }))
   assert.match(output, tests.passed)
   // Step 4
-  const { env, bootstrap } = await stack(t, project)
+  const { env, bootstrap } = await stack(project)
   for (const { names, partitions, config } of topics) {
     const args = ['topics', 'create', ...names, '--partitions', String(partitions)]
     await project.exec('freshet', config === undefined ? args : [...args, '--config', config], env)
