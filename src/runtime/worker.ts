@@ -88,6 +88,7 @@ import { StreamTask, type TaskCounters, type TaskSink, type TaskSource } from '.
 import { taskAssigner, taskName } from './assignor.ts'
 import {
   resolveWorkerOptions,
+  type ProcessingGuarantee,
   type ResolvedWorkerOptions,
   type WorkerEvent,
   type WorkerOptions,
@@ -202,6 +203,25 @@ function addCounters(into: TaskCounters, from: Readonly<TaskCounters>): TaskCoun
 }
 
 const MARKER_INTERVAL_MS = 1_000
+/**
+ * Up to this many upstream tasks, a downstream task's checkpoint holds their latest markers (about
+ * 40 bytes each, in offset metadata the broker caps at 4,096 bytes by default).
+ */
+const CHECKPOINTED_UPSTREAM_TASKS = 64
+
+/**
+ * How often a task writes its markers while its watermark does not move. Under exactly-once the
+ * tasks downstream commit every upstream task's latest marker with their offsets and take them back
+ * from there after a restart: a marker is written only when the watermark or the idleness changes.
+ * Under at-least-once (offsets committed without metadata), or with more upstream tasks than a
+ * checkpoint holds, a task that went idle must say so again now and then, or a restarted task
+ * downstream would wait for its marker for ever.
+ */
+function markerIntervalMs(guarantee: ProcessingGuarantee, upstreamTasks: number): number {
+  return guarantee === 'exactly-once' && upstreamTasks <= CHECKPOINTED_UPSTREAM_TASKS
+    ? Infinity
+    : MARKER_INTERVAL_MS
+}
 /** At most one `bad-records` event per outcome and error code this often. */
 const BAD_RECORD_REPORT_INTERVAL_MS = 5_000
 const REGISTRY_BACKOFF_MS = { first: 100, max: 5_000 }
@@ -1378,7 +1398,10 @@ export class Worker {
       globalStores: this.#globals?.stores,
       dlqTopic: options.dlqTopic,
       clock: Date.now,
-      markerIntervalMs: MARKER_INTERVAL_MS,
+      markerIntervalMs: markerIntervalMs(
+        options.processingGuarantee,
+        plan.taskCounts.get(subtopology) as number,
+      ),
       taskCount: plan.taskCounts.get(subtopology) as number,
     })
     this.#tasks.set(id, task)

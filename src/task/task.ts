@@ -111,7 +111,11 @@ export interface TaskOptions {
   readonly dlqTopic: string
   /** Processing time. */
   readonly clock: () => number
-  /** Markers are written when the watermark moved, and at least this often while it does not. */
+  /**
+   * Markers are written when the watermark moved, and at least this often while it does not
+   * (Infinity: never), for tasks downstream that cannot take the markers back from their
+   * checkpoints.
+   */
   readonly markerIntervalMs: number
   /** Tasks of this sub-topology: how many writers each partition of its repartition outputs has. */
   readonly taskCount: number
@@ -146,6 +150,13 @@ interface WatermarkCheckpoint {
   watermarkMs: number | null
   maxTimestampMs: number | null
   idle: boolean
+  /**
+   * A repartition input's latest marker of each upstream task, as `[watermarkMs, idle, finished]`,
+   * and how many upstream tasks there are: the task that resumes from the offset knows them
+   * without waiting for each upstream task to write again (an idle one writes nothing more).
+   */
+  upstream?: Record<string, [number | null, boolean, boolean]>
+  tasks?: number
 }
 
 function finiteOrNull(ms: number): number | null {
@@ -166,7 +177,26 @@ function parseWatermarkCheckpoint(metadata: string | undefined): WatermarkCheckp
   if (freshet !== 1 || !msOrNull(watermarkMs) || !msOrNull(maxTimestampMs) || typeof idle !== 'boolean') {
     return undefined
   }
-  return value as WatermarkCheckpoint
+  const checkpoint = value as WatermarkCheckpoint
+  const { upstream, tasks } = checkpoint
+  const upstreamOk =
+    upstream !== undefined &&
+    upstream !== null &&
+    typeof upstream === 'object' &&
+    Number.isSafeInteger(tasks) &&
+    Object.values(upstream).every(
+      (u) =>
+        Array.isArray(u) &&
+        u.length === 3 &&
+        msOrNull(u[0]) &&
+        typeof u[1] === 'boolean' &&
+        typeof u[2] === 'boolean',
+    )
+  if (!upstreamOk) {
+    delete checkpoint.upstream
+    delete checkpoint.tasks
+  }
+  return checkpoint
 }
 
 export class StreamTask {
@@ -290,6 +320,13 @@ export class StreamTask {
       maxTimestampMs: finiteOrNull(state?.maxTimestampMs ?? -Infinity),
       idle: state?.idle ?? false,
     }
+    const input = this.#repartitionInputs.get(topic)
+    if (input !== undefined && input.upstream.size > 0) {
+      checkpoint.upstream = Object.fromEntries(
+        [...input.upstream].map(([task, u]) => [task, [u.watermarkMs, u.idle, u.finished]]),
+      )
+      checkpoint.tasks = input.tasks
+    }
     return JSON.stringify(checkpoint)
   }
 
@@ -311,6 +348,12 @@ export class StreamTask {
       const input = this.#repartitionInputs.get(offset.topic)
       if (input !== undefined && checkpoint.maxTimestampMs !== null) {
         input.fedMs = Math.max(input.fedMs, checkpoint.maxTimestampMs - this.#tracker.maxOutOfOrdernessMs)
+      }
+      if (input !== undefined && checkpoint.upstream !== undefined && checkpoint.tasks !== undefined) {
+        input.tasks = checkpoint.tasks
+        for (const [task, [upstreamMs, idle, finished]] of Object.entries(checkpoint.upstream)) {
+          input.upstream.set(task, { watermarkMs: upstreamMs, idle, finished })
+        }
       }
     }
     this.#tracker.restore({

@@ -170,6 +170,9 @@ test('exactly-once: a fence of its transactional id is taken back once and the o
   assert.ok(worker.status().aborts >= 1, 'the fenced transaction was aborted')
 
   await intrude()
+  // An idle worker writes nothing, so it learns of the fence at its next transaction: give it one.
+  const third = inputs(PARTITIONS).map((e) => ({ ...e, seq: e.seq + 6_000, timestamp: 10_000 }))
+  await produce(input, third)
   await assert.rejects(worker.done, (error: unknown) => {
     assert.ok(error instanceof FreshetError)
     assert.equal(error.code, 'FRESHET_WORKER_FENCED')

@@ -2,7 +2,12 @@ import assert from 'node:assert/strict'
 import { test, type TestContext } from 'node:test'
 import { isFreshetError } from '../../src/errors/index.ts'
 import { pipeline } from '../../src/stream/index.ts'
-import { TASK_TRANSITIONS, type TaskState } from '../../src/task/index.ts'
+import {
+  TASK_TRANSITIONS,
+  watermarkMarker,
+  type TaskState,
+  type WatermarkMarker,
+} from '../../src/task/index.ts'
 import { tumbling } from '../../src/windows/index.ts'
 import { TaskHarness } from './harness.ts'
 
@@ -136,4 +141,51 @@ test('a watermark restored into a created task is work to commit: the operators 
   await harness.commit()
   harness.task.closeClean()
   assert.equal(harness.task.state, 'CLOSED')
+})
+
+test("a repartition input takes every upstream task's latest marker back from its checkpoint", async (t) => {
+  const app = pipeline({ applicationId: 'markers' })
+  app
+    .stream<{ type: string; timestamp: number }>('in')
+    .keyBy((e) => e.type, { name: 'by-type' })
+    .window(tumbling({ sizeMs: 1_000 }))
+    .count({ name: 'counts' })
+    .to('out')
+  const topology = app.build()
+  const repartition = topology.description.topics.repartition[0] as string
+  let offset = 0n
+  const mark = (harness: TaskHarness, marker: WatermarkMarker): void => {
+    const out = watermarkMarker(repartition, 0, marker, 0)
+    harness.task.process({
+      topic: repartition,
+      partition: 0,
+      offset: offset++,
+      timestampMs: out.timestampMs ?? 0,
+      key: null,
+      value: out.value,
+      headers: new Map(Object.entries(out.headers ?? {}).map(([k, v]) => [k, Buffer.from(v)])),
+      leaderEpoch: 0,
+    })
+  }
+  // Two upstream tasks: 0_0 at 1,500 ms, 0_1 idle (it writes nothing more while it stays idle).
+  const first = await TaskHarness.create(t, topology, { subtopology: 1 })
+  mark(first, { task: '0_0', tasks: 2, watermarkMs: 1_500, idle: false })
+  mark(first, { task: '0_1', tasks: 2, watermarkMs: null, idle: true })
+  assert.equal(first.task.watermarkMs, 1_500)
+  const checkpoint = first.task.watermarkCheckpoint(repartition, 0)
+
+  // The task that resumes from the checkpoint needs only 0_0's next marker to move on.
+  const resumed = await TaskHarness.create(t, topology, { subtopology: 1 })
+  resumed.task.restoreWatermarks([{ topic: repartition, partition: 0, offset, metadata: checkpoint }])
+  mark(resumed, { task: '0_0', tasks: 2, watermarkMs: 3_000, idle: false })
+  assert.equal(resumed.task.watermarkMs, 3_000)
+
+  // Without the markers in the checkpoint, it would wait for 0_1 to write again.
+  const { upstream: _, tasks: __, ...bare } = JSON.parse(checkpoint) as Record<string, unknown>
+  const waiting = await TaskHarness.create(t, topology, { subtopology: 1 })
+  waiting.task.restoreWatermarks([
+    { topic: repartition, partition: 0, offset, metadata: JSON.stringify(bare) },
+  ])
+  mark(waiting, { task: '0_0', tasks: 2, watermarkMs: 3_000, idle: false })
+  assert.equal(waiting.task.watermarkMs, 1_500)
 })
