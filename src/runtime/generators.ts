@@ -17,6 +17,7 @@
  *   4. A bounded generator (`rows`) stops at its last row; the worker reads the topic up to that
  *      offset and then ends the partition's input, as for a bounded topic.
  */
+import { setTimeout as sleep } from 'node:timers/promises'
 import { FreshetError } from '../errors/index.ts'
 import { KafkaAdmin, KafkaProducer, type ConnectionOptions, type OutRecord } from '../kafka/index.ts'
 
@@ -120,7 +121,7 @@ export class SourceGenerators {
         if (signal.aborted) return
         // Step 3
         if (!this.#onError(generator.topic, error)) return
-        await sleep(RETRY_BACKOFF_MS, signal)
+        await sleep(RETRY_BACKOFF_MS, undefined, { signal }).catch(() => {})
       }
     }
   }
@@ -142,7 +143,7 @@ export class SourceGenerators {
       while (!signal.aborted && next < end) {
         // At most rowsPerSecond: the rows written so far may not be ahead of the clock.
         const dueMs = startedMs + ((next - first) * 1000) / generator.rowsPerSecond
-        if (dueMs > Date.now()) await sleep(dueMs - Date.now(), signal)
+        if (dueMs > Date.now()) await sleep(dueMs - Date.now(), undefined, { signal }).catch(() => {})
         if (signal.aborted) return
         const allowed = Math.floor(((Date.now() - startedMs) * generator.rowsPerSecond) / 1000) + 1
         const count = Math.max(1, Math.min(ROWS_PER_REQUEST, end - next, first + allowed - next))
@@ -166,17 +167,4 @@ export class SourceGenerators {
       await producer.close().catch(() => {})
     }
   }
-}
-
-function sleep(ms: number, signal: AbortSignal): Promise<void> {
-  return new Promise((resolve) => {
-    if (signal.aborted) return resolve()
-    const timer = setTimeout(done, ms)
-    function done(): void {
-      clearTimeout(timer)
-      signal.removeEventListener('abort', done)
-      resolve()
-    }
-    signal.addEventListener('abort', done, { once: true })
-  })
 }

@@ -25,10 +25,16 @@ export async function inRecords(
   if (small.length === 0) return [...lags]
   const reader = new PartitionReader({ ...connection, isolationLevel: 'read_committed' })
   try {
+    // The last stable offsets, asked once per topic.
+    const stableOf = new Map<string, Map<number, bigint>>()
+    for (const topic of new Set(small.map((p) => p.topic))) {
+      const partitions = small.filter((p) => p.topic === topic).map((p) => p.partition)
+      stableOf.set(topic, await reader.endOffsets(topic, partitions))
+    }
     const counted = new Map<PartitionLag, bigint>()
     for (const p of small) {
       const from = p.committedOffset ?? 0n
-      const stable = (await reader.endOffsets(p.topic, [p.partition])).get(p.partition) ?? p.endOffset
+      const stable = stableOf.get(p.topic)?.get(p.partition) ?? p.endOffset
       let records = 0n
       for await (const batch of reader.read(p.topic, p.partition, from, stable)) {
         for (const record of batch) if (!isWatermarkMarker(record)) records++
