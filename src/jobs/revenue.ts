@@ -37,6 +37,9 @@ export function revenueJob(options: ResolvedJobOptions<'revenue'>): Topology {
           state.units += toMoneyUnits(event.data.amount ?? 0)
           return state
         },
+        merge: (a, b) => ({ purchases: a.purchases + b.purchases, units: a.units + b.units }),
+        // Fixed-point units add up exactly in any order.
+        combinable: true,
       },
       { name: 'totals' },
     )

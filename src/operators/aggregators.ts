@@ -12,6 +12,13 @@ export interface Aggregator<T, A, R = A, K = unknown> {
   add(accumulator: A, value: T, key: K): A
   merge?: ((a: A, b: A) => A) | undefined
   result?: ((accumulator: A) => R) | undefined
+  /**
+   * `merge(a, b)` gives what adding the records of `a` and then those of `b` one by one would, for
+   * any split of the records and whatever their order, without changing `a` or `b`. Then freshet
+   * may fold each task's records into partial accumulators before a repartition and merge the
+   * partials after it. Leave it unset when the result depends on the order of the records.
+   */
+  combinable?: boolean | undefined
 }
 
 export function countAggregator(): Aggregator<unknown, number, number> {
@@ -19,6 +26,7 @@ export function countAggregator(): Aggregator<unknown, number, number> {
     init: () => 0,
     add: (count) => count + 1,
     merge: (a, b) => a + b,
+    combinable: true,
   }
 }
 
@@ -27,6 +35,7 @@ export function sumAggregator<T>(select: (value: T) => number): Aggregator<T, nu
     init: () => 0,
     add: (sum, value) => sum + select(value),
     merge: (a, b) => a + b,
+    combinable: true,
   }
 }
 
@@ -45,6 +54,7 @@ export function extremumAggregator<T>(
     init: () => null,
     add: (current, value) => pick(current, select(value)),
     merge: pick,
+    combinable: true,
     // A window exists only once a record was added to it, so the accumulator is a number here.
     result: (current) => current as number,
   }
@@ -56,6 +66,7 @@ export function avgAggregator<T>(select: (value: T) => number): Aggregator<T, [n
     init: () => [0, 0],
     add: (acc, value) => [acc[0] + 1, acc[1] + select(value)],
     merge: (a, b) => [a[0] + b[0], a[1] + b[1]],
+    combinable: true,
     result: (acc) => acc[1] / acc[0],
   }
 }
@@ -74,6 +85,7 @@ export function distinctCountAggregator<T>(select: (value: T) => unknown): Aggre
     init: () => [],
     add: (seen, value) => insert(seen, JSON.stringify(select(value)) ?? 'undefined'),
     merge: (a, b) => b.reduce(insert, [...a]),
+    combinable: true,
     result: (seen) => seen.length,
   }
 }

@@ -70,3 +70,9 @@ export type {
   WindowResult,
 } from './types.ts'
 export { WindowAggregateOperator, type WindowAggregateConfig } from './window-aggregate.ts'
+export {
+  DEFAULT_COMBINE_ENTRIES,
+  WindowCombineOperator,
+  WindowPartial,
+  type WindowCombineConfig,
+} from './window-combine.ts'

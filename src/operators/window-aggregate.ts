@@ -10,6 +10,10 @@
  *    A session merge folds the absorbed sessions' accumulators into one and deletes their state.
  * 3. With `emit: 'updates'` the new result is forwarded at once (`final: false`).
  *
+ * A `WindowPartial` (src/operators/window-combine.ts: an upstream task's accumulator for one key and
+ * time window) goes to its own window only, where `merge` folds it into the accumulator; a partial
+ * whose window has closed is late like a record.
+ *
  * On a watermark, every window the close queue gives up is read, forwarded with `final: true` and
  * deleted. Emitted windows leave no state behind, so `open` rebuilds the close queue from the store
  * alone: a task restored from its changelog emits exactly the windows that were still open.
@@ -24,6 +28,7 @@ import type { Aggregator } from './aggregators.ts'
 import { decodeWindowKey, windowKey, windowKeyPrefix, type Revertible } from '../state/index.ts'
 import { requireKey, type ValueSerde } from './serde.ts'
 import type { OperatorStore } from './store.ts'
+import { WindowPartial } from './window-combine.ts'
 import { OPEN_WINDOWS, type Keyed, type Operator, type OperatorContext, type WindowResult } from './types.ts'
 
 export interface WindowAggregateConfig<T, K, A, R> {
@@ -107,7 +112,9 @@ export class WindowAggregateOperator<T, K, A, R> implements Operator<T, WindowRe
     const keyJson = JSON.stringify(record.key) ?? 'null'
     const keyBytes = Buffer.from(keyJson)
     const windows = this.#windows
-    if (windows.kind === 'session') this.#processSession(windows, record, timestampMs, keyJson, keyBytes)
+    if (record.value instanceof WindowPartial)
+      this.#addPartial(record, record.value, timestampMs, keyJson, keyBytes)
+    else if (windows.kind === 'session') this.#processSession(windows, record, timestampMs, keyJson, keyBytes)
     else if (windows.kind === 'cumulating') {
       for (const window of windows.assign(timestampMs, this.#cumulating)) {
         const stateKey = windowKey(keyBytes, window.startMs, window.endMs)
@@ -139,6 +146,44 @@ export class WindowAggregateOperator<T, K, A, R> implements Operator<T, WindowRe
       record.value,
       record.key as K,
     )
+    this.#store.put(stateKey, this.#serde.encode(accumulator))
+    if (previous === undefined && this.#queue.add(keyJson, window)) {
+      this.#context.undo.log(this.#queueUndo, true, keyJson, window)
+    }
+    if (this.#updates) this.#emit(record.key as K, window, accumulator, false)
+  }
+
+  /** Steps 2-3 for an upstream task's partial: merged into its own window, or late. */
+  #addPartial(
+    record: Keyed<T>,
+    partial: WindowPartial,
+    timestampMs: number,
+    keyJson: string,
+    keyBytes: Buffer,
+  ): void {
+    const windows = this.#windows
+    if (windows.kind === 'session') {
+      throw new FreshetError(
+        'INVALID_STATE',
+        `window aggregate "${this.#storeName}": a partial reached session windows`,
+      )
+    }
+    const window =
+      windows.kind === 'cumulating'
+        ? { startMs: partial.startMs, endMs: partial.endMs }
+        : windows.window(partial.startMs)
+    const lateByMs = windows.lateByMs(timestampMs, window, this.#watermarkMs)
+    if (lateByMs > 0) {
+      this.#late(record, timestampMs, lateByMs, window)
+      return
+    }
+    const stateKey = this.#keyedByEnd
+      ? windowKey(keyBytes, window.startMs, window.endMs)
+      : windowKey(keyBytes, window.startMs)
+    const previous = this.#store.get(stateKey)
+    const value = this.#serde.decode(partial.bytes)
+    const merge = this.#aggregator.merge as (a: A, b: A) => A
+    const accumulator = previous === undefined ? value : merge(this.#serde.decode(previous), value)
     this.#store.put(stateKey, this.#serde.encode(accumulator))
     if (previous === undefined && this.#queue.add(keyJson, window)) {
       this.#context.undo.log(this.#queueUndo, true, keyJson, window)

@@ -4,6 +4,7 @@
  * are immutable handles onto one output of one node; every operator call appends a node.
  */
 import { FreshetError } from '../errors/index.ts'
+import { insertCombiners } from './combine.ts'
 import { Topology } from './topology.ts'
 import type { NodeDraft, NodeInput, NodeKind } from './types.ts'
 
@@ -17,8 +18,12 @@ export class PipelineBuilder {
   /** Late outputs of results made of several nodes (interval joins), merged once on first use. */
   readonly lateMerges = new Map<string, NodeInput>()
 
-  constructor(applicationId: string) {
+  /** Window aggregations after a repartition get a combiner before it (src/stream/combine.ts). */
+  readonly preAggregate: boolean
+
+  constructor(applicationId: string, preAggregate = true) {
     this.applicationId = applicationId
+    this.preAggregate = preAggregate
   }
 
   /** `name` when given (it must be free), else `<kind>-<n>` with the first free n. */
@@ -82,7 +87,10 @@ export class PipelineBuilder {
   }
 
   build(): Topology {
-    return new Topology(this.applicationId, [...this.#drafts])
+    const drafts = this.preAggregate
+      ? insertCombiners(this.#drafts, (base) => this.freeName(base))
+      : [...this.#drafts]
+    return new Topology(this.applicationId, drafts)
   }
 
   /**

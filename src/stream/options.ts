@@ -118,6 +118,12 @@ export interface NameOption {
 export interface PipelineOptions {
   /** Names the consumer group, the transactional ids and every internal topic. */
   applicationId: string
+  /**
+   * Fold each task's records per key and window before a repartition that feeds a window
+   * aggregation, where the results cannot tell (docs/windows-and-time.md, "Pre-aggregation").
+   * Default true.
+   */
+  preAggregate?: boolean
 }
 
 export interface StreamOptions<T> extends NameOption {
@@ -189,7 +195,10 @@ export function resolveName(where: string, options: unknown): NameOption {
 }
 
 export function resolvePipelineOptions(input: unknown): PipelineOptions {
-  const options = validateOptions<PipelineOptions>('pipeline', input, { applicationId: { check: nameCheck } })
+  const options = validateOptions<PipelineOptions>('pipeline', input, {
+    applicationId: { check: nameCheck },
+    preAggregate: { check: checks.boolean() },
+  })
   requireOptions('pipeline', options, ['applicationId'])
   return options
 }

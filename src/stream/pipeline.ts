@@ -31,9 +31,9 @@ export class Pipeline {
   readonly #builder: PipelineBuilder
 
   constructor(options: PipelineOptions) {
-    const { applicationId } = resolvePipelineOptions(options)
+    const { applicationId, preAggregate } = resolvePipelineOptions(options)
     this.applicationId = applicationId
-    this.#builder = new PipelineBuilder(applicationId)
+    this.#builder = new PipelineBuilder(applicationId, preAggregate ?? true)
   }
 
   /**

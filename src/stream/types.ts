@@ -16,6 +16,7 @@ export type NodeKind =
   | 'key-by'
   | 'process'
   | 'window-aggregate'
+  | 'window-combine'
   | 'deduplicate'
   | 'stream-table-join'
   | 'global-table'
@@ -182,6 +183,11 @@ export interface NodeDraft {
   /** A global table: read by every worker in full, outside the sub-topologies. */
   readonly global?: Omit<GlobalSourceSpec, 'node' | 'topic'>
   readonly sink?: Omit<SinkSpec, 'node' | 'topic' | 'subtopology'>
+  /**
+   * A window aggregation that may be pre-aggregated before the repartition it reads: the operator
+   * that folds each upstream task's records (src/stream/combine.ts decides where it goes).
+   */
+  readonly combiner?: OperatorFactory | undefined
 }
 
 /**

@@ -20,6 +20,7 @@ import {
   type TopNOptions,
   type ValueSerde,
   type WindowResult,
+  WindowCombineOperator,
 } from '../operators/index.ts'
 import type { CumulatingWindows, SessionWindows, TimeWindows } from '../windows/index.ts'
 import type { StreamHandle } from './builder.ts'
@@ -68,6 +69,16 @@ export class WindowedStream<K, T, W extends TimeWindows | CumulatingWindows | Se
     requireFunction('aggregate', 'add', spec.add)
     if (spec.merge !== undefined) requireFunction('aggregate', 'merge', spec.merge)
     if (spec.result !== undefined) requireFunction('aggregate', 'result', spec.result)
+    if (spec.combinable !== undefined && typeof spec.combinable !== 'boolean') {
+      throw new FreshetError('INVALID_OPTION', 'aggregate: combinable must be a boolean', {
+        details: { option: 'combinable' },
+      })
+    }
+    if (spec.combinable === true && spec.merge === undefined) {
+      throw new FreshetError('INVALID_OPTION', 'aggregate: combinable needs merge(a, b)', {
+        details: { option: 'merge' },
+      })
+    }
     if (this.windows.kind === 'session' && spec.merge === undefined) {
       throw new FreshetError(
         'INVALID_OPTION',
@@ -174,6 +185,11 @@ export class WindowedStream<K, T, W extends TimeWindows | CumulatingWindows | Se
           unknown,
           unknown
         >,
+      combiner:
+        windows.kind !== 'session' && windows.emit === 'final' && aggregator.combinable === true
+          ? () =>
+              new WindowCombineOperator<T, K, A>({ windows, aggregator, serde }) as Operator<unknown, unknown>
+          : undefined,
     })
     return new LateAwareStream({
       builder,

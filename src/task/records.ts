@@ -14,7 +14,14 @@
  */
 import { FreshetError } from '../errors/index.ts'
 import type { InRecord, OutRecord } from '../kafka/index.ts'
-import { encodeKey } from '../operators/index.ts'
+import { encodeKey, WindowPartial } from '../operators/index.ts'
+
+/**
+ * The header that marks a partial aggregate (src/operators/window-combine.ts): its value is the
+ * window, `<startMs>,<endMs>`, and the record's value the accumulator as the aggregate's serde
+ * encodes it.
+ */
+export const PARTIAL_HEADER = 'freshet.partial'
 
 /** The header that marks a watermark marker; its value is the format version. */
 export const WATERMARK_HEADER = 'freshet.watermark'
@@ -81,7 +88,10 @@ export function readWatermarkMarker(record: InRecord): WatermarkMarker {
   )
 }
 
-/** A record for a repartition topic: JSON key and value, the event time as its timestamp. */
+/**
+ * A record for a repartition topic: JSON key and value, the event time as its timestamp; a partial
+ * aggregate keeps its accumulator's bytes and names its window in a header.
+ */
 export function repartitionRecord(
   topic: string,
   partition: number,
@@ -89,6 +99,16 @@ export function repartitionRecord(
   value: unknown,
   timestampMs: number,
 ): OutRecord {
+  if (value instanceof WindowPartial) {
+    return {
+      topic,
+      partition,
+      key: encodeKey(key),
+      value: Buffer.from(value.bytes.buffer, value.bytes.byteOffset, value.bytes.byteLength),
+      headers: { [PARTIAL_HEADER]: `${value.startMs},${value.endMs}` },
+      timestampMs,
+    }
+  }
   const text = JSON.stringify(value)
   if (text === undefined) {
     throw new FreshetError(
@@ -102,8 +122,11 @@ export function repartitionRecord(
 
 export function readRepartitionRecord(record: InRecord): { key: unknown; value: unknown } {
   try {
+    const key = record.key === null ? null : (JSON.parse(record.key.toString('utf8')) as unknown)
+    const partial = record.headers.get(PARTIAL_HEADER)
+    if (partial !== undefined) return { key, value: readPartial(record, partial) }
     return {
-      key: record.key === null ? null : (JSON.parse(record.key.toString('utf8')) as unknown),
+      key,
       value: record.value === null ? null : (JSON.parse(record.value.toString('utf8')) as unknown),
     }
   } catch (error) {
@@ -113,4 +136,16 @@ export function readRepartitionRecord(record: InRecord): { key: unknown; value: 
       { topic: record.topic, partition: record.partition, offset: record.offset, cause: error },
     )
   }
+}
+
+function readPartial(record: InRecord, header: string | Buffer): WindowPartial {
+  const [startMs, endMs] = header.toString().split(',').map(Number)
+  if (!Number.isSafeInteger(startMs) || !Number.isSafeInteger(endMs) || record.value === null) {
+    throw new FreshetError(
+      'INVALID_STATE',
+      `repartition topic ${record.topic}: malformed partial aggregate at partition ${record.partition} offset ${record.offset}`,
+      { topic: record.topic, partition: record.partition, offset: record.offset },
+    )
+  }
+  return new WindowPartial(startMs as number, endMs as number, record.value)
 }

@@ -21,8 +21,9 @@
  *    repartition record keeps the event time it was written with and moves nothing.
  * 3. If the task watermark moved, every operator of the task gets `onWatermark`, upstream first.
  * 4. The record runs through the task's operators, depth first.
- * 5. If the task's watermark or idleness changed since its last marker, it sends a marker to every
- *    partition of every repartition topic it writes, after the records steps 3 and 4 wrote.
+ * 5. If the task's watermark or idleness changed since its last marker, its operators' `onCommit`
+ *    runs (as it does before every marker on the runtime), then it sends a marker to every
+ *    partition of every repartition topic it writes, after the records steps 3 to 5 wrote.
  * 6. Records and markers sent to repartition topics are delivered after that, in the order sent,
  *    until nothing is pending. A record goes through steps 2-6. A marker replaces its upstream
  *    task's latest marker at that partition; if the partition's watermark rose, the tracker
@@ -794,6 +795,9 @@ export class TestDriver {
   #mark(task: DriverTask): void {
     const mark = task.nextMark()
     if (mark === undefined) return
+    // On the runtime markers are written at commits, after the operators' onCommit: what a
+    // combiner holds (src/operators/window-combine.ts) goes ahead of the marker.
+    task.graph.onCommit()
     for (const topic of task.repartitionOutputs)
       this.#pending.push({ marker: { topic, task: task.id, mark } })
   }

@@ -25,9 +25,10 @@ export function countTopology(
   applicationId: string,
   input: string,
   output: string,
-  repartition: { partitions?: number } = {},
+  options: { partitions?: number; preAggregate?: boolean } = {},
 ): Topology {
-  const app = pipeline({ applicationId })
+  const { preAggregate, ...repartition } = options
+  const app = pipeline({ applicationId, ...(preAggregate === undefined ? {} : { preAggregate }) })
   app
     .stream<Input>(input)
     .keyBy((e) => e.type, { name: 'by-type', ...repartition })

@@ -106,32 +106,38 @@ function valuesOf<T>(records: Array<{ value: Buffer | null }>): T[] {
   return records.map((r) => JSON.parse((r.value as Buffer).toString('utf8')) as T)
 }
 
-test('exactly-once: windowed counts through a repartition topic equal the oracle', async (t) => {
-  const { input, output, applicationId } = await setup(t)
-  const events = inputs(6_000)
-  await produce(input, events)
-  const endMs = 10_000
-  await closeWindows(input, endMs)
-  const expected = oracle(events, endMs)
-  const worker = startWorker(t, { topology: countTopology(applicationId, input, output), workerId: 'w1' })
-  await worker.start()
-  await awaitRecords(output, expected.length)
-  await worker.stop()
-  const got = valuesOf<Count>(await readToSentinel(output))
-  assert.deepEqual(sortCounts(got), expected)
-  const status = worker.status()
-  assert.equal(status.state, 'STOPPED')
-  // Nothing in this run makes the worker abort (no fault, no rebalance), and an abort would replay
-  // records into the processing counts below: a run with one is a failure of its own.
-  assert.equal(status.aborts, 0, 'no transaction aborted')
-  // The tasks are closed; their counts stay in the totals: every input record once in each
-  // sub-topology (source, then repartition); out, every input record to the repartition topic and
-  // every row to the output.
-  assert.equal(status.tasks.length, 0)
-  const inputRecords = events.length + PARTITIONS
-  assert.equal(status.totals.recordsIn, 2 * inputRecords)
-  assert.equal(status.totals.recordsOut, inputRecords + expected.length)
-})
+for (const preAggregate of [true, false]) {
+  test(`exactly-once: windowed counts through a repartition topic equal the oracle (preAggregate: ${preAggregate})`, async (t) => {
+    const { input, output, applicationId } = await setup(t)
+    const events = inputs(6_000)
+    await produce(input, events)
+    const endMs = 10_000
+    await closeWindows(input, endMs)
+    const expected = oracle(events, endMs)
+    const topology = countTopology(applicationId, input, output, { preAggregate })
+    const worker = startWorker(t, { topology, workerId: 'w1' })
+    await worker.start()
+    await awaitRecords(output, expected.length)
+    await worker.stop()
+    const got = valuesOf<Count>(await readToSentinel(output))
+    assert.deepEqual(sortCounts(got), expected)
+    const status = worker.status()
+    assert.equal(status.state, 'STOPPED')
+    // Nothing in this run makes the worker abort (no fault, no rebalance), and an abort would replay
+    // records into the processing counts below: a run with one is a failure of its own.
+    assert.equal(status.aborts, 0, 'no transaction aborted')
+    // The tasks are closed; their counts stay in the totals: every input record once in the first
+    // sub-topology, and what it wrote to the repartition topic once in the second; out, the
+    // repartition records and every row to the output. Without pre-aggregation the repartition
+    // topic carries every input record; with it, about one partial per type, window and commit.
+    assert.equal(status.tasks.length, 0)
+    const inputRecords = events.length + PARTITIONS
+    const repartitioned = status.totals.recordsOut - expected.length
+    assert.equal(status.totals.recordsIn, inputRecords + repartitioned)
+    if (preAggregate) assert.ok(repartitioned < inputRecords / 10, `${repartitioned} repartition records`)
+    else assert.equal(repartitioned, inputRecords)
+  })
+}
 
 test('exactly-once: a fence of its transactional id is taken back once and the output stays exact; fenced again within a minute, the worker stops', async (t) => {
   const { input, output, applicationId } = await setup(t)

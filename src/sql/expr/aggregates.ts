@@ -37,6 +37,8 @@ interface Kernel {
   add(accumulator: unknown, value: unknown): unknown
   merge(a: unknown, b: unknown): unknown
   result(accumulator: unknown): unknown
+  /** The result does not depend on the order of the values (FIRST_VALUE's and LISTAGG's do). */
+  readonly combinable: boolean
 }
 
 export function compileAggregate(call: CallExpr, context: CompileContext): CompiledAggregate {
@@ -135,6 +137,7 @@ function assemble(kernel: Kernel, read: Evaluator, filter: Evaluator | undefined
     add,
     merge: (a, b) => kernel.merge(a, b),
     result: (accumulator) => kernel.result(accumulator),
+    combinable: kernel.combinable,
   }
 }
 
@@ -146,6 +149,7 @@ const COUNT: Kernel = {
   add: (n) => (n as number) + 1,
   merge: (a, b) => (a as number) + (b as number),
   result: (n) => n,
+  combinable: true,
 }
 
 /** The addition of SUM's type: wraps INT as Java, rounds DECIMAL to its scale. */
@@ -186,6 +190,7 @@ function sum(argument: SqlType, zero: boolean): Kernel {
       if (s === null) return zero ? 0 : null
       return decimal && !fitsDecimal(s as number, precision, scale) ? null : s
     },
+    combinable: true,
   }
 }
 
@@ -228,6 +233,7 @@ function avg(argument: SqlType): Kernel {
       const [s, n] = acc as [number, number]
       return n === 0 ? null : finish(s / n)
     },
+    combinable: true,
   }
 }
 
@@ -240,6 +246,7 @@ function extreme(argument: SqlType, sign: 1 | -1): Kernel {
     add: (acc, value) => (acc === null ? value : pick(acc, value)),
     merge: (a, b) => (a === null ? b : b === null ? a : pick(a, b)),
     result: (acc) => acc,
+    combinable: true,
   }
 }
 
@@ -251,6 +258,7 @@ function firstOrLast(argument: SqlType, first: boolean): Kernel {
     add: first ? (acc, value) => (acc === null ? value : acc) : (_acc, value) => value,
     merge: first ? (a, b) => (a === null ? b : a) : (a, b) => (b === null ? a : b),
     result: (acc) => acc,
+    combinable: false,
   }
 }
 
@@ -262,6 +270,7 @@ function listagg(separator: string): Kernel {
       acc === null ? (value as string) : `${acc as string}${separator}${value as string}`,
     merge: (a, b) => (a === null ? b : b === null ? a : `${a as string}${separator}${b as string}`),
     result: (acc) => acc,
+    combinable: false,
   }
 }
 
@@ -300,6 +309,7 @@ function distinct(kernel: Kernel): Kernel {
       return merged
     },
     result: (acc) => kernel.result(acc === null ? kernel.init : (acc as DistinctAccumulator).inner),
+    combinable: kernel.combinable,
   }
 }
 

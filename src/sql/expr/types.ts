@@ -66,4 +66,6 @@ export interface CompiledAggregate {
   /** Combines two accumulators (session windows that merge, CUMULATE slices). */
   merge(a: unknown, b: unknown): unknown
   result(accumulator: unknown): unknown
+  /** `merge` may combine partial accumulators in any order (`Aggregator.combinable`). */
+  readonly combinable: boolean
 }

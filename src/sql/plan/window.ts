@@ -311,9 +311,11 @@ function combine(aggregates: readonly CompiledAggregate[]): {
   add: (acc: unknown[], row: Row) => unknown[]
   merge: (a: unknown[], b: unknown[]) => unknown[]
   result: (acc: unknown[]) => unknown[]
+  combinable: boolean
 } {
   const n = aggregates.length
   return {
+    combinable: aggregates.every((a) => a.combinable),
     init: () => aggregates.map((a) => a.init()),
     add: (acc, row) => {
       for (let i = 0; i < n; i++) acc[i] = aggregates[i]!.add(acc[i], row)
