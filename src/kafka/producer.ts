@@ -4,6 +4,7 @@ import { baseClientOptions, connectionSpec, type ConnectionOptions } from './con
 import { kafkaError } from './errors.ts'
 import { javaCompatiblePartitioner } from './murmur2.ts'
 import type { Compression, OutRecord, TopicPartitionOffset } from './types.ts'
+import './varint64.ts'
 
 export interface ProducerOptions extends ConnectionOptions {
   /** Idempotent producer (acks=all, sequence numbers): no duplicates from retries. */

@@ -8,6 +8,7 @@ import { brokerErrors, kafkaError } from './errors.ts'
 import { javaCompatiblePartitioner } from './murmur2.ts'
 import { maxRequestBytesOption, sentOffsets, splitBySize, toMessage } from './producer.ts'
 import type { Compression, OutRecord, TopicPartitionOffset } from './types.ts'
+import './varint64.ts'
 
 export interface TransactionalProducerOptions extends ConnectionOptions {
   /**

@@ -13,6 +13,12 @@ export interface OutRecord {
   headers?: Record<string, Buffer | string>
   partition?: number
   timestampMs?: number
+  /**
+   * Not written: for a window's final result, the earliest wall-clock time the window could have
+   * closed (its close time in event time plus the watermark's out-of-orderness bound), from which
+   * the worker measures the window-result delay.
+   */
+  windowDueMs?: number | undefined
 }
 
 /** A consumed record, as freshet sees it: raw bytes, provenance, headers. */

@@ -79,3 +79,43 @@ test('one record over the broker limit fails with FRESHET_RECORD_TOO_LARGE', asy
     retriable: false,
   })
 })
+
+test('timestamps further apart than 2^31 ms in one batch arrive as sent, for the plain and the transactional producer', async (t) => {
+  // Each record's timestamp travels as a 64-bit varint delta from the first of its batch;
+  // 300 days is beyond what a 32-bit zigzag would carry (src/kafka/varint64.ts).
+  const dayMs = 86_400_000
+  const nowMs = Date.now()
+  const timestampsMs = [nowMs - 300 * dayMs, nowMs, nowMs - 600 * dayMs, nowMs - 1, 0]
+  const batch = (topic: string): OutRecord[] =>
+    timestampsMs.map((timestampMs, i) => ({
+      topic,
+      partition: 0,
+      key: null,
+      value: Buffer.from(String(i)),
+      headers: { seq: String(i) },
+      timestampMs,
+    }))
+  const plainTopic = await randomTopic(t, 'wide-timestamps', 1)
+  const plain = new KafkaProducer({ bootstrapBrokers: brokers() })
+  t.after(() => plain.close())
+  await plain.send(batch(plainTopic))
+  const txnTopic = await randomTopic(t, 'wide-timestamps-txn', 1)
+  const transactional = new TransactionalProducer({
+    bootstrapBrokers: brokers(),
+    transactionalId: randomName('tid'),
+  })
+  t.after(() => transactional.close())
+  await transactional.init()
+  await transactional.begin()
+  await transactional.send(batch(txnTopic))
+  await transactional.commit()
+  for (const topic of [plainTopic, txnTopic]) {
+    const received = await readToSentinel(topic)
+    assert.deepEqual(sequence(received), [0, 1, 2, 3, 4], topic)
+    assert.deepEqual(
+      received.map((r) => r.timestampMs),
+      timestampsMs,
+      topic,
+    )
+  }
+})
