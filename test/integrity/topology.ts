@@ -1,8 +1,8 @@
 /**
  * The pipeline the integrity suite runs, and its closed-form oracle. Inputs are sequence numbers:
  * record `seq` has value and event time `seq`, and key `k<seq mod KEYS>`. The pipeline re-keys by a
- * second key (`seq mod GROUPS`, through a repartition topic), counts and sums per one-second
- * tumbling window, and writes one result per group and window. Every result is known in advance:
+ * second key (`seq mod GROUPS`, through a repartition topic, pre-aggregated per task before it),
+ * counts and sums per one-second tumbling window, and writes one result per group and window. Every result is known in advance:
  * the count and sum of the sequence numbers of the group in the window.
  */
 import { pipeline, type Topology } from '../../src/stream/index.ts'
@@ -34,6 +34,10 @@ export function integrityTopology(applicationId: string, input: string, output: 
       {
         init: () => [0, 0] as [number, number],
         add: (acc, r) => [acc[0] + 1, acc[1] + r.seq] as [number, number],
+        // Pre-aggregated before the repartition (the default where it applies), so the faults
+        // below hit partials in flight as well as records.
+        merge: (a, b) => [a[0] + b[0], a[1] + b[1]] as [number, number],
+        combinable: true,
       },
       { name: 'sums' },
     )
