@@ -2,7 +2,10 @@
  * What the dashboard shows, gathered once per sample interval from the workers it watches (their
  * `status()` and commit events), the cluster (lag, reachability) and the registry (reachability).
  * Rates are the difference of cumulative counters between two samples; latency percentiles are over
- * the end-to-end latencies of the commits of the last `latencyWindowMs`.
+ * the commits of the last `latencyWindowMs`: of the window-result delays where a job writes window
+ * results (what the pipeline adds once a window may close; the time from an event to its window's
+ * result also holds the window's length, which says nothing of speed), else of the times from an
+ * event to its result.
  */
 import type { KafkaAdmin, PartitionLag } from '../kafka/index.ts'
 import type { WorkerEvent, WorkerState, WorkerStatus, WorkerWaiting } from '../runtime/index.ts'
@@ -32,9 +35,17 @@ export interface JobSample {
   outPerSec: number
   /** Records of the input behind the group's committed offsets; null until first asked. */
   lag: number | null
-  /** End-to-end latency of the results committed in the latency window, ms; null without any. */
+  /**
+   * Latency of the results committed in the latency window, ms, of the kind `latency` says; null
+   * without any.
+   */
   p50Ms: number | null
   p99Ms: number | null
+  /**
+   * `window-result`: after the window could close (its end + grace + the out-of-orderness bound);
+   * `event-time`: from the event time of a result that is not a window's; null without results.
+   */
+  latency: 'window-result' | 'event-time' | null
 }
 
 export interface Sample {
@@ -111,11 +122,17 @@ export function quantile(sorted: readonly number[], q: number): number | null {
 
 const MAX_LATENCIES_PER_JOB = 20_000
 
+/** Appends a commit's latencies (at `nowMs`) to `kept`, which holds at most MAX_LATENCIES_PER_JOB. */
+function keep(kept: Array<[number, number]>, nowMs: number, latenciesMs: readonly number[]): void {
+  for (const ms of latenciesMs) kept.push([nowMs, Math.max(0, ms)])
+  if (kept.length > MAX_LATENCIES_PER_JOB) kept.splice(0, kept.length - MAX_LATENCIES_PER_JOB)
+}
+
 export class DashboardCollector {
   readonly #options: CollectorOptions
   readonly #samples: Sample[] = []
   /** Per job: [commit time ms, latency ms] of the results committed lately, oldest first. */
-  readonly #latencies = new Map<string, Array<[number, number]>>()
+  readonly #latencies = new Map<string, { window: Array<[number, number]>; event: Array<[number, number]> }>()
   readonly #lags = new Map<string, number>()
   #previous: Counters | undefined
   #health: DashboardState['health']
@@ -127,18 +144,17 @@ export class DashboardCollector {
     this.#options = options
     const unknown = { up: false, detail: 'not checked yet', checkedMs: 0 }
     this.#health = { kafka: unknown, registry: options.registryCheck === undefined ? null : unknown }
-    for (const job of options.jobs) this.#latencies.set(job.job, [])
+    for (const job of options.jobs) this.#latencies.set(job.job, { window: [], event: [] })
   }
 
-  /** Give it the events of `job`'s worker: the commits carry the end-to-end latencies. */
+  /** Give it the events of `job`'s worker: the commits carry the latencies of their results. */
   observe(job: string, event: WorkerEvent): void {
     if (event.type !== 'committed' || event.endToEndMs.length === 0) return
     const latencies = this.#latencies.get(job)
     if (latencies === undefined) return
     const nowMs = Date.now()
-    for (const ms of event.endToEndMs) latencies.push([nowMs, Math.max(0, ms)])
-    if (latencies.length > MAX_LATENCIES_PER_JOB)
-      latencies.splice(0, latencies.length - MAX_LATENCIES_PER_JOB)
+    keep(latencies.window, nowMs, event.windowResultDelayMs)
+    keep(latencies.event, nowMs, event.endToEndMs)
   }
 
   /**
@@ -174,16 +190,23 @@ export class DashboardCollector {
     for (const job of o.jobs) {
       const now = counters.jobs.get(job.job)
       const before = previous?.jobs.get(job.job)
-      const latencies = this.#latencies.get(job.job) ?? []
+      const latencies = this.#latencies.get(job.job) ?? { window: [], event: [] }
       const since = nowMs - o.latencyWindowMs
-      while (latencies.length > 0 && (latencies[0] as [number, number])[0] < since) latencies.shift()
-      const sorted = latencies.map(([, ms]) => ms).sort((a, b) => a - b)
+      for (const kept of [latencies.window, latencies.event]) {
+        while (kept.length > 0 && (kept[0] as [number, number])[0] < since) kept.shift()
+      }
+      const kind =
+        latencies.window.length > 0 ? 'window-result' : latencies.event.length > 0 ? 'event-time' : null
+      const sorted = (kind === 'window-result' ? latencies.window : latencies.event)
+        .map(([, ms]) => ms)
+        .sort((a, b) => a - b)
       jobs[job.job] = {
         inPerSec: rate(now?.recordsIn, before?.recordsIn),
         outPerSec: rate(now?.recordsOut, before?.recordsOut),
         lag: this.#lags.get(job.job) ?? null,
         p50Ms: quantile(sorted, 0.5),
         p99Ms: quantile(sorted, 0.99),
+        latency: kind,
       }
       outPerSec += jobs[job.job]!.outPerSec
     }
@@ -223,6 +246,7 @@ export class DashboardCollector {
         lag: this.#lags.get(job.job) ?? null,
         p50Ms: null,
         p99Ms: null,
+        latency: null,
       }
       return {
         job: job.job,

@@ -31,6 +31,7 @@ export class WorkerMetrics {
   readonly #commitSeconds: Histogram<'application'>
   readonly #batchSeconds: Histogram<'application'>
   readonly #endToEndSeconds: Histogram<'application'>
+  readonly #windowResultDelaySeconds: Histogram<'application'>
   readonly #restoreRemaining: Gauge<'application' | 'task' | 'store'>
 
   constructor(options: WorkerMetricsOptions) {
@@ -228,6 +229,10 @@ export class WorkerMetrics {
       'freshet_worker_end_to_end_latency_seconds',
       'From the event time of a result written to an output topic to the commit that made it visible.',
     )
+    this.#windowResultDelaySeconds = histogram(
+      'freshet_worker_window_result_delay_seconds',
+      'From the earliest time a window could close (end + grace + out-of-orderness bound) to the commit that made its result visible.',
+    )
   }
 
   /**
@@ -252,6 +257,9 @@ export class WorkerMetrics {
       this.#commitSeconds.observe(app, event.durationMs / 1_000)
       for (const ms of event.batchMs) this.#batchSeconds.observe(app, ms / 1_000)
       for (const ms of event.endToEndMs) this.#endToEndSeconds.observe(app, Math.max(0, ms) / 1_000)
+      for (const ms of event.windowResultDelayMs) {
+        this.#windowResultDelaySeconds.observe(app, Math.max(0, ms) / 1_000)
+      }
     } else if (event.type === 'restore') {
       const labels = { ...app, task: event.task, store: event.store }
       if (event.done) this.#restoreRemaining.remove(labels)

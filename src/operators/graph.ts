@@ -25,7 +25,14 @@ export interface GraphNode {
 
 export interface TaskHooks {
   store(name: string): OperatorStore
-  send(topic: string, record: Keyed<unknown>, timestampMs: number, node: string): void
+  /** `closedAtMs`: the record derives from the final result of a window that closed then (event time). */
+  send(
+    topic: string,
+    record: Keyed<unknown>,
+    timestampMs: number,
+    node: string,
+    closedAtMs: number | undefined,
+  ): void
   late(record: LateRecord<unknown>): void
   metric(node: string, name: string, by: number): void
   gauge(node: string, name: string, value: number): void
@@ -49,6 +56,8 @@ export class TaskGraph {
   readonly #byName = new Map<string, Instance>()
   readonly #hooks: TaskHooks
   readonly #undo: UndoLog
+  /** While a window's final result is routed: the event time its window closed at. */
+  #closedAtMs: number | undefined
 
   /** `nodes` in topological order (parents before children), as a topology lists them. */
   constructor(nodes: readonly GraphNode[], subtopology: number, partition: number, hooks: TaskHooks) {
@@ -141,7 +150,19 @@ export class TaskGraph {
       operator: name,
       subtopology: this.subtopology,
       partition: this.partition,
-      forward: (record, timestampMs) => this.#route(instance, MAIN_OUTPUT, record, timestampMs),
+      forward: (record, timestampMs, closedAtMs) => {
+        if (closedAtMs === undefined) {
+          this.#route(instance, MAIN_OUTPUT, record, timestampMs)
+          return
+        }
+        const outer = this.#closedAtMs
+        this.#closedAtMs = closedAtMs
+        try {
+          this.#route(instance, MAIN_OUTPUT, record, timestampMs)
+        } finally {
+          this.#closedAtMs = outer
+        }
+      },
       forwardTo: (output, record, timestampMs) => this.#route(instance, output, record, timestampMs),
       late: (late) => {
         hooks.metric(name, 'recordsLate', 1)
@@ -163,7 +184,7 @@ export class TaskGraph {
         }
         return hooks.store(storeName)
       },
-      send: (topic, record, timestampMs) => hooks.send(topic, record, timestampMs, name),
+      send: (topic, record, timestampMs) => hooks.send(topic, record, timestampMs, name, this.#closedAtMs),
       metrics: {
         increment: (metric, by = 1) => hooks.metric(name, metric, by),
         set: (metric, value) => hooks.gauge(name, metric, value),

@@ -71,8 +71,12 @@ export interface OperatorContext<Out> {
   /** The task running it: one partition of one sub-topology. */
   readonly subtopology: number
   readonly partition: number
-  /** Sends a record to the operator's children on the main output. */
-  forward(record: Keyed<Out>, timestampMs: number): void
+  /**
+   * Sends a record to the operator's children on the main output. `closedAtMs`: the record is the
+   * final result of a window that closed at that event time (`closeAtMs`); sinks downstream in the
+   * same task report it with what they write, for the window-result delay.
+   */
+  forward(record: Keyed<Out>, timestampMs: number, closedAtMs?: number): void
   /** Sends a record on a named output: a branch, or `late`. */
   forwardTo(output: string, record: Keyed<unknown>, timestampMs: number): void
   /** Reports a late record on the `late` output. */

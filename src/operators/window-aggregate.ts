@@ -265,7 +265,11 @@ export class WindowAggregateOperator<T, K, A, R> implements Operator<T, WindowRe
     // Results carry the last instant of their window as event time (Flink's maxTimestamp), so a
     // window downstream of this one puts them into the window they summarise.
     const timestampMs = this.#windows.kind === 'session' ? window.endMs : window.endMs - 1
-    this.#context.forward({ key, value: result }, timestampMs)
+    this.#context.forward(
+      { key, value: result },
+      timestampMs,
+      final ? this.#windows.closeAtMs(window) : undefined,
+    )
     if (final) this.#context.metrics.increment('windowsEmitted')
   }
 

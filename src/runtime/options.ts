@@ -35,6 +35,13 @@ export type WorkerEvent =
        * dead-letter topics): the commit's end less the record's event time.
        */
       endToEndMs: readonly number[]
+      /**
+       * For each final window result among them: the commit's end less the earliest wall-clock
+       * time its window could have closed (window end + grace, or a session's last event + gap +
+       * grace, plus the watermark's out-of-orderness bound). What the pipeline adds after a window
+       * may close, where `endToEndMs` also holds the window's length.
+       */
+      windowResultDelayMs: readonly number[]
     }
   | { type: 'aborted'; reason: string; code: string | undefined }
   /**

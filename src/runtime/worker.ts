@@ -342,6 +342,8 @@ export class Worker {
   readonly #outputTopics: ReadonlySet<string>
   /** Event times of the results sent since the last commit. */
   #resultTimesMs: number[] = []
+  /** Of the window results among them: when their windows could have closed at the earliest. */
+  #resultDuesMs: number[] = []
   /** Durations of the batches processed since the last commit. */
   #batchMs: number[] = []
   /** Interactive queries over the open tasks' stores, and who hosts the others. */
@@ -846,6 +848,7 @@ export class Worker {
       await this.#discardTasks()
       this.#offsets = new Map()
       this.#resultTimesMs = []
+      this.#resultDuesMs = []
       this.#batchMs = []
     })
     // Step 3
@@ -986,7 +989,9 @@ export class Worker {
       }
       ;(counts as TopicCounts).recordsOut++
       ;(counts as TopicCounts).bytesOut += recordBytes(record)
-      if (output && record.timestampMs !== undefined) this.#resultTimesMs.push(record.timestampMs)
+      if (!output) continue
+      if (record.timestampMs !== undefined) this.#resultTimesMs.push(record.timestampMs)
+      if (record.windowDueMs !== undefined) this.#resultDuesMs.push(record.windowDueMs)
     }
   }
 
@@ -1101,8 +1106,10 @@ export class Worker {
       this.#commits++
       const committedMs = this.#lastCommitMs
       const endToEndMs = this.#resultTimesMs.map((eventMs) => committedMs - eventMs)
+      const windowResultDelayMs = this.#resultDuesMs.map((dueMs) => committedMs - dueMs)
       const batchMs = this.#batchMs
       this.#resultTimesMs = []
+      this.#resultDuesMs = []
       this.#batchMs = []
       // Progress: a failure from here on is a new outage, with a limit of its own.
       if (result.offsets > 0) this.#outage = undefined
@@ -1115,6 +1122,7 @@ export class Worker {
           durationMs: committedMs - startedMs,
           batchMs,
           endToEndMs,
+          windowResultDelayMs,
         })
       }
     } catch (error) {
@@ -1179,6 +1187,7 @@ export class Worker {
       code: error instanceof FreshetError ? error.code : undefined,
     })
     this.#resultTimesMs = []
+    this.#resultDuesMs = []
     this.#batchMs = []
     // Step 1
     try {

@@ -286,7 +286,8 @@ export class StreamTask {
           }
           return store
         },
-        send: (_topic, record, timestampMs, node) => this.#send(node, record, timestampMs),
+        send: (_topic, record, timestampMs, node, closedAtMs) =>
+          this.#send(node, record, timestampMs, closedAtMs),
         late: (record) => this.#late(record),
         metric: (node, name, by) => this.#metric(node, name, by),
         gauge: (node, name, value) => this.#gauge(node, name, value),
@@ -653,7 +654,7 @@ export class StreamTask {
     return markers
   }
 
-  #send(node: string, record: Keyed<unknown>, timestampMs: number): void {
+  #send(node: string, record: Keyed<unknown>, timestampMs: number, closedAtMs: number | undefined): void {
     const sink = this.#options.sinks.get(node)
     if (sink === undefined) throw new FreshetError('INVALID_STATE', `task ${this.id} has no sink "${node}"`)
     const partition = partitionFor(record.key, sink.partitions)
@@ -672,6 +673,7 @@ export class StreamTask {
         key: key === null ? null : Buffer.from(key),
         value: sink.encode(record.value),
         timestampMs: recordTimestampMs,
+        windowDueMs: closedAtMs === undefined ? undefined : closedAtMs + this.#tracker.maxOutOfOrdernessMs,
       })
     }
     this.counters.recordsOut++

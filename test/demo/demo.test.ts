@@ -128,6 +128,8 @@ test('the demo runs the pipeline and its dashboard fills with live data in Chrom
   await filled('#top-users', 'data-rows', 5)
   await filled('[data-chart="sessions"]', 'data-points', 1)
   await filled('[data-chart="latency"]', 'data-points', 1)
+  // Every job of the demo writes window results: its delay is measured from when a window could close.
+  await filled('#jobs', 'data-window-latency', 3)
   await page.waitForSelector('.pill[data-up="true"]:has-text("Kafka")', { timeout: 30_000 })
   await page.waitForSelector('.pill[data-up="true"]:has-text("Registry")', { timeout: 30_000 })
   for (const job of [...JOB_NAMES, sqlJob]) {

@@ -374,6 +374,9 @@ function renderTopUsers(analytics) {
   table.dataset.rows = String(top.rows.length)
 }
 
+/** What a job's p50 and p99 measure: window results from when the window could close. */
+const LATENCY_KINDS = { 'window-result': 'window result', 'event-time': 'event time' }
+
 function renderJobs(state) {
   const table = $('#jobs')
   table.querySelector('tbody').innerHTML = state.jobs
@@ -382,13 +385,15 @@ function renderJobs(state) {
         `<tr data-job="${escapeHtml(job.job)}"><td><span style="color:${colorOf(job.job, i)}">●</span> ${escapeHtml(job.job)}</td>` +
         `<td><span class="state" data-state="${job.state}">${job.state}</span></td>` +
         `<td class="num">${job.tasks}</td><td class="num">${formatCount(job.inPerSec)}</td><td class="num">${formatCount(job.outPerSec)}</td>` +
-        `<td class="num">${formatCount(job.lag)}</td><td class="num">${formatMs(job.p50Ms)}</td><td class="num">${formatMs(job.p99Ms)}</td>` +
+        `<td class="num">${formatCount(job.lag)}</td><td data-latency="${job.latency ?? ''}">${LATENCY_KINDS[job.latency] ?? '–'}</td>` +
+        `<td class="num">${formatMs(job.p50Ms)}</td><td class="num">${formatMs(job.p99Ms)}</td>` +
         `<td class="num">${formatCount(job.deadLetters)}</td><td class="num">${formatCount(job.late)}</td>` +
         `<td class="num">${formatCount(job.commits)}</td><td class="num">${formatCount(job.aborts)}</td><td class="num">${formatCount(job.rebalances)}</td>` +
         `<td class="num">${formatCount(job.resumes)}</td></tr>`,
     )
     .join('')
   table.dataset.rows = String(state.jobs.length)
+  table.dataset.windowLatency = String(state.jobs.filter((job) => job.latency === 'window-result').length)
 }
 
 function render() {
