@@ -1,7 +1,7 @@
 /**
  * Pipeline throughput, latency and state size: one freshet Worker running `event-counts` with
  * exactly-once, on Avro user events through the registry, beside Kafka Streams running the same
- * on the same broker (docs/benchmarks.md, "Pipeline").
+ * on the same broker, and beside Apache Flink SQL for the drain (docs/benchmarks.md, "Pipeline").
  *
  * The run, as numbered steps:
  *   1. Start a broker on free ports in a temporary directory and an in-process registry.
@@ -13,8 +13,13 @@
  *      backlog, and its ratio to the job's (`--skip-sql` leaves it out).
  *   3. State: the window store's keys and bytes as the worker reports them, then, after the worker
  *      stopped, the changelog topic: its records and its size on the broker's disk.
- *   4. The peer's drain: Kafka Streams (bench/lib/streams-peer.ts) on the same input topic, timed
- *      the same way, and the ratio of the two.
+ *   4. The peers' drains on the same input topic: Kafka Streams (bench/lib/streams-peer.ts), timed
+ *      the same way, and the ratio of the two (`--skip-peer` leaves it out); then Apache Flink 2.2
+ *      SQL (bench/lib/flink-peer.ts: a local Flink installed on first use and started for the
+ *      drain, event-counts as SQL with a bounded scan, parallelism 2), timed from the submission of
+ *      the SQL to the job's end and over the job's own run time, its output's counts checked
+ *      against N, and the ratio of freshet's drain to the latter (`--skip-flink` leaves it out).
+ *      The input topic is deleted after the last drain.
  *   5. Latency, baseline: a producer at a steady rate with wall-clock timestamps and a
  *      read_committed reader on the producer's own topic: what every latency figure holds
  *      besides the pipeline.
@@ -38,6 +43,7 @@ import { DEFAULT_GRACE_MS } from '../src/windows/index.ts'
 import { flagsOrExit } from './lib/args.ts'
 import { produceEvents, startCluster, type BenchCluster } from './lib/cluster.ts'
 import type { FromWorker, StoreFigures, WorkerConfig } from './lib/pipeline-worker.ts'
+import { runFlinkPeerDrain } from './lib/flink-peer.ts'
 import { cpuTimeMs } from './lib/proc.ts'
 import { benchLine, formatRate, quantile, table, type Figure } from './lib/report.ts'
 import { runStreamsPeerDrain, startStreamsPeer, type StreamsPeerResult } from './lib/streams-peer.ts'
@@ -92,6 +98,7 @@ const spec = {
   'skip-drain': { kind: 'boolean', help: 'skip the drain (and state) figures' },
   'skip-latency': { kind: 'boolean', help: 'skip the latency runs' },
   'skip-peer': { kind: 'boolean', help: 'skip the Kafka Streams peer' },
+  'skip-flink': { kind: 'boolean', help: 'skip the drain of event-counts as Apache Flink SQL' },
   'skip-sql': { kind: 'boolean', help: 'skip the drain of sql/event-counts.sql planned onto the DSL' },
   'worker-cpu-prof': {
     kind: 'boolean',
@@ -111,6 +118,8 @@ const report = (name: string, value: number, unit: string): void => {
   console.log(benchLine(figure))
 }
 const runId = Date.now().toString(36)
+/** The backlog every drain reads: filled by the first, deleted after the last. */
+const DRAIN_INPUT = `bench-drain-${runId}-in`
 const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms))
 
 function describeMachine(): string {
@@ -211,7 +220,7 @@ const DSL_DRAIN: DrainRun = { topology: 'event-counts', prefix: 'pipeline.drain'
 const SQL_DRAIN: DrainRun = { topology: 'sql-event-counts', prefix: 'pipeline.sql_drain', label: 'sql drain' }
 
 async function drain(cluster: BenchCluster, run: DrainRun = DSL_DRAIN): Promise<void> {
-  const input = `bench-drain-${runId}-in`
+  const input = DRAIN_INPUT
   const output = `bench-${run.topology}-${runId}-out`
   if (run === DSL_DRAIN) {
     await cluster.createTopic(input, flags.partitions)
@@ -239,28 +248,30 @@ async function drain(cluster: BenchCluster, run: DrainRun = DSL_DRAIN): Promise<
     if (m.type === 'aborted') log(`${run.label}: a commit failed and was aborted: ${m.reason}`)
     if (m.type === 'committed' && m.atMs - progressAt >= 2_000) {
       progressAt = m.atMs
-      log(`${run.label}: committed ${m.recordsIn.join(' / ')} records in (per sub-topology) of ${n}`)
+      log(
+        `${run.label}: committed ${m.recordsIn.join(' / ')} records in, ${m.recordsOut.join(' / ')} out (per sub-topology) of ${n}`,
+      )
     }
   })
   const brokerCpuAtStartMs = cpuTimeMs(cluster.brokerPid)
   const assigned = worker.next('assigned')
   const started = await worker.start(config)
   const firstAssignment = await assigned
-  const drained = await worker.next(
-    'committed',
-    (m) => m.recordsIn.length > 0 && m.recordsIn.every((count) => count >= n),
-  )
+  // Sub-topology 0 reads the input; each one after it reads what the one before it wrote to their
+  // repartition topic (fewer records than events where they are pre-aggregated).
+  const drained = await worker.next('committed', (m) => drainedAll(m, n))
   const brokerCpuAtEndMs = cpuTimeMs(cluster.brokerPid)
   const seconds = (drained.atMs - started.calledAtMs) / 1000
   const processingSeconds = (drained.atMs - firstAssignment.atMs) / 1000
   log(
     `${run.label}: ${n} events in ${seconds.toFixed(2)} s from Worker.start() (${processingSeconds.toFixed(2)} s after the assignment); late records: ${drained.late}`,
   )
-  if (drained.recordsIn.some((count) => count !== n)) {
-    log(
-      `${run.label}: WARNING: records in per sub-topology ${drained.recordsIn.join(' / ')}, expected ${n} each`,
-    )
+  if (drained.recordsIn[0] !== n) {
+    log(`${run.label}: WARNING: sub-topology 0 took in ${drained.recordsIn[0]} records, expected ${n}`)
   }
+  log(
+    `${run.label}: records in per sub-topology ${drained.recordsIn.join(' / ')}, out ${drained.recordsOut.join(' / ')}`,
+  )
 
   const admin = new KafkaAdmin({ bootstrapBrokers: [cluster.bootstrap] })
   try {
@@ -294,7 +305,6 @@ async function drain(cluster: BenchCluster, run: DrainRun = DSL_DRAIN): Promise<
 
   if (run !== DSL_DRAIN) {
     await cluster.deleteTopic(output).catch(() => undefined)
-    if (flags['skip-peer']) await cluster.deleteTopic(input).catch(() => undefined)
     return
   }
   // Step 3
@@ -324,7 +334,6 @@ async function drain(cluster: BenchCluster, run: DrainRun = DSL_DRAIN): Promise<
     report('pipeline.state.changelog_disk_bytes_per_key', changelog.diskBytes / changelog.keys, 'bytes')
   }
   await cluster.deleteTopic(output).catch(() => undefined)
-  if (flags['skip-peer'] && flags['skip-sql']) await cluster.deleteTopic(input).catch(() => undefined)
 }
 
 function pickWindowStore(stores: StoreFigures[]): StoreFigures | undefined {
@@ -574,7 +583,7 @@ async function windowLatency(cluster: BenchCluster, side: Side): Promise<void> {
 
 /** Step 4 */
 async function peerDrain(cluster: BenchCluster): Promise<StreamsPeerResult> {
-  const input = `bench-drain-${runId}-in`
+  const input = DRAIN_INPUT
   const output = `bench-peer-${runId}-out`
   await cluster.createTopic(output, flags.partitions)
   try {
@@ -616,7 +625,50 @@ async function peerDrain(cluster: BenchCluster): Promise<StreamsPeerResult> {
     return result
   } finally {
     await cluster.deleteTopic(output).catch(() => undefined)
-    await cluster.deleteTopic(input).catch(() => undefined)
+  }
+}
+
+/** Step 4, Flink; returns its events/s over the job's own run time. */
+async function flinkDrain(cluster: BenchCluster): Promise<number> {
+  const output = `bench-flink-${runId}-out`
+  await cluster.createTopic(output, flags.partitions)
+  const n = flags.count
+  const prefix = 'pipeline.peer.flink.drain'
+  try {
+    const result = await runFlinkPeerDrain(cluster, {
+      inputTopic: DRAIN_INPUT,
+      outputTopic: output,
+      outputPartitions: flags.partitions,
+      records: n,
+      log,
+    })
+    log(
+      `flink: ${n} events in ${(result.submitToFinishedMs / 1000).toFixed(2)} s from the submission of the SQL to the job's end, ${(result.jobDurationMs / 1000).toFixed(2)} s of job run time; cluster up in ${(result.clusterUpMs / 1000).toFixed(1)} s`,
+    )
+    log(
+      `flink: ${result.outputRows} rows counting ${result.countedEvents} events; SQL Gateway CPU ${result.gatewayCpuMs ?? '-'} ms`,
+    )
+    if (result.countedEvents !== n) {
+      log(`flink: WARNING: the output's counts add up to ${result.countedEvents} events, expected ${n}`)
+    }
+    const jobEventsPerSec = n / (result.jobDurationMs / 1000)
+    report(`${prefix}.events_per_sec`, n / (result.submitToFinishedMs / 1000), 'events/s')
+    report(`${prefix}.seconds`, result.submitToFinishedMs / 1000, 's')
+    report(`${prefix}.job_events_per_sec`, jobEventsPerSec, 'events/s')
+    report(`${prefix}.job_seconds`, result.jobDurationMs / 1000, 's')
+    if (result.jobStartupMs !== undefined) report(`${prefix}.job_startup_ms`, result.jobStartupMs, 'ms')
+    if (result.cpuMs !== undefined) {
+      report(`${prefix}.cpu_us_per_event`, (result.cpuMs * 1000) / n, 'us/event')
+    }
+    if (result.brokerCpuMs !== undefined) {
+      report(`${prefix}.broker_cpu_us_per_event`, (result.brokerCpuMs * 1000) / n, 'us/event')
+    }
+    if (result.taskManagerPeakRssBytes !== undefined) {
+      report('pipeline.peer.flink.peak_rss_mib', result.taskManagerPeakRssBytes / MIB, 'MiB')
+    }
+    return jobEventsPerSec
+  } finally {
+    await cluster.deleteTopic(output).catch(() => undefined)
   }
 }
 
@@ -625,35 +677,67 @@ function summary(): string {
   const fmt = (v: number | undefined): string =>
     v === undefined || Number.isNaN(v) ? '-' : Math.abs(v) >= 1000 ? formatRate(v) : v.toFixed(1)
   const peer = 'pipeline.peer.kafka_streams'
+  const flink = 'pipeline.peer.flink'
   const at = `at ${formatRate(flags.rate)}/s`
-  // [label, freshet figure, peer figure, target, test]
-  const rows: Array<[string, string, string | undefined, string, ((v: number) => boolean)?]> = [
+  // [label, freshet figure, peer figure, Flink figure, target, test]
+  const rows: Array<
+    [string, string, string | undefined, string | undefined, string, ((v: number) => boolean)?]
+  > = [
     [
       `drain of ${formatRate(flags.count)} events, events/s`,
       'pipeline.drain.events_per_sec',
       `${peer}.drain.events_per_sec`,
+      `${flink}.drain.events_per_sec`,
       `>= ${formatRate(TARGETS.drainEventsPerSec)}`,
       (v) => v >= TARGETS.drainEventsPerSec,
+    ],
+    [
+      'drain without startup, events/s',
+      'pipeline.drain.processing_events_per_sec',
+      undefined,
+      `${flink}.drain.job_events_per_sec`,
+      '',
     ],
     [
       'drain, CPU us per event',
       'pipeline.drain.worker_cpu_us_per_event',
       `${peer}.drain.cpu_us_per_event`,
+      `${flink}.drain.cpu_us_per_event`,
       '',
     ],
-    ['drain, peak RSS MiB', 'pipeline.drain.worker_peak_rss_mib', `${peer}.peak_rss_mib`, ''],
-    [`baseline, producer -> reader ${at}, p50 ms`, 'pipeline.latency.baseline.p50_ms', undefined, ''],
-    [`baseline, producer -> reader ${at}, p99 ms`, 'pipeline.latency.baseline.p99_ms', undefined, ''],
+    [
+      'drain, peak RSS MiB',
+      'pipeline.drain.worker_peak_rss_mib',
+      `${peer}.peak_rss_mib`,
+      `${flink}.peak_rss_mib`,
+      '',
+    ],
+    [
+      `baseline, producer -> reader ${at}, p50 ms`,
+      'pipeline.latency.baseline.p50_ms',
+      undefined,
+      undefined,
+      '',
+    ],
+    [
+      `baseline, producer -> reader ${at}, p99 ms`,
+      'pipeline.latency.baseline.p99_ms',
+      undefined,
+      undefined,
+      '',
+    ],
     [
       `pass-through latency ${at}, p50 ms`,
       'pipeline.latency.passthrough.p50_ms',
       `${peer}.latency.passthrough.p50_ms`,
+      undefined,
       '',
     ],
     [
       `pass-through latency ${at}, p99 ms`,
       'pipeline.latency.passthrough.p99_ms',
       `${peer}.latency.passthrough.p99_ms`,
+      undefined,
       `<= ${TARGETS.passthroughP99Ms}`,
       (v) => v <= TARGETS.passthroughP99Ms,
     ],
@@ -661,25 +745,28 @@ function summary(): string {
       `window result delay ${at}, p50 ms`,
       'pipeline.latency.window_close.p50_ms',
       `${peer}.latency.window_close.p50_ms`,
+      undefined,
       '',
     ],
     [
       `window result delay ${at}, p99 ms`,
       'pipeline.latency.window_close.p99_ms',
       `${peer}.latency.window_close.p99_ms`,
+      undefined,
       '',
     ],
     [
       'window state, bytes per key',
       'pipeline.state.bytes_per_key',
       undefined,
+      undefined,
       `<= ${TARGETS.bytesPerKey}`,
       (v) => v <= TARGETS.bytesPerKey,
     ],
   ]
   const lines = [
-    ['Figure', 'freshet', 'Kafka Streams', 'Target', 'freshet'],
-    ...rows.map(([label, mine, theirs, target, test]) => {
+    ['Figure', 'freshet', 'Kafka Streams', 'Flink', 'Target', 'freshet'],
+    ...rows.map(([label, mine, theirs, flinks, target, test]) => {
       const v = value(mine)
       const verdict =
         test === undefined
@@ -689,13 +776,19 @@ function summary(): string {
             : test(v)
               ? 'met'
               : 'MISSED'
-      return [label, fmt(v), theirs === undefined ? '' : fmt(value(theirs)), target, verdict]
+      const other = (name: string | undefined): string => (name === undefined ? '' : fmt(value(name)))
+      return [label, fmt(v), other(theirs), other(flinks), target, verdict]
     }),
   ]
   const ratio = value('pipeline.drain.ratio_vs_kafka_streams')
   const sqlRatio = value('pipeline.sql_drain.ratio_vs_dsl')
   const out = ['', table(lines)]
   if (ratio !== undefined) out.push(`drain, freshet / Kafka Streams: ${ratio.toFixed(2)}x`)
+  const flinkRatio = value('pipeline.drain.ratio_vs_flink')
+  if (flinkRatio !== undefined) {
+    // Flink's first drain row runs from the submission of the SQL to FINISHED; its second, the job's.
+    out.push(`drain, freshet / Flink (the job's own run time): ${flinkRatio.toFixed(2)}x`)
+  }
   if (sqlRatio !== undefined) {
     out.push(
       `drain of sql/event-counts.sql / the event-counts job: ${sqlRatio.toFixed(2)}x ` +
@@ -733,6 +826,14 @@ async function main(): Promise<void> {
           )
         }
       }
+      if (!flags['skip-flink']) {
+        const flink = await flinkDrain(cluster)
+        for (const prefix of ['pipeline.drain', 'pipeline.sql_drain']) {
+          const freshet = figures.find((f) => f.name === `${prefix}.events_per_sec`)?.value
+          if (freshet !== undefined) report(`${prefix}.ratio_vs_flink`, freshet / flink, 'ratio')
+        }
+      }
+      await cluster.deleteTopic(DRAIN_INPUT).catch(() => undefined)
     }
     if (!flags['skip-latency']) {
       // Step 5
@@ -752,3 +853,9 @@ async function main(): Promise<void> {
 }
 
 await main()
+
+/** The drain is done when the input is read and every sub-topology has read what the one before it wrote. */
+function drainedAll(m: { recordsIn: number[]; recordsOut: number[] }, n: number): boolean {
+  const [first, ...rest] = m.recordsIn
+  return first !== undefined && first >= n && rest.every((count, i) => count >= (m.recordsOut[i] ?? 0))
+}

@@ -6,7 +6,9 @@
  *   1. A detached watchdog stops the broker (and any peer process registered later) if this
  *      process dies without cleaning up, e.g. on SIGKILL.
  *   2. SIGINT and SIGTERM run the same teardown as a normal exit, then exit with 128 + signal.
- *   3. `stop()` closes the registry, stops the broker and deletes the directory; it runs once.
+ *   3. `stop()` closes the registry, runs the teardowns registered with `onStop()` (a peer that
+ *      owns several processes, such as a Flink cluster), stops the adopted processes and the
+ *      broker and deletes the directory; it runs once.
  *   4. The watchdog cannot delete the directory of a run killed with SIGKILL, so every run first
  *      deletes the directories of earlier runs whose owner process is gone.
  */
@@ -35,6 +37,11 @@ export interface BenchCluster {
    * function once it has exited.
    */
   adopt(pid: number): Promise<() => void>
+  /**
+   * Runs `teardown` when the cluster stops (a normal end or a signal), before the adopted
+   * processes and the broker; call the returned function once it is no longer needed.
+   */
+  onStop(teardown: () => Promise<void>): () => void
   stop(): Promise<void>
 }
 
@@ -73,6 +80,7 @@ export async function startCluster(options: ClusterOptions = {}): Promise<BenchC
   const dir = mkdtempSync(join(tmpdir(), DIR_PREFIX))
   writeFileSync(join(dir, OWNER_FILE), String(process.pid))
   const adopted = new Set<number>()
+  const teardowns = new Set<() => Promise<void>>()
   let broker: RunningBroker | undefined
   let registry: RunningRegistry | undefined
   let stopping: Promise<void> | undefined
@@ -82,6 +90,7 @@ export async function startCluster(options: ClusterOptions = {}): Promise<BenchC
     stopping ??= (async () => {
       for (const [signal, handler] of handlers) process.off(signal, handler)
       await registry?.close().catch(() => undefined)
+      for (const teardown of teardowns) await teardown().catch(() => undefined)
       await Promise.all([...adopted].map((pid) => stopProcess(pid, 5_000)))
       await broker?.stop()
       if (options.keepDir) {
@@ -161,6 +170,10 @@ export async function startCluster(options: ClusterOptions = {}): Promise<BenchC
       adopted.add(pid)
       await watchOwner(process.pid, [pid])
       return () => adopted.delete(pid)
+    },
+    onStop(teardown) {
+      teardowns.add(teardown)
+      return () => teardowns.delete(teardown)
     },
     stop,
   }
