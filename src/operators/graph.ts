@@ -36,6 +36,8 @@ export interface TaskHooks {
   late(record: LateRecord<unknown>): void
   metric(node: string, name: string, by: number): void
   gauge(node: string, name: string, value: number): void
+  /** An operator's `requestCommit`; a host without commits ignores it. */
+  requestCommit?(closedAtMs: number): void
   /**
    * The log the host begins, ends and rolls back around each record (src/state/undo-log.ts), for
    * the operators' in-memory changes; without one, nothing is logged.
@@ -184,6 +186,7 @@ export class TaskGraph {
         }
         return hooks.store(storeName)
       },
+      requestCommit: (closedAtMs) => hooks.requestCommit?.(closedAtMs),
       send: (topic, record, timestampMs) => hooks.send(topic, record, timestampMs, name, this.#closedAtMs),
       metrics: {
         increment: (metric, by = 1) => hooks.metric(name, metric, by),

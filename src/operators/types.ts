@@ -83,6 +83,12 @@ export interface OperatorContext<Out> {
   late(record: LateRecord<unknown>): void
   /** A store the operator owns or was connected to in the topology. */
   store(name: string): OperatorStore
+  /**
+   * A window closed at `closedAtMs` (event time) and what it produced waits for the next commit:
+   * when the data is live, the task commits without waiting out the commit interval, so that a
+   * result (or the partials a window needs downstream) is visible as soon as it may be.
+   */
+  requestCommit(closedAtMs: number): void
   /** Writes a record to a topic (sink operators only). */
   send(topic: string, record: Keyed<unknown>, timestampMs: number): void
   readonly metrics: OperatorMetrics

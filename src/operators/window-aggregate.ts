@@ -248,6 +248,7 @@ export class WindowAggregateOperator<T, K, A, R> implements Operator<T, WindowRe
       if (bytes === undefined) continue
       this.#store.delete(stateKey)
       this.#emit(JSON.parse(keyJson) as K, window, this.#serde.decode(bytes), true)
+      this.#context.requestCommit(this.#windows.closeAtMs(window))
     }
   }
 

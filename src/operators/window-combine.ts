@@ -83,6 +83,7 @@ export class WindowCombineOperator<T, K, A> implements Operator<T, WindowPartial
       if (id === undefined) {
         for (const [flushedId, flushed] of entry as Map<string, Entry<K, A>>)
           this.#entries.set(flushedId, flushed)
+        this.#nextCloseAtMs = -Infinity
         return
       }
       if (previous === undefined) {
@@ -97,6 +98,8 @@ export class WindowCombineOperator<T, K, A> implements Operator<T, WindowPartial
   }
   #context!: OperatorContext<WindowPartial>
   #watermarkMs = -Infinity
+  /** The earliest close time of the windows held (Infinity when none): a lower bound, kept cheaply. */
+  #nextCloseAtMs = Infinity
 
   constructor(config: WindowCombineConfig<T, K, A>) {
     this.#windows = config.windows
@@ -131,6 +134,7 @@ export class WindowCombineOperator<T, K, A> implements Operator<T, WindowPartial
       if (entry === undefined) {
         const opened = { key, window: { ...window }, accumulator: single, maxTimestampMs: timestampMs }
         this.#entries.set(id, opened)
+        this.#nextCloseAtMs = Math.min(this.#nextCloseAtMs, this.#windows.closeAtMs(window))
         this.#context.undo.log(this.#undo, id, opened, undefined)
         continue
       }
@@ -141,8 +145,23 @@ export class WindowCombineOperator<T, K, A> implements Operator<T, WindowPartial
     if (this.#entries.size >= this.#maxEntries) this.#flush()
   }
 
+  /**
+   * Once the watermark closes a window this task holds partials of, the window aggregate can close
+   * it as soon as they and the marker arrive: the task is asked to commit.
+   */
   onWatermark(watermarkMs: number): void {
-    if (watermarkMs > this.#watermarkMs) this.#watermarkMs = watermarkMs
+    if (watermarkMs <= this.#watermarkMs) return
+    this.#watermarkMs = watermarkMs
+    if (this.#nextCloseAtMs > watermarkMs) return
+    let nextCloseAtMs = Infinity
+    let closedAtMs = -Infinity
+    for (const entry of this.#entries.values()) {
+      const closeAtMs = this.#windows.closeAtMs(entry.window)
+      if (closeAtMs <= watermarkMs) closedAtMs = Math.max(closedAtMs, closeAtMs)
+      else nextCloseAtMs = Math.min(nextCloseAtMs, closeAtMs)
+    }
+    this.#nextCloseAtMs = nextCloseAtMs
+    if (closedAtMs > -Infinity) this.#context.requestCommit(closedAtMs)
   }
 
   onCommit(): void {
@@ -167,6 +186,7 @@ export class WindowCombineOperator<T, K, A> implements Operator<T, WindowPartial
     if (this.#entries.size === 0) return
     const entries = new Map(this.#entries)
     this.#entries.clear()
+    this.#nextCloseAtMs = Infinity
     this.#context.undo.log(this.#undo, undefined, entries, undefined)
     let records = 0
     for (const entry of entries.values()) {

@@ -12,7 +12,9 @@
  *      backoff while the registry is unreachable: the batch waits, nothing is dead-lettered).
  *   3. Hand each record to the task of its topic partition, synchronously.
  *   4. Send what the tasks produced (in the open transaction under exactly-once).
- *   5. When the commit interval has passed: commit (src/commit/committer.ts).
+ *   5. When the commit interval has passed, or a task closed a window of live data (its result or
+ *      partials would otherwise wait out the interval; `StreamTask.commitWanted`): commit
+ *      (src/commit/committer.ts).
  *
  * Rebalances (the consumer runs the callbacks; the loop is held on the lock meanwhile):
  *   - revoked: commit, then close the tasks (their stores are flushed at the commit);
@@ -759,7 +761,7 @@ export class Worker {
         }
       }
       // Step 5
-      if (Date.now() - this.#lastCommitMs >= this.#options.commitIntervalMs) {
+      if (Date.now() - this.#lastCommitMs >= this.#options.commitIntervalMs || this.#commitWanted()) {
         await this.#locked(async () => {
           // Partitions that went quiet stop holding the watermark back, even without records.
           for (const task of this.#tasks.values()) task.advanceIdle()
@@ -1087,6 +1089,11 @@ export class Worker {
     for (const [topic, values] of byTopic) {
       await (this.#decoders.get(topic) as Deserializer<unknown>).prepare(values)
     }
+  }
+
+  #commitWanted(): boolean {
+    for (const task of this.#tasks.values()) if (task.commitWanted) return true
+    return false
   }
 
   /** Step 5, and the commit of a rebalance. Recovers from any failure but fencing. */

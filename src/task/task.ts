@@ -94,6 +94,12 @@ export interface TaskSink {
   readonly beyondRetention?: ((timestampMs: number) => void) | undefined
 }
 
+/**
+ * How recent (wall clock) a window's close must be for its task to commit early: results of live
+ * data are awaited; a backfill's old windows wait for the commit interval, as everything else does.
+ */
+export const LIVE_WITHIN_MS = 60_000
+
 export interface TaskOptions {
   readonly topology: Topology
   readonly subtopology: number
@@ -237,6 +243,7 @@ export class StreamTask {
   readonly #lifecycle: TaskLifecycle
   /** Whether the task did anything since its last `prepareCommit`: a clean close needs it false. */
   #uncommitted = false
+  #commitWanted = false
   /** The running record's changes, for a rollback; none under the `fail` policy. */
   readonly #undo: UndoLog | undefined
   /** Takes back an operator counter's increment: (node, metric name, value before, or undefined). */
@@ -291,10 +298,24 @@ export class StreamTask {
         late: (record) => this.#late(record),
         metric: (node, name, by) => this.#metric(node, name, by),
         gauge: (node, name, value) => this.#gauge(node, name, value),
+        requestCommit: (closedAtMs) => {
+          if (closedAtMs + this.#tracker.maxOutOfOrdernessMs >= this.#options.clock() - LIVE_WITHIN_MS) {
+            this.#commitWanted = true
+          }
+        },
         undo: this.#undo,
       },
     )
     this.#graph.open()
+  }
+
+  /**
+   * A window of live data closed since the last `prepareCommit` (its close time plus the
+   * watermark's bound is within LIVE_WITHIN_MS of now): the worker commits without waiting out
+   * its interval, so the result, or what the tasks downstream need to close it, is not held back.
+   */
+  get commitWanted(): boolean {
+    return this.#commitWanted
   }
 
   get state(): TaskState {
@@ -500,6 +521,7 @@ export class StreamTask {
     }
     records.push(...this.#markers())
     this.#uncommitted = false
+    this.#commitWanted = false
     return { records, changelogs, sourceCheckpoints }
   }
 

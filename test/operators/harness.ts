@@ -22,6 +22,8 @@ export class Harness<In, Out> {
   readonly late: LateRecord<unknown>[] = []
   readonly sent: Array<{ topic: string; key: unknown; value: unknown; timestampMs: number }> = []
   readonly metrics = new Map<string, number>()
+  /** The close times of the windows the operator asked a commit for, in order. */
+  readonly commitRequests: number[] = []
   readonly tracker: WatermarkTracker
   /** Set on every store; `failing` runs a record in its scope and rolls it back. */
   readonly undo = new UndoLog()
@@ -63,6 +65,9 @@ export class Harness<In, Out> {
       },
       late: (record) => {
         this.late.push(record)
+      },
+      requestCommit: (closedAtMs) => {
+        this.commitRequests.push(closedAtMs)
       },
       store: (name) => {
         const store = this.stores.get(name)

@@ -192,3 +192,32 @@ test('combined or not, the window aggregate gives the same counts: random out-of
     assert.equal(combined.late.length, direct.late.length, windows.kind)
   }
 })
+
+test('a watermark that closes a window with partials asks for a commit, once, with its close time', () => {
+  const h = combiner(tumbling({ sizeMs: 10, graceMs: 2 }))
+  h.watermark(5)
+  assert.deepEqual(h.commitRequests, [], 'nothing held')
+  h.process('a', 1, 3)
+  h.process('b', 1, 14)
+  h.watermark(11)
+  assert.deepEqual(h.commitRequests, [], '[0, 10) closes at 12')
+  h.watermark(12)
+  assert.deepEqual(h.commitRequests, [12])
+  h.watermark(13)
+  assert.deepEqual(h.commitRequests, [12], 'once per close')
+  h.watermark(22)
+  assert.deepEqual(h.commitRequests, [12, 22])
+  h.process('c', 1, 35)
+  h.commit()
+  h.watermark(50)
+  assert.deepEqual(h.commitRequests, [12, 22], 'the commit sent what was held')
+})
+
+test('the window aggregate asks for a commit when it emits a final result', () => {
+  const h = aggregate(tumbling({ sizeMs: 10 }))
+  h.process('a', 1, 3)
+  h.process('a', 1, 13)
+  h.watermark(10)
+  h.watermark(25)
+  assert.deepEqual(h.commitRequests, [10, 20])
+})

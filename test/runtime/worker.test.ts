@@ -187,6 +187,33 @@ test('exactly-once: a fence of its transactional id is taken back once and the o
   assert.deepEqual(sortCounts(valuesOf<Count>(await readToSentinel(output))), expected)
 })
 
+test('live windows do not wait out the commit interval: partials and results are committed when a window closes', async (t) => {
+  // A commit interval of five minutes: nothing but the early commits of closing windows can make
+  // the results visible within the test.
+  const { input, output, applicationId } = await setup(t)
+  const nowMs = Date.now()
+  const startMs = nowMs - (nowMs % WINDOW_MS) - 2 * WINDOW_MS
+  const events: Input[] = Array.from({ length: 300 }, (_, seq) => ({
+    seq,
+    type: ['view', 'click', 'buy'][seq % 3] as string,
+    timestamp: startMs + (seq % WINDOW_MS),
+  }))
+  await produce(input, events)
+  await closeWindows(input, startMs + WINDOW_MS)
+  const worker = startWorker(t, {
+    topology: countTopology(applicationId, input, output),
+    commitIntervalMs: 300_000,
+  })
+  await worker.start()
+  await awaitRecords(output, 3, { timeoutMs: 60_000 })
+  const got = valuesOf<Count>(await readToSentinel(output))
+  assert.deepEqual(
+    sortCounts(got),
+    ['buy', 'click', 'view'].map((type) => ({ type, start: startMs, count: 100 })),
+  )
+  assert.ok(worker.status().commits >= 2, 'the upstream commit of the partials, then the results')
+})
+
 test('repartition topics keep records of any event time; the worker purges what its group committed', async (t) => {
   // Repartition records carry their event time: under the broker's time-based retention, records
   // of 1970 (as here) or of last month would be deleted before the tasks downstream read them.

@@ -18,6 +18,8 @@ export interface TaskHarnessOptions {
   readonly backend?: Backend
   readonly subtopology?: number
   readonly partition?: number
+  /** The task's wall clock; 0 by default. */
+  readonly clock?: () => number
 }
 
 /** One changelog record as produced at a commit, readable in assertions. */
@@ -97,7 +99,7 @@ export class TaskHarness {
       watermarks: { maxOutOfOrdernessMs: 0, idleTimeoutMs: Infinity, maxFutureSkewMs: Infinity },
       onBadRecord: options.onBadRecord ?? 'fail',
       dlqTopic: 'dead-letters',
-      clock: () => 0,
+      clock: options.clock ?? (() => 0),
       markerIntervalMs: 1_000,
       taskCount: 1,
     })

@@ -189,3 +189,20 @@ test("a repartition input takes every upstream task's latest marker back from it
   mark(waiting, { task: '0_0', tasks: 2, watermarkMs: 3_000, idle: false })
   assert.equal(waiting.task.watermarkMs, 1_500)
 })
+
+test('a window of live data that closes makes the task want a commit; an old one waits for the interval', async (t) => {
+  const nowMs = 10_000_000
+  const harness = await TaskHarness.create(t, counts(), { clock: () => nowMs })
+  // A backfill: windows of an hour ago close.
+  harness.pipe('in', 'k', { timestamp: nowMs - 3_600_000 }, 0)
+  harness.pipe('in', 'k', { timestamp: nowMs - 3_500_000 }, 0)
+  assert.equal(harness.outputs.length, 1, 'an old window closed')
+  assert.equal(harness.task.commitWanted, false)
+  // Live data: the window of a moment ago closes.
+  harness.pipe('in', 'k', { timestamp: nowMs - 250 }, 0)
+  harness.pipe('in', 'k', { timestamp: nowMs }, 0)
+  assert.equal(harness.outputs.length, 3)
+  assert.equal(harness.task.commitWanted, true)
+  await harness.commit()
+  assert.equal(harness.task.commitWanted, false, 'the commit took what it wanted')
+})
