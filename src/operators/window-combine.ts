@@ -83,7 +83,6 @@ export class WindowCombineOperator<T, K, A> implements Operator<T, WindowPartial
       if (id === undefined) {
         for (const [flushedId, flushed] of entry as Map<string, Entry<K, A>>)
           this.#entries.set(flushedId, flushed)
-        this.#nextCloseAtMs = -Infinity
         return
       }
       if (previous === undefined) {
@@ -98,7 +97,11 @@ export class WindowCombineOperator<T, K, A> implements Operator<T, WindowPartial
   }
   #context!: OperatorContext<WindowPartial>
   #watermarkMs = -Infinity
-  /** The earliest close time of the windows held (Infinity when none): a lower bound, kept cheaply. */
+  /**
+   * Close times of the windows this task has folded records into, held or sent, that its
+   * watermark has not passed yet; and the earliest of them.
+   */
+  readonly #closes = new Set<number>()
   #nextCloseAtMs = Infinity
 
   constructor(config: WindowCombineConfig<T, K, A>) {
@@ -134,7 +137,11 @@ export class WindowCombineOperator<T, K, A> implements Operator<T, WindowPartial
       if (entry === undefined) {
         const opened = { key, window: { ...window }, accumulator: single, maxTimestampMs: timestampMs }
         this.#entries.set(id, opened)
-        this.#nextCloseAtMs = Math.min(this.#nextCloseAtMs, this.#windows.closeAtMs(window))
+        const closeAtMs = this.#windows.closeAtMs(window)
+        if (!this.#closes.has(closeAtMs)) {
+          this.#closes.add(closeAtMs)
+          if (closeAtMs < this.#nextCloseAtMs) this.#nextCloseAtMs = closeAtMs
+        }
         this.#context.undo.log(this.#undo, id, opened, undefined)
         continue
       }
@@ -146,8 +153,9 @@ export class WindowCombineOperator<T, K, A> implements Operator<T, WindowPartial
   }
 
   /**
-   * Once the watermark closes a window this task holds partials of, the window aggregate can close
-   * it as soon as they and the marker arrive: the task is asked to commit.
+   * Once the watermark closes a window this task has sent or holds partials of, the window
+   * aggregate can close it as soon as they and this task's marker arrive: the task is asked to
+   * commit. (A close time a failed record added stays: at worst one commit too many.)
    */
   onWatermark(watermarkMs: number): void {
     if (watermarkMs <= this.#watermarkMs) return
@@ -155,10 +163,11 @@ export class WindowCombineOperator<T, K, A> implements Operator<T, WindowPartial
     if (this.#nextCloseAtMs > watermarkMs) return
     let nextCloseAtMs = Infinity
     let closedAtMs = -Infinity
-    for (const entry of this.#entries.values()) {
-      const closeAtMs = this.#windows.closeAtMs(entry.window)
-      if (closeAtMs <= watermarkMs) closedAtMs = Math.max(closedAtMs, closeAtMs)
-      else nextCloseAtMs = Math.min(nextCloseAtMs, closeAtMs)
+    for (const closeAtMs of this.#closes) {
+      if (closeAtMs <= watermarkMs) {
+        this.#closes.delete(closeAtMs)
+        closedAtMs = Math.max(closedAtMs, closeAtMs)
+      } else nextCloseAtMs = Math.min(nextCloseAtMs, closeAtMs)
     }
     this.#nextCloseAtMs = nextCloseAtMs
     if (closedAtMs > -Infinity) this.#context.requestCommit(closedAtMs)
@@ -170,6 +179,8 @@ export class WindowCombineOperator<T, K, A> implements Operator<T, WindowPartial
 
   close(): void {
     this.#entries.clear()
+    this.#closes.clear()
+    this.#nextCloseAtMs = Infinity
   }
 
   #assign(timestampMs: number): readonly Window[] {
@@ -186,7 +197,6 @@ export class WindowCombineOperator<T, K, A> implements Operator<T, WindowPartial
     if (this.#entries.size === 0) return
     const entries = new Map(this.#entries)
     this.#entries.clear()
-    this.#nextCloseAtMs = Infinity
     this.#context.undo.log(this.#undo, undefined, entries, undefined)
     let records = 0
     for (const entry of entries.values()) {

@@ -193,7 +193,7 @@ test('combined or not, the window aggregate gives the same counts: random out-of
   }
 })
 
-test('a watermark that closes a window with partials asks for a commit, once, with its close time', () => {
+test('a watermark that closes a window with partials, held or sent, asks for a commit, once, with its close time', () => {
   const h = combiner(tumbling({ sizeMs: 10, graceMs: 2 }))
   h.watermark(5)
   assert.deepEqual(h.commitRequests, [], 'nothing held')
@@ -209,8 +209,10 @@ test('a watermark that closes a window with partials asks for a commit, once, wi
   assert.deepEqual(h.commitRequests, [12, 22])
   h.process('c', 1, 35)
   h.commit()
+  h.watermark(41)
+  assert.deepEqual(h.commitRequests, [12, 22])
   h.watermark(50)
-  assert.deepEqual(h.commitRequests, [12, 22], 'the commit sent what was held')
+  assert.deepEqual(h.commitRequests, [12, 22, 42], 'a sent partial awaits the marker that closes its window')
 })
 
 test('the window aggregate asks for a commit when it emits a final result', () => {
