@@ -6,6 +6,7 @@ import { fork } from 'node:child_process'
 import { fileURLToPath } from 'node:url'
 import type { BenchCluster } from './cluster.ts'
 import type { FromWorker, ToWorker, WorkerConfig } from './pipeline-worker.ts'
+import { NODE_FLAGS } from '../../src/cli/node-flags.ts'
 
 type Message<T extends FromWorker['type']> = Extract<FromWorker, { type: T }>
 
@@ -40,7 +41,8 @@ export async function startWorkerProcess(
   options: WorkerProcessOptions = {},
 ): Promise<WorkerProcess> {
   const child = fork(SCRIPT, [], {
-    execArgv: options.execArgv ?? [],
+    // The flags the freshet command runs with, so that the worker measured is the one users run.
+    execArgv: [...NODE_FLAGS, ...(options.execArgv ?? [])],
     stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
   })
   if (child.pid === undefined) throw new Error('could not fork the worker process')

@@ -211,3 +211,23 @@ test('demo: brings the stack up, runs the jobs, serves the dashboard and metrics
   assert.match(logs, /"msg":"the demo stopped"/)
   for (const pid of pids) assert.equal(isAlive(pid), false, `pid ${pid} left behind by the demo`)
 })
+
+test('the freshet command runs Node with the V8 flags of src/cli/node-flags.ts, from its shebang and from the checkout script', async () => {
+  const { NODE_FLAGS } = await import('../../src/cli/node-flags.ts')
+  const root = join(import.meta.dirname, '../..')
+  const shebang = readFileSync(join(root, 'bin/freshet.js'), 'utf8').split('\n')[0]
+  assert.equal(shebang, `#!/usr/bin/env -S node ${NODE_FLAGS.join(' ')}`)
+  const script = readFileSync(join(root, 'freshet'), 'utf8')
+  assert.match(script, new RegExp(`exec "\\$node" ${NODE_FLAGS.join(' ')} "\\$here/bin/freshet.js" "\\$@"`))
+  // The flags reach V8: the young generation stays within them.
+  const probe = spawnSync(
+    process.execPath,
+    [
+      ...NODE_FLAGS,
+      '-e',
+      "console.log(require('node:v8').getHeapSpaceStatistics().find((s) => s.space_name === 'new_space').space_size)",
+    ],
+    { encoding: 'utf8' },
+  )
+  assert.ok(Number(probe.stdout) <= 8 * 1024 * 1024, `new space ${probe.stdout}`)
+})

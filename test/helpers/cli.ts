@@ -5,6 +5,7 @@ import type { TestContext } from 'node:test'
 import { main } from '../../src/cli/main.ts'
 import { freePort } from '../../src/stack/index.ts'
 import { bootstrap } from './kafka.ts'
+import { NODE_FLAGS } from '../../src/cli/node-flags.ts'
 
 /** Runs `freshet <args>` in this process against the test broker; its exit code and stdout. */
 export async function freshet(t: TestContext, args: string[]): Promise<{ code: number; stdout: string }> {
@@ -32,9 +33,13 @@ export async function freshetProcessWithInput(
   input: string | undefined,
   ...args: string[]
 ): Promise<{ code: number | null; stdout: string; stderr: string; logs: Array<Record<string, unknown>> }> {
-  const child = spawn(process.execPath, [join(import.meta.dirname, '../../src/cli/main.ts'), ...args], {
-    stdio: [input === undefined ? 'ignore' : 'pipe', 'pipe', 'pipe'],
-  })
+  const child = spawn(
+    process.execPath,
+    [...NODE_FLAGS, join(import.meta.dirname, '../../src/cli/main.ts'), ...args],
+    {
+      stdio: [input === undefined ? 'ignore' : 'pipe', 'pipe', 'pipe'],
+    },
+  )
   if (input !== undefined) child.stdin?.end(input)
   let stdout = ''
   let stderr = ''
@@ -84,7 +89,7 @@ export function freshetBackground(
   options: { bin?: string; cwd?: string; env?: NodeJS.ProcessEnv; input?: string } = {},
 ): BackgroundCli {
   const bin = options.bin ?? join(import.meta.dirname, '../../src/cli/main.ts')
-  const child = spawn(process.execPath, [bin, ...args], {
+  const child = spawn(process.execPath, [...NODE_FLAGS, bin, ...args], {
     stdio: [options.input === undefined ? 'ignore' : 'pipe', 'pipe', 'pipe'],
     ...(options.cwd === undefined ? {} : { cwd: options.cwd }),
     ...(options.env === undefined ? {} : { env: options.env }),
