@@ -11,9 +11,10 @@
  *      run's directory (src/flink/cluster.ts). The cluster's teardown runs `flinkDown` from before
  *      the first process is spawned, and the processes are put under its watchdog once they are up,
  *      so no Flink process outlives the run, however it ends.
- *   3. The SQL (a Kafka table in the avro-confluent format with the exact writer schema of
- *      schemas/user_event.avsc, a bounded scan up to the offsets the job starts with, a one-minute
- *      tumbling COUNT per event type into a JSON topic) goes through the SQL Gateway; the job
+ *   3. sql/event-counts.sql itself, the file freshet's SQL drain plans (a Kafka table in the
+ *      avro-confluent format with the exact writer schema, a one-minute tumbling COUNT per event
+ *      type into AnalyticsResult rows through the registry), on the benchmark's topics with a
+ *      bounded scan up to the offsets the job starts with, goes through the SQL Gateway; the job
  *      finishes once it has read every record and the end of input has closed every window.
  *   4. Two times: from the call that submits the SQL to the job's end (planning, scheduling and
  *      task deployment included), and the job's own run time as Flink's REST API reports it. The
@@ -21,9 +22,7 @@
  *   5. The output rows are read back and their counts summed: they must add up to the events.
  *   6. The cluster is stopped and its processes waited for.
  */
-import { readFileSync } from 'node:fs'
 import { join } from 'node:path'
-import { fileURLToPath } from 'node:url'
 import {
   flinkDown,
   flinkInstalled,
@@ -38,11 +37,13 @@ import {
   type FlinkTarget,
 } from '../../src/flink/index.ts'
 import { PartitionReader } from '../../src/kafka/index.ts'
+import { AnalyticsResultSchema, type AnalyticsResult } from '../../src/schemas/index.ts'
+import { createDeserializer } from '../../src/serde/index.ts'
 import { freePort } from '../../src/stack/processes.ts'
 import type { BenchCluster } from './cluster.ts'
+import { seedSqlFile } from '../../test/helpers/sql.ts'
 import { cpuTimeMs, peakRssBytes } from './proc.ts'
 
-const SCHEMA_FILE = fileURLToPath(new URL('../../schemas/user_event.avsc', import.meta.url))
 /**
  * The machine the benchmark was written for has 2 cores: one task slot per core. Flink's default
  * (the cluster's `parallelism.default`, 1) would leave one of them idle.
@@ -51,7 +52,7 @@ const PARALLELISM = 2
 
 export interface FlinkPeerOptions {
   inputTopic: string
-  /** A fresh topic for the job's JSON rows. */
+  /** A fresh topic for the job's rows. */
   outputTopic: string
   /** Partitions of the output topic. */
   outputPartitions: number
@@ -82,55 +83,20 @@ export interface FlinkPeerResult {
   countedEvents: number
 }
 
-/** The SQL of sql/event-counts.sql for the benchmark's topics, registry and broker. */
+/**
+ * sql/event-counts.sql itself, as freshet's SQL drain runs it, on the benchmark's topics, broker
+ * and registry, with a bounded scan and the parallelism set.
+ */
 function eventCountsSql(run: FlinkPeerOptions, bootstrap: string, registryUrl: string): string {
-  // The exact writer schema: Flink's derived one reads event_type as a string, which Avro cannot
-  // resolve from the enum the events were written with.
-  const schema = JSON.stringify(JSON.parse(readFileSync(SCHEMA_FILE, 'utf8')) as unknown).replaceAll(
-    "'",
-    "''",
-  )
-  return `SET 'pipeline.name' = 'bench-flink-event-counts';
-SET 'parallelism.default' = '${PARALLELISM}';
-
-CREATE TABLE user_events (
-  \`timestamp\` TIMESTAMP(3) NOT NULL,
-  event_type STRING NOT NULL,
-  user_id STRING NOT NULL,
-  version STRING NOT NULL,
-  data ROW<
-    product_id STRING, amount DOUBLE, currency STRING, session_id STRING NOT NULL,
-    device STRING NOT NULL, browser STRING NOT NULL, search_query STRING, transaction_id STRING
-  > NOT NULL,
-  WATERMARK FOR \`timestamp\` AS \`timestamp\` - INTERVAL '5' SECOND
-) WITH (
-  'connector' = 'kafka',
-  'topic' = '${run.inputTopic}',
-  'properties.bootstrap.servers' = '${bootstrap}',
-  'scan.startup.mode' = 'earliest-offset',
-  'scan.bounded.mode' = 'latest-offset',
-  'value.format' = 'avro-confluent',
-  'value.avro-confluent.url' = '${registryUrl}',
-  'value.avro-confluent.schema' = '${schema}'
-);
-
-CREATE TABLE event_counts (
-  window_start TIMESTAMP(3) NOT NULL,
-  window_end TIMESTAMP(3) NOT NULL,
-  event_type STRING NOT NULL,
-  events BIGINT NOT NULL
-) WITH (
-  'connector' = 'kafka',
-  'topic' = '${run.outputTopic}',
-  'properties.bootstrap.servers' = '${bootstrap}',
-  'format' = 'json'
-);
-
-INSERT INTO event_counts
-SELECT window_start, window_end, event_type, COUNT(*) AS events
-FROM TABLE(TUMBLE(TABLE user_events, DESCRIPTOR(\`timestamp\`), INTERVAL '1' MINUTE))
-GROUP BY window_start, window_end, event_type;
-`
+  const file = seedSqlFile('event-counts', {
+    input: run.inputTopic,
+    output: run.outputTopic,
+    bootstrap,
+    registryUrl,
+    applicationId: 'bench-flink-event-counts',
+    bounded: true,
+  })
+  return `SET 'parallelism.default' = '${PARALLELISM}';\n${file}`
 }
 
 interface JobTimes {
@@ -157,22 +123,28 @@ async function jobTimes(rest: string, jobId: string): Promise<JobTimes> {
   }
 }
 
-/** Step 5: the rows of the output topic and the sum of their counts. */
+/** Step 5: the rows of the output topic (AnalyticsResult, Avro through the registry) and the sum of their counts. */
 async function readCounts(
-  bootstrap: string,
+  cluster: BenchCluster,
   topic: string,
   partitionCount: number,
 ): Promise<{ rows: number; events: number }> {
-  const reader = new PartitionReader({ bootstrapBrokers: [bootstrap] })
+  const avro = createDeserializer<AnalyticsResult>({
+    format: 'avro',
+    registry: cluster.registry,
+    schema: AnalyticsResultSchema,
+  })
+  const reader = new PartitionReader({ bootstrapBrokers: [cluster.bootstrap] })
   try {
     const partitions = Array.from({ length: partitionCount }, (_, i) => i)
     let rows = 0
     let events = 0
     for (const [partition, end] of await reader.endOffsets(topic, partitions)) {
       for await (const batch of reader.read(topic, partition, 0n, end)) {
+        await avro.prepare(batch.map((r) => r.value))
         for (const record of batch) {
           rows++
-          events += (JSON.parse((record.value as Buffer).toString('utf8')) as { events: number }).events
+          events += avro.deserializeSync(record.value).events ?? 0
         }
       }
     }
@@ -257,7 +229,7 @@ export async function runFlinkPeerDrain(
     const times = await jobTimes(rest, jobId)
 
     // Step 5
-    const counted = await readCounts(cluster.bootstrap, run.outputTopic, run.outputPartitions)
+    const counted = await readCounts(cluster, run.outputTopic, run.outputPartitions)
     return {
       submitToFinishedMs: times.endTimeMs - submittedAtMs,
       jobDurationMs: times.durationMs,
