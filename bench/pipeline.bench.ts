@@ -1,7 +1,8 @@
 /**
- * Pipeline throughput, latency and state size: one freshet Worker running `event-counts` with
- * exactly-once, on Avro user events through the registry, beside Kafka Streams running the same
- * on the same broker, and beside Apache Flink SQL for the drain (docs/benchmarks.md, "Pipeline").
+ * Pipeline throughput, latency and state size: one freshet Worker running `event-counts` (and, for
+ * the drain, `revenue` and `sessions`) with exactly-once, on Avro user events through the registry,
+ * beside Kafka Streams running the same on the same broker, and beside Apache Flink SQL for the
+ * drain of event-counts (docs/benchmarks.md, "Pipeline").
  *
  * The run, as numbered steps:
  *   1. Start a broker on free ports in a temporary directory and an in-process registry.
@@ -19,7 +20,15 @@
  *      drain, event-counts as SQL with a bounded scan, parallelism 2), timed from the submission of
  *      the SQL to the job's end and over the job's own run time, its output's counts checked
  *      against N, and the ratio of freshet's drain to the latter (`--skip-flink` leaves it out).
- *      The input topic is deleted after the last drain.
+ *      Then the drains of `revenue` and `sessions` (`--jobs` chooses among the three seed jobs),
+ *      each with fresh application ids on the same input topic: freshet, timed as in step 2 (the
+ *      first sub-topology took in all N records and each later one all the one before wrote), then
+ *      Kafka Streams, timed as its event-counts, and their ratio. The input topic is deleted after
+ *      the last drain. Last, the output check of revenue and sessions: their drains, a few seconds
+ *      of event time, close no window, so both sides run each job again, untimed, on a small
+ *      one-partition topic whose events are spread over hours of event time, and the rows they
+ *      wrote are compared (rows, purchases, events); a WARNING line where they differ by more than
+ *      2%.
  *   5. Latency, baseline: a producer at a steady rate with wall-clock timestamps and a
  *      read_committed reader on the producer's own topic: what every latency figure holds
  *      besides the pipeline.
@@ -46,7 +55,12 @@ import type { FromWorker, StoreFigures, WorkerConfig } from './lib/pipeline-work
 import { runFlinkPeerDrain } from './lib/flink-peer.ts'
 import { cpuTimeMs } from './lib/proc.ts'
 import { benchLine, formatRate, quantile, table, type Figure } from './lib/report.ts'
-import { runStreamsPeerDrain, startStreamsPeer, type StreamsPeerResult } from './lib/streams-peer.ts'
+import {
+  runStreamsPeerDrain,
+  startStreamsPeer,
+  type PeerJob,
+  type StreamsPeerResult,
+} from './lib/streams-peer.ts'
 import { startWorkerProcess } from './lib/worker-process.ts'
 
 const BENCH = 'bench/pipeline.bench.ts'
@@ -95,6 +109,12 @@ const spec = {
     help: "the worker's maxBatchRecords (its default, 10,000, if absent)",
   },
   rocksdb: { kind: 'boolean', help: 'keep the drain worker state in RocksDB (stateDir) instead of memory' },
+  jobs: {
+    kind: 'list',
+    default: ['event-counts', 'revenue', 'sessions'],
+    allowed: ['event-counts', 'revenue', 'sessions'],
+    help: 'the seed jobs whose drains run (the SQL, Flink and state figures come with event-counts)',
+  },
   'skip-drain': { kind: 'boolean', help: 'skip the drain (and state) figures' },
   'skip-latency': { kind: 'boolean', help: 'skip the latency runs' },
   'skip-peer': { kind: 'boolean', help: 'skip the Kafka Streams peer' },
@@ -205,27 +225,38 @@ async function readChangelogs(cluster: BenchCluster, applicationId: string): Pro
   }
 }
 
-/** Steps 2 and 3. */
+/** The seed jobs besides event-counts, whose drain figures carry the job's name. */
+type OtherJob = 'revenue' | 'sessions'
+const OTHER_JOBS: readonly OtherJob[] = ['revenue', 'sessions']
+
 /**
- * What a drain runs and under which figure names: the seed job (`pipeline.drain.*`), or the same
- * as SQL planned onto the DSL (`pipeline.sql_drain.*`), on the same backlog.
+ * What a drain runs and under which figure names: the seed job event-counts (`pipeline.drain.*`),
+ * the same as SQL planned onto the DSL (`pipeline.sql_drain.*`), or another seed job
+ * (`pipeline.drain.<job>.*`), on the same backlog.
  */
 interface DrainRun {
-  readonly topology: 'event-counts' | 'sql-event-counts'
-  readonly prefix: 'pipeline.drain' | 'pipeline.sql_drain'
+  readonly topology: 'event-counts' | 'sql-event-counts' | OtherJob
+  readonly prefix: string
   readonly label: string
 }
 
 const DSL_DRAIN: DrainRun = { topology: 'event-counts', prefix: 'pipeline.drain', label: 'drain' }
 const SQL_DRAIN: DrainRun = { topology: 'sql-event-counts', prefix: 'pipeline.sql_drain', label: 'sql drain' }
 
+function jobDrainRun(job: OtherJob): DrainRun {
+  return { topology: job, prefix: `pipeline.drain.${job}`, label: `${job} drain` }
+}
+
+/** Step 2: the backlog every drain reads. */
+async function fillDrainInput(cluster: BenchCluster): Promise<void> {
+  await cluster.createTopic(DRAIN_INPUT, flags.partitions)
+  await fill(cluster, DRAIN_INPUT, flags.count)
+}
+
+/** Steps 2 and 3; step 4 for revenue and sessions (freshet's side). */
 async function drain(cluster: BenchCluster, run: DrainRun = DSL_DRAIN): Promise<void> {
   const input = DRAIN_INPUT
   const output = `bench-${run.topology}-${runId}-out`
-  if (run === DSL_DRAIN) {
-    await cluster.createTopic(input, flags.partitions)
-    await fill(cluster, input, flags.count)
-  }
   await cluster.createTopic(output, flags.partitions)
 
   const applicationId = `bench-${run.topology}-${runId}`
@@ -581,14 +612,18 @@ async function windowLatency(cluster: BenchCluster, side: Side): Promise<void> {
   latencyFigures(latencyPrefix(side, 'window_close'), sorted, run)
 }
 
-/** Step 4 */
-async function peerDrain(cluster: BenchCluster): Promise<StreamsPeerResult> {
+/** Step 4: the Kafka Streams drain of `job`; its figures under `pipeline.peer.kafka_streams.drain[.<job>]`. */
+async function peerDrain(cluster: BenchCluster, job: PeerJob = 'event-counts'): Promise<StreamsPeerResult> {
   const input = DRAIN_INPUT
-  const output = `bench-peer-${runId}-out`
+  const name = job === 'event-counts' ? `bench-peer-${runId}` : `bench-peer-${job}-${runId}`
+  const output = `${name}-out`
+  const prefix = peerDrainPrefix(job)
+  const label = job === 'event-counts' ? 'peer' : `peer ${job}`
   await cluster.createTopic(output, flags.partitions)
   try {
     const result = await runStreamsPeerDrain(cluster, {
-      applicationId: `bench-peer-${runId}`,
+      job,
+      applicationId: name,
       inputTopic: input,
       outputTopic: output,
       records: flags.count,
@@ -596,35 +631,159 @@ async function peerDrain(cluster: BenchCluster): Promise<StreamsPeerResult> {
       log,
     })
     log(
-      `peer: ${flags.count} events in ${(result.drainMs / 1000).toFixed(2)} s from KafkaStreams.start(), ${result.lateOrDropped} dropped`,
+      `${label}: ${flags.count} events in ${(result.drainMs / 1000).toFixed(2)} s from KafkaStreams.start(), ${result.lateOrDropped} dropped`,
     )
-    report(
-      'pipeline.peer.kafka_streams.drain.events_per_sec',
-      flags.count / (result.drainMs / 1000),
-      'events/s',
-    )
-    report('pipeline.peer.kafka_streams.drain.seconds', result.drainMs / 1000, 's')
-    report('pipeline.peer.kafka_streams.drain.startup_ms', result.startupMs, 'ms')
+    report(`${prefix}.events_per_sec`, flags.count / (result.drainMs / 1000), 'events/s')
+    report(`${prefix}.seconds`, result.drainMs / 1000, 's')
+    report(`${prefix}.startup_ms`, result.startupMs, 'ms')
     if (result.cpuMs !== undefined) {
-      report(
-        'pipeline.peer.kafka_streams.drain.cpu_us_per_event',
-        (result.cpuMs * 1000) / flags.count,
-        'us/event',
-      )
+      report(`${prefix}.cpu_us_per_event`, (result.cpuMs * 1000) / flags.count, 'us/event')
     }
     if (result.brokerCpuMs !== undefined) {
-      report(
-        'pipeline.peer.kafka_streams.drain.broker_cpu_us_per_event',
-        (result.brokerCpuMs * 1000) / flags.count,
-        'us/event',
-      )
+      report(`${prefix}.broker_cpu_us_per_event`, (result.brokerCpuMs * 1000) / flags.count, 'us/event')
     }
     if (result.peakRssBytes !== undefined) {
-      report('pipeline.peer.kafka_streams.peak_rss_mib', result.peakRssBytes / MIB, 'MiB')
+      report(peerPeakRssName(job), result.peakRssBytes / MIB, 'MiB')
     }
     return result
   } finally {
     await cluster.deleteTopic(output).catch(() => undefined)
+  }
+}
+
+function peerDrainPrefix(job: PeerJob): string {
+  const prefix = 'pipeline.peer.kafka_streams.drain'
+  return job === 'event-counts' ? prefix : `${prefix}.${job}`
+}
+
+/** event-counts keeps its historical name, outside `drain`. */
+function peerPeakRssName(job: PeerJob): string {
+  return job === 'event-counts'
+    ? 'pipeline.peer.kafka_streams.peak_rss_mib'
+    : `${peerDrainPrefix(job)}.peak_rss_mib`
+}
+
+/** Step 4: freshet's drain of `job` over the peer's, as `pipeline.drain[.<job>].ratio_vs_kafka_streams`. */
+function reportPeerRatio(job: PeerJob, peer: StreamsPeerResult): void {
+  const prefix = job === 'event-counts' ? 'pipeline.drain' : `pipeline.drain.${job}`
+  const freshet = figures.find((f) => f.name === `${prefix}.events_per_sec`)?.value
+  if (freshet !== undefined) {
+    report(`${prefix}.ratio_vs_kafka_streams`, freshet / (flags.count / (peer.drainMs / 1000)), 'ratio')
+  }
+}
+
+/** What the output check compares of a side's rows. */
+interface OutputTotals {
+  rows: number
+  purchases: number
+  events: number
+}
+
+type ResultRow = Pick<AnalyticsResult, 'purchases' | 'events'>
+
+function totalsOf(rows: ResultRow[]): OutputTotals {
+  let purchases = 0
+  let events = 0
+  for (const row of rows) {
+    purchases += row.purchases ?? 0
+    events += row.events ?? 0
+  }
+  return { rows: rows.length, purchases, events }
+}
+
+/** Every committed record of `topic`. */
+async function readTopic(cluster: BenchCluster, topic: string): Promise<InRecord[]> {
+  const admin = new KafkaAdmin({ bootstrapBrokers: [cluster.bootstrap] })
+  const reader = new PartitionReader({
+    bootstrapBrokers: [cluster.bootstrap],
+    isolationLevel: 'read_committed',
+  })
+  try {
+    const partitions = (await admin.describeTopic(topic)).partitions.map((p) => p.partition)
+    const ends = await reader.endOffsets(topic, partitions)
+    const records: InRecord[] = []
+    for (const partition of partitions) {
+      for await (const batch of reader.read(topic, partition, 0n, ends.get(partition) ?? 0n)) {
+        records.push(...batch)
+      }
+    }
+    return records
+  } finally {
+    await reader.close()
+    await admin.close()
+  }
+}
+
+/** Events of the output check, and the event time between two of them. */
+const CHECK_COUNT = 20_000
+const CHECK_EVENT_SPACING_MS = 500
+/** Largest relative difference of the two sides' totals the output check lets pass. */
+const CHECK_TOLERANCE = 0.02
+
+/**
+ * Step 4, output check: `job` on both sides, untimed, on `input` (events spread over hours of event
+ * time, so that windows and sessions close); compares the rows each side wrote.
+ */
+async function outputCheck(cluster: BenchCluster, job: OtherJob, input: string): Promise<void> {
+  const name = `bench-check-${job}-${runId}`
+  const freshetOutput = `${name}-freshet-out`
+  const peerOutput = `${name}-peer-out`
+  await cluster.createTopic(freshetOutput, flags.partitions)
+  await cluster.createTopic(peerOutput, flags.partitions)
+  try {
+    const worker = await startWorkerProcess(cluster)
+    const drained = worker.next('committed', (m) => drainedAll(m, CHECK_COUNT))
+    drained.catch(() => undefined)
+    await worker.start({
+      topology: job,
+      bootstrap: cluster.bootstrap,
+      registryUrl: cluster.registryUrl,
+      applicationId: `${name}-freshet`,
+      inputTopic: input,
+      outputTopic: freshetOutput,
+      ...workerTuning(),
+    })
+    await drained
+    await worker.stop()
+    const peer = await runStreamsPeerDrain(cluster, {
+      job,
+      applicationId: `${name}-peer`,
+      inputTopic: input,
+      outputTopic: peerOutput,
+      records: CHECK_COUNT,
+      log,
+    })
+    const avro = createDeserializer<AnalyticsResult>({
+      format: 'avro',
+      registry: cluster.registry,
+      schema: AnalyticsResultSchema,
+    })
+    const freshetRecords = await readTopic(cluster, freshetOutput)
+    await avro.prepare(freshetRecords.map((r) => r.value))
+    const mine = totalsOf(freshetRecords.map((r) => avro.deserializeSync(r.value)))
+    // The peer writes its rows as JSON (see bench/peer/StreamsPeer.java).
+    const theirs = totalsOf(
+      (await readTopic(cluster, peerOutput)).map(
+        (r) => JSON.parse((r.value as Buffer).toString('utf8')) as ResultRow,
+      ),
+    )
+    const describe = (t: OutputTotals): string =>
+      `${t.rows} rows, ${t.purchases} purchases${job === 'sessions' ? `, ${t.events} events` : ''}`
+    log(
+      `check ${job} (${CHECK_COUNT} events, ${CHECK_EVENT_SPACING_MS} ms of event time apart): freshet ${describe(mine)}; Kafka Streams ${describe(theirs)} (${peer.lateOrDropped} dropped)`,
+    )
+    const off = (a: number, b: number): boolean => Math.abs(a - b) > CHECK_TOLERANCE * Math.max(a, b)
+    const keys: Array<keyof OutputTotals> =
+      job === 'sessions' ? ['rows', 'purchases', 'events'] : ['rows', 'purchases']
+    const differing = keys.filter((k) => off(mine[k], theirs[k]))
+    if (mine.rows === 0 || theirs.rows === 0 || differing.length > 0) {
+      log(
+        `check ${job}: WARNING: the outputs of freshet and Kafka Streams differ (${differing.join(', ') || 'no rows'}) by more than ${CHECK_TOLERANCE * 100}%`,
+      )
+    }
+  } finally {
+    await cluster.deleteTopic(freshetOutput).catch(() => undefined)
+    await cluster.deleteTopic(peerOutput).catch(() => undefined)
   }
 }
 
@@ -712,6 +871,29 @@ function summary(): string {
       `${flink}.peak_rss_mib`,
       '',
     ],
+    ...OTHER_JOBS.flatMap((job): Array<[string, string, string | undefined, string | undefined, string]> => [
+      [
+        `${job} drain, events/s`,
+        `pipeline.drain.${job}.events_per_sec`,
+        `${peer}.drain.${job}.events_per_sec`,
+        undefined,
+        '',
+      ],
+      [
+        `${job} drain, CPU us per event`,
+        `pipeline.drain.${job}.worker_cpu_us_per_event`,
+        `${peer}.drain.${job}.cpu_us_per_event`,
+        undefined,
+        '',
+      ],
+      [
+        `${job} drain, peak RSS MiB`,
+        `pipeline.drain.${job}.worker_peak_rss_mib`,
+        `${peer}.drain.${job}.peak_rss_mib`,
+        undefined,
+        '',
+      ],
+    ]),
     [
       `baseline, producer -> reader ${at}, p50 ms`,
       'pipeline.latency.baseline.p50_ms',
@@ -784,6 +966,10 @@ function summary(): string {
   const sqlRatio = value('pipeline.sql_drain.ratio_vs_dsl')
   const out = ['', table(lines)]
   if (ratio !== undefined) out.push(`drain, freshet / Kafka Streams: ${ratio.toFixed(2)}x`)
+  for (const job of OTHER_JOBS) {
+    const jobRatio = value(`pipeline.drain.${job}.ratio_vs_kafka_streams`)
+    if (jobRatio !== undefined) out.push(`${job} drain, freshet / Kafka Streams: ${jobRatio.toFixed(2)}x`)
+  }
   const flinkRatio = value('pipeline.drain.ratio_vs_flink')
   if (flinkRatio !== undefined) {
     // Flink's first drain row runs from the submission of the SQL to FINISHED; its second, the job's.
@@ -806,34 +992,53 @@ async function main(): Promise<void> {
   try {
     // Steps 2-3
     if (!flags['skip-drain']) {
-      await drain(cluster)
-      if (!flags['skip-sql']) {
-        await drain(cluster, SQL_DRAIN)
-        const dsl = figures.find((f) => f.name === 'pipeline.drain.events_per_sec')?.value
-        const sql = figures.find((f) => f.name === 'pipeline.sql_drain.events_per_sec')?.value
-        if (dsl !== undefined && sql !== undefined)
-          report('pipeline.sql_drain.ratio_vs_dsl', sql / dsl, 'ratio')
-      }
-      // Step 4
-      if (!flags['skip-peer']) {
-        const peer = await peerDrain(cluster)
-        const freshet = figures.find((f) => f.name === 'pipeline.drain.events_per_sec')?.value
-        if (freshet !== undefined) {
-          report(
-            'pipeline.drain.ratio_vs_kafka_streams',
-            freshet / (flags.count / (peer.drainMs / 1000)),
-            'ratio',
-          )
+      await fillDrainInput(cluster)
+      if (flags.jobs.includes('event-counts')) {
+        await drain(cluster)
+        if (!flags['skip-sql']) {
+          await drain(cluster, SQL_DRAIN)
+          const dsl = figures.find((f) => f.name === 'pipeline.drain.events_per_sec')?.value
+          const sql = figures.find((f) => f.name === 'pipeline.sql_drain.events_per_sec')?.value
+          if (dsl !== undefined && sql !== undefined)
+            report('pipeline.sql_drain.ratio_vs_dsl', sql / dsl, 'ratio')
+        }
+        // Step 4
+        if (!flags['skip-peer']) reportPeerRatio('event-counts', await peerDrain(cluster))
+        if (!flags['skip-flink']) {
+          const flink = await flinkDrain(cluster)
+          for (const prefix of ['pipeline.drain', 'pipeline.sql_drain']) {
+            const freshet = figures.find((f) => f.name === `${prefix}.events_per_sec`)?.value
+            if (freshet !== undefined) report(`${prefix}.ratio_vs_flink`, freshet / flink, 'ratio')
+          }
         }
       }
-      if (!flags['skip-flink']) {
-        const flink = await flinkDrain(cluster)
-        for (const prefix of ['pipeline.drain', 'pipeline.sql_drain']) {
-          const freshet = figures.find((f) => f.name === `${prefix}.events_per_sec`)?.value
-          if (freshet !== undefined) report(`${prefix}.ratio_vs_flink`, freshet / flink, 'ratio')
-        }
+      // Step 4, revenue and sessions
+      const others = OTHER_JOBS.filter((job) => flags.jobs.includes(job))
+      for (const job of others) {
+        await drain(cluster, jobDrainRun(job))
+        if (!flags['skip-peer']) reportPeerRatio(job, await peerDrain(cluster, job))
       }
       await cluster.deleteTopic(DRAIN_INPUT).catch(() => undefined)
+      // Step 4, output check
+      if (!flags['skip-peer'] && others.length > 0) {
+        const checkInput = `bench-check-${runId}-in`
+        // One partition: a backlog hours long read from several would reach the repartition topic
+        // out of order by far more than the grace, and Kafka Streams, whose windows close on the
+        // largest timestamp a task has seen, would drop most purchases as late.
+        await cluster.createTopic(checkInput, 1)
+        // Event time hours in the past, a fixed step per reading of the clock, so that windows and
+        // sessions close. The generator reads its clock a little more often than once per event: it
+        // starts twice the span back and never passes now (freshet rejects timestamps ahead of it).
+        let eventMs = Date.now() - 2 * CHECK_COUNT * CHECK_EVENT_SPACING_MS
+        const clock = (): number => (eventMs = Math.min(Date.now(), eventMs + CHECK_EVENT_SPACING_MS))
+        await produceEvents(cluster, checkInput, CHECK_COUNT, {
+          clientId: 'freshet-bench-check',
+          seed: 13,
+          clock,
+        })
+        for (const job of others) await outputCheck(cluster, job, checkInput)
+        await cluster.deleteTopic(checkInput).catch(() => undefined)
+      }
     }
     if (!flags['skip-latency']) {
       // Step 5

@@ -14,18 +14,31 @@ export interface BoolFlag {
   help: string
 }
 
-export type FlagSpec = Record<string, IntFlag | BoolFlag>
+/** A comma-separated list of names, each one of `allowed`, without repeats. */
+export interface ListFlag {
+  kind: 'list'
+  default: readonly string[]
+  allowed: readonly string[]
+  help: string
+}
+
+export type FlagSpec = Record<string, IntFlag | BoolFlag | ListFlag>
 
 export type Flags<S extends FlagSpec> = {
   [K in keyof S]: S[K] extends BoolFlag
     ? boolean
-    : S[K] extends { default: number }
-      ? number
-      : number | undefined
+    : S[K] extends ListFlag
+      ? string[]
+      : S[K] extends { default: number }
+        ? number
+        : number | undefined
 }
 
 export function usage(bench: string, spec: FlagSpec): string {
   const lines = Object.entries(spec).map(([name, flag]) => {
+    if (flag.kind === 'list') {
+      return `  --${name} A,B  ${flag.help}, of ${flag.allowed.join(', ')} (default ${flag.default.join(',')})`
+    }
     const fallback = flag.kind === 'int' && flag.default !== undefined ? ` (default ${flag.default})` : ''
     return `  --${name}${flag.kind === 'int' ? ' N' : ''}  ${flag.help}${fallback}`
   })
@@ -38,7 +51,10 @@ export function usage(bench: string, spec: FlagSpec): string {
  */
 export function parseFlags<S extends FlagSpec>(bench: string, argv: string[], spec: S): Flags<S> {
   const options = Object.fromEntries(
-    Object.entries(spec).map(([name, flag]) => [name, { type: flag.kind === 'int' ? 'string' : 'boolean' }]),
+    Object.entries(spec).map(([name, flag]) => [
+      name,
+      { type: flag.kind === 'boolean' ? 'boolean' : 'string' },
+    ]),
   ) as Record<string, { type: 'string' | 'boolean' }>
   let values: Record<string, string | boolean | undefined>
   try {
@@ -54,11 +70,15 @@ export function parseFlags<S extends FlagSpec>(bench: string, argv: string[], sp
         .join(', ')}`,
     )
   }
-  const out: Record<string, number | boolean | undefined> = {}
+  const out: Record<string, number | boolean | string[] | undefined> = {}
   for (const [name, flag] of Object.entries(spec)) {
     const raw = values[name]
     if (flag.kind === 'boolean') {
       out[name] = raw === true
+      continue
+    }
+    if (flag.kind === 'list') {
+      out[name] = raw === undefined ? [...flag.default] : parseList(bench, name, String(raw), flag.allowed)
       continue
     }
     if (raw === undefined) {
@@ -76,6 +96,18 @@ export function parseFlags<S extends FlagSpec>(bench: string, argv: string[], sp
     out[name] = n
   }
   return out as Flags<S>
+}
+
+function parseList(bench: string, name: string, raw: string, allowed: readonly string[]): string[] {
+  const items = raw.split(',').map((item) => item.trim())
+  const wrong = items.find((item, i) => !allowed.includes(item) || items.indexOf(item) !== i)
+  if (wrong !== undefined) {
+    throw new FreshetError(
+      'INVALID_OPTION',
+      `${bench}: --${name} must be a comma-separated list of distinct names of ${allowed.join(', ')}, got ${JSON.stringify(raw)}`,
+    )
+  }
+  return items
 }
 
 /**

@@ -5,7 +5,7 @@
  * it talks to the benchmark over the IPC channel only.
  *
  * The protocol, as numbered steps:
- *   1. On `start`, build the topology (event-counts, or a stateless pass-through), start the
+ *   1. On `start`, build the topology (a seed job, or a stateless pass-through), start the
  *      worker (exactly-once, Avro through the benchmark's registry) and report `started` with
  *      the time start() was called and the time it resolved.
  *   2. Report `assigned` when the group gave the worker its tasks (and their stores are restored).
@@ -36,10 +36,11 @@ import { seedSqlFile } from '../../test/helpers/sql.ts'
 /** What the benchmark asks the worker process to run. */
 export interface WorkerConfig {
   /**
-   * `event-counts` is the job; `sql-event-counts` the same as sql/event-counts.sql, planned onto
-   * the DSL; `passthrough` is stream -> map -> to, without state.
+   * `event-counts`, `revenue` and `sessions` are the seed jobs (their defaults but the topics);
+   * `sql-event-counts` is event-counts as sql/event-counts.sql, planned onto the DSL; `passthrough`
+   * is stream -> map -> to, without state.
    */
-  topology: 'event-counts' | 'sql-event-counts' | 'passthrough'
+  topology: 'event-counts' | 'revenue' | 'sessions' | 'sql-event-counts' | 'passthrough'
   bootstrap: string
   registryUrl: string
   applicationId: string
@@ -114,15 +115,20 @@ function usage(): ProcessUsage {
 }
 
 function topologyOf(config: WorkerConfig, registry: RegistryClient): Topology {
+  const common = {
+    applicationId: config.applicationId,
+    inputTopic: config.inputTopic,
+    outputTopic: config.outputTopic,
+    outputSerde: new AvroSerializer({ registry, topic: config.outputTopic, schema: AnalyticsResultSchema }),
+  }
   if (config.topology === 'event-counts') {
     return buildJob('event-counts', {
-      applicationId: config.applicationId,
-      inputTopic: config.inputTopic,
-      outputTopic: config.outputTopic,
-      outputSerde: new AvroSerializer({ registry, topic: config.outputTopic, schema: AnalyticsResultSchema }),
+      ...common,
       ...(config.windowMs === undefined ? {} : { windowMs: config.windowMs }),
     })
   }
+  if (config.topology === 'revenue' || config.topology === 'sessions')
+    return buildJob(config.topology, common)
   const app = pipeline({ applicationId: config.applicationId })
   app
     .stream<UserEvent>(config.inputTopic, { schema: UserEventSchema })

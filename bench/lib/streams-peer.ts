@@ -1,6 +1,7 @@
 /**
- * The peer of the pipeline benchmark: event-counts and the pass-through written with Kafka Streams
- * (bench/peer/StreamsPeer.java), on the same broker, fed the same events.
+ * The peer of the pipeline benchmark: the seed jobs event-counts, revenue and sessions and the
+ * pass-through written with Kafka Streams (bench/peer/StreamsPeer.java), on the same broker, fed
+ * the same events.
  *
  * Preparing it, once per source version:
  *   1. Maven copies Kafka Streams, Apache Avro and a log4j2 binding from Maven Central
@@ -20,6 +21,7 @@ import { existsSync, mkdirSync, readFileSync, readdirSync, rmSync, writeFileSync
 import { join } from 'node:path'
 import { createInterface } from 'node:readline'
 import { fileURLToPath } from 'node:url'
+import { JOBS } from '../../src/jobs/index.ts'
 import { cacheDir, KAFKA_LOG4J_CONFIG } from '../../src/stack/kafka-jars.ts'
 import { DEFAULT_MAX_OUT_OF_ORDERNESS_MS } from '../../src/time/index.ts'
 import { DEFAULT_GRACE_MS } from '../../src/windows/index.ts'
@@ -30,19 +32,23 @@ const PEER_DIR = fileURLToPath(new URL('../peer/', import.meta.url))
 const POM = join(PEER_DIR, 'pom.xml')
 const SOURCE = join(PEER_DIR, 'StreamsPeer.java')
 const MAIN_CLASS = 'dev.freshet.bench.StreamsPeer'
-/** The job's default window, a minute: the drain runs event-counts as it ships. */
-const WINDOW_MS = 60_000
+/** The seed jobs the peer has, besides the pass-through. */
+export type PeerJob = 'event-counts' | 'revenue' | 'sessions'
 
 export interface StreamsPeerOptions {
-  topology: 'event-counts' | 'passthrough'
+  topology: PeerJob | 'passthrough'
   applicationId: string
   inputTopic: string
   outputTopic: string
-  /** event-counts only; the job's default (a minute) when absent. */
+  /**
+   * event-counts only; the job's default (a minute) when absent. revenue and sessions run with the
+   * jobs' defaults.
+   */
   windowMs?: number
   /**
-   * Drain mode (event-counts): the peer exits once its second sub-topology took in this many
-   * records and a commit followed. Without it the peer runs until `stop()`.
+   * Drain mode: the peer exits at the first commit after it took in this many input records and
+   * everything it wrote to its repartition topic (event-counts, revenue). Without it the peer runs
+   * until `stop()`.
    */
   records?: number
   commitIntervalMs?: number
@@ -160,7 +166,7 @@ export async function startStreamsPeer(cluster: BenchCluster, run: StreamsPeerOp
     ...['--output', run.outputTopic],
     ...['--schema-file', schemaFile],
     ...['--schema-id', String(registered.id)],
-    ...['--window-ms', String(run.windowMs ?? WINDOW_MS)],
+    ...jobArgs(run),
     ...['--grace-ms', String(DEFAULT_MAX_OUT_OF_ORDERNESS_MS + DEFAULT_GRACE_MS)],
     ...['--state-dir', join(dir, 'state')],
     ...(run.records === undefined ? [] : ['--records', String(run.records)]),
@@ -238,12 +244,22 @@ export async function startStreamsPeer(cluster: BenchCluster, run: StreamsPeerOp
   }
 }
 
-/** The drain of event-counts, as the freshet drain: see StreamsPeerResult. */
+/** The window (or gap) of the peer's job: freshet's defaults, as the drains run the seed jobs. */
+function jobArgs(run: StreamsPeerOptions): string[] {
+  if (run.topology === 'revenue') {
+    const { windowMs, advanceMs } = JOBS.revenue.defaults
+    return ['--window-ms', String(windowMs), '--advance-ms', String(advanceMs)]
+  }
+  if (run.topology === 'sessions') return ['--gap-ms', String(JOBS.sessions.defaults.gapMs)]
+  return ['--window-ms', String(run.windowMs ?? JOBS['event-counts'].defaults.windowMs)]
+}
+
+/** The drain of `job` (event-counts when absent), as the freshet drain: see StreamsPeerResult. */
 export async function runStreamsPeerDrain(
   cluster: BenchCluster,
-  run: Omit<StreamsPeerOptions, 'topology' | 'records'> & { records: number },
+  run: Omit<StreamsPeerOptions, 'topology' | 'records'> & { records: number; job?: PeerJob },
 ): Promise<StreamsPeerResult> {
-  const peer = await startStreamsPeer(cluster, { ...run, topology: 'event-counts' })
+  const peer = await startStreamsPeer(cluster, { ...run, topology: run.job ?? 'event-counts' })
   const [startedMs, runningMs, drained] = await Promise.all([peer.started, peer.running, peer.drained])
   await peer.stop()
   return {

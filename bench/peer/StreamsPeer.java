@@ -1,12 +1,16 @@
 package dev.freshet.bench;
 
+import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
+import java.io.DataInputStream;
+import java.io.DataOutputStream;
 import java.io.File;
 import java.io.IOException;
 import java.time.Duration;
 import java.util.HashMap;
 import java.util.Map;
 import java.util.Properties;
+import java.util.TreeSet;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
 import org.apache.avro.Schema;
@@ -32,16 +36,20 @@ import org.apache.kafka.streams.StreamsConfig;
 import org.apache.kafka.streams.errors.StreamsUncaughtExceptionHandler;
 import org.apache.kafka.streams.kstream.Consumed;
 import org.apache.kafka.streams.kstream.Grouped;
+import org.apache.kafka.streams.kstream.KStream;
 import org.apache.kafka.streams.kstream.Materialized;
 import org.apache.kafka.streams.kstream.Produced;
 import org.apache.kafka.streams.kstream.Repartitioned;
+import org.apache.kafka.streams.kstream.SessionWindows;
 import org.apache.kafka.streams.kstream.Suppressed;
 import org.apache.kafka.streams.kstream.TimeWindows;
+import org.apache.kafka.streams.kstream.Windowed;
+import org.apache.kafka.streams.state.SessionStore;
 import org.apache.kafka.streams.state.WindowStore;
 
 /**
- * The peer of bench/pipeline.bench.ts: freshet's two measured topologies written with Kafka
- * Streams, exactly-once (v2), one stream thread.
+ * The peer of bench/pipeline.bench.ts: freshet's measured topologies written with Kafka Streams,
+ * exactly-once (v2), one stream thread, RocksDB state.
  *
  * <ul>
  *   <li>{@code event-counts}: user events (Confluent-framed Avro) -> key by event_type ->
@@ -49,15 +57,23 @@ import org.apache.kafka.streams.state.WindowStore;
  *       closes) -> one JSON row per type and window. The grace period is freshet's
  *       out-of-orderness bound plus its grace, so windows close at the same event time on both
  *       sides.
+ *   <li>{@code revenue}: purchases only -> key by currency ("unknown" without one) -> repartition
+ *       -> hopping windows -> purchases and the sum of the amounts in fixed point (ten-thousandths,
+ *       as freshet sums money) -> final results only -> one JSON row per currency and window.
+ *   <li>{@code sessions}: user events, keyed by user id already -> session windows -> events, page
+ *       views, purchases, revenue and the purchases' currencies, merged as sessions merge -> final
+ *       results only -> one JSON row per session.
  *   <li>{@code passthrough}: user events -> mapValues(identity) -> the same Avro to the output,
  *       with the input record's timestamp.
  * </ul>
  *
  * <p>It prints, one per line: {@code STARTED <epoch ms>} just before {@code KafkaStreams.start()}
  * and {@code RUNNING <epoch ms>} when the first rebalance completes. With {@code --records N}
- * (event-counts only) it then prints {@code DRAINED <epoch ms> <records> <dropped>} when the
- * first commit after the second sub-topology took in the N-th record has completed, and exits;
- * without, it runs until its standard input closes.
+ * (the jobs) it then prints {@code DRAINED <epoch ms> <records> <dropped>} when the first commit
+ * has completed after the job took in the N-th input record and everything its first
+ * sub-topology wrote to the repartition topic (event-counts: the N-th record in the second
+ * sub-topology; revenue: the last purchase; sessions, one sub-topology: the N-th record), and
+ * exits; without, it runs until its standard input closes.
  */
 public final class StreamsPeer {
   private StreamsPeer() {}
@@ -126,6 +142,107 @@ public final class StreamsPeer {
     public void close() {}
   }
 
+  /** The figures of a revenue window or a session; money in ten-thousandths, as freshet sums it. */
+  static final class Totals {
+    long events;
+    long pageViews;
+    long purchases;
+    long units;
+    /** The purchases' currencies, sorted. */
+    TreeSet<String> currencies = new TreeSet<>();
+
+    Totals merge(Totals other) {
+      Totals out = new Totals();
+      out.events = events + other.events;
+      out.pageViews = pageViews + other.pageViews;
+      out.purchases = purchases + other.purchases;
+      out.units = units + other.units;
+      out.currencies.addAll(currencies);
+      out.currencies.addAll(other.currencies);
+      return out;
+    }
+  }
+
+  static final class TotalsSerde implements Serde<Totals>, Serializer<Totals>, Deserializer<Totals> {
+    @Override
+    public byte[] serialize(String topic, Totals t) {
+      if (t == null) return null;
+      try {
+        ByteArrayOutputStream bytes = new ByteArrayOutputStream(64);
+        DataOutputStream out = new DataOutputStream(bytes);
+        out.writeLong(t.events);
+        out.writeLong(t.pageViews);
+        out.writeLong(t.purchases);
+        out.writeLong(t.units);
+        out.writeUTF(String.join(",", t.currencies));
+        return bytes.toByteArray();
+      } catch (IOException e) {
+        throw new SerializationException(e);
+      }
+    }
+
+    @Override
+    public Totals deserialize(String topic, byte[] data) {
+      if (data == null) return null;
+      try {
+        DataInputStream in = new DataInputStream(new ByteArrayInputStream(data));
+        Totals t = new Totals();
+        t.events = in.readLong();
+        t.pageViews = in.readLong();
+        t.purchases = in.readLong();
+        t.units = in.readLong();
+        for (String c : in.readUTF().split(",")) if (!c.isEmpty()) t.currencies.add(c);
+        return t;
+      } catch (IOException e) {
+        throw new SerializationException(e);
+      }
+    }
+
+    @Override
+    public Serializer<Totals> serializer() {
+      return this;
+    }
+
+    @Override
+    public Deserializer<Totals> deserializer() {
+      return this;
+    }
+
+    @Override
+    public void configure(Map<String, ?> configs, boolean isKey) {}
+
+    @Override
+    public void close() {}
+  }
+
+  /** An amount in ten-thousandths, rounded as freshet's toMoneyUnits rounds (half up). */
+  static long moneyUnits(Object amount) {
+    return amount == null ? 0 : Math.round(((Number) amount).doubleValue() * 10_000);
+  }
+
+  static String currencyOf(GenericRecord event) {
+    Object currency = ((GenericRecord) event.get("data")).get("currency");
+    return currency == null ? null : currency.toString();
+  }
+
+  static String jsonString(String s) {
+    return s == null ? "null" : "\"" + s.replace("\\", "\\\\").replace("\"", "\\\"") + "\"";
+  }
+
+  static String row(String job, Windowed<String> window, String figures) {
+    return "{\"job\":\""
+        + job
+        + "\",\"window_start\":"
+        + window.window().start()
+        + ",\"window_end\":"
+        + window.window().end()
+        + ",\"key\":"
+        + jsonString(window.key())
+        + ","
+        + figures
+        + "}";
+  }
+
   /** The sum of every metric of that group and name (one per thread or task). */
   static double metricSum(KafkaStreams streams, String group, String name) {
     double sum = 0;
@@ -176,8 +293,11 @@ public final class StreamsPeer {
     }
 
     AtomicLong processed = new AtomicLong();
-    // Commits completed when the second sub-topology took in the last record; -1 until then.
+    // Commits completed when the job took in its last record; -1 until then.
     AtomicLong commitsAtLast = new AtomicLong(-1);
+    // revenue: purchases written to the repartition topic, and read back from it.
+    AtomicLong purchasesWritten = new AtomicLong();
+    AtomicLong purchasesRead = new AtomicLong();
     KafkaStreams[] holder = new KafkaStreams[1];
     long records = a.containsKey("records") ? Long.parseLong(a.get("records")) : -1;
 
@@ -222,6 +342,130 @@ public final class StreamsPeer {
                           + "\",\"events\":"
                           + count
                           + "}"))
+          .to(output, Produced.with(Serdes.String(), Serdes.String()));
+    } else if (topology.equals("revenue")) {
+      long windowMs = Long.parseLong(need(a, "window-ms"));
+      long advanceMs = Long.parseLong(need(a, "advance-ms"));
+      long graceMs = Long.parseLong(need(a, "grace-ms"));
+      // The stream thread commits between records, never during one: the next commit that
+      // completes holds every record counted here. Either sub-topology may take in the last one.
+      Runnable markIfDrained =
+          () -> {
+            if (processed.get() == records
+                && purchasesRead.get() == purchasesWritten.get()
+                && commitsAtLast.get() < 0) commitsAtLast.set((long) commits(holder[0]));
+          };
+      KStream<String, GenericRecord> events =
+          builder.stream(input, Consumed.with(Serdes.String(), new ConfluentAvroSerde(schema, schemaId)));
+      events
+          .peek((key, event) -> processed.incrementAndGet())
+          .filter((key, event) -> event.get("event_type").toString().equals("purchase"))
+          .selectKey(
+              (key, event) -> {
+                String currency = currencyOf(event);
+                return currency == null ? "unknown" : currency;
+              })
+          .peek(
+              (key, event) -> {
+                purchasesWritten.incrementAndGet();
+                markIfDrained.run();
+              })
+          .repartition(
+              Repartitioned.with(Serdes.String(), new ConfluentAvroSerde(schema, schemaId))
+                  .withName("by-currency"))
+          .peek(
+              (key, event) -> {
+                purchasesRead.incrementAndGet();
+                markIfDrained.run();
+              })
+          .groupByKey(Grouped.with(Serdes.String(), new ConfluentAvroSerde(schema, schemaId)))
+          .windowedBy(
+              TimeWindows.ofSizeAndGrace(Duration.ofMillis(windowMs), Duration.ofMillis(graceMs))
+                  .advanceBy(Duration.ofMillis(advanceMs)))
+          .aggregate(
+              Totals::new,
+              (key, event, totals) -> {
+                totals.purchases++;
+                totals.units += moneyUnits(((GenericRecord) event.get("data")).get("amount"));
+                return totals;
+              },
+              Materialized.<String, Totals, WindowStore<Bytes, byte[]>>as("totals")
+                  .withKeySerde(Serdes.String())
+                  .withValueSerde(new TotalsSerde()))
+          .suppress(Suppressed.untilWindowCloses(Suppressed.BufferConfig.unbounded()))
+          .toStream()
+          .filter((window, totals) -> totals != null)
+          .map(
+              (window, totals) ->
+                  KeyValue.pair(
+                      window.key(),
+                      row(
+                          "revenue",
+                          window,
+                          "\"purchases\":"
+                              + totals.purchases
+                              + ",\"revenue\":"
+                              + totals.units / 10_000.0
+                              + ",\"average_amount\":"
+                              + totals.units / 10_000.0 / totals.purchases
+                              + ",\"currency\":"
+                              + jsonString(window.key().equals("unknown") ? null : window.key()))))
+          .to(output, Produced.with(Serdes.String(), Serdes.String()));
+    } else if (topology.equals("sessions")) {
+      long gapMs = Long.parseLong(need(a, "gap-ms"));
+      long graceMs = Long.parseLong(need(a, "grace-ms"));
+      builder.stream(input, Consumed.with(Serdes.String(), new ConfluentAvroSerde(schema, schemaId)))
+          .peek(
+              (key, event) -> {
+                if (!event.get("user_id").toString().equals(key)) {
+                  throw new IllegalStateException("the input must be keyed by user_id, got " + key);
+                }
+                // One sub-topology: the next commit that completes holds this record.
+                if (processed.incrementAndGet() == records) commitsAtLast.set((long) commits(holder[0]));
+              })
+          .groupByKey(Grouped.with(Serdes.String(), new ConfluentAvroSerde(schema, schemaId)))
+          .windowedBy(SessionWindows.ofInactivityGapAndGrace(Duration.ofMillis(gapMs), Duration.ofMillis(graceMs)))
+          .aggregate(
+              Totals::new,
+              (key, event, totals) -> {
+                totals.events++;
+                String type = event.get("event_type").toString();
+                if (type.equals("page_view")) totals.pageViews++;
+                if (type.equals("purchase")) {
+                  totals.purchases++;
+                  totals.units += moneyUnits(((GenericRecord) event.get("data")).get("amount"));
+                  String currency = currencyOf(event);
+                  if (currency != null) totals.currencies.add(currency);
+                }
+                return totals;
+              },
+              (key, left, right) -> left.merge(right),
+              Materialized.<String, Totals, SessionStore<Bytes, byte[]>>as("sessions")
+                  .withKeySerde(Serdes.String())
+                  .withValueSerde(new TotalsSerde()))
+          .suppress(Suppressed.untilWindowCloses(Suppressed.BufferConfig.unbounded()))
+          .toStream()
+          // A session merged into a later one leaves a tombstone.
+          .filter((window, totals) -> totals != null)
+          .map(
+              (window, totals) ->
+                  KeyValue.pair(
+                      window.key(),
+                      row(
+                          "sessions",
+                          window,
+                          "\"events\":"
+                              + totals.events
+                              + ",\"page_views\":"
+                              + totals.pageViews
+                              + ",\"purchases\":"
+                              + totals.purchases
+                              + ",\"revenue\":"
+                              + (totals.currencies.size() > 1 ? "null" : String.valueOf(totals.units / 10_000.0))
+                              + ",\"currency\":"
+                              + jsonString(totals.currencies.size() == 1 ? totals.currencies.first() : null)
+                              + ",\"duration_ms\":"
+                              + (window.window().end() - window.window().start()))))
           .to(output, Produced.with(Serdes.String(), Serdes.String()));
     } else {
       throw new IllegalArgumentException("unknown --topology " + topology);
