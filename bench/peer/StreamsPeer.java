@@ -7,6 +7,7 @@ import java.io.DataOutputStream;
 import java.io.File;
 import java.io.IOException;
 import java.time.Duration;
+import java.util.function.BiFunction;
 import java.util.HashMap;
 import java.util.Map;
 import java.util.Properties;
@@ -43,6 +44,7 @@ import org.apache.kafka.streams.kstream.Repartitioned;
 import org.apache.kafka.streams.kstream.SessionWindows;
 import org.apache.kafka.streams.kstream.Suppressed;
 import org.apache.kafka.streams.kstream.TimeWindows;
+import org.apache.kafka.streams.kstream.KTable;
 import org.apache.kafka.streams.kstream.Windowed;
 import org.apache.kafka.streams.state.SessionStore;
 import org.apache.kafka.streams.state.WindowStore;
@@ -78,9 +80,27 @@ import org.apache.kafka.streams.state.WindowStore;
 public final class StreamsPeer {
   private StreamsPeer() {}
 
+  /** A serde that is its own serializer and deserializer, with nothing to configure or close. */
+  abstract static class SelfSerde<T> implements Serde<T>, Serializer<T>, Deserializer<T> {
+    @Override
+    public Serializer<T> serializer() {
+      return this;
+    }
+
+    @Override
+    public Deserializer<T> deserializer() {
+      return this;
+    }
+
+    @Override
+    public void configure(Map<String, ?> configs, boolean isKey) {}
+
+    @Override
+    public void close() {}
+  }
+
   /** Avro values in the Confluent wire format (magic byte, 4-byte schema id), without a registry. */
-  static final class ConfluentAvroSerde
-      implements Serde<GenericRecord>, Serializer<GenericRecord>, Deserializer<GenericRecord> {
+  static final class ConfluentAvroSerde extends SelfSerde<GenericRecord> {
     private final int schemaId;
     private final GenericDatumReader<GenericRecord> reader;
     private final GenericDatumWriter<GenericRecord> writer;
@@ -124,22 +144,6 @@ public final class StreamsPeer {
         throw new SerializationException(e);
       }
     }
-
-    @Override
-    public Serializer<GenericRecord> serializer() {
-      return this;
-    }
-
-    @Override
-    public Deserializer<GenericRecord> deserializer() {
-      return this;
-    }
-
-    @Override
-    public void configure(Map<String, ?> configs, boolean isKey) {}
-
-    @Override
-    public void close() {}
   }
 
   /** The figures of a revenue window or a session; money in ten-thousandths, as freshet sums it. */
@@ -163,7 +167,7 @@ public final class StreamsPeer {
     }
   }
 
-  static final class TotalsSerde implements Serde<Totals>, Serializer<Totals>, Deserializer<Totals> {
+  static final class TotalsSerde extends SelfSerde<Totals> {
     @Override
     public byte[] serialize(String topic, Totals t) {
       if (t == null) return null;
@@ -197,22 +201,24 @@ public final class StreamsPeer {
         throw new SerializationException(e);
       }
     }
+  }
 
-    @Override
-    public Serializer<Totals> serializer() {
-      return this;
-    }
-
-    @Override
-    public Deserializer<Totals> deserializer() {
-      return this;
-    }
-
-    @Override
-    public void configure(Map<String, ?> configs, boolean isKey) {}
-
-    @Override
-    public void close() {}
+  /**
+   * Revenue's and sessions' tail: each window's final totals (a session merged into a later one
+   * leaves a tombstone, dropped), as a JSON row of `job` with the figures `fields` gives, keyed by
+   * the window's key.
+   */
+  static void writeRows(
+      KTable<Windowed<String>, Totals> totals,
+      String output,
+      String job,
+      BiFunction<Windowed<String>, Totals, String> fields) {
+    totals
+        .suppress(Suppressed.untilWindowCloses(Suppressed.BufferConfig.unbounded()))
+        .toStream()
+        .filter((window, value) -> value != null)
+        .map((window, value) -> KeyValue.pair(window.key(), row(job, window, fields.apply(window, value))))
+        .to(output, Produced.with(Serdes.String(), Serdes.String()));
   }
 
   /** An amount in ten-thousandths, rounded as freshet's toMoneyUnits rounds (half up). */
@@ -357,7 +363,8 @@ public final class StreamsPeer {
           };
       KStream<String, GenericRecord> events =
           builder.stream(input, Consumed.with(Serdes.String(), new ConfluentAvroSerde(schema, schemaId)));
-      events
+      writeRows(
+          events
           .peek((key, event) -> processed.incrementAndGet())
           .filter((key, event) -> event.get("event_type").toString().equals("purchase"))
           .selectKey(
@@ -391,30 +398,23 @@ public final class StreamsPeer {
               },
               Materialized.<String, Totals, WindowStore<Bytes, byte[]>>as("totals")
                   .withKeySerde(Serdes.String())
-                  .withValueSerde(new TotalsSerde()))
-          .suppress(Suppressed.untilWindowCloses(Suppressed.BufferConfig.unbounded()))
-          .toStream()
-          .filter((window, totals) -> totals != null)
-          .map(
-              (window, totals) ->
-                  KeyValue.pair(
-                      window.key(),
-                      row(
-                          "revenue",
-                          window,
-                          "\"purchases\":"
-                              + totals.purchases
-                              + ",\"revenue\":"
-                              + totals.units / 10_000.0
-                              + ",\"average_amount\":"
-                              + totals.units / 10_000.0 / totals.purchases
-                              + ",\"currency\":"
-                              + jsonString(window.key().equals("unknown") ? null : window.key()))))
-          .to(output, Produced.with(Serdes.String(), Serdes.String()));
+                  .withValueSerde(new TotalsSerde())),
+          output,
+          "revenue",
+          (window, totals) ->
+              "\"purchases\":"
+                  + totals.purchases
+                  + ",\"revenue\":"
+                  + totals.units / 10_000.0
+                  + ",\"average_amount\":"
+                  + totals.units / 10_000.0 / totals.purchases
+                  + ",\"currency\":"
+                  + jsonString(window.key().equals("unknown") ? null : window.key()));
     } else if (topology.equals("sessions")) {
       long gapMs = Long.parseLong(need(a, "gap-ms"));
       long graceMs = Long.parseLong(need(a, "grace-ms"));
-      builder.stream(input, Consumed.with(Serdes.String(), new ConfluentAvroSerde(schema, schemaId)))
+      writeRows(
+          builder.stream(input, Consumed.with(Serdes.String(), new ConfluentAvroSerde(schema, schemaId)))
           .peek(
               (key, event) -> {
                 if (!event.get("user_id").toString().equals(key)) {
@@ -442,31 +442,22 @@ public final class StreamsPeer {
               (key, left, right) -> left.merge(right),
               Materialized.<String, Totals, SessionStore<Bytes, byte[]>>as("sessions")
                   .withKeySerde(Serdes.String())
-                  .withValueSerde(new TotalsSerde()))
-          .suppress(Suppressed.untilWindowCloses(Suppressed.BufferConfig.unbounded()))
-          .toStream()
-          // A session merged into a later one leaves a tombstone.
-          .filter((window, totals) -> totals != null)
-          .map(
-              (window, totals) ->
-                  KeyValue.pair(
-                      window.key(),
-                      row(
-                          "sessions",
-                          window,
-                          "\"events\":"
-                              + totals.events
-                              + ",\"page_views\":"
-                              + totals.pageViews
-                              + ",\"purchases\":"
-                              + totals.purchases
-                              + ",\"revenue\":"
-                              + (totals.currencies.size() > 1 ? "null" : String.valueOf(totals.units / 10_000.0))
-                              + ",\"currency\":"
-                              + jsonString(totals.currencies.size() == 1 ? totals.currencies.first() : null)
-                              + ",\"duration_ms\":"
-                              + (window.window().end() - window.window().start()))))
-          .to(output, Produced.with(Serdes.String(), Serdes.String()));
+                  .withValueSerde(new TotalsSerde())),
+          output,
+          "sessions",
+          (window, totals) ->
+              "\"events\":"
+                  + totals.events
+                  + ",\"page_views\":"
+                  + totals.pageViews
+                  + ",\"purchases\":"
+                  + totals.purchases
+                  + ",\"revenue\":"
+                  + (totals.currencies.size() > 1 ? "null" : String.valueOf(totals.units / 10_000.0))
+                  + ",\"currency\":"
+                  + jsonString(totals.currencies.size() == 1 ? totals.currencies.first() : null)
+                  + ",\"duration_ms\":"
+                  + (window.window().end() - window.window().start()));
     } else {
       throw new IllegalArgumentException("unknown --topology " + topology);
     }
