@@ -12,9 +12,9 @@
  *      backoff while the registry is unreachable: the batch waits, nothing is dead-lettered).
  *   3. Hand each record to the task of its topic partition, synchronously.
  *   4. Send what the tasks produced (in the open transaction under exactly-once).
- *   5. When the commit interval has passed, or a task closed a window of live data (its result or
- *      partials would otherwise wait out the interval; `StreamTask.commitWanted`): commit
- *      (src/commit/committer.ts).
+ *   5. When the commit interval has passed, or a quarter of it when a task closed a window of live
+ *      data (its result or partials would otherwise wait out the interval;
+ *      `StreamTask.commitWanted`): commit (src/commit/committer.ts).
  *
  * Rebalances (the consumer runs the callbacks; the loop is held on the lock meanwhile):
  *   - revoked: commit, then close the tasks (their stores are flushed at the commit);
@@ -276,6 +276,9 @@ function reasonOf(error: unknown): string {
 function decodeStringKey(record: InRecord): unknown {
   return record.key === null ? null : record.key.toString('utf8')
 }
+
+/** A commit a task wants (`StreamTask.commitWanted`) comes this many times sooner than the interval. */
+const EARLY_COMMIT_DIVISOR = 4
 
 export class Worker {
   readonly #options: ResolvedWorkerOptions
@@ -745,7 +748,7 @@ export class Worker {
       pending ??= consumer
         .nextTaggedBatch(this.#options.maxBatchRecords)
         .then(({ records, epoch }) => ({ records, epoch, consumer }))
-      const waitMs = Math.max(0, this.#lastCommitMs + this.#options.commitIntervalMs - Date.now())
+      const waitMs = Math.max(0, this.#nextCommitAtMs() - Date.now())
       const batch = await this.#nextOrTimeout(pending, waitMs)
       if (batch !== undefined) {
         pending = undefined
@@ -761,7 +764,7 @@ export class Worker {
         }
       }
       // Step 5
-      if (Date.now() - this.#lastCommitMs >= this.#options.commitIntervalMs || this.#commitWanted()) {
+      if (Date.now() >= this.#nextCommitAtMs()) {
         await this.#locked(async () => {
           // Partitions that went quiet stop holding the watermark back, even without records.
           for (const task of this.#tasks.values()) task.advanceIdle()
@@ -1091,9 +1094,17 @@ export class Worker {
     }
   }
 
-  #commitWanted(): boolean {
-    for (const task of this.#tasks.values()) if (task.commitWanted) return true
-    return false
+  /**
+   * When step 5 commits next: a commit interval after the last commit, or a quarter of one when a
+   * task closed a window of live data (so that a stream of such windows, sessions closing all the
+   * time, makes at most four times the commits).
+   */
+  #nextCommitAtMs(): number {
+    const intervalMs = this.#options.commitIntervalMs
+    for (const task of this.#tasks.values()) {
+      if (task.commitWanted) return this.#lastCommitMs + intervalMs / EARLY_COMMIT_DIVISOR
+    }
+    return this.#lastCommitMs + intervalMs
   }
 
   /** Step 5, and the commit of a rebalance. Recovers from any failure but fencing. */
