@@ -27,7 +27,7 @@
  */
 import type { CumulatingWindows, TimeWindows, Window } from '../windows/index.ts'
 import type { Aggregator } from './aggregators.ts'
-import type { ValueSerde } from './serde.ts'
+import { requireKey, type ValueSerde } from './serde.ts'
 import type { Keyed, Operator, OperatorContext } from './types.ts'
 import type { Revertible } from '../state/index.ts'
 
@@ -118,6 +118,8 @@ export class WindowCombineOperator<T, K, A> implements Operator<T, WindowPartial
   }
 
   process(record: Keyed<T>, timestampMs: number): void {
+    // A record without a key fails here, as itself, rather than inside a partial downstream.
+    requireKey(record, this.#context.operator)
     // Step 1
     const windows = this.#assign(timestampMs)
     for (const window of windows) {

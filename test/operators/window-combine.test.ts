@@ -223,3 +223,10 @@ test('the window aggregate asks for a commit when it emits a final result', () =
   h.watermark(25)
   assert.deepEqual(h.commitRequests, [10, 20])
 })
+
+test('a record without a key fails at the combiner, as itself', () => {
+  const h = combiner(tumbling({ sizeMs: 10 }))
+  assert.throws(() => h.process(null, 1, 1), { code: 'FRESHET_RECORD_KEY_NULL' })
+  h.commit()
+  assert.deepEqual(h.emitted, [])
+})
