@@ -72,7 +72,8 @@ export class WindowCombineOperator<T, K, A> implements Operator<T, WindowPartial
   /** By `<start>:<end>:<key JSON>`, in the order they were opened. */
   readonly #entries = new Map<string, Entry<K, A>>()
   readonly #starts: number[] = []
-  readonly #cumulating: Window[] = []
+  /** The windows of the record being folded, reused from record to record. */
+  readonly #windowsOf: Window[] = []
   /**
    * Takes back a failed record's change: (id, entry, undefined) removes an entry it opened,
    * (id, entry, [accumulator, maxTs]) restores one it changed, and (undefined, flushed) puts back
@@ -187,9 +188,9 @@ export class WindowCombineOperator<T, K, A> implements Operator<T, WindowPartial
 
   #assign(timestampMs: number): readonly Window[] {
     const windows = this.#windows
-    if (windows.kind === 'cumulating') return windows.assign(timestampMs, this.#cumulating)
+    if (windows.kind === 'cumulating') return windows.assign(timestampMs, this.#windowsOf)
     const starts = windows.assign(timestampMs, this.#starts)
-    const out = this.#cumulating
+    const out = this.#windowsOf
     out.length = starts.length
     for (let i = 0; i < starts.length; i++) out[i] = windows.window(starts[i] as number)
     return out

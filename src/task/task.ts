@@ -311,8 +311,9 @@ export class StreamTask {
 
   /**
    * A window of live data closed since the last `prepareCommit` (its close time plus the
-   * watermark's bound is within LIVE_WITHIN_MS of now): the worker commits without waiting out
-   * its interval, so the result, or what the tasks downstream need to close it, is not held back.
+   * watermark's bound is within LIVE_WITHIN_MS of now): the worker commits a quarter of its
+   * interval after the last commit rather than a whole one, so the result, or what the tasks
+   * downstream need to close it, is not held back.
    */
   get commitWanted(): boolean {
     return this.#commitWanted
