@@ -19,13 +19,15 @@
  * alone: a task restored from its changelog emits exactly the windows that were still open.
  *
  * State per key and window: `windowKey(keyJson, start)` (sessions and cumulating windows, which
- * share starts: `windowKey(keyJson, start, end)`, src/state's layout) -> accumulator.
+ * share starts: `windowKey(keyJson, start, end)`, src/state's layout) -> accumulator. The close
+ * queue holds exactly the windows that have state, so it says which windows of a key to read: a
+ * window it does not hold is new (no read), and a key's sessions need no scan of the store.
  */
 import { FreshetError } from '../errors/index.ts'
 import type { CumulatingWindows, SessionWindows, TimeWindows, Window } from '../windows/index.ts'
 import { WindowCloseQueue } from '../windows/index.ts'
 import type { Aggregator } from './aggregators.ts'
-import { decodeWindowKey, windowKey, windowKeyPrefix, type Revertible } from '../state/index.ts'
+import { decodeWindowKey, windowKey, type Revertible } from '../state/index.ts'
 import { requireKey, type ValueSerde } from './serde.ts'
 import type { OperatorStore } from './store.ts'
 import { WindowPartial } from './window-combine.ts'
@@ -140,7 +142,7 @@ export class WindowAggregateOperator<T, K, A, R> implements Operator<T, WindowRe
       this.#late(record, timestampMs, lateByMs, window)
       return
     }
-    const previous = this.#store.get(stateKey)
+    const previous = this.#queue.has(keyJson, window) ? this.#stored(stateKey) : undefined
     const accumulator = this.#aggregator.add(
       previous === undefined ? this.#aggregator.init() : this.#serde.decode(previous),
       record.value,
@@ -180,7 +182,7 @@ export class WindowAggregateOperator<T, K, A, R> implements Operator<T, WindowRe
     const stateKey = this.#keyedByEnd
       ? windowKey(keyBytes, window.startMs, window.endMs)
       : windowKey(keyBytes, window.startMs)
-    const previous = this.#store.get(stateKey)
+    const previous = this.#queue.has(keyJson, window) ? this.#stored(stateKey) : undefined
     const value = this.#serde.decode(partial.bytes)
     const merge = this.#aggregator.merge as (a: A, b: A) => A
     const accumulator = previous === undefined ? value : merge(this.#serde.decode(previous), value)
@@ -198,10 +200,11 @@ export class WindowAggregateOperator<T, K, A, R> implements Operator<T, WindowRe
     keyJson: string,
     keyBytes: Buffer,
   ): void {
+    // The queue holds exactly the sessions that have state: a key's first record reads nothing.
     const open: OpenSession[] = []
-    for (const [stateKey, bytes] of this.#store.prefix(windowKeyPrefix(keyBytes))) {
-      const { startMs, endMs } = decodeWindowKey(stateKey)
-      open.push({ window: { startMs, endMs: endMs ?? startMs }, stateKey, bytes })
+    for (const window of this.#queue.windowsOf(keyJson)) {
+      const stateKey = windowKey(keyBytes, window.startMs, window.endMs)
+      open.push({ window, stateKey, bytes: this.#stored(stateKey) })
     }
     const merged = windows.merge(
       open.map((s) => s.window),
@@ -233,6 +236,18 @@ export class WindowAggregateOperator<T, K, A, R> implements Operator<T, WindowRe
     this.#store.put(windowKey(keyBytes, window.startMs, window.endMs), this.#serde.encode(accumulator))
     if (this.#queue.add(keyJson, window)) this.#context.undo.log(this.#queueUndo, true, keyJson, window)
     if (this.#updates) this.#emit(record.key as K, window, accumulator, false)
+  }
+
+  /** The accumulator of a window the queue holds: the store has it, or the two disagree. */
+  #stored(stateKey: Buffer): Uint8Array {
+    const bytes = this.#store.get(stateKey)
+    if (bytes === undefined) {
+      throw new FreshetError(
+        'INVALID_STATE',
+        `window aggregate "${this.#storeName}": an open window has no state in its store`,
+      )
+    }
+    return bytes
   }
 
   onWatermark(watermarkMs: number): void {

@@ -4,7 +4,9 @@ import type { ClosedWindow, Window, WindowDefinition } from './types.ts'
 interface Entry<K> {
   readonly key: K
   readonly keyId: string
-  readonly window: Window
+  /** The window's bounds, held flat: an operator may hold a million windows, one object each. */
+  readonly startMs: number
+  readonly endMs: number
   readonly closeAtMs: number
   /** Set by `remove`; the entry stays in the heap until it surfaces or the heap is compacted. */
   removed: boolean
@@ -13,9 +15,9 @@ interface Entry<K> {
 /** Close time first; then start, key and end, so that output order survives a restore. */
 function before<K>(a: Entry<K>, b: Entry<K>): boolean {
   if (a.closeAtMs !== b.closeAtMs) return a.closeAtMs < b.closeAtMs
-  if (a.window.startMs !== b.window.startMs) return a.window.startMs < b.window.startMs
+  if (a.startMs !== b.startMs) return a.startMs < b.startMs
   if (a.keyId !== b.keyId) return a.keyId < b.keyId
-  return a.window.endMs < b.window.endMs
+  return a.endMs < b.endMs
 }
 
 /**
@@ -24,12 +26,18 @@ function before<K>(a: Entry<K>, b: Entry<K>): boolean {
  * however often it is added. Windows closing at the same time come out by start, then key id, then
  * end: an order that depends only on the windows, not on the order they were added in, so a job
  * restored from a checkpoint emits in the same order as one that never stopped.
+ *
+ * The queue is also an index of each key's open windows (`windowsOf`): an operator whose state
+ * holds exactly the windows it queued learns from memory which windows of a key have state, and
+ * reads the store only for those (a key's first record reads nothing, a session needs no scan).
  */
 export class WindowCloseQueue<K> {
   readonly #definition: WindowDefinition
   readonly #keyId: (key: K) => string
   readonly #heap: Entry<K>[] = []
-  readonly #live = new Map<string, Entry<K>>()
+  /** Each key's open windows, by key id: one entry, or several (hopping windows, sessions apart). */
+  readonly #live = new Map<string, Entry<K> | Entry<K>[]>()
+  #size = 0
 
   constructor(definition: WindowDefinition, options: WindowCloseQueueOptions<K> = {}) {
     this.#definition = definition
@@ -38,7 +46,7 @@ export class WindowCloseQueue<K> {
 
   /** Number of windows held. */
   get size(): number {
-    return this.#live.size
+    return this.#size
   }
 
   /** The earliest close time held (Infinity when empty): `popClosed` below it returns nothing. */
@@ -50,33 +58,43 @@ export class WindowCloseQueue<K> {
   /** Holds `window` of `key` until it closes; returns false when it was held already. */
   add(key: K, window: Window): boolean {
     const keyId = this.#keyId(key)
-    const id = entryId(keyId, window)
-    if (this.#live.has(id)) return false
+    const held = this.#live.get(keyId)
+    if (held !== undefined && indexOf(held, window) >= 0) return false
     const entry: Entry<K> = {
       key,
       keyId,
-      window: { startMs: window.startMs, endMs: window.endMs },
+      startMs: window.startMs,
+      endMs: window.endMs,
       closeAtMs: this.#definition.closeAtMs(window),
       removed: false,
     }
-    this.#live.set(id, entry)
+    if (held === undefined) this.#live.set(keyId, entry)
+    else if (Array.isArray(held)) held.push(entry)
+    else this.#live.set(keyId, [held, entry])
+    this.#size++
     this.#push(entry)
     return true
   }
 
   has(key: K, window: Window): boolean {
-    return this.#live.has(entryId(this.#keyId(key), window))
+    const held = this.#live.get(this.#keyId(key))
+    return held !== undefined && indexOf(held, window) >= 0
+  }
+
+  /** The windows of `key` held now, in the order they were added (a new array). */
+  windowsOf(key: K): Window[] {
+    const held = this.#live.get(this.#keyId(key))
+    if (held === undefined) return []
+    return Array.isArray(held) ? held.map(windowOf) : [windowOf(held)]
   }
 
   /** Forgets `window` of `key` (a session absorbed by a merge); returns false when it was not held. */
   remove(key: K, window: Window): boolean {
-    const id = entryId(this.#keyId(key), window)
-    const entry = this.#live.get(id)
+    const entry = this.#unlink(this.#keyId(key), window)
     if (entry === undefined) return false
     entry.removed = true
-    this.#live.delete(id)
     // Removed entries are skipped when they surface; rebuild once they are most of the heap.
-    if (this.#heap.length > 64 && this.#heap.length > 2 * this.#live.size) this.#compact()
+    if (this.#heap.length > 64 && this.#heap.length > 2 * this.#size) this.#compact()
     return true
   }
 
@@ -88,8 +106,9 @@ export class WindowCloseQueue<K> {
       if (top === undefined || top.closeAtMs > watermarkMs) break
       this.#pop()
       if (top.removed) continue
-      this.#live.delete(entryId(top.keyId, top.window))
-      closed.push({ key: top.key, window: top.window, closeAtMs: top.closeAtMs })
+      const window = windowOf(top)
+      this.#unlink(top.keyId, window)
+      closed.push({ key: top.key, window, closeAtMs: top.closeAtMs })
     }
     return closed
   }
@@ -97,6 +116,26 @@ export class WindowCloseQueue<K> {
   clear(): void {
     this.#heap.length = 0
     this.#live.clear()
+    this.#size = 0
+  }
+
+  /** Takes the entry of (key id, window) out of the index and returns it, or undefined. */
+  #unlink(keyId: string, window: Window): Entry<K> | undefined {
+    const held = this.#live.get(keyId)
+    if (held === undefined) return undefined
+    const index = indexOf(held, window)
+    if (index < 0) return undefined
+    let entry: Entry<K>
+    if (!Array.isArray(held)) {
+      entry = held
+      this.#live.delete(keyId)
+    } else {
+      entry = held[index] as Entry<K>
+      held.splice(index, 1)
+      if (held.length === 1) this.#live.set(keyId, held[0] as Entry<K>)
+    }
+    this.#size--
+    return entry
   }
 
   #dropRemovedTop(): void {
@@ -142,7 +181,16 @@ export class WindowCloseQueue<K> {
   }
 }
 
-function entryId(keyId: string, window: Window): string {
-  // The separator cannot occur in the decimal numbers, so ids of different pairs never collide.
-  return `${window.startMs}/${window.endMs}/${keyId}`
+/** Position of `window` among a key's held entries, or -1. */
+function indexOf<K>(held: Entry<K> | Entry<K>[], window: Window): number {
+  if (!Array.isArray(held)) return isWindow(held, window) ? 0 : -1
+  return held.findIndex((entry) => isWindow(entry, window))
+}
+
+function isWindow<K>(entry: Entry<K>, window: Window): boolean {
+  return entry.startMs === window.startMs && entry.endMs === window.endMs
+}
+
+function windowOf<K>(entry: Entry<K>): Window {
+  return { startMs: entry.startMs, endMs: entry.endMs }
 }
