@@ -23,14 +23,27 @@ function lowerBound(keys: readonly string[], key: string): number {
   return lo
 }
 
+export interface SortedStringMapOptions {
+  /**
+   * false keeps keys only (a sorted set): no value array beside each chunk, 8 bytes less per key.
+   * `get` and `valueAt` then give undefined. Default true.
+   */
+  values?: boolean
+}
+
 export class SortedStringMap<V> {
   #keys: string[][] = []
-  #values: V[][] = []
+  /** One array per chunk beside `#keys`; null for a map of keys only. */
+  #values: V[][] | null
   /** `#maxes[i]` is the last (largest) key of chunk `i`. */
   #maxes: string[] = []
   #size = 0
   /** Bumped whenever keys move (insert, delete, clear), so that cursors know to find their place again. */
   #version = 0
+
+  constructor(options: SortedStringMapOptions = {}) {
+    this.#values = options.values === false ? null : []
+  }
 
   get size(): number {
     return this.#size
@@ -45,7 +58,7 @@ export class SortedStringMap<V> {
     if (chunk === this.#maxes.length) return undefined
     const keys = this.#keys[chunk] as string[]
     const at = lowerBound(keys, key)
-    return keys[at] === key ? (this.#values[chunk] as V[])[at] : undefined
+    return keys[at] === key ? this.#values?.[chunk]?.[at] : undefined
   }
 
   has(key: string): boolean {
@@ -55,11 +68,49 @@ export class SortedStringMap<V> {
     return keys[lowerBound(keys, key)] === key
   }
 
+  /** The smallest key `>= key`, or undefined when every key is smaller. */
+  ceiling(key: string): string | undefined {
+    const chunk = lowerBound(this.#maxes, key)
+    if (chunk === this.#maxes.length) return undefined
+    const keys = this.#keys[chunk] as string[]
+    return keys[lowerBound(keys, key)]
+  }
+
+  /**
+   * For keys that carry data after a prefix that at most one key has: puts `key` in place of the key
+   * starting with `prefix`, or inserts it when there is none (`key` must start with `prefix`).
+   * Returns the key replaced, or undefined. The value, in a map with values, is kept or undefined.
+   */
+  setByPrefix(prefix: string, key: string): string | undefined {
+    const chunk = lowerBound(this.#maxes, prefix)
+    if (chunk < this.#maxes.length) {
+      const keys = this.#keys[chunk] as string[]
+      const at = lowerBound(keys, prefix)
+      const previous = keys[at] as string
+      if (previous.startsWith(prefix)) {
+        keys[at] = key
+        if (at === keys.length - 1) this.#maxes[chunk] = key
+        this.#version++
+        return previous
+      }
+    }
+    this.set(key, undefined as V)
+    return undefined
+  }
+
+  /** Removes the key starting with `prefix` (see `setByPrefix`) and returns it, or undefined. */
+  deleteByPrefix(prefix: string): string | undefined {
+    const key = this.ceiling(prefix)
+    if (key === undefined || !key.startsWith(prefix)) return undefined
+    this.delete(key)
+    return key
+  }
+
   /** Sets `key`; returns the value it replaced, or undefined when the key is new. */
   set(key: string, value: V): V | undefined {
     if (this.#size === 0) {
       this.#keys.push([key])
-      this.#values.push([value])
+      this.#values?.push([value])
       this.#maxes.push(key)
       this.#size = 1
       this.#version++
@@ -70,19 +121,20 @@ export class SortedStringMap<V> {
       // Larger than every key: append to the last chunk.
       chunk--
       ;(this.#keys[chunk] as string[]).push(key)
-      ;(this.#values[chunk] as V[]).push(value)
+      this.#values?.[chunk]?.push(value)
       this.#maxes[chunk] = key
     } else {
       const keys = this.#keys[chunk] as string[]
       const at = lowerBound(keys, key)
       if (keys[at] === key) {
-        const values = this.#values[chunk] as V[]
+        const values = this.#values?.[chunk]
+        if (values === undefined) return undefined
         const previous = values[at]
         values[at] = value
         return previous
       }
       keys.splice(at, 0, key)
-      ;(this.#values[chunk] as V[]).splice(at, 0, value)
+      this.#values?.[chunk]?.splice(at, 0, value)
     }
     this.#size++
     this.#version++
@@ -97,10 +149,10 @@ export class SortedStringMap<V> {
     const at = lowerBound(keys, key)
     if (keys[at] !== key) return false
     keys.splice(at, 1)
-    ;(this.#values[chunk] as V[]).splice(at, 1)
+    this.#values?.[chunk]?.splice(at, 1)
     if (keys.length === 0) {
       this.#keys.splice(chunk, 1)
-      this.#values.splice(chunk, 1)
+      this.#values?.splice(chunk, 1)
       this.#maxes.splice(chunk, 1)
     } else if (at === keys.length) {
       this.#maxes[chunk] = keys[at - 1] as string
@@ -112,7 +164,7 @@ export class SortedStringMap<V> {
 
   clear(): void {
     this.#keys = []
-    this.#values = []
+    if (this.#values !== null) this.#values = []
     this.#maxes = []
     this.#size = 0
     this.#version++
@@ -152,7 +204,7 @@ export class SortedStringMap<V> {
   }
 
   valueAt(chunk: number, at: number): V | undefined {
-    return this.#values[chunk]?.[at]
+    return this.#values?.[chunk]?.[at]
   }
 
   chunkLength(chunk: number): number {
@@ -161,11 +213,9 @@ export class SortedStringMap<V> {
 
   #split(chunk: number): void {
     const keys = this.#keys[chunk] as string[]
-    const values = this.#values[chunk] as V[]
-    const upperKeys = keys.splice(CHUNK_LOAD)
-    const upperValues = values.splice(CHUNK_LOAD)
-    this.#keys.splice(chunk + 1, 0, upperKeys)
-    this.#values.splice(chunk + 1, 0, upperValues)
+    this.#keys.splice(chunk + 1, 0, keys.splice(CHUNK_LOAD))
+    const values = this.#values
+    if (values !== null) values.splice(chunk + 1, 0, (values[chunk] as V[]).splice(CHUNK_LOAD))
     this.#maxes.splice(chunk, 0, keys[keys.length - 1] as string)
   }
 }
@@ -213,6 +263,22 @@ export class SortedCursor<V> {
     this.#from = key
     this.#inclusive = false
     this.#step()
+  }
+
+  /**
+   * Moves past every key that starts with `prefix`, a prefix of `key()`: for keys that carry data
+   * after a prefix, which a caller may rewrite while it holds them.
+   */
+  advancePast(prefix: string): void {
+    // Above every Latin-1 string that starts with the prefix, below every larger key; built only
+    // when the map changed and the cursor must find its place again.
+    this.#from = `${prefix}\u0100`
+    this.#inclusive = true
+    if (this.#version !== this.#map.version) return
+    for (let at = this.#map.keyAt(this.#chunk, this.#at); at?.startsWith(prefix) === true;) {
+      this.#step()
+      at = this.#map.keyAt(this.#chunk, this.#at)
+    }
   }
 
   /** Moves past `key` and everything before it, unless the cursor is already there. */

@@ -76,3 +76,32 @@ test('entries() tolerates deleting every key it visits', () => {
   assert.equal(visited, 1500)
   assert.equal(map.size, 0)
 })
+
+test('a map of keys only: keys carrying data after a prefix are replaced, removed and skipped by that prefix', () => {
+  const set = new SortedStringMap<never>({ values: false })
+  const put = (prefix: string, data: string): string | undefined => set.setByPrefix(prefix, prefix + data)
+  for (let i = 0; i < 1500; i++) assert.equal(put(`k${String(i).padStart(4, '0')}:`, 'x'), undefined)
+  assert.equal(set.size, 1500)
+  assert.equal(set.get('k0007:x'), undefined, 'no values are kept')
+  assert.equal(put('k0007:', 'zzz'), 'k0007:x', 'replaced in place, the old key returned')
+  assert.equal(put('k1499:', 'a'), 'k1499:x', 'the last key of a chunk too')
+  assert.equal(set.size, 1500)
+  assert.equal(set.ceiling('k0007:'), 'k0007:zzz')
+  assert.equal(set.ceiling('k1499:b'), undefined)
+  assert.equal(set.deleteByPrefix('k0008:'), 'k0008:x')
+  assert.equal(set.deleteByPrefix('k0008:'), undefined)
+  assert.equal(set.size, 1499)
+  // A cursor moved past a prefix does not come back to that key when it is rewritten meanwhile.
+  const cursor = set.cursor('k0006:', 'k0010:')
+  const seen: string[] = []
+  for (let key = cursor.key(); key !== undefined; key = cursor.key()) {
+    seen.push(key)
+    const prefix = key.slice(0, 6)
+    put(prefix, '~~~~') // sorts after the key it replaces
+    put('k0009a', '') // inserted ahead: visited
+    cursor.advancePast(prefix)
+    if (seen.length > 10) break
+  }
+  assert.deepEqual(seen, ['k0006:x', 'k0007:zzz', 'k0009:x', 'k0009a'])
+  assert.equal([...set.entries()].length, 1500)
+})
