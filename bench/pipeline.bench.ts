@@ -44,7 +44,7 @@ import { readdirSync, statSync } from 'node:fs'
 import { cpus, loadavg, totalmem } from 'node:os'
 import { join } from 'node:path'
 import { GroupConsumer, KafkaAdmin, PartitionReader, type InRecord } from '../src/kafka/index.ts'
-import { EventProducer } from '../src/producer/index.ts'
+import { EventProducer, GeneratedEvents } from '../src/producer/index.ts'
 import { AnalyticsResultSchema, UserEventSchema, type AnalyticsResult } from '../src/schemas/index.ts'
 import { AvroSerializer, createDeserializer } from '../src/serde/index.ts'
 import { DEFAULT_MAX_OUT_OF_ORDERNESS_MS } from '../src/time/index.ts'
@@ -109,6 +109,18 @@ const spec = {
     help: "the worker's maxBatchRecords (its default, 10,000, if absent)",
   },
   rocksdb: { kind: 'boolean', help: 'keep the drain worker state in RocksDB (stateDir) instead of memory' },
+  users: {
+    kind: 'int',
+    min: 1,
+    max: 10_000_000,
+    help: "user population of the drain backlog (the generator's default, 10,000, if absent)",
+  },
+  'active-sessions': {
+    kind: 'int',
+    min: 1,
+    max: 10_000_000,
+    help: "sessions in progress at once in the drain backlog, at most --users (the generator's default if absent)",
+  },
   jobs: {
     kind: 'list',
     default: ['event-counts', 'revenue', 'sessions'],
@@ -162,7 +174,24 @@ function workerTuning(): Pick<WorkerConfig, 'commitIntervalMs' | 'maxBatchRecord
 }
 
 async function fill(cluster: BenchCluster, topic: string, count: number): Promise<void> {
-  const summary = await produceEvents(cluster, topic, count, { clientId: 'freshet-bench-fill' })
+  const population =
+    flags.users === undefined && flags['active-sessions'] === undefined
+      ? {}
+      : {
+          source: new GeneratedEvents(
+            topic,
+            {
+              seed: 7,
+              ...(flags.users === undefined ? {} : { users: flags.users }),
+              ...(flags['active-sessions'] === undefined ? {} : { activeSessions: flags['active-sessions'] }),
+            },
+            new AvroSerializer({ registry: cluster.registry, topic, schema: UserEventSchema }),
+          ),
+        }
+  const summary = await produceEvents(cluster, topic, count, {
+    clientId: 'freshet-bench-fill',
+    ...population,
+  })
   log(
     `filled ${topic}: ${summary.sent} events, ${(summary.bytes / summary.sent).toFixed(1)} bytes each, ${formatRate(summary.ratePerSec)} events/s`,
   )
