@@ -1,18 +1,22 @@
 /**
- * The measured process of bench/pipeline.bench.ts: one freshet `Worker`, alone in its own Node.js
- * process, so that its CPU time, peak RSS and CPU profile (`--worker-cpu-prof`) are its own and
- * not the producer's or the latency reader's. Started by `startWorkerProcess` (worker-process.ts);
- * it talks to the benchmark over the IPC channel only.
+ * The measured process of bench/pipeline.bench.ts and bench/recovery.bench.ts: one freshet
+ * `Worker`, alone in its own Node.js process, so that its CPU time, peak RSS and CPU profile
+ * (`--worker-cpu-prof`) are its own and not the producer's or the latency reader's. Started by
+ * `startWorkerProcess` (worker-process.ts); it talks to the benchmark over the IPC channel only.
  *
  * The protocol, as numbered steps:
  *   1. On `start`, build the topology (a seed job, or a stateless pass-through), start the
  *      worker (exactly-once, Avro through the benchmark's registry) and report `started` with
  *      the time start() was called and the time it resolved.
- *   2. Report `assigned` when the group gave the worker its tasks (and their stores are restored).
+ *   2. Report `restore` for each restore event of a task's store (how many changelog records it
+ *      replays, then that it is done), and `assigned` when the group gave the worker its tasks
+ *      (and their stores are restored).
  *   3. After every commit, report `committed` with the counters of the tasks at that moment. The
  *      worker emits the event while it still holds its lock, after the transaction committed and
  *      before any further record is processed, so the counters are exactly what was committed.
- *   4. On `stop`, stop the worker (the final commit), report `stopped` with the stores as they
+ *   4. On `status`, report the stores and the process's usage as they are now, without stopping:
+ *      what a benchmark that kills the process reads beforehand.
+ *   5. On `stop`, stop the worker (the final commit), report `stopped` with the stores as they
  *      were before stopping, and exit; `--cpu-prof` writes the profile then.
  * A worker that fails reports `failed` and the process exits with status 1.
  */
@@ -54,6 +58,11 @@ export interface WorkerConfig {
   commitIntervalMs?: number
   /** The worker's default (10,000) when absent. */
   maxBatchRecords?: number
+  /**
+   * A fixed worker id, so that a process started again after a crash takes over the transactional
+   * id of the one before it (`<applicationId>-<workerId>`); a random one when absent.
+   */
+  workerId?: string
 }
 
 /** Per-process resource figures, cumulative since the process started. */
@@ -72,7 +81,7 @@ export interface StoreFigures {
   bytes: number
 }
 
-export type ToWorker = { type: 'start'; config: WorkerConfig } | { type: 'stop' }
+export type ToWorker = { type: 'start'; config: WorkerConfig } | { type: 'status' } | { type: 'stop' }
 
 export type FromWorker =
   | { type: 'ready' }
@@ -84,6 +93,15 @@ export type FromWorker =
       usageAtCall: ProcessUsage
     }
   | { type: 'assigned'; atMs: number; tasks: string[] }
+  | {
+      type: 'restore'
+      atMs: number
+      task: string
+      store: string
+      restoredRecords: number
+      totalRecords: number
+      done: boolean
+    }
   | {
       type: 'committed'
       atMs: number
@@ -97,6 +115,7 @@ export type FromWorker =
       usage: ProcessUsage
     }
   | { type: 'aborted'; atMs: number; reason: string }
+  | { type: 'status'; atMs: number; stores: StoreFigures[]; usage: ProcessUsage }
   | { type: 'stopped'; atMs: number; stores: StoreFigures[]; commits: number; aborts: number }
   | { type: 'failed'; message: string }
 
@@ -203,7 +222,7 @@ async function start(config: WorkerConfig): Promise<void> {
   const current: Worker = new Worker({
     bootstrapBrokers: [config.bootstrap],
     ...plan,
-    workerId: randomWorkerId(),
+    workerId: config.workerId ?? randomWorkerId(),
     processingGuarantee: 'exactly-once',
     format: 'avro',
     registry,
@@ -213,6 +232,17 @@ async function start(config: WorkerConfig): Promise<void> {
     onEvent: (event: WorkerEvent) => {
       // Step 2
       if (event.type === 'assigned') send({ type: 'assigned', atMs: Date.now(), tasks: event.tasks })
+      else if (event.type === 'restore') {
+        send({
+          type: 'restore',
+          atMs: Date.now(),
+          task: event.task,
+          store: event.store,
+          restoredRecords: event.restoredRecords,
+          totalRecords: event.totalRecords,
+          done: event.done,
+        })
+      }
       // Step 3
       else if (event.type === 'committed') {
         send({
@@ -236,6 +266,12 @@ async function start(config: WorkerConfig): Promise<void> {
 }
 
 // Step 4
+function status(): void {
+  const stores = worker === undefined ? [] : storesOf(worker.status())
+  send({ type: 'status', atMs: Date.now(), stores, usage: usage() })
+}
+
+// Step 5
 async function stop(): Promise<void> {
   const current = worker
   let stores: StoreFigures[] = []
@@ -262,6 +298,10 @@ function fail(error: unknown): void {
 }
 
 process.on('message', (message: ToWorker) => {
+  if (message.type === 'status') {
+    status()
+    return
+  }
   const work = message.type === 'start' ? start(message.config) : stop()
   work.catch(fail)
 })

@@ -25,8 +25,15 @@ export interface WorkerProcess {
   ): Promise<Message<T>>
   /** Calls `listener` with every message until the process exits. */
   onMessage(listener: (message: FromWorker) => void): void
+  /** The worker's stores and the process's usage now; the worker goes on running. */
+  status(): Promise<Message<'status'>>
   /** Stops the worker (its final commit) and waits for the process to exit. */
   stop(): Promise<Message<'stopped'>>
+  /**
+   * Kills the process with SIGKILL, a crash: no final commit, no leaving the group. Resolves with
+   * the time the signal was sent, once the process has exited.
+   */
+  kill(): Promise<number>
 }
 
 export interface WorkerProcessOptions {
@@ -112,6 +119,11 @@ export async function startWorkerProcess(
     onMessage(listener) {
       listeners.add(listener)
     },
+    async status() {
+      const status = next('status', undefined, 60_000)
+      post({ type: 'status' })
+      return status
+    },
     async stop() {
       const stopped = next('stopped', undefined, 120_000)
       post({ type: 'stop' })
@@ -122,6 +134,12 @@ export async function startWorkerProcess(
         await exited
         clearTimeout(timer)
       }
+    },
+    async kill() {
+      const killedAtMs = Date.now()
+      child.kill('SIGKILL')
+      await exited
+      return killedAtMs
     },
   }
 }
