@@ -40,6 +40,12 @@ export interface ConsumerOptions extends ConnectionOptions {
   isolationLevel?: IsolationLevel
   sessionTimeoutMs?: number
   heartbeatIntervalMs?: number
+  /**
+   * Static membership (KIP-345, Kafka's `group.instance.id`): a member that joins under the id of
+   * one that crashed takes its place at once, instead of the group waiting `sessionTimeoutMs` for
+   * the dead member. A member that stops cleanly still leaves the group at once.
+   */
+  groupInstanceId?: string
   /** How long the group waits for every member to rejoin; bounds `onPartitionsRevoked`. */
   rebalanceTimeoutMs?: number
   /** Longest a fetch waits on the broker for data. */
@@ -103,6 +109,7 @@ const consumerSpec: Spec<ConsumerOptions> = {
   },
   sessionTimeoutMs: { check: checks.int(1_000, 600_000), default: 30_000 },
   heartbeatIntervalMs: { check: checks.int(100, 60_000), default: 3_000 },
+  groupInstanceId: { check: checks.string() },
   rebalanceTimeoutMs: { check: checks.int(1_000, 600_000), default: 60_000 },
   maxWaitMs: { check: checks.int(0, 60_000), default: 500 },
   maxBytes: { check: checks.int(1024, 1 << 30), default: 1024 * 1024 },
@@ -232,6 +239,7 @@ export class GroupConsumer {
     const clientOptions = {
       ...baseClientOptions(resolved),
       groupId: resolved.groupId,
+      ...(resolved.groupInstanceId === undefined ? {} : { groupInstanceId: resolved.groupInstanceId }),
       autocommit: false,
       sessionTimeout: sessionTimeoutMs,
       heartbeatInterval: resolved.heartbeatIntervalMs ?? 3_000,

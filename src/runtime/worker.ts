@@ -630,6 +630,8 @@ export class Worker {
       maxWaitMs: 100,
       sessionTimeoutMs: options.sessionTimeoutMs,
       heartbeatIntervalMs: options.heartbeatIntervalMs,
+      // A worker restarted on its id after a crash takes its old member's place in the group at once.
+      groupInstanceId: options.workerId,
       rebalanceTimeoutMs: options.rebalanceTimeoutMs,
       partitionAssigner: taskAssigner(plan.inputs),
       onPartitionsAssigned: (partitions) => mine(() => this.#onAssigned(partitions)),

@@ -238,3 +238,51 @@ test('at-least-once: kill -9 twice, a broker restart and a rebalance lose nothin
   const run = await faultedRun(`alos-${seed}`, 'at-least-once', 2, seed)
   assertAtLeastOnce(run.records, oracle(COUNT, END_MS))
 })
+
+test('a worker restarted on its id after kill -9 takes its place in the group at once, not after the session timeout', async (t) => {
+  const name = `restart-${Date.now() % 1_000_000}`
+  const input = `${name}-in`
+  const output = `${name}-out`
+  await createTopics(broker.bootstrap, [
+    { topic: input, partitions: PARTITIONS },
+    { topic: output, partitions: PARTITIONS },
+  ])
+  // A session timeout far beyond the test's other waits: a restart that had to wait for the dead
+  // member to time out would take a minute.
+  const SESSION_TIMEOUT_MS = 60_000
+  const config: WorkerConfig = {
+    bootstrap: broker.bootstrap,
+    applicationId: name,
+    input,
+    output,
+    workerId: 'r',
+    guarantee: 'exactly-once',
+    stateDir: join(stateRoot, name),
+    sessionTimeoutMs: SESSION_TIMEOUT_MS,
+  }
+  const first = new WorkerProcess(config)
+  const started = [first]
+  t.after(() => Promise.all(started.map((worker) => worker.killHard())))
+  const assigned = (worker: WorkerProcess): boolean =>
+    worker.events.some((e) => e.type === 'assigned' && (e.tasks as string[]).length > 0)
+  await waitUntil(() => assigned(first), 60_000, 'the first worker assigned')
+  await first.killHard()
+  const restartedMs = Date.now()
+  const second = new WorkerProcess(config)
+  started.push(second)
+  await waitUntil(
+    () => assigned(second) || second.failed !== undefined,
+    SESSION_TIMEOUT_MS + 30_000,
+    'the restarted worker assigned',
+  )
+  assert.equal(second.failed, undefined, 'the restarted worker runs')
+  const tookMs = Date.now() - restartedMs
+  t.diagnostic(`restarted worker assigned after ${tookMs} ms`)
+  // The dead member's session ends up to a heartbeat before the kill: half the timeout tells apart
+  // a takeover from a wait.
+  assert.ok(
+    tookMs < SESSION_TIMEOUT_MS / 2,
+    `assigned after ${tookMs} ms: the group waited for the killed member's session to time out`,
+  )
+  assert.equal(await second.stop(), 0, 'the restarted worker stops cleanly')
+})

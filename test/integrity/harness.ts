@@ -116,6 +116,8 @@ export interface WorkerConfig {
   /** Input values are Confluent-framed Avro, decoded through this registry; JSON without it. */
   registryUrl?: string
   outageTimeoutMs?: number
+  /** The worker's `sessionTimeoutMs`; 6,000 when absent. */
+  sessionTimeoutMs?: number
   /** Run the pipeline as written in Flink SQL (`integritySql`) rather than with the DSL. */
   sql?: boolean
 }

@@ -30,9 +30,9 @@ const options: WorkerOptions = {
   processingGuarantee: config.guarantee,
   maxOutOfOrdernessMs: 0,
   idleTimeoutMs: 600_000,
-  sessionTimeoutMs: 6_000,
+  sessionTimeoutMs: config.sessionTimeoutMs ?? 6_000,
   heartbeatIntervalMs: 500,
-  rebalanceTimeoutMs: 20_000,
+  rebalanceTimeoutMs: Math.max(20_000, config.sessionTimeoutMs ?? 0),
   // The clients' retries and request timeout are left at their defaults, as users run them: an
   // outage longer than those is the worker's to wait out.
   onEvent: (event) => {
