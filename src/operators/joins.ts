@@ -166,7 +166,7 @@ export class IntervalJoinSideOperator<L, R, O, K> implements Operator<L | R, O> 
     this.#own = context.store(this.#config.ownStore)
     this.#other = context.store(this.#config.otherStore)
     this.#expiries.clear()
-    for (const [stateKey] of this.#own.range()) {
+    for (const stateKey of this.#own.keys()) {
       this.#expiries.add(decodeWindowKey(stateKey).startMs + this.#keepMs + 1, stateKey)
     }
   }

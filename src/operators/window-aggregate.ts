@@ -98,7 +98,7 @@ export class WindowAggregateOperator<T, K, A, R> implements Operator<T, WindowRe
     this.#context = context
     this.#store = context.store(this.#storeName)
     this.#queue.clear()
-    for (const [stateKey] of this.#store.range()) {
+    for (const stateKey of this.#store.keys()) {
       const { key, startMs, endMs } = decodeWindowKey(stateKey)
       const window =
         this.#windows.kind === 'session' || this.#windows.kind === 'cumulating'

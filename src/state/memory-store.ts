@@ -78,6 +78,11 @@ export class MemoryStateStore implements StateStore {
     return this.#scan(prefix, prefixEnd(prefix))
   }
 
+  *keys(gte?: Uint8Array, lt?: Uint8Array): IterableIterator<Buffer> {
+    this.#lifecycle.assertOpen('keys')
+    for (const [key] of this.#scan(gte, lt)) yield key
+  }
+
   approximateCount(): number {
     this.#lifecycle.assertOpen('approximateCount')
     return this.#data.size

@@ -169,10 +169,13 @@ export class RocksDb {
     }
   }
 
-  /** An ordered cursor over `[gte or > gt, lt)`; close it with `closeIterator`. */
-  iterator(bound: { gte?: Buffer; gt?: Buffer; lt?: Buffer }): NativeIterator {
+  /**
+   * An ordered cursor over `[gte or > gt, lt)`; close it with `closeIterator`. With `values: false`
+   * its rows hold undefined for every value, which it does not read.
+   */
+  iterator(bound: { gte?: Buffer; gt?: Buffer; lt?: Buffer }, values = true): NativeIterator {
     this.#assertUsable()
-    const iterator = this.#db.iterator({ ...BUFFERS, ...bound })
+    const iterator = this.#db.iterator({ ...BUFFERS, ...bound, values })
     this.#iterators.add(iterator)
     return iterator
   }

@@ -25,6 +25,8 @@ const CHECKPOINT_KEY = Buffer.from('checkpoint')
 /** Rows fetched by a range's first disk read; later reads take more (prefix scans are often short). */
 const FIRST_FETCH_ROWS = 16
 const MAX_FETCH_ROWS = 1024
+/** The value of an entry a keys-only scan read from disk: never handed to a caller. */
+const NO_VALUE = Buffer.alloc(0)
 
 function asBuffer(bytes: Uint8Array): Buffer {
   return Buffer.isBuffer(bytes) ? bytes : Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength)
@@ -132,6 +134,13 @@ export class RocksDbStateStore implements StateStore {
   prefix(prefix: Uint8Array): IterableIterator<StateEntry> {
     this.#lifecycle.assertOpen('prefix')
     return this.#scan(prefix.length === 0 ? undefined : Buffer.from(prefix), prefixEnd(prefix))
+  }
+
+  *keys(gte?: Uint8Array, lt?: Uint8Array): IterableIterator<Buffer> {
+    this.#lifecycle.assertOpen('keys')
+    const lower = gte === undefined || gte.length === 0 ? undefined : Buffer.from(gte)
+    const upper = lt === undefined ? undefined : Buffer.from(lt)
+    for (const [key] of this.#scan(lower, upper, false)) yield key
   }
 
   approximateCount(): number {
@@ -244,12 +253,17 @@ export class RocksDbStateStore implements StateStore {
    * the disk, in key order. Each side moves past what it yields. When the caller has changed the
    * store while holding an entry (the cache's keys moved, or a flush or restore wrote to disk), both
    * sides first move past the last key yielded: a side that had looked ahead, or re-reads the disk,
-   * must not yield a key that sorts before the position of the merge.
+   * must not yield a key that sorts before the position of the merge. Without `values`, entries
+   * from disk carry an empty value, which RocksDB does not read.
    */
-  *#scan(gte: Buffer | undefined, lt: Buffer | undefined): Generator<StateEntry, undefined, undefined> {
+  *#scan(
+    gte: Buffer | undefined,
+    lt: Buffer | undefined,
+    values = true,
+  ): Generator<StateEntry, undefined, undefined> {
     if (lt !== undefined && lt.length === 0) return
     const cache = this.#cache.cursor(lowerId(gte), lt === undefined ? undefined : toId(lt))
-    const disk = new DiskCursor(this.#db, gte, lt, () => this.#generation)
+    const disk = new DiskCursor(this.#db, gte, lt, () => this.#generation, values)
     let cacheVersion = this.#cache.dirtyVersion
     let generation = this.#generation
     let last: Buffer | undefined
@@ -269,7 +283,7 @@ export class RocksDbStateStore implements StateStore {
         if (cacheId === undefined) {
           if (diskKey === undefined) return
           last = diskKey
-          const entry: StateEntry = [diskKey, disk.value() as Buffer]
+          const entry: StateEntry = [diskKey, disk.value() ?? NO_VALUE]
           disk.advance()
           yield entry
           continue
@@ -277,7 +291,7 @@ export class RocksDbStateStore implements StateStore {
         const diskId = diskKey === undefined ? undefined : toId(diskKey)
         if (diskId !== undefined && diskId < cacheId) {
           last = diskKey
-          const entry: StateEntry = [diskKey as Buffer, disk.value() as Buffer]
+          const entry: StateEntry = [diskKey as Buffer, disk.value() ?? NO_VALUE]
           disk.advance()
           yield entry
           continue
@@ -315,13 +329,21 @@ class DiskCursor {
   #finished = false
   #fetch = FIRST_FETCH_ROWS
   #generation: number
+  readonly #values: boolean
 
-  constructor(db: RocksDb, gte: Buffer | undefined, lt: Buffer | undefined, generation: () => number) {
+  constructor(
+    db: RocksDb,
+    gte: Buffer | undefined,
+    lt: Buffer | undefined,
+    generation: () => number,
+    values: boolean,
+  ) {
     this.#db = db
     this.#from = gte
     this.#lt = lt
     this.#generationOf = generation
     this.#generation = generation()
+    this.#values = values
   }
 
   /** The next key to visit, or undefined at the end. Does not move the cursor. */
@@ -388,7 +410,7 @@ class DiskCursor {
         const bound: { gte?: Buffer; gt?: Buffer; lt?: Buffer } = {}
         if (this.#from !== undefined) bound[this.#inclusive ? 'gte' : 'gt'] = this.#from
         if (this.#lt !== undefined) bound.lt = this.#lt
-        this.#iterator = this.#db.iterator(bound)
+        this.#iterator = this.#db.iterator(bound, this.#values)
       }
       const { rows, finished } = this.#db.next(this.#iterator, this.#fetch)
       this.#fetch = Math.min(MAX_FETCH_ROWS, this.#fetch * 4)

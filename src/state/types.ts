@@ -52,6 +52,11 @@ export interface StateStore {
   range(gte?: Uint8Array, lt?: Uint8Array): IterableIterator<StateEntry>
   /** Entries whose key starts with `prefix`, in byte order. */
   prefix(prefix: Uint8Array): IterableIterator<StateEntry>
+  /**
+   * The keys of `range(gte, lt)`, as that scan would give them, without their values: RocksDB then
+   * reads no value at all (an operator rebuilding an index of its keys needs no more).
+   */
+  keys(gte?: Uint8Array, lt?: Uint8Array): IterableIterator<Buffer>
 
   /** Number of keys, estimated by the backend: exact in memory, RocksDB's estimate plus the cache on disk. */
   approximateCount(): number

@@ -134,6 +134,39 @@ export function stateStoreContract(backendName: string, backend: Backend): void 
       assert.deepEqual(order(undefined, ''), [], 'nothing is below the empty key')
     })
 
+    test('keys gives the keys of range, bounds and order included, from the cache and the disk alike', async (t) => {
+      const store = await backend.create(t)
+      for (const key of ['00', '0000', '01', '7f', '80', 'ff', 'ffff'])
+        store.put(Buffer.from(key, 'hex'), b('v'))
+      await commit(store)
+      store.put(Buffer.from('7f00', 'hex'), b('w'))
+      store.delete(Buffer.from('80', 'hex'))
+      const keysOf = (gte?: string, lt?: string): string[] =>
+        [
+          ...store.keys(
+            gte === undefined ? undefined : Buffer.from(gte, 'hex'),
+            lt === undefined ? undefined : Buffer.from(lt, 'hex'),
+          ),
+        ].map((key) => key.toString('hex'))
+      const rangeOf = (gte?: string, lt?: string): string[] =>
+        [
+          ...store.range(
+            gte === undefined ? undefined : Buffer.from(gte, 'hex'),
+            lt === undefined ? undefined : Buffer.from(lt, 'hex'),
+          ),
+        ].map(([key]) => key.toString('hex'))
+      assert.deepEqual(keysOf(), ['00', '0000', '01', '7f', '7f00', 'ff', 'ffff'])
+      for (const [gte, lt] of [
+        ['00', '7f'],
+        ['0001', '80'],
+        ['', '01'],
+        ['7f', undefined],
+        [undefined, ''],
+      ]) {
+        assert.deepEqual(keysOf(gte, lt), rangeOf(gte, lt), `keys(${gte}, ${lt})`)
+      }
+    })
+
     test('prefix scans include the prefix itself and nothing beside it', async (t) => {
       const store = await backend.create(t)
       for (const key of ['a', 'ab', 'abc', 'abd', 'ac', 'b', 'aa']) store.put(b(key), b(key.toUpperCase()))
