@@ -363,7 +363,7 @@ async function scanStores(cluster: BenchCluster, storeName: string): Promise<voi
     const store = await RocksDbStateStore.open({ directory, name: storeName })
     const scannedAtMs = performance.now()
     const queue = new WindowCloseQueue<string>(windows, { keyId: (key) => key })
-    for (const [stateKey] of store.range()) {
+    for (const stateKey of store.keys()) {
       const { key, startMs, endMs } = decodeWindowKey(stateKey)
       queue.add(key.toString('utf8'), { startMs, endMs: endMs ?? startMs })
     }
