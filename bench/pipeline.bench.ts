@@ -41,7 +41,6 @@
  *   8. Print a BENCH line per figure and a summary with the targets; stop everything.
  */
 import { readdirSync, statSync } from 'node:fs'
-import { cpus, loadavg, totalmem } from 'node:os'
 import { join } from 'node:path'
 import { GroupConsumer, KafkaAdmin, PartitionReader, type InRecord } from '../src/kafka/index.ts'
 import { EventProducer, GeneratedEvents } from '../src/producer/index.ts'
@@ -54,7 +53,7 @@ import { produceEvents, startCluster, type BenchCluster } from './lib/cluster.ts
 import type { FromWorker, StoreFigures, WorkerConfig } from './lib/pipeline-worker.ts'
 import { runFlinkPeerDrain } from './lib/flink-peer.ts'
 import { cpuTimeMs } from './lib/proc.ts'
-import { benchLine, formatRate, quantile, table, type Figure } from './lib/report.ts'
+import { describeMachine, figureRecorder, formatRate, quantile, table } from './lib/report.ts'
 import {
   runStreamsPeerDrain,
   startStreamsPeer,
@@ -143,23 +142,11 @@ const spec = {
 const flags = flagsOrExit(BENCH, spec)
 
 const log = (line: string): void => console.error(`# ${line}`)
-const figures: Figure[] = []
-const report = (name: string, value: number, unit: string): void => {
-  const figure = { name, value, unit }
-  figures.push(figure)
-  console.log(benchLine(figure))
-}
+const { figures, report } = figureRecorder()
 const runId = Date.now().toString(36)
 /** The backlog every drain reads: filled by the first, deleted after the last. */
 const DRAIN_INPUT = `bench-drain-${runId}-in`
 const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms))
-
-function describeMachine(): string {
-  const load = loadavg()
-    .map((l) => l.toFixed(2))
-    .join(' ')
-  return `${cpus().length} x ${cpus()[0]?.model ?? 'cpu'}, ${Math.round(totalmem() / 2 ** 30)} GiB, Node ${process.version}, load average ${load}`
-}
 
 function workerFlags(cluster: BenchCluster): string[] {
   return flags['worker-cpu-prof'] ? ['--cpu-prof', `--cpu-prof-dir=${join(cluster.dir, 'profiles')}`] : []

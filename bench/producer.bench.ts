@@ -12,11 +12,18 @@
  *   4. Print a BENCH line per figure (medians over the runs) and the ratio, then a summary.
  *   5. Stop everything and delete the directory.
  */
-import { cpus, loadavg, totalmem } from 'node:os'
 import { flagsOrExit } from './lib/args.ts'
 import { produceEvents, startCluster, type BenchCluster } from './lib/cluster.ts'
 import { runProducerPerformance, type PeerResult } from './lib/java-peer.ts'
-import { benchLine, formatRate, median, medianFigure, table, type Figure } from './lib/report.ts'
+import {
+  benchLine,
+  describeMachine,
+  type Figure,
+  formatRate,
+  median,
+  medianFigure,
+  table,
+} from './lib/report.ts'
 
 const BENCH = 'bench/producer.bench.ts'
 const MIB = 1024 * 1024
@@ -103,13 +110,6 @@ async function produceWithPeer(
   } finally {
     await cluster.deleteTopic(topic).catch(() => undefined)
   }
-}
-
-function describeMachine(): string {
-  const load = loadavg()
-    .map((l) => l.toFixed(2))
-    .join(' ')
-  return `${cpus().length} x ${cpus()[0]?.model ?? 'cpu'}, ${Math.round(totalmem() / 2 ** 30)} GiB, Node ${process.version}, load average ${load}`
 }
 
 function figuresOf(recordBytes: number, freshet: FreshetResult[], peer: PeerResult[]): Figure[] {

@@ -31,7 +31,6 @@
  *   8. Print a BENCH line per figure and a summary; stop everything.
  */
 import { readFileSync } from 'node:fs'
-import { cpus, loadavg, totalmem } from 'node:os'
 import { join } from 'node:path'
 import { JOB_DEFAULTS } from '../src/jobs/options.ts'
 import { KafkaAdmin } from '../src/kafka/index.ts'
@@ -43,7 +42,7 @@ import { session, WindowCloseQueue } from '../src/windows/index.ts'
 import { flagsOrExit } from './lib/args.ts'
 import { produceEvents, startCluster, type BenchCluster } from './lib/cluster.ts'
 import type { FromWorker, StoreFigures, WorkerConfig } from './lib/pipeline-worker.ts'
-import { benchLine, formatRate, table, type Figure } from './lib/report.ts'
+import { describeMachine, figureRecorder, formatRate, table } from './lib/report.ts'
 import { startWorkerProcess, type WorkerProcess } from './lib/worker-process.ts'
 
 const BENCH = 'bench/recovery.bench.ts'
@@ -80,23 +79,11 @@ const spec = {
 const flags = flagsOrExit(BENCH, spec)
 
 const log = (line: string): void => console.error(`# ${line}`)
-const figures: Figure[] = []
-const report = (name: string, value: number, unit: string): void => {
-  const figure = { name, value, unit }
-  figures.push(figure)
-  console.log(benchLine(figure))
-}
+const { figures, report } = figureRecorder()
 const runId = Date.now().toString(36)
 const APPLICATION_ID = `bench-recovery-${runId}`
 const INPUT = `bench-recovery-${runId}-in`
 const OUTPUT = `bench-recovery-${runId}-out`
-
-function describeMachine(): string {
-  const load = loadavg()
-    .map((l) => l.toFixed(2))
-    .join(' ')
-  return `${cpus().length} x ${cpus()[0]?.model ?? 'cpu'}, ${Math.round(totalmem() / 2 ** 30)} GiB, Node ${process.version}, load average ${load}`
-}
 
 /** The generated events of the run's user population; `seed` 7 for the backlog, others after it. */
 function eventsSource(cluster: BenchCluster, seed: number, activeSessions: number): GeneratedEvents {

@@ -2,6 +2,7 @@
  * How benchmarks report: one `BENCH {json}` line per figure on stdout, for machines, and a short
  * table for people. Every figure of a repeated measurement is the median of its runs.
  */
+import { cpus, loadavg, totalmem } from 'node:os'
 
 export interface Figure {
   name: string
@@ -41,6 +42,22 @@ export function benchLine(figure: Figure): string {
   return `BENCH ${JSON.stringify(out)}`
 }
 
+/** A benchmark's figures: each printed as a BENCH line when reported, and kept for the summary. */
+export function figureRecorder(): {
+  figures: Figure[]
+  report: (name: string, value: number, unit: string) => void
+} {
+  const figures: Figure[] = []
+  return {
+    figures,
+    report: (name, value, unit) => {
+      const figure = { name, value, unit }
+      figures.push(figure)
+      console.log(benchLine(figure))
+    },
+  }
+}
+
 /** A figure that is the median of per-run values. */
 export function medianFigure(name: string, unit: string, runs: number[]): Figure {
   return { name, unit, value: median(runs), runs }
@@ -58,4 +75,12 @@ export function table(rows: string[][]): string {
       row.map((cell, c) => (c === 0 ? cell.padEnd(widths[c]!) : cell.padStart(widths[c]!))).join('  '),
     )
     .join('\n')
+}
+
+/** The machine a run measures on, and its load average: the context every figure needs. */
+export function describeMachine(): string {
+  const load = loadavg()
+    .map((l) => l.toFixed(2))
+    .join(' ')
+  return `${cpus().length} x ${cpus()[0]?.model ?? 'cpu'}, ${Math.round(totalmem() / 2 ** 30)} GiB, Node ${process.version}, load average ${load}`
 }
