@@ -35,8 +35,11 @@ export class WindowCloseQueue<K> {
   readonly #definition: WindowDefinition
   readonly #keyId: (key: K) => string
   readonly #heap: Entry<K>[] = []
-  /** Each key's open windows, by key id: one entry, or several (hopping windows, sessions apart). */
-  readonly #live = new Map<string, Entry<K> | Entry<K>[]>()
+  /**
+   * Each key's open windows, by key id: one entry (the common case, kept without a container), or
+   * several by `windowId` (hopping windows hold thousands per key: lookups stay O(1)).
+   */
+  readonly #live = new Map<string, Entry<K> | Map<string, Entry<K>>>()
   #size = 0
 
   constructor(definition: WindowDefinition, options: WindowCloseQueueOptions<K> = {}) {
@@ -59,7 +62,7 @@ export class WindowCloseQueue<K> {
   add(key: K, window: Window): boolean {
     const keyId = this.#keyId(key)
     const held = this.#live.get(keyId)
-    if (held !== undefined && indexOf(held, window) >= 0) return false
+    if (held !== undefined && find(held, window) !== undefined) return false
     const entry: Entry<K> = {
       key,
       keyId,
@@ -69,8 +72,12 @@ export class WindowCloseQueue<K> {
       removed: false,
     }
     if (held === undefined) this.#live.set(keyId, entry)
-    else if (Array.isArray(held)) held.push(entry)
-    else this.#live.set(keyId, [held, entry])
+    else if (held instanceof Map) held.set(windowId(window), entry)
+    else {
+      const several = new Map<string, Entry<K>>([[windowId(held), held]])
+      several.set(windowId(window), entry)
+      this.#live.set(keyId, several)
+    }
     this.#size++
     this.#push(entry)
     return true
@@ -78,14 +85,14 @@ export class WindowCloseQueue<K> {
 
   has(key: K, window: Window): boolean {
     const held = this.#live.get(this.#keyId(key))
-    return held !== undefined && indexOf(held, window) >= 0
+    return held !== undefined && find(held, window) !== undefined
   }
 
   /** The windows of `key` held now, in the order they were added (a new array). */
   windowsOf(key: K): Window[] {
     const held = this.#live.get(this.#keyId(key))
     if (held === undefined) return []
-    return Array.isArray(held) ? held.map(windowOf) : [windowOf(held)]
+    return held instanceof Map ? Array.from(held.values(), windowOf) : [windowOf(held)]
   }
 
   /** Forgets `window` of `key` (a session absorbed by a merge); returns false when it was not held. */
@@ -123,16 +130,12 @@ export class WindowCloseQueue<K> {
   #unlink(keyId: string, window: Window): Entry<K> | undefined {
     const held = this.#live.get(keyId)
     if (held === undefined) return undefined
-    const index = indexOf(held, window)
-    if (index < 0) return undefined
-    let entry: Entry<K>
-    if (!Array.isArray(held)) {
-      entry = held
-      this.#live.delete(keyId)
-    } else {
-      entry = held[index] as Entry<K>
-      held.splice(index, 1)
-      if (held.length === 1) this.#live.set(keyId, held[0] as Entry<K>)
+    const entry = find(held, window)
+    if (entry === undefined) return undefined
+    if (!(held instanceof Map)) this.#live.delete(keyId)
+    else {
+      held.delete(windowId(window))
+      if (held.size === 1) this.#live.set(keyId, held.values().next().value as Entry<K>)
     }
     this.#size--
     return entry
@@ -181,14 +184,15 @@ export class WindowCloseQueue<K> {
   }
 }
 
-/** Position of `window` among a key's held entries, or -1. */
-function indexOf<K>(held: Entry<K> | Entry<K>[], window: Window): number {
-  if (!Array.isArray(held)) return isWindow(held, window) ? 0 : -1
-  return held.findIndex((entry) => isWindow(entry, window))
+/** The entry of `window` among a key's held entries, or undefined. */
+function find<K>(held: Entry<K> | Map<string, Entry<K>>, window: Window): Entry<K> | undefined {
+  if (held instanceof Map) return held.get(windowId(window))
+  return held.startMs === window.startMs && held.endMs === window.endMs ? held : undefined
 }
 
-function isWindow<K>(entry: Entry<K>, window: Window): boolean {
-  return entry.startMs === window.startMs && entry.endMs === window.endMs
+/** A window's bounds as one string; the separator cannot occur in the decimal numbers. */
+function windowId(window: Window): string {
+  return `${window.startMs}/${window.endMs}`
 }
 
 function windowOf<K>(entry: Entry<K>): Window {

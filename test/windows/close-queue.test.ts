@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict'
 import { test } from 'node:test'
 import { FreshetError } from '../../src/errors/index.ts'
-import { session, tumbling, WindowCloseQueue, type Window } from '../../src/windows/index.ts'
+import { hopping, session, tumbling, WindowCloseQueue, type Window } from '../../src/windows/index.ts'
 
 const w = (startMs: number, endMs: number): Window => ({ startMs, endMs })
 const summary = (closed: ReadonlyArray<{ key: unknown; window: Window; closeAtMs: number }>): string[] =>
@@ -135,4 +135,22 @@ test("windowsOf gives a key's held windows, following adds, removals and closes"
   assert.equal(queue.size, 1)
   queue.windowsOf('a').push(w(1, 2))
   assert.deepEqual(queue.windowsOf('a'), [w(100, 100)], 'the array returned is a copy')
+})
+
+test('a key holding thousands of windows (long hopping windows): each is found, removed and closed once', () => {
+  const windows = hopping({ sizeMs: 3_600_000, advanceMs: 1_000 })
+  const queue = new WindowCloseQueue<string>(windows)
+  const starts = windows.assign(3_600_000, [])
+  assert.equal(starts.length, 3_600)
+  for (const start of starts) assert.equal(queue.add('k', windows.window(start)), true)
+  for (const start of starts) assert.equal(queue.add('k', windows.window(start)), false, 'held once')
+  assert.equal(queue.size, 3_600)
+  assert.equal(queue.windowsOf('k').length, 3_600)
+  assert.equal(queue.remove('k', windows.window(starts[10] as number)), true)
+  assert.equal(queue.has('k', windows.window(starts[10] as number)), false)
+  assert.equal(queue.has('k', windows.window(starts[11] as number)), true)
+  const closed = queue.popClosed(Infinity)
+  assert.equal(closed.length, 3_599)
+  assert.deepEqual(queue.windowsOf('k'), [])
+  assert.equal(queue.size, 0)
 })
