@@ -22,6 +22,9 @@ export type WorkerEvent =
       restoredRecords: number
       totalRecords: number
       done: boolean
+      /** A task's store: the changelog offsets the replay runs from (its checkpoint) and up to. */
+      fromOffset?: number
+      endOffset?: number
     }
   | {
       type: 'committed'

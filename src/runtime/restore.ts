@@ -34,6 +34,12 @@ export interface RestoreProgress {
   readonly restoredRecords: number
   readonly totalRecords: number
   readonly done: boolean
+  /**
+   * For a store restored from one changelog partition: the offset the replay starts at (the local
+   * checkpoint, or 0) and the one it ends before.
+   */
+  readonly fromOffset?: number
+  readonly endOffset?: number
 }
 
 export interface RestoreOptions {
@@ -84,7 +90,8 @@ async function replay(
   }
   const totalRecords = Number(endOffset - fromOffset)
   let restoredRecords = 0
-  onProgress({ restoredRecords, totalRecords, done: fromOffset >= endOffset })
+  const range = { fromOffset: Number(fromOffset), endOffset: Number(endOffset) }
+  onProgress({ restoredRecords, totalRecords, done: fromOffset >= endOffset, ...range })
   if (fromOffset >= endOffset) return store
   // Step 4
   for await (const batch of reader.read(topic, partition, fromOffset, endOffset)) {
@@ -97,8 +104,8 @@ async function replay(
     const last = batch[batch.length - 1] as (typeof batch)[number]
     await store.restore(entries, last.offset + 1n)
     restoredRecords = Math.min(totalRecords, Number(last.offset + 1n - fromOffset))
-    onProgress({ restoredRecords, totalRecords, done: false })
+    onProgress({ restoredRecords, totalRecords, done: false, ...range })
   }
-  onProgress({ restoredRecords: totalRecords, totalRecords, done: true })
+  onProgress({ restoredRecords: totalRecords, totalRecords, done: true, ...range })
   return store
 }

@@ -75,7 +75,13 @@ test('a restore includes a transaction of the changelog that commits while it st
   const store = (await restoring) as MemoryStateStore
   t.after(() => store.close())
   assert.deepEqual(contents(store), { a: '2', c: '1' })
-  assert.deepEqual(progress.at(-1), { restoredRecords: 7, totalRecords: 7, done: true })
+  assert.deepEqual(progress.at(-1), {
+    restoredRecords: 7,
+    totalRecords: 7,
+    done: true,
+    fromOffset: 0,
+    endOffset: 7,
+  })
 })
 
 test('a restore fails, retriably, while a transaction of the changelog stays undecided', async (t) => {
@@ -135,7 +141,13 @@ test('a store restored from its source topic stops at the given end, which may b
     'the record at offset 3 is not restored',
   )
   assert.equal(store.readCheckpoint(), 3n)
-  assert.deepEqual(progress.at(-1), { restoredRecords: 3, totalRecords: 3, done: true })
+  assert.deepEqual(progress.at(-1), {
+    restoredRecords: 3,
+    totalRecords: 3,
+    done: true,
+    fromOffset: 0,
+    endOffset: 3,
+  })
 
   // A checkpoint beyond the end (at-least-once flushed, then failed to commit its offsets): the
   // local state is ahead of what the task will process from, so it is wiped and restored again.
