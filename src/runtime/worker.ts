@@ -1181,10 +1181,13 @@ export class Worker {
    * After a failed send or commit, with the cluster reachable: start again from the last commit,
    * in place.
    *
-   *   1. Abort. Under exactly-once a transaction whose commit failed may or may not have committed;
+   *   1. Discard every task, and the offsets they consumed: what they hold in memory is ahead of
+   *      the committed state. First, so that nothing of it outlives a failure of the steps below:
+   *      a task kept past a failed abort would go on from a state whose changelog records were
+   *      aborted, and a later commit would make that state and its offsets durable without them.
+   *   2. Abort. Under exactly-once a transaction whose commit failed may or may not have committed;
    *      the abort's InitProducerId settles it, and tells a fenced worker (another took its
    *      transactional id over: it stops) from one whose transaction the coordinator aborted.
-   *   2. Discard every task: what they hold in memory is ahead of the committed state.
    *   3. Rewind the consumer to the committed offsets. The rewind stops the hand-out of the old
    *      position before it awaits anything, so a batch read before it is dropped, never handed
    *      to the restored tasks.
@@ -1210,19 +1213,18 @@ export class Worker {
     this.#resultDuesMs = []
     this.#batchMs = []
     // Step 1
+    const assigned = [...this.#tasks.values()].map((t) => ({
+      subtopology: t.subtopology,
+      partition: t.partition,
+    }))
+    await this.#discardTasks()
+    // Step 2
     try {
       await committer.abort()
     } catch (abortError) {
       if (!(await this.#takeOverIfFenced(committer, abortError))) throw abortError
     }
     await this.#takeOverIfFenced(committer, error)
-    // Step 2
-    const assigned = [...this.#tasks.values()].map((t) => ({
-      subtopology: t.subtopology,
-      partition: t.partition,
-    }))
-    await this.#discardTasks()
-    this.#offsets = new Map()
     this.#lastCommitMs = Date.now()
     const consumer = this.#consumer as GroupConsumer
     if (consumer.state !== 'CONSUMING') return
@@ -1316,8 +1318,9 @@ export class Worker {
     await this.#generators?.stopAll()
     const ids = [...this.#tasks.keys()].sort()
     if (lost) {
-      await (this.#committer as Committer).abort()
+      // Discarded before the abort, which may fail: no task outlives it with uncommitted state.
       await this.#discardTasks()
+      await (this.#committer as Committer).abort()
     } else if (this.#failure === undefined) {
       await this.#commit()
       for (const task of [...this.#tasks.values()]) await this.#closeTask(task)
@@ -1534,9 +1537,11 @@ export class Worker {
 
   /**
    * Closes every task without persisting anything since the last commit: stores close without a
-   * flush, so their local files stay at the last checkpoint.
+   * flush, so their local files stay at the last checkpoint. The offsets the tasks consumed since
+   * then go with them: a commit must never store offsets past input whose effects were discarded.
    */
   async #discardTasks(): Promise<void> {
+    this.#offsets = new Map()
     await this.#generators?.stopAll()
     for (const task of [...this.#tasks.values()]) {
       this.#retire(task)
