@@ -52,6 +52,14 @@ export class FaultyBroker {
     return this.proxy.address
   }
 
+  /**
+   * The broker's inter-broker listener, which the proxy does not stand in front of: a client that
+   * bootstraps here is told that listener's address and never meets the proxy's faults.
+   */
+  get directBootstrap(): string {
+    return `${LOOPBACK}:${this.#ports.internalPort}`
+  }
+
   async #start(): Promise<void> {
     this.#broker = await startBroker({
       dir: this.#dir,
