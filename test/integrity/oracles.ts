@@ -3,7 +3,11 @@
  * result per group and one-second window, whose count and sum are known in closed form.
  */
 import assert from 'node:assert/strict'
-import { KafkaProducer, type InRecord } from '../../src/kafka/index.ts'
+import { existsSync } from 'node:fs'
+import { readdir } from 'node:fs/promises'
+import { join } from 'node:path'
+import { KafkaProducer, PartitionReader, type InRecord } from '../../src/kafka/index.ts'
+import { decodeWindowKey, RocksDbStateStore, storeDirectory } from '../../src/state/index.ts'
 import type { CommittedReader } from './harness.ts'
 import { byWindow, type WindowSum } from './topology.ts'
 
@@ -138,4 +142,84 @@ export function assertAtLeastOnce(records: readonly InRecord[], expected: readon
     [],
     `every window counts and sums at least its closed form; the short ones' results (count@partition:offset): ${found.join('; ')}`,
   )
+}
+
+/** Where a run's window store lives: its changelog, and each worker's local copies of it. */
+export interface WindowStateLocation {
+  readonly bootstrap: string
+  readonly changelog: string
+  readonly partitions: number
+  readonly storeName: string
+  readonly applicationId: string
+  /** The state directory of every worker the run started. */
+  readonly stateDirs: readonly string[]
+  /** The sub-topology whose tasks hold the store (`<sub-topology>_<partition>`). */
+  readonly subtopology: number
+}
+
+/**
+ * A window that closed leaves no state behind: once every window before `closedBeforeMs` has
+ * closed and the workers have stopped, the changelog holds no live key of such a window, and no
+ * worker's local copy of a task's store (a current one, or one left from a task that moved away)
+ * holds one that a restore from its checkpoint would not delete. State left behind is what a
+ * restore brings back and emits again: this finds it even when no restore happened to.
+ */
+export async function assertNoWindowStateLeftBehind(
+  where: WindowStateLocation,
+  closedBeforeMs: number,
+): Promise<void> {
+  const left: string[] = []
+  // The changelog: the last record of every key, and where it is.
+  const last = new Map<string, { offset: bigint; live: boolean; startMs: number }>()
+  const reader = new PartitionReader({ bootstrapBrokers: [where.bootstrap] })
+  try {
+    const partitions = Array.from({ length: where.partitions }, (_, p) => p)
+    const ends = await reader.endOffsets(where.changelog, partitions)
+    for (const partition of partitions) {
+      for await (const batch of reader.read(where.changelog, partition, 0n, ends.get(partition) ?? 0n)) {
+        for (const record of batch) {
+          if (record.key === null) continue
+          last.set(`${partition}/${record.key.toString('hex')}`, {
+            offset: record.offset,
+            live: record.value !== null,
+            startMs: decodeWindowKey(record.key).startMs,
+          })
+        }
+      }
+    }
+  } finally {
+    await reader.close()
+  }
+  for (const [id, entry] of last) {
+    if (entry.live && entry.startMs < closedBeforeMs) left.push(`changelog ${id} (window ${entry.startMs})`)
+  }
+  // Each local copy: a key the changelog deleted before the copy's checkpoint stays for good.
+  for (const stateDir of where.stateDirs) {
+    const tasks = join(stateDir, where.applicationId)
+    if (!existsSync(tasks)) continue
+    for (const taskId of await readdir(tasks)) {
+      const [subtopology, partition] = taskId.split('_').map(Number)
+      if (subtopology !== where.subtopology) continue
+      const directory = storeDirectory({
+        stateDir,
+        applicationId: where.applicationId,
+        taskId,
+        storeName: where.storeName,
+      })
+      if (!existsSync(directory)) continue
+      const store = await RocksDbStateStore.open({ directory, name: where.storeName })
+      try {
+        const checkpoint = store.readCheckpoint() ?? 0n
+        for (const key of store.keys()) {
+          const { startMs } = decodeWindowKey(key)
+          const logged = last.get(`${partition}/${key.toString('hex')}`)
+          if (startMs < closedBeforeMs && (logged === undefined || logged.offset < checkpoint))
+            left.push(`${directory} (window ${startMs}, checkpoint ${checkpoint})`)
+        }
+      } finally {
+        await store.close()
+      }
+    }
+  }
+  assert.deepEqual(left, [], 'no state of a closed window left behind')
 }
