@@ -853,7 +853,6 @@ export class Worker {
     // Step 2
     await this.#locked(async () => {
       await this.#discardTasks()
-      this.#offsets = new Map()
       this.#resultTimesMs = []
       this.#resultDuesMs = []
       this.#batchMs = []
@@ -1327,7 +1326,6 @@ export class Worker {
     } else {
       await this.#discardTasks()
     }
-    this.#offsets = new Map()
     this.#emit({ type: 'revoked', tasks: ids })
   }
 

@@ -4,8 +4,6 @@
 //   broker-kill       the broker killed with SIGKILL and restarted 20-60 s later
 //   broker-freeze     the broker stopped with SIGSTOP for longer than the request timeout (35 s):
 //                     requests in flight get no answer, commits end with an unknown outcome
-// The fault proxy stands between the broker and the workers, the registry and the readers; the
-// suite's input producer goes past it, so input flows through the network faults.
 //   network-cut       every client connection reset at once (the fault proxy)
 //   network-blackhole connections accepted and never answered for 35 s (the fault proxy)
 //   network-slow      200 ms latency and 256 KiB/s each way for 15 s (the fault proxy)
@@ -14,6 +12,8 @@
 //   registry-mid-transaction  a new schema version is registered, the registry killed, and
 //                     records in the new version produced: the workers cannot decode them until
 //                     the registry is back, and must not hold a transaction open meanwhile
+// The fault proxy stands between the broker and the workers, the registry and the readers; the
+// suite's input producer goes past it, so input flows through the network faults.
 // The oracles: no worker exits but those the suite kills, and none fails; the faults did happen
 // (counted from the proxy, the workers' events and the suite's own log); the registry serves after
 // each fault; exactly-once: every window result once, equal to its closed form, in order per
