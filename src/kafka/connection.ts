@@ -28,7 +28,7 @@ export const connectionSpec: Spec<ConnectionOptions> = {
   },
   clientId: { check: checks.string(), default: 'freshet' },
   requestTimeoutMs: { check: checks.int(100, 600_000), default: 30_000 },
-  retries: { check: checks.int(0, 100), default: 5 },
+  retries: { check: checks.int(0, 100_000), default: 5 },
 }
 
 /** Splits "a:1,b:2" (CLI and env form) into a broker list. */

@@ -1,10 +1,14 @@
 import { Producer, stringSerializer } from '@platformatic/kafka'
 import { checks, validateOptions, type Spec } from '../options/index.ts'
+import { BatchSender, SKIP_SEQUENCES, type SendStats } from './batch-sender.ts'
+import { splitBySize } from './record-batch.ts'
 import { baseClientOptions, connectionSpec, type ConnectionOptions } from './connection.ts'
 import { kafkaError } from './errors.ts'
 import { javaCompatiblePartitioner } from './murmur2.ts'
 import type { Compression, OutRecord, TopicPartitionOffset } from './types.ts'
 import './varint64.ts'
+
+export { recordBytes, splitBySize } from './record-batch.ts'
 
 export interface ProducerOptions extends ConnectionOptions {
   /** Idempotent producer (acks=all, sequence numbers): no duplicates from retries. */
@@ -61,50 +65,6 @@ export function toMessage(record: OutRecord): Message {
   return message
 }
 
-// Per record in a v2 record batch: length, attributes, timestamp and offset deltas, key and value
-// lengths, header count (varints, at most 36 bytes); per header: two lengths (at most 10 bytes).
-const RECORD_OVERHEAD_BYTES = 40
-const HEADER_OVERHEAD_BYTES = 10
-
-/** The bytes a record takes in a record batch, never less than it really takes. */
-export function recordBytes(record: OutRecord): number {
-  let bytes = RECORD_OVERHEAD_BYTES + (record.key?.length ?? 0) + (record.value?.length ?? 0)
-  if (record.headers) {
-    for (const [k, v] of Object.entries(record.headers)) {
-      bytes +=
-        HEADER_OVERHEAD_BYTES +
-        Buffer.byteLength(k) +
-        (typeof v === 'string' ? Buffer.byteLength(v) : v.length)
-    }
-  }
-  return bytes
-}
-
-/**
- * Splits records, in order, into runs of at most `maxBytes` record bytes (a record larger than
- * that alone forms a run, for the broker to refuse with a clear error). The client packs each
- * partition's records of one send into a single batch, which the broker refuses whole when it is
- * over message.max.bytes: a worker sending thousands of records to a one-partition topic in one
- * send would never get through.
- */
-export function splitBySize(records: OutRecord[], maxBytes: number): OutRecord[][] {
-  const runs: OutRecord[][] = []
-  let run: OutRecord[] = []
-  let runBytes = 0
-  for (const record of records) {
-    const bytes = recordBytes(record)
-    if (run.length > 0 && runBytes + bytes > maxBytes) {
-      runs.push(run)
-      run = []
-      runBytes = 0
-    }
-    run.push(record)
-    runBytes += bytes
-  }
-  if (run.length > 0) runs.push(run)
-  return runs
-}
-
 /** The offsets the client reports for a send, in freshet's shape. */
 export function sentOffsets(result: {
   offsets?: Array<{ topic: string; partition: number; offset: bigint }>
@@ -115,10 +75,15 @@ export function sentOffsets(result: {
 /**
  * Sends batches of records. Keys are partitioned with Kafka's Java-compatible murmur2, so a key
  * lands on the same partition as when produced by the Java client, kcat or Kafka Streams.
+ *
+ * An idempotent producer (the default) encodes its record batches itself and keeps its producer
+ * id and sequence numbers (`BatchSender`); a producer with idempotence off sends through the
+ * client library.
  */
 export class KafkaProducer {
   readonly #producer: Producer<Buffer, Buffer, string, Buffer>
   readonly #options: ProducerOptions
+  readonly #sender: BatchSender | undefined
 
   constructor(options: ProducerOptions) {
     const resolved = validateOptions('KafkaProducer', options, producerSpec)
@@ -135,6 +100,14 @@ export class KafkaProducer {
       autocreateTopics: false,
       serializers: { headerKey: stringSerializer },
     })
+    if (resolved.idempotent !== false) {
+      this.#sender = new BatchSender(this.#producer, {
+        requestTimeoutMs: resolved.requestTimeoutMs ?? 30_000,
+        retries: resolved.retries ?? 5,
+        compression: resolved.compression ?? 'none',
+        maxRequestBytes: resolved.maxRequestBytes ?? maxRequestBytesOption.default,
+      })
+    }
   }
 
   get options(): Readonly<ProducerOptions> {
@@ -149,6 +122,7 @@ export class KafkaProducer {
   async send(records: OutRecord[]): Promise<TopicPartitionOffset[]> {
     if (records.length === 0) return []
     try {
+      if (this.#sender) return await this.#sender.send(records)
       const written: TopicPartitionOffset[] = []
       for (const run of splitBySize(
         records,
@@ -166,5 +140,15 @@ export class KafkaProducer {
 
   async close(): Promise<void> {
     await this.#producer.close()
+  }
+
+  /** Retries and producer ids of the idempotent send path; zeros for a non-idempotent producer. */
+  get sendStats(): Readonly<SendStats> {
+    return this.#sender?.stats ?? { retriedBatches: 0, producerIds: 0 }
+  }
+
+  /** Testing seam: the next batch of a partition skips `count` sequence numbers. */
+  [SKIP_SEQUENCES](topic: string, partition: number, count: number): void {
+    this.#sender?.[SKIP_SEQUENCES](topic, partition, count)
   }
 }
