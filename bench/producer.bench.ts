@@ -63,6 +63,9 @@ interface FreshetResult {
   elapsedMs: number
   eventsPerSec: number
   mibPerSec: number
+  /** The producing process's user + system CPU time per event, and its share of one core. */
+  cpuUsPerEvent: number
+  coreShare: number
 }
 
 const flags = flagsOrExit(BENCH, spec)
@@ -76,13 +79,18 @@ async function produceWithFreshet(
 ): Promise<FreshetResult> {
   await cluster.createTopic(topic, flags.partitions)
   try {
+    const cpuBefore = process.cpuUsage()
     const summary = await produceEvents(cluster, topic, count, {
       clientId: 'freshet-bench',
       ...(flags['batch-size'] === undefined ? {} : { batchSize: flags['batch-size'] }),
       ...(flags['max-in-flight'] === undefined ? {} : { maxInFlight: flags['max-in-flight'] }),
     })
+    const cpu = process.cpuUsage(cpuBefore)
+    const cpuUs = cpu.user + cpu.system
     const seconds = summary.elapsedMs / 1000
     return {
+      cpuUsPerEvent: cpuUs / summary.sent,
+      coreShare: cpuUs / 1000 / summary.elapsedMs,
       events: summary.sent,
       bytes: summary.bytes,
       elapsedMs: summary.elapsedMs,
@@ -124,6 +132,16 @@ function figuresOf(recordBytes: number, freshet: FreshetResult[], peer: PeerResu
       'producer.freshet.mib_per_sec',
       'MiB/s',
       freshet.map((r) => r.mibPerSec),
+    ),
+    medianFigure(
+      'producer.freshet.cpu_us_per_event',
+      'µs/event',
+      freshet.map((r) => r.cpuUsPerEvent),
+    ),
+    medianFigure(
+      'producer.freshet.core_share',
+      'cores',
+      freshet.map((r) => r.coreShare),
     ),
   ]
   if (peer.length === 0) return figures
@@ -199,7 +217,8 @@ async function main(): Promise<void> {
       freshet.push(r)
       const seconds = (r.elapsedMs / 1000).toFixed(2)
       log(
-        `run ${run} freshet: ${formatRate(r.eventsPerSec)} events/s, ${r.mibPerSec.toFixed(2)} MiB/s, ${seconds} s`,
+        `run ${run} freshet: ${formatRate(r.eventsPerSec)} events/s, ${r.mibPerSec.toFixed(2)} MiB/s, ${seconds} s, ` +
+          `CPU ${r.cpuUsPerEvent.toFixed(2)} µs/event at ${r.coreShare.toFixed(2)} core`,
       )
     }
     const runPeer = async (run: number): Promise<void> => {

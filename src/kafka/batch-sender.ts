@@ -5,25 +5,33 @@
  *
  * A send:
  *   1. Partitions the records (Kafka's murmur2 of the key, as the Java client; unkeyed records to
- *      partition 0) and encodes each partition's records of a request as one batch, at call time,
- *      while earlier sends may still be in flight.
- *   2. Waits for every earlier send: sends go out one at a time, in call order, so a partition's
- *      batches reach the broker in the order they were made.
- *   3. Takes a producer id (InitProducerId) if it has none, and stamps each batch not yet stamped
- *      under it with the id, the epoch and the partition's next sequence number.
- *   4. Sends one Produce request per partition leader, concurrently, and sorts out each
- *      partition's answer:
- *      - written (or DUPLICATE_SEQUENCE_NUMBER: written by an earlier attempt): done;
- *      - a retriable error or a failed request (the broker went away, a leader moved): the same
- *        bytes again, after a pause and with fresh metadata. The same producer id and sequence
- *        let the broker drop a copy it already wrote, so a retry never duplicates;
- *      - OUT_OF_ORDER_SEQUENCE_NUMBER, UNKNOWN_PRODUCER_ID or INVALID_PRODUCER_EPOCH (the broker
- *        lost or never had this producer's state, or a sequence was skipped): a new producer id,
- *        and every unwritten batch stamped again from sequence 0;
- *      - any other error fails the send.
- *   5. After `retries` retries, or on an error that is not retriable, the send fails and the
- *      producer id is dropped: batches of this send may or may not be written, and the next send
- *      starts over with a new producer id, so no sequence gap of the failed send blocks it.
+ *      partition 0) and encodes them as runs: each run is at most maxRequestBytes of records,
+ *      one batch per partition. Encoding happens at call time, while earlier sends are in flight.
+ *   2. Dispatches its runs in call order, up to MAX_IN_FLIGHT runs at a time (as the Java client's
+ *      max.in.flight.requests.per.connection = 5, the most a broker tracks per partition for
+ *      deduplication): each run's batches are stamped with the producer id, the epoch and their
+ *      partitions' next sequence numbers, and sent as one Produce request per partition leader.
+ *      A connection carries its requests in order and the broker handles them in order, so a
+ *      partition's batches are written in the order they were stamped, or refused from the first
+ *      one that is missing (OUT_OF_ORDER_SEQUENCE_NUMBER).
+ *   3. Takes each run's answers in dispatch order:
+ *      - every batch written (or DUPLICATE_SEQUENCE_NUMBER: written by an earlier attempt): done;
+ *      - some batch not written after an error a retry may correct (the broker went away, a
+ *        leader moved, an earlier batch of the partition is missing): dispatching stops, the runs
+ *        in flight are answered, and the unwritten batches are sent again one run at a time, in
+ *        dispatch order (4);
+ *      - an error no retry corrects (MESSAGE_TOO_LARGE, an authorization failure): the send
+ *        fails, and the producer id is dropped, since its sequence numbers now have a gap.
+ *   4. Sending again, one run at a time, with a pause between attempts and fresh metadata: the
+ *      same bytes with the same producer id and sequence numbers, so that the broker drops a copy
+ *      it already wrote and a retry never duplicates. OUT_OF_ORDER_SEQUENCE_NUMBER,
+ *      UNKNOWN_PRODUCER_ID or INVALID_PRODUCER_EPOCH for the earliest unwritten batch of a
+ *      partition means the broker lost or never had this producer's state (or a sequence number
+ *      was skipped): a new producer id, and every unwritten batch stamped again from sequence 0.
+ *   5. After `retries` retries, or an error that no retry corrects, the run's send fails, and so
+ *      does every later run waiting to be sent again; the producer id is dropped. Their batches
+ *      may or may not be written; the next send starts over with a new producer id, so that no
+ *      gap in the sequence numbers of the failed ones blocks it.
  */
 import {
   createAPI,
@@ -143,6 +151,45 @@ function classify(error: unknown): { retriable: boolean; staleMetadata: boolean 
 /** Testing seam: skip sequence numbers of a partition, to see the gap handled. */
 export const SKIP_SEQUENCES = Symbol('freshet.skipSequences')
 
+/** Beyond any partition count a cluster allows (KRaft's soft limit is in the hundreds of thousands). */
+const MAX_PARTITIONS = 1_000_000
+
+/** Runs dispatched and not yet answered, at most (the Java client's limit with idempotence). */
+const MAX_IN_FLIGHT = 5
+
+/** One send: its records, encoded into runs, and what became of them. */
+interface Send {
+  readonly records: readonly OutRecord[]
+  runs: EncodedBatch[][] | undefined
+  dispatched: number
+  answered: number
+  readonly written: TopicPartitionOffset[][]
+  settled: boolean
+  readonly resolve: (written: TopicPartitionOffset[]) => void
+  readonly reject: (error: unknown) => void
+}
+
+/** One run of a send in flight: at most one batch per partition. */
+interface Run {
+  readonly send: Send
+  readonly index: number
+  readonly batches: EncodedBatch[]
+  answer: Promise<Attempt> | undefined
+}
+
+/** The outcome of one attempt at sending batches. */
+interface Attempt {
+  written: TopicPartitionOffset[]
+  unwritten: EncodedBatch[]
+  /** The latest failure of an unwritten batch. */
+  failure: unknown
+  /** An error no retry corrects. */
+  fatal: unknown
+  /** The broker lost, or never had, this producer's state for some partition. */
+  lost: boolean
+  staleMetadata: boolean
+}
+
 export class BatchSender {
   readonly #client: ClientProducer
   readonly #options: BatchSenderOptions
@@ -152,7 +199,17 @@ export class BatchSender {
   /** The producer a batch was stamped under. */
   readonly #stampedBy = new WeakMap<EncodedBatch, ProducerIdentity>()
   readonly #partitionCounts = new Map<string, number>()
-  #queue: Promise<unknown> = Promise.resolve()
+  /** Sends with runs not yet dispatched, in call order. */
+  readonly #sends: Send[] = []
+  /** Runs dispatched, in dispatch order. */
+  readonly #inFlight: Run[] = []
+  /** Runs with unwritten batches, in dispatch order, to send again one at a time. */
+  readonly #retrying: Array<{
+    run: Run
+    unwritten: EncodedBatch[]
+    failure: { error: unknown } | undefined
+  }> = []
+  #driving = false
   readonly #stats: SendStats = { retriedBatches: 0, producerIds: 0 }
 
   constructor(client: ClientProducer, options: BatchSenderOptions) {
@@ -161,23 +218,32 @@ export class BatchSender {
   }
 
   send(records: readonly OutRecord[]): Promise<TopicPartitionOffset[]> {
-    // Step 1, now if every topic's partition count is known, else in turn.
-    let encoded: EncodedBatch[][] | undefined
-    try {
-      if (records.every((r) => r.partition !== undefined || this.#partitionCounts.has(r.topic)))
-        encoded = this.#encode(records)
-    } catch (error) {
-      return Promise.reject(error)
-    }
-    // Step 2
-    const result = this.#queue.then(async () => {
-      const requests = encoded ?? (await this.#learnPartitionCounts(records), this.#encode(records))
-      const written: TopicPartitionOffset[] = []
-      for (const batches of requests) written.push(...(await this.#produce(batches)))
-      return written
+    return new Promise((resolve, reject) => {
+      // Step 1, now if every topic's partition count is known, else when the send's turn comes.
+      let runs: EncodedBatch[][] | undefined
+      try {
+        if (records.every((r) => r.partition !== undefined || this.#partitionCounts.has(r.topic)))
+          runs = this.#encode(records)
+      } catch (error) {
+        reject(error)
+        return
+      }
+      if (runs?.length === 0) {
+        resolve([])
+        return
+      }
+      this.#sends.push({
+        records,
+        runs,
+        dispatched: 0,
+        answered: 0,
+        written: [],
+        settled: false,
+        resolve,
+        reject,
+      })
+      this.#drive()
     })
-    this.#queue = result.catch(() => undefined)
-    return result
   }
 
   get stats(): Readonly<SendStats> {
@@ -187,6 +253,116 @@ export class BatchSender {
   [SKIP_SEQUENCES](topic: string, partition: number, count: number): void {
     const key = partitionKey(topic, partition)
     this.#sequences.set(key, nextSequence(this.#sequences.get(key) ?? 0, count))
+  }
+
+  #drive(): void {
+    if (this.#driving) return
+    this.#driving = true
+    void this.#loop().finally(() => {
+      this.#driving = false
+      if (this.#sends.length > 0) this.#drive()
+    })
+  }
+
+  /** Steps 2 to 5, while there is work. */
+  async #loop(): Promise<void> {
+    for (;;) {
+      const send = this.#sends[0]
+      if (send?.settled) {
+        this.#sends.shift()
+        continue
+      }
+      // Step 3: the oldest run's answer, when no run may be dispatched now.
+      const blocked =
+        send === undefined ||
+        this.#inFlight.length >= MAX_IN_FLIGHT ||
+        this.#retrying.length > 0 ||
+        this.#producer === undefined
+      if (blocked && this.#inFlight.length > 0) {
+        await this.#takeAnswer()
+        continue
+      }
+      // Step 4, once nothing is in flight; a send that finds no producer id takes one here too.
+      if (this.#retrying.length > 0) {
+        await this.#retry()
+        continue
+      }
+      if (send === undefined) return
+      if (send.runs === undefined) {
+        try {
+          await this.#learnPartitionCounts(send.records)
+          send.runs = this.#encode(send.records)
+        } catch (error) {
+          this.#fail(send, error)
+          continue
+        }
+      }
+      // Step 2
+      const index = send.dispatched++
+      if (send.dispatched === send.runs.length) this.#sends.shift()
+      const run: Run = { send, index, batches: send.runs[index]!, answer: undefined }
+      if (this.#producer === undefined) {
+        this.#retrying.push({ run, unwritten: run.batches, failure: undefined })
+        continue
+      }
+      this.#stamp(run.batches, this.#producer)
+      run.answer = this.#attempt(run.batches, false, false)
+      this.#inFlight.push(run)
+    }
+  }
+
+  /** Step 3 for the oldest run in flight. */
+  async #takeAnswer(): Promise<void> {
+    const run = this.#inFlight.shift()!
+    const attempt = await run.answer!
+    run.send.written[run.index] = attempt.written
+    if (attempt.fatal !== undefined) {
+      this.#dropProducer()
+      this.#fail(run.send, attempt.fatal)
+    } else if (attempt.unwritten.length > 0) {
+      this.#retrying.push({ run, unwritten: attempt.unwritten, failure: { error: attempt.failure } })
+    } else {
+      this.#answered(run)
+    }
+  }
+
+  /** Step 4: the runs with unwritten batches, one at a time, in dispatch order. */
+  async #retry(): Promise<void> {
+    let gaveUp: { error: unknown } | undefined
+    for (const { run, unwritten, failure } of this.#retrying.splice(0)) {
+      if (run.send.settled) continue
+      if (gaveUp !== undefined) {
+        this.#fail(run.send, gaveUp.error)
+        continue
+      }
+      try {
+        const written = await this.#produce(unwritten, failure)
+        run.send.written[run.index] = [...(run.send.written[run.index] ?? []), ...written]
+        this.#answered(run)
+      } catch (error) {
+        // Step 5
+        this.#dropProducer()
+        gaveUp = { error }
+        this.#fail(run.send, error)
+      }
+    }
+  }
+
+  #answered(run: Run): void {
+    const send = run.send
+    if (send.settled) return
+    send.answered++
+    if (send.answered === send.runs!.length) {
+      send.settled = true
+      send.resolve(send.written.flat())
+    }
+  }
+
+  #fail(send: Send, error: unknown): void {
+    if (send.settled) return
+    send.settled = true
+    if (this.#sends[0] === send) this.#sends.shift()
+    send.reject(error)
   }
 
   async #learnPartitionCounts(records: readonly OutRecord[]): Promise<void> {
@@ -200,118 +376,167 @@ export class BatchSender {
     }
   }
 
-  /** Step 1: one batch per partition for each request of at most maxRequestBytes. */
+  /** Step 1: one batch per partition for each run of at most maxRequestBytes. */
   #encode(records: readonly OutRecord[]): EncodedBatch[][] {
-    const requests: EncodedBatch[][] = []
+    const runs: EncodedBatch[][] = []
     const nowMs = Date.now()
+    const compression = this.#options.compression
     for (const run of splitBySize(records as OutRecord[], this.#options.maxRequestBytes)) {
-      const byPartition = new Map<string, { topic: string; partition: number; records: OutRecord[] }>()
+      // Per topic, each partition's records, in order (indexed by partition: no key per record).
+      const byTopic = new Map<string, OutRecord[][]>()
+      let lastTopic: string | undefined
+      let partitions: OutRecord[][] = []
+      let count = 0
       for (const record of run) {
-        let partition = record.partition
-        if (partition === undefined) {
-          const count = this.#partitionCounts.get(record.topic)!
-          partition = record.key ? positiveMurmur2(record.key) % count : 0
+        if (record.topic !== lastTopic) {
+          lastTopic = record.topic
+          let known = byTopic.get(lastTopic)
+          if (known === undefined) byTopic.set(lastTopic, (known = []))
+          partitions = known
+          count = this.#partitionCounts.get(lastTopic) ?? 0
         }
-        const key = partitionKey(record.topic, partition)
-        let group = byPartition.get(key)
-        if (group === undefined)
-          byPartition.set(key, (group = { topic: record.topic, partition, records: [] }))
-        group.records.push(record)
+        const partition = record.partition ?? (record.key ? positiveMurmur2(record.key) % count : 0)
+        if (!Number.isInteger(partition) || partition < 0 || partition >= MAX_PARTITIONS) {
+          throw new FreshetError('KAFKA_ERROR', `produce to ${record.topic}: no partition ${partition}`, {
+            topic: record.topic,
+          })
+        }
+        ;(partitions[partition] ??= []).push(record)
       }
-      requests.push(
-        [...byPartition.values()].map((g) =>
-          encodeBatch(g.topic, g.partition, g.records, { compression: this.#options.compression, nowMs }),
-        ),
-      )
+      const batches: EncodedBatch[] = []
+      for (const [topic, byPartition] of byTopic) {
+        for (const [partition, group] of byPartition.entries()) {
+          if (group !== undefined) batches.push(encodeBatch(topic, partition, group, { compression, nowMs }))
+        }
+      }
+      runs.push(batches)
     }
-    return requests
+    return runs
   }
 
-  /** Steps 3 to 5 for the batches of one request. */
-  async #produce(batches: EncodedBatch[]): Promise<TopicPartitionOffset[]> {
+  /** Stamps the batches not yet stamped under `producer` with its next sequence numbers. */
+  #stamp(batches: EncodedBatch[], producer: ProducerIdentity): void {
+    for (const batch of batches) {
+      if (this.#stampedBy.get(batch) === producer) continue
+      const key = partitionKey(batch.topic, batch.partition)
+      const sequence = this.#sequences.get(key) ?? 0
+      stampBatch(batch, producer.id, producer.epoch, sequence)
+      this.#sequences.set(key, nextSequence(sequence, batch.count))
+      this.#stampedBy.set(batch, producer)
+    }
+  }
+
+  /**
+   * Step 4 for one run's unwritten batches: attempts until all are written or it gives up.
+   * `previous` is the failure of the attempt that left them unwritten, if one was made.
+   */
+  async #produce(
+    batches: EncodedBatch[],
+    previous: { error: unknown } | undefined,
+  ): Promise<TopicPartitionOffset[]> {
     const written: TopicPartitionOffset[] = []
     let pending = batches
-    let refresh = false
-    for (let attempt = 0; ; attempt++) {
-      let failure: unknown
-      let lost = false
-      const retry = new Set<EncodedBatch>()
+    let refresh = previous !== undefined
+    let failure = previous?.error
+    for (let attempt = previous === undefined ? 0 : 1; ; attempt++) {
+      if (attempt > 0) {
+        if (attempt > this.#options.retries) throw failure
+        this.#stats.retriedBatches += pending.length
+        await sleep(RETRY_DELAY_MS)
+      }
       try {
-        // Step 3
-        const producer = (this.#producer ??= await this.#initProducerId())
-        for (const batch of pending) {
-          if (this.#stampedBy.get(batch) === producer) continue
-          const key = partitionKey(batch.topic, batch.partition)
-          const sequence = this.#sequences.get(key) ?? 0
-          stampBatch(batch, producer.id, producer.epoch, sequence)
-          this.#sequences.set(key, nextSequence(sequence, batch.count))
-          this.#stampedBy.set(batch, producer)
-        }
-        // Step 4
-        const byLeader = await this.#byLeader(pending, refresh)
-        refresh = false
-        const answers = await Promise.allSettled(
-          [...byLeader].map(async ([leader, sent]) => this.#request(leader, sent)),
-        )
-        for (const [i, sent] of [...byLeader.values()].entries()) {
-          const settled = answers[i]!
-          if (settled.status === 'rejected') {
-            const { retriable, staleMetadata } = classify(settled.reason)
-            if (!retriable) throw this.#giveUp(settled.reason)
-            failure = settled.reason
-            refresh ||= staleMetadata
-            for (const batch of sent) retry.add(batch)
-            continue
-          }
-          for (const batch of sent) {
-            const found = settled.value
-              .find((t) => t.name === batch.topic)
-              ?.partitionResponses.find((p) => p.index === batch.partition)
-            const code = protocolErrorsCodesById[found?.errorCode ?? -1] ?? 'UNKNOWN_SERVER_ERROR'
-            if (WRITTEN.has(code)) {
-              if (found!.baseOffset >= 0n)
-                written.push({ topic: batch.topic, partition: batch.partition, offset: found!.baseOffset })
-              continue
-            }
-            const error = new ResponseError(
-              0,
-              8,
-              {
-                [`${batch.topic}-${batch.partition}`]: [found?.errorCode ?? -1, found?.errorMessage ?? null],
-              },
-              settled.value,
-            )
-            if (STATE_LOST.has(code)) lost = true
-            else if (!protocolErrors[code as keyof typeof protocolErrors]?.canRetry) throw this.#giveUp(error)
-            else refresh ||= new ProtocolError(code).hasStaleMetadata === true
-            failure = error
-            retry.add(batch)
-          }
-        }
+        this.#producer ??= await this.#initProducerId()
       } catch (error) {
-        // Before any request went out: InitProducerId or metadata failed.
-        if (retry.size > 0 || !classify(error).retriable) throw this.#giveUp(error)
+        if (!classify(error).retriable) throw error
         failure = error
-        refresh = true
-        for (const batch of pending) retry.add(batch)
+        continue
       }
-      if (retry.size === 0) return written
-      // Step 5
-      if (attempt >= this.#options.retries) throw this.#giveUp(failure)
-      if (lost) {
-        this.#producer = undefined
-        this.#sequences.clear()
-      }
-      pending = [...retry]
-      this.#stats.retriedBatches += pending.length
-      await sleep(RETRY_DELAY_MS)
+      this.#stamp(pending, this.#producer)
+      const outcome = await this.#attempt(pending, refresh, true)
+      written.push(...outcome.written)
+      if (outcome.fatal !== undefined) throw outcome.fatal
+      if (outcome.unwritten.length === 0) return written
+      if (outcome.lost) this.#dropProducer()
+      pending = outcome.unwritten
+      refresh = outcome.staleMetadata
+      failure = outcome.failure
     }
   }
 
-  #giveUp(error: unknown): unknown {
+  /**
+   * One attempt: a Produce request per leader, concurrently, and each partition's answer sorted
+   * out. `alone` says whether nothing else is in flight, so that a refused sequence number means
+   * lost producer state rather than an earlier batch still missing.
+   */
+  async #attempt(batches: EncodedBatch[], refresh: boolean, alone: boolean): Promise<Attempt> {
+    const outcome: Attempt = {
+      written: [],
+      unwritten: [],
+      failure: undefined,
+      fatal: undefined,
+      lost: false,
+      staleMetadata: false,
+    }
+    let byLeader: Map<number, EncodedBatch[]>
+    try {
+      byLeader = await this.#byLeader(batches, refresh)
+    } catch (error) {
+      if (classify(error).retriable) {
+        outcome.unwritten = batches
+        outcome.failure = error
+        outcome.staleMetadata = true
+      } else {
+        outcome.fatal = error
+      }
+      return outcome
+    }
+    const leaders = [...byLeader]
+    const answers = await Promise.allSettled(leaders.map(([leader, sent]) => this.#request(leader, sent)))
+    for (const [i, [, sent]] of leaders.entries()) {
+      const settled = answers[i]!
+      if (settled.status === 'rejected') {
+        const { retriable, staleMetadata } = classify(settled.reason)
+        if (!retriable) outcome.fatal ??= settled.reason
+        outcome.failure = settled.reason
+        outcome.staleMetadata ||= staleMetadata
+        outcome.unwritten.push(...sent)
+        continue
+      }
+      for (const batch of sent) {
+        const found = settled.value
+          .find((t) => t.name === batch.topic)
+          ?.partitionResponses.find((p) => p.index === batch.partition)
+        const code = protocolErrorsCodesById[found?.errorCode ?? -1] ?? 'UNKNOWN_SERVER_ERROR'
+        if (WRITTEN.has(code)) {
+          if (found!.baseOffset >= 0n)
+            outcome.written.push({
+              topic: batch.topic,
+              partition: batch.partition,
+              offset: found!.baseOffset,
+            })
+          continue
+        }
+        const error = new ResponseError(
+          0,
+          8,
+          {
+            [`${batch.topic}-${batch.partition}`]: [found?.errorCode ?? -1, found?.errorMessage ?? null],
+          },
+          settled.value,
+        )
+        if (STATE_LOST.has(code)) outcome.lost ||= alone
+        else if (!protocolErrors[code as keyof typeof protocolErrors]?.canRetry) outcome.fatal ??= error
+        else outcome.staleMetadata ||= new ProtocolError(code).hasStaleMetadata === true
+        outcome.failure = error
+        outcome.unwritten.push(batch)
+      }
+    }
+    return outcome
+  }
+
+  #dropProducer(): void {
     this.#producer = undefined
     this.#sequences.clear()
-    return error
   }
 
   async #initProducerId(): Promise<ProducerIdentity> {
