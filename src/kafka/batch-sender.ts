@@ -57,6 +57,21 @@ export interface BatchSenderOptions {
   retries: number
   compression: Compression
   maxRequestBytes: number
+  /** Sends inside a transaction, whose owner holds the producer id (see `TransactionalSends`). */
+  transactional?: TransactionalSends
+}
+
+/**
+ * What a transactional producer gives the send path: its transactional id, its producer id and
+ * epoch (from InitProducerId, which it sends itself), and the registration of partitions new to the
+ * open transaction with the coordinator (AddPartitionsToTxn), which must come before their first
+ * batch. Within a transaction nothing takes a new producer id: a lost producer state or a fencing
+ * error fails the send, and the owner aborts the transaction with a new epoch.
+ */
+export interface TransactionalSends {
+  readonly transactionalId: string
+  identity(): ProducerIdentity
+  register(partitions: ReadonlyArray<{ topic: string; partition: number }>): Promise<void>
 }
 
 /** What the send path did to get records through, since the producer was made. */
@@ -67,16 +82,21 @@ export interface SendStats {
   producerIds: number
 }
 
-interface ProducerIdentity {
+export interface ProducerIdentity {
   id: bigint
   epoch: number
 }
 
 // Produce v8 (Kafka 2.4 and later; not flexible): transactional_id, acks, timeout_ms, and per
 // topic its name and per partition its index and record batch, each length-prefixed.
-function produceRequest(acks: number, timeoutMs: number, topics: Array<[string, EncodedBatch[]]>): Writer {
+function produceRequest(
+  transactionalId: string | null,
+  acks: number,
+  timeoutMs: number,
+  topics: Array<[string, EncodedBatch[]]>,
+): Writer {
   return Writer.create()
-    .appendString(null, false)
+    .appendString(transactionalId, false)
     .appendInt16(acks)
     .appendInt32(timeoutMs)
     .appendArray(
@@ -107,7 +127,7 @@ interface ProduceAnswer {
   responses: Array<{ name: string; partitionResponses: PartitionAnswer[] }>
 }
 
-const produce = createAPI<[number, number, Array<[string, EncodedBatch[]]>], ProduceAnswer>(
+const produce = createAPI<[string | null, number, number, Array<[string, EncodedBatch[]]>], ProduceAnswer>(
   0,
   8,
   produceRequest,
@@ -127,6 +147,9 @@ const produce = createAPI<[number, number, Array<[string, EncodedBatch[]]>], Pro
 const ACKS_ALL = -1
 const WRITTEN = new Set(['NONE', 'DUPLICATE_SEQUENCE_NUMBER'])
 const STATE_LOST = new Set(['OUT_OF_ORDER_SEQUENCE_NUMBER', 'UNKNOWN_PRODUCER_ID', 'INVALID_PRODUCER_EPOCH'])
+// A newer epoch or another producer owns the transactional id: only the transaction's owner can
+// sort that out (by aborting with a new epoch, or learning that it is fenced).
+const FENCED = new Set(['INVALID_PRODUCER_EPOCH', 'PRODUCER_FENCED', 'TRANSACTION_COORDINATOR_FENCED'])
 
 function partitionKey(topic: string, partition: number): string {
   return `${topic}\u0000${partition}`
@@ -161,15 +184,19 @@ const MAX_IN_FLIGHT = 5
 interface Send {
   readonly records: readonly OutRecord[]
   runs: EncodedBatch[][] | undefined
+  /** Runs dispatched so far; dispatching stops at the send's first failure. */
   dispatched: number
-  answered: number
-  readonly written: TopicPartitionOffset[][]
+  /** Runs dispatched and not yet written or given up on. */
+  unfinished: number
+  written: number
+  readonly offsets: TopicPartitionOffset[][]
+  failure: { error: unknown } | undefined
   settled: boolean
   readonly resolve: (written: TopicPartitionOffset[]) => void
   readonly reject: (error: unknown) => void
 }
 
-/** One run of a send in flight: at most one batch per partition. */
+/** One run of a send: at most one batch per partition. */
 interface Run {
   readonly send: Send
   readonly index: number
@@ -193,6 +220,7 @@ interface Attempt {
 export class BatchSender {
   readonly #client: ClientProducer
   readonly #options: BatchSenderOptions
+  readonly #transactional: TransactionalSends | undefined
   #producer: ProducerIdentity | undefined
   /** Next sequence number per partition, under the current producer id. */
   readonly #sequences = new Map<string, number>()
@@ -215,33 +243,37 @@ export class BatchSender {
   constructor(client: ClientProducer, options: BatchSenderOptions) {
     this.#client = client
     this.#options = options
+    this.#transactional = options.transactional
   }
 
+  /** Resolves once every record is written, with the base offset of each batch. */
   send(records: readonly OutRecord[]): Promise<TopicPartitionOffset[]> {
     return new Promise((resolve, reject) => {
+      const send: Send = {
+        records,
+        runs: undefined,
+        dispatched: 0,
+        unfinished: 0,
+        written: 0,
+        offsets: [],
+        failure: undefined,
+        settled: false,
+        resolve,
+        reject,
+      }
       // Step 1, now if every topic's partition count is known, else when the send's turn comes.
-      let runs: EncodedBatch[][] | undefined
       try {
         if (records.every((r) => r.partition !== undefined || this.#partitionCounts.has(r.topic)))
-          runs = this.#encode(records)
+          send.runs = this.#encode(records)
       } catch (error) {
         reject(error)
         return
       }
-      if (runs?.length === 0) {
+      if (send.runs?.length === 0) {
         resolve([])
         return
       }
-      this.#sends.push({
-        records,
-        runs,
-        dispatched: 0,
-        answered: 0,
-        written: [],
-        settled: false,
-        resolve,
-        reject,
-      })
+      this.#sends.push(send)
       this.#drive()
     })
   }
@@ -268,8 +300,9 @@ export class BatchSender {
   async #loop(): Promise<void> {
     for (;;) {
       const send = this.#sends[0]
-      if (send?.settled) {
+      if (send !== undefined && send.failure !== undefined) {
         this.#sends.shift()
+        this.#settle(send)
         continue
       }
       // Step 3: the oldest run's answer, when no run may be dispatched now.
@@ -277,7 +310,7 @@ export class BatchSender {
         send === undefined ||
         this.#inFlight.length >= MAX_IN_FLIGHT ||
         this.#retrying.length > 0 ||
-        this.#producer === undefined
+        this.#currentProducer() === undefined
       if (blocked && this.#inFlight.length > 0) {
         await this.#takeAnswer()
         continue
@@ -288,24 +321,29 @@ export class BatchSender {
         continue
       }
       if (send === undefined) return
-      if (send.runs === undefined) {
-        try {
+      try {
+        if (send.runs === undefined) {
           await this.#learnPartitionCounts(send.records)
           send.runs = this.#encode(send.records)
-        } catch (error) {
-          this.#fail(send, error)
-          continue
         }
+        // Partitions new to the transaction, before their first batch.
+        const batches = send.runs[send.dispatched]!
+        await this.#transactional?.register(batches)
+      } catch (error) {
+        send.failure = { error }
+        continue
       }
       // Step 2
       const index = send.dispatched++
+      send.unfinished++
       if (send.dispatched === send.runs.length) this.#sends.shift()
       const run: Run = { send, index, batches: send.runs[index]!, answer: undefined }
-      if (this.#producer === undefined) {
+      const producer = this.#currentProducer()
+      if (producer === undefined) {
         this.#retrying.push({ run, unwritten: run.batches, failure: undefined })
         continue
       }
-      this.#stamp(run.batches, this.#producer)
+      this.#stamp(run.batches, producer)
       run.answer = this.#attempt(run.batches, false, false)
       this.#inFlight.push(run)
     }
@@ -315,14 +353,14 @@ export class BatchSender {
   async #takeAnswer(): Promise<void> {
     const run = this.#inFlight.shift()!
     const attempt = await run.answer!
-    run.send.written[run.index] = attempt.written
+    run.send.offsets[run.index] = attempt.written
     if (attempt.fatal !== undefined) {
       this.#dropProducer()
-      this.#fail(run.send, attempt.fatal)
+      this.#finish(run, { error: attempt.fatal })
     } else if (attempt.unwritten.length > 0) {
       this.#retrying.push({ run, unwritten: attempt.unwritten, failure: { error: attempt.failure } })
     } else {
-      this.#answered(run)
+      this.#finish(run, undefined)
     }
   }
 
@@ -330,39 +368,48 @@ export class BatchSender {
   async #retry(): Promise<void> {
     let gaveUp: { error: unknown } | undefined
     for (const { run, unwritten, failure } of this.#retrying.splice(0)) {
-      if (run.send.settled) continue
-      if (gaveUp !== undefined) {
-        this.#fail(run.send, gaveUp.error)
+      // A run whose send failed already is given up with it, as are all after a run given up on.
+      const given = gaveUp ?? run.send.failure
+      if (given !== undefined) {
+        this.#finish(run, given)
         continue
       }
       try {
         const written = await this.#produce(unwritten, failure)
-        run.send.written[run.index] = [...(run.send.written[run.index] ?? []), ...written]
-        this.#answered(run)
+        run.send.offsets[run.index] = [...(run.send.offsets[run.index] ?? []), ...written]
+        this.#finish(run, undefined)
       } catch (error) {
         // Step 5
         this.#dropProducer()
         gaveUp = { error }
-        this.#fail(run.send, error)
+        this.#finish(run, gaveUp)
       }
     }
   }
 
-  #answered(run: Run): void {
+  /** A run is written (`failure` undefined) or given up on; its send settles once all of it has. */
+  #finish(run: Run, failure: { error: unknown } | undefined): void {
     const send = run.send
-    if (send.settled) return
-    send.answered++
-    if (send.answered === send.runs!.length) {
-      send.settled = true
-      send.resolve(send.written.flat())
-    }
+    send.unfinished--
+    if (failure !== undefined) send.failure ??= failure
+    else send.written++
+    this.#settle(send)
   }
 
-  #fail(send: Send, error: unknown): void {
+  /**
+   * Resolves a send once all its runs are written; rejects a failed send once none of its runs is
+   * in flight any more (so that a transaction is never ended under a request still in flight).
+   */
+  #settle(send: Send): void {
     if (send.settled) return
-    send.settled = true
-    if (this.#sends[0] === send) this.#sends.shift()
-    send.reject(error)
+    if (send.failure !== undefined) {
+      if (send.unfinished > 0 || this.#sends.includes(send)) return
+      send.settled = true
+      send.reject(send.failure.error)
+    } else if (send.runs !== undefined && send.written === send.runs.length) {
+      send.settled = true
+      send.resolve(send.offsets.flat())
+    }
   }
 
   async #learnPartitionCounts(records: readonly OutRecord[]): Promise<void> {
@@ -381,6 +428,7 @@ export class BatchSender {
     const runs: EncodedBatch[][] = []
     const nowMs = Date.now()
     const compression = this.#options.compression
+    const transactional = this.#transactional !== undefined
     for (const run of splitBySize(records as OutRecord[], this.#options.maxRequestBytes)) {
       // Per topic, each partition's records, in order (indexed by partition: no key per record).
       const byTopic = new Map<string, OutRecord[][]>()
@@ -406,7 +454,8 @@ export class BatchSender {
       const batches: EncodedBatch[] = []
       for (const [topic, byPartition] of byTopic) {
         for (const [partition, group] of byPartition.entries()) {
-          if (group !== undefined) batches.push(encodeBatch(topic, partition, group, { compression, nowMs }))
+          if (group !== undefined)
+            batches.push(encodeBatch(topic, partition, group, { compression, transactional, nowMs }))
         }
       }
       runs.push(batches)
@@ -444,18 +493,23 @@ export class BatchSender {
         this.#stats.retriedBatches += pending.length
         await sleep(RETRY_DELAY_MS)
       }
-      try {
-        this.#producer ??= await this.#initProducerId()
-      } catch (error) {
-        if (!classify(error).retriable) throw error
-        failure = error
-        continue
+      let producer = this.#currentProducer()
+      if (producer === undefined) {
+        try {
+          producer = this.#producer = await this.#initProducerId()
+        } catch (error) {
+          if (!classify(error).retriable) throw error
+          failure = error
+          continue
+        }
       }
-      this.#stamp(pending, this.#producer)
+      this.#stamp(pending, producer)
       const outcome = await this.#attempt(pending, refresh, true)
       written.push(...outcome.written)
       if (outcome.fatal !== undefined) throw outcome.fatal
       if (outcome.unwritten.length === 0) return written
+      // Within a transaction, only its owner can take a new epoch.
+      if (outcome.lost && this.#transactional !== undefined) throw outcome.failure
       if (outcome.lost) this.#dropProducer()
       pending = outcome.unwritten
       refresh = outcome.staleMetadata
@@ -524,7 +578,8 @@ export class BatchSender {
           },
           settled.value,
         )
-        if (STATE_LOST.has(code)) outcome.lost ||= alone
+        if (this.#transactional !== undefined && FENCED.has(code)) outcome.fatal ??= error
+        else if (STATE_LOST.has(code)) outcome.lost ||= alone
         else if (!protocolErrors[code as keyof typeof protocolErrors]?.canRetry) outcome.fatal ??= error
         else outcome.staleMetadata ||= new ProtocolError(code).hasStaleMetadata === true
         outcome.failure = error
@@ -537,6 +592,20 @@ export class BatchSender {
   #dropProducer(): void {
     this.#producer = undefined
     this.#sequences.clear()
+  }
+
+  /**
+   * The producer id and epoch to stamp batches with: this sender's own, or the transaction
+   * owner's. Sequence numbers start over under every new id or epoch.
+   */
+  #currentProducer(): ProducerIdentity | undefined {
+    if (this.#transactional === undefined) return this.#producer
+    const { id, epoch } = this.#transactional.identity()
+    if (this.#producer?.id !== id || this.#producer.epoch !== epoch) {
+      this.#sequences.clear()
+      this.#producer = { id, epoch }
+    }
+    return this.#producer
   }
 
   async #initProducerId(): Promise<ProducerIdentity> {
@@ -583,7 +652,13 @@ export class BatchSender {
       if (list === undefined) byTopic.set(batch.topic, (list = []))
       list.push(batch)
     }
-    const answer = await produce.async(connection, ACKS_ALL, this.#options.requestTimeoutMs, [...byTopic])
+    const answer = await produce.async(
+      connection,
+      this.#transactional?.transactionalId ?? null,
+      ACKS_ALL,
+      this.#options.requestTimeoutMs,
+      [...byTopic],
+    )
     return answer.responses
   }
 

@@ -6,7 +6,8 @@ import { checks, validateOptions, type Spec } from '../options/index.ts'
 import { baseClientOptions, connectionSpec, retryDelayMs, type ConnectionOptions } from './connection.ts'
 import { brokerErrors, kafkaError } from './errors.ts'
 import { javaCompatiblePartitioner } from './murmur2.ts'
-import { maxRequestBytesOption, sentOffsets, splitBySize, toMessage } from './producer.ts'
+import { BatchSender } from './batch-sender.ts'
+import { maxRequestBytesOption } from './producer.ts'
 import type { Compression, OutRecord, TopicPartitionOffset } from './types.ts'
 import './varint64.ts'
 
@@ -139,6 +140,9 @@ export class TransactionalProducer {
   #transaction: ClientTransaction | undefined
   /** Whether the open transaction may have reached the coordinator. */
   #touched = false
+  readonly #sender: BatchSender
+  /** Partitions registered with the coordinator in the open transaction ("topic\0partition"). */
+  readonly #registered = new Set<string>()
   #queue: Promise<unknown> = Promise.resolve()
 
   constructor(options: TransactionalProducerOptions) {
@@ -161,6 +165,17 @@ export class TransactionalProducer {
       partitioner: javaCompatiblePartitioner,
       autocreateTopics: false,
       serializers: { headerKey: stringSerializer },
+    })
+    this.#sender = new BatchSender(this.#producer, {
+      requestTimeoutMs: resolved.requestTimeoutMs ?? 30_000,
+      retries: resolved.retries ?? 5,
+      compression: resolved.compression ?? 'none',
+      maxRequestBytes: resolved.maxRequestBytes ?? maxRequestBytesOption.default,
+      transactional: {
+        transactionalId: resolved.transactionalId,
+        identity: () => this.#identity(),
+        register: (partitions) => this.#register(partitions),
+      },
     })
   }
 
@@ -196,6 +211,7 @@ export class TransactionalProducer {
         throw this.#fail(error, 'begin', 'READY', true)
       }
       this.#touched = false
+      this.#registered.clear()
       this.#moveTo('IN_TRANSACTION')
     })
   }
@@ -206,16 +222,9 @@ export class TransactionalProducer {
       if (records.length === 0) return []
       this.#touched = true
       try {
-        // Step 3, in requests of at most maxRequestBytes, one after another.
-        const transaction = this.#open()
-        const written: TopicPartitionOffset[] = []
-        for (const run of splitBySize(
-          records,
-          this.#options.maxRequestBytes ?? maxRequestBytesOption.default,
-        )) {
-          written.push(...sentOffsets(await transaction.send({ messages: run.map(toMessage) })))
-        }
-        return written
+        // Step 3, in requests of at most maxRequestBytes, encoded by freshet (`BatchSender`).
+        this.#open()
+        return await this.#sender.send(records)
       } catch (error) {
         throw this.#fail(
           error,
@@ -406,6 +415,31 @@ export class TransactionalProducer {
       // Local only: the client forgets the transaction object, the broker never heard of it.
       await transaction.cancel()
     }
+  }
+
+  /** The producer id and epoch the open transaction's batches carry. */
+  #identity(): { id: bigint; epoch: number } {
+    const { producerId, producerEpoch } = this.#producer
+    if (producerId === undefined || producerEpoch === undefined) {
+      throw new FreshetError('INVALID_STATE', `TransactionalProducer ${this.transactionalId}: no producer id`)
+    }
+    return { id: producerId, epoch: producerEpoch }
+  }
+
+  /** Step 3's AddPartitionsToTxn, for partitions new to the open transaction. */
+  async #register(partitions: ReadonlyArray<{ topic: string; partition: number }>): Promise<void> {
+    const added = partitions.filter((p) => !this.#registered.has(`${p.topic}\u0000${p.partition}`))
+    if (added.length === 0) return
+    const transaction = this.#open()
+    const metadata = await this.#producer.metadata({ topics: [...new Set(added.map((p) => p.topic))] })
+    // The client takes the partitions as messages; it reads their topic and partition only.
+    await transaction.addPartitions(
+      metadata,
+      added.map((p) => ({ topic: p.topic, partition: p.partition })) as Parameters<
+        ClientTransaction['addPartitions']
+      >[1],
+    )
+    for (const p of added) this.#registered.add(`${p.topic}\u0000${p.partition}`)
   }
 
   async #beginClientTransaction(): Promise<ClientTransaction> {
