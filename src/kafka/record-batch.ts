@@ -30,6 +30,7 @@
  * zigzag-encoded like protobuf's sint32/sint64.
  */
 import { compressionsAlgorithms, crc32c } from '@platformatic/kafka'
+import { createRequire } from 'node:module'
 import type { Compression, OutRecord } from './types.ts'
 
 const HEADER_BYTES = 61
@@ -40,6 +41,19 @@ const PRODUCER_EPOCH_AT = 51
 const BASE_SEQUENCE_AT = 53
 const TRANSACTIONAL = 1 << 4
 const MAX_SEQUENCE = 0x7fffffff
+
+/**
+ * CRC-32C of the bytes: `@node-rs/crc32` (an optional dependency, native) when it loads, else the
+ * client library's (WebAssembly). The library wraps the same native function, but copies its input
+ * first, which costs three times the checksum itself on a batch.
+ */
+const checksum: (bytes: Uint8Array) => number = (() => {
+  try {
+    return (createRequire(import.meta.url)('@node-rs/crc32') as { crc32c(bytes: Uint8Array): number }).crc32c
+  } catch {
+    return (bytes: Uint8Array) => crc32c(bytes as Buffer)
+  }
+})()
 
 // Per record in a v2 record batch: length, attributes, timestamp and offset deltas, key and value
 // lengths, header count (varints, at most 36 bytes); per header: two lengths (at most 10 bytes).
@@ -99,8 +113,12 @@ function varintBytes(value: number): number {
 }
 
 function unsignedVarintBytes(value: number): number {
-  let bytes = 1
-  while (value >= 0x80) {
+  if (value < 0x80) return 1
+  if (value < 0x4000) return 2
+  if (value < 0x200000) return 3
+  let bytes = 4
+  value = Math.floor(value / 0x10000000)
+  while (value > 0) {
     value = Math.floor(value / 128)
     bytes++
   }
@@ -113,9 +131,10 @@ function zigzag64(value: number): number {
 }
 
 function writeUnsignedVarint(buffer: Buffer, at: number, value: number): number {
+  // Within 32 bits shifts are exact; beyond, division keeps the high bits.
   while (value >= 0x80) {
     buffer[at++] = (value & 0x7f) | 0x80
-    value = Math.floor(value / 128)
+    value = value < 0x100000000 ? value >>> 7 : Math.floor(value / 128)
   }
   buffer[at++] = value
   return at
@@ -132,7 +151,7 @@ function byteLength(value: Buffer | string): number {
 
 function writeBytes(buffer: Buffer, at: number, value: Buffer | string, length: number): number {
   if (typeof value === 'string') buffer.write(value, at, length, 'utf8')
-  else value.copy(buffer, at)
+  else buffer.set(value, at)
   return at + length
 }
 
@@ -221,7 +240,7 @@ export function encodeBatch(
     body.copy(buffer, HEADER_BYTES)
   }
 
-  // Step 3: the header, with producer id -1, epoch -1 and sequence -1 until stamped.
+  // Step 3: the header, with producer id -1, epoch -1 and sequence -1 and no CRC until stamped.
   const bytes = buffer
   bytes.writeBigInt64BE(0n, 0)
   bytes.writeInt32BE(bytes.length - 12, 8)
@@ -232,7 +251,9 @@ export function encodeBatch(
   bytes.writeBigInt64BE(BigInt(baseTimestampMs), 27)
   bytes.writeBigInt64BE(BigInt(maxTimestampMs), 35)
   bytes.writeInt32BE(count, 57)
-  stampBatch({ topic, partition, count, bytes }, -1n, -1, -1)
+  bytes.writeBigInt64BE(-1n, PRODUCER_ID_AT)
+  bytes.writeInt16BE(-1, PRODUCER_EPOCH_AT)
+  bytes.writeInt32BE(-1, BASE_SEQUENCE_AT)
   return { topic, partition, count, bytes }
 }
 
@@ -247,7 +268,7 @@ export function stampBatch(
   bytes.writeBigInt64BE(producerId, PRODUCER_ID_AT)
   bytes.writeInt16BE(producerEpoch, PRODUCER_EPOCH_AT)
   bytes.writeInt32BE(baseSequence, BASE_SEQUENCE_AT)
-  bytes.writeUInt32BE(crc32c(bytes.subarray(ATTRIBUTES_AT)), CRC_AT)
+  bytes.writeUInt32BE(checksum(bytes.subarray(ATTRIBUTES_AT)), CRC_AT)
 }
 
 /** The sequence after `count` records from `sequence`: sequences wrap to 0 after 2^31 - 1. */

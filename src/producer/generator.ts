@@ -197,6 +197,8 @@ interface Session {
   started: boolean
   /** Set once the session is over; the next draw replaces it. */
   ended: boolean
+  /** `userId` as UTF-8 bytes, made at the session's first keyed event. */
+  key: Buffer | undefined
 }
 
 /**
@@ -212,6 +214,7 @@ export class EventGenerator {
   private readonly meanSessionEvents: number
   private readonly onTransaction: ((transaction: TransactionEvent) => void) | undefined
   private readonly userIds: string[]
+  private lastSession: Session | undefined
   private readonly registered: Uint8Array
   private readonly userCurrency: Uint8Array
   private readonly userDevice: Uint8Array
@@ -284,11 +287,26 @@ export class EventGenerator {
       const index = Math.floor(this.random.next() * this.sessions.length)
       const session = this.sessions[index]
       const event = this.step(session)
-      if (event !== undefined) return event
+      if (event !== undefined) {
+        this.lastSession = session
+        return event
+      }
       // The session ended without a final event: another user's session takes its place.
       this.active[session.user] = 0
       this.sessions[index] = this.startSession()
     }
+  }
+
+  /**
+   * The user_id of the event `next()` returned last, as UTF-8 bytes: the record key, encoded once
+   * per session rather than once per event.
+   */
+  get lastUserKey(): Buffer {
+    const session = this.lastSession
+    if (session === undefined) {
+      throw new FreshetError('INVALID_STATE', 'EventGenerator.lastUserKey: no event generated yet')
+    }
+    return (session.key ??= Buffer.from(session.userId))
   }
 
   /** The next `count` events. */
@@ -322,6 +340,7 @@ export class EventGenerator {
       pending: [],
       started: false,
       ended: false,
+      key: undefined,
     }
   }
 

@@ -21,17 +21,12 @@ export interface RecordSource {
   readonly finite: boolean
 }
 
-/** Keys kept encoded; beyond this many distinct users, keys are encoded per event. */
-const KEY_CACHE_LIMIT = 100_000
-
 /** Generated user events, keyed by user_id, stamped with the event's timestamp. */
 export class GeneratedEvents implements RecordSource {
   readonly finite = false
   readonly #topic: string
   readonly #generator: EventGenerator
   readonly #serializer: Serializer<UserEvent>
-  /** Each user's key bytes, encoded once: keys repeat for as long as the user population lives. */
-  readonly #keys = new Map<string, Buffer>()
 
   constructor(topic: string, generator: EventGeneratorOptions, serializer: Serializer<UserEvent>) {
     this.#topic = topic
@@ -45,24 +40,16 @@ export class GeneratedEvents implements RecordSource {
 
   next(max: number): OutRecord[] {
     const records: OutRecord[] = new Array(max)
+    const generator = this.#generator
     for (let i = 0; i < max; i++) {
-      const event = this.#generator.next()
+      const event = generator.next()
       records[i] = {
         topic: this.#topic,
-        key: this.#key(event.user_id),
+        key: generator.lastUserKey,
         value: this.#serializer.serialize(event),
         timestampMs: event.timestamp,
       }
     }
     return records
-  }
-
-  #key(userId: string): Buffer {
-    let key = this.#keys.get(userId)
-    if (key === undefined) {
-      key = Buffer.from(userId)
-      if (this.#keys.size < KEY_CACHE_LIMIT) this.#keys.set(userId, key)
-    }
-    return key
   }
 }
