@@ -41,6 +41,7 @@ import {
   protocolErrorsCodesById,
   ResponseError,
   Writer,
+  type Connection,
   type Producer,
 } from '@platformatic/kafka'
 import { setTimeout as sleep } from 'node:timers/promises'
@@ -147,6 +148,13 @@ const produce = createAPI<[string | null, number, number, Array<[string, Encoded
 const ACKS_ALL = -1
 const WRITTEN = new Set(['NONE', 'DUPLICATE_SEQUENCE_NUMBER'])
 const STATE_LOST = new Set(['OUT_OF_ORDER_SEQUENCE_NUMBER', 'UNKNOWN_PRODUCER_ID', 'INVALID_PRODUCER_EPOCH'])
+// Answers after which a batch may or may not have been appended: the leader wrote it and timed out
+// waiting for its followers, or wrote it and then found too few of them in sync.
+const OUTCOME_UNKNOWN = new Set([
+  'REQUEST_TIMED_OUT',
+  'NOT_ENOUGH_REPLICAS_AFTER_APPEND',
+  'NETWORK_EXCEPTION',
+])
 // A newer epoch or another producer owns the transactional id: only the transaction's owner can
 // sort that out (by aborting with a new epoch, or learning that it is fenced).
 const FENCED = new Set(['INVALID_PRODUCER_EPOCH', 'PRODUCER_FENCED', 'TRANSACTION_COORDINATOR_FENCED'])
@@ -204,6 +212,14 @@ interface Run {
   answer: Promise<Attempt> | undefined
 }
 
+/** One attempt's requests, ready to go out: per leader, its connection or why there is none. */
+interface Prepared {
+  readonly batches: EncodedBatch[]
+  /** The leaders could not be found: nothing can go out. */
+  readonly failure: { error: unknown } | undefined
+  readonly requests: Array<{ batches: EncodedBatch[]; connection: Connection | undefined; error: unknown }>
+}
+
 /** The outcome of one attempt at sending batches. */
 interface Attempt {
   written: TopicPartitionOffset[]
@@ -226,6 +242,8 @@ export class BatchSender {
   readonly #sequences = new Map<string, number>()
   /** The producer a batch was stamped under. */
   readonly #stampedBy = new WeakMap<EncodedBatch, ProducerIdentity>()
+  /** Batches whose last request failed or timed out: they may have been written. */
+  readonly #unknown = new WeakSet<EncodedBatch>()
   readonly #partitionCounts = new Map<string, number>()
   /** Sends with runs not yet dispatched, in call order. */
   readonly #sends: Send[] = []
@@ -290,10 +308,23 @@ export class BatchSender {
   #drive(): void {
     if (this.#driving) return
     this.#driving = true
-    void this.#loop().finally(() => {
-      this.#driving = false
-      if (this.#sends.length > 0) this.#drive()
-    })
+    this.#loop()
+      .catch((error: unknown) => this.#failAll(error))
+      .finally(() => {
+        this.#driving = false
+        if (this.#sends.length > 0) this.#drive()
+      })
+  }
+
+  /** A failure of the loop itself: every send it holds fails with it, none is left waiting. */
+  #failAll(error: unknown): void {
+    const failure = { error }
+    for (const run of this.#inFlight.splice(0)) this.#finish(run, failure)
+    for (const { run } of this.#retrying.splice(0)) this.#finish(run, failure)
+    for (const send of this.#sends.splice(0)) {
+      send.failure ??= failure
+      this.#settle(send)
+    }
   }
 
   /** Steps 2 to 5, while there is work. */
@@ -344,7 +375,7 @@ export class BatchSender {
         continue
       }
       this.#stamp(run.batches, producer)
-      run.answer = this.#attempt(run.batches, false, false)
+      run.answer = this.#sendPrepared(await this.#prepare(run.batches, false), false)
       this.#inFlight.push(run)
     }
   }
@@ -489,7 +520,7 @@ export class BatchSender {
     let failure = previous?.error
     for (let attempt = previous === undefined ? 0 : 1; ; attempt++) {
       if (attempt > 0) {
-        if (attempt > this.#options.retries) throw failure
+        if (attempt > this.#options.retries || this.#client.closed) throw failure
         this.#stats.retriedBatches += pending.length
         await sleep(RETRY_DELAY_MS)
       }
@@ -503,6 +534,9 @@ export class BatchSender {
           continue
         }
       }
+      // A batch that may have been written under an earlier producer id cannot go out under this
+      // one: the broker would take it for new records. Its send fails, as after its last retry.
+      if (pending.some((b) => this.#unknown.has(b) && this.#stampedBy.get(b) !== producer)) throw failure
       this.#stamp(pending, producer)
       const outcome = await this.#attempt(pending, refresh, true)
       written.push(...outcome.written)
@@ -518,11 +552,39 @@ export class BatchSender {
   }
 
   /**
-   * One attempt: a Produce request per leader, concurrently, and each partition's answer sorted
-   * out. `alone` says whether nothing else is in flight, so that a refused sequence number means
-   * lost producer state rather than an earlier batch still missing.
+   * One attempt: a Produce request per leader, and each partition's answer sorted out. `alone`
+   * says whether nothing else is in flight, so that a refused sequence number means lost producer
+   * state rather than an earlier batch still missing.
    */
   async #attempt(batches: EncodedBatch[], refresh: boolean, alone: boolean): Promise<Attempt> {
+    return this.#sendPrepared(await this.#prepare(batches, refresh), alone)
+  }
+
+  /**
+   * What a request needs before it goes out: the partitions' leaders and their connections. The
+   * loop awaits this for one run before it dispatches the next, so that runs reach each
+   * connection's queue in the order their sequence numbers were stamped.
+   */
+  async #prepare(batches: EncodedBatch[], refresh: boolean): Promise<Prepared> {
+    let byLeader: Map<number, EncodedBatch[]>
+    try {
+      byLeader = await this.#byLeader(batches, refresh)
+    } catch (error) {
+      return { batches, failure: { error }, requests: [] }
+    }
+    const requests: Prepared['requests'] = []
+    for (const [leader, sent] of byLeader) {
+      try {
+        requests.push({ batches: sent, connection: await this.#connection(leader), error: undefined })
+      } catch (error) {
+        requests.push({ batches: sent, connection: undefined, error })
+      }
+    }
+    return { batches, failure: undefined, requests }
+  }
+
+  /** Puts the prepared requests on their connections now; resolves with their answers sorted out. */
+  #sendPrepared(prepared: Prepared, alone: boolean): Promise<Attempt> {
     const outcome: Attempt = {
       written: [],
       unwritten: [],
@@ -531,62 +593,71 @@ export class BatchSender {
       lost: false,
       staleMetadata: false,
     }
-    let byLeader: Map<number, EncodedBatch[]>
-    try {
-      byLeader = await this.#byLeader(batches, refresh)
-    } catch (error) {
+    if (prepared.failure !== undefined) {
+      // Nothing went out: the leaders or their addresses are unknown.
+      const error = prepared.failure.error
       if (classify(error).retriable) {
-        outcome.unwritten = batches
+        outcome.unwritten = prepared.batches
         outcome.failure = error
         outcome.staleMetadata = true
       } else {
         outcome.fatal = error
       }
-      return outcome
+      return Promise.resolve(outcome)
     }
-    const leaders = [...byLeader]
-    const answers = await Promise.allSettled(leaders.map(([leader, sent]) => this.#request(leader, sent)))
-    for (const [i, [, sent]] of leaders.entries()) {
-      const settled = answers[i]!
-      if (settled.status === 'rejected') {
-        const { retriable, staleMetadata } = classify(settled.reason)
-        if (!retriable) outcome.fatal ??= settled.reason
-        outcome.failure = settled.reason
-        outcome.staleMetadata ||= staleMetadata
-        outcome.unwritten.push(...sent)
-        continue
-      }
-      for (const batch of sent) {
-        const found = settled.value
-          .find((t) => t.name === batch.topic)
-          ?.partitionResponses.find((p) => p.index === batch.partition)
-        const code = protocolErrorsCodesById[found?.errorCode ?? -1] ?? 'UNKNOWN_SERVER_ERROR'
-        if (WRITTEN.has(code)) {
-          if (found!.baseOffset >= 0n)
-            outcome.written.push({
-              topic: batch.topic,
-              partition: batch.partition,
-              offset: found!.baseOffset,
-            })
+    const requests = prepared.requests
+    const sending = requests.map((r) =>
+      r.connection === undefined ? Promise.reject(r.error) : this.#request(r.connection, r.batches),
+    )
+    return Promise.allSettled(sending).then((answers) => {
+      for (const [i, { batches: sent }] of requests.entries()) {
+        const settled = answers[i]!
+        if (settled.status === 'rejected') {
+          const { retriable, staleMetadata } = classify(settled.reason)
+          if (!retriable) outcome.fatal ??= settled.reason
+          outcome.failure = settled.reason
+          outcome.staleMetadata ||= staleMetadata
+          for (const batch of sent) {
+            // The request may have been written before it failed.
+            if (requests[i]!.connection !== undefined) this.#unknown.add(batch)
+            outcome.unwritten.push(batch)
+          }
           continue
         }
-        const error = new ResponseError(
-          0,
-          8,
-          {
-            [`${batch.topic}-${batch.partition}`]: [found?.errorCode ?? -1, found?.errorMessage ?? null],
-          },
-          settled.value,
-        )
-        if (this.#transactional !== undefined && FENCED.has(code)) outcome.fatal ??= error
-        else if (STATE_LOST.has(code)) outcome.lost ||= alone
-        else if (!protocolErrors[code as keyof typeof protocolErrors]?.canRetry) outcome.fatal ??= error
-        else outcome.staleMetadata ||= new ProtocolError(code).hasStaleMetadata === true
-        outcome.failure = error
-        outcome.unwritten.push(batch)
+        for (const batch of sent) {
+          const found = settled.value
+            .find((t) => t.name === batch.topic)
+            ?.partitionResponses.find((p) => p.index === batch.partition)
+          const code = protocolErrorsCodesById[found?.errorCode ?? -1] ?? 'UNKNOWN_SERVER_ERROR'
+          if (WRITTEN.has(code)) {
+            if (found!.baseOffset >= 0n)
+              outcome.written.push({
+                topic: batch.topic,
+                partition: batch.partition,
+                offset: found!.baseOffset,
+              })
+            continue
+          }
+          if (OUTCOME_UNKNOWN.has(code)) this.#unknown.add(batch)
+          else this.#unknown.delete(batch)
+          const error = new ResponseError(
+            0,
+            8,
+            {
+              [`${batch.topic}-${batch.partition}`]: [found?.errorCode ?? -1, found?.errorMessage ?? null],
+            },
+            settled.value,
+          )
+          if (this.#transactional !== undefined && FENCED.has(code)) outcome.fatal ??= error
+          else if (STATE_LOST.has(code)) outcome.lost ||= alone
+          else if (!protocolErrors[code as keyof typeof protocolErrors]?.canRetry) outcome.fatal ??= error
+          else outcome.staleMetadata ||= new ProtocolError(code).hasStaleMetadata === true
+          outcome.failure = error
+          outcome.unwritten.push(batch)
+        }
       }
-    }
-    return outcome
+      return outcome
+    })
   }
 
   #dropProducer(): void {
@@ -637,7 +708,8 @@ export class BatchSender {
     return byLeader
   }
 
-  async #request(leader: number, batches: EncodedBatch[]): Promise<ProduceAnswer['responses']> {
+  /** The connection to a partition leader. */
+  async #connection(leader: number): Promise<Connection> {
     const broker = this.#client.currentMetadata?.brokers.get(leader)
     if (broker === undefined) {
       throw Object.assign(new Error(`broker ${leader} is not in the cluster metadata`), {
@@ -645,7 +717,11 @@ export class BatchSender {
         hasStaleMetadata: true,
       })
     }
-    const connection = await this.#client.connections.get(broker)
+    return this.#client.connections.get(broker)
+  }
+
+  /** Puts a Produce request on the connection's queue at once; resolves with its answer. */
+  async #request(connection: Connection, batches: EncodedBatch[]): Promise<ProduceAnswer['responses']> {
     const byTopic = new Map<string, EncodedBatch[]>()
     for (const batch of batches) {
       let list = byTopic.get(batch.topic)
