@@ -48,8 +48,15 @@ import { setTimeout as sleep } from 'node:timers/promises'
 import { FreshetError } from '../errors/index.ts'
 import { RETRY_DELAY_MS } from './connection.ts'
 import { positiveMurmur2 } from './murmur2.ts'
-import { encodeBatch, nextSequence, splitBySize, stampBatch, type EncodedBatch } from './record-batch.ts'
-import type { Compression, OutRecord, TopicPartitionOffset } from './types.ts'
+import {
+  encodeBatch,
+  nextSequence,
+  SKIP_SEQUENCES,
+  splitBySize,
+  stampBatch,
+  type EncodedBatch,
+} from './record-batch.ts'
+import type { Compression, OutRecord, SendStats, TopicPartitionOffset } from './types.ts'
 
 type ClientProducer = Producer<Buffer, Buffer, string, Buffer>
 
@@ -73,14 +80,6 @@ export interface TransactionalSends {
   readonly transactionalId: string
   identity(): ProducerIdentity
   register(partitions: ReadonlyArray<{ topic: string; partition: number }>): Promise<void>
-}
-
-/** What the send path did to get records through, since the producer was made. */
-export interface SendStats {
-  /** Batches sent again after a failed attempt. */
-  retriedBatches: number
-  /** Producer ids taken (InitProducerId): one at the start, one after each loss of producer state or failed send. */
-  producerIds: number
 }
 
 export interface ProducerIdentity {
@@ -178,9 +177,6 @@ function classify(error: unknown): { retriable: boolean; staleMetadata: boolean 
   if (error instanceof FreshetError) return { retriable: error.retriable, staleMetadata: false }
   return { retriable: flags.canRetry !== false, staleMetadata: flags.hasStaleMetadata === true }
 }
-
-/** Testing seam: skip sequence numbers of a partition, to see the gap handled. */
-export const SKIP_SEQUENCES = Symbol('freshet.skipSequences')
 
 /** Beyond any partition count a cluster allows (KRaft's soft limit is in the hundreds of thousands). */
 const MAX_PARTITIONS = 1_000_000

@@ -17,13 +17,13 @@ export {
 export { kafkaError } from './errors.ts'
 export { PartitionReader, type PartitionReaderOptions } from './partition-reader.ts'
 export { KafkaProducer, type ProducerOptions } from './producer.ts'
-export type { SendStats } from './batch-sender.ts'
 export type {
   Compression,
   InRecord,
   IsolationLevel,
   OutRecord,
   PartitionAssigner,
+  SendStats,
   TopicDescription,
   TopicPartitionOffset,
   TopicSpec,

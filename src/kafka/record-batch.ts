@@ -271,6 +271,12 @@ export function stampBatch(
   bytes.writeUInt32BE(checksum(bytes.subarray(ATTRIBUTES_AT)), CRC_AT)
 }
 
+/**
+ * Testing seam of the send path: `producer[SKIP_SEQUENCES](topic, partition, n)` makes the next
+ * batch of the partition skip n sequence numbers, to see the broker refuse it and the gap handled.
+ */
+export const SKIP_SEQUENCES = Symbol('freshet.skipSequences')
+
 /** The sequence after `count` records from `sequence`: sequences wrap to 0 after 2^31 - 1. */
 export function nextSequence(sequence: number, count: number): number {
   const next = sequence + count

@@ -60,3 +60,11 @@ export interface TopicDescription {
 
 export type Compression = 'none' | 'gzip' | 'snappy' | 'lz4' | 'zstd'
 export type IsolationLevel = 'read_committed' | 'read_uncommitted'
+
+/** What the send path did to get records through, since the producer was made. */
+export interface SendStats {
+  /** Batches sent again after a failed attempt. */
+  retriedBatches: number
+  /** Producer ids taken (InitProducerId): one at the start, one after each loss of producer state or failed send. */
+  producerIds: number
+}

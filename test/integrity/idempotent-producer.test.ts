@@ -9,7 +9,7 @@ import assert from 'node:assert/strict'
 import { after, before, test } from 'node:test'
 import { setTimeout as sleep } from 'node:timers/promises'
 import { KafkaAdmin, KafkaProducer, PartitionReader, type OutRecord } from '../../src/kafka/index.ts'
-import { SKIP_SEQUENCES } from '../../src/kafka/batch-sender.ts'
+import { SKIP_SEQUENCES } from '../../src/kafka/record-batch.ts'
 import { FaultyBroker } from './cluster.ts'
 import { note } from './harness.ts'
 
