@@ -51,6 +51,7 @@ import { positiveMurmur2 } from './murmur2.ts'
 import {
   encodeBatch,
   nextSequence,
+  partitionKey,
   SKIP_SEQUENCES,
   splitBySize,
   stampBatch,
@@ -157,10 +158,6 @@ const OUTCOME_UNKNOWN = new Set([
 // A newer epoch or another producer owns the transactional id: only the transaction's owner can
 // sort that out (by aborting with a new epoch, or learning that it is fenced).
 const FENCED = new Set(['INVALID_PRODUCER_EPOCH', 'PRODUCER_FENCED', 'TRANSACTION_COORDINATOR_FENCED'])
-
-function partitionKey(topic: string, partition: number): string {
-  return `${topic}\u0000${partition}`
-}
 
 /** What a retry needs from a failure: whether it may be retried, and whether metadata is stale. */
 function classify(error: unknown): { retriable: boolean; staleMetadata: boolean } {

@@ -271,6 +271,11 @@ export function stampBatch(
   bytes.writeUInt32BE(checksum(bytes.subarray(ATTRIBUTES_AT)), CRC_AT)
 }
 
+/** A topic partition as one map key. */
+export function partitionKey(topic: string, partition: number): string {
+  return `${topic}\u0000${partition}`
+}
+
 /**
  * Testing seam of the send path: `producer[SKIP_SEQUENCES](topic, partition, n)` makes the next
  * batch of the partition skip n sequence numbers, to see the broker refuse it and the gap handled.

@@ -7,6 +7,7 @@ import { baseClientOptions, connectionSpec, retryDelayMs, type ConnectionOptions
 import { brokerErrors, kafkaError } from './errors.ts'
 import { javaCompatiblePartitioner } from './murmur2.ts'
 import { BatchSender } from './batch-sender.ts'
+import { partitionKey } from './record-batch.ts'
 import { maxRequestBytesOption } from './producer.ts'
 import type { Compression, OutRecord, TopicPartitionOffset } from './types.ts'
 import './varint64.ts'
@@ -428,7 +429,7 @@ export class TransactionalProducer {
 
   /** Step 3's AddPartitionsToTxn, for partitions new to the open transaction. */
   async #register(partitions: ReadonlyArray<{ topic: string; partition: number }>): Promise<void> {
-    const added = partitions.filter((p) => !this.#registered.has(`${p.topic}\u0000${p.partition}`))
+    const added = partitions.filter((p) => !this.#registered.has(partitionKey(p.topic, p.partition)))
     if (added.length === 0) return
     const transaction = this.#open()
     const metadata = await this.#producer.metadata({ topics: [...new Set(added.map((p) => p.topic))] })
@@ -439,7 +440,7 @@ export class TransactionalProducer {
         ClientTransaction['addPartitions']
       >[1],
     )
-    for (const p of added) this.#registered.add(`${p.topic}\u0000${p.partition}`)
+    for (const p of added) this.#registered.add(partitionKey(p.topic, p.partition))
   }
 
   async #beginClientTransaction(): Promise<ClientTransaction> {
